@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine with Python 3.11+ and make:
+#   make sample  - install into .venv and check the bundled library handoff
+#   make test    - install into .venv, then lint, type-check and run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE ?= sample_specs/library
+
+.PHONY: install sample test lint typecheck clean
+
+$(BIN)/gen-backend: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/gen-backend
+
+sample: install
+	$(BIN)/gen-backend check $(SAMPLE)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -n auto
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

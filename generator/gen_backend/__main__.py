@@ -1,0 +1,3 @@
+from gen_backend.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""The command line. The only layer that prints, reads the environment or sets exit codes.
+
+Exit codes: 0 accepted; 1 RFIs at or above --fail-on; 2 bad input or usage; 3 HALT (No-Go).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gen_backend import __version__
+from gen_backend.accept import Accepted, accept
+from gen_backend.errors import HandoffInputError
+from gen_backend.report import check as report
+from gen_backend.validate.rfis import Severity
+
+EXIT_OK, EXIT_RFIS, EXIT_BAD_INPUT, EXIT_HALT, EXIT_INTERNAL = 0, 1, 2, 3, 70
+
+app = typer.Typer(
+    name="gen-backend",
+    help="Turn a backend-design handoff into a layered FastAPI backend.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class FailOn(StrEnum):
+    NEVER = "never"
+    ERROR = "error"
+    WARNING = "warning"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gen-backend {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """gen-backend: verify a handoff, then generate its backend."""
+
+
+@app.command()
+def check(
+    handoff: Annotated[Path, typer.Argument(help="The handoff directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    fail_on: Annotated[FailOn, typer.Option(
+        help="Exit 1 when an RFI of this severity (or worse) is raised.")] = FailOn.NEVER,
+) -> None:
+    """Verify a handoff: No-Go checks, read-back, and RFIs. Writes nothing."""
+    out = Console(soft_wrap=False)
+    err = Console(stderr=True)
+    try:
+        result = accept(handoff)
+    except HandoffInputError as exc:
+        if as_json:
+            _print_json(report.error_json(exc.problem))
+        else:
+            report.print_error(err, exc.problem)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if not isinstance(result, Accepted):
+        if as_json:
+            _print_json(report.halted_json(result))
+        else:
+            report.print_halted(out, result)
+            out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
+        raise typer.Exit(EXIT_HALT)
+    if as_json:
+        _print_json(report.accepted_json(result))
+    else:
+        report.print_accepted(out, result)
+    if _fails(result, fail_on):
+        raise typer.Exit(EXIT_RFIS)
+
+
+def _fails(result: Accepted, fail_on: FailOn) -> bool:
+    if fail_on is FailOn.NEVER:
+        return False
+    levels = {Severity.ERROR} if fail_on is FailOn.ERROR else {Severity.ERROR, Severity.WARNING}
+    return any(r.severity in levels for r in result.rfis)
+
+
+def _print_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    """Console entry point: no traceback reaches the user unless GEN_BACKEND_DEBUG is set."""
+    try:
+        app()
+    except Exception as exc:  # a bug of ours, not the user's input
+        if os.environ.get("GEN_BACKEND_DEBUG"):
+            raise
+        Console(stderr=True).print(
+            f"[bold red]internal error[/]: {type(exc).__name__}: {exc}\n"
+            "This is a bug in gen-backend. Run again with GEN_BACKEND_DEBUG=1 for details.")
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,176 @@
+"""The OpenAPI document: read, every local `$ref` followed (across files), validated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from openapi_spec_validator import validate
+from pydantic import JsonValue
+
+from gen_backend.errors import HandoffInputError
+from gen_backend.load.source import SourceFile, pointer, read_source, unescape_pointer_token
+
+SUPPORTED_VERSIONS = ("3.0.", "3.1.", "3.2.")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A node of the document, with the file and JSON pointer it was found at."""
+
+    file: SourceFile
+    at: str
+    value: JsonValue
+
+    def child(self, *tokens: str | int) -> Located:
+        value = self.value
+        at = self.at
+        for token in tokens:
+            if isinstance(value, Mapping) and isinstance(token, str):
+                value = value.get(token)
+            elif isinstance(value, list) and isinstance(token, int) and token < len(value):
+                value = value[token]
+            else:
+                value = None
+            at += "/" + str(token).replace("~", "~0").replace("/", "~1")
+        return Located(self.file, at, value)
+
+    def error(self, problem: str, fix: str) -> HandoffInputError:
+        return self.file.error(self.at, problem, fix)
+
+
+@dataclass
+class OpenApiDocument:
+    root: SourceFile
+    files: dict[Path, SourceFile] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.root.path
+
+    @property
+    def top(self) -> Located:
+        return Located(self.root, "", self.root.data)
+
+    def follow(self, node: Located) -> Located:
+        """The node itself, or what its `$ref` (and the target's own `$ref`s) point at."""
+        seen: set[tuple[Path, str]] = set()
+        while isinstance(node.value, Mapping) and isinstance(node.value.get("$ref"), str):
+            key = (node.file.path, node.at)
+            if key in seen:
+                raise node.error("a `$ref` cycle that never reaches a definition",
+                                 "point the `$ref` at a real definition")
+            seen.add(key)
+            node = self.target(node)
+        return node
+
+    def target(self, node: Located) -> Located:
+        """The target of the `$ref` at `node` (one step)."""
+        assert isinstance(node.value, Mapping)
+        ref = node.value["$ref"]
+        assert isinstance(ref, str)
+        ref_at = node.child("$ref")
+        parts = urlsplit(ref)
+        if parts.scheme or parts.netloc:
+            raise ref_at.error(f"remote `$ref` `{ref}` is not supported",
+                               "copy the referenced document into the handoff and "
+                               "refer to it by a relative path")
+        file = node.file
+        if parts.path:
+            target_path = (node.file.path.parent / unquote(parts.path)).resolve()
+            if not target_path.is_file():
+                raise ref_at.error(f"`$ref` `{ref}` names a file that does not exist "
+                                   f"({target_path})", "fix the path of the `$ref`")
+            file = self._file(target_path)
+        fragment = unquote(parts.fragment)
+        if fragment and not fragment.startswith("/"):
+            raise ref_at.error(f"`$ref` `{ref}` uses an anchor, not a JSON pointer",
+                               "write the fragment as a JSON pointer, e.g. #/components/...")
+        value: JsonValue = file.data
+        for token in fragment.split("/")[1:] if fragment else []:
+            key = unescape_pointer_token(token)
+            if isinstance(value, Mapping) and key in value:
+                value = value[key]
+            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            else:
+                raise ref_at.error(f"`$ref` `{ref}` points at nothing: `{key}` is not in "
+                                   f"{file.path.name}", "fix the JSON pointer of the `$ref`")
+        return Located(file, fragment, value)
+
+    def _file(self, path: Path) -> SourceFile:
+        if path not in self.files:
+            self.files[path] = read_source(path)
+        return self.files[path]
+
+
+def load_openapi(path: Path) -> OpenApiDocument:
+    root = read_source(path)
+    document = OpenApiDocument(root=root, files={path.resolve(): root})
+    data = root.data
+    if not isinstance(data, Mapping):
+        raise root.error("", "not an OpenAPI document (expected a mapping at the top)",
+                         "start the file with `openapi: 3.1.0`, `info:` and `paths:`")
+    version = data.get("openapi")
+    if "swagger" in data:
+        raise root.error("/swagger", "Swagger 2.0 is not supported",
+                         "convert the document to OpenAPI 3.0 or 3.1")
+    if not isinstance(version, str) or not version.startswith(SUPPORTED_VERSIONS):
+        raise root.error("/openapi", f"unsupported or missing `openapi` version: {version!r}",
+                         "declare `openapi: 3.0.3` or `openapi: 3.1.0`")
+    _check_references(document)
+    _validate(document)
+    return document
+
+
+def _check_references(document: OpenApiDocument) -> None:
+    """Resolve every `$ref` reachable from the root, so a broken one is reported where it is."""
+    pending = [document.top]
+    seen: set[tuple[Path, str]] = set()
+    while pending:
+        node = pending.pop()
+        key = (node.file.path, node.at)
+        if key in seen:
+            continue
+        seen.add(key)
+        value = node.value
+        if isinstance(value, Mapping):
+            if isinstance(value.get("$ref"), str):
+                pending.append(document.target(node))
+            # `$ref`s inside x- extensions are the extension's business, not OpenAPI's
+            pending.extend(
+                node.child(k) for k, v in value.items()
+                if isinstance(v, Mapping | list) and not str(k).startswith("x-")
+            )
+        elif isinstance(value, list):
+            pending.extend(node.child(i) for i, v in enumerate(value)
+                           if isinstance(v, Mapping | list))
+
+
+def _validate(document: OpenApiDocument) -> None:
+    root = document.root
+    try:
+        validate(root.data, base_uri=root.path.resolve().as_uri())
+    except Exception as exc:  # the validator raises many kinds; each is the spec's fault
+        at = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1")
+                            for p in getattr(exc, "path", ()) or ())
+        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
+        if operation := _UNRESOLVED_PARAMETER.search(message):
+            at = pointer("paths", operation.group(2), operation.group(1))
+        raise HandoffInputError(
+            root.problem(at if at != "/" else "", f"invalid OpenAPI: {_shorten(message)}",
+                         "correct the document so it validates against the OpenAPI "
+                         "specification (openapi-spec-validator shows the details)")
+        ) from None
+
+
+_UNRESOLVED_PARAMETER = re.compile(r"for '(\w+)' operation in '([^']+)'")
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+

@@ -1,0 +1,233 @@
+"""schema.sql (PostgreSQL DDL) -> SchemaDesign, parsed with sqlglot.
+
+Reads CREATE TYPE ... AS ENUM, CREATE DOMAIN, CREATE TABLE (column and table constraints),
+CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON. Other statements
+(functions, views, grants, SET, sequences) say nothing about the design and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from gen_backend.errors import HandoffInputError, InputProblem
+from gen_backend.load.design_common import (
+    ON_DELETE,
+    SUPPORTED_TYPES,
+    TableDraft,
+    TypeInfo,
+    classify_default,
+    map_sql_type,
+)
+from gen_backend.model.schema import Column, ColumnDefault, OnDelete, SchemaDesign
+
+
+class _SqlReader:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.enums: dict[str, tuple[str, ...]] = {}
+        self.domains: dict[str, TypeInfo] = {}
+        self.tables: dict[str, TableDraft] = {}
+
+    def error(self, location: str, problem: str, fix: str, *, near: str = "") -> HandoffInputError:
+        line = _line_of(self.text, near) if near else None
+        return HandoffInputError(InputProblem(self.path, location, problem, fix, line=line))
+
+    def read(self) -> SchemaDesign | None:
+        try:
+            statements = sqlglot.parse(_strip_psql_meta(self.text), read="postgres")
+        except ParseError as exc:
+            first = exc.errors[0] if exc.errors else {}
+            raise HandoffInputError(InputProblem(
+                self.path, "", f"SQL does not parse: {first.get('description', exc)}",
+                "write PostgreSQL DDL (CREATE TABLE / CREATE INDEX / CREATE TYPE)",
+                line=first.get("line"), column=first.get("col"),
+            )) from None
+        except TokenError as exc:
+            raise HandoffInputError(InputProblem(
+                self.path, "", f"SQL does not parse: {exc}", "check quotes and comments"
+            )) from None
+        for statement in statements:
+            if isinstance(statement, exp.Create):
+                self._create(statement)
+            elif isinstance(statement, exp.Alter):
+                self._alter(statement)
+            elif isinstance(statement, exp.Comment):
+                self._comment(statement)
+        if not self.tables:
+            return None
+        return SchemaDesign(tables=tuple(draft.assemble() for draft in self.tables.values()))
+
+    def _create(self, statement: exp.Create) -> None:
+        kind = (statement.args.get("kind") or "").upper()
+        if kind == "TYPE":
+            data_type = statement.args.get("expression")
+            if isinstance(data_type, exp.DataType) and data_type.this is exp.DataType.Type.ENUM:
+                self.enums[_name(statement.this)] = tuple(
+                    str(v.this) for v in data_type.expressions)
+        elif kind == "DOMAIN":
+            self._domain(statement)
+        elif kind == "TABLE" and isinstance(statement.this, exp.Schema):
+            self._table(statement.this)
+        elif kind == "INDEX" and isinstance(statement.this, exp.Index):
+            self._index(statement.this, unique=bool(statement.args.get("unique")))
+
+    def _domain(self, statement: exp.Create) -> None:
+        name = _name(statement.this)
+        base = next((e for e in statement.expressions if isinstance(e, exp.DataType)), None)
+        info = map_sql_type(base, self.enums, self.domains) if base is not None else None
+        if info is not None:
+            self.domains[name] = info
+
+    def _table(self, schema: exp.Schema) -> None:
+        name = _name(schema.this)
+        draft = TableDraft(name=name)
+        for element in schema.expressions:
+            if isinstance(element, exp.ColumnDef):
+                draft.columns.append(self._column(draft, element))
+            else:
+                self._table_constraint(draft, element)
+        self.tables[name] = draft
+
+    def _column(self, draft: TableDraft, definition: exp.ColumnDef) -> Column:
+        name = definition.name
+        data_type = definition.args.get("kind")
+        info = map_sql_type(data_type, self.enums, self.domains) \
+            if isinstance(data_type, exp.DataType) else None
+        if info is None:
+            spelled = data_type.sql("postgres") if data_type is not None else "(none)"
+            raise self.error(f"{draft.name}.{name}", f"unsupported column type `{spelled}`",
+                             f"use one of: {SUPPORTED_TYPES}", near=rf"\b{re.escape(name)}\b")
+        nullable, primary_key, unique = True, False, False
+        default: ColumnDefault | None = None
+        autoincrement = info.autoincrement
+        comment = None
+        for constraint in definition.constraints:
+            kind = constraint.args.get("kind")
+            if isinstance(kind, exp.NotNullColumnConstraint):
+                nullable = bool(kind.args.get("allow_null"))
+            elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+                primary_key, nullable = True, False
+            elif isinstance(kind, exp.UniqueColumnConstraint):
+                unique = True
+            elif isinstance(kind, exp.DefaultColumnConstraint):
+                default, serial = classify_default(kind.this)
+                autoincrement = autoincrement or serial
+            elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
+                autoincrement = True
+            elif isinstance(kind, exp.Reference):
+                draft.foreign_keys.append(self._reference(draft, (name,), kind))
+            elif isinstance(kind, exp.CheckColumnConstraint):
+                draft.checks.append((_constraint_name(constraint), kind.this.sql("postgres")))
+            elif isinstance(kind, exp.CommentColumnConstraint):
+                comment = kind.this.name
+        return Column(
+            name=name, type=info.type, primary_key=primary_key, nullable=nullable,
+            unique=unique, autoincrement=autoincrement, default=default,
+            max_length=info.max_length, precision=info.precision, scale=info.scale,
+            enum_name=info.enum_name, values=info.values, comment=comment,
+        )
+
+    def _table_constraint(self, draft: TableDraft, element: exp.Expression) -> None:
+        name = element.name or None if isinstance(element, exp.Constraint) else None
+        parts = element.expressions if isinstance(element, exp.Constraint) else [element]
+        for part in parts:
+            if isinstance(part, exp.PrimaryKey):
+                draft.primary_key = tuple(_column_names(part.expressions))
+            elif isinstance(part, exp.UniqueColumnConstraint):
+                columns = part.this.expressions if isinstance(part.this, exp.Schema) else []
+                draft.uniques.append((name, tuple(_column_names(columns))))
+            elif isinstance(part, exp.ForeignKey):
+                reference = part.args.get("reference")
+                if isinstance(reference, exp.Reference):
+                    key = self._reference(draft, tuple(_column_names(part.expressions)),
+                                          reference)
+                    draft.foreign_keys.append((name, *key[1:]))
+            elif isinstance(part, exp.CheckColumnConstraint):
+                draft.checks.append((name, part.this.sql("postgres")))
+
+    def _reference(
+        self, draft: TableDraft, columns: tuple[str, ...], reference: exp.Reference
+    ) -> tuple[str | None, tuple[str, ...], str, tuple[str, ...], OnDelete]:
+        target = reference.this
+        target_table = _name(target.this if isinstance(target, exp.Schema) else target)
+        target_columns = tuple(_column_names(target.expressions)) \
+            if isinstance(target, exp.Schema) else ()
+        on_delete = OnDelete.NO_ACTION
+        for option in reference.args.get("options") or []:
+            text = str(option).upper()
+            if text.startswith("ON DELETE "):
+                on_delete = ON_DELETE.get(text.removeprefix("ON DELETE ").lower(),
+                                          OnDelete.NO_ACTION)
+        return None, columns, target_table, target_columns or ("id",), on_delete
+
+    def _index(self, index: exp.Index, *, unique: bool) -> None:
+        table = _name(index.args["table"]) if index.args.get("table") else ""
+        draft = self.tables.get(table)
+        if draft is None:
+            raise self.error(f"index {index.name}", f"index on unknown table `{table}`",
+                             "create the table before its indexes",
+                             near=rf"\bON\s+\S*{re.escape(table)}\b")
+        params = index.args.get("params")
+        columns = []
+        for ordered in params.args.get("columns", []) if params else []:
+            column = ordered.this if isinstance(ordered, exp.Ordered) else ordered
+            if not isinstance(column, exp.Column):
+                raise self.error(f"index {index.name or table}", "expression indexes are not "
+                                 "supported", "index plain columns")
+            columns.append(column.name)
+        draft.indexes.append((index.name or None, tuple(columns), unique))
+
+    def _alter(self, statement: exp.Alter) -> None:
+        draft = self.tables.get(_name(statement.this))
+        if draft is None:
+            return
+        for action in statement.args.get("actions") or []:
+            if isinstance(action, exp.AddConstraint):
+                for constraint in action.expressions:
+                    self._table_constraint(draft, constraint)
+
+    def _comment(self, statement: exp.Comment) -> None:
+        kind = (statement.args.get("kind") or "").upper()
+        text = statement.expression.name
+        if kind == "TABLE" and (draft := self.tables.get(_name(statement.this))):
+            draft.comment = text
+        elif kind == "COLUMN" and isinstance(statement.this, exp.Column):
+            draft = self.tables.get(statement.this.table)
+            if draft is not None:
+                draft.columns = [
+                    c.model_copy(update={"comment": text}) if c.name == statement.this.name
+                    else c for c in draft.columns
+                ]
+
+
+def _name(node: exp.Expression) -> str:
+    return node.name if not isinstance(node, exp.Schema) else _name(node.this)
+
+
+def _constraint_name(constraint: exp.Expression) -> str | None:
+    # an inline CONSTRAINT name CHECK (...) names the column constraint
+    return constraint.name or None
+
+
+def _column_names(expressions: list[exp.Expression]) -> list[str]:
+    return [e.name for e in expressions]
+
+
+def _strip_psql_meta(text: str) -> str:
+    r"""Drop psql meta-commands (\connect, \restrict) that pg_dump files carry."""
+    return re.sub(r"(?m)^\\.*$", "", text)
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    match = re.search(pattern, text, flags=re.IGNORECASE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def load_schema_sql(path: Path, text: str) -> SchemaDesign | None:
+    return _SqlReader(path, text).read()

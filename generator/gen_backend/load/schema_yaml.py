@@ -1,0 +1,100 @@
+"""schema.yaml -> SchemaDesign."""
+
+from __future__ import annotations
+
+from gen_backend.load.design_common import ON_DELETE, TableDraft, default_from_text, normalise_check
+from gen_backend.load.raw import RawColumn, RawSchemaYaml, RawTable
+from gen_backend.load.source import SourceFile, parse_as, pointer
+from gen_backend.model.schema import (
+    Column,
+    ColumnDefault,
+    ColumnType,
+    DefaultKind,
+    OnDelete,
+    SchemaDesign,
+    naming,
+)
+
+_TIME_TYPES = {ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ, ColumnType.DATE, ColumnType.TIME}
+
+
+def load_schema_yaml(source: SourceFile) -> tuple[SchemaDesign | None, RawSchemaYaml]:
+    """The design, or None when the file declares no tables (a No-Go, reported later)."""
+    raw = parse_as(source, RawSchemaYaml, what="`tables:` with one entry per table")
+    if not raw.tables:
+        return None, raw
+    tables = []
+    for name, raw_table in raw.tables.items():
+        tables.append(_table(source, name, raw_table or RawTable()).assemble())
+    return SchemaDesign(tables=tuple(tables)), raw
+
+
+def _table(source: SourceFile, name: str, raw: RawTable) -> TableDraft:
+    draft = TableDraft(name=name, comment=raw.comment)
+    for column_name, raw_column in (raw.columns or {}).items():
+        at = pointer("tables", name, "columns", column_name)
+        draft.columns.append(_column(source, at, name, column_name, raw_column))
+        if raw_column.references:
+            target_table, target_column = raw_column.references.split(".")
+            on_delete = ON_DELETE[raw_column.on_delete] if raw_column.on_delete else \
+                OnDelete.NO_ACTION
+            draft.foreign_keys.append(
+                (None, (column_name,), target_table, (target_column,), on_delete))
+    known = draft.column_names()
+    for position, index in enumerate(raw.indexes):
+        for column in index.columns:
+            if column not in known:
+                raise source.error(
+                    pointer("tables", name, "indexes", position, "columns"),
+                    f"index on unknown column `{name}.{column}`",
+                    f"name a column of `{name}` ({', '.join(sorted(known))})",
+                )
+        draft.indexes.append((index.name, tuple(index.columns), index.unique))
+    for position, check in enumerate(raw.checks):
+        expression = normalise_check(check.expr)
+        if expression is None:
+            raise source.error(
+                pointer("tables", name, "checks", position, "expr"),
+                f"check expression `{check.expr}` is not valid SQL",
+                "write a PostgreSQL boolean expression, e.g. `price >= 0`",
+            )
+        draft.checks.append((check.name, expression))
+    return draft
+
+
+def _column(source: SourceFile, at: str, table: str, name: str, raw: RawColumn) -> Column:
+    if raw.type is ColumnType.ENUM and not raw.values:
+        raise source.error(at + "/type", f"enum column `{table}.{name}` has no `values`",
+                           "add `values: [a, b, ...]`")
+    if raw.values and raw.type is not ColumnType.ENUM:
+        raise source.error(at + "/values", f"`values` on a non-enum column `{table}.{name}`",
+                           "set `type: enum` or remove `values`")
+    default: ColumnDefault | None = None
+    autoincrement = raw.autoincrement
+    if isinstance(raw.default, str) and raw.default.strip().lower() == "now" \
+            and raw.type in _TIME_TYPES:
+        default = ColumnDefault(kind=DefaultKind.NOW)
+    elif isinstance(raw.default, str) and raw.default.strip().endswith("()"):
+        default, serial = default_from_text(raw.default)
+        autoincrement = autoincrement or serial
+    elif raw.default is not None:
+        default = ColumnDefault(kind=DefaultKind.LITERAL, value=raw.default)
+    if default is not None and default.kind is DefaultKind.LITERAL and raw.values \
+            and default.value not in raw.values:
+        raise source.error(at + "/default", f"default `{default.value}` is not one of the "
+                           f"enum's values", f"use one of {raw.values}")
+    return Column(
+        name=name,
+        type=raw.type,
+        primary_key=raw.primary_key,
+        nullable=raw.nullable and not raw.primary_key,
+        unique=raw.unique,
+        autoincrement=autoincrement,
+        default=default,
+        max_length=raw.max_length,
+        precision=raw.precision,
+        scale=raw.scale,
+        enum_name=(raw.enum_name or naming.enum(table, name)) if raw.values else None,
+        values=tuple(raw.values or ()),
+        comment=raw.comment,
+    )

@@ -1,0 +1,221 @@
+"""Stage 3, model: the raw handoff (past the No-Go gate) -> the frozen ServiceModel.
+
+Design intent is merged here, strongest source first: handoff.yaml `operations:` over the
+spec's x- extensions; auth.yaml `operations:` over both for permissions; OpenAPI security
+scopes only where nothing else names the operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gen_backend.load import RawHandoff
+from gen_backend.load.raw import RawAssumption, RawDecision, RawFilter, RawOperationIntent
+from gen_backend.model import infer
+from gen_backend.model.api import (
+    ApiModel,
+    FilterOp,
+    FilterSource,
+    Operation,
+    OperationKind,
+    PermissionSource,
+    TableSource,
+)
+from gen_backend.model.from_openapi import SpecOperation, read_api
+from gen_backend.model.naming import python_package, table_forms
+from gen_backend.model.schema import SchemaDesign
+from gen_backend.model.service import (
+    Assumption,
+    AuthModel,
+    Database,
+    Decision,
+    Integration,
+    IntegrationOperation,
+    JwtSettings,
+    MigrationPlan,
+    MigrationStep,
+    Ownership,
+    Priority,
+    ReleaseMode,
+    Role,
+    ServiceModel,
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """How one operation's intent was resolved, kept for the cross-checks."""
+
+    operation_id: str
+    spec_intent: RawOperationIntent
+    handoff_intent: RawOperationIntent | None
+    auth_permissions: list[str] | str | None
+
+
+def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
+    manifest, auth, plan, document, design = (raw.manifest, raw.auth, raw.migrations,
+                                              raw.openapi, raw.design)
+    assert manifest and auth and auth.jwt and plan and plan.steps and document and design, \
+        "build_model runs only after the No-Go gate passed"
+    parsed = read_api(document)
+    priorities = tuple(
+        Priority(fr_id=fr, business_value=p.business_value,
+                 risk_if_delayed=p.risk_if_delayed, deps_blocked=p.deps_blocked)
+        for fr, p in manifest.priorities.items()
+    )
+    scores = {p.fr_id: p.score for p in priorities}
+    release_mode = ReleaseMode(manifest.release_mode)
+    operations: list[Operation] = []
+    resolved: list[Resolved] = []
+    for spec_op in parsed.operations:
+        op_id = spec_op.operation.operation_id
+        handoff_intent = manifest.operations.get(op_id)
+        auth_permissions = auth.operations.get(op_id)
+        operation = _operation(spec_op, handoff_intent, auth_permissions, parsed.api, design)
+        in_scope = release_mode is ReleaseMode.FULL or operation.fr_id in manifest.mvp_scope
+        operations.append(operation.model_copy(update={
+            "in_scope": in_scope,
+            "priority": scores.get(operation.fr_id or "", 0.0),
+        }))
+        resolved.append(Resolved(op_id, spec_op.intent, handoff_intent, auth_permissions))
+    jwt = auth.jwt
+    model = ServiceModel(
+        handoff_version=manifest.handoff_version,
+        product=manifest.product,
+        service=manifest.service,
+        package=python_package(manifest.service),
+        release_mode=release_mode,
+        mvp_scope=tuple(manifest.mvp_scope),
+        database=Database(manifest.database),
+        error_format=manifest.error_format,
+        decisions=tuple(_decision(d) for d in manifest.decisions),
+        constraints=tuple(manifest.constraints),
+        assumptions=tuple(_assumption(a, n) for n, a in enumerate(manifest.assumptions, 1)),
+        priorities=priorities,
+        api=parsed.api.model_copy(update={"operations": tuple(operations)}),
+        design=design,
+        auth=AuthModel(
+            scheme=auth.scheme or "jwt",
+            jwt=JwtSettings(
+                algorithms=tuple(jwt.algorithms), secret_env=jwt.secret_env,
+                jwks_url_env=jwt.jwks_url_env, issuer=jwt.issuer, audience=jwt.audience,
+                subject_claim=jwt.subject_claim, roles_claim=jwt.roles_claim,
+                scopes_claim=jwt.scopes_claim, leeway_s=jwt.leeway_s,
+            ),
+            roles=tuple(Role(name=n, permissions=tuple(p)) for n, p in auth.roles.items()),
+            ownership=tuple(Ownership(table=t, owner_column=o.owner_column,
+                                      bypass_roles=tuple(o.bypass_roles))
+                            for t, o in auth.ownership.items()),
+        ),
+        migrations=MigrationPlan(
+            rollback_strategy=plan.rollback_strategy or "",
+            steps=tuple(MigrationStep(id=s.id, description=s.description, tables=tuple(s.tables),
+                                      depends_on=tuple(s.depends_on)) for s in plan.steps),
+        ),
+        integrations=tuple(
+            Integration(name=i.name, kind=i.kind, base_url_env=i.base_url_env,
+                        timeout_s=i.timeout_s, retries=i.retries,
+                        operations=tuple(IntegrationOperation(name=o.name, method=o.method,
+                                                              path=o.path) for o in i.operations))
+            for i in (raw.integrations.integrations if raw.integrations else [])
+        ),
+        interventions=tuple(raw.interventions),
+    )
+    return model, resolved
+
+
+def _operation(spec_op: SpecOperation, handoff: RawOperationIntent | None,
+               auth_permissions: list[str] | str | None, api: ApiModel,
+               design: SchemaDesign) -> Operation:
+    operation = spec_op.operation
+    spec = spec_op.intent
+    fr_id = (handoff.fr_id if handoff and handoff.fr_id else None) or spec.fr_id
+
+    table_name = (handoff.table if handoff else None) or spec.table
+    table = design.table(table_name) if table_name else None
+    source = (TableSource.HANDOFF if handoff and handoff.table else TableSource.EXTENSION) \
+        if table_name else TableSource.UNKNOWN
+    segment_index: int | None = None
+    if table_name is None:
+        if found := infer.table_from_path(operation.path, design):
+            table, segment_index = found
+            source = TableSource.PATH
+        elif table := infer.table_from_schemas(operation, api, design):
+            source = TableSource.SCHEMA
+    if table is not None and segment_index is None:
+        segment_index = _segment_of(operation.path, table.name)
+    kind = infer.classify(operation, table, source, segment_index, api)
+
+    updates: dict[str, object] = {
+        "fr_id": fr_id,
+        "table": table.name if table else table_name,
+        "table_source": source,
+        "kind": kind,
+    }
+    if table is not None:
+        updates["path_bindings"] = infer.path_bindings(operation, table, kind, design)
+        if kind is OperationKind.LIST:
+            updates["pagination"] = infer.pagination(operation)
+            updates["envelope"] = infer.list_envelope(operation, api)
+            declared, filter_source = _declared_filters(handoff, spec)
+            found, sort, unmapped = infer.filters(operation, table, declared, filter_source)
+            updates.update(filters=found, sort_params=sort, unmapped_query_params=unmapped)
+
+    idempotent = next((i.idempotent for i in (handoff, spec)
+                       if i is not None and i.idempotent is not None), None)
+    updates["idempotent"] = kind is OperationKind.CREATE if idempotent is None else idempotent
+    updates.update(_permissions(operation, handoff, spec, auth_permissions))
+    return operation.model_copy(update=updates)
+
+
+def _segment_of(path: str, table: str) -> int | None:
+    """The index of the last literal path segment that spells `table`, if any."""
+    segments = path.strip("/").split("/")
+    for index in range(len(segments) - 1, -1, -1):
+        if not segments[index].startswith("{") and table in table_forms(segments[index]):
+            return index
+    return None
+
+
+def _declared_filters(
+    handoff: RawOperationIntent | None, spec: RawOperationIntent
+) -> tuple[dict[str, tuple[list[str], FilterOp]], FilterSource | None]:
+    chosen: dict[str, RawFilter] | None
+    if handoff and handoff.filters is not None:
+        chosen, source = handoff.filters, FilterSource.HANDOFF
+    elif spec.filters is not None:
+        chosen, source = spec.filters, FilterSource.EXTENSION
+    else:
+        return {}, None
+    return {param: (f.column_names, f.op) for param, f in chosen.items()}, source
+
+
+def _permissions(operation: Operation, handoff: RawOperationIntent | None,
+                 spec: RawOperationIntent,
+                 auth_permissions: list[str] | str | None) -> dict[str, object]:
+    for value, source in ((auth_permissions, PermissionSource.AUTH_YAML),
+                          (handoff.permissions if handoff else None, PermissionSource.HANDOFF),
+                          (spec.permissions, PermissionSource.EXTENSION)):
+        if value == "public":
+            return {"public": True, "permissions": (), "permission_source": PermissionSource.PUBLIC}
+        if isinstance(value, list):
+            return {"public": False, "permissions": tuple(value), "permission_source": source}
+    if operation.public:
+        return {"permission_source": PermissionSource.PUBLIC}
+    scopes = tuple(dict.fromkeys(scope for requirement in operation.security
+                                 for _, scheme_scopes in requirement.schemes
+                                 for scope in scheme_scopes))
+    if scopes:
+        return {"permissions": scopes, "permission_source": PermissionSource.SECURITY_SCOPES}
+    return {"permission_source": PermissionSource.NONE}
+
+
+def _decision(raw: RawDecision | str) -> Decision:
+    return Decision(decision=raw) if isinstance(raw, str) else \
+        Decision(decision=raw.decision, intent=raw.intent)
+
+
+def _assumption(raw: RawAssumption | str, number: int) -> Assumption:
+    if isinstance(raw, str):
+        return Assumption(id=f"A-{number}", text=raw)
+    return Assumption(id=raw.id, text=raw.text, affects=tuple(raw.affects))

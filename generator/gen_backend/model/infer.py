@@ -1,0 +1,233 @@
+"""What the spec implies about an operation, given the schema design: its table, kind,
+path bindings, pagination, list envelope and filters."""
+
+from __future__ import annotations
+
+from gen_backend.model.api import (
+    ApiModel,
+    Envelope,
+    EnvelopeShape,
+    Filter,
+    FilterOp,
+    FilterSource,
+    HttpMethod,
+    Operation,
+    OperationKind,
+    Pagination,
+    PaginationStyle,
+    Parameter,
+    ParameterLocation,
+    PathBinding,
+    Schema,
+    SchemaType,
+    TableSource,
+)
+from gen_backend.model.naming import snake, table_forms
+from gen_backend.model.schema import SchemaDesign, Table
+
+LIMIT_PARAMS = {"limit", "per_page", "page_size", "size", "max_results", "top", "take", "count"}
+OFFSET_PARAMS = {"offset", "skip", "start"}
+PAGE_PARAMS = {"page", "page_number", "page_no"}
+CURSOR_PARAMS = {"cursor", "after", "before", "page_token", "starting_after", "ending_before",
+                 "next_token", "continuation_token"}
+SORT_PARAMS = {"sort", "sort_by", "order", "order_by", "ordering", "direction", "sort_order",
+               "sort_dir", "sort_direction"}
+ITEMS_FIELDS = ("items", "data", "results", "records", "content", "entries", "rows", "values")
+TOTAL_FIELDS = {"total", "count", "total_count", "total_items", "total_results", "total_size"}
+LINKS_FIELDS = {"links", "_links"}
+NEXT_FIELDS = {"next", "next_cursor", "next_page_token", "next_token", "next_page"}
+
+
+def _is_param(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
+
+
+def table_named(name: str, design: SchemaDesign) -> Table | None:
+    forms = table_forms(name)
+    return next((t for t in design.tables if t.name in forms or snake(t.name) in forms), None)
+
+
+def table_from_path(path: str, design: SchemaDesign) -> tuple[Table, int] | None:
+    """The table of the last literal path segment that names one, and that segment's index."""
+    segments = path.strip("/").split("/")
+    for index in range(len(segments) - 1, -1, -1):
+        if not _is_param(segments[index]) and (table := table_named(segments[index], design)):
+            return table, index
+    return None
+
+
+def table_from_schemas(operation: Operation, api: ApiModel, design: SchemaDesign) -> Table | None:
+    """The table named by the request or success-response schema (`Book`, `BookList`...)."""
+    candidates: list[Schema] = []
+    if operation.request_body and operation.request_body.body.schema_:
+        candidates.append(operation.request_body.body.schema_)
+    success = operation.success_response
+    if success and success.body and success.body.schema_:
+        schema = success.body.schema_
+        candidates.append(schema)
+        if schema.items is not None:
+            candidates.append(schema.items)
+    for schema in candidates:
+        if schema.ref is None:
+            continue
+        for name in (schema.ref, schema.ref.removesuffix("List"), schema.ref.removesuffix("Create"),
+                     schema.ref.removeprefix("New"), schema.ref.removesuffix("Input")):
+            if table := table_named(name, design):
+                return table
+    return None
+
+
+def classify(operation: Operation, table: Table | None, source: TableSource,
+             segment_index: int | None, api: ApiModel) -> OperationKind:
+    """list/get/create/replace/update/delete for resource paths; custom for everything else."""
+    if table is None:
+        return OperationKind.CUSTOM
+    segments = operation.path.strip("/").split("/")
+    trailing = segments[segment_index + 1:] if segment_index is not None else \
+        ([segments[-1]] if _is_param(segments[-1]) else [])
+    method = operation.method
+    if not trailing:
+        if method is HttpMethod.POST:
+            return OperationKind.CREATE
+        if method is HttpMethod.GET and list_envelope(operation, api) is not None:
+            return OperationKind.LIST
+        return OperationKind.CUSTOM
+    if len(trailing) == 1 and _is_param(trailing[0]):
+        return {
+            HttpMethod.GET: OperationKind.GET,
+            HttpMethod.PUT: OperationKind.REPLACE,
+            HttpMethod.PATCH: OperationKind.UPDATE,
+            HttpMethod.DELETE: OperationKind.DELETE,
+        }.get(method, OperationKind.CUSTOM)
+    return OperationKind.CUSTOM
+
+
+def path_bindings(operation: Operation, table: Table, kind: OperationKind,
+                  design: SchemaDesign) -> tuple[PathBinding, ...]:
+    """Bind path parameters to columns: the item key, and parents' foreign keys."""
+    segments = operation.path.strip("/").split("/")
+    bindings: list[PathBinding] = []
+    item_kinds = {OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE,
+                  OperationKind.DELETE}
+    for index, segment in enumerate(segments):
+        if not _is_param(segment):
+            continue
+        param = segment[1:-1]
+        is_last = index == len(segments) - 1
+        if is_last and kind in item_kinds:
+            column = _key_column(param, table)
+            if column:
+                bindings.append(PathBinding(param=param, column=column, is_key=True))
+            continue
+        owner = table_named(segments[index - 1], design) if index > 0 else None
+        if owner is not None and owner.name == table.name:
+            owner = None
+        if (own := table.column(snake(param))) is not None:
+            bindings.append(PathBinding(
+                param=param, column=own.name, is_key=False,
+                parent_table=owner.name if owner else None,
+                parent_column=(_key_column(param, owner) if owner else None)))
+            continue
+        if owner is None:
+            continue
+        key = next((fk for fk in table.foreign_keys
+                    if fk.target_table == owner.name and len(fk.columns) == 1), None)
+        if key is not None:
+            target = _key_column(param, owner) or key.target_columns[0]
+            bindings.append(PathBinding(param=param, column=key.columns[0], is_key=False,
+                                        parent_table=owner.name, parent_column=target))
+    return tuple(bindings)
+
+
+def _key_column(param: str, table: Table) -> str | None:
+    """`{id}`, `{bookId}` -> the single primary key; `{slug}` -> a unique `slug` column."""
+    direct = table.column(snake(param))
+    if direct is not None and (direct.primary_key or direct.unique):
+        return direct.name
+    primary = table.primary_key
+    if len(primary) == 1 and snake(param) in {"id", primary[0], *{
+            f"{form}_id" for form in table_forms(table.name)}, *{
+            f"{form}_{primary[0]}" for form in table_forms(table.name)}}:
+        return primary[0]
+    return None
+
+
+def pagination(operation: Operation) -> Pagination | None:
+    query = {snake(p.name): p for p in operation.parameters_in(ParameterLocation.QUERY)}
+
+    def first(names: set[str]) -> Parameter | None:
+        return next((query[n] for n in query if n in names), None)
+
+    limit, offset, page, cursor = (first(LIMIT_PARAMS), first(OFFSET_PARAMS),
+                                   first(PAGE_PARAMS), first(CURSOR_PARAMS))
+    if cursor:
+        style = PaginationStyle.CURSOR
+    elif page:
+        style = PaginationStyle.PAGE
+    elif offset:
+        style = PaginationStyle.LIMIT_OFFSET
+    elif limit:
+        style = PaginationStyle.LIMIT_ONLY
+    else:
+        return None
+    size_default = limit.schema_.default if limit else None
+    maximum = limit.schema_.maximum if limit else None
+    return Pagination(
+        style=style,
+        limit_param=limit.name if limit else None,
+        offset_param=offset.name if offset else None,
+        page_param=page.name if page else None,
+        cursor_param=cursor.name if cursor else None,
+        default_size=size_default if isinstance(size_default, int) else None,
+        max_size=int(maximum) if maximum is not None else None,
+    )
+
+
+def list_envelope(operation: Operation, api: ApiModel) -> Envelope | None:
+    """How the success response wraps the rows: a bare array, or an object with an array."""
+    success = operation.success_response
+    if success is None or success.body is None or success.body.schema_ is None:
+        return None
+    schema = api.resolve(success.body.schema_)
+    if SchemaType.ARRAY in schema.types or schema.items is not None:
+        return Envelope(shape=EnvelopeShape.BARE_ARRAY)
+    properties = api.object_properties(schema)
+    arrays = [p for p in properties if p.schema_ is not None
+              and (SchemaType.ARRAY in api.resolve(p.schema_).types)]
+    if not arrays:
+        return None
+    preferred = sorted(arrays, key=lambda p: 0 if snake(p.name) in ITEMS_FIELDS else 1)
+    names = {snake(p.name): p.name for p in properties}
+    total = next((names[n] for n in names if n in TOTAL_FIELDS or n.endswith("_count")), None)
+    return Envelope(
+        shape=EnvelopeShape.OBJECT,
+        items_field=preferred[0].name,
+        total_field=total,
+        links_field=next((names[n] for n in names if n in LINKS_FIELDS), None),
+        next_field=next((names[n] for n in names if n in NEXT_FIELDS), None),
+    )
+
+
+def filters(operation: Operation, table: Table, declared: dict[str, tuple[list[str], FilterOp]],
+            source: FilterSource | None) -> tuple[tuple[Filter, ...], tuple[str, ...],
+                                                  tuple[str, ...]]:
+    """(filters, sort params, unmapped query params) of a list operation."""
+    found = [Filter(param=param, columns=tuple(columns), op=op, source=source)
+             for param, (columns, op) in declared.items() if source is not None]
+    sort: list[str] = []
+    unmapped: list[str] = []
+    special = LIMIT_PARAMS | OFFSET_PARAMS | PAGE_PARAMS | CURSOR_PARAMS
+    for parameter in operation.parameters_in(ParameterLocation.QUERY):
+        name = parameter.name
+        if name in declared:
+            continue
+        if snake(name) in SORT_PARAMS:
+            sort.append(name)
+        elif snake(name) in special:
+            continue
+        elif (column := table.column(snake(name)) or table.column(name)) is not None:
+            found.append(Filter(param=name, columns=(column.name,), op=FilterOp.EQ,
+                                source=FilterSource.COLUMN_NAME))
+        else:
+            unmapped.append(name)
+    return tuple(found), tuple(sort), tuple(unmapped)

@@ -1,0 +1,158 @@
+"""The whole accepted handoff, as later stages see it. Templates read only this model."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+
+from gen_backend.model.api import ApiModel, HttpMethod, Operation
+from gen_backend.model.base import Frozen
+from gen_backend.model.schema import SchemaDesign
+
+
+class ReleaseMode(StrEnum):
+    FULL = "full"
+    MVP = "mvp"
+
+    @property
+    def label(self) -> str:
+        return "Full Production" if self is ReleaseMode.FULL else "MVP"
+
+
+class Database(StrEnum):
+    POSTGRES = "postgres"
+    SQLITE = "sqlite"
+
+    @property
+    def label(self) -> str:
+        return "PostgreSQL" if self is Database.POSTGRES else "SQLite"
+
+
+class Decision(Frozen):
+    decision: str
+    intent: str | None = None
+
+
+class Assumption(Frozen):
+    id: str
+    text: str
+    affects: tuple[str, ...] = ()  # table, table.column, operationId or FR-ID names
+
+
+class Priority(Frozen):
+    fr_id: str
+    business_value: int
+    risk_if_delayed: int
+    deps_blocked: int
+
+    @property
+    def score(self) -> float:
+        """The sprint scoring matrix: value x 2 + risk if delayed x 1.5 + deps blocked."""
+        return self.business_value * 2 + self.risk_if_delayed * 1.5 + self.deps_blocked
+
+
+class JwtSettings(Frozen):
+    algorithms: tuple[str, ...]
+    secret_env: str | None = None
+    jwks_url_env: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    subject_claim: str = "sub"
+    roles_claim: str = "roles"
+    scopes_claim: str = "scope"
+    leeway_s: int = 0
+
+
+class Role(Frozen):
+    name: str
+    permissions: tuple[str, ...]  # "*" is every permission
+
+
+class Ownership(Frozen):
+    table: str
+    owner_column: str
+    bypass_roles: tuple[str, ...] = ()
+
+
+class AuthModel(Frozen):
+    scheme: str
+    jwt: JwtSettings
+    roles: tuple[Role, ...] = ()
+    ownership: tuple[Ownership, ...] = ()
+
+    def ownership_of(self, table: str) -> Ownership | None:
+        return next((o for o in self.ownership if o.table == table), None)
+
+    def grants(self, permission: str) -> bool:
+        """True when some role holds the permission (or holds every permission)."""
+        return any(permission in r.permissions or "*" in r.permissions for r in self.roles)
+
+
+class MigrationStep(Frozen):
+    id: str
+    description: str
+    tables: tuple[str, ...]
+    depends_on: tuple[str, ...] = ()
+
+
+class MigrationPlan(Frozen):
+    rollback_strategy: str
+    steps: tuple[MigrationStep, ...]
+
+
+class IntegrationOperation(Frozen):
+    name: str
+    method: HttpMethod
+    path: str
+
+
+class Integration(Frozen):
+    name: str
+    kind: str
+    base_url_env: str | None = None
+    timeout_s: float | None = None
+    retries: int = 0
+    operations: tuple[IntegrationOperation, ...] = ()
+
+
+class Intervention(Frozen):
+    file: str
+    phase: str
+    urgency: str
+    title: str
+    body: str
+    active: bool
+
+
+class ServiceModel(Frozen):
+    handoff_version: int
+    product: str
+    service: str  # the slug
+    package: str  # a Python identifier derived from the slug
+    release_mode: ReleaseMode
+    mvp_scope: tuple[str, ...]
+    database: Database
+    error_format: str
+    decisions: tuple[Decision, ...] = ()
+    constraints: tuple[str, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    api: ApiModel
+    design: SchemaDesign
+    auth: AuthModel
+    migrations: MigrationPlan
+    integrations: tuple[Integration, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return self.api.operations
+
+    @property
+    def in_scope_operations(self) -> tuple[Operation, ...]:
+        return tuple(op for op in self.api.operations if op.in_scope)
+
+    @cached_property
+    def operations_by_priority(self) -> tuple[Operation, ...]:
+        """In-scope operations, highest sprint score first; ties keep the spec's order."""
+        return tuple(sorted(self.in_scope_operations, key=lambda op: -op.priority))

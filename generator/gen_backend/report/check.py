@@ -1,0 +1,99 @@
+"""The `check` report, as rich text and as JSON (schema in docs/cli.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pydantic import JsonValue
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from gen_backend.accept import Accepted, Halted
+from gen_backend.errors import InputProblem
+from gen_backend.validate.rfis import Severity
+
+JSON_SCHEMA_VERSION = 1
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def accepted_json(result: Accepted) -> dict[str, JsonValue]:
+    model = result.model
+    counts = Counter(r.severity.value for r in result.rfis)
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "status": "accepted",
+        "handoff": str(result.handoff),
+        "readback": result.readback,
+        "summary": {
+            "product": model.product,
+            "service": model.service,
+            "release_mode": model.release_mode.value,
+            "database": model.database.value,
+            "endpoints": len(model.operations),
+            "in_scope": len(model.in_scope_operations),
+            "tables": len(model.design.tables),
+            "first_endpoint": model.operations_by_priority[0].operation_id
+            if model.operations_by_priority else None,
+        },
+        "rfi_counts": {s.value: counts.get(s.value, 0) for s in Severity},
+        "rfis": [r.model_dump(mode="json") for r in result.rfis],
+        "model": model.model_dump(mode="json", by_alias=True),
+    }
+
+
+def halted_json(result: Halted) -> dict[str, JsonValue]:
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "status": "halt",
+        "handoff": str(result.handoff),
+        "no_go": [f.model_dump(mode="json") for f in result.failures],
+    }
+
+
+def error_json(problem: InputProblem) -> dict[str, JsonValue]:
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "status": "error",
+        "error": {
+            "file": str(problem.file),
+            "line": problem.line,
+            "column": problem.column,
+            "location": problem.location,
+            "problem": problem.problem,
+            "fix": problem.fix,
+        },
+    }
+
+
+def print_accepted(console: Console, result: Accepted) -> None:
+    console.print(Panel(escape(result.readback), title="Read-back", title_align="left"))
+    model = result.model
+    first = model.operations_by_priority[0] if model.operations_by_priority else None
+    if first is not None:
+        console.print(f"First endpoint by priority: [bold]{escape(first.operation_id)}[/] "
+                      f"({first.method.upper()} {escape(first.path)})")
+    counts = Counter(r.severity for r in result.rfis)
+    console.print(f"\n[bold]RFIs[/]: {counts[Severity.ERROR]} error, "
+                  f"{counts[Severity.WARNING]} warning, {counts[Severity.INFO]} info")
+    for rfi in result.rfis:
+        console.print(f"  [{_STYLE[rfi.severity]}]{rfi.severity.value.upper():7}[/] "
+                      f"[bold]{rfi.code.value}[/]  {escape(rfi.artifact)} "
+                      f"[dim]{escape(rfi.location)}[/]")
+        console.print(f"          {escape(rfi.question)}")
+        console.print(f"          [green]-> {escape(rfi.suggestion)}[/]")
+    console.print("\n[bold green]Accepted[/]: the handoff passes the No-Go checks.")
+
+
+def print_halted(console: Console, result: Halted) -> None:
+    console.print(f"[bold red]HALT[/]: {escape(str(result.handoff))} fails the No-Go checks; "
+                  "implementation must not start.")
+    for failure in result.failures:
+        console.print(f"  [red]x[/] [bold]{escape(failure.item)}[/] ({escape(failure.file)}): "
+                      f"{escape(failure.problem)}")
+        console.print(f"      [green]fix:[/] {escape(failure.fix)}")
+
+
+def print_error(console: Console, problem: InputProblem) -> None:
+    console.print(f"[bold red]error[/]: {escape(problem.place())}: {escape(problem.problem)}")
+    console.print(f"  [green]fix:[/] {escape(problem.fix)}")

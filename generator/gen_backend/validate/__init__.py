@@ -1,0 +1,1 @@
+"""Stage 2, validate: the No-Go gate before the model, and the RFI cross-checks after it."""

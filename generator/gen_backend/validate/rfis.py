@@ -1,0 +1,555 @@
+"""RFIs: questions found by cross-checking the artifacts against each other.
+
+Each RFI has a stable code (documented in docs/cli.md), a severity, the artifact and the place
+in it (a JSON pointer, or `table.column`), the question and a suggested resolution. RFIs do not
+stop `check`; they are what a person must answer or accept before building on the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from gen_backend.load import RawHandoff
+from gen_backend.load.source import pointer
+from gen_backend.model import (
+    ColumnType,
+    Operation,
+    OperationKind,
+    PermissionSource,
+    Property,
+    Schema,
+    SchemaDesign,
+    SchemaType,
+    ServiceModel,
+    Table,
+)
+from gen_backend.model.build import Resolved
+from gen_backend.model.infer import table_named
+from gen_backend.model.naming import snake, table_forms
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the generated code would be wrong or fail without an answer
+    WARNING = "warning"  # likely a mistake; the generator makes a stated choice
+    INFO = "info"  # worth knowing before building
+
+
+class Code(StrEnum):
+    OPERATION_TABLE_UNKNOWN = "OPERATION_TABLE_UNKNOWN"
+    OPERATION_TABLE_NOT_IN_DESIGN = "OPERATION_TABLE_NOT_IN_DESIGN"
+    OPERATION_ID_MISSING = "OPERATION_ID_MISSING"
+    PATH_KEY_UNBOUND = "PATH_KEY_UNBOUND"
+    PROPERTY_NO_COLUMN = "PROPERTY_NO_COLUMN"
+    PROPERTY_TYPE_MISMATCH = "PROPERTY_TYPE_MISMATCH"
+    PROPERTY_LENGTH_MISMATCH = "PROPERTY_LENGTH_MISMATCH"
+    PROPERTY_ENUM_MISMATCH = "PROPERTY_ENUM_MISMATCH"
+    REQUIRED_COLUMN_UNSUPPLIED = "REQUIRED_COLUMN_UNSUPPLIED"
+    FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
+    SCHEMA_FORMS_DISAGREE = "SCHEMA_FORMS_DISAGREE"
+    MIGRATION_TABLE_MISSING = "MIGRATION_TABLE_MISSING"
+    MIGRATION_TABLE_DUPLICATE = "MIGRATION_TABLE_DUPLICATE"
+    MIGRATION_UNKNOWN_TABLE = "MIGRATION_UNKNOWN_TABLE"
+    MIGRATION_ORDER = "MIGRATION_ORDER"
+    MIGRATION_UNKNOWN_DEPENDENCY = "MIGRATION_UNKNOWN_DEPENDENCY"
+    PERMISSION_MISSING = "PERMISSION_MISSING"
+    PERMISSION_CONFLICT = "PERMISSION_CONFLICT"
+    PERMISSION_UNGRANTED = "PERMISSION_UNGRANTED"
+    UNKNOWN_OPERATION = "UNKNOWN_OPERATION"
+    OWNERSHIP_TABLE_MISSING = "OWNERSHIP_TABLE_MISSING"
+    OWNERSHIP_COLUMN_MISSING = "OWNERSHIP_COLUMN_MISSING"
+    OWNERSHIP_UNKNOWN_ROLE = "OWNERSHIP_UNKNOWN_ROLE"
+    SCOPE_FR_UNUSED = "SCOPE_FR_UNUSED"
+    SCOPE_EMPTY = "SCOPE_EMPTY"
+    FILTER_COLUMN_MISSING = "FILTER_COLUMN_MISSING"
+    FILTER_PARAM_UNDECLARED = "FILTER_PARAM_UNDECLARED"
+    QUERY_PARAM_UNMAPPED = "QUERY_PARAM_UNMAPPED"
+    ASSUMPTION_IN_SCOPE = "ASSUMPTION_IN_SCOPE"
+    INTERVENTION_PENDING = "INTERVENTION_PENDING"
+    UNKNOWN_KEY = "UNKNOWN_KEY"
+
+
+class Rfi(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: Code
+    severity: Severity
+    artifact: str
+    location: str
+    question: str
+    suggestion: str
+
+
+_ITEM_KINDS = {OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE,
+               OperationKind.DELETE}
+_WRITE_KINDS = {OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE}
+
+
+class _Checker:
+    def __init__(self, raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) -> None:
+        self.raw = raw
+        self.model = model
+        self.resolved = {r.operation_id: r for r in resolved}
+        self.rfis: list[Rfi] = []
+        self._seen: set[tuple[Code, str, str]] = set()
+        self.files = {name: raw.relative(path) if path else f"{name}.yaml"
+                      for name, path in raw.paths.items()}
+        self.files["manifest"] = "handoff.yaml"
+
+    def add(self, code: Code, severity: Severity, artifact: str, location: str,
+            question: str, suggestion: str) -> None:
+        key = (code, artifact, location)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.rfis.append(Rfi(code=code, severity=severity, artifact=self.files[artifact],
+                                 location=location, question=question, suggestion=suggestion))
+
+    # ---- operations ---------------------------------------------------------------------------
+
+    def operations(self) -> None:
+        for op in self.model.in_scope_operations:
+            if op.operation_id_derived:
+                self.add(Code.OPERATION_ID_MISSING, Severity.INFO, "openapi", op.pointer,
+                         f"{op.method.upper()} {op.path} has no operationId; it is called "
+                         f"`{op.operation_id}` here.",
+                         "give the operation an operationId, so names stay stable")
+            if op.table is None:
+                self.add(Code.OPERATION_TABLE_UNKNOWN, Severity.WARNING, "openapi", op.pointer,
+                         f"Which table does `{op.operation_id}` ({op.method.upper()} {op.path}) "
+                         "work on? Neither its path nor its schemas name one.",
+                         "set `x-table` on the operation or `table:` under handoff.yaml "
+                         "`operations:`; without it the operation is generated as a custom "
+                         "endpoint for hand-written code")
+                continue
+            table = self.model.design.table(op.table)
+            if table is None:
+                self.add(Code.OPERATION_TABLE_NOT_IN_DESIGN, Severity.ERROR, "openapi",
+                         op.pointer, f"`{op.operation_id}` names table `{op.table}` "
+                         f"({op.table_source.value}), which the schema design does not have.",
+                         "correct the table name or add the table to the schema design")
+                continue
+            if op.kind in _ITEM_KINDS and not any(b.is_key for b in op.path_bindings):
+                self.add(Code.PATH_KEY_UNBOUND, Severity.WARNING, "openapi", op.pointer,
+                         f"Which column of `{table.name}` does the last path parameter of "
+                         f"{op.path} select by?",
+                         f"name it after the primary key ({', '.join(table.primary_key)}) or a "
+                         "unique column")
+            self.properties(op, table)
+            self.filters(op, table)
+            self.permissions(op)
+
+    def properties(self, op: Operation, table: Table) -> None:
+        api = self.model.api
+        if op.kind in _WRITE_KINDS and op.request_body and op.request_body.body.schema_:
+            located = self._row_schema(op.request_body.body.schema_, table)
+            for prop in api.object_properties(located[0]):
+                if not prop.schema_.read_only and not api.resolve(prop.schema_).read_only:
+                    self.property(op, table, prop, located[1], request=True)
+        if op.kind in _WRITE_KINDS | {OperationKind.GET, OperationKind.LIST}:
+            row = self._response_row(op)
+            if row is not None:
+                located = self._row_schema(row, table)
+                for prop in api.object_properties(located[0]):
+                    self.property(op, table, prop, located[1], request=False)
+        if op.kind is OperationKind.CREATE:
+            self.required_columns(op, table)
+
+    def _row_schema(self, schema: Schema, table: Table) -> tuple[Schema, str]:
+        """Unwrap `{"book": {...}}` bodies; return the row schema and where it is defined."""
+        api = self.model.api
+        properties = api.object_properties(schema)
+        if len(properties) == 1 and table.name in table_forms(properties[0].name):
+            inner = properties[0].schema_
+            if api.resolve(inner).properties or api.resolve(inner).all_of:
+                schema = inner
+        where = api.schemas_by_name[schema.ref].pointer if schema.ref else "inline schema"
+        return schema, where
+
+    def _response_row(self, op: Operation) -> Schema | None:
+        success = op.success_response
+        if success is None or success.body is None or success.body.schema_ is None:
+            return None
+        schema = success.body.schema_
+        if op.kind is not OperationKind.LIST:
+            return schema
+        resolved = self.model.api.resolve(schema)
+        if resolved.items is not None:
+            return resolved.items
+        if op.envelope and op.envelope.items_field:
+            for prop in self.model.api.object_properties(schema):
+                if prop.name == op.envelope.items_field:
+                    return self.model.api.resolve(prop.schema_).items
+        return None
+
+    def property(self, op: Operation, table: Table, prop: Property, where: str,
+                 *, request: bool) -> None:
+        api = self.model.api
+        schema = api.resolve(prop.schema_)
+        location = f"{where}/properties/{prop.name}"
+        column = table.column(snake(prop.name)) or table.column(prop.name)
+        if column is None:
+            if self._is_embedded(prop.schema_):
+                return
+            self.add(Code.PROPERTY_NO_COLUMN, Severity.WARNING, "openapi", location,
+                     f"Property `{prop.name}` of `{op.operation_id}` has no column in "
+                     f"`{table.name}`. Is it computed, stored elsewhere, or missing from the "
+                     "design?",
+                     f"add a column `{snake(prop.name)}` to `{table.name}`, or leave it to "
+                     "hand-written code in the service layer")
+            return
+        if not _compatible(schema, column.type):
+            spelled = "/".join(t.value for t in schema.types) or "any"
+            if schema.format:
+                spelled += f" ({schema.format})"
+            self.add(Code.PROPERTY_TYPE_MISMATCH, Severity.ERROR, "openapi", location,
+                     f"Property `{prop.name}` is {spelled} but column `{table.name}."
+                     f"{column.name}` is {column.type.value}.",
+                     "make the property's type match the column, or change the column")
+            return
+        if not request:
+            return
+        if column.max_length and (schema.max_length is None
+                                  or schema.max_length > column.max_length):
+            said = f"maxLength {schema.max_length}" if schema.max_length else "no maxLength"
+            self.add(Code.PROPERTY_LENGTH_MISMATCH, Severity.WARNING, "openapi", location,
+                     f"Property `{prop.name}` has {said} but column `{table.name}."
+                     f"{column.name}` holds at most {column.max_length} characters.",
+                     f"set `maxLength: {column.max_length}` on the property")
+        if column.type is ColumnType.ENUM:
+            allowed = set(column.values)
+            given = {str(v) for v in schema.enum or ()}
+            if not given or not given <= allowed:
+                self.add(Code.PROPERTY_ENUM_MISMATCH, Severity.WARNING, "openapi", location,
+                         f"Property `{prop.name}` allows {sorted(given) or 'any string'} but "
+                         f"column `{table.name}.{column.name}` allows {sorted(allowed)}.",
+                         f"set `enum: {sorted(allowed)}` on the property")
+
+    def _is_embedded(self, schema: Schema) -> bool:
+        """An object (or list of objects) named after another table: an embedded relation."""
+        api = self.model.api
+        target = schema.items if schema.items is not None else schema
+        resolved = api.resolve(target)
+        if resolved.items is not None:
+            target = resolved.items
+        if target.ref and table_named(target.ref, self.model.design):
+            return True
+        return bool(api.resolve(target).properties) or SchemaType.OBJECT in \
+            api.resolve(target).types
+
+    def required_columns(self, op: Operation, table: Table) -> None:
+        api = self.model.api
+        supplied: set[str] = set()
+        if op.request_body and op.request_body.body.schema_:
+            row, _ = self._row_schema(op.request_body.body.schema_, table)
+            supplied = {snake(p.name) for p in api.object_properties(row)} | \
+                {p.name for p in api.object_properties(row)}
+        ownership = self.model.auth.ownership_of(table.name)
+        from_path = {b.column for b in op.path_bindings}
+        for column in table.columns:
+            if column.server_filled or column.name in supplied or column.name in from_path:
+                continue
+            if column.primary_key and column.type is ColumnType.UUID:
+                continue  # the service generates UUID keys
+            if ownership and column.name == ownership.owner_column:
+                continue  # filled from the token's subject
+            self.add(Code.REQUIRED_COLUMN_UNSUPPLIED, Severity.ERROR, "schema",
+                     f"{table.name}.{column.name}",
+                     f"`{table.name}.{column.name}` is NOT NULL without a default, but the "
+                     f"create body of `{op.operation_id}` does not supply it and the server "
+                     "cannot fill it. Where does its value come from?",
+                     "add the property to the create body, give the column a default, or "
+                     "make it nullable")
+
+    def filters(self, op: Operation, table: Table) -> None:
+        params = {p.name for p in op.parameters}
+        for flt in op.filters:
+            where = f"{op.pointer}/x-filters/{flt.param}" if flt.source.value == "x-filters" \
+                else f"/operations/{op.operation_id}/filters/{flt.param}"
+            artifact = "openapi" if flt.source.value == "x-filters" else "manifest"
+            for name in flt.columns:
+                if table.column(name) is None:
+                    self.add(Code.FILTER_COLUMN_MISSING, Severity.ERROR, artifact, where,
+                             f"Filter `{flt.param}` of `{op.operation_id}` uses column "
+                             f"`{table.name}.{name}`, which does not exist.",
+                             "name a column of the table")
+            if flt.param not in params:
+                self.add(Code.FILTER_PARAM_UNDECLARED, Severity.WARNING, artifact, where,
+                         f"Filter `{flt.param}` is not a query parameter of "
+                         f"`{op.operation_id}` in the spec.",
+                         "declare the query parameter in the OpenAPI document")
+        for name in op.unmapped_query_params:
+            self.add(Code.QUERY_PARAM_UNMAPPED, Severity.WARNING, "openapi",
+                     f"{op.pointer}/parameters/{name}",
+                     f"What does query parameter `{name}` of `{op.operation_id}` do? It "
+                     "matches no column and no declared filter.",
+                     "declare it under `x-filters` (or handoff.yaml `operations: filters:`); "
+                     "otherwise it is left to hand-written code")
+
+    def permissions(self, op: Operation) -> None:
+        auth = self.model.auth
+        if not op.public and not op.permissions:
+            self.add(Code.PERMISSION_MISSING, Severity.ERROR, "auth",
+                     f"/operations/{op.operation_id}",
+                     f"Which permission does `{op.operation_id}` ({op.method.upper()} "
+                     f"{op.path}) require? No artifact decides it.",
+                     f"add `{op.operation_id}: [<permission>]` (or `public`) under auth.yaml "
+                     "`operations:`")
+        for permission in op.permissions:
+            if not auth.grants(permission):
+                self.add(Code.PERMISSION_UNGRANTED, Severity.WARNING, "auth",
+                         f"/operations/{op.operation_id}",
+                         f"No role grants `{permission}`, which `{op.operation_id}` requires; "
+                         "only a token scope could.",
+                         f"grant `{permission}` to a role under `roles:`")
+        resolved = self.resolved.get(op.operation_id)
+        if resolved is None:
+            return
+        opinions = {
+            "auth.yaml": resolved.auth_permissions,
+            "handoff.yaml": resolved.handoff_intent.permissions
+            if resolved.handoff_intent else None,
+            "x-permissions": resolved.spec_intent.permissions,
+            "OpenAPI `security: []`": "public" if op.pointer and _spec_public(op) else None,
+        }
+        said = {k: _as_set(v) for k, v in opinions.items() if v is not None}
+        if len({frozenset(v) for v in said.values()}) > 1:
+            winner = op.permission_source.value
+            self.add(Code.PERMISSION_CONFLICT, Severity.WARNING, "auth",
+                     f"/operations/{op.operation_id}",
+                     f"The artifacts disagree on `{op.operation_id}`: " + "; ".join(
+                         f"{k} says {sorted(v)}" for k, v in said.items()) + ".",
+                     f"make them agree; until then {winner} decides")
+
+    # ---- design, migrations, auth, scope -----------------------------------------------------
+
+    def design(self) -> None:
+        design = self.model.design
+        for table in design.tables:
+            for key in table.foreign_keys:
+                target = design.table(key.target_table)
+                missing = [c for c in key.target_columns
+                           if target is None or target.column(c) is None]
+                if target is None or missing:
+                    what = f"table `{key.target_table}`" if target is None else \
+                        f"column `{key.target_table}.{missing[0]}`"
+                    self.add(Code.FOREIGN_KEY_TARGET_MISSING, Severity.ERROR, "schema",
+                             f"{table.name}.{','.join(key.columns)}",
+                             f"`{table.name}.{', '.join(key.columns)}` references {what}, "
+                             "which the design does not have.",
+                             "add the referenced table or column, or fix the reference")
+        primary = self.raw.designs[0] if self.raw.designs else None
+        for other in self.raw.designs[1:]:
+            if primary and other.design != primary.design:
+                self.add(Code.SCHEMA_FORMS_DISAGREE, Severity.ERROR, "schema",
+                         self.raw.relative(other.path),
+                         f"{self.raw.relative(other.path)} and "
+                         f"{self.raw.relative(primary.path)} describe different designs: "
+                         f"{_first_difference(primary.design, other.design)}.",
+                         "keep one form, or make the forms agree")
+
+    def migrations(self) -> None:
+        design = self.model.design
+        steps = self.model.migrations.steps
+        position = {step.id: n for n, step in enumerate(steps)}
+        where: dict[str, list[int]] = defaultdict(list)
+        for n, step in enumerate(steps):
+            at = pointer("steps", n)
+            for table in step.tables:
+                where[table].append(n)
+                if design.table(table) is None:
+                    self.add(Code.MIGRATION_UNKNOWN_TABLE, Severity.ERROR, "migrations",
+                             at + "/tables", f"Step {step.id} creates `{table}`, which the "
+                             "schema design does not have.", "remove it or add the table")
+            for dependency in step.depends_on:
+                if dependency not in position:
+                    self.add(Code.MIGRATION_UNKNOWN_DEPENDENCY, Severity.ERROR, "migrations",
+                             at + "/depends_on", f"Step {step.id} depends on step "
+                             f"`{dependency}`, which the plan does not have.",
+                             "name an existing step id")
+                elif position[dependency] >= n:
+                    self.add(Code.MIGRATION_ORDER, Severity.ERROR, "migrations",
+                             at + "/depends_on", f"Step {step.id} depends on step "
+                             f"{dependency}, which comes after it.",
+                             "order the steps so dependencies come first")
+        for table in design.tables:
+            steps_of = where.get(table.name, [])
+            if not steps_of:
+                self.add(Code.MIGRATION_TABLE_MISSING, Severity.ERROR, "migrations", "/steps",
+                         f"Table `{table.name}` is in no migration step. When is it created?",
+                         f"add `{table.name}` to the `tables` of one step")
+                continue
+            if len(steps_of) > 1:
+                ids = ", ".join(steps[n].id for n in steps_of)
+                self.add(Code.MIGRATION_TABLE_DUPLICATE, Severity.ERROR, "migrations",
+                         pointer("steps", steps_of[1], "tables"),
+                         f"Table `{table.name}` is created by more than one step ({ids}).",
+                         "keep it in exactly one step")
+            mine = steps_of[0]
+            for key in table.foreign_keys:
+                theirs = where.get(key.target_table)
+                if key.target_table != table.name and theirs and theirs[0] > mine:
+                    self.add(Code.MIGRATION_ORDER, Severity.ERROR, "migrations",
+                             pointer("steps", mine, "tables"),
+                             f"Step {steps[mine].id} creates `{table.name}`, which references "
+                             f"`{key.target_table}`, created later by step "
+                             f"{steps[theirs[0]].id}.",
+                             f"move `{table.name}` after `{key.target_table}`, or swap the steps")
+
+    def ownership(self) -> None:
+        roles = {r.name for r in self.model.auth.roles}
+        for owned in self.model.auth.ownership:
+            at = pointer("ownership", owned.table)
+            table = self.model.design.table(owned.table)
+            if table is None:
+                self.add(Code.OWNERSHIP_TABLE_MISSING, Severity.ERROR, "auth", at,
+                         f"Ownership is declared on `{owned.table}`, which the schema design "
+                         "does not have.", "fix the table name")
+            elif table.column(owned.owner_column) is None:
+                self.add(Code.OWNERSHIP_COLUMN_MISSING, Severity.ERROR, "auth",
+                         f"{owned.table}.{owned.owner_column}",
+                         f"`{owned.table}` is owned through `{owned.owner_column}`, but the "
+                         "table has no such column.",
+                         f"add `{owned.owner_column}` to `{owned.table}` or name its owner "
+                         "column")
+            for role in owned.bypass_roles:
+                if role not in roles:
+                    self.add(Code.OWNERSHIP_UNKNOWN_ROLE, Severity.WARNING, "auth",
+                             at + "/bypass_roles", f"Bypass role `{role}` of `{owned.table}` "
+                             "is not defined under `roles:`.", "define the role or remove it")
+
+    def unknown_operations(self) -> None:
+        known = {op.operation_id for op in self.model.operations}
+        manifest = self.raw.manifest
+        assert manifest and self.raw.auth
+        for artifact, names in (("manifest", manifest.operations),
+                                ("auth", self.raw.auth.operations)):
+            for name in names:
+                if name not in known:
+                    self.add(Code.UNKNOWN_OPERATION, Severity.WARNING, artifact,
+                             pointer("operations", name),
+                             f"`{name}` is not an operationId of the OpenAPI document.",
+                             "fix the operationId, or remove the entry")
+
+    def scope(self) -> None:
+        carried = {op.fr_id for op in self.model.operations}
+        for n, fr in enumerate(self.model.mvp_scope):
+            if fr not in carried:
+                self.add(Code.SCOPE_FR_UNUSED, Severity.WARNING, "manifest",
+                         pointer("mvp_scope", n), f"{fr} is in the MVP scope, but no "
+                         "operation carries it.", "tag its operations with `x-fr-id` (or "
+                         "`fr_id` under handoff.yaml `operations:`), or drop it from the scope")
+        if self.model.operations and not self.model.in_scope_operations:
+            self.add(Code.SCOPE_EMPTY, Severity.ERROR, "manifest", "/mvp_scope",
+                     "No operation is in scope: nothing would be built.",
+                     "list the FR-IDs to build under `mvp_scope`, or use `release_mode: full`")
+
+    def assumptions(self) -> None:
+        in_scope = self.model.in_scope_operations
+        tables = {op.table for op in in_scope if op.table}
+        names = tables | {op.operation_id for op in in_scope} | \
+            {op.fr_id for op in in_scope if op.fr_id}
+        for n, assumption in enumerate(self.model.assumptions):
+            touched = [a for a in assumption.affects if a.split(".")[0] in names]
+            if not assumption.affects:
+                words = set(re.findall(r"[a-z_]+", assumption.text.lower()))
+                touched = sorted(t for t in tables if table_forms(t) & words)
+            if touched:
+                self.add(Code.ASSUMPTION_IN_SCOPE, Severity.INFO, "manifest",
+                         pointer("assumptions", n),
+                         f"Assumption {assumption.id} (\"{assumption.text}\") is inherited "
+                         f"and touches {', '.join(touched)}, which is in scope. Does it still "
+                         "hold?", "confirm it, or turn it into a decision or a constraint")
+
+    def interventions(self) -> None:
+        for item in self.model.interventions:
+            if item.active and item.phase in ("06-backend-implementation", "all"):
+                self.files[item.file] = item.file
+                self.add(Code.INTERVENTION_PENDING, Severity.WARNING if item.urgency ==
+                         "immediate" else Severity.INFO, item.file, "front matter",
+                         f"Human intervention waiting ({item.urgency}): {item.title}",
+                         "process it, then move the file to human-interventions/processed/")
+
+    def unknown_keys(self) -> None:
+        for unknown in self.raw.unknown_keys:
+            artifact = self.raw.relative(unknown.file)
+            self.files[artifact] = artifact
+            self.add(Code.UNKNOWN_KEY, Severity.WARNING, artifact,
+                     f"{unknown.at}/{unknown.key}",
+                     f"`{unknown.key}` is not a key of the handoff format here; it is ignored.",
+                     "check its spelling against docs/handoff.md, or remove it")
+
+
+def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) -> list[Rfi]:
+    checker = _Checker(raw, model, resolved)
+    checker.operations()
+    checker.design()
+    checker.migrations()
+    checker.ownership()
+    checker.unknown_operations()
+    checker.scope()
+    checker.assumptions()
+    checker.interventions()
+    checker.unknown_keys()
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(checker.rfis, key=lambda r: order[r.severity])
+
+
+def _spec_public(op: Operation) -> bool:
+    return op.public and op.permission_source is PermissionSource.PUBLIC and not op.permissions
+
+
+def _as_set(value: list[str] | str) -> set[str]:
+    return {"public"} if value == "public" else set(value)
+
+
+def _compatible(schema: Schema, column: ColumnType) -> bool:
+    kind = schema.primary_type
+    if kind is None or column is ColumnType.JSON:
+        return True
+    fmt = schema.format or ""
+    if column.is_integer:
+        return kind is SchemaType.INTEGER
+    if column is ColumnType.NUMERIC:
+        return kind in (SchemaType.NUMBER, SchemaType.INTEGER) or (
+            kind is SchemaType.STRING and fmt in ("", "decimal", "number", "money"))
+    if column is ColumnType.FLOAT:
+        return kind in (SchemaType.NUMBER, SchemaType.INTEGER)
+    if column is ColumnType.BOOLEAN:
+        return kind is SchemaType.BOOLEAN
+    if kind is not SchemaType.STRING:
+        return False
+    allowed: dict[ColumnType, set[str]] = {
+        ColumnType.UUID: {"", "uuid"},
+        ColumnType.DATE: {"", "date"},
+        ColumnType.TIME: {"", "time"},
+        ColumnType.TIMESTAMP: {"", "date-time"},
+        ColumnType.TIMESTAMPTZ: {"", "date-time"},
+        ColumnType.BYTES: {"", "byte", "binary", "base64"},
+    }
+    return fmt in allowed.get(column, {fmt})
+
+
+def _first_difference(left: SchemaDesign | None, right: SchemaDesign | None) -> str:
+    if left is None or right is None:
+        return "one of them declares no tables"
+    left_names = [t.name for t in left.tables]
+    right_names = [t.name for t in right.tables]
+    if set(left_names) != set(right_names):
+        return f"tables {sorted(left_names)} vs {sorted(right_names)}"
+    for table in left.tables:
+        other = right.table(table.name)
+        assert other is not None
+        for column in table.columns:
+            twin = other.column(column.name)
+            if twin != column:
+                return f"column `{table.name}.{column.name}` differs"
+        for field in ("indexes", "unique_constraints", "foreign_keys", "checks"):
+            if getattr(table, field) != getattr(other, field):
+                return f"{field.replace('_', ' ')} of `{table.name}` differ"
+        if table.columns != other.columns:
+            return f"column order of `{table.name}` differs"
+    return "table order differs"
+
