@@ -46,8 +46,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """gen-backend: verify a handoff, then generate its backend."""
 
@@ -56,8 +60,9 @@ def _root(
 def check(
     handoff: Annotated[Path, typer.Argument(help="The handoff directory.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    fail_on: Annotated[FailOn, typer.Option(
-        help="Exit 1 when an RFI of this severity (or worse) is raised.")] = FailOn.NEVER,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Exit 1 when an RFI of this severity (or worse) is raised.")
+    ] = FailOn.NEVER,
 ) -> None:
     """Verify a handoff: No-Go checks, read-back, and RFIs. Writes nothing."""
     out = Console(soft_wrap=False)
@@ -105,5 +110,6 @@ def main() -> None:
             raise
         Console(stderr=True).print(
             f"[bold red]internal error[/]: {type(exc).__name__}: {exc}\n"
-            "This is a bug in gen-backend. Run again with GEN_BACKEND_DEBUG=1 for details.")
+            "This is a bug in gen-backend. Run again with GEN_BACKEND_DEBUG=1 for details."
+        )
         sys.exit(EXIT_INTERNAL)

@@ -22,12 +22,14 @@ from gen_backend.model.schema import (
     naming,
 )
 
-SUPPORTED_TYPES = "uuid, varchar(n), text, integer, bigint, smallint, serial, boolean, " \
-    "numeric(p,s), real/double precision, date, time, timestamp, timestamptz, json/jsonb, " \
+SUPPORTED_TYPES = (
+    "uuid, varchar(n), text, integer, bigint, smallint, serial, boolean, "
+    "numeric(p,s), real/double precision, date, time, timestamp, timestamptz, json/jsonb, "
     "bytea, or an enum type"
+)
 
 _D = exp.DataType.Type
-_SIMPLE: dict[exp.DataType.Type, ColumnType] = {
+_SIMPLE: dict[object, ColumnType] = {
     _D.UUID: ColumnType.UUID,
     _D.TEXT: ColumnType.TEXT,
     _D.MEDIUMTEXT: ColumnType.TEXT,
@@ -54,8 +56,11 @@ _SIMPLE: dict[exp.DataType.Type, ColumnType] = {
     _D.BINARY: ColumnType.BYTES,
     _D.BLOB: ColumnType.BYTES,
 }
-_SERIAL = {_D.SERIAL: ColumnType.INTEGER, _D.BIGSERIAL: ColumnType.BIGINT,
-           _D.SMALLSERIAL: ColumnType.SMALLINT}
+_SERIAL = {
+    _D.SERIAL: ColumnType.INTEGER,
+    _D.BIGSERIAL: ColumnType.BIGINT,
+    _D.SMALLSERIAL: ColumnType.SMALLINT,
+}
 _STRINGS = {_D.VARCHAR, _D.NVARCHAR, _D.CHAR, _D.NCHAR}
 _NUMERIC = {_D.DECIMAL, _D.BIGDECIMAL, _D.MONEY}
 
@@ -117,8 +122,9 @@ def classify_default(expression: exp.Expression) -> tuple[ColumnDefault | None, 
         if expression.is_string:
             return ColumnDefault(kind=DefaultKind.LITERAL, value=expression.this), False
         number = float(expression.this)
-        literal: int | float = int(number) if number.is_integer() and "." not in str(
-            expression.this) else number
+        literal: int | float = (
+            int(number) if number.is_integer() and "." not in str(expression.this) else number
+        )
         return ColumnDefault(kind=DefaultKind.LITERAL, value=literal), False
     if isinstance(expression, exp.Neg) and isinstance(expression.this, exp.Literal):
         inner, _ = classify_default(expression.this)
@@ -131,8 +137,14 @@ def classify_default(expression: exp.Expression) -> tuple[ColumnDefault | None, 
     function = expression.name.lower() if isinstance(expression, exp.Anonymous) else ""
     if isinstance(expression, exp.Func) and not function:
         function = expression.sql_name().lower()
-    if function in {"now", "current_timestamp", "localtimestamp", "transaction_timestamp",
-                    "statement_timestamp", "clock_timestamp"}:
+    if function in {
+        "now",
+        "current_timestamp",
+        "localtimestamp",
+        "transaction_timestamp",
+        "statement_timestamp",
+        "clock_timestamp",
+    }:
         return ColumnDefault(kind=DefaultKind.NOW), False
     if function in {"gen_random_uuid", "uuid_generate_v4", "uuid_generate_v7", "uuidv7"}:
         return ColumnDefault(kind=DefaultKind.UUID), False
@@ -147,6 +159,7 @@ def default_from_text(text: str) -> tuple[ColumnDefault | None, bool]:
         expression = sqlglot.parse_one(text, read="postgres")
     except (ParseError, TokenError):
         return ColumnDefault(kind=DefaultKind.EXPRESSION, value=text), False
+    assert isinstance(expression, exp.Expression)
     return classify_default(expression)
 
 
@@ -179,8 +192,9 @@ class TableDraft:
     indexes: list[tuple[str | None, tuple[str, ...], bool]] = field(default_factory=list)
     uniques: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     primary_key: tuple[str, ...] = ()
-    foreign_keys: list[tuple[str | None, tuple[str, ...], str, tuple[str, ...], OnDelete]] = \
-        field(default_factory=list)
+    foreign_keys: list[tuple[str | None, tuple[str, ...], str, tuple[str, ...], OnDelete]] = field(
+        default_factory=list
+    )
     checks: list[tuple[str | None, str]] = field(default_factory=list)
     comment: str | None = None
 
@@ -191,30 +205,40 @@ class TableDraft:
         """Fill conventional names, and fold single-column uniques and table PKs into columns."""
         unique_columns = {cols[0] for _, cols in self.uniques if len(cols) == 1}
         columns = tuple(
-            column.model_copy(update={
-                "primary_key": column.primary_key or column.name in self.primary_key,
-                "nullable": column.nullable and not (
-                    column.primary_key or column.name in self.primary_key),
-                "unique": column.unique or column.name in unique_columns,
-            })
+            column.model_copy(
+                update={
+                    "primary_key": column.primary_key or column.name in self.primary_key,
+                    "nullable": column.nullable
+                    and not (column.primary_key or column.name in self.primary_key),
+                    "unique": column.unique or column.name in unique_columns,
+                }
+            )
             for column in self.columns
         )
         return Table(
             name=self.name,
             columns=columns,
             indexes=tuple(
-                Index(name=name or naming.index(self.name, cols, unique=unique), columns=cols,
-                      unique=unique)
+                Index(
+                    name=name or naming.index(self.name, cols, unique=unique),
+                    columns=cols,
+                    unique=unique,
+                )
                 for name, cols, unique in self.indexes
             ),
             unique_constraints=tuple(
                 UniqueConstraint(name=name or naming.unique(self.name, cols), columns=cols)
-                for name, cols in self.uniques if len(cols) > 1
+                for name, cols in self.uniques
+                if len(cols) > 1
             ),
             foreign_keys=tuple(
-                ForeignKey(name=name or naming.foreign_key(self.name, cols, target),
-                           columns=cols, target_table=target, target_columns=target_cols,
-                           on_delete=on_delete)
+                ForeignKey(
+                    name=name or naming.foreign_key(self.name, cols, target),
+                    columns=cols,
+                    target_table=target,
+                    target_columns=target_cols,
+                    on_delete=on_delete,
+                )
                 for name, cols, target, target_cols, on_delete in self.foreign_keys
             ),
             checks=tuple(

@@ -74,8 +74,9 @@ class RawHandoff:
 
 def load_handoff(root: Path) -> RawHandoff:
     if not root.is_dir():
-        raise HandoffInputError(InputProblem(root, "", "is not a directory",
-                                             "pass the handoff directory"))
+        raise HandoffInputError(
+            InputProblem(root, "", "is not a directory", "pass the handoff directory")
+        )
     raw = RawHandoff(root=root)
     manifest_path = root / MANIFEST
     raw.paths["manifest"] = manifest_path if manifest_path.is_file() else None
@@ -85,9 +86,13 @@ def load_handoff(root: Path) -> RawHandoff:
         raw.manifest = parse_as(source, RawManifest, what="the handoff manifest")
         _note_unknown(raw, source, raw.manifest)
         artifacts = raw.manifest.artifacts
-        overrides = {"openapi": artifacts.openapi, "schema": artifacts.schema_,
-                     "auth": artifacts.auth, "migrations": artifacts.migrations,
-                     "integrations": artifacts.integrations}
+        overrides = {
+            "openapi": artifacts.openapi,
+            "schema": artifacts.schema_,
+            "auth": artifacts.auth,
+            "migrations": artifacts.migrations,
+            "integrations": artifacts.integrations,
+        }
     for artifact in DEFAULT_NAMES:
         raw.paths[artifact] = _find(root, artifact, overrides.get(artifact))
 
@@ -136,25 +141,30 @@ def _load_design(raw: RawHandoff, path: Path) -> DesignForm:
         return DesignForm(path, load_schema_dbml(path, text))
     if suffix == ".sql":
         return DesignForm(path, load_schema_sql(path, text))
-    raise HandoffInputError(InputProblem(
-        path, "", f"unknown schema design format `{suffix}`",
-        "use schema.yaml, schema.dbml or schema.sql"))
+    raise HandoffInputError(
+        InputProblem(
+            path,
+            "",
+            f"unknown schema design format `{suffix}`",
+            "use schema.yaml, schema.dbml or schema.sql",
+        )
+    )
 
 
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise HandoffInputError(InputProblem(path, "", f"cannot be read: {exc}",
-                                             "save the file as UTF-8 text")) from None
+        raise HandoffInputError(
+            InputProblem(path, "", f"cannot be read: {exc}", "save the file as UTF-8 text")
+        ) from None
 
 
 def _note_unknown(raw: RawHandoff, source: SourceFile, model: object) -> None:
     from pydantic import BaseModel
 
     if isinstance(model, BaseModel):
-        raw.unknown_keys.extend(UnknownKey(source.path, at, key)
-                                for at, key in walk_extras(model))
+        raw.unknown_keys.extend(UnknownKey(source.path, at, key) for at, key in walk_extras(model))
 
 
 def _interventions(root: Path) -> list[Intervention]:
@@ -168,22 +178,31 @@ def _interventions(root: Path) -> list[Intervention]:
                 _, _, rest = text.partition("---")
                 header, sep, body = rest.partition("\n---")
                 if not sep:
-                    raise HandoffInputError(InputProblem(
-                        path, "line 1", "front matter is not closed",
-                        "end the YAML front matter with a `---` line"))
+                    raise HandoffInputError(
+                        InputProblem(
+                            path,
+                            "line 1",
+                            "front matter is not closed",
+                            "end the YAML front matter with a `---` line",
+                        )
+                    )
                 try:
                     loaded = yaml.safe_load(header)
                 except yaml.YAMLError as exc:
-                    raise HandoffInputError(InputProblem(
-                        path, "front matter", f"invalid YAML: {exc}",
-                        "fix the front matter")) from None
+                    raise HandoffInputError(
+                        InputProblem(
+                            path, "front matter", f"invalid YAML: {exc}", "fix the front matter"
+                        )
+                    ) from None
                 front = loaded if isinstance(loaded, dict) else {}
-            found.append(Intervention(
-                file=str(path.relative_to(root)),
-                phase=str(front.get("phase", "all")),
-                urgency=str(front.get("urgency", "end-of-phase")),
-                title=str(front.get("title", path.stem)),
-                body=body.strip(),
-                active=state == "active",
-            ))
+            found.append(
+                Intervention(
+                    file=str(path.relative_to(root)),
+                    phase=str(front.get("phase", "all")),
+                    urgency=str(front.get("urgency", "end-of-phase")),
+                    title=str(front.get("title", path.stem)),
+                    body=body.strip(),
+                    active=state == "active",
+                )
+            )
     return found

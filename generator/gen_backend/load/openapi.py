@@ -61,8 +61,10 @@ class OpenApiDocument:
         while isinstance(node.value, Mapping) and isinstance(node.value.get("$ref"), str):
             key = (node.file.path, node.at)
             if key in seen:
-                raise node.error("a `$ref` cycle that never reaches a definition",
-                                 "point the `$ref` at a real definition")
+                raise node.error(
+                    "a `$ref` cycle that never reaches a definition",
+                    "point the `$ref` at a real definition",
+                )
             seen.add(key)
             node = self.target(node)
         return node
@@ -75,20 +77,25 @@ class OpenApiDocument:
         ref_at = node.child("$ref")
         parts = urlsplit(ref)
         if parts.scheme or parts.netloc:
-            raise ref_at.error(f"remote `$ref` `{ref}` is not supported",
-                               "copy the referenced document into the handoff and "
-                               "refer to it by a relative path")
+            raise ref_at.error(
+                f"remote `$ref` `{ref}` is not supported",
+                "copy the referenced document into the handoff and refer to it by a relative path",
+            )
         file = node.file
         if parts.path:
             target_path = (node.file.path.parent / unquote(parts.path)).resolve()
             if not target_path.is_file():
-                raise ref_at.error(f"`$ref` `{ref}` names a file that does not exist "
-                                   f"({target_path})", "fix the path of the `$ref`")
+                raise ref_at.error(
+                    f"`$ref` `{ref}` names a file that does not exist ({target_path})",
+                    "fix the path of the `$ref`",
+                )
             file = self._file(target_path)
         fragment = unquote(parts.fragment)
         if fragment and not fragment.startswith("/"):
-            raise ref_at.error(f"`$ref` `{ref}` uses an anchor, not a JSON pointer",
-                               "write the fragment as a JSON pointer, e.g. #/components/...")
+            raise ref_at.error(
+                f"`$ref` `{ref}` uses an anchor, not a JSON pointer",
+                "write the fragment as a JSON pointer, e.g. #/components/...",
+            )
         value: JsonValue = file.data
         for token in fragment.split("/")[1:] if fragment else []:
             key = unescape_pointer_token(token)
@@ -97,8 +104,10 @@ class OpenApiDocument:
             elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
                 value = value[int(key)]
             else:
-                raise ref_at.error(f"`$ref` `{ref}` points at nothing: `{key}` is not in "
-                                   f"{file.path.name}", "fix the JSON pointer of the `$ref`")
+                raise ref_at.error(
+                    f"`$ref` `{ref}` points at nothing: `{key}` is not in {file.path.name}",
+                    "fix the JSON pointer of the `$ref`",
+                )
         return Located(file, fragment, value)
 
     def _file(self, path: Path) -> SourceFile:
@@ -112,15 +121,22 @@ def load_openapi(path: Path) -> OpenApiDocument:
     document = OpenApiDocument(root=root, files={path.resolve(): root})
     data = root.data
     if not isinstance(data, Mapping):
-        raise root.error("", "not an OpenAPI document (expected a mapping at the top)",
-                         "start the file with `openapi: 3.1.0`, `info:` and `paths:`")
+        raise root.error(
+            "",
+            "not an OpenAPI document (expected a mapping at the top)",
+            "start the file with `openapi: 3.1.0`, `info:` and `paths:`",
+        )
     version = data.get("openapi")
     if "swagger" in data:
-        raise root.error("/swagger", "Swagger 2.0 is not supported",
-                         "convert the document to OpenAPI 3.0 or 3.1")
+        raise root.error(
+            "/swagger", "Swagger 2.0 is not supported", "convert the document to OpenAPI 3.0 or 3.1"
+        )
     if not isinstance(version, str) or not version.startswith(SUPPORTED_VERSIONS):
-        raise root.error("/openapi", f"unsupported or missing `openapi` version: {version!r}",
-                         "declare `openapi: 3.0.3` or `openapi: 3.1.0`")
+        raise root.error(
+            "/openapi",
+            f"unsupported or missing `openapi` version: {version!r}",
+            "declare `openapi: 3.0.3` or `openapi: 3.1.0`",
+        )
     _check_references(document)
     _validate(document)
     return document
@@ -142,28 +158,35 @@ def _check_references(document: OpenApiDocument) -> None:
                 pending.append(document.target(node))
             # `$ref`s inside x- extensions are the extension's business, not OpenAPI's
             pending.extend(
-                node.child(k) for k, v in value.items()
+                node.child(k)
+                for k, v in value.items()
                 if isinstance(v, Mapping | list) and not str(k).startswith("x-")
             )
         elif isinstance(value, list):
-            pending.extend(node.child(i) for i, v in enumerate(value)
-                           if isinstance(v, Mapping | list))
+            pending.extend(
+                node.child(i) for i, v in enumerate(value) if isinstance(v, Mapping | list)
+            )
 
 
 def _validate(document: OpenApiDocument) -> None:
     root = document.root
+    assert isinstance(root.data, Mapping)  # load_openapi checked the top level
     try:
         validate(root.data, base_uri=root.path.resolve().as_uri())
     except Exception as exc:  # the validator raises many kinds; each is the spec's fault
-        at = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1")
-                            for p in getattr(exc, "path", ()) or ())
+        at = "/" + "/".join(
+            str(p).replace("~", "~0").replace("/", "~1") for p in getattr(exc, "path", ()) or ()
+        )
         message = getattr(exc, "message", None) or str(exc).splitlines()[0]
         if operation := _UNRESOLVED_PARAMETER.search(message):
             at = pointer("paths", operation.group(2), operation.group(1))
         raise HandoffInputError(
-            root.problem(at if at != "/" else "", f"invalid OpenAPI: {_shorten(message)}",
-                         "correct the document so it validates against the OpenAPI "
-                         "specification (openapi-spec-validator shows the details)")
+            root.problem(
+                at if at != "/" else "",
+                f"invalid OpenAPI: {_shorten(message)}",
+                "correct the document so it validates against the OpenAPI "
+                "specification (openapi-spec-validator shows the details)",
+            )
         ) from None
 
 
@@ -173,4 +196,3 @@ _UNRESOLVED_PARAMETER = re.compile(r"for '(\w+)' operation in '([^']+)'")
 def _shorten(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-

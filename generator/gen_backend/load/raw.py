@@ -36,10 +36,20 @@ def _lower(value: object) -> object:
 
 # ---- handoff.yaml -----------------------------------------------------------------------------
 
-_RELEASE_MODES = {"full": "full", "full production": "full", "full-production": "full",
-                  "production": "full", "mvp": "mvp"}
-_DATABASES = {"postgres": "postgres", "postgresql": "postgres", "pg": "postgres",
-              "sqlite": "sqlite", "sqlite3": "sqlite"}
+_RELEASE_MODES = {
+    "full": "full",
+    "full production": "full",
+    "full-production": "full",
+    "production": "full",
+    "mvp": "mvp",
+}
+_DATABASES = {
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "pg": "postgres",
+    "sqlite": "sqlite",
+    "sqlite3": "sqlite",
+}
 
 
 def _release_mode(value: object) -> object:

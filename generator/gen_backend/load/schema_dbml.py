@@ -56,10 +56,16 @@ def _split_checks(path: Path, text: str) -> tuple[str, dict[str, list[tuple[str 
                 check = _CHECK_LINE.match(line)
                 expression = normalise_check(check.group(1)) if check else None
                 if check is None or expression is None:
-                    raise HandoffInputError(InputProblem(
-                        path, f"table {table} checks", "a check must be a backtick SQL "
-                        "expression with an optional [name: '...']", "write e.g. "
-                        "`price >= 0` [name: 'price_not_negative']", line=number + 1))
+                    raise HandoffInputError(
+                        InputProblem(
+                            path,
+                            f"table {table} checks",
+                            "a check must be a backtick SQL "
+                            "expression with an optional [name: '...']",
+                            "write e.g. `price >= 0` [name: 'price_not_negative']",
+                            line=number + 1,
+                        )
+                    )
                 checks.setdefault(table, []).append((check.group(2), expression))
     return "\n".join(lines) + "\n", checks
 
@@ -69,16 +75,26 @@ def load_schema_dbml(path: Path, text: str) -> SchemaDesign | None:
     try:
         database = PyDBML(source)
     except ParseBaseException as exc:
-        raise HandoffInputError(InputProblem(
-            path, "", f"DBML does not parse: {exc.msg}",
-            "fix the DBML syntax at that place (see dbml.dbdiagram.io/docs)",
-            line=exc.lineno, column=exc.col,
-        )) from None
+        raise HandoffInputError(
+            InputProblem(
+                path,
+                "",
+                f"DBML does not parse: {exc.msg}",
+                "fix the DBML syntax at that place (see dbml.dbdiagram.io/docs)",
+                line=exc.lineno,
+                column=exc.col,
+            )
+        ) from None
     except Exception as exc:  # pydbml reports dangling references etc. as its own errors
-        raise HandoffInputError(InputProblem(
-            path, "", f"DBML is inconsistent: {exc}", "make every reference, index and "
-            "enum name a table, column or enum that the file defines",
-        )) from None
+        raise HandoffInputError(
+            InputProblem(
+                path,
+                "",
+                f"DBML is inconsistent: {exc}",
+                "make every reference, index and "
+                "enum name a table, column or enum that the file defines",
+            )
+        ) from None
     enums = {e.name: tuple(str(item.name) for item in e.items) for e in database.enums}
     drafts: dict[str, TableDraft] = {}
     for table in database.tables:
@@ -114,18 +130,29 @@ def _column(path: Path, table: str, column: object, enums: dict[str, tuple[str, 
             data_type = parse_type(spelled)
             info = map_sql_type(data_type, enums, {}) if data_type is not None else None
         if info is None:
-            raise HandoffInputError(InputProblem(
-                path, f"{table}.{name}", f"unsupported column type `{spelled}`",
-                f"use one of: {SUPPORTED_TYPES}"))
+            raise HandoffInputError(
+                InputProblem(
+                    path,
+                    f"{table}.{name}",
+                    f"unsupported column type `{spelled}`",
+                    f"use one of: {SUPPORTED_TYPES}",
+                )
+            )
     default, serial = _default(getattr(column, "default"))  # noqa: B009
     primary_key = bool(getattr(column, "pk"))  # noqa: B009
     return Column(
-        name=name, type=info.type, primary_key=primary_key,
+        name=name,
+        type=info.type,
+        primary_key=primary_key,
         nullable=not (getattr(column, "not_null") or primary_key),  # noqa: B009
         unique=bool(getattr(column, "unique")),  # noqa: B009
         autoincrement=bool(getattr(column, "autoinc")) or info.autoincrement or serial,  # noqa: B009
-        default=default, max_length=info.max_length, precision=info.precision,
-        scale=info.scale, enum_name=info.enum_name, values=info.values,
+        default=default,
+        max_length=info.max_length,
+        precision=info.precision,
+        scale=info.scale,
+        enum_name=info.enum_name,
+        values=info.values,
         comment=_note(getattr(column, "note")),  # noqa: B009
     )
 
@@ -146,9 +173,14 @@ def _note(note: object) -> str | None:
 def _subject(path: Path, table: str, subject: object) -> str:
     name = getattr(subject, "name", None)
     if not isinstance(name, str):
-        raise HandoffInputError(InputProblem(
-            path, f"table {table} indexes", "expression indexes are not supported",
-            "index plain columns"))
+        raise HandoffInputError(
+            InputProblem(
+                path,
+                f"table {table} indexes",
+                "expression indexes are not supported",
+                "index plain columns",
+            )
+        )
     return name
 
 
@@ -161,13 +193,19 @@ def _reference(path: Path, drafts: dict[str, TableDraft], ref: object) -> None:
     if kind == "<":
         many, one, many_table, one_table = one, many, one_table, many_table
     elif kind == "<>":
-        raise HandoffInputError(InputProblem(
-            path, f"Ref {many_table}.{many[0]} <> {one_table}.{one[0]}",
-            "many-to-many references are not supported",
-            "add a join table with two many-to-one references"))
+        raise HandoffInputError(
+            InputProblem(
+                path,
+                f"Ref {many_table}.{many[0]} <> {one_table}.{one[0]}",
+                "many-to-many references are not supported",
+                "add a join table with two many-to-one references",
+            )
+        )
     on_delete_text = getattr(ref, "on_delete", None)
-    on_delete = ON_DELETE.get(str(on_delete_text).lower(), OnDelete.NO_ACTION) \
-        if on_delete_text else OnDelete.NO_ACTION
+    on_delete = (
+        ON_DELETE.get(str(on_delete_text).lower(), OnDelete.NO_ACTION)
+        if on_delete_text
+        else OnDelete.NO_ACTION
+    )
     name = getattr(ref, "name", None) or None
-    drafts[many_table].foreign_keys.append(
-        (name, tuple(many), one_table, tuple(one), on_delete))
+    drafts[many_table].foreign_keys.append((name, tuple(many), one_table, tuple(one), on_delete))

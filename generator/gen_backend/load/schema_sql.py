@@ -43,15 +43,22 @@ class _SqlReader:
             statements = sqlglot.parse(_strip_psql_meta(self.text), read="postgres")
         except ParseError as exc:
             first = exc.errors[0] if exc.errors else {}
-            raise HandoffInputError(InputProblem(
-                self.path, "", f"SQL does not parse: {first.get('description', exc)}",
-                "write PostgreSQL DDL (CREATE TABLE / CREATE INDEX / CREATE TYPE)",
-                line=first.get("line"), column=first.get("col"),
-            )) from None
+            raise HandoffInputError(
+                InputProblem(
+                    self.path,
+                    "",
+                    f"SQL does not parse: {first.get('description', exc)}",
+                    "write PostgreSQL DDL (CREATE TABLE / CREATE INDEX / CREATE TYPE)",
+                    line=first.get("line"),
+                    column=first.get("col"),
+                )
+            ) from None
         except TokenError as exc:
-            raise HandoffInputError(InputProblem(
-                self.path, "", f"SQL does not parse: {exc}", "check quotes and comments"
-            )) from None
+            raise HandoffInputError(
+                InputProblem(
+                    self.path, "", f"SQL does not parse: {exc}", "check quotes and comments"
+                )
+            ) from None
         for statement in statements:
             if isinstance(statement, exp.Create):
                 self._create(statement)
@@ -69,7 +76,8 @@ class _SqlReader:
             data_type = statement.args.get("expression")
             if isinstance(data_type, exp.DataType) and data_type.this is exp.DataType.Type.ENUM:
                 self.enums[_name(statement.this)] = tuple(
-                    str(v.this) for v in data_type.expressions)
+                    str(v.this) for v in data_type.expressions
+                )
         elif kind == "DOMAIN":
             self._domain(statement)
         elif kind == "TABLE" and isinstance(statement.this, exp.Schema):
@@ -97,12 +105,19 @@ class _SqlReader:
     def _column(self, draft: TableDraft, definition: exp.ColumnDef) -> Column:
         name = definition.name
         data_type = definition.args.get("kind")
-        info = map_sql_type(data_type, self.enums, self.domains) \
-            if isinstance(data_type, exp.DataType) else None
+        info = (
+            map_sql_type(data_type, self.enums, self.domains)
+            if isinstance(data_type, exp.DataType)
+            else None
+        )
         if info is None:
             spelled = data_type.sql("postgres") if data_type is not None else "(none)"
-            raise self.error(f"{draft.name}.{name}", f"unsupported column type `{spelled}`",
-                             f"use one of: {SUPPORTED_TYPES}", near=rf"\b{re.escape(name)}\b")
+            raise self.error(
+                f"{draft.name}.{name}",
+                f"unsupported column type `{spelled}`",
+                f"use one of: {SUPPORTED_TYPES}",
+                near=rf"\b{re.escape(name)}\b",
+            )
         nullable, primary_key, unique = True, False, False
         default: ColumnDefault | None = None
         autoincrement = info.autoincrement
@@ -127,10 +142,19 @@ class _SqlReader:
             elif isinstance(kind, exp.CommentColumnConstraint):
                 comment = kind.this.name
         return Column(
-            name=name, type=info.type, primary_key=primary_key, nullable=nullable,
-            unique=unique, autoincrement=autoincrement, default=default,
-            max_length=info.max_length, precision=info.precision, scale=info.scale,
-            enum_name=info.enum_name, values=info.values, comment=comment,
+            name=name,
+            type=info.type,
+            primary_key=primary_key,
+            nullable=nullable,
+            unique=unique,
+            autoincrement=autoincrement,
+            default=default,
+            max_length=info.max_length,
+            precision=info.precision,
+            scale=info.scale,
+            enum_name=info.enum_name,
+            values=info.values,
+            comment=comment,
         )
 
     def _table_constraint(self, draft: TableDraft, element: exp.Expression) -> None:
@@ -145,8 +169,7 @@ class _SqlReader:
             elif isinstance(part, exp.ForeignKey):
                 reference = part.args.get("reference")
                 if isinstance(reference, exp.Reference):
-                    key = self._reference(draft, tuple(_column_names(part.expressions)),
-                                          reference)
+                    key = self._reference(draft, tuple(_column_names(part.expressions)), reference)
                     draft.foreign_keys.append((name, *key[1:]))
             elif isinstance(part, exp.CheckColumnConstraint):
                 draft.checks.append((name, part.this.sql("postgres")))
@@ -156,30 +179,38 @@ class _SqlReader:
     ) -> tuple[str | None, tuple[str, ...], str, tuple[str, ...], OnDelete]:
         target = reference.this
         target_table = _name(target.this if isinstance(target, exp.Schema) else target)
-        target_columns = tuple(_column_names(target.expressions)) \
-            if isinstance(target, exp.Schema) else ()
+        target_columns = (
+            tuple(_column_names(target.expressions)) if isinstance(target, exp.Schema) else ()
+        )
         on_delete = OnDelete.NO_ACTION
         for option in reference.args.get("options") or []:
             text = str(option).upper()
             if text.startswith("ON DELETE "):
-                on_delete = ON_DELETE.get(text.removeprefix("ON DELETE ").lower(),
-                                          OnDelete.NO_ACTION)
+                on_delete = ON_DELETE.get(
+                    text.removeprefix("ON DELETE ").lower(), OnDelete.NO_ACTION
+                )
         return None, columns, target_table, target_columns or ("id",), on_delete
 
     def _index(self, index: exp.Index, *, unique: bool) -> None:
         table = _name(index.args["table"]) if index.args.get("table") else ""
         draft = self.tables.get(table)
         if draft is None:
-            raise self.error(f"index {index.name}", f"index on unknown table `{table}`",
-                             "create the table before its indexes",
-                             near=rf"\bON\s+\S*{re.escape(table)}\b")
+            raise self.error(
+                f"index {index.name}",
+                f"index on unknown table `{table}`",
+                "create the table before its indexes",
+                near=rf"\bON\s+\S*{re.escape(table)}\b",
+            )
         params = index.args.get("params")
         columns = []
         for ordered in params.args.get("columns", []) if params else []:
             column = ordered.this if isinstance(ordered, exp.Ordered) else ordered
             if not isinstance(column, exp.Column):
-                raise self.error(f"index {index.name or table}", "expression indexes are not "
-                                 "supported", "index plain columns")
+                raise self.error(
+                    f"index {index.name or table}",
+                    "expression indexes are not supported",
+                    "index plain columns",
+                )
             columns.append(column.name)
         draft.indexes.append((index.name or None, tuple(columns), unique))
 
@@ -201,8 +232,8 @@ class _SqlReader:
             draft = self.tables.get(statement.this.table)
             if draft is not None:
                 draft.columns = [
-                    c.model_copy(update={"comment": text}) if c.name == statement.this.name
-                    else c for c in draft.columns
+                    c.model_copy(update={"comment": text}) if c.name == statement.this.name else c
+                    for c in draft.columns
                 ]
 
 

@@ -36,10 +36,12 @@ def _table(source: SourceFile, name: str, raw: RawTable) -> TableDraft:
         draft.columns.append(_column(source, at, name, column_name, raw_column))
         if raw_column.references:
             target_table, target_column = raw_column.references.split(".")
-            on_delete = ON_DELETE[raw_column.on_delete] if raw_column.on_delete else \
-                OnDelete.NO_ACTION
+            on_delete = (
+                ON_DELETE[raw_column.on_delete] if raw_column.on_delete else OnDelete.NO_ACTION
+            )
             draft.foreign_keys.append(
-                (None, (column_name,), target_table, (target_column,), on_delete))
+                (None, (column_name,), target_table, (target_column,), on_delete)
+            )
     known = draft.column_names()
     for position, index in enumerate(raw.indexes):
         for column in index.columns:
@@ -64,25 +66,41 @@ def _table(source: SourceFile, name: str, raw: RawTable) -> TableDraft:
 
 def _column(source: SourceFile, at: str, table: str, name: str, raw: RawColumn) -> Column:
     if raw.type is ColumnType.ENUM and not raw.values:
-        raise source.error(at + "/type", f"enum column `{table}.{name}` has no `values`",
-                           "add `values: [a, b, ...]`")
+        raise source.error(
+            at + "/type",
+            f"enum column `{table}.{name}` has no `values`",
+            "add `values: [a, b, ...]`",
+        )
     if raw.values and raw.type is not ColumnType.ENUM:
-        raise source.error(at + "/values", f"`values` on a non-enum column `{table}.{name}`",
-                           "set `type: enum` or remove `values`")
+        raise source.error(
+            at + "/values",
+            f"`values` on a non-enum column `{table}.{name}`",
+            "set `type: enum` or remove `values`",
+        )
     default: ColumnDefault | None = None
     autoincrement = raw.autoincrement
-    if isinstance(raw.default, str) and raw.default.strip().lower() == "now" \
-            and raw.type in _TIME_TYPES:
+    if (
+        isinstance(raw.default, str)
+        and raw.default.strip().lower() == "now"
+        and raw.type in _TIME_TYPES
+    ):
         default = ColumnDefault(kind=DefaultKind.NOW)
     elif isinstance(raw.default, str) and raw.default.strip().endswith("()"):
         default, serial = default_from_text(raw.default)
         autoincrement = autoincrement or serial
     elif raw.default is not None:
         default = ColumnDefault(kind=DefaultKind.LITERAL, value=raw.default)
-    if default is not None and default.kind is DefaultKind.LITERAL and raw.values \
-            and default.value not in raw.values:
-        raise source.error(at + "/default", f"default `{default.value}` is not one of the "
-                           f"enum's values", f"use one of {raw.values}")
+    if (
+        default is not None
+        and default.kind is DefaultKind.LITERAL
+        and raw.values
+        and default.value not in raw.values
+    ):
+        raise source.error(
+            at + "/default",
+            f"default `{default.value}` is not one of the enum's values",
+            f"use one of {raw.values}",
+        )
     return Column(
         name=name,
         type=raw.type,

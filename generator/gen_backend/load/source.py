@@ -107,11 +107,17 @@ def read_source(path: Path) -> SourceFile:
         if path.suffix.lower() == ".json":
             data: JsonValue = json.loads(text)
         else:
-            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+            data = yaml.load(text, Loader=_Loader)
     except json.JSONDecodeError as exc:
         raise HandoffInputError(
-            InputProblem(path, "", f"invalid JSON: {exc.msg}", "fix the JSON syntax",
-                         line=exc.lineno, column=exc.colno)
+            InputProblem(
+                path,
+                "",
+                f"invalid JSON: {exc.msg}",
+                "fix the JSON syntax",
+                line=exc.lineno,
+                column=exc.colno,
+            )
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -53,14 +53,29 @@ class Resolved:
 
 
 def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
-    manifest, auth, plan, document, design = (raw.manifest, raw.auth, raw.migrations,
-                                              raw.openapi, raw.design)
-    assert manifest and auth and auth.jwt and plan and plan.steps and document and design, \
-        "build_model runs only after the No-Go gate passed"
+    manifest, auth, plan, document, design = (
+        raw.manifest,
+        raw.auth,
+        raw.migrations,
+        raw.openapi,
+        raw.design,
+    )
+    # build_model runs only after the No-Go gate passed, so every artifact is present
+    assert manifest is not None
+    assert auth is not None
+    assert auth.jwt is not None
+    assert plan is not None
+    assert plan.steps
+    assert document is not None
+    assert design is not None
     parsed = read_api(document)
     priorities = tuple(
-        Priority(fr_id=fr, business_value=p.business_value,
-                 risk_if_delayed=p.risk_if_delayed, deps_blocked=p.deps_blocked)
+        Priority(
+            fr_id=fr,
+            business_value=p.business_value,
+            risk_if_delayed=p.risk_if_delayed,
+            deps_blocked=p.deps_blocked,
+        )
         for fr, p in manifest.priorities.items()
     )
     scores = {p.fr_id: p.score for p in priorities}
@@ -73,10 +88,14 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
         auth_permissions = auth.operations.get(op_id)
         operation = _operation(spec_op, handoff_intent, auth_permissions, parsed.api, design)
         in_scope = release_mode is ReleaseMode.FULL or operation.fr_id in manifest.mvp_scope
-        operations.append(operation.model_copy(update={
-            "in_scope": in_scope,
-            "priority": scores.get(operation.fr_id or "", 0.0),
-        }))
+        operations.append(
+            operation.model_copy(
+                update={
+                    "in_scope": in_scope,
+                    "priority": scores.get(operation.fr_id or "", 0.0),
+                }
+            )
+        )
         resolved.append(Resolved(op_id, spec_op.intent, handoff_intent, auth_permissions))
     jwt = auth.jwt
     model = ServiceModel(
@@ -97,26 +116,46 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
         auth=AuthModel(
             scheme=auth.scheme or "jwt",
             jwt=JwtSettings(
-                algorithms=tuple(jwt.algorithms), secret_env=jwt.secret_env,
-                jwks_url_env=jwt.jwks_url_env, issuer=jwt.issuer, audience=jwt.audience,
-                subject_claim=jwt.subject_claim, roles_claim=jwt.roles_claim,
-                scopes_claim=jwt.scopes_claim, leeway_s=jwt.leeway_s,
+                algorithms=tuple(jwt.algorithms),
+                secret_env=jwt.secret_env,
+                jwks_url_env=jwt.jwks_url_env,
+                issuer=jwt.issuer,
+                audience=jwt.audience,
+                subject_claim=jwt.subject_claim,
+                roles_claim=jwt.roles_claim,
+                scopes_claim=jwt.scopes_claim,
+                leeway_s=jwt.leeway_s,
             ),
             roles=tuple(Role(name=n, permissions=tuple(p)) for n, p in auth.roles.items()),
-            ownership=tuple(Ownership(table=t, owner_column=o.owner_column,
-                                      bypass_roles=tuple(o.bypass_roles))
-                            for t, o in auth.ownership.items()),
+            ownership=tuple(
+                Ownership(table=t, owner_column=o.owner_column, bypass_roles=tuple(o.bypass_roles))
+                for t, o in auth.ownership.items()
+            ),
         ),
         migrations=MigrationPlan(
             rollback_strategy=plan.rollback_strategy or "",
-            steps=tuple(MigrationStep(id=s.id, description=s.description, tables=tuple(s.tables),
-                                      depends_on=tuple(s.depends_on)) for s in plan.steps),
+            steps=tuple(
+                MigrationStep(
+                    id=s.id,
+                    description=s.description,
+                    tables=tuple(s.tables),
+                    depends_on=tuple(s.depends_on),
+                )
+                for s in plan.steps
+            ),
         ),
         integrations=tuple(
-            Integration(name=i.name, kind=i.kind, base_url_env=i.base_url_env,
-                        timeout_s=i.timeout_s, retries=i.retries,
-                        operations=tuple(IntegrationOperation(name=o.name, method=o.method,
-                                                              path=o.path) for o in i.operations))
+            Integration(
+                name=i.name,
+                kind=i.kind,
+                base_url_env=i.base_url_env,
+                timeout_s=i.timeout_s,
+                retries=i.retries,
+                operations=tuple(
+                    IntegrationOperation(name=o.name, method=o.method, path=o.path)
+                    for o in i.operations
+                ),
+            )
             for i in (raw.integrations.integrations if raw.integrations else [])
         ),
         interventions=tuple(raw.interventions),
@@ -124,17 +163,24 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
     return model, resolved
 
 
-def _operation(spec_op: SpecOperation, handoff: RawOperationIntent | None,
-               auth_permissions: list[str] | str | None, api: ApiModel,
-               design: SchemaDesign) -> Operation:
+def _operation(
+    spec_op: SpecOperation,
+    handoff: RawOperationIntent | None,
+    auth_permissions: list[str] | str | None,
+    api: ApiModel,
+    design: SchemaDesign,
+) -> Operation:
     operation = spec_op.operation
     spec = spec_op.intent
     fr_id = (handoff.fr_id if handoff and handoff.fr_id else None) or spec.fr_id
 
     table_name = (handoff.table if handoff else None) or spec.table
     table = design.table(table_name) if table_name else None
-    source = (TableSource.HANDOFF if handoff and handoff.table else TableSource.EXTENSION) \
-        if table_name else TableSource.UNKNOWN
+    source = (
+        (TableSource.HANDOFF if handoff and handoff.table else TableSource.EXTENSION)
+        if table_name
+        else TableSource.UNKNOWN
+    )
     segment_index: int | None = None
     if table_name is None:
         if found := infer.table_from_path(operation.path, design):
@@ -158,11 +204,12 @@ def _operation(spec_op: SpecOperation, handoff: RawOperationIntent | None,
             updates["pagination"] = infer.pagination(operation)
             updates["envelope"] = infer.list_envelope(operation, api)
             declared, filter_source = _declared_filters(handoff, spec)
-            found, sort, unmapped = infer.filters(operation, table, declared, filter_source)
-            updates.update(filters=found, sort_params=sort, unmapped_query_params=unmapped)
+            filters, sort, unmapped = infer.filters(operation, table, declared, filter_source)
+            updates.update(filters=filters, sort_params=sort, unmapped_query_params=unmapped)
 
-    idempotent = next((i.idempotent for i in (handoff, spec)
-                       if i is not None and i.idempotent is not None), None)
+    idempotent = next(
+        (i.idempotent for i in (handoff, spec) if i is not None and i.idempotent is not None), None
+    )
     updates["idempotent"] = kind is OperationKind.CREATE if idempotent is None else idempotent
     updates.update(_permissions(operation, handoff, spec, auth_permissions))
     return operation.model_copy(update=updates)
@@ -190,29 +237,42 @@ def _declared_filters(
     return {param: (f.column_names, f.op) for param, f in chosen.items()}, source
 
 
-def _permissions(operation: Operation, handoff: RawOperationIntent | None,
-                 spec: RawOperationIntent,
-                 auth_permissions: list[str] | str | None) -> dict[str, object]:
-    for value, source in ((auth_permissions, PermissionSource.AUTH_YAML),
-                          (handoff.permissions if handoff else None, PermissionSource.HANDOFF),
-                          (spec.permissions, PermissionSource.EXTENSION)):
+def _permissions(
+    operation: Operation,
+    handoff: RawOperationIntent | None,
+    spec: RawOperationIntent,
+    auth_permissions: list[str] | str | None,
+) -> dict[str, object]:
+    for value, source in (
+        (auth_permissions, PermissionSource.AUTH_YAML),
+        (handoff.permissions if handoff else None, PermissionSource.HANDOFF),
+        (spec.permissions, PermissionSource.EXTENSION),
+    ):
         if value == "public":
             return {"public": True, "permissions": (), "permission_source": PermissionSource.PUBLIC}
         if isinstance(value, list):
             return {"public": False, "permissions": tuple(value), "permission_source": source}
     if operation.public:
         return {"permission_source": PermissionSource.PUBLIC}
-    scopes = tuple(dict.fromkeys(scope for requirement in operation.security
-                                 for _, scheme_scopes in requirement.schemes
-                                 for scope in scheme_scopes))
+    scopes = tuple(
+        dict.fromkeys(
+            scope
+            for requirement in operation.security
+            for _, scheme_scopes in requirement.schemes
+            for scope in scheme_scopes
+        )
+    )
     if scopes:
         return {"permissions": scopes, "permission_source": PermissionSource.SECURITY_SCOPES}
     return {"permission_source": PermissionSource.NONE}
 
 
 def _decision(raw: RawDecision | str) -> Decision:
-    return Decision(decision=raw) if isinstance(raw, str) else \
-        Decision(decision=raw.decision, intent=raw.intent)
+    return (
+        Decision(decision=raw)
+        if isinstance(raw, str)
+        else Decision(decision=raw.decision, intent=raw.intent)
+    )
 
 
 def _assumption(raw: RawAssumption | str, number: int) -> Assumption:

@@ -79,7 +79,8 @@ class _Reader:
         self.in_progress.add(name)
         parsed = self.schema(target)
         self.schemas[name] = NamedSchema(
-            name=name, pointer=f"{target.file.path.name}#{target.at}", schema_=parsed)
+            name=name, pointer=f"{target.file.path.name}#{target.at}", schema_=parsed
+        )
         self.in_progress.discard(name)
         return name
 
@@ -109,19 +110,29 @@ class _Reader:
             exclusive_maximum, maximum = maximum, None
         required = set(_strings(value.get("required")))
         properties_node = node.child("properties")
-        properties = tuple(
-            Property(name=name, schema_=self.schema(properties_node.child(name)),
-                     required=name in required)
-            for name in (properties_node.value or {})
-        ) if isinstance(properties_node.value, Mapping) else ()
+        properties = (
+            tuple(
+                Property(
+                    name=name,
+                    schema_=self.schema(properties_node.child(name)),
+                    required=name in required,
+                )
+                for name in (properties_node.value or {})
+            )
+            if isinstance(properties_node.value, Mapping)
+            else ()
+        )
         additional = value.get("additionalProperties")
         additional_properties: bool | Schema | None = (
-            additional if isinstance(additional, bool)
+            additional
+            if isinstance(additional, bool)
             else self.schema(node.child("additionalProperties"))
-            if isinstance(additional, Mapping) else None
-        )
-        items = self.schema(node.child("items")) if isinstance(value.get("items"), Mapping) \
+            if isinstance(additional, Mapping)
             else None
+        )
+        items = (
+            self.schema(node.child("items")) if isinstance(value.get("items"), Mapping) else None
+        )
         enum = value.get("enum")
         return Schema(
             types=tuple(types),
@@ -171,8 +182,11 @@ class _Reader:
         if isinstance(mapping, Mapping):
             for key, ref in mapping.items():
                 if isinstance(ref, str):
-                    target = ref if "#" in ref or ref.endswith((".yaml", ".yml", ".json")) \
+                    target = (
+                        ref
+                        if "#" in ref or ref.endswith((".yaml", ".yml", ".json"))
                         else f"#/components/schemas/{ref}"
+                    )
                     located = Located(node.file, node.at, {"$ref": target})
                     pairs.append((key, self._named(self.document.target(located))))
         return Discriminator(property_name=str(value["propertyName"]), mapping=tuple(pairs))
@@ -192,8 +206,11 @@ class _Reader:
             for method in (m for m in methods if m in _METHODS):  # in the spec's own order
                 op_node = item.child(method)
                 if isinstance(op_node.value, Mapping):
-                    found.append(self._operation(
-                        path, HttpMethod(method), op_node, shared, global_security, used_ids))
+                    found.append(
+                        self._operation(
+                            path, HttpMethod(method), op_node, shared, global_security, used_ids
+                        )
+                    )
         return tuple(found)
 
     def _operation(
@@ -217,7 +234,7 @@ class _Reader:
         while operation_id in used_ids:
             operation_id += "_"
         used_ids.add(operation_id)
-        security_value = value["security"] if "security" in value else global_security
+        security_value = value.get("security", global_security)
         operation = Operation(
             operation_id=operation_id,
             operation_id_derived=derived,
@@ -242,9 +259,11 @@ class _Reader:
     def _intent(self, node: Located) -> RawOperationIntent:
         value = node.value
         assert isinstance(value, Mapping)
-        fields = {key[2:].replace("-", "_"): value[key] for key in
-                  ("x-fr-id", "x-table", "x-permissions", "x-idempotent", "x-filters")
-                  if key in value}
+        fields = {
+            key[2:].replace("-", "_"): value[key]
+            for key in ("x-fr-id", "x-table", "x-permissions", "x-idempotent", "x-filters")
+            if key in value
+        }
         try:
             return RawOperationIntent.model_validate(fields)
         except ValidationError as exc:
@@ -252,8 +271,10 @@ class _Reader:
             loc = [str(p) for p in error["loc"]]
             key = "x-" + loc[0].replace("_", "-") if loc else "x-"
             raise node.file.error(
-                node.at + pointer(key, *loc[1:]), f"`{key}`: {error['msg']}",
-                "see docs/handoff.md for the x- extensions") from None
+                node.at + pointer(key, *loc[1:]),
+                f"`{key}`: {error['msg']}",
+                "see docs/handoff.md for the x- extensions",
+            ) from None
 
     def _parameters(self, node: Located) -> tuple[Parameter, ...]:
         if not isinstance(node.value, list):
@@ -266,24 +287,30 @@ class _Reader:
                 continue
             location = str(value.get("in", ""))
             if location not in ParameterLocation.__members__.values():
-                raise located.error(f"parameter `in: {location}` is not path, query, header "
-                                    "or cookie", "fix the parameter's `in`")
+                raise located.error(
+                    f"parameter `in: {location}` is not path, query, header or cookie",
+                    "fix the parameter's `in`",
+                )
             schema_node = located.child("schema")
             if schema_node.value is None and isinstance(value.get("content"), Mapping):
                 content = value["content"]
                 assert isinstance(content, Mapping)
                 first = next(iter(content), None)
                 schema_node = located.child("content", first, "schema") if first else schema_node
-            parameters.append(Parameter(
-                name=str(value.get("name")),
-                location=ParameterLocation(location),
-                required=value.get("required") is True or location == "path",
-                schema_=self.schema(schema_node) if schema_node.value is not None else Schema(),
-                description=_str(value.get("description")),
-                style=_str(value.get("style")),
-                explode=value.get("explode") if isinstance(value.get("explode"), bool) else None,
-                deprecated=value.get("deprecated") is True,
-            ))
+            parameters.append(
+                Parameter(
+                    name=str(value.get("name")),
+                    location=ParameterLocation(location),
+                    required=value.get("required") is True or location == "path",
+                    schema_=self.schema(schema_node) if schema_node.value is not None else Schema(),
+                    description=_str(value.get("description")),
+                    style=_str(value.get("style")),
+                    explode=value.get("explode")
+                    if isinstance(value.get("explode"), bool)
+                    else None,
+                    deprecated=value.get("deprecated") is True,
+                )
+            )
         return tuple(parameters)
 
     def _body(self, node: Located) -> Body | None:
@@ -320,12 +347,14 @@ class _Reader:
             if not isinstance(value, Mapping):
                 continue
             headers = value.get("headers")
-            responses.append(Response(
-                status=str(status),
-                description=str(value.get("description", "")),
-                body=self._body(located.child("content")),
-                headers=tuple(str(h) for h in headers) if isinstance(headers, Mapping) else (),
-            ))
+            responses.append(
+                Response(
+                    status=str(status),
+                    description=str(value.get("description", "")),
+                    body=self._body(located.child("content")),
+                    headers=tuple(str(h) for h in headers) if isinstance(headers, Mapping) else (),
+                )
+            )
         return tuple(responses)
 
     def security_schemes(self) -> tuple[SecurityScheme, ...]:
@@ -339,14 +368,16 @@ class _Reader:
             kind = str(value.get("type"))
             if kind not in SecuritySchemeKind.__members__.values():
                 continue
-            schemes.append(SecurityScheme(
-                name=name,
-                kind=SecuritySchemeKind(kind),
-                scheme=_str(value.get("scheme")),
-                bearer_format=_str(value.get("bearerFormat")),
-                location=_str(value.get("in")),
-                parameter_name=_str(value.get("name")),
-            ))
+            schemes.append(
+                SecurityScheme(
+                    name=name,
+                    kind=SecuritySchemeKind(kind),
+                    scheme=_str(value.get("scheme")),
+                    bearer_format=_str(value.get("bearerFormat")),
+                    location=_str(value.get("in")),
+                    parameter_name=_str(value.get("name")),
+                )
+            )
         return tuple(schemes)
 
 
@@ -365,7 +396,8 @@ def read_api(document: OpenApiDocument) -> ParsedApi:
         version=str(info.get("version", "")),
         openapi_version=str(top.child("openapi").value),
         servers=tuple(str(s.get("url")) for s in servers if isinstance(s, Mapping))
-        if isinstance(servers, list) else (),
+        if isinstance(servers, list)
+        else (),
         schemas=tuple(reader.schemas.values()),
         operations=tuple(op.operation for op in operations),
         security_schemes=reader.security_schemes(),
@@ -401,8 +433,13 @@ def _security(value: JsonValue) -> tuple[SecurityRequirement, ...]:
     requirements = []
     for alternative in value:
         if isinstance(alternative, Mapping) and alternative:
-            requirements.append(SecurityRequirement(schemes=tuple(
-                (str(name), tuple(_strings(scopes))) for name, scopes in alternative.items())))
+            requirements.append(
+                SecurityRequirement(
+                    schemes=tuple(
+                        (str(name), tuple(_strings(scopes))) for name, scopes in alternative.items()
+                    )
+                )
+            )
     return tuple(requirements)
 
 
@@ -419,8 +456,7 @@ def _int(value: JsonValue) -> int | None:
 
 
 def _number(value: JsonValue) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _scalar(value: JsonValue) -> JsonScalar:

@@ -28,10 +28,27 @@ from gen_backend.model.schema import SchemaDesign, Table
 LIMIT_PARAMS = {"limit", "per_page", "page_size", "size", "max_results", "top", "take", "count"}
 OFFSET_PARAMS = {"offset", "skip", "start"}
 PAGE_PARAMS = {"page", "page_number", "page_no"}
-CURSOR_PARAMS = {"cursor", "after", "before", "page_token", "starting_after", "ending_before",
-                 "next_token", "continuation_token"}
-SORT_PARAMS = {"sort", "sort_by", "order", "order_by", "ordering", "direction", "sort_order",
-               "sort_dir", "sort_direction"}
+CURSOR_PARAMS = {
+    "cursor",
+    "after",
+    "before",
+    "page_token",
+    "starting_after",
+    "ending_before",
+    "next_token",
+    "continuation_token",
+}
+SORT_PARAMS = {
+    "sort",
+    "sort_by",
+    "order",
+    "order_by",
+    "ordering",
+    "direction",
+    "sort_order",
+    "sort_dir",
+    "sort_direction",
+}
 ITEMS_FIELDS = ("items", "data", "results", "records", "content", "entries", "rows", "values")
 TOTAL_FIELDS = {"total", "count", "total_count", "total_items", "total_results", "total_size"}
 LINKS_FIELDS = {"links", "_links"}
@@ -70,21 +87,34 @@ def table_from_schemas(operation: Operation, api: ApiModel, design: SchemaDesign
     for schema in candidates:
         if schema.ref is None:
             continue
-        for name in (schema.ref, schema.ref.removesuffix("List"), schema.ref.removesuffix("Create"),
-                     schema.ref.removeprefix("New"), schema.ref.removesuffix("Input")):
+        for name in (
+            schema.ref,
+            schema.ref.removesuffix("List"),
+            schema.ref.removesuffix("Create"),
+            schema.ref.removeprefix("New"),
+            schema.ref.removesuffix("Input"),
+        ):
             if table := table_named(name, design):
                 return table
     return None
 
 
-def classify(operation: Operation, table: Table | None, source: TableSource,
-             segment_index: int | None, api: ApiModel) -> OperationKind:
+def classify(
+    operation: Operation,
+    table: Table | None,
+    source: TableSource,
+    segment_index: int | None,
+    api: ApiModel,
+) -> OperationKind:
     """list/get/create/replace/update/delete for resource paths; custom for everything else."""
     if table is None:
         return OperationKind.CUSTOM
     segments = operation.path.strip("/").split("/")
-    trailing = segments[segment_index + 1:] if segment_index is not None else \
-        ([segments[-1]] if _is_param(segments[-1]) else [])
+    trailing = (
+        segments[segment_index + 1 :]
+        if segment_index is not None
+        else ([segments[-1]] if _is_param(segments[-1]) else [])
+    )
     method = operation.method
     if not trailing:
         if method is HttpMethod.POST:
@@ -102,13 +132,18 @@ def classify(operation: Operation, table: Table | None, source: TableSource,
     return OperationKind.CUSTOM
 
 
-def path_bindings(operation: Operation, table: Table, kind: OperationKind,
-                  design: SchemaDesign) -> tuple[PathBinding, ...]:
+def path_bindings(
+    operation: Operation, table: Table, kind: OperationKind, design: SchemaDesign
+) -> tuple[PathBinding, ...]:
     """Bind path parameters to columns: the item key, and parents' foreign keys."""
     segments = operation.path.strip("/").split("/")
     bindings: list[PathBinding] = []
-    item_kinds = {OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE,
-                  OperationKind.DELETE}
+    item_kinds = {
+        OperationKind.GET,
+        OperationKind.REPLACE,
+        OperationKind.UPDATE,
+        OperationKind.DELETE,
+    }
     for index, segment in enumerate(segments):
         if not _is_param(segment):
             continue
@@ -123,19 +158,37 @@ def path_bindings(operation: Operation, table: Table, kind: OperationKind,
         if owner is not None and owner.name == table.name:
             owner = None
         if (own := table.column(snake(param))) is not None:
-            bindings.append(PathBinding(
-                param=param, column=own.name, is_key=False,
-                parent_table=owner.name if owner else None,
-                parent_column=(_key_column(param, owner) if owner else None)))
+            bindings.append(
+                PathBinding(
+                    param=param,
+                    column=own.name,
+                    is_key=False,
+                    parent_table=owner.name if owner else None,
+                    parent_column=(_key_column(param, owner) if owner else None),
+                )
+            )
             continue
         if owner is None:
             continue
-        key = next((fk for fk in table.foreign_keys
-                    if fk.target_table == owner.name and len(fk.columns) == 1), None)
+        key = next(
+            (
+                fk
+                for fk in table.foreign_keys
+                if fk.target_table == owner.name and len(fk.columns) == 1
+            ),
+            None,
+        )
         if key is not None:
             target = _key_column(param, owner) or key.target_columns[0]
-            bindings.append(PathBinding(param=param, column=key.columns[0], is_key=False,
-                                        parent_table=owner.name, parent_column=target))
+            bindings.append(
+                PathBinding(
+                    param=param,
+                    column=key.columns[0],
+                    is_key=False,
+                    parent_table=owner.name,
+                    parent_column=target,
+                )
+            )
     return tuple(bindings)
 
 
@@ -145,9 +198,12 @@ def _key_column(param: str, table: Table) -> str | None:
     if direct is not None and (direct.primary_key or direct.unique):
         return direct.name
     primary = table.primary_key
-    if len(primary) == 1 and snake(param) in {"id", primary[0], *{
-            f"{form}_id" for form in table_forms(table.name)}, *{
-            f"{form}_{primary[0]}" for form in table_forms(table.name)}}:
+    if len(primary) == 1 and snake(param) in {
+        "id",
+        primary[0],
+        *{f"{form}_id" for form in table_forms(table.name)},
+        *{f"{form}_{primary[0]}" for form in table_forms(table.name)},
+    }:
         return primary[0]
     return None
 
@@ -158,8 +214,12 @@ def pagination(operation: Operation) -> Pagination | None:
     def first(names: set[str]) -> Parameter | None:
         return next((query[n] for n in query if n in names), None)
 
-    limit, offset, page, cursor = (first(LIMIT_PARAMS), first(OFFSET_PARAMS),
-                                   first(PAGE_PARAMS), first(CURSOR_PARAMS))
+    limit, offset, page, cursor = (
+        first(LIMIT_PARAMS),
+        first(OFFSET_PARAMS),
+        first(PAGE_PARAMS),
+        first(CURSOR_PARAMS),
+    )
     if cursor:
         style = PaginationStyle.CURSOR
     elif page:
@@ -192,8 +252,11 @@ def list_envelope(operation: Operation, api: ApiModel) -> Envelope | None:
     if SchemaType.ARRAY in schema.types or schema.items is not None:
         return Envelope(shape=EnvelopeShape.BARE_ARRAY)
     properties = api.object_properties(schema)
-    arrays = [p for p in properties if p.schema_ is not None
-              and (SchemaType.ARRAY in api.resolve(p.schema_).types)]
+    arrays = [
+        p
+        for p in properties
+        if p.schema_ is not None and (SchemaType.ARRAY in api.resolve(p.schema_).types)
+    ]
     if not arrays:
         return None
     preferred = sorted(arrays, key=lambda p: 0 if snake(p.name) in ITEMS_FIELDS else 1)
@@ -208,12 +271,18 @@ def list_envelope(operation: Operation, api: ApiModel) -> Envelope | None:
     )
 
 
-def filters(operation: Operation, table: Table, declared: dict[str, tuple[list[str], FilterOp]],
-            source: FilterSource | None) -> tuple[tuple[Filter, ...], tuple[str, ...],
-                                                  tuple[str, ...]]:
+def filters(
+    operation: Operation,
+    table: Table,
+    declared: dict[str, tuple[list[str], FilterOp]],
+    source: FilterSource | None,
+) -> tuple[tuple[Filter, ...], tuple[str, ...], tuple[str, ...]]:
     """(filters, sort params, unmapped query params) of a list operation."""
-    found = [Filter(param=param, columns=tuple(columns), op=op, source=source)
-             for param, (columns, op) in declared.items() if source is not None]
+    found = [
+        Filter(param=param, columns=tuple(columns), op=op, source=source)
+        for param, (columns, op) in declared.items()
+        if source is not None
+    ]
     sort: list[str] = []
     unmapped: list[str] = []
     special = LIMIT_PARAMS | OFFSET_PARAMS | PAGE_PARAMS | CURSOR_PARAMS
@@ -226,8 +295,14 @@ def filters(operation: Operation, table: Table, declared: dict[str, tuple[list[s
         elif snake(name) in special:
             continue
         elif (column := table.column(snake(name)) or table.column(name)) is not None:
-            found.append(Filter(param=name, columns=(column.name,), op=FilterOp.EQ,
-                                source=FilterSource.COLUMN_NAME))
+            found.append(
+                Filter(
+                    param=name,
+                    columns=(column.name,),
+                    op=FilterOp.EQ,
+                    source=FilterSource.COLUMN_NAME,
+                )
+            )
         else:
             unmapped.append(name)
     return tuple(found), tuple(sort), tuple(unmapped)

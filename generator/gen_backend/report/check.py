@@ -34,7 +34,8 @@ def accepted_json(result: Accepted) -> dict[str, JsonValue]:
             "in_scope": len(model.in_scope_operations),
             "tables": len(model.design.tables),
             "first_endpoint": model.operations_by_priority[0].operation_id
-            if model.operations_by_priority else None,
+            if model.operations_by_priority
+            else None,
         },
         "rfi_counts": {s.value: counts.get(s.value, 0) for s in Severity},
         "rfis": [r.model_dump(mode="json") for r in result.rfis],
@@ -71,26 +72,36 @@ def print_accepted(console: Console, result: Accepted) -> None:
     model = result.model
     first = model.operations_by_priority[0] if model.operations_by_priority else None
     if first is not None:
-        console.print(f"First endpoint by priority: [bold]{escape(first.operation_id)}[/] "
-                      f"({first.method.upper()} {escape(first.path)})")
+        console.print(
+            f"First endpoint by priority: [bold]{escape(first.operation_id)}[/] "
+            f"({first.method.upper()} {escape(first.path)})"
+        )
     counts = Counter(r.severity for r in result.rfis)
-    console.print(f"\n[bold]RFIs[/]: {counts[Severity.ERROR]} error, "
-                  f"{counts[Severity.WARNING]} warning, {counts[Severity.INFO]} info")
+    console.print(
+        f"\n[bold]RFIs[/]: {counts[Severity.ERROR]} error, "
+        f"{counts[Severity.WARNING]} warning, {counts[Severity.INFO]} info"
+    )
     for rfi in result.rfis:
-        console.print(f"  [{_STYLE[rfi.severity]}]{rfi.severity.value.upper():7}[/] "
-                      f"[bold]{rfi.code.value}[/]  {escape(rfi.artifact)} "
-                      f"[dim]{escape(rfi.location)}[/]")
+        console.print(
+            f"  [{_STYLE[rfi.severity]}]{rfi.severity.value.upper():7}[/] "
+            f"[bold]{rfi.code.value}[/]  {escape(rfi.artifact)} "
+            f"[dim]{escape(rfi.location)}[/]"
+        )
         console.print(f"          {escape(rfi.question)}")
         console.print(f"          [green]-> {escape(rfi.suggestion)}[/]")
     console.print("\n[bold green]Accepted[/]: the handoff passes the No-Go checks.")
 
 
 def print_halted(console: Console, result: Halted) -> None:
-    console.print(f"[bold red]HALT[/]: {escape(str(result.handoff))} fails the No-Go checks; "
-                  "implementation must not start.")
+    console.print(
+        f"[bold red]HALT[/]: {escape(str(result.handoff))} fails the No-Go checks; "
+        "implementation must not start."
+    )
     for failure in result.failures:
-        console.print(f"  [red]x[/] [bold]{escape(failure.item)}[/] ({escape(failure.file)}): "
-                      f"{escape(failure.problem)}")
+        console.print(
+            f"  [red]x[/] [bold]{escape(failure.item)}[/] ({escape(failure.file)}): "
+            f"{escape(failure.problem)}"
+        )
         console.print(f"      [green]fix:[/] {escape(failure.fix)}")
 
 

@@ -83,8 +83,7 @@ class Rfi(BaseModel):
     suggestion: str
 
 
-_ITEM_KINDS = {OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE,
-               OperationKind.DELETE}
+_ITEM_KINDS = {OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE, OperationKind.DELETE}
 _WRITE_KINDS = {OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE}
 
 
@@ -95,48 +94,84 @@ class _Checker:
         self.resolved = {r.operation_id: r for r in resolved}
         self.rfis: list[Rfi] = []
         self._seen: set[tuple[Code, str, str]] = set()
-        self.files = {name: raw.relative(path) if path else f"{name}.yaml"
-                      for name, path in raw.paths.items()}
+        self.files = {
+            name: raw.relative(path) if path else f"{name}.yaml" for name, path in raw.paths.items()
+        }
         self.files["manifest"] = "handoff.yaml"
 
-    def add(self, code: Code, severity: Severity, artifact: str, location: str,
-            question: str, suggestion: str) -> None:
+    def add(
+        self,
+        code: Code,
+        severity: Severity,
+        artifact: str,
+        location: str,
+        question: str,
+        suggestion: str,
+    ) -> None:
         key = (code, artifact, location)
         if key not in self._seen:
             self._seen.add(key)
-            self.rfis.append(Rfi(code=code, severity=severity, artifact=self.files[artifact],
-                                 location=location, question=question, suggestion=suggestion))
+            self.rfis.append(
+                Rfi(
+                    code=code,
+                    severity=severity,
+                    artifact=self.files[artifact],
+                    location=location,
+                    question=question,
+                    suggestion=suggestion,
+                )
+            )
 
     # ---- operations ---------------------------------------------------------------------------
 
     def operations(self) -> None:
         for op in self.model.in_scope_operations:
             if op.operation_id_derived:
-                self.add(Code.OPERATION_ID_MISSING, Severity.INFO, "openapi", op.pointer,
-                         f"{op.method.upper()} {op.path} has no operationId; it is called "
-                         f"`{op.operation_id}` here.",
-                         "give the operation an operationId, so names stay stable")
+                self.add(
+                    Code.OPERATION_ID_MISSING,
+                    Severity.INFO,
+                    "openapi",
+                    op.pointer,
+                    f"{op.method.upper()} {op.path} has no operationId; it is called "
+                    f"`{op.operation_id}` here.",
+                    "give the operation an operationId, so names stay stable",
+                )
             if op.table is None:
-                self.add(Code.OPERATION_TABLE_UNKNOWN, Severity.WARNING, "openapi", op.pointer,
-                         f"Which table does `{op.operation_id}` ({op.method.upper()} {op.path}) "
-                         "work on? Neither its path nor its schemas name one.",
-                         "set `x-table` on the operation or `table:` under handoff.yaml "
-                         "`operations:`; without it the operation is generated as a custom "
-                         "endpoint for hand-written code")
+                self.add(
+                    Code.OPERATION_TABLE_UNKNOWN,
+                    Severity.WARNING,
+                    "openapi",
+                    op.pointer,
+                    f"Which table does `{op.operation_id}` ({op.method.upper()} {op.path}) "
+                    "work on? Neither its path nor its schemas name one.",
+                    "set `x-table` on the operation or `table:` under handoff.yaml "
+                    "`operations:`; without it the operation is generated as a custom "
+                    "endpoint for hand-written code",
+                )
                 continue
             table = self.model.design.table(op.table)
             if table is None:
-                self.add(Code.OPERATION_TABLE_NOT_IN_DESIGN, Severity.ERROR, "openapi",
-                         op.pointer, f"`{op.operation_id}` names table `{op.table}` "
-                         f"({op.table_source.value}), which the schema design does not have.",
-                         "correct the table name or add the table to the schema design")
+                self.add(
+                    Code.OPERATION_TABLE_NOT_IN_DESIGN,
+                    Severity.ERROR,
+                    "openapi",
+                    op.pointer,
+                    f"`{op.operation_id}` names table `{op.table}` "
+                    f"({op.table_source.value}), which the schema design does not have.",
+                    "correct the table name or add the table to the schema design",
+                )
                 continue
             if op.kind in _ITEM_KINDS and not any(b.is_key for b in op.path_bindings):
-                self.add(Code.PATH_KEY_UNBOUND, Severity.WARNING, "openapi", op.pointer,
-                         f"Which column of `{table.name}` does the last path parameter of "
-                         f"{op.path} select by?",
-                         f"name it after the primary key ({', '.join(table.primary_key)}) or a "
-                         "unique column")
+                self.add(
+                    Code.PATH_KEY_UNBOUND,
+                    Severity.WARNING,
+                    "openapi",
+                    op.pointer,
+                    f"Which column of `{table.name}` does the last path parameter of "
+                    f"{op.path} select by?",
+                    f"name it after the primary key ({', '.join(table.primary_key)}) or a "
+                    "unique column",
+                )
             self.properties(op, table)
             self.filters(op, table)
             self.permissions(op)
@@ -184,8 +219,9 @@ class _Checker:
                     return self.model.api.resolve(prop.schema_).items
         return None
 
-    def property(self, op: Operation, table: Table, prop: Property, where: str,
-                 *, request: bool) -> None:
+    def property(
+        self, op: Operation, table: Table, prop: Property, where: str, *, request: bool
+    ) -> None:
         api = self.model.api
         schema = api.resolve(prop.schema_)
         location = f"{where}/properties/{prop.name}"
@@ -193,39 +229,60 @@ class _Checker:
         if column is None:
             if self._is_embedded(prop.schema_):
                 return
-            self.add(Code.PROPERTY_NO_COLUMN, Severity.WARNING, "openapi", location,
-                     f"Property `{prop.name}` of `{op.operation_id}` has no column in "
-                     f"`{table.name}`. Is it computed, stored elsewhere, or missing from the "
-                     "design?",
-                     f"add a column `{snake(prop.name)}` to `{table.name}`, or leave it to "
-                     "hand-written code in the service layer")
+            self.add(
+                Code.PROPERTY_NO_COLUMN,
+                Severity.WARNING,
+                "openapi",
+                location,
+                f"Property `{prop.name}` of `{op.operation_id}` has no column in "
+                f"`{table.name}`. Is it computed, stored elsewhere, or missing from the "
+                "design?",
+                f"add a column `{snake(prop.name)}` to `{table.name}`, or leave it to "
+                "hand-written code in the service layer",
+            )
             return
         if not _compatible(schema, column.type):
             spelled = "/".join(t.value for t in schema.types) or "any"
             if schema.format:
                 spelled += f" ({schema.format})"
-            self.add(Code.PROPERTY_TYPE_MISMATCH, Severity.ERROR, "openapi", location,
-                     f"Property `{prop.name}` is {spelled} but column `{table.name}."
-                     f"{column.name}` is {column.type.value}.",
-                     "make the property's type match the column, or change the column")
+            self.add(
+                Code.PROPERTY_TYPE_MISMATCH,
+                Severity.ERROR,
+                "openapi",
+                location,
+                f"Property `{prop.name}` is {spelled} but column `{table.name}."
+                f"{column.name}` is {column.type.value}.",
+                "make the property's type match the column, or change the column",
+            )
             return
         if not request:
             return
-        if column.max_length and (schema.max_length is None
-                                  or schema.max_length > column.max_length):
+        if column.max_length and (
+            schema.max_length is None or schema.max_length > column.max_length
+        ):
             said = f"maxLength {schema.max_length}" if schema.max_length else "no maxLength"
-            self.add(Code.PROPERTY_LENGTH_MISMATCH, Severity.WARNING, "openapi", location,
-                     f"Property `{prop.name}` has {said} but column `{table.name}."
-                     f"{column.name}` holds at most {column.max_length} characters.",
-                     f"set `maxLength: {column.max_length}` on the property")
+            self.add(
+                Code.PROPERTY_LENGTH_MISMATCH,
+                Severity.WARNING,
+                "openapi",
+                location,
+                f"Property `{prop.name}` has {said} but column `{table.name}."
+                f"{column.name}` holds at most {column.max_length} characters.",
+                f"set `maxLength: {column.max_length}` on the property",
+            )
         if column.type is ColumnType.ENUM:
             allowed = set(column.values)
             given = {str(v) for v in schema.enum or ()}
             if not given or not given <= allowed:
-                self.add(Code.PROPERTY_ENUM_MISMATCH, Severity.WARNING, "openapi", location,
-                         f"Property `{prop.name}` allows {sorted(given) or 'any string'} but "
-                         f"column `{table.name}.{column.name}` allows {sorted(allowed)}.",
-                         f"set `enum: {sorted(allowed)}` on the property")
+                self.add(
+                    Code.PROPERTY_ENUM_MISMATCH,
+                    Severity.WARNING,
+                    "openapi",
+                    location,
+                    f"Property `{prop.name}` allows {sorted(given) or 'any string'} but "
+                    f"column `{table.name}.{column.name}` allows {sorted(allowed)}.",
+                    f"set `enum: {sorted(allowed)}` on the property",
+                )
 
     def _is_embedded(self, schema: Schema) -> bool:
         """An object (or list of objects) named after another table: an embedded relation."""
@@ -236,16 +293,18 @@ class _Checker:
             target = resolved.items
         if target.ref and table_named(target.ref, self.model.design):
             return True
-        return bool(api.resolve(target).properties) or SchemaType.OBJECT in \
-            api.resolve(target).types
+        return (
+            bool(api.resolve(target).properties) or SchemaType.OBJECT in api.resolve(target).types
+        )
 
     def required_columns(self, op: Operation, table: Table) -> None:
         api = self.model.api
         supplied: set[str] = set()
         if op.request_body and op.request_body.body.schema_:
             row, _ = self._row_schema(op.request_body.body.schema_, table)
-            supplied = {snake(p.name) for p in api.object_properties(row)} | \
-                {p.name for p in api.object_properties(row)}
+            supplied = {snake(p.name) for p in api.object_properties(row)} | {
+                p.name for p in api.object_properties(row)
+            }
         ownership = self.model.auth.ownership_of(table.name)
         from_path = {b.column for b in op.path_bindings}
         for column in table.columns:
@@ -255,73 +314,108 @@ class _Checker:
                 continue  # the service generates UUID keys
             if ownership and column.name == ownership.owner_column:
                 continue  # filled from the token's subject
-            self.add(Code.REQUIRED_COLUMN_UNSUPPLIED, Severity.ERROR, "schema",
-                     f"{table.name}.{column.name}",
-                     f"`{table.name}.{column.name}` is NOT NULL without a default, but the "
-                     f"create body of `{op.operation_id}` does not supply it and the server "
-                     "cannot fill it. Where does its value come from?",
-                     "add the property to the create body, give the column a default, or "
-                     "make it nullable")
+            self.add(
+                Code.REQUIRED_COLUMN_UNSUPPLIED,
+                Severity.ERROR,
+                "schema",
+                f"{table.name}.{column.name}",
+                f"`{table.name}.{column.name}` is NOT NULL without a default, but the "
+                f"create body of `{op.operation_id}` does not supply it and the server "
+                "cannot fill it. Where does its value come from?",
+                "add the property to the create body, give the column a default, or "
+                "make it nullable",
+            )
 
     def filters(self, op: Operation, table: Table) -> None:
         params = {p.name for p in op.parameters}
         for flt in op.filters:
-            where = f"{op.pointer}/x-filters/{flt.param}" if flt.source.value == "x-filters" \
+            where = (
+                f"{op.pointer}/x-filters/{flt.param}"
+                if flt.source.value == "x-filters"
                 else f"/operations/{op.operation_id}/filters/{flt.param}"
+            )
             artifact = "openapi" if flt.source.value == "x-filters" else "manifest"
             for name in flt.columns:
                 if table.column(name) is None:
-                    self.add(Code.FILTER_COLUMN_MISSING, Severity.ERROR, artifact, where,
-                             f"Filter `{flt.param}` of `{op.operation_id}` uses column "
-                             f"`{table.name}.{name}`, which does not exist.",
-                             "name a column of the table")
+                    self.add(
+                        Code.FILTER_COLUMN_MISSING,
+                        Severity.ERROR,
+                        artifact,
+                        where,
+                        f"Filter `{flt.param}` of `{op.operation_id}` uses column "
+                        f"`{table.name}.{name}`, which does not exist.",
+                        "name a column of the table",
+                    )
             if flt.param not in params:
-                self.add(Code.FILTER_PARAM_UNDECLARED, Severity.WARNING, artifact, where,
-                         f"Filter `{flt.param}` is not a query parameter of "
-                         f"`{op.operation_id}` in the spec.",
-                         "declare the query parameter in the OpenAPI document")
+                self.add(
+                    Code.FILTER_PARAM_UNDECLARED,
+                    Severity.WARNING,
+                    artifact,
+                    where,
+                    f"Filter `{flt.param}` is not a query parameter of "
+                    f"`{op.operation_id}` in the spec.",
+                    "declare the query parameter in the OpenAPI document",
+                )
         for name in op.unmapped_query_params:
-            self.add(Code.QUERY_PARAM_UNMAPPED, Severity.WARNING, "openapi",
-                     f"{op.pointer}/parameters/{name}",
-                     f"What does query parameter `{name}` of `{op.operation_id}` do? It "
-                     "matches no column and no declared filter.",
-                     "declare it under `x-filters` (or handoff.yaml `operations: filters:`); "
-                     "otherwise it is left to hand-written code")
+            self.add(
+                Code.QUERY_PARAM_UNMAPPED,
+                Severity.WARNING,
+                "openapi",
+                f"{op.pointer}/parameters/{name}",
+                f"What does query parameter `{name}` of `{op.operation_id}` do? It "
+                "matches no column and no declared filter.",
+                "declare it under `x-filters` (or handoff.yaml `operations: filters:`); "
+                "otherwise it is left to hand-written code",
+            )
 
     def permissions(self, op: Operation) -> None:
         auth = self.model.auth
         if not op.public and not op.permissions:
-            self.add(Code.PERMISSION_MISSING, Severity.ERROR, "auth",
-                     f"/operations/{op.operation_id}",
-                     f"Which permission does `{op.operation_id}` ({op.method.upper()} "
-                     f"{op.path}) require? No artifact decides it.",
-                     f"add `{op.operation_id}: [<permission>]` (or `public`) under auth.yaml "
-                     "`operations:`")
+            self.add(
+                Code.PERMISSION_MISSING,
+                Severity.ERROR,
+                "auth",
+                f"/operations/{op.operation_id}",
+                f"Which permission does `{op.operation_id}` ({op.method.upper()} "
+                f"{op.path}) require? No artifact decides it.",
+                f"add `{op.operation_id}: [<permission>]` (or `public`) under auth.yaml "
+                "`operations:`",
+            )
         for permission in op.permissions:
             if not auth.grants(permission):
-                self.add(Code.PERMISSION_UNGRANTED, Severity.WARNING, "auth",
-                         f"/operations/{op.operation_id}",
-                         f"No role grants `{permission}`, which `{op.operation_id}` requires; "
-                         "only a token scope could.",
-                         f"grant `{permission}` to a role under `roles:`")
+                self.add(
+                    Code.PERMISSION_UNGRANTED,
+                    Severity.WARNING,
+                    "auth",
+                    f"/operations/{op.operation_id}",
+                    f"No role grants `{permission}`, which `{op.operation_id}` requires; "
+                    "only a token scope could.",
+                    f"grant `{permission}` to a role under `roles:`",
+                )
         resolved = self.resolved.get(op.operation_id)
         if resolved is None:
             return
         opinions = {
             "auth.yaml": resolved.auth_permissions,
             "handoff.yaml": resolved.handoff_intent.permissions
-            if resolved.handoff_intent else None,
+            if resolved.handoff_intent
+            else None,
             "x-permissions": resolved.spec_intent.permissions,
             "OpenAPI `security: []`": "public" if op.pointer and _spec_public(op) else None,
         }
         said = {k: _as_set(v) for k, v in opinions.items() if v is not None}
         if len({frozenset(v) for v in said.values()}) > 1:
             winner = op.permission_source.value
-            self.add(Code.PERMISSION_CONFLICT, Severity.WARNING, "auth",
-                     f"/operations/{op.operation_id}",
-                     f"The artifacts disagree on `{op.operation_id}`: " + "; ".join(
-                         f"{k} says {sorted(v)}" for k, v in said.items()) + ".",
-                     f"make them agree; until then {winner} decides")
+            self.add(
+                Code.PERMISSION_CONFLICT,
+                Severity.WARNING,
+                "auth",
+                f"/operations/{op.operation_id}",
+                f"The artifacts disagree on `{op.operation_id}`: "
+                + "; ".join(f"{k} says {sorted(v)}" for k, v in said.items())
+                + ".",
+                f"make them agree; until then {winner} decides",
+            )
 
     # ---- design, migrations, auth, scope -----------------------------------------------------
 
@@ -330,25 +424,37 @@ class _Checker:
         for table in design.tables:
             for key in table.foreign_keys:
                 target = design.table(key.target_table)
-                missing = [c for c in key.target_columns
-                           if target is None or target.column(c) is None]
+                missing = [
+                    c for c in key.target_columns if target is None or target.column(c) is None
+                ]
                 if target is None or missing:
-                    what = f"table `{key.target_table}`" if target is None else \
-                        f"column `{key.target_table}.{missing[0]}`"
-                    self.add(Code.FOREIGN_KEY_TARGET_MISSING, Severity.ERROR, "schema",
-                             f"{table.name}.{','.join(key.columns)}",
-                             f"`{table.name}.{', '.join(key.columns)}` references {what}, "
-                             "which the design does not have.",
-                             "add the referenced table or column, or fix the reference")
+                    what = (
+                        f"table `{key.target_table}`"
+                        if target is None
+                        else f"column `{key.target_table}.{missing[0]}`"
+                    )
+                    self.add(
+                        Code.FOREIGN_KEY_TARGET_MISSING,
+                        Severity.ERROR,
+                        "schema",
+                        f"{table.name}.{','.join(key.columns)}",
+                        f"`{table.name}.{', '.join(key.columns)}` references {what}, "
+                        "which the design does not have.",
+                        "add the referenced table or column, or fix the reference",
+                    )
         primary = self.raw.designs[0] if self.raw.designs else None
         for other in self.raw.designs[1:]:
             if primary and other.design != primary.design:
-                self.add(Code.SCHEMA_FORMS_DISAGREE, Severity.ERROR, "schema",
-                         self.raw.relative(other.path),
-                         f"{self.raw.relative(other.path)} and "
-                         f"{self.raw.relative(primary.path)} describe different designs: "
-                         f"{_first_difference(primary.design, other.design)}.",
-                         "keep one form, or make the forms agree")
+                self.add(
+                    Code.SCHEMA_FORMS_DISAGREE,
+                    Severity.ERROR,
+                    "schema",
+                    self.raw.relative(other.path),
+                    f"{self.raw.relative(other.path)} and "
+                    f"{self.raw.relative(primary.path)} describe different designs: "
+                    f"{_first_difference(primary.design, other.design)}.",
+                    "keep one form, or make the forms agree",
+                )
 
     def migrations(self) -> None:
         design = self.model.design
@@ -360,43 +466,70 @@ class _Checker:
             for table in step.tables:
                 where[table].append(n)
                 if design.table(table) is None:
-                    self.add(Code.MIGRATION_UNKNOWN_TABLE, Severity.ERROR, "migrations",
-                             at + "/tables", f"Step {step.id} creates `{table}`, which the "
-                             "schema design does not have.", "remove it or add the table")
+                    self.add(
+                        Code.MIGRATION_UNKNOWN_TABLE,
+                        Severity.ERROR,
+                        "migrations",
+                        at + "/tables",
+                        f"Step {step.id} creates `{table}`, which the schema design does not have.",
+                        "remove it or add the table",
+                    )
             for dependency in step.depends_on:
                 if dependency not in position:
-                    self.add(Code.MIGRATION_UNKNOWN_DEPENDENCY, Severity.ERROR, "migrations",
-                             at + "/depends_on", f"Step {step.id} depends on step "
-                             f"`{dependency}`, which the plan does not have.",
-                             "name an existing step id")
+                    self.add(
+                        Code.MIGRATION_UNKNOWN_DEPENDENCY,
+                        Severity.ERROR,
+                        "migrations",
+                        at + "/depends_on",
+                        f"Step {step.id} depends on step "
+                        f"`{dependency}`, which the plan does not have.",
+                        "name an existing step id",
+                    )
                 elif position[dependency] >= n:
-                    self.add(Code.MIGRATION_ORDER, Severity.ERROR, "migrations",
-                             at + "/depends_on", f"Step {step.id} depends on step "
-                             f"{dependency}, which comes after it.",
-                             "order the steps so dependencies come first")
-        for table in design.tables:
-            steps_of = where.get(table.name, [])
+                    self.add(
+                        Code.MIGRATION_ORDER,
+                        Severity.ERROR,
+                        "migrations",
+                        at + "/depends_on",
+                        f"Step {step.id} depends on step {dependency}, which comes after it.",
+                        "order the steps so dependencies come first",
+                    )
+        for design_table in design.tables:
+            steps_of = where.get(design_table.name, [])
             if not steps_of:
-                self.add(Code.MIGRATION_TABLE_MISSING, Severity.ERROR, "migrations", "/steps",
-                         f"Table `{table.name}` is in no migration step. When is it created?",
-                         f"add `{table.name}` to the `tables` of one step")
+                self.add(
+                    Code.MIGRATION_TABLE_MISSING,
+                    Severity.ERROR,
+                    "migrations",
+                    "/steps",
+                    f"Table `{design_table.name}` is in no migration step. When is it created?",
+                    f"add `{design_table.name}` to the `tables` of one step",
+                )
                 continue
             if len(steps_of) > 1:
                 ids = ", ".join(steps[n].id for n in steps_of)
-                self.add(Code.MIGRATION_TABLE_DUPLICATE, Severity.ERROR, "migrations",
-                         pointer("steps", steps_of[1], "tables"),
-                         f"Table `{table.name}` is created by more than one step ({ids}).",
-                         "keep it in exactly one step")
+                self.add(
+                    Code.MIGRATION_TABLE_DUPLICATE,
+                    Severity.ERROR,
+                    "migrations",
+                    pointer("steps", steps_of[1], "tables"),
+                    f"Table `{design_table.name}` is created by more than one step ({ids}).",
+                    "keep it in exactly one step",
+                )
             mine = steps_of[0]
-            for key in table.foreign_keys:
+            for key in design_table.foreign_keys:
                 theirs = where.get(key.target_table)
-                if key.target_table != table.name and theirs and theirs[0] > mine:
-                    self.add(Code.MIGRATION_ORDER, Severity.ERROR, "migrations",
-                             pointer("steps", mine, "tables"),
-                             f"Step {steps[mine].id} creates `{table.name}`, which references "
-                             f"`{key.target_table}`, created later by step "
-                             f"{steps[theirs[0]].id}.",
-                             f"move `{table.name}` after `{key.target_table}`, or swap the steps")
+                if key.target_table != design_table.name and theirs and theirs[0] > mine:
+                    self.add(
+                        Code.MIGRATION_ORDER,
+                        Severity.ERROR,
+                        "migrations",
+                        pointer("steps", mine, "tables"),
+                        f"Step {steps[mine].id} creates `{design_table.name}`, which references "
+                        f"`{key.target_table}`, created later by step "
+                        f"{steps[theirs[0]].id}.",
+                        f"move `{design_table.name}` after `{key.target_table}`, or swap the steps",
+                    )
 
     def ownership(self) -> None:
         roles = {r.name for r in self.model.auth.roles}
@@ -404,82 +537,129 @@ class _Checker:
             at = pointer("ownership", owned.table)
             table = self.model.design.table(owned.table)
             if table is None:
-                self.add(Code.OWNERSHIP_TABLE_MISSING, Severity.ERROR, "auth", at,
-                         f"Ownership is declared on `{owned.table}`, which the schema design "
-                         "does not have.", "fix the table name")
+                self.add(
+                    Code.OWNERSHIP_TABLE_MISSING,
+                    Severity.ERROR,
+                    "auth",
+                    at,
+                    f"Ownership is declared on `{owned.table}`, which the schema design "
+                    "does not have.",
+                    "fix the table name",
+                )
             elif table.column(owned.owner_column) is None:
-                self.add(Code.OWNERSHIP_COLUMN_MISSING, Severity.ERROR, "auth",
-                         f"{owned.table}.{owned.owner_column}",
-                         f"`{owned.table}` is owned through `{owned.owner_column}`, but the "
-                         "table has no such column.",
-                         f"add `{owned.owner_column}` to `{owned.table}` or name its owner "
-                         "column")
+                self.add(
+                    Code.OWNERSHIP_COLUMN_MISSING,
+                    Severity.ERROR,
+                    "auth",
+                    f"{owned.table}.{owned.owner_column}",
+                    f"`{owned.table}` is owned through `{owned.owner_column}`, but the "
+                    "table has no such column.",
+                    f"add `{owned.owner_column}` to `{owned.table}` or name its owner column",
+                )
             for role in owned.bypass_roles:
                 if role not in roles:
-                    self.add(Code.OWNERSHIP_UNKNOWN_ROLE, Severity.WARNING, "auth",
-                             at + "/bypass_roles", f"Bypass role `{role}` of `{owned.table}` "
-                             "is not defined under `roles:`.", "define the role or remove it")
+                    self.add(
+                        Code.OWNERSHIP_UNKNOWN_ROLE,
+                        Severity.WARNING,
+                        "auth",
+                        at + "/bypass_roles",
+                        f"Bypass role `{role}` of `{owned.table}` is not defined under `roles:`.",
+                        "define the role or remove it",
+                    )
 
     def unknown_operations(self) -> None:
         known = {op.operation_id for op in self.model.operations}
         manifest = self.raw.manifest
-        assert manifest and self.raw.auth
-        for artifact, names in (("manifest", manifest.operations),
-                                ("auth", self.raw.auth.operations)):
+        assert manifest
+        assert self.raw.auth
+        for artifact, names in (
+            ("manifest", manifest.operations),
+            ("auth", self.raw.auth.operations),
+        ):
             for name in names:
                 if name not in known:
-                    self.add(Code.UNKNOWN_OPERATION, Severity.WARNING, artifact,
-                             pointer("operations", name),
-                             f"`{name}` is not an operationId of the OpenAPI document.",
-                             "fix the operationId, or remove the entry")
+                    self.add(
+                        Code.UNKNOWN_OPERATION,
+                        Severity.WARNING,
+                        artifact,
+                        pointer("operations", name),
+                        f"`{name}` is not an operationId of the OpenAPI document.",
+                        "fix the operationId, or remove the entry",
+                    )
 
     def scope(self) -> None:
         carried = {op.fr_id for op in self.model.operations}
         for n, fr in enumerate(self.model.mvp_scope):
             if fr not in carried:
-                self.add(Code.SCOPE_FR_UNUSED, Severity.WARNING, "manifest",
-                         pointer("mvp_scope", n), f"{fr} is in the MVP scope, but no "
-                         "operation carries it.", "tag its operations with `x-fr-id` (or "
-                         "`fr_id` under handoff.yaml `operations:`), or drop it from the scope")
+                self.add(
+                    Code.SCOPE_FR_UNUSED,
+                    Severity.WARNING,
+                    "manifest",
+                    pointer("mvp_scope", n),
+                    f"{fr} is in the MVP scope, but no operation carries it.",
+                    "tag its operations with `x-fr-id` (or "
+                    "`fr_id` under handoff.yaml `operations:`), or drop it from the scope",
+                )
         if self.model.operations and not self.model.in_scope_operations:
-            self.add(Code.SCOPE_EMPTY, Severity.ERROR, "manifest", "/mvp_scope",
-                     "No operation is in scope: nothing would be built.",
-                     "list the FR-IDs to build under `mvp_scope`, or use `release_mode: full`")
+            self.add(
+                Code.SCOPE_EMPTY,
+                Severity.ERROR,
+                "manifest",
+                "/mvp_scope",
+                "No operation is in scope: nothing would be built.",
+                "list the FR-IDs to build under `mvp_scope`, or use `release_mode: full`",
+            )
 
     def assumptions(self) -> None:
         in_scope = self.model.in_scope_operations
         tables = {op.table for op in in_scope if op.table}
-        names = tables | {op.operation_id for op in in_scope} | \
-            {op.fr_id for op in in_scope if op.fr_id}
+        names = (
+            tables
+            | {op.operation_id for op in in_scope}
+            | {op.fr_id for op in in_scope if op.fr_id}
+        )
         for n, assumption in enumerate(self.model.assumptions):
             touched = [a for a in assumption.affects if a.split(".")[0] in names]
             if not assumption.affects:
                 words = set(re.findall(r"[a-z_]+", assumption.text.lower()))
                 touched = sorted(t for t in tables if table_forms(t) & words)
             if touched:
-                self.add(Code.ASSUMPTION_IN_SCOPE, Severity.INFO, "manifest",
-                         pointer("assumptions", n),
-                         f"Assumption {assumption.id} (\"{assumption.text}\") is inherited "
-                         f"and touches {', '.join(touched)}, which is in scope. Does it still "
-                         "hold?", "confirm it, or turn it into a decision or a constraint")
+                self.add(
+                    Code.ASSUMPTION_IN_SCOPE,
+                    Severity.INFO,
+                    "manifest",
+                    pointer("assumptions", n),
+                    f'Assumption {assumption.id} ("{assumption.text}") is inherited '
+                    f"and touches {', '.join(touched)}, which is in scope. Does it still "
+                    "hold?",
+                    "confirm it, or turn it into a decision or a constraint",
+                )
 
     def interventions(self) -> None:
         for item in self.model.interventions:
             if item.active and item.phase in ("06-backend-implementation", "all"):
                 self.files[item.file] = item.file
-                self.add(Code.INTERVENTION_PENDING, Severity.WARNING if item.urgency ==
-                         "immediate" else Severity.INFO, item.file, "front matter",
-                         f"Human intervention waiting ({item.urgency}): {item.title}",
-                         "process it, then move the file to human-interventions/processed/")
+                self.add(
+                    Code.INTERVENTION_PENDING,
+                    Severity.WARNING if item.urgency == "immediate" else Severity.INFO,
+                    item.file,
+                    "front matter",
+                    f"Human intervention waiting ({item.urgency}): {item.title}",
+                    "process it, then move the file to human-interventions/processed/",
+                )
 
     def unknown_keys(self) -> None:
         for unknown in self.raw.unknown_keys:
             artifact = self.raw.relative(unknown.file)
             self.files[artifact] = artifact
-            self.add(Code.UNKNOWN_KEY, Severity.WARNING, artifact,
-                     f"{unknown.at}/{unknown.key}",
-                     f"`{unknown.key}` is not a key of the handoff format here; it is ignored.",
-                     "check its spelling against docs/handoff.md, or remove it")
+            self.add(
+                Code.UNKNOWN_KEY,
+                Severity.WARNING,
+                artifact,
+                f"{unknown.at}/{unknown.key}",
+                f"`{unknown.key}` is not a key of the handoff format here; it is ignored.",
+                "check its spelling against docs/handoff.md, or remove it",
+            )
 
 
 def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) -> list[Rfi]:
@@ -514,7 +694,8 @@ def _compatible(schema: Schema, column: ColumnType) -> bool:
         return kind is SchemaType.INTEGER
     if column is ColumnType.NUMERIC:
         return kind in (SchemaType.NUMBER, SchemaType.INTEGER) or (
-            kind is SchemaType.STRING and fmt in ("", "decimal", "number", "money"))
+            kind is SchemaType.STRING and fmt in ("", "decimal", "number", "money")
+        )
     if column is ColumnType.FLOAT:
         return kind in (SchemaType.NUMBER, SchemaType.INTEGER)
     if column is ColumnType.BOOLEAN:
@@ -552,4 +733,3 @@ def _first_difference(left: SchemaDesign | None, right: SchemaDesign | None) -> 
         if table.columns != other.columns:
             return f"column order of `{table.name}` differs"
     return "table order differs"
-
