@@ -7,12 +7,15 @@ CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON. Other stat
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokenizer_core import TokenType
 
 from gen_backend.errors import HandoffInputError, InputProblem
 from gen_backend.load.design_common import (
@@ -24,6 +27,16 @@ from gen_backend.load.design_common import (
     map_sql_type,
 )
 from gen_backend.model.schema import Column, ColumnDefault, OnDelete, SchemaDesign
+
+# sqlglot logs a warning for every statement it keeps as an opaque command; we skip those anyway
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+_DIALECT = Postgres()
+_DESIGN_DDL = re.compile(
+    r"^\s*(CREATE\s+(UNLOGGED\s+|TEMP\w*\s+)?TABLE|CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TYPE"
+    r"|ALTER\s+TABLE)\b",
+    re.IGNORECASE,
+)
 
 
 class _SqlReader:
@@ -39,27 +52,7 @@ class _SqlReader:
         return HandoffInputError(InputProblem(self.path, location, problem, fix, line=line))
 
     def read(self) -> SchemaDesign | None:
-        try:
-            statements = sqlglot.parse(_strip_psql_meta(self.text), read="postgres")
-        except ParseError as exc:
-            first = exc.errors[0] if exc.errors else {}
-            raise HandoffInputError(
-                InputProblem(
-                    self.path,
-                    "",
-                    f"SQL does not parse: {first.get('description', exc)}",
-                    "write PostgreSQL DDL (CREATE TABLE / CREATE INDEX / CREATE TYPE)",
-                    line=first.get("line"),
-                    column=first.get("col"),
-                )
-            ) from None
-        except TokenError as exc:
-            raise HandoffInputError(
-                InputProblem(
-                    self.path, "", f"SQL does not parse: {exc}", "check quotes and comments"
-                )
-            ) from None
-        for statement in statements:
+        for statement in self._statements():
             if isinstance(statement, exp.Create):
                 self._create(statement)
             elif isinstance(statement, exp.Alter):
@@ -69,6 +62,50 @@ class _SqlReader:
         if not self.tables:
             return None
         return SchemaDesign(tables=tuple(draft.assemble() for draft in self.tables.values()))
+
+    def _statements(self) -> list[exp.Expression]:
+        """Parse statement by statement: one that sqlglot cannot read fails the file only if
+        it is design DDL; a function body or a view it cannot read is skipped."""
+        text = _strip_psql_meta(self.text)
+        try:
+            tokens = _DIALECT.tokenize(text)
+        except TokenError as exc:
+            raise HandoffInputError(
+                InputProblem(
+                    self.path, "", f"SQL does not parse: {exc}", "check quotes and comments"
+                )
+            ) from None
+        parsed: list[exp.Expression] = []
+        start = 0
+        for token in [*tokens, None]:
+            if token is not None and token.token_type is not TokenType.SEMICOLON:
+                continue
+            end = token.start if token is not None else len(text)
+            chunk = text[start:end]
+            offset = start
+            start = token.end + 1 if token is not None else len(text)
+            if not chunk.strip():
+                continue
+            try:
+                statement = sqlglot.parse_one(chunk, read="postgres")
+            except ParseError as exc:
+                if _DESIGN_DDL.match(_strip_comments(chunk)):
+                    first = exc.errors[0] if exc.errors else {}
+                    line = text.count("\n", 0, offset) + int(first.get("line") or 1)
+                    raise HandoffInputError(
+                        InputProblem(
+                            self.path,
+                            "",
+                            f"SQL does not parse: {first.get('description', exc)}",
+                            "write PostgreSQL DDL (CREATE TABLE / CREATE INDEX / CREATE TYPE)",
+                            line=line,
+                            column=first.get("col"),
+                        )
+                    ) from None
+                continue
+            if isinstance(statement, exp.Expression):
+                parsed.append(statement)
+        return parsed
 
     def _create(self, statement: exp.Create) -> None:
         kind = (statement.args.get("kind") or "").upper()
@@ -253,6 +290,10 @@ def _column_names(expressions: list[exp.Expression]) -> list[str]:
 def _strip_psql_meta(text: str) -> str:
     r"""Drop psql meta-commands (\connect, \restrict) that pg_dump files carry."""
     return re.sub(r"(?m)^\\.*$", "", text)
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.DOTALL)
 
 
 def _line_of(text: str, pattern: str) -> int | None:
