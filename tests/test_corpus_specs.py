@@ -71,7 +71,12 @@ def test_multi_file_spec_follows_refs_across_files() -> None:
     by_id = {op.operation_id: op for op in api.operations}
     # parameters defined in components/parameters/*.yaml, reached through paths/*.yaml
     assert [p.name for p in by_id["listMenuItems"].parameters] == [
-        "after", "before", "sort", "filter", "search", "limit"
+        "after",
+        "before",
+        "sort",
+        "filter",
+        "search",
+        "limit",
     ]
 
 
@@ -85,8 +90,14 @@ def test_circular_schemas_stay_finite() -> None:
 
 def test_operation_counts_match_the_corpus_record() -> None:
     """SOURCES.md counts operations per document; the loader must find every one."""
-    expected = {"readme-star-trek": 120, "realworld-conduit": 19, "swagger-petstore3": 19,
-                "typespec-todoapp": 8, "readme-parameters-style": 25, "learn-webhook-3.1": 0}
+    expected = {
+        "readme-star-trek": 120,
+        "realworld-conduit": 19,
+        "swagger-petstore3": 19,
+        "typespec-todoapp": 8,
+        "readme-parameters-style": 25,
+        "learn-webhook-3.1": 0,
+    }
     for name, count in expected.items():
         spec = next((CORPUS / "specs" / name).glob("openapi.*"))
         assert len(read_api(load_openapi(spec)).api.operations) == count, name

@@ -199,9 +199,10 @@ def walk_extras(model: BaseModel, at: str = "") -> Iterator[tuple[str, str]]:
     """(pointer, key) for every key a raw model accepted without knowing it."""
     for key in model.model_extra or {}:
         yield at, key
-    for name, value in model:
-        alias = type(model).model_fields[name].alias or name
-        yield from _walk_value(value, f"{at}/{escape_pointer_token(alias)}")
+    for name, info in type(model).model_fields.items():
+        yield from _walk_value(
+            getattr(model, name), f"{at}/{escape_pointer_token(info.alias or name)}"
+        )
 
 
 def _walk_value(value: object, at: str) -> Iterator[tuple[str, str]]:

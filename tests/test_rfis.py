@@ -1,0 +1,364 @@
+"""Each RFI is raised by the cross-check it belongs to, at the right place.
+
+Every case copies the library sample, changes one thing, and expects that RFI (the sample
+itself raises only ASSUMPTION_IN_SCOPE)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gen_backend.accept import Accepted, accept
+from gen_backend.validate.rfis import Code, Severity
+
+from .conftest import SAMPLES
+
+Doc = dict[str, Any]
+Mutation = Callable[[Path], None]
+
+
+def edit(name: str, change: Callable[[Doc], None]) -> Mutation:
+    def apply(root: Path) -> None:
+        path = root / name
+        data = yaml.safe_load(path.read_text())
+        change(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    return apply
+
+
+def _op(data: Doc, path: str, method: str) -> Doc:
+    operation: Doc = data["paths"][path][method]
+    return operation
+
+
+def _schema(data: Doc, name: str) -> Doc:
+    schema: Doc = data["components"]["schemas"][name]
+    return schema
+
+
+CASES: list[tuple[str, Mutation, Code, str]] = [
+    (
+        "table unknown",
+        edit(
+            "openapi.yaml",
+            lambda d: d["paths"].update(
+                {
+                    "/stats": {
+                        "get": {
+                            "operationId": "getStats",
+                            "x-fr-id": "FR-001",
+                            "responses": {"200": {"description": "ok"}},
+                        }
+                    }
+                }
+            ),
+        ),
+        Code.OPERATION_TABLE_UNKNOWN,
+        "/paths/~1stats/get",
+    ),
+    (
+        "x-table not in design",
+        edit("openapi.yaml", lambda d: _op(d, "/books", "get").update({"x-table": "volumes"})),
+        Code.OPERATION_TABLE_NOT_IN_DESIGN,
+        "/paths/~1books/get",
+    ),
+    (
+        "property without column",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "Book")["properties"].update({"rating": {"type": "number"}}),
+        ),
+        Code.PROPERTY_NO_COLUMN,
+        "openapi.yaml#/components/schemas/Book/properties/rating",
+    ),
+    (
+        "type mismatch",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookCreate")["properties"].update(
+                {"inStock": {"type": "string"}}
+            ),
+        ),
+        Code.PROPERTY_TYPE_MISMATCH,
+        "openapi.yaml#/components/schemas/BookCreate/properties/inStock",
+    ),
+    (
+        "length longer than column",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookCreate")["properties"]["title"].update({"maxLength": 500}),
+        ),
+        Code.PROPERTY_LENGTH_MISMATCH,
+        "openapi.yaml#/components/schemas/BookCreate/properties/title",
+    ),
+    (
+        "enum outside column values",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookUpdate")["properties"]["status"].update(
+                {"enum": ["draft", "gone"]}
+            ),
+        ),
+        Code.PROPERTY_ENUM_MISMATCH,
+        "openapi.yaml#/components/schemas/BookUpdate/properties/status",
+    ),
+    (
+        "NOT NULL column nobody supplies",
+        edit(
+            "schema.yaml",
+            lambda d: d["tables"]["books"]["columns"].update(
+                {"shelf": {"type": "string", "max_length": 20}}
+            ),
+        ),
+        Code.REQUIRED_COLUMN_UNSUPPLIED,
+        "books.shelf",
+    ),
+    (
+        "foreign key to a missing table",
+        edit(
+            "schema.yaml",
+            lambda d: d["tables"]["books"]["columns"]["author_id"].update(
+                {"references": "writers.id"}
+            ),
+        ),
+        Code.FOREIGN_KEY_TARGET_MISSING,
+        "books.author_id",
+    ),
+    (
+        "table in no step",
+        edit("migrations.yaml", lambda d: d["steps"].pop()),
+        Code.MIGRATION_TABLE_MISSING,
+        "/steps",
+    ),
+    (
+        "table in two steps",
+        edit("migrations.yaml", lambda d: d["steps"][2]["tables"].append("books")),
+        Code.MIGRATION_TABLE_DUPLICATE,
+        "/steps/2/tables",
+    ),
+    (
+        "step before the table it references",
+        edit(
+            "migrations.yaml",
+            lambda d: d.update(
+                steps=[
+                    {"id": "0001", "tables": ["books"]},
+                    {"id": "0002", "tables": ["authors"]},
+                    {"id": "0003", "tables": ["loans"]},
+                ]
+            ),
+        ),
+        Code.MIGRATION_ORDER,
+        "/steps/0/tables",
+    ),
+    (
+        "step depends on a later step",
+        edit("migrations.yaml", lambda d: d["steps"][0].update(depends_on=["0003"])),
+        Code.MIGRATION_ORDER,
+        "/steps/0/depends_on",
+    ),
+    (
+        "step names an unknown table",
+        edit("migrations.yaml", lambda d: d["steps"][0]["tables"].append("shelves")),
+        Code.MIGRATION_UNKNOWN_TABLE,
+        "/steps/0/tables",
+    ),
+    (
+        "unknown dependency",
+        edit("migrations.yaml", lambda d: d["steps"][1].update(depends_on=["0009"])),
+        Code.MIGRATION_UNKNOWN_DEPENDENCY,
+        "/steps/1/depends_on",
+    ),
+    (
+        "no permission decision",
+        edit("auth.yaml", lambda d: d["operations"].pop("getBook")),
+        Code.PERMISSION_MISSING,
+        "/operations/getBook",
+    ),
+    (
+        "permission no role grants",
+        edit(
+            "auth.yaml",
+            lambda d: (d["operations"].update(getBook=["books:audit"]), d["roles"].pop("admin")),
+        ),
+        Code.PERMISSION_UNGRANTED,
+        "/operations/getBook",
+    ),
+    (
+        "sources disagree on permissions",
+        edit(
+            "openapi.yaml",
+            lambda d: _op(d, "/books/{bookId}", "get").update({"x-permissions": ["books:write"]}),
+        ),
+        Code.PERMISSION_CONFLICT,
+        "/operations/getBook",
+    ),
+    (
+        "auth names an unknown operation",
+        edit("auth.yaml", lambda d: d["operations"].update(listShelves=["books:read"])),
+        Code.UNKNOWN_OPERATION,
+        "/operations/listShelves",
+    ),
+    (
+        "ownership on a missing table",
+        edit(
+            "auth.yaml", lambda d: d["ownership"].update({"shelves": {"owner_column": "owner_id"}})
+        ),
+        Code.OWNERSHIP_TABLE_MISSING,
+        "/ownership/shelves",
+    ),
+    (
+        "ownership without its owner column",
+        edit("auth.yaml", lambda d: d["ownership"].update({"books": {"owner_column": "owner_id"}})),
+        Code.OWNERSHIP_COLUMN_MISSING,
+        "books.owner_id",
+    ),
+    (
+        "unknown bypass role",
+        edit("auth.yaml", lambda d: d["ownership"]["loans"]["bypass_roles"].append("auditor")),
+        Code.OWNERSHIP_UNKNOWN_ROLE,
+        "/ownership/loans/bypass_roles",
+    ),
+    (
+        "FR-ID in scope that no operation carries",
+        edit("handoff.yaml", lambda d: d["mvp_scope"].append("FR-009")),
+        Code.SCOPE_FR_UNUSED,
+        "/mvp_scope/3",
+    ),
+    (
+        "nothing in scope",
+        edit("handoff.yaml", lambda d: d.update(mvp_scope=["FR-404"])),
+        Code.SCOPE_EMPTY,
+        "/mvp_scope",
+    ),
+    (
+        "assumption touches scope",
+        edit(
+            "handoff.yaml",
+            lambda d: d["assumptions"].append(
+                {"id": "A-3", "text": "Authors never change their name", "affects": ["authors"]}
+            ),
+        ),
+        Code.ASSUMPTION_IN_SCOPE,
+        "/assumptions/2",
+    ),
+    (
+        "unmapped query parameter",
+        edit(
+            "openapi.yaml",
+            lambda d: _op(d, "/books", "get")["parameters"].append(
+                {"name": "shelf", "in": "query", "schema": {"type": "string"}}
+            ),
+        ),
+        Code.QUERY_PARAM_UNMAPPED,
+        "/paths/~1books/get/parameters/shelf",
+    ),
+    (
+        "filter on a missing column",
+        edit(
+            "handoff.yaml",
+            lambda d: d["operations"]["listBooks"]["filters"].update(
+                q={"columns": ["title", "subtitle"], "op": "contains"}
+            ),
+        ),
+        Code.FILTER_COLUMN_MISSING,
+        "/operations/listBooks/filters/q",
+    ),
+    (
+        "filter that is no query parameter",
+        edit(
+            "handoff.yaml",
+            lambda d: d["operations"]["listBooks"]["filters"].update(genre={"column": "status"}),
+        ),
+        Code.FILTER_PARAM_UNDECLARED,
+        "/operations/listBooks/filters/genre",
+    ),
+    (
+        "operation without operationId",
+        edit("openapi.yaml", lambda d: _op(d, "/books", "get").pop("operationId")),
+        Code.OPERATION_ID_MISSING,
+        "/paths/~1books/get",
+    ),
+    (
+        "path key that selects nothing",
+        edit(
+            "openapi.yaml",
+            lambda d: d["paths"].update({"/books/{isbn13}": d["paths"].pop("/books/{bookId}")}),
+        ),
+        Code.PATH_KEY_UNBOUND,
+        "/paths/~1books~1{isbn13}/get",
+    ),
+    (
+        "misspelt key",
+        edit(
+            "schema.yaml", lambda d: d["tables"]["books"]["columns"]["price"].update(nulable=True)
+        ),
+        Code.UNKNOWN_KEY,
+        "/tables/books/columns/price/nulable",
+    ),
+]
+
+
+def _rename_book_path_param(root: Path) -> None:
+    text = (root / "openapi.yaml").read_text().replace("{bookId}", "{isbn13}")
+    (root / "openapi.yaml").write_text(text.replace("name: bookId", "name: isbn13"))
+
+
+CASES = [
+    (name, _rename_book_path_param if code is Code.PATH_KEY_UNBOUND else mutation, code, where)
+    for name, mutation, code, where in CASES
+]
+
+
+def _accept(root: Path) -> Accepted:
+    result = accept(root)
+    assert isinstance(result, Accepted), result
+    return result
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = tmp_path / "library"
+    shutil.copytree(SAMPLES / "library", root)
+    return root
+
+
+def test_the_sample_raises_only_its_deliberate_rfi(library: Path) -> None:
+    codes = [r.code for r in _accept(library).rfis]
+    assert codes == [Code.ASSUMPTION_IN_SCOPE]
+
+
+@pytest.mark.parametrize(
+    ("mutation", "code", "where"), [pytest.param(m, c, w, id=n) for n, m, c, w in CASES]
+)
+def test_cross_check_raises(library: Path, mutation: Mutation, code: Code, where: str) -> None:
+    mutation(library)
+    rfis = _accept(library).rfis
+    found = [r for r in rfis if r.code is code]
+    assert found, f"expected {code}, got {[(r.code.value, r.location) for r in rfis]}"
+    assert where in [r.location for r in found]
+    for rfi in found:
+        assert rfi.question
+        assert rfi.suggestion
+        assert rfi.artifact
+
+
+def test_every_code_has_a_case() -> None:
+    covered = {code for _, _, code, _ in CASES}
+    untested = set(Code) - covered - {Code.SCHEMA_FORMS_DISAGREE, Code.INTERVENTION_PENDING}
+    assert not untested  # those two are covered in test_schema_forms / test_samples
+
+
+def test_errors_sort_first(library: Path) -> None:
+    edit("auth.yaml", lambda d: d["operations"].pop("getBook"))(library)
+    severities = [r.severity for r in _accept(library).rfis]
+    assert severities[0] is Severity.ERROR
+    assert severities == sorted(
+        severities, key=[Severity.ERROR, Severity.WARNING, Severity.INFO].index
+    )
