@@ -18,7 +18,6 @@ from gen_backend.model.schema import (
     Index,
     OnDelete,
     Table,
-    UniqueConstraint,
     naming,
 )
 
@@ -225,9 +224,11 @@ class TableDraft:
                     unique=unique,
                 )
                 for name, cols, unique in self.indexes
-            ),
-            unique_constraints=tuple(
-                UniqueConstraint(name=name or naming.unique(self.name, cols), columns=cols)
+            )
+            # a multi-column UNIQUE constraint is a unique index to PostgreSQL, and the only way
+            # schema.yaml and DBML can say it, so all three forms load it as one
+            + tuple(
+                Index(name=name or naming.unique(self.name, cols), columns=cols, unique=True)
                 for name, cols in self.uniques
                 if len(cols) > 1
             ),

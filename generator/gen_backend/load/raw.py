@@ -115,7 +115,7 @@ class RawOperationIntent(Raw):
 
 
 class RawManifest(Raw):
-    handoff_version: int = 1
+    handoff_version: Literal[1] = 1
     product: str
     service: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
     release_mode: Annotated[Literal["full", "mvp"], BeforeValidator(_release_mode)] = "full"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gen_backend.load.design_common import ON_DELETE, TableDraft, default_from_text, normalise_check
 from gen_backend.load.raw import RawColumn, RawSchemaYaml, RawTable
 from gen_backend.load.source import SourceFile, parse_as, pointer
@@ -15,6 +17,11 @@ from gen_backend.model.schema import (
     naming,
 )
 
+# a default spelled as SQL rather than as a literal: now(), nextval('s'), CURRENT_TIMESTAMP
+_SQL_DEFAULT = re.compile(
+    r"^\s*(\w+\(.*\)|current_timestamp|current_date|current_time|localtimestamp)\s*$",
+    re.IGNORECASE,
+)
 _TIME_TYPES = {ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ, ColumnType.DATE, ColumnType.TIME}
 
 
@@ -85,7 +92,7 @@ def _column(source: SourceFile, at: str, table: str, name: str, raw: RawColumn) 
         and raw.type in _TIME_TYPES
     ):
         default = ColumnDefault(kind=DefaultKind.NOW)
-    elif isinstance(raw.default, str) and raw.default.strip().endswith("()"):
+    elif isinstance(raw.default, str) and _SQL_DEFAULT.match(raw.default):
         default, serial = default_from_text(raw.default)
         autoincrement = autoincrement or serial
     elif raw.default is not None:

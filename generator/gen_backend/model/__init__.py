@@ -39,7 +39,6 @@ from gen_backend.model.schema import (
     OnDelete,
     SchemaDesign,
     Table,
-    UniqueConstraint,
 )
 from gen_backend.model.service import (
     Assumption,
@@ -111,5 +110,4 @@ __all__ = [
     "ServiceModel",
     "Table",
     "TableSource",
-    "UniqueConstraint",
 ]

@@ -47,6 +47,7 @@ class Resolved:
     """How one operation's intent was resolved, kept for the cross-checks."""
 
     operation_id: str
+    spec_public: bool  # the spec itself says `security: []`
     spec_intent: RawOperationIntent
     handoff_intent: RawOperationIntent | None
     auth_permissions: list[str] | str | None
@@ -82,12 +83,22 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
     release_mode = ReleaseMode(manifest.release_mode)
     operations: list[Operation] = []
     resolved: list[Resolved] = []
+    carries_fr_ids = any(
+        op.intent.fr_id
+        or (manifest.operations.get(op.operation.operation_id) or RawOperationIntent()).fr_id
+        for op in parsed.operations
+    )
     for spec_op in parsed.operations:
         op_id = spec_op.operation.operation_id
         handoff_intent = manifest.operations.get(op_id)
         auth_permissions = auth.operations.get(op_id)
         operation = _operation(spec_op, handoff_intent, auth_permissions, parsed.api, design)
-        in_scope = release_mode is ReleaseMode.FULL or operation.fr_id in manifest.mvp_scope
+        # "A spec without FR-IDs is valid: everything is then in scope" (handoff contract)
+        in_scope = (
+            release_mode is ReleaseMode.FULL
+            or not carries_fr_ids
+            or operation.fr_id in manifest.mvp_scope
+        )
         operations.append(
             operation.model_copy(
                 update={
@@ -96,7 +107,11 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
                 }
             )
         )
-        resolved.append(Resolved(op_id, spec_op.intent, handoff_intent, auth_permissions))
+        resolved.append(
+            Resolved(
+                op_id, spec_op.operation.public, spec_op.intent, handoff_intent, auth_permissions
+            )
+        )
     jwt = auth.jwt
     model = ServiceModel(
         handoff_version=manifest.handoff_version,
@@ -175,7 +190,9 @@ def _operation(
     fr_id = (handoff.fr_id if handoff and handoff.fr_id else None) or spec.fr_id
 
     table_name = (handoff.table if handoff else None) or spec.table
-    table = design.table(table_name) if table_name else None
+    table = (
+        (design.table(table_name) or infer.table_named(table_name, design)) if table_name else None
+    )
     source = (
         (TableSource.HANDOFF if handoff and handoff.table else TableSource.EXTENSION)
         if table_name
@@ -189,7 +206,12 @@ def _operation(
         elif table := infer.table_from_schemas(operation, api, design):
             source = TableSource.SCHEMA
     if table is not None and segment_index is None:
-        segment_index = _segment_of(operation.path, table.name)
+        found = infer.table_from_path(operation.path, design)
+        segment_index = (
+            found[1]
+            if found and found[0].name == table.name
+            else _segment_of(operation.path, table.name)
+        )
     kind = infer.classify(operation, table, source, segment_index, api)
 
     updates: dict[str, object] = {

@@ -22,7 +22,7 @@ from gen_backend.model.api import (
     SchemaType,
     TableSource,
 )
-from gen_backend.model.naming import snake, table_forms
+from gen_backend.model.naming import plural, singular, snake, table_forms
 from gen_backend.model.schema import SchemaDesign, Table
 
 LIMIT_PARAMS = {"limit", "per_page", "page_size", "size", "max_results", "top", "take", "count"}
@@ -65,10 +65,20 @@ def table_named(name: str, design: SchemaDesign) -> Table | None:
 
 
 def table_from_path(path: str, design: SchemaDesign) -> tuple[Table, int] | None:
-    """The table of the last literal path segment that names one, and that segment's index."""
+    """The table of the last literal path segment that names one, and that segment's index.
+
+    A nested segment may name its table together with its parent's: `/orders/{id}/items`
+    -> `order_items`."""
     segments = path.strip("/").split("/")
-    for index in range(len(segments) - 1, -1, -1):
-        if not _is_param(segments[index]) and (table := table_named(segments[index], design)):
+    literals = [i for i, segment in enumerate(segments) if not _is_param(segment)]
+    for position in range(len(literals) - 1, -1, -1):
+        index = literals[position]
+        if position > 0:
+            parent = singular(snake(segments[literals[position - 1]]))
+            combined = table_named(f"{parent}_{snake(segments[index])}", design)
+            if combined is not None:
+                return combined, index
+        if table := table_named(segments[index], design):
             return table, index
     return None
 
@@ -110,6 +120,8 @@ def classify(
     if table is None:
         return OperationKind.CUSTOM
     segments = operation.path.strip("/").split("/")
+    if segment_index is None and source is TableSource.SCHEMA:
+        return OperationKind.CUSTOM  # e.g. POST /search with a Book body: an action, not a create
     trailing = (
         segments[segment_index + 1 :]
         if segment_index is not None
@@ -148,9 +160,16 @@ def path_bindings(
         if not _is_param(segment):
             continue
         param = segment[1:-1]
+        before = segments[index - 1] if index > 0 else ""
+        names_table = bool(before) and (
+            table.name in table_forms(before)
+            or snake(table.name).endswith("_" + plural(singular(snake(before))))
+        )
         is_last = index == len(segments) - 1
-        if is_last and kind in item_kinds:
-            column = _key_column(param, table)
+        # the row's key: the last parameter of an item path, or the parameter right after the
+        # table's own segment (`/orders/{orderId}/cancel` acts on one order)
+        if (is_last and kind in item_kinds) or (names_table and kind is OperationKind.CUSTOM):
+            column = _key_column(param, table, before)
             if column:
                 bindings.append(PathBinding(param=param, column=column, is_key=True))
             continue
@@ -192,17 +211,22 @@ def path_bindings(
     return tuple(bindings)
 
 
-def _key_column(param: str, table: Table) -> str | None:
-    """`{id}`, `{bookId}` -> the single primary key; `{slug}` -> a unique `slug` column."""
-    direct = table.column(snake(param))
+def _key_column(param: str, table: Table, segment: str = "") -> str | None:
+    """`{id}`, `{bookId}`, `{itemId}` under `/items` -> the single primary key;
+    `{slug}` -> a unique `slug` column."""
+    name = snake(param)
+    direct = table.column(name)
     if direct is not None and (direct.primary_key or direct.unique):
         return direct.name
     primary = table.primary_key
-    if len(primary) == 1 and snake(param) in {
+    if len(primary) != 1:
+        return None
+    forms = table_forms(table.name) | (table_forms(segment) if segment else set())
+    if name in {
         "id",
         primary[0],
-        *{f"{form}_id" for form in table_forms(table.name)},
-        *{f"{form}_{primary[0]}" for form in table_forms(table.name)},
+        *{f"{f}_id" for f in forms},
+        *{f"{f}_{primary[0]}" for f in forms},
     }:
         return primary[0]
     return None
@@ -262,6 +286,13 @@ def list_envelope(operation: Operation, api: ApiModel) -> Envelope | None:
     preferred = sorted(arrays, key=lambda p: 0 if snake(p.name) in ITEMS_FIELDS else 1)
     names = {snake(p.name): p.name for p in properties}
     total = next((names[n] for n in names if n in TOTAL_FIELDS or n.endswith("_count")), None)
+    if total is None:  # `{data: [...], meta: {total: n}}`: a dotted path one level down
+        for holder in properties:
+            inner = {snake(p.name): p.name for p in api.object_properties(holder.schema_)}
+            found = next((inner[n] for n in inner if n in TOTAL_FIELDS), None)
+            if found and holder not in arrays:
+                total = f"{holder.name}.{found}"
+                break
     return Envelope(
         shape=EnvelopeShape.OBJECT,
         items_field=preferred[0].name,

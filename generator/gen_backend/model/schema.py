@@ -87,11 +87,6 @@ class Index(Frozen):
     unique: bool = False
 
 
-class UniqueConstraint(Frozen):
-    name: str
-    columns: tuple[str, ...]
-
-
 class ForeignKey(Frozen):
     name: str
     columns: tuple[str, ...]
@@ -109,7 +104,6 @@ class Table(Frozen):
     name: str
     columns: tuple[Column, ...]
     indexes: tuple[Index, ...] = ()
-    unique_constraints: tuple[UniqueConstraint, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[CheckConstraint, ...] = ()
     comment: str | None = None

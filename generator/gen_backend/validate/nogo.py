@@ -1,4 +1,5 @@
-"""The No-Go gate: the four things without which implementation must not start.
+"""The No-Go gate: the manifest and the four artifacts without which implementation must not
+start (the OpenAPI spec, the schema design, the auth & permission model, the migration plan).
 
 Any failure is a HALT (exit 3). Every failure is reported at once, each with its fix.
 """
@@ -128,9 +129,7 @@ def _check_design(raw: RawHandoff, fail: _Fail) -> None:
                 f"table `{table.name}` has no primary key",
                 f"mark the key column(s) of `{table.name}` as the primary key",
             )
-    indexed = any(
-        t.indexes or t.unique_constraints or any(c.unique for c in t.columns) for t in design.tables
-    )
+    indexed = any(t.indexes or any(c.unique for c in t.columns) for t in design.tables)
     if not indexed:
         fail(
             item,

@@ -19,7 +19,6 @@ from gen_backend.model import (
     ColumnType,
     Operation,
     OperationKind,
-    PermissionSource,
     Property,
     Schema,
     SchemaDesign,
@@ -136,10 +135,12 @@ class _Checker:
                     f"`{op.operation_id}` here.",
                     "give the operation an operationId, so names stay stable",
                 )
+            self.permissions(op)  # every in-scope operation, with or without a table
             if op.table is None:
                 self.add(
                     Code.OPERATION_TABLE_UNKNOWN,
-                    Severity.WARNING,
+                    # a public endpoint without a table is usually a health or info endpoint
+                    Severity.INFO if op.public else Severity.WARNING,
                     "openapi",
                     op.pointer,
                     f"Which table does `{op.operation_id}` ({op.method.upper()} {op.path}) "
@@ -174,7 +175,6 @@ class _Checker:
                 )
             self.properties(op, table)
             self.filters(op, table)
-            self.permissions(op)
 
     def properties(self, op: Operation, table: Table) -> None:
         api = self.model.api
@@ -401,7 +401,7 @@ class _Checker:
             if resolved.handoff_intent
             else None,
             "x-permissions": resolved.spec_intent.permissions,
-            "OpenAPI `security: []`": "public" if op.pointer and _spec_public(op) else None,
+            "OpenAPI `security: []`": "public" if resolved.spec_public else None,
         }
         said = {k: _as_set(v) for k, v in opinions.items() if v is not None}
         if len({frozenset(v) for v in said.values()}) > 1:
@@ -677,10 +677,6 @@ def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) 
     return sorted(checker.rfis, key=lambda r: order[r.severity])
 
 
-def _spec_public(op: Operation) -> bool:
-    return op.public and op.permission_source is PermissionSource.PUBLIC and not op.permissions
-
-
 def _as_set(value: list[str] | str) -> set[str]:
     return {"public"} if value == "public" else set(value)
 
@@ -727,7 +723,7 @@ def _first_difference(left: SchemaDesign | None, right: SchemaDesign | None) -> 
             twin = other.column(column.name)
             if twin != column:
                 return f"column `{table.name}.{column.name}` differs"
-        for field in ("indexes", "unique_constraints", "foreign_keys", "checks"):
+        for field in ("indexes", "foreign_keys", "checks"):
             if getattr(table, field) != getattr(other, field):
                 return f"{field.replace('_', ' ')} of `{table.name}` differ"
         if table.columns != other.columns:
