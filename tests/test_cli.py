@@ -72,8 +72,9 @@ def test_full_release_mode_keeps_every_operation(runner: CliRunner, tmp_path: Pa
     root = tmp_path / "library"
     shutil.copytree(SAMPLES / "library", root)
     manifest = root / "handoff.yaml"
-    manifest.write_text(manifest.read_text().replace("release_mode: MVP",
-                                                     "release_mode: Full Production"))
+    manifest.write_text(
+        manifest.read_text().replace("release_mode: MVP", "release_mode: Full Production")
+    )
     _, report = check_json(runner, root)
     summary = report["summary"]
     assert isinstance(summary, dict)

@@ -42,6 +42,11 @@ def _schema(data: Doc, name: str) -> Doc:
     return schema
 
 
+def _require_ungranted(data: Doc) -> None:
+    data["operations"]["getBook"] = ["books:audit"]
+    del data["roles"]["admin"]  # "*" grants everything
+
+
 CASES: list[tuple[str, Mutation, Code, str]] = [
     (
         "table unknown",
@@ -131,6 +136,12 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "books.author_id",
     ),
     (
+        "table without a primary key",
+        edit("schema.yaml", lambda d: d["tables"]["loans"]["columns"]["id"].pop("primary_key")),
+        Code.TABLE_NO_PRIMARY_KEY,
+        "loans",
+    ),
+    (
         "table in no step",
         edit("migrations.yaml", lambda d: d["steps"].pop()),
         Code.MIGRATION_TABLE_MISSING,
@@ -183,10 +194,7 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
     ),
     (
         "permission no role grants",
-        edit(
-            "auth.yaml",
-            lambda d: (d["operations"].update(getBook=["books:audit"]), d["roles"].pop("admin")),
-        ),
+        edit("auth.yaml", lambda d: _require_ungranted(d)),
         Code.PERMISSION_UNGRANTED,
         "/operations/getBook",
     ),

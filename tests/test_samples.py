@@ -26,23 +26,27 @@ def digest(report: dict[str, object]) -> dict[str, object]:
             f"{b['param']}->{b['column']}{' (key)' if b['is_key'] else ''}"
             for b in op["path_bindings"]
         )
-        operations.append({
-            "id": op["operation_id"],
-            "route": f"{op['method'].upper()} {op['path']}",
-            "kind": op["kind"],
-            "table": op["table"],
-            "in_scope": op["in_scope"],
-            "priority": op["priority"],
-            "public": op["public"],
-            "permissions": op["permissions"],
-            "permission_source": op["permission_source"],
-            "idempotent": op["idempotent"],
-            "bindings": bindings,
-            "pagination": op["pagination"],
-            "envelope": op["envelope"],
-            "filters": [f"{f['param']}: {f['op']} {','.join(f['columns'])}" for f in op["filters"]],
-            "sort": op["sort_params"],
-        })
+        operations.append(
+            {
+                "id": op["operation_id"],
+                "route": f"{op['method'].upper()} {op['path']}",
+                "kind": op["kind"],
+                "table": op["table"],
+                "in_scope": op["in_scope"],
+                "priority": op["priority"],
+                "public": op["public"],
+                "permissions": op["permissions"],
+                "permission_source": op["permission_source"],
+                "idempotent": op["idempotent"],
+                "bindings": bindings,
+                "pagination": op["pagination"],
+                "envelope": op["envelope"],
+                "filters": [
+                    f"{f['param']}: {f['op']} {','.join(f['columns'])}" for f in op["filters"]
+                ],
+                "sort": op["sort_params"],
+            }
+        )
     return {
         "readback": report["readback"],
         "summary": report["summary"],
@@ -67,6 +71,7 @@ def test_check_matches_golden(runner: CliRunner, sample: Path) -> None:
 
 
 def test_there_are_three_samples_with_the_three_schema_forms() -> None:
-    forms = {next(p.name for p in s.iterdir() if p.name.startswith("schema.")) for s in
-             sample_dirs()}
+    forms = {
+        next(p.name for p in s.iterdir() if p.name.startswith("schema.")) for s in sample_dirs()
+    }
     assert {"schema.yaml", "schema.dbml", "schema.sql"} <= forms

@@ -19,7 +19,14 @@ from gen_backend.load.raw import (
 from gen_backend.load.schema_dbml import load_schema_dbml
 from gen_backend.load.schema_sql import load_schema_sql
 from gen_backend.load.schema_yaml import load_schema_yaml
-from gen_backend.load.source import SourceFile, parse_as, read_source, walk_extras
+from gen_backend.load.source import (
+    SourceFile,
+    load_yaml,
+    parse_as,
+    read_source,
+    walk_extras,
+    yaml_problem,
+)
 from gen_backend.model.schema import SchemaDesign
 from gen_backend.model.service import Intervention
 
@@ -187,13 +194,10 @@ def _interventions(root: Path) -> list[Intervention]:
                         )
                     )
                 try:
-                    loaded = yaml.safe_load(header)
+                    loaded = load_yaml(header)
                 except yaml.YAMLError as exc:
-                    raise HandoffInputError(
-                        InputProblem(
-                            path, "front matter", f"invalid YAML: {exc}", "fix the front matter"
-                        )
-                    ) from None
+                    # `header` starts with the newline that ends the opening `---` line
+                    raise HandoffInputError(yaml_problem(path, exc, first_line=1)) from None
                 front = loaded if isinstance(loaded, dict) else {}
             found.append(
                 Intervention(

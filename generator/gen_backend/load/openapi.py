@@ -155,7 +155,7 @@ def _check_references(document: OpenApiDocument) -> None:
         value = node.value
         if isinstance(value, Mapping):
             if isinstance(value.get("$ref"), str):
-                pending.append(document.target(node))
+                pending.append(document.follow(node))  # raises at a cycle of bare `$ref`s
             # `$ref`s inside x- extensions are the extension's business, not OpenAPI's
             pending.extend(
                 node.child(k)

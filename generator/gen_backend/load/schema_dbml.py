@@ -85,16 +85,8 @@ def load_schema_dbml(path: Path, text: str) -> SchemaDesign | None:
                 column=exc.col,
             )
         ) from None
-    except Exception as exc:  # pydbml reports dangling references etc. as its own errors
-        raise HandoffInputError(
-            InputProblem(
-                path,
-                "",
-                f"DBML is inconsistent: {exc}",
-                "make every reference, index and "
-                "enum name a table, column or enum that the file defines",
-            )
-        ) from None
+    except Exception as exc:  # pydbml reports dangling names as its own exception types
+        raise _inconsistency(path, text, str(exc)) from None
     enums = {e.name: tuple(str(item.name) for item in e.items) for e in database.enums}
     drafts: dict[str, TableDraft] = {}
     for table in database.tables:
@@ -114,6 +106,59 @@ def load_schema_dbml(path: Path, text: str) -> SchemaDesign | None:
     if not drafts:
         return None
     return SchemaDesign(tables=tuple(d.assemble() for d in drafts.values()))
+
+
+_MISSING_TABLE = re.compile(r"Table (?:\w+\.)?(\w+) not present")
+_MISSING_COLUMN = re.compile(r'column "?(\w+)"? not (?:defined|present)', re.IGNORECASE)
+
+
+def _inconsistency(path: Path, text: str, message: str) -> HandoffInputError:
+    """pydbml names what is missing but not where; find the first line that uses it."""
+    fix = "define it, or correct the name where it is used"
+    if match := _MISSING_TABLE.search(message):
+        name, what = match.group(1), f"unknown table `{match.group(1)}`"
+    elif match := _MISSING_COLUMN.search(message):
+        name, what = match.group(1), f"unknown column `{match.group(1)}`"
+    else:
+        return HandoffInputError(
+            InputProblem(
+                path,
+                "",
+                f"DBML is inconsistent: {message}",
+                "make every reference, index and enum name one the file defines",
+            )
+        )
+    line, table, column = _first_use(text, name)
+    if table and column:
+        place, problem = f"{table}.{column}", f"`{table}.{column}` references {what}"
+    elif table:
+        place, problem = f"table {table}", f"table `{table}` names {what} (in an index)"
+    else:
+        place, problem = name, f"a reference names {what}"
+    return HandoffInputError(InputProblem(path, place, problem, fix, line=line))
+
+
+_COLUMN_LINE = re.compile(r"^\s*\"?(\w+)\"?\s+[\w\"]")
+
+
+def _first_use(text: str, name: str) -> tuple[int | None, str | None, str | None]:
+    """(line, enclosing table, column defined on that line) of the first use of `name`
+    that is not the definition of a table or column called `name`."""
+    table: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = line.split("//", 1)[0]
+        if opened := _TABLE_START.match(code):
+            table = opened.group(1)
+            continue
+        if code.strip() == "}" and not code.startswith((" ", "\t")):
+            table = None
+        if not re.search(rf"\b{re.escape(name)}\b", code):
+            continue
+        defined = _COLUMN_LINE.match(code)
+        if defined and defined.group(1) == name:
+            continue  # a column of that name being defined, not a use
+        return number, table, defined.group(1) if defined and table else None
+    return None, None, None
 
 
 def _column(path: Path, table: str, column: object, enums: dict[str, tuple[str, ...]]) -> Column:

@@ -32,6 +32,7 @@ from gen_backend.model.schema import Column, ColumnDefault, OnDelete, SchemaDesi
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 _DIALECT = Postgres()
+_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _DESIGN_DDL = re.compile(
     r"^\s*(CREATE\s+(UNLOGGED\s+|TEMP\w*\s+)?TABLE|CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TYPE"
     r"|ALTER\s+TABLE)\b",
@@ -46,13 +47,18 @@ class _SqlReader:
         self.enums: dict[str, tuple[str, ...]] = {}
         self.domains: dict[str, TypeInfo] = {}
         self.tables: dict[str, TableDraft] = {}
+        self.offset = 0  # where the statement being read starts in the text
 
     def error(self, location: str, problem: str, fix: str, *, near: str = "") -> HandoffInputError:
-        line = _line_of(self.text, near) if near else None
+        """An error in the statement being read; `near` finds the line within that statement."""
+        line = _line_of(self.text, near, self.offset) if near else None
+        if line is None:
+            line = self.text.count("\n", 0, self.offset) + 1
         return HandoffInputError(InputProblem(self.path, location, problem, fix, line=line))
 
     def read(self) -> SchemaDesign | None:
-        for statement in self._statements():
+        for offset, statement in self._statements():
+            self.offset = offset
             if isinstance(statement, exp.Create):
                 self._create(statement)
             elif isinstance(statement, exp.Alter):
@@ -63,7 +69,7 @@ class _SqlReader:
             return None
         return SchemaDesign(tables=tuple(draft.assemble() for draft in self.tables.values()))
 
-    def _statements(self) -> list[exp.Expression]:
+    def _statements(self) -> list[tuple[int, exp.Expression]]:
         """Parse statement by statement: one that sqlglot cannot read fails the file only if
         it is design DDL; a function body or a view it cannot read is skipped."""
         text = _strip_psql_meta(self.text)
@@ -75,7 +81,7 @@ class _SqlReader:
                     self.path, "", f"SQL does not parse: {exc}", "check quotes and comments"
                 )
             ) from None
-        parsed: list[exp.Expression] = []
+        parsed: list[tuple[int, exp.Expression]] = []
         start = 0
         for token in [*tokens, None]:
             if token is not None and token.token_type is not TokenType.SEMICOLON:
@@ -104,7 +110,9 @@ class _SqlReader:
                     ) from None
                 continue
             if isinstance(statement, exp.Expression):
-                parsed.append(statement)
+                # the statement's own first line, past leading blank lines and comments
+                lead = _LEADING_NOISE.match(chunk)
+                parsed.append((offset + (lead.end() if lead else 0), statement))
         return parsed
 
     def _create(self, statement: exp.Create) -> None:
@@ -137,6 +145,12 @@ class _SqlReader:
                 draft.columns.append(self._column(draft, element))
             else:
                 self._table_constraint(draft, element)
+        if name in self.tables:
+            raise self.error(
+                f"table {name}",
+                f"table `{name}` is created twice",
+                "keep one CREATE TABLE per table",
+            )
         self.tables[name] = draft
 
     def _column(self, draft: TableDraft, definition: exp.ColumnDef) -> Column:
@@ -248,6 +262,13 @@ class _SqlReader:
                     "expression indexes are not supported",
                     "index plain columns",
                 )
+            if column.name not in draft.column_names():
+                raise self.error(
+                    f"index {index.name or table}",
+                    f"index on unknown column `{table}.{column.name}`",
+                    f"name a column of `{table}` ({', '.join(sorted(draft.column_names()))})",
+                    near=rf"\b{re.escape(column.name)}\b",
+                )
             columns.append(column.name)
         draft.indexes.append((index.name or None, tuple(columns), unique))
 
@@ -296,8 +317,8 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.DOTALL)
 
 
-def _line_of(text: str, pattern: str) -> int | None:
-    match = re.search(pattern, text, flags=re.IGNORECASE)
+def _line_of(text: str, pattern: str, start: int = 0) -> int | None:
+    match = re.compile(pattern, flags=re.IGNORECASE).search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

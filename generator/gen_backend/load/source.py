@@ -14,7 +14,35 @@ from pydantic_core import ErrorDetails
 
 from gen_backend.errors import HandoffInputError, InputProblem
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml import CSafeLoader as _FastLoader
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
+    from yaml import SafeLoader as _FastLoader  # type: ignore[assignment]
+
+
+class _Loader(_FastLoader):
+    """Safe loading that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key `{key}`", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _unique_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key `{key}`")
+        result[key] = value
+    return result
+
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -105,9 +133,9 @@ def read_source(path: Path) -> SourceFile:
         ) from None
     try:
         if path.suffix.lower() == ".json":
-            data: JsonValue = json.loads(text)
+            data: object = json.loads(text, object_pairs_hook=_unique_pairs)
         else:
-            data = yaml.load(text, Loader=_Loader)
+            data = load_yaml(text)
     except json.JSONDecodeError as exc:
         raise HandoffInputError(
             InputProblem(
@@ -119,23 +147,34 @@ def read_source(path: Path) -> SourceFile:
                 column=exc.colno,
             )
         ) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+    except ValueError as exc:  # a duplicate key in JSON
         raise HandoffInputError(
-            InputProblem(
-                path,
-                "",
-                f"invalid YAML: {exc.problem or exc.context}",
-                "fix the YAML syntax at that place (indentation, a missing ':' or quote)",
-                line=mark.line + 1 if mark else None,
-                column=mark.column + 1 if mark else None,
-            )
+            InputProblem(path, "", f"invalid JSON: {exc}", "give each key once")
         ) from None
     except yaml.YAMLError as exc:
-        raise HandoffInputError(
-            InputProblem(path, "", f"invalid YAML: {exc}", "fix the YAML syntax")
-        ) from None
+        raise HandoffInputError(yaml_problem(path, exc)) from None
     return SourceFile(path=path, text=text, data=_plain(data))
+
+
+def load_yaml(text: str) -> object:
+    """Parse YAML safely, refusing duplicate keys."""
+    return yaml.load(text, Loader=_Loader)
+
+
+def yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int = 1) -> InputProblem:
+    """One clear message for a YAML error, its position counted from `first_line`."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        return InputProblem(
+            path,
+            "",
+            f"invalid YAML: {exc.problem or exc.context}",
+            "fix the YAML syntax at that place (indentation, a missing ':' or quote, "
+            "a key given twice)",
+            line=mark.line + first_line if mark else None,
+            column=mark.column + 1 if mark else None,
+        )
+    return InputProblem(path, "", f"invalid YAML: {exc}", "fix the YAML syntax")
 
 
 def _plain(value: object) -> JsonValue:

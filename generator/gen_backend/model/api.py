@@ -42,6 +42,7 @@ class Schema(Frozen):
     """One JSON Schema. Either a reference to a named schema, or an inline definition."""
 
     ref: str | None = None  # name of a schema in ApiModel.schemas
+    source: str | None = None  # where an inline schema is defined: `file#/json/pointer`
     types: tuple[SchemaType, ...] = ()  # empty: any type
     nullable: bool = False
     format: str | None = None

@@ -135,6 +135,7 @@ class _Reader:
         )
         enum = value.get("enum")
         return Schema(
+            source=f"{node.file.path.name}#{node.at}",
             types=tuple(types),
             nullable=value.get("nullable") is True or value.get("x-nullable") is True,
             format=_str(value.get("format")),

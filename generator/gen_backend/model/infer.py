@@ -215,8 +215,8 @@ def _key_column(param: str, table: Table, segment: str = "") -> str | None:
     """`{id}`, `{bookId}`, `{itemId}` under `/items` -> the single primary key;
     `{slug}` -> a unique `slug` column."""
     name = snake(param)
-    direct = table.column(name)
-    if direct is not None and (direct.primary_key or direct.unique):
+    direct = table.column(name) or table.column(param)
+    if direct is not None and table.is_unique(direct.name):
         return direct.name
     primary = table.primary_key
     if len(primary) != 1:

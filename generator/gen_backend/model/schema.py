@@ -119,6 +119,15 @@ class Table(Frozen):
     def primary_key(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns if column.primary_key)
 
+    def is_unique(self, column: str) -> bool:
+        """True when `column` alone identifies a row: a key, a unique column or unique index."""
+        found = self.column(column)
+        if found is None:
+            return False
+        if found.unique or self.primary_key == (column,):
+            return True
+        return any(index.unique and index.columns == (column,) for index in self.indexes)
+
     def foreign_key_for(self, column: str) -> ForeignKey | None:
         """The single-column foreign key on `column`, if there is one."""
         for key in self.foreign_keys:

@@ -122,13 +122,6 @@ def _check_design(raw: RawHandoff, fail: _Fail) -> None:
                 f"table `{table.name}` has no columns",
                 f"declare the columns of `{table.name}`",
             )
-        elif not table.primary_key:
-            fail(
-                item,
-                "schema",
-                f"table `{table.name}` has no primary key",
-                f"mark the key column(s) of `{table.name}` as the primary key",
-            )
     indexed = any(t.indexes or any(c.unique for c in t.columns) for t in design.tables)
     if not indexed:
         fail(

@@ -48,6 +48,7 @@ class Code(StrEnum):
     PROPERTY_ENUM_MISMATCH = "PROPERTY_ENUM_MISMATCH"
     REQUIRED_COLUMN_UNSUPPLIED = "REQUIRED_COLUMN_UNSUPPLIED"
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
+    TABLE_NO_PRIMARY_KEY = "TABLE_NO_PRIMARY_KEY"
     SCHEMA_FORMS_DISAGREE = "SCHEMA_FORMS_DISAGREE"
     MIGRATION_TABLE_MISSING = "MIGRATION_TABLE_MISSING"
     MIGRATION_TABLE_DUPLICATE = "MIGRATION_TABLE_DUPLICATE"
@@ -196,11 +197,15 @@ class _Checker:
         """Unwrap `{"book": {...}}` bodies; return the row schema and where it is defined."""
         api = self.model.api
         properties = api.object_properties(schema)
-        if len(properties) == 1 and table.name in table_forms(properties[0].name):
+        if len(properties) == 1 and snake(table.name) in table_forms(properties[0].name):
             inner = properties[0].schema_
             if api.resolve(inner).properties or api.resolve(inner).all_of:
                 schema = inner
-        where = api.schemas_by_name[schema.ref].pointer if schema.ref else "inline schema"
+        where = (
+            api.schemas_by_name[schema.ref].pointer
+            if schema.ref
+            else (schema.source or "inline schema")
+        )
         return schema, where
 
     def _response_row(self, op: Operation) -> Schema | None:
@@ -422,6 +427,25 @@ class _Checker:
     def design(self) -> None:
         design = self.model.design
         for table in design.tables:
+            if not table.primary_key:
+                covering = next(
+                    (
+                        i
+                        for i in table.indexes
+                        if i.unique and set(i.columns) == {c.name for c in table.columns}
+                    ),
+                    None,
+                )
+                self.add(
+                    Code.TABLE_NO_PRIMARY_KEY,
+                    Severity.ERROR,
+                    "schema",
+                    table.name,
+                    f"Table `{table.name}` has no primary key; how is one row identified?",
+                    f"make ({', '.join(covering.columns)}) the primary key"
+                    if covering
+                    else "declare a primary key",
+                )
             for key in table.foreign_keys:
                 target = design.table(key.target_table)
                 missing = [
