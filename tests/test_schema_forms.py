@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gen_backend.accept import Accepted, accept
-from gen_backend.load.handoff import RawHandoff, _load_design
+from gen_backend.load.handoff import RawHandoff, load_design
 from gen_backend.load.schema_dbml import load_schema_dbml
 from gen_backend.load.schema_sql import load_schema_sql
 from gen_backend.load.schema_yaml import load_schema_yaml
@@ -24,7 +24,7 @@ FORMS = ("schema.yaml", "schema.dbml", "schema.sql")
 
 
 def _design(name: str) -> SchemaDesign:
-    design = _load_design(RawHandoff(root=EQUAL), EQUAL / name).design
+    design = load_design(RawHandoff(root=EQUAL), EQUAL / name).design
     assert design is not None
     return design
 

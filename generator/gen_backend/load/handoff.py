@@ -106,7 +106,7 @@ def load_handoff(root: Path) -> RawHandoff:
     if path := raw.paths["openapi"]:
         raw.openapi = load_openapi(path)
     if path := raw.paths["schema"]:
-        raw.designs = [_load_design(raw, p) for p in _design_files(root, path)]
+        raw.designs = [load_design(raw, p) for p in _design_files(root, path)]
     if path := raw.paths["auth"]:
         source = read_source(path)
         raw.auth = parse_as(source, RawAuth, what="the auth & permission model")
@@ -136,7 +136,7 @@ def _design_files(root: Path, chosen: Path) -> list[Path]:
     return [chosen] + [p for p in others if p.resolve() != chosen.resolve()]
 
 
-def _load_design(raw: RawHandoff, path: Path) -> DesignForm:
+def load_design(raw: RawHandoff, path: Path) -> DesignForm:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml", ".json"):
         source = read_source(path)
