@@ -23,6 +23,10 @@ def _load(path: Path) -> SchemaDesign | None:
     return load_schema_sql(path, text) if path.suffix == ".sql" else load_schema_dbml(path, text)
 
 
+def test_the_corpus_is_there() -> None:
+    assert len(DESIGNS) >= 20, "../shared/corpus/db should hold the schema designs"
+
+
 @pytest.mark.parametrize("path", DESIGNS, ids=lambda p: str(p.relative_to(DB)))
 def test_design_loads_or_fails_clearly(path: Path) -> None:
     try:

@@ -16,7 +16,7 @@ from .conftest import CORPUS
 
 SPECS = sorted(
     next(p for p in d.iterdir() if p.name.startswith("openapi."))
-    for d in (CORPUS / "specs").iterdir()
+    for d in (CORPUS / "specs").glob("*")  # empty, not an error, when the corpus is missing
     if d.is_dir()
 )
 INVALID_UPSTREAM = {

@@ -7,7 +7,9 @@ from collections import Counter
 from pydantic import JsonValue
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
+from rich.text import Text
 
 from gen_backend.accept import Accepted, Halted
 from gen_backend.errors import InputProblem
@@ -87,8 +89,11 @@ def print_accepted(console: Console, result: Accepted) -> None:
             f"[bold]{rfi.code.value}[/]  {escape(rfi.artifact)} "
             f"[dim]{escape(rfi.location)}[/]"
         )
-        console.print(f"          {escape(rfi.question)}")
-        console.print(f"          [green]-> {escape(rfi.suggestion)}[/]")
+        # indented as a block, so wrapped lines stay under their heading
+        console.print(Padding(Text(rfi.question), (0, 0, 0, 10), expand=False))
+        console.print(
+            Padding(Text("-> " + rfi.suggestion, style="green"), (0, 0, 0, 10), expand=False)
+        )
     console.print("\n[bold green]Accepted[/]: the handoff passes the No-Go checks.")
 
 
@@ -102,7 +107,9 @@ def print_halted(console: Console, result: Halted) -> None:
             f"  [red]x[/] [bold]{escape(failure.item)}[/] ({escape(failure.file)}): "
             f"{escape(failure.problem)}"
         )
-        console.print(f"      [green]fix:[/] {escape(failure.fix)}")
+        console.print(
+            Padding(Text("fix: " + failure.fix, style="green"), (0, 0, 0, 6), expand=False)
+        )
 
 
 def print_error(console: Console, problem: InputProblem) -> None:
