@@ -227,3 +227,39 @@ def test_the_model_is_frozen(library: Path) -> None:
     model = _model(library)
     with pytest.raises(Exception, match="frozen"):
         model.product = "changed"  # type: ignore[misc]
+
+
+def test_relationships_name_both_sides_of_each_foreign_key(library: Path) -> None:
+    design = _model(library).design
+    pairs = {
+        (r.table, r.name, r.kind.value, r.target, r.back_populates) for r in design.relationships
+    }
+    assert pairs == {
+        ("books", "author", "many_to_one", "authors", "books"),
+        ("authors", "books", "one_to_many", "books", "author"),
+        ("loans", "book", "many_to_one", "books", "loans"),
+        ("books", "loans", "one_to_many", "loans", "book"),
+    }
+    assert [r.name for r in design.relationships_of("books")] == ["author", "loans"]
+
+
+def test_relationship_names_never_collide(tmp_path: Path) -> None:
+    """Two keys to one table, and a column already called like the relationship."""
+    from gen_backend.load.schema_sql import load_schema_sql
+
+    design = load_schema_sql(
+        tmp_path / "schema.sql",
+        (
+            "CREATE TABLE users (id int PRIMARY KEY);"
+            "CREATE TABLE transfers (id int PRIMARY KEY, sender_id int REFERENCES users(id),"
+            " receiver_id int REFERENCES users(id), sender text);"
+        ),
+    )
+    assert design is not None
+    names = {(r.table, r.name) for r in design.relationships}
+    assert names == {
+        ("transfers", "sender_2"),
+        ("transfers", "receiver"),
+        ("users", "transfers_as_sender"),
+        ("users", "transfers_as_receiver"),
+    }

@@ -52,6 +52,10 @@ def digest(report: dict[str, object]) -> dict[str, object]:
         "summary": report["summary"],
         "rfis": report["rfis"],
         "tables": [t["name"] for t in model["design"]["tables"]],
+        "relationships": [
+            f"{r['table']}.{r['name']} -> {r['target']} ({r['kind']}, back: {r['back_populates']})"
+            for r in model["design"]["relationships"]
+        ],
         "operations": operations,
     }
 

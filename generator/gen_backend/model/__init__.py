@@ -37,6 +37,8 @@ from gen_backend.model.schema import (
     ForeignKey,
     Index,
     OnDelete,
+    Relationship,
+    RelationshipKind,
     SchemaDesign,
     Table,
 )
@@ -97,6 +99,8 @@ __all__ = [
     "PermissionSource",
     "Priority",
     "Property",
+    "Relationship",
+    "RelationshipKind",
     "ReleaseMode",
     "RequestBody",
     "Response",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 
+from pydantic import computed_field
+
 from gen_backend.model.base import Frozen
 
 
@@ -136,8 +138,82 @@ class Table(Frozen):
         return None
 
 
+class RelationshipKind(StrEnum):
+    MANY_TO_ONE = "many_to_one"  # books.author: the row holding the foreign key
+    ONE_TO_MANY = "one_to_many"  # authors.books: the rows pointing at this one
+
+
+class Relationship(Frozen):
+    """One side of a foreign key, named for use as an attribute (`book.author`,
+    `author.books`). Each foreign key gives two relationships that name each other."""
+
+    name: str
+    kind: RelationshipKind
+    table: str  # the table the attribute lives on
+    target: str  # the table it leads to
+    foreign_key: str  # the constraint's name
+    columns: tuple[str, ...]  # the foreign-key columns (on the many side)
+    back_populates: str
+
+
 class SchemaDesign(Frozen):
     tables: tuple[Table, ...]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def relationships(self) -> tuple[Relationship, ...]:
+        """Both sides of every single-table foreign key, with names unique per table."""
+        from gen_backend.model.naming import plural, singular, snake
+
+        taken: dict[str, set[str]] = {t.name: {c.name for c in t.columns} for t in self.tables}
+
+        def claim(table: str, wanted: str) -> str:
+            used = taken.setdefault(table, set())
+            name, n = wanted, 2
+            while name in used:
+                name, n = f"{wanted}_{n}", n + 1
+            used.add(name)
+            return name
+
+        found: list[Relationship] = []
+        for table in self.tables:
+            for key in table.foreign_keys:
+                if key.target_table not in self.tables_by_name:
+                    continue  # a dangling key is an RFI, not a relationship
+                column = snake(key.columns[0]) if len(key.columns) == 1 else ""
+                base = column[:-3] if column.endswith("_id") and len(column) > 3 else ""
+                target_one = singular(snake(key.target_table))
+                rows = plural(singular(snake(table.name)))
+                many_to_one = claim(table.name, base or target_one)
+                one_to_many = claim(
+                    key.target_table, rows if base in ("", target_one) else f"{rows}_as_{base}"
+                )
+                found.append(
+                    Relationship(
+                        name=many_to_one,
+                        kind=RelationshipKind.MANY_TO_ONE,
+                        table=table.name,
+                        target=key.target_table,
+                        foreign_key=key.name,
+                        columns=key.columns,
+                        back_populates=one_to_many,
+                    )
+                )
+                found.append(
+                    Relationship(
+                        name=one_to_many,
+                        kind=RelationshipKind.ONE_TO_MANY,
+                        table=key.target_table,
+                        target=table.name,
+                        foreign_key=key.name,
+                        columns=key.columns,
+                        back_populates=many_to_one,
+                    )
+                )
+        return tuple(found)
+
+    def relationships_of(self, table: str) -> tuple[Relationship, ...]:
+        return tuple(r for r in self.relationships if r.table == table)
 
     @cached_property
     def tables_by_name(self) -> dict[str, Table]:
