@@ -103,8 +103,6 @@ def load_handoff(root: Path) -> RawHandoff:
     for artifact in DEFAULT_NAMES:
         raw.paths[artifact] = _find(root, artifact, overrides.get(artifact))
 
-    if path := raw.paths["openapi"]:
-        raw.openapi = load_openapi(path)
     if path := raw.paths["schema"]:
         raw.designs = [load_design(raw, p) for p in _design_files(root, path)]
     if path := raw.paths["auth"]:
@@ -120,6 +118,9 @@ def load_handoff(root: Path) -> RawHandoff:
         raw.integrations = parse_as(source, RawIntegrations, what="`integrations:`")
         _note_unknown(raw, source, raw.integrations)
     raw.interventions = _interventions(root)
+    # last: validating the spec is the slow part, so small malformed files fail first
+    if path := raw.paths["openapi"]:
+        raw.openapi = load_openapi(path)
     return raw
 
 

@@ -168,11 +168,21 @@ def _check_references(document: OpenApiDocument) -> None:
             )
 
 
+# Validation is most of the time `check` takes, and a pure function of the files' content:
+# remember the documents that passed, keyed by every file the document reaches.
+_VALID: set[tuple[tuple[str, str], ...]] = set()
+
+
 def _validate(document: OpenApiDocument) -> None:
     root = document.root
     assert isinstance(root.data, Mapping)  # load_openapi checked the top level
+    key = tuple(sorted((str(path), source.text) for path, source in document.files.items()))
+    if key in _VALID:
+        return
     try:
         validate(root.data, base_uri=root.path.resolve().as_uri())
+        if len(_VALID) < 64:
+            _VALID.add(key)
     except Exception as exc:  # the validator raises many kinds; each is the spec's fault
         at = "/" + "/".join(
             str(p).replace("~", "~0").replace("/", "~1") for p in getattr(exc, "path", ()) or ()
