@@ -74,6 +74,34 @@ class TypeInfo:
     enum_name: str | None = None
     values: tuple[str, ...] = ()
 
+    def column(
+        self,
+        name: str,
+        *,
+        primary_key: bool,
+        nullable: bool,
+        unique: bool,
+        autoincrement: bool,
+        default: ColumnDefault | None,
+        comment: str | None,
+    ) -> Column:
+        """A column of this type; a serial type makes it autoincrement whatever was said."""
+        return Column(
+            name=name,
+            type=self.type,
+            primary_key=primary_key,
+            nullable=nullable and not primary_key,
+            unique=unique,
+            autoincrement=autoincrement or self.autoincrement,
+            default=default,
+            max_length=self.max_length,
+            precision=self.precision,
+            scale=self.scale,
+            enum_name=self.enum_name,
+            values=self.values,
+            comment=comment,
+        )
+
 
 def parse_type(text: str) -> exp.DataType | None:
     try:

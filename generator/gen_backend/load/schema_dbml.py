@@ -185,19 +185,13 @@ def _column(path: Path, table: str, column: object, enums: dict[str, tuple[str, 
             )
     default, serial = _default(getattr(column, "default"))  # noqa: B009
     primary_key = bool(getattr(column, "pk"))  # noqa: B009
-    return Column(
-        name=name,
-        type=info.type,
+    return info.column(
+        name,
         primary_key=primary_key,
-        nullable=not (getattr(column, "not_null") or primary_key),  # noqa: B009
+        nullable=not getattr(column, "not_null"),  # noqa: B009
         unique=bool(getattr(column, "unique")),  # noqa: B009
-        autoincrement=bool(getattr(column, "autoinc")) or info.autoincrement or serial,  # noqa: B009
+        autoincrement=bool(getattr(column, "autoinc")) or serial,  # noqa: B009
         default=default,
-        max_length=info.max_length,
-        precision=info.precision,
-        scale=info.scale,
-        enum_name=info.enum_name,
-        values=info.values,
         comment=_note(getattr(column, "note")),  # noqa: B009
     )
 

@@ -171,7 +171,7 @@ class _SqlReader:
             )
         nullable, primary_key, unique = True, False, False
         default: ColumnDefault | None = None
-        autoincrement = info.autoincrement
+        autoincrement = False
         comment = None
         for constraint in definition.constraints:
             kind = constraint.args.get("kind")
@@ -192,19 +192,13 @@ class _SqlReader:
                 draft.checks.append((_constraint_name(constraint), kind.this.sql("postgres")))
             elif isinstance(kind, exp.CommentColumnConstraint):
                 comment = kind.this.name
-        return Column(
-            name=name,
-            type=info.type,
+        return info.column(
+            name,
             primary_key=primary_key,
             nullable=nullable,
             unique=unique,
             autoincrement=autoincrement,
             default=default,
-            max_length=info.max_length,
-            precision=info.precision,
-            scale=info.scale,
-            enum_name=info.enum_name,
-            values=info.values,
             comment=comment,
         )
 
