@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel
 
 from gen_backend.errors import HandoffInputError, InputProblem
 from gen_backend.load.openapi import OpenApiDocument, load_openapi
@@ -168,11 +169,8 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _note_unknown(raw: RawHandoff, source: SourceFile, model: object) -> None:
-    from pydantic import BaseModel
-
-    if isinstance(model, BaseModel):
-        raw.unknown_keys.extend(UnknownKey(source.path, at, key) for at, key in walk_extras(model))
+def _note_unknown(raw: RawHandoff, source: SourceFile, model: BaseModel) -> None:
+    raw.unknown_keys.extend(UnknownKey(source.path, at, key) for at, key in walk_extras(model))
 
 
 def _interventions(root: Path) -> list[Intervention]:

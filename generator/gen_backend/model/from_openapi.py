@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import JsonValue, ValidationError
 
 from gen_backend.load.openapi import Located, OpenApiDocument
-from gen_backend.load.raw import RawFilter, RawOperationIntent
+from gen_backend.load.raw import RawOperationIntent
 from gen_backend.load.source import pointer
 from gen_backend.model.api import (
     ApiModel,
@@ -464,6 +464,3 @@ def _scalar(value: JsonValue) -> JsonScalar:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
-
-
-__all__ = ["ParsedApi", "RawFilter", "SpecOperation", "derive_operation_id", "read_api"]
