@@ -54,7 +54,11 @@ def _replace(node: object, steps: list[int], value: object) -> object:
 
 
 @settings(
-    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 @given(
     artifact=st.sampled_from(ARTIFACTS),

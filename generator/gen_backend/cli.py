@@ -1,6 +1,7 @@
 """The command line. The only layer that prints, reads the environment or sets exit codes.
 
-Exit codes: 0 accepted; 1 RFIs at or above --fail-on; 2 bad input or usage; 3 HALT (No-Go).
+Exit codes: 0 accepted; 1 RFIs at or above --fail-on; 2 bad input or usage; 3 HALT (No-Go);
+4 generated files edited by hand (nothing written).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from rich.console import Console
 from gen_backend import __version__
 from gen_backend.accept import Accepted, accept
 from gen_backend.errors import HandoffInputError
+from gen_backend.output import EditedFilesError, write_project
+from gen_backend.plan import plan_project
+from gen_backend.render import render_project
 from gen_backend.report import check as report
 from gen_backend.validate.rfis import Severity
 
-EXIT_OK, EXIT_RFIS, EXIT_BAD_INPUT, EXIT_HALT, EXIT_INTERNAL = 0, 1, 2, 3, 70
+EXIT_OK, EXIT_RFIS, EXIT_BAD_INPUT, EXIT_HALT, EXIT_CONFLICT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
 app = typer.Typer(
     name="gen-backend",
@@ -88,6 +92,61 @@ def check(
         report.print_accepted(out, result)
     if _fails(result, fail_on):
         raise typer.Exit(EXIT_RFIS)
+
+
+@app.command("from-handoff")
+def from_handoff(
+    handoff: Annotated[Path, typer.Argument(help="The handoff directory.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the service.")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Overwrite generated files edited by hand (each is kept as <file>.orig)."
+        ),
+    ] = False,
+) -> None:
+    """Accept the handoff, then generate the service into OUTPUT."""
+    out = Console(soft_wrap=False)
+    err = Console(stderr=True)
+    with out.status("Accepting the handoff"):
+        try:
+            result = accept(handoff)
+        except HandoffInputError as exc:
+            report.print_error(err, exc.problem)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    if not isinstance(result, Accepted):
+        report.print_halted(out, result)
+        out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
+        raise typer.Exit(EXIT_HALT)
+    out.print(
+        f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
+        f"in scope, {len(result.rfis)} RFIs"
+    )
+    with out.status("Planning"):
+        plan = plan_project(result.model)
+    out.print(f"[green]planned[/] {len(plan.files)} files in {len(plan.domains)} domains")
+    with out.status("Rendering"):
+        files = render_project(plan)
+    out.print(f"[green]rendered[/] {len(files)} files")
+    try:
+        written = write_project(files, output, force=force)
+    except EditedFilesError as exc:
+        err.print(
+            "[bold red]conflict[/]: these generated files were edited by hand and would be "
+            "overwritten:"
+        )
+        for path in exc.paths:
+            err.print(f"  {output / path}")
+        err.print(
+            "  [green]fix:[/] move your changes into the user-owned files, or run again "
+            "with --force (each edited file is kept as <file>.orig)"
+        )
+        raise typer.Exit(EXIT_CONFLICT) from None
+    out.print(
+        f"[green]wrote[/] {output}: {len(written.written)} written, "
+        f"{len(written.unchanged)} unchanged, {len(written.kept)} kept (yours), "
+        f"{len(written.removed)} removed"
+    )
 
 
 def _fails(result: Accepted, fail_on: FailOn) -> bool:

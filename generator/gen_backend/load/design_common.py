@@ -145,6 +145,9 @@ def classify_default(expression: exp.Expression) -> tuple[ColumnDefault | None, 
         return None, False
     if isinstance(expression, exp.Boolean):
         return ColumnDefault(kind=DefaultKind.LITERAL, value=bool(expression.this)), False
+    if isinstance(expression, exp.ByteString | exp.National):
+        # PostgreSQL's E'...' escape string (sqlglot calls it a byte string) and N'...' are text
+        return ColumnDefault(kind=DefaultKind.LITERAL, value=str(expression.this)), False
     if isinstance(expression, exp.Literal):
         if expression.is_string:
             return ColumnDefault(kind=DefaultKind.LITERAL, value=expression.this), False

@@ -1,0 +1,275 @@
+"""Planning the database layer: ORM classes and Alembic revisions, from the schema design."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlglot
+import sqlglot.errors
+
+from gen_backend.model import Column, ColumnType, DefaultKind, OnDelete, SchemaDesign, Table
+from gen_backend.model.schema import naming
+from gen_backend.model.service import MigrationStep
+from gen_backend.plan.names import attribute, model_class
+
+_SA_TYPES: dict[ColumnType, tuple[str, str]] = {  # column type -> (SQLAlchemy type, Python type)
+    ColumnType.UUID: ("sa.Uuid()", "uuid.UUID"),
+    ColumnType.TEXT: ("sa.Text()", "str"),
+    ColumnType.INTEGER: ("sa.Integer()", "int"),
+    ColumnType.BIGINT: ("sa.BigInteger()", "int"),
+    ColumnType.SMALLINT: ("sa.SmallInteger()", "int"),
+    ColumnType.BOOLEAN: ("sa.Boolean()", "bool"),
+    ColumnType.FLOAT: ("sa.Float()", "float"),
+    ColumnType.DATE: ("sa.Date()", "datetime.date"),
+    ColumnType.TIME: ("sa.Time()", "datetime.time"),
+    ColumnType.TIMESTAMP: ("sa.DateTime()", "datetime.datetime"),
+    ColumnType.TIMESTAMPTZ: ("sa.DateTime(timezone=True)", "datetime.datetime"),
+    ColumnType.JSON: ("sa.JSON()", "JsonValue"),
+    ColumnType.BYTES: ("sa.LargeBinary()", "bytes"),
+}
+_ON_DELETE = {
+    OnDelete.CASCADE: "CASCADE",
+    OnDelete.RESTRICT: "RESTRICT",
+    OnDelete.SET_NULL: "SET NULL",
+    OnDelete.SET_DEFAULT: "SET DEFAULT",
+}
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    name: str  # the column's name in the database
+    attr: str  # the ORM attribute
+    sa_type: str
+    py_type: str
+    nullable: bool
+    primary_key: bool
+    server_default: str | None  # a SQLAlchemy expression, as source text
+    python_default: str | None  # a callable, as source text (uuid.uuid4)
+    autoincrement: bool
+    comment: str | None
+    enum_name: str | None
+
+    @property
+    def annotation(self) -> str:
+        return f"{self.py_type} | None" if self.nullable else self.py_type
+
+
+@dataclass(frozen=True)
+class ForeignKeyPlan:
+    name: str
+    columns: tuple[str, ...]
+    target_table: str
+    target_columns: tuple[str, ...]
+    ondelete: str | None
+
+
+@dataclass(frozen=True)
+class IndexPlan:
+    name: str
+    columns: tuple[str, ...]
+    unique: bool
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    name: str
+    postgres: str
+    sqlite: str | None  # None: PostgreSQL only (e.g. a regex match SQLite cannot evaluate)
+
+    @property
+    def portable(self) -> bool:
+        return self.sqlite == self.postgres
+
+
+def plan_check(name: str, expression: str) -> CheckPlan:
+    try:
+        sqlite = sqlglot.transpile(expression, read="postgres", write="sqlite")[0]
+    except sqlglot.errors.SqlglotError:
+        sqlite = None
+    if sqlite is not None and re.search(r"\bREGEXP\b", sqlite, re.IGNORECASE):
+        sqlite = None  # SQLite has the operator but no function behind it
+    return CheckPlan(name=name, postgres=expression, sqlite=sqlite)
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    name: str
+    class_name: str
+    module: str  # the domain package that holds the ORM class
+    columns: tuple[ColumnPlan, ...]
+    primary_key: tuple[str, ...]
+    unique_columns: tuple[tuple[str, str], ...]  # (constraint name, column)
+    foreign_keys: tuple[ForeignKeyPlan, ...]
+    indexes: tuple[IndexPlan, ...]
+    checks: tuple[CheckPlan, ...]
+    comment: str | None
+    mapper_key: tuple[str, ...]  # attributes identifying a row: the key, or a stand-in for none
+
+    @property
+    def enums(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple(
+            dict.fromkeys(
+                (c.enum_name, _enum_values(c.sa_type)) for c in self.columns if c.enum_name
+            )
+        )
+
+    def column(self, name: str) -> ColumnPlan:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class RevisionPlan:
+    revision: str
+    down_revision: str | None
+    file_stem: str
+    description: str
+    tables: tuple[TablePlan, ...]  # in creation order
+
+
+def _enum_values(sa_type: str) -> tuple[str, ...]:
+    return tuple(re.findall(r'"((?:[^"\\]|\\.)*)"', sa_type.split("name=")[0]))
+
+
+def _literal(value: str | int | float | bool | None, column: Column) -> str:
+    if isinstance(value, bool):
+        return "sa.true()" if value else "sa.false()"
+    if (
+        isinstance(value, int | float)
+        and not column.type.is_textual
+        and column.type is not ColumnType.ENUM
+    ):
+        return f"sa.text({str(value)!r})"
+    text = str(value).replace("'", "''")
+    return f"sa.text({chr(39) + text + chr(39)!r})"
+
+
+def plan_column(table: Table, column: Column) -> ColumnPlan:
+    if column.type is ColumnType.STRING:
+        sa_type = f"sa.String({column.max_length})" if column.max_length else "sa.String()"
+        py_type = "str"
+    elif column.type is ColumnType.NUMERIC:
+        args = ", ".join(str(a) for a in (column.precision, column.scale) if a is not None)
+        sa_type, py_type = f"sa.Numeric({args})", "decimal.Decimal"
+    elif column.type is ColumnType.ENUM:
+        values = ", ".join(f'"{v}"' for v in column.values)
+        sa_type, py_type = f'sa.Enum({values}, name="{column.enum_name}")', "str"
+    else:
+        sa_type, py_type = _SA_TYPES[column.type]
+    server_default = python_default = None
+    default = column.default
+    if default is not None:
+        if default.kind is DefaultKind.NOW:
+            server_default = "sa.func.now()"
+        elif default.kind is DefaultKind.UUID:
+            python_default = "uuid.uuid4"
+        elif default.kind is DefaultKind.LITERAL:
+            server_default = _literal(default.value, column)
+        else:
+            server_default = f"sa.text({str(default.value)!r})"
+    if column.primary_key and column.type is ColumnType.UUID and python_default is None:
+        python_default = "uuid.uuid4"  # the service generates UUID keys
+    return ColumnPlan(
+        name=column.name,
+        attr=attribute(column.name),
+        sa_type=sa_type,
+        py_type=py_type,
+        nullable=column.nullable,
+        primary_key=column.primary_key,
+        server_default=server_default,
+        python_default=python_default,
+        autoincrement=column.autoincrement,
+        comment=column.comment,
+        enum_name=column.enum_name,
+    )
+
+
+def plan_table(table: Table, module: str) -> TablePlan:
+    return TablePlan(
+        name=table.name,
+        class_name=model_class(table.name),
+        module=module,
+        columns=tuple(plan_column(table, c) for c in table.columns),
+        primary_key=table.primary_key,
+        unique_columns=tuple(
+            (naming.unique(table.name, (c.name,)), c.name)
+            for c in table.columns
+            if c.unique and not c.primary_key
+        ),
+        foreign_keys=tuple(
+            ForeignKeyPlan(
+                name=k.name,
+                columns=k.columns,
+                target_table=k.target_table,
+                target_columns=k.target_columns,
+                ondelete=_ON_DELETE.get(k.on_delete),
+            )
+            for k in table.foreign_keys
+        ),
+        indexes=tuple(
+            IndexPlan(name=i.name, columns=i.columns, unique=i.unique) for i in table.indexes
+        ),
+        checks=tuple(plan_check(c.name, c.expression) for c in table.checks),
+        comment=table.comment,
+        mapper_key=tuple(attribute(c) for c in table.primary_key or _stand_in_key(table)),
+    )
+
+
+def _stand_in_key(table: Table) -> tuple[str, ...]:
+    """For a table designed without a primary key (an RFI): a unique index over its columns,
+    else all columns, so the ORM can still tell rows apart. The DDL stays as designed."""
+    everything = tuple(c.name for c in table.columns)
+    for index in table.indexes:
+        if index.unique and set(index.columns) == set(everything):
+            return index.columns
+    return everything
+
+
+def plan_revisions(
+    design: SchemaDesign, steps: tuple[MigrationStep, ...], tables: dict[str, TablePlan]
+) -> tuple[RevisionPlan, ...]:
+    """One revision per migration step, in the plan's order; tables in FK order within it."""
+    revisions: list[RevisionPlan] = []
+    previous: str | None = None
+    for step in steps:
+        ordered = _dependency_order([t for t in step.tables if t in tables], design)
+        slug = _slug(step.description)
+        revisions.append(
+            RevisionPlan(
+                revision=step.id,
+                down_revision=previous,
+                file_stem=f"{re.sub(r'[^0-9A-Za-z]+', '_', step.id)}_{slug}".rstrip("_"),
+                description=step.description or f"step {step.id}",
+                tables=tuple(tables[t] for t in ordered),
+            )
+        )
+        previous = step.id
+    return tuple(revisions)
+
+
+def _slug(text: str, limit: int = 60) -> str:
+    """File-name words of a description, cut at a word boundary."""
+    words = [w for w in re.split(r"[^0-9a-z]+", text.lower()) if w]
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > limit:
+            break
+        slug = f"{slug}_{word}" if slug else word
+    return slug
+
+
+def _dependency_order(names: list[str], design: SchemaDesign) -> list[str]:
+    ordered: list[str] = []
+    pending = list(names)
+    while pending:
+        for name in pending:
+            table = design.table(name)
+            needs = {k.target_table for k in table.foreign_keys} if table else set()
+            if not (needs & set(pending)) - {name}:
+                ordered.append(name)
+                pending.remove(name)
+                break
+        else:  # a cycle inside one step: keep the given order
+            ordered.extend(pending)
+            break
+    return ordered

@@ -1,0 +1,78 @@
+"""Safe Python names for spec and design names, so wire names can stay exact as aliases."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+
+from gen_backend.model.naming import singular, snake
+
+_RESERVED = (
+    set(keyword.kwlist)
+    | set(keyword.softkwlist)
+    | set(dir(builtins))
+    | {
+        "self",
+        "cls",
+        "id",
+        "type",
+        "format",
+        "json",
+        "model_config",
+        "model_fields",
+        "session",
+        "settings",
+    }
+)
+
+
+def identifier(name: str) -> str:
+    """snake_case identifier: `From` -> `from_`, `StartTime<` -> `start_time`, `1st` -> `n_1st`."""
+    text = snake(re.sub(r"[^0-9A-Za-z_]+", "_", name)) or "value"
+    if text[0].isdigit():
+        text = "n_" + text
+    return text + "_" if text in _RESERVED or keyword.iskeyword(text) else text
+
+
+def field_name(name: str) -> str:
+    """A pydantic field name; `id` and `type` are fine as fields, only keywords are not."""
+    text = snake(re.sub(r"[^0-9A-Za-z_]+", "_", name)) or "value"
+    if text[0].isdigit():
+        text = "n_" + text
+    if (
+        keyword.iskeyword(text)
+        or text.startswith("model_")
+        or text in {"schema", "copy", "json", "dict", "validate"}
+    ):
+        text += "_"
+    return text
+
+
+def attribute(name: str) -> str:
+    """An ORM attribute or pydantic field for a column or property: snake_case, never a keyword
+    or a name the base classes reserve (`metadata`, `registry`, `model_*`)."""
+    text = field_name(name)
+    return text + "_" if text in {"metadata", "registry", "query"} else text
+
+
+def class_name(name: str) -> str:
+    """PascalCase: `api.v2010.account` -> `ApiV2010Account`, `book_status` -> `BookStatus`."""
+    parts = [p for p in re.split(r"[^0-9A-Za-z]+", name) if p]
+    text = "".join(p[:1].upper() + p[1:] for p in parts) or "Model"
+    if text[0].isdigit():
+        text = "M" + text
+    return text + "_" if keyword.iskeyword(text) or text in dir(builtins) else text
+
+
+def model_class(table: str) -> str:
+    """The ORM class of a table: `books` -> `Book`, `order_items` -> `OrderItem`."""
+    return class_name(singular(snake(table)))
+
+
+def unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
