@@ -67,7 +67,7 @@ def test_multi_file_spec_follows_refs_across_files() -> None:
     assert {"MenuItem", "MenuItemList", "Order", "OrderItem", "Page"} <= {
         s.name for s in api.schemas
     }
-    assert api.schemas_by_name["MenuItem"].pointer == "MenuItem.yaml#"
+    assert api.schemas_by_name["MenuItem"].pointer == "components/schemas/MenuItem.yaml#"
     by_id = {op.operation_id: op for op in api.operations}
     # parameters defined in components/parameters/*.yaml, reached through paths/*.yaml
     assert [p.name for p in by_id["listMenuItems"].parameters] == [

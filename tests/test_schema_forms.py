@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gen_backend.accept import Accepted, accept
-from gen_backend.load.handoff import RawHandoff, load_design
+from gen_backend.load.handoff import DesignForm, RawHandoff, load_design
 from gen_backend.load.schema_dbml import load_schema_dbml
 from gen_backend.load.schema_sql import load_schema_sql
 from gen_backend.load.schema_yaml import load_schema_yaml
@@ -137,3 +137,91 @@ def test_a_multi_column_unique_is_one_thing_in_every_form(tmp_path: Path) -> Non
         ("row", "number"),
         True,
     )
+
+
+PG_DUMP = """\
+CREATE TABLE public.notes (
+    id integer NOT NULL,
+    title character varying(100) NOT NULL,
+    price numeric(8,2),
+    deleted_at timestamp with time zone,
+    CONSTRAINT price_not_negative CHECK ((price >= (0)::numeric))
+);
+CREATE SEQUENCE public.notes_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE CACHE 1;
+ALTER TABLE ONLY public.notes ALTER COLUMN id SET DEFAULT nextval('public.notes_id_seq'::regclass);
+CREATE TABLE public.tags (
+    id bigint NOT NULL,
+    label text NOT NULL,
+    note_id integer REFERENCES notes ON DELETE CASCADE
+);
+ALTER TABLE public.tags ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.tags_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE CACHE 1
+);
+ALTER TABLE ONLY public.notes ADD CONSTRAINT notes_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.tags ADD CONSTRAINT tags_pkey PRIMARY KEY (id);
+CREATE UNIQUE INDEX uq_notes_title_live ON public.notes USING btree (title)
+    WHERE (deleted_at IS NULL);
+CREATE INDEX ix_tags_label ON ONLY public.tags USING btree (label);
+CREATE INDEX ix_tags_lower_label ON public.tags USING btree (lower(label));
+"""
+
+SAME_AS_YAML = """\
+tables:
+  tags:
+    columns:
+      id: {type: bigint, primary_key: true, autoincrement: true}
+      label: {type: text}
+      note_id: {type: integer, nullable: true, references: notes.id, on_delete: cascade}
+    indexes:
+      - {columns: [label], name: ix_tags_label}
+  notes:
+    columns:
+      id: {type: integer, primary_key: true, autoincrement: true}
+      title: {type: string, max_length: 100}
+      price: {type: numeric, precision: 8, scale: 2, nullable: true}
+      deleted_at: {type: timestamptz, nullable: true}
+    indexes:
+      - {columns: [title], unique: true, name: uq_notes_title_live, where: deleted_at IS NULL}
+    checks:
+      - {name: price_not_negative, expr: price >= 0}
+"""
+
+
+def test_a_pg_dump_agrees_with_the_design_it_came_from(tmp_path: Path) -> None:
+    """Sequences, identities, bare REFERENCES, partial indexes, `ON ONLY` and pg_dump's casts;
+    table order and key names are the dump's own choice and do not make the forms differ."""
+    root = tmp_path / "handoff"
+    shutil.copytree(SAMPLES / "library", root)
+    (root / "schema.yaml").write_text(SAME_AS_YAML)
+    (root / "schema.sql").write_text(PG_DUMP)
+    (root / "migrations.yaml").write_text(
+        "rollback_strategy: down-migrations\nsteps:\n  - {id: '1', tables: [notes, tags]}\n"
+    )
+    result = accept(root)
+    assert isinstance(result, Accepted)
+    codes = {(r.code, r.location) for r in result.rfis}
+    assert not [c for c, _ in codes if c is Code.SCHEMA_FORMS_DISAGREE]
+    notes = load_schema_sql(root / "schema.sql", PG_DUMP)
+    assert notes is not None
+    tags = notes.table("tags")
+    assert tags is not None
+    assert tags.column("id") is not None
+    assert [c.autoincrement for c in tags.columns][:1] == [True]
+    assert tags.foreign_keys[0].target_columns == ("id",)  # REFERENCES notes: its key
+    sql_form = next(f for f in load_forms(root) if f.path.suffix == ".sql")
+    assert [n.location for n in sql_form.notes] == ["index ix_tags_lower_label"]
+    skipped = [r for r in result.rfis if r.code is Code.DESIGN_PART_SKIPPED]
+    assert skipped == []  # notes of a second form are not raised; the first form decides
+    (root / "schema.yaml").unlink()
+    result = accept(root)
+    assert isinstance(result, Accepted)
+    (note,) = [r for r in result.rfis if r.code is Code.DESIGN_PART_SKIPPED]
+    assert note.location == "line 23: index ix_tags_lower_label"
+
+
+def load_forms(root: Path) -> list[DesignForm]:
+    return [
+        load_design(RawHandoff(root=root), root / name)
+        for name in ("schema.yaml", "schema.sql")
+        if (root / name).is_file()
+    ]

@@ -193,12 +193,36 @@ def default_from_text(text: str) -> tuple[ColumnDefault | None, bool]:
     return classify_default(expression)
 
 
+def simplify(expression: exp.Expression) -> exp.Expression:
+    """Drop what pg_dump adds around an expression: casts of literals (`(0)::numeric`) and
+    parentheses around single terms, so a dumped design equals the one it was written from."""
+
+    def strip(node: exp.Expression) -> exp.Expression:
+        inner = node.this
+        if isinstance(node, exp.Cast) and isinstance(inner, exp.Expression):
+            literal = inner.unnest()
+            if isinstance(literal, exp.Literal):
+                return literal
+        if isinstance(node, exp.Paren) and isinstance(inner, exp.Literal | exp.Column):
+            return inner
+        return node
+
+    tree: exp.Expression = expression.transform(strip)
+    while isinstance(tree, exp.Paren):
+        inner = tree.this
+        if not isinstance(inner, exp.Expression):
+            break
+        tree = inner
+    return tree
+
+
 def normalise_check(expression: str) -> str | None:
     """A check expression in one canonical PostgreSQL spelling; None if it does not parse."""
     try:
-        return sqlglot.parse_one(expression, read="postgres").sql("postgres")
+        parsed = sqlglot.parse_one(expression, read="postgres")
     except (ParseError, TokenError):
         return None
+    return simplify(parsed).sql("postgres") if isinstance(parsed, exp.Expression) else None
 
 
 ON_DELETE = {
@@ -213,13 +237,25 @@ ON_DELETE = {
 }
 
 
+@dataclass(frozen=True)
+class DesignNote:
+    """Something a design file says that the model cannot hold, skipped and raised as an RFI."""
+
+    location: str
+    line: int | None
+    problem: str
+
+
 @dataclass
 class TableDraft:
     """A table while a loader is still reading it; `assemble` turns it into the model."""
 
     name: str
     columns: list[Column] = field(default_factory=list)
-    indexes: list[tuple[str | None, tuple[str, ...], bool]] = field(default_factory=list)
+    # (name, columns, unique, partial-index condition)
+    indexes: list[tuple[str | None, tuple[str, ...], bool, str | None]] = field(
+        default_factory=list
+    )
     uniques: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     primary_key: tuple[str, ...] = ()
     foreign_keys: list[tuple[str | None, tuple[str, ...], str, tuple[str, ...], OnDelete]] = field(
@@ -253,8 +289,9 @@ class TableDraft:
                     name=name or naming.index(self.name, cols, unique=unique),
                     columns=cols,
                     unique=unique,
+                    where=where,
                 )
-                for name, cols, unique in self.indexes
+                for name, cols, unique, where in self.indexes
             )
             # a multi-column UNIQUE constraint is a unique index to PostgreSQL, and the only way
             # schema.yaml and DBML can say it, so all three forms load it as one

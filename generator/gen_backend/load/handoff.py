@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel
 
 from gen_backend.errors import HandoffInputError, InputProblem
+from gen_backend.load.design_common import DesignNote
 from gen_backend.load.openapi import OpenApiDocument, load_openapi
 from gen_backend.load.raw import (
     RawAuth,
@@ -54,6 +55,7 @@ class DesignForm:
 
     path: Path
     design: SchemaDesign | None
+    notes: tuple[DesignNote, ...] = ()  # what the file says that the model cannot hold
 
 
 @dataclass
@@ -149,7 +151,9 @@ def load_design(raw: RawHandoff, path: Path) -> DesignForm:
     if suffix == ".dbml":
         return DesignForm(path, load_schema_dbml(path, text))
     if suffix == ".sql":
-        return DesignForm(path, load_schema_sql(path, text))
+        notes: list[DesignNote] = []
+        design = load_schema_sql(path, text, notes)
+        return DesignForm(path, design, tuple(notes))
     raise HandoffInputError(
         InputProblem(
             path,

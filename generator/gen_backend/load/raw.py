@@ -160,6 +160,7 @@ class RawIndex(Raw):
     columns: list[str] = Field(min_length=1)
     unique: bool = False
     name: str | None = None
+    where: str | None = None  # a partial index's condition (SQL)
 
 
 class RawCheck(Raw):
@@ -181,8 +182,15 @@ class RawSchemaYaml(Raw):
 # ---- auth.yaml --------------------------------------------------------------------------------
 
 
+def _algorithm(value: object) -> object:
+    """`hs256` -> `HS256`; EdDSA keeps its own spelling."""
+    if isinstance(value, str):
+        return "EdDSA" if value.lower() == "eddsa" else value.upper()
+    return value
+
+
 class RawJwt(Raw):
-    algorithms: list[str] = []
+    algorithms: list[Annotated[str, BeforeValidator(_algorithm)]] = []
     secret_env: str | None = None
     jwks_url_env: str | None = None
     issuer: str | None = None

@@ -98,7 +98,7 @@ def load_schema_dbml(path: Path, text: str) -> SchemaDesign | None:
             if index.pk:
                 draft.primary_key = columns
             else:
-                draft.indexes.append((index.name or None, columns, bool(index.unique)))
+                draft.indexes.append((index.name or None, columns, bool(index.unique), None))
         draft.checks.extend(checks.get(table.name, []))
         drafts[table.name] = draft
     for ref in database.refs:

@@ -21,10 +21,12 @@ from gen_backend.errors import HandoffInputError, InputProblem
 from gen_backend.load.design_common import (
     ON_DELETE,
     SUPPORTED_TYPES,
+    DesignNote,
     TableDraft,
     TypeInfo,
     classify_default,
     map_sql_type,
+    simplify,
 )
 from gen_backend.model.schema import Column, ColumnDefault, OnDelete, SchemaDesign
 
@@ -32,6 +34,12 @@ from gen_backend.model.schema import Column, ColumnDefault, OnDelete, SchemaDesi
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 _DIALECT = Postgres()
+_ADD_IDENTITY = re.compile(
+    r"ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ALTER\s+COLUMN\s+(\S+)\s+ADD\s+GENERATED\b.*?"
+    r"\bAS\s+IDENTITY\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_INDEX_ON_ONLY = re.compile(r"(\bINDEX\b[^;]*?\bON)\s+ONLY\b", re.IGNORECASE | re.DOTALL)
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _DESIGN_DDL = re.compile(
     r"^\s*(CREATE\s+(UNLOGGED\s+|TEMP\w*\s+)?TABLE|CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TYPE"
@@ -48,6 +56,10 @@ class _SqlReader:
         self.domains: dict[str, TypeInfo] = {}
         self.tables: dict[str, TableDraft] = {}
         self.offset = 0  # where the statement being read starts in the text
+        self.notes: list[DesignNote] = []
+
+    def note(self, location: str, problem: str) -> None:
+        self.notes.append(DesignNote(location, self.text.count("\n", 0, self.offset) + 1, problem))
 
     def error(self, location: str, problem: str, fix: str, *, near: str = "") -> HandoffInputError:
         """An error in the statement being read; `near` finds the line within that statement."""
@@ -65,6 +77,9 @@ class _SqlReader:
                 self._alter(statement)
             elif isinstance(statement, exp.Comment):
                 self._comment(statement)
+            elif isinstance(statement, exp.Command):
+                self._command(statement)
+        self._resolve_bare_references()
         if not self.tables:
             return None
         return SchemaDesign(tables=tuple(draft.assemble() for draft in self.tables.values()))
@@ -92,6 +107,8 @@ class _SqlReader:
             start = token.end + 1 if token is not None else len(text)
             if not chunk.strip():
                 continue
+            # pg_dump's `CREATE INDEX ... ON ONLY t` (partitioned tables) reads as `ON t`
+            chunk = _INDEX_ON_ONLY.sub(r"\1", chunk)
             try:
                 statement = sqlglot.parse_one(chunk, read="postgres")
             except ParseError as exc:
@@ -189,7 +206,9 @@ class _SqlReader:
             elif isinstance(kind, exp.Reference):
                 draft.foreign_keys.append(self._reference(draft, (name,), kind))
             elif isinstance(kind, exp.CheckColumnConstraint):
-                draft.checks.append((_constraint_name(constraint), kind.this.sql("postgres")))
+                draft.checks.append(
+                    (_constraint_name(constraint), simplify(kind.this).sql("postgres"))
+                )
             elif isinstance(kind, exp.CommentColumnConstraint):
                 comment = kind.this.name
         return info.column(
@@ -217,7 +236,7 @@ class _SqlReader:
                     key = self._reference(draft, tuple(_column_names(part.expressions)), reference)
                     draft.foreign_keys.append((name, *key[1:]))
             elif isinstance(part, exp.CheckColumnConstraint):
-                draft.checks.append((name, part.this.sql("postgres")))
+                draft.checks.append((name, simplify(part.this).sql("postgres")))
 
     def _reference(
         self, draft: TableDraft, columns: tuple[str, ...], reference: exp.Reference
@@ -234,7 +253,21 @@ class _SqlReader:
                 on_delete = ON_DELETE.get(
                     text.removeprefix("ON DELETE ").lower(), OnDelete.NO_ACTION
                 )
-        return None, columns, target_table, target_columns or ("id",), on_delete
+        return None, columns, target_table, target_columns, on_delete
+
+    def _resolve_bare_references(self) -> None:
+        """`REFERENCES t` without columns means t's primary key, known once t is read."""
+        for draft in self.tables.values():
+            draft.foreign_keys = [
+                (name, columns, target, target_columns or self._primary_key_of(target), on_delete)
+                for name, columns, target, target_columns, on_delete in draft.foreign_keys
+            ]
+
+    def _primary_key_of(self, table: str) -> tuple[str, ...]:
+        draft = self.tables.get(table)
+        if draft is None:
+            return ("id",)
+        return draft.primary_key or tuple(c.name for c in draft.columns if c.primary_key) or ("id",)
 
     def _index(self, index: exp.Index, *, unique: bool) -> None:
         table = _name(index.args["table"]) if index.args.get("table") else ""
@@ -251,11 +284,13 @@ class _SqlReader:
         for ordered in params.args.get("columns", []) if params else []:
             column = ordered.this if isinstance(ordered, exp.Ordered) else ordered
             if not isinstance(column, exp.Column):
-                raise self.error(
+                self.note(
                     f"index {index.name or table}",
-                    "expression indexes are not supported",
-                    "index plain columns",
+                    "an expression index "
+                    f"({ordered.sql('postgres')}) cannot be described by the design model; "
+                    "it was left out",
                 )
+                return
             if column.name not in draft.column_names():
                 raise self.error(
                     f"index {index.name or table}",
@@ -264,7 +299,9 @@ class _SqlReader:
                     near=rf"\b{re.escape(column.name)}\b",
                 )
             columns.append(column.name)
-        draft.indexes.append((index.name or None, tuple(columns), unique))
+        where = params.args.get("where") if params else None
+        condition = simplify(where.this).sql("postgres") if isinstance(where, exp.Where) else None
+        draft.indexes.append((index.name or None, tuple(columns), unique, condition))
 
     def _alter(self, statement: exp.Alter) -> None:
         draft = self.tables.get(_name(statement.this))
@@ -274,6 +311,37 @@ class _SqlReader:
             if isinstance(action, exp.AddConstraint):
                 for constraint in action.expressions:
                     self._table_constraint(draft, constraint)
+            elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
+                default, serial = classify_default(action.args["default"])
+                self._update_column(draft, action.name, default=default, autoincrement=serial)
+
+    def _command(self, statement: exp.Command) -> None:
+        """pg_dump's `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY`."""
+        text = f"{statement.this} {statement.expression}"
+        if match := _ADD_IDENTITY.match(text):
+            draft = self.tables.get(match.group(1).split(".")[-1].strip('"'))
+            if draft is not None:
+                self._update_column(draft, match.group(2).strip('"'), autoincrement=True)
+
+    def _update_column(
+        self,
+        draft: TableDraft,
+        name: str,
+        *,
+        default: ColumnDefault | None = None,
+        autoincrement: bool,
+    ) -> None:
+        draft.columns = [
+            c.model_copy(
+                update={
+                    "default": default or c.default,
+                    "autoincrement": c.autoincrement or autoincrement,
+                }
+            )
+            if c.name == name
+            else c
+            for c in draft.columns
+        ]
 
     def _comment(self, statement: exp.Comment) -> None:
         kind = (statement.args.get("kind") or "").upper()
@@ -316,5 +384,12 @@ def _line_of(text: str, pattern: str, start: int = 0) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def load_schema_sql(path: Path, text: str) -> SchemaDesign | None:
-    return _SqlReader(path, text).read()
+def load_schema_sql(
+    path: Path, text: str, notes: list[DesignNote] | None = None
+) -> SchemaDesign | None:
+    """The design; what it says but the model cannot hold is appended to `notes`."""
+    reader = _SqlReader(path, text)
+    design = reader.read()
+    if notes is not None:
+        notes.extend(reader.notes)
+    return design

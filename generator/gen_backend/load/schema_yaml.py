@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+import uuid
+from collections.abc import Callable
 
 from gen_backend.load.design_common import ON_DELETE, TableDraft, default_from_text, normalise_check
 from gen_backend.load.raw import RawColumn, RawSchemaYaml, RawTable
@@ -58,7 +61,14 @@ def _table(source: SourceFile, name: str, raw: RawTable) -> TableDraft:
                     f"index on unknown column `{name}.{column}`",
                     f"name a column of `{name}` ({', '.join(sorted(known))})",
                 )
-        draft.indexes.append((index.name, tuple(index.columns), index.unique))
+        where = normalise_check(index.where) if index.where else None
+        if index.where and where is None:
+            raise source.error(
+                pointer("tables", name, "indexes", position, "where"),
+                f"index condition `{index.where}` is not valid SQL",
+                "write a PostgreSQL boolean expression, e.g. `deleted_at IS NULL`",
+            )
+        draft.indexes.append((index.name, tuple(index.columns), index.unique, where))
     for position, check in enumerate(raw.checks):
         expression = normalise_check(check.expr)
         if expression is None:
@@ -69,6 +79,51 @@ def _table(source: SourceFile, name: str, raw: RawTable) -> TableDraft:
             )
         draft.checks.append((check.name, expression))
     return draft
+
+
+def _literal(source: SourceFile, at: str, raw: RawColumn) -> str | int | float | bool | None:
+    """A literal default, checked against the column's type (a number for a text column is
+    taken as its text)."""
+    value = raw.default
+    kind = raw.type
+    fits: bool
+    if kind.is_integer:
+        fits = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is ColumnType.BOOLEAN:
+        fits = isinstance(value, bool)
+    elif kind in (ColumnType.NUMERIC, ColumnType.FLOAT):
+        fits = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind is ColumnType.JSON:
+        fits = True
+    elif isinstance(value, bool):
+        fits = False
+    else:
+        value = str(value)
+        fits = _parses(kind, value)
+    if not fits:
+        raise source.error(
+            at,
+            f"default `{raw.default}` is not a {kind.value} value",
+            f"write a {kind.value} literal, or `now` for the current time",
+        )
+    return value
+
+
+def _parses(kind: ColumnType, text: str) -> bool:
+    parse: dict[ColumnType, Callable[[str], object]] = {
+        ColumnType.UUID: uuid.UUID,
+        ColumnType.DATE: datetime.date.fromisoformat,
+        ColumnType.TIME: datetime.time.fromisoformat,
+        ColumnType.TIMESTAMP: datetime.datetime.fromisoformat,
+        ColumnType.TIMESTAMPTZ: datetime.datetime.fromisoformat,
+    }
+    if kind not in parse:
+        return True
+    try:
+        parse[kind](text)
+    except ValueError:
+        return False
+    return True
 
 
 def _column(source: SourceFile, at: str, table: str, name: str, raw: RawColumn) -> Column:
@@ -96,7 +151,9 @@ def _column(source: SourceFile, at: str, table: str, name: str, raw: RawColumn) 
         default, serial = default_from_text(raw.default)
         autoincrement = autoincrement or serial
     elif raw.default is not None:
-        default = ColumnDefault(kind=DefaultKind.LITERAL, value=raw.default)
+        default = ColumnDefault(
+            kind=DefaultKind.LITERAL, value=_literal(source, at + "/default", raw)
+        )
     if (
         default is not None
         and default.kind is DefaultKind.LITERAL

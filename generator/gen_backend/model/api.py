@@ -101,6 +101,7 @@ class ParameterLocation(StrEnum):
 
 class Parameter(Frozen):
     name: str
+    pointer: str = ""  # where it is defined: a JSON pointer, or `file#pointer` in another file
     location: ParameterLocation
     required: bool
     schema_: Schema = Field(alias="schema")

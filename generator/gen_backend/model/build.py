@@ -223,9 +223,9 @@ def _operation(
     if table is not None:
         updates["path_bindings"] = infer.path_bindings(operation, table, kind, design)
         if kind is OperationKind.LIST:
-            updates["pagination"] = infer.pagination(operation)
-            updates["envelope"] = infer.list_envelope(operation, api)
             declared, filter_source = _declared_filters(handoff, spec)
+            updates["pagination"] = infer.pagination(operation, frozenset(declared))
+            updates["envelope"] = infer.list_envelope(operation, api)
             filters, sort, unmapped = infer.filters(operation, table, declared, filter_source)
             updates.update(filters=filters, sort_params=sort, unmapped_query_params=unmapped)
 

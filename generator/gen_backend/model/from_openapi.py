@@ -58,6 +58,15 @@ class _Reader:
     schemas: dict[str, NamedSchema] = field(default_factory=dict)
     in_progress: set[str] = field(default_factory=set)
 
+    def _where(self, node: Located) -> str:
+        """`file#/pointer`, the file named relative to the root document's folder."""
+        root = self.document.root.path.resolve().parent
+        try:
+            name = node.file.path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            name = node.file.path.name
+        return f"{name}#{node.at}"
+
     # ---- schemas ------------------------------------------------------------------------------
 
     def schema(self, node: Located) -> Schema:
@@ -78,9 +87,7 @@ class _Reader:
         self.names[key] = name
         self.in_progress.add(name)
         parsed = self.schema(target)
-        self.schemas[name] = NamedSchema(
-            name=name, pointer=f"{target.file.path.name}#{target.at}", schema_=parsed
-        )
+        self.schemas[name] = NamedSchema(name=name, pointer=self._where(target), schema_=parsed)
         self.in_progress.discard(name)
         return name
 
@@ -135,7 +142,7 @@ class _Reader:
         )
         enum = value.get("enum")
         return Schema(
-            source=f"{node.file.path.name}#{node.at}",
+            source=self._where(node),
             types=tuple(types),
             nullable=value.get("nullable") is True or value.get("x-nullable") is True,
             format=_str(value.get("format")),
@@ -298,9 +305,11 @@ class _Reader:
                 assert isinstance(content, Mapping)
                 first = next(iter(content), None)
                 schema_node = located.child("content", first, "schema") if first else schema_node
+            where = located.at if located.file is self.document.root else self._where(located)
             parameters.append(
                 Parameter(
                     name=str(value.get("name")),
+                    pointer=where,
                     location=ParameterLocation(location),
                     required=value.get("required") is True or location == "path",
                     schema_=self.schema(schema_node) if schema_node.value is not None else Schema(),

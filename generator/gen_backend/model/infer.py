@@ -18,6 +18,7 @@ from gen_backend.model.api import (
     Parameter,
     ParameterLocation,
     PathBinding,
+    Property,
     Schema,
     SchemaType,
     TableSource,
@@ -232,17 +233,30 @@ def _key_column(param: str, table: Table, segment: str = "") -> str | None:
     return None
 
 
-def pagination(operation: Operation) -> Pagination | None:
-    query = {snake(p.name): p for p in operation.parameters_in(ParameterLocation.QUERY)}
+def pagination(operation: Operation, filters: frozenset[str] = frozenset()) -> Pagination | None:
+    """The spec's paging parameters. A parameter declared as a filter is a filter; a page size,
+    offset or page number must be an integer and a cursor a string."""
+    query = {
+        snake(p.name): p
+        for p in operation.parameters_in(ParameterLocation.QUERY)
+        if p.name not in filters
+    }
 
-    def first(names: set[str]) -> Parameter | None:
-        return next((query[n] for n in query if n in names), None)
+    def first(names: set[str], kind: SchemaType) -> Parameter | None:
+        return next(
+            (
+                query[n]
+                for n in query
+                if n in names and query[n].schema_.primary_type in (kind, None)
+            ),
+            None,
+        )
 
     limit, offset, page, cursor = (
-        first(LIMIT_PARAMS),
-        first(OFFSET_PARAMS),
-        first(PAGE_PARAMS),
-        first(CURSOR_PARAMS),
+        first(LIMIT_PARAMS, SchemaType.INTEGER),
+        first(OFFSET_PARAMS, SchemaType.INTEGER),
+        first(PAGE_PARAMS, SchemaType.INTEGER),
+        first(CURSOR_PARAMS, SchemaType.STRING),
     )
     if cursor:
         style = PaginationStyle.CURSOR
@@ -286,20 +300,30 @@ def list_envelope(operation: Operation, api: ApiModel) -> Envelope | None:
     preferred = sorted(arrays, key=lambda p: 0 if snake(p.name) in ITEMS_FIELDS else 1)
     names = {snake(p.name): p.name for p in properties}
     total = next((names[n] for n in names if n in TOTAL_FIELDS or n.endswith("_count")), None)
-    if total is None:  # `{data: [...], meta: {total: n}}`: a dotted path one level down
-        for holder in properties:
-            inner = {snake(p.name): p.name for p in api.object_properties(holder.schema_)}
-            found = next((inner[n] for n in inner if n in TOTAL_FIELDS), None)
-            if found and holder not in arrays:
-                total = f"{holder.name}.{found}"
-                break
+    if total is None:  # `{data: [...], meta: {total: n}}`
+        total = _nested(api, properties, TOTAL_FIELDS, skip=arrays)
     return Envelope(
         shape=EnvelopeShape.OBJECT,
         items_field=preferred[0].name,
         total_field=total,
         links_field=next((names[n] for n in names if n in LINKS_FIELDS), None),
-        next_field=next((names[n] for n in names if n in NEXT_FIELDS), None),
+        next_field=next((names[n] for n in names if n in NEXT_FIELDS), None)
+        or _nested(api, properties, NEXT_FIELDS, skip=arrays),
     )
+
+
+def _nested(
+    api: ApiModel, properties: tuple[Property, ...], wanted: set[str], skip: list[Property]
+) -> str | None:
+    """`links.next`, `meta.total`: a wanted field one level down, as a dotted path."""
+    for holder in properties:
+        if holder in skip:
+            continue
+        inner = {snake(p.name): p.name for p in api.object_properties(holder.schema_)}
+        found = next((inner[n] for n in inner if n in wanted), None)
+        if found:
+            return f"{holder.name}.{found}"
+    return None
 
 
 def filters(

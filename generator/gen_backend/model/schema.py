@@ -87,6 +87,7 @@ class Index(Frozen):
     name: str
     columns: tuple[str, ...]
     unique: bool = False
+    where: str | None = None  # a partial index's condition, normalised PostgreSQL text
 
 
 class ForeignKey(Frozen):

@@ -16,9 +16,13 @@ from pydantic import BaseModel, ConfigDict
 from gen_backend.load import RawHandoff
 from gen_backend.load.source import pointer
 from gen_backend.model import (
+    ApiModel,
     ColumnType,
+    Filter,
+    FilterOp,
     Operation,
     OperationKind,
+    Parameter,
     Property,
     Schema,
     SchemaDesign,
@@ -29,6 +33,7 @@ from gen_backend.model import (
 from gen_backend.model.build import Resolved
 from gen_backend.model.infer import table_named
 from gen_backend.model.naming import snake, table_forms
+from gen_backend.model.schema import naming
 
 
 class Severity(StrEnum):
@@ -49,6 +54,7 @@ class Code(StrEnum):
     REQUIRED_COLUMN_UNSUPPLIED = "REQUIRED_COLUMN_UNSUPPLIED"
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
     TABLE_NO_PRIMARY_KEY = "TABLE_NO_PRIMARY_KEY"
+    DESIGN_PART_SKIPPED = "DESIGN_PART_SKIPPED"
     SCHEMA_FORMS_DISAGREE = "SCHEMA_FORMS_DISAGREE"
     MIGRATION_TABLE_MISSING = "MIGRATION_TABLE_MISSING"
     MIGRATION_TABLE_DUPLICATE = "MIGRATION_TABLE_DUPLICATE"
@@ -66,6 +72,8 @@ class Code(StrEnum):
     SCOPE_EMPTY = "SCOPE_EMPTY"
     FILTER_COLUMN_MISSING = "FILTER_COLUMN_MISSING"
     FILTER_PARAM_UNDECLARED = "FILTER_PARAM_UNDECLARED"
+    FILTER_OP_MISMATCH = "FILTER_OP_MISMATCH"
+    OWNER_COLUMN_IN_BODY = "OWNER_COLUMN_IN_BODY"
     QUERY_PARAM_UNMAPPED = "QUERY_PARAM_UNMAPPED"
     ASSUMPTION_IN_SCOPE = "ASSUMPTION_IN_SCOPE"
     INTERVENTION_PENDING = "INTERVENTION_PENDING"
@@ -192,6 +200,27 @@ class _Checker:
                     self.property(op, table, prop, located[1], request=False)
         if op.kind is OperationKind.CREATE:
             self.required_columns(op, table)
+        ownership = self.model.auth.ownership_of(table.name)
+        if (
+            ownership
+            and op.kind in _WRITE_KINDS
+            and op.request_body
+            and op.request_body.body.schema_
+        ):
+            row, where = self._row_schema(op.request_body.body.schema_, table)
+            for prop in api.object_properties(row):
+                if snake(prop.name) == ownership.owner_column and not prop.schema_.read_only:
+                    self.add(
+                        Code.OWNER_COLUMN_IN_BODY,
+                        Severity.WARNING,
+                        "openapi",
+                        f"{where}/properties/{prop.name}",
+                        f"`{op.operation_id}` accepts `{prop.name}`, but "
+                        f"`{table.name}.{ownership.owner_column}` is the owner column, filled "
+                        "from the token's subject and never from a body.",
+                        "remove the property from the request body (or mark it readOnly); "
+                        "the generated service ignores it",
+                    )
 
     def _row_schema(self, schema: Schema, table: Table) -> tuple[Schema, str]:
         """Unwrap `{"book": {...}}` bodies; return the row schema and where it is defined."""
@@ -361,12 +390,30 @@ class _Checker:
                     f"`{op.operation_id}` in the spec.",
                     "declare the query parameter in the OpenAPI document",
                 )
+        by_name = {p.name: p for p in op.parameters}
+        for flt in op.filters:
+            problem = _filter_mismatch(flt, by_name.get(flt.param), table, self.model.api)
+            if problem:
+                self.add(
+                    Code.FILTER_OP_MISMATCH,
+                    Severity.WARNING,
+                    "openapi" if flt.source.value == "x-filters" else "manifest",
+                    f"{op.pointer}/x-filters/{flt.param}"
+                    if flt.source.value == "x-filters"
+                    else f"/operations/{op.operation_id}/filters/{flt.param}",
+                    f"Filter `{flt.param}` of `{op.operation_id}` uses `{flt.op.value}`, but "
+                    f"{problem}.",
+                    "choose an op that fits the column and the parameter (docs/handoff.md)",
+                )
         for name in op.unmapped_query_params:
+            parameter = by_name.get(name)
             self.add(
                 Code.QUERY_PARAM_UNMAPPED,
                 Severity.WARNING,
                 "openapi",
-                f"{op.pointer}/parameters/{name}",
+                parameter.pointer
+                if parameter and parameter.pointer
+                else f"{op.pointer}/parameters",
                 f"What does query parameter `{name}` of `{op.operation_id}` do? It "
                 "matches no column and no declared filter.",
                 "declare it under `x-filters` (or handoff.yaml `operations: filters:`); "
@@ -466,9 +513,21 @@ class _Checker:
                         "which the design does not have.",
                         "add the referenced table or column, or fix the reference",
                     )
+        for form in self.raw.designs[:1]:
+            artifact = self.raw.relative(form.path)
+            self.files[artifact] = artifact
+            for note in form.notes:
+                self.add(
+                    Code.DESIGN_PART_SKIPPED,
+                    Severity.WARNING,
+                    artifact,
+                    f"line {note.line}: {note.location}" if note.line else note.location,
+                    f"{note.problem[:1].upper()}{note.problem[1:]}. Is it needed?",
+                    "create it in a hand-written migration, or describe it with plain columns",
+                )
         primary = self.raw.designs[0] if self.raw.designs else None
         for other in self.raw.designs[1:]:
-            if primary and other.design != primary.design:
+            if primary and _canonical(other.design) != _canonical(primary.design):
                 self.add(
                     Code.SCHEMA_FORMS_DISAGREE,
                     Severity.ERROR,
@@ -476,7 +535,7 @@ class _Checker:
                     self.raw.relative(other.path),
                     f"{self.raw.relative(other.path)} and "
                     f"{self.raw.relative(primary.path)} describe different designs: "
-                    f"{_first_difference(primary.design, other.design)}.",
+                    f"{_first_difference(_canonical(primary.design), _canonical(other.design))}.",
                     "keep one form, or make the forms agree",
                 )
 
@@ -701,6 +760,34 @@ def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) 
     return sorted(checker.rfis, key=lambda r: order[r.severity])
 
 
+def _filter_mismatch(
+    flt: Filter, parameter: Parameter | None, table: Table, api: ApiModel
+) -> str | None:
+    """Why a filter's op does not fit its column or query parameter, or None."""
+    columns = [c for c in (table.column(n) for n in flt.columns) if c is not None]
+    param = api.resolve(parameter.schema_) if parameter else None
+    op = flt.op
+    if op is FilterOp.IN and param is not None and SchemaType.ARRAY not in param.types:
+        return f"query parameter `{flt.param}` is not an array"
+    if op is FilterOp.TRUE_ONLY:
+        if any(c.type is not ColumnType.BOOLEAN for c in columns):
+            return "its column is not boolean"
+        if param is not None and param.primary_type not in (SchemaType.BOOLEAN, None):
+            return f"query parameter `{flt.param}` is not a boolean"
+    if op is FilterOp.SAME_DAY and any(
+        c.type not in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ)
+        for c in columns
+    ):
+        return "its column is not a date or timestamp"
+    if op in (FilterOp.CONTAINS, FilterOp.PREFIX) and any(not c.type.is_textual for c in columns):
+        return "its column is not text"
+    if op in (FilterOp.GT, FilterOp.GTE, FilterOp.LT, FilterOp.LTE) and any(
+        c.type in (ColumnType.BOOLEAN, ColumnType.JSON, ColumnType.BYTES) for c in columns
+    ):
+        return "its column has no order"
+    return None
+
+
 def _as_set(value: list[str] | str) -> set[str]:
     return {"public"} if value == "public" else set(value)
 
@@ -731,6 +818,40 @@ def _compatible(schema: Schema, column: ColumnType) -> bool:
         ColumnType.BYTES: {"", "byte", "binary", "base64"},
     }
     return fmt in allowed.get(column, {fmt})
+
+
+def _canonical(design: SchemaDesign | None) -> SchemaDesign | None:
+    """A design with what its spelling may choose freely taken out: the order of tables and
+    of their constraints, and foreign-key names (schema.yaml cannot name them; pg_dump calls
+    them `<table>_<column>_fkey`)."""
+    if design is None:
+        return None
+    return SchemaDesign(
+        tables=tuple(
+            table.model_copy(
+                update={
+                    "foreign_keys": tuple(
+                        sorted(
+                            (
+                                key.model_copy(
+                                    update={
+                                        "name": naming.foreign_key(
+                                            table.name, key.columns, key.target_table
+                                        )
+                                    }
+                                )
+                                for key in table.foreign_keys
+                            ),
+                            key=lambda k: (k.columns, k.target_table),
+                        )
+                    ),
+                    "indexes": tuple(sorted(table.indexes, key=lambda i: i.name)),
+                    "checks": tuple(sorted(table.checks, key=lambda c: c.name)),
+                }
+            )
+            for table in sorted(design.tables, key=lambda t: t.name)
+        )
+    )
 
 
 def _first_difference(left: SchemaDesign | None, right: SchemaDesign | None) -> str:
