@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gen_backend.model import ServiceModel
-from gen_backend.plan.database import RevisionPlan, TablePlan, plan_revisions, plan_table
-from gen_backend.plan.names import identifier
+from gen_backend.plan.api import OperationPlan, plan_operations
+from gen_backend.plan.database import (
+    ColumnPlan,
+    RevisionPlan,
+    TablePlan,
+    plan_revisions,
+    plan_table,
+)
+from gen_backend.plan.names import class_name, identifier
+from gen_backend.plan.schemas import COMMON, ClassPlan
+from gen_backend.plan.tests import enum_values_of, plan_factories, plan_tests
 
 RESERVED_PACKAGES = {"core", "tests", "migrations", "main", "app"}
 
@@ -32,11 +42,41 @@ class DomainPlan:
 
 
 @dataclass(frozen=True)
+class ModuleApi:
+    """What one domain package exposes: its schemas, and its operations if it has any."""
+
+    module: str
+    table: TablePlan | None
+    classes: tuple[ClassPlan, ...]
+    operations: tuple[OperationPlan, ...]
+    schema_imports: tuple[str, ...]  # classes of its own that service and router use
+    common_imports: tuple[str, ...]  # classes from app/common/schemas.py that it uses
+    owner: ColumnPlan | None  # the ownership column, filled from the caller on create
+
+    @property
+    def service_class(self) -> str:
+        return f"{class_name(self.module)}Service"
+
+    @property
+    def service_base(self) -> str:
+        return f"{self.service_class}Base"
+
+    @property
+    def row(self) -> str:
+        return f"{self.table.class_name}Row" if self.table else "Row"
+
+
+@dataclass(frozen=True)
 class ProjectPlan:
     service: ServiceModel
     domains: tuple[DomainPlan, ...]
     revisions: tuple[RevisionPlan, ...]
+    apis: tuple[ModuleApi, ...]
     files: tuple[PlannedFile, ...]
+
+    @property
+    def routed(self) -> tuple[ModuleApi, ...]:
+        return tuple(api for api in self.apis if api.operations)
 
     def domain_of(self, table: str) -> DomainPlan:
         return next(d for d in self.domains if d.table.name == table)
@@ -62,6 +102,9 @@ def plan_project(service: ServiceModel) -> ProjectPlan:
         tables[table.name] = plan_table(table, f"app.{package}.models")
         domains.append(DomainPlan(package=package, table=tables[table.name]))
     revisions = plan_revisions(service.design, service.migrations.steps, tables)
+    packages = {d.table.name: d.package for d in domains}
+    operations, planner = plan_operations(service, tables, packages)
+    apis = _module_apis(service, domains, operations, planner.modules())
 
     files: list[PlannedFile] = []
 
@@ -92,12 +135,101 @@ def plan_project(service: ServiceModel) -> ProjectPlan:
     add("app/models.py")
     for module in ("__init__", "config", "db"):
         add(f"app/core/{module}.py")
+    for module in ("errors", "security", "repository"):
+        add(f"app/core/{module}.py")
     for domain in domains:
         add(f"app/{domain.package}/__init__.py", "app/domain/__init__.py.j2", domain=domain)
         add(f"app/{domain.package}/models.py", "app/domain/models.py.j2", domain=domain)
+    for api in apis:
+        base = f"app/{api.module}"
+        if api.module == COMMON:
+            add(f"{base}/__init__.py", "app/common/__init__.py.j2")
+        if api.classes:
+            add(f"{base}/schemas.py", "app/domain/schemas.py.j2", api=api)
+        if api.table and api.operations:
+            add(f"{base}/repository.py", "app/domain/repository.py.j2", api=api)
+        if api.operations:
+            add(f"{base}/service.py", "app/domain/service.py.j2", api=api)
+            add(f"{base}/rules.py", "app/domain/rules.py.j2", FileOwner.USER, api=api)
+            add(f"{base}/router.py", "app/domain/router.py.j2", api=api)
     add("tests/__init__.py")
     add("tests/conftest.py")
+    enum_values = enum_values_of(tables)
+    factories = plan_factories(tables, enum_values, packages)
+    add("tests/factories.py", factories=factories)
+    specs = {op.operation_id: op for op in service.operations}
+    factory_of = {d.package: f"make_{d.package}" for d in domains}
+    for api in apis:
+        if not api.operations:
+            continue
+        tests = tuple(
+            t
+            for t in (
+                plan_tests(
+                    op, specs[op.operation_id], service.api, 100 + 7 * number, tables, packages
+                )
+                for number, op in enumerate(api.operations)
+            )
+            if t is not None
+        )
+        if not tests:
+            continue
+        add(f"tests/{api.module}/__init__.py", "tests/__init__.py.j2")
+        add(
+            f"tests/{api.module}/test_api.py",
+            "tests/domain/test_api.py.j2",
+            api=api,
+            tests=tests,
+            factory_of=factory_of,
+            factories=sorted({factory for t in tests for _, factory in t.setup}),
+        )
     add("tests/test_migrations.py")
     return ProjectPlan(
-        service=service, domains=tuple(domains), revisions=revisions, files=tuple(files)
+        service=service, domains=tuple(domains), revisions=revisions, apis=apis, files=tuple(files)
     )
+
+
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9_]*\b")
+
+
+def _module_apis(
+    service: ServiceModel,
+    domains: list[DomainPlan],
+    operations: tuple[OperationPlan, ...],
+    classes: dict[str, list[ClassPlan]],
+) -> tuple[ModuleApi, ...]:
+    common = {c.name for c in classes.get(COMMON, [])}
+    tables = {d.package: d.table for d in domains}
+    modules = list(dict.fromkeys([*classes, *(op.module for op in operations)]))
+    apis = []
+    for module in sorted(modules, key=lambda m: (m == COMMON, m)):
+        own = tuple(classes.get(module, []))
+        ops = tuple(op for op in operations if op.module == module)
+        used: set[str] = set()
+        for op in ops:
+            for text in (op.body or "", op.response or "", *(p.annotation for p in op.params)):
+                used |= set(_NAME.findall(text))
+            used |= {name for name in (op.envelope_class, op.item_class) if name}
+        for cls in own:
+            for field_plan in cls.fields:
+                used |= set(_NAME.findall(field_plan.annotation))
+            used |= set(_NAME.findall(cls.root or ""))
+        own_names = {c.name for c in own}
+        table = tables.get(module)
+        ownership = service.auth.ownership_of(table.name) if table else None
+        apis.append(
+            ModuleApi(
+                module=module,
+                table=table,
+                classes=own,
+                operations=ops,
+                schema_imports=tuple(sorted(n for n in used if n in own_names)),
+                common_imports=tuple(sorted(n for n in used if n in common and module != COMMON)),
+                owner=table.column(ownership.owner_column)
+                if table
+                and ownership
+                and any(c.name == ownership.owner_column for c in table.columns)
+                else None,
+            )
+        )
+    return tuple(apis)

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,33 @@ def _mermaid_type(sa_type: str) -> str:
     return re.sub(r"\W", "", sa_type.removeprefix("sa.").split("(")[0]).lower() or "value"
 
 
+def _docstring(text: str, indent: int = 4, width: int = 96) -> str:
+    """A paragraph for inside triple quotes, wrapped to the line length at `indent`."""
+    flat = " ".join(str(text).split()).replace("\\", "\\\\").replace('"' * 3, "'" * 3)
+    flat = flat.rstrip('"') or "-"
+    lines = textwrap.wrap(flat, width=width - indent - 3, break_on_hyphens=False) or ["-"]
+    return ("\n" + " " * indent).join(lines)
+
+
+def _pystr_wrapped(text: str, width: int = 60) -> str:
+    """A long string as parenthesised literals of at most `width` characters, so the
+    generated line stays within the line length."""
+    words = str(text).split(" ")
+    pieces: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) > width and current:
+            pieces.append(current + " ")
+            current = word
+        else:
+            current = candidate
+    pieces.append(current)
+    if len(pieces) == 1:
+        return _pyrepr(pieces[0])
+    return "(" + " ".join(_pyrepr(piece) for piece in pieces) + ")"
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir()),
@@ -62,6 +90,8 @@ def environment() -> Environment:
     env.filters["pyrepr"] = _pyrepr
     env.filters["mermaid_id"] = _mermaid_id
     env.filters["mermaid_type"] = _mermaid_type
+    env.filters["docstring"] = _docstring
+    env.filters["pystr_wrapped"] = _pystr_wrapped
     return env
 
 
@@ -96,14 +126,23 @@ def _format_python(files: dict[str, RenderedFile]) -> dict[str, RenderedFile]:
                 target = root / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(file.text, encoding="utf-8")
-        ruff = [sys.executable, "-m", "ruff"]
-        subprocess.run(
-            [*ruff, "check", "--fix-only", "--quiet", "--exit-zero", "."],
-            cwd=root,
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run([*ruff, "format", "--quiet", "."], cwd=root, check=True, capture_output=True)
+        for command in (
+            ["check", "--fix-only", "--quiet", "--exit-zero", "."],
+            ["format", "--quiet", "."],
+        ):
+            done = subprocess.run(
+                [sys.executable, "-m", "ruff", *command],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:  # the templates produced invalid Python: our bug
+                raise RuntimeError(
+                    f"ruff {command[0]} failed on the rendered project:\n"
+                    f"{done.stderr or done.stdout}"
+                )
+
         return {
             path: RenderedFile(text=(root / path).read_text(encoding="utf-8"), owner=file.owner)
             if path.endswith(".py")

@@ -6,7 +6,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.authors.router import router as authors_router
+from app.books.router import router as books_router
 from app.core.db import get_engine
+from app.core.errors import install_error_handlers
 
 
 @asynccontextmanager
@@ -16,11 +19,15 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    return FastAPI(
+    app = FastAPI(
         title="Library API",
         version="1.0.0",
         lifespan=lifespan,
     )
+    install_error_handlers(app)
+    app.include_router(authors_router)
+    app.include_router(books_router)
+    return app
 
 
 app = create_app()

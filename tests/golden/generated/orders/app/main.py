@@ -7,6 +7,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.core.db import get_engine
+from app.core.errors import install_error_handlers
+from app.customers.router import router as customers_router
+from app.order_items.router import router as order_items_router
+from app.orders.router import router as orders_router
+from app.payments.router import router as payments_router
+from app.products.router import router as products_router
 
 
 @asynccontextmanager
@@ -16,11 +22,18 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    return FastAPI(
+    app = FastAPI(
         title="Orders API",
         version="1.0.0",
         lifespan=lifespan,
     )
+    install_error_handlers(app)
+    app.include_router(customers_router)
+    app.include_router(order_items_router)
+    app.include_router(orders_router)
+    app.include_router(payments_router)
+    app.include_router(products_router)
+    return app
 
 
 app = create_app()

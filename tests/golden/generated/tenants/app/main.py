@@ -6,7 +6,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.attachments.router import router as attachments_router
+from app.comments.router import router as comments_router
 from app.core.db import get_engine
+from app.core.errors import install_error_handlers
+from app.projects.router import router as projects_router
+from app.tasks.router import router as tasks_router
+from app.workspaces.router import router as workspaces_router
 
 
 @asynccontextmanager
@@ -16,11 +22,18 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    return FastAPI(
+    app = FastAPI(
         title="Tenants Work API",
         version="0.9.0",
         lifespan=lifespan,
     )
+    install_error_handlers(app)
+    app.include_router(attachments_router)
+    app.include_router(comments_router)
+    app.include_router(projects_router)
+    app.include_router(tasks_router)
+    app.include_router(workspaces_router)
+    return app
 
 
 app = create_app()

@@ -3,7 +3,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +15,26 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=30.0, gt=0)
     db_echo: bool = False
+
+    jwt_algorithms: tuple[str, ...] = ("RS256",)
+    jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
+    jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")
+    jwt_issuer: str | None = "https://login.example.com/"
+    jwt_audience: str | None = "api://tenants-work"
+    jwt_leeway_s: int = Field(default=60, ge=0)
+    jwt_subject_claim: str = "tid"
+    jwt_roles_claim: str = "roles"
+    jwt_scopes_claim: str = "scp"
+
+    def jwt_verification_key(self) -> str:
+        """The HMAC secret, or the PEM public key for RS*/ES*/EdDSA tokens."""
+        if self.jwt_algorithms[0].startswith("HS"):
+            if self.jwt_secret is None:
+                raise RuntimeError("JWT_SECRET is not set")
+            return self.jwt_secret.get_secret_value()
+        if self.jwt_public_key is None:
+            raise RuntimeError("JWT_PUBLIC_KEY is not set")
+        return self.jwt_public_key
 
     @property
     def is_sqlite(self) -> bool:

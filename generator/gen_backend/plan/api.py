@@ -1,0 +1,343 @@
+"""Planning the API layers: per operation, the router signature and what the service does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gen_backend.model import (
+    EnvelopeShape,
+    FilterOp,
+    Operation,
+    OperationKind,
+    ParameterLocation,
+    ServiceModel,
+)
+from gen_backend.plan.database import TablePlan
+from gen_backend.plan.names import field_name, identifier, unique
+from gen_backend.plan.schemas import COMMON, SchemaPlanner
+
+_JSON = ("application/json",)
+_CRUD = {
+    OperationKind.LIST,
+    OperationKind.GET,
+    OperationKind.CREATE,
+    OperationKind.REPLACE,
+    OperationKind.UPDATE,
+    OperationKind.DELETE,
+}
+
+
+@dataclass(frozen=True)
+class ParamPlan:
+    name: str  # Python parameter
+    wire: str
+    location: str  # path, query, header, cookie
+    annotation: str
+    declaration: str  # Path(...), Query(...), ...
+    default: str | None  # source text of the default, None when required
+
+
+@dataclass(frozen=True)
+class FilterPlan:
+    param: str  # Python parameter name
+    attrs: tuple[str, ...]  # ORM attributes
+    op: FilterOp
+
+
+@dataclass(frozen=True)
+class OperationPlan:
+    operation_id: str
+    function: str
+    method: str
+    path: str
+    summary: str | None
+    description: str | None
+    kind: OperationKind  # CUSTOM for everything the service cannot do by itself
+    module: str  # the domain package (or `common`)
+    table: TablePlan | None
+    params: tuple[ParamPlan, ...]
+    body: str | None  # the body's annotation
+    status: int
+    response: str | None  # the success body's annotation
+    other_responses: tuple[tuple[int | str, str], ...]  # (status, description)
+    public: bool
+    permissions: tuple[str, ...]
+    key: tuple[str, str] | None  # (param, ORM attr) selecting one row
+    parents: tuple[tuple[str, str], ...]  # (param, ORM attr) set from / filtered by the path
+    filters: tuple[FilterPlan, ...]
+    limit: str | None  # page-size parameter
+    offset: str | None  # offset parameter
+    page: str | None  # page-number parameter
+    default_limit: int
+    envelope_class: str | None  # the list response class, None for a bare array
+    items_field: str | None  # its Python field names
+    total_field: str | None
+    item_class: str | None  # the class of one row in a response
+    body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
+    why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
+
+
+def plan_operations(
+    service: ServiceModel, tables: dict[str, TablePlan], packages: dict[str, str]
+) -> tuple[tuple[OperationPlan, ...], SchemaPlanner]:
+    ops_by_module: dict[str, list[Operation]] = {}
+    for op in service.in_scope_operations:
+        module = packages.get(op.table or "", COMMON)
+        ops_by_module.setdefault(module, []).append(op)
+    planner = SchemaPlanner(service.api)
+    planner.assign(ops_by_module)
+    planner.build()
+    plans = []
+    functions: set[str] = set()
+    for module, ops in ops_by_module.items():
+        for op in ops:
+            owner = service.auth.ownership_of(op.table or "")
+            plans.append(
+                _operation(
+                    op,
+                    module,
+                    tables.get(op.table or ""),
+                    planner,
+                    functions,
+                    owner.owner_column if owner else None,
+                )
+            )
+    return tuple(plans), planner
+
+
+def _status(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _operation(
+    op: Operation,
+    module: str,
+    table: TablePlan | None,
+    planner: SchemaPlanner,
+    functions: set[str],
+    owner: str | None,
+) -> OperationPlan:
+    params: list[ParamPlan] = []
+    taken: set[str] = {"body", "session", "principal", "service", "response"}
+    python: dict[str, str] = {}
+    for parameter in op.parameters:
+        if parameter.location is ParameterLocation.COOKIE:
+            continue
+        name = unique(field_name(parameter.name), taken)
+        python[parameter.name] = name
+        annotation = planner.annotation(parameter.schema_, module, f"{op.operation_id}Param")
+        schema = parameter.schema_
+        constraints = [f"alias={parameter.name!r}"]
+        resolved = planner.api.resolve(schema)
+        for bound, value in (("ge", resolved.minimum), ("le", resolved.maximum)):
+            if value is not None and annotation in ("int", "float"):
+                constraints.append(f"{bound}={int(value) if annotation == 'int' else value!r}")
+        if resolved.max_length is not None and annotation == "str":
+            constraints.append(f"max_length={resolved.max_length}")
+        default: str | None = None
+        if not parameter.required:
+            if resolved.has_default and isinstance(resolved.default, str | int | float | bool):
+                default = repr(resolved.default)
+            else:
+                default = "None"
+                if "| None" not in annotation:
+                    annotation += " | None"
+        declaration = {"path": "Path", "query": "Query", "header": "Header"}[
+            parameter.location.value
+        ]
+        params.append(
+            ParamPlan(
+                name=name,
+                wire=parameter.name,
+                location=parameter.location.value,
+                annotation=annotation,
+                default=default,
+                declaration=f"{declaration}({', '.join(constraints)})",
+            )
+        )
+    body = None
+    why_custom: str | None = None
+    if op.request_body and op.request_body.body.schema_:
+        if op.request_body.body.content_type.split(";")[0].strip().endswith(("json", "+json")):
+            body = planner.annotation(
+                op.request_body.body.schema_, module, f"{op.operation_id}Body"
+            )
+            if not op.request_body.required:
+                body += " | None"
+        else:
+            why_custom = f"a {op.request_body.body.content_type} body"
+    success = op.success_response
+    status = (
+        int(success.status)
+        if success and success.status.isdigit()
+        else (201 if op.kind is OperationKind.CREATE else 200)
+    )
+    response = None
+    if success and success.body and success.body.schema_ and status != 204:
+        response = planner.annotation(success.body.schema_, module, f"{op.operation_id}Response")
+    others = tuple(
+        (_status(r.status), r.description or r.status) for r in op.responses if r is not success
+    )
+
+    kind = op.kind if table is not None and op.kind in _CRUD else OperationKind.CUSTOM
+    key: tuple[str, str] | None = None
+    parents: tuple[tuple[str, str], ...] = ()
+    if table is not None:
+        key = next(
+            (
+                (python[b.param], table.column(b.column).attr)
+                for b in op.path_bindings
+                if b.is_key and b.param in python
+            ),
+            None,
+        )
+        parents = tuple(
+            (python[b.param], table.column(b.column).attr)
+            for b in op.path_bindings
+            if not b.is_key
+            and b.param in python
+            and (b.parent_column is None or _is_fk_target(table, b.column, b.parent_column))
+        )
+    if table and any(
+        not b.is_key
+        and b.param in python
+        and (python[b.param], table.column(b.column).attr) not in parents
+        for b in op.path_bindings
+    ):
+        why_custom = why_custom or "a parent selected by a column other than its key"
+    if (
+        kind
+        in (OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE, OperationKind.DELETE)
+        and key is None
+    ):
+        why_custom = why_custom or "no path parameter selects the row"
+    item_class = envelope_class = items_field = total_field = None
+    if response and kind is not OperationKind.CUSTOM:
+        if kind is OperationKind.LIST:
+            if op.envelope and op.envelope.shape is EnvelopeShape.OBJECT:
+                envelope_class = response
+                envelope = planner.classes.get(response)
+                if (
+                    envelope is None
+                    or "." in (op.envelope.total_field or "")
+                    or envelope.root is not None
+                ):
+                    why_custom = why_custom or "a list envelope with nested fields"
+                else:
+                    by_wire = {f.wire: f for f in envelope.fields}
+                    items = by_wire.get(op.envelope.items_field or "")
+                    items_field = items.name if items else None
+                    total = by_wire.get(op.envelope.total_field or "")
+                    total_field = total.name if total else None
+                    item_class = (
+                        items.annotation.removeprefix("list[").split("]")[0] if items else None
+                    )
+                    required_others = [
+                        f for f in envelope.fields if f.required and f not in (items, total)
+                    ]
+                    if required_others or item_class is None:
+                        why_custom = why_custom or "a list envelope with fields of its own"
+            else:
+                item_class = response.removeprefix("list[").removesuffix("]")
+        else:
+            item_class = response
+        if item_class and (
+            item_class not in planner.classes or planner.classes[item_class].root is not None
+        ):
+            why_custom = why_custom or "a response that is not one row"
+    body_attrs: tuple[tuple[str, str], ...] = ()
+    if (
+        table
+        and body
+        and kind in (OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE)
+    ):
+        body_class = planner.classes.get(body.removesuffix(" | None"))
+        if body_class is None or body_class.root is not None:
+            why_custom = why_custom or "a request body that is not one row"
+        else:
+            attrs = {c.attr for c in table.columns}
+            body_attrs = tuple((f.name, f.name) for f in body_class.fields if f.name in attrs)
+    if table and kind is OperationKind.CREATE and not why_custom:
+        body_class = planner.classes.get((body or "").removesuffix(" | None"))
+        always_sent = (
+            {f.name for f in body_class.fields if f.required or f.default != "None"}
+            if body_class
+            else set()
+        )
+        filled = (
+            {f for f, _ in body_attrs if f in always_sent}
+            | {attr for _, attr in parents}
+            | {c.attr for c in table.columns if c.name == owner}
+        )
+        unfilled = [
+            c.name
+            for c in table.columns
+            if not c.nullable
+            and c.attr not in filled
+            and not (c.server_default or c.python_default or c.autoincrement)
+        ]
+        if unfilled:
+            why_custom = f"nothing fills the NOT NULL column(s) {', '.join(unfilled)}"
+    if table and item_class in planner.classes and not why_custom:
+        attrs = {c.attr for c in table.columns}
+        computed = [
+            f.wire for f in planner.classes[item_class].fields if f.required and f.name not in attrs
+        ]
+        if computed:
+            why_custom = f"the response needs {', '.join(computed)}, which no column holds"
+    if why_custom:
+        kind = OperationKind.CUSTOM
+    filters = (
+        tuple(
+            FilterPlan(
+                param=python[f.param], attrs=tuple(table.column(c).attr for c in f.columns), op=f.op
+            )
+            for f in op.filters
+            if f.param in python
+            and table
+            and all(any(col.name == c for col in table.columns) for c in f.columns)
+        )
+        if kind is OperationKind.LIST
+        else ()
+    )
+    paging = op.pagination if kind is OperationKind.LIST else None
+    return OperationPlan(
+        operation_id=op.operation_id,
+        function=unique(identifier(op.operation_id), functions),
+        method=op.method.value,
+        path=op.path,
+        summary=op.summary,
+        description=None,
+        kind=kind,
+        module=module,
+        table=table,
+        params=tuple(params),
+        body=body,
+        status=status,
+        response=response,
+        other_responses=others,
+        public=op.public,
+        permissions=op.permissions,
+        key=key,
+        parents=parents,
+        filters=filters,
+        limit=python.get(paging.limit_param or "") if paging else None,
+        offset=python.get(paging.offset_param or "") if paging else None,
+        page=python.get(paging.page_param or "") if paging else None,
+        default_limit=(paging.default_size or 20) if paging else 20,
+        envelope_class=envelope_class,
+        items_field=items_field,
+        total_field=total_field,
+        item_class=item_class,
+        body_attrs=body_attrs,
+        why_custom=why_custom
+        if op.kind in _CRUD and table is not None
+        else ("not a CRUD operation" if kind is OperationKind.CUSTOM else None),
+    )
+
+
+def _is_fk_target(table: TablePlan, column: str, parent_column: str) -> bool:
+    return any(
+        fk.columns == (column,) and fk.target_columns == (parent_column,)
+        for fk in table.foreign_keys
+    )

@@ -1,0 +1,170 @@
+"""Valid example values for a schema, for the generated tests: deterministic, and within every
+bound the spec states (lengths, ranges, enums, formats, patterns)."""
+
+from __future__ import annotations
+
+import re
+import string
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+from pydantic import JsonValue
+
+from gen_backend.model import ApiModel, Schema, SchemaType
+
+_FORMATS: dict[str, str] = {
+    "uuid": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+    "date": "2024-05-17",
+    "date-time": "2024-05-17T10:30:00+00:00",
+    "time": "10:30:00",
+    "email": "reader@example.com",
+    "uri": "https://example.com/a",
+    "url": "https://example.com/a",
+    "decimal": "12.50",
+}
+
+
+class NoExampleError(Exception):
+    """The schema admits no value this generator can produce."""
+
+
+def example(schema: Schema, api: ApiModel, *, variant: int = 0, depth: int = 0) -> JsonValue:
+    if depth > 8:
+        raise NoExampleError("too deep")
+    schema = api.resolve(schema)
+    if schema.has_const:
+        return schema.const
+    if schema.enum:
+        values = [v for v in schema.enum if v is not None]
+        if values:
+            return values[variant % len(values)]
+    for group in (schema.one_of, schema.any_of):
+        if group:
+            return example(group[0], api, variant=variant, depth=depth + 1)
+    if schema.all_of or schema.properties or SchemaType.OBJECT in schema.types:
+        return {
+            prop.name: example(prop.schema_, api, variant=variant, depth=depth + 1)
+            for prop in api.object_properties(schema)
+            if prop.required and not api.resolve(prop.schema_).read_only
+        }
+    kind = schema.primary_type
+    if kind is SchemaType.STRING:
+        return _string(schema, variant)
+    if kind is SchemaType.INTEGER:
+        low = int(schema.minimum) if schema.minimum is not None else 1
+        if schema.exclusive_minimum is not None:
+            low = int(schema.exclusive_minimum) + 1
+        return low + (variant % 3 if schema.maximum is None or low + 2 <= schema.maximum else 0)
+    if kind is SchemaType.NUMBER:
+        if schema.minimum is not None:
+            return float(schema.minimum)
+        if schema.exclusive_minimum is not None:
+            return float(schema.exclusive_minimum) + 1
+        return 12.5
+    if kind is SchemaType.BOOLEAN:
+        return True
+    if kind is SchemaType.ARRAY or schema.items is not None:
+        if schema.items is None:
+            return []
+        count = max(schema.min_items or 0, 1)
+        return [
+            example(schema.items, api, variant=variant + i, depth=depth + 1) for i in range(count)
+        ]
+    return "example"
+
+
+def _string(schema: Schema, variant: int) -> str:
+    if schema.format in _FORMATS:
+        return _FORMATS[schema.format]
+    if schema.pattern:
+        text = pattern_example(schema.pattern, variant)
+    else:
+        text = f"example {variant}" if variant else "example"
+    low, high = schema.min_length or 0, schema.max_length
+    if len(text) < low:
+        text += "x" * (low - len(text))
+    if high is not None and len(text) > high:
+        text = text[-high:] if schema.pattern is None else text
+    if schema.pattern and not re.search(schema.pattern, text):
+        raise NoExampleError(f"cannot satisfy pattern {schema.pattern!r}")
+    return text
+
+
+def pattern_example(pattern: str, variant: int = 0) -> str:
+    """A string that matches `pattern`, varied by `variant` (so unique columns get new values)."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error as exc:
+        raise NoExampleError(str(exc)) from None
+    counter = [variant]
+    return _emit(parsed, counter)
+
+
+_CATEGORIES = {
+    sre_constants.CATEGORY_DIGIT: string.digits,
+    sre_constants.CATEGORY_WORD: string.ascii_lowercase + string.digits,
+    sre_constants.CATEGORY_SPACE: " ",
+    sre_constants.CATEGORY_NOT_DIGIT: string.ascii_lowercase,
+    sre_constants.CATEGORY_NOT_WORD: "-",
+    sre_constants.CATEGORY_NOT_SPACE: string.ascii_lowercase,
+}
+
+
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+
+
+def _choose(options: str, counter: list[int]) -> str:
+    if not options:
+        raise NoExampleError("empty character class")
+    choice = options[counter[0] % len(options)]
+    counter[0] //= max(len(options), 1)
+    return choice
+
+
+def _emit(parsed: object, counter: list[int]) -> str:
+    out: list[str] = []
+    for op, arg in parsed:  # type: ignore[attr-defined]
+        if op is sre_constants.LITERAL:
+            out.append(chr(arg))
+        elif op is sre_constants.ANY:
+            out.append("a")
+        elif op is sre_constants.IN:
+            out.append(_choose(_class(arg), counter))
+        elif op in (
+            sre_constants.MAX_REPEAT,
+            sre_constants.MIN_REPEAT,
+            sre_constants.POSSESSIVE_REPEAT,
+        ):
+            low, _high, item = arg
+            out.extend(
+                _emit(item, counter) for _ in range(max(low, 1 if low == 0 and _high else 0))
+            )
+        elif op is sre_constants.SUBPATTERN:
+            out.append(_emit(arg[-1], counter))
+        elif op is sre_constants.BRANCH:
+            out.append(_emit(arg[1][0], counter))
+        elif op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        elif op is sre_constants.NOT_LITERAL:
+            out.append("a" if chr(arg) != "a" else "b")
+        else:
+            raise NoExampleError(f"unsupported pattern element {op}")
+    return "".join(out)
+
+
+def _class(items: list[tuple[object, object]]) -> str:
+    chars: list[str] = []
+    negate = False
+    for op, arg in items:
+        if op is sre_constants.NEGATE:
+            negate = True
+        elif op is sre_constants.LITERAL:
+            chars.append(chr(int(str(arg))))
+        elif op is sre_constants.RANGE and isinstance(arg, tuple):
+            first, last = int(arg[0]), int(arg[1])
+            chars.extend(chr(c) for c in range(first, min(last, first + 25) + 1))
+        elif op is sre_constants.CATEGORY:
+            chars.extend(_CATEGORIES.get(arg, "a"))
+    if negate:
+        return "".join(c for c in string.ascii_lowercase + string.digits if c not in chars)
+    return "".join(chars)

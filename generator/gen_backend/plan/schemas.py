@@ -1,0 +1,240 @@
+"""Planning the API schemas: OpenAPI schemas -> pydantic classes with exact wire names.
+
+Every named schema that an in-scope operation reaches becomes one class. A class lives in the
+domain whose operations use it, or in `app/common/schemas.py` when several domains (or none)
+do; a domain module imports only from itself and from `common`, so there are no cycles.
+Inline object schemas become classes of their own, named after where they appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from gen_backend.model import ApiModel, Operation, Schema, SchemaType
+from gen_backend.plan.names import class_name, field_name, unique
+
+COMMON = "common"
+
+_FORMATS = {
+    "uuid": "uuid.UUID",
+    "date-time": "datetime.datetime",
+    "date": "datetime.date",
+    "time": "datetime.time",
+    "binary": "bytes",
+    "decimal": "decimal.Decimal",
+}
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    name: str  # the Python attribute
+    wire: str  # the JSON name, exactly as the spec spells it
+    annotation: str
+    required: bool
+    constraints: tuple[tuple[str, str], ...]  # Field(...) keyword arguments, as source text
+    description: str | None
+    default: str = "None"  # source text of an optional field's default (the spec's, if any)
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    name: str
+    module: str  # the domain package, or `common`
+    description: str | None
+    fields: tuple[FieldPlan, ...]
+    forbid_extra: bool
+    root: str | None = None  # a RootModel's annotation, for non-object named schemas
+
+
+@dataclass
+class SchemaPlanner:
+    api: ApiModel
+    classes: dict[str, ClassPlan] = field(default_factory=dict)  # by class name
+    names: dict[str, str] = field(default_factory=dict)  # named schema -> class name
+    _taken: set[str] = field(default_factory=set)
+    _module: dict[str, str] = field(default_factory=dict)  # named schema -> module
+
+    def assign(self, operations: dict[str, list[Operation]]) -> None:
+        """Decide each reachable named schema's module from the domains that use it."""
+        users: dict[str, set[str]] = {}
+        for domain, ops in operations.items():
+            for op in ops:
+                for name in self._reached(op):
+                    users.setdefault(name, set()).add(domain)
+        for name in self.api.schemas_by_name:
+            if name in users:
+                domains = users[name]
+                self._module[name] = next(iter(domains)) if len(domains) == 1 else COMMON
+                self.names[name] = unique(class_name(name), self._taken)
+
+    def _reached(self, op: Operation) -> set[str]:
+        roots: list[Schema] = [p.schema_ for p in op.parameters]
+        if op.request_body and op.request_body.body.schema_:
+            roots.append(op.request_body.body.schema_)
+        for response in op.responses:
+            if response.body and response.body.schema_:
+                roots.append(response.body.schema_)
+        found: set[str] = set()
+        pending = roots
+        while pending:
+            schema = pending.pop()
+            if schema.ref is not None:
+                if schema.ref in found:
+                    continue
+                found.add(schema.ref)
+                pending.append(self.api.schemas_by_name[schema.ref].schema_)
+                continue
+            pending.extend(_children(schema))
+        return found
+
+    def build(self) -> None:
+        for name, cls in self.names.items():
+            self._class(cls, self._module[name], self.api.schemas_by_name[name].schema_)
+
+    def annotation(self, schema: Schema, module: str, hint: str) -> str:
+        """A Python type for `schema`, used from `module`; `hint` names inline classes."""
+        text = self._bare(schema, module, hint)
+        return f"{text} | None" if schema.allows_null and not text.endswith("| None") else text
+
+    def _bare(self, schema: Schema, module: str, hint: str) -> str:
+        if schema.ref is not None:
+            return self.names[schema.ref]
+        if schema.enum:
+            values = [v for v in schema.enum if v is not None]
+            if values and all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+                return f"Literal[{', '.join(repr(v) for v in values)}]"
+        if (
+            schema.has_const
+            and isinstance(schema.const, str | int)
+            and not isinstance(schema.const, bool)
+        ):
+            return f"Literal[{schema.const!r}]"
+        variants = schema.one_of or schema.any_of
+        if variants:
+            parts = dict.fromkeys(
+                self._bare(v, module, f"{hint}Option{i}") for i, v in enumerate(variants, 1)
+            )
+            return " | ".join(parts)
+        if schema.all_of:
+            if len(schema.all_of) == 1 and not schema.properties:
+                return self._bare(schema.all_of[0], module, hint)
+            return self._inline(schema, module, hint)
+        kind = schema.primary_type
+        if kind is SchemaType.STRING:
+            return _FORMATS.get(schema.format or "", "str")
+        if kind is SchemaType.INTEGER:
+            return "int"
+        if kind is SchemaType.NUMBER:
+            return "decimal.Decimal" if schema.format == "decimal" else "float"
+        if kind is SchemaType.BOOLEAN:
+            return "bool"
+        if kind is SchemaType.ARRAY or schema.items is not None:
+            item = self._bare(schema.items, module, f"{hint}Item") if schema.items else "JsonValue"
+            return f"list[{item}]"
+        if schema.properties:
+            return self._inline(schema, module, hint)
+        if isinstance(schema.additional_properties, Schema):
+            value = self._bare(schema.additional_properties, module, f"{hint}Value")
+            return f"dict[str, {value}]"
+        if kind is SchemaType.OBJECT:
+            return "dict[str, JsonValue]"
+        return "JsonValue"
+
+    def _inline(self, schema: Schema, module: str, hint: str) -> str:
+        name = unique(class_name(hint), self._taken)
+        self._class(name, module, schema)
+        return name
+
+    def _class(self, name: str, module: str, schema: Schema) -> None:
+        resolved = self.api.resolve(schema)
+        properties = self.api.object_properties(schema)
+        is_object = bool(properties) or SchemaType.OBJECT in resolved.types or bool(resolved.all_of)
+        if not is_object or resolved.one_of or resolved.any_of:
+            self.classes[name] = ClassPlan(
+                name=name,
+                module=module,
+                description=resolved.description,
+                fields=(),
+                forbid_extra=False,
+                root=self._bare(resolved, module, name + "Value"),
+            )
+            return
+        taken: set[str] = set()
+        fields = []
+        for prop in properties:
+            python = unique(field_name(prop.name), taken)
+            prop_schema = prop.schema_
+            annotation = self.annotation(prop_schema, module, f"{name}{class_name(prop.name)}")
+            if not prop.required and "| None" not in annotation:
+                annotation += " | None"
+            resolved_prop = self.api.resolve(prop_schema)
+            default = "None"
+            if resolved_prop.has_default and isinstance(
+                resolved_prop.default, str | int | float | bool
+            ):
+                default = repr(resolved_prop.default)
+            fields.append(
+                FieldPlan(
+                    name=python,
+                    wire=prop.name,
+                    annotation=annotation,
+                    required=prop.required,
+                    constraints=tuple(
+                        _constraints(resolved_prop if prop_schema.ref is None else prop_schema)
+                    ),
+                    description=(prop_schema.description or None),
+                    default=default,
+                )
+            )
+        self.classes[name] = ClassPlan(
+            name=name,
+            module=module,
+            description=resolved.description,
+            fields=tuple(fields),
+            forbid_extra=resolved.additional_properties is False,
+        )
+
+    def modules(self) -> dict[str, list[ClassPlan]]:
+        grouped: dict[str, list[ClassPlan]] = {}
+        for cls in self.classes.values():
+            grouped.setdefault(cls.module, []).append(cls)
+        return grouped
+
+    def module_of(self, class_name_: str) -> str:
+        return self.classes[class_name_].module
+
+
+def _children(schema: Schema) -> Iterator[Schema]:
+    yield from (p.schema_ for p in schema.properties)
+    if schema.items is not None:
+        yield schema.items
+    if isinstance(schema.additional_properties, Schema):
+        yield schema.additional_properties
+    yield from schema.all_of
+    yield from schema.one_of
+    yield from schema.any_of
+
+
+def _constraints(schema: Schema) -> Iterator[tuple[str, str]]:
+    if schema.ref is not None:
+        return
+    text_bounds = (("min_length", schema.min_length), ("max_length", schema.max_length))
+    if SchemaType.ARRAY in schema.types:
+        text_bounds = (("min_length", schema.min_items), ("max_length", schema.max_items))
+    for key, value in text_bounds:
+        if value is not None:
+            yield key, repr(value)
+    if schema.pattern and SchemaType.STRING in schema.types and not schema.format:
+        yield "pattern", repr(schema.pattern)
+    for key, number in (
+        ("ge", schema.minimum),
+        ("le", schema.maximum),
+        ("gt", schema.exclusive_minimum),
+        ("lt", schema.exclusive_maximum),
+        ("multiple_of", schema.multiple_of),
+    ):
+        if number is not None and (
+            SchemaType.INTEGER in schema.types or SchemaType.NUMBER in schema.types
+        ):
+            yield key, repr(int(number) if SchemaType.INTEGER in schema.types else number)

@@ -1,0 +1,250 @@
+"""Planning the generated project's own tests: per operation, a request that must succeed,
+one without a token (401), one without the permission (403), and one for a missing row (404)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from gen_backend.model import ApiModel, Operation, OperationKind
+from gen_backend.plan.api import OperationPlan
+from gen_backend.plan.database import ColumnPlan, TablePlan
+from gen_backend.plan.examples import NoExampleError, example
+from gen_backend.plan.names import field_name
+
+
+@dataclass(frozen=True)
+class FactoryColumn:
+    attr: str
+    value: str  # Python source; `n` is the factory's running number
+    parent: str | None = None  # the factory of the row this foreign key points at
+    parent_attr: str | None = None
+
+
+@dataclass(frozen=True)
+class FactoryPlan:
+    table: TablePlan
+    function: str
+    columns: tuple[FactoryColumn, ...]
+
+    @property
+    def numbered(self) -> bool:
+        """Whether a value uses the running number `n`."""
+        return any(re.search(r"\bn\b", c.value) for c in self.columns)
+
+
+@dataclass(frozen=True)
+class TestPlan:
+    op: OperationPlan
+    setup: tuple[tuple[str, str], ...]  # (variable, factory) rows the request refers to
+    path: str  # Python source of the URL (an f-string using `row`)
+    body: str | None  # Python source of the JSON body
+    fk_fields: tuple[tuple[str, str], ...]  # (body wire name, Python source of its value)
+    expected: int
+    missing_path: str | None  # URL of a row that does not exist, for a 404
+    headers: tuple[tuple[str, str], ...] = ()  # required headers: (name, Python source)
+
+    def uses(self, variable: str) -> bool:
+        return "{" + variable + "." in self.path or any(
+            value.startswith(variable + ".") for _, value in self.fk_fields
+        )
+
+
+def _py_value(column: ColumnPlan, enum_values: dict[str, tuple[str, ...]]) -> str:
+    kind = column.py_type
+    if column.enum_name:
+        return repr(enum_values[column.enum_name][0])
+    if kind == "str":
+        length = _length(column.sa_type)
+        base = f'f"{column.name.replace("_", "-").lower()}-{{n}}"'
+        return f"{base}[:{length}]" if length else base
+    return {
+        "uuid.UUID": "uuid.uuid4()",
+        "int": "n",
+        "float": "float(n)",
+        "decimal.Decimal": "decimal.Decimal(n)",
+        "bool": "True",
+        "datetime.date": "datetime.date(2024, 1, 1) + datetime.timedelta(days=n)",
+        "datetime.time": "datetime.time(10, n % 60)",
+        "datetime.datetime": "datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)"
+        " + datetime.timedelta(minutes=n)",
+        "JsonValue": "{}",
+        "bytes": 'b"example"',
+    }[kind]
+
+
+def _length(sa_type: str) -> int | None:
+    if sa_type.startswith("sa.String(") and sa_type != "sa.String()":
+        return int(sa_type.removeprefix("sa.String(").rstrip(")"))
+    return None
+
+
+def plan_factories(
+    tables: dict[str, TablePlan], enum_values: dict[str, tuple[str, ...]], packages: dict[str, str]
+) -> tuple[FactoryPlan, ...]:
+    factories = []
+    for name, table in tables.items():
+        columns = []
+        for column in table.columns:
+            key = next((fk for fk in table.foreign_keys if fk.columns == (column.name,)), None)
+            if (
+                column.autoincrement
+                or (column.server_default and not key)
+                or (column.primary_key and column.python_default)
+            ):
+                continue
+            if key is not None and key.target_table in tables and key.target_table != name:
+                target = tables[key.target_table]
+                columns.append(
+                    FactoryColumn(
+                        attr=column.attr,
+                        value="",
+                        parent=f"make_{packages[key.target_table]}",
+                        parent_attr=target.column(key.target_columns[0]).attr,
+                    )
+                )
+            elif column.nullable:
+                continue
+            else:
+                columns.append(
+                    FactoryColumn(attr=column.attr, value=_py_value(column, enum_values))
+                )
+        factories.append(
+            FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))
+        )
+    return tuple(factories)
+
+
+def plan_tests(
+    op: OperationPlan,
+    spec: Operation,
+    api: ApiModel,
+    variant: int,
+    tables: dict[str, TablePlan],
+    packages: dict[str, str],
+) -> TestPlan | None:
+    """The request that exercises `op`, or None when no valid request can be built.
+    `variant` differs per operation, so unique columns get different example values.
+    A create gets fresh parent rows; other operations work on a row of their own table."""
+    values: dict[str, str] = {}
+    setup: dict[str, str] = {}
+    creates = op.kind is OperationKind.CREATE
+    table = op.table
+
+    def parent(attr: str) -> str | None:
+        """`<attr>_parent.<key>`: a new row of the table that column `attr` points at."""
+        if table is None:
+            return None
+        column = next((c for c in table.columns if c.attr == attr), None)
+        key = next((k for k in table.foreign_keys if column and k.columns == (column.name,)), None)
+        if key is None or key.target_table not in tables:
+            return None
+        target = tables[key.target_table]
+        setup[f"{attr}_parent"] = f"make_{packages[key.target_table]}"
+        return f"{attr}_parent.{target.column(key.target_columns[0]).attr}"
+
+    if (
+        table is not None
+        and not creates
+        and (op.key or op.parents or op.kind is not OperationKind.CUSTOM)
+    ):
+        setup["row"] = f"make_{packages[table.name]}"
+    headers: list[tuple[str, str]] = []
+    for parameter in spec.parameters:
+        if parameter.location.value == "header" and parameter.required:
+            if parameter.name.lower() == "idempotency-key":
+                headers.append((parameter.name, "str(uuid.uuid4())"))
+            else:
+                try:
+                    headers.append(
+                        (
+                            parameter.name,
+                            repr(str(example(parameter.schema_, api, variant=variant))),
+                        )
+                    )
+                except NoExampleError:
+                    return None
+        if parameter.location.value != "path":
+            continue
+        python = next((p.name for p in op.params if p.wire == parameter.name), None)
+        if op.key and python == op.key[0]:
+            values[parameter.name] = f"{{row.{op.key[1]}}}"
+        elif python in dict(op.parents):
+            attr = dict(op.parents)[python]
+            source = parent(attr) if creates else f"row.{attr}"
+            if source is None:
+                return None
+            values[parameter.name] = "{" + source + "}"
+        else:
+            try:
+                value = example(parameter.schema_, api)
+            except NoExampleError:
+                return None
+            values[parameter.name] = str(value)
+    path = op.path
+    for wire, value in values.items():
+        path = path.replace("{" + wire + "}", value)
+    missing = None
+    if op.key and op.kind in (
+        OperationKind.GET,
+        OperationKind.UPDATE,
+        OperationKind.REPLACE,
+        OperationKind.DELETE,
+    ):
+        key_column = (
+            op.table.column(next(c.name for c in op.table.columns if c.attr == op.key[1]))
+            if op.table
+            else None
+        )
+        absent = (
+            "00000000-0000-4000-8000-000000000000"
+            if key_column and key_column.py_type == "uuid.UUID"
+            else "999999999"
+        )
+        missing = op.path
+        for wire, value in values.items():
+            missing = missing.replace(
+                "{" + wire + "}", absent if value == f"{{row.{op.key[1]}}}" else value
+            )
+    body = None
+    fk_fields: list[tuple[str, str]] = []
+    if spec.request_body and spec.request_body.body.schema_:
+        schema = spec.request_body.body.schema_
+        try:
+            # a variant per operation, so unique columns get different values per test
+            data = example(schema, api, variant=variant)
+        except NoExampleError:
+            return None
+        body = json.dumps(data)
+        if op.table is not None and op.kind is not OperationKind.CUSTOM and isinstance(data, dict):
+            for wire in data:
+                field = next((f for f, _ in op.body_attrs if f == field_name(wire)), None)
+                if field and any(
+                    fk.columns == (c.name,)
+                    for fk in op.table.foreign_keys
+                    for c in op.table.columns
+                    if c.attr == field
+                ):
+                    source = parent(field) if creates else f"row.{field}"
+                    if source is not None:
+                        fk_fields.append((wire, source))
+    expected = op.status if op.kind is not OperationKind.CUSTOM else 501
+    return TestPlan(
+        op=op,
+        setup=tuple(setup.items()),
+        path=path,
+        body=body,
+        fk_fields=tuple(fk_fields),
+        expected=expected,
+        missing_path=missing,
+        headers=tuple(headers),
+    )
+
+
+def enum_values_of(tables: dict[str, TablePlan]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
+    for table in tables.values():
+        for name, values in table.enums:
+            found[name] = values
+    return found
