@@ -139,7 +139,7 @@ def test_cli_generates_and_reports_conflicts(tmp_path: Path) -> None:
     assert (out / "app/books/models.py").is_file()
     again = runner.invoke(app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out)])
     assert again.exit_code == 0
-    assert "0 written, 42 unchanged, 2 kept (yours)" in " ".join(again.stdout.split())
+    assert "0 written, 44 unchanged, 2 kept (yours)" in " ".join(again.stdout.split())
     models = out / "app/books/models.py"
     models.write_text(models.read_text() + "# hand edit\n")
     conflict = runner.invoke(app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out)])
@@ -165,3 +165,22 @@ def test_planned_file_templates_exist() -> None:
     for planned in plan_project(_library().model).files:
         assert isinstance(planned, PlannedFile)
         assert (templates_dir() / planned.template).is_file(), planned.template
+
+
+def test_output_must_be_a_directory(tmp_path: Path) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("not a directory\n")
+    result = CliRunner().invoke(app, ["from-handoff", str(SAMPLES / "library"), "-o", str(target)])
+    assert result.exit_code == 2
+    assert target.read_text() == "not a directory\n"
+
+
+def test_generation_report_names_the_stubs(tmp_path: Path) -> None:
+    files = render_project(plan_project(_library().model, _library().rfis))
+    report = files["GENERATION.md"].text
+    assert (
+        "| `listBooks` | `GET /books` | list; filters author, q, published_after, available"
+        in report
+    )
+    assert "ASSUMPTION_IN_SCOPE" in report
+    assert files["app/books/rules.py"].owner is FileOwner.USER

@@ -263,3 +263,11 @@ def test_relationship_names_never_collide(tmp_path: Path) -> None:
         ("users", "transfers_as_sender"),
         ("users", "transfers_as_receiver"),
     }
+
+
+def test_yaml_dates_stay_text(tmp_path: Path) -> None:
+    from gen_backend.load.source import read_source
+
+    path = tmp_path / "x.yaml"
+    path.write_text("on: yes\nday: 2024-13-01\nid: 0001\n")
+    assert read_source(path).data == {"on": "yes", "day": "2024-13-01", "id": "0001"}

@@ -108,6 +108,10 @@ def from_handoff(
     """Accept the handoff, then generate the service into OUTPUT."""
     out = Console(soft_wrap=False)
     err = Console(stderr=True)
+    if output.exists() and not output.is_dir():
+        err.print(f"[bold red]error[/]: {output} exists and is not a directory")
+        err.print("  [green]fix:[/] name a new or existing directory with -o")
+        raise typer.Exit(EXIT_BAD_INPUT)
     with out.status("Accepting the handoff"):
         try:
             result = accept(handoff)
@@ -123,8 +127,16 @@ def from_handoff(
         f"in scope, {len(result.rfis)} RFIs"
     )
     with out.status("Planning"):
-        plan = plan_project(result.model)
-    out.print(f"[green]planned[/] {len(plan.files)} files in {len(plan.domains)} domains")
+        plan = plan_project(result.model, result.rfis)
+    stubs = [op for op in plan.operations if op.kind.value == "custom"]
+    out.print(
+        f"[green]planned[/] {len(plan.files)} files: {len(plan.operations)} operations, "
+        f"{len(plan.operations) - len(stubs)} generated, {len(stubs)} left to you (501)"
+    )
+    for op in stubs:
+        out.print(
+            f"  [yellow]501[/] {op.operation_id} ({op.method.upper()} {op.path}): {op.why_custom}"
+        )
     with out.status("Rendering"):
         files = render_project(plan)
     out.print(f"[green]rendered[/] {len(files)} files")

@@ -42,7 +42,9 @@ _Loader.yaml_implicit_resolvers = {
     first: [
         (tag, rx)
         for tag, rx in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")
+        # YAML 1.2's core schema has no implicit timestamps: `2024-01-01` stays text
+        if tag
+        not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp")
     ]
     for first, resolvers in _FastLoader.yaml_implicit_resolvers.items()
 }
@@ -168,10 +170,10 @@ def read_source(path: Path) -> SourceFile:
                 column=exc.colno,
             )
         ) from None
-    except ValueError as exc:  # a duplicate key in JSON
-        raise HandoffInputError(
-            InputProblem(path, "", f"invalid JSON: {exc}", "give each key once")
-        ) from None
+    except ValueError as exc:  # a duplicate key in JSON, or a YAML value that cannot be built
+        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+        fix = "give each key once" if "duplicate key" in str(exc) else "correct the value"
+        raise HandoffInputError(InputProblem(path, "", f"invalid {kind}: {exc}", fix)) from None
     except yaml.YAMLError as exc:
         raise HandoffInputError(yaml_problem(path, exc)) from None
     return SourceFile(path=path, text=text, data=_plain(data))

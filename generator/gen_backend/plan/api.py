@@ -75,6 +75,8 @@ class OperationPlan:
     item_class: str | None  # the class of one row in a response
     body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
+    spec_parameters: tuple[tuple[str, str], ...] = ()  # (name, in) as the spec declares them
+    spec_statuses: tuple[str, ...] = ()  # every status the spec declares
 
 
 def plan_operations(
@@ -126,6 +128,12 @@ def _operation(
         name = unique(field_name(parameter.name), taken)
         python[parameter.name] = name
         annotation = planner.annotation(parameter.schema_, module, f"{op.operation_id}Param")
+        # a named non-object schema is a RootModel class; a parameter takes its plain type
+        # (FastAPI would read a model-typed query parameter as a group of parameters)
+        bare = annotation.removesuffix(" | None")
+        if bare in planner.classes and planner.classes[bare].root is not None:
+            root = planner.classes[bare].root or bare
+            annotation = root + (" | None" if annotation.endswith("| None") else "")
         schema = parameter.schema_
         constraints = [f"alias={parameter.name!r}"]
         resolved = planner.api.resolve(schema)
@@ -302,6 +310,12 @@ def _operation(
     )
     paging = op.pagination if kind is OperationKind.LIST else None
     return OperationPlan(
+        spec_parameters=tuple(
+            (p.name, p.location.value)
+            for p in op.parameters
+            if p.location is not ParameterLocation.COOKIE
+        ),
+        spec_statuses=tuple(r.status for r in op.responses if r.status.isdigit()),
         operation_id=op.operation_id,
         function=unique(identifier(op.operation_id), functions),
         method=op.method.value,

@@ -69,6 +69,7 @@ class IndexPlan:
     name: str
     columns: tuple[str, ...]
     unique: bool
+    where: CheckPlan | None = None  # a partial index's condition, per dialect
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,13 @@ def plan_table(table: Table, module: str) -> TablePlan:
             for k in table.foreign_keys
         ),
         indexes=tuple(
-            IndexPlan(name=i.name, columns=i.columns, unique=i.unique) for i in table.indexes
+            IndexPlan(
+                name=i.name,
+                columns=i.columns,
+                unique=i.unique,
+                where=plan_check(i.name, i.where) if i.where else None,
+            )
+            for i in table.indexes
         ),
         checks=tuple(plan_check(c.name, c.expression) for c in table.checks),
         comment=table.comment,

@@ -18,6 +18,7 @@ from gen_backend.plan.database import (
 from gen_backend.plan.names import class_name, identifier
 from gen_backend.plan.schemas import COMMON, ClassPlan
 from gen_backend.plan.tests import enum_values_of, plan_factories, plan_tests
+from gen_backend.validate.rfis import Rfi
 
 RESERVED_PACKAGES = {"core", "tests", "migrations", "main", "app"}
 
@@ -73,6 +74,11 @@ class ProjectPlan:
     revisions: tuple[RevisionPlan, ...]
     apis: tuple[ModuleApi, ...]
     files: tuple[PlannedFile, ...]
+    rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
+
+    @property
+    def operations(self) -> tuple[OperationPlan, ...]:
+        return tuple(op for api in self.apis for op in api.operations)
 
     @property
     def routed(self) -> tuple[ModuleApi, ...]:
@@ -93,7 +99,7 @@ def _package(table: str, taken: set[str]) -> str:
     return candidate
 
 
-def plan_project(service: ServiceModel) -> ProjectPlan:
+def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPlan:
     taken: set[str] = set()
     domains = []
     tables: dict[str, TablePlan] = {}
@@ -119,6 +125,7 @@ def plan_project(service: ServiceModel) -> ProjectPlan:
         )
 
     add("pyproject.toml")
+    add("GENERATION.md")
     add("README.md")
     add(".env.example")
     add("alembic.ini")
@@ -184,8 +191,14 @@ def plan_project(service: ServiceModel) -> ProjectPlan:
             factories=sorted({factory for t in tests for _, factory in t.setup}),
         )
     add("tests/test_migrations.py")
+    add("tests/test_openapi.py")
     return ProjectPlan(
-        service=service, domains=tuple(domains), revisions=revisions, apis=apis, files=tuple(files)
+        service=service,
+        domains=tuple(domains),
+        revisions=revisions,
+        apis=apis,
+        files=tuple(files),
+        rfis=rfis,
     )
 
 

@@ -15,7 +15,13 @@ class Author(Base):
     """A row of `authors`."""
 
     __tablename__ = "authors"
-    __table_args__ = (sa.Index(conv("ix_authors_name"), "name", unique=False),)
+    __table_args__ = (
+        sa.Index(
+            conv("ix_authors_name"),
+            "name",
+            unique=False,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(
         "id",

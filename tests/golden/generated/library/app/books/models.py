@@ -25,8 +25,17 @@ class Book(Base):
         ),
         sa.UniqueConstraint("isbn", name=conv("uq_books_isbn")),
         sa.CheckConstraint("price >= 0", name=conv("price_not_negative")),
-        sa.Index(conv("ix_books_author_id"), "author_id", unique=False),
-        sa.Index(conv("ix_books_status_title"), "status", "title", unique=False),
+        sa.Index(
+            conv("ix_books_author_id"),
+            "author_id",
+            unique=False,
+        ),
+        sa.Index(
+            conv("ix_books_status_title"),
+            "status",
+            "title",
+            unique=False,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

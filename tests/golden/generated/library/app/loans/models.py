@@ -22,8 +22,17 @@ class Loan(Base):
             name=conv("fk_loans_book_id_books"),
             ondelete="RESTRICT",
         ),
-        sa.Index(conv("ix_loans_book_id"), "book_id", unique=False),
-        sa.Index(conv("ix_loans_member_id_returned_at"), "member_id", "returned_at", unique=False),
+        sa.Index(
+            conv("ix_loans_book_id"),
+            "book_id",
+            unique=False,
+        ),
+        sa.Index(
+            conv("ix_loans_member_id_returned_at"),
+            "member_id",
+            "returned_at",
+            unique=False,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

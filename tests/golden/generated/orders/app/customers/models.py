@@ -17,7 +17,11 @@ class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
         sa.UniqueConstraint("email", name=conv("uq_customers_email")),
-        sa.Index(conv("ix_customers_full_name"), "full_name", unique=False),
+        sa.Index(
+            conv("ix_customers_full_name"),
+            "full_name",
+            unique=False,
+        ),
         {"comment": "Buyers. Customers do not log in; sales agents act for them."},
     )
 

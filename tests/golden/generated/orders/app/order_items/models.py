@@ -30,8 +30,17 @@ class OrderItem(Base):
         ),
         sa.CheckConstraint("quantity > 0", name=conv("quantity_positive")),
         sa.CheckConstraint("unit_price >= 0", name=conv("line_price_not_negative")),
-        sa.Index(conv("uq_order_items_order_product"), "order_id", "product_id", unique=True),
-        sa.Index(conv("ix_order_items_product_id"), "product_id", unique=False),
+        sa.Index(
+            conv("uq_order_items_order_product"),
+            "order_id",
+            "product_id",
+            unique=True,
+        ),
+        sa.Index(
+            conv("ix_order_items_product_id"),
+            "product_id",
+            unique=False,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -24,9 +24,22 @@ class Order(Base):
             ondelete="RESTRICT",
         ),
         sa.CheckConstraint("total_amount >= 0", name=conv("total_not_negative")),
-        sa.Index(conv("ix_orders_customer_id_placed_at"), "customer_id", "placed_at", unique=False),
-        sa.Index(conv("ix_orders_status"), "status", unique=False),
-        sa.Index(conv("ix_orders_placed_by"), "placed_by", unique=False),
+        sa.Index(
+            conv("ix_orders_customer_id_placed_at"),
+            "customer_id",
+            "placed_at",
+            unique=False,
+        ),
+        sa.Index(
+            conv("ix_orders_status"),
+            "status",
+            unique=False,
+        ),
+        sa.Index(
+            conv("ix_orders_placed_by"),
+            "placed_by",
+            unique=False,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -14,7 +14,7 @@ from app.core.errors import Problem
 from app.core.security import Principal
 from app.orders.models import Order as OrderRow
 from app.orders.repository import OrderRepository
-from app.orders.schemas import Order, OrderCreate, OrderPage, OrderStatus
+from app.orders.schemas import Order, OrderCreate, OrderPage
 
 
 class OrdersServiceBase:
@@ -37,7 +37,7 @@ class OrdersServiceBase:
         page: int,
         per_page: int,
         customer_id: uuid.UUID | None,
-        status: OrderStatus | None,
+        status: Literal["pending", "confirmed", "paid", "shipped", "cancelled"] | None,
         placed_after: datetime.datetime | None,
         placed_before: datetime.datetime | None,
         sort: Literal["placed_at", "-placed_at", "total_amount", "-total_amount"],

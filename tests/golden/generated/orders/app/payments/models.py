@@ -25,8 +25,17 @@ class Payment(Base):
         ),
         sa.UniqueConstraint("provider_reference", name=conv("uq_payments_provider_reference")),
         sa.CheckConstraint("amount >= 0", name=conv("amount_not_negative")),
-        sa.Index(conv("ix_payments_order_id_created_at"), "order_id", "created_at", unique=False),
-        sa.Index(conv("ix_payments_status"), "status", unique=False),
+        sa.Index(
+            conv("ix_payments_order_id_created_at"),
+            "order_id",
+            "created_at",
+            unique=False,
+        ),
+        sa.Index(
+            conv("ix_payments_status"),
+            "status",
+            unique=False,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

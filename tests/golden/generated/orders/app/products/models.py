@@ -19,7 +19,12 @@ class Product(Base):
     __table_args__ = (
         sa.UniqueConstraint("sku", name=conv("uq_products_sku")),
         sa.CheckConstraint("unit_price >= 0", name=conv("unit_price_not_negative")),
-        sa.Index(conv("ix_products_active_name"), "active", "name", unique=False),
+        sa.Index(
+            conv("ix_products_active_name"),
+            "active",
+            "name",
+            unique=False,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.common.schemas import Currency
 from app.core.db import get_session
 from app.core.security import Principal, require
 from app.products.rules import ProductsService
@@ -41,7 +40,7 @@ async def list_products(
     per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
     q: Annotated[str | None, Query(alias="q", max_length=100)] = None,
     active: Annotated[bool | None, Query(alias="active")] = None,
-    currency: Annotated[Currency | None, Query(alias="currency")] = None,
+    currency: Annotated[Literal["EUR", "USD", "GBP"] | None, Query(alias="currency")] = None,
     sort: Annotated[
         Literal["name", "-name", "unit_price", "-unit_price"] | None, Query(alias="sort")
     ] = None,

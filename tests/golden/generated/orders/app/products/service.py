@@ -9,7 +9,6 @@ from typing import Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.common.schemas import Currency
 from app.core.errors import Problem
 from app.core.security import Principal
 from app.products.models import Product as ProductRow
@@ -38,7 +37,7 @@ class ProductsServiceBase:
         per_page: int,
         q: str | None,
         active: bool | None,
-        currency: Currency | None,
+        currency: Literal["EUR", "USD", "GBP"] | None,
         sort: Literal["name", "-name", "unit_price", "-unit_price"] | None,
     ) -> ProductPage:
         """Browse the catalogue (`GET /products`)."""

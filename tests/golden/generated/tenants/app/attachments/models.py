@@ -25,7 +25,11 @@ class Attachment(Base):
         sa.CheckConstraint(
             "size_bytes > 0 AND size_bytes <= 104857600", name=conv("attachment_size_limit")
         ),
-        sa.Index(conv("ix_attachments_task_id"), "task_id", unique=False),
+        sa.Index(
+            conv("ix_attachments_task_id"),
+            "task_id",
+            unique=False,
+        ),
         sa.Index(
             conv("uq_attachments_task_id_checksum_sha256"),
             "task_id",

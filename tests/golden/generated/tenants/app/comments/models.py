@@ -24,7 +24,11 @@ class Comment(Base):
         ),
         sa.CheckConstraint("LENGTH(body) BETWEEN 1 AND 10000", name=conv("comment_body_length")),
         sa.Index(
-            conv("ix_comments_task_id_created_at_id"), "task_id", "created_at", "id", unique=False
+            conv("ix_comments_task_id_created_at_id"),
+            "task_id",
+            "created_at",
+            "id",
+            unique=False,
         ),
     )
 

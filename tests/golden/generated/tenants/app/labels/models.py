@@ -21,7 +21,12 @@ class Label(Base):
             name=conv("fk_labels_workspace_id_workspaces"),
             ondelete="CASCADE",
         ),
-        sa.Index(conv("uq_labels_workspace_name"), "workspace_id", "name", unique=True),
+        sa.Index(
+            conv("uq_labels_workspace_name"),
+            "workspace_id",
+            "name",
+            unique=True,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

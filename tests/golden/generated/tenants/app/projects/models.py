@@ -25,8 +25,18 @@ class Project(Base):
         sa.CheckConstraint("key ~ '^[A-Z][A-Z0-9]{1,9}$'", name=conv("project_key_format")).ddl_if(
             dialect="postgresql"
         ),
-        sa.Index(conv("ix_projects_tenant_id_status"), "tenant_id", "status", unique=False),
-        sa.Index(conv("uq_projects_workspace_key"), "workspace_id", "key", unique=True),
+        sa.Index(
+            conv("ix_projects_tenant_id_status"),
+            "tenant_id",
+            "status",
+            unique=False,
+        ),
+        sa.Index(
+            conv("uq_projects_workspace_key"),
+            "workspace_id",
+            "key",
+            unique=True,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -3,7 +3,7 @@
 codes. Each route checks the caller's permissions and delegates to the service."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import get_session
 from app.core.security import Principal, require
 from app.projects.rules import ProjectsService
-from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectStatus, ProjectUpdate
+from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
 
 router = APIRouter()
 
@@ -41,7 +41,7 @@ async def list_projects(
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
     limit: Annotated[int, Query(alias="limit", ge=1, le=200)] = 50,
     offset: Annotated[int, Query(alias="offset", ge=0)] = 0,
-    status: Annotated[ProjectStatus | None, Query(alias="status")] = None,
+    status: Annotated[Literal["active", "archived"] | None, Query(alias="status")] = None,
 ) -> ProjectList:
     """listProjects"""
     return await service.list_projects(

@@ -4,6 +4,7 @@
 Generated: put business rules in rules.py, which subclasses ProjectsServiceBase."""
 
 import uuid
+from typing import Literal
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from app.core.errors import Problem
 from app.core.security import Principal
 from app.projects.models import Project as ProjectRow
 from app.projects.repository import ProjectRepository
-from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectStatus, ProjectUpdate
+from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
 
 
 class ProjectsServiceBase:
@@ -35,7 +36,7 @@ class ProjectsServiceBase:
         workspace_id: uuid.UUID,
         limit: int,
         offset: int,
-        status: ProjectStatus | None,
+        status: Literal["active", "archived"] | None,
     ) -> ProjectList:
         """listProjects (`GET /workspaces/{workspaceId}/projects`)."""
         conditions: list[ColumnElement[bool]] = []

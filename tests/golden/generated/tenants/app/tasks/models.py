@@ -31,8 +31,18 @@ class Task(Base):
             "id",
             unique=False,
         ),
-        sa.Index(conv("ix_tasks_project_id_status"), "project_id", "status", unique=False),
-        sa.Index(conv("ix_tasks_tenant_id_assignee_id"), "tenant_id", "assignee_id", unique=False),
+        sa.Index(
+            conv("ix_tasks_project_id_status"),
+            "project_id",
+            "status",
+            unique=False,
+        ),
+        sa.Index(
+            conv("ix_tasks_tenant_id_assignee_id"),
+            "tenant_id",
+            "assignee_id",
+            unique=False,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

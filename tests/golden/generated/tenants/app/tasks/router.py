@@ -4,7 +4,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 
 import datetime
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.db import get_session
 from app.core.security import Principal, require
 from app.tasks.rules import TasksService
-from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskStatus, TaskUpdate
+from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
 
 router = APIRouter()
 
@@ -42,7 +42,9 @@ async def list_tasks(
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
     cursor: Annotated[str | None, Query(alias="cursor", max_length=200)] = None,
     limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 25,
-    status: Annotated[TaskStatus | None, Query(alias="status")] = None,
+    status: Annotated[
+        Literal["todo", "in_progress", "blocked", "done"] | None, Query(alias="status")
+    ] = None,
     assignee_id: Annotated[uuid.UUID | None, Query(alias="assigneeId")] = None,
     due_before: Annotated[datetime.date | None, Query(alias="due_before")] = None,
     search: Annotated[str | None, Query(alias="search", max_length=100)] = None,

@@ -5,6 +5,7 @@ Generated: put business rules in rules.py, which subclasses TasksServiceBase."""
 
 import datetime
 import uuid
+from typing import Literal
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,7 @@ from app.core.errors import Problem
 from app.core.security import Principal
 from app.tasks.models import Task as TaskRow
 from app.tasks.repository import TaskRepository
-from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskStatus, TaskUpdate
+from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
 
 
 class TasksServiceBase:
@@ -36,7 +37,7 @@ class TasksServiceBase:
         project_id: uuid.UUID,
         cursor: str | None,
         limit: int,
-        status: TaskStatus | None,
+        status: Literal["todo", "in_progress", "blocked", "done"] | None,
         assignee_id: uuid.UUID | None,
         due_before: datetime.date | None,
         search: str | None,

@@ -19,7 +19,12 @@ class Workspace(Base):
         sa.CheckConstraint(
             "slug ~ '^[a-z0-9][a-z0-9-]*$'", name=conv("workspace_slug_format")
         ).ddl_if(dialect="postgresql"),
-        sa.Index(conv("uq_workspaces_tenant_slug"), "tenant_id", "slug", unique=True),
+        sa.Index(
+            conv("uq_workspaces_tenant_slug"),
+            "tenant_id",
+            "slug",
+            unique=True,
+        ),
         {"comment": "A tenant's top-level container; a tenant may have several"},
     )
 
