@@ -26,7 +26,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "generated"
 def _render(sample: Path) -> dict[str, RenderedFile]:
     result = accept(sample)
     assert isinstance(result, Accepted)
-    return render_project(plan_project(result.model))
+    return render_project(plan_project(result.model, result.rfis))
 
 
 @pytest.mark.parametrize("sample", sample_dirs(), ids=lambda p: p.name)

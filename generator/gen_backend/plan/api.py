@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gen_backend.model import (
@@ -9,11 +10,13 @@ from gen_backend.model import (
     FilterOp,
     Operation,
     OperationKind,
+    PaginationStyle,
     ParameterLocation,
     ServiceModel,
 )
+from gen_backend.model.naming import snake
 from gen_backend.plan.database import TablePlan
-from gen_backend.plan.names import field_name, identifier, unique
+from gen_backend.plan.names import camel, field_name, identifier, unique
 from gen_backend.plan.schemas import COMMON, SchemaPlanner
 
 _JSON = ("application/json",)
@@ -75,6 +78,8 @@ class OperationPlan:
     item_class: str | None  # the class of one row in a response
     body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
+    # the sort parameter and its allowlist: (value, ORM attr, descending)
+    sort: tuple[str, tuple[tuple[str, str, bool], ...]] | None = None
     spec_parameters: tuple[tuple[str, str], ...] = ()  # (name, in) as the spec declares them
     spec_statuses: tuple[str, ...] = ()  # every status the spec declares
 
@@ -264,7 +269,13 @@ def _operation(
             why_custom = why_custom or "a request body that is not one row"
         else:
             attrs = {c.attr for c in table.columns}
-            body_attrs = tuple((f.name, f.name) for f in body_class.fields if f.name in attrs)
+            # the owner column is the caller's, filled from the token, never from a body
+            owned = {c.attr for c in table.columns if c.name == owner}
+            body_attrs = tuple(
+                (f.name, f.name)
+                for f in body_class.fields
+                if f.name in attrs and f.name not in owned
+            )
     if table and kind is OperationKind.CREATE and not why_custom:
         body_class = planner.classes.get((body or "").removesuffix(" | None"))
         always_sent = (
@@ -293,6 +304,13 @@ def _operation(
         ]
         if computed:
             why_custom = f"the response needs {', '.join(computed)}, which no column holds"
+    if (
+        kind is OperationKind.LIST
+        and op.pagination
+        and op.pagination.style is PaginationStyle.CURSOR
+        and not why_custom
+    ):
+        why_custom = "cursor paging, which needs a cursor format of your choosing"
     if why_custom:
         kind = OperationKind.CUSTOM
     filters = (
@@ -310,6 +328,7 @@ def _operation(
     )
     paging = op.pagination if kind is OperationKind.LIST else None
     return OperationPlan(
+        sort=_sort(op, table, python, planner) if kind is OperationKind.LIST and table else None,
         spec_parameters=tuple(
             (p.name, p.location.value)
             for p in op.parameters
@@ -348,6 +367,31 @@ def _operation(
         if op.kind in _CRUD and table is not None
         else ("not a CRUD operation" if kind is OperationKind.CUSTOM else None),
     )
+
+
+def _sort(
+    op: Operation, table: TablePlan, python: dict[str, str], planner: SchemaPlanner
+) -> tuple[str, tuple[tuple[str, str, bool], ...]] | None:
+    """Sorting by the spec's own sort parameter, from an allowlist: the parameter's enum
+    values where the spec lists them (`title`, `-title`, `title:desc`), else every column."""
+    if not op.sort_params or op.sort_params[0] not in python:
+        return None
+    wire = op.sort_params[0]
+    parameter = next(p for p in op.parameters if p.name == wire)
+    schema = planner.api.resolve(parameter.schema_)
+    attrs = {snake(c.name): c.attr for c in table.columns}
+    allowed: list[tuple[str, str, bool]] = []
+    if schema.enum:
+        for value in (v for v in schema.enum if isinstance(v, str)):
+            descending = value.startswith("-") or value.lower().endswith((":desc", " desc"))
+            field = re.split(r"[: ]", value.lstrip("-+"))[0]
+            if snake(field) in attrs:
+                allowed.append((value, attrs[snake(field)], descending))
+    else:
+        for column in table.columns:
+            for name in dict.fromkeys((column.name, camel(column.name))):
+                allowed += [(name, column.attr, False), (f"-{name}", column.attr, True)]
+    return (python[wire], tuple(allowed)) if allowed else None
 
 
 def _is_fk_target(table: TablePlan, column: str, parent_column: str) -> bool:

@@ -65,6 +65,12 @@ def class_name(name: str) -> str:
     return text + "_" if keyword.iskeyword(text) or text in dir(builtins) else text
 
 
+def camel(name: str) -> str:
+    """`published_on` -> `publishedOn`."""
+    first, *rest = snake(name).split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def model_class(table: str) -> str:
     """The ORM class of a table: `books` -> `Book`, `order_items` -> `OrderItem`."""
     return class_name(singular(snake(table)))

@@ -49,7 +49,7 @@ class AuthorsServiceBase:
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
-                AuthorRow.id,
+                (AuthorRow.id, False),
             ],
             limit=limit,
             offset=offset,
@@ -66,13 +66,18 @@ class AuthorsServiceBase:
         body: AuthorCreate,
     ) -> Author:
         """Add an author (`POST /authors`)."""
-        values = body.model_dump(
-            include={
-                "name",
-                "bio",
-            },
-            exclude_unset=True,
-        )
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "name",
+                    "bio",
+                }
+            ).items()
+            if value is not None or name in {"bio", ""}
+        }
         row = AuthorRow(
             **values,
         )

@@ -9,6 +9,7 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.books.models import Book as BookRow
 from app.books.repository import BookRepository
@@ -47,7 +48,7 @@ class BooksServiceBase:
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
-                BookRow.id,
+                (BookRow.id, False),
             ],
             limit=limit,
             offset=offset,
@@ -105,10 +106,26 @@ class BooksServiceBase:
             )
         limit = limit if limit is not None else 20
         offset = offset or 0
+        order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
+        if sort is not None:
+            allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
+                "title": (BookRow.title, False),
+                "-title": (BookRow.title, True),
+                "created_at": (BookRow.created_at, False),
+                "-created_at": (BookRow.created_at, True),
+            }
+            if sort not in allowed:
+                raise Problem(
+                    422,
+                    "The request is not valid",
+                    detail=f"cannot sort by {sort!r}; use one of {sorted(allowed)}",
+                )
+            order_by.append(allowed[sort])
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
-                BookRow.id,
+                *order_by,
+                (BookRow.id, False),
             ],
             limit=limit,
             offset=offset,
@@ -125,18 +142,23 @@ class BooksServiceBase:
         body: BookCreate,
     ) -> Book:
         """createBook (`POST /books`)."""
-        values = body.model_dump(
-            include={
-                "author_id",
-                "isbn",
-                "title",
-                "status",
-                "published_on",
-                "in_stock",
-                "price",
-            },
-            exclude_unset=True,
-        )
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "author_id",
+                    "isbn",
+                    "title",
+                    "status",
+                    "published_on",
+                    "in_stock",
+                    "price",
+                }
+            ).items()
+            if value is not None or name in {"published_on", "price", ""}
+        }
         row = BookRow(
             **values,
         )

@@ -34,13 +34,17 @@ class Repository(Generic[Row]):
     async def page(
         self,
         *conditions: ColumnElement[bool],
-        order_by: Sequence[InstrumentedAttribute[object] | ColumnElement[object]],
-        limit: int,
+        order_by: Sequence[tuple[InstrumentedAttribute[object], bool]],
+        limit: int | None,
         offset: int,
     ) -> tuple[list[Row], int]:
-        """One page of rows in a stable order, and how many rows match in all."""
+        """One page of rows in a stable order (`order_by`: (column, descending) pairs, the
+        primary key last), and how many rows match in all."""
+        ordering = [
+            column.desc() if descending else column.asc() for column, descending in order_by
+        ]
         rows = await self.session.execute(
-            select(self.model).where(*conditions).order_by(*order_by).limit(limit).offset(offset)
+            select(self.model).where(*conditions).order_by(*ordering).limit(limit).offset(offset)
         )
         total = await self.session.scalar(
             select(func.count()).select_from(self.model).where(*conditions)

@@ -54,15 +54,20 @@ class CustomersServiceBase:
         body: CustomerCreate,
     ) -> Customer:
         """Register a customer (`POST /customers`)."""
-        values = body.model_dump(
-            include={
-                "email",
-                "full_name",
-                "phone",
-                "default_currency",
-            },
-            exclude_unset=True,
-        )
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "email",
+                    "full_name",
+                    "phone",
+                    "default_currency",
+                }
+            ).items()
+            if value is not None or name in {"phone", ""}
+        }
         row = CustomerRow(
             **values,
         )

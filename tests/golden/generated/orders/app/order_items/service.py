@@ -45,7 +45,7 @@ class OrderItemsServiceBase:
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
-                OrderItemRow.id,
+                (OrderItemRow.id, False),
             ],
             limit=limit,
             offset=offset,

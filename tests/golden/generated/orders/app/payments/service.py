@@ -37,12 +37,12 @@ class PaymentsServiceBase:
         """listOrderPayments (`GET /orders/{orderId}/payments`)."""
         conditions: list[ColumnElement[bool]] = []
         conditions.append(PaymentRow.order_id == order_id)
-        limit = 20
+        limit = None  # the spec pages nothing: every matching row
         offset = 0
         rows, _ = await self.rows.page(
             *conditions,
             order_by=[
-                PaymentRow.id,
+                (PaymentRow.id, False),
             ],
             limit=limit,
             offset=offset,
@@ -59,14 +59,20 @@ class PaymentsServiceBase:
     ) -> Payment:
         """Charge the customer for the order through the payment provider (`POST
         /orders/{orderId}/payments`)."""
-        values = body.model_dump(
-            include={
-                "amount",
-                "currency",
-                "method",
-            },
-            exclude_unset=True,
-        )
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "amount",
+                    "currency",
+                    "method",
+                }
+            ).items()
+            if value is not None
+            or name in {"provider_reference", "failure_reason", "captured_at", ""}
+        }
         row = PaymentRow(
             **values,
             order_id=order_id,

@@ -57,17 +57,22 @@ class ProductsServiceBase:
         body: ProductCreate,
     ) -> Product:
         """createProduct (`POST /products`)."""
-        values = body.model_dump(
-            include={
-                "sku",
-                "name",
-                "description",
-                "unit_price",
-                "currency",
-                "active",
-            },
-            exclude_unset=True,
-        )
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "sku",
+                    "name",
+                    "description",
+                    "unit_price",
+                    "currency",
+                    "active",
+                }
+            ).items()
+            if value is not None or name in {"description", ""}
+        }
         row = ProductRow(
             **values,
         )

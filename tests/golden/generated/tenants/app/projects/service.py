@@ -52,7 +52,7 @@ class ProjectsServiceBase:
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
-                ProjectRow.id,
+                (ProjectRow.id, False),
             ],
             limit=limit,
             offset=offset,
@@ -70,14 +70,19 @@ class ProjectsServiceBase:
         body: ProjectCreate,
     ) -> Project:
         """createProject (`POST /workspaces/{workspaceId}/projects`)."""
-        values = body.model_dump(
-            include={
-                "key",
-                "name",
-                "description",
-            },
-            exclude_unset=True,
-        )
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "key",
+                    "name",
+                    "description",
+                }
+            ).items()
+            if value is not None or name in {"description", ""}
+        }
         row = ProjectRow(
             **values,
             workspace_id=workspace_id,

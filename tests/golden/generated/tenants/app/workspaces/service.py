@@ -51,7 +51,7 @@ class WorkspacesServiceBase:
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
-                WorkspaceRow.id,
+                (WorkspaceRow.id, False),
             ],
             limit=limit,
             offset=offset,
@@ -68,13 +68,18 @@ class WorkspacesServiceBase:
         body: WorkspaceCreate,
     ) -> Workspace:
         """createWorkspace (`POST /workspaces`)."""
-        values = body.model_dump(
-            include={
-                "slug",
-                "name",
-            },
-            exclude_unset=True,
-        )
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "slug",
+                    "name",
+                }
+            ).items()
+            if value is not None or name in {""}
+        }
         row = WorkspaceRow(
             **values,
             tenant_id=self._owner(principal),

@@ -48,7 +48,8 @@ async def test_list_comments(client: httpx.AsyncClient, session: AsyncSession) -
             ),
         },
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == 501, response.text
+    assert response.headers["content-type"] == PROBLEM
 
 
 async def test_list_comments_needs_a_token(

@@ -48,7 +48,8 @@ async def test_list_tasks(client: httpx.AsyncClient, session: AsyncSession) -> N
             ),
         },
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == 501, response.text
+    assert response.headers["content-type"] == PROBLEM
 
 
 async def test_list_tasks_needs_a_token(client: httpx.AsyncClient, session: AsyncSession) -> None:
