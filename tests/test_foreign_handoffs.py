@@ -146,6 +146,12 @@ def test_the_shared_contract_examples_are_accepted(tmp_path: Path) -> None:
 
 @pytest.fixture
 def conduit(tmp_path: Path) -> Path:
+    return conduit_handoff(tmp_path)
+
+
+def conduit_handoff(tmp_path: Path) -> Path:
+    """A handoff around RealWorld Conduit's real spec and PostgreSQL schema (read in place)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     spec = CORPUS / "specs" / "realworld-conduit" / "openapi.yml"
     schema = (
         CORPUS / "db" / "realworld-conduit-postgres" / "migrations" / "20210924225358_initial.sql"
