@@ -17,7 +17,7 @@ from gen_backend.model import (
 from gen_backend.model.naming import snake
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.names import camel, field_name, identifier, unique
-from gen_backend.plan.schemas import COMMON, SchemaPlanner
+from gen_backend.plan.schemas import COMMON, ClassPlan, FieldPlan, SchemaPlanner
 
 _JSON = ("application/json",)
 _CRUD = {
@@ -45,6 +45,23 @@ class FilterPlan:
     param: str  # Python parameter name
     attrs: tuple[str, ...]  # ORM attributes
     op: FilterOp
+
+
+@dataclass(frozen=True)
+class EnvelopePart:
+    """One field of a list envelope besides its items: a quantity the service knows (`total`,
+    `page`, `limit`, `offset`, or a page URL: `self`, `first`, `prev`, `next`, `last`), or an
+    object of such fields."""
+
+    field: str
+    quantity: str  # one of the above, or `object`
+    class_name: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()  # (field, quantity) of an object
+
+    @property
+    def needs_url(self) -> bool:
+        quantities = {q for _, q in self.fields} | {self.quantity}
+        return bool(quantities & {"self", "first", "prev", "next", "last"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,16 @@ class OperationPlan:
     item_class: str | None  # the class of one row in a response
     body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
+    # the envelope's other fields and what fills them (see EnvelopePart)
+    envelope_parts: tuple[EnvelopePart, ...] = ()
+    page_wire: str | None = None  # the paging parameters' wire names, for page links
+    limit_wire: str | None = None
+    offset_wire: str | None = None
+
+    @property
+    def needs_url(self) -> bool:
+        return any(part.needs_url for part in self.envelope_parts)
+
     # the sort parameter and its allowlist: (value, ORM attr, descending)
     sort: tuple[str, tuple[tuple[str, str, bool], ...]] | None = None
     spec_parameters: tuple[tuple[str, str], ...] = ()  # (name, in) as the spec declares them
@@ -225,31 +252,26 @@ def _operation(
     ):
         why_custom = why_custom or "no path parameter selects the row"
     item_class = envelope_class = items_field = total_field = None
+    envelope_parts: tuple[EnvelopePart, ...] = ()
     if response and kind is not OperationKind.CUSTOM:
         if kind is OperationKind.LIST:
             if op.envelope and op.envelope.shape is EnvelopeShape.OBJECT:
                 envelope_class = response
                 envelope = planner.classes.get(response)
-                if (
-                    envelope is None
-                    or "." in (op.envelope.total_field or "")
-                    or envelope.root is not None
-                ):
-                    why_custom = why_custom or "a list envelope with nested fields"
+                if envelope is None or envelope.root is not None:
+                    why_custom = why_custom or "a list envelope that is not an object"
                 else:
                     by_wire = {f.wire: f for f in envelope.fields}
                     items = by_wire.get(op.envelope.items_field or "")
                     items_field = items.name if items else None
-                    total = by_wire.get(op.envelope.total_field or "")
-                    total_field = total.name if total else None
                     item_class = (
                         items.annotation.removeprefix("list[").split("]")[0] if items else None
                     )
-                    required_others = [
-                        f for f in envelope.fields if f.required and f not in (items, total)
-                    ]
-                    if required_others or item_class is None:
+                    parts = _envelope_parts(envelope, items, planner)
+                    if parts is None or item_class is None:
                         why_custom = why_custom or "a list envelope with fields of its own"
+                    else:
+                        envelope_parts = parts
             else:
                 item_class = response.removeprefix("list[").removesuffix("]")
         else:
@@ -328,6 +350,10 @@ def _operation(
     )
     paging = op.pagination if kind is OperationKind.LIST else None
     return OperationPlan(
+        envelope_parts=envelope_parts,
+        page_wire=paging.page_param if paging else None,
+        limit_wire=paging.limit_param if paging else None,
+        offset_wire=paging.offset_param if paging else None,
         sort=_sort(op, table, python, planner) if kind is OperationKind.LIST and table else None,
         spec_parameters=tuple(
             (p.name, p.location.value)
@@ -367,6 +393,71 @@ def _operation(
         if op.kind in _CRUD and table is not None
         else ("not a CRUD operation" if kind is OperationKind.CUSTOM else None),
     )
+
+
+# what a list envelope's fields may hold, by their snake_case names
+_QUANTITIES = {
+    "total": "total",
+    "count": "total",
+    "total_count": "total",
+    "total_items": "total",
+    "total_results": "total",
+    "total_size": "total",
+    "page": "page",
+    "page_number": "page",
+    "current_page": "page",
+    "per_page": "limit",
+    "page_size": "limit",
+    "limit": "limit",
+    "size": "limit",
+    "offset": "offset",
+    "skip": "offset",
+    "self": "self",
+    "first": "first",
+    "prev": "prev",
+    "previous": "prev",
+    "next": "next",
+    "last": "last",
+}
+
+
+def _quantity(wire: str) -> str | None:
+    name = snake(wire)
+    return _QUANTITIES.get(name) or ("total" if name.endswith("_count") else None)
+
+
+def _envelope_parts(
+    envelope: ClassPlan, items: FieldPlan | None, planner: SchemaPlanner
+) -> tuple[EnvelopePart, ...] | None:
+    """How to fill every field of a list envelope besides its items; None when a required
+    field holds something the service cannot know."""
+    parts: list[EnvelopePart] = []
+    for field_plan in envelope.fields:
+        if field_plan is items:
+            continue
+        quantity = _quantity(field_plan.wire)
+        nested = planner.classes.get(field_plan.annotation.removesuffix(" | None"))
+        if quantity and nested is None:
+            parts.append(EnvelopePart(field=field_plan.name, quantity=quantity))
+        elif nested is not None and nested.root is None:
+            inner = []
+            for sub in nested.fields:
+                sub_quantity = _quantity(sub.wire)
+                if sub_quantity:
+                    inner.append((sub.name, sub_quantity))
+                elif sub.required:
+                    return None
+            parts.append(
+                EnvelopePart(
+                    field=field_plan.name,
+                    quantity="object",
+                    class_name=nested.name,
+                    fields=tuple(inner),
+                )
+            )
+        elif field_plan.required:
+            return None
+    return tuple(parts)
 
 
 def _sort(

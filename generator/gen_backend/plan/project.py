@@ -142,7 +142,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("app/models.py")
     for module in ("__init__", "config", "db"):
         add(f"app/core/{module}.py")
-    for module in ("errors", "security", "repository"):
+    for module in ("errors", "security", "repository", "pagination"):
         add(f"app/core/{module}.py")
     for domain in domains:
         add(f"app/{domain.package}/__init__.py", "app/domain/__init__.py.j2", domain=domain)

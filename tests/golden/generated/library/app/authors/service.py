@@ -12,6 +12,7 @@ from app.authors.models import Author as AuthorRow
 from app.authors.repository import AuthorRepository
 from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
 from app.core.errors import Problem
+from app.core.pagination import Page
 from app.core.security import Principal
 
 
@@ -54,9 +55,18 @@ class AuthorsServiceBase:
             limit=limit,
             offset=offset,
         )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param=None,
+            limit_param="limit",
+            offset_param="offset",
+        )
         return AuthorPage(
             items=[Author.model_validate(row) for row in rows],
-            total=total,
+            total=listing.total,
         )
 
     async def create_author(

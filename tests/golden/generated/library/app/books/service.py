@@ -15,6 +15,7 @@ from app.books.models import Book as BookRow
 from app.books.repository import BookRepository
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
 from app.core.errors import Problem
+from app.core.pagination import Page
 from app.core.repository import like_pattern
 from app.core.security import Principal
 
@@ -53,9 +54,18 @@ class BooksServiceBase:
             limit=limit,
             offset=offset,
         )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param=None,
+            limit_param="limit",
+            offset_param="offset",
+        )
         return BookPage(
             items=[Book.model_validate(row) for row in rows],
-            total=total,
+            total=listing.total,
         )
 
     async def list_books(
@@ -130,9 +140,18 @@ class BooksServiceBase:
             limit=limit,
             offset=offset,
         )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param=None,
+            limit_param="limit",
+            offset_param="offset",
+        )
         return BookPage(
             items=[Book.model_validate(row) for row in rows],
-            total=total,
+            total=listing.total,
         )
 
     async def create_book(

@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -31,6 +31,7 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Custo
 )
 async def list_customers(
     service: Annotated[CustomersService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -49,6 +50,7 @@ async def list_customers(
         page=page,
         per_page=per_page,
         email=email,
+        url=str(request.url),
     )
 
 

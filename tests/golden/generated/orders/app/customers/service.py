@@ -5,10 +5,12 @@ Generated: put business rules in rules.py, which subclasses CustomersServiceBase
 
 import uuid
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.schemas import PageLinks, PageMeta
 from app.core.errors import Problem
+from app.core.pagination import Page
 from app.core.security import Principal
 from app.customers.models import Customer as CustomerRow
 from app.customers.repository import CustomerRepository
@@ -35,15 +37,48 @@ class CustomersServiceBase:
         page: int,
         per_page: int,
         email: str | None,
+        url: str,
     ) -> CustomerPage:
         """List customers, newest first (`GET /customers`)."""
-        raise Problem(
-            501,
-            "Not implemented",
-            detail=(
-                "`listCustomers` is left to hand-written code (a list "
-                "envelope with nested fields): implement it in "
-                "app/customers/rules.py"
+        conditions: list[ColumnElement[bool]] = []
+        if email is not None:
+            conditions.append(
+                or_(
+                    CustomerRow.email == email,
+                )
+            )
+        limit = per_page if per_page is not None else 25
+        offset = (max(page or 1, 1) - 1) * limit
+        rows, total = await self.rows.page(
+            *conditions,
+            order_by=[
+                (CustomerRow.id, False),
+            ],
+            limit=limit,
+            offset=offset,
+        )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url=url,
+            page_param="page",
+            limit_param="per_page",
+            offset_param=None,
+        )
+        return CustomerPage(
+            data=[Customer.model_validate(row) for row in rows],
+            links=PageLinks(
+                self=listing.self_url,
+                first=listing.first,
+                prev=listing.prev,
+                next=listing.next,
+                last=listing.last,
+            ),
+            meta=PageMeta(
+                total=listing.total,
+                page=listing.page,
+                per_page=listing.limit,
             ),
         )
 

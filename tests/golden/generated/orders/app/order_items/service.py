@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItem, OrderItemCreate
 from app.core.errors import Problem
+from app.core.pagination import Page
 from app.core.security import Principal
 from app.order_items.models import OrderItem as OrderItemRow
 from app.order_items.repository import OrderItemRepository
@@ -50,9 +51,18 @@ class OrderItemsServiceBase:
             limit=limit,
             offset=offset,
         )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param="page",
+            limit_param="per_page",
+            offset_param=None,
+        )
         return OrderItemPage(
             items=[OrderItem.model_validate(row) for row in rows],
-            total=total,
+            total=listing.total,
         )
 
     async def add_order_item(

@@ -6,7 +6,7 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -29,6 +29,7 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Order
 )
 async def list_orders(
     service: Annotated[OrdersService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -60,6 +61,7 @@ async def list_orders(
         placed_after=placed_after,
         placed_before=placed_before,
         sort=sort,
+        url=str(request.url),
     )
 
 

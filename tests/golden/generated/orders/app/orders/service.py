@@ -41,14 +41,16 @@ class OrdersServiceBase:
         placed_after: datetime.datetime | None,
         placed_before: datetime.datetime | None,
         sort: Literal["placed_at", "-placed_at", "total_amount", "-total_amount"],
+        url: str,
     ) -> OrderPage:
         """List orders (an agent sees the orders they placed) (`GET /orders`)."""
         raise Problem(
             501,
             "Not implemented",
             detail=(
-                "`listOrders` is left to hand-written code (a list envelope "
-                "with nested fields): implement it in app/orders/rules.py"
+                "`listOrders` is left to hand-written code (the response "
+                "needs amountPaid, which no column holds): implement it in "
+                "app/orders/rules.py"
             ),
         )
 

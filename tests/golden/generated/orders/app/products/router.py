@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -28,6 +28,7 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Produ
 )
 async def list_products(
     service: Annotated[ProductsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -54,6 +55,7 @@ async def list_products(
         active=active,
         currency=currency,
         sort=sort,
+        url=str(request.url),
     )
 
 

@@ -6,10 +6,14 @@ Generated: put business rules in rules.py, which subclasses ProductsServiceBase.
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from app.common.schemas import PageLinks, PageMeta
 from app.core.errors import Problem
+from app.core.pagination import Page
+from app.core.repository import like_pattern
 from app.core.security import Principal
 from app.products.models import Product as ProductRow
 from app.products.repository import ProductRepository
@@ -39,14 +43,77 @@ class ProductsServiceBase:
         active: bool | None,
         currency: Literal["EUR", "USD", "GBP"] | None,
         sort: Literal["name", "-name", "unit_price", "-unit_price"] | None,
+        url: str,
     ) -> ProductPage:
         """Browse the catalogue (`GET /products`)."""
-        raise Problem(
-            501,
-            "Not implemented",
-            detail=(
-                "`listProducts` is left to hand-written code (a list envelope "
-                "with nested fields): implement it in app/products/rules.py"
+        conditions: list[ColumnElement[bool]] = []
+        if q is not None:
+            conditions.append(
+                or_(
+                    ProductRow.name.ilike(like_pattern(q, prefix=False), escape="\\"),
+                    ProductRow.sku.ilike(like_pattern(q, prefix=False), escape="\\"),
+                )
+            )
+        if active:
+            conditions.append(
+                or_(
+                    ProductRow.active.is_(True),
+                )
+            )
+        if currency is not None:
+            conditions.append(
+                or_(
+                    ProductRow.currency == currency,
+                )
+            )
+        limit = per_page if per_page is not None else 25
+        offset = (max(page or 1, 1) - 1) * limit
+        order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
+        if sort is not None:
+            allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
+                "name": (ProductRow.name, False),
+                "-name": (ProductRow.name, True),
+                "unit_price": (ProductRow.unit_price, False),
+                "-unit_price": (ProductRow.unit_price, True),
+            }
+            if sort not in allowed:
+                raise Problem(
+                    422,
+                    "The request is not valid",
+                    detail=f"cannot sort by {sort!r}; use one of {sorted(allowed)}",
+                )
+            order_by.append(allowed[sort])
+        rows, total = await self.rows.page(
+            *conditions,
+            order_by=[
+                *order_by,
+                (ProductRow.id, False),
+            ],
+            limit=limit,
+            offset=offset,
+        )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url=url,
+            page_param="page",
+            limit_param="per_page",
+            offset_param=None,
+        )
+        return ProductPage(
+            data=[Product.model_validate(row) for row in rows],
+            links=PageLinks(
+                self=listing.self_url,
+                first=listing.first,
+                prev=listing.prev,
+                next=listing.next,
+                last=listing.last,
+            ),
+            meta=PageMeta(
+                total=listing.total,
+                page=listing.page,
+                per_page=listing.limit,
             ),
         )
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
+from app.core.pagination import Page
 from app.core.security import Principal
 from app.projects.models import Project as ProjectRow
 from app.projects.repository import ProjectRepository
@@ -57,9 +58,18 @@ class ProjectsServiceBase:
             limit=limit,
             offset=offset,
         )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param=None,
+            limit_param="limit",
+            offset_param="offset",
+        )
         return ProjectList(
             items=[Project.model_validate(row) for row in rows],
-            total=total,
+            total=listing.total,
         )
 
     async def create_project(

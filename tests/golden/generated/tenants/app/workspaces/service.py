@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
+from app.core.pagination import Page
 from app.core.repository import like_pattern
 from app.core.security import Principal
 from app.workspaces.models import Workspace as WorkspaceRow
@@ -56,9 +57,18 @@ class WorkspacesServiceBase:
             limit=limit,
             offset=offset,
         )
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param=None,
+            limit_param="limit",
+            offset_param="offset",
+        )
         return WorkspaceList(
             items=[Workspace.model_validate(row) for row in rows],
-            total=total,
+            total=listing.total,
         )
 
     async def create_workspace(
