@@ -76,10 +76,10 @@ class _Reader:
         if not isinstance(value, Mapping):
             raise node.error("a schema must be a mapping", "write the schema as `type: ...`")
         if isinstance(value.get("$ref"), str):
-            return Schema(ref=self._named(self.document.target(node)))
+            return Schema(ref=self.named(self.document.target(node)))
         return self._inline(node, value)
 
-    def _named(self, target: Located) -> str:
+    def named(self, target: Located) -> str:
         key = (target.file.path, target.at)
         if key in self.names:
             return self.names[key]
@@ -196,7 +196,7 @@ class _Reader:
                         else f"#/components/schemas/{ref}"
                     )
                     located = Located(node.file, node.at, {"$ref": target})
-                    pairs.append((key, self._named(self.document.target(located))))
+                    pairs.append((key, self.named(self.document.target(located))))
         return Discriminator(property_name=str(value["propertyName"]), mapping=tuple(pairs))
 
     # ---- operations ---------------------------------------------------------------------------
@@ -396,7 +396,7 @@ def read_api(document: OpenApiDocument) -> ParsedApi:
     top = document.top
     components = top.child("components", "schemas")
     for name in components.value if isinstance(components.value, Mapping) else {}:
-        reader._named(components.child(name))  # every component, used or not, in spec order
+        reader.named(components.child(name))  # every component, used or not, in spec order
     operations = reader.operations()
     info = top.child("info").value
     info = info if isinstance(info, Mapping) else {}

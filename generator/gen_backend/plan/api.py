@@ -71,7 +71,6 @@ class OperationPlan:
     method: str
     path: str
     summary: str | None
-    description: str | None
     kind: OperationKind  # CUSTOM for everything the service cannot do by itself
     module: str  # the domain package (or `common`)
     table: TablePlan | None
@@ -91,7 +90,6 @@ class OperationPlan:
     default_limit: int
     envelope_class: str | None  # the list response class, None for a bare array
     items_field: str | None  # its Python field names
-    total_field: str | None
     item_class: str | None  # the class of one row in a response
     body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
@@ -251,7 +249,7 @@ def _operation(
         and key is None
     ):
         why_custom = why_custom or "no path parameter selects the row"
-    item_class = envelope_class = items_field = total_field = None
+    item_class = envelope_class = items_field = None
     envelope_parts: tuple[EnvelopePart, ...] = ()
     if response and kind is not OperationKind.CUSTOM:
         if kind is OperationKind.LIST:
@@ -366,7 +364,6 @@ def _operation(
         method=op.method.value,
         path=op.path,
         summary=op.summary,
-        description=None,
         kind=kind,
         module=module,
         table=table,
@@ -386,7 +383,6 @@ def _operation(
         default_limit=(paging.default_size or 20) if paging else 20,
         envelope_class=envelope_class,
         items_field=items_field,
-        total_field=total_field,
         item_class=item_class,
         body_attrs=body_attrs,
         why_custom=why_custom

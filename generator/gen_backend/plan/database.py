@@ -49,6 +49,7 @@ class ColumnPlan:
     autoincrement: bool
     comment: str | None
     enum_name: str | None
+    enum_values: tuple[str, ...] = ()
 
     @property
     def annotation(self) -> str:
@@ -110,9 +111,7 @@ class TablePlan:
     @property
     def enums(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         return tuple(
-            dict.fromkeys(
-                (c.enum_name, _enum_values(c.sa_type)) for c in self.columns if c.enum_name
-            )
+            dict.fromkeys((c.enum_name, c.enum_values) for c in self.columns if c.enum_name)
         )
 
     def column(self, name: str) -> ColumnPlan:
@@ -126,10 +125,6 @@ class RevisionPlan:
     file_stem: str
     description: str
     tables: tuple[TablePlan, ...]  # in creation order
-
-
-def _enum_values(sa_type: str) -> tuple[str, ...]:
-    return tuple(re.findall(r'"((?:[^"\\]|\\.)*)"', sa_type.split("name=")[0]))
 
 
 def _literal(value: str | int | float | bool | None, column: Column) -> str:
@@ -182,6 +177,7 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
         autoincrement=column.autoincrement,
         comment=column.comment,
         enum_name=column.enum_name,
+        enum_values=column.values,
     )
 
 
