@@ -59,12 +59,16 @@ def _run(args: list[str], cwd: Path) -> None:
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
 
-@pytest.mark.parametrize("sample", sample_dirs(), ids=lambda p: p.name)
-def test_generated_project_passes_its_own_checks(sample: Path, tmp_path: Path) -> None:
-    out = tmp_path / sample.name
-    for path, file in _render(sample).items():
+def _generate(handoff: Path, out: Path) -> Path:
+    for path, file in _render(handoff).items():
         (out / path).parent.mkdir(parents=True, exist_ok=True)
         (out / path).write_text(file.text, encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("sample", sample_dirs(), ids=lambda p: p.name)
+def test_generated_project_passes_its_own_checks(sample: Path, tmp_path: Path) -> None:
+    out = _generate(sample, tmp_path / sample.name)
     _run(["ruff", "check", "--no-cache", "."], out)
     _run(["ruff", "format", "--check", "--no-cache", "."], out)
     _run(["mypy"], out)
@@ -133,11 +137,16 @@ def test_a_handoff_not_in_this_repo_passes_its_own_checks(tmp_path: Path) -> Non
     """RealWorld Conduit: its real spec and PostgreSQL schema from the shared corpus."""
     from .test_foreign_handoffs import conduit_handoff
 
-    root = conduit_handoff(tmp_path / "handoff")
-    out = tmp_path / "conduit"
-    for path, file in _render(root).items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_text(file.text, encoding="utf-8")
+    out = _generate(conduit_handoff(tmp_path / "handoff"), tmp_path / "conduit")
     _run(["ruff", "check", "--no-cache", "."], out)
+    _run(["mypy"], out)
+    _run(["pytest", "-q", "-p", "no:cacheprovider"], out)
+
+
+def test_rails_style_wrapped_bodies_pass_their_own_checks(tmp_path: Path) -> None:
+    """`{"author": {...}}` in and out: created, read, updated and matched to the contract."""
+    from .test_bodies_and_paging import wrapped_library
+
+    out = _generate(wrapped_library(tmp_path / "handoff"), tmp_path / "wrapped")
     _run(["mypy"], out)
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)

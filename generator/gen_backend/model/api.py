@@ -46,6 +46,7 @@ class Schema(Frozen):
     types: tuple[SchemaType, ...] = ()  # empty: any type
     nullable: bool = False
     format: str | None = None
+    content_media_type: str | None = None  # 3.1 `contentMediaType`: a file's media type
     title: str | None = None
     description: str | None = None
     enum: tuple[JsonScalar, ...] | None = None
@@ -252,6 +253,7 @@ class Operation(Frozen):
     path: str
     pointer: str  # JSON pointer of the operation in the spec
     summary: str | None = None
+    description: str | None = None
     tags: tuple[str, ...] = ()
     deprecated: bool = False
     fr_id: str | None = None

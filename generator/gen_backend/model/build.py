@@ -22,7 +22,7 @@ from gen_backend.model.api import (
     TableSource,
 )
 from gen_backend.model.from_openapi import SpecOperation, read_api
-from gen_backend.model.naming import python_package, table_forms
+from gen_backend.model.naming import plural, python_package, singular, snake, table_forms
 from gen_backend.model.schema import SchemaDesign
 from gen_backend.model.service import (
     Assumption,
@@ -238,10 +238,15 @@ def _operation(
 
 
 def _segment_of(path: str, table: str) -> int | None:
-    """The index of the last literal path segment that spells `table`, if any."""
+    """The index of the last literal path segment that spells `table`, if any; else of the
+    last one that spells its last word (`/documents/{id}` for `customer_documents`)."""
     segments = path.strip("/").split("/")
-    for index in range(len(segments) - 1, -1, -1):
-        if not segments[index].startswith("{") and table in table_forms(segments[index]):
+    literals = [i for i in range(len(segments) - 1, -1, -1) if not segments[i].startswith("{")]
+    for index in literals:
+        if table in table_forms(segments[index]):
+            return index
+    for index in literals:
+        if snake(table).endswith("_" + plural(singular(snake(segments[index])))):
             return index
     return None
 

@@ -14,12 +14,19 @@ from gen_backend.model import (
     ParameterLocation,
     ServiceModel,
 )
-from gen_backend.model.naming import snake
+from gen_backend.model.naming import snake, table_forms
+from gen_backend.model.uploads import MULTIPART, upload_columns
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.names import camel, field_name, identifier, unique
-from gen_backend.plan.schemas import COMMON, ClassPlan, FieldPlan, SchemaPlanner
+from gen_backend.plan.schemas import (
+    COMMON,
+    UPLOAD,
+    ClassPlan,
+    FieldPlan,
+    SchemaPlanner,
+)
 
-_JSON = ("application/json",)
+FORM = "application/x-www-form-urlencoded"
 _CRUD = {
     OperationKind.LIST,
     OperationKind.GET,
@@ -45,6 +52,23 @@ class FilterPlan:
     param: str  # Python parameter name
     attrs: tuple[str, ...]  # ORM attributes
     op: FilterOp
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """A file sent in a multipart body, and the columns of the new row it fills: its bytes,
+    file name, media type and size (each None when the table has no such column)."""
+
+    field: str
+    required: bool
+    content: str | None = None
+    file_name: str | None = None
+    media_type: str | None = None
+    size: str | None = None
+
+    @property
+    def attrs(self) -> tuple[str, ...]:
+        return tuple(a for a in (self.content, self.file_name, self.media_type, self.size) if a)
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,7 @@ class OperationPlan:
     table: TablePlan | None
     params: tuple[ParamPlan, ...]
     body: str | None  # the body's annotation
+    body_media: str  # how the body is sent: `json`, `form` (urlencoded) or `multipart`
     status: int
     response: str | None  # the success body's annotation
     other_responses: tuple[tuple[int | str, str], ...]  # (status, description)
@@ -98,6 +123,8 @@ class OperationPlan:
     page_wire: str | None = None  # the paging parameters' wire names, for page links
     limit_wire: str | None = None
     offset_wire: str | None = None
+    cursor: str | None = None  # the cursor parameter of keyset paging
+    cursor_wire: str | None = None
 
     @property
     def needs_url(self) -> bool:
@@ -107,6 +134,26 @@ class OperationPlan:
     sort: tuple[str, tuple[tuple[str, str, bool], ...]] | None = None
     spec_parameters: tuple[tuple[str, str], ...] = ()  # (name, in) as the spec declares them
     spec_statuses: tuple[str, ...] = ()  # every status the spec declares
+    description: str | None = None  # the spec's description of the operation
+    # a body that wraps the row in one field (`{"user": {...}}`): that field's Python name
+    body_wrapper: str | None = None
+    # a response that wraps the row in one field: that field's Python name (the response
+    # class is `response`, the row's `item_class`)
+    response_wrapper: str | None = None
+    uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
+
+    @property
+    def body_row(self) -> str:
+        """The expression holding the row's fields in the body."""
+        return f"body.{self.body_wrapper}" if self.body_wrapper else "body"
+
+    @property
+    def doc(self) -> str:
+        """The operation's docstring: its summary, then the spec's description."""
+        parts = [self.summary or self.operation_id]
+        if self.description and self.description.strip() != (self.summary or "").strip():
+            parts.append(self.description.strip())
+        return "\n\n".join(parts)
 
 
 def plan_operations(
@@ -194,16 +241,27 @@ def _operation(
             )
         )
     body = None
+    body_media = "json"
     why_custom: str | None = None
     if op.request_body and op.request_body.body.schema_:
-        if op.request_body.body.content_type.split(";")[0].strip().endswith(("json", "+json")):
-            body = planner.annotation(
-                op.request_body.body.schema_, module, f"{op.operation_id}Body"
-            )
+        content_type = op.request_body.body.content_type
+        media = content_type.split(";")[0].strip().lower()
+        schema = op.request_body.body.schema_
+        hint = f"{op.operation_id}Body"
+        if media.endswith(("json", "+json")):
+            body = planner.annotation(schema, module, hint)
             if not op.request_body.required:
                 body += " | None"
+        elif media in (FORM, MULTIPART):
+            annotation = planner.annotation(schema, module, hint, uploads=media == MULTIPART)
+            form = planner.classes.get(annotation.removesuffix(" | None"))
+            if form is not None and form.root is None:
+                body = form.name  # a form is always sent, if only empty
+                body_media = "multipart" if media == MULTIPART else "form"
+            else:
+                why_custom = f"a {content_type} body that is not an object"
         else:
-            why_custom = f"a {op.request_body.body.content_type} body"
+            why_custom = f"a {content_type} body"
     success = op.success_response
     status = (
         int(success.status)
@@ -250,6 +308,9 @@ def _operation(
     ):
         why_custom = why_custom or "no path parameter selects the row"
     item_class = envelope_class = items_field = None
+    response_wrapper: str | None = None
+    body_wrapper: str | None = None
+    uploads: tuple[UploadPlan, ...] = ()
     envelope_parts: tuple[EnvelopePart, ...] = ()
     if response and kind is not OperationKind.CUSTOM:
         if kind is OperationKind.LIST:
@@ -274,6 +335,9 @@ def _operation(
                 item_class = response.removeprefix("list[").removesuffix("]")
         else:
             item_class = response
+            inner = _wrapped(planner, response, table)
+            if inner is not None:
+                response_wrapper, item_class = inner
         if item_class and (
             item_class not in planner.classes or planner.classes[item_class].root is not None
         ):
@@ -285,6 +349,10 @@ def _operation(
         and kind in (OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE)
     ):
         body_class = planner.classes.get(body.removesuffix(" | None"))
+        inner = _wrapped(planner, body, table) if body_media == "json" else None
+        if inner is not None:
+            body_wrapper, wrapped_class = inner
+            body_class = planner.classes[wrapped_class]
         if body_class is None or body_class.root is not None:
             why_custom = why_custom or "a request body that is not one row"
         else:
@@ -294,10 +362,24 @@ def _operation(
             body_attrs = tuple(
                 (f.name, f.name)
                 for f in body_class.fields
-                if f.name in attrs and f.name not in owned
+                if f.name in attrs and f.name not in owned and UPLOAD not in f.annotation
             )
+            if kind is OperationKind.CREATE:
+                uploads = tuple(
+                    _upload(f, table, {a for _, a in body_attrs} | owned)
+                    for f in body_class.fields
+                    if UPLOAD in f.annotation
+                )
+                if any(not u.attrs for u in uploads):
+                    why_custom = why_custom or "a file upload that no column keeps"
+            elif any(UPLOAD in f.annotation for f in body_class.fields):
+                why_custom = why_custom or "a file upload to an existing row"
     if table and kind is OperationKind.CREATE and not why_custom:
         body_class = planner.classes.get((body or "").removesuffix(" | None"))
+        if body_wrapper and body_class:
+            body_class = planner.classes[
+                next(f.annotation for f in body_class.fields if f.name == body_wrapper)
+            ]
         always_sent = (
             {f.name for f in body_class.fields if f.required or f.default != "None"}
             if body_class
@@ -307,6 +389,7 @@ def _operation(
             {f for f, _ in body_attrs if f in always_sent}
             | {attr for _, attr in parents}
             | {c.attr for c in table.columns if c.name == owner}
+            | {attr for u in uploads if u.required for attr in u.attrs}
         )
         unfilled = [
             c.name
@@ -328,9 +411,13 @@ def _operation(
         kind is OperationKind.LIST
         and op.pagination
         and op.pagination.style is PaginationStyle.CURSOR
-        and not why_custom
+        and not any(
+            quantity in ("next_cursor", "next")
+            for part in envelope_parts
+            for quantity in (part.quantity, *(q for _, q in part.fields))
+        )
     ):
-        why_custom = "cursor paging, which needs a cursor format of your choosing"
+        why_custom = why_custom or "cursor paging with no response field for the next cursor"
     if why_custom:
         kind = OperationKind.CUSTOM
     filters = (
@@ -348,10 +435,17 @@ def _operation(
     )
     paging = op.pagination if kind is OperationKind.LIST else None
     return OperationPlan(
+        body_media=body_media,
+        description=op.description,
+        body_wrapper=body_wrapper if kind is not OperationKind.CUSTOM else None,
+        response_wrapper=response_wrapper if kind is not OperationKind.CUSTOM else None,
+        uploads=uploads if kind is not OperationKind.CUSTOM else (),
         envelope_parts=envelope_parts,
         page_wire=paging.page_param if paging else None,
         limit_wire=paging.limit_param if paging else None,
         offset_wire=paging.offset_param if paging else None,
+        cursor=python.get(paging.cursor_param or "") if paging else None,
+        cursor_wire=paging.cursor_param if paging else None,
         sort=_sort(op, table, python, planner) if kind is OperationKind.LIST and table else None,
         spec_parameters=tuple(
             (p.name, p.location.value)
@@ -414,6 +508,15 @@ _QUANTITIES = {
     "previous": "prev",
     "next": "next",
     "last": "last",
+    "next_cursor": "next_cursor",
+    "next_page_token": "next_cursor",
+    "next_token": "next_cursor",
+    "next_page_cursor": "next_cursor",
+    "end_cursor": "next_cursor",
+    "cursor": "next_cursor",
+    "has_more": "has_more",
+    "has_next": "has_more",
+    "has_next_page": "has_more",
 }
 
 
@@ -479,6 +582,37 @@ def _sort(
             for name in dict.fromkeys((column.name, camel(column.name))):
                 allowed += [(name, column.attr, False), (f"-{name}", column.attr, True)]
     return (python[wire], tuple(allowed)) if allowed else None
+
+
+def _wrapped(
+    planner: SchemaPlanner, annotation: str, table: TablePlan | None
+) -> tuple[str, str] | None:
+    """(field, class) when `annotation` is a class that only wraps one row in a required
+    field named after the table (`{"user": {...}}`, as Rails-style APIs send and answer)."""
+    outer = planner.classes.get(annotation.removesuffix(" | None"))
+    if outer is None or outer.root is not None or len(outer.fields) != 1 or table is None:
+        return None
+    only = outer.fields[0]
+    inner = planner.classes.get(only.annotation)
+    if not only.required or inner is None or inner.root is not None:
+        return None
+    if snake(table.name) not in table_forms(only.wire):
+        return None
+    return only.name, inner.name
+
+
+def _upload(field_plan: FieldPlan, table: TablePlan, taken: set[str]) -> UploadPlan:
+    """Which columns of `table` keep the file `field_plan` carries."""
+    kinds = {c.attr: c.py_type for c in table.columns if c.attr not in taken}
+    found = upload_columns(field_plan.name, kinds)
+    return UploadPlan(
+        field=field_plan.name,
+        required=field_plan.required,
+        content=found.get("content"),
+        file_name=found.get("file_name"),
+        media_type=found.get("media_type"),
+        size=found.get("size"),
+    )
 
 
 def _is_fk_target(table: TablePlan, column: str, parent_column: str) -> bool:

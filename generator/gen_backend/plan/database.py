@@ -55,6 +55,12 @@ class ColumnPlan:
     def annotation(self) -> str:
         return f"{self.py_type} | None" if self.nullable else self.py_type
 
+    @property
+    def model_type(self) -> str:
+        """The type in the ORM model: as in the migration, except that time zones come back
+        on every engine (SQLite keeps none; `UtcDateTime` puts UTC back)."""
+        return "UtcDateTime()" if self.sa_type == "sa.DateTime(timezone=True)" else self.sa_type
+
 
 @dataclass(frozen=True)
 class ForeignKeyPlan:

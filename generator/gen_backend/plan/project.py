@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from gen_backend.model import ServiceModel
 from gen_backend.plan.api import OperationPlan, plan_operations
+from gen_backend.plan.contract import operation_contract
 from gen_backend.plan.database import (
     ColumnPlan,
     RevisionPlan,
@@ -191,7 +192,12 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             factories=sorted({factory for t in tests for _, factory in t.setup}),
         )
     add("tests/test_migrations.py")
-    add("tests/test_openapi.py")
+    add(
+        "tests/test_openapi.py",
+        contracts=tuple(
+            operation_contract(specs[op.operation_id], service.api) for op in operations
+        ),
+    )
     return ProjectPlan(
         service=service,
         domains=tuple(domains),

@@ -4,6 +4,8 @@ Every named schema that an in-scope operation reaches becomes one class. A class
 domain whose operations use it, or in `app/common/schemas.py` when several domains (or none)
 do; a domain module imports only from itself and from `common`, so there are no cycles.
 Inline object schemas become classes of their own, named after where they appear.
+In a `multipart/form-data` body, a binary string (`format: binary` or a `contentMediaType`) is
+a file: an `UploadFile`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gen_backend.model import ApiModel, Operation, Schema, SchemaType
+from gen_backend.model.uploads import is_file, is_multipart
 from gen_backend.plan.names import class_name, field_name, unique
 
 COMMON = "common"
+UPLOAD = "UploadFile"
 
 _FORMATS = {
     "uuid": "uuid.UUID",
@@ -54,6 +58,7 @@ class SchemaPlanner:
     names: dict[str, str] = field(default_factory=dict)  # named schema -> class name
     _taken: set[str] = field(default_factory=set)
     _module: dict[str, str] = field(default_factory=dict)  # named schema -> module
+    _uploads: set[str] = field(default_factory=set)  # named schemas sent as multipart bodies
 
     def assign(self, operations: dict[str, list[Operation]]) -> None:
         """Decide each reachable named schema's module from the domains that use it."""
@@ -62,6 +67,9 @@ class SchemaPlanner:
             for op in ops:
                 for name in self._reached(op):
                     users.setdefault(name, set()).add(domain)
+                body = op.request_body.body if op.request_body else None
+                if body and body.schema_ and body.schema_.ref and is_multipart(body.content_type):
+                    self._uploads.add(body.schema_.ref)
         for name in self.api.schemas_by_name:
             if name in users:
                 domains = users[name]
@@ -90,14 +98,16 @@ class SchemaPlanner:
 
     def build(self) -> None:
         for name, cls in self.names.items():
-            self._class(cls, self._module[name], self.api.schemas_by_name[name].schema_)
+            schema = self.api.schemas_by_name[name].schema_
+            self._class(cls, self._module[name], schema, uploads=name in self._uploads)
 
-    def annotation(self, schema: Schema, module: str, hint: str) -> str:
-        """A Python type for `schema`, used from `module`; `hint` names inline classes."""
-        text = self._bare(schema, module, hint)
+    def annotation(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> str:
+        """A Python type for `schema`, used from `module`; `hint` names inline classes.
+        `uploads`: the schema is a multipart body, whose binary fields are files."""
+        text = self._bare(schema, module, hint, uploads=uploads)
         return f"{text} | None" if schema.allows_null and not text.endswith("| None") else text
 
-    def _bare(self, schema: Schema, module: str, hint: str) -> str:
+    def _bare(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> str:
         if schema.ref is not None:
             return self.names[schema.ref]
         if schema.enum:
@@ -118,10 +128,12 @@ class SchemaPlanner:
             return " | ".join(parts)
         if schema.all_of:
             if len(schema.all_of) == 1 and not schema.properties:
-                return self._bare(schema.all_of[0], module, hint)
-            return self._inline(schema, module, hint)
+                return self._bare(schema.all_of[0], module, hint, uploads=uploads)
+            return self._inline(schema, module, hint, uploads=uploads)
         kind = schema.primary_type
         if kind is SchemaType.STRING:
+            if uploads and is_file(schema):
+                return UPLOAD
             return _FORMATS.get(schema.format or "", "str")
         if kind is SchemaType.INTEGER:
             return "int"
@@ -130,10 +142,14 @@ class SchemaPlanner:
         if kind is SchemaType.BOOLEAN:
             return "bool"
         if kind is SchemaType.ARRAY or schema.items is not None:
-            item = self._bare(schema.items, module, f"{hint}Item") if schema.items else "JsonValue"
+            item = (
+                self._bare(schema.items, module, f"{hint}Item", uploads=uploads)
+                if schema.items
+                else "JsonValue"
+            )
             return f"list[{item}]"
         if schema.properties:
-            return self._inline(schema, module, hint)
+            return self._inline(schema, module, hint, uploads=uploads)
         if isinstance(schema.additional_properties, Schema):
             value = self._bare(schema.additional_properties, module, f"{hint}Value")
             return f"dict[str, {value}]"
@@ -141,12 +157,12 @@ class SchemaPlanner:
             return "dict[str, JsonValue]"
         return "JsonValue"
 
-    def _inline(self, schema: Schema, module: str, hint: str) -> str:
+    def _inline(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> str:
         name = unique(class_name(hint), self._taken)
-        self._class(name, module, schema)
+        self._class(name, module, schema, uploads=uploads)
         return name
 
-    def _class(self, name: str, module: str, schema: Schema) -> None:
+    def _class(self, name: str, module: str, schema: Schema, *, uploads: bool = False) -> None:
         resolved = self.api.resolve(schema)
         properties = self.api.object_properties(schema)
         is_object = bool(properties) or SchemaType.OBJECT in resolved.types or bool(resolved.all_of)
@@ -165,7 +181,9 @@ class SchemaPlanner:
         for prop in properties:
             python = unique(field_name(prop.name), taken)
             prop_schema = prop.schema_
-            annotation = self.annotation(prop_schema, module, f"{name}{class_name(prop.name)}")
+            annotation = self.annotation(
+                prop_schema, module, f"{name}{class_name(prop.name)}", uploads=uploads
+            )
             if not prop.required and "| None" not in annotation:
                 annotation += " | None"
             resolved_prop = self.api.resolve(prop_schema)
@@ -180,7 +198,9 @@ class SchemaPlanner:
                     wire=prop.name,
                     annotation=annotation,
                     required=prop.required,
-                    constraints=tuple(
+                    constraints=()
+                    if UPLOAD in annotation  # a file has no text bounds
+                    else tuple(
                         _constraints(resolved_prop if prop_schema.ref is None else prop_schema)
                     ),
                     description=(prop_schema.description or None),

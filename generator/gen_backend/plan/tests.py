@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from gen_backend.model import ApiModel, Operation, OperationKind
+from gen_backend.model.uploads import is_file
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.examples import NoExampleError, example
@@ -44,6 +45,7 @@ class TestPlan:
     expected: int
     missing_path: str | None  # URL of a row that does not exist, for a 404
     headers: tuple[tuple[str, str], ...] = ()  # required headers: (name, Python source)
+    files: tuple[str, ...] = ()  # the wire names of the files a multipart body carries
 
     def uses(self, variable: str) -> bool:
         return "{" + variable + "." in self.path or any(
@@ -208,6 +210,7 @@ def plan_tests(
                 "{" + wire + "}", absent if value == f"{{row.{op.key[1]}}}" else value
             )
     body = None
+    files: tuple[str, ...] = ()
     fk_fields: list[tuple[str, str]] = []
     if spec.request_body and spec.request_body.body.schema_:
         schema = spec.request_body.body.schema_
@@ -216,6 +219,13 @@ def plan_tests(
             data = example(schema, api, variant=variant)
         except NoExampleError:
             return None
+        if op.body_media == "multipart" and isinstance(data, dict):
+            files = tuple(
+                prop.name
+                for prop in api.object_properties(schema)
+                if is_file(api.resolve(prop.schema_)) and (prop.required or prop.name in data)
+            )
+            data = {wire: value for wire, value in data.items() if wire not in files}
         body = json.dumps(data)
         if op.table is not None and op.kind is not OperationKind.CUSTOM and isinstance(data, dict):
             for wire in data:
@@ -239,6 +249,7 @@ def plan_tests(
         expected=expected,
         missing_path=missing,
         headers=tuple(headers),
+        files=files,
     )
 
 

@@ -52,27 +52,35 @@ def _mermaid_type(sa_type: str) -> str:
 
 
 def _docstring(text: str, indent: int = 4, width: int = 96) -> str:
-    """A paragraph for inside triple quotes, wrapped to the line length at `indent`."""
-    flat = " ".join(str(text).split()).replace("\\", "\\\\").replace('"' * 3, "'" * 3)
-    flat = flat.rstrip('"') or "-"
-    lines = textwrap.wrap(flat, width=width - indent - 3, break_on_hyphens=False) or ["-"]
-    return ("\n" + " " * indent).join(lines)
+    """Text for inside triple quotes: each paragraph wrapped to the line length at `indent`,
+    the closing quotes on a line of their own when there is more than one line."""
+    lines: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", str(text).strip()):
+        flat = " ".join(paragraph.split()).replace("\\", "\\\\").replace('"' * 3, "'" * 3)
+        flat = flat.rstrip('"')
+        if flat:
+            if lines:
+                lines.append("")
+            lines += textwrap.wrap(flat, width=width - indent - 3, break_on_hyphens=False)
+    margin = "\n" + " " * indent
+    text = margin.join(line.rstrip() for line in lines or ["-"]).replace(" " * indent + "\n", "\n")
+    return text + margin if len(lines) > 1 else text
 
 
 def _pystr_wrapped(text: str, width: int = 60) -> str:
     """A long string as parenthesised literals of at most `width` characters, so the
-    generated line stays within the line length."""
-    words = str(text).split(" ")
+    generated line stays within the line length; line breaks are kept."""
     pieces: list[str] = []
-    current = ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
-        if len(candidate) > width and current:
-            pieces.append(current + " ")
-            current = word
-        else:
-            current = candidate
-    pieces.append(current)
+    for line in str(text).splitlines(keepends=True) or [""]:
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if len(candidate) > width and current:
+                pieces.append(current + " ")
+                current = word
+            else:
+                current = candidate
+        pieces.append(current)
     if len(pieces) == 1:
         return _pyrepr(pieces[0])
     return "(" + " ".join(_pyrepr(piece) for piece in pieces) + ")"

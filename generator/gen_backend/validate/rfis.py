@@ -34,6 +34,7 @@ from gen_backend.model.build import Resolved
 from gen_backend.model.infer import table_named
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
+from gen_backend.model.uploads import is_file, is_multipart, upload_columns
 
 
 class Severity(StrEnum):
@@ -189,8 +190,23 @@ class _Checker:
         api = self.model.api
         if op.kind in _WRITE_KINDS and op.request_body and op.request_body.body.schema_:
             located = self._row_schema(op.request_body.body.schema_, table)
+            files = self._upload_columns(op, table)
             for prop in api.object_properties(located[0]):
-                if not prop.schema_.read_only and not api.resolve(prop.schema_).read_only:
+                if prop.name in files:
+                    if not files[prop.name]:
+                        self.add(
+                            Code.PROPERTY_NO_COLUMN,
+                            Severity.WARNING,
+                            "openapi",
+                            f"{located[1]}/properties/{prop.name}",
+                            f"File `{prop.name}` of `{op.operation_id}` has no column in "
+                            f"`{table.name}` to keep its bytes, name, media type or size. "
+                            "Where does it go?",
+                            f"add a bytea column `{snake(prop.name)}` (or `file_name`, "
+                            f"`content_type`, `size_bytes`) to `{table.name}`, or leave it to "
+                            "hand-written code in the service layer",
+                        )
+                elif not prop.schema_.read_only and not api.resolve(prop.schema_).read_only:
                     self.property(op, table, prop, located[1], request=True)
         if op.kind in _WRITE_KINDS | {OperationKind.GET, OperationKind.LIST}:
             row = self._response_row(op)
@@ -221,6 +237,29 @@ class _Checker:
                         "remove the property from the request body (or mark it readOnly); "
                         "the generated service ignores it",
                     )
+
+    def _upload_columns(self, op: Operation, table: Table) -> dict[str, set[str]]:
+        """The files of a multipart create body: property -> the columns that keep it."""
+        body = op.request_body.body if op.request_body else None
+        if body is None or body.schema_ is None or not is_multipart(body.content_type):
+            return {}
+        kinds = {
+            c.name: "bytes"
+            if c.type is ColumnType.BYTES
+            else "str"
+            if c.type.is_textual
+            else "int"
+            if c.type.is_integer
+            else c.type.value
+            for c in table.columns
+        }
+        return {
+            prop.name: set(upload_columns(snake(prop.name), kinds).values())
+            if op.kind is OperationKind.CREATE
+            else set()
+            for prop in self.model.api.object_properties(body.schema_)
+            if is_file(self.model.api.resolve(prop.schema_))
+        }
 
     def _row_schema(self, schema: Schema, table: Table) -> tuple[Schema, str]:
         """Unwrap `{"book": {...}}` bodies; return the row schema and where it is defined."""
@@ -339,6 +378,8 @@ class _Checker:
             supplied = {snake(p.name) for p in api.object_properties(row)} | {
                 p.name for p in api.object_properties(row)
             }
+            for prop, columns in self._upload_columns(op, table).items():
+                supplied = (supplied - {prop, snake(prop)}) | columns
         ownership = self.model.auth.ownership_of(table.name)
         from_path = {b.column for b in op.path_bindings}
         for column in table.columns:

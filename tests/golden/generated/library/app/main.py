@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from app.authors.router import router as authors_router
 from app.books.router import router as books_router
 from app.core.db import get_engine
-from app.core.errors import install_error_handlers
+from app.core.errors import document_problems, install_error_handlers
 
 
 @asynccontextmanager
@@ -25,6 +25,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    document_problems(app)
     app.include_router(authors_router)
     app.include_router(books_router)
     return app

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.core.db import get_engine
-from app.core.errors import install_error_handlers
+from app.core.errors import document_problems, install_error_handlers
+from app.customer_documents.router import router as customer_documents_router
 from app.customers.router import router as customers_router
 from app.order_items.router import router as order_items_router
 from app.orders.router import router as orders_router
@@ -28,6 +29,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    document_problems(app)
+    app.include_router(customer_documents_router)
     app.include_router(customers_router)
     app.include_router(order_items_router)
     app.include_router(orders_router)

@@ -2,6 +2,7 @@
 """Every ORM model, imported once so that `Base.metadata` knows every table."""
 
 from app.core.db import Base
+from app.customer_documents.models import CustomerDocument
 from app.customers.models import Customer
 from app.order_items.models import OrderItem
 from app.orders.models import Order
@@ -11,6 +12,7 @@ from app.products.models import Product
 __all__ = [
     "Base",
     "Customer",
+    "CustomerDocument",
     "Order",
     "OrderItem",
     "Payment",

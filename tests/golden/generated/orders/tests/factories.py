@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customer_documents.models import CustomerDocument
 from app.customers.models import Customer
 from app.order_items.models import OrderItem
 from app.orders.models import Order
@@ -81,6 +82,22 @@ async def make_payments(session: AsyncSession) -> Payment:
         amount=decimal.Decimal(n),
         currency="EUR",
         method="card",
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def make_customer_documents(session: AsyncSession) -> CustomerDocument:
+    """A new `customer_documents` row, flushed (the caller commits)."""
+    n = next(_numbers)
+    customer_id_parent = await make_customers(session)
+    row = CustomerDocument(
+        customer_id=customer_id_parent.id,
+        file_name=f"file-name-{n}"[:255],
+        content_type=f"content-type-{n}"[:127],
+        size_bytes=n,
+        content=b"example",
     )
     session.add(row)
     await session.flush()

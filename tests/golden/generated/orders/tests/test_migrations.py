@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import PROJECT
 
-TABLES = ["customers", "order_items", "orders", "payments", "products"]
+TABLES = ["customer_documents", "customers", "order_items", "orders", "payments", "products"]
 
 
 def _alembic() -> Config:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from app.attachments.router import router as attachments_router
 from app.comments.router import router as comments_router
 from app.core.db import get_engine
-from app.core.errors import install_error_handlers
+from app.core.errors import document_problems, install_error_handlers
 from app.projects.router import router as projects_router
 from app.tasks.router import router as tasks_router
 from app.workspaces.router import router as workspaces_router
@@ -28,6 +28,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    document_problems(app)
     app.include_router(attachments_router)
     app.include_router(comments_router)
     app.include_router(projects_router)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base
+from app.core.db import Base, UtcDateTime
 
 
 class Author(Base):
@@ -42,7 +42,7 @@ class Author(Base):
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
         "created_at",
-        sa.DateTime(timezone=True),
+        UtcDateTime(),
         nullable=False,
         server_default=sa.func.now(),
     )

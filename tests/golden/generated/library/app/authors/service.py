@@ -37,7 +37,7 @@ class AuthorsServiceBase:
         offset: int,
         name: str | None,
     ) -> AuthorPage:
-        """List authors (`GET /authors`)."""
+        """`GET /authors`: List authors"""
         conditions: list[ColumnElement[bool]] = []
         if name is not None:
             conditions.append(
@@ -75,10 +75,10 @@ class AuthorsServiceBase:
         principal: Principal | None,
         body: AuthorCreate,
     ) -> Author:
-        """Add an author (`POST /authors`)."""
+        """`POST /authors`: Add an author"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -99,7 +99,7 @@ class AuthorsServiceBase:
         principal: Principal | None,
         author_id: uuid.UUID,
     ) -> Author:
-        """getAuthor (`GET /authors/{authorId}`)."""
+        """`GET /authors/{authorId}`: getAuthor"""
         row = await self._load(AuthorRow.id == author_id)
         return Author.model_validate(row)
 
@@ -110,7 +110,7 @@ class AuthorsServiceBase:
         author_id: uuid.UUID,
         body: AuthorUpdate,
     ) -> Author:
-        """updateAuthor (`PATCH /authors/{authorId}`)."""
+        """`PATCH /authors/{authorId}`: updateAuthor"""
         row = await self._load(AuthorRow.id == author_id)
         values = body.model_dump(
             include={
@@ -129,6 +129,6 @@ class AuthorsServiceBase:
         principal: Principal | None,
         author_id: uuid.UUID,
     ) -> None:
-        """deleteAuthor (`DELETE /authors/{authorId}`)."""
+        """`DELETE /authors/{authorId}`: deleteAuthor"""
         row = await self._load(AuthorRow.id == author_id)
         await self.rows.delete(row)

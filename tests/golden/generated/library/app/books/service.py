@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.books.models import Book as BookRow
 from app.books.repository import BookRepository
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
-from app.core.errors import Problem
+from app.core.errors import Problem, invalid_parameter
 from app.core.pagination import Page
 from app.core.repository import like_pattern
 from app.core.security import Principal
@@ -41,7 +41,7 @@ class BooksServiceBase:
         limit: int,
         offset: int,
     ) -> BookPage:
-        """listAuthorBooks (`GET /authors/{authorId}/books`)."""
+        """`GET /authors/{authorId}/books`: listAuthorBooks"""
         conditions: list[ColumnElement[bool]] = []
         conditions.append(BookRow.author_id == author_id)
         limit = limit if limit is not None else 20
@@ -81,7 +81,7 @@ class BooksServiceBase:
         status: Literal["draft", "published", "archived"] | None,
         sort: Literal["title", "-title", "created_at", "-created_at"] | None,
     ) -> BookPage:
-        """Search the catalogue (`GET /books`)."""
+        """`GET /books`: Search the catalogue"""
         conditions: list[ColumnElement[bool]] = []
         if author is not None:
             conditions.append(
@@ -125,10 +125,11 @@ class BooksServiceBase:
                 "-created_at": (BookRow.created_at, True),
             }
             if sort not in allowed:
-                raise Problem(
-                    422,
-                    "The request is not valid",
-                    detail=f"cannot sort by {sort!r}; use one of {sorted(allowed)}",
+                raise invalid_parameter(
+                    "query",
+                    "sort",
+                    "invalid_sort",
+                    f"sort by one of {', '.join(sorted(allowed))}",
                 )
             order_by.append(allowed[sort])
         rows, total = await self.rows.page(
@@ -160,10 +161,10 @@ class BooksServiceBase:
         principal: Principal | None,
         body: BookCreate,
     ) -> Book:
-        """createBook (`POST /books`)."""
+        """`POST /books`: createBook"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -189,7 +190,7 @@ class BooksServiceBase:
         principal: Principal | None,
         book_id: uuid.UUID,
     ) -> Book:
-        """getBook (`GET /books/{bookId}`)."""
+        """`GET /books/{bookId}`: getBook"""
         row = await self._load(BookRow.id == book_id)
         return Book.model_validate(row)
 
@@ -200,7 +201,7 @@ class BooksServiceBase:
         book_id: uuid.UUID,
         body: BookCreate,
     ) -> Book:
-        """replaceBook (`PUT /books/{bookId}`)."""
+        """`PUT /books/{bookId}`: replaceBook"""
         row = await self._load(BookRow.id == book_id)
         # a replacement sets every field; a NOT NULL column keeps its value when none is given
         values = {
@@ -229,7 +230,7 @@ class BooksServiceBase:
         book_id: uuid.UUID,
         body: BookUpdate,
     ) -> Book:
-        """updateBook (`PATCH /books/{bookId}`)."""
+        """`PATCH /books/{bookId}`: updateBook"""
         row = await self._load(BookRow.id == book_id)
         values = body.model_dump(
             include={
@@ -251,6 +252,6 @@ class BooksServiceBase:
         principal: Principal | None,
         book_id: uuid.UUID,
     ) -> None:
-        """deleteBook (`DELETE /books/{bookId}`)."""
+        """`DELETE /books/{bookId}`: deleteBook"""
         row = await self._load(BookRow.id == book_id)
         await self.rows.delete(row)

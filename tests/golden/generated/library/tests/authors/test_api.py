@@ -17,9 +17,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: object
+    body: dict[str, object] | None
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
 async def _list_authors_request(session: AsyncSession) -> Request:

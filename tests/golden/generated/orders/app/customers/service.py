@@ -39,7 +39,7 @@ class CustomersServiceBase:
         email: str | None,
         url: str,
     ) -> CustomerPage:
-        """List customers, newest first (`GET /customers`)."""
+        """`GET /customers`: List customers, newest first"""
         conditions: list[ColumnElement[bool]] = []
         if email is not None:
             conditions.append(
@@ -88,10 +88,10 @@ class CustomersServiceBase:
         principal: Principal | None,
         body: CustomerCreate,
     ) -> Customer:
-        """Register a customer (`POST /customers`)."""
+        """`POST /customers`: Register a customer"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -114,7 +114,7 @@ class CustomersServiceBase:
         principal: Principal | None,
         customer_id: uuid.UUID,
     ) -> Customer:
-        """getCustomer (`GET /customers/{customerId}`)."""
+        """`GET /customers/{customerId}`: getCustomer"""
         row = await self._load(CustomerRow.id == customer_id)
         return Customer.model_validate(row)
 
@@ -125,7 +125,7 @@ class CustomersServiceBase:
         customer_id: uuid.UUID,
         body: CustomerUpdate,
     ) -> Customer:
-        """updateCustomer (`PATCH /customers/{customerId}`)."""
+        """`PATCH /customers/{customerId}`: updateCustomer"""
         row = await self._load(CustomerRow.id == customer_id)
         values = body.model_dump(
             include={

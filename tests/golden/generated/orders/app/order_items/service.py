@@ -38,7 +38,7 @@ class OrderItemsServiceBase:
         page: int,
         per_page: int,
     ) -> OrderItemPage:
-        """listOrderItems (`GET /orders/{orderId}/items`)."""
+        """`GET /orders/{orderId}/items`: listOrderItems"""
         conditions: list[ColumnElement[bool]] = []
         conditions.append(OrderItemRow.order_id == order_id)
         limit = per_page if per_page is not None else 25
@@ -72,7 +72,7 @@ class OrderItemsServiceBase:
         order_id: uuid.UUID,
         body: OrderItemCreate,
     ) -> OrderItem:
-        """addOrderItem (`POST /orders/{orderId}/items`)."""
+        """`POST /orders/{orderId}/items`: addOrderItem"""
         raise Problem(
             501,
             "Not implemented",
@@ -90,6 +90,6 @@ class OrderItemsServiceBase:
         order_id: uuid.UUID,
         order_item_id: uuid.UUID,
     ) -> None:
-        """removeOrderItem (`DELETE /orders/{orderId}/items/{orderItemId}`)."""
+        """`DELETE /orders/{orderId}/items/{orderItemId}`: removeOrderItem"""
         row = await self._load(OrderItemRow.id == order_item_id)
         await self.rows.delete(row)

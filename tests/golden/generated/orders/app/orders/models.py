@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base
+from app.core.db import Base, UtcDateTime
 
 
 class Order(Base):
@@ -85,12 +85,12 @@ class Order(Base):
     )
     placed_at: Mapped[datetime.datetime] = mapped_column(
         "placed_at",
-        sa.DateTime(timezone=True),
+        UtcDateTime(),
         nullable=False,
         server_default=sa.func.now(),
     )
     cancelled_at: Mapped[datetime.datetime | None] = mapped_column(
         "cancelled_at",
-        sa.DateTime(timezone=True),
+        UtcDateTime(),
         nullable=True,
     )

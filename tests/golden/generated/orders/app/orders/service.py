@@ -43,7 +43,7 @@ class OrdersServiceBase:
         sort: Literal["placed_at", "-placed_at", "total_amount", "-total_amount"],
         url: str,
     ) -> OrderPage:
-        """List orders (an agent sees the orders they placed) (`GET /orders`)."""
+        """`GET /orders`: List orders (an agent sees the orders they placed)"""
         raise Problem(
             501,
             "Not implemented",
@@ -61,7 +61,7 @@ class OrdersServiceBase:
         idempotency_key: str,
         body: OrderCreate,
     ) -> Order:
-        """Place an order for a customer, with its first lines (`POST /orders`)."""
+        """`POST /orders`: Place an order for a customer, with its first lines"""
         raise Problem(
             501,
             "Not implemented",
@@ -78,7 +78,7 @@ class OrdersServiceBase:
         principal: Principal | None,
         order_id: uuid.UUID,
     ) -> Order:
-        """getOrder (`GET /orders/{orderId}`)."""
+        """`GET /orders/{orderId}`: getOrder"""
         raise Problem(
             501,
             "Not implemented",
@@ -95,7 +95,7 @@ class OrdersServiceBase:
         principal: Principal | None,
         order_id: uuid.UUID,
     ) -> Order:
-        """Cancel an order that has not been paid (`POST /orders/{orderId}/cancel`)."""
+        """`POST /orders/{orderId}/cancel`: Cancel an order that has not been paid"""
         raise Problem(
             501,
             "Not implemented",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base
+from app.core.db import Base, UtcDateTime
 
 
 class Payment(Base):
@@ -84,12 +84,12 @@ class Payment(Base):
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
         "created_at",
-        sa.DateTime(timezone=True),
+        UtcDateTime(),
         nullable=False,
         server_default=sa.func.now(),
     )
     captured_at: Mapped[datetime.datetime | None] = mapped_column(
         "captured_at",
-        sa.DateTime(timezone=True),
+        UtcDateTime(),
         nullable=True,
     )

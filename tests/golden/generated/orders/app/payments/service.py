@@ -34,7 +34,7 @@ class PaymentsServiceBase:
         principal: Principal | None,
         order_id: uuid.UUID,
     ) -> list[Payment]:
-        """listOrderPayments (`GET /orders/{orderId}/payments`)."""
+        """`GET /orders/{orderId}/payments`: listOrderPayments"""
         conditions: list[ColumnElement[bool]] = []
         conditions.append(PaymentRow.order_id == order_id)
         limit = None  # the spec pages nothing: every matching row
@@ -57,11 +57,12 @@ class PaymentsServiceBase:
         idempotency_key: str,
         body: PaymentCreate,
     ) -> Payment:
-        """Charge the customer for the order through the payment provider (`POST
-        /orders/{orderId}/payments`)."""
+        """`POST /orders/{orderId}/payments`: Charge the customer for the order through the
+        payment provider
+        """
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -85,7 +86,7 @@ class PaymentsServiceBase:
         principal: Principal | None,
         payment_id: uuid.UUID,
     ) -> Payment:
-        """getPayment (`GET /payments/{paymentId}`)."""
+        """`GET /payments/{paymentId}`: getPayment"""
         row = await self._load(PaymentRow.id == payment_id)
         return Payment.model_validate(row)
 
@@ -96,7 +97,7 @@ class PaymentsServiceBase:
         payment_id: uuid.UUID,
         idempotency_key: str,
     ) -> Payment:
-        """Capture an authorized payment (`POST /payments/{paymentId}/capture`)."""
+        """`POST /payments/{paymentId}/capture`: Capture an authorized payment"""
         raise Problem(
             501,
             "Not implemented",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.common.schemas import PageLinks, PageMeta
-from app.core.errors import Problem
+from app.core.errors import Problem, invalid_parameter
 from app.core.pagination import Page
 from app.core.repository import like_pattern
 from app.core.security import Principal
@@ -45,7 +45,7 @@ class ProductsServiceBase:
         sort: Literal["name", "-name", "unit_price", "-unit_price"] | None,
         url: str,
     ) -> ProductPage:
-        """Browse the catalogue (`GET /products`)."""
+        """`GET /products`: Browse the catalogue"""
         conditions: list[ColumnElement[bool]] = []
         if q is not None:
             conditions.append(
@@ -77,10 +77,11 @@ class ProductsServiceBase:
                 "-unit_price": (ProductRow.unit_price, True),
             }
             if sort not in allowed:
-                raise Problem(
-                    422,
-                    "The request is not valid",
-                    detail=f"cannot sort by {sort!r}; use one of {sorted(allowed)}",
+                raise invalid_parameter(
+                    "query",
+                    "sort",
+                    "invalid_sort",
+                    f"sort by one of {', '.join(sorted(allowed))}",
                 )
             order_by.append(allowed[sort])
         rows, total = await self.rows.page(
@@ -123,10 +124,10 @@ class ProductsServiceBase:
         principal: Principal | None,
         body: ProductCreate,
     ) -> Product:
-        """createProduct (`POST /products`)."""
+        """`POST /products`: createProduct"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -151,7 +152,7 @@ class ProductsServiceBase:
         principal: Principal | None,
         product_id: uuid.UUID,
     ) -> Product:
-        """getProduct (`GET /products/{productId}`)."""
+        """`GET /products/{productId}`: getProduct"""
         row = await self._load(ProductRow.id == product_id)
         return Product.model_validate(row)
 
@@ -162,7 +163,7 @@ class ProductsServiceBase:
         product_id: uuid.UUID,
         body: ProductUpdate,
     ) -> Product:
-        """updateProduct (`PATCH /products/{productId}`)."""
+        """`PATCH /products/{productId}`: updateProduct"""
         row = await self._load(ProductRow.id == product_id)
         values = body.model_dump(
             include={

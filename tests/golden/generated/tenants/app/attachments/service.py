@@ -34,7 +34,7 @@ class AttachmentsServiceBase:
         principal: Principal | None,
         task_id: uuid.UUID,
     ) -> list[Attachment]:
-        """listAttachments (`GET /tasks/{taskId}/attachments`)."""
+        """`GET /tasks/{taskId}/attachments`: listAttachments"""
         raise Problem(
             501,
             "Not implemented",
@@ -52,8 +52,9 @@ class AttachmentsServiceBase:
         task_id: uuid.UUID,
         body: AttachmentCreate,
     ) -> Attachment:
-        """Register an upload; the answer carries a pre-signed URL to PUT the bytes to (`POST
-        /tasks/{taskId}/attachments`)."""
+        """`POST /tasks/{taskId}/attachments`: Register an upload; the answer carries a
+        pre-signed URL to PUT the bytes to
+        """
         raise Problem(
             501,
             "Not implemented",
@@ -70,7 +71,7 @@ class AttachmentsServiceBase:
         principal: Principal | None,
         attachment_id: uuid.UUID,
     ) -> Attachment:
-        """getAttachment (`GET /attachments/{attachmentId}`)."""
+        """`GET /attachments/{attachmentId}`: getAttachment"""
         raise Problem(
             501,
             "Not implemented",
@@ -87,7 +88,7 @@ class AttachmentsServiceBase:
         principal: Principal | None,
         attachment_id: uuid.UUID,
     ) -> None:
-        """deleteAttachment (`DELETE /attachments/{attachmentId}`)."""
+        """`DELETE /attachments/{attachmentId}`: deleteAttachment"""
         row = await self._load(AttachmentRow.id == attachment_id)
         await self.rows.delete(row)
 

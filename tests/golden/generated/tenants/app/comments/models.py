@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base
+from app.core.db import Base, UtcDateTime
 
 
 class Comment(Base):
@@ -61,12 +61,12 @@ class Comment(Base):
     )
     edited_at: Mapped[datetime.datetime | None] = mapped_column(
         "edited_at",
-        sa.DateTime(timezone=True),
+        UtcDateTime(),
         nullable=True,
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
         "created_at",
-        sa.DateTime(timezone=True),
+        UtcDateTime(),
         nullable=False,
         server_default=sa.func.now(),
     )

@@ -12,6 +12,7 @@ from app.comments.models import Comment as CommentRow
 from app.comments.repository import CommentRepository
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
 from app.core.errors import Problem
+from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
 from app.core.security import Principal
 
 
@@ -36,15 +37,37 @@ class CommentsServiceBase:
         cursor: str | None,
         limit: int,
     ) -> CommentPage:
-        """listComments (`GET /tasks/{taskId}/comments`)."""
-        raise Problem(
-            501,
-            "Not implemented",
-            detail=(
-                "`listComments` is left to hand-written code (cursor paging, "
-                "which needs a cursor format of your choosing): implement it "
-                "in app/comments/rules.py"
-            ),
+        """`GET /tasks/{taskId}/comments`: listComments"""
+        conditions: list[ColumnElement[bool]] = []
+        conditions.append(CommentRow.task_id == task_id)
+        limit = limit if limit is not None else 25
+        offset = 0  # keyset paging: the cursor says where the page starts
+        ordering: Ordering = [
+            (CommentRow.id, False),
+        ]
+        rows, total = await self.rows.page(
+            *conditions,
+            order_by=ordering,
+            limit=limit + 1,  # one more row tells whether a next page exists
+            offset=0,
+            after=after_cursor(ordering, cursor, param="cursor") if cursor else None,
+        )
+        next_cursor = encode_cursor(ordering, rows[limit - 1]) if len(rows) > limit else None
+        rows = rows[:limit]
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param=None,
+            limit_param="limit",
+            offset_param=None,
+            cursor_param="cursor",
+            next_cursor=next_cursor,
+        )
+        return CommentPage(
+            items=[Comment.model_validate(row) for row in rows],
+            next_cursor=listing.next_cursor,
         )
 
     async def create_comment(
@@ -54,10 +77,10 @@ class CommentsServiceBase:
         task_id: uuid.UUID,
         body: CommentCreate,
     ) -> Comment:
-        """createComment (`POST /tasks/{taskId}/comments`)."""
+        """`POST /tasks/{taskId}/comments`: createComment"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -81,7 +104,7 @@ class CommentsServiceBase:
         comment_id: uuid.UUID,
         body: CommentUpdate,
     ) -> Comment:
-        """updateComment (`PATCH /comments/{commentId}`)."""
+        """`PATCH /comments/{commentId}`: updateComment"""
         row = await self._load(CommentRow.id == comment_id)
         values = body.model_dump(
             include={
@@ -99,7 +122,7 @@ class CommentsServiceBase:
         principal: Principal | None,
         comment_id: uuid.UUID,
     ) -> None:
-        """deleteComment (`DELETE /comments/{commentId}`)."""
+        """`DELETE /comments/{commentId}`: deleteComment"""
         row = await self._load(CommentRow.id == comment_id)
         await self.rows.delete(row)
 

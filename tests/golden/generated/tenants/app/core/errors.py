@@ -8,12 +8,32 @@ from collections.abc import Mapping, Sequence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import JsonValue
+from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("app")
+
+
+class FieldError(BaseModel):
+    """What is wrong with one field of the request."""
+
+    pointer: str = Field(description="JSON pointer to the field: /body/price, /query/limit")
+    code: str = Field(description="machine-readable: missing, string_too_long, ...")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str
+    request_id: str = Field(description="quote it when reporting the error")
+    errors: list[FieldError] | None = Field(default=None, description="on 422: one per field")
 
 
 class Problem(Exception):
@@ -25,12 +45,23 @@ class Problem(Exception):
         title: str,
         detail: str | None = None,
         headers: Mapping[str, str] | None = None,
+        errors: Sequence[JsonValue] | None = None,
     ) -> None:
         super().__init__(title)
         self.status = status
         self.title = title
         self.detail = detail
         self.headers = dict(headers or {})
+        self.errors = errors  # field-level details: {"pointer", "code", "message"} each
+
+
+def invalid_parameter(location: str, name: str, code: str, message: str) -> Problem:
+    """A 422 for one invalid request parameter, pointing at it (`/query/cursor`)."""
+    return Problem(
+        422,
+        "The request is not valid",
+        errors=[{"pointer": _pointer((location, name)), "code": code, "message": message}],
+    )
 
 
 def problem_response(
@@ -62,7 +93,9 @@ def _pointer(location: Sequence[int | str]) -> str:
 
 async def _problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
-    return problem_response(request, exc.status, exc.title, exc.detail, headers=exc.headers)
+    return problem_response(
+        request, exc.status, exc.title, exc.detail, headers=exc.headers, errors=exc.errors
+    )
 
 
 async def _http(request: Request, exc: Exception) -> Response:
@@ -88,6 +121,36 @@ async def _integrity(request: Request, exc: Exception) -> Response:
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("unexpected error on %s", request.url.path, exc_info=exc)
     return problem_response(request, 500, "Internal server error")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make the served OpenAPI say what errors look like: every 4xx and 5xx response is an
+    `application/problem+json` ProblemDetails (FastAPI's default 422 schema is not what this
+    app answers)."""
+    generate = app.openapi
+    prefix = "#/components/schemas/Rfc9457"
+
+    def openapi() -> dict[str, JsonValue]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            problem = ProblemDetails.model_json_schema(ref_template=prefix + "{model}")
+            for name, schema in problem.pop("$defs", {}).items():
+                schemas[f"Rfc9457{name}"] = schema
+            schemas["Rfc9457ProblemDetails"] = problem
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    for status, response in operation.get("responses", {}).items():
+                        if status == "default" or str(status)[:1] in ("4", "5"):
+                            response["content"] = {
+                                PROBLEM_JSON: {"schema": {"$ref": prefix + "ProblemDetails"}}
+                            }
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -37,14 +37,18 @@ class Repository(Generic[Row]):
         order_by: Sequence[tuple[InstrumentedAttribute[object], bool]],
         limit: int | None,
         offset: int,
+        after: ColumnElement[bool] | None = None,
     ) -> tuple[list[Row], int]:
         """One page of rows in a stable order (`order_by`: (column, descending) pairs, the
-        primary key last), and how many rows match in all."""
+        primary key last; nulls last on every engine), and how many rows match in all.
+        `after` is a keyset condition (a cursor): it narrows the page, not the total."""
         ordering = [
-            column.desc() if descending else column.asc() for column, descending in order_by
+            (column.desc() if descending else column.asc()).nulls_last()
+            for column, descending in order_by
         ]
+        narrowed = [*conditions, after] if after is not None else list(conditions)
         rows = await self.session.execute(
-            select(self.model).where(*conditions).order_by(*ordering).limit(limit).offset(offset)
+            select(self.model).where(*narrowed).order_by(*ordering).limit(limit).offset(offset)
         )
         total = await self.session.scalar(
             select(func.count()).select_from(self.model).where(*conditions)

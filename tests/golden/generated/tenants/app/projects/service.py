@@ -39,7 +39,7 @@ class ProjectsServiceBase:
         offset: int,
         status: Literal["active", "archived"] | None,
     ) -> ProjectList:
-        """listProjects (`GET /workspaces/{workspaceId}/projects`)."""
+        """`GET /workspaces/{workspaceId}/projects`: listProjects"""
         conditions: list[ColumnElement[bool]] = []
         conditions.append(ProjectRow.workspace_id == workspace_id)
         if status is not None:
@@ -79,10 +79,10 @@ class ProjectsServiceBase:
         workspace_id: uuid.UUID,
         body: ProjectCreate,
     ) -> Project:
-        """createProject (`POST /workspaces/{workspaceId}/projects`)."""
+        """`POST /workspaces/{workspaceId}/projects`: createProject"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -106,7 +106,7 @@ class ProjectsServiceBase:
         principal: Principal | None,
         project_id: uuid.UUID,
     ) -> Project:
-        """getProject (`GET /projects/{projectId}`)."""
+        """`GET /projects/{projectId}`: getProject"""
         row = await self._load(ProjectRow.id == project_id)
         return Project.model_validate(row)
 
@@ -117,7 +117,7 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
         body: ProjectUpdate,
     ) -> Project:
-        """updateProject (`PATCH /projects/{projectId}`)."""
+        """`PATCH /projects/{projectId}`: updateProject"""
         row = await self._load(ProjectRow.id == project_id)
         values = body.model_dump(
             include={
@@ -137,7 +137,7 @@ class ProjectsServiceBase:
         principal: Principal | None,
         project_id: uuid.UUID,
     ) -> None:
-        """deleteProject (`DELETE /projects/{projectId}`)."""
+        """`DELETE /projects/{projectId}`: deleteProject"""
         row = await self._load(ProjectRow.id == project_id)
         await self.rows.delete(row)
 

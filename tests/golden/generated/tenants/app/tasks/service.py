@@ -7,10 +7,11 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
+from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
 from app.core.security import Principal
 from app.tasks.models import Task as TaskRow
 from app.tasks.repository import TaskRepository
@@ -42,15 +43,55 @@ class TasksServiceBase:
         due_before: datetime.date | None,
         search: str | None,
     ) -> TaskPage:
-        """listTasks (`GET /projects/{projectId}/tasks`)."""
-        raise Problem(
-            501,
-            "Not implemented",
-            detail=(
-                "`listTasks` is left to hand-written code (cursor paging, "
-                "which needs a cursor format of your choosing): implement it "
-                "in app/tasks/rules.py"
-            ),
+        """`GET /projects/{projectId}/tasks`: listTasks"""
+        conditions: list[ColumnElement[bool]] = []
+        conditions.append(TaskRow.project_id == project_id)
+        if due_before is not None:
+            conditions.append(
+                or_(
+                    TaskRow.due_on < due_before,
+                )
+            )
+        if status is not None:
+            conditions.append(
+                or_(
+                    TaskRow.status == status,
+                )
+            )
+        if assignee_id is not None:
+            conditions.append(
+                or_(
+                    TaskRow.assignee_id == assignee_id,
+                )
+            )
+        limit = limit if limit is not None else 25
+        offset = 0  # keyset paging: the cursor says where the page starts
+        ordering: Ordering = [
+            (TaskRow.id, False),
+        ]
+        rows, total = await self.rows.page(
+            *conditions,
+            order_by=ordering,
+            limit=limit + 1,  # one more row tells whether a next page exists
+            offset=0,
+            after=after_cursor(ordering, cursor, param="cursor") if cursor else None,
+        )
+        next_cursor = encode_cursor(ordering, rows[limit - 1]) if len(rows) > limit else None
+        rows = rows[:limit]
+        listing = Page(
+            total=total,
+            limit=limit if limit is not None else max(total, 1),
+            offset=offset,
+            url="",
+            page_param=None,
+            limit_param="limit",
+            offset_param=None,
+            cursor_param="cursor",
+            next_cursor=next_cursor,
+        )
+        return TaskPage(
+            items=[Task.model_validate(row) for row in rows],
+            next_cursor=listing.next_cursor,
         )
 
     async def create_task(
@@ -60,10 +101,10 @@ class TasksServiceBase:
         project_id: uuid.UUID,
         body: TaskCreate,
     ) -> Task:
-        """createTask (`POST /projects/{projectId}/tasks`)."""
+        """`POST /projects/{projectId}/tasks`: createTask"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -92,7 +133,7 @@ class TasksServiceBase:
         principal: Principal | None,
         task_id: uuid.UUID,
     ) -> Task:
-        """getTask (`GET /tasks/{taskId}`)."""
+        """`GET /tasks/{taskId}`: getTask"""
         row = await self._load(TaskRow.id == task_id)
         return Task.model_validate(row)
 
@@ -103,7 +144,7 @@ class TasksServiceBase:
         task_id: uuid.UUID,
         body: TaskUpdate,
     ) -> Task:
-        """updateTask (`PATCH /tasks/{taskId}`)."""
+        """`PATCH /tasks/{taskId}`: updateTask"""
         row = await self._load(TaskRow.id == task_id)
         values = body.model_dump(
             include={
@@ -127,7 +168,7 @@ class TasksServiceBase:
         principal: Principal | None,
         task_id: uuid.UUID,
     ) -> None:
-        """deleteTask (`DELETE /tasks/{taskId}`)."""
+        """`DELETE /tasks/{taskId}`: deleteTask"""
         row = await self._load(TaskRow.id == task_id)
         await self.rows.delete(row)
 

@@ -38,7 +38,7 @@ class WorkspacesServiceBase:
         offset: int,
         q: str | None,
     ) -> WorkspaceList:
-        """listWorkspaces (`GET /workspaces`)."""
+        """`GET /workspaces`: listWorkspaces"""
         conditions: list[ColumnElement[bool]] = []
         if q is not None:
             conditions.append(
@@ -77,10 +77,10 @@ class WorkspacesServiceBase:
         principal: Principal | None,
         body: WorkspaceCreate,
     ) -> Workspace:
-        """createWorkspace (`POST /workspaces`)."""
+        """`POST /workspaces`: createWorkspace"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
-        values = {
+        values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
                 include={
@@ -102,7 +102,7 @@ class WorkspacesServiceBase:
         principal: Principal | None,
         workspace_id: uuid.UUID,
     ) -> Workspace:
-        """getWorkspace (`GET /workspaces/{workspaceId}`)."""
+        """`GET /workspaces/{workspaceId}`: getWorkspace"""
         row = await self._load(WorkspaceRow.id == workspace_id)
         return Workspace.model_validate(row)
 
@@ -113,7 +113,7 @@ class WorkspacesServiceBase:
         workspace_id: uuid.UUID,
         body: WorkspaceUpdate,
     ) -> Workspace:
-        """updateWorkspace (`PATCH /workspaces/{workspaceId}`)."""
+        """`PATCH /workspaces/{workspaceId}`: updateWorkspace"""
         row = await self._load(WorkspaceRow.id == workspace_id)
         values = body.model_dump(
             include={

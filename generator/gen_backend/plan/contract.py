@@ -1,0 +1,95 @@
+"""The contract the generated `tests/test_openapi.py` holds the served OpenAPI document to:
+per operation, the shape of each parameter, of the request body and of the success response,
+as the design's spec defines them.
+
+A shape keeps what a client depends on and drops what two correct documents may spell
+differently (titles, descriptions, nullability, `$ref` names, bounds):
+
+- `{"object": {name: [required, shape], ...}}` for an object (its exact property names);
+- `{"array": shape}`, `{"enum": [values as text, sorted]}`, `{"type": "string"}` ...;
+- `"any"` where the spec allows several types or any type; it matches every shape.
+
+The generated test computes the same shapes from the served document and compares them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+from gen_backend.model import ApiModel, Operation, ParameterLocation, Schema, SchemaType
+
+_SCALARS = (SchemaType.STRING, SchemaType.INTEGER, SchemaType.NUMBER, SchemaType.BOOLEAN)
+
+
+@dataclass(frozen=True)
+class OperationContract:
+    method: str
+    path: str
+    operation_id: str
+    parameters: dict[str, JsonValue]  # "in:name" -> [required, shape]
+    request: JsonValue  # [media type, shape], or None without a body
+    response: JsonValue  # [status, media type, shape], or None without a body
+    statuses: tuple[str, ...]  # every status the spec declares
+
+
+def operation_contract(op: Operation, api: ApiModel) -> OperationContract:
+    parameters: dict[str, JsonValue] = {
+        f"{p.location.value}:{p.name}": [p.required, shape(p.schema_, api)]
+        for p in op.parameters
+        if p.location is not ParameterLocation.COOKIE
+    }
+    request: JsonValue = None
+    body = op.request_body.body if op.request_body else None
+    if body is not None and body.schema_ is not None:
+        request = [body.content_type, shape(body.schema_, api)]
+    response: JsonValue = None
+    success = op.success_response
+    if success and success.body and success.body.schema_ and success.status != "204":
+        response = [success.status, success.body.content_type, shape(success.body.schema_, api)]
+    return OperationContract(
+        method=op.method.value.upper(),
+        path=op.path,
+        operation_id=op.operation_id,
+        parameters=parameters,
+        request=request,
+        response=response,
+        statuses=tuple(r.status for r in op.responses if r.status.isdigit()),
+    )
+
+
+def shape(schema: Schema, api: ApiModel, seen: frozenset[str] = frozenset()) -> JsonValue:
+    """The shape of `schema` (see the module docstring); a reference met again is `any`."""
+    if schema.ref is not None:
+        if schema.ref in seen:
+            return "any"
+        seen = seen | {schema.ref}
+    resolved = api.resolve(schema)
+    variants = [
+        v
+        for v in (*resolved.one_of, *resolved.any_of)
+        if api.resolve(v).types != (SchemaType.NULL,)
+    ]
+    if variants:
+        return shape(variants[0], api, seen) if len(variants) == 1 else "any"
+    if resolved.enum:
+        values: list[JsonValue] = [*sorted(str(v) for v in resolved.enum if v is not None)]
+        return {"enum": values}
+    if resolved.has_const and resolved.const is not None:
+        return {"enum": [str(resolved.const)]}
+    kind = resolved.primary_type
+    if resolved.all_of or resolved.properties or kind is SchemaType.OBJECT:
+        properties = api.object_properties(schema)
+        if not properties and len(resolved.all_of) == 1:
+            return shape(resolved.all_of[0], api, seen)
+        return {
+            "object": {
+                prop.name: [prop.required, shape(prop.schema_, api, seen)] for prop in properties
+            }
+        }
+    if kind is SchemaType.ARRAY or resolved.items is not None:
+        return {"array": shape(resolved.items, api, seen) if resolved.items else "any"}
+    if kind in _SCALARS:
+        return {"type": kind.value if kind else "any"}
+    return "any"

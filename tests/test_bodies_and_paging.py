@@ -1,0 +1,136 @@
+"""Request bodies beyond plain JSON rows, and keyset paging: multipart file uploads, urlencoded
+forms, bodies and responses that wrap the row (`{"author": {...}}`), cursors, and the contract
+the generated project's OpenAPI test holds the served document to."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gen_backend.accept import Accepted, accept
+from gen_backend.model.uploads import upload_columns
+from gen_backend.plan import plan_project
+from gen_backend.plan.api import OperationPlan, UploadPlan
+from gen_backend.plan.contract import operation_contract
+from gen_backend.render.project import _docstring, _pystr_wrapped
+
+from .conftest import SAMPLES
+
+
+def _operations(handoff: Path) -> dict[str, OperationPlan]:
+    result = accept(handoff)
+    assert isinstance(result, Accepted)
+    return {op.operation_id: op for op in plan_project(result.model).operations}
+
+
+@pytest.mark.parametrize(
+    ("field", "kinds", "expected"),
+    [
+        (
+            "file",
+            {"content": "bytes", "file_name": "str", "content_type": "str", "size_bytes": "int"},
+            {
+                "content": "content",
+                "file_name": "file_name",
+                "media_type": "content_type",
+                "size": "size_bytes",
+            },
+        ),
+        # the field's own name first; a column of the wrong type is not taken
+        (
+            "photo",
+            {"photo": "bytes", "photo_name": "str", "content": "str"},
+            {"content": "photo", "file_name": "photo_name"},
+        ),
+        ("scan", {"title": "str", "pages": "int"}, {}),
+    ],
+)
+def test_upload_columns(field: str, kinds: dict[str, str], expected: dict[str, str]) -> None:
+    assert upload_columns(field, kinds) == expected
+
+
+def test_multipart_upload_and_urlencoded_form() -> None:
+    ops = _operations(SAMPLES / "orders")
+    upload = ops["uploadCustomerDocument"]
+    assert (upload.kind.value, upload.body_media) == ("create", "multipart")
+    assert upload.uploads == (
+        UploadPlan(
+            field="file",
+            required=True,
+            content="content",
+            file_name="file_name",
+            media_type="content_type",
+            size="size_bytes",
+        ),
+    )
+    assert dict(upload.body_attrs) == {"note": "note"}  # the file is not a column value
+    # `/documents/{documentId}` spells only the last word of `customer_documents`
+    annotate = ops["annotateCustomerDocument"]
+    assert (annotate.kind.value, annotate.body_media, annotate.key) == (
+        "update",
+        "form",
+        ("document_id", "id"),
+    )
+
+
+def test_cursor_paging_is_keyset_paging() -> None:
+    ops = _operations(SAMPLES / "tenants")
+    for name in ("listTasks", "listComments"):
+        assert ops[name].kind.value == "list", ops[name].why_custom
+        assert (ops[name].cursor, ops[name].cursor_wire) == ("cursor", "cursor")
+        assert any(part.quantity == "next_cursor" for part in ops[name].envelope_parts)
+
+
+def wrapped_library(root: Path) -> Path:
+    """The library sample, Rails style: author bodies and answers wrap the row in `author`."""
+    shutil.copytree(SAMPLES / "library", root)
+    spec = root / "openapi.yaml"
+    text = spec.read_text()
+    for name in ("Author", "AuthorCreate", "AuthorUpdate"):
+        text = text.replace(
+            f'schema: {{$ref: "#/components/schemas/{name}"}}',
+            "schema: {type: object, required: [author], additionalProperties: false, "
+            f'properties: {{author: {{$ref: "#/components/schemas/{name}"}}}}}}',
+        )
+    spec.write_text(text)
+    return root
+
+
+def test_wrapped_bodies_and_responses(tmp_path: Path) -> None:
+    ops = _operations(wrapped_library(tmp_path / "library"))
+    for name in ("createAuthor", "updateAuthor"):
+        assert ops[name].kind.value != "custom", ops[name].why_custom
+        assert (ops[name].body_wrapper, ops[name].response_wrapper) == ("author", "author")
+        assert ops[name].body_row == "body.author"
+    assert ops["getAuthor"].response_wrapper == "author"
+    assert ops["getAuthor"].item_class == "Author"
+    # the books' plain bodies stay as they are
+    assert ops["createBook"].body_wrapper is None
+
+
+def test_the_contract_is_the_spec() -> None:
+    result = accept(SAMPLES / "orders")
+    assert isinstance(result, Accepted)
+    op = next(o for o in result.model.operations if o.operation_id == "uploadCustomerDocument")
+    contract = operation_contract(op, result.model.api)
+    assert contract.request == [
+        "multipart/form-data",
+        {"object": {"file": [True, {"type": "string"}], "note": [False, {"type": "string"}]}},
+    ]
+    assert contract.parameters == {"path:customerId": [True, {"type": "string"}]}
+    assert isinstance(contract.response, list)
+    assert contract.response[:2] == ["201", "application/json"]
+    assert contract.statuses == ("201", "404", "413")
+
+
+def test_docstrings_keep_paragraphs_and_strings_keep_line_breaks() -> None:
+    text = "Upload a document.\n\nThe file goes in the `file` part;\nits name is kept."
+    assert _docstring(text) == (
+        "Upload a document.\n\n    The file goes in the `file` part; its name is kept.\n    "
+    )
+    assert _docstring("One line.") == "One line."
+    assert eval(_pystr_wrapped("first line\nsecond " + "word " * 20)) == (
+        "first line\nsecond " + "word " * 20
+    )
