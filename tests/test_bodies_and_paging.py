@@ -114,7 +114,7 @@ def test_the_contract_is_the_spec() -> None:
     result = accept(SAMPLES / "orders")
     assert isinstance(result, Accepted)
     op = next(o for o in result.model.operations if o.operation_id == "uploadCustomerDocument")
-    contract = operation_contract(op, result.model.api)
+    contract = operation_contract(op, result.model.api, 201)
     assert contract.request == [
         "multipart/form-data",
         {"object": {"file": [True, {"type": "string"}], "note": [False, {"type": "string"}]}},
@@ -133,4 +133,85 @@ def test_docstrings_keep_paragraphs_and_strings_keep_line_breaks() -> None:
     assert _docstring("One line.") == "One line."
     assert eval(_pystr_wrapped("first line\nsecond " + "word " * 20)) == (
         "first line\nsecond " + "word " * 20
+    )
+
+
+MEDIA_PATHS = """\
+  /books/{bookId}/cover:
+    put:
+      operationId: putBookCover
+      x-fr-id: FR-001
+      x-permissions: [books:write]
+      parameters:
+        - {name: bookId, in: path, required: true, schema: {type: string, format: uuid}}
+      requestBody:
+        required: true
+        content:
+          image/png:
+            schema: {type: string, format: binary}
+      responses:
+        "204": {description: Stored}
+  /books/export:
+    get:
+      operationId: exportBooks
+      x-fr-id: FR-001
+      x-permissions: [books:read]
+      responses:
+        "200":
+          description: Every book, as CSV
+          content:
+            text/csv:
+              schema: {type: string}
+  /authors/{authorId}/card:
+    get:
+      operationId: getAuthorCard
+      x-fr-id: FR-002
+      x-permissions: [authors:read]
+      parameters:
+        - {name: authorId, in: path, required: true, schema: {type: string, format: uuid}}
+        - {name: verbose, in: query, schema: {type: boolean, enum: [true, false]}}
+      responses:
+        "2XX":
+          description: The author's card, JSON:API style
+          content:
+            application/vnd.api+json:
+              schema:
+                type: object
+                required: [score]
+                properties:
+                  score: {type: number, enum: [1.5, 2.5]}
+                  kind: {type: string, const: card}
+"""
+
+
+def media_library(root: Path) -> Path:
+    """The library sample plus bodies and answers that are not plain JSON."""
+    shutil.copytree(SAMPLES / "library", root)
+    return add_media_paths(root)
+
+
+def add_media_paths(root: Path) -> Path:
+    """Add to a library handoff an image upload as raw bytes, a CSV export, and a JSON:API
+    media type answering a `2XX`."""
+    spec = root / "openapi.yaml"
+    text = spec.read_text()
+    spec.write_text(text.replace("paths:\n", "paths:\n" + MEDIA_PATHS, 1))
+    return root
+
+
+def test_other_media_types_are_declared_and_handed_to_the_service(tmp_path: Path) -> None:
+    ops = _operations(media_library(tmp_path / "library"))
+    cover = ops["putBookCover"]
+    assert (cover.body_media, cover.body_content_type, cover.body) == ("raw", "image/png", "bytes")
+    export = ops["exportBooks"]
+    assert (export.raw_response, export.response_class, export.response) == (
+        "text/csv",
+        "Response",
+        "Response",
+    )
+    card = ops["getAuthorCard"]
+    assert (card.status, card.json_response, card.response_class) == (
+        200,
+        "application/vnd.api+json",
+        "VndApiJsonResponse",
     )

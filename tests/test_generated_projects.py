@@ -143,10 +143,12 @@ def test_a_handoff_not_in_this_repo_passes_its_own_checks(tmp_path: Path) -> Non
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)
 
 
-def test_rails_style_wrapped_bodies_pass_their_own_checks(tmp_path: Path) -> None:
-    """`{"author": {...}}` in and out: created, read, updated and matched to the contract."""
-    from .test_bodies_and_paging import wrapped_library
+def test_wrapped_bodies_and_other_media_types_pass_their_own_checks(tmp_path: Path) -> None:
+    """`{"author": {...}}` in and out, raw image bytes, a CSV answer and a JSON:API media type:
+    created, read, updated, and held to the contract by the project's OpenAPI test."""
+    from .test_bodies_and_paging import add_media_paths, wrapped_library
 
-    out = _generate(wrapped_library(tmp_path / "handoff"), tmp_path / "wrapped")
+    handoff = add_media_paths(wrapped_library(tmp_path / "handoff"))
+    out = _generate(handoff, tmp_path / "wrapped")
     _run(["mypy"], out)
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)

@@ -17,7 +17,7 @@ from gen_backend.model import (
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.uploads import MULTIPART, upload_columns
 from gen_backend.plan.database import TablePlan
-from gen_backend.plan.names import camel, field_name, identifier, unique
+from gen_backend.plan.names import camel, class_name, field_name, identifier, unique
 from gen_backend.plan.schemas import (
     COMMON,
     UPLOAD,
@@ -100,7 +100,9 @@ class OperationPlan:
     table: TablePlan | None
     params: tuple[ParamPlan, ...]
     body: str | None  # the body's annotation
-    body_media: str  # how the body is sent: `json`, `form` (urlencoded) or `multipart`
+    # how the body is sent: `json`, `form` (urlencoded), `multipart`, or `raw`: bytes of
+    # another media type (`body_content_type`) that the service reads itself
+    body_media: str
     status: int
     response: str | None  # the success body's annotation
     other_responses: tuple[tuple[int | str, str], ...]  # (status, description)
@@ -141,6 +143,17 @@ class OperationPlan:
     # class is `response`, the row's `item_class`)
     response_wrapper: str | None = None
     uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
+    body_content_type: str | None = None  # a raw body's, or a JSON body's other than plain
+    raw_response: str | None = None  # the media type of a success body that is not JSON
+    status_description: str | None = None  # the spec's description of the success response
+    json_response: str | None = None  # a JSON media type other than application/json
+
+    @property
+    def response_class(self) -> str | None:
+        """The route's `response_class`, when not FastAPI's JSON one."""
+        if self.status == 204 or self.raw_response:
+            return "Response"
+        return json_response_class(self.json_response) if self.json_response else None
 
     @property
     def body_row(self) -> str:
@@ -242,16 +255,19 @@ def _operation(
         )
     body = None
     body_media = "json"
+    body_content_type: str | None = None  # a JSON body's media type other than application/json
     why_custom: str | None = None
     if op.request_body and op.request_body.body.schema_:
         content_type = op.request_body.body.content_type
         media = content_type.split(";")[0].strip().lower()
         schema = op.request_body.body.schema_
         hint = f"{op.operation_id}Body"
-        if media.endswith(("json", "+json")):
+        if is_json(media):
             body = planner.annotation(schema, module, hint)
             if not op.request_body.required:
                 body += " | None"
+            if not _plain_json(media):
+                body_content_type = content_type
         elif media in (FORM, MULTIPART):
             annotation = planner.annotation(schema, module, hint, uploads=media == MULTIPART)
             form = planner.classes.get(annotation.removesuffix(" | None"))
@@ -262,6 +278,7 @@ def _operation(
                 why_custom = f"a {content_type} body that is not an object"
         else:
             why_custom = f"a {content_type} body"
+            body, body_media, body_content_type = "bytes", "raw", content_type
     success = op.success_response
     status = (
         int(success.status)
@@ -269,7 +286,15 @@ def _operation(
         else (201 if op.kind is OperationKind.CREATE else 200)
     )
     response = None
-    if success and success.body and success.body.schema_ and status != 204:
+    answered = success.body.content_type if success and success.body and status != 204 else None
+    raw_response = answered if answered and not is_json(answered) else None
+    json_response = (
+        answered if answered and is_json(answered) and not _plain_json(answered) else None
+    )
+    if raw_response:
+        response = "Response"  # the service answers the bytes and their media type itself
+        why_custom = why_custom or f"a {raw_response} response"
+    elif success and success.body and success.body.schema_ and status != 204:
         response = planner.annotation(success.body.schema_, module, f"{op.operation_id}Response")
     others = tuple(
         (_status(r.status), r.description or r.status) for r in op.responses if r is not success
@@ -436,6 +461,10 @@ def _operation(
     paging = op.pagination if kind is OperationKind.LIST else None
     return OperationPlan(
         body_media=body_media,
+        body_content_type=body_content_type,
+        raw_response=raw_response,
+        status_description=success.description if success else None,
+        json_response=json_response,
         description=op.description,
         body_wrapper=body_wrapper if kind is not OperationKind.CUSTOM else None,
         response_wrapper=response_wrapper if kind is not OperationKind.CUSTOM else None,
@@ -582,6 +611,21 @@ def _sort(
             for name in dict.fromkeys((column.name, camel(column.name))):
                 allowed += [(name, column.attr, False), (f"-{name}", column.attr, True)]
     return (python[wire], tuple(allowed)) if allowed else None
+
+
+def is_json(media_type: str) -> bool:
+    base = media_type.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json") or base == "text/json"
+
+
+def _plain_json(media_type: str) -> bool:
+    return media_type.split(";")[0].strip().lower() == "application/json"
+
+
+def json_response_class(media_type: str) -> str:
+    """The name of the JSONResponse subclass that answers with `media_type`."""
+    subtype = media_type.split(";")[0].strip().split("/")[-1]
+    return class_name(subtype) + "Response"
 
 
 def _wrapped(

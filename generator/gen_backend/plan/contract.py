@@ -34,7 +34,9 @@ class OperationContract:
     statuses: tuple[str, ...]  # every status the spec declares
 
 
-def operation_contract(op: Operation, api: ApiModel) -> OperationContract:
+def operation_contract(op: Operation, api: ApiModel, status: int) -> OperationContract:
+    """The contract of `op`, whose route answers success with `status` (the spec's, or the
+    one chosen for a range such as `2XX`)."""
     parameters: dict[str, JsonValue] = {
         f"{p.location.value}:{p.name}": [p.required, shape(p.schema_, api)]
         for p in op.parameters
@@ -46,8 +48,8 @@ def operation_contract(op: Operation, api: ApiModel) -> OperationContract:
         request = [body.content_type, shape(body.schema_, api)]
     response: JsonValue = None
     success = op.success_response
-    if success and success.body and success.body.schema_ and success.status != "204":
-        response = [success.status, success.body.content_type, shape(success.body.schema_, api)]
+    if success and success.body and success.body.schema_ and status != 204:
+        response = [str(status), success.body.content_type, shape(success.body.schema_, api)]
     return OperationContract(
         method=op.method.value.upper(),
         path=op.path,
@@ -66,6 +68,14 @@ def shape(schema: Schema, api: ApiModel, seen: frozenset[str] = frozenset()) -> 
             return "any"
         seen = seen | {schema.ref}
     resolved = api.resolve(schema)
+    # an enum or const of strings or integers is a Literal type; others keep their base type
+    if resolved.enum:
+        literals = [v for v in resolved.enum if v is not None]
+    else:
+        literals = [resolved.const] if resolved.has_const and resolved.const is not None else []
+    if literals and all(isinstance(v, str | int) and not isinstance(v, bool) for v in literals):
+        values: list[JsonValue] = [*sorted(str(v) for v in literals)]
+        return {"enum": values}
     variants = [
         v
         for v in (*resolved.one_of, *resolved.any_of)
@@ -73,11 +83,6 @@ def shape(schema: Schema, api: ApiModel, seen: frozenset[str] = frozenset()) -> 
     ]
     if variants:
         return shape(variants[0], api, seen) if len(variants) == 1 else "any"
-    if resolved.enum:
-        values: list[JsonValue] = [*sorted(str(v) for v in resolved.enum if v is not None)]
-        return {"enum": values}
-    if resolved.has_const and resolved.const is not None:
-        return {"enum": [str(resolved.const)]}
     kind = resolved.primary_type
     if resolved.all_of or resolved.properties or kind is SchemaType.OBJECT:
         properties = api.object_properties(schema)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gen_backend.model import ServiceModel
-from gen_backend.plan.api import OperationPlan, plan_operations
+from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
 from gen_backend.plan.database import (
     ColumnPlan,
@@ -62,6 +62,16 @@ class ModuleApi:
     @property
     def service_base(self) -> str:
         return f"{self.service_class}Base"
+
+    @property
+    def json_responses(self) -> tuple[tuple[str, str], ...]:
+        """(class, media type) of the JSON responses whose media type is not the plain one."""
+        found = {
+            json_response_class(op.json_response): op.json_response
+            for op in self.operations
+            if op.json_response
+        }
+        return tuple(sorted(found.items()))
 
     @property
     def row(self) -> str:
@@ -195,7 +205,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add(
         "tests/test_openapi.py",
         contracts=tuple(
-            operation_contract(specs[op.operation_id], service.api) for op in operations
+            operation_contract(specs[op.operation_id], service.api, op.status) for op in operations
         ),
     )
     return ProjectPlan(
