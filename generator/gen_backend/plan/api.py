@@ -45,6 +45,9 @@ class ParamPlan:
     annotation: str
     declaration: str  # Path(...), Query(...), ...
     default: str | None  # source text of the default, None when required
+    # taken as text: a structured value FastAPI cannot take in this place (an array in the
+    # path, an object in the query), which the service parses itself
+    raw: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,17 @@ def _operation(
         if bare in planner.classes and planner.classes[bare].root is not None:
             root = planner.classes[bare].root or bare
             annotation = root + (" | None" if annotation.endswith("| None") else "")
+        bare = annotation.removesuffix(" | None")
+        raw = not (
+            _is_scalar(bare)
+            or (
+                parameter.location is not ParameterLocation.PATH
+                and bare.startswith("list[")
+                and _is_scalar(bare.removeprefix("list[").removesuffix("]"))
+            )
+        )
+        if raw:
+            annotation = "str" + (" | None" if annotation.endswith("| None") else "")
         schema = parameter.schema_
         constraints = [f"alias={parameter.name!r}"]
         resolved = planner.api.resolve(schema)
@@ -251,6 +265,7 @@ def _operation(
                 annotation=annotation,
                 default=default,
                 declaration=f"{declaration}({', '.join(constraints)})",
+                raw=raw,
             )
         )
     body = None
@@ -611,6 +626,24 @@ def _sort(
             for name in dict.fromkeys((column.name, camel(column.name))):
                 allowed += [(name, column.attr, False), (f"-{name}", column.attr, True)]
     return (python[wire], tuple(allowed)) if allowed else None
+
+
+_SCALARS = {
+    "str",
+    "int",
+    "float",
+    "bool",
+    "uuid.UUID",
+    "decimal.Decimal",
+    "datetime.date",
+    "datetime.datetime",
+    "datetime.time",
+}
+
+
+def _is_scalar(annotation: str) -> bool:
+    """A type FastAPI takes from one path, query or header value."""
+    return annotation in _SCALARS or annotation.startswith("Literal[")
 
 
 def is_json(media_type: str) -> bool:

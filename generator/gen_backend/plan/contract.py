@@ -34,11 +34,17 @@ class OperationContract:
     statuses: tuple[str, ...]  # every status the spec declares
 
 
-def operation_contract(op: Operation, api: ApiModel, status: int) -> OperationContract:
+def operation_contract(
+    op: Operation, api: ApiModel, status: int, raw: frozenset[str] = frozenset()
+) -> OperationContract:
     """The contract of `op`, whose route answers success with `status` (the spec's, or the
-    one chosen for a range such as `2XX`)."""
+    one chosen for a range such as `2XX`). Parameters named in `raw` are taken as text (see
+    `ParamPlan.raw`): only their presence and whether they are required are compared."""
     parameters: dict[str, JsonValue] = {
-        f"{p.location.value}:{p.name}": [p.required, shape(p.schema_, api)]
+        f"{p.location.value}:{p.name}": [
+            p.required,
+            "any" if p.name in raw else shape(p.schema_, api),
+        ]
         for p in op.parameters
         if p.location is not ParameterLocation.COOKIE
     }

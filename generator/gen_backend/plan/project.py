@@ -18,6 +18,7 @@ from gen_backend.plan.database import (
 )
 from gen_backend.plan.names import class_name, identifier
 from gen_backend.plan.schemas import COMMON, ClassPlan
+from gen_backend.plan.service_tests import plan_row_tests
 from gen_backend.plan.tests import enum_values_of, plan_factories, plan_tests
 from gen_backend.validate.rfis import Rfi
 
@@ -177,9 +178,21 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("tests/factories.py", factories=factories)
     specs = {op.operation_id: op for op in service.operations}
     factory_of = {d.package: f"make_{d.package}" for d in domains}
+    classes = {c.name: c for api in apis for c in api.classes}
     for api in apis:
         if not api.operations:
             continue
+        service_tests, trips = plan_row_tests(
+            api.operations,
+            api.table,
+            module=api.module,
+            service_class=api.service_class,
+            api_model=service.api,
+            specs=specs,
+            tables=tables,
+            factories=factories,
+            classes=classes,
+        )
         tests = tuple(
             t
             for t in (
@@ -199,13 +212,29 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             api=api,
             tests=tests,
             factory_of=factory_of,
-            factories=sorted({factory for t in tests for _, factory in t.setup}),
+            factories=sorted(
+                {factory for t in tests for _, factory in t.setup}
+                | {factory for trip in trips for _, factory in trip.rows}
+            ),
+            trips=trips,
         )
+        if service_tests is not None:
+            add(
+                f"tests/{api.module}/test_service.py",
+                "tests/domain/test_service.py.j2",
+                suite=service_tests,
+            )
     add("tests/test_migrations.py")
     add(
         "tests/test_openapi.py",
         contracts=tuple(
-            operation_contract(specs[op.operation_id], service.api, op.status) for op in operations
+            operation_contract(
+                specs[op.operation_id],
+                service.api,
+                op.status,
+                frozenset(p.wire for p in op.params if p.raw),
+            )
+            for op in operations
         ),
     )
     return ProjectPlan(

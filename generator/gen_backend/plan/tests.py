@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
+
+from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Operation, OperationKind
 from gen_backend.model.uploads import is_file
@@ -183,7 +186,10 @@ def plan_tests(
                 value = example(parameter.schema_, api)
             except NoExampleError:
                 return None
-            values[parameter.name] = str(value)
+            segment = _path_segment(value)
+            if not segment:
+                return None  # an empty segment would not reach the route
+            values[parameter.name] = segment
     path = op.path
     for wire, value in values.items():
         path = path.replace("{" + wire + "}", value)
@@ -254,6 +260,18 @@ def plan_tests(
         headers=tuple(headers),
         files=files,
     )
+
+
+def _path_segment(value: JsonValue) -> str:
+    """An example value as one path segment (OpenAPI's `simple` style), percent-encoded, with
+    braces doubled for the f-string the test builds its URL in."""
+    if isinstance(value, list):
+        text = ",".join(str(item) for item in value)
+    elif isinstance(value, dict):
+        text = ",".join(f"{key},{item}" for key, item in value.items())
+    else:
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+    return quote(text, safe=",").replace("{", "{{").replace("}", "}}")
 
 
 def enum_values_of(tables: dict[str, TablePlan]) -> dict[str, tuple[str, ...]]:

@@ -3,16 +3,28 @@
 rows they point at created first)."""
 
 import datetime
+import io
 import itertools
 import uuid
 
+from fastapi import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers
 
 from app.authors.models import Author
 from app.books.models import Book
 from app.loans.models import Loan
 
 _numbers = itertools.count(1)
+
+
+def example_upload(field: str) -> UploadFile:
+    """A file as a multipart body carries it: `<field>.txt`, text/plain, `example <field>`."""
+    return UploadFile(
+        io.BytesIO(f"example {field}".encode()),
+        filename=f"{field}.txt",
+        headers=Headers({"content-type": "text/plain"}),
+    )
 
 
 async def make_authors(session: AsyncSession) -> Author:

@@ -3,10 +3,13 @@
 rows they point at created first)."""
 
 import decimal
+import io
 import itertools
 import uuid
 
+from fastapi import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers
 
 from app.customer_documents.models import CustomerDocument
 from app.customers.models import Customer
@@ -16,6 +19,15 @@ from app.payments.models import Payment
 from app.products.models import Product
 
 _numbers = itertools.count(1)
+
+
+def example_upload(field: str) -> UploadFile:
+    """A file as a multipart body carries it: `<field>.txt`, text/plain, `example <field>`."""
+    return UploadFile(
+        io.BytesIO(f"example {field}".encode()),
+        filename=f"{field}.txt",
+        headers=Headers({"content-type": "text/plain"}),
+    )
 
 
 async def make_customers(session: AsyncSession) -> Customer:

@@ -2,10 +2,13 @@
 """Rows for the tests, inserted through the ORM with every required column filled in (and the
 rows they point at created first)."""
 
+import io
 import itertools
 import uuid
 
+from fastapi import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers
 
 from app.attachments.models import Attachment
 from app.comments.models import Comment
@@ -15,6 +18,15 @@ from app.tasks.models import Task
 from app.workspaces.models import Workspace
 
 _numbers = itertools.count(1)
+
+
+def example_upload(field: str) -> UploadFile:
+    """A file as a multipart body carries it: `<field>.txt`, text/plain, `example <field>`."""
+    return UploadFile(
+        io.BytesIO(f"example {field}".encode()),
+        filename=f"{field}.txt",
+        headers=Headers({"content-type": "text/plain"}),
+    )
 
 
 async def make_workspaces(session: AsyncSession) -> Workspace:

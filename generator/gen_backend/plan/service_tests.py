@@ -1,0 +1,1200 @@
+"""Planning the generated project's row-level tests: per domain, service unit tests that drive
+the service class directly (create, get, a missing get, list, filter, page, update, replace,
+delete), and the API round trips that sit beside the status-code tests in test_api.py (a list
+holds the new row, a filter keeps one row and drops another, a GET after PATCH shows the change,
+a GET after DELETE is 404).
+
+Every test is decided here, as source fragments the templates only lay out. A test that cannot
+be built honestly (no value for a parameter, no key to tell rows apart, a value the schema or a
+check constraint might refuse) is left out rather than generated wrong. The service tests never
+commit, so their rows are rolled back when the test's session closes; the API tests commit
+theirs, as the request tests beside them do.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+from gen_backend.model import ApiModel, FilterOp, Operation, OperationKind, Schema
+from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
+from gen_backend.plan.database import ColumnPlan, TablePlan
+from gen_backend.plan.examples import NoExampleError, example
+from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan
+from gen_backend.plan.tests import FactoryColumn, FactoryPlan
+
+# a page size no test session reaches: one call returns every matching row
+EVERYTHING = 10_000
+# types whose values survive the round trip through SQLite and PostgreSQL unchanged, so a
+# response can be compared with what was sent (timestamps lose or gain their time zone)
+_COMPARABLE = {"str", "int", "float", "bool", "uuid.UUID", "datetime.date"}
+# two ordered values per type (column or parameter), for gt/gte/lt/lte filters
+_ORDERED = {
+    "int": ("1000", "1001"),
+    "float": ("1000.0", "1001.0"),
+    "decimal.Decimal": ('decimal.Decimal("1000")', 'decimal.Decimal("1001")'),
+    "datetime.date": ("datetime.date(2030, 6, 14)", "datetime.date(2030, 6, 15)"),
+    "datetime.datetime": (
+        "datetime.datetime(2030, 6, 14, 12, tzinfo=datetime.UTC)",
+        "datetime.datetime(2030, 6, 15, 12, tzinfo=datetime.UTC)",
+    ),
+}
+# (column type, parameter type) pairs a filter may compare
+_COMPATIBLE = {
+    ("decimal.Decimal", "float"),
+    ("decimal.Decimal", "int"),
+    ("float", "int"),
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """`service.<function>(principal=PRINCIPAL, <args>)`."""
+
+    function: str
+    args: tuple[tuple[str, str], ...]  # (keyword, Python source)
+    unwrap: str | None = None  # the field of the answer that holds the row, if it wraps it
+
+    @property
+    def source(self) -> str:
+        args = "".join(f", {name}={value}" for name, value in self.args)
+        return f"service.{self.function}(principal=PRINCIPAL{args})"
+
+    @property
+    def awaited(self) -> str:
+        """The awaited call, unwrapped to the row where the answer wraps it."""
+        call = f"await {self.source}"
+        return f"({call}).{self.unwrap}" if self.unwrap else call
+
+
+@dataclass(frozen=True)
+class ServiceTest:
+    """One service unit test: rows made by the factories and adjusted, a body, the calls in
+    order with the variable each result goes to, a call that must answer 404, and assertions.
+    """
+
+    name: str
+    doc: str
+    rows: tuple[tuple[str, str], ...] = ()  # (variable, factory)
+    sets: tuple[tuple[str, str], ...] = ()  # (target, Python source), flushed before the calls
+    before: tuple[tuple[str, str], ...] = ()  # (variable, source) read before the calls
+    body: tuple[str, str] | None = None  # (class, Python source of the JSON-like data)
+    calls: tuple[tuple[str, Call], ...] = ()  # (result variable or "", call)
+    keys: tuple[tuple[str, str], ...] = ()  # (variable, source of the listed keys)
+    missing: Call | None = None  # must raise Problem(404)
+    checks: tuple[str, ...] = ()  # Python expressions that must hold
+
+    @property
+    def factories(self) -> set[str]:
+        uploads = {"example_upload"} if self.body and "example_upload(" in self.body[1] else set()
+        return {factory for _, factory in self.rows} | uploads
+
+
+@dataclass(frozen=True)
+class ServiceTestsPlan:
+    """tests/<domain>/test_service.py."""
+
+    module: str
+    service_class: str
+    tests: tuple[ServiceTest, ...]
+    schema_imports: tuple[tuple[str, str], ...]  # (module, class) of the bodies built
+
+    @property
+    def factories(self) -> tuple[str, ...]:
+        return tuple(sorted({f for t in self.tests for f in t.factories}))
+
+
+@dataclass(frozen=True)
+class ApiRoundTrip:
+    """One API test in test_api.py beyond the status codes: rows, requests in order, and what
+    their answers must show."""
+
+    name: str
+    doc: str
+    rows: tuple[tuple[str, str], ...]  # (variable, factory), committed before the requests
+    sets: tuple[tuple[str, str], ...]
+    # (response variable, method, URL f-string source, body keyword argument source such as
+    # `json={...}` or None, permissions)
+    requests: tuple[tuple[str, str, str, str | None, tuple[str, ...]], ...]
+    # (variable, listing) where listing is a ListWalk
+    listings: tuple[tuple[str, ListWalk], ...]
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListWalk:
+    """Every key a list operation answers over HTTP, page by page."""
+
+    url: str  # Python f-string source
+    params: tuple[tuple[str, str], ...]  # (wire name, Python source of its value)
+    permissions: tuple[str, ...]
+    items: str | None  # the envelope's items field (wire), None for a bare array
+    key: str  # the key field of one item (wire)
+    page: str | None  # the page-number parameter (wire), to walk pages
+    offset: str | None  # the offset parameter (wire), to walk offsets
+    # (cursor parameter, the envelope field holding the next cursor), to walk cursors
+    cursor: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class _Domain:
+    """What the planners of one domain share."""
+
+    api_model: ApiModel
+    table: TablePlan
+    factory: FactoryPlan
+    factories: dict[str, FactoryPlan]  # by table name
+    tables: dict[str, TablePlan]
+    classes: dict[str, ClassPlan]
+    operations: tuple[OperationPlan, ...]
+    specs: dict[str, Operation]
+
+
+def plan_row_tests(
+    operations: tuple[OperationPlan, ...],
+    table: TablePlan | None,
+    *,
+    module: str,
+    service_class: str,
+    api_model: ApiModel,
+    specs: dict[str, Operation],
+    tables: dict[str, TablePlan],
+    factories: tuple[FactoryPlan, ...],
+    classes: dict[str, ClassPlan],
+) -> tuple[ServiceTestsPlan | None, tuple[ApiRoundTrip, ...]]:
+    """The service tests of one domain (None when there are none) and its API round trips."""
+    if table is None:
+        return None, ()
+    by_table = {f.table.name: f for f in factories}
+    if table.name not in by_table:
+        return None, ()
+    domain = _Domain(
+        api_model=api_model,
+        table=table,
+        factory=by_table[table.name],
+        factories=by_table,
+        tables=tables,
+        classes=classes,
+        operations=tuple(op for op in operations if op.kind is not OperationKind.CUSTOM),
+        specs=specs,
+    )
+    tests: list[ServiceTest] = []
+    trips: list[ApiRoundTrip] = []
+    for number, op in enumerate(domain.operations):
+        variant = 500 + 7 * number  # apart from the request tests' variants (100 + 7n)
+        planner = _OpPlanner(domain, op, variant)
+        tests.extend(planner.service_tests())
+        trips.extend(planner.round_trips())
+    if not tests:
+        return None, tuple(trips)
+    imports = sorted(
+        {
+            (classes[t.body[0]].module, t.body[0])
+            for t in tests
+            if t.body is not None and t.body[0] in classes
+        }
+    )
+    return (
+        ServiceTestsPlan(
+            module=module,
+            service_class=service_class,
+            tests=tuple(tests),
+            schema_imports=tuple(imports),
+        ),
+        tuple(trips),
+    )
+
+
+class _SkipError(Exception):
+    """This test cannot be built honestly; leave it out."""
+
+
+def _base(annotation: str) -> str:
+    return annotation.removesuffix(" | None")
+
+
+def _literals(annotation: str) -> tuple[str, ...] | None:
+    match = re.fullmatch(r"Literal\[(.*)\]", _base(annotation))
+    if match is None:
+        return None
+    return tuple(re.findall(r"'((?:[^'\\]|\\.)*)'", match.group(1)))
+
+
+class _OpPlanner:
+    def __init__(self, domain: _Domain, op: OperationPlan, variant: int) -> None:
+        self.d = domain
+        self.op = op
+        self.variant = variant
+        self.table = domain.table
+        self.params = {p.name: p for p in op.params}
+        self.spec = domain.specs.get(op.operation_id)
+
+    # -- shared facts ------------------------------------------------------------------------
+
+    def column(self, attr: str) -> ColumnPlan:
+        found = next((c for c in self.table.columns if c.attr == attr), None)
+        if found is None:
+            raise _SkipError(attr)
+        return found
+
+    def factory_column(self, attr: str) -> FactoryColumn | None:
+        return next((c for c in self.d.factory.columns if c.attr == attr), None)
+
+    def fk_target(self, attr: str) -> tuple[FactoryPlan, str] | None:
+        """The factory of the table a single-column foreign key points at, and its attr."""
+        column = self.column(attr)
+        key = next((k for k in self.table.foreign_keys if k.columns == (column.name,)), None)
+        if key is None or key.target_table not in self.d.factories:
+            return None
+        target = self.d.tables[key.target_table]
+        return self.d.factories[key.target_table], target.column(key.target_columns[0]).attr
+
+    def is_fk(self, attr: str) -> bool:
+        column = self.column(attr)
+        return any(k.columns == (column.name,) for k in self.table.foreign_keys)
+
+    def is_unique(self, attr: str) -> bool:
+        column = self.column(attr)
+        return (
+            column.primary_key
+            or any(c == column.name for _, c in self.table.unique_columns)
+            or any(i.unique and i.columns == (column.name,) for i in self.table.indexes)
+        )
+
+    def checked(self, attr: str) -> bool:
+        """Whether a check constraint mentions the column (an arbitrary value may break it)."""
+        name = self.column(attr).name
+        return any(
+            re.search(rf"\b{re.escape(name)}\b", check.postgres) for check in self.table.checks
+        )
+
+    def factory_sets(self, attr: str) -> bool:
+        """Whether the factory gives the column a value (so a fresh row has it loaded)."""
+        return self.factory_column(attr) is not None or self.column(attr).primary_key
+
+    def distinct_per_row(self, attr: str) -> bool:
+        """Whether two factory rows surely differ in the column."""
+        column = self.factory_column(attr)
+        if column is None:
+            return False
+        if column.parent:
+            return True
+        if column.value == "uuid.uuid4()":
+            return True
+        if self.column(attr).py_type == "str" and "{n}" in column.value:
+            length = _length(column.value)
+            prefix = column.value.split("{n}")[0].removeprefix('f"')
+            return length is None or length >= len(prefix) + 6
+        return False
+
+    def item_class(self, name: str | None) -> ClassPlan:
+        if name is None or name not in self.d.classes:
+            raise _SkipError("no item class")
+        return self.d.classes[name]
+
+    def item_field(self, cls: ClassPlan, attr: str) -> FieldPlan | None:
+        return next((f for f in cls.fields if f.name == attr), None)
+
+    def key_attr(self, cls: ClassPlan) -> str:
+        """The attribute telling rows apart in a response: the single-column primary key."""
+        if len(self.table.primary_key) != 1:
+            raise _SkipError("no single key")
+        attr = self.table.column(self.table.primary_key[0]).attr
+        if self.item_field(cls, attr) is None:
+            raise _SkipError("the key is not in the response")
+        return attr
+
+    def comparable(self, attr: str, cls: ClassPlan) -> bool:
+        """Whether a response field can be compared with the row's column."""
+        field = self.item_field(cls, attr)
+        if field is None:
+            return False
+        column = self.column(attr)
+        base = _base(field.annotation)
+        if column.enum_name:
+            return base == "str" or _literals(base) is not None
+        return column.py_type in _COMPARABLE and base == column.py_type
+
+    def pass_value(self, param: ParamPlan, column: ColumnPlan, source: str) -> str:
+        """`source` (a value of `column`) as an argument for `param`, or skip."""
+        base = _base(param.annotation)
+        if base == column.py_type and not column.nullable:
+            return source
+        raise _SkipError(f"{param.name}: {param.annotation} from {column.py_type}")
+
+    def other_arg(self, param: ParamPlan) -> str:
+        """A parameter the test does not vary: its default, or a valid example."""
+        if param.default is not None:
+            return param.default
+        if param.location == "header" and param.wire.lower() == "idempotency-key":
+            return "str(uuid.uuid4())"
+        spec_param = next(
+            (p for p in (self.spec.parameters if self.spec else ()) if p.name == param.wire), None
+        )
+        if spec_param is None or _base(param.annotation) not in ("str", "int", "float", "bool"):
+            raise _SkipError(param.name)
+        try:
+            value = example(spec_param.schema_, self.d.api_model, variant=self.variant)
+        except NoExampleError:
+            raise _SkipError(param.name) from None
+        return repr(value)
+
+    def args(self, given: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        """Every parameter of the operation (and `body`): those given, the rest by
+        `other_arg`."""
+        out = [
+            (p.name, given[p.name] if p.name in given else self.other_arg(p))
+            for p in self.op.params
+        ]
+        if "body" in given:
+            out.append(("body", given["body"]))
+        if self.op.needs_url:  # the request's URL, for the envelope's page links
+            out.append(("url", repr(self.op.path)))
+        return tuple(out)
+
+    def row_args(self, row: str, *, key: bool) -> dict[str, str]:
+        """The path arguments selecting `row` (its parents, and its key when `key`)."""
+        given: dict[str, str] = {}
+        for param, attr in self.op.parents:
+            given[param] = self.pass_value(self.params[param], self.column(attr), f"{row}.{attr}")
+        if key and self.op.key:
+            param, attr = self.op.key
+            given[param] = self.pass_value(self.params[param], self.column(attr), f"{row}.{attr}")
+        return given
+
+    def absent_key(self) -> str:
+        if self.op.key is None:
+            raise _SkipError("no key")
+        column = self.column(self.op.key[1])
+        absent = {"uuid.UUID": "uuid.uuid4()", "int": "-1", "str": '"no-such-row"'}
+        if column.py_type not in absent or _base(self.params[self.op.key[0]].annotation) != (
+            column.py_type
+        ):
+            raise _SkipError("no absent key")
+        return absent[column.py_type]
+
+    def same_parent(self, row: str, first: str) -> tuple[tuple[str, str], ...]:
+        """Assignments that put `row` under the same parent rows as `first`."""
+        return tuple((f"{row}.{attr}", f"{first}.{attr}") for _, attr in self.op.parents)
+
+    def call(self, args: tuple[tuple[str, str], ...]) -> Call:
+        """A call of this operation, its answer unwrapped to the row."""
+        return Call(self.op.function, args, unwrap=self.op.response_wrapper)
+
+    def get_op(self) -> OperationPlan | None:
+        """The domain's GET of one row by the same key, to look at a row after a change."""
+        if self.op.key is None:
+            return None
+        return next(
+            (
+                o
+                for o in self.d.operations
+                if o.kind is OperationKind.GET
+                and o.key is not None
+                and o.key[1] == self.op.key[1]
+                and {a for _, a in o.parents} <= {a for _, a in self.op.parents}
+            ),
+            None,
+        )
+
+    # -- bodies ------------------------------------------------------------------------------
+
+    def body_schema(self) -> tuple[ClassPlan, list[tuple[FieldPlan, JsonValue]]]:
+        """The body class and an example value per property the example sends."""
+        if self.op.body is None or self.spec is None or self.spec.request_body is None:
+            raise _SkipError("no body")
+        schema = self.spec.request_body.body.schema_
+        cls = self.d.classes.get(_base(self.op.body))
+        if schema is None or cls is None or cls.root is not None:
+            raise _SkipError("no body class")
+        try:
+            data = example(schema, self.d.api_model, variant=self.variant)
+        except NoExampleError:
+            raise _SkipError("no example body") from None
+        if not isinstance(data, dict):
+            raise _SkipError("not an object")
+        sent: list[tuple[FieldPlan, JsonValue]] = []
+        for wire, value in data.items():
+            field = next((f for f in cls.fields if f.wire == wire), None)
+            if field is None:
+                raise _SkipError(wire)
+            sent.append((field, self.vary(field, value)))
+        return cls, sent
+
+    def vary(self, field: FieldPlan, value: JsonValue) -> JsonValue:
+        """A unique column's fixed-format example made different per test (`variant`)."""
+        attrs = {c.attr for c in self.table.columns}
+        if field.name not in attrs or not self.is_unique(field.name) or not isinstance(value, str):
+            return value
+        if re.fullmatch(r"[^@\s]+@[^@\s]+", value):
+            local, domain = value.split("@")
+            return f"{local}+{self.variant}@{domain}"
+        return value
+
+    def body_source(self, sent: list[tuple[FieldPlan, JsonValue]], fks: dict[str, str]) -> str:
+        items = [f"{field.wire!r}: {self.value_source(field, value, fks)}" for field, value in sent]
+        return "{" + ", ".join(items) + "}"
+
+    @staticmethod
+    def value_source(field: FieldPlan, value: JsonValue, fks: dict[str, str]) -> str:
+        if field.name in fks:
+            return fks[field.name]
+        if UPLOAD in field.annotation:
+            return f"example_upload({field.wire!r})"  # a file, as a multipart body carries it
+        return repr(value)
+
+    def upload_checks(self, result: str, cls: ClassPlan) -> list[str]:
+        """`result` keeps what it was told of each uploaded file (see `example_upload`)."""
+        checks = []
+        for upload in self.op.uploads:
+            expected = {
+                upload.file_name: f"{upload.field}.txt",
+                upload.media_type: "text/plain",
+                upload.size: len(f"example {upload.field}"),
+            }
+            for attr, value in expected.items():
+                if attr and self.item_field(cls, attr) is not None:
+                    checks.append(f"{result}.{attr} == {value!r}")
+        return checks
+
+    def sent_checks(
+        self, result: str, sent: list[tuple[FieldPlan, JsonValue]], cls: ClassPlan
+    ) -> list[str]:
+        """`result` holds every column field that was sent, as the body has it."""
+        checks = []
+        attrs = {a for _, a in self.op.body_attrs}
+        for field, _ in sent:
+            item = self.item_field(cls, field.name)
+            if (
+                field.name in attrs
+                and item is not None
+                and _base(item.annotation) == _base(field.annotation)
+                and (
+                    _base(item.annotation) in _COMPARABLE or _literals(item.annotation) is not None
+                )
+            ):
+                checks.append(f"{result}.{field.name} == body.{field.name}")
+        return checks
+
+    # -- service tests -----------------------------------------------------------------------
+
+    def service_tests(self) -> list[ServiceTest]:
+        builders = {
+            OperationKind.CREATE: (self.create,),
+            OperationKind.GET: (self.get, self.get_missing),
+            OperationKind.LIST: (self.listing, self.paging, *self.filter_builders()),
+            OperationKind.UPDATE: (self.update,),
+            OperationKind.REPLACE: (self.replace,),
+            OperationKind.DELETE: (self.delete,),
+        }[self.op.kind]
+        tests = []
+        for build in builders:
+            try:
+                tests.append(build())
+            except _SkipError:
+                continue
+        return tests
+
+    def create(self) -> ServiceTest:
+        cls = self.item_class(self.op.item_class)
+        body_cls, sent = self.body_schema()
+        rows: list[tuple[str, str]] = []
+        given: dict[str, str] = {}
+        checks: list[str] = []
+        for param, attr in self.op.parents:
+            target = self.fk_target(attr)
+            if target is None:
+                raise _SkipError("parent")
+            factory, target_attr = target
+            rows.append((f"{attr}_parent", factory.function))
+            target_column = factory.table.column(
+                next(c.name for c in factory.table.columns if c.attr == target_attr)
+            )
+            given[param] = self.pass_value(
+                self.params[param], target_column, f"{attr}_parent.{target_attr}"
+            )
+            if self.comparable(attr, cls):
+                checks.append(f"created.{attr} == {attr}_parent.{target_attr}")
+        fks: dict[str, str] = {}
+        for field, _ in sent:
+            if field.name in {a for _, a in self.op.body_attrs} and self.is_fk(field.name):
+                target = self.fk_target(field.name)
+                if target is None:
+                    raise _SkipError("body parent")
+                factory, target_attr = target
+                rows.append((f"{field.name}_parent", factory.function))
+                fks[field.name] = f"str({field.name}_parent.{target_attr})"
+        checks += self.sent_checks("created", sent, cls) + self.upload_checks("created", cls)
+        if not checks:
+            raise _SkipError("nothing to compare")
+        return ServiceTest(
+            name=f"{self.op.function}_stores_the_values_sent",
+            doc=f"`{self.op.operation_id}` creates a row holding the values sent.",
+            rows=tuple(dict.fromkeys(rows)),
+            body=(body_cls.name, self.body_source(sent, fks)),
+            calls=(("created", self.call(self.args({**given, "body": "body"}))),),
+            checks=tuple(checks),
+        )
+
+    def get(self) -> ServiceTest:
+        cls = self.item_class(self.op.item_class)
+        key = self.key_attr(cls)
+        checks = [f"found.{key} == row.{key}"]
+        checks += [
+            f"found.{c.attr} == row.{c.attr}"
+            for c in self.d.factory.columns
+            if c.attr != key and self.comparable(c.attr, cls)
+        ]
+        return ServiceTest(
+            name=f"{self.op.function}_returns_the_row",
+            doc=f"`{self.op.operation_id}` returns the row its key selects.",
+            rows=(("row", self.d.factory.function),),
+            calls=(("found", self.call(self.args(self.row_args("row", key=True)))),),
+            checks=tuple(checks),
+        )
+
+    def get_missing(self) -> ServiceTest:
+        assert self.op.key is not None
+        given = self.row_args("row", key=False)
+        given[self.op.key[0]] = self.absent_key()
+        return ServiceTest(
+            name=f"{self.op.function}_of_a_missing_row_is_404",
+            doc=f"`{self.op.operation_id}` of a key no row has raises a 404 problem.",
+            rows=(("row", self.d.factory.function),) if self.op.parents else (),
+            missing=self.call(self.args(given)),
+        )
+
+    def update(self) -> ServiceTest:
+        cls = self.item_class(self.op.item_class)
+        change = self.change(cls)
+        field, value = change
+        kept = [
+            c.attr
+            for c in self.d.factory.columns
+            if c.attr != field.name and self.comparable(c.attr, cls)
+        ]
+        before = [(f"before_{attr}", f"row.{attr}") for attr in kept]
+        checks = [f"updated.{field.name} == body.{field.name}"]
+        if self.factory_column(field.name) is not None:
+            before.append((f"before_{field.name}", f"row.{field.name}"))
+            checks.insert(0, f"before_{field.name} != body.{field.name}")
+        checks += [f"updated.{attr} == before_{attr}" for attr in kept]
+        body_cls = self.d.classes[_base(self.op.body or "")]
+        return ServiceTest(
+            name=f"{self.op.function}_changes_only_the_fields_sent",
+            doc=f"`{self.op.operation_id}` sets the field sent and leaves the others.",
+            rows=(("row", self.d.factory.function),),
+            before=tuple(before),
+            body=(body_cls.name, "{" + f"{field.wire!r}: {value!r}" + "}"),
+            calls=(
+                (
+                    "updated",
+                    self.call(
+                        self.args({**self.row_args("row", key=True), "body": "body"}),
+                    ),
+                ),
+            ),
+            checks=tuple(checks),
+        )
+
+    def change(self, cls: ClassPlan) -> tuple[FieldPlan, JsonValue]:
+        """One body field to PATCH, with a value that surely differs from the factory's: not a
+        foreign key, preferably not unique, and comparable in the response."""
+        if self.op.body is None or self.spec is None or self.spec.request_body is None:
+            raise _SkipError("no body")
+        schema = self.spec.request_body.body.schema_
+        body_cls = self.d.classes.get(_base(self.op.body))
+        if schema is None or body_cls is None or body_cls.root is not None:
+            raise _SkipError("no body class")
+        properties = {
+            p.name: p
+            for p in self.d.api_model.object_properties(schema)
+            if not self.d.api_model.resolve(p.schema_).read_only
+        }
+        attrs = {a for _, a in self.op.body_attrs}
+        candidates: list[tuple[bool, FieldPlan, JsonValue]] = []
+        for field in body_cls.fields:
+            prop = properties.get(field.wire)
+            shown = self.item_field(cls, field.name)
+            if (
+                prop is None
+                or shown is None
+                or field.name not in attrs
+                or self.is_fk(field.name)
+                or not self.comparable(field.name, cls)
+                or _base(field.annotation) != _base(shown.annotation)
+            ):
+                continue
+            value = self.changed_value(field, prop.schema_)
+            if value is not None:
+                candidates.append((self.is_unique(field.name), field, value))
+        if not candidates:
+            raise _SkipError("nothing to change")
+        _, field, value = min(candidates, key=lambda c: c[0])
+        return field, value
+
+    def changed_value(self, field: FieldPlan, schema: Schema) -> JsonValue:
+        """A valid value for `field` that no factory row has, or None."""
+        column = self.column(field.name)
+        made = self.factory_column(field.name)
+        resolved = self.d.api_model.resolve(schema)
+        if resolved.enum:
+            current = made.value.strip("'\"") if made else None
+            others = [v for v in resolved.enum if v is not None and v != current]
+            return others[0] if others else None
+        if column.py_type == "bool":
+            return not (made is not None and made.value == "True")
+        try:
+            value = example(schema, self.d.api_model, variant=self.variant)
+        except NoExampleError:
+            return None
+        if value is None:
+            return None
+        if made is None or (column.py_type == "str" and "{n}" in made.value):
+            # the factory leaves it empty, or numbers it: `<column>-<n>`
+            if isinstance(value, str) and re.fullmatch(
+                re.escape(column.name.replace("_", "-").lower()) + r"-\d+", value
+            ):
+                return None
+            return self.vary(field, value)
+        return None
+
+    def replace(self) -> ServiceTest:
+        cls = self.item_class(self.op.item_class)
+        body_cls, sent = self.body_schema()
+        fks = {
+            field.name: f"str(row.{field.name})"
+            for field, _ in sent
+            if field.name in {a for _, a in self.op.body_attrs} and self.is_fk(field.name)
+        }
+        checks = self.sent_checks("replaced", sent, cls)
+        if not checks:
+            raise _SkipError("nothing to compare")
+        return ServiceTest(
+            name=f"{self.op.function}_stores_the_values_sent",
+            doc=f"`{self.op.operation_id}` replaces the row's fields with those sent.",
+            rows=(("row", self.d.factory.function),),
+            body=(body_cls.name, self.body_source(sent, fks)),
+            calls=(
+                (
+                    "replaced",
+                    self.call(
+                        self.args({**self.row_args("row", key=True), "body": "body"}),
+                    ),
+                ),
+            ),
+            checks=tuple(checks),
+        )
+
+    def delete(self) -> ServiceTest:
+        call = self.call(self.args(self.row_args("row", key=True)))
+        get = self.get_op()
+        missing = call
+        if get is not None:
+            try:
+                missing = Call(
+                    get.function, _OpPlanner(self.d, get, self.variant).row_call_args("row")
+                )
+            except _SkipError:
+                missing = call
+        return ServiceTest(
+            name=f"{self.op.function}_removes_the_row",
+            doc=f"`{self.op.operation_id}` removes the row: "
+            + ("a later get" if missing is not call else "deleting it again")
+            + " is 404.",
+            rows=(("row", self.d.factory.function),),
+            calls=(("", call),),
+            missing=missing,
+        )
+
+    def row_call_args(self, row: str) -> tuple[tuple[str, str], ...]:
+        return self.args(self.row_args(row, key=True))
+
+    # -- lists -------------------------------------------------------------------------------
+
+    def list_shape(self) -> tuple[ClassPlan, str]:
+        """The item class and its key; every filter must be off when its parameter is left
+        at its default, or the list tests would not see every row."""
+        cls = self.item_class(self.op.item_class)
+        key = self.key_attr(cls)
+        for f in self.op.filters:
+            default = self.params[f.param].default
+            if default != "None" and not (f.op is FilterOp.TRUE_ONLY and default == "False"):
+                raise _SkipError("a filter is on by default")
+        for _, attr in self.op.parents:
+            if not self.factory_sets(attr) or self.column(attr).nullable:
+                raise _SkipError("a parent the factory does not fill")
+        return cls, key
+
+    def list_call(
+        self, row: str, *, limit: int, page: int, extra: dict[str, str] | None = None
+    ) -> Call:
+        """A list call under `row`'s parents: page `page` of `limit` rows."""
+        given = {**self.row_args(row, key=False), **(extra or {})}
+        if self.op.limit:
+            given[self.op.limit] = str(limit)
+        if self.op.offset:
+            given[self.op.offset] = str((page - 1) * limit)
+        elif self.op.page:
+            given[self.op.page] = str(page)
+        elif page != 1:
+            raise _SkipError("no way to a later page")
+        if (
+            limit == EVERYTHING
+            and not self.op.limit
+            and (self.op.page or self.op.offset)
+            and not self.op.parents
+        ):
+            raise _SkipError("one page cannot hold every row")
+        return self.call(self.args(given))
+
+    def keys_of(self, result: str, key: str) -> str:
+        items = f"{result}.{self.op.items_field}" if self.op.envelope_class else result
+        return f"[item.{key} for item in {items}]"
+
+    def total_of(self, result: str) -> list[tuple[str, str]]:
+        """(source, quantity) of the envelope fields counting rows or pages."""
+        found = []
+        for part in self.op.envelope_parts:
+            if part.quantity == "object":
+                found += [(f"{result}.{part.field}.{name}", q) for name, q in part.fields]
+            else:
+                found.append((f"{result}.{part.field}", part.quantity))
+        return [(s, q) for s, q in found if q in ("total", "page", "limit", "offset")]
+
+    def listing(self) -> ServiceTest:
+        _, key = self.list_shape()
+        factory = self.d.factory.function
+        rows = [("first", factory), ("second", factory)]
+        sets = list(self.same_parent("second", "first"))
+        checks = [f"first.{key} in listed", f"second.{key} in listed"]
+        if self.op.parents:
+            rows.append(("elsewhere", factory))  # under parents of its own
+            checks += [
+                f"elsewhere.{key} not in listed",
+                f"sorted(map(str, listed)) == sorted([str(first.{key}), str(second.{key})])",
+            ]
+        checks += [
+            f"{source} == len(listed)" for source, q in self.total_of("result") if q == "total"
+        ]
+        return ServiceTest(
+            name=f"{self.op.function}_lists_the_rows_created",
+            doc=f"`{self.op.operation_id}` lists the rows created"
+            + (", and only those under the parent in its path." if self.op.parents else "."),
+            rows=tuple(rows),
+            sets=tuple(sets),
+            calls=(("result", self.list_call("first", limit=EVERYTHING, page=1)),),
+            keys=(("listed", self.keys_of("result", key)),),
+            checks=tuple(checks),
+        )
+
+    def paging(self) -> ServiceTest:
+        _, key = self.list_shape()
+        if not self.op.limit:
+            raise _SkipError("no page size to set")
+        factory = self.d.factory.function
+        rows = [(f"row{i}", factory) for i in range(1, 6)]
+        sets = [s for i in range(2, 6) for s in self.same_parent(f"row{i}", "row1")]
+        later = 2 if (self.op.offset or self.op.page) else 1
+        start = (later - 1) * 2
+        checks = [
+            f"len(everything) >= {len(rows)}",
+            f"paged == everything[{start}:{start + 2}]",
+        ]
+        if self.op.parents:
+            keys = ", ".join(f"str(row{i}.{key})" for i in range(1, 6))
+            checks.append(f"sorted(map(str, everything)) == sorted([{keys}])")
+        else:
+            checks += [f"row{i}.{key} in everything" for i in range(1, 6)]
+        expected = {
+            "total": "len(everything)",
+            "limit": "2",
+            "page": str(later),
+            "offset": str(start),
+        }
+        checks += [f"{source} == {expected[q]}" for source, q in self.total_of("page")]
+        paged_call = self.list_call("row1", limit=2, page=later)
+        return ServiceTest(
+            name=f"{self.op.function}_pages",
+            doc=f"`{self.op.operation_id}` answers the page asked for, and the totals.",
+            rows=tuple(rows),
+            sets=tuple(sets),
+            calls=(
+                ("result", self.list_call("row1", limit=EVERYTHING, page=1)),
+                ("page", paged_call),
+            ),
+            keys=(
+                ("everything", self.keys_of("result", key)),
+                ("paged", self.keys_of("page", key)),
+            ),
+            checks=tuple(checks),
+        )
+
+    def filter_builders(self) -> list[Callable[[], ServiceTest]]:
+        return [functools.partial(self.filtering, f) for f in self.op.filters]
+
+    def filtering(self, f: FilterPlan) -> ServiceTest:
+        _, key = self.list_shape()
+        case = self.filter_case(f)
+        factory = self.d.factory.function
+        sets = [*self.same_parent("dropped", "kept"), *case.sets]
+        return ServiceTest(
+            name=f"{self.op.function}_filters_by_{f.param}",
+            doc=f"`{self.op.operation_id}` with `{self.params[f.param].wire}` keeps a row that "
+            f"matches ({f.op.value}) and drops one that does not.",
+            rows=(("kept", factory), ("dropped", factory)),
+            sets=tuple(sets),
+            calls=(
+                ("unfiltered", self.list_call("kept", limit=EVERYTHING, page=1)),
+                (
+                    "filtered",
+                    self.list_call("kept", limit=EVERYTHING, page=1, extra={f.param: case.value}),
+                ),
+            ),
+            keys=(
+                ("every", self.keys_of("unfiltered", key)),
+                ("matching", self.keys_of("filtered", key)),
+            ),
+            checks=(
+                f"kept.{key} in every",
+                f"dropped.{key} in every",
+                f"kept.{key} in matching",
+                f"dropped.{key} not in matching",
+            ),
+        )
+
+    def filter_case(self, f: FilterPlan) -> _FilterCase:
+        """How `kept` comes to match filter `f` and `dropped` not, and the value to pass."""
+        param = self.params[f.param]
+        base = _base(param.annotation)
+        columns = [self.column(a) for a in f.attrs]
+        first = columns[0]
+        if f.op in (FilterOp.CONTAINS, FilterOp.PREFIX):
+            if base != "str" or not self.distinct_per_row(first.attr) or first.nullable:
+                raise _SkipError("no distinct text")
+            if any(c.py_type != "str" for c in columns):
+                raise _SkipError("not text")
+            return _FilterCase(value=f"kept.{first.attr}", sets=(), query=f"kept.{first.attr}")
+        if f.op is FilterOp.TRUE_ONLY:
+            if base != "bool" or len(columns) != 1 or first.py_type != "bool":
+                raise _SkipError("not a flag")
+            return _FilterCase(
+                value="True",
+                sets=((f"kept.{first.attr}", "True"), (f"dropped.{first.attr}", "False")),
+                query="True",
+            )
+        if len(columns) != 1:
+            raise _SkipError("several columns")
+        if f.op is FilterOp.SAME_DAY:
+            if first.py_type not in ("datetime.datetime", "datetime.date") or base not in (
+                "datetime.datetime",
+                "datetime.date",
+            ):
+                raise _SkipError("not a day")
+            low, high = _ORDERED[first.py_type]
+            value = _ORDERED[base][0]
+            return _FilterCase(
+                value=value,
+                sets=((f"kept.{first.attr}", low), (f"dropped.{first.attr}", high)),
+                query=f"({value}).isoformat()",
+            )
+        if f.op in (FilterOp.GT, FilterOp.GTE, FilterOp.LT, FilterOp.LTE):
+            return self.ordered_case(f, first, base)
+        # eq, ne, in: `match` is the row equal to the value: kept for eq/in, dropped for ne
+        match, other = ("dropped", "kept") if f.op is FilterOp.NE else ("kept", "dropped")
+        inner = base
+        if f.op is FilterOp.IN:
+            found = re.fullmatch(r"list\[(.*)\]", base)
+            if found is None:
+                raise _SkipError("not a list")
+            inner = found.group(1)
+        literals = _literals(inner)
+        sets: tuple[tuple[str, str], ...] = ()
+        if first.enum_values and (literals is not None or inner == "str"):
+            choices = [v for v in first.enum_values if literals is None or v in literals]
+            if len(choices) < 2 or len(first.enum_values) < 2:
+                raise _SkipError("too few values")
+            value = repr(choices[0])
+            sets = ((f"{match}.{first.attr}", value), (f"{other}.{first.attr}", repr(choices[1])))
+            query = value
+        elif first.py_type == "bool" and inner == "bool":
+            value = "True"
+            sets = ((f"{match}.{first.attr}", "True"), (f"{other}.{first.attr}", "False"))
+            query = value
+        elif inner == first.py_type and self.distinct_per_row(first.attr) and not first.nullable:
+            value = f"{match}.{first.attr}"
+            query = f"str({value})"
+        elif first.py_type in _ORDERED and (
+            inner == first.py_type or (first.py_type, inner) in _COMPATIBLE
+        ):
+            if self.checked(first.attr) or self.is_unique(first.attr):
+                raise _SkipError("constrained")
+            value = _ORDERED[inner][0]
+            sets = (
+                (f"{match}.{first.attr}", _ORDERED[first.py_type][0]),
+                (f"{other}.{first.attr}", _ORDERED[first.py_type][1]),
+            )
+            query = _query(value, inner)
+        else:
+            raise _SkipError("no value")
+        if f.op is FilterOp.IN:
+            return _FilterCase(value=f"[{value}]", sets=sets, query=f"[{query}]")
+        return _FilterCase(value=value, sets=sets, query=query)
+
+    def ordered_case(self, f: FilterPlan, column: ColumnPlan, base: str) -> _FilterCase:
+        if column.py_type not in _ORDERED or not (
+            base == column.py_type or (column.py_type, base) in _COMPATIBLE
+        ):
+            raise _SkipError("not ordered")
+        if self.checked(column.attr) or self.is_unique(column.attr):
+            raise _SkipError("constrained")
+        low, high = _ORDERED[column.py_type]
+        # (index of the value passed, kept's value, dropped's value)
+        index, kept, dropped = {
+            FilterOp.GT: (0, high, low),
+            FilterOp.GTE: (1, high, low),
+            FilterOp.LT: (1, low, high),
+            FilterOp.LTE: (0, low, high),
+        }[f.op]
+        value = _ORDERED[base][index]
+        return _FilterCase(
+            value=value,
+            sets=((f"kept.{column.attr}", kept), (f"dropped.{column.attr}", dropped)),
+            query=_query(value, base),
+        )
+
+    # -- API round trips ---------------------------------------------------------------------
+
+    def round_trips(self) -> list[ApiRoundTrip]:
+        if any(p.default is None and p.location not in ("path",) for p in self.op.params):
+            return []  # a required header or query parameter the request tests fill
+        builders = {
+            OperationKind.LIST: (self.api_listing, *self.api_filter_builders()),
+            OperationKind.UPDATE: (self.api_update,),
+            OperationKind.DELETE: (self.api_delete,),
+        }.get(self.op.kind, ())
+        trips = []
+        for build in builders:
+            try:
+                trips.append(build())
+            except _SkipError:
+                continue
+        return trips
+
+    def url(self, op: OperationPlan, row: str) -> str:
+        """`op`'s path for `row` (an f-string source), its key and parents from the row."""
+        path = op.path
+        bound = dict((*op.parents, *((op.key,) if op.key else ())))
+        for param in op.params:
+            if param.location != "path":
+                continue
+            if param.name not in bound:
+                raise _SkipError("a path parameter the row does not give")
+            column = self.column(bound[param.name])
+            if column.nullable or _base(param.annotation) not in (column.py_type, "str"):
+                raise _SkipError("path type")
+            path = path.replace("{" + param.wire + "}", "{" + f"{row}.{bound[param.name]}" + "}")
+        return path
+
+    def walk(self, row: str, params: tuple[tuple[str, str], ...] = ()) -> ListWalk:
+        cls = self.item_class(self.op.item_class)
+        key = self.key_attr(cls)
+        shown = self.item_field(cls, key)
+        if shown is None:
+            raise _SkipError("the key is not in the response")
+        key_wire = shown.wire
+        items = None
+        if self.op.envelope_class:
+            envelope = self.d.classes.get(self.op.envelope_class)
+            field = next(
+                (f for f in (envelope.fields if envelope else ()) if f.name == self.op.items_field),
+                None,
+            )
+            if field is None:
+                raise _SkipError("no items field")
+            items = field.wire
+        cursor = self.cursor_walk(items)
+        if cursor is not None and self.op.limit_wire:
+            # one row a page, so the walk follows a cursor for every row after the first
+            params = (*params, (self.op.limit_wire, repr("1")))
+        if self.op.limit and not (self.op.offset_wire or self.op.page_wire or cursor):
+            raise _SkipError("no way to a later page")
+        if (self.op.page and not self.op.page_wire) or (self.op.offset and not self.op.offset_wire):
+            raise _SkipError("no paging parameter")
+        return ListWalk(
+            url=self.url(self.op, row),
+            params=params,
+            permissions=self.op.permissions,
+            items=items,
+            key=key_wire,
+            page=self.op.page_wire if self.op.page else None,
+            offset=self.op.offset_wire if self.op.offset else None,
+            cursor=cursor,
+        )
+
+    def cursor_walk(self, items: str | None) -> tuple[str, str] | None:
+        """(cursor parameter, envelope field of the next cursor) of a cursor-paged list."""
+        if not self.op.cursor_wire or items is None or not self.op.envelope_class:
+            return None
+        envelope = self.d.classes[self.op.envelope_class]
+        field = next(
+            (
+                f
+                for part in self.op.envelope_parts
+                if part.quantity == "next_cursor"
+                for f in envelope.fields
+                if f.name == part.field
+            ),
+            None,
+        )
+        return (self.op.cursor_wire, field.wire) if field else None
+
+    def api_listing(self) -> ApiRoundTrip:
+        _, key = self.list_shape()
+        factory = self.d.factory.function
+        rows = [("first", factory), ("second", factory)]
+        checks = [f"str(first.{key}) in listed", f"str(second.{key}) in listed"]
+        if self.op.parents:
+            rows.append(("elsewhere", factory))
+            checks += [f"str(elsewhere.{key}) not in listed", "len(listed) == 2"]
+        return ApiRoundTrip(
+            name=f"{self.op.function}_lists_the_new_rows",
+            doc=f"`{self.op.operation_id}` answers the rows just created"
+            + (", and only those under the parent in its path." if self.op.parents else "."),
+            rows=tuple(rows),
+            sets=self.same_parent("second", "first"),
+            requests=(),
+            listings=(("listed", self.walk("first")),),
+            checks=tuple(checks),
+        )
+
+    def api_filter_builders(self) -> list[Callable[[], ApiRoundTrip]]:
+        return [functools.partial(self.api_filtering, f) for f in self.op.filters]
+
+    def api_filtering(self, f: FilterPlan) -> ApiRoundTrip:
+        _, key = self.list_shape()
+        case = self.filter_case(f)
+        wire = self.params[f.param].wire
+        factory = self.d.factory.function
+        return ApiRoundTrip(
+            name=f"{self.op.function}_filters_by_{f.param}",
+            doc=f"`{self.op.operation_id}?{wire}=...` keeps a row that matches ({f.op.value}) "
+            "and drops one that does not.",
+            rows=(("kept", factory), ("dropped", factory)),
+            sets=(*self.same_parent("dropped", "kept"), *case.sets),
+            requests=(),
+            listings=(("matching", self.walk("kept", ((wire, case.query),))),),
+            checks=(f"str(kept.{key}) in matching", f"str(dropped.{key}) not in matching"),
+        )
+
+    def api_update(self) -> ApiRoundTrip:
+        get = self.get_op()
+        if get is None:
+            raise _SkipError("no get")
+        cls = self.item_class(self.op.item_class)
+        field, value = self.change(cls)
+        get_cls = self.item_class(get.item_class)
+        shown = self.item_field(get_cls, field.name)
+        if shown is None:
+            raise _SkipError("not shown")
+        if self.op.body_media not in ("json", "form"):
+            raise _SkipError("a body of files or bytes")
+        if get.response_wrapper or self.op.body_wrapper:
+            raise _SkipError("a row wrapped in the body or the answer")
+        keyword = "data" if self.op.body_media == "form" else "json"
+        body = f"{keyword}={{{field.wire!r}: {value!r}}}"
+        return ApiRoundTrip(
+            name=f"{self.op.function}_shows_in_a_later_get",
+            doc=f"After `{self.op.operation_id}`, `{get.operation_id}` answers the new value.",
+            rows=(("row", self.d.factory.function),),
+            sets=(),
+            requests=(
+                (
+                    "changed",
+                    self.op.method.upper(),
+                    self.url(self.op, "row"),
+                    body,
+                    self.op.permissions,
+                ),
+                ("after", "GET", self.url(get, "row"), None, get.permissions),
+            ),
+            listings=(),
+            checks=(
+                f"changed.status_code == {self.op.status}, changed.text",
+                "after.status_code == 200, after.text",
+                f"after.json()[{shown.wire!r}] == {value!r}",
+            ),
+        )
+
+    def api_delete(self) -> ApiRoundTrip:
+        get = self.get_op()
+        again = (
+            ("after", "GET", self.url(get, "row"), None, get.permissions)
+            if get is not None
+            else (
+                "after",
+                self.op.method.upper(),
+                self.url(self.op, "row"),
+                None,
+                self.op.permissions,
+            )
+        )
+        return ApiRoundTrip(
+            name=f"{self.op.function}_then_get_is_404"
+            if get is not None
+            else f"{self.op.function}_twice_is_404",
+            doc=f"After `{self.op.operation_id}`, "
+            + (f"`{get.operation_id}`" if get is not None else "deleting again")
+            + " answers 404.",
+            rows=(("row", self.d.factory.function),),
+            sets=(),
+            requests=(
+                (
+                    "deleted",
+                    self.op.method.upper(),
+                    self.url(self.op, "row"),
+                    None,
+                    self.op.permissions,
+                ),
+                again,
+            ),
+            listings=(),
+            checks=(
+                f"deleted.status_code == {self.op.status}, deleted.text",
+                "after.status_code == 404, after.text",
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class _FilterCase:
+    value: str  # Python source of the argument passed to the service
+    sets: tuple[tuple[str, str], ...]  # assignments making `kept` match and `dropped` not
+    query: str  # Python source of the query parameter's value over HTTP
+
+
+def _query(value: str, annotation: str) -> str:
+    if annotation in ("datetime.date", "datetime.datetime"):
+        return f"({value}).isoformat()"
+    if annotation in ("bool", "str"):
+        return value
+    return f"str({value})"
+
+
+def _length(value: str) -> int | None:
+    found = re.search(r"\[:(\d+)\]$", value)
+    return int(found.group(1)) if found else None
+
+
+__all__ = [
+    "ApiRoundTrip",
+    "Call",
+    "ListWalk",
+    "ServiceTest",
+    "ServiceTestsPlan",
+    "plan_row_tests",
+]
