@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from ruff import find_ruff_bin
 
 from gen_backend.plan import FileOwner, ProjectPlan
 
@@ -153,7 +153,8 @@ def _format_python(files: dict[str, RenderedFile]) -> dict[str, RenderedFile]:
             ["format", "--quiet", "--no-cache", "."],
         ):
             done = subprocess.run(
-                [sys.executable, "-m", "ruff", *command],
+                # the binary `python -m ruff` would start, without starting Python first
+                [find_ruff_bin(), *command],
                 cwd=root,
                 capture_output=True,
                 text=True,
