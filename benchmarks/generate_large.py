@@ -5,8 +5,9 @@ per table, each table but the first pointing at the one before it), then runs ac
 and render in this process and reports wall time and peak memory per stage. Target (issue 3):
 under 10 s and under 500 MB on a 2-core machine. Measured here, never asserted in tests.
 
-Beside wall time it reports CPU time (this process and the ruff it starts): on a machine shared
-with other work, wall time swings with the load while CPU time barely moves.
+Beside wall time it reports CPU time (this process and the ruff it starts), which leaves out
+waiting for the disk or for a core. On a machine shared with other work both still vary with the
+load, so compare before and after by runs taken in turns, minutes apart at most.
 
     .venv/bin/python benchmarks/generate_large.py [--tables 100]
 """
