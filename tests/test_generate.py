@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from gen_backend.output import MANIFEST, EditedFilesError, write_project
 from gen_backend.plan import FileOwner, PlannedFile, plan_project
 from gen_backend.plan.names import attribute, class_name, identifier, model_class
 from gen_backend.render import RenderedFile, render_project
+from gen_backend.render.project import _scratch_parent
 
 from .conftest import SAMPLES
 
@@ -62,6 +64,19 @@ def test_one_revision_per_migration_step_in_order() -> None:
 def test_rendering_is_deterministic() -> None:
     plan = plan_project(_library().model)
     assert render_project(plan) == render_project(plan)
+
+
+def test_formatting_is_the_same_wherever_ruff_works(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plan = plan_project(_library().model)
+    monkeypatch.delenv("TMPDIR", raising=False)
+    assert _scratch_parent(10**18) is None  # memory without room: the system's directory
+    by_default = render_project(plan)  # in memory where the machine has /dev/shm
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert _scratch_parent(1) is None  # an explicit TMPDIR wins
+    assert render_project(plan) == by_default
 
 
 def test_generated_files_say_so() -> None:

@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from jsonschema.validators import validator_for
 from openapi_spec_validator import validate
+from openapi_spec_validator.shortcuts import get_validator_cls
+from openapi_spec_validator.validation.types import SpecValidatorType
 from pydantic import JsonValue
+from referencing import Registry, Resource
 
 from gen_backend.errors import HandoffInputError
 from gen_backend.load.source import SourceFile, pointer, read_source, unescape_pointer_token
@@ -180,7 +184,11 @@ def _validate(document: OpenApiDocument) -> None:
     if key in _VALID:
         return
     try:
-        validate(root.data, base_uri=root.path.resolve().as_uri())
+        validate(
+            root.data,
+            base_uri=root.path.resolve().as_uri(),
+            cls=_with_crawled_meta_schema(get_validator_cls(root.data)),
+        )
         if len(_VALID) < 64:
             _VALID.add(key)
     except Exception as exc:  # the validator raises many kinds; each is the spec's fault
@@ -198,6 +206,35 @@ def _validate(document: OpenApiDocument) -> None:
                 "specification (openapi-spec-validator shows the details)",
             )
         ) from None
+
+
+_FAST_VALIDATORS: dict[SpecValidatorType, SpecValidatorType] = {}
+
+
+def _with_crawled_meta_schema(spec_validator: SpecValidatorType) -> SpecValidatorType:
+    """`spec_validator`, checking documents against a meta-schema whose references are indexed once.
+
+    openapi-spec-validator's first pass validates the document against the OpenAPI meta-schema
+    with a `jsonschema` validator whose root schema stays "uncrawled" in its `referencing`
+    registry. The 3.1 and 3.2 meta-schemas use `$dynamicRef`, and each dynamic reference that
+    misses in that registry crawls the whole meta-schema again (hundreds of subschemas), then
+    throws the crawl away: most of the time a large document took. Here the same meta-schema,
+    with the same validator class (so the same keywords, and no format checking), sits in a
+    registry crawled once, and the root is a bare `$ref` to it, so nothing is left to crawl.
+    Crawling only indexes `$id`s and anchors, so every reference resolves to the same subschema
+    and the verdicts and errors stay openapi-spec-validator's own.
+    """
+    if spec_validator not in _FAST_VALIDATORS:
+        meta_schema = spec_validator.schema_validator.schema
+        resource = Resource.from_contents(meta_schema)  # its dialect comes from its `$schema`
+        uri = resource.id()
+        assert uri is not None  # every OpenAPI meta-schema names itself
+        registry = Registry().with_resource(uri, resource).crawl()
+        schema_validator = validator_for(meta_schema)({"$ref": uri}, registry=registry)
+        _FAST_VALIDATORS[spec_validator] = type(
+            spec_validator.__name__, (spec_validator,), {"schema_validator": schema_validator}
+        )
+    return _FAST_VALIDATORS[spec_validator]
 
 
 _UNRESOLVED_PARAMETER = re.compile(r"for '(\w+)' operation in '([^']+)'")
