@@ -264,3 +264,45 @@ def test_conduit_raises_the_questions_a_reviewer_would(conduit: Path) -> None:
         "/operations/CreateArticleFavorite",
         "/operations/DeleteArticleFavorite",
     }
+
+
+def corpus_spec_handoff(tmp_path: Path, spec: str) -> Path:
+    """A handoff around one corpus spec and a one-table design: nearly every operation is a
+    501 stub, so what is exercised is the contract itself (names, parameters in every style,
+    bodies of every media type and shape, responses) in a generated project."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    document = next((CORPUS / "specs" / spec).glob("openapi.*"))
+    return _write(
+        tmp_path,
+        {
+            "handoff.yaml": f"""\
+            handoff_version: 1
+            product: {spec}
+            service: corpus-{spec.replace(".", "-")}
+            release_mode: full
+            database: postgres
+            artifacts:
+              openapi: {document}
+            """,
+            "schema.yaml": """\
+            tables:
+              notes:
+                columns:
+                  id: {type: uuid, primary_key: true}
+                  text: {type: string, max_length: 100}
+                indexes:
+                  - {columns: [text]}
+            """,
+            "auth.yaml": """\
+            scheme: jwt
+            jwt: {algorithms: [HS256], secret_env: JWT_SECRET}
+            roles:
+              user: [notes:read]
+            """,
+            "migrations.yaml": """\
+            rollback_strategy: down-migrations
+            steps:
+              - {id: "0001", tables: [notes]}
+            """,
+        },
+    )

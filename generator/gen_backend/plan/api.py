@@ -240,6 +240,8 @@ def _operation(
             annotation = "str" + (" | None" if annotation.endswith("| None") else "")
         schema = parameter.schema_
         constraints = [f"alias={parameter.name!r}"]
+        if parameter.location is ParameterLocation.HEADER and "_" in parameter.name:
+            constraints.append("convert_underscores=False")  # `api_key` stays `api_key`
         resolved = planner.api.resolve(schema)
         for bound, value in (("ge", resolved.minimum), ("le", resolved.maximum)):
             if value is not None and annotation in ("int", "float"):
@@ -289,8 +291,9 @@ def _operation(
             if form is not None and form.root is None:
                 body = form.name  # a form is always sent, if only empty
                 body_media = "multipart" if media == MULTIPART else "form"
-            else:
+            else:  # a form model must be an object: the service reads this one itself
                 why_custom = f"a {content_type} body that is not an object"
+                body, body_media, body_content_type = "bytes", "raw", content_type
         else:
             why_custom = f"a {content_type} body"
             body, body_media, body_content_type = "bytes", "raw", content_type

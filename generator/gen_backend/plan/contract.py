@@ -80,7 +80,7 @@ def shape(schema: Schema, api: ApiModel, seen: frozenset[str] = frozenset()) -> 
     else:
         literals = [resolved.const] if resolved.has_const and resolved.const is not None else []
     if literals and all(isinstance(v, str | int) and not isinstance(v, bool) for v in literals):
-        values: list[JsonValue] = [*sorted(str(v) for v in literals)]
+        values: list[JsonValue] = [*sorted({str(v) for v in literals})]
         return {"enum": values}
     variants = [
         v

@@ -3,10 +3,9 @@ one without a token (401), one without the permission (403), and one for a missi
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from pydantic import JsonValue
 
@@ -43,7 +42,7 @@ class TestPlan:
     op: OperationPlan
     setup: tuple[tuple[str, str], ...]  # (variable, factory) rows the request refers to
     path: str  # Python source of the URL (an f-string using `row`)
-    body: str | None  # Python source of the JSON body
+    body: str | None  # Python source of the body's value
     fk_fields: tuple[tuple[str, str], ...]  # (body wire name, Python source of its value)
     expected: int
     missing_path: str | None  # URL of a row that does not exist, for a 404
@@ -156,6 +155,7 @@ def plan_tests(
     ):
         setup["row"] = f"make_{packages[table.name]}"
     headers: list[tuple[str, str]] = []
+    query: list[tuple[str, str | list[str]]] = []
     for parameter in spec.parameters:
         if parameter.location.value == "header" and parameter.required:
             if parameter.name.lower() == "idempotency-key":
@@ -170,6 +170,11 @@ def plan_tests(
                     )
                 except NoExampleError:
                     return None
+        if parameter.location.value == "query" and parameter.required:
+            try:
+                query.append((parameter.name, _query_value(example(parameter.schema_, api))))
+            except NoExampleError:
+                return None
         if parameter.location.value != "path":
             continue
         python = next((p.name for p in op.params if p.wire == parameter.name), None)
@@ -190,9 +195,14 @@ def plan_tests(
             if not segment:
                 return None  # an empty segment would not reach the route
             values[parameter.name] = segment
+    # the required query parameters, braces doubled for the f-string the URL is built in
+    query_string = (
+        "?" + urlencode(query, doseq=True).replace("{", "{{").replace("}", "}}") if query else ""
+    )
     path = op.path
     for wire, value in values.items():
         path = path.replace("{" + wire + "}", value)
+    path += query_string
     missing = None
     if op.key and op.kind in (
         OperationKind.GET,
@@ -215,6 +225,7 @@ def plan_tests(
             missing = missing.replace(
                 "{" + wire + "}", absent if value == f"{{row.{op.key[1]}}}" else value
             )
+        missing += query_string
     body = None
     files: tuple[str, ...] = ()
     fk_fields: list[tuple[str, str]] = []
@@ -235,7 +246,7 @@ def plan_tests(
                 if is_file(api.resolve(prop.schema_)) and (prop.required or prop.name in data)
             )
             data = {wire: value for wire, value in data.items() if wire not in files}
-        body = json.dumps(data)
+        body = repr(data)  # a Python literal of the JSON value
         if op.table is not None and op.kind is not OperationKind.CUSTOM and isinstance(data, dict):
             for wire in data:
                 field = next((f for f, _ in op.body_attrs if f == field_name(wire)), None)
@@ -262,16 +273,26 @@ def plan_tests(
     )
 
 
+def _query_value(value: JsonValue) -> str | list[str]:
+    """An example value as a query parameter: a list repeats the parameter (`form` style)."""
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    return _text(value)
+
+
+def _text(value: JsonValue) -> str:
+    """A value as OpenAPI's `simple`/`form` styles spell it without exploding."""
+    if isinstance(value, list):
+        return ",".join(_text(item) for item in value)
+    if isinstance(value, dict):
+        return ",".join(f"{key},{_text(item)}" for key, item in value.items())
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _path_segment(value: JsonValue) -> str:
     """An example value as one path segment (OpenAPI's `simple` style), percent-encoded, with
     braces doubled for the f-string the test builds its URL in."""
-    if isinstance(value, list):
-        text = ",".join(str(item) for item in value)
-    elif isinstance(value, dict):
-        text = ",".join(f"{key},{item}" for key, item in value.items())
-    else:
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-    return quote(text, safe=",").replace("{", "{{").replace("}", "}}")
+    return quote(_text(value), safe=",").replace("{", "{{").replace("}", "}}")
 
 
 def enum_values_of(tables: dict[str, TablePlan]) -> dict[str, tuple[str, ...]]:

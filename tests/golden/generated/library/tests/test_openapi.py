@@ -365,7 +365,7 @@ def shape(
         return shape(parts[0], schemas, seen)
     enum = node.get("enum")
     if isinstance(enum, list):
-        return {"enum": [*sorted(str(v) for v in enum if v is not None)]}
+        return {"enum": [*sorted({str(v) for v in enum if v is not None})]}
     if "const" in node and node["const"] is not None:
         return {"enum": [str(node["const"])]}
     kind = node.get("type")

@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.rules import AuthorsService
@@ -71,7 +71,7 @@ async def create_author(
             )
         ),
     ],
-    body: AuthorCreate,
+    body: Annotated[AuthorCreate, Body()],
 ) -> Author:
     """Add an author"""
     return await service.create_author(
@@ -126,7 +126,7 @@ async def update_author(
         ),
     ],
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
-    body: AuthorUpdate,
+    body: Annotated[AuthorUpdate, Body()],
 ) -> Author:
     """updateAuthor"""
     return await service.update_author(

@@ -6,7 +6,7 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.books.rules import BooksService
@@ -117,7 +117,7 @@ async def create_book(
             )
         ),
     ],
-    body: BookCreate,
+    body: Annotated[BookCreate, Body()],
 ) -> Book:
     """createBook"""
     return await service.create_book(
@@ -172,7 +172,7 @@ async def replace_book(
         ),
     ],
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
-    body: BookCreate,
+    body: Annotated[BookCreate, Body()],
 ) -> Book:
     """replaceBook"""
     return await service.replace_book(
@@ -201,7 +201,7 @@ async def update_book(
         ),
     ],
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
-    body: BookUpdate,
+    body: Annotated[BookUpdate, Body()],
 ) -> Book:
     """updateBook"""
     return await service.update_book(

@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_authors_request(session: AsyncSession) -> Request:
     """A valid request for `listAuthors`: its URL and body."""
     await make_authors(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url="/authors",
         body=body,
@@ -78,7 +80,7 @@ async def test_list_authors_needs_its_permission(
 
 async def _create_author_request(session: AsyncSession) -> Request:
     """A valid request for `createAuthor`: its URL and body."""
-    body: dict[str, object] = {"name": "example 107"}
+    body: dict[str, JsonValue] = {"name": "example 107"}
     return Request(
         url="/authors",
         body=body,
@@ -131,7 +133,7 @@ async def _get_author_request(session: AsyncSession) -> Request:
     """A valid request for `getAuthor`: its URL and body."""
     row = await make_authors(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/authors/{row.id}",
         body=body,
@@ -199,7 +201,7 @@ async def _update_author_request(session: AsyncSession) -> Request:
     """A valid request for `updateAuthor`: its URL and body."""
     row = await make_authors(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/authors/{row.id}",
         body=body,
@@ -271,7 +273,7 @@ async def _delete_author_request(session: AsyncSession) -> Request:
     """A valid request for `deleteAuthor`: its URL and body."""
     row = await make_authors(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/authors/{row.id}",
         body=body,

@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -20,9 +21,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -30,7 +32,7 @@ async def _list_author_books_request(session: AsyncSession) -> Request:
     """A valid request for `listAuthorBooks`: its URL and body."""
     row = await make_books(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/authors/{row.author_id}/books",
         body=body,
@@ -83,7 +85,7 @@ async def _list_books_request(session: AsyncSession) -> Request:
     """A valid request for `listBooks`: its URL and body."""
     await make_books(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url="/books",
         body=body,
@@ -134,7 +136,7 @@ async def _create_book_request(session: AsyncSession) -> Request:
     """A valid request for `createBook`: its URL and body."""
     author_id_parent = await make_authors(session)
     await session.commit()
-    body: dict[str, object] = {
+    body: dict[str, JsonValue] = {
         "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "isbn": "4110000000000",
         "title": "example 114",
@@ -190,7 +192,7 @@ async def _get_book_request(session: AsyncSession) -> Request:
     """A valid request for `getBook`: its URL and body."""
     row = await make_books(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/books/{row.id}",
         body=body,
@@ -258,7 +260,7 @@ async def _replace_book_request(session: AsyncSession) -> Request:
     """A valid request for `replaceBook`: its URL and body."""
     row = await make_books(session)
     await session.commit()
-    body: dict[str, object] = {
+    body: dict[str, JsonValue] = {
         "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "isbn": "8210000000000",
         "title": "example 128",
@@ -331,7 +333,7 @@ async def _update_book_request(session: AsyncSession) -> Request:
     """A valid request for `updateBook`: its URL and body."""
     row = await make_books(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/books/{row.id}",
         body=body,
@@ -401,7 +403,7 @@ async def _delete_book_request(session: AsyncSession) -> Request:
     """A valid request for `deleteBook`: its URL and body."""
     row = await make_books(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/books/{row.id}",
         body=body,

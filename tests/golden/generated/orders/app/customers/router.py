@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -74,7 +74,7 @@ async def create_customer(
             )
         ),
     ],
-    body: CustomerCreate,
+    body: Annotated[CustomerCreate, Body()],
 ) -> Customer:
     """Register a customer"""
     return await service.create_customer(
@@ -130,7 +130,7 @@ async def update_customer(
         ),
     ],
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
-    body: CustomerUpdate,
+    body: Annotated[CustomerUpdate, Body()],
 ) -> Customer:
     """updateCustomer"""
     return await service.update_customer(

@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItem, OrderItemCreate
@@ -72,7 +72,7 @@ async def add_order_item(
         ),
     ],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
-    body: OrderItemCreate,
+    body: Annotated[OrderItemCreate, Body()],
 ) -> OrderItem:
     """addOrderItem"""
     return await service.add_order_item(

@@ -6,7 +6,7 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -86,7 +86,7 @@ async def create_order(
         ),
     ],
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
-    body: OrderCreate,
+    body: Annotated[OrderCreate, Body()],
 ) -> Order:
     """Place an order for a customer, with its first lines"""
     return await service.create_order(

@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Body, Depends, Header, Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -71,7 +71,7 @@ async def create_payment(
     ],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
-    body: PaymentCreate,
+    body: Annotated[PaymentCreate, Body()],
 ) -> Payment:
     """Charge the customer for the order through the payment provider"""
     return await service.create_payment(

@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -78,7 +78,7 @@ async def create_product(
             )
         ),
     ],
-    body: ProductCreate,
+    body: Annotated[ProductCreate, Body()],
 ) -> Product:
     """createProduct"""
     return await service.create_product(
@@ -133,7 +133,7 @@ async def update_product(
         ),
     ],
     product_id: Annotated[uuid.UUID, Path(alias="productId")],
-    body: ProductUpdate,
+    body: Annotated[ProductUpdate, Body()],
 ) -> Product:
     """updateProduct"""
     return await service.update_product(

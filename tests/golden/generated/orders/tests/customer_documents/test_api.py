@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_customer_documents_request(session: AsyncSession) -> Request:
     """A valid request for `listCustomerDocuments`: its URL and body."""
     row = await make_customer_documents(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/customers/{row.customer_id}/documents",
         body=body,
@@ -82,10 +84,11 @@ async def _upload_customer_document_request(session: AsyncSession) -> Request:
     """A valid request for `uploadCustomerDocument`: its URL and body."""
     customer_id_parent = await make_customers(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/customers/{customer_id_parent.id}/documents",
-        body=body,
+        body=None,
+        form=body,
         headers={},
         missing_url=f"/customers/{customer_id_parent.id}/documents",
         files={
@@ -99,7 +102,7 @@ async def test_upload_customer_document(client: httpx.AsyncClient, session: Asyn
     response = await client.request(
         "POST",
         request.url,
-        data=request.body,
+        data=request.form,
         files=request.files,
         headers={
             **request.headers,
@@ -116,7 +119,7 @@ async def test_upload_customer_document_needs_a_token(
 ) -> None:
     request = await _upload_customer_document_request(session)
     response = await client.request(
-        "POST", request.url, data=request.body, files=request.files, headers=request.headers
+        "POST", request.url, data=request.form, files=request.files, headers=request.headers
     )
     assert response.status_code == 401, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -130,7 +133,7 @@ async def test_upload_customer_document_needs_its_permission(
     response = await client.request(
         "POST",
         request.url,
-        data=request.body,
+        data=request.form,
         files=request.files,
         headers={**request.headers, **token("unrelated:permission")},
     )
@@ -142,10 +145,11 @@ async def _annotate_customer_document_request(session: AsyncSession) -> Request:
     """A valid request for `annotateCustomerDocument`: its URL and body."""
     row = await make_customer_documents(session)
     await session.commit()
-    body: dict[str, object] = {"note": "example 114"}
+    body: dict[str, JsonValue] = {"note": "example 114"}
     return Request(
         url=f"/documents/{row.id}",
-        body=body,
+        body=None,
+        form=body,
         headers={},
         missing_url="/documents/00000000-0000-4000-8000-000000000000",
     )
@@ -156,7 +160,7 @@ async def test_annotate_customer_document(client: httpx.AsyncClient, session: As
     response = await client.request(
         "PATCH",
         request.url,
-        data=request.body,
+        data=request.form,
         headers={
             **request.headers,
             **token(
@@ -172,7 +176,7 @@ async def test_annotate_customer_document_needs_a_token(
 ) -> None:
     request = await _annotate_customer_document_request(session)
     response = await client.request(
-        "PATCH", request.url, data=request.body, headers=request.headers
+        "PATCH", request.url, data=request.form, headers=request.headers
     )
     assert response.status_code == 401, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -186,7 +190,7 @@ async def test_annotate_customer_document_needs_its_permission(
     response = await client.request(
         "PATCH",
         request.url,
-        data=request.body,
+        data=request.form,
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
@@ -200,7 +204,7 @@ async def test_annotate_customer_document_unknown_row(
     response = await client.request(
         "PATCH",
         request.missing_url,
-        data=request.body,
+        data=request.form,
         headers={
             **request.headers,
             **token(

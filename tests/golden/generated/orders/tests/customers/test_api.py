@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_customers_request(session: AsyncSession) -> Request:
     """A valid request for `listCustomers`: its URL and body."""
     await make_customers(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url="/customers",
         body=body,
@@ -80,7 +82,7 @@ async def test_list_customers_needs_its_permission(
 
 async def _create_customer_request(session: AsyncSession) -> Request:
     """A valid request for `createCustomer`: its URL and body."""
-    body: dict[str, object] = {"email": "reader@example.com", "fullName": "example 107"}
+    body: dict[str, JsonValue] = {"email": "reader@example.com", "fullName": "example 107"}
     return Request(
         url="/customers",
         body=body,
@@ -133,7 +135,7 @@ async def _get_customer_request(session: AsyncSession) -> Request:
     """A valid request for `getCustomer`: its URL and body."""
     row = await make_customers(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/customers/{row.id}",
         body=body,
@@ -201,7 +203,7 @@ async def _update_customer_request(session: AsyncSession) -> Request:
     """A valid request for `updateCustomer`: its URL and body."""
     row = await make_customers(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/customers/{row.id}",
         body=body,

@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_order_items_request(session: AsyncSession) -> Request:
     """A valid request for `listOrderItems`: its URL and body."""
     row = await make_order_items(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/orders/{row.order_id}/items",
         body=body,
@@ -82,7 +84,10 @@ async def _add_order_item_request(session: AsyncSession) -> Request:
     """A valid request for `addOrderItem`: its URL and body."""
     row = await make_order_items(session)
     await session.commit()
-    body: dict[str, object] = {"productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "quantity": 3}
+    body: dict[str, JsonValue] = {
+        "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+        "quantity": 3,
+    }
     return Request(
         url=f"/orders/{row.order_id}/items",
         body=body,
@@ -138,7 +143,7 @@ async def _remove_order_item_request(session: AsyncSession) -> Request:
     """A valid request for `removeOrderItem`: its URL and body."""
     row = await make_order_items(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/orders/{row.order_id}/items/{row.id}",
         body=body,

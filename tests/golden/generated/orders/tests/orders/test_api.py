@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -18,15 +19,16 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
 async def _list_orders_request(session: AsyncSession) -> Request:
     """A valid request for `listOrders`: its URL and body."""
-    body = None
+    body: JsonValue = None
     return Request(
         url="/orders",
         body=body,
@@ -78,7 +80,7 @@ async def test_list_orders_needs_its_permission(
 
 async def _create_order_request(session: AsyncSession) -> Request:
     """A valid request for `createOrder`: its URL and body."""
-    body: dict[str, object] = {
+    body: dict[str, JsonValue] = {
         "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "currency": "GBP",
         "items": [{"productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "quantity": 3}],
@@ -138,7 +140,7 @@ async def _get_order_request(session: AsyncSession) -> Request:
     """A valid request for `getOrder`: its URL and body."""
     row = await make_orders(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/orders/{row.id}",
         body=body,
@@ -192,7 +194,7 @@ async def _cancel_order_request(session: AsyncSession) -> Request:
     """A valid request for `cancelOrder`: its URL and body."""
     row = await make_orders(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/orders/{row.id}/cancel",
         body=body,

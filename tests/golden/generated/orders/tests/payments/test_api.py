@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -20,9 +21,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -30,7 +32,7 @@ async def _list_order_payments_request(session: AsyncSession) -> Request:
     """A valid request for `listOrderPayments`: its URL and body."""
     row = await make_payments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/orders/{row.order_id}/payments",
         body=body,
@@ -83,7 +85,7 @@ async def _create_payment_request(session: AsyncSession) -> Request:
     """A valid request for `createPayment`: its URL and body."""
     order_id_parent = await make_orders(session)
     await session.commit()
-    body: dict[str, object] = {"amount": "12.50", "currency": "GBP", "method": "wallet"}
+    body: dict[str, JsonValue] = {"amount": "12.50", "currency": "GBP", "method": "wallet"}
     return Request(
         url=f"/orders/{order_id_parent.id}/payments",
         body=body,
@@ -138,7 +140,7 @@ async def _get_payment_request(session: AsyncSession) -> Request:
     """A valid request for `getPayment`: its URL and body."""
     row = await make_payments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/payments/{row.id}",
         body=body,
@@ -206,7 +208,7 @@ async def _capture_payment_request(session: AsyncSession) -> Request:
     """A valid request for `capturePayment`: its URL and body."""
     row = await make_payments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/payments/{row.id}/capture",
         body=body,

@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_products_request(session: AsyncSession) -> Request:
     """A valid request for `listProducts`: its URL and body."""
     await make_products(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url="/products",
         body=body,
@@ -80,7 +82,7 @@ async def test_list_products_needs_its_permission(
 
 async def _create_product_request(session: AsyncSession) -> Request:
     """A valid request for `createProduct`: its URL and body."""
-    body: dict[str, object] = {
+    body: dict[str, JsonValue] = {
         "sku": "7",
         "name": "example 107",
         "unitPrice": "12.50",
@@ -138,7 +140,7 @@ async def _get_product_request(session: AsyncSession) -> Request:
     """A valid request for `getProduct`: its URL and body."""
     row = await make_products(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/products/{row.id}",
         body=body,
@@ -206,7 +208,7 @@ async def _update_product_request(session: AsyncSession) -> Request:
     """A valid request for `updateProduct`: its URL and body."""
     row = await make_products(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/products/{row.id}",
         body=body,

@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Body, Depends, Path, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.rules import AttachmentsService
@@ -69,7 +69,7 @@ async def create_attachment(
         ),
     ],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    body: AttachmentCreate,
+    body: Annotated[AttachmentCreate, Body()],
 ) -> Attachment:
     """Register an upload; the answer carries a pre-signed URL to PUT the bytes to"""
     return await service.create_attachment(

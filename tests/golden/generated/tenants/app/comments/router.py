@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.rules import CommentsService
@@ -70,7 +70,7 @@ async def create_comment(
         ),
     ],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    body: CommentCreate,
+    body: Annotated[CommentCreate, Body()],
 ) -> Comment:
     """createComment"""
     return await service.create_comment(
@@ -99,7 +99,7 @@ async def update_comment(
         ),
     ],
     comment_id: Annotated[uuid.UUID, Path(alias="commentId")],
-    body: CommentUpdate,
+    body: Annotated[CommentUpdate, Body()],
 ) -> Comment:
     """updateComment"""
     return await service.update_comment(

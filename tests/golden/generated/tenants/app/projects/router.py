@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -73,7 +73,7 @@ async def create_project(
         ),
     ],
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
-    body: ProjectCreate,
+    body: Annotated[ProjectCreate, Body()],
 ) -> Project:
     """createProject"""
     return await service.create_project(
@@ -129,7 +129,7 @@ async def update_project(
         ),
     ],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
-    body: ProjectUpdate,
+    body: Annotated[ProjectUpdate, Body()],
 ) -> Project:
     """updateProject"""
     return await service.update_project(

@@ -6,7 +6,7 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -82,7 +82,7 @@ async def create_task(
         ),
     ],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
-    body: TaskCreate,
+    body: Annotated[TaskCreate, Body()],
 ) -> Task:
     """createTask"""
     return await service.create_task(
@@ -138,7 +138,7 @@ async def update_task(
         ),
     ],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    body: TaskUpdate,
+    body: Annotated[TaskUpdate, Body()],
 ) -> Task:
     """updateTask"""
     return await service.update_task(

@@ -5,7 +5,7 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
@@ -70,7 +70,7 @@ async def create_workspace(
             )
         ),
     ],
-    body: WorkspaceCreate,
+    body: Annotated[WorkspaceCreate, Body()],
 ) -> Workspace:
     """createWorkspace"""
     return await service.create_workspace(
@@ -126,7 +126,7 @@ async def update_workspace(
         ),
     ],
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
-    body: WorkspaceUpdate,
+    body: Annotated[WorkspaceUpdate, Body()],
 ) -> Workspace:
     """updateWorkspace"""
     return await service.update_workspace(

@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_attachments_request(session: AsyncSession) -> Request:
     """A valid request for `listAttachments`: its URL and body."""
     row = await make_attachments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/tasks/{row.task_id}/attachments",
         body=body,
@@ -85,7 +87,7 @@ async def _create_attachment_request(session: AsyncSession) -> Request:
     """A valid request for `createAttachment`: its URL and body."""
     row = await make_attachments(session)
     await session.commit()
-    body: dict[str, object] = {
+    body: dict[str, JsonValue] = {
         "fileName": "example 107",
         "contentType": "example 107",
         "sizeBytes": 3,
@@ -146,7 +148,7 @@ async def _get_attachment_request(session: AsyncSession) -> Request:
     """A valid request for `getAttachment`: its URL and body."""
     row = await make_attachments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/attachments/{row.id}",
         body=body,
@@ -202,7 +204,7 @@ async def _delete_attachment_request(session: AsyncSession) -> Request:
     """A valid request for `deleteAttachment`: its URL and body."""
     row = await make_attachments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/attachments/{row.id}",
         body=body,

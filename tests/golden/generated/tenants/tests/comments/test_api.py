@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_comments_request(session: AsyncSession) -> Request:
     """A valid request for `listComments`: its URL and body."""
     row = await make_comments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/tasks/{row.task_id}/comments",
         body=body,
@@ -82,7 +84,7 @@ async def _create_comment_request(session: AsyncSession) -> Request:
     """A valid request for `createComment`: its URL and body."""
     task_id_parent = await make_tasks(session)
     await session.commit()
-    body: dict[str, object] = {
+    body: dict[str, JsonValue] = {
         "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "body": "example 107",
     }
@@ -138,7 +140,7 @@ async def _update_comment_request(session: AsyncSession) -> Request:
     """A valid request for `updateComment`: its URL and body."""
     row = await make_comments(session)
     await session.commit()
-    body: dict[str, object] = {"body": "example 114"}
+    body: dict[str, JsonValue] = {"body": "example 114"}
     return Request(
         url=f"/comments/{row.id}",
         body=body,
@@ -210,7 +212,7 @@ async def _delete_comment_request(session: AsyncSession) -> Request:
     """A valid request for `deleteComment`: its URL and body."""
     row = await make_comments(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/comments/{row.id}",
         body=body,

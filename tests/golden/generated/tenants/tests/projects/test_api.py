@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_projects_request(session: AsyncSession) -> Request:
     """A valid request for `listProjects`: its URL and body."""
     row = await make_projects(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/workspaces/{row.workspace_id}/projects",
         body=body,
@@ -82,7 +84,7 @@ async def _create_project_request(session: AsyncSession) -> Request:
     """A valid request for `createProject`: its URL and body."""
     workspace_id_parent = await make_workspaces(session)
     await session.commit()
-    body: dict[str, object] = {"key": "DE", "name": "example 107"}
+    body: dict[str, JsonValue] = {"key": "DE", "name": "example 107"}
     return Request(
         url=f"/workspaces/{workspace_id_parent.id}/projects",
         body=body,
@@ -135,7 +137,7 @@ async def _get_project_request(session: AsyncSession) -> Request:
     """A valid request for `getProject`: its URL and body."""
     row = await make_projects(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/projects/{row.id}",
         body=body,
@@ -203,7 +205,7 @@ async def _update_project_request(session: AsyncSession) -> Request:
     """A valid request for `updateProject`: its URL and body."""
     row = await make_projects(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/projects/{row.id}",
         body=body,
@@ -275,7 +277,7 @@ async def _delete_project_request(session: AsyncSession) -> Request:
     """A valid request for `deleteProject`: its URL and body."""
     row = await make_projects(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/projects/{row.id}",
         body=body,

@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -20,9 +21,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -30,7 +32,7 @@ async def _list_tasks_request(session: AsyncSession) -> Request:
     """A valid request for `listTasks`: its URL and body."""
     row = await make_tasks(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/projects/{row.project_id}/tasks",
         body=body,
@@ -81,7 +83,7 @@ async def _create_task_request(session: AsyncSession) -> Request:
     """A valid request for `createTask`: its URL and body."""
     project_id_parent = await make_projects(session)
     await session.commit()
-    body: dict[str, object] = {"title": "example 107"}
+    body: dict[str, JsonValue] = {"title": "example 107"}
     return Request(
         url=f"/projects/{project_id_parent.id}/tasks",
         body=body,
@@ -132,7 +134,7 @@ async def _get_task_request(session: AsyncSession) -> Request:
     """A valid request for `getTask`: its URL and body."""
     row = await make_tasks(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/tasks/{row.id}",
         body=body,
@@ -200,7 +202,7 @@ async def _update_task_request(session: AsyncSession) -> Request:
     """A valid request for `updateTask`: its URL and body."""
     row = await make_tasks(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/tasks/{row.id}",
         body=body,
@@ -270,7 +272,7 @@ async def _delete_task_request(session: AsyncSession) -> Request:
     """A valid request for `deleteTask`: its URL and body."""
     row = await make_tasks(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/tasks/{row.id}",
         body=body,

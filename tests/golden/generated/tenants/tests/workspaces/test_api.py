@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 from dataclasses import dataclass
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -19,9 +20,10 @@ PROBLEM = "application/problem+json"
 @dataclass(frozen=True)
 class Request:
     url: str
-    body: dict[str, object] | None
+    body: JsonValue  # a JSON body
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
+    form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -29,7 +31,7 @@ async def _list_workspaces_request(session: AsyncSession) -> Request:
     """A valid request for `listWorkspaces`: its URL and body."""
     await make_workspaces(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url="/workspaces",
         body=body,
@@ -80,7 +82,7 @@ async def test_list_workspaces_needs_its_permission(
 
 async def _create_workspace_request(session: AsyncSession) -> Request:
     """A valid request for `createWorkspace`: its URL and body."""
-    body: dict[str, object] = {"slug": "9c", "name": "example 107"}
+    body: dict[str, JsonValue] = {"slug": "9c", "name": "example 107"}
     return Request(
         url="/workspaces",
         body=body,
@@ -133,7 +135,7 @@ async def _get_workspace_request(session: AsyncSession) -> Request:
     """A valid request for `getWorkspace`: its URL and body."""
     row = await make_workspaces(session)
     await session.commit()
-    body = None
+    body: JsonValue = None
     return Request(
         url=f"/workspaces/{row.id}",
         body=body,
@@ -203,7 +205,7 @@ async def _update_workspace_request(session: AsyncSession) -> Request:
     """A valid request for `updateWorkspace`: its URL and body."""
     row = await make_workspaces(session)
     await session.commit()
-    body: dict[str, object] = {}
+    body: dict[str, JsonValue] = {}
     return Request(
         url=f"/workspaces/{row.id}",
         body=body,
