@@ -81,6 +81,9 @@ def test_cursor_paging_is_keyset_paging() -> None:
         assert ops[name].kind.value == "list", ops[name].why_custom
         assert (ops[name].cursor, ops[name].cursor_wire) == ("cursor", "cursor")
         assert any(part.quantity == "next_cursor" for part in ops[name].envelope_parts)
+    # the index the design made for the cursor, `(project_id, created_at, id)`, orders the list
+    assert ops["listTasks"].order == (("created_at", False), ("id", False))
+    assert ops["listWorkspaces"].order == (("id", False),)  # top level: the key
 
 
 def wrapped_library(root: Path) -> Path:

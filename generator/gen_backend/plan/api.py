@@ -146,6 +146,8 @@ class OperationPlan:
     # class is `response`, the row's `item_class`)
     response_wrapper: str | None = None
     uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
+    # a list's order after any sort asked for: (ORM attr, descending), the key last
+    order: tuple[tuple[str, bool], ...] = ()
     body_content_type: str | None = None  # a raw body's, or a JSON body's other than plain
     raw_response: str | None = None  # the media type of a success body that is not JSON
     status_description: str | None = None  # the spec's description of the success response
@@ -494,6 +496,7 @@ def _operation(
         cursor=python.get(paging.cursor_param or "") if paging else None,
         cursor_wire=paging.cursor_param if paging else None,
         sort=_sort(op, table, python, planner) if kind is OperationKind.LIST and table else None,
+        order=_default_order(table, parents) if kind is OperationKind.LIST and table else (),
         spec_parameters=tuple(
             (p.name, p.location.value)
             for p in op.parameters
@@ -693,6 +696,30 @@ def _upload(field_plan: FieldPlan, table: TablePlan, taken: set[str]) -> UploadP
         media_type=found.get("media_type"),
         size=found.get("size"),
     )
+
+
+def _default_order(
+    table: TablePlan, parents: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, bool], ...]:
+    """The order of a list: on a nested list, the columns an index of the design puts after the
+    parent's keys (`(project_id, created_at, id)` orders a project's tasks by `created_at`),
+    the order that index serves; else the key. The key always ends it, so pages are stable."""
+    key = table.mapper_key
+    by_name = {c.name: c.attr for c in table.columns}
+    parent_columns = {c.name for c in table.columns if c.attr in {a for _, a in parents}}
+    for index in table.indexes:
+        width = len(parent_columns)
+        rest = index.columns[width:]
+        if (
+            parent_columns
+            and index.where is None
+            and set(index.columns[:width]) == parent_columns
+            and rest
+            and all(column in by_name for column in rest)
+        ):
+            attrs = [by_name[column] for column in rest]
+            return tuple((attr, False) for attr in [*attrs, *(k for k in key if k not in attrs)])
+    return tuple((attr, False) for attr in key)
 
 
 def _is_fk_target(table: TablePlan, column: str, parent_column: str) -> bool:

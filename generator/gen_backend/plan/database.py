@@ -163,6 +163,10 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
     if default is not None:
         if default.kind is DefaultKind.NOW:
             server_default = "sa.func.now()"
+            if column.type is ColumnType.TIMESTAMPTZ:
+                # rows the app inserts carry the time in one format on every engine (SQLite's
+                # CURRENT_TIMESTAMP has no fraction of a second), so they compare and page
+                python_default = "utc_now"
         elif default.kind is DefaultKind.UUID:
             python_default = "uuid.uuid4"
         elif default.kind is DefaultKind.LITERAL:

@@ -33,6 +33,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def utc_now() -> datetime.datetime:
+    """Now, in UTC: the default of `timestamptz` columns designed to default to now()."""
+    return datetime.datetime.now(datetime.UTC)
+
+
 class UtcDateTime(TypeDecorator[datetime.datetime]):
     """`timestamp with time zone` that always answers aware datetimes. PostgreSQL keeps the
     zone; SQLite has none, so values are stored in UTC there and read back as UTC. A naive
@@ -40,6 +45,10 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime.datetime]:
+        return datetime.datetime
 
     def process_bind_param(
         self, value: datetime.datetime | None, dialect: Dialect

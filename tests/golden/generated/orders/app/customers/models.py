@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base, UtcDateTime
+from app.core.db import Base, UtcDateTime, utc_now
 
 
 class Customer(Base):
@@ -57,5 +57,6 @@ class Customer(Base):
         "created_at",
         UtcDateTime(),
         nullable=False,
+        default=utc_now,
         server_default=sa.func.now(),
     )

@@ -46,6 +46,7 @@ class OrderItemsServiceBase:
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
+                (OrderItemRow.product_id, False),
                 (OrderItemRow.id, False),
             ],
             limit=limit,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base, UtcDateTime
+from app.core.db import Base, UtcDateTime, utc_now
 
 
 class Payment(Base):
@@ -86,6 +86,7 @@ class Payment(Base):
         "created_at",
         UtcDateTime(),
         nullable=False,
+        default=utc_now,
         server_default=sa.func.now(),
     )
     captured_at: Mapped[datetime.datetime | None] = mapped_column(

@@ -42,6 +42,7 @@ class PaymentsServiceBase:
         rows, _ = await self.rows.page(
             *conditions,
             order_by=[
+                (PaymentRow.created_at, False),
                 (PaymentRow.id, False),
             ],
             limit=limit,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base, UtcDateTime
+from app.core.db import Base, UtcDateTime, utc_now
 
 
 class Attachment(Base):
@@ -79,5 +79,6 @@ class Attachment(Base):
         "uploaded_at",
         UtcDateTime(),
         nullable=False,
+        default=utc_now,
         server_default=sa.func.now(),
     )

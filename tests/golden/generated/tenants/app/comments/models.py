@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base, UtcDateTime
+from app.core.db import Base, UtcDateTime, utc_now
 
 
 class Comment(Base):
@@ -68,5 +68,6 @@ class Comment(Base):
         "created_at",
         UtcDateTime(),
         nullable=False,
+        default=utc_now,
         server_default=sa.func.now(),
     )

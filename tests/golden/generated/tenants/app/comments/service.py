@@ -43,6 +43,7 @@ class CommentsServiceBase:
         limit = limit if limit is not None else 25
         offset = 0  # keyset paging: the cursor says where the page starts
         ordering: Ordering = [
+            (CommentRow.created_at, False),
             (CommentRow.id, False),
         ]
         rows, total = await self.rows.page(

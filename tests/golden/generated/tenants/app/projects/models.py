@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base, UtcDateTime
+from app.core.db import Base, UtcDateTime, utc_now
 
 
 class Project(Base):
@@ -81,11 +81,13 @@ class Project(Base):
         "created_at",
         UtcDateTime(),
         nullable=False,
+        default=utc_now,
         server_default=sa.func.now(),
     )
     updated_at: Mapped[datetime.datetime] = mapped_column(
         "updated_at",
         UtcDateTime(),
         nullable=False,
+        default=utc_now,
         server_default=sa.func.now(),
     )

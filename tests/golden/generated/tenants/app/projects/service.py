@@ -53,6 +53,7 @@ class ProjectsServiceBase:
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
+                (ProjectRow.key, False),
                 (ProjectRow.id, False),
             ],
             limit=limit,

@@ -67,6 +67,7 @@ class TasksServiceBase:
         limit = limit if limit is not None else 25
         offset = 0  # keyset paging: the cursor says where the page starts
         ordering: Ordering = [
+            (TaskRow.created_at, False),
             (TaskRow.id, False),
         ]
         rows, total = await self.rows.page(
