@@ -224,6 +224,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 "tests/domain/test_service.py.j2",
                 suite=service_tests,
             )
+    add("tests/test_config.py")
     add("tests/test_migrations.py")
     add(
         "tests/test_openapi.py",

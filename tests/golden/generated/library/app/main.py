@@ -8,12 +8,14 @@ from fastapi import FastAPI
 
 from app.authors.router import router as authors_router
 from app.books.router import router as books_router
+from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import document_problems, install_error_handlers
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    get_settings()  # invalid settings (in production: no real secret) stop the start here
     yield
     await get_engine().dispose()  # close pooled connections on shutdown
 

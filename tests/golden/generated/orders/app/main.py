@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import document_problems, install_error_handlers
 from app.customer_documents.router import router as customer_documents_router
@@ -18,6 +19,7 @@ from app.products.router import router as products_router
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    get_settings()  # invalid settings (in production: no real secret) stop the start here
     yield
     await get_engine().dispose()  # close pooled connections on shutdown
 

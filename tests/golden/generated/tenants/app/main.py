@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from app.attachments.router import router as attachments_router
 from app.comments.router import router as comments_router
+from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import document_problems, install_error_handlers
 from app.projects.router import router as projects_router
@@ -17,6 +18,7 @@ from app.workspaces.router import router as workspaces_router
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    get_settings()  # invalid settings (in production: no real secret) stop the start here
     yield
     await get_engine().dispose()  # close pooled connections on shutdown
 

@@ -2,13 +2,21 @@
 """Typed settings, read once from the environment (and `.env`) behind a cached getter."""
 
 from functools import lru_cache
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# secrets that are examples, not secrets: refused in production
+PLACEHOLDER_SECRETS = frozenset({"", "secret", "changeme", "change-me", "change_me", "jwt-secret"})
+MIN_SECRET_LENGTH = 32  # bytes of an HS256 key, as RFC 7518 section 3.2 asks
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
+
+    # production refuses to start without a real signing secret or public key
+    environment: Literal["development", "test", "production"] = "development"
 
     database_url: str = "sqlite+aiosqlite:///./library_api.db"
     db_pool_size: int = Field(default=5, ge=1)
@@ -35,6 +43,25 @@ class Settings(BaseSettings):
         if self.jwt_public_key is None:
             raise RuntimeError("JWT_PUBLIC_KEY is not set")
         return self.jwt_public_key
+
+    @model_validator(mode="after")
+    def _production_has_real_keys(self) -> Self:
+        if self.environment != "production":
+            return self
+        if self.jwt_algorithms[0].startswith("HS"):
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if secret.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "JWT_SECRET is missing or a placeholder; production needs a real secret"
+                )
+            if len(secret.encode()) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    "JWT_SECRET is shorter than "
+                    f"{MIN_SECRET_LENGTH} bytes; production needs a real secret"
+                )
+        elif not self.jwt_public_key:
+            raise ValueError("JWT_PUBLIC_KEY is not set; production needs the signers' public key")
+        return self
 
     @property
     def is_sqlite(self) -> bool:
