@@ -55,6 +55,7 @@ class ModuleApi:
     schema_imports: tuple[str, ...]  # classes of its own that service and router use
     common_imports: tuple[str, ...]  # classes from app/common/schemas.py that it uses
     owner: ColumnPlan | None  # the ownership column, filled from the caller on create
+    bypass_roles: tuple[str, ...] = ()  # roles that see every row despite the ownership
 
     @property
     def service_class(self) -> str:
@@ -192,12 +193,20 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             tables=tables,
             factories=factories,
             classes=classes,
+            bypass_roles=api.bypass_roles if api.owner else None,
+            owner=api.owner.attr if api.owner else None,
         )
         tests = tuple(
             t
             for t in (
                 plan_tests(
-                    op, specs[op.operation_id], service.api, 100 + 7 * number, tables, packages
+                    op,
+                    specs[op.operation_id],
+                    service.api,
+                    100 + 7 * number,
+                    tables,
+                    packages,
+                    owner=api.owner,
                 )
                 for number, op in enumerate(api.operations)
             )
@@ -225,6 +234,14 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 suite=service_tests,
             )
     add("tests/test_config.py")
+    target = _auth_target(operations)
+    if target is not None:
+        pinned = service.auth.jwt.algorithms
+        add(
+            "tests/test_auth.py",
+            target=target,
+            unpinned=next(a for a in ("HS256", "HS384", "HS512") if a not in pinned),
+        )
     add("tests/test_migrations.py")
     add(
         "tests/test_openapi.py",
@@ -284,6 +301,7 @@ def _module_apis(
                 operations=ops,
                 schema_imports=tuple(sorted(n for n in used if n in own_names)),
                 common_imports=tuple(sorted(n for n in used if n in common and module != COMMON)),
+                bypass_roles=ownership.bypass_roles if ownership else (),
                 owner=table.column(ownership.owner_column)
                 if table
                 and ownership
@@ -292,3 +310,28 @@ def _module_apis(
             )
         )
     return tuple(apis)
+
+
+@dataclass(frozen=True)
+class AuthTarget:
+    """The protected route the token-attack tests call (a GET where there is one)."""
+
+    method: str
+    path: str
+    url: str  # the path with every parameter filled with a placeholder
+    permissions: tuple[str, ...]
+
+
+def _auth_target(operations: tuple[OperationPlan, ...]) -> AuthTarget | None:
+    protected = sorted(
+        (op for op in operations if not op.public), key=lambda op: op.method != "get"
+    )
+    if not protected:
+        return None
+    op = protected[0]
+    return AuthTarget(
+        method=op.method,
+        path=op.path,
+        url=re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", op.path),
+        permissions=op.permissions,
+    )

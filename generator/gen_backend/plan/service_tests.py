@@ -13,6 +13,7 @@ theirs, as the request tests beside them do.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable
@@ -102,6 +103,7 @@ class ServiceTestsPlan:
     service_class: str
     tests: tuple[ServiceTest, ...]
     schema_imports: tuple[tuple[str, str], ...]  # (module, class) of the bodies built
+    roles: tuple[str, ...] = ()  # the roles the tests act with: an owned table's bypass roles
 
     @property
     def factories(self) -> tuple[str, ...]:
@@ -138,6 +140,7 @@ class ListWalk:
     offset: str | None  # the offset parameter (wire), to walk offsets
     # (cursor parameter, the envelope field holding the next cursor), to walk cursors
     cursor: tuple[str, str] | None = None
+    subject: str | None = None  # the Python source of the caller's subject, to list as an owner
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class _Domain:
     classes: dict[str, ClassPlan]
     operations: tuple[OperationPlan, ...]
     specs: dict[str, Operation]
+    owner: str | None = None  # the ownership column's attribute, on an owned table
 
 
 def plan_row_tests(
@@ -165,9 +169,14 @@ def plan_row_tests(
     tables: dict[str, TablePlan],
     factories: tuple[FactoryPlan, ...],
     classes: dict[str, ClassPlan],
+    bypass_roles: tuple[str, ...] | None = None,
+    owner: str | None = None,
 ) -> tuple[ServiceTestsPlan | None, tuple[ApiRoundTrip, ...]]:
-    """The service tests of one domain (None when there are none) and its API round trips."""
-    if table is None:
+    """The service tests of one domain (None when there are none) and its API round trips.
+    On an owned table (`bypass_roles` not None) they act with a bypass role, so they see the
+    rows the factories make for other owners; without one they are left out (the ownership
+    tests in test_api.py cover such a table)."""
+    if table is None or bypass_roles == ():
         return None, ()
     by_table = {f.table.name: f for f in factories}
     if table.name not in by_table:
@@ -181,6 +190,7 @@ def plan_row_tests(
         classes=classes,
         operations=tuple(op for op in operations if op.kind is not OperationKind.CUSTOM),
         specs=specs,
+        owner=owner,
     )
     tests: list[ServiceTest] = []
     trips: list[ApiRoundTrip] = []
@@ -204,6 +214,7 @@ def plan_row_tests(
             service_class=service_class,
             tests=tuple(tests),
             schema_imports=tuple(imports),
+            roles=bypass_roles or (),
         ),
         tuple(trips),
     )
@@ -973,7 +984,11 @@ class _OpPlanner:
         if any(p.default is None and p.location not in ("path",) for p in self.op.params):
             return []  # a required header or query parameter the request tests fill
         builders = {
-            OperationKind.LIST: (self.api_listing, *self.api_filter_builders()),
+            OperationKind.LIST: (
+                self.api_listing,
+                self.api_owned_listing,
+                *self.api_filter_builders(),
+            ),
             OperationKind.UPDATE: (self.api_update,),
             OperationKind.DELETE: (self.api_delete,),
         }.get(self.op.kind, ())
@@ -1070,6 +1085,28 @@ class _OpPlanner:
             requests=(),
             listings=(("listed", self.walk("first")),),
             checks=tuple(checks),
+        )
+
+    def api_owned_listing(self) -> ApiRoundTrip:
+        """On an owned table: a caller lists its own rows and none of another owner's."""
+        if self.d.owner is None:
+            raise _SkipError("not owned")
+        _, key = self.list_shape()
+        factory = self.d.factory.function
+        owner = self.d.owner
+        walk = dataclasses.replace(self.walk("mine"), subject=f"mine.{owner}")
+        return ApiRoundTrip(
+            name=f"{self.op.function}_lists_only_the_callers_rows",
+            doc=f"`{self.op.operation_id}` answers the caller's rows, not another owner's.",
+            rows=(("mine", factory), ("theirs", factory)),
+            sets=self.same_parent("theirs", "mine"),
+            requests=(),
+            listings=(("listed", walk),),
+            checks=(
+                f"str(mine.{key}) in listed",
+                f"mine.{owner} != theirs.{owner}",
+                f"str(theirs.{key}) not in listed",
+            ),
         )
 
     def api_filter_builders(self) -> list[Callable[[], ApiRoundTrip]]:

@@ -48,10 +48,14 @@ class TestPlan:
     missing_path: str | None  # URL of a row that does not exist, for a 404
     headers: tuple[tuple[str, str], ...] = ()  # required headers: (name, Python source)
     files: tuple[str, ...] = ()  # the wire names of the files a multipart body carries
+    owner_source: str | None = None  # on an owned table: the Python source of the row's owner
+    other_owner: str | None = None  # ... and of a subject that owns none of the test's rows
 
     def uses(self, variable: str) -> bool:
-        return "{" + variable + "." in self.path or any(
-            value.startswith(variable + ".") for _, value in self.fk_fields
+        return (
+            "{" + variable + "." in self.path
+            or any(value.startswith(variable + ".") for _, value in self.fk_fields)
+            or (self.owner_source or "").startswith(variable + ".")
         )
 
 
@@ -127,6 +131,7 @@ def plan_tests(
     variant: int,
     tables: dict[str, TablePlan],
     packages: dict[str, str],
+    owner: ColumnPlan | None = None,
 ) -> TestPlan | None:
     """The request that exercises `op`, or None when no valid request can be built.
     `variant` differs per operation, so unique columns get different example values.
@@ -270,6 +275,10 @@ def plan_tests(
         missing_path=missing,
         headers=tuple(headers),
         files=files,
+        owner_source=f"row.{owner.attr}" if owner and "row" in setup else None,
+        other_owner=("str(uuid.uuid4())" if owner.py_type == "uuid.UUID" else repr("someone-else"))
+        if owner
+        else None,
     )
 
 

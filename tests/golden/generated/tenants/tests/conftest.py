@@ -7,7 +7,7 @@ import datetime
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -51,8 +51,25 @@ def _database() -> Iterator[None]:
     _workdir.cleanup()
 
 
-def token(*permissions: str, subject: str | None = None) -> dict[str, str]:
-    """Authorization headers for a caller holding `permissions` (as token scopes)."""
+def token(
+    *permissions: str, subject: str | None = None, roles: Sequence[str] = ()
+) -> dict[str, str]:
+    """Authorization headers for a caller holding `permissions` (as token scopes) and
+    `roles`, as `subject` (a new one by default)."""
+    return bearer(claims_for(*permissions, subject=subject, roles=roles))
+
+
+def bearer(
+    claims: dict[str, object], key: str = SIGNING_KEY, algorithm: str = ALGORITHM
+) -> dict[str, str]:
+    """Authorization headers carrying `claims` signed with `key` (the test key by default)."""
+    return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm=algorithm)}"}
+
+
+def claims_for(
+    *permissions: str, subject: str | None = None, roles: Sequence[str] = ()
+) -> dict[str, object]:
+    """Valid claims for the app's settings: subject, scopes, roles, issuer, audience, expiry."""
     from app.core.config import get_settings
 
     settings = get_settings()
@@ -63,11 +80,13 @@ def token(*permissions: str, subject: str | None = None) -> dict[str, str]:
         "iat": now,
         "exp": now + datetime.timedelta(minutes=5),
     }
+    if roles:
+        claims[settings.jwt_roles_claim] = list(roles)
     if settings.jwt_issuer:
         claims["iss"] = settings.jwt_issuer
     if settings.jwt_audience:
         claims["aud"] = settings.jwt_audience
-    return {"Authorization": f"Bearer {jwt.encode(claims, SIGNING_KEY, algorithm=ALGORITHM)}"}
+    return claims
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,6 +24,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -46,12 +47,7 @@ async def test_list_authors(client: httpx.AsyncClient, session: AsyncSession) ->
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:read",
-            ),
-        },
+        headers={**request.headers, **token("authors:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -95,12 +91,7 @@ async def test_create_author(client: httpx.AsyncClient, session: AsyncSession) -
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:write",
-            ),
-        },
+        headers={**request.headers, **token("authors:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -148,12 +139,7 @@ async def test_get_author(client: httpx.AsyncClient, session: AsyncSession) -> N
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:read",
-            ),
-        },
+        headers={**request.headers, **token("authors:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -186,12 +172,7 @@ async def test_get_author_unknown_row(client: httpx.AsyncClient, session: AsyncS
         "GET",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:read",
-            ),
-        },
+        headers={**request.headers, **token("authors:read", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -216,12 +197,7 @@ async def test_update_author(client: httpx.AsyncClient, session: AsyncSession) -
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:write",
-            ),
-        },
+        headers={**request.headers, **token("authors:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -258,12 +234,7 @@ async def test_update_author_unknown_row(client: httpx.AsyncClient, session: Asy
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:write",
-            ),
-        },
+        headers={**request.headers, **token("authors:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -288,12 +259,7 @@ async def test_delete_author(client: httpx.AsyncClient, session: AsyncSession) -
         "DELETE",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:write",
-            ),
-        },
+        headers={**request.headers, **token("authors:write", subject=request.subject)},
     )
     assert response.status_code == 204, response.text
 
@@ -330,12 +296,7 @@ async def test_delete_author_unknown_row(client: httpx.AsyncClient, session: Asy
         "DELETE",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "authors:write",
-            ),
-        },
+        headers={**request.headers, **token("authors:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM

@@ -14,7 +14,10 @@ from app.core.errors import Problem
 from app.core.security import Principal
 from tests.factories import make_authors
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+)
 
 
 async def test_list_authors_lists_the_rows_created(session: AsyncSession) -> None:

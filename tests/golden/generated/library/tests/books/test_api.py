@@ -25,6 +25,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -47,12 +48,7 @@ async def test_list_author_books(client: httpx.AsyncClient, session: AsyncSessio
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:read",
-            ),
-        },
+        headers={**request.headers, **token("books:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -100,12 +96,7 @@ async def test_list_books(client: httpx.AsyncClient, session: AsyncSession) -> N
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:read",
-            ),
-        },
+        headers={**request.headers, **token("books:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -156,12 +147,7 @@ async def test_create_book(client: httpx.AsyncClient, session: AsyncSession) -> 
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:write",
-            ),
-        },
+        headers={**request.headers, **token("books:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -207,12 +193,7 @@ async def test_get_book(client: httpx.AsyncClient, session: AsyncSession) -> Non
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:read",
-            ),
-        },
+        headers={**request.headers, **token("books:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -245,12 +226,7 @@ async def test_get_book_unknown_row(client: httpx.AsyncClient, session: AsyncSes
         "GET",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:read",
-            ),
-        },
+        headers={**request.headers, **token("books:read", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -280,12 +256,7 @@ async def test_replace_book(client: httpx.AsyncClient, session: AsyncSession) ->
         "PUT",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:write",
-            ),
-        },
+        headers={**request.headers, **token("books:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -318,12 +289,7 @@ async def test_replace_book_unknown_row(client: httpx.AsyncClient, session: Asyn
         "PUT",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:write",
-            ),
-        },
+        headers={**request.headers, **token("books:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -348,12 +314,7 @@ async def test_update_book(client: httpx.AsyncClient, session: AsyncSession) -> 
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:write",
-            ),
-        },
+        headers={**request.headers, **token("books:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -388,12 +349,7 @@ async def test_update_book_unknown_row(client: httpx.AsyncClient, session: Async
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:write",
-            ),
-        },
+        headers={**request.headers, **token("books:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -418,12 +374,7 @@ async def test_delete_book(client: httpx.AsyncClient, session: AsyncSession) -> 
         "DELETE",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:write",
-            ),
-        },
+        headers={**request.headers, **token("books:write", subject=request.subject)},
     )
     assert response.status_code == 204, response.text
 
@@ -458,12 +409,7 @@ async def test_delete_book_unknown_row(client: httpx.AsyncClient, session: Async
         "DELETE",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "books:write",
-            ),
-        },
+        headers={**request.headers, **token("books:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM

@@ -15,7 +15,10 @@ from app.core.errors import Problem
 from app.core.security import Principal
 from tests.factories import make_authors, make_books
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+)
 
 
 async def test_list_author_books_lists_the_rows_created(session: AsyncSession) -> None:

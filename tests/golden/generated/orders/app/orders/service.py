@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
@@ -15,6 +15,9 @@ from app.core.security import Principal
 from app.orders.models import Order as OrderRow
 from app.orders.repository import OrderRepository
 from app.orders.schemas import Order, OrderCreate, OrderPage
+
+# roles that see every row of `orders` (auth.yaml ownership bypass_roles)
+BYPASS_ROLES: frozenset[str] = frozenset(["finance", "admin"])
 
 
 class OrdersServiceBase:
@@ -104,6 +107,20 @@ class OrdersServiceBase:
                 "operation): implement it in app/orders/rules.py"
             ),
         )
+
+    @staticmethod
+    def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
+        """The rows the caller may see: its own (`placed_by` is its subject), or
+        every row for a bypass role (finance, admin). Another
+        caller's row is not found (404), never forbidden: its existence stays hidden."""
+        if principal is not None and principal.roles & BYPASS_ROLES:
+            return []
+        if principal is None:
+            return [false()]
+        try:
+            return [OrderRow.placed_by == uuid.UUID(principal.subject)]
+        except ValueError:
+            return [false()]  # a subject that is no UUID owns no row here
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

@@ -24,6 +24,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -46,12 +47,7 @@ async def test_list_customer_documents(client: httpx.AsyncClient, session: Async
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "customers:read",
-            ),
-        },
+        headers={**request.headers, **token("customers:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -104,12 +100,7 @@ async def test_upload_customer_document(client: httpx.AsyncClient, session: Asyn
         request.url,
         data=request.form,
         files=request.files,
-        headers={
-            **request.headers,
-            **token(
-                "customers:write",
-            ),
-        },
+        headers={**request.headers, **token("customers:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -161,12 +152,7 @@ async def test_annotate_customer_document(client: httpx.AsyncClient, session: As
         "PATCH",
         request.url,
         data=request.form,
-        headers={
-            **request.headers,
-            **token(
-                "customers:write",
-            ),
-        },
+        headers={**request.headers, **token("customers:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -205,12 +191,7 @@ async def test_annotate_customer_document_unknown_row(
         "PATCH",
         request.missing_url,
         data=request.form,
-        headers={
-            **request.headers,
-            **token(
-                "customers:write",
-            ),
-        },
+        headers={**request.headers, **token("customers:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM

@@ -12,7 +12,10 @@ from app.customer_documents.rules import CustomerDocumentsService
 from app.customer_documents.schemas import CustomerDocumentNote, CustomerDocumentUpload
 from tests.factories import example_upload, make_customer_documents, make_customers
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+)
 
 
 async def test_list_customer_documents_lists_the_rows_created(session: AsyncSession) -> None:

@@ -24,6 +24,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -46,12 +47,7 @@ async def test_list_customers(client: httpx.AsyncClient, session: AsyncSession) 
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "customers:read",
-            ),
-        },
+        headers={**request.headers, **token("customers:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -97,12 +93,7 @@ async def test_create_customer(client: httpx.AsyncClient, session: AsyncSession)
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "customers:write",
-            ),
-        },
+        headers={**request.headers, **token("customers:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -150,12 +141,7 @@ async def test_get_customer(client: httpx.AsyncClient, session: AsyncSession) ->
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "customers:read",
-            ),
-        },
+        headers={**request.headers, **token("customers:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -188,12 +174,7 @@ async def test_get_customer_unknown_row(client: httpx.AsyncClient, session: Asyn
         "GET",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "customers:read",
-            ),
-        },
+        headers={**request.headers, **token("customers:read", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -218,12 +199,7 @@ async def test_update_customer(client: httpx.AsyncClient, session: AsyncSession)
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "customers:write",
-            ),
-        },
+        headers={**request.headers, **token("customers:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -262,12 +238,7 @@ async def test_update_customer_unknown_row(
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "customers:write",
-            ),
-        },
+        headers={**request.headers, **token("customers:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM

@@ -14,7 +14,10 @@ from app.customers.rules import CustomersService
 from app.customers.schemas import CustomerCreate, CustomerUpdate
 from tests.factories import make_customers
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+)
 
 
 async def test_list_customers_lists_the_rows_created(session: AsyncSession) -> None:

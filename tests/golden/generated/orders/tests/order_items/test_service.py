@@ -13,7 +13,10 @@ from app.core.security import Principal
 from app.order_items.rules import OrderItemsService
 from tests.factories import make_order_items
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+)
 
 
 async def test_list_order_items_lists_the_rows_created(session: AsyncSession) -> None:

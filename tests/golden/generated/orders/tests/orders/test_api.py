@@ -23,6 +23,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -43,12 +44,7 @@ async def test_list_orders(client: httpx.AsyncClient, session: AsyncSession) -> 
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "orders:read",
-            ),
-        },
+        headers={**request.headers, **token("orders:read", subject=request.subject)},
     )
     # 501 until the operation is written in app/orders/rules.py, then its own status
     assert response.status_code in (501, 200), response.text
@@ -101,12 +97,7 @@ async def test_create_order(client: httpx.AsyncClient, session: AsyncSession) ->
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "orders:write",
-            ),
-        },
+        headers={**request.headers, **token("orders:write", subject=request.subject)},
     )
     # 501 until the operation is written in app/orders/rules.py, then its own status
     assert response.status_code in (501, 201), response.text
@@ -146,6 +137,7 @@ async def _get_order_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/orders/{row.id}",
+        subject=str(row.placed_by),
     )
 
 
@@ -155,12 +147,7 @@ async def test_get_order(client: httpx.AsyncClient, session: AsyncSession) -> No
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "orders:read",
-            ),
-        },
+        headers={**request.headers, **token("orders:read", subject=request.subject)},
     )
     # 501 until the operation is written in app/orders/rules.py, then its own status
     assert response.status_code in (501, 200), response.text
@@ -200,6 +187,7 @@ async def _cancel_order_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/orders/{row.id}/cancel",
+        subject=str(row.placed_by),
     )
 
 
@@ -209,12 +197,7 @@ async def test_cancel_order(client: httpx.AsyncClient, session: AsyncSession) ->
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "orders:write",
-            ),
-        },
+        headers={**request.headers, **token("orders:write", subject=request.subject)},
     )
     # 501 until the operation is written in app/orders/rules.py, then its own status
     assert response.status_code in (501, 200), response.text

@@ -14,7 +14,10 @@ from app.payments.rules import PaymentsService
 from app.payments.schemas import PaymentCreate
 from tests.factories import make_orders, make_payments
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+)
 
 
 async def test_list_order_payments_lists_the_rows_created(session: AsyncSession) -> None:

@@ -24,6 +24,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -46,12 +47,7 @@ async def test_list_products(client: httpx.AsyncClient, session: AsyncSession) -
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "products:read",
-            ),
-        },
+        headers={**request.headers, **token("products:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -102,12 +98,7 @@ async def test_create_product(client: httpx.AsyncClient, session: AsyncSession) 
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "products:write",
-            ),
-        },
+        headers={**request.headers, **token("products:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -155,12 +146,7 @@ async def test_get_product(client: httpx.AsyncClient, session: AsyncSession) -> 
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "products:read",
-            ),
-        },
+        headers={**request.headers, **token("products:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -193,12 +179,7 @@ async def test_get_product_unknown_row(client: httpx.AsyncClient, session: Async
         "GET",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "products:read",
-            ),
-        },
+        headers={**request.headers, **token("products:read", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -223,12 +204,7 @@ async def test_update_product(client: httpx.AsyncClient, session: AsyncSession) 
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "products:write",
-            ),
-        },
+        headers={**request.headers, **token("products:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -265,12 +241,7 @@ async def test_update_product_unknown_row(client: httpx.AsyncClient, session: As
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "products:write",
-            ),
-        },
+        headers={**request.headers, **token("products:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM

@@ -14,7 +14,10 @@ from app.products.rules import ProductsService
 from app.products.schemas import ProductCreate, ProductUpdate
 from tests.factories import make_products
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+)
 
 
 async def test_list_products_lists_the_rows_created(session: AsyncSession) -> None:

@@ -5,7 +5,7 @@ Generated: put business rules in rules.py, which subclasses AttachmentsServiceBa
 
 import uuid
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.models import Attachment as AttachmentRow
@@ -13,6 +13,9 @@ from app.attachments.repository import AttachmentRepository
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.errors import Problem
 from app.core.security import Principal
+
+# roles that see every row of `attachments` (auth.yaml ownership bypass_roles)
+BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])
 
 
 class AttachmentsServiceBase:
@@ -89,8 +92,22 @@ class AttachmentsServiceBase:
         attachment_id: uuid.UUID,
     ) -> None:
         """`DELETE /attachments/{attachmentId}`: deleteAttachment"""
-        row = await self._load(AttachmentRow.id == attachment_id)
+        row = await self._load(AttachmentRow.id == attachment_id, *self._visible(principal))
         await self.rows.delete(row)
+
+    @staticmethod
+    def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
+        """The rows the caller may see: its own (`tenant_id` is its subject), or
+        every row for a bypass role (platform_admin). Another
+        caller's row is not found (404), never forbidden: its existence stays hidden."""
+        if principal is not None and principal.roles & BYPASS_ROLES:
+            return []
+        if principal is None:
+            return [false()]
+        try:
+            return [AttachmentRow.tenant_id == uuid.UUID(principal.subject)]
+        except ValueError:
+            return [false()]  # a subject that is no UUID owns no row here
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

@@ -5,7 +5,7 @@ Generated: put business rules in rules.py, which subclasses CommentsServiceBase.
 
 import uuid
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.models import Comment as CommentRow
@@ -14,6 +14,9 @@ from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpd
 from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
 from app.core.security import Principal
+
+# roles that see every row of `comments` (auth.yaml ownership bypass_roles)
+BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
 
 
 class CommentsServiceBase:
@@ -39,6 +42,7 @@ class CommentsServiceBase:
     ) -> CommentPage:
         """`GET /tasks/{taskId}/comments`: listComments"""
         conditions: list[ColumnElement[bool]] = []
+        conditions.extend(self._visible(principal))
         conditions.append(CommentRow.task_id == task_id)
         limit = limit if limit is not None else 25
         offset = 0  # keyset paging: the cursor says where the page starts
@@ -106,7 +110,7 @@ class CommentsServiceBase:
         body: CommentUpdate,
     ) -> Comment:
         """`PATCH /comments/{commentId}`: updateComment"""
-        row = await self._load(CommentRow.id == comment_id)
+        row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
         values = body.model_dump(
             include={
                 "body",
@@ -124,8 +128,22 @@ class CommentsServiceBase:
         comment_id: uuid.UUID,
     ) -> None:
         """`DELETE /comments/{commentId}`: deleteComment"""
-        row = await self._load(CommentRow.id == comment_id)
+        row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
         await self.rows.delete(row)
+
+    @staticmethod
+    def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
+        """The rows the caller may see: its own (`tenant_id` is its subject), or
+        every row for a bypass role (support, platform_admin). Another
+        caller's row is not found (404), never forbidden: its existence stays hidden."""
+        if principal is not None and principal.roles & BYPASS_ROLES:
+            return []
+        if principal is None:
+            return [false()]
+        try:
+            return [CommentRow.tenant_id == uuid.UUID(principal.subject)]
+        except ValueError:
+            return [false()]  # a subject that is no UUID owns no row here
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

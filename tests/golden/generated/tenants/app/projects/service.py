@@ -6,7 +6,7 @@ Generated: put business rules in rules.py, which subclasses ProjectsServiceBase.
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
@@ -15,6 +15,9 @@ from app.core.security import Principal
 from app.projects.models import Project as ProjectRow
 from app.projects.repository import ProjectRepository
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
+
+# roles that see every row of `projects` (auth.yaml ownership bypass_roles)
+BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
 
 
 class ProjectsServiceBase:
@@ -41,6 +44,7 @@ class ProjectsServiceBase:
     ) -> ProjectList:
         """`GET /workspaces/{workspaceId}/projects`: listProjects"""
         conditions: list[ColumnElement[bool]] = []
+        conditions.extend(self._visible(principal))
         conditions.append(ProjectRow.workspace_id == workspace_id)
         if status is not None:
             conditions.append(
@@ -108,7 +112,7 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
     ) -> Project:
         """`GET /projects/{projectId}`: getProject"""
-        row = await self._load(ProjectRow.id == project_id)
+        row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         return Project.model_validate(row)
 
     async def update_project(
@@ -119,7 +123,7 @@ class ProjectsServiceBase:
         body: ProjectUpdate,
     ) -> Project:
         """`PATCH /projects/{projectId}`: updateProject"""
-        row = await self._load(ProjectRow.id == project_id)
+        row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         values = body.model_dump(
             include={
                 "name",
@@ -139,8 +143,22 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
     ) -> None:
         """`DELETE /projects/{projectId}`: deleteProject"""
-        row = await self._load(ProjectRow.id == project_id)
+        row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         await self.rows.delete(row)
+
+    @staticmethod
+    def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
+        """The rows the caller may see: its own (`tenant_id` is its subject), or
+        every row for a bypass role (support, platform_admin). Another
+        caller's row is not found (404), never forbidden: its existence stays hidden."""
+        if principal is not None and principal.roles & BYPASS_ROLES:
+            return []
+        if principal is None:
+            return [false()]
+        try:
+            return [ProjectRow.tenant_id == uuid.UUID(principal.subject)]
+        except ValueError:
+            return [false()]  # a subject that is no UUID owns no row here
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
@@ -16,6 +16,9 @@ from app.core.security import Principal
 from app.tasks.models import Task as TaskRow
 from app.tasks.repository import TaskRepository
 from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
+
+# roles that see every row of `tasks` (auth.yaml ownership bypass_roles)
+BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
 
 
 class TasksServiceBase:
@@ -45,6 +48,7 @@ class TasksServiceBase:
     ) -> TaskPage:
         """`GET /projects/{projectId}/tasks`: listTasks"""
         conditions: list[ColumnElement[bool]] = []
+        conditions.extend(self._visible(principal))
         conditions.append(TaskRow.project_id == project_id)
         if due_before is not None:
             conditions.append(
@@ -135,7 +139,7 @@ class TasksServiceBase:
         task_id: uuid.UUID,
     ) -> Task:
         """`GET /tasks/{taskId}`: getTask"""
-        row = await self._load(TaskRow.id == task_id)
+        row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         return Task.model_validate(row)
 
     async def update_task(
@@ -146,7 +150,7 @@ class TasksServiceBase:
         body: TaskUpdate,
     ) -> Task:
         """`PATCH /tasks/{taskId}`: updateTask"""
-        row = await self._load(TaskRow.id == task_id)
+        row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         values = body.model_dump(
             include={
                 "title",
@@ -170,8 +174,22 @@ class TasksServiceBase:
         task_id: uuid.UUID,
     ) -> None:
         """`DELETE /tasks/{taskId}`: deleteTask"""
-        row = await self._load(TaskRow.id == task_id)
+        row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         await self.rows.delete(row)
+
+    @staticmethod
+    def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
+        """The rows the caller may see: its own (`tenant_id` is its subject), or
+        every row for a bypass role (support, platform_admin). Another
+        caller's row is not found (404), never forbidden: its existence stays hidden."""
+        if principal is not None and principal.roles & BYPASS_ROLES:
+            return []
+        if principal is None:
+            return [false()]
+        try:
+            return [TaskRow.tenant_id == uuid.UUID(principal.subject)]
+        except ValueError:
+            return [false()]  # a subject that is no UUID owns no row here
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

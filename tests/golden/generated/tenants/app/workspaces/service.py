@@ -5,7 +5,7 @@ Generated: put business rules in rules.py, which subclasses WorkspacesServiceBas
 
 import uuid
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
@@ -15,6 +15,9 @@ from app.core.security import Principal
 from app.workspaces.models import Workspace as WorkspaceRow
 from app.workspaces.repository import WorkspaceRepository
 from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, WorkspaceUpdate
+
+# roles that see every row of `workspaces` (auth.yaml ownership bypass_roles)
+BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])
 
 
 class WorkspacesServiceBase:
@@ -40,6 +43,7 @@ class WorkspacesServiceBase:
     ) -> WorkspaceList:
         """`GET /workspaces`: listWorkspaces"""
         conditions: list[ColumnElement[bool]] = []
+        conditions.extend(self._visible(principal))
         if q is not None:
             conditions.append(
                 or_(
@@ -103,7 +107,7 @@ class WorkspacesServiceBase:
         workspace_id: uuid.UUID,
     ) -> Workspace:
         """`GET /workspaces/{workspaceId}`: getWorkspace"""
-        row = await self._load(WorkspaceRow.id == workspace_id)
+        row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
         return Workspace.model_validate(row)
 
     async def update_workspace(
@@ -114,7 +118,7 @@ class WorkspacesServiceBase:
         body: WorkspaceUpdate,
     ) -> Workspace:
         """`PATCH /workspaces/{workspaceId}`: updateWorkspace"""
-        row = await self._load(WorkspaceRow.id == workspace_id)
+        row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
         values = body.model_dump(
             include={
                 "slug",
@@ -125,6 +129,20 @@ class WorkspacesServiceBase:
         for name, value in values.items():
             setattr(row, name, value)
         return Workspace.model_validate(await self.rows.save(row))
+
+    @staticmethod
+    def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
+        """The rows the caller may see: its own (`tenant_id` is its subject), or
+        every row for a bypass role (platform_admin). Another
+        caller's row is not found (404), never forbidden: its existence stays hidden."""
+        if principal is not None and principal.roles & BYPASS_ROLES:
+            return []
+        if principal is None:
+            return [false()]
+        try:
+            return [WorkspaceRow.tenant_id == uuid.UUID(principal.subject)]
+        except ValueError:
+            return [false()]  # a subject that is no UUID owns no row here
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

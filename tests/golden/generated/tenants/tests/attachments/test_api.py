@@ -5,6 +5,7 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -24,6 +25,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -37,6 +39,7 @@ async def _list_attachments_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/tasks/{row.task_id}/attachments",
+        subject=str(row.tenant_id),
     )
 
 
@@ -46,12 +49,7 @@ async def test_list_attachments(client: httpx.AsyncClient, session: AsyncSession
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "attachments:read",
-            ),
-        },
+        headers={**request.headers, **token("attachments:read", subject=request.subject)},
     )
     # 501 until the operation is written in app/attachments/rules.py, then its own status
     assert response.status_code in (501, 200), response.text
@@ -98,6 +96,7 @@ async def _create_attachment_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/tasks/{row.task_id}/attachments",
+        subject=str(row.tenant_id),
     )
 
 
@@ -107,12 +106,7 @@ async def test_create_attachment(client: httpx.AsyncClient, session: AsyncSessio
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "attachments:write",
-            ),
-        },
+        headers={**request.headers, **token("attachments:write", subject=request.subject)},
     )
     # 501 until the operation is written in app/attachments/rules.py, then its own status
     assert response.status_code in (501, 201), response.text
@@ -154,6 +148,7 @@ async def _get_attachment_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/attachments/{row.id}",
+        subject=str(row.tenant_id),
     )
 
 
@@ -163,12 +158,7 @@ async def test_get_attachment(client: httpx.AsyncClient, session: AsyncSession) 
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "attachments:read",
-            ),
-        },
+        headers={**request.headers, **token("attachments:read", subject=request.subject)},
     )
     # 501 until the operation is written in app/attachments/rules.py, then its own status
     assert response.status_code in (501, 200), response.text
@@ -210,6 +200,7 @@ async def _delete_attachment_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/attachments/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -219,12 +210,7 @@ async def test_delete_attachment(client: httpx.AsyncClient, session: AsyncSessio
         "DELETE",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "attachments:write",
-            ),
-        },
+        headers={**request.headers, **token("attachments:write", subject=request.subject)},
     )
     assert response.status_code == 204, response.text
 
@@ -263,15 +249,49 @@ async def test_delete_attachment_unknown_row(
         "DELETE",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "attachments:write",
-            ),
-        },
+        headers={**request.headers, **token("attachments:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_delete_attachment_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _delete_attachment_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("attachments:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("attachments:write", subject=request.subject)},
+    )
+    assert response.status_code == 204, response.text
+
+
+async def test_delete_attachment_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`platform_admin` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _delete_attachment_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("attachments:write", subject=str(uuid.uuid4()), roles=["platform_admin"]),
+        },
+    )
+    assert response.status_code == 204, response.text
 
 
 async def test_delete_attachment_twice_is_404(
@@ -283,12 +303,12 @@ async def test_delete_attachment_twice_is_404(
     deleted = await client.request(
         "DELETE",
         f"/attachments/{row.id}",
-        headers=token("attachments:write"),
+        headers=token("attachments:write", roles=["platform_admin"]),
     )
     after = await client.request(
         "DELETE",
         f"/attachments/{row.id}",
-        headers=token("attachments:write"),
+        headers=token("attachments:write", roles=["platform_admin"]),
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text

@@ -13,7 +13,11 @@ from app.core.errors import Problem
 from app.core.security import Principal
 from tests.factories import make_attachments
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+    roles=frozenset(["platform_admin"]),  # sees every owner's rows
+)
 
 
 async def test_delete_attachment_removes_the_row(session: AsyncSession) -> None:

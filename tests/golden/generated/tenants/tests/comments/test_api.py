@@ -5,6 +5,7 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -24,6 +25,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -37,6 +39,7 @@ async def _list_comments_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/tasks/{row.task_id}/comments",
+        subject=str(row.tenant_id),
     )
 
 
@@ -46,12 +49,7 @@ async def test_list_comments(client: httpx.AsyncClient, session: AsyncSession) -
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "comments:read",
-            ),
-        },
+        headers={**request.headers, **token("comments:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -102,12 +100,7 @@ async def test_create_comment(client: httpx.AsyncClient, session: AsyncSession) 
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "comments:write",
-            ),
-        },
+        headers={**request.headers, **token("comments:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -146,6 +139,7 @@ async def _update_comment_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/comments/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -155,12 +149,7 @@ async def test_update_comment(client: httpx.AsyncClient, session: AsyncSession) 
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "comments:write",
-            ),
-        },
+        headers={**request.headers, **token("comments:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -197,15 +186,49 @@ async def test_update_comment_unknown_row(client: httpx.AsyncClient, session: As
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "comments:write",
-            ),
-        },
+        headers={**request.headers, **token("comments:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_update_comment_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _update_comment_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:write", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_update_comment_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _update_comment_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("comments:write", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _delete_comment_request(session: AsyncSession) -> Request:
@@ -218,6 +241,7 @@ async def _delete_comment_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/comments/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -227,12 +251,7 @@ async def test_delete_comment(client: httpx.AsyncClient, session: AsyncSession) 
         "DELETE",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "comments:moderate",
-            ),
-        },
+        headers={**request.headers, **token("comments:moderate", subject=request.subject)},
     )
     assert response.status_code == 204, response.text
 
@@ -269,15 +288,49 @@ async def test_delete_comment_unknown_row(client: httpx.AsyncClient, session: As
         "DELETE",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "comments:moderate",
-            ),
-        },
+        headers={**request.headers, **token("comments:moderate", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_delete_comment_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _delete_comment_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:moderate", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:moderate", subject=request.subject)},
+    )
+    assert response.status_code == 204, response.text
+
+
+async def test_delete_comment_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _delete_comment_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("comments:moderate", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 204, response.text
 
 
 async def _listed(
@@ -336,7 +389,7 @@ async def test_list_comments_lists_the_new_rows(
         {
             "limit": "1",
         },
-        token("comments:read"),
+        token("comments:read", roles=["support", "platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -349,6 +402,32 @@ async def test_list_comments_lists_the_new_rows(
     assert len(listed) == 2
 
 
+async def test_list_comments_lists_only_the_callers_rows(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listComments` answers the caller's rows, not another owner's."""
+    mine = await make_comments(session)
+    theirs = await make_comments(session)
+    theirs.task_id = mine.task_id
+    await session.commit()
+    listed = await _listed(
+        client,
+        f"/tasks/{mine.task_id}/comments",
+        {
+            "limit": "1",
+        },
+        token("comments:read", subject=str(mine.tenant_id)),
+        items="items",
+        key="id",
+        page=None,
+        offset=None,
+        cursor=("cursor", "nextCursor"),
+    )
+    assert str(mine.id) in listed
+    assert mine.tenant_id != theirs.tenant_id
+    assert str(theirs.id) not in listed
+
+
 async def test_delete_comment_twice_is_404(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -358,12 +437,12 @@ async def test_delete_comment_twice_is_404(
     deleted = await client.request(
         "DELETE",
         f"/comments/{row.id}",
-        headers=token("comments:moderate"),
+        headers=token("comments:moderate", roles=["support", "platform_admin"]),
     )
     after = await client.request(
         "DELETE",
         f"/comments/{row.id}",
-        headers=token("comments:moderate"),
+        headers=token("comments:moderate", roles=["support", "platform_admin"]),
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text

@@ -5,6 +5,7 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -24,6 +25,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -37,6 +39,7 @@ async def _list_projects_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/workspaces/{row.workspace_id}/projects",
+        subject=str(row.tenant_id),
     )
 
 
@@ -46,12 +49,7 @@ async def test_list_projects(client: httpx.AsyncClient, session: AsyncSession) -
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:read",
-            ),
-        },
+        headers={**request.headers, **token("projects:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -99,12 +97,7 @@ async def test_create_project(client: httpx.AsyncClient, session: AsyncSession) 
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:write",
-            ),
-        },
+        headers={**request.headers, **token("projects:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -143,6 +136,7 @@ async def _get_project_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/projects/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -152,12 +146,7 @@ async def test_get_project(client: httpx.AsyncClient, session: AsyncSession) -> 
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:read",
-            ),
-        },
+        headers={**request.headers, **token("projects:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -190,15 +179,49 @@ async def test_get_project_unknown_row(client: httpx.AsyncClient, session: Async
         "GET",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:read",
-            ),
-        },
+        headers={**request.headers, **token("projects:read", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_get_project_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _get_project_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_get_project_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _get_project_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("projects:read", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _update_project_request(session: AsyncSession) -> Request:
@@ -211,6 +234,7 @@ async def _update_project_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/projects/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -220,12 +244,7 @@ async def test_update_project(client: httpx.AsyncClient, session: AsyncSession) 
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:write",
-            ),
-        },
+        headers={**request.headers, **token("projects:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -262,15 +281,49 @@ async def test_update_project_unknown_row(client: httpx.AsyncClient, session: As
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:write",
-            ),
-        },
+        headers={**request.headers, **token("projects:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_update_project_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _update_project_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:write", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_update_project_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _update_project_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("projects:write", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _delete_project_request(session: AsyncSession) -> Request:
@@ -283,6 +336,7 @@ async def _delete_project_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/projects/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -292,12 +346,7 @@ async def test_delete_project(client: httpx.AsyncClient, session: AsyncSession) 
         "DELETE",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:delete",
-            ),
-        },
+        headers={**request.headers, **token("projects:delete", subject=request.subject)},
     )
     assert response.status_code == 204, response.text
 
@@ -334,15 +383,49 @@ async def test_delete_project_unknown_row(client: httpx.AsyncClient, session: As
         "DELETE",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "projects:delete",
-            ),
-        },
+        headers={**request.headers, **token("projects:delete", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_delete_project_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _delete_project_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:delete", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:delete", subject=request.subject)},
+    )
+    assert response.status_code == 204, response.text
+
+
+async def test_delete_project_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _delete_project_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("projects:delete", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 204, response.text
 
 
 async def _listed(
@@ -399,7 +482,7 @@ async def test_list_projects_lists_the_new_rows(
         client,
         f"/workspaces/{first.workspace_id}/projects",
         {},
-        token("projects:read"),
+        token("projects:read", roles=["support", "platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -409,6 +492,29 @@ async def test_list_projects_lists_the_new_rows(
     assert str(second.id) in listed
     assert str(elsewhere.id) not in listed
     assert len(listed) == 2
+
+
+async def test_list_projects_lists_only_the_callers_rows(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listProjects` answers the caller's rows, not another owner's."""
+    mine = await make_projects(session)
+    theirs = await make_projects(session)
+    theirs.workspace_id = mine.workspace_id
+    await session.commit()
+    listed = await _listed(
+        client,
+        f"/workspaces/{mine.workspace_id}/projects",
+        {},
+        token("projects:read", subject=str(mine.tenant_id)),
+        items="items",
+        key="id",
+        page=None,
+        offset="offset",
+    )
+    assert str(mine.id) in listed
+    assert mine.tenant_id != theirs.tenant_id
+    assert str(theirs.id) not in listed
 
 
 async def test_list_projects_filters_by_status(
@@ -427,7 +533,7 @@ async def test_list_projects_filters_by_status(
         {
             "status": "active",
         },
-        token("projects:read"),
+        token("projects:read", roles=["support", "platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -447,12 +553,12 @@ async def test_update_project_shows_in_a_later_get(
         "PATCH",
         f"/projects/{row.id}",
         json={"name": "example 521"},
-        headers=token("projects:write"),
+        headers=token("projects:write", roles=["support", "platform_admin"]),
     )
     after = await client.request(
         "GET",
         f"/projects/{row.id}",
-        headers=token("projects:read"),
+        headers=token("projects:read", roles=["support", "platform_admin"]),
     )
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
@@ -468,12 +574,12 @@ async def test_delete_project_then_get_is_404(
     deleted = await client.request(
         "DELETE",
         f"/projects/{row.id}",
-        headers=token("projects:delete"),
+        headers=token("projects:delete", roles=["support", "platform_admin"]),
     )
     after = await client.request(
         "GET",
         f"/projects/{row.id}",
-        headers=token("projects:read"),
+        headers=token("projects:read", roles=["support", "platform_admin"]),
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text

@@ -14,7 +14,11 @@ from app.projects.rules import ProjectsService
 from app.projects.schemas import ProjectCreate, ProjectUpdate
 from tests.factories import make_projects, make_workspaces
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+    roles=frozenset(["support", "platform_admin"]),  # sees every owner's rows
+)
 
 
 async def test_list_projects_lists_the_rows_created(session: AsyncSession) -> None:

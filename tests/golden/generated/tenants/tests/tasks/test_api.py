@@ -6,6 +6,7 @@ Round trips then check what the answers hold: lists show the rows just created a
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -25,6 +26,7 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
@@ -38,6 +40,7 @@ async def _list_tasks_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/projects/{row.project_id}/tasks",
+        subject=str(row.tenant_id),
     )
 
 
@@ -47,12 +50,7 @@ async def test_list_tasks(client: httpx.AsyncClient, session: AsyncSession) -> N
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:read",
-            ),
-        },
+        headers={**request.headers, **token("tasks:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -98,12 +96,7 @@ async def test_create_task(client: httpx.AsyncClient, session: AsyncSession) -> 
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:write",
-            ),
-        },
+        headers={**request.headers, **token("tasks:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -140,6 +133,7 @@ async def _get_task_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/tasks/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -149,12 +143,7 @@ async def test_get_task(client: httpx.AsyncClient, session: AsyncSession) -> Non
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:read",
-            ),
-        },
+        headers={**request.headers, **token("tasks:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -187,15 +176,49 @@ async def test_get_task_unknown_row(client: httpx.AsyncClient, session: AsyncSes
         "GET",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:read",
-            ),
-        },
+        headers={**request.headers, **token("tasks:read", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_get_task_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _get_task_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_get_task_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _get_task_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("tasks:read", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _update_task_request(session: AsyncSession) -> Request:
@@ -208,6 +231,7 @@ async def _update_task_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/tasks/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -217,12 +241,7 @@ async def test_update_task(client: httpx.AsyncClient, session: AsyncSession) -> 
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:write",
-            ),
-        },
+        headers={**request.headers, **token("tasks:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -257,15 +276,49 @@ async def test_update_task_unknown_row(client: httpx.AsyncClient, session: Async
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:write",
-            ),
-        },
+        headers={**request.headers, **token("tasks:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_update_task_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _update_task_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:write", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_update_task_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _update_task_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("tasks:write", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _delete_task_request(session: AsyncSession) -> Request:
@@ -278,6 +331,7 @@ async def _delete_task_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/tasks/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -287,12 +341,7 @@ async def test_delete_task(client: httpx.AsyncClient, session: AsyncSession) -> 
         "DELETE",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:write",
-            ),
-        },
+        headers={**request.headers, **token("tasks:write", subject=request.subject)},
     )
     assert response.status_code == 204, response.text
 
@@ -327,15 +376,49 @@ async def test_delete_task_unknown_row(client: httpx.AsyncClient, session: Async
         "DELETE",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "tasks:write",
-            ),
-        },
+        headers={**request.headers, **token("tasks:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_delete_task_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _delete_task_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:write", subject=request.subject)},
+    )
+    assert response.status_code == 204, response.text
+
+
+async def test_delete_task_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _delete_task_request(session)
+    response = await client.request(
+        "DELETE",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("tasks:write", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 204, response.text
 
 
 async def _listed(
@@ -392,7 +475,7 @@ async def test_list_tasks_lists_the_new_rows(
         {
             "limit": "1",
         },
-        token("tasks:read"),
+        token("tasks:read", roles=["support", "platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -403,6 +486,32 @@ async def test_list_tasks_lists_the_new_rows(
     assert str(second.id) in listed
     assert str(elsewhere.id) not in listed
     assert len(listed) == 2
+
+
+async def test_list_tasks_lists_only_the_callers_rows(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listTasks` answers the caller's rows, not another owner's."""
+    mine = await make_tasks(session)
+    theirs = await make_tasks(session)
+    theirs.project_id = mine.project_id
+    await session.commit()
+    listed = await _listed(
+        client,
+        f"/projects/{mine.project_id}/tasks",
+        {
+            "limit": "1",
+        },
+        token("tasks:read", subject=str(mine.tenant_id)),
+        items="items",
+        key="id",
+        page=None,
+        offset=None,
+        cursor=("cursor", "nextCursor"),
+    )
+    assert str(mine.id) in listed
+    assert mine.tenant_id != theirs.tenant_id
+    assert str(theirs.id) not in listed
 
 
 async def test_list_tasks_filters_by_due_before(
@@ -422,7 +531,7 @@ async def test_list_tasks_filters_by_due_before(
             "due_before": (datetime.date(2030, 6, 15)).isoformat(),
             "limit": "1",
         },
-        token("tasks:read"),
+        token("tasks:read", roles=["support", "platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -450,7 +559,7 @@ async def test_list_tasks_filters_by_status(
             "status": "todo",
             "limit": "1",
         },
-        token("tasks:read"),
+        token("tasks:read", roles=["support", "platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -471,12 +580,12 @@ async def test_update_task_shows_in_a_later_get(
         "PATCH",
         f"/tasks/{row.id}",
         json={"title": "example 521"},
-        headers=token("tasks:write"),
+        headers=token("tasks:write", roles=["support", "platform_admin"]),
     )
     after = await client.request(
         "GET",
         f"/tasks/{row.id}",
-        headers=token("tasks:read"),
+        headers=token("tasks:read", roles=["support", "platform_admin"]),
     )
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
@@ -492,12 +601,12 @@ async def test_delete_task_then_get_is_404(
     deleted = await client.request(
         "DELETE",
         f"/tasks/{row.id}",
-        headers=token("tasks:write"),
+        headers=token("tasks:write", roles=["support", "platform_admin"]),
     )
     after = await client.request(
         "GET",
         f"/tasks/{row.id}",
-        headers=token("tasks:read"),
+        headers=token("tasks:read", roles=["support", "platform_admin"]),
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text

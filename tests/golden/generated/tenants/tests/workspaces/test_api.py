@@ -5,6 +5,7 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -24,12 +25,13 @@ class Request:
     headers: dict[str, str]
     missing_url: str  # the same request for a row that does not exist
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
+    subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
 
 
 async def _list_workspaces_request(session: AsyncSession) -> Request:
     """A valid request for `listWorkspaces`: its URL and body."""
-    await make_workspaces(session)
+    row = await make_workspaces(session)
     await session.commit()
     body: JsonValue = None
     return Request(
@@ -37,6 +39,7 @@ async def _list_workspaces_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/workspaces",
+        subject=str(row.tenant_id),
     )
 
 
@@ -46,12 +49,7 @@ async def test_list_workspaces(client: httpx.AsyncClient, session: AsyncSession)
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "workspaces:read",
-            ),
-        },
+        headers={**request.headers, **token("workspaces:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -97,12 +95,7 @@ async def test_create_workspace(client: httpx.AsyncClient, session: AsyncSession
         "POST",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "workspaces:write",
-            ),
-        },
+        headers={**request.headers, **token("workspaces:write", subject=request.subject)},
     )
     assert response.status_code == 201, response.text
 
@@ -141,6 +134,7 @@ async def _get_workspace_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/workspaces/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -150,12 +144,7 @@ async def test_get_workspace(client: httpx.AsyncClient, session: AsyncSession) -
         "GET",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "workspaces:read",
-            ),
-        },
+        headers={**request.headers, **token("workspaces:read", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -190,15 +179,49 @@ async def test_get_workspace_unknown_row(client: httpx.AsyncClient, session: Asy
         "GET",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "workspaces:read",
-            ),
-        },
+        headers={**request.headers, **token("workspaces:read", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_get_workspace_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _get_workspace_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("workspaces:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("workspaces:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_get_workspace_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`platform_admin` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _get_workspace_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("workspaces:read", subject=str(uuid.uuid4()), roles=["platform_admin"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _update_workspace_request(session: AsyncSession) -> Request:
@@ -211,6 +234,7 @@ async def _update_workspace_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url="/workspaces/00000000-0000-4000-8000-000000000000",
+        subject=str(row.tenant_id),
     )
 
 
@@ -220,12 +244,7 @@ async def test_update_workspace(client: httpx.AsyncClient, session: AsyncSession
         "PATCH",
         request.url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "workspaces:write",
-            ),
-        },
+        headers={**request.headers, **token("workspaces:write", subject=request.subject)},
     )
     assert response.status_code == 200, response.text
 
@@ -264,15 +283,49 @@ async def test_update_workspace_unknown_row(
         "PATCH",
         request.missing_url,
         json=request.body,
-        headers={
-            **request.headers,
-            **token(
-                "workspaces:write",
-            ),
-        },
+        headers={**request.headers, **token("workspaces:write", subject=request.subject)},
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_update_workspace_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _update_workspace_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("workspaces:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("workspaces:write", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_update_workspace_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`platform_admin` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _update_workspace_request(session)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("workspaces:write", subject=str(uuid.uuid4()), roles=["platform_admin"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _listed(
@@ -325,7 +378,7 @@ async def test_list_workspaces_lists_the_new_rows(
         client,
         "/workspaces",
         {},
-        token("workspaces:read"),
+        token("workspaces:read", roles=["platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -333,6 +386,28 @@ async def test_list_workspaces_lists_the_new_rows(
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
+
+
+async def test_list_workspaces_lists_only_the_callers_rows(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listWorkspaces` answers the caller's rows, not another owner's."""
+    mine = await make_workspaces(session)
+    theirs = await make_workspaces(session)
+    await session.commit()
+    listed = await _listed(
+        client,
+        "/workspaces",
+        {},
+        token("workspaces:read", subject=str(mine.tenant_id)),
+        items="items",
+        key="id",
+        page=None,
+        offset="offset",
+    )
+    assert str(mine.id) in listed
+    assert mine.tenant_id != theirs.tenant_id
+    assert str(theirs.id) not in listed
 
 
 async def test_list_workspaces_filters_by_q(
@@ -348,7 +423,7 @@ async def test_list_workspaces_filters_by_q(
         {
             "q": kept.name,
         },
-        token("workspaces:read"),
+        token("workspaces:read", roles=["platform_admin"]),
         items="items",
         key="id",
         page=None,
@@ -368,12 +443,12 @@ async def test_update_workspace_shows_in_a_later_get(
         "PATCH",
         f"/workspaces/{row.id}",
         json={"slug": "ro"},
-        headers=token("workspaces:write"),
+        headers=token("workspaces:write", roles=["platform_admin"]),
     )
     after = await client.request(
         "GET",
         f"/workspaces/{row.id}",
-        headers=token("workspaces:read"),
+        headers=token("workspaces:read", roles=["platform_admin"]),
     )
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text

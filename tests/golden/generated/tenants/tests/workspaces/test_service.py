@@ -14,7 +14,11 @@ from app.workspaces.rules import WorkspacesService
 from app.workspaces.schemas import WorkspaceCreate, WorkspaceUpdate
 from tests.factories import make_workspaces
 
-PRINCIPAL = Principal(subject=str(uuid.uuid4()), permissions=frozenset({"*"}))
+PRINCIPAL = Principal(
+    subject=str(uuid.uuid4()),
+    permissions=frozenset({"*"}),
+    roles=frozenset(["platform_admin"]),  # sees every owner's rows
+)
 
 
 async def test_list_workspaces_lists_the_rows_created(session: AsyncSession) -> None:
