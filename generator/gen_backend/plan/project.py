@@ -242,6 +242,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             target=target,
             unpinned=next(a for a in ("HS256", "HS384", "HS512") if a not in pinned),
         )
+        if not pinned[0].startswith("HS") and target.method == "get":
+            add("tests/test_jwks.py", target=target)
     add("tests/test_migrations.py")
     add(
         "tests/test_openapi.py",

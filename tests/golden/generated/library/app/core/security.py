@@ -5,9 +5,14 @@ Algorithms are pinned by the settings, never taken from the token; `exp` is requ
 permissions are its roles' permissions and its token's scopes; `*` grants every permission.
 """
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from functools import lru_cache
 from typing import Annotated
 
+import httpx
 import jwt
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -47,10 +52,105 @@ def _strings(value: object) -> frozenset[str]:
     return frozenset()
 
 
-def decode(token: str) -> Principal:
+logger = logging.getLogger("app.security")
+
+
+class KeySetUnavailableError(Exception):
+    """The signers' key set could not be fetched: the token cannot be checked (our fault)."""
+
+
+class JwksCache:
+    """The signers' public keys from a JWKS URL, fetched asynchronously and kept.
+
+    A token naming a key (`kid`) not in the set makes it fetch the set again, at most once
+    every `refresh_s` seconds, so keys the provider rotates in are found and a flood of
+    made-up `kid`s cannot hammer the provider."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        refresh_s: float = 30.0,
+        timeout_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.url = url
+        self.refresh_s = refresh_s
+        self.timeout_s = timeout_s
+        self.transport = transport
+        self.fetches = 0
+        self._keys: dict[str | None, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str | None) -> jwt.PyJWK:
+        """The key named `kid` (or the only key, for a token that names none)."""
+        found = self._find(kid)
+        if found is None and self._may_fetch():
+            async with self._lock:
+                found = self._find(kid)
+                if found is None and self._may_fetch():
+                    await self._fetch()
+                    found = self._find(kid)
+        if found is None:
+            raise jwt.InvalidTokenError("the token's key is not in the signers' key set")
+        return found
+
+    def _find(self, kid: str | None) -> jwt.PyJWK | None:
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        return self._keys.get(kid)
+
+    def _may_fetch(self) -> bool:
+        return self._fetched_at is None or time.monotonic() - self._fetched_at >= self.refresh_s
+
+    async def _fetch(self) -> None:
+        self._fetched_at = time.monotonic()
+        self.fetches += 1
+        try:
+            async with httpx.AsyncClient(
+                transport=self.transport, timeout=self.timeout_s
+            ) as client:
+                response = await client.get(self.url)
+                response.raise_for_status()
+                keys = jwt.PyJWKSet.from_dict(response.json()).keys
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
+            logger.warning("cannot fetch the key set at %s: %s", self.url, error)
+            if not self._keys:
+                raise KeySetUnavailableError(str(error)) from None
+            return  # keep the keys we have
+        self._keys = {k.key_id: k for k in keys}
+
+
+@lru_cache
+def get_jwks_cache() -> JwksCache | None:
+    """The key set of the settings' `jwks_url`, None when a fixed key is configured."""
+    settings = get_settings()
+    if settings.jwt_public_key or not settings.jwks_url:
+        return None
+    return JwksCache(
+        settings.jwks_url, refresh_s=settings.jwks_refresh_s, timeout_s=settings.jwks_timeout_s
+    )
+
+
+async def _verification_key(token: str) -> str | jwt.PyJWK:
+    """The key to check `token` with: the secret, the fixed public key, or the key set's key
+    named by the token header's `kid` (the header only picks a key; the algorithms stay
+    pinned by the settings)."""
+    fixed = get_settings().jwt_verification_key()
+    if fixed is not None:
+        return fixed
+    cache = get_jwks_cache()
+    if cache is None:
+        raise KeySetUnavailableError("no key set configured")
+    kid = jwt.get_unverified_header(token).get("kid")
+    return await cache.key(kid if isinstance(kid, str) else None)
+
+
+async def decode(token: str) -> Principal:
     """Verify a token and read its principal; raises jwt.PyJWTError when it is not valid."""
     settings = get_settings()
-    key = settings.jwt_verification_key()
+    key = await _verification_key(token)
     claims: dict[str, object] = jwt.decode(
         token,
         key,
@@ -81,9 +181,13 @@ def require(*permissions: str) -> Callable[..., Awaitable[Principal]]:
         if credentials is None:
             raise Problem(401, "Authentication required", headers=_CHALLENGE)
         try:
-            principal = decode(credentials.credentials)
+            principal = await decode(credentials.credentials)
         except jwt.PyJWTError:
             raise Problem(401, "The token is not valid", headers=_CHALLENGE) from None
+        except KeySetUnavailableError:
+            raise Problem(
+                503, "Tokens cannot be checked right now", headers={"Retry-After": "30"}
+            ) from None
         missing = [p for p in permissions if not principal.allows(p)]
         if missing:
             raise Problem(

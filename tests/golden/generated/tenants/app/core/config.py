@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     jwt_algorithms: tuple[str, ...] = ("RS256",)
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
     jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")
+    # the signers' key set (RS*/ES*): fetched when a token names a key not seen yet
+    jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
+    jwks_refresh_s: float = Field(default=30.0, ge=0)  # at most one fetch per this many seconds
+    jwks_timeout_s: float = Field(default=5.0, gt=0)
     jwt_issuer: str | None = "https://login.example.com/"
     jwt_audience: str | None = "api://tenants-work"
     jwt_leeway_s: int = Field(default=60, ge=0)
@@ -34,14 +38,15 @@ class Settings(BaseSettings):
     jwt_roles_claim: str = "roles"
     jwt_scopes_claim: str = "scp"
 
-    def jwt_verification_key(self) -> str:
-        """The HMAC secret, or the PEM public key for RS*/ES*/EdDSA tokens."""
+    def jwt_verification_key(self) -> str | None:
+        """The HMAC secret, or a fixed PEM public key for RS*/ES*/EdDSA tokens; None when the
+        keys come from the key set at `jwks_url`."""
         if self.jwt_algorithms[0].startswith("HS"):
             if self.jwt_secret is None:
                 raise RuntimeError("JWT_SECRET is not set")
             return self.jwt_secret.get_secret_value()
-        if self.jwt_public_key is None:
-            raise RuntimeError("JWT_PUBLIC_KEY is not set")
+        if self.jwt_public_key is None and self.jwks_url is None:
+            raise RuntimeError("neither JWKS_URL nor JWT_PUBLIC_KEY is set")
         return self.jwt_public_key
 
     @model_validator(mode="after")
@@ -59,8 +64,10 @@ class Settings(BaseSettings):
                     "JWT_SECRET is shorter than "
                     f"{MIN_SECRET_LENGTH} bytes; production needs a real secret"
                 )
-        elif not self.jwt_public_key:
-            raise ValueError("JWT_PUBLIC_KEY is not set; production needs the signers' public key")
+        elif not self.jwt_public_key and not self.jwks_url:
+            raise ValueError(
+                "neither JWKS_URL nor JWT_PUBLIC_KEY is set; production needs the signers' keys"
+            )
         return self
 
     @property
