@@ -131,6 +131,9 @@ class RevisionPlan:
     file_stem: str
     description: str
     tables: tuple[TablePlan, ...]  # in creation order
+    # the enum types this revision creates first, so its downgrade drops them (a later
+    # revision that uses one leaves it to the revision that made it)
+    new_enums: tuple[str, ...] = ()
 
 
 def _literal(value: str | int | float | bool | None, column: Column) -> str:
@@ -244,8 +247,15 @@ def plan_revisions(
     """One revision per migration step, in the plan's order; tables in FK order within it."""
     revisions: list[RevisionPlan] = []
     previous: str | None = None
+    created: set[str] = set()
     for step in steps:
         ordered = _dependency_order([t for t in step.tables if t in tables], design)
+        enums = [
+            name
+            for name in dict.fromkeys(n for t in ordered for n, _ in tables[t].enums)
+            if name not in created
+        ]
+        created.update(enums)
         slug = _slug(step.description)
         revisions.append(
             RevisionPlan(
@@ -254,6 +264,7 @@ def plan_revisions(
                 file_stem=f"{re.sub(r'[^0-9A-Za-z]+', '_', step.id)}_{slug}".rstrip("_"),
                 description=step.description or f"step {step.id}",
                 tables=tuple(tables[t] for t in ordered),
+                new_enums=tuple(enums),
             )
         )
         previous = step.id

@@ -13,7 +13,7 @@ from gen_backend.model import ApiModel, Operation, OperationKind
 from gen_backend.model.uploads import is_file
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
-from gen_backend.plan.examples import NoExampleError, example
+from gen_backend.plan.examples import NoExampleError, example, pattern_example
 from gen_backend.plan.names import field_name
 
 
@@ -59,12 +59,21 @@ class TestPlan:
         )
 
 
-def _py_value(column: ColumnPlan, enum_values: dict[str, tuple[str, ...]]) -> str:
+def _py_value(
+    column: ColumnPlan, enum_values: dict[str, tuple[str, ...]], pattern: str | None = None
+) -> str:
     kind = column.py_type
     if column.enum_name:
         return repr(enum_values[column.enum_name][0])
     if kind == "str":
         length = _length(column.sa_type)
+        numbered = f"{column.name.replace('_', '-').lower()}-1"
+        if pattern and not re.search(pattern, numbered[:length] if length else numbered):
+            # a CHECK (`column ~ 'regex'`) the numbered value would break: values matching
+            # it, taken in turn, so rows made together differ
+            values = _matching(pattern, length)
+            if values:
+                return f"{values!r}[n % {len(values)}]"
         base = f'f"{column.name.replace("_", "-").lower()}-{{n}}"'
         return f"{base}[:{length}]" if length else base
     return {
@@ -80,6 +89,34 @@ def _py_value(column: ColumnPlan, enum_values: dict[str, tuple[str, ...]]) -> st
         "JsonValue": "{}",
         "bytes": 'b"example"',
     }[kind]
+
+
+_REGEX_CHECK = re.compile(r"""^\(*\s*"?(\w+)"?\s*~\s*'((?:[^']|'')*)'\s*\)*$""")
+
+
+def _matching(pattern: str, length: int | None, wanted: int = 20) -> tuple[str, ...]:
+    """Distinct strings (within `length`) that `pattern` matches, from the regex walker."""
+    found: dict[str, None] = {}
+    for variant in range(wanted * 10):
+        try:
+            value = pattern_example(pattern, variant=variant)
+        except NoExampleError:
+            return ()
+        if (length is None or len(value) <= length) and re.search(pattern, value):
+            found[value] = None
+        if len(found) == wanted:
+            break
+    return tuple(found)
+
+
+def _regex_checks(table: TablePlan) -> dict[str, str]:
+    """column -> regex, for the table's `column ~ 'regex'` CHECK constraints."""
+    found = {}
+    for check in table.checks:
+        match = _REGEX_CHECK.match(check.postgres.strip())
+        if match:
+            found[match.group(1)] = match.group(2).replace("''", "'")
+    return found
 
 
 def _length(sa_type: str) -> int | None:
@@ -116,7 +153,10 @@ def plan_factories(
                 continue
             else:
                 columns.append(
-                    FactoryColumn(attr=column.attr, value=_py_value(column, enum_values))
+                    FactoryColumn(
+                        attr=column.attr,
+                        value=_py_value(column, enum_values, _regex_checks(table).get(column.name)),
+                    )
                 )
         factories.append(
             FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))

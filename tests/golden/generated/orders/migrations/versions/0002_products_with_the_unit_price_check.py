@@ -44,4 +44,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_products_active_name"), table_name="products")
     op.drop_table("products")
-    sa.Enum(name="currency").drop(op.get_bind(), checkfirst=True)

@@ -81,4 +81,3 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_orders_customer_id_placed_at"), table_name="orders")
     op.drop_table("orders")
     sa.Enum(name="order_status").drop(op.get_bind(), checkfirst=True)
-    sa.Enum(name="currency").drop(op.get_bind(), checkfirst=True)

@@ -75,6 +75,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_payments_status"), table_name="payments")
     op.drop_index(op.f("ix_payments_order_id_created_at"), table_name="payments")
     op.drop_table("payments")
-    sa.Enum(name="currency").drop(op.get_bind(), checkfirst=True)
-    sa.Enum(name="payment_method").drop(op.get_bind(), checkfirst=True)
     sa.Enum(name="payment_status").drop(op.get_bind(), checkfirst=True)
+    sa.Enum(name="payment_method").drop(op.get_bind(), checkfirst=True)

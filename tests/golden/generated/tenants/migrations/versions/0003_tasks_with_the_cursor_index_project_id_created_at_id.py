@@ -84,5 +84,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_tasks_project_id_status"), table_name="tasks")
     op.drop_index(op.f("ix_tasks_project_id_created_at_id"), table_name="tasks")
     op.drop_table("tasks")
-    sa.Enum(name="task_status").drop(op.get_bind(), checkfirst=True)
     sa.Enum(name="task_priority").drop(op.get_bind(), checkfirst=True)
+    sa.Enum(name="task_status").drop(op.get_bind(), checkfirst=True)
