@@ -6,6 +6,7 @@ read the diff."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -50,8 +51,9 @@ def test_generated_tree_matches_golden(sample: Path) -> None:
         )
 
 
-def _run(args: list[str], cwd: Path) -> None:
+def _run(args: list[str], cwd: Path, **extra_env: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST_"))}
+    env.update(extra_env)
     env["MYPY_CACHE_DIR"] = str(cwd / ".mypy_cache")
     done = subprocess.run(
         [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
@@ -172,3 +174,34 @@ def test_corpus_specs_pass_their_own_checks(spec: str, tmp_path: Path) -> None:
     _run(["ruff", "check", "--no-cache", "."], out)
     _run(["mypy"], out)
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)
+
+
+POSTGRES = os.environ.get("GEN_BACKEND_TEST_POSTGRES")  # set by .ci/run, which starts a cluster
+
+
+def _fresh_database(name: str) -> str:
+    """A new, empty PostgreSQL database on the CI cluster; its SQLAlchemy URL."""
+    import asyncpg
+
+    assert POSTGRES is not None
+    admin = POSTGRES.replace("postgresql+asyncpg://", "postgresql://") + "/postgres"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return f"{POSTGRES}/{name}"
+
+
+@pytest.mark.skipif(POSTGRES is None, reason="needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
+@pytest.mark.parametrize("sample", sample_dirs(), ids=lambda p: p.name)
+def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path: Path) -> None:
+    """The same tests, migrations and owner checks on a real PostgreSQL (each its own database)."""
+    out = _generate(sample, tmp_path / sample.name)
+    url = _fresh_database(f"gen_backend_{sample.name}_{os.getpid()}")
+    _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
