@@ -134,6 +134,8 @@ class RevisionPlan:
     # the enum types this revision creates first, so its downgrade drops them (a later
     # revision that uses one leaves it to the revision that made it)
     new_enums: tuple[str, ...] = ()
+    # (table, owner column) of the owned tables it creates: row-level security on PostgreSQL
+    owned: tuple[tuple[str, str], ...] = ()
 
 
 def _literal(value: str | int | float | bool | None, column: Column) -> str:
@@ -242,7 +244,10 @@ def _stand_in_key(table: Table) -> tuple[str, ...]:
 
 
 def plan_revisions(
-    design: SchemaDesign, steps: tuple[MigrationStep, ...], tables: dict[str, TablePlan]
+    design: SchemaDesign,
+    steps: tuple[MigrationStep, ...],
+    tables: dict[str, TablePlan],
+    owners: dict[str, str] | None = None,
 ) -> tuple[RevisionPlan, ...]:
     """One revision per migration step, in the plan's order; tables in FK order within it."""
     revisions: list[RevisionPlan] = []
@@ -265,6 +270,7 @@ def plan_revisions(
                 description=step.description or f"step {step.id}",
                 tables=tuple(tables[t] for t in ordered),
                 new_enums=tuple(enums),
+                owned=tuple((t, (owners or {})[t]) for t in ordered if t in (owners or {})),
             )
         )
         previous = step.id

@@ -120,7 +120,12 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         package = _package(table.name, taken)
         tables[table.name] = plan_table(table, f"app.{package}.models")
         domains.append(DomainPlan(package=package, table=tables[table.name]))
-    revisions = plan_revisions(service.design, service.migrations.steps, tables)
+    owners = {
+        o.table: o.owner_column
+        for o in service.auth.ownership
+        if o.table in tables and any(c.name == o.owner_column for c in tables[o.table].columns)
+    }
+    revisions = plan_revisions(service.design, service.migrations.steps, tables, owners)
     packages = {d.table.name: d.package for d in domains}
     operations, planner = plan_operations(service, tables, packages)
     apis = _module_apis(service, domains, operations, planner.modules())
@@ -234,6 +239,20 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 suite=service_tests,
             )
     add("tests/test_config.py")
+    owned = next((a for a in apis if a.owner and a.table and a.table.mapper_key), None)
+    if owned is not None and owned.owner is not None and owned.table is not None:
+        add(
+            "tests/test_row_level_security.py",
+            rls=RlsProbe(
+                table=owned.table.name,
+                key=owned.table.mapper_key[0],
+                key_column=next(
+                    c.name for c in owned.table.columns if c.attr == owned.table.mapper_key[0]
+                ),
+                owner=owned.owner.attr,
+                factory=f"make_{owned.module}",
+            ),
+        )
     target = _auth_target(operations)
     if target is not None:
         pinned = service.auth.jwt.algorithms
@@ -337,3 +356,14 @@ def _auth_target(operations: tuple[OperationPlan, ...]) -> AuthTarget | None:
         url=re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", op.path),
         permissions=op.permissions,
     )
+
+
+@dataclass(frozen=True)
+class RlsProbe:
+    """The owned table the row-level security test probes."""
+
+    table: str
+    key: str  # its key attribute
+    key_column: str  # ... and that key's column
+    owner: str  # its owner attribute
+    factory: str  # the test factory that makes its rows

@@ -49,9 +49,26 @@ def upgrade() -> None:
         ["member_id", "returned_at"],
         unique=False,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # row-level security, the second wall behind the service's owner filter: a row is seen
+        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
+        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        op.execute('ALTER TABLE "loans" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "loans" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "loans_owner" ON "loans" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"member_id\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"member_id\"::text = current_setting('app.user_id', true))"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP POLICY IF EXISTS "loans_owner" ON "loans"')
+        op.execute('ALTER TABLE "loans" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "loans" DISABLE ROW LEVEL SECURITY')
     op.drop_index(op.f("ix_loans_member_id_returned_at"), table_name="loans")
     op.drop_index(op.f("ix_loans_book_id"), table_name="loans")
     op.drop_table("loans")

@@ -73,9 +73,26 @@ def upgrade() -> None:
         ["placed_by"],
         unique=False,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # row-level security, the second wall behind the service's owner filter: a row is seen
+        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
+        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        op.execute('ALTER TABLE "orders" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "orders" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "orders_owner" ON "orders" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"placed_by\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"placed_by\"::text = current_setting('app.user_id', true))"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP POLICY IF EXISTS "orders_owner" ON "orders"')
+        op.execute('ALTER TABLE "orders" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "orders" DISABLE ROW LEVEL SECURITY')
     op.drop_index(op.f("ix_orders_placed_by"), table_name="orders")
     op.drop_index(op.f("ix_orders_status"), table_name="orders")
     op.drop_index(op.f("ix_orders_customer_id_placed_at"), table_name="orders")

@@ -6,7 +6,7 @@ Generated: put business rules in rules.py, which subclasses ProjectsServiceBase.
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
@@ -43,6 +43,7 @@ class ProjectsServiceBase:
         status: Literal["active", "archived"] | None,
     ) -> ProjectList:
         """`GET /workspaces/{workspaceId}/projects`: listProjects"""
+        await self._scope(principal)
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(ProjectRow.workspace_id == workspace_id)
@@ -85,6 +86,7 @@ class ProjectsServiceBase:
         body: ProjectCreate,
     ) -> Project:
         """`POST /workspaces/{workspaceId}/projects`: createProject"""
+        await self._scope(principal)
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -112,6 +114,7 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
     ) -> Project:
         """`GET /projects/{projectId}`: getProject"""
+        await self._scope(principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         return Project.model_validate(row)
 
@@ -123,6 +126,7 @@ class ProjectsServiceBase:
         body: ProjectUpdate,
     ) -> Project:
         """`PATCH /projects/{projectId}`: updateProject"""
+        await self._scope(principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         values = body.model_dump(
             include={
@@ -143,8 +147,23 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
     ) -> None:
         """`DELETE /projects/{projectId}`: deleteProject"""
+        await self._scope(principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         await self.rows.delete(row)
+
+    async def _scope(self, principal: Principal | None) -> None:
+        """Tell PostgreSQL's row-level security who asks, for this transaction only (see the
+        migration of `projects`); the owner filter below still applies."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        bypass = principal is not None and bool(principal.roles & BYPASS_ROLES)
+        subject = principal.subject if principal is not None else ""
+        await self.session.execute(
+            select(
+                func.set_config("app.user_id", subject, True),
+                func.set_config("app.bypass", "on" if bypass else "off", True),
+            )
+        )
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:

@@ -40,8 +40,25 @@ def upgrade() -> None:
         ["tenant_id", "slug"],
         unique=True,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # row-level security, the second wall behind the service's owner filter: a row is seen
+        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
+        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        op.execute('ALTER TABLE "workspaces" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "workspaces" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "workspaces_owner" ON "workspaces" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true))"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP POLICY IF EXISTS "workspaces_owner" ON "workspaces"')
+        op.execute('ALTER TABLE "workspaces" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "workspaces" DISABLE ROW LEVEL SECURITY')
     op.drop_index(op.f("uq_workspaces_tenant_slug"), table_name="workspaces")
     op.drop_table("workspaces")

@@ -60,9 +60,26 @@ def upgrade() -> None:
         ["workspace_id", "key"],
         unique=True,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # row-level security, the second wall behind the service's owner filter: a row is seen
+        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
+        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        op.execute('ALTER TABLE "projects" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "projects" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "projects_owner" ON "projects" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true))"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP POLICY IF EXISTS "projects_owner" ON "projects"')
+        op.execute('ALTER TABLE "projects" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "projects" DISABLE ROW LEVEL SECURITY')
     op.drop_index(op.f("uq_projects_workspace_key"), table_name="projects")
     op.drop_index(op.f("ix_projects_tenant_id_status"), table_name="projects")
     op.drop_table("projects")

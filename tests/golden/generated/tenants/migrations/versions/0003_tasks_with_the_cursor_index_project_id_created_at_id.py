@@ -77,9 +77,26 @@ def upgrade() -> None:
         ["tenant_id", "assignee_id"],
         unique=False,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # row-level security, the second wall behind the service's owner filter: a row is seen
+        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
+        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        op.execute('ALTER TABLE "tasks" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "tasks" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "tasks_owner" ON "tasks" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true))"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP POLICY IF EXISTS "tasks_owner" ON "tasks"')
+        op.execute('ALTER TABLE "tasks" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "tasks" DISABLE ROW LEVEL SECURITY')
     op.drop_index(op.f("ix_tasks_tenant_id_assignee_id"), table_name="tasks")
     op.drop_index(op.f("ix_tasks_project_id_status"), table_name="tasks")
     op.drop_index(op.f("ix_tasks_project_id_created_at_id"), table_name="tasks")

@@ -78,9 +78,38 @@ def upgrade() -> None:
         ["task_id", "checksum_sha256"],
         unique=True,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # row-level security, the second wall behind the service's owner filter: a row is seen
+        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
+        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        op.execute('ALTER TABLE "comments" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "comments" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "comments_owner" ON "comments" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true))"
+        )
+        op.execute('ALTER TABLE "attachments" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "attachments" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "attachments_owner" ON "attachments" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true))"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP POLICY IF EXISTS "attachments_owner" ON "attachments"')
+        op.execute('ALTER TABLE "attachments" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "attachments" DISABLE ROW LEVEL SECURITY')
+        op.execute('DROP POLICY IF EXISTS "comments_owner" ON "comments"')
+        op.execute('ALTER TABLE "comments" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "comments" DISABLE ROW LEVEL SECURITY')
     op.drop_index(op.f("uq_attachments_task_id_checksum_sha256"), table_name="attachments")
     op.drop_index(op.f("ix_attachments_task_id"), table_name="attachments")
     op.drop_table("attachments")

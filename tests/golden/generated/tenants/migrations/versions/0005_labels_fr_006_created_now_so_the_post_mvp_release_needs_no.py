@@ -38,8 +38,25 @@ def upgrade() -> None:
         ["workspace_id", "name"],
         unique=True,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # row-level security, the second wall behind the service's owner filter: a row is seen
+        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
+        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        op.execute('ALTER TABLE "labels" ENABLE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "labels" FORCE ROW LEVEL SECURITY')
+        op.execute(
+            'CREATE POLICY "labels_owner" ON "labels" '
+            "USING (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true)) "
+            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
+            "OR \"tenant_id\"::text = current_setting('app.user_id', true))"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP POLICY IF EXISTS "labels_owner" ON "labels"')
+        op.execute('ALTER TABLE "labels" NO FORCE ROW LEVEL SECURITY')
+        op.execute('ALTER TABLE "labels" DISABLE ROW LEVEL SECURITY')
     op.drop_index(op.f("uq_labels_workspace_name"), table_name="labels")
     op.drop_table("labels")
