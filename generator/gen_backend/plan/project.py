@@ -253,12 +253,13 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 factory=f"make_{owned.module}",
             ),
         )
-    target = _auth_target(operations)
-    if target is not None:
+    targets = _auth_targets(operations)
+    if targets:
+        target = targets[0]
         pinned = service.auth.jwt.algorithms
         add(
             "tests/test_auth.py",
-            target=target,
+            targets=targets,
             unpinned=next(a for a in ("HS256", "HS384", "HS512") if a not in pinned),
         )
         if not pinned[0].startswith("HS") and target.method == "get":
@@ -343,18 +344,19 @@ class AuthTarget:
     permissions: tuple[str, ...]
 
 
-def _auth_target(operations: tuple[OperationPlan, ...]) -> AuthTarget | None:
+def _auth_targets(operations: tuple[OperationPlan, ...]) -> tuple[AuthTarget, ...]:
+    """Every protected operation, GETs first (the key-set tests call the first one)."""
     protected = sorted(
         (op for op in operations if not op.public), key=lambda op: op.method != "get"
     )
-    if not protected:
-        return None
-    op = protected[0]
-    return AuthTarget(
-        method=op.method,
-        path=op.path,
-        url=re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", op.path),
-        permissions=op.permissions,
+    return tuple(
+        AuthTarget(
+            method=op.method,
+            path=op.path,
+            url=re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", op.path),
+            permissions=op.permissions,
+        )
+        for op in protected
     )
 
 
