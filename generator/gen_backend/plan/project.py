@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gen_backend.model import ServiceModel
+from gen_backend.model import OperationKind, ServiceModel
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
 from gen_backend.plan.database import (
@@ -45,6 +46,25 @@ class DomainPlan:
 
 
 @dataclass(frozen=True)
+class ParentGuard:
+    """An owned parent row named in a create's path (`/projects/{projectId}/tasks`): the
+    caller must see it (own it, or hold a bypass role), else the create is a 404."""
+
+    param: str  # the path parameter (Python name)
+    child_attr: str  # the foreign key of the new row it fills
+    module: str  # the parent's domain package
+    class_name: str
+    key: str  # the parent's attribute the parameter selects by
+    owner: str  # the parent's owner attribute
+    uuid_owner: bool
+    bypass_roles: tuple[str, ...]
+
+    @property
+    def alias(self) -> str:
+        return f"{self.class_name}Parent"
+
+
+@dataclass(frozen=True)
 class ModuleApi:
     """What one domain package exposes: its schemas, and its operations if it has any."""
 
@@ -56,6 +76,18 @@ class ModuleApi:
     common_imports: tuple[str, ...]  # classes from app/common/schemas.py that it uses
     owner: ColumnPlan | None  # the ownership column, filled from the caller on create
     bypass_roles: tuple[str, ...] = ()  # roles that see every row despite the ownership
+    # per create (its function): the owned parent rows in its path the caller must see
+    guards: tuple[tuple[str, tuple[ParentGuard, ...]], ...] = ()
+
+    def guards_of(self, function: str) -> tuple[ParentGuard, ...]:
+        return dict(self.guards).get(function, ())
+
+    @property
+    def guard_models(self) -> tuple[tuple[str, str, str], ...]:
+        """(module, class, alias) of the parent models the guards read."""
+        return tuple(
+            sorted({(g.module, g.class_name, g.alias) for _, gs in self.guards for g in gs})
+        )
 
     @property
     def service_class(self) -> str:
@@ -128,7 +160,10 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     revisions = plan_revisions(service.design, service.migrations.steps, tables, owners)
     packages = {d.table.name: d.package for d in domains}
     operations, planner = plan_operations(service, tables, packages)
-    apis = _module_apis(service, domains, operations, planner.modules())
+    apis = tuple(
+        dataclasses.replace(api, guards=_guards(api, service, tables, packages))
+        for api in _module_apis(service, domains, operations, planner.modules())
+    )
 
     files: list[PlannedFile] = []
 
@@ -199,6 +234,12 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             factories=factories,
             classes=classes,
             bypass_roles=api.bypass_roles if api.owner else None,
+            principal_roles=tuple(
+                sorted({r for o in service.auth.ownership for r in o.bypass_roles})
+            ),
+            unreachable_creates=frozenset(
+                function for function, gs in api.guards if any(not g.bypass_roles for g in gs)
+            ),
             owner=api.owner.attr if api.owner else None,
         )
         tests = tuple(
@@ -212,6 +253,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                     tables,
                     packages,
                     owner=api.owner,
+                    parent_owner=next(
+                        ((g.child_attr, g.owner) for g in api.guards_of(op.function)), None
+                    ),
                 )
                 for number, op in enumerate(api.operations)
             )
@@ -342,6 +386,44 @@ class AuthTarget:
     path: str
     url: str  # the path with every parameter filled with a placeholder
     permissions: tuple[str, ...]
+
+
+def _guards(
+    api: ModuleApi, service: ServiceModel, tables: dict[str, TablePlan], packages: dict[str, str]
+) -> tuple[tuple[str, tuple[ParentGuard, ...]], ...]:
+    """For each create of `api` under owned parent rows, the guards of those parents."""
+    if api.table is None:
+        return ()
+    found = []
+    for op in api.operations:
+        if op.kind is not OperationKind.CREATE:
+            continue
+        guards = []
+        for param, attr in op.parents:
+            column = next(c for c in api.table.columns if c.attr == attr)
+            key = next((k for k in api.table.foreign_keys if k.columns == (column.name,)), None)
+            ownership = service.auth.ownership_of(key.target_table) if key else None
+            if key is None or ownership is None or key.target_table not in tables:
+                continue
+            parent = tables[key.target_table]
+            owner = next((c for c in parent.columns if c.name == ownership.owner_column), None)
+            if owner is None:
+                continue
+            guards.append(
+                ParentGuard(
+                    param=param,
+                    child_attr=attr,
+                    module=packages[key.target_table],
+                    class_name=parent.class_name,
+                    key=parent.column(key.target_columns[0]).attr,
+                    owner=owner.attr,
+                    uuid_owner=owner.py_type == "uuid.UUID",
+                    bypass_roles=ownership.bypass_roles,
+                )
+            )
+        if guards:
+            found.append((op.function, tuple(guards)))
+    return tuple(found)
 
 
 def _auth_targets(operations: tuple[OperationPlan, ...]) -> tuple[AuthTarget, ...]:

@@ -171,11 +171,15 @@ def plan_row_tests(
     classes: dict[str, ClassPlan],
     bypass_roles: tuple[str, ...] | None = None,
     owner: str | None = None,
+    principal_roles: tuple[str, ...] = (),
+    unreachable_creates: frozenset[str] = frozenset(),
 ) -> tuple[ServiceTestsPlan | None, tuple[ApiRoundTrip, ...]]:
     """The service tests of one domain (None when there are none) and its API round trips.
     On an owned table (`bypass_roles` not None) they act with a bypass role, so they see the
     rows the factories make for other owners; without one they are left out (the ownership
-    tests in test_api.py cover such a table)."""
+    tests in test_api.py cover such a table). The service tests act with `principal_roles`
+    (every bypass role of the service, for owned parents too); a create whose owned parent no
+    role bypasses (`unreachable_creates`) gets none."""
     if table is None or bypass_roles == ():
         return None, ()
     by_table = {f.table.name: f for f in factories}
@@ -197,7 +201,8 @@ def plan_row_tests(
     for number, op in enumerate(domain.operations):
         variant = 500 + 7 * number  # apart from the request tests' variants (100 + 7n)
         planner = _OpPlanner(domain, op, variant)
-        tests.extend(planner.service_tests())
+        if op.function not in unreachable_creates:
+            tests.extend(planner.service_tests())
         trips.extend(planner.round_trips())
     if not tests:
         return None, tuple(trips)
@@ -214,7 +219,7 @@ def plan_row_tests(
             service_class=service_class,
             tests=tuple(tests),
             schema_imports=tuple(imports),
-            roles=bypass_roles or (),
+            roles=principal_roles,
         ),
         tuple(trips),
     )

@@ -49,7 +49,7 @@ class TestPlan:
     headers: tuple[tuple[str, str], ...] = ()  # required headers: (name, Python source)
     files: tuple[str, ...] = ()  # the wire names of the files a multipart body carries
     owner_source: str | None = None  # on an owned table: the Python source of the row's owner
-    other_owner: str | None = None  # ... and of a subject that owns none of the test's rows
+    other_owner: str = "str(uuid.uuid4())"  # a subject that owns none of the test's rows
 
     def uses(self, variable: str) -> bool:
         return (
@@ -172,6 +172,7 @@ def plan_tests(
     tables: dict[str, TablePlan],
     packages: dict[str, str],
     owner: ColumnPlan | None = None,
+    parent_owner: tuple[str, str] | None = None,
 ) -> TestPlan | None:
     """The request that exercises `op`, or None when no valid request can be built.
     `variant` differs per operation, so unique columns get different example values.
@@ -315,10 +316,10 @@ def plan_tests(
         missing_path=missing,
         headers=tuple(headers),
         files=files,
-        owner_source=f"row.{owner.attr}" if owner and "row" in setup else None,
-        other_owner=("str(uuid.uuid4())" if owner.py_type == "uuid.UUID" else repr("someone-else"))
-        if owner
-        else None,
+        owner_source=f"{parent_owner[0]}_parent.{parent_owner[1]}"
+        if creates and parent_owner and f"{parent_owner[0]}_parent" in setup
+        else (f"row.{owner.attr}" if owner and "row" in setup else None),
+        other_owner="str(uuid.uuid4())",  # a subject that owns none of the test's rows
     )
 
 

@@ -8,15 +8,18 @@ permissions are its roles' permissions and its token's scopes; `*` grants every 
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import httpx
 import jwt
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, false
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.config import get_settings
 from app.core.errors import Problem
@@ -29,6 +32,7 @@ ROLES: Mapping[str, frozenset[str]] = {
     "admin": frozenset(["*"]),
 }
 
+Owner = TypeVar("Owner")
 _bearer = HTTPBearer(auto_error=False, description="A JWT in the Authorization header")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -170,6 +174,27 @@ async def decode(token: str) -> Principal:
         roles=roles,
         permissions=granted | _strings(claims.get(settings.jwt_scopes_claim)),
     )
+
+
+def owned_by(
+    owner: InstrumentedAttribute[Owner],
+    principal: Principal | None,
+    bypass_roles: frozenset[str],
+    *,
+    uuid_owner: bool,
+) -> list[ColumnElement[bool]]:
+    """The conditions that keep only `principal`'s rows (by the `owner` column), none for a
+    bypass role; a subject that cannot be an owner (not a UUID for a UUID column) owns none."""
+    if principal is not None and principal.roles & bypass_roles:
+        return []
+    if principal is None:
+        return [false()]
+    if not uuid_owner:
+        return [owner == principal.subject]
+    try:
+        return [owner == uuid.UUID(principal.subject)]
+    except ValueError:
+        return [false()]
 
 
 def require(*permissions: str) -> Callable[..., Awaitable[Principal]]:

@@ -17,6 +17,7 @@ from tests.factories import make_authors
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
     permissions=frozenset({"*"}),
+    roles=frozenset(["admin", "librarian"]),  # sees every owner's rows
 )
 
 

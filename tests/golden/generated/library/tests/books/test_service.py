@@ -18,6 +18,7 @@ from tests.factories import make_authors, make_books
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
     permissions=frozenset({"*"}),
+    roles=frozenset(["admin", "librarian"]),  # sees every owner's rows
 )
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
-from app.core.security import Principal
+from app.core.security import Principal, owned_by
+from app.orders.models import Order as OrderParent
 from app.payments.models import Payment as PaymentRow
 from app.payments.repository import PaymentRepository
 from app.payments.schemas import Payment, PaymentCreate
@@ -61,6 +62,15 @@ class PaymentsServiceBase:
         """`POST /orders/{orderId}/payments`: Charge the customer for the order through the
         payment provider
         """
+        # the Order in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            OrderParent,
+            OrderParent.id == order_id,
+            *owned_by(
+                OrderParent.placed_by, principal, frozenset(["finance", "admin"]), uuid_owner=True
+            ),
+        ):
+            raise Problem(404, "Order not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {

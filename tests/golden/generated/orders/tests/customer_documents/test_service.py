@@ -15,6 +15,7 @@ from tests.factories import example_upload, make_customer_documents, make_custom
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
     permissions=frozenset({"*"}),
+    roles=frozenset(["admin", "finance"]),  # sees every owner's rows
 )
 
 

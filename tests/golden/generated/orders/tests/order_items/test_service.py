@@ -16,6 +16,7 @@ from tests.factories import make_order_items
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
     permissions=frozenset({"*"}),
+    roles=frozenset(["admin", "finance"]),  # sees every owner's rows
 )
 
 

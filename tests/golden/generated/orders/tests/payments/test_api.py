@@ -89,6 +89,7 @@ async def _create_payment_request(session: AsyncSession) -> Request:
             "Idempotency-Key": str(uuid.uuid4()),
         },
         missing_url=f"/orders/{order_id_parent.id}/payments",
+        subject=str(order_id_parent.placed_by),
     )
 
 
@@ -124,6 +125,21 @@ async def test_create_payment_needs_its_permission(
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_create_payment_under_another_owners_parent_is_404(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A row cannot be created under a parent row the caller does not own (nor see)."""
+    request = await _create_payment_request(session)
+    response = await client.request(
+        "POST",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("payments:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
 
 

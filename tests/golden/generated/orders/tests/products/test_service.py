@@ -17,6 +17,7 @@ from tests.factories import make_products
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
     permissions=frozenset({"*"}),
+    roles=frozenset(["admin", "finance"]),  # sees every owner's rows
 )
 
 

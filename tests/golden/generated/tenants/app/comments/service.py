@@ -13,7 +13,8 @@ from app.comments.repository import CommentRepository
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
 from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
-from app.core.security import Principal
+from app.core.security import Principal, owned_by
+from app.tasks.models import Task as TaskParent
 
 # roles that see every row of `comments` (auth.yaml ownership bypass_roles)
 BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
@@ -85,6 +86,18 @@ class CommentsServiceBase:
     ) -> Comment:
         """`POST /tasks/{taskId}/comments`: createComment"""
         await self._scope(principal)
+        # the Task in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            TaskParent,
+            TaskParent.id == task_id,
+            *owned_by(
+                TaskParent.tenant_id,
+                principal,
+                frozenset(["support", "platform_admin"]),
+                uuid_owner=True,
+            ),
+        ):
+            raise Problem(404, "Task not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {

@@ -4,7 +4,7 @@
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -26,6 +26,13 @@ class Repository(Generic[Row]):
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def exists(self, model: type[Base], *conditions: ColumnElement[bool]) -> bool:
+        """Whether a row of `model` (any table) meets `conditions`."""
+        found = await self.session.scalar(
+            select(literal(1)).select_from(model).where(*conditions).limit(1)
+        )
+        return found is not None
 
     async def find(self, *conditions: ColumnElement[bool]) -> Row | None:
         result = await self.session.execute(select(self.model).where(*conditions).limit(1))

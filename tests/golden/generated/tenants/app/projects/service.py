@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Page
-from app.core.security import Principal
+from app.core.security import Principal, owned_by
 from app.projects.models import Project as ProjectRow
 from app.projects.repository import ProjectRepository
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
+from app.workspaces.models import Workspace as WorkspaceParent
 
 # roles that see every row of `projects` (auth.yaml ownership bypass_roles)
 BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
@@ -87,6 +88,15 @@ class ProjectsServiceBase:
     ) -> Project:
         """`POST /workspaces/{workspaceId}/projects`: createProject"""
         await self._scope(principal)
+        # the Workspace in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            WorkspaceParent,
+            WorkspaceParent.id == workspace_id,
+            *owned_by(
+                WorkspaceParent.tenant_id, principal, frozenset(["platform_admin"]), uuid_owner=True
+            ),
+        ):
+            raise Problem(404, "Workspace not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
-from app.core.security import Principal
+from app.core.security import Principal, owned_by
+from app.projects.models import Project as ProjectParent
 from app.tasks.models import Task as TaskRow
 from app.tasks.repository import TaskRepository
 from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
@@ -109,6 +110,18 @@ class TasksServiceBase:
     ) -> Task:
         """`POST /projects/{projectId}/tasks`: createTask"""
         await self._scope(principal)
+        # the Project in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            ProjectParent,
+            ProjectParent.id == project_id,
+            *owned_by(
+                ProjectParent.tenant_id,
+                principal,
+                frozenset(["support", "platform_admin"]),
+                uuid_owner=True,
+            ),
+        ):
+            raise Problem(404, "Project not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {

@@ -91,6 +91,7 @@ async def _create_comment_request(session: AsyncSession) -> Request:
         body=body,
         headers={},
         missing_url=f"/tasks/{task_id_parent.id}/comments",
+        subject=str(task_id_parent.tenant_id),
     )
 
 
@@ -126,6 +127,21 @@ async def test_create_comment_needs_its_permission(
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_create_comment_under_another_owners_parent_is_404(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A row cannot be created under a parent row the caller does not own (nor see)."""
+    request = await _create_comment_request(session)
+    response = await client.request(
+        "POST",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
 
 

@@ -18,7 +18,7 @@ from tests.factories import make_projects, make_tasks
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
     permissions=frozenset({"*"}),
-    roles=frozenset(["support", "platform_admin"]),  # sees every owner's rows
+    roles=frozenset(["platform_admin", "support"]),  # sees every owner's rows
 )
 
 

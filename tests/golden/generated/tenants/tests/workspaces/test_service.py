@@ -17,7 +17,7 @@ from tests.factories import make_workspaces
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
     permissions=frozenset({"*"}),
-    roles=frozenset(["platform_admin"]),  # sees every owner's rows
+    roles=frozenset(["platform_admin", "support"]),  # sees every owner's rows
 )
 
 
