@@ -7,11 +7,11 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
-from app.core.security import Principal
+from app.core.security import Principal, owned_by
 from app.orders.models import Order as OrderRow
 from app.orders.repository import OrderRepository
 from app.orders.schemas import Order, OrderCreate, OrderPage
@@ -127,14 +127,12 @@ class OrdersServiceBase:
         """The rows the caller may see: its own (`placed_by` is its subject), or
         every row for a bypass role (finance, admin). Another
         caller's row is not found (404), never forbidden: its existence stays hidden."""
-        if principal is not None and principal.roles & BYPASS_ROLES:
-            return []
-        if principal is None:
-            return [false()]
-        try:
-            return [OrderRow.placed_by == uuid.UUID(principal.subject)]
-        except ValueError:
-            return [false()]  # a subject that is no UUID owns no row here
+        return owned_by(
+            OrderRow.placed_by,
+            principal,
+            BYPASS_ROLES,
+            uuid_owner=True,
+        )
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

@@ -5,14 +5,14 @@ Generated: put business rules in rules.py, which subclasses AttachmentsServiceBa
 
 import uuid
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.models import Attachment as AttachmentRow
 from app.attachments.repository import AttachmentRepository
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.errors import Problem
-from app.core.security import Principal
+from app.core.security import Principal, owned_by
 
 # roles that see every row of `attachments` (auth.yaml ownership bypass_roles)
 BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])
@@ -115,14 +115,12 @@ class AttachmentsServiceBase:
         """The rows the caller may see: its own (`tenant_id` is its subject), or
         every row for a bypass role (platform_admin). Another
         caller's row is not found (404), never forbidden: its existence stays hidden."""
-        if principal is not None and principal.roles & BYPASS_ROLES:
-            return []
-        if principal is None:
-            return [false()]
-        try:
-            return [AttachmentRow.tenant_id == uuid.UUID(principal.subject)]
-        except ValueError:
-            return [false()]  # a subject that is no UUID owns no row here
+        return owned_by(
+            AttachmentRow.tenant_id,
+            principal,
+            BYPASS_ROLES,
+            uuid_owner=True,
+        )
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

@@ -5,7 +5,7 @@ Generated: put business rules in rules.py, which subclasses CommentsServiceBase.
 
 import uuid
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.models import Comment as CommentRow
@@ -167,14 +167,12 @@ class CommentsServiceBase:
         """The rows the caller may see: its own (`tenant_id` is its subject), or
         every row for a bypass role (support, platform_admin). Another
         caller's row is not found (404), never forbidden: its existence stays hidden."""
-        if principal is not None and principal.roles & BYPASS_ROLES:
-            return []
-        if principal is None:
-            return [false()]
-        try:
-            return [CommentRow.tenant_id == uuid.UUID(principal.subject)]
-        except ValueError:
-            return [false()]  # a subject that is no UUID owns no row here
+        return owned_by(
+            CommentRow.tenant_id,
+            principal,
+            BYPASS_ROLES,
+            uuid_owner=True,
+        )
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

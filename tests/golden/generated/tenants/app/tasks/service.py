@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
@@ -214,14 +214,12 @@ class TasksServiceBase:
         """The rows the caller may see: its own (`tenant_id` is its subject), or
         every row for a bypass role (support, platform_admin). Another
         caller's row is not found (404), never forbidden: its existence stays hidden."""
-        if principal is not None and principal.roles & BYPASS_ROLES:
-            return []
-        if principal is None:
-            return [false()]
-        try:
-            return [TaskRow.tenant_id == uuid.UUID(principal.subject)]
-        except ValueError:
-            return [false()]  # a subject that is no UUID owns no row here
+        return owned_by(
+            TaskRow.tenant_id,
+            principal,
+            BYPASS_ROLES,
+            uuid_owner=True,
+        )
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:

@@ -5,13 +5,13 @@ Generated: put business rules in rules.py, which subclasses WorkspacesServiceBas
 
 import uuid
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Page
 from app.core.repository import like_pattern
-from app.core.security import Principal
+from app.core.security import Principal, owned_by
 from app.workspaces.models import Workspace as WorkspaceRow
 from app.workspaces.repository import WorkspaceRepository
 from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, WorkspaceUpdate
@@ -153,14 +153,12 @@ class WorkspacesServiceBase:
         """The rows the caller may see: its own (`tenant_id` is its subject), or
         every row for a bypass role (platform_admin). Another
         caller's row is not found (404), never forbidden: its existence stays hidden."""
-        if principal is not None and principal.roles & BYPASS_ROLES:
-            return []
-        if principal is None:
-            return [false()]
-        try:
-            return [WorkspaceRow.tenant_id == uuid.UUID(principal.subject)]
-        except ValueError:
-            return [false()]  # a subject that is no UUID owns no row here
+        return owned_by(
+            WorkspaceRow.tenant_id,
+            principal,
+            BYPASS_ROLES,
+            uuid_owner=True,
+        )
 
     @staticmethod
     def _owner(principal: Principal | None) -> uuid.UUID:
