@@ -176,7 +176,7 @@ def test_corpus_specs_pass_their_own_checks(spec: str, tmp_path: Path) -> None:
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)
 
 
-POSTGRES = os.environ.get("GEN_BACKEND_TEST_POSTGRES")  # set by .ci/run, which starts a cluster
+POSTGRES = os.environ.get("GEN_BACKEND_TEST_POSTGRES") or None  # set by .ci/run (a cluster)
 
 
 def _fresh_database(name: str) -> str:
