@@ -205,3 +205,26 @@ def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path
     out = _generate(sample, tmp_path / sample.name)
     url = _fresh_database(f"gen_backend_{sample.name}_{os.getpid()}")
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
+
+
+# the generated tests that another caller's rows stay hidden
+_OWNER_TESTS = "hides_another_owners_row or only_the_callers_rows or under_another_owners_parent"
+
+
+@pytest.mark.skipif(POSTGRES is None, reason="needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
+def test_row_level_security_alone_hides_other_owners_rows(tmp_path: Path) -> None:
+    """With the service's owner filter taken out, the generated owner tests fail on SQLite
+    (nothing else hides the rows there) and still pass on PostgreSQL, where the app's role is
+    bound by row-level security: the second wall holds on its own."""
+    out = _generate(SAMPLES / "tenants", tmp_path / "tenants")
+    security = out / "app" / "core" / "security.py"
+    source = security.read_text(encoding="utf-8")
+    signature = "    uuid_owner: bool,\n) -> list[ColumnElement[bool]]:\n"
+    assert signature in source
+    security.write_text(source.replace(signature, signature + "    return []\n"), "utf-8")
+
+    selected = ["pytest", "-q", "-p", "no:cacheprovider", "tests", "-k", _OWNER_TESTS]
+    with pytest.raises(AssertionError, match=r"FAILED \S+::test_get_\w+_hides_another_owners_row"):
+        _run(selected, out)  # SQLite: the filter was the only wall
+    url = _fresh_database(f"gen_backend_rls_alone_{os.getpid()}")
+    _run(selected, out, TEST_DATABASE_URL=url)

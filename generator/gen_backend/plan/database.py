@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlglot
@@ -125,6 +126,31 @@ class TablePlan:
 
 
 @dataclass(frozen=True)
+class RowSecurityPlan:
+    """Row-level security of an owned table on PostgreSQL: a row is seen and written only in
+    a transaction whose `app.user_id` is its owner, or whose `app.roles` (a JSON array) holds
+    one of the table's bypass roles, or whose `app.bypass` is on (maintenance as the owner)."""
+
+    table: str
+    owner_column: str
+    bypass_roles: tuple[str, ...] = ()
+
+    @property
+    def condition(self) -> str:
+        """The policy's USING and WITH CHECK condition (PostgreSQL SQL)."""
+        column = '"' + self.owner_column.replace('"', '""') + '"'
+        terms = [f"{column}::text = current_setting('app.user_id', true)"]
+        if self.bypass_roles:
+            roles = ", ".join("'" + role.replace("'", "''") + "'" for role in self.bypass_roles)
+            terms.append(
+                "coalesce(nullif(current_setting('app.roles', true), ''), '[]')::jsonb "
+                f"?| ARRAY[{roles}]"
+            )
+        terms.append("current_setting('app.bypass', true) = 'on'")
+        return " OR ".join(terms)
+
+
+@dataclass(frozen=True)
 class RevisionPlan:
     revision: str
     down_revision: str | None
@@ -134,8 +160,8 @@ class RevisionPlan:
     # the enum types this revision creates first, so its downgrade drops them (a later
     # revision that uses one leaves it to the revision that made it)
     new_enums: tuple[str, ...] = ()
-    # (table, owner column) of the owned tables it creates: row-level security on PostgreSQL
-    owned: tuple[tuple[str, str], ...] = ()
+    # the owned tables it creates: row-level security on PostgreSQL
+    owned: tuple[RowSecurityPlan, ...] = ()
 
 
 def _literal(value: str | int | float | bool | None, column: Column) -> str:
@@ -247,7 +273,7 @@ def plan_revisions(
     design: SchemaDesign,
     steps: tuple[MigrationStep, ...],
     tables: dict[str, TablePlan],
-    owners: dict[str, str] | None = None,
+    owners: Mapping[str, RowSecurityPlan] | None = None,
 ) -> tuple[RevisionPlan, ...]:
     """One revision per migration step, in the plan's order; tables in FK order within it."""
     revisions: list[RevisionPlan] = []
@@ -270,7 +296,7 @@ def plan_revisions(
                 description=step.description or f"step {step.id}",
                 tables=tuple(tables[t] for t in ordered),
                 new_enums=tuple(enums),
-                owned=tuple((t, (owners or {})[t]) for t in ordered if t in (owners or {})),
+                owned=tuple((owners or {})[t] for t in ordered if t in (owners or {})),
             )
         )
         previous = step.id

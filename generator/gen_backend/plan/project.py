@@ -13,6 +13,7 @@ from gen_backend.plan.contract import operation_contract
 from gen_backend.plan.database import (
     ColumnPlan,
     RevisionPlan,
+    RowSecurityPlan,
     TablePlan,
     plan_revisions,
     plan_table,
@@ -153,7 +154,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         tables[table.name] = plan_table(table, f"app.{package}.models")
         domains.append(DomainPlan(package=package, table=tables[table.name]))
     owners = {
-        o.table: o.owner_column
+        o.table: RowSecurityPlan(o.table, o.owner_column, tuple(o.bypass_roles))
         for o in service.auth.ownership
         if o.table in tables and any(c.name == o.owner_column for c in tables[o.table].columns)
     }
@@ -295,6 +296,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 ),
                 owner=owned.owner.attr,
                 factory=f"make_{owned.module}",
+                bypass_roles=owned.bypass_roles,
             ),
         )
     targets = _auth_targets(operations)
@@ -451,3 +453,4 @@ class RlsProbe:
     key_column: str  # ... and that key's column
     owner: str  # its owner attribute
     factory: str  # the test factory that makes its rows
+    bypass_roles: tuple[str, ...] = ()  # the roles that see all its rows

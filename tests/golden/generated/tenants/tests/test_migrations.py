@@ -2,7 +2,6 @@
 """The migrations build exactly the designed tables, and take them down again."""
 
 import asyncio
-import os
 
 import pytest
 from alembic import command
@@ -11,7 +10,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import PROJECT
+from tests.conftest import OWNER_URL, PROJECT
 
 TABLES = ["attachments", "comments", "labels", "projects", "tasks", "workspaces"]
 
@@ -27,7 +26,7 @@ def _table_names() -> set[str]:
         return set(inspect(connection).get_table_names()) - {"alembic_version"}
 
     async def run() -> set[str]:
-        engine = create_async_engine(os.environ["DATABASE_URL"])
+        engine = create_async_engine(OWNER_URL)
         async with engine.connect() as connection:
             names = await connection.run_sync(read)
         await engine.dispose()

@@ -6,6 +6,7 @@ permissions are its roles' permissions and its token's scopes; `*` grants every 
 """
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -18,7 +19,8 @@ import jwt
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.config import get_settings
@@ -213,6 +215,23 @@ def owned_by(
         return [owner == uuid.UUID(principal.subject)]
     except ValueError:
         return [false()]
+
+
+async def scope_transaction(session: AsyncSession, principal: Principal | None) -> None:
+    """Tell PostgreSQL's row-level security who asks, for this transaction only: the
+    subject (`app.user_id`, who sees the rows it owns) and roles (`app.roles`, a JSON array:
+    an owned table's bypass roles see all its rows). The services' owner filters still
+    apply; this is the second wall. Other engines have no row-level security."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    subject = principal.subject if principal is not None else ""
+    roles = sorted(principal.roles) if principal is not None else []
+    await session.execute(
+        select(
+            func.set_config("app.user_id", subject, True),
+            func.set_config("app.roles", json.dumps(roles), True),
+        )
+    )
 
 
 def require(*permissions: str) -> Callable[..., Awaitable[Principal]]:

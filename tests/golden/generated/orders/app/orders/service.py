@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
@@ -106,20 +106,6 @@ class OrdersServiceBase:
                 "`cancelOrder` is left to hand-written code (not a CRUD "
                 "operation): implement it in app/orders/rules.py"
             ),
-        )
-
-    async def _scope(self, principal: Principal | None) -> None:
-        """Tell PostgreSQL's row-level security who asks, for this transaction only (see the
-        migration of `orders`); the owner filter below still applies."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        bypass = principal is not None and bool(principal.roles & BYPASS_ROLES)
-        subject = principal.subject if principal is not None else ""
-        await self.session.execute(
-            select(
-                func.set_config("app.user_id", subject, True),
-                func.set_config("app.bypass", "on" if bypass else "off", True),
-            )
         )
 
     @staticmethod

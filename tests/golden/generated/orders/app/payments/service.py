@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
-from app.core.security import Principal, owned_by
+from app.core.security import Principal, owned_by, scope_transaction
 from app.orders.models import Order as OrderParent
 from app.payments.models import Payment as PaymentRow
 from app.payments.repository import PaymentRepository
@@ -62,6 +62,7 @@ class PaymentsServiceBase:
         """`POST /orders/{orderId}/payments`: Charge the customer for the order through the
         payment provider
         """
+        await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
             OrderParent,

@@ -75,16 +75,19 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         # row-level security, the second wall behind the service's owner filter: a row is seen
-        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
-        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        # and written only in a transaction whose app.user_id is its owner or whose app.roles
+        # holds one of the table's bypass roles (the service sets both), or with app.bypass on
+        # (maintenance as the owner). FORCE binds the tables' owner too; superusers are exempt.
         op.execute('ALTER TABLE "orders" ENABLE ROW LEVEL SECURITY')
         op.execute('ALTER TABLE "orders" FORCE ROW LEVEL SECURITY')
         op.execute(
-            'CREATE POLICY "orders_owner" ON "orders" '
-            "USING (current_setting('app.bypass', true) = 'on' "
-            "OR \"placed_by\"::text = current_setting('app.user_id', true)) "
-            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
-            "OR \"placed_by\"::text = current_setting('app.user_id', true))"
+            'CREATE POLICY "orders_owner" ON "orders" USING ("placed_by"::text = '
+            "current_setting('app.user_id', true) OR "
+            "coalesce(nullif(current_setting('app.roles', true), ''), '[]')::jsonb ?| "
+            "ARRAY['finance', 'admin'] OR current_setting('app.bypass', true) = 'on') "
+            "WITH CHECK (\"placed_by\"::text = current_setting('app.user_id', true) OR "
+            "coalesce(nullif(current_setting('app.roles', true), ''), '[]')::jsonb ?| "
+            "ARRAY['finance', 'admin'] OR current_setting('app.bypass', true) = 'on')"
         )
 
 

@@ -5,14 +5,14 @@ Generated: put business rules in rules.py, which subclasses AttachmentsServiceBa
 
 import uuid
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.models import Attachment as AttachmentRow
 from app.attachments.repository import AttachmentRepository
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.errors import Problem
-from app.core.security import Principal, owned_by
+from app.core.security import Principal, owned_by, scope_transaction
 
 # roles that see every row of `attachments` (auth.yaml ownership bypass_roles)
 BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])
@@ -92,23 +92,9 @@ class AttachmentsServiceBase:
         attachment_id: uuid.UUID,
     ) -> None:
         """`DELETE /attachments/{attachmentId}`: deleteAttachment"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(AttachmentRow.id == attachment_id, *self._visible(principal))
         await self.rows.delete(row)
-
-    async def _scope(self, principal: Principal | None) -> None:
-        """Tell PostgreSQL's row-level security who asks, for this transaction only (see the
-        migration of `attachments`); the owner filter below still applies."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        bypass = principal is not None and bool(principal.roles & BYPASS_ROLES)
-        subject = principal.subject if principal is not None else ""
-        await self.session.execute(
-            select(
-                func.set_config("app.user_id", subject, True),
-                func.set_config("app.bypass", "on" if bypass else "off", True),
-            )
-        )
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:

@@ -5,7 +5,7 @@ Generated: put business rules in rules.py, which subclasses CommentsServiceBase.
 
 import uuid
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.models import Comment as CommentRow
@@ -13,7 +13,7 @@ from app.comments.repository import CommentRepository
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
 from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
-from app.core.security import Principal, owned_by
+from app.core.security import Principal, owned_by, scope_transaction
 from app.tasks.models import Task as TaskParent
 
 # roles that see every row of `comments` (auth.yaml ownership bypass_roles)
@@ -42,7 +42,7 @@ class CommentsServiceBase:
         limit: int,
     ) -> CommentPage:
         """`GET /tasks/{taskId}/comments`: listComments"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(CommentRow.task_id == task_id)
@@ -85,7 +85,7 @@ class CommentsServiceBase:
         body: CommentCreate,
     ) -> Comment:
         """`POST /tasks/{taskId}/comments`: createComment"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         # the Task in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
             TaskParent,
@@ -125,7 +125,7 @@ class CommentsServiceBase:
         body: CommentUpdate,
     ) -> Comment:
         """`PATCH /comments/{commentId}`: updateComment"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
         values = body.model_dump(
             include={
@@ -144,23 +144,9 @@ class CommentsServiceBase:
         comment_id: uuid.UUID,
     ) -> None:
         """`DELETE /comments/{commentId}`: deleteComment"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
         await self.rows.delete(row)
-
-    async def _scope(self, principal: Principal | None) -> None:
-        """Tell PostgreSQL's row-level security who asks, for this transaction only (see the
-        migration of `comments`); the owner filter below still applies."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        bypass = principal is not None and bool(principal.roles & BYPASS_ROLES)
-        subject = principal.subject if principal is not None else ""
-        await self.session.execute(
-            select(
-                func.set_config("app.user_id", subject, True),
-                func.set_config("app.bypass", "on" if bypass else "off", True),
-            )
-        )
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:

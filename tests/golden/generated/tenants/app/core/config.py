@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
 
     database_url: str = "sqlite+aiosqlite:///./tenants_work_api.db"
+    # the migrations' connection, as the tables' owner; the app's (above) should be a role
+    # that does not own them, so PostgreSQL's row-level security binds it (see the README)
+    migration_database_url: str | None = None
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=30.0, gt=0)
@@ -69,6 +72,11 @@ class Settings(BaseSettings):
                 "neither JWKS_URL nor JWT_PUBLIC_KEY is set; production needs the signers' keys"
             )
         return self
+
+    @property
+    def migrations_url(self) -> str:
+        """Where the migrations run: MIGRATION_DATABASE_URL, else the app's database URL."""
+        return self.migration_database_url or self.database_url
 
     @property
     def is_sqlite(self) -> bool:

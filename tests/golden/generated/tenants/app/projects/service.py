@@ -6,12 +6,12 @@ Generated: put business rules in rules.py, which subclasses ProjectsServiceBase.
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Page
-from app.core.security import Principal, owned_by
+from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectRow
 from app.projects.repository import ProjectRepository
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
@@ -44,7 +44,7 @@ class ProjectsServiceBase:
         status: Literal["active", "archived"] | None,
     ) -> ProjectList:
         """`GET /workspaces/{workspaceId}/projects`: listProjects"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(ProjectRow.workspace_id == workspace_id)
@@ -87,7 +87,7 @@ class ProjectsServiceBase:
         body: ProjectCreate,
     ) -> Project:
         """`POST /workspaces/{workspaceId}/projects`: createProject"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         # the Workspace in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
             WorkspaceParent,
@@ -124,7 +124,7 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
     ) -> Project:
         """`GET /projects/{projectId}`: getProject"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         return Project.model_validate(row)
 
@@ -136,7 +136,7 @@ class ProjectsServiceBase:
         body: ProjectUpdate,
     ) -> Project:
         """`PATCH /projects/{projectId}`: updateProject"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         values = body.model_dump(
             include={
@@ -157,23 +157,9 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
     ) -> None:
         """`DELETE /projects/{projectId}`: deleteProject"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         await self.rows.delete(row)
-
-    async def _scope(self, principal: Principal | None) -> None:
-        """Tell PostgreSQL's row-level security who asks, for this transaction only (see the
-        migration of `projects`); the owner filter below still applies."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        bypass = principal is not None and bool(principal.roles & BYPASS_ROLES)
-        subject = principal.subject if principal is not None else ""
-        await self.session.execute(
-            select(
-                func.set_config("app.user_id", subject, True),
-                func.set_config("app.bypass", "on" if bypass else "off", True),
-            )
-        )
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:

@@ -7,12 +7,12 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
-from app.core.security import Principal, owned_by
+from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectParent
 from app.tasks.models import Task as TaskRow
 from app.tasks.repository import TaskRepository
@@ -48,7 +48,7 @@ class TasksServiceBase:
         search: str | None,
     ) -> TaskPage:
         """`GET /projects/{projectId}/tasks`: listTasks"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(TaskRow.project_id == project_id)
@@ -109,7 +109,7 @@ class TasksServiceBase:
         body: TaskCreate,
     ) -> Task:
         """`POST /projects/{projectId}/tasks`: createTask"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         # the Project in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
             ProjectParent,
@@ -154,7 +154,7 @@ class TasksServiceBase:
         task_id: uuid.UUID,
     ) -> Task:
         """`GET /tasks/{taskId}`: getTask"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         return Task.model_validate(row)
 
@@ -166,7 +166,7 @@ class TasksServiceBase:
         body: TaskUpdate,
     ) -> Task:
         """`PATCH /tasks/{taskId}`: updateTask"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         values = body.model_dump(
             include={
@@ -191,23 +191,9 @@ class TasksServiceBase:
         task_id: uuid.UUID,
     ) -> None:
         """`DELETE /tasks/{taskId}`: deleteTask"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         await self.rows.delete(row)
-
-    async def _scope(self, principal: Principal | None) -> None:
-        """Tell PostgreSQL's row-level security who asks, for this transaction only (see the
-        migration of `tasks`); the owner filter below still applies."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        bypass = principal is not None and bool(principal.roles & BYPASS_ROLES)
-        subject = principal.subject if principal is not None else ""
-        await self.session.execute(
-            select(
-                func.set_config("app.user_id", subject, True),
-                func.set_config("app.bypass", "on" if bypass else "off", True),
-            )
-        )
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:

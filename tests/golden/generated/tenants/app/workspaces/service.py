@@ -5,13 +5,13 @@ Generated: put business rules in rules.py, which subclasses WorkspacesServiceBas
 
 import uuid
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Page
 from app.core.repository import like_pattern
-from app.core.security import Principal, owned_by
+from app.core.security import Principal, owned_by, scope_transaction
 from app.workspaces.models import Workspace as WorkspaceRow
 from app.workspaces.repository import WorkspaceRepository
 from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, WorkspaceUpdate
@@ -42,7 +42,7 @@ class WorkspacesServiceBase:
         q: str | None,
     ) -> WorkspaceList:
         """`GET /workspaces`: listWorkspaces"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         if q is not None:
@@ -83,7 +83,7 @@ class WorkspacesServiceBase:
         body: WorkspaceCreate,
     ) -> Workspace:
         """`POST /workspaces`: createWorkspace"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -109,7 +109,7 @@ class WorkspacesServiceBase:
         workspace_id: uuid.UUID,
     ) -> Workspace:
         """`GET /workspaces/{workspaceId}`: getWorkspace"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
         return Workspace.model_validate(row)
 
@@ -121,7 +121,7 @@ class WorkspacesServiceBase:
         body: WorkspaceUpdate,
     ) -> Workspace:
         """`PATCH /workspaces/{workspaceId}`: updateWorkspace"""
-        await self._scope(principal)
+        await scope_transaction(self.session, principal)
         row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
         values = body.model_dump(
             include={
@@ -133,20 +133,6 @@ class WorkspacesServiceBase:
         for name, value in values.items():
             setattr(row, name, value)
         return Workspace.model_validate(await self.rows.save(row))
-
-    async def _scope(self, principal: Principal | None) -> None:
-        """Tell PostgreSQL's row-level security who asks, for this transaction only (see the
-        migration of `workspaces`); the owner filter below still applies."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        bypass = principal is not None and bool(principal.roles & BYPASS_ROLES)
-        subject = principal.subject if principal is not None else ""
-        await self.session.execute(
-            select(
-                func.set_config("app.user_id", subject, True),
-                func.set_config("app.bypass", "on" if bypass else "off", True),
-            )
-        )
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:

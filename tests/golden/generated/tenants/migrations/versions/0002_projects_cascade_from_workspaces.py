@@ -62,16 +62,21 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         # row-level security, the second wall behind the service's owner filter: a row is seen
-        # and written only in a transaction whose app.user_id is its owner (app.bypass for the
-        # bypass roles). FORCE applies it to the tables' owner too; superusers are exempt.
+        # and written only in a transaction whose app.user_id is its owner or whose app.roles
+        # holds one of the table's bypass roles (the service sets both), or with app.bypass on
+        # (maintenance as the owner). FORCE binds the tables' owner too; superusers are exempt.
         op.execute('ALTER TABLE "projects" ENABLE ROW LEVEL SECURITY')
         op.execute('ALTER TABLE "projects" FORCE ROW LEVEL SECURITY')
         op.execute(
-            'CREATE POLICY "projects_owner" ON "projects" '
-            "USING (current_setting('app.bypass', true) = 'on' "
-            "OR \"tenant_id\"::text = current_setting('app.user_id', true)) "
-            "WITH CHECK (current_setting('app.bypass', true) = 'on' "
-            "OR \"tenant_id\"::text = current_setting('app.user_id', true))"
+            'CREATE POLICY "projects_owner" ON "projects" USING ("tenant_id"::text = '
+            "current_setting('app.user_id', true) OR "
+            "coalesce(nullif(current_setting('app.roles', true), ''), '[]')::jsonb ?| "
+            "ARRAY['support', 'platform_admin'] OR current_setting('app.bypass', "
+            "true) = 'on') WITH CHECK (\"tenant_id\"::text = "
+            "current_setting('app.user_id', true) OR "
+            "coalesce(nullif(current_setting('app.roles', true), ''), '[]')::jsonb ?| "
+            "ARRAY['support', 'platform_admin'] OR current_setting('app.bypass', "
+            "true) = 'on')"
         )
 
 
