@@ -113,6 +113,64 @@ def test_wrapped_bodies_and_responses(tmp_path: Path) -> None:
     assert ops["createBook"].body_wrapper is None
 
 
+def _owner_fields(handoff: Path, module: str) -> dict[str, tuple[str, ...]]:
+    """Per operation of `module` whose generated API tests send a body naming another owner:
+    where that body names it (`test_<op>_takes_no_owner_from_the_body`)."""
+    result = accept(handoff)
+    assert isinstance(result, Accepted)
+    planned = next(
+        f for f in plan_project(result.model).files if f.path == f"tests/{module}/test_api.py"
+    )
+    tests = planned.context["tests"]
+    assert isinstance(tests, tuple)
+    return {t.op.operation_id: t.owner_field for t in tests if t.owner_field}
+
+
+def test_a_body_naming_another_owner_is_tested_where_the_spec_would_name_it(
+    tmp_path: Path,
+) -> None:
+    # the response's property for the owner column, as no request body has one
+    assert _owner_fields(SAMPLES / "tenants", "projects") == {
+        "createProject": ("tenantId",),
+        "updateProject": ("tenantId",),
+    }
+    # an owned create left to hand-written code (a 501 stub) gets none
+    assert "createOrder" not in _owner_fields(SAMPLES / "orders", "orders")
+    # the request's own property for the owner column
+    library = tmp_path / "library"
+    shutil.copytree(SAMPLES / "library", library)
+    auth = library / "auth.yaml"
+    auth.write_text(
+        auth.read_text().replace(
+            "ownership:\n",
+            "ownership:\n  books: {owner_column: author_id, bypass_roles: [admin]}\n",
+        )
+    )
+    assert _owner_fields(library, "books")["createBook"] == ("authorId",)
+    # a column the spec does not name, by its camelCase name, inside the wrapping field
+    wrapped = wrapped_library(tmp_path / "wrapped")
+    schema = wrapped / "schema.yaml"
+    schema.write_text(
+        schema.read_text().replace(
+            "      bio:        {type: text, nullable: true}\n",
+            "      bio:        {type: text, nullable: true}\n"
+            "      curated_by: {type: string, max_length: 64}\n",
+            1,
+        )
+    )
+    auth = wrapped / "auth.yaml"
+    auth.write_text(
+        auth.read_text().replace(
+            "ownership:\n",
+            "ownership:\n  authors: {owner_column: curated_by, bypass_roles: [admin]}\n",
+        )
+    )
+    assert _owner_fields(wrapped, "authors") == {
+        "createAuthor": ("author", "curatedBy"),
+        "updateAuthor": ("author", "curatedBy"),
+    }
+
+
 def test_the_contract_is_the_spec() -> None:
     result = accept(SAMPLES / "orders")
     assert isinstance(result, Accepted)

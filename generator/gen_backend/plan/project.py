@@ -257,6 +257,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                     parent_owner=next(
                         ((g.child_attr, g.owner) for g in api.guards_of(op.function)), None
                     ),
+                    classes=classes,
                 )
                 for number, op in enumerate(api.operations)
             )

@@ -14,7 +14,8 @@ from gen_backend.model.uploads import is_file
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.examples import NoExampleError, example, pattern_example
-from gen_backend.plan.names import field_name
+from gen_backend.plan.names import camel, field_name
+from gen_backend.plan.schemas import ClassPlan
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class TestPlan:
     files: tuple[str, ...] = ()  # the wire names of the files a multipart body carries
     owner_source: str | None = None  # on an owned table: the Python source of the row's owner
     other_owner: str = "str(uuid.uuid4())"  # a subject that owns none of the test's rows
+    # a create or update of an owned table: the wire names leading to where a body would name
+    # the row's owner (`("tenantId",)`, `("project", "tenantId")` in a wrapped body)
+    owner_field: tuple[str, ...] = ()
 
     def uses(self, variable: str) -> bool:
         return (
@@ -173,10 +177,12 @@ def plan_tests(
     packages: dict[str, str],
     owner: ColumnPlan | None = None,
     parent_owner: tuple[str, str] | None = None,
+    classes: dict[str, ClassPlan] | None = None,
 ) -> TestPlan | None:
     """The request that exercises `op`, or None when no valid request can be built.
     `variant` differs per operation, so unique columns get different example values.
-    A create gets fresh parent rows; other operations work on a row of their own table."""
+    A create gets fresh parent rows; other operations work on a row of their own table.
+    `classes` (by name) tell where a body would name `owner`, the owned table's owner column."""
     values: dict[str, str] = {}
     setup: dict[str, str] = {}
     creates = op.kind is OperationKind.CREATE
@@ -273,6 +279,7 @@ def plan_tests(
             )
         missing += query_string
     body = None
+    sent_object = False  # whether the body is an object (JSON, or a form's fields)
     files: tuple[str, ...] = ()
     fk_fields: list[tuple[str, str]] = []
     if op.body_media == "raw":
@@ -293,6 +300,7 @@ def plan_tests(
             )
             data = {wire: value for wire, value in data.items() if wire not in files}
         body = repr(data)  # a Python literal of the JSON value
+        sent_object = isinstance(data, dict)
         if op.table is not None and op.kind is not OperationKind.CUSTOM and isinstance(data, dict):
             for wire in data:
                 field = next((f for f, _ in op.body_attrs if f == field_name(wire)), None)
@@ -306,6 +314,19 @@ def plan_tests(
                     if source is not None:
                         fk_fields.append((wire, source))
     expected = op.status if op.kind is not OperationKind.CUSTOM else 501
+    owner_source = (
+        f"{parent_owner[0]}_parent.{parent_owner[1]}"
+        if creates and parent_owner and f"{parent_owner[0]}_parent" in setup
+        else (f"row.{owner.attr}" if owner and "row" in setup else None)
+    )
+    owner_field: tuple[str, ...] = ()
+    if (
+        owner is not None
+        and op.table is not None
+        and (creates or (op.kind in (OperationKind.UPDATE, OperationKind.REPLACE) and owner_source))
+        and sent_object
+    ):
+        owner_field = _owner_field(op, owner, classes or {})
     return TestPlan(
         op=op,
         setup=tuple(setup.items()),
@@ -316,11 +337,29 @@ def plan_tests(
         missing_path=missing,
         headers=tuple(headers),
         files=files,
-        owner_source=f"{parent_owner[0]}_parent.{parent_owner[1]}"
-        if creates and parent_owner and f"{parent_owner[0]}_parent" in setup
-        else (f"row.{owner.attr}" if owner and "row" in setup else None),
+        owner_source=owner_source,
         other_owner="str(uuid.uuid4())",  # a subject that owns none of the test's rows
+        owner_field=owner_field,
     )
+
+
+def _owner_field(
+    op: OperationPlan, owner: ColumnPlan, classes: dict[str, ClassPlan]
+) -> tuple[str, ...]:
+    """Where a body of `op` would name the row's owner: the request's property for the owner
+    column, else the response's, else the column's name in camelCase; inside the wrapping
+    field of a wrapped body."""
+    prefix: tuple[str, ...] = ()
+    body = classes.get((op.body or "").removesuffix(" | None"))
+    if body is not None and op.body_wrapper:
+        wrapper = next(f for f in body.fields if f.name == op.body_wrapper)
+        prefix = (wrapper.wire,)
+        body = classes.get(wrapper.annotation.removesuffix(" | None"))
+    for cls in (body, classes.get(op.item_class or "")):
+        found = next((f for f in cls.fields if f.name == owner.attr), None) if cls else None
+        if found is not None:
+            return (*prefix, found.wire)
+    return (*prefix, camel(owner.name))
 
 
 def _query_value(value: JsonValue) -> str | list[str]:

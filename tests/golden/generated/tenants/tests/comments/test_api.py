@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import httpx
 from pydantic import JsonValue
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.comments.models import Comment as CommentRow
 from tests.conftest import token
 from tests.factories import make_comments, make_tasks
 
@@ -27,6 +29,15 @@ class Request:
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
+
+
+async def _owned_rows(session: AsyncSession, owner: str) -> int:
+    """How many `comments` rows `owner` owns, as the database holds them."""
+    count = await session.scalar(
+        select(func.count()).select_from(CommentRow).where(CommentRow.tenant_id == uuid.UUID(owner))
+    )
+    await session.rollback()  # end the read: the next one sees what the app has committed since
+    return count or 0
 
 
 async def _list_comments_request(session: AsyncSession) -> Request:
@@ -145,6 +156,33 @@ async def test_create_comment_under_another_owners_parent_is_404(
     assert response.headers["content-type"] == PROBLEM
 
 
+async def test_create_comment_takes_no_owner_from_the_body(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
+    the new row as the caller's.
+    """
+    request = await _create_comment_request(session)
+    caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
+    sent: JsonValue = request.body
+    assert isinstance(sent, dict)
+    sent["tenantId"] = other
+    before = await _owned_rows(session, caller)
+    response = await client.request(
+        "POST",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:write", subject=caller)},
+    )
+    if response.status_code == 422:
+        assert response.headers["content-type"] == PROBLEM
+        assert await _owned_rows(session, caller) == before  # nothing was created
+    else:
+        assert response.status_code == 201, response.text
+        assert await _owned_rows(session, caller) == before + 1  # the new row is the caller's
+    assert await _owned_rows(session, other) == 0
+
+
 async def _update_comment_request(session: AsyncSession) -> Request:
     """A valid request for `updateComment`: its URL and body."""
     row = await make_comments(session)
@@ -245,6 +283,32 @@ async def test_update_comment_reaches_any_row_with_a_bypass_role(
         },
     )
     assert response.status_code == 200, response.text
+
+
+async def test_update_comment_takes_no_owner_from_the_body(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
+    the row as its owner's still.
+    """
+    request = await _update_comment_request(session)
+    caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
+    sent: JsonValue = request.body
+    assert isinstance(sent, dict)
+    sent["tenantId"] = other
+    before = await _owned_rows(session, caller)
+    response = await client.request(
+        "PATCH",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:write", subject=caller)},
+    )
+    if response.status_code == 422:
+        assert response.headers["content-type"] == PROBLEM
+    else:
+        assert response.status_code == 200, response.text
+    assert await _owned_rows(session, caller) == before  # the row is still the caller's
+    assert await _owned_rows(session, other) == 0
 
 
 async def _delete_comment_request(session: AsyncSession) -> Request:
