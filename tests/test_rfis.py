@@ -164,6 +164,17 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "openapi.yaml#/components/schemas/BookCreate/properties/authorId",
     ),
     (
+        "a security scheme the generated code cannot check",
+        edit(
+            "openapi.yaml",
+            lambda d: d["components"]["securitySchemes"].update(
+                {"bearerAuth": {"type": "http", "scheme": "basic"}}
+            ),
+        ),
+        Code.SECURITY_SCHEME_UNCHECKED,
+        "/components/securitySchemes/bearerAuth",
+    ),
+    (
         "table in no step",
         edit("migrations.yaml", lambda d: d["steps"].pop()),
         Code.MIGRATION_TABLE_MISSING,

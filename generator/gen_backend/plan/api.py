@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from gen_backend.model import (
 )
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.uploads import MULTIPART, upload_columns
+from gen_backend.plan.access import AccessPlan, plan_access
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.names import camel, class_name, field_name, identifier, unique
 from gen_backend.plan.schemas import (
@@ -110,7 +112,7 @@ class OperationPlan:
     response: str | None  # the success body's annotation
     other_responses: tuple[tuple[int | str, str], ...]  # (status, description)
     public: bool
-    permissions: tuple[str, ...]
+    permissions: tuple[str, ...]  # those of `primary_access`, the way in the tests use
     key: tuple[str, str] | None  # (param, ORM attr) selecting one row
     parents: tuple[tuple[str, str], ...]  # (param, ORM attr) set from / filtered by the path
     filters: tuple[FilterPlan, ...]
@@ -152,6 +154,32 @@ class OperationPlan:
     raw_response: str | None = None  # the media type of a success body that is not JSON
     status_description: str | None = None  # the spec's description of the success response
     json_response: str | None = None  # a JSON media type other than application/json
+    access: tuple[AccessPlan, ...] = ()  # the ways in (any one suffices); none when public
+
+    @property
+    def primary_access(self) -> AccessPlan | None:
+        """The way in the tests use: a bearer token alone where the spec allows it."""
+        return next(
+            (a for a in self.access if a.bearer_only), self.access[0] if self.access else None
+        )
+
+    @property
+    def plain_bearer(self) -> bool:
+        """Whether a bearer token with the permissions is the only way in."""
+        return len(self.access) == 1 and self.access[0].bearer_only
+
+    @property
+    def credential_call(self) -> str:
+        """The opening of the test helper call that makes the caller's credentials."""
+        primary = self.primary_access
+        if primary is None or primary.bearer_only or not primary.api_keys:
+            return "token("
+        return f"api_key({primary.api_keys[0]!r}, "
+
+    @property
+    def challenge(self) -> str:
+        """The first scheme of the 401's `WWW-Authenticate`."""
+        return "Bearer" if any(a.bearer for a in self.access) or not self.access else "ApiKey"
 
     @property
     def response_class(self) -> str | None:
@@ -184,21 +212,24 @@ def plan_operations(
     planner = SchemaPlanner(service.api)
     planner.assign(ops_by_module)
     planner.build()
+    schemes = {scheme.name: scheme for scheme in service.api.security_schemes}
     plans = []
     functions: set[str] = set()
     for module, ops in ops_by_module.items():
         for op in ops:
             owner = service.auth.ownership_of(op.table or "")
-            plans.append(
-                _operation(
-                    op,
-                    module,
-                    tables.get(op.table or ""),
-                    planner,
-                    functions,
-                    owner.owner_column if owner else None,
-                )
+            plan = _operation(
+                op,
+                module,
+                tables.get(op.table or ""),
+                planner,
+                functions,
+                owner.owner_column if owner else None,
             )
+            plan = dataclasses.replace(plan, access=plan_access(op, schemes))
+            if plan.primary_access is not None:
+                plan = dataclasses.replace(plan, permissions=plan.primary_access.permissions)
+            plans.append(plan)
     return tuple(plans), planner
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gen_backend.model import OperationKind, ServiceModel
+from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
 from gen_backend.plan.database import (
@@ -121,6 +122,8 @@ class ProjectPlan:
     apis: tuple[ModuleApi, ...]
     files: tuple[PlannedFile, ...]
     rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
+    api_keys: tuple[ApiKeySchemePlan, ...] = ()  # the API key schemes the routes check
+    bearer_scheme: str = "HTTPBearer"  # the bearer token's scheme name in the served OpenAPI
 
     @property
     def operations(self) -> tuple[OperationPlan, ...]:
@@ -166,6 +169,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         for api in _module_apis(service, domains, operations, planner.modules())
     )
 
+    schemes = {s.name: s for s in service.api.security_schemes}
+    api_keys = api_key_schemes(service.in_scope_operations, schemes)
     files: list[PlannedFile] = []
 
     def add(
@@ -301,16 +306,17 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             ),
         )
     targets = _auth_targets(operations)
-    if targets:
-        target = targets[0]
+    key_targets = _key_targets(operations)
+    if targets or key_targets:
         pinned = service.auth.jwt.algorithms
         add(
             "tests/test_auth.py",
             targets=targets,
+            key_targets=key_targets,
             unpinned=next(a for a in ("HS256", "HS384", "HS512") if a not in pinned),
         )
-        if not pinned[0].startswith("HS") and target.method == "get":
-            add("tests/test_jwks.py", target=target)
+        if targets and not pinned[0].startswith("HS") and targets[0].method == "get":
+            add("tests/test_jwks.py", target=targets[0])
     add("tests/test_migrations.py")
     add(
         "tests/test_openapi.py",
@@ -331,6 +337,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         apis=apis,
         files=tuple(files),
         rfis=rfis,
+        api_keys=api_keys,
+        bearer_scheme=bearer_scheme_name(schemes),
     )
 
 
@@ -389,6 +397,7 @@ class AuthTarget:
     path: str
     url: str  # the path with every parameter filled with a placeholder
     permissions: tuple[str, ...]
+    refuses_keys: bool = False  # every way in needs a bearer token: an API key alone is refused
 
 
 def _guards(
@@ -429,20 +438,51 @@ def _guards(
     return tuple(found)
 
 
+def _placeholder_url(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+
+
 def _auth_targets(operations: tuple[OperationPlan, ...]) -> tuple[AuthTarget, ...]:
-    """Every protected operation, GETs first (the key-set tests call the first one)."""
+    """Every operation a bearer token alone lets in, GETs first (the key-set tests call the
+    first one), with the permissions that token needs."""
     protected = sorted(
-        (op for op in operations if not op.public), key=lambda op: op.method != "get"
+        (op for op in operations if op.primary_access and op.primary_access.bearer_only),
+        key=lambda op: op.method != "get",
     )
     return tuple(
         AuthTarget(
             method=op.method,
             path=op.path,
-            url=re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", op.path),
+            url=_placeholder_url(op.path),
             permissions=op.permissions,
+            refuses_keys=bool(op.access) and all(a.bearer for a in op.access),
         )
         for op in protected
     )
+
+
+@dataclass(frozen=True)
+class KeyTarget:
+    """A protected route an API key alone lets in, for the API key tests."""
+
+    method: str
+    url: str  # the path with every parameter filled with a placeholder
+    scheme: str  # the API key scheme
+    permissions: tuple[str, ...]
+
+
+def _key_targets(operations: tuple[OperationPlan, ...]) -> tuple[KeyTarget, ...]:
+    """Every operation an API key alone lets in, with the first such key's permissions."""
+    found = []
+    for op in operations:
+        access = next((a for a in op.access if not a.bearer and len(a.api_keys) == 1), None)
+        if access is not None:
+            found.append(
+                KeyTarget(
+                    op.method, _placeholder_url(op.path), access.api_keys[0], access.permissions
+                )
+            )
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from gen_backend.model import (
     Table,
 )
 from gen_backend.model.build import Resolved
+from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.infer import table_named
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
@@ -75,6 +76,7 @@ class Code(StrEnum):
     FILTER_PARAM_UNDECLARED = "FILTER_PARAM_UNDECLARED"
     FILTER_OP_MISMATCH = "FILTER_OP_MISMATCH"
     OWNER_COLUMN_IN_BODY = "OWNER_COLUMN_IN_BODY"
+    SECURITY_SCHEME_UNCHECKED = "SECURITY_SCHEME_UNCHECKED"
     QUERY_PARAM_UNMAPPED = "QUERY_PARAM_UNMAPPED"
     ASSUMPTION_IN_SCOPE = "ASSUMPTION_IN_SCOPE"
     INTERVENTION_PENDING = "INTERVENTION_PENDING"
@@ -461,6 +463,32 @@ class _Checker:
                 "otherwise it is left to hand-written code",
             )
 
+    def security_schemes(self) -> None:
+        """Schemes the in-scope operations list that the generated code does not check."""
+        schemes = {scheme.name: scheme for scheme in self.model.api.security_schemes}
+        for op in self.model.in_scope_operations:
+            if op.public:
+                continue
+            for requirement in op.security:
+                for name, _ in requirement.schemes:
+                    scheme = schemes.get(name)
+                    if scheme is None or not is_unchecked(scheme):
+                        continue
+                    what = " ".join(
+                        part for part in (scheme.kind.value, scheme.scheme, scheme.location) if part
+                    )
+                    self.add(
+                        Code.SECURITY_SCHEME_UNCHECKED,
+                        Severity.WARNING,
+                        "openapi",
+                        f"/components/securitySchemes/{name}",
+                        f"Security scheme `{name}` ({what}) is not checked by the generated "
+                        "code: the operations that list it take the bearer token (JWT) "
+                        "in its place.",
+                        "use a bearer token, or an API key in a header or cookie; or check "
+                        "this scheme in hand-written code",
+                    )
+
     def permissions(self, op: Operation) -> None:
         auth = self.model.auth
         if not op.public and not op.permissions:
@@ -789,6 +817,7 @@ class _Checker:
 def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) -> list[Rfi]:
     checker = _Checker(raw, model, resolved)
     checker.operations()
+    checker.security_schemes()
     checker.design()
     checker.migrations()
     checker.ownership()

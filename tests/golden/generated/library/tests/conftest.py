@@ -187,7 +187,8 @@ async def _close_connections() -> AsyncIterator[None]:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     from app.main import create_app
 
-    transport = httpx.ASGITransport(app=create_app())
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
 

@@ -10,7 +10,9 @@ given, else one these tests create (which needs CREATEROLE) and drop again."""
 
 import asyncio
 import datetime
+import hashlib
 import os
+import secrets
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -25,6 +27,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from app.core.config import ApiKeyGrant
+from app.core.security import api_key_grants
 
 _workdir = tempfile.TemporaryDirectory(prefix="orders_api-tests-")
 OWNER_URL = os.environ.get(
@@ -183,11 +188,41 @@ async def _close_connections() -> AsyncIterator[None]:
         await _grant_app_role(grant=False)
 
 
+# the API keys minted by `api_key()`, which the app accepts in these tests instead of API_KEYS
+_API_KEY_GRANTS: list[ApiKeyGrant] = []
+# API key scheme -> (where it is sent, its header or cookie name)
+API_KEY_PLACES: dict[str, tuple[str, str]] = {
+    "partnerKey": ("header", "X-Partner-Key"),
+}
+
+
+def api_key(
+    scheme: str, *permissions: str, subject: str | None = None, roles: Sequence[str] = ()
+) -> dict[str, str]:
+    """Headers carrying a new API key of `scheme` for a caller holding `permissions` and
+    `roles`, as `subject` (a new one by default)."""
+    key = secrets.token_urlsafe(24)
+    _API_KEY_GRANTS.append(
+        ApiKeyGrant(
+            name=f"test-key-{len(_API_KEY_GRANTS)}",
+            sha256=hashlib.sha256(key.encode()).hexdigest(),
+            subject=subject or str(uuid.uuid4()),
+            roles=frozenset(roles),
+            permissions=frozenset(permissions),
+            schemes=frozenset({scheme}),
+        )
+    )
+    location, name = API_KEY_PLACES[scheme]
+    return {name: key} if location == "header" else {"Cookie": f"{name}={key}"}
+
+
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     from app.main import create_app
 
-    transport = httpx.ASGITransport(app=create_app())
+    app = create_app()
+    app.dependency_overrides[api_key_grants] = lambda: tuple(_API_KEY_GRANTS)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
 

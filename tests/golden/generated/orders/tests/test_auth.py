@@ -15,7 +15,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import SIGNING_KEY, bearer, claims_for
+from tests.conftest import API_KEY_PLACES, SIGNING_KEY, api_key, bearer, claims_for
 
 PROBLEM = "application/problem+json"
 # (method, URL with placeholder path parameters, permissions) of every protected operation
@@ -49,6 +49,41 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 EACH_ROUTE = pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {u}" for m, u, _ in ROUTES])
 Route = tuple[str, str, tuple[str, ...]]
+# (method, URL) of the protected operations every way into which needs a bearer token
+BEARER_ONLY: list[tuple[str, str]] = [
+    ("GET", "/customers"),
+    ("GET", "/customers/00000000-0000-4000-8000-000000000000"),
+    ("GET", "/customers/00000000-0000-4000-8000-000000000000/documents"),
+    ("GET", "/orders"),
+    ("GET", "/orders/00000000-0000-4000-8000-000000000000"),
+    ("GET", "/orders/00000000-0000-4000-8000-000000000000/items"),
+    ("GET", "/orders/00000000-0000-4000-8000-000000000000/payments"),
+    ("GET", "/payments/00000000-0000-4000-8000-000000000000"),
+    ("POST", "/customers"),
+    ("PATCH", "/customers/00000000-0000-4000-8000-000000000000"),
+    ("POST", "/customers/00000000-0000-4000-8000-000000000000/documents"),
+    ("PATCH", "/documents/00000000-0000-4000-8000-000000000000"),
+    ("POST", "/products"),
+    ("PATCH", "/products/00000000-0000-4000-8000-000000000000"),
+    ("POST", "/orders"),
+    ("POST", "/orders/00000000-0000-4000-8000-000000000000/cancel"),
+    ("POST", "/orders/00000000-0000-4000-8000-000000000000/items"),
+    (
+        "DELETE",
+        "/orders/00000000-0000-4000-8000-000000000000/items/00000000-0000-4000-8000-000000000000",
+    ),
+    ("POST", "/orders/00000000-0000-4000-8000-000000000000/payments"),
+    ("POST", "/payments/00000000-0000-4000-8000-000000000000/capture"),
+]
+# (method, URL, API key scheme, permissions) of the operations an API key alone lets in
+KEY_ROUTES: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("GET", "/products", "partnerKey", ("products:read",)),
+    ("GET", "/products/00000000-0000-4000-8000-000000000000", "partnerKey", ("products:read",)),
+]
+KeyRoute = tuple[str, str, str, tuple[str, ...]]
+EACH_KEY_ROUTE = pytest.mark.parametrize(
+    "route", KEY_ROUTES, ids=[f"{m} {u} {s}" for m, u, s, _ in KEY_ROUTES]
+)
 DAY = 24 * 60 * 60
 _DIGESTS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
@@ -172,4 +207,61 @@ async def test_a_token_outside_the_authorization_header_is_refused(
         params={"access_token": token},
         headers={"Cookie": f"access_token={token}", "X-Access-Token": token},
     )
+    _refused(response)
+
+
+async def _call_with_key(
+    client: httpx.AsyncClient, route: KeyRoute, headers: dict[str, str]
+) -> httpx.Response:
+    return await client.request(route[0], route[1], headers=headers)
+
+
+def _key_refused(response: httpx.Response) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert "ApiKey" in response.headers["www-authenticate"]
+
+
+@EACH_KEY_ROUTE
+async def test_a_granted_api_key_passes(client: httpx.AsyncClient, route: KeyRoute) -> None:
+    response = await _call_with_key(client, route, api_key(route[2], *route[3]))
+    assert response.status_code not in (401, 403), response.text
+
+
+@EACH_KEY_ROUTE
+async def test_an_unknown_api_key_is_refused(client: httpx.AsyncClient, route: KeyRoute) -> None:
+    api_key(route[2], *route[3])  # a granted key exists, but not this one
+    location, name = API_KEY_PLACES[route[2]]
+    forged = "not-a-granted-key"
+    headers = {name: forged} if location == "header" else {"Cookie": f"{name}={forged}"}
+    _key_refused(await _call_with_key(client, route, headers))
+
+
+@EACH_KEY_ROUTE
+async def test_an_api_key_in_the_wrong_place_is_refused(
+    client: httpx.AsyncClient, route: KeyRoute
+) -> None:
+    key = next(iter(api_key(route[2], *route[3]).values())).split("=", 1)[-1]
+    headers = {"Authorization": f"Bearer {key}", "X-Api-Key-Elsewhere": key}
+    response = await client.request(route[0], route[1], params={"api_key": key}, headers=headers)
+    assert response.status_code == 401, response.text
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in KEY_ROUTES if r[3]], ids=[f"{m} {u} {s}" for m, u, s, p in KEY_ROUTES if p]
+)
+async def test_an_api_key_without_the_permission_is_refused(
+    client: httpx.AsyncClient, route: KeyRoute
+) -> None:
+    response = await _call_with_key(client, route, api_key(route[2], "unrelated:permission"))
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize("route", BEARER_ONLY, ids=[f"{m} {u}" for m, u in BEARER_ONLY])
+@pytest.mark.parametrize("scheme", list(API_KEY_PLACES))
+async def test_an_api_key_is_refused_where_the_spec_wants_a_token(
+    client: httpx.AsyncClient, route: tuple[str, str], scheme: str
+) -> None:
+    response = await client.request(route[0], route[1], headers=api_key(scheme, "*"))
     _refused(response)

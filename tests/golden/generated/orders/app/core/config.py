@@ -4,12 +4,24 @@
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # secrets that are examples, not secrets: refused in production
 PLACEHOLDER_SECRETS = frozenset({"", "secret", "changeme", "change-me", "change_me", "jwt-secret"})
 MIN_SECRET_LENGTH = 32  # bytes of an HS256 key, as RFC 7518 section 3.2 asks
+
+
+class ApiKeyGrant(BaseModel):
+    """One API key the service accepts. Only the key's SHA-256 is configured, never the key
+    (`python -c "import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())" KEY`)."""
+
+    name: str = Field(min_length=1)  # who holds it, for the logs
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    subject: str | None = None  # the caller's subject (owner of its rows); default `api-key:<name>`
+    roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = frozenset()
+    schemes: frozenset[str] = frozenset()  # the spec's API key schemes it is good for; empty: all
 
 
 class Settings(BaseSettings):
@@ -40,6 +52,8 @@ class Settings(BaseSettings):
     jwt_subject_claim: str = "sub"
     jwt_roles_claim: str = "roles"
     jwt_scopes_claim: str = "scope"
+    # the API keys accepted where the spec allows one (a JSON list of ApiKeyGrant)
+    api_keys: tuple[ApiKeyGrant, ...] = Field(default=(), validation_alias="API_KEYS")
 
     def jwt_verification_key(self) -> str | None:
         """The HMAC secret, or a fixed PEM public key for RS*/ES*/EdDSA tokens; None when the

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.security import Principal, require
+from app.core.security import Alternative, Principal, require, require_any
 from app.products.rules import ProductsService
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate
 
@@ -25,6 +25,7 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Produ
     operation_id="listProducts",
     status_code=200,
     summary="Browse the catalogue",
+    description=("Sales agents browse with their token; partner shops with their API key."),
 )
 async def list_products(
     service: Annotated[ProductsService, Depends(get_service)],
@@ -32,8 +33,9 @@ async def list_products(
     principal: Annotated[
         Principal,
         Depends(
-            require(
-                "products:read",
+            require_any(
+                Alternative(bearer=True, api_keys=(), permissions=("products:read",)),
+                Alternative(bearer=False, api_keys=("partnerKey",), permissions=("products:read",)),
             )
         ),
     ],
@@ -46,7 +48,10 @@ async def list_products(
         Literal["name", "-name", "unit_price", "-unit_price"] | None, Query(alias="sort")
     ] = None,
 ) -> ProductPage:
-    """Browse the catalogue"""
+    """Browse the catalogue
+
+    Sales agents browse with their token; partner shops with their API key.
+    """
     return await service.list_products(
         principal=principal,
         page=page,
@@ -100,8 +105,9 @@ async def get_product(
     principal: Annotated[
         Principal,
         Depends(
-            require(
-                "products:read",
+            require_any(
+                Alternative(bearer=True, api_keys=(), permissions=("products:read",)),
+                Alternative(bearer=False, api_keys=("partnerKey",), permissions=("products:read",)),
             )
         ),
     ],

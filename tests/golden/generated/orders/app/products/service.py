@@ -45,7 +45,10 @@ class ProductsServiceBase:
         sort: Literal["name", "-name", "unit_price", "-unit_price"] | None,
         url: str,
     ) -> ProductPage:
-        """`GET /products`: Browse the catalogue"""
+        """`GET /products`: Browse the catalogue
+
+        Sales agents browse with their token; partner shops with their API key.
+        """
         conditions: list[ColumnElement[bool]] = []
         if q is not None:
             conditions.append(
