@@ -155,6 +155,7 @@ class OperationPlan:
     status_description: str | None = None  # the spec's description of the success response
     json_response: str | None = None  # a JSON media type other than application/json
     access: tuple[AccessPlan, ...] = ()  # the ways in (any one suffices); none when public
+    idempotent: bool = False  # a retry with the same Idempotency-Key replays the first answer
 
     @property
     def primary_access(self) -> AccessPlan | None:
@@ -535,6 +536,7 @@ def _operation(
         ),
         spec_statuses=tuple(r.status for r in op.responses if r.status.isdigit()),
         operation_id=op.operation_id,
+        idempotent=op.idempotent,
         function=unique(identifier(op.operation_id), functions),
         method=op.method.value,
         path=op.path,

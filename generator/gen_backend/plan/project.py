@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gen_backend.model import OperationKind, ServiceModel
+from gen_backend.model import Operation, OperationKind, ServiceModel
 from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
@@ -22,7 +22,7 @@ from gen_backend.plan.database import (
 from gen_backend.plan.names import class_name, identifier
 from gen_backend.plan.schemas import COMMON, ClassPlan
 from gen_backend.plan.service_tests import plan_row_tests
-from gen_backend.plan.tests import enum_values_of, plan_factories, plan_tests
+from gen_backend.plan.tests import TestPlan, enum_values_of, plan_factories, plan_tests
 from gen_backend.validate.rfis import Rfi
 
 RESERVED_PACKAGES = {"core", "tests", "migrations", "main", "app"}
@@ -115,6 +115,15 @@ class ModuleApi:
 
 
 @dataclass(frozen=True)
+class IdempotencyPlan:
+    """The table of Idempotency-Keys and the revision that creates it, after the plan's own."""
+
+    table: str
+    revision: str
+    down_revision: str | None
+
+
+@dataclass(frozen=True)
 class ProjectPlan:
     service: ServiceModel
     domains: tuple[DomainPlan, ...]
@@ -124,6 +133,7 @@ class ProjectPlan:
     rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
     api_keys: tuple[ApiKeySchemePlan, ...] = ()  # the API key schemes the routes check
     bearer_scheme: str = "HTTPBearer"  # the bearer token's scheme name in the served OpenAPI
+    idempotency: IdempotencyPlan | None = None  # where Idempotency-Keys are kept, if any op has one
 
     @property
     def operations(self) -> tuple[OperationPlan, ...]:
@@ -171,6 +181,19 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
 
     schemes = {s.name: s for s in service.api.security_schemes}
     api_keys = api_key_schemes(service.in_scope_operations, schemes)
+    idempotency = (
+        IdempotencyPlan(
+            table=next(
+                name
+                for name in ("idempotency_keys", "app_idempotency_keys", "gen_idempotency_keys")
+                if name not in tables
+            ),
+            revision="idempotency_keys",
+            down_revision=revisions[-1].revision if revisions else None,
+        )
+        if any(op.idempotent for op in operations)
+        else None
+    )
     files: list[PlannedFile] = []
 
     def add(
@@ -196,6 +219,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             "migrations/versions/revision.py.j2",
             revision=revision,
         )
+    if idempotency is not None:
+        add("migrations/versions/idempotency_keys.py")
     add("app/__init__.py")
     add("app/main.py")
     add("app/models.py")
@@ -203,6 +228,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         add(f"app/core/{module}.py")
     for module in ("errors", "security", "repository", "pagination"):
         add(f"app/core/{module}.py")
+    if idempotency is not None:
+        add("app/core/idempotency.py")
     for domain in domains:
         add(f"app/{domain.package}/__init__.py", "app/domain/__init__.py.j2", domain=domain)
         add(f"app/{domain.package}/models.py", "app/domain/models.py.j2", domain=domain)
@@ -248,26 +275,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             ),
             owner=api.owner.attr if api.owner else None,
         )
-        tests = tuple(
-            t
-            for t in (
-                plan_tests(
-                    op,
-                    specs[op.operation_id],
-                    service.api,
-                    100 + 7 * number,
-                    tables,
-                    packages,
-                    owner=api.owner,
-                    parent_owner=next(
-                        ((g.child_attr, g.owner) for g in api.guards_of(op.function)), None
-                    ),
-                    classes=classes,
-                )
-                for number, op in enumerate(api.operations)
-            )
-            if t is not None
-        )
+
+        tests = _request_tests(api, service, specs, tables, packages, classes)
         if not tests:
             continue
         add(f"tests/{api.module}/__init__.py", "tests/__init__.py.j2")
@@ -318,6 +327,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         if targets and not pinned[0].startswith("HS") and targets[0].method == "get":
             add("tests/test_jwks.py", target=targets[0])
     add("tests/test_migrations.py")
+    if idempotency is not None:
+        add("tests/test_idempotency.py")
     add(
         "tests/test_openapi.py",
         contracts=tuple(
@@ -339,6 +350,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         rfis=rfis,
         api_keys=api_keys,
         bearer_scheme=bearer_scheme_name(schemes),
+        idempotency=idempotency,
     )
 
 
@@ -495,3 +507,39 @@ class RlsProbe:
     owner: str  # its owner attribute
     factory: str  # the test factory that makes its rows
     bypass_roles: tuple[str, ...] = ()  # the roles that see all its rows
+
+
+def _request_tests(
+    api: ModuleApi,
+    service: ServiceModel,
+    specs: dict[str, Operation],
+    tables: dict[str, TablePlan],
+    packages: dict[str, str],
+    classes: dict[str, ClassPlan],
+) -> tuple[TestPlan, ...]:
+    """The request each operation's tests send; an idempotent operation's retry tests each
+    create a row, so they get requests of their own (other unique values)."""
+
+    def request(op: OperationPlan, variant: int) -> TestPlan | None:
+        return plan_tests(
+            op,
+            specs[op.operation_id],
+            service.api,
+            variant,
+            tables,
+            packages,
+            owner=api.owner,
+            parent_owner=next(((g.child_attr, g.owner) for g in api.guards_of(op.function)), None),
+            classes=classes,
+        )
+
+    tests = []
+    for number, op in enumerate(api.operations):
+        test = request(op, 100 + 7 * number)
+        if test is None:
+            continue
+        if op.idempotent:
+            retries = (request(op, base + 7 * number) for base in (3000, 5000))
+            test = dataclasses.replace(test, retries=tuple(r for r in retries if r is not None))
+        tests.append(test)
+    return tuple(tests)

@@ -51,6 +51,8 @@ class TestPlan:
     files: tuple[str, ...] = ()  # the wire names of the files a multipart body carries
     owner_source: str | None = None  # on an owned table: the Python source of the row's owner
     other_owner: str = "str(uuid.uuid4())"  # a subject that owns none of the test's rows
+    # an idempotent operation's other requests (other unique values), one per retry test
+    retries: tuple[TestPlan, ...] = ()
     # a create or update of an owned table: the wire names leading to where a body would name
     # the row's owner (`("tenantId",)`, `("project", "tenantId")` in a wrapped body)
     owner_field: tuple[str, ...] = ()

@@ -4,11 +4,13 @@
 from app.authors.models import Author
 from app.books.models import Book
 from app.core.db import Base
+from app.core.idempotency import IdempotencyRecord
 from app.loans.models import Loan
 
 __all__ = [
     "Author",
     "Base",
     "Book",
+    "IdempotencyRecord",
     "Loan",
 ]

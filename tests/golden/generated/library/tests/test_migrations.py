@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import OWNER_URL, PROJECT
 
-TABLES = ["authors", "books", "loans"]
+TABLES = ["authors", "books", "idempotency_keys", "loans"]
 
 
 def _alembic() -> Config:

@@ -2,6 +2,7 @@
 """Every ORM model, imported once so that `Base.metadata` knows every table."""
 
 from app.core.db import Base
+from app.core.idempotency import IdempotencyRecord
 from app.customer_documents.models import CustomerDocument
 from app.customers.models import Customer
 from app.order_items.models import OrderItem
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerDocument",
+    "IdempotencyRecord",
     "Order",
     "OrderItem",
     "Payment",

@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import OWNER_URL, PROJECT
 
-TABLES = ["customer_documents", "customers", "order_items", "orders", "payments", "products"]
+TABLES = [
+    "customer_documents",
+    "customers",
+    "idempotency_keys",
+    "order_items",
+    "orders",
+    "payments",
+    "products",
+]
 
 
 def _alembic() -> Config:

@@ -4,6 +4,7 @@
 from app.attachments.models import Attachment
 from app.comments.models import Comment
 from app.core.db import Base
+from app.core.idempotency import IdempotencyRecord
 from app.labels.models import Label
 from app.projects.models import Project
 from app.tasks.models import Task
@@ -13,6 +14,7 @@ __all__ = [
     "Attachment",
     "Base",
     "Comment",
+    "IdempotencyRecord",
     "Label",
     "Project",
     "Task",

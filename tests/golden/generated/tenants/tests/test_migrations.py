@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import OWNER_URL, PROJECT
 
-TABLES = ["attachments", "comments", "labels", "projects", "tasks", "workspaces"]
+TABLES = [
+    "attachments",
+    "comments",
+    "idempotency_keys",
+    "labels",
+    "projects",
+    "tasks",
+    "workspaces",
+]
 
 
 def _alembic() -> Config:

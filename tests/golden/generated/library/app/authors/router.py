@@ -5,12 +5,13 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.rules import AuthorsService
 from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
 router = APIRouter()
@@ -60,9 +61,11 @@ async def list_authors(
     responses={
         422: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Author,
 )
 async def create_author(
     service: Annotated[AuthorsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -72,11 +75,18 @@ async def create_author(
         ),
     ],
     body: Annotated[AuthorCreate, Body()],
-) -> Author:
+) -> Response:
     """Add an author"""
-    return await service.create_author(
-        principal=principal,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/authors",
+        status=201,
+        run=lambda: service.create_author(
+            principal=principal,
+            body=body,
+        ),
     )
 
 

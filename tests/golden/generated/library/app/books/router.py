@@ -6,12 +6,13 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.books.rules import BooksService
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
 router = APIRouter()
@@ -106,9 +107,11 @@ async def list_books(
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Book,
 )
 async def create_book(
     service: Annotated[BooksService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -118,11 +121,18 @@ async def create_book(
         ),
     ],
     body: Annotated[BookCreate, Body()],
-) -> Book:
+) -> Response:
     """createBook"""
-    return await service.create_book(
-        principal=principal,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/books",
+        status=201,
+        run=lambda: service.create_book(
+            principal=principal,
+            body=body,
+        ),
     )
 
 

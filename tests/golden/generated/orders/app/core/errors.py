@@ -106,6 +106,13 @@ async def _http(request: Request, exc: Exception) -> Response:
 
 async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if exc.errors() and all(
+        error["type"] == "missing"
+        and [str(p).lower() for p in error["loc"]] == ["header", "idempotency-key"]
+        for error in exc.errors()
+    ):
+        # a creating request the spec wants an Idempotency-Key on came without one
+        return problem_response(request, 400, "The Idempotency-Key header is required")
     errors: list[JsonValue] = [
         {"pointer": _pointer(error["loc"]), "code": str(error["type"]), "message": error["msg"]}
         for error in exc.errors()

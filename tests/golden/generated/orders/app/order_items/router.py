@@ -5,11 +5,12 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItem, OrderItemCreate
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.order_items.rules import OrderItemsService
 from app.order_items.schemas import OrderItemPage
@@ -60,9 +61,11 @@ async def list_order_items(
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
     },
+    response_model=OrderItem,
 )
 async def add_order_item(
     service: Annotated[OrderItemsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -73,12 +76,19 @@ async def add_order_item(
     ],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     body: Annotated[OrderItemCreate, Body()],
-) -> OrderItem:
+) -> Response:
     """addOrderItem"""
-    return await service.add_order_item(
-        principal=principal,
-        order_id=order_id,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/orders/{orderId}/items",
+        status=201,
+        run=lambda: service.add_order_item(
+            principal=principal,
+            order_id=order_id,
+            body=body,
+        ),
     )
 
 

@@ -6,10 +6,11 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.orders.rules import OrdersService
 from app.orders.schemas import Order, OrderCreate, OrderPage
@@ -74,9 +75,11 @@ async def list_orders(
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Order,
 )
 async def create_order(
     service: Annotated[OrdersService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -87,12 +90,19 @@ async def create_order(
     ],
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
     body: Annotated[OrderCreate, Body()],
-) -> Order:
+) -> Response:
     """Place an order for a customer, with its first lines"""
-    return await service.create_order(
-        principal=principal,
-        idempotency_key=idempotency_key,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/orders",
+        status=201,
+        run=lambda: service.create_order(
+            principal=principal,
+            idempotency_key=idempotency_key,
+            body=body,
+        ),
     )
 
 

@@ -5,10 +5,11 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path
+from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.payments.rules import PaymentsService
 from app.payments.schemas import Payment, PaymentCreate
@@ -58,9 +59,11 @@ async def list_order_payments(
         422: {"description": "A problem (RFC 9457)"},
         502: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Payment,
 )
 async def create_payment(
     service: Annotated[PaymentsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -72,13 +75,20 @@ async def create_payment(
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
     body: Annotated[PaymentCreate, Body()],
-) -> Payment:
+) -> Response:
     """Charge the customer for the order through the payment provider"""
-    return await service.create_payment(
-        principal=principal,
-        order_id=order_id,
-        idempotency_key=idempotency_key,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/orders/{orderId}/payments",
+        status=201,
+        run=lambda: service.create_payment(
+            principal=principal,
+            order_id=order_id,
+            idempotency_key=idempotency_key,
+            body=body,
+        ),
     )
 
 
@@ -119,9 +129,11 @@ async def get_payment(
         409: {"description": "A problem (RFC 9457)"},
         502: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Payment,
 )
 async def capture_payment(
     service: Annotated[PaymentsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -132,10 +144,17 @@ async def capture_payment(
     ],
     payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
-) -> Payment:
+) -> Response:
     """Capture an authorized payment"""
-    return await service.capture_payment(
-        principal=principal,
-        payment_id=payment_id,
-        idempotency_key=idempotency_key,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/payments/{paymentId}/capture",
+        status=200,
+        run=lambda: service.capture_payment(
+            principal=principal,
+            payment_id=payment_id,
+            idempotency_key=idempotency_key,
+        ),
     )

@@ -5,10 +5,11 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Alternative, Principal, require, require_any
 from app.products.rules import ProductsService
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate
@@ -72,9 +73,11 @@ async def list_products(
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Product,
 )
 async def create_product(
     service: Annotated[ProductsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -84,11 +87,18 @@ async def create_product(
         ),
     ],
     body: Annotated[ProductCreate, Body()],
-) -> Product:
+) -> Response:
     """createProduct"""
-    return await service.create_product(
-        principal=principal,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/products",
+        status=201,
+        run=lambda: service.create_product(
+            principal=principal,
+            body=body,
+        ),
     )
 
 

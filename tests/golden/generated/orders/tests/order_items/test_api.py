@@ -5,6 +5,7 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -83,6 +84,38 @@ async def _add_order_item_request(session: AsyncSession) -> Request:
     body: dict[str, JsonValue] = {
         "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "quantity": 3,
+    }
+    return Request(
+        url=f"/orders/{row.order_id}/items",
+        body=body,
+        headers={},
+        missing_url=f"/orders/{row.order_id}/items",
+    )
+
+
+async def _add_order_item_retry1_request(session: AsyncSession) -> Request:
+    """A valid request for `addOrderItem`: its URL and body."""
+    row = await make_order_items(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {
+        "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+        "quantity": 2,
+    }
+    return Request(
+        url=f"/orders/{row.order_id}/items",
+        body=body,
+        headers={},
+        missing_url=f"/orders/{row.order_id}/items",
+    )
+
+
+async def _add_order_item_retry2_request(session: AsyncSession) -> Request:
+    """A valid request for `addOrderItem`: its URL and body."""
+    row = await make_order_items(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {
+        "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+        "quantity": 1,
     }
     return Request(
         url=f"/orders/{row.order_id}/items",
@@ -192,6 +225,40 @@ async def test_remove_order_item_unknown_row(
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
+    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
+    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
+    return kept if key is None else {**kept, "Idempotency-Key": key}
+
+
+def _replayed_or_waited(answer: httpx.Response) -> bool:
+    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
+    if answer.headers.get("idempotent-replayed") == "true":
+        return True
+    return answer.status_code == 409 and "Idempotency-Key" in answer.json()["title"]
+
+
+async def test_add_order_item_replays_a_retry_with_the_same_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _add_order_item_retry1_request(session)
+    headers = _with_key(
+        {**request.headers, **token("orders:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    if first.status_code == 501:  # a failure frees the key: the retry runs again
+        assert second.status_code == 501, second.text
+        assert "idempotent-replayed" not in second.headers
+        return
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert second.status_code == first.status_code, second.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.content == first.content
 
 
 async def _listed(

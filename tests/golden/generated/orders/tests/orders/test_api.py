@@ -91,6 +91,40 @@ async def _create_order_request(session: AsyncSession) -> Request:
     )
 
 
+async def _create_order_retry1_request(session: AsyncSession) -> Request:
+    """A valid request for `createOrder`: its URL and body."""
+    body: dict[str, JsonValue] = {
+        "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+        "currency": "USD",
+        "items": [{"productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "quantity": 2}],
+    }
+    return Request(
+        url="/orders",
+        body=body,
+        headers={
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        missing_url="/orders",
+    )
+
+
+async def _create_order_retry2_request(session: AsyncSession) -> Request:
+    """A valid request for `createOrder`: its URL and body."""
+    body: dict[str, JsonValue] = {
+        "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+        "currency": "EUR",
+        "items": [{"productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "quantity": 1}],
+    }
+    return Request(
+        url="/orders",
+        body=body,
+        headers={
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        missing_url="/orders",
+    )
+
+
 async def test_create_order(client: httpx.AsyncClient, session: AsyncSession) -> None:
     request = await _create_order_request(session)
     response = await client.request(
@@ -224,4 +258,51 @@ async def test_cancel_order_needs_its_permission(
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
+    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
+    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
+    return kept if key is None else {**kept, "Idempotency-Key": key}
+
+
+def _replayed_or_waited(answer: httpx.Response) -> bool:
+    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
+    if answer.headers.get("idempotent-replayed") == "true":
+        return True
+    return answer.status_code == 409 and "Idempotency-Key" in answer.json()["title"]
+
+
+async def test_create_order_replays_a_retry_with_the_same_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_order_retry1_request(session)
+    headers = _with_key(
+        {**request.headers, **token("orders:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    if first.status_code == 501:  # a failure frees the key: the retry runs again
+        assert second.status_code == 501, second.text
+        assert "idempotent-replayed" not in second.headers
+        return
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert second.status_code == first.status_code, second.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.content == first.content
+
+
+async def test_create_order_needs_an_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_order_request(session)
+    headers = _with_key(
+        {**request.headers, **token("orders:write", subject=request.subject)},
+        None,
+    )
+    response = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM

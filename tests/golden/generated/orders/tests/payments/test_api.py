@@ -5,13 +5,16 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
 import httpx
 from pydantic import JsonValue
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.payments.models import Payment as PaymentRow
 from tests.conftest import token
 from tests.factories import make_orders, make_payments
 
@@ -27,6 +30,13 @@ class Request:
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
+
+
+async def _rows(session: AsyncSession) -> int:
+    """How many `payments` rows the database holds."""
+    count = await session.scalar(select(func.count()).select_from(PaymentRow))
+    await session.rollback()  # end the read: the next one sees what the app has committed since
+    return count or 0
 
 
 async def _list_order_payments_request(session: AsyncSession) -> Request:
@@ -82,6 +92,38 @@ async def _create_payment_request(session: AsyncSession) -> Request:
     order_id_parent = await make_orders(session)
     await session.commit()
     body: dict[str, JsonValue] = {"amount": "12.50", "currency": "GBP", "method": "wallet"}
+    return Request(
+        url=f"/orders/{order_id_parent.id}/payments",
+        body=body,
+        headers={
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        missing_url=f"/orders/{order_id_parent.id}/payments",
+        subject=str(order_id_parent.placed_by),
+    )
+
+
+async def _create_payment_retry1_request(session: AsyncSession) -> Request:
+    """A valid request for `createPayment`: its URL and body."""
+    order_id_parent = await make_orders(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {"amount": "12.50", "currency": "USD", "method": "bank_transfer"}
+    return Request(
+        url=f"/orders/{order_id_parent.id}/payments",
+        body=body,
+        headers={
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        missing_url=f"/orders/{order_id_parent.id}/payments",
+        subject=str(order_id_parent.placed_by),
+    )
+
+
+async def _create_payment_retry2_request(session: AsyncSession) -> Request:
+    """A valid request for `createPayment`: its URL and body."""
+    order_id_parent = await make_orders(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {"amount": "12.50", "currency": "EUR", "method": "card"}
     return Request(
         url=f"/orders/{order_id_parent.id}/payments",
         body=body,
@@ -216,6 +258,36 @@ async def _capture_payment_request(session: AsyncSession) -> Request:
     )
 
 
+async def _capture_payment_retry1_request(session: AsyncSession) -> Request:
+    """A valid request for `capturePayment`: its URL and body."""
+    row = await make_payments(session)
+    await session.commit()
+    body: JsonValue = None
+    return Request(
+        url=f"/payments/{row.id}/capture",
+        body=body,
+        headers={
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        missing_url=f"/payments/{row.id}/capture",
+    )
+
+
+async def _capture_payment_retry2_request(session: AsyncSession) -> Request:
+    """A valid request for `capturePayment`: its URL and body."""
+    row = await make_payments(session)
+    await session.commit()
+    body: JsonValue = None
+    return Request(
+        url=f"/payments/{row.id}/capture",
+        body=body,
+        headers={
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        missing_url=f"/payments/{row.id}/capture",
+    )
+
+
 async def test_capture_payment(client: httpx.AsyncClient, session: AsyncSession) -> None:
     request = await _capture_payment_request(session)
     response = await client.request(
@@ -251,6 +323,101 @@ async def test_capture_payment_needs_its_permission(
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
+    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
+    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
+    return kept if key is None else {**kept, "Idempotency-Key": key}
+
+
+def _replayed_or_waited(answer: httpx.Response) -> bool:
+    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
+    if answer.headers.get("idempotent-replayed") == "true":
+        return True
+    return answer.status_code == 409 and "Idempotency-Key" in answer.json()["title"]
+
+
+async def test_create_payment_replays_a_retry_with_the_same_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_payment_retry1_request(session)
+    headers = _with_key(
+        {**request.headers, **token("payments:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert second.status_code == first.status_code, second.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.content == first.content
+
+
+async def test_create_payment_runs_once_for_concurrent_requests_with_one_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_payment_retry2_request(session)
+    headers = _with_key(
+        {**request.headers, **token("payments:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    before = await _rows(session)
+    answers = await asyncio.gather(
+        *(client.request("POST", request.url, json=request.body, headers=headers) for _ in range(2))
+    )
+    ran = [a for a in answers if not _replayed_or_waited(a)]
+    assert len(ran) == 1, [a.text for a in answers]
+    assert ran[0].status_code == 201, ran[0].text
+    assert await _rows(session) == before + 1  # one row, however many requests
+
+
+async def test_create_payment_needs_an_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_payment_request(session)
+    headers = _with_key(
+        {**request.headers, **token("payments:write", subject=request.subject)},
+        None,
+    )
+    response = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_capture_payment_replays_a_retry_with_the_same_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _capture_payment_retry1_request(session)
+    headers = _with_key(
+        {**request.headers, **token("payments:capture", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    if first.status_code == 501:  # a failure frees the key: the retry runs again
+        assert second.status_code == 501, second.text
+        assert "idempotent-replayed" not in second.headers
+        return
+    assert first.status_code == 200, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert second.status_code == first.status_code, second.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.content == first.content
+
+
+async def test_capture_payment_needs_an_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _capture_payment_request(session)
+    headers = _with_key(
+        {**request.headers, **token("payments:capture", subject=request.subject)},
+        None,
+    )
+    response = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM
 
 

@@ -5,12 +5,16 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import asyncio
+import uuid
 from dataclasses import dataclass
 
 import httpx
 from pydantic import JsonValue
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.products.models import Product as ProductRow
 from tests.conftest import token
 from tests.factories import make_products
 
@@ -26,6 +30,13 @@ class Request:
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
+
+
+async def _rows(session: AsyncSession) -> int:
+    """How many `products` rows the database holds."""
+    count = await session.scalar(select(func.count()).select_from(ProductRow))
+    await session.rollback()  # end the read: the next one sees what the app has committed since
+    return count or 0
 
 
 async def _list_products_request(session: AsyncSession) -> Request:
@@ -83,6 +94,38 @@ async def _create_product_request(session: AsyncSession) -> Request:
         "name": "example 107",
         "unitPrice": "12.50",
         "currency": "GBP",
+    }
+    return Request(
+        url="/products",
+        body=body,
+        headers={},
+        missing_url="/products",
+    )
+
+
+async def _create_product_retry1_request(session: AsyncSession) -> Request:
+    """A valid request for `createProduct`: its URL and body."""
+    body: dict[str, JsonValue] = {
+        "sku": "K",
+        "name": "example 3007",
+        "unitPrice": "12.50",
+        "currency": "USD",
+    }
+    return Request(
+        url="/products",
+        body=body,
+        headers={},
+        missing_url="/products",
+    )
+
+
+async def _create_product_retry2_request(session: AsyncSession) -> Request:
+    """A valid request for `createProduct`: its URL and body."""
+    body: dict[str, JsonValue] = {
+        "sku": "M",
+        "name": "example 5007",
+        "unitPrice": "12.50",
+        "currency": "EUR",
     }
     return Request(
         url="/products",
@@ -245,6 +288,54 @@ async def test_update_product_unknown_row(client: httpx.AsyncClient, session: As
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
+    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
+    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
+    return kept if key is None else {**kept, "Idempotency-Key": key}
+
+
+def _replayed_or_waited(answer: httpx.Response) -> bool:
+    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
+    if answer.headers.get("idempotent-replayed") == "true":
+        return True
+    return answer.status_code == 409 and "Idempotency-Key" in answer.json()["title"]
+
+
+async def test_create_product_replays_a_retry_with_the_same_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_product_retry1_request(session)
+    headers = _with_key(
+        {**request.headers, **token("products:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert second.status_code == first.status_code, second.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.content == first.content
+
+
+async def test_create_product_runs_once_for_concurrent_requests_with_one_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_product_retry2_request(session)
+    headers = _with_key(
+        {**request.headers, **token("products:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    before = await _rows(session)
+    answers = await asyncio.gather(
+        *(client.request("POST", request.url, json=request.body, headers=headers) for _ in range(2))
+    )
+    ran = [a for a in answers if not _replayed_or_waited(a)]
+    assert len(ran) == 1, [a.text for a in answers]
+    assert ran[0].status_code == 201, ran[0].text
+    assert await _rows(session) == before + 1  # one row, however many requests
 
 
 async def _listed(

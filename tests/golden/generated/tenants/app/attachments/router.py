@@ -5,12 +5,13 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Response
+from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.rules import AttachmentsService
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
 router = APIRouter()
@@ -57,9 +58,11 @@ async def list_attachments(
         409: {"description": "A problem (RFC 9457)"},
         413: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Attachment,
 )
 async def create_attachment(
     service: Annotated[AttachmentsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -70,12 +73,19 @@ async def create_attachment(
     ],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
     body: Annotated[AttachmentCreate, Body()],
-) -> Attachment:
+) -> Response:
     """Register an upload; the answer carries a pre-signed URL to PUT the bytes to"""
-    return await service.create_attachment(
-        principal=principal,
-        task_id=task_id,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/tasks/{taskId}/attachments",
+        status=201,
+        run=lambda: service.create_attachment(
+            principal=principal,
+            task_id=task_id,
+            body=body,
+        ),
     )
 
 

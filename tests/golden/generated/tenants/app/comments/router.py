@@ -5,12 +5,13 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.rules import CommentsService
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
 router = APIRouter()
@@ -58,9 +59,11 @@ async def list_comments(
     responses={
         404: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Comment,
 )
 async def create_comment(
     service: Annotated[CommentsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -71,12 +74,19 @@ async def create_comment(
     ],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
     body: Annotated[CommentCreate, Body()],
-) -> Comment:
+) -> Response:
     """createComment"""
-    return await service.create_comment(
-        principal=principal,
-        task_id=task_id,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/tasks/{taskId}/comments",
+        status=201,
+        run=lambda: service.create_comment(
+            principal=principal,
+            task_id=task_id,
+            body=body,
+        ),
     )
 
 

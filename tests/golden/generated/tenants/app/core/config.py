@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(default=30.0, gt=0)
     db_echo: bool = False
 
+    # Idempotency-Keys: how long a key's answer is replayed, and after how long a claim whose
+    # request never finished (its process died) is given up
+    idempotency_ttl_s: float = Field(default=24 * 60 * 60, gt=0)
+    idempotency_lock_s: float = Field(default=60.0, gt=0)
+
     jwt_algorithms: tuple[str, ...] = ("RS256",)
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
     jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")

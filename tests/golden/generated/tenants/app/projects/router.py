@@ -5,10 +5,11 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.projects.rules import ProjectsService
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
@@ -61,9 +62,11 @@ async def list_projects(
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Project,
 )
 async def create_project(
     service: Annotated[ProjectsService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -74,12 +77,19 @@ async def create_project(
     ],
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
     body: Annotated[ProjectCreate, Body()],
-) -> Project:
+) -> Response:
     """createProject"""
-    return await service.create_project(
-        principal=principal,
-        workspace_id=workspace_id,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/workspaces/{workspaceId}/projects",
+        status=201,
+        run=lambda: service.create_project(
+            principal=principal,
+            workspace_id=workspace_id,
+            body=body,
+        ),
     )
 
 

@@ -6,10 +6,11 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.tasks.rules import TasksService
 from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
@@ -70,9 +71,11 @@ async def list_tasks(
         404: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Task,
 )
 async def create_task(
     service: Annotated[TasksService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -83,12 +86,19 @@ async def create_task(
     ],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
     body: Annotated[TaskCreate, Body()],
-) -> Task:
+) -> Response:
     """createTask"""
-    return await service.create_task(
-        principal=principal,
-        project_id=project_id,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/projects/{projectId}/tasks",
+        status=201,
+        run=lambda: service.create_task(
+            principal=principal,
+            project_id=project_id,
+            body=body,
+        ),
     )
 
 

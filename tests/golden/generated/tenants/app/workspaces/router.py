@@ -5,10 +5,11 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.workspaces.rules import WorkspacesService
 from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, WorkspaceUpdate
@@ -59,9 +60,11 @@ async def list_workspaces(
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
     },
+    response_model=Workspace,
 )
 async def create_workspace(
     service: Annotated[WorkspacesService, Depends(get_service)],
+    request: Request,
     principal: Annotated[
         Principal,
         Depends(
@@ -71,11 +74,18 @@ async def create_workspace(
         ),
     ],
     body: Annotated[WorkspaceCreate, Body()],
-) -> Workspace:
+) -> Response:
     """createWorkspace"""
-    return await service.create_workspace(
-        principal=principal,
-        body=body,
+    return await idempotent(
+        request,
+        service.session,
+        principal,
+        route="/workspaces",
+        status=201,
+        run=lambda: service.create_workspace(
+            principal=principal,
+            body=body,
+        ),
     )
 
 

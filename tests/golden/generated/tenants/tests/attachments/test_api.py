@@ -100,6 +100,44 @@ async def _create_attachment_request(session: AsyncSession) -> Request:
     )
 
 
+async def _create_attachment_retry1_request(session: AsyncSession) -> Request:
+    """A valid request for `createAttachment`: its URL and body."""
+    row = await make_attachments(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {
+        "fileName": "example 3007",
+        "contentType": "example 3007",
+        "sizeBytes": 2,
+        "checksumSha256": "fbb0000000000000000000000000000000000000000000000000000000000000",
+    }
+    return Request(
+        url=f"/tasks/{row.task_id}/attachments",
+        body=body,
+        headers={},
+        missing_url=f"/tasks/{row.task_id}/attachments",
+        subject=str(row.tenant_id),
+    )
+
+
+async def _create_attachment_retry2_request(session: AsyncSession) -> Request:
+    """A valid request for `createAttachment`: its URL and body."""
+    row = await make_attachments(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {
+        "fileName": "example 5007",
+        "contentType": "example 5007",
+        "sizeBytes": 1,
+        "checksumSha256": "f831000000000000000000000000000000000000000000000000000000000000",
+    }
+    return Request(
+        url=f"/tasks/{row.task_id}/attachments",
+        body=body,
+        headers={},
+        missing_url=f"/tasks/{row.task_id}/attachments",
+        subject=str(row.tenant_id),
+    )
+
+
 async def test_create_attachment(client: httpx.AsyncClient, session: AsyncSession) -> None:
     request = await _create_attachment_request(session)
     response = await client.request(
@@ -292,6 +330,40 @@ async def test_delete_attachment_reaches_any_row_with_a_bypass_role(
         },
     )
     assert response.status_code == 204, response.text
+
+
+def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
+    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
+    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
+    return kept if key is None else {**kept, "Idempotency-Key": key}
+
+
+def _replayed_or_waited(answer: httpx.Response) -> bool:
+    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
+    if answer.headers.get("idempotent-replayed") == "true":
+        return True
+    return answer.status_code == 409 and "Idempotency-Key" in answer.json()["title"]
+
+
+async def test_create_attachment_replays_a_retry_with_the_same_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_attachment_retry1_request(session)
+    headers = _with_key(
+        {**request.headers, **token("attachments:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    if first.status_code == 501:  # a failure frees the key: the retry runs again
+        assert second.status_code == 501, second.text
+        assert "idempotent-replayed" not in second.headers
+        return
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert second.status_code == first.status_code, second.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.content == first.content
 
 
 async def test_delete_attachment_twice_is_404(

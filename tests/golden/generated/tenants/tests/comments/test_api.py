@@ -5,6 +5,7 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -29,6 +30,13 @@ class Request:
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
+
+
+async def _rows(session: AsyncSession) -> int:
+    """How many `comments` rows the database holds."""
+    count = await session.scalar(select(func.count()).select_from(CommentRow))
+    await session.rollback()  # end the read: the next one sees what the app has committed since
+    return count or 0
 
 
 async def _owned_rows(session: AsyncSession, owner: str) -> int:
@@ -96,6 +104,40 @@ async def _create_comment_request(session: AsyncSession) -> Request:
     body: dict[str, JsonValue] = {
         "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "body": "example 107",
+    }
+    return Request(
+        url=f"/tasks/{task_id_parent.id}/comments",
+        body=body,
+        headers={},
+        missing_url=f"/tasks/{task_id_parent.id}/comments",
+        subject=str(task_id_parent.tenant_id),
+    )
+
+
+async def _create_comment_retry1_request(session: AsyncSession) -> Request:
+    """A valid request for `createComment`: its URL and body."""
+    task_id_parent = await make_tasks(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {
+        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+        "body": "example 3007",
+    }
+    return Request(
+        url=f"/tasks/{task_id_parent.id}/comments",
+        body=body,
+        headers={},
+        missing_url=f"/tasks/{task_id_parent.id}/comments",
+        subject=str(task_id_parent.tenant_id),
+    )
+
+
+async def _create_comment_retry2_request(session: AsyncSession) -> Request:
+    """A valid request for `createComment`: its URL and body."""
+    task_id_parent = await make_tasks(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {
+        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+        "body": "example 5007",
     }
     return Request(
         url=f"/tasks/{task_id_parent.id}/comments",
@@ -411,6 +453,54 @@ async def test_delete_comment_reaches_any_row_with_a_bypass_role(
         },
     )
     assert response.status_code == 204, response.text
+
+
+def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
+    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
+    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
+    return kept if key is None else {**kept, "Idempotency-Key": key}
+
+
+def _replayed_or_waited(answer: httpx.Response) -> bool:
+    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
+    if answer.headers.get("idempotent-replayed") == "true":
+        return True
+    return answer.status_code == 409 and "Idempotency-Key" in answer.json()["title"]
+
+
+async def test_create_comment_replays_a_retry_with_the_same_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_comment_retry1_request(session)
+    headers = _with_key(
+        {**request.headers, **token("comments:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert second.status_code == first.status_code, second.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.content == first.content
+
+
+async def test_create_comment_runs_once_for_concurrent_requests_with_one_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _create_comment_retry2_request(session)
+    headers = _with_key(
+        {**request.headers, **token("comments:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    before = await _rows(session)
+    answers = await asyncio.gather(
+        *(client.request("POST", request.url, json=request.body, headers=headers) for _ in range(2))
+    )
+    ran = [a for a in answers if not _replayed_or_waited(a)]
+    assert len(ran) == 1, [a.text for a in answers]
+    assert ran[0].status_code == 201, ran[0].text
+    assert await _rows(session) == before + 1  # one row, however many requests
 
 
 async def _listed(
