@@ -136,6 +136,12 @@ class ProjectPlan:
     idempotency: IdempotencyPlan | None = None  # where Idempotency-Keys are kept, if any op has one
 
     @property
+    def max_body_bytes(self) -> int:
+        """The default request body limit: 10 MiB where files are uploaded, else 1 MiB."""
+        uploads = any(op.body_media in ("multipart", "raw") for op in self.operations)
+        return (10 if uploads else 1) * 1024 * 1024
+
+    @property
     def operations(self) -> tuple[OperationPlan, ...]:
         return tuple(op for api in self.apis for op in api.operations)
 
@@ -327,6 +333,13 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         if targets and not pinned[0].startswith("HS") and targets[0].method == "get":
             add("tests/test_jwks.py", target=targets[0])
     add("tests/test_migrations.py")
+    failing, json_target = _fault_targets(apis)
+    add(
+        "tests/test_errors.py",
+        failing=failing,
+        json_target=json_target,
+        paths=_path_methods(operations),
+    )
     if idempotency is not None:
         add("tests/test_idempotency.py")
     add(
@@ -543,3 +556,60 @@ def _request_tests(
             test = dataclasses.replace(test, retries=tuple(r for r in retries if r is not None))
         tests.append(test)
     return tuple(tests)
+
+
+@dataclass(frozen=True)
+class FaultTarget:
+    """An operation the error tests call: made to fail inside its service, or sent a body
+    that is not JSON or too large."""
+
+    op: OperationPlan
+    module: str
+    service_class: str
+    url: str  # the path with every parameter filled with a placeholder
+
+
+def _fault_targets(
+    apis: tuple[ModuleApi, ...],
+) -> tuple[FaultTarget | None, FaultTarget | None]:
+    """A GET whose service the tests make fail (500), and an operation with a JSON body;
+    both reachable with a bearer token (or public) and the placeholder URL."""
+
+    def reachable(op: OperationPlan) -> bool:
+        """Callable with a bearer token (or none) and the placeholder URL, nothing else."""
+        takes_placeholders = all(
+            p.annotation in ("uuid.UUID", "str") or p.raw for p in op.params if p.location == "path"
+        )
+        needs_nothing_else = not any(
+            p.default is None for p in op.params if p.location in ("query", "header", "cookie")
+        )
+        return (
+            takes_placeholders
+            and needs_nothing_else
+            and (op.public or (op.primary_access is not None and op.primary_access.bearer_only))
+        )
+
+    found: dict[str, FaultTarget | None] = {"get": None, "json": None}
+    for api in apis:
+        for op in api.operations:
+            target = FaultTarget(op, api.module, api.service_class, _placeholder_url(op.path))
+            if found["get"] is None and op.method == "get" and reachable(op):
+                found["get"] = target
+            if found["json"] is None and op.body and op.body_media == "json" and reachable(op):
+                found["json"] = target
+    return found["get"], found["json"]
+
+
+def _path_methods(operations: tuple[OperationPlan, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each path (parameters filled with placeholders) and the methods served there: by its
+    own operations, and by those of any templated path it also matches (`/pet/findByStatus`
+    is `/pet/{petId}` too)."""
+    templates = [
+        (re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(op.path)) + "$"), op)
+        for op in operations
+    ]
+    urls = dict.fromkeys(_placeholder_url(op.path) for op in operations)
+    return tuple(
+        (url, tuple(sorted({op.method.upper() for pattern, op in templates if pattern.match(url)})))
+        for url in urls
+    )

@@ -26,7 +26,7 @@ def create_app() -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, max_body_bytes=get_settings().max_body_bytes)
     document_problems(app)
     app.include_router(authors_router)
     app.include_router(books_router)

@@ -29,7 +29,7 @@ def create_app() -> FastAPI:
         version="0.9.0",
         lifespan=lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, max_body_bytes=get_settings().max_body_bytes)
     document_problems(app)
     app.include_router(attachments_router)
     app.include_router(comments_router)

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=30.0, gt=0)
     db_echo: bool = False
+    # a request body over this many bytes is refused (413) before it is read
+    max_body_bytes: int = Field(default=1048576, gt=0)
 
     # Idempotency-Keys: how long a key's answer is replayed, and after how long a claim whose
     # request never finished (its process died) is given up

@@ -2,6 +2,7 @@
 """Every error is an RFC 9457 problem (`application/problem+json`); 5xx never leaks details."""
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -11,8 +12,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 logger = logging.getLogger("app")
 
 
@@ -64,6 +68,12 @@ def invalid_parameter(location: str, name: str, code: str, message: str) -> Prob
     )
 
 
+def request_id(request: Request) -> str:
+    """The request's id: the caller's `X-Request-Id` if it sent a sane one, else a new one."""
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -72,13 +82,14 @@ def problem_response(
     *,
     headers: Mapping[str, str] | None = None,
     errors: Sequence[JsonValue] | None = None,
+    request_id_: str | None = None,
 ) -> JSONResponse:
     body: dict[str, JsonValue] = {
         "type": "about:blank",
         "title": title,
         "status": status,
         "instance": request.url.path,
-        "request_id": request.headers.get("x-request-id") or uuid.uuid4().hex,
+        "request_id": request_id_ or request_id(request),
     }
     if detail:
         body["detail"] = detail
@@ -101,11 +112,32 @@ async def _problem(request: Request, exc: Exception) -> Response:
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     title = str(exc.detail) if exc.detail else "HTTP error"
-    return problem_response(request, exc.status_code, title, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route that matched the path; a path
+        # has a route per method here, so gather them all
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem_response(request, exc.status_code, title, headers=headers)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at the request's path (asked of the routes themselves,
+    so included routers count too)."""
+    routes: list[BaseRoute] = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
 
 
 async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if any(error["type"] == "json_invalid" for error in exc.errors()):
+        return problem_response(request, 400, "The body is not valid JSON")
     if exc.errors() and all(
         error["type"] == "missing"
         and [str(p).lower() for p in error["loc"]] == ["header", "idempotency-key"]
@@ -126,8 +158,57 @@ async def _integrity(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    logger.exception("unexpected error on %s", request.url.path, exc_info=exc)
-    return problem_response(request, 500, "Internal server error")
+    # the details go to the log, under the id the caller is given; never onto the wire
+    given = request_id(request)
+    logger.error(
+        "unexpected error on %s %s (request %s)",
+        request.method,
+        request.url.path,
+        given,
+        exc_info=exc,
+    )
+    return problem_response(request, 500, "Internal server error", request_id_=given)
+
+
+class BodyTooLargeError(HTTPException):
+    """A request body over the limit (FastAPI passes HTTP exceptions through as they are)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "The request body is too large", headers={"Connection": "close"})
+        self.limit = limit
+
+
+class BodySizeLimit:
+    """Refuses a request body over `limit` bytes with 413: at once by its Content-Length, or,
+    without one, as soon as the bytes received pass the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            response = problem_response(
+                request, 413, "The request body is too large", detail=f"at most {self.limit} bytes"
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise BodyTooLargeError(self.limit)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def document_problems(app: FastAPI) -> None:
@@ -160,7 +241,8 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, max_body_bytes: int) -> None:
+    app.add_middleware(BodySizeLimit, limit=max_body_bytes)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)

@@ -1,4 +1,5 @@
-"""Which operations are idempotent, and the files and migration that idempotency adds."""
+"""The plan of idempotency (which operations, the key table and its migration) and of the
+error tests (which methods each URL is served with)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,20 @@ def test_the_key_table_comes_with_its_own_migration_after_the_plans_steps() -> N
     paths = {f.path for f in plan.files}
     assert {"app/core/idempotency.py", "migrations/versions/idempotency_keys.py"} <= paths
     assert "tests/test_idempotency.py" in paths
+
+
+def test_the_405_tests_expect_every_method_a_path_is_served_with() -> None:
+    """`/books/{bookId}` also answers at `/books/search`-like literal paths, so the methods a
+    URL is served with are those of every path template it matches."""
+    from dataclasses import replace
+
+    from gen_backend.plan.project import _path_methods
+
+    plan = _plan("library")
+    get_book = next(op for op in plan.operations if op.operation_id == "getBook")
+    literal = replace(get_book, path="/books/featured", method="get")
+    found = dict(_path_methods((*plan.operations, literal)))
+    assert found["/books/featured"] == tuple(
+        sorted({"GET", *found["/books/00000000-0000-4000-8000-000000000000"]})
+    )
+    assert found["/books"] == ("GET", "POST")
