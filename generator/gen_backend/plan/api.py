@@ -156,6 +156,7 @@ class OperationPlan:
     json_response: str | None = None  # a JSON media type other than application/json
     access: tuple[AccessPlan, ...] = ()  # the ways in (any one suffices); none when public
     idempotent: bool = False  # a retry with the same Idempotency-Key replays the first answer
+    max_limit: int | None = None  # the spec's maximum page size; None: the setting caps it
 
     @property
     def primary_access(self) -> AccessPlan | None:
@@ -555,6 +556,7 @@ def _operation(
         parents=parents,
         filters=filters,
         limit=python.get(paging.limit_param or "") if paging else None,
+        max_limit=paging.max_size if paging else None,
         offset=python.get(paging.offset_param or "") if paging else None,
         page=python.get(paging.page_param or "") if paging else None,
         default_limit=(paging.default_size or 20) if paging else 20,

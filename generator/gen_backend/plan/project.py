@@ -49,17 +49,18 @@ class DomainPlan:
 
 @dataclass(frozen=True)
 class ParentGuard:
-    """An owned parent row named in a create's path (`/projects/{projectId}/tasks`): the
-    caller must see it (own it, or hold a bypass role), else the create is a 404."""
+    """A parent row named in the path (`/projects/{projectId}/tasks`) that must exist, and be
+    the caller's if its table is owned (or the caller holds a bypass role), else the create
+    or list is a 404: a list under a parent nobody can see is not an empty list."""
 
     param: str  # the path parameter (Python name)
     child_attr: str  # the foreign key of the new row it fills
     module: str  # the parent's domain package
     class_name: str
     key: str  # the parent's attribute the parameter selects by
-    owner: str  # the parent's owner attribute
-    uuid_owner: bool
-    bypass_roles: tuple[str, ...]
+    owner: str | None = None  # the parent's owner attribute, on an owned parent
+    uuid_owner: bool = False
+    bypass_roles: tuple[str, ...] = ()
 
     @property
     def alias(self) -> str:
@@ -277,7 +278,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 sorted({r for o in service.auth.ownership for r in o.bypass_roles})
             ),
             unreachable_creates=frozenset(
-                function for function, gs in api.guards if any(not g.bypass_roles for g in gs)
+                function
+                for function, gs in api.guards
+                if any(g.owner and not g.bypass_roles for g in gs)
             ),
             owner=api.owner.attr if api.owner else None,
         )
@@ -428,23 +431,32 @@ class AuthTarget:
 def _guards(
     api: ModuleApi, service: ServiceModel, tables: dict[str, TablePlan], packages: dict[str, str]
 ) -> tuple[tuple[str, tuple[ParentGuard, ...]], ...]:
-    """For each create of `api` under owned parent rows, the guards of those parents."""
+    """The parent guards of `api`'s operations: for each create, its owned parent rows; for
+    each list, the parent rows in its path whose table is not owned."""
     if api.table is None:
         return ()
     found = []
     for op in api.operations:
-        if op.kind is not OperationKind.CREATE:
+        if op.kind not in (OperationKind.CREATE, OperationKind.LIST):
             continue
         guards = []
         for param, attr in op.parents:
             column = next(c for c in api.table.columns if c.attr == attr)
             key = next((k for k in api.table.foreign_keys if k.columns == (column.name,)), None)
-            ownership = service.auth.ownership_of(key.target_table) if key else None
-            if key is None or ownership is None or key.target_table not in tables:
+            if key is None or key.target_table not in tables:
                 continue
+            ownership = service.auth.ownership_of(key.target_table)
             parent = tables[key.target_table]
-            owner = next((c for c in parent.columns if c.name == ownership.owner_column), None)
-            if owner is None:
+            owner = (
+                next((c for c in parent.columns if c.name == ownership.owner_column), None)
+                if ownership
+                else None
+            )
+            if op.kind is OperationKind.CREATE and owner is None:
+                continue  # a create under a missing parent fails on its foreign key (409)
+            if op.kind is OperationKind.LIST and ownership is not None:
+                # the parent's owner filter (and, on PostgreSQL, its row-level security)
+                # applies to the list's rows, not yet to the parent itself (see the docs)
                 continue
             guards.append(
                 ParentGuard(
@@ -453,9 +465,9 @@ def _guards(
                     module=packages[key.target_table],
                     class_name=parent.class_name,
                     key=parent.column(key.target_columns[0]).attr,
-                    owner=owner.attr,
-                    uuid_owner=owner.py_type == "uuid.UUID",
-                    bypass_roles=ownership.bypass_roles,
+                    owner=owner.attr if owner else None,
+                    uuid_owner=owner is not None and owner.py_type == "uuid.UUID",
+                    bypass_roles=ownership.bypass_roles if ownership and owner else (),
                 )
             )
         if guards:
@@ -542,8 +554,15 @@ def _request_tests(
             tables,
             packages,
             owner=api.owner,
-            parent_owner=next(((g.child_attr, g.owner) for g in api.guards_of(op.function)), None),
+            parent_owner=next(
+                ((g.child_attr, g.owner) for g in api.guards_of(op.function) if g.owner), None
+            ),
             classes=classes,
+            unowned_parents=tuple(
+                g.child_attr
+                for g in api.guards_of(op.function)
+                if g.owner is None and op.kind is OperationKind.LIST
+            ),
         )
 
     tests = []

@@ -180,11 +180,14 @@ def plan_tests(
     owner: ColumnPlan | None = None,
     parent_owner: tuple[str, str] | None = None,
     classes: dict[str, ClassPlan] | None = None,
+    unowned_parents: tuple[str, ...] = (),
 ) -> TestPlan | None:
     """The request that exercises `op`, or None when no valid request can be built.
     `variant` differs per operation, so unique columns get different example values.
     A create gets fresh parent rows; other operations work on a row of their own table.
-    `classes` (by name) tell where a body would name `owner`, the owned table's owner column."""
+    `classes` (by name) tell where a body would name `owner`, the owned table's owner column.
+    A list under `unowned_parents` (attributes of its table) gets a URL whose parent is
+    missing, for a 404."""
     values: dict[str, str] = {}
     setup: dict[str, str] = {}
     creates = op.kind is OperationKind.CREATE
@@ -280,6 +283,20 @@ def plan_tests(
                 "{" + wire + "}", absent if value == f"{{row.{op.key[1]}}}" else value
             )
         missing += query_string
+    elif op.kind is OperationKind.LIST and unowned_parents and table is not None:
+        # a list under a parent row that does not exist
+        parent_values = {f"{{row.{attr}}}": attr for attr in unowned_parents}
+        missing = op.path
+        for wire, value in values.items():
+            if value in parent_values:
+                column = next(c for c in table.columns if c.attr == parent_values[value])
+                value = (
+                    "00000000-0000-4000-8000-000000000000"
+                    if column.py_type == "uuid.UUID"
+                    else "999999999"
+                )
+            missing = missing.replace("{" + wire + "}", value)
+        missing = None if missing == path.removesuffix(query_string) else missing + query_string
     body = None
     sent_object = False  # whether the body is an object (JSON, or a form's fields)
     files: tuple[str, ...] = ()

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.authors.models import Author as AuthorParent
 from app.books.models import Book as BookRow
 from app.books.repository import BookRepository
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
@@ -42,6 +43,9 @@ class BooksServiceBase:
         offset: int,
     ) -> BookPage:
         """`GET /authors/{authorId}/books`: listAuthorBooks"""
+        # under a missing Author the list is a 404, not an empty page
+        if not await self.rows.exists(AuthorParent, AuthorParent.id == author_id):
+            raise Problem(404, "Author not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(BookRow.author_id == author_id)
         limit = limit if limit is not None else 20

@@ -49,7 +49,7 @@ async def _list_author_books_request(session: AsyncSession) -> Request:
         url=f"/authors/{row.author_id}/books",
         body=body,
         headers={},
-        missing_url=f"/authors/{row.author_id}/books",
+        missing_url="/authors/00000000-0000-4000-8000-000000000000/books",
     )
 
 
@@ -85,6 +85,20 @@ async def test_list_author_books_needs_its_permission(
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_author_books_unknown_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _list_author_books_request(session)
+    response = await client.request(
+        "GET",
+        request.missing_url,
+        json=request.body,
+        headers={**request.headers, **token("books:read", subject=request.subject)},
+    )
+    assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
 
 

@@ -20,6 +20,7 @@ from app.customer_documents.schemas import (
     CustomerDocumentPage,
     CustomerDocumentUpload,
 )
+from app.customers.models import Customer as CustomerParent
 
 
 class CustomerDocumentsServiceBase:
@@ -45,6 +46,9 @@ class CustomerDocumentsServiceBase:
         url: str,
     ) -> CustomerDocumentPage:
         """`GET /customers/{customerId}/documents`: List the documents a customer handed in"""
+        # under a missing Customer the list is a 404, not an empty page
+        if not await self.rows.exists(CustomerParent, CustomerParent.id == customer_id):
+            raise Problem(404, "Customer not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(CustomerDocumentRow.customer_id == customer_id)
         limit = per_page if per_page is not None else 25

@@ -37,7 +37,7 @@ async def _list_customer_documents_request(session: AsyncSession) -> Request:
         url=f"/customers/{row.customer_id}/documents",
         body=body,
         headers={},
-        missing_url=f"/customers/{row.customer_id}/documents",
+        missing_url="/customers/00000000-0000-4000-8000-000000000000/documents",
     )
 
 
@@ -73,6 +73,20 @@ async def test_list_customer_documents_needs_its_permission(
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_customer_documents_unknown_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _list_customer_documents_request(session)
+    response = await client.request(
+        "GET",
+        request.missing_url,
+        json=request.body,
+        headers={**request.headers, **token("customers:read", subject=request.subject)},
+    )
+    assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
 
 
