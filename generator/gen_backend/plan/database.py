@@ -121,6 +121,12 @@ class TablePlan:
             dict.fromkeys((c.enum_name, c.enum_values) for c in self.columns if c.enum_name)
         )
 
+    @property
+    def unique_attrs(self) -> tuple[str, ...]:
+        """The ORM attributes of the columns that are unique on their own."""
+        names = {column for _, column in self.unique_columns}
+        return tuple(c.attr for c in self.columns if c.name in names)
+
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)
 

@@ -244,6 +244,19 @@ async def test_update_customer_unknown_row(
     assert response.headers["content-type"] == PROBLEM
 
 
+async def test_create_customer_twice_is_a_conflict(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
+    request = await _create_customer_request(session)
+    headers = {**request.headers, **token("customers:write", subject=request.subject)}
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert second.status_code == 409, second.text
+    assert second.headers["content-type"] == PROBLEM
+
+
 async def _listed(
     client: httpx.AsyncClient,
     url: str,
