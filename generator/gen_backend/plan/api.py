@@ -166,6 +166,12 @@ class OperationPlan:
         )
 
     @property
+    def bearer_callable(self) -> bool:
+        """Whether a bearer token alone (or no credential, when public) lets the caller in:
+        how the generated tests call."""
+        return self.public or (self.primary_access is not None and self.primary_access.bearer_only)
+
+    @property
     def plain_bearer(self) -> bool:
         """Whether a bearer token with the permissions is the only way in."""
         return len(self.access) == 1 and self.access[0].bearer_only

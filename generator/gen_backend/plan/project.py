@@ -22,7 +22,13 @@ from gen_backend.plan.database import (
 from gen_backend.plan.names import class_name, identifier
 from gen_backend.plan.schemas import COMMON, ClassPlan
 from gen_backend.plan.service_tests import plan_row_tests
-from gen_backend.plan.tests import TestPlan, enum_values_of, plan_factories, plan_tests
+from gen_backend.plan.tests import (
+    ABSENT_UUID,
+    TestPlan,
+    enum_values_of,
+    plan_factories,
+    plan_tests,
+)
 from gen_backend.validate.rfis import Rfi
 
 RESERVED_PACKAGES = {"core", "tests", "migrations", "main", "app"}
@@ -476,14 +482,14 @@ def _guards(
 
 
 def _placeholder_url(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+    return re.sub(r"\{[^}]+\}", ABSENT_UUID, path)
 
 
 def _auth_targets(operations: tuple[OperationPlan, ...]) -> tuple[AuthTarget, ...]:
     """Every operation a bearer token alone lets in, GETs first (the key-set tests call the
     first one), with the permissions that token needs."""
     protected = sorted(
-        (op for op in operations if op.primary_access and op.primary_access.bearer_only),
+        (op for op in operations if op.bearer_callable and not op.public),
         key=lambda op: op.method != "get",
     )
     return tuple(
@@ -602,11 +608,7 @@ def _fault_targets(
         needs_nothing_else = not any(
             p.default is None for p in op.params if p.location in ("query", "header", "cookie")
         )
-        return (
-            takes_placeholders
-            and needs_nothing_else
-            and (op.public or (op.primary_access is not None and op.primary_access.bearer_only))
-        )
+        return takes_placeholders and needs_nothing_else and op.bearer_callable
 
     found: dict[str, FaultTarget | None] = {"get": None, "json": None}
     for api in apis:

@@ -195,10 +195,7 @@ def plan_row_tests(
         # the tests call with bearer tokens: operations only an API key lets in are left to
         # the per-operation tests
         operations=tuple(
-            op
-            for op in operations
-            if op.kind is not OperationKind.CUSTOM
-            and (op.public or (op.primary_access is not None and op.primary_access.bearer_only))
+            op for op in operations if op.kind is not OperationKind.CUSTOM and op.bearer_callable
         ),
         specs=specs,
         owner=owner,

@@ -170,6 +170,25 @@ def plan_factories(
     return tuple(factories)
 
 
+ABSENT_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+def _absent_path(
+    path: str, values: dict[str, str], table: TablePlan, attrs: tuple[str, ...]
+) -> str | None:
+    """`path` filled from `values`, but with a key no row has wherever a value is the test
+    row's `attrs` (`{row.<attr>}`); None when nothing was replaced."""
+    replaced = False
+    for wire, value in values.items():
+        attr = value.removeprefix("{row.").removesuffix("}") if value.startswith("{row.") else None
+        if attr in attrs:
+            column = next(c for c in table.columns if c.attr == attr)
+            value = ABSENT_UUID if column.py_type == "uuid.UUID" else "999999999"
+            replaced = True
+        path = path.replace("{" + wire + "}", value)
+    return path if replaced else None
+
+
 def plan_tests(
     op: OperationPlan,
     spec: Operation,
@@ -260,43 +279,20 @@ def plan_tests(
     for wire, value in values.items():
         path = path.replace("{" + wire + "}", value)
     path += query_string
-    missing = None
+    # the same request for a row that does not exist (404): its key, or a list's parent
+    absent_rows: tuple[str, ...] = ()
     if op.key and op.kind in (
         OperationKind.GET,
         OperationKind.UPDATE,
         OperationKind.REPLACE,
         OperationKind.DELETE,
     ):
-        key_column = (
-            op.table.column(next(c.name for c in op.table.columns if c.attr == op.key[1]))
-            if op.table
-            else None
-        )
-        absent = (
-            "00000000-0000-4000-8000-000000000000"
-            if key_column and key_column.py_type == "uuid.UUID"
-            else "999999999"
-        )
-        missing = op.path
-        for wire, value in values.items():
-            missing = missing.replace(
-                "{" + wire + "}", absent if value == f"{{row.{op.key[1]}}}" else value
-            )
+        absent_rows = (op.key[1],)
+    elif op.kind is OperationKind.LIST:
+        absent_rows = unowned_parents
+    missing = _absent_path(op.path, values, table, absent_rows) if table else None
+    if missing is not None:
         missing += query_string
-    elif op.kind is OperationKind.LIST and unowned_parents and table is not None:
-        # a list under a parent row that does not exist
-        parent_values = {f"{{row.{attr}}}": attr for attr in unowned_parents}
-        missing = op.path
-        for wire, value in values.items():
-            if value in parent_values:
-                column = next(c for c in table.columns if c.attr == parent_values[value])
-                value = (
-                    "00000000-0000-4000-8000-000000000000"
-                    if column.py_type == "uuid.UUID"
-                    else "999999999"
-                )
-            missing = missing.replace("{" + wire + "}", value)
-        missing = None if missing == path.removesuffix(query_string) else missing + query_string
     body = None
     sent_object = False  # whether the body is an object (JSON, or a form's fields)
     files: tuple[str, ...] = ()

@@ -201,6 +201,19 @@ def api_key(
 ) -> dict[str, str]:
     """Headers carrying a new API key of `scheme` for a caller holding `permissions` and
     `roles`, as `subject` (a new one by default)."""
+    return key_headers(scheme, grant_api_key(scheme, *permissions, subject=subject, roles=roles))
+
+
+def key_headers(scheme: str, key: str) -> dict[str, str]:
+    """Headers carrying `key` where the API key scheme `scheme` is sent."""
+    location, name = API_KEY_PLACES[scheme]
+    return {name: key} if location == "header" else {"Cookie": f"{name}={key}"}
+
+
+def grant_api_key(
+    scheme: str, *permissions: str, subject: str | None = None, roles: Sequence[str] = ()
+) -> str:
+    """A new API key of `scheme`, granted for these tests (see `api_key`)."""
     key = secrets.token_urlsafe(24)
     _API_KEY_GRANTS.append(
         ApiKeyGrant(
@@ -212,8 +225,7 @@ def api_key(
             schemes=frozenset({scheme}),
         )
     )
-    location, name = API_KEY_PLACES[scheme]
-    return {name: key} if location == "header" else {"Cookie": f"{name}={key}"}
+    return key
 
 
 @pytest.fixture

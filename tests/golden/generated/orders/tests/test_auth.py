@@ -15,7 +15,15 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import API_KEY_PLACES, SIGNING_KEY, api_key, bearer, claims_for
+from tests.conftest import (
+    API_KEY_PLACES,
+    SIGNING_KEY,
+    api_key,
+    bearer,
+    claims_for,
+    grant_api_key,
+    key_headers,
+)
 
 PROBLEM = "application/problem+json"
 # (method, URL with placeholder path parameters, permissions) of every protected operation
@@ -230,18 +238,15 @@ async def test_a_granted_api_key_passes(client: httpx.AsyncClient, route: KeyRou
 
 @EACH_KEY_ROUTE
 async def test_an_unknown_api_key_is_refused(client: httpx.AsyncClient, route: KeyRoute) -> None:
-    api_key(route[2], *route[3])  # a granted key exists, but not this one
-    location, name = API_KEY_PLACES[route[2]]
-    forged = "not-a-granted-key"
-    headers = {name: forged} if location == "header" else {"Cookie": f"{name}={forged}"}
-    _key_refused(await _call_with_key(client, route, headers))
+    grant_api_key(route[2], *route[3])  # a granted key exists, but not this one
+    _key_refused(await _call_with_key(client, route, key_headers(route[2], "not-a-granted-key")))
 
 
 @EACH_KEY_ROUTE
 async def test_an_api_key_in_the_wrong_place_is_refused(
     client: httpx.AsyncClient, route: KeyRoute
 ) -> None:
-    key = next(iter(api_key(route[2], *route[3]).values())).split("=", 1)[-1]
+    key = grant_api_key(route[2], *route[3])
     headers = {"Authorization": f"Bearer {key}", "X-Api-Key-Elsewhere": key}
     response = await client.request(route[0], route[1], params={"api_key": key}, headers=headers)
     assert response.status_code == 401, response.text

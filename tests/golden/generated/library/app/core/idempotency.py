@@ -139,9 +139,7 @@ async def _claim(
                 return _answer(found, fingerprint)
             await session.delete(found)  # expired, or its request died: the key is free
             await session.commit()
-    raise Problem(
-        409, "A request with this Idempotency-Key is in progress", headers={"Retry-After": "1"}
-    )
+    raise _in_progress()
 
 
 def _answer(found: IdempotencyRecord, fingerprint: str) -> Response:
@@ -153,14 +151,18 @@ def _answer(found: IdempotencyRecord, fingerprint: str) -> Response:
             detail="use a new key for a new request",
         )
     if found.status is None:
-        raise Problem(
-            409, "A request with this Idempotency-Key is in progress", headers={"Retry-After": "1"}
-        )
+        raise _in_progress()
     return Response(
         found.body or b"",
         status_code=found.status,
         media_type=found.media_type,
         headers={REPLAYED: "true"},
+    )
+
+
+def _in_progress() -> Problem:
+    return Problem(
+        409, "A request with this Idempotency-Key is in progress", headers={"Retry-After": "1"}
     )
 
 

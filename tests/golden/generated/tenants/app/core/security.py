@@ -205,12 +205,16 @@ async def decode(token: str) -> Principal:
     if not isinstance(subject, str) or not subject:
         raise jwt.InvalidTokenError("the token names no subject")
     roles = _strings(claims.get(settings.jwt_roles_claim))
-    granted = frozenset().union(*(ROLES.get(role, frozenset()) for role in roles))
     return Principal(
         subject=subject,
         roles=roles,
-        permissions=granted | _strings(claims.get(settings.jwt_scopes_claim)),
+        permissions=granted_to(roles) | _strings(claims.get(settings.jwt_scopes_claim)),
     )
+
+
+def granted_to(roles: frozenset[str]) -> frozenset[str]:
+    """The permissions `roles` grant together."""
+    return frozenset().union(*(ROLES.get(role, frozenset()) for role in roles))
 
 
 def owned_by(
