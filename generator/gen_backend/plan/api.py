@@ -26,6 +26,8 @@ from gen_backend.plan.schemas import (
     ClassPlan,
     FieldPlan,
     SchemaPlanner,
+    integer_range,
+    plain_type,
 )
 
 FORM = "application/x-www-form-urlencoded"
@@ -159,6 +161,48 @@ class OperationPlan:
     max_limit: int | None = None  # the spec's maximum page size; None: the setting caps it
 
     @property
+    def body_media_types(self) -> tuple[str, ...]:
+        """The media types the route takes a body as (any JSON type where JSON is taken)."""
+        if self.body is None and self.body_media != "raw":
+            return ()
+        return {
+            "json": (self.body_content_type or "application/json",),
+            "form": (FORM,),
+            "multipart": ("multipart/form-data",),
+        }.get(self.body_media, (self.body_content_type or "*/*",))
+
+    @property
+    def problem_responses(self) -> tuple[tuple[int | str, str], ...]:
+        """Every error status the route may answer, for its OpenAPI `responses`: the spec's
+        own (with its descriptions), then those the generated code produces where the spec is
+        silent, so a contract test finds each answer documented."""
+        declared = {str(status) for status, _ in self.other_responses}
+        produced = [
+            (400, "The body is not well-formed, or a header is malformed or missing")
+            if self.body_media_types or self.idempotent
+            else None,
+            (401, "No valid credentials") if not self.public else None,
+            (403, "The caller lacks a permission this operation needs")
+            if any(a.permissions for a in self.access)
+            else None,
+            (404, "No such row") if any(p.location == "path" for p in self.params) else None,
+            (409, "A conflict with the stored rows, or a retry while the first is running")
+            if self.method in ("post", "put", "patch", "delete")
+            else None,
+            (413, "The body is larger than the limit") if self.body_media_types else None,
+            (415, "The body is not of a media type this operation takes")
+            if self.body_media_types
+            else None,
+            (422, "A parameter or body field is not valid")
+            if self.params or self.body_media_types
+            else None,
+            (500, "An unexpected fault: logged with the request id, no detail is sent"),
+        ]
+        return self.other_responses + tuple(
+            answer for answer in produced if answer and str(answer[0]) not in declared
+        )
+
+    @property
     def primary_access(self) -> AccessPlan | None:
         """The way in the tests use: a bearer token alone where the spec allows it."""
         return next(
@@ -268,6 +312,7 @@ def _operation(
         if bare in planner.classes and planner.classes[bare].root is not None:
             root = planner.classes[bare].root or bare
             annotation = root + (" | None" if annotation.endswith("| None") else "")
+        annotation = plain_type(annotation)
         bare = annotation.removesuffix(" | None")
         raw = not (
             _is_scalar(bare)
@@ -287,8 +332,24 @@ def _operation(
         for bound, value in (("ge", resolved.minimum), ("le", resolved.maximum)):
             if value is not None and annotation in ("int", "float"):
                 constraints.append(f"{bound}={int(value) if annotation == 'int' else value!r}")
+        if annotation == "int":
+            constraints.extend(
+                f"{bound}={text}"
+                for bound, text in integer_range(
+                    resolved.minimum,
+                    resolved.exclusive_minimum,
+                    resolved.maximum,
+                    resolved.exclusive_maximum,
+                )
+            )
         if resolved.max_length is not None and annotation == "str":
             constraints.append(f"max_length={resolved.max_length}")
+        if (
+            op.idempotent
+            and parameter.location is ParameterLocation.HEADER
+            and parameter.name.lower() == "idempotency-key"
+        ):
+            constraints.append("pattern=KEY_PATTERN")  # what the app takes as a key
         default: str | None = None
         if not parameter.required:
             if resolved.has_default and isinstance(resolved.default, str | int | float | bool):

@@ -239,7 +239,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("app/models.py")
     for module in ("__init__", "config", "db"):
         add(f"app/core/{module}.py")
-    for module in ("errors", "security", "repository", "pagination"):
+    for module in ("errors", "security", "repository", "pagination", "formats"):
         add(f"app/core/{module}.py")
     if idempotency is not None:
         add("app/core/idempotency.py")
@@ -295,6 +295,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         if not tests:
             continue
         add(f"tests/{api.module}/__init__.py", "tests/__init__.py.j2")
+        blocked = _blocked_deletes(api, tests, tables, packages)
         add(
             f"tests/{api.module}/test_api.py",
             "tests/domain/test_api.py.j2",
@@ -304,8 +305,10 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             factories=sorted(
                 {factory for t in tests for _, factory in t.setup}
                 | {factory for trip in trips for _, factory in trip.rows}
+                | {b.factory for b in blocked}
             ),
             trips=trips,
+            blocked_deletes=blocked,
         )
         if service_tests is not None:
             add(
@@ -351,6 +354,13 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     )
     if idempotency is not None:
         add("tests/test_idempotency.py")
+    add("tests/contract/__init__.py", "tests/__init__.py.j2")
+    add(
+        "tests/contract/test_schemathesis.py",
+        cursors={
+            f"{op.method.upper()} {op.path}": op.cursor_wire for op in operations if op.cursor_wire
+        },
+    )
     add(
         "tests/test_openapi.py",
         contracts=tuple(
@@ -538,6 +548,55 @@ class RlsProbe:
     owner: str  # its owner attribute
     factory: str  # the test factory that makes its rows
     bypass_roles: tuple[str, ...] = ()  # the roles that see all its rows
+
+
+@dataclass(frozen=True)
+class BlockedDelete:
+    """A delete of a row that a row of another table still refers to, by a foreign key that
+    neither cascades nor clears: the database refuses it, and the answer must be a 409."""
+
+    test: TestPlan
+    factory: str  # makes the referring row, and the row it refers to first
+    url: str  # the delete's URL as an f-string over `child`, the referring row
+
+
+def _blocked_deletes(
+    api: ModuleApi,
+    tests: tuple[TestPlan, ...],
+    tables: dict[str, TablePlan],
+    packages: dict[str, str],
+) -> tuple[BlockedDelete, ...]:
+    """One blocked delete per generated delete of an unowned row selected by its key alone
+    (the caller may delete any row), where another table's factory makes a referring row."""
+    table = api.table
+    if table is None or api.owner is not None:
+        return ()
+    found = []
+    for test in tests:
+        op = test.op
+        path = [p for p in op.params if p.location == "path"]
+        if op.kind is not OperationKind.DELETE or test.expected == 501 or op.key is None:
+            continue
+        if len(path) != 1 or path[0].name != op.key[0]:
+            continue
+        for child in tables.values():
+            blocker = next(
+                (
+                    child.column(fk.columns[0])
+                    for fk in child.foreign_keys
+                    if fk.target_table == table.name
+                    and len(fk.columns) == 1
+                    and table.column(fk.target_columns[0]).attr == op.key[1]
+                    and (fk.ondelete or "").upper() not in ("CASCADE", "SET NULL")
+                    and not child.column(fk.columns[0]).nullable
+                ),
+                None,
+            )
+            if blocker is not None and child.name != table.name and child.name in packages:
+                url = op.path.replace("{" + path[0].wire + "}", "{child." + blocker.attr + "}")
+                found.append(BlockedDelete(test, f"make_{packages[child.name]}", f'f"{url}"'))
+                break
+    return tuple(found)
 
 
 def _request_tests(

@@ -10,6 +10,7 @@ a file: an `UploadFile`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -134,6 +135,8 @@ class SchemaPlanner:
         if kind is SchemaType.STRING:
             if uploads and is_file(schema):
                 return UPLOAD
+            if schema.format == "decimal":
+                return decimal_text(schema.pattern)
             return _FORMATS.get(schema.format or "", "str")
         if kind is SchemaType.INTEGER:
             return "int"
@@ -225,6 +228,24 @@ class SchemaPlanner:
         return self.classes[class_name_].module
 
 
+DECIMAL_TEXT = "Annotated[decimal.Decimal, DecimalText("
+
+
+def decimal_text(pattern: str | None) -> str:
+    """The annotation of a decimal sent as a JSON string (app/core/formats.py)."""
+    return f"{DECIMAL_TEXT}{pattern!r})]" if pattern else f"{DECIMAL_TEXT})]"
+
+
+def plain_type(annotation: str) -> str:
+    """`annotation` with a decimal string taken as a plain `decimal.Decimal`: what a path,
+    query or header value is parsed as."""
+    return re.sub(
+        r"Annotated\[decimal\.Decimal, DecimalText\((?:'[^']*'|\"[^\"]*\")?\)\]",
+        "decimal.Decimal",
+        annotation,
+    )
+
+
 def _children(schema: Schema) -> Iterator[Schema]:
     yield from (p.schema_ for p in schema.properties)
     if schema.items is not None:
@@ -258,3 +279,21 @@ def _constraints(schema: Schema) -> Iterator[tuple[str, str]]:
             SchemaType.INTEGER in schema.types or SchemaType.NUMBER in schema.types
         ):
             yield key, repr(int(number) if SchemaType.INTEGER in schema.types else number)
+    if SchemaType.INTEGER in schema.types and not schema.enum and not schema.has_const:
+        yield from integer_range(
+            schema.minimum, schema.exclusive_minimum, schema.maximum, schema.exclusive_maximum
+        )
+
+
+def integer_range(
+    minimum: float | None,
+    exclusive_minimum: float | None,
+    maximum: float | None,
+    exclusive_maximum: float | None,
+) -> Iterator[tuple[str, str]]:
+    """The 64-bit bounds an integer has where the spec sets none: the widest integer a
+    database column holds, so a larger one is a 422 rather than an overflow inside it."""
+    if minimum is None and exclusive_minimum is None:
+        yield "ge", "-(2**63)"
+    if maximum is None and exclusive_maximum is None:
+        yield "le", "2**63 - 1"

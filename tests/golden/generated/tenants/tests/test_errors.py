@@ -69,6 +69,18 @@ async def test_a_body_that_is_not_json_is_a_bad_request(client: httpx.AsyncClien
     _problem(response, 400)
 
 
+async def test_a_body_of_another_media_type_is_unsupported(client: httpx.AsyncClient) -> None:
+    for media_type in ("text/plain", None):  # another type, and none named
+        response = await client.request(
+            "POST",
+            "/tasks/00000000-0000-4000-8000-000000000000/attachments",
+            content=b'{"a": 1}',
+            headers={**_headers(), **({"Content-Type": media_type} if media_type else {})},
+        )
+        _problem(response, 415)
+        assert "application/json" in response.headers["accept"]
+
+
 async def test_a_body_over_the_limit_is_refused(client: httpx.AsyncClient) -> None:
     limit = get_settings().max_body_bytes
     response = await client.request(

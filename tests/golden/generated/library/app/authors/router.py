@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authors.rules import AuthorsService
 from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
@@ -28,6 +29,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Autho
     summary="List authors",
     responses={
         401: {"description": "A problem (RFC 9457)"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_authors(
@@ -41,7 +45,7 @@ async def list_authors(
         ),
     ],
     limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(alias="offset", ge=0)] = 0,
+    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
     name: Annotated[str | None, Query(alias="name", max_length=200)] = None,
 ) -> AuthorPage:
     """List authors"""
@@ -60,7 +64,23 @@ async def list_authors(
     summary="Add an author",
     responses={
         422: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=Author,
 )
 async def create_author(
@@ -96,6 +116,10 @@ async def create_author(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_author(
@@ -123,7 +147,24 @@ async def get_author(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
 )
 async def update_author(
     service: Annotated[AuthorsService, Depends(get_service)],
@@ -153,6 +194,13 @@ async def update_author(
     response_class=Response,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def delete_author(

@@ -60,7 +60,7 @@ class AuthorPage(BaseModel):
         regex_engine="python-re",
     )
     items: list[Author] = Field(alias="items")
-    total: int = Field(alias="total")
+    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
 
 
 AuthorCreate.model_rebuild()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.books.rules import BooksService
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
@@ -28,6 +29,10 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Books
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_author_books(
@@ -42,7 +47,7 @@ async def list_author_books(
     ],
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
     limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(alias="offset", ge=0)] = 0,
+    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
 ) -> BookPage:
     """listAuthorBooks"""
     return await service.list_author_books(
@@ -60,6 +65,9 @@ async def list_author_books(
     summary="Search the catalogue",
     responses={
         422: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_books(
@@ -73,7 +81,7 @@ async def list_books(
         ),
     ],
     limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(alias="offset", ge=0)] = 0,
+    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
     author: Annotated[uuid.UUID | None, Query(alias="author")] = None,
     q: Annotated[str | None, Query(alias="q", max_length=100)] = None,
     published_after: Annotated[datetime.date | None, Query(alias="published_after")] = None,
@@ -106,7 +114,20 @@ async def list_books(
     responses={
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=Book,
 )
 async def create_book(
@@ -142,6 +163,10 @@ async def create_book(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_book(
@@ -169,7 +194,24 @@ async def get_book(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
 )
 async def replace_book(
     service: Annotated[BooksService, Depends(get_service)],
@@ -198,7 +240,24 @@ async def replace_book(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
 )
 async def update_book(
     service: Annotated[BooksService, Depends(get_service)],
@@ -228,6 +287,13 @@ async def update_book(
     response_class=Response,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def delete_book(

@@ -76,7 +76,7 @@ class BookPage(BaseModel):
         regex_engine="python-re",
     )
     items: list[Book] = Field(alias="items")
-    total: int = Field(alias="total")
+    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
 
 
 BookCreate.model_rebuild()

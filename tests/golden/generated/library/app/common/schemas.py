@@ -18,7 +18,7 @@ class Problem(BaseModel):
     )
     type: str | None = Field(default=None, alias="type")
     title: str | None = Field(default=None, alias="title")
-    status: int | None = Field(default=None, alias="status")
+    status: int | None = Field(default=None, alias="status", ge=-(2**63), le=2**63 - 1)
     detail: str | None = Field(default=None, alias="detail")
     instance: str | None = Field(default=None, alias="instance")
 

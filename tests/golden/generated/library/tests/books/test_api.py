@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.books.models import Book as BookRow
 from tests.conftest import token
-from tests.factories import make_authors, make_books
+from tests.factories import make_authors, make_books, make_loans
 
 PROBLEM = "application/problem+json"
 
@@ -487,6 +487,19 @@ async def test_create_book_twice_is_a_conflict(
     second = await client.request("POST", request.url, json=request.body, headers=headers)
     assert second.status_code == 409, second.text
     assert second.headers["content-type"] == PROBLEM
+
+
+async def test_delete_book_of_a_referenced_row_is_a_conflict(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A row another table still refers to: the database's refusal is a 409 problem, never a
+    500."""
+    child = await make_loans(session)
+    await session.commit()
+    headers = token("books:write")
+    response = await client.request("DELETE", f"/books/{child.book_id}", headers=headers)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == PROBLEM
 
 
 def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:

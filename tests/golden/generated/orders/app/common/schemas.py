@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import decimal
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from app.core.formats import DecimalText
 
 
 class Problem(BaseModel):
@@ -22,12 +24,12 @@ class Problem(BaseModel):
     )
     type: str | None = Field(default=None, alias="type")
     title: str | None = Field(default=None, alias="title")
-    status: int | None = Field(default=None, alias="status")
+    status: int | None = Field(default=None, alias="status", ge=-(2**63), le=2**63 - 1)
     detail: str | None = Field(default=None, alias="detail")
     instance: str | None = Field(default=None, alias="instance")
 
 
-class Money(RootModel[decimal.Decimal]):
+class Money(RootModel[Annotated[decimal.Decimal, DecimalText("^[0-9]{1,10}\\.[0-9]{2}$")]]):
     """An amount with exactly two decimal places, e.g. "1234.50"""
 
 
@@ -58,9 +60,14 @@ class PageMeta(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    total: int = Field(alias="total", description="rows matching the filters, on all pages")
-    page: int = Field(alias="page")
-    per_page: int = Field(alias="perPage")
+    total: int = Field(
+        alias="total",
+        ge=-(2**63),
+        le=2**63 - 1,
+        description="rows matching the filters, on all pages",
+    )
+    page: int = Field(alias="page", ge=-(2**63), le=2**63 - 1)
+    per_page: int = Field(alias="perPage", ge=-(2**63), le=2**63 - 1)
 
 
 class OrderItemCreate(BaseModel):
@@ -88,7 +95,7 @@ class OrderItem(BaseModel):
     id: uuid.UUID = Field(alias="id")
     order_id: uuid.UUID = Field(alias="orderId")
     product_id: uuid.UUID = Field(alias="productId")
-    quantity: int = Field(alias="quantity")
+    quantity: int = Field(alias="quantity", ge=-(2**63), le=2**63 - 1)
     unit_price: Money = Field(alias="unitPrice")
 
 

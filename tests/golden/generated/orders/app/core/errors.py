@@ -4,13 +4,13 @@
 import logging
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, JsonValue
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,6 +66,43 @@ def invalid_parameter(location: str, name: str, code: str, message: str) -> Prob
         "The request is not valid",
         errors=[{"pointer": _pointer((location, name)), "code": code, "message": message}],
     )
+
+
+def require_media_type(*accepted: str) -> Callable[[Request], None]:
+    """A route dependency: a body sent as another media type than `accepted` (wildcards
+    allowed; any JSON type where JSON is taken) is a 415, before the body is read as one."""
+    taken = tuple(_media_type(a) for a in accepted)
+
+    def check(request: Request) -> None:
+        if not request.headers.get("content-length", "0").strip("0") and (
+            "transfer-encoding" not in request.headers
+        ):
+            return  # no body: a missing required body is a 422
+        given = _media_type(request.headers.get("content-type", ""))
+        if not any(_media_type_matches(given, a) for a in taken):
+            raise Problem(
+                415,
+                "Unsupported media type",
+                detail=f"Send the body as {' or '.join(accepted)}",
+                headers={"Accept": ", ".join(accepted)},
+            )
+
+    return check
+
+
+def _media_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type in ("application/json", "text/json") or media_type.endswith("+json")
+
+
+def _media_type_matches(given: str, accepted: str) -> bool:
+    if accepted in ("*/*", given) or (_is_json(accepted) and _is_json(given)):
+        return True
+    kind, _, subtype = accepted.partition("/")
+    return subtype == "*" and given.startswith(kind + "/")
 
 
 def request_id(request: Request) -> str:
@@ -139,12 +176,18 @@ async def _validation(request: Request, exc: Exception) -> Response:
     if any(error["type"] == "json_invalid" for error in exc.errors()):
         return problem_response(request, 400, "The body is not valid JSON")
     if exc.errors() and all(
-        error["type"] == "missing"
-        and [str(p).lower() for p in error["loc"]] == ["header", "idempotency-key"]
+        [str(p).lower() for p in error["loc"]] == ["header", "idempotency-key"]
         for error in exc.errors()
     ):
-        # a creating request the spec wants an Idempotency-Key on came without one
-        return problem_response(request, 400, "The Idempotency-Key header is required")
+        # the spec declares the Idempotency-Key header: a missing or bad key is a bad header
+        if any(error["type"] == "missing" for error in exc.errors()):
+            return problem_response(request, 400, "The Idempotency-Key header is required")
+        return problem_response(
+            request,
+            400,
+            "The Idempotency-Key is not valid",
+            detail="1 to 255 printable ASCII characters, no spaces",
+        )
     errors: list[JsonValue] = [
         {"pointer": _pointer(error["loc"]), "code": str(error["type"]), "message": error["msg"]}
         for error in exc.errors()
@@ -155,6 +198,21 @@ async def _validation(request: Request, exc: Exception) -> Response:
 async def _integrity(request: Request, exc: Exception) -> Response:
     logger.info("integrity error on %s: %s", request.url.path, exc)
     return problem_response(request, 409, "The request conflicts with existing data")
+
+
+async def _database(request: Request, exc: Exception) -> Response:
+    """A value the database cannot hold (out of its column's range or precision, a character
+    its encoding has not: SQLSTATE class 22) is the client's fault; anything else is ours."""
+    state: object = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if isinstance(state, str) and state.startswith("22"):
+        logger.info("data error on %s: %s", request.url.path, exc)
+        return problem_response(
+            request,
+            422,
+            "A value does not fit where it is stored",
+            detail="A number is out of range, or a text holds a character that cannot be stored",
+        )
+    return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -247,4 +305,5 @@ def install_error_handlers(app: FastAPI, *, max_body_bytes: int) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -40,7 +40,8 @@ from app.core.security import Principal
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces
+_KEY = re.compile(KEY_PATTERN)
 
 
 class IdempotencyRecord(Base):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.security import Principal, require
 from app.customer_documents.rules import CustomerDocumentsService
 from app.customer_documents.schemas import (
@@ -32,6 +33,10 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Custo
     summary="List the documents a customer handed in",
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_customer_documents(
@@ -46,7 +51,7 @@ async def list_customer_documents(
         ),
     ],
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
-    page: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
 ) -> CustomerDocumentPage:
     """List the documents a customer handed in"""
@@ -74,7 +79,23 @@ async def list_customer_documents(
     responses={
         404: {"description": "A problem (RFC 9457)"},
         413: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "multipart/form-data",
+            )
+        )
+    ],
 )
 async def upload_customer_document(
     service: Annotated[CustomerDocumentsService, Depends(get_service)],
@@ -111,7 +132,24 @@ async def upload_customer_document(
     description=("Sent as a plain HTML form (`application/x-www-form-urlencoded`)."),
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/x-www-form-urlencoded",
+            )
+        )
+    ],
 )
 async def annotate_customer_document(
     service: Annotated[CustomerDocumentsService, Depends(get_service)],

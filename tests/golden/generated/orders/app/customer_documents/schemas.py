@@ -49,7 +49,7 @@ class CustomerDocument(BaseModel):
     customer_id: uuid.UUID = Field(alias="customerId")
     file_name: str = Field(alias="fileName")
     content_type: str = Field(alias="contentType")
-    size_bytes: int = Field(alias="sizeBytes")
+    size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
     note: str | None = Field(default=None, alias="note")
     uploaded_at: datetime.datetime = Field(alias="uploadedAt")
 

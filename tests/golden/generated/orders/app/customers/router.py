@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.security import Principal, require
 from app.customers.rules import CustomersService
 from app.customers.schemas import Customer, CustomerCreate, CustomerPage, CustomerUpdate
@@ -27,6 +28,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Custo
     summary="List customers, newest first",
     responses={
         401: {"description": "A problem (RFC 9457)"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_customers(
@@ -40,7 +44,7 @@ async def list_customers(
             )
         ),
     ],
-    page: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
     email: Annotated[str | None, Query(alias="email", max_length=255)] = None,
 ) -> CustomerPage:
@@ -62,7 +66,20 @@ async def list_customers(
     responses={
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
 )
 async def create_customer(
     service: Annotated[CustomersService, Depends(get_service)],
@@ -89,6 +106,10 @@ async def create_customer(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_customer(
@@ -117,7 +138,21 @@ async def get_customer(
     responses={
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
 )
 async def update_customer(
     service: Annotated[CustomersService, Depends(get_service)],

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItem, OrderItemCreate
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.order_items.rules import OrderItemsService
@@ -28,6 +29,10 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Order
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_order_items(
@@ -41,7 +46,7 @@ async def list_order_items(
         ),
     ],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
-    page: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
 ) -> OrderItemPage:
     """listOrderItems"""
@@ -60,7 +65,21 @@ async def list_order_items(
     responses={
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=OrderItem,
 )
 async def add_order_item(
@@ -99,6 +118,13 @@ async def add_order_item(
     response_class=Response,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def remove_order_item(

@@ -19,7 +19,7 @@ class OrderItemPage(BaseModel):
         regex_engine="python-re",
     )
     items: list[OrderItem] = Field(alias="items")
-    total: int = Field(alias="total")
+    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
 
 
 OrderItemPage.model_rebuild()

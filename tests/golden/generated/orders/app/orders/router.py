@@ -10,7 +10,8 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.idempotency import idempotent
+from app.core.errors import require_media_type
+from app.core.idempotency import KEY_PATTERN, idempotent
 from app.core.security import Principal, require
 from app.orders.rules import OrdersService
 from app.orders.schemas import Order, OrderCreate, OrderPage
@@ -27,6 +28,12 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Order
     operation_id="listOrders",
     status_code=200,
     summary="List orders (an agent sees the orders they placed)",
+    responses={
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
+    },
 )
 async def list_orders(
     service: Annotated[OrdersService, Depends(get_service)],
@@ -39,7 +46,7 @@ async def list_orders(
             )
         ),
     ],
-    page: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
     status: Annotated[
@@ -74,7 +81,20 @@ async def list_orders(
     responses={
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=Order,
 )
 async def create_order(
@@ -88,7 +108,9 @@ async def create_order(
             )
         ),
     ],
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
+    idempotency_key: Annotated[
+        str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
+    ],
     body: Annotated[OrderCreate, Body()],
 ) -> Response:
     """Place an order for a customer, with its first lines"""
@@ -112,6 +134,10 @@ async def create_order(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_order(
@@ -141,6 +167,10 @@ async def get_order(
     responses={
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def cancel_order(

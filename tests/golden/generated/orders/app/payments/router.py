@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.idempotency import idempotent
+from app.core.errors import require_media_type
+from app.core.idempotency import KEY_PATTERN, idempotent
 from app.core.security import Principal, require
 from app.payments.rules import PaymentsService
 from app.payments.schemas import Payment, PaymentCreate
@@ -27,6 +28,10 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Payme
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_order_payments(
@@ -58,7 +63,20 @@ async def list_order_payments(
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
         502: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=Payment,
 )
 async def create_payment(
@@ -73,7 +91,9 @@ async def create_payment(
         ),
     ],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
+    idempotency_key: Annotated[
+        str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
+    ],
     body: Annotated[PaymentCreate, Body()],
 ) -> Response:
     """Charge the customer for the order through the payment provider"""
@@ -98,6 +118,10 @@ async def create_payment(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_payment(
@@ -128,6 +152,11 @@ async def get_payment(
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
         502: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     response_model=Payment,
 )
@@ -143,7 +172,9 @@ async def capture_payment(
         ),
     ],
     payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=255)],
+    idempotency_key: Annotated[
+        str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
+    ],
 ) -> Response:
     """Capture an authorized payment"""
     return await idempotent(

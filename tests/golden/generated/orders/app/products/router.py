@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
 from app.core.security import Alternative, Principal, require, require_any
 from app.products.rules import ProductsService
@@ -27,6 +28,12 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Produ
     status_code=200,
     summary="Browse the catalogue",
     description=("Sales agents browse with their token; partner shops with their API key."),
+    responses={
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
+    },
 )
 async def list_products(
     service: Annotated[ProductsService, Depends(get_service)],
@@ -40,7 +47,7 @@ async def list_products(
             )
         ),
     ],
-    page: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
     q: Annotated[str | None, Query(alias="q", max_length=100)] = None,
     active: Annotated[bool | None, Query(alias="active")] = None,
@@ -72,7 +79,20 @@ async def list_products(
     responses={
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=Product,
 )
 async def create_product(
@@ -108,6 +128,10 @@ async def create_product(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_product(
@@ -136,7 +160,24 @@ async def get_product(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
 )
 async def update_product(
     service: Annotated[ProductsService, Depends(get_service)],

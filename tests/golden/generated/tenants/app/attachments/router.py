@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attachments.rules import AttachmentsService
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
@@ -27,6 +28,10 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Attac
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_attachments(
@@ -57,7 +62,20 @@ async def list_attachments(
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
         413: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=Attachment,
 )
 async def create_attachment(
@@ -95,6 +113,10 @@ async def create_attachment(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_attachment(
@@ -123,6 +145,13 @@ async def get_attachment(
     response_class=Response,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        409: {
+            "description": "A conflict with the stored rows, or a retry while the first is running"
+        },
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def delete_attachment(

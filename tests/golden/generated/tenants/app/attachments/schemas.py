@@ -40,7 +40,7 @@ class Attachment(BaseModel):
     task_id: uuid.UUID = Field(alias="taskId")
     file_name: str = Field(alias="fileName")
     content_type: str = Field(alias="contentType")
-    size_bytes: int = Field(alias="sizeBytes")
+    size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
     checksum_sha256: str = Field(alias="checksumSha256")
     uploaded_at: datetime.datetime = Field(alias="uploadedAt")
     download_url: str = Field(

@@ -11,6 +11,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.core.db import Base
 
 Row = TypeVar("Row", bound=Base)
+# the most rows a table holds: a 64-bit count, the widest offset a database takes
+MAX_ROWS = 2**63 - 1
 
 
 def like_pattern(value: str, *, prefix: bool = False) -> str:
@@ -54,11 +56,13 @@ class Repository(Generic[Row]):
             for column, descending in order_by
         ]
         narrowed = [*conditions, after] if after is not None else list(conditions)
-        rows = await self.session.execute(
-            select(self.model).where(*narrowed).order_by(*ordering).limit(limit).offset(offset)
-        )
         total = await self.session.scalar(
             select(func.count()).select_from(self.model).where(*conditions)
+        )
+        if offset > MAX_ROWS:  # a page no table reaches: no query (its offset would overflow)
+            return [], int(total or 0)
+        rows = await self.session.execute(
+            select(self.model).where(*narrowed).order_by(*ordering).limit(limit).offset(offset)
         )
         return list(rows.scalars().all()), int(total or 0)
 

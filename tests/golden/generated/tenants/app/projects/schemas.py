@@ -72,7 +72,7 @@ class ProjectList(BaseModel):
         regex_engine="python-re",
     )
     items: list[Project] = Field(alias="items")
-    total: int = Field(alias="total")
+    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
 
 
 ProjectStatus.model_rebuild()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
+from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.workspaces.rules import WorkspacesService
@@ -27,6 +28,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Works
     status_code=200,
     responses={
         401: {"description": "A problem (RFC 9457)"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def list_workspaces(
@@ -40,7 +44,7 @@ async def list_workspaces(
         ),
     ],
     limit: Annotated[int, Query(alias="limit", ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(alias="offset", ge=0)] = 0,
+    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
     q: Annotated[str | None, Query(alias="q", max_length=120)] = None,
 ) -> WorkspaceList:
     """listWorkspaces"""
@@ -59,7 +63,20 @@ async def list_workspaces(
     responses={
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
     response_model=Workspace,
 )
 async def create_workspace(
@@ -95,6 +112,10 @@ async def create_workspace(
     status_code=200,
     responses={
         404: {"description": "A problem (RFC 9457)"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
 async def get_workspace(
@@ -123,7 +144,21 @@ async def get_workspace(
     responses={
         404: {"description": "A problem (RFC 9457)"},
         409: {"description": "A problem (RFC 9457)"},
+        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
+        401: {"description": "No valid credentials"},
+        403: {"description": "The caller lacks a permission this operation needs"},
+        413: {"description": "The body is larger than the limit"},
+        415: {"description": "The body is not of a media type this operation takes"},
+        422: {"description": "A parameter or body field is not valid"},
+        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
+    dependencies=[
+        Depends(
+            require_media_type(
+                "application/json",
+            )
+        )
+    ],
 )
 async def update_workspace(
     service: Annotated[WorkspacesService, Depends(get_service)],

@@ -63,7 +63,7 @@ class WorkspaceList(BaseModel):
         regex_engine="python-re",
     )
     items: list[Workspace] = Field(alias="items")
-    total: int = Field(alias="total")
+    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
 
 
 WorkspaceCreate.model_rebuild()
