@@ -53,3 +53,53 @@ def test_the_405_tests_expect_every_method_a_path_is_served_with() -> None:
         sorted({"GET", *found["/books/00000000-0000-4000-8000-000000000000"]})
     )
     assert found["/books"] == ("GET", "POST")
+
+
+def test_each_route_documents_every_error_the_app_answers() -> None:
+    """The spec's own error responses first (with its descriptions), then those the generated
+    code produces where the spec is silent."""
+    plan = _plan("orders")
+    by_id = {op.operation_id: op for op in plan.operations}
+    statuses = {
+        operation_id: [str(status) for status, _ in by_id[operation_id].problem_responses]
+        for operation_id in ("createProduct", "getProduct", "listCustomers")
+    }
+    # a create: a body, a permission, a mutation, an Idempotency-Key
+    assert {"400", "401", "403", "409", "413", "415", "422", "500"} <= set(
+        statuses["createProduct"]
+    )
+    # a get by key: no body, so no 413 or 415, and no 409 for a read
+    assert {"401", "404", "500"} <= set(statuses["getProduct"])
+    assert not {"409", "413", "415"} & set(statuses["getProduct"])
+    assert "404" not in statuses["listCustomers"]  # no path parameter
+    for op in plan.operations:
+        spec_statuses = [str(status) for status, _ in op.other_responses]
+        documented = [str(status) for status, _ in op.problem_responses]
+        assert documented[: len(spec_statuses)] == spec_statuses, op.operation_id
+        assert len(documented) == len(set(documented)), op.operation_id
+
+
+def test_a_body_is_taken_only_as_its_media_type() -> None:
+    plan = _plan("orders")
+    by_id = {op.operation_id: op for op in plan.operations}
+    assert by_id["createProduct"].body_media_types == ("application/json",)
+    assert by_id["annotateCustomerDocument"].body_media_types == (
+        "application/x-www-form-urlencoded",
+    )
+    assert by_id["uploadCustomerDocument"].body_media_types == ("multipart/form-data",)
+    assert by_id["getProduct"].body_media_types == ()
+
+
+def test_unbounded_integers_are_held_to_64_bits_and_decimal_strings_to_their_pattern() -> None:
+    from gen_backend.plan.schemas import decimal_text, integer_range, plain_type
+
+    assert list(integer_range(None, None, None, None)) == [("ge", "-(2**63)"), ("le", "2**63 - 1")]
+    assert list(integer_range(1, None, None, None)) == [("le", "2**63 - 1")]
+    assert list(integer_range(None, 0, 10, None)) == []
+    money = decimal_text(r"^[0-9]+\.[0-9]{2}$")
+    assert money == "Annotated[decimal.Decimal, DecimalText('^[0-9]+\\\\.[0-9]{2}$')]"
+    assert plain_type(f"{money} | None") == "decimal.Decimal | None"
+    assert plain_type(decimal_text(None)) == "decimal.Decimal"
+    plan = _plan("orders")
+    page = next(p for op in plan.operations for p in op.params if p.wire == "page")
+    assert "le=2**63 - 1" in page.declaration
