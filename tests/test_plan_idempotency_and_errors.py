@@ -90,7 +90,7 @@ def test_a_body_is_taken_only_as_its_media_type() -> None:
     assert by_id["getProduct"].body_media_types == ()
 
 
-def test_unbounded_integers_are_held_to_64_bits_and_decimal_strings_to_their_pattern() -> None:
+def test_wire_formats_integers_64_bits_decimal_strings_and_iso_dates() -> None:
     from gen_backend.plan.schemas import decimal_text, integer_range, plain_type
 
     assert list(integer_range(None, None, None, None)) == [("ge", "-(2**63)"), ("le", "2**63 - 1")]
@@ -100,6 +100,14 @@ def test_unbounded_integers_are_held_to_64_bits_and_decimal_strings_to_their_pat
     assert money == "Annotated[decimal.Decimal, DecimalText('^[0-9]+\\\\.[0-9]{2}$')]"
     assert plain_type(f"{money} | None") == "decimal.Decimal | None"
     assert plain_type(decimal_text(None)) == "decimal.Decimal"
+    assert plain_type("list[Annotated[datetime.date, IsoFormat()]] | None") == (
+        "list[datetime.date] | None"
+    )
+    published_after = next(
+        p for op in _plan("library").operations for p in op.params if p.wire == "published_after"
+    )
+    assert published_after.annotation == "Annotated[datetime.date, IsoFormat()] | None"
+    assert published_after.python_type == "datetime.date | None"  # what the service is handed
     plan = _plan("orders")
     page = next(p for op in plan.operations for p in op.params if p.wire == "page")
     assert "le=2**63 - 1" in page.declaration

@@ -53,6 +53,11 @@ class ParamPlan:
     # path, an object in the query), which the service parses itself
     raw: bool = False
 
+    @property
+    def python_type(self) -> str:
+        """The annotation without its wire format: what the service is handed."""
+        return plain_type(self.annotation)
+
 
 @dataclass(frozen=True)
 class FilterPlan:
@@ -312,7 +317,6 @@ def _operation(
         if bare in planner.classes and planner.classes[bare].root is not None:
             root = planner.classes[bare].root or bare
             annotation = root + (" | None" if annotation.endswith("| None") else "")
-        annotation = plain_type(annotation)
         bare = annotation.removesuffix(" | None")
         raw = not (
             _is_scalar(bare)
@@ -751,7 +755,7 @@ _SCALARS = {
 
 def _is_scalar(annotation: str) -> bool:
     """A type FastAPI takes from one path, query or header value."""
-    return annotation in _SCALARS or annotation.startswith("Literal[")
+    return plain_type(annotation) in _SCALARS or annotation.startswith("Literal[")
 
 
 def is_json(media_type: str) -> bool:

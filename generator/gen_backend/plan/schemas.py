@@ -137,6 +137,8 @@ class SchemaPlanner:
                 return UPLOAD
             if schema.format == "decimal":
                 return decimal_text(schema.pattern)
+            if schema.format in ("date", "time", "date-time"):
+                return f"Annotated[{_FORMATS[schema.format]}, IsoFormat()]"
             return _FORMATS.get(schema.format or "", "str")
         if kind is SchemaType.INTEGER:
             return "int"
@@ -237,13 +239,15 @@ def decimal_text(pattern: str | None) -> str:
 
 
 def plain_type(annotation: str) -> str:
-    """`annotation` with a decimal string taken as a plain `decimal.Decimal`: what a path,
-    query or header value is parsed as."""
-    return re.sub(
-        r"Annotated\[decimal\.Decimal, DecimalText\((?:'[^']*'|\"[^\"]*\")?\)\]",
-        "decimal.Decimal",
-        annotation,
-    )
+    """`annotation` without the wire formats of app/core/formats.py: its Python types."""
+    return _WIRE_FORMAT.sub(r"\1", annotation)
+
+
+# `Annotated[<type>, DecimalText(<pattern>)]` or `Annotated[<type>, IsoFormat()]`
+_WIRE_FORMAT = re.compile(
+    r"Annotated\[([\w.]+), "
+    r"(?:DecimalText\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")?\)|IsoFormat\(\))\]"
+)
 
 
 def _children(schema: Schema) -> Iterator[Schema]:

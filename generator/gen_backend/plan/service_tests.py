@@ -25,7 +25,7 @@ from gen_backend.model import ApiModel, FilterOp, Operation, OperationKind, Sche
 from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.examples import NoExampleError, example
-from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan
+from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
 from gen_backend.plan.tests import FactoryColumn, FactoryPlan
 
 # a page size no test session reaches: one call returns every matching row
@@ -234,7 +234,8 @@ class _SkipError(Exception):
 
 
 def _base(annotation: str) -> str:
-    return annotation.removesuffix(" | None")
+    """The Python type of `annotation`, without `| None` and wire formats."""
+    return plain_type(annotation).removesuffix(" | None")
 
 
 def _literals(annotation: str) -> tuple[str, ...] | None:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.formats import IsoFormat
 
 
 class AuthorCreate(BaseModel):
@@ -48,7 +51,7 @@ class Author(BaseModel):
     id: uuid.UUID = Field(alias="id")
     name: str = Field(alias="name", max_length=200)
     bio: str | None = Field(default=None, alias="bio")
-    created_at: datetime.datetime = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
 
 
 class AuthorPage(BaseModel):

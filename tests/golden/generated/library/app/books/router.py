@@ -13,6 +13,7 @@ from app.books.rules import BooksService
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
 from app.core.db import get_session
 from app.core.errors import require_media_type
+from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 
@@ -84,7 +85,9 @@ async def list_books(
     offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
     author: Annotated[uuid.UUID | None, Query(alias="author")] = None,
     q: Annotated[str | None, Query(alias="q", max_length=100)] = None,
-    published_after: Annotated[datetime.date | None, Query(alias="published_after")] = None,
+    published_after: Annotated[
+        Annotated[datetime.date, IsoFormat()] | None, Query(alias="published_after")
+    ] = None,
     available: Annotated[bool | None, Query(alias="available")] = None,
     status: Annotated[
         Literal["draft", "published", "archived"] | None, Query(alias="status")

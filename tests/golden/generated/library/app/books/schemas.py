@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.formats import IsoFormat
 
 
 class BookCreate(BaseModel):
@@ -27,7 +29,9 @@ class BookCreate(BaseModel):
     status: Literal["draft", "published", "archived"] | None = Field(
         default="draft", alias="status"
     )
-    published_on: datetime.date | None = Field(default=None, alias="publishedOn")
+    published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
+        default=None, alias="publishedOn"
+    )
     in_stock: bool | None = Field(default=True, alias="inStock")
     price: float | None = Field(default=None, alias="price", ge=0.0, le=99999999.99)
 
@@ -43,7 +47,9 @@ class BookUpdate(BaseModel):
     )
     title: str | None = Field(default=None, alias="title", min_length=1, max_length=300)
     status: Literal["draft", "published", "archived"] | None = Field(default=None, alias="status")
-    published_on: datetime.date | None = Field(default=None, alias="publishedOn")
+    published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
+        default=None, alias="publishedOn"
+    )
     in_stock: bool | None = Field(default=None, alias="inStock")
     price: float | None = Field(default=None, alias="price", ge=0.0, le=99999999.99)
 
@@ -61,10 +67,12 @@ class Book(BaseModel):
     isbn: str = Field(alias="isbn", max_length=13)
     title: str = Field(alias="title", max_length=300)
     status: Literal["draft", "published", "archived"] = Field(alias="status")
-    published_on: datetime.date | None = Field(default=None, alias="publishedOn")
+    published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
+        default=None, alias="publishedOn"
+    )
     in_stock: bool = Field(alias="inStock")
     price: float | None = Field(default=None, alias="price")
-    created_at: datetime.datetime = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
 
 
 class BookPage(BaseModel):

@@ -3,7 +3,8 @@
 from its schemas, valid ones (positive) and ones that break the schema (negative), with a
 caller holding every permission, and checks each answer against the document: no 5xx, every
 status and header documented, bodies matching their schemas, invalid requests refused and
-valid ones taken.
+valid ones taken. Besides random cases, each operation gets schemathesis's coverage cases:
+every bound, format and enum just met and just missed.
 
 The requests go through the app in the tests' own event loop (schemathesis builds them, httpx
 sends them), so the database connections the app pools stay in one loop on every engine.
@@ -19,8 +20,13 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
-from schemathesis import GenerationMode
+from schemathesis import Case, GenerationMode
+from schemathesis.core.adapter import OperationParameter, ResponsesContainer
 from schemathesis.core.result import Err, Ok
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import NO_FEEDBACK
+from schemathesis.generation.overrides import Override
+from schemathesis.schemas import APIOperation, BaseSchema
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from app.main import create_app
@@ -103,6 +109,38 @@ async def test_operation_keeps_its_contract(
     credentials: tuple[dict[str, str], dict[str, str]],
 ) -> None:
     case = data.draw(OPERATIONS[label].as_strategy(generation_mode=mode))
+    await _exchange(client, case, credentials, label)
+
+
+@pytest.mark.parametrize("label", OPERATIONS)
+async def test_operation_keeps_its_contract_at_the_boundaries(
+    label: str, client: httpx.AsyncClient, credentials: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    """Schemathesis's coverage cases: each bound, format and enum just met and just missed (a
+    text one character too long, a number past its maximum, a required field left out), where
+    random cases seldom land."""
+    operation = OPERATIONS[label]
+    cases = CoverageGenerator(
+        operation=operation,
+        generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=operation, phase="coverage"),
+        auth_storage=None,
+        override=Override(),
+        feedback=NO_FEEDBACK,
+    )
+    for case in cases:
+        await _exchange(client, case, credentials, label)
+
+
+async def _exchange(
+    client: httpx.AsyncClient,
+    case: Case[
+        APIOperation[OperationParameter, ResponsesContainer[OperationParameter], object, BaseSchema]
+    ],
+    credentials: tuple[dict[str, str], dict[str, str]],
+    label: str,
+) -> None:
+    """Send `case` through the app as the caller, and hold the answer to the document."""
     headers, cookies = credentials
     headers = dict(headers)
     if not any(name.lower() == "idempotency-key" for name in case.headers or {}):

@@ -4,9 +4,15 @@
 A decimal the spec sends as a JSON string (`type: string, format: decimal`) is a `Decimal` in
 Python, but pydantic would also take a JSON number or any text it can parse, and document it
 so. `DecimalText` takes only a string matching the spec's pattern (or a plain decimal, where
-the spec gives none), answers a string, and documents exactly that."""
+the spec gives none), answers a string, and documents exactly that.
 
+A date, time or date-time (`format: date`, `time`, `date-time`) is ISO 8601 text on the wire,
+but pydantic would also read a number (or a string of digits) as a Unix time. `IsoFormat`
+refuses those before pydantic parses the value."""
+
+import datetime
 import decimal
+import re
 from dataclasses import dataclass
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -15,6 +21,12 @@ from pydantic_core import CoreSchema, core_schema
 
 # a plain decimal: an optional sign, digits, and optionally a point and more digits
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+# how ISO 8601 text of each type begins; pydantic checks the rest
+_ISO_OPENINGS = {
+    datetime.datetime: re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"),
+    datetime.date: re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+    datetime.time: re.compile(r"^[0-9]{2}:[0-9]{2}"),
+}
 
 
 @dataclass(frozen=True)
@@ -50,3 +62,30 @@ def _to_decimal(text: str) -> decimal.Decimal:
         return decimal.Decimal(text)
     except decimal.InvalidOperation as exc:  # a spec pattern that admits a non-number
         raise ValueError("not a decimal number") from exc
+
+
+@dataclass(frozen=True)
+class IsoFormat:
+    """`Annotated[datetime.date, IsoFormat()]` (or `datetime.datetime`, `datetime.time`): only
+    ISO 8601 text on the wire; a value already of the type (a row's) passes as it is."""
+
+    def __get_pydantic_core_schema__(
+        self, source: type[object], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        opening = _ISO_OPENINGS[source]
+
+        def iso_text(value: object) -> object:
+            if isinstance(value, str) and not opening.match(value):
+                raise ValueError(f"not ISO 8601 text (`{_EXAMPLES[source]}`)")
+            if isinstance(value, int | float):  # bool too: never a Unix time
+                raise ValueError(f"a {source.__name__} is ISO 8601 text, not a number")
+            return value
+
+        return core_schema.no_info_before_validator_function(iso_text, handler(source))
+
+
+_EXAMPLES = {
+    datetime.datetime: "2024-05-01T12:30:00Z",
+    datetime.date: "2024-05-01",
+    datetime.time: "12:30:00",
+}

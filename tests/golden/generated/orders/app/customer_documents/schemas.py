@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Annotated
 
 from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.common.schemas import PageLinks, PageMeta
+from app.core.formats import IsoFormat
 
 
 class CustomerDocumentUpload(BaseModel):
@@ -51,7 +53,7 @@ class CustomerDocument(BaseModel):
     content_type: str = Field(alias="contentType")
     size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
     note: str | None = Field(default=None, alias="note")
-    uploaded_at: datetime.datetime = Field(alias="uploadedAt")
+    uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="uploadedAt")
 
 
 class CustomerDocumentPage(BaseModel):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.common.schemas import Currency, PageLinks, PageMeta
+from app.core.formats import IsoFormat
 
 
 class CustomerCreate(BaseModel):
@@ -56,7 +58,7 @@ class Customer(BaseModel):
     full_name: str = Field(alias="fullName")
     phone: str | None = Field(default=None, alias="phone")
     default_currency: Currency = Field(alias="defaultCurrency")
-    created_at: datetime.datetime = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
 
 
 class CustomerPage(BaseModel):

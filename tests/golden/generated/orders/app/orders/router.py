@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
 from app.core.errors import require_media_type
+from app.core.formats import IsoFormat
 from app.core.idempotency import KEY_PATTERN, idempotent
 from app.core.security import Principal, require
 from app.orders.rules import OrdersService
@@ -53,8 +54,12 @@ async def list_orders(
         Literal["pending", "confirmed", "paid", "shipped", "cancelled"] | None,
         Query(alias="status"),
     ] = None,
-    placed_after: Annotated[datetime.datetime | None, Query(alias="placed_after")] = None,
-    placed_before: Annotated[datetime.datetime | None, Query(alias="placed_before")] = None,
+    placed_after: Annotated[
+        Annotated[datetime.datetime, IsoFormat()] | None, Query(alias="placed_after")
+    ] = None,
+    placed_before: Annotated[
+        Annotated[datetime.datetime, IsoFormat()] | None, Query(alias="placed_before")
+    ] = None,
     sort: Annotated[
         Literal["placed_at", "-placed_at", "total_amount", "-total_amount"], Query(alias="sort")
     ] = "-placed_at",

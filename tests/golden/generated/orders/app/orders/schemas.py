@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from app.common.schemas import Currency, Money, OrderItem, OrderItemCreate, PageLinks, PageMeta
+from app.core.formats import IsoFormat
 
 
 class OrderStatus(RootModel[Literal["pending", "confirmed", "paid", "shipped", "cancelled"]]):
@@ -49,8 +50,10 @@ class Order(BaseModel):
     total_amount: Money = Field(alias="totalAmount")
     amount_paid: Money = Field(alias="amountPaid")
     notes: str | None = Field(default=None, alias="notes")
-    placed_at: datetime.datetime = Field(alias="placedAt")
-    cancelled_at: datetime.datetime | None = Field(default=None, alias="cancelledAt")
+    placed_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="placedAt")
+    cancelled_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
+        default=None, alias="cancelledAt"
+    )
     items: list[OrderItem] | None = Field(default=None, alias="items")
 
 

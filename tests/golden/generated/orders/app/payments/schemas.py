@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from app.common.schemas import Currency, Money
+from app.core.formats import IsoFormat
 
 
 class PaymentStatus(RootModel[Literal["pending", "authorized", "captured", "failed", "refunded"]]):
@@ -52,8 +53,10 @@ class Payment(BaseModel):
     status: PaymentStatus = Field(alias="status")
     provider_reference: str | None = Field(default=None, alias="providerReference")
     failure_reason: str | None = Field(default=None, alias="failureReason")
-    created_at: datetime.datetime = Field(alias="createdAt")
-    captured_at: datetime.datetime | None = Field(default=None, alias="capturedAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    captured_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
+        default=None, alias="capturedAt"
+    )
 
 
 PaymentStatus.model_rebuild()

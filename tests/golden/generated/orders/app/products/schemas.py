@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.common.schemas import Currency, Money, PageLinks, PageMeta
+from app.core.formats import IsoFormat
 
 
 class ProductCreate(BaseModel):
@@ -60,7 +62,7 @@ class Product(BaseModel):
     unit_price: Money = Field(alias="unitPrice")
     currency: Currency = Field(alias="currency")
     active: bool = Field(alias="active")
-    created_at: datetime.datetime = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
 
 
 class ProductPage(BaseModel):

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.formats import IsoFormat
 
 
 class AttachmentCreate(BaseModel):
@@ -42,7 +45,7 @@ class Attachment(BaseModel):
     content_type: str = Field(alias="contentType")
     size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
     checksum_sha256: str = Field(alias="checksumSha256")
-    uploaded_at: datetime.datetime = Field(alias="uploadedAt")
+    uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="uploadedAt")
     download_url: str = Field(
         alias="downloadUrl",
         description="a pre-signed object-storage URL, valid for 15 minutes; computed, not stored",

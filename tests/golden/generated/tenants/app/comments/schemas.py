@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.formats import IsoFormat
 
 
 class CommentCreate(BaseModel):
@@ -50,8 +53,10 @@ class Comment(BaseModel):
     task_id: uuid.UUID = Field(alias="taskId")
     author_id: uuid.UUID = Field(alias="authorId")
     body: str = Field(alias="body")
-    edited_at: datetime.datetime | None = Field(default=None, alias="editedAt")
-    created_at: datetime.datetime = Field(alias="createdAt")
+    edited_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
+        default=None, alias="editedAt"
+    )
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
 
 
 class CommentPage(BaseModel):

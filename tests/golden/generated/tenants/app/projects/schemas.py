@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from app.core.formats import IsoFormat
 
 
 class ProjectStatus(RootModel[Literal["active", "archived"]]):
@@ -59,8 +61,8 @@ class Project(BaseModel):
     name: str = Field(alias="name")
     description: str | None = Field(default=None, alias="description")
     status: ProjectStatus = Field(alias="status")
-    created_at: datetime.datetime = Field(alias="createdAt")
-    updated_at: datetime.datetime = Field(alias="updatedAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    updated_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="updatedAt")
 
 
 class ProjectList(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
 from app.core.errors import require_media_type
+from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
 from app.core.security import Principal, require
 from app.tasks.rules import TasksService
@@ -52,7 +53,9 @@ async def list_tasks(
         Literal["todo", "in_progress", "blocked", "done"] | None, Query(alias="status")
     ] = None,
     assignee_id: Annotated[uuid.UUID | None, Query(alias="assigneeId")] = None,
-    due_before: Annotated[datetime.date | None, Query(alias="due_before")] = None,
+    due_before: Annotated[
+        Annotated[datetime.date, IsoFormat()] | None, Query(alias="due_before")
+    ] = None,
     search: Annotated[str | None, Query(alias="search", max_length=100)] = None,
 ) -> TaskPage:
     """listTasks"""

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from app.core.formats import IsoFormat
 
 
 class TaskStatus(RootModel[Literal["todo", "in_progress", "blocked", "done"]]):
@@ -34,7 +36,7 @@ class TaskCreate(BaseModel):
     status: TaskStatus | None = Field(default=None, alias="status")
     priority: TaskPriority | None = Field(default=None, alias="priority")
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
-    due_on: datetime.date | None = Field(default=None, alias="dueOn")
+    due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(
         default=None, alias="estimateHours", ge=0.0, le=9999.99, multiple_of=0.25
     )
@@ -54,7 +56,7 @@ class TaskUpdate(BaseModel):
     status: TaskStatus | None = Field(default=None, alias="status")
     priority: TaskPriority | None = Field(default=None, alias="priority")
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
-    due_on: datetime.date | None = Field(default=None, alias="dueOn")
+    due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(
         default=None, alias="estimateHours", ge=0.0, le=9999.99, multiple_of=0.25
     )
@@ -76,10 +78,10 @@ class Task(BaseModel):
     status: TaskStatus = Field(alias="status")
     priority: TaskPriority = Field(alias="priority")
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
-    due_on: datetime.date | None = Field(default=None, alias="dueOn")
+    due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(default=None, alias="estimateHours")
-    created_at: datetime.datetime = Field(alias="createdAt")
-    updated_at: datetime.datetime = Field(alias="updatedAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    updated_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="updatedAt")
 
 
 class TaskPage(BaseModel):

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.formats import IsoFormat
 
 
 class WorkspaceCreate(BaseModel):
@@ -51,7 +54,7 @@ class Workspace(BaseModel):
     tenant_id: uuid.UUID = Field(alias="tenantId")
     slug: str = Field(alias="slug")
     name: str = Field(alias="name")
-    created_at: datetime.datetime = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
 
 
 class WorkspaceList(BaseModel):
