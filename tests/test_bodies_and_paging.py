@@ -176,11 +176,17 @@ def test_the_contract_is_the_spec() -> None:
     assert isinstance(result, Accepted)
     op = next(o for o in result.model.operations if o.operation_id == "uploadCustomerDocument")
     contract = operation_contract(op, result.model.api, 201)
+    # the spec's bounds go with each scalar: the served document must keep them
     assert contract.request == [
         "multipart/form-data",
-        {"object": {"file": [True, {"type": "string"}], "note": [False, {"type": "string"}]}},
+        {
+            "object": {
+                "file": [True, {"type": "string", "bounds": {}}],
+                "note": [False, {"type": "string", "bounds": {"maxLength": 500}}],
+            }
+        },
     ]
-    assert contract.parameters == {"path:customerId": [True, {"type": "string"}]}
+    assert contract.parameters == {"path:customerId": [True, {"type": "string", "bounds": {}}]}
     assert isinstance(contract.response, list)
     assert contract.response[:2] == ["201", "application/json"]
     assert contract.statuses == ("201", "404", "413")

@@ -228,3 +228,19 @@ def test_row_level_security_alone_hides_other_owners_rows(tmp_path: Path) -> Non
         _run(selected, out)  # SQLite: the filter was the only wall
     url = _fresh_database(f"gen_backend_rls_alone_{os.getpid()}")
     _run(selected, out, TEST_DATABASE_URL=url)
+
+
+def test_a_validator_taken_out_of_a_generated_project_is_caught(tmp_path: Path) -> None:
+    """The generated tests catch a bound removed by hand: the served document loses it with the
+    code, and `test_openapi.py` holds the served bounds to the spec's."""
+    out = _generate(SAMPLES / "library", tmp_path / "library")
+    schemas = out / "app" / "authors" / "schemas.py"
+    validated = 'name: str = Field(alias="name", min_length=1, max_length=200)'
+    assert validated in schemas.read_text(encoding="utf-8")
+    schemas.write_text(
+        schemas.read_text(encoding="utf-8").replace(validated, 'name: str = Field(alias="name")'),
+        encoding="utf-8",
+    )
+    selected = ["pytest", "-q", "-p", "no:cacheprovider", "tests/test_openapi.py"]
+    with pytest.raises(AssertionError, match=r"the spec's \{'minLength': 1, 'maxLength': 200\}"):
+        _run(selected, out)

@@ -27,6 +27,7 @@ from gen_backend.plan.schemas import (
     FieldPlan,
     SchemaPlanner,
     integer_range,
+    keeps_pattern,
     plain_type,
 )
 
@@ -346,13 +347,19 @@ def _operation(
                     resolved.exclusive_maximum,
                 )
             )
-        if resolved.max_length is not None and annotation == "str":
-            constraints.append(f"max_length={resolved.max_length}")
-        if (
+        is_key = (
             op.idempotent
             and parameter.location is ParameterLocation.HEADER
             and parameter.name.lower() == "idempotency-key"
-        ):
+        )
+        if annotation.removesuffix(" | None") == "str":
+            if resolved.min_length is not None:
+                constraints.append(f"min_length={resolved.min_length}")
+            if resolved.max_length is not None:
+                constraints.append(f"max_length={resolved.max_length}")
+            if keeps_pattern(resolved) and not raw and not is_key:
+                constraints.append(f"pattern={resolved.pattern!r}")
+        if is_key:
             constraints.append("pattern=KEY_PATTERN")  # what the app takes as a key
         default: str | None = None
         if not parameter.required:

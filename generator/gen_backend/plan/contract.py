@@ -3,10 +3,12 @@ per operation, the shape of each parameter, of the request body and of the succe
 as the design's spec defines them.
 
 A shape keeps what a client depends on and drops what two correct documents may spell
-differently (titles, descriptions, nullability, `$ref` names, bounds):
+differently (titles, descriptions, nullability, `$ref` names):
 
 - `{"object": {name: [required, shape], ...}}` for an object (its exact property names);
-- `{"array": shape}`, `{"enum": [values as text, sorted]}`, `{"type": "string"}` ...;
+- `{"array": shape}`, `{"enum": [values as text, sorted]}`;
+- `{"type": "string", "bounds": {"maxLength": 300, ...}}` for a scalar, with the spec's bounds,
+  which the served document must keep (it may add bounds of its own);
 - `"any"` where the spec allows several types or any type; it matches every shape.
 
 The generated test computes the same shapes from the served document and compares them.
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Operation, ParameterLocation, Schema, SchemaType
+from gen_backend.plan.schemas import keeps_pattern
 
 _SCALARS = (SchemaType.STRING, SchemaType.INTEGER, SchemaType.NUMBER, SchemaType.BOOLEAN)
 
@@ -102,5 +105,19 @@ def shape(schema: Schema, api: ApiModel, seen: frozenset[str] = frozenset()) -> 
     if kind is SchemaType.ARRAY or resolved.items is not None:
         return {"array": shape(resolved.items, api, seen) if resolved.items else "any"}
     if kind in _SCALARS:
-        return {"type": kind.value if kind else "any"}
+        return {"type": kind.value if kind else "any", "bounds": _bounds(resolved)}
     return "any"
+
+
+def _bounds(schema: Schema) -> dict[str, JsonValue]:
+    """The bounds of a scalar that the served document must keep (it may add its own)."""
+    found: dict[str, JsonValue] = {
+        "minLength": schema.min_length,
+        "maxLength": schema.max_length,
+        "pattern": schema.pattern if keeps_pattern(schema) else None,
+        "minimum": schema.minimum,
+        "maximum": schema.maximum,
+        "exclusiveMinimum": schema.exclusive_minimum,
+        "exclusiveMaximum": schema.exclusive_maximum,
+    }
+    return {key: value for key, value in found.items() if value is not None}

@@ -261,6 +261,16 @@ def _children(schema: Schema) -> Iterator[Schema]:
     yield from schema.any_of
 
 
+def keeps_pattern(schema: Schema) -> bool:
+    """Whether the served document keeps the spec's `pattern` of `schema`: a text held to it
+    (a decimal string too), not a value pydantic parses into a date, time or UUID."""
+    return (
+        bool(schema.pattern)
+        and SchemaType.STRING in schema.types
+        and (schema.format or "") not in _FORMATS.keys() - {"decimal"}
+    )
+
+
 def _constraints(schema: Schema) -> Iterator[tuple[str, str]]:
     if schema.ref is not None:
         return
@@ -270,7 +280,7 @@ def _constraints(schema: Schema) -> Iterator[tuple[str, str]]:
     for key, value in text_bounds:
         if value is not None:
             yield key, repr(value)
-    if schema.pattern and SchemaType.STRING in schema.types and not schema.format:
+    if keeps_pattern(schema) and schema.format != "decimal":  # DecimalText holds its own
         yield "pattern", repr(schema.pattern)
     for key, number in (
         ("ge", schema.minimum),

@@ -21,9 +21,12 @@ EXPECTED: dict[
     ("GET", "/authors"): (
         "listAuthors",
         {
-            "query:limit": [False, {"type": "integer"}],
-            "query:offset": [False, {"type": "integer"}],
-            "query:name": [False, {"type": "string"}],
+            "query:limit": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
+            "query:offset": [False, {"type": "integer", "bounds": {"minimum": 0.0}}],
+            "query:name": [False, {"type": "string", "bounds": {"maxLength": 200}}],
         },
         None,
         [
@@ -36,15 +39,18 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "name": [True, {"type": "string"}],
-                                    "bio": [False, {"type": "string"}],
-                                    "createdAt": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "name": [
+                                        True,
+                                        {"type": "string", "bounds": {"maxLength": 200}},
+                                    ],
+                                    "bio": [False, {"type": "string", "bounds": {}}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
                     ],
-                    "total": [True, {"type": "integer"}],
+                    "total": [True, {"type": "integer", "bounds": {}}],
                 }
             },
         ],
@@ -55,17 +61,25 @@ EXPECTED: dict[
         {},
         [
             "application/json",
-            {"object": {"name": [True, {"type": "string"}], "bio": [False, {"type": "string"}]}},
+            {
+                "object": {
+                    "name": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "bio": [False, {"type": "string", "bounds": {}}],
+                }
+            },
         ],
         [
             "201",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "bio": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {"maxLength": 200}}],
+                    "bio": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -73,17 +87,17 @@ EXPECTED: dict[
     ),
     ("GET", "/authors/{authorId}"): (
         "getAuthor",
-        {"path:authorId": [True, {"type": "string"}]},
+        {"path:authorId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "bio": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {"maxLength": 200}}],
+                    "bio": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -91,20 +105,28 @@ EXPECTED: dict[
     ),
     ("PATCH", "/authors/{authorId}"): (
         "updateAuthor",
-        {"path:authorId": [True, {"type": "string"}]},
+        {"path:authorId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
-            {"object": {"name": [False, {"type": "string"}], "bio": [False, {"type": "string"}]}},
+            {
+                "object": {
+                    "name": [
+                        False,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "bio": [False, {"type": "string", "bounds": {}}],
+                }
+            },
         ],
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "bio": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {"maxLength": 200}}],
+                    "bio": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -112,7 +134,7 @@ EXPECTED: dict[
     ),
     ("DELETE", "/authors/{authorId}"): (
         "deleteAuthor",
-        {"path:authorId": [True, {"type": "string"}]},
+        {"path:authorId": [True, {"type": "string", "bounds": {}}]},
         None,
         None,
         ["204", "404"],
@@ -120,9 +142,12 @@ EXPECTED: dict[
     ("GET", "/authors/{authorId}/books"): (
         "listAuthorBooks",
         {
-            "path:authorId": [True, {"type": "string"}],
-            "query:limit": [False, {"type": "integer"}],
-            "query:offset": [False, {"type": "integer"}],
+            "path:authorId": [True, {"type": "string", "bounds": {}}],
+            "query:limit": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
+            "query:offset": [False, {"type": "integer", "bounds": {"minimum": 0.0}}],
         },
         None,
         [
@@ -135,20 +160,23 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "authorId": [True, {"type": "string"}],
-                                    "isbn": [True, {"type": "string"}],
-                                    "title": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "authorId": [True, {"type": "string", "bounds": {}}],
+                                    "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
+                                    "title": [
+                                        True,
+                                        {"type": "string", "bounds": {"maxLength": 300}},
+                                    ],
                                     "status": [True, {"enum": ["archived", "draft", "published"]}],
-                                    "publishedOn": [False, {"type": "string"}],
-                                    "inStock": [True, {"type": "boolean"}],
-                                    "price": [False, {"type": "number"}],
-                                    "createdAt": [True, {"type": "string"}],
+                                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                                    "inStock": [True, {"type": "boolean", "bounds": {}}],
+                                    "price": [False, {"type": "number", "bounds": {}}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
                     ],
-                    "total": [True, {"type": "integer"}],
+                    "total": [True, {"type": "integer", "bounds": {}}],
                 }
             },
         ],
@@ -157,12 +185,15 @@ EXPECTED: dict[
     ("GET", "/books"): (
         "listBooks",
         {
-            "query:limit": [False, {"type": "integer"}],
-            "query:offset": [False, {"type": "integer"}],
-            "query:author": [False, {"type": "string"}],
-            "query:q": [False, {"type": "string"}],
-            "query:published_after": [False, {"type": "string"}],
-            "query:available": [False, {"type": "boolean"}],
+            "query:limit": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
+            "query:offset": [False, {"type": "integer", "bounds": {"minimum": 0.0}}],
+            "query:author": [False, {"type": "string", "bounds": {}}],
+            "query:q": [False, {"type": "string", "bounds": {"maxLength": 100}}],
+            "query:published_after": [False, {"type": "string", "bounds": {}}],
+            "query:available": [False, {"type": "boolean", "bounds": {}}],
             "query:status": [False, {"enum": ["archived", "draft", "published"]}],
             "query:sort": [False, {"enum": ["-created_at", "-title", "created_at", "title"]}],
         },
@@ -177,20 +208,23 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "authorId": [True, {"type": "string"}],
-                                    "isbn": [True, {"type": "string"}],
-                                    "title": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "authorId": [True, {"type": "string", "bounds": {}}],
+                                    "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
+                                    "title": [
+                                        True,
+                                        {"type": "string", "bounds": {"maxLength": 300}},
+                                    ],
                                     "status": [True, {"enum": ["archived", "draft", "published"]}],
-                                    "publishedOn": [False, {"type": "string"}],
-                                    "inStock": [True, {"type": "boolean"}],
-                                    "price": [False, {"type": "number"}],
-                                    "createdAt": [True, {"type": "string"}],
+                                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                                    "inStock": [True, {"type": "boolean", "bounds": {}}],
+                                    "price": [False, {"type": "number", "bounds": {}}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
                     ],
-                    "total": [True, {"type": "integer"}],
+                    "total": [True, {"type": "integer", "bounds": {}}],
                 }
             },
         ],
@@ -203,13 +237,22 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "authorId": [True, {"type": "string"}],
-                    "isbn": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "isbn": [
+                        True,
+                        {"type": "string", "bounds": {"maxLength": 13, "pattern": "^[0-9]{13}$"}},
+                    ],
+                    "title": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 300}},
+                    ],
                     "status": [False, {"enum": ["archived", "draft", "published"]}],
-                    "publishedOn": [False, {"type": "string"}],
-                    "inStock": [False, {"type": "boolean"}],
-                    "price": [False, {"type": "number"}],
+                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                    "inStock": [False, {"type": "boolean", "bounds": {}}],
+                    "price": [
+                        False,
+                        {"type": "number", "bounds": {"minimum": 0.0, "maximum": 99999999.99}},
+                    ],
                 }
             },
         ],
@@ -218,15 +261,15 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "authorId": [True, {"type": "string"}],
-                    "isbn": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
+                    "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],
-                    "publishedOn": [False, {"type": "string"}],
-                    "inStock": [True, {"type": "boolean"}],
-                    "price": [False, {"type": "number"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                    "inStock": [True, {"type": "boolean", "bounds": {}}],
+                    "price": [False, {"type": "number", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -234,22 +277,22 @@ EXPECTED: dict[
     ),
     ("GET", "/books/{bookId}"): (
         "getBook",
-        {"path:bookId": [True, {"type": "string"}]},
+        {"path:bookId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "authorId": [True, {"type": "string"}],
-                    "isbn": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
+                    "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],
-                    "publishedOn": [False, {"type": "string"}],
-                    "inStock": [True, {"type": "boolean"}],
-                    "price": [False, {"type": "number"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                    "inStock": [True, {"type": "boolean", "bounds": {}}],
+                    "price": [False, {"type": "number", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -257,18 +300,27 @@ EXPECTED: dict[
     ),
     ("PUT", "/books/{bookId}"): (
         "replaceBook",
-        {"path:bookId": [True, {"type": "string"}]},
+        {"path:bookId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "authorId": [True, {"type": "string"}],
-                    "isbn": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "isbn": [
+                        True,
+                        {"type": "string", "bounds": {"maxLength": 13, "pattern": "^[0-9]{13}$"}},
+                    ],
+                    "title": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 300}},
+                    ],
                     "status": [False, {"enum": ["archived", "draft", "published"]}],
-                    "publishedOn": [False, {"type": "string"}],
-                    "inStock": [False, {"type": "boolean"}],
-                    "price": [False, {"type": "number"}],
+                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                    "inStock": [False, {"type": "boolean", "bounds": {}}],
+                    "price": [
+                        False,
+                        {"type": "number", "bounds": {"minimum": 0.0, "maximum": 99999999.99}},
+                    ],
                 }
             },
         ],
@@ -277,15 +329,15 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "authorId": [True, {"type": "string"}],
-                    "isbn": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
+                    "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],
-                    "publishedOn": [False, {"type": "string"}],
-                    "inStock": [True, {"type": "boolean"}],
-                    "price": [False, {"type": "number"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                    "inStock": [True, {"type": "boolean", "bounds": {}}],
+                    "price": [False, {"type": "number", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -293,16 +345,22 @@ EXPECTED: dict[
     ),
     ("PATCH", "/books/{bookId}"): (
         "updateBook",
-        {"path:bookId": [True, {"type": "string"}]},
+        {"path:bookId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "title": [False, {"type": "string"}],
+                    "title": [
+                        False,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 300}},
+                    ],
                     "status": [False, {"enum": ["archived", "draft", "published"]}],
-                    "publishedOn": [False, {"type": "string"}],
-                    "inStock": [False, {"type": "boolean"}],
-                    "price": [False, {"type": "number"}],
+                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                    "inStock": [False, {"type": "boolean", "bounds": {}}],
+                    "price": [
+                        False,
+                        {"type": "number", "bounds": {"minimum": 0.0, "maximum": 99999999.99}},
+                    ],
                 }
             },
         ],
@@ -311,15 +369,15 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "authorId": [True, {"type": "string"}],
-                    "isbn": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
+                    "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],
-                    "publishedOn": [False, {"type": "string"}],
-                    "inStock": [True, {"type": "boolean"}],
-                    "price": [False, {"type": "number"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "publishedOn": [False, {"type": "string", "bounds": {}}],
+                    "inStock": [True, {"type": "boolean", "bounds": {}}],
+                    "price": [False, {"type": "number", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -327,7 +385,7 @@ EXPECTED: dict[
     ),
     ("DELETE", "/books/{bookId}"): (
         "deleteBook",
-        {"path:bookId": [True, {"type": "string"}]},
+        {"path:bookId": [True, {"type": "string", "bounds": {}}]},
         None,
         None,
         ["204", "404"],
@@ -384,13 +442,30 @@ def shape(
     if kind == "array":
         return {"array": shape(node["items"], schemas, seen) if "items" in node else "any"}
     if kind in ("string", "integer", "number", "boolean"):
-        return {"type": kind}
+        bounds = {key: node[key] for key in BOUNDS if key in node}
+        return {"type": kind, "bounds": bounds}
     return "any"
+
+
+# the bounds of a scalar the served document must keep from the spec
+BOUNDS = (
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+)
 
 
 def same(expected: JsonValue, served: JsonValue, where: str) -> None:
     """Assert two shapes agree; `any` on either side matches everything."""
     if expected == "any" or served == "any":
+        return
+    if where.endswith("/bounds") and isinstance(expected, dict) and isinstance(served, dict):
+        lost = {key: value for key, value in expected.items() if served.get(key) != value}
+        assert not lost, f"{where}: the spec's {lost} are not served ({served})"
         return
     if isinstance(expected, dict) and isinstance(served, dict):
         assert expected.keys() == served.keys(), f"{where}: {expected} != {served}"

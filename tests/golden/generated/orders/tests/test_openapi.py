@@ -21,9 +21,12 @@ EXPECTED: dict[
     ("GET", "/customers"): (
         "listCustomers",
         {
-            "query:page": [False, {"type": "integer"}],
-            "query:per_page": [False, {"type": "integer"}],
-            "query:email": [False, {"type": "string"}],
+            "query:page": [False, {"type": "integer", "bounds": {"minimum": 1.0}}],
+            "query:per_page": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
+            "query:email": [False, {"type": "string", "bounds": {"maxLength": 255}}],
         },
         None,
         [
@@ -36,12 +39,12 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "email": [True, {"type": "string"}],
-                                    "fullName": [True, {"type": "string"}],
-                                    "phone": [False, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "email": [True, {"type": "string", "bounds": {}}],
+                                    "fullName": [True, {"type": "string", "bounds": {}}],
+                                    "phone": [False, {"type": "string", "bounds": {}}],
                                     "defaultCurrency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                                    "createdAt": [True, {"type": "string"}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
@@ -50,11 +53,11 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "self": [True, {"type": "string"}],
-                                "first": [False, {"type": "string"}],
-                                "prev": [False, {"type": "string"}],
-                                "next": [False, {"type": "string"}],
-                                "last": [False, {"type": "string"}],
+                                "self": [True, {"type": "string", "bounds": {}}],
+                                "first": [False, {"type": "string", "bounds": {}}],
+                                "prev": [False, {"type": "string", "bounds": {}}],
+                                "next": [False, {"type": "string", "bounds": {}}],
+                                "last": [False, {"type": "string", "bounds": {}}],
                             }
                         },
                     ],
@@ -62,9 +65,9 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "total": [True, {"type": "integer"}],
-                                "page": [True, {"type": "integer"}],
-                                "perPage": [True, {"type": "integer"}],
+                                "total": [True, {"type": "integer", "bounds": {}}],
+                                "page": [True, {"type": "integer", "bounds": {}}],
+                                "perPage": [True, {"type": "integer", "bounds": {}}],
                             }
                         },
                     ],
@@ -80,9 +83,12 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "email": [True, {"type": "string"}],
-                    "fullName": [True, {"type": "string"}],
-                    "phone": [False, {"type": "string"}],
+                    "email": [True, {"type": "string", "bounds": {"maxLength": 255}}],
+                    "fullName": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "phone": [False, {"type": "string", "bounds": {"maxLength": 32}}],
                     "defaultCurrency": [False, {"enum": ["EUR", "GBP", "USD"]}],
                 }
             },
@@ -92,12 +98,12 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "email": [True, {"type": "string"}],
-                    "fullName": [True, {"type": "string"}],
-                    "phone": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "email": [True, {"type": "string", "bounds": {}}],
+                    "fullName": [True, {"type": "string", "bounds": {}}],
+                    "phone": [False, {"type": "string", "bounds": {}}],
                     "defaultCurrency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "createdAt": [True, {"type": "string"}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -105,19 +111,19 @@ EXPECTED: dict[
     ),
     ("GET", "/customers/{customerId}"): (
         "getCustomer",
-        {"path:customerId": [True, {"type": "string"}]},
+        {"path:customerId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "email": [True, {"type": "string"}],
-                    "fullName": [True, {"type": "string"}],
-                    "phone": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "email": [True, {"type": "string", "bounds": {}}],
+                    "fullName": [True, {"type": "string", "bounds": {}}],
+                    "phone": [False, {"type": "string", "bounds": {}}],
                     "defaultCurrency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "createdAt": [True, {"type": "string"}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -125,14 +131,17 @@ EXPECTED: dict[
     ),
     ("PATCH", "/customers/{customerId}"): (
         "updateCustomer",
-        {"path:customerId": [True, {"type": "string"}]},
+        {"path:customerId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "email": [False, {"type": "string"}],
-                    "fullName": [False, {"type": "string"}],
-                    "phone": [False, {"type": "string"}],
+                    "email": [False, {"type": "string", "bounds": {"maxLength": 255}}],
+                    "fullName": [
+                        False,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "phone": [False, {"type": "string", "bounds": {"maxLength": 32}}],
                     "defaultCurrency": [False, {"enum": ["EUR", "GBP", "USD"]}],
                 }
             },
@@ -142,12 +151,12 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "email": [True, {"type": "string"}],
-                    "fullName": [True, {"type": "string"}],
-                    "phone": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "email": [True, {"type": "string", "bounds": {}}],
+                    "fullName": [True, {"type": "string", "bounds": {}}],
+                    "phone": [False, {"type": "string", "bounds": {}}],
                     "defaultCurrency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "createdAt": [True, {"type": "string"}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -156,9 +165,12 @@ EXPECTED: dict[
     ("GET", "/customers/{customerId}/documents"): (
         "listCustomerDocuments",
         {
-            "path:customerId": [True, {"type": "string"}],
-            "query:page": [False, {"type": "integer"}],
-            "query:per_page": [False, {"type": "integer"}],
+            "path:customerId": [True, {"type": "string", "bounds": {}}],
+            "query:page": [False, {"type": "integer", "bounds": {"minimum": 1.0}}],
+            "query:per_page": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
         },
         None,
         [
@@ -171,13 +183,13 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "customerId": [True, {"type": "string"}],
-                                    "fileName": [True, {"type": "string"}],
-                                    "contentType": [True, {"type": "string"}],
-                                    "sizeBytes": [True, {"type": "integer"}],
-                                    "note": [False, {"type": "string"}],
-                                    "uploadedAt": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "customerId": [True, {"type": "string", "bounds": {}}],
+                                    "fileName": [True, {"type": "string", "bounds": {}}],
+                                    "contentType": [True, {"type": "string", "bounds": {}}],
+                                    "sizeBytes": [True, {"type": "integer", "bounds": {}}],
+                                    "note": [False, {"type": "string", "bounds": {}}],
+                                    "uploadedAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
@@ -186,11 +198,11 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "self": [True, {"type": "string"}],
-                                "first": [False, {"type": "string"}],
-                                "prev": [False, {"type": "string"}],
-                                "next": [False, {"type": "string"}],
-                                "last": [False, {"type": "string"}],
+                                "self": [True, {"type": "string", "bounds": {}}],
+                                "first": [False, {"type": "string", "bounds": {}}],
+                                "prev": [False, {"type": "string", "bounds": {}}],
+                                "next": [False, {"type": "string", "bounds": {}}],
+                                "last": [False, {"type": "string", "bounds": {}}],
                             }
                         },
                     ],
@@ -198,9 +210,9 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "total": [True, {"type": "integer"}],
-                                "page": [True, {"type": "integer"}],
-                                "perPage": [True, {"type": "integer"}],
+                                "total": [True, {"type": "integer", "bounds": {}}],
+                                "page": [True, {"type": "integer", "bounds": {}}],
+                                "perPage": [True, {"type": "integer", "bounds": {}}],
                             }
                         },
                     ],
@@ -211,23 +223,28 @@ EXPECTED: dict[
     ),
     ("POST", "/customers/{customerId}/documents"): (
         "uploadCustomerDocument",
-        {"path:customerId": [True, {"type": "string"}]},
+        {"path:customerId": [True, {"type": "string", "bounds": {}}]},
         [
             "multipart/form-data",
-            {"object": {"file": [True, {"type": "string"}], "note": [False, {"type": "string"}]}},
+            {
+                "object": {
+                    "file": [True, {"type": "string", "bounds": {}}],
+                    "note": [False, {"type": "string", "bounds": {"maxLength": 500}}],
+                }
+            },
         ],
         [
             "201",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "customerId": [True, {"type": "string"}],
-                    "fileName": [True, {"type": "string"}],
-                    "contentType": [True, {"type": "string"}],
-                    "sizeBytes": [True, {"type": "integer"}],
-                    "note": [False, {"type": "string"}],
-                    "uploadedAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "customerId": [True, {"type": "string", "bounds": {}}],
+                    "fileName": [True, {"type": "string", "bounds": {}}],
+                    "contentType": [True, {"type": "string", "bounds": {}}],
+                    "sizeBytes": [True, {"type": "integer", "bounds": {}}],
+                    "note": [False, {"type": "string", "bounds": {}}],
+                    "uploadedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -235,20 +252,23 @@ EXPECTED: dict[
     ),
     ("PATCH", "/documents/{documentId}"): (
         "annotateCustomerDocument",
-        {"path:documentId": [True, {"type": "string"}]},
-        ["application/x-www-form-urlencoded", {"object": {"note": [True, {"type": "string"}]}}],
+        {"path:documentId": [True, {"type": "string", "bounds": {}}]},
+        [
+            "application/x-www-form-urlencoded",
+            {"object": {"note": [True, {"type": "string", "bounds": {"maxLength": 500}}]}},
+        ],
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "customerId": [True, {"type": "string"}],
-                    "fileName": [True, {"type": "string"}],
-                    "contentType": [True, {"type": "string"}],
-                    "sizeBytes": [True, {"type": "integer"}],
-                    "note": [False, {"type": "string"}],
-                    "uploadedAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "customerId": [True, {"type": "string", "bounds": {}}],
+                    "fileName": [True, {"type": "string", "bounds": {}}],
+                    "contentType": [True, {"type": "string", "bounds": {}}],
+                    "sizeBytes": [True, {"type": "integer", "bounds": {}}],
+                    "note": [False, {"type": "string", "bounds": {}}],
+                    "uploadedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -257,10 +277,13 @@ EXPECTED: dict[
     ("GET", "/products"): (
         "listProducts",
         {
-            "query:page": [False, {"type": "integer"}],
-            "query:per_page": [False, {"type": "integer"}],
-            "query:q": [False, {"type": "string"}],
-            "query:active": [False, {"type": "boolean"}],
+            "query:page": [False, {"type": "integer", "bounds": {"minimum": 1.0}}],
+            "query:per_page": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
+            "query:q": [False, {"type": "string", "bounds": {"maxLength": 100}}],
+            "query:active": [False, {"type": "boolean", "bounds": {}}],
             "query:currency": [False, {"enum": ["EUR", "GBP", "USD"]}],
             "query:sort": [False, {"enum": ["-name", "-unit_price", "name", "unit_price"]}],
         },
@@ -275,14 +298,20 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "sku": [True, {"type": "string"}],
-                                    "name": [True, {"type": "string"}],
-                                    "description": [False, {"type": "string"}],
-                                    "unitPrice": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "sku": [True, {"type": "string", "bounds": {}}],
+                                    "name": [True, {"type": "string", "bounds": {}}],
+                                    "description": [False, {"type": "string", "bounds": {}}],
+                                    "unitPrice": [
+                                        True,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
                                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                                    "active": [True, {"type": "boolean"}],
-                                    "createdAt": [True, {"type": "string"}],
+                                    "active": [True, {"type": "boolean", "bounds": {}}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
@@ -291,11 +320,11 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "self": [True, {"type": "string"}],
-                                "first": [False, {"type": "string"}],
-                                "prev": [False, {"type": "string"}],
-                                "next": [False, {"type": "string"}],
-                                "last": [False, {"type": "string"}],
+                                "self": [True, {"type": "string", "bounds": {}}],
+                                "first": [False, {"type": "string", "bounds": {}}],
+                                "prev": [False, {"type": "string", "bounds": {}}],
+                                "next": [False, {"type": "string", "bounds": {}}],
+                                "last": [False, {"type": "string", "bounds": {}}],
                             }
                         },
                     ],
@@ -303,9 +332,9 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "total": [True, {"type": "integer"}],
-                                "page": [True, {"type": "integer"}],
-                                "perPage": [True, {"type": "integer"}],
+                                "total": [True, {"type": "integer", "bounds": {}}],
+                                "page": [True, {"type": "integer", "bounds": {}}],
+                                "perPage": [True, {"type": "integer", "bounds": {}}],
                             }
                         },
                     ],
@@ -321,12 +350,21 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "sku": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
-                    "unitPrice": [True, {"type": "string"}],
+                    "sku": [
+                        True,
+                        {"type": "string", "bounds": {"maxLength": 64, "pattern": "^[A-Z0-9-]+$"}},
+                    ],
+                    "name": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "description": [False, {"type": "string", "bounds": {}}],
+                    "unitPrice": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "active": [False, {"type": "boolean"}],
+                    "active": [False, {"type": "boolean", "bounds": {}}],
                 }
             },
         ],
@@ -335,14 +373,17 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "sku": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
-                    "unitPrice": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "sku": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
+                    "unitPrice": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "active": [True, {"type": "boolean"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "active": [True, {"type": "boolean", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -350,21 +391,24 @@ EXPECTED: dict[
     ),
     ("GET", "/products/{productId}"): (
         "getProduct",
-        {"path:productId": [True, {"type": "string"}]},
+        {"path:productId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "sku": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
-                    "unitPrice": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "sku": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
+                    "unitPrice": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "active": [True, {"type": "boolean"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "active": [True, {"type": "boolean", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -372,15 +416,21 @@ EXPECTED: dict[
     ),
     ("PATCH", "/products/{productId}"): (
         "updateProduct",
-        {"path:productId": [True, {"type": "string"}]},
+        {"path:productId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "name": [False, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
-                    "unitPrice": [False, {"type": "string"}],
-                    "active": [False, {"type": "boolean"}],
+                    "name": [
+                        False,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "description": [False, {"type": "string", "bounds": {}}],
+                    "unitPrice": [
+                        False,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
+                    "active": [False, {"type": "boolean", "bounds": {}}],
                 }
             },
         ],
@@ -389,14 +439,17 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "sku": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
-                    "unitPrice": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "sku": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
+                    "unitPrice": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "active": [True, {"type": "boolean"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "active": [True, {"type": "boolean", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -405,15 +458,18 @@ EXPECTED: dict[
     ("GET", "/orders"): (
         "listOrders",
         {
-            "query:page": [False, {"type": "integer"}],
-            "query:per_page": [False, {"type": "integer"}],
-            "query:customerId": [False, {"type": "string"}],
+            "query:page": [False, {"type": "integer", "bounds": {"minimum": 1.0}}],
+            "query:per_page": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
+            "query:customerId": [False, {"type": "string", "bounds": {}}],
             "query:status": [
                 False,
                 {"enum": ["cancelled", "confirmed", "paid", "pending", "shipped"]},
             ],
-            "query:placed_after": [False, {"type": "string"}],
-            "query:placed_before": [False, {"type": "string"}],
+            "query:placed_after": [False, {"type": "string", "bounds": {}}],
+            "query:placed_before": [False, {"type": "string", "bounds": {}}],
             "query:sort": [
                 False,
                 {"enum": ["-placed_at", "-total_amount", "placed_at", "total_amount"]},
@@ -430,9 +486,9 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "customerId": [True, {"type": "string"}],
-                                    "placedBy": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "customerId": [True, {"type": "string", "bounds": {}}],
+                                    "placedBy": [True, {"type": "string", "bounds": {}}],
                                     "status": [
                                         True,
                                         {
@@ -446,21 +502,50 @@ EXPECTED: dict[
                                         },
                                     ],
                                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                                    "totalAmount": [True, {"type": "string"}],
-                                    "amountPaid": [True, {"type": "string"}],
-                                    "notes": [False, {"type": "string"}],
-                                    "placedAt": [True, {"type": "string"}],
-                                    "cancelledAt": [False, {"type": "string"}],
+                                    "totalAmount": [
+                                        True,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
+                                    "amountPaid": [
+                                        True,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
+                                    "notes": [False, {"type": "string", "bounds": {}}],
+                                    "placedAt": [True, {"type": "string", "bounds": {}}],
+                                    "cancelledAt": [False, {"type": "string", "bounds": {}}],
                                     "items": [
                                         False,
                                         {
                                             "array": {
                                                 "object": {
-                                                    "id": [True, {"type": "string"}],
-                                                    "orderId": [True, {"type": "string"}],
-                                                    "productId": [True, {"type": "string"}],
-                                                    "quantity": [True, {"type": "integer"}],
-                                                    "unitPrice": [True, {"type": "string"}],
+                                                    "id": [True, {"type": "string", "bounds": {}}],
+                                                    "orderId": [
+                                                        True,
+                                                        {"type": "string", "bounds": {}},
+                                                    ],
+                                                    "productId": [
+                                                        True,
+                                                        {"type": "string", "bounds": {}},
+                                                    ],
+                                                    "quantity": [
+                                                        True,
+                                                        {"type": "integer", "bounds": {}},
+                                                    ],
+                                                    "unitPrice": [
+                                                        True,
+                                                        {
+                                                            "type": "string",
+                                                            "bounds": {
+                                                                "pattern": "^[0-9]{1,10}\\.[0-9]{2}$"
+                                                            },
+                                                        },
+                                                    ],
                                                 }
                                             }
                                         },
@@ -473,11 +558,11 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "self": [True, {"type": "string"}],
-                                "first": [False, {"type": "string"}],
-                                "prev": [False, {"type": "string"}],
-                                "next": [False, {"type": "string"}],
-                                "last": [False, {"type": "string"}],
+                                "self": [True, {"type": "string", "bounds": {}}],
+                                "first": [False, {"type": "string", "bounds": {}}],
+                                "prev": [False, {"type": "string", "bounds": {}}],
+                                "next": [False, {"type": "string", "bounds": {}}],
+                                "last": [False, {"type": "string", "bounds": {}}],
                             }
                         },
                     ],
@@ -485,9 +570,9 @@ EXPECTED: dict[
                         True,
                         {
                             "object": {
-                                "total": [True, {"type": "integer"}],
-                                "page": [True, {"type": "integer"}],
-                                "perPage": [True, {"type": "integer"}],
+                                "total": [True, {"type": "integer", "bounds": {}}],
+                                "page": [True, {"type": "integer", "bounds": {}}],
+                                "perPage": [True, {"type": "integer", "bounds": {}}],
                             }
                         },
                     ],
@@ -498,22 +583,34 @@ EXPECTED: dict[
     ),
     ("POST", "/orders"): (
         "createOrder",
-        {"header:Idempotency-Key": [True, {"type": "string"}]},
+        {"header:Idempotency-Key": [True, {"type": "string", "bounds": {"maxLength": 255}}]},
         [
             "application/json",
             {
                 "object": {
-                    "customerId": [True, {"type": "string"}],
+                    "customerId": [True, {"type": "string", "bounds": {}}],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "notes": [False, {"type": "string"}],
+                    "notes": [False, {"type": "string", "bounds": {"maxLength": 2000}}],
                     "items": [
                         True,
                         {
                             "array": {
                                 "object": {
-                                    "productId": [True, {"type": "string"}],
-                                    "quantity": [True, {"type": "integer"}],
-                                    "unitPrice": [False, {"type": "string"}],
+                                    "productId": [True, {"type": "string", "bounds": {}}],
+                                    "quantity": [
+                                        True,
+                                        {
+                                            "type": "integer",
+                                            "bounds": {"minimum": 1.0, "maximum": 10000.0},
+                                        },
+                                    ],
+                                    "unitPrice": [
+                                        False,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
                                 }
                             }
                         },
@@ -526,29 +623,41 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "customerId": [True, {"type": "string"}],
-                    "placedBy": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "customerId": [True, {"type": "string", "bounds": {}}],
+                    "placedBy": [True, {"type": "string", "bounds": {}}],
                     "status": [
                         True,
                         {"enum": ["cancelled", "confirmed", "paid", "pending", "shipped"]},
                     ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "totalAmount": [True, {"type": "string"}],
-                    "amountPaid": [True, {"type": "string"}],
-                    "notes": [False, {"type": "string"}],
-                    "placedAt": [True, {"type": "string"}],
-                    "cancelledAt": [False, {"type": "string"}],
+                    "totalAmount": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
+                    "amountPaid": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
+                    "notes": [False, {"type": "string", "bounds": {}}],
+                    "placedAt": [True, {"type": "string", "bounds": {}}],
+                    "cancelledAt": [False, {"type": "string", "bounds": {}}],
                     "items": [
                         False,
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "orderId": [True, {"type": "string"}],
-                                    "productId": [True, {"type": "string"}],
-                                    "quantity": [True, {"type": "integer"}],
-                                    "unitPrice": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "orderId": [True, {"type": "string", "bounds": {}}],
+                                    "productId": [True, {"type": "string", "bounds": {}}],
+                                    "quantity": [True, {"type": "integer", "bounds": {}}],
+                                    "unitPrice": [
+                                        True,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
                                 }
                             }
                         },
@@ -560,36 +669,48 @@ EXPECTED: dict[
     ),
     ("GET", "/orders/{orderId}"): (
         "getOrder",
-        {"path:orderId": [True, {"type": "string"}]},
+        {"path:orderId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "customerId": [True, {"type": "string"}],
-                    "placedBy": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "customerId": [True, {"type": "string", "bounds": {}}],
+                    "placedBy": [True, {"type": "string", "bounds": {}}],
                     "status": [
                         True,
                         {"enum": ["cancelled", "confirmed", "paid", "pending", "shipped"]},
                     ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "totalAmount": [True, {"type": "string"}],
-                    "amountPaid": [True, {"type": "string"}],
-                    "notes": [False, {"type": "string"}],
-                    "placedAt": [True, {"type": "string"}],
-                    "cancelledAt": [False, {"type": "string"}],
+                    "totalAmount": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
+                    "amountPaid": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
+                    "notes": [False, {"type": "string", "bounds": {}}],
+                    "placedAt": [True, {"type": "string", "bounds": {}}],
+                    "cancelledAt": [False, {"type": "string", "bounds": {}}],
                     "items": [
                         False,
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "orderId": [True, {"type": "string"}],
-                                    "productId": [True, {"type": "string"}],
-                                    "quantity": [True, {"type": "integer"}],
-                                    "unitPrice": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "orderId": [True, {"type": "string", "bounds": {}}],
+                                    "productId": [True, {"type": "string", "bounds": {}}],
+                                    "quantity": [True, {"type": "integer", "bounds": {}}],
+                                    "unitPrice": [
+                                        True,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
                                 }
                             }
                         },
@@ -601,36 +722,48 @@ EXPECTED: dict[
     ),
     ("POST", "/orders/{orderId}/cancel"): (
         "cancelOrder",
-        {"path:orderId": [True, {"type": "string"}]},
+        {"path:orderId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "customerId": [True, {"type": "string"}],
-                    "placedBy": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "customerId": [True, {"type": "string", "bounds": {}}],
+                    "placedBy": [True, {"type": "string", "bounds": {}}],
                     "status": [
                         True,
                         {"enum": ["cancelled", "confirmed", "paid", "pending", "shipped"]},
                     ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
-                    "totalAmount": [True, {"type": "string"}],
-                    "amountPaid": [True, {"type": "string"}],
-                    "notes": [False, {"type": "string"}],
-                    "placedAt": [True, {"type": "string"}],
-                    "cancelledAt": [False, {"type": "string"}],
+                    "totalAmount": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
+                    "amountPaid": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
+                    "notes": [False, {"type": "string", "bounds": {}}],
+                    "placedAt": [True, {"type": "string", "bounds": {}}],
+                    "cancelledAt": [False, {"type": "string", "bounds": {}}],
                     "items": [
                         False,
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "orderId": [True, {"type": "string"}],
-                                    "productId": [True, {"type": "string"}],
-                                    "quantity": [True, {"type": "integer"}],
-                                    "unitPrice": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "orderId": [True, {"type": "string", "bounds": {}}],
+                                    "productId": [True, {"type": "string", "bounds": {}}],
+                                    "quantity": [True, {"type": "integer", "bounds": {}}],
+                                    "unitPrice": [
+                                        True,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
                                 }
                             }
                         },
@@ -643,9 +776,12 @@ EXPECTED: dict[
     ("GET", "/orders/{orderId}/items"): (
         "listOrderItems",
         {
-            "path:orderId": [True, {"type": "string"}],
-            "query:page": [False, {"type": "integer"}],
-            "query:per_page": [False, {"type": "integer"}],
+            "path:orderId": [True, {"type": "string", "bounds": {}}],
+            "query:page": [False, {"type": "integer", "bounds": {"minimum": 1.0}}],
+            "query:per_page": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
         },
         None,
         [
@@ -658,16 +794,22 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "orderId": [True, {"type": "string"}],
-                                    "productId": [True, {"type": "string"}],
-                                    "quantity": [True, {"type": "integer"}],
-                                    "unitPrice": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "orderId": [True, {"type": "string", "bounds": {}}],
+                                    "productId": [True, {"type": "string", "bounds": {}}],
+                                    "quantity": [True, {"type": "integer", "bounds": {}}],
+                                    "unitPrice": [
+                                        True,
+                                        {
+                                            "type": "string",
+                                            "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
+                                        },
+                                    ],
                                 }
                             }
                         },
                     ],
-                    "total": [True, {"type": "integer"}],
+                    "total": [True, {"type": "integer", "bounds": {}}],
                 }
             },
         ],
@@ -675,14 +817,20 @@ EXPECTED: dict[
     ),
     ("POST", "/orders/{orderId}/items"): (
         "addOrderItem",
-        {"path:orderId": [True, {"type": "string"}]},
+        {"path:orderId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "productId": [True, {"type": "string"}],
-                    "quantity": [True, {"type": "integer"}],
-                    "unitPrice": [False, {"type": "string"}],
+                    "productId": [True, {"type": "string", "bounds": {}}],
+                    "quantity": [
+                        True,
+                        {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 10000.0}},
+                    ],
+                    "unitPrice": [
+                        False,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                 }
             },
         ],
@@ -691,11 +839,14 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "orderId": [True, {"type": "string"}],
-                    "productId": [True, {"type": "string"}],
-                    "quantity": [True, {"type": "integer"}],
-                    "unitPrice": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "orderId": [True, {"type": "string", "bounds": {}}],
+                    "productId": [True, {"type": "string", "bounds": {}}],
+                    "quantity": [True, {"type": "integer", "bounds": {}}],
+                    "unitPrice": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                 }
             },
         ],
@@ -704,8 +855,8 @@ EXPECTED: dict[
     ("DELETE", "/orders/{orderId}/items/{orderItemId}"): (
         "removeOrderItem",
         {
-            "path:orderId": [True, {"type": "string"}],
-            "path:orderItemId": [True, {"type": "string"}],
+            "path:orderId": [True, {"type": "string", "bounds": {}}],
+            "path:orderItemId": [True, {"type": "string", "bounds": {}}],
         },
         None,
         None,
@@ -713,7 +864,7 @@ EXPECTED: dict[
     ),
     ("GET", "/orders/{orderId}/payments"): (
         "listOrderPayments",
-        {"path:orderId": [True, {"type": "string"}]},
+        {"path:orderId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
@@ -721,19 +872,22 @@ EXPECTED: dict[
             {
                 "array": {
                     "object": {
-                        "id": [True, {"type": "string"}],
-                        "orderId": [True, {"type": "string"}],
-                        "amount": [True, {"type": "string"}],
+                        "id": [True, {"type": "string", "bounds": {}}],
+                        "orderId": [True, {"type": "string", "bounds": {}}],
+                        "amount": [
+                            True,
+                            {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                        ],
                         "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
                         "method": [True, {"enum": ["bank_transfer", "card", "wallet"]}],
                         "status": [
                             True,
                             {"enum": ["authorized", "captured", "failed", "pending", "refunded"]},
                         ],
-                        "providerReference": [False, {"type": "string"}],
-                        "failureReason": [False, {"type": "string"}],
-                        "createdAt": [True, {"type": "string"}],
-                        "capturedAt": [False, {"type": "string"}],
+                        "providerReference": [False, {"type": "string", "bounds": {}}],
+                        "failureReason": [False, {"type": "string", "bounds": {}}],
+                        "createdAt": [True, {"type": "string", "bounds": {}}],
+                        "capturedAt": [False, {"type": "string", "bounds": {}}],
                     }
                 }
             },
@@ -743,14 +897,17 @@ EXPECTED: dict[
     ("POST", "/orders/{orderId}/payments"): (
         "createPayment",
         {
-            "path:orderId": [True, {"type": "string"}],
-            "header:Idempotency-Key": [True, {"type": "string"}],
+            "path:orderId": [True, {"type": "string", "bounds": {}}],
+            "header:Idempotency-Key": [True, {"type": "string", "bounds": {"maxLength": 255}}],
         },
         [
             "application/json",
             {
                 "object": {
-                    "amount": [True, {"type": "string"}],
+                    "amount": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
                     "method": [True, {"enum": ["bank_transfer", "card", "wallet"]}],
                 }
@@ -761,19 +918,22 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "orderId": [True, {"type": "string"}],
-                    "amount": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "orderId": [True, {"type": "string", "bounds": {}}],
+                    "amount": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
                     "method": [True, {"enum": ["bank_transfer", "card", "wallet"]}],
                     "status": [
                         True,
                         {"enum": ["authorized", "captured", "failed", "pending", "refunded"]},
                     ],
-                    "providerReference": [False, {"type": "string"}],
-                    "failureReason": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
-                    "capturedAt": [False, {"type": "string"}],
+                    "providerReference": [False, {"type": "string", "bounds": {}}],
+                    "failureReason": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "capturedAt": [False, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -781,26 +941,29 @@ EXPECTED: dict[
     ),
     ("GET", "/payments/{paymentId}"): (
         "getPayment",
-        {"path:paymentId": [True, {"type": "string"}]},
+        {"path:paymentId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "orderId": [True, {"type": "string"}],
-                    "amount": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "orderId": [True, {"type": "string", "bounds": {}}],
+                    "amount": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
                     "method": [True, {"enum": ["bank_transfer", "card", "wallet"]}],
                     "status": [
                         True,
                         {"enum": ["authorized", "captured", "failed", "pending", "refunded"]},
                     ],
-                    "providerReference": [False, {"type": "string"}],
-                    "failureReason": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
-                    "capturedAt": [False, {"type": "string"}],
+                    "providerReference": [False, {"type": "string", "bounds": {}}],
+                    "failureReason": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "capturedAt": [False, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -809,8 +972,8 @@ EXPECTED: dict[
     ("POST", "/payments/{paymentId}/capture"): (
         "capturePayment",
         {
-            "path:paymentId": [True, {"type": "string"}],
-            "header:Idempotency-Key": [True, {"type": "string"}],
+            "path:paymentId": [True, {"type": "string", "bounds": {}}],
+            "header:Idempotency-Key": [True, {"type": "string", "bounds": {"maxLength": 255}}],
         },
         None,
         [
@@ -818,19 +981,22 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "orderId": [True, {"type": "string"}],
-                    "amount": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "orderId": [True, {"type": "string", "bounds": {}}],
+                    "amount": [
+                        True,
+                        {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
+                    ],
                     "currency": [True, {"enum": ["EUR", "GBP", "USD"]}],
                     "method": [True, {"enum": ["bank_transfer", "card", "wallet"]}],
                     "status": [
                         True,
                         {"enum": ["authorized", "captured", "failed", "pending", "refunded"]},
                     ],
-                    "providerReference": [False, {"type": "string"}],
-                    "failureReason": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
-                    "capturedAt": [False, {"type": "string"}],
+                    "providerReference": [False, {"type": "string", "bounds": {}}],
+                    "failureReason": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "capturedAt": [False, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -888,13 +1054,30 @@ def shape(
     if kind == "array":
         return {"array": shape(node["items"], schemas, seen) if "items" in node else "any"}
     if kind in ("string", "integer", "number", "boolean"):
-        return {"type": kind}
+        bounds = {key: node[key] for key in BOUNDS if key in node}
+        return {"type": kind, "bounds": bounds}
     return "any"
+
+
+# the bounds of a scalar the served document must keep from the spec
+BOUNDS = (
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+)
 
 
 def same(expected: JsonValue, served: JsonValue, where: str) -> None:
     """Assert two shapes agree; `any` on either side matches everything."""
     if expected == "any" or served == "any":
+        return
+    if where.endswith("/bounds") and isinstance(expected, dict) and isinstance(served, dict):
+        lost = {key: value for key, value in expected.items() if served.get(key) != value}
+        assert not lost, f"{where}: the spec's {lost} are not served ({served})"
         return
     if isinstance(expected, dict) and isinstance(served, dict):
         assert expected.keys() == served.keys(), f"{where}: {expected} != {served}"

@@ -21,9 +21,12 @@ EXPECTED: dict[
     ("GET", "/workspaces"): (
         "listWorkspaces",
         {
-            "query:limit": [False, {"type": "integer"}],
-            "query:offset": [False, {"type": "integer"}],
-            "query:q": [False, {"type": "string"}],
+            "query:limit": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 200.0}},
+            ],
+            "query:offset": [False, {"type": "integer", "bounds": {"minimum": 0.0}}],
+            "query:q": [False, {"type": "string", "bounds": {"maxLength": 120}}],
         },
         None,
         [
@@ -36,16 +39,16 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "tenantId": [True, {"type": "string"}],
-                                    "slug": [True, {"type": "string"}],
-                                    "name": [True, {"type": "string"}],
-                                    "createdAt": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                                    "slug": [True, {"type": "string", "bounds": {}}],
+                                    "name": [True, {"type": "string", "bounds": {}}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
                     ],
-                    "total": [True, {"type": "integer"}],
+                    "total": [True, {"type": "integer", "bounds": {}}],
                 }
             },
         ],
@@ -56,18 +59,32 @@ EXPECTED: dict[
         {},
         [
             "application/json",
-            {"object": {"slug": [True, {"type": "string"}], "name": [True, {"type": "string"}]}},
+            {
+                "object": {
+                    "slug": [
+                        True,
+                        {
+                            "type": "string",
+                            "bounds": {"maxLength": 63, "pattern": "^[a-z0-9][a-z0-9-]*$"},
+                        },
+                    ],
+                    "name": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 120}},
+                    ],
+                }
+            },
         ],
         [
             "201",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "slug": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "slug": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -75,18 +92,18 @@ EXPECTED: dict[
     ),
     ("GET", "/workspaces/{workspaceId}"): (
         "getWorkspace",
-        {"path:workspaceId": [True, {"type": "string"}]},
+        {"path:workspaceId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "slug": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "slug": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -94,21 +111,35 @@ EXPECTED: dict[
     ),
     ("PATCH", "/workspaces/{workspaceId}"): (
         "updateWorkspace",
-        {"path:workspaceId": [True, {"type": "string"}]},
+        {"path:workspaceId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
-            {"object": {"slug": [False, {"type": "string"}], "name": [False, {"type": "string"}]}},
+            {
+                "object": {
+                    "slug": [
+                        False,
+                        {
+                            "type": "string",
+                            "bounds": {"maxLength": 63, "pattern": "^[a-z0-9][a-z0-9-]*$"},
+                        },
+                    ],
+                    "name": [
+                        False,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 120}},
+                    ],
+                }
+            },
         ],
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "slug": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "slug": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -117,9 +148,12 @@ EXPECTED: dict[
     ("GET", "/workspaces/{workspaceId}/projects"): (
         "listProjects",
         {
-            "path:workspaceId": [True, {"type": "string"}],
-            "query:limit": [False, {"type": "integer"}],
-            "query:offset": [False, {"type": "integer"}],
+            "path:workspaceId": [True, {"type": "string", "bounds": {}}],
+            "query:limit": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 200.0}},
+            ],
+            "query:offset": [False, {"type": "integer", "bounds": {"minimum": 0.0}}],
             "query:status": [False, {"enum": ["active", "archived"]}],
         },
         None,
@@ -133,20 +167,20 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "tenantId": [True, {"type": "string"}],
-                                    "workspaceId": [True, {"type": "string"}],
-                                    "key": [True, {"type": "string"}],
-                                    "name": [True, {"type": "string"}],
-                                    "description": [False, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                                    "workspaceId": [True, {"type": "string", "bounds": {}}],
+                                    "key": [True, {"type": "string", "bounds": {}}],
+                                    "name": [True, {"type": "string", "bounds": {}}],
+                                    "description": [False, {"type": "string", "bounds": {}}],
                                     "status": [True, {"enum": ["active", "archived"]}],
-                                    "createdAt": [True, {"type": "string"}],
-                                    "updatedAt": [True, {"type": "string"}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
                     ],
-                    "total": [True, {"type": "integer"}],
+                    "total": [True, {"type": "integer", "bounds": {}}],
                 }
             },
         ],
@@ -154,14 +188,23 @@ EXPECTED: dict[
     ),
     ("POST", "/workspaces/{workspaceId}/projects"): (
         "createProject",
-        {"path:workspaceId": [True, {"type": "string"}]},
+        {"path:workspaceId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "key": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "key": [
+                        True,
+                        {
+                            "type": "string",
+                            "bounds": {"maxLength": 10, "pattern": "^[A-Z][A-Z0-9]{1,9}$"},
+                        },
+                    ],
+                    "name": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 120}},
+                    ],
+                    "description": [False, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -170,15 +213,15 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "workspaceId": [True, {"type": "string"}],
-                    "key": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "workspaceId": [True, {"type": "string", "bounds": {}}],
+                    "key": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [True, {"enum": ["active", "archived"]}],
-                    "createdAt": [True, {"type": "string"}],
-                    "updatedAt": [True, {"type": "string"}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -186,22 +229,22 @@ EXPECTED: dict[
     ),
     ("GET", "/projects/{projectId}"): (
         "getProject",
-        {"path:projectId": [True, {"type": "string"}]},
+        {"path:projectId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "workspaceId": [True, {"type": "string"}],
-                    "key": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "workspaceId": [True, {"type": "string", "bounds": {}}],
+                    "key": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [True, {"enum": ["active", "archived"]}],
-                    "createdAt": [True, {"type": "string"}],
-                    "updatedAt": [True, {"type": "string"}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -209,13 +252,16 @@ EXPECTED: dict[
     ),
     ("PATCH", "/projects/{projectId}"): (
         "updateProject",
-        {"path:projectId": [True, {"type": "string"}]},
+        {"path:projectId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "name": [False, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "name": [
+                        False,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 120}},
+                    ],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [False, {"enum": ["active", "archived"]}],
                 }
             },
@@ -225,15 +271,15 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "workspaceId": [True, {"type": "string"}],
-                    "key": [True, {"type": "string"}],
-                    "name": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "workspaceId": [True, {"type": "string", "bounds": {}}],
+                    "key": [True, {"type": "string", "bounds": {}}],
+                    "name": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [True, {"enum": ["active", "archived"]}],
-                    "createdAt": [True, {"type": "string"}],
-                    "updatedAt": [True, {"type": "string"}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -241,7 +287,7 @@ EXPECTED: dict[
     ),
     ("DELETE", "/projects/{projectId}"): (
         "deleteProject",
-        {"path:projectId": [True, {"type": "string"}]},
+        {"path:projectId": [True, {"type": "string", "bounds": {}}]},
         None,
         None,
         ["204", "404", "409"],
@@ -249,13 +295,19 @@ EXPECTED: dict[
     ("GET", "/projects/{projectId}/tasks"): (
         "listTasks",
         {
-            "path:projectId": [True, {"type": "string"}],
-            "query:cursor": [False, {"type": "string"}],
-            "query:limit": [False, {"type": "integer"}],
+            "path:projectId": [True, {"type": "string", "bounds": {}}],
+            "query:cursor": [False, {"type": "string", "bounds": {"maxLength": 200}}],
+            "query:limit": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
             "query:status": [False, {"enum": ["blocked", "done", "in_progress", "todo"]}],
-            "query:assigneeId": [False, {"type": "string"}],
-            "query:due_before": [False, {"type": "string"}],
-            "query:search": [False, {"type": "string"}],
+            "query:assigneeId": [False, {"type": "string", "bounds": {}}],
+            "query:due_before": [False, {"type": "string", "bounds": {}}],
+            "query:search": [
+                False,
+                {"type": "string", "bounds": {"minLength": 2, "maxLength": 100}},
+            ],
         },
         None,
         [
@@ -268,11 +320,11 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "tenantId": [True, {"type": "string"}],
-                                    "projectId": [True, {"type": "string"}],
-                                    "title": [True, {"type": "string"}],
-                                    "description": [False, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                                    "projectId": [True, {"type": "string", "bounds": {}}],
+                                    "title": [True, {"type": "string", "bounds": {}}],
+                                    "description": [False, {"type": "string", "bounds": {}}],
                                     "status": [
                                         True,
                                         {"enum": ["blocked", "done", "in_progress", "todo"]},
@@ -281,16 +333,16 @@ EXPECTED: dict[
                                         True,
                                         {"enum": ["high", "low", "normal", "urgent"]},
                                     ],
-                                    "assigneeId": [False, {"type": "string"}],
-                                    "dueOn": [False, {"type": "string"}],
-                                    "estimateHours": [False, {"type": "number"}],
-                                    "createdAt": [True, {"type": "string"}],
-                                    "updatedAt": [True, {"type": "string"}],
+                                    "assigneeId": [False, {"type": "string", "bounds": {}}],
+                                    "dueOn": [False, {"type": "string", "bounds": {}}],
+                                    "estimateHours": [False, {"type": "number", "bounds": {}}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
                     ],
-                    "nextCursor": [False, {"type": "string"}],
+                    "nextCursor": [False, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -298,18 +350,24 @@ EXPECTED: dict[
     ),
     ("POST", "/projects/{projectId}/tasks"): (
         "createTask",
-        {"path:projectId": [True, {"type": "string"}]},
+        {"path:projectId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "title": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "title": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [False, {"enum": ["blocked", "done", "in_progress", "todo"]}],
                     "priority": [False, {"enum": ["high", "low", "normal", "urgent"]}],
-                    "assigneeId": [False, {"type": "string"}],
-                    "dueOn": [False, {"type": "string"}],
-                    "estimateHours": [False, {"type": "number"}],
+                    "assigneeId": [False, {"type": "string", "bounds": {}}],
+                    "dueOn": [False, {"type": "string", "bounds": {}}],
+                    "estimateHours": [
+                        False,
+                        {"type": "number", "bounds": {"minimum": 0.0, "maximum": 9999.99}},
+                    ],
                 }
             },
         ],
@@ -318,18 +376,18 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "projectId": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "projectId": [True, {"type": "string", "bounds": {}}],
+                    "title": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [True, {"enum": ["blocked", "done", "in_progress", "todo"]}],
                     "priority": [True, {"enum": ["high", "low", "normal", "urgent"]}],
-                    "assigneeId": [False, {"type": "string"}],
-                    "dueOn": [False, {"type": "string"}],
-                    "estimateHours": [False, {"type": "number"}],
-                    "createdAt": [True, {"type": "string"}],
-                    "updatedAt": [True, {"type": "string"}],
+                    "assigneeId": [False, {"type": "string", "bounds": {}}],
+                    "dueOn": [False, {"type": "string", "bounds": {}}],
+                    "estimateHours": [False, {"type": "number", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -337,25 +395,25 @@ EXPECTED: dict[
     ),
     ("GET", "/tasks/{taskId}"): (
         "getTask",
-        {"path:taskId": [True, {"type": "string"}]},
+        {"path:taskId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "projectId": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "projectId": [True, {"type": "string", "bounds": {}}],
+                    "title": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [True, {"enum": ["blocked", "done", "in_progress", "todo"]}],
                     "priority": [True, {"enum": ["high", "low", "normal", "urgent"]}],
-                    "assigneeId": [False, {"type": "string"}],
-                    "dueOn": [False, {"type": "string"}],
-                    "estimateHours": [False, {"type": "number"}],
-                    "createdAt": [True, {"type": "string"}],
-                    "updatedAt": [True, {"type": "string"}],
+                    "assigneeId": [False, {"type": "string", "bounds": {}}],
+                    "dueOn": [False, {"type": "string", "bounds": {}}],
+                    "estimateHours": [False, {"type": "number", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -363,18 +421,24 @@ EXPECTED: dict[
     ),
     ("PATCH", "/tasks/{taskId}"): (
         "updateTask",
-        {"path:taskId": [True, {"type": "string"}]},
+        {"path:taskId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "title": [False, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "title": [
+                        False,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 200}},
+                    ],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [False, {"enum": ["blocked", "done", "in_progress", "todo"]}],
                     "priority": [False, {"enum": ["high", "low", "normal", "urgent"]}],
-                    "assigneeId": [False, {"type": "string"}],
-                    "dueOn": [False, {"type": "string"}],
-                    "estimateHours": [False, {"type": "number"}],
+                    "assigneeId": [False, {"type": "string", "bounds": {}}],
+                    "dueOn": [False, {"type": "string", "bounds": {}}],
+                    "estimateHours": [
+                        False,
+                        {"type": "number", "bounds": {"minimum": 0.0, "maximum": 9999.99}},
+                    ],
                 }
             },
         ],
@@ -383,18 +447,18 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "tenantId": [True, {"type": "string"}],
-                    "projectId": [True, {"type": "string"}],
-                    "title": [True, {"type": "string"}],
-                    "description": [False, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "tenantId": [True, {"type": "string", "bounds": {}}],
+                    "projectId": [True, {"type": "string", "bounds": {}}],
+                    "title": [True, {"type": "string", "bounds": {}}],
+                    "description": [False, {"type": "string", "bounds": {}}],
                     "status": [True, {"enum": ["blocked", "done", "in_progress", "todo"]}],
                     "priority": [True, {"enum": ["high", "low", "normal", "urgent"]}],
-                    "assigneeId": [False, {"type": "string"}],
-                    "dueOn": [False, {"type": "string"}],
-                    "estimateHours": [False, {"type": "number"}],
-                    "createdAt": [True, {"type": "string"}],
-                    "updatedAt": [True, {"type": "string"}],
+                    "assigneeId": [False, {"type": "string", "bounds": {}}],
+                    "dueOn": [False, {"type": "string", "bounds": {}}],
+                    "estimateHours": [False, {"type": "number", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
+                    "updatedAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -402,7 +466,7 @@ EXPECTED: dict[
     ),
     ("DELETE", "/tasks/{taskId}"): (
         "deleteTask",
-        {"path:taskId": [True, {"type": "string"}]},
+        {"path:taskId": [True, {"type": "string", "bounds": {}}]},
         None,
         None,
         ["204", "404", "409"],
@@ -410,9 +474,12 @@ EXPECTED: dict[
     ("GET", "/tasks/{taskId}/comments"): (
         "listComments",
         {
-            "path:taskId": [True, {"type": "string"}],
-            "query:cursor": [False, {"type": "string"}],
-            "query:limit": [False, {"type": "integer"}],
+            "path:taskId": [True, {"type": "string", "bounds": {}}],
+            "query:cursor": [False, {"type": "string", "bounds": {"maxLength": 200}}],
+            "query:limit": [
+                False,
+                {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 100.0}},
+            ],
         },
         None,
         [
@@ -425,17 +492,17 @@ EXPECTED: dict[
                         {
                             "array": {
                                 "object": {
-                                    "id": [True, {"type": "string"}],
-                                    "taskId": [True, {"type": "string"}],
-                                    "authorId": [True, {"type": "string"}],
-                                    "body": [True, {"type": "string"}],
-                                    "editedAt": [False, {"type": "string"}],
-                                    "createdAt": [True, {"type": "string"}],
+                                    "id": [True, {"type": "string", "bounds": {}}],
+                                    "taskId": [True, {"type": "string", "bounds": {}}],
+                                    "authorId": [True, {"type": "string", "bounds": {}}],
+                                    "body": [True, {"type": "string", "bounds": {}}],
+                                    "editedAt": [False, {"type": "string", "bounds": {}}],
+                                    "createdAt": [True, {"type": "string", "bounds": {}}],
                                 }
                             }
                         },
                     ],
-                    "nextCursor": [False, {"type": "string"}],
+                    "nextCursor": [False, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -443,13 +510,16 @@ EXPECTED: dict[
     ),
     ("POST", "/tasks/{taskId}/comments"): (
         "createComment",
-        {"path:taskId": [True, {"type": "string"}]},
+        {"path:taskId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "authorId": [True, {"type": "string"}],
-                    "body": [True, {"type": "string"}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "body": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 10000}},
+                    ],
                 }
             },
         ],
@@ -458,12 +528,12 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "taskId": [True, {"type": "string"}],
-                    "authorId": [True, {"type": "string"}],
-                    "body": [True, {"type": "string"}],
-                    "editedAt": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "taskId": [True, {"type": "string", "bounds": {}}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "body": [True, {"type": "string", "bounds": {}}],
+                    "editedAt": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -471,19 +541,29 @@ EXPECTED: dict[
     ),
     ("PATCH", "/comments/{commentId}"): (
         "updateComment",
-        {"path:commentId": [True, {"type": "string"}]},
-        ["application/json", {"object": {"body": [True, {"type": "string"}]}}],
+        {"path:commentId": [True, {"type": "string", "bounds": {}}]},
+        [
+            "application/json",
+            {
+                "object": {
+                    "body": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 10000}},
+                    ]
+                }
+            },
+        ],
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "taskId": [True, {"type": "string"}],
-                    "authorId": [True, {"type": "string"}],
-                    "body": [True, {"type": "string"}],
-                    "editedAt": [False, {"type": "string"}],
-                    "createdAt": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "taskId": [True, {"type": "string", "bounds": {}}],
+                    "authorId": [True, {"type": "string", "bounds": {}}],
+                    "body": [True, {"type": "string", "bounds": {}}],
+                    "editedAt": [False, {"type": "string", "bounds": {}}],
+                    "createdAt": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -491,14 +571,14 @@ EXPECTED: dict[
     ),
     ("DELETE", "/comments/{commentId}"): (
         "deleteComment",
-        {"path:commentId": [True, {"type": "string"}]},
+        {"path:commentId": [True, {"type": "string", "bounds": {}}]},
         None,
         None,
         ["204", "404"],
     ),
     ("GET", "/tasks/{taskId}/attachments"): (
         "listAttachments",
-        {"path:taskId": [True, {"type": "string"}]},
+        {"path:taskId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
@@ -506,14 +586,14 @@ EXPECTED: dict[
             {
                 "array": {
                     "object": {
-                        "id": [True, {"type": "string"}],
-                        "taskId": [True, {"type": "string"}],
-                        "fileName": [True, {"type": "string"}],
-                        "contentType": [True, {"type": "string"}],
-                        "sizeBytes": [True, {"type": "integer"}],
-                        "checksumSha256": [True, {"type": "string"}],
-                        "uploadedAt": [True, {"type": "string"}],
-                        "downloadUrl": [True, {"type": "string"}],
+                        "id": [True, {"type": "string", "bounds": {}}],
+                        "taskId": [True, {"type": "string", "bounds": {}}],
+                        "fileName": [True, {"type": "string", "bounds": {}}],
+                        "contentType": [True, {"type": "string", "bounds": {}}],
+                        "sizeBytes": [True, {"type": "integer", "bounds": {}}],
+                        "checksumSha256": [True, {"type": "string", "bounds": {}}],
+                        "uploadedAt": [True, {"type": "string", "bounds": {}}],
+                        "downloadUrl": [True, {"type": "string", "bounds": {}}],
                     }
                 }
             },
@@ -522,15 +602,31 @@ EXPECTED: dict[
     ),
     ("POST", "/tasks/{taskId}/attachments"): (
         "createAttachment",
-        {"path:taskId": [True, {"type": "string"}]},
+        {"path:taskId": [True, {"type": "string", "bounds": {}}]},
         [
             "application/json",
             {
                 "object": {
-                    "fileName": [True, {"type": "string"}],
-                    "contentType": [True, {"type": "string"}],
-                    "sizeBytes": [True, {"type": "integer"}],
-                    "checksumSha256": [True, {"type": "string"}],
+                    "fileName": [
+                        True,
+                        {"type": "string", "bounds": {"minLength": 1, "maxLength": 255}},
+                    ],
+                    "contentType": [True, {"type": "string", "bounds": {"maxLength": 127}}],
+                    "sizeBytes": [
+                        True,
+                        {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 104857600.0}},
+                    ],
+                    "checksumSha256": [
+                        True,
+                        {
+                            "type": "string",
+                            "bounds": {
+                                "minLength": 64,
+                                "maxLength": 64,
+                                "pattern": "^[0-9a-f]{64}$",
+                            },
+                        },
+                    ],
                 }
             },
         ],
@@ -539,14 +635,14 @@ EXPECTED: dict[
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "taskId": [True, {"type": "string"}],
-                    "fileName": [True, {"type": "string"}],
-                    "contentType": [True, {"type": "string"}],
-                    "sizeBytes": [True, {"type": "integer"}],
-                    "checksumSha256": [True, {"type": "string"}],
-                    "uploadedAt": [True, {"type": "string"}],
-                    "downloadUrl": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "taskId": [True, {"type": "string", "bounds": {}}],
+                    "fileName": [True, {"type": "string", "bounds": {}}],
+                    "contentType": [True, {"type": "string", "bounds": {}}],
+                    "sizeBytes": [True, {"type": "integer", "bounds": {}}],
+                    "checksumSha256": [True, {"type": "string", "bounds": {}}],
+                    "uploadedAt": [True, {"type": "string", "bounds": {}}],
+                    "downloadUrl": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -554,21 +650,21 @@ EXPECTED: dict[
     ),
     ("GET", "/attachments/{attachmentId}"): (
         "getAttachment",
-        {"path:attachmentId": [True, {"type": "string"}]},
+        {"path:attachmentId": [True, {"type": "string", "bounds": {}}]},
         None,
         [
             "200",
             "application/json",
             {
                 "object": {
-                    "id": [True, {"type": "string"}],
-                    "taskId": [True, {"type": "string"}],
-                    "fileName": [True, {"type": "string"}],
-                    "contentType": [True, {"type": "string"}],
-                    "sizeBytes": [True, {"type": "integer"}],
-                    "checksumSha256": [True, {"type": "string"}],
-                    "uploadedAt": [True, {"type": "string"}],
-                    "downloadUrl": [True, {"type": "string"}],
+                    "id": [True, {"type": "string", "bounds": {}}],
+                    "taskId": [True, {"type": "string", "bounds": {}}],
+                    "fileName": [True, {"type": "string", "bounds": {}}],
+                    "contentType": [True, {"type": "string", "bounds": {}}],
+                    "sizeBytes": [True, {"type": "integer", "bounds": {}}],
+                    "checksumSha256": [True, {"type": "string", "bounds": {}}],
+                    "uploadedAt": [True, {"type": "string", "bounds": {}}],
+                    "downloadUrl": [True, {"type": "string", "bounds": {}}],
                 }
             },
         ],
@@ -576,7 +672,7 @@ EXPECTED: dict[
     ),
     ("DELETE", "/attachments/{attachmentId}"): (
         "deleteAttachment",
-        {"path:attachmentId": [True, {"type": "string"}]},
+        {"path:attachmentId": [True, {"type": "string", "bounds": {}}]},
         None,
         None,
         ["204", "404"],
@@ -633,13 +729,30 @@ def shape(
     if kind == "array":
         return {"array": shape(node["items"], schemas, seen) if "items" in node else "any"}
     if kind in ("string", "integer", "number", "boolean"):
-        return {"type": kind}
+        bounds = {key: node[key] for key in BOUNDS if key in node}
+        return {"type": kind, "bounds": bounds}
     return "any"
+
+
+# the bounds of a scalar the served document must keep from the spec
+BOUNDS = (
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+)
 
 
 def same(expected: JsonValue, served: JsonValue, where: str) -> None:
     """Assert two shapes agree; `any` on either side matches everything."""
     if expected == "any" or served == "any":
+        return
+    if where.endswith("/bounds") and isinstance(expected, dict) and isinstance(served, dict):
+        lost = {key: value for key, value in expected.items() if served.get(key) != value}
+        assert not lost, f"{where}: the spec's {lost} are not served ({served})"
         return
     if isinstance(expected, dict) and isinstance(served, dict):
         assert expected.keys() == served.keys(), f"{where}: {expected} != {served}"

@@ -56,7 +56,7 @@ async def list_tasks(
     due_before: Annotated[
         Annotated[datetime.date, IsoFormat()] | None, Query(alias="due_before")
     ] = None,
-    search: Annotated[str | None, Query(alias="search", max_length=100)] = None,
+    search: Annotated[str | None, Query(alias="search", min_length=2, max_length=100)] = None,
 ) -> TaskPage:
     """listTasks"""
     return await service.list_tasks(
