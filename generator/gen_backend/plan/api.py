@@ -26,8 +26,7 @@ from gen_backend.plan.schemas import (
     ClassPlan,
     FieldPlan,
     SchemaPlanner,
-    integer_range,
-    keeps_pattern,
+    field_constraints,
     plain_type,
 )
 
@@ -334,31 +333,18 @@ def _operation(
         if parameter.location is ParameterLocation.HEADER and "_" in parameter.name:
             constraints.append("convert_underscores=False")  # `api_key` stays `api_key`
         resolved = planner.api.resolve(schema)
-        for bound, value in (("ge", resolved.minimum), ("le", resolved.maximum)):
-            if value is not None and annotation in ("int", "float"):
-                constraints.append(f"{bound}={int(value) if annotation == 'int' else value!r}")
-        if annotation == "int":
-            constraints.extend(
-                f"{bound}={text}"
-                for bound, text in integer_range(
-                    resolved.minimum,
-                    resolved.exclusive_minimum,
-                    resolved.maximum,
-                    resolved.exclusive_maximum,
-                )
-            )
         is_key = (
             op.idempotent
             and parameter.location is ParameterLocation.HEADER
             and parameter.name.lower() == "idempotency-key"
         )
-        if annotation.removesuffix(" | None") == "str":
-            if resolved.min_length is not None:
-                constraints.append(f"min_length={resolved.min_length}")
-            if resolved.max_length is not None:
-                constraints.append(f"max_length={resolved.max_length}")
-            if keeps_pattern(resolved) and not raw and not is_key:
-                constraints.append(f"pattern={resolved.pattern!r}")
+        if annotation.removesuffix(" | None") in ("str", "int", "float") and not raw:
+            # the same bounds as a body field of this schema; the key's pattern is the app's
+            constraints.extend(
+                f"{key}={text}"
+                for key, text in field_constraints(resolved)
+                if not (is_key and key == "pattern")
+            )
         if is_key:
             constraints.append("pattern=KEY_PATTERN")  # what the app takes as a key
         default: str | None = None

@@ -206,7 +206,7 @@ class SchemaPlanner:
                     constraints=()
                     if UPLOAD in annotation  # a file has no text bounds
                     else tuple(
-                        _constraints(resolved_prop if prop_schema.ref is None else prop_schema)
+                        field_constraints(resolved_prop if prop_schema.ref is None else prop_schema)
                     ),
                     description=(prop_schema.description or None),
                     default=default,
@@ -271,7 +271,8 @@ def keeps_pattern(schema: Schema) -> bool:
     )
 
 
-def _constraints(schema: Schema) -> Iterator[tuple[str, str]]:
+def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
+    """`Field(...)` keyword arguments (as source text) holding a value to `schema`'s bounds."""
     if schema.ref is not None:
         return
     text_bounds = (("min_length", schema.min_length), ("max_length", schema.max_length))
