@@ -15,7 +15,11 @@ from gen_backend.model import (
 )
 from gen_backend.model.credentials import is_unchecked
 from gen_backend.plan.access import AccessPlan, api_key_schemes, bearer_scheme_name, plan_access
+from gen_backend.plan.project import ProjectPlan, plan_project
+from gen_backend.plan.tests import TestPlan as PlannedTest
 from gen_backend.validate.rfis import Code
+
+from .conftest import SAMPLES
 
 SCHEMES = {
     s.name: s
@@ -152,3 +156,45 @@ def test_schemes_the_generated_code_cannot_check_are_raised(tmp_path: Path) -> N
 
     assert unchecked("redocly-museum") == {"/components/securitySchemes/MuseumPlaceholderAuth"}
     assert unchecked("redoc-cafe") == set()
+
+
+def _sample_plan(sample: str) -> ProjectPlan:
+    result = accept(SAMPLES / sample)
+    assert isinstance(result, Accepted)
+    return plan_project(result.model, result.rfis)
+
+
+def test_a_list_under_an_owned_parent_is_guarded_by_the_parents_owner() -> None:
+    """`GET /orders/{orderId}/items` lists nothing of an order the caller does not own: the
+    order must be the caller's (or a bypass role's), else 404; a list under an unowned parent
+    only needs the parent to exist."""
+    orders = _sample_plan("orders")
+    items = next(api for api in orders.apis if api.module == "order_items")
+    (guard,) = items.guards_of("list_order_items")
+    assert (guard.class_name, guard.owner, guard.bypass_roles) == (
+        "Order",
+        "placed_by",
+        ("finance", "admin"),
+    )
+    assert items.bypass_role_of("list_order_items") == "finance"
+    assert items.sees_every_row == ("finance", "admin")
+    library = _sample_plan("library")
+    books = next(api for api in library.apis if api.module == "books")
+    listing = next(op.function for op in books.operations if op.path == "/authors/{authorId}/books")
+    (guard,) = books.guards_of(listing)
+    assert guard.owner is None
+
+
+def test_the_list_request_test_makes_its_caller_the_parents_owner() -> None:
+    tenants = _sample_plan("tenants")
+    planned = next(f for f in tenants.files if f.path == "tests/comments/test_api.py")
+    tests = planned.context["tests"]
+    assert isinstance(tests, tuple)
+    listing = next(
+        t for t in tests if isinstance(t, PlannedTest) and t.op.function == "list_comments"
+    )
+    assert listing.lookup is not None
+    assert listing.lookup.class_name == "Task"
+    assert listing.owner_source == "row.tenant_id"  # the comment's owner, made the task's too
+    assert listing.parent_made_owners
+    assert listing.missing_path == "/tasks/00000000-0000-4000-8000-000000000000/comments"

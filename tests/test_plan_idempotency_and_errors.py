@@ -38,6 +38,33 @@ def test_the_key_table_comes_with_its_own_migration_after_the_plans_steps() -> N
     assert "tests/test_idempotency.py" in paths
 
 
+def test_every_project_counts_requests_for_its_rate_limit_after_the_key_table() -> None:
+    """The rate limit is a setting (off by default), so its table is always there; its
+    migration comes last."""
+    library = _plan("library")
+    assert library.idempotency is not None
+    assert library.rate_limits.table == "rate_limits"
+    assert library.rate_limits.down_revision == library.idempotency.revision
+    assert library.service_tables == ("idempotency_keys", "rate_limits")
+    paths = {f.path for f in library.files}
+    assert {"app/core/rate_limit.py", "migrations/versions/rate_limits.py"} <= paths
+    assert "tests/test_rate_limit.py" in paths
+    for op in library.operations:
+        assert "429" in [str(status) for status, _ in op.problem_responses], op.operation_id
+
+
+def test_the_service_tables_step_aside_for_the_designs_own() -> None:
+    from gen_backend.plan.project import _service_table
+
+    tables = {"rate_limits", "app_rate_limits"}
+    found = _service_table("rate_limits", tables, ["0001_init", "rate_limits"])
+    assert (found.table, found.revision) == ("gen_rate_limits", "app_rate_limits")
+    assert found.down_revision == "rate_limits"
+    first = _service_table("rate_limits", {}, [])
+    assert (first.table, first.revision) == ("rate_limits", "rate_limits")
+    assert first.down_revision is None
+
+
 def test_the_405_tests_expect_every_method_a_path_is_served_with() -> None:
     """`/books/{bookId}` also answers at `/books/search`-like literal paths, so the methods a
     URL is served with are those of every path template it matches."""

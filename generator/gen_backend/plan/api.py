@@ -201,6 +201,7 @@ class OperationPlan:
             (422, "A parameter or body field is not valid")
             if self.params or self.body_media_types
             else None,
+            (429, "Too many requests from this caller; retry after `Retry-After` seconds"),
             (500, "An unexpected fault: logged with the request id, no detail is sent"),
         ]
         return self.other_responses + tuple(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -24,6 +25,7 @@ from gen_backend.plan.schemas import COMMON, ClassPlan
 from gen_backend.plan.service_tests import plan_row_tests
 from gen_backend.plan.tests import (
     ABSENT_UUID,
+    OwnedParent,
     TestPlan,
     enum_values_of,
     plan_factories,
@@ -85,11 +87,39 @@ class ModuleApi:
     common_imports: tuple[str, ...]  # classes from app/common/schemas.py that it uses
     owner: ColumnPlan | None  # the ownership column, filled from the caller on create
     bypass_roles: tuple[str, ...] = ()  # roles that see every row despite the ownership
-    # per create (its function): the owned parent rows in its path the caller must see
+    # per create or list (its function): the parent rows in its path the caller must see
     guards: tuple[tuple[str, tuple[ParentGuard, ...]], ...] = ()
 
     def guards_of(self, function: str) -> tuple[ParentGuard, ...]:
         return dict(self.guards).get(function, ())
+
+    def owned_parent_of(self, function: str) -> OwnedParent | None:
+        """The first owned parent row in the operation's path, for its tests."""
+        return next(
+            (
+                OwnedParent(g.child_attr, g.owner, g.module, g.class_name, g.key)
+                for g in self.guards_of(function)
+                if g.owner
+            ),
+            None,
+        )
+
+    def bypass_role_of(self, function: str) -> str | None:
+        """A role that sees every row the operation touches: its table's and its owned
+        parents' (None when no role does, or nothing is owned)."""
+        ranks: list[tuple[str, ...]] = [self.bypass_roles] if self.owner else []
+        ranks += [g.bypass_roles for g in self.guards_of(function) if g.owner]
+        if not ranks:
+            return None
+        return next((r for r in ranks[0] if all(r in roles for roles in ranks[1:])), None)
+
+    @property
+    def sees_every_row(self) -> tuple[str, ...]:
+        """Roles that, held together, see every row of the domain's operations: its table's
+        bypass roles and its owned parents'."""
+        found = list(self.bypass_roles) if self.owner else []
+        found += [r for _, gs in self.guards for g in gs if g.owner for r in g.bypass_roles]
+        return tuple(dict.fromkeys(found))
 
     @property
     def guard_models(self) -> tuple[tuple[str, str, str], ...]:
@@ -122,8 +152,9 @@ class ModuleApi:
 
 
 @dataclass(frozen=True)
-class IdempotencyPlan:
-    """The table of Idempotency-Keys and the revision that creates it, after the plan's own."""
+class ServiceTablePlan:
+    """A table the service keeps for itself (not the design's), and the revision that creates
+    it, after the plan's own."""
 
     table: str
     revision: str
@@ -140,7 +171,15 @@ class ProjectPlan:
     rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
     api_keys: tuple[ApiKeySchemePlan, ...] = ()  # the API key schemes the routes check
     bearer_scheme: str = "HTTPBearer"  # the bearer token's scheme name in the served OpenAPI
-    idempotency: IdempotencyPlan | None = None  # where Idempotency-Keys are kept, if any op has one
+    # where Idempotency-Keys are kept, if any operation takes one
+    idempotency: ServiceTablePlan | None = None
+    # where each caller's requests are counted for the rate limit (a setting, off by default)
+    rate_limits: ServiceTablePlan = ServiceTablePlan("rate_limits", "rate_limits", None)
+
+    @property
+    def service_tables(self) -> tuple[str, ...]:
+        """The tables the service keeps besides the design's."""
+        return tuple(t.table for t in (self.idempotency, self.rate_limits) if t is not None)
 
     @property
     def max_body_bytes(self) -> int:
@@ -194,18 +233,14 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
 
     schemes = {s.name: s for s in service.api.security_schemes}
     api_keys = api_key_schemes(service.in_scope_operations, schemes)
+    chain = [r.revision for r in revisions]
     idempotency = (
-        IdempotencyPlan(
-            table=next(
-                name
-                for name in ("idempotency_keys", "app_idempotency_keys", "gen_idempotency_keys")
-                if name not in tables
-            ),
-            revision="idempotency_keys",
-            down_revision=revisions[-1].revision if revisions else None,
-        )
+        _service_table("idempotency_keys", tables, chain)
         if any(op.idempotent for op in operations)
         else None
+    )
+    rate_limits = _service_table(
+        "rate_limits", tables, chain + ([idempotency.revision] if idempotency else [])
     )
     files: list[PlannedFile] = []
 
@@ -233,7 +268,11 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             revision=revision,
         )
     if idempotency is not None:
-        add("migrations/versions/idempotency_keys.py")
+        add(
+            f"migrations/versions/{idempotency.revision}.py",
+            "migrations/versions/idempotency_keys.py.j2",
+        )
+    add(f"migrations/versions/{rate_limits.revision}.py", "migrations/versions/rate_limits.py.j2")
     add("app/__init__.py")
     add("app/main.py")
     add("app/models.py")
@@ -243,6 +282,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         add(f"app/core/{module}.py")
     if idempotency is not None:
         add("app/core/idempotency.py")
+    add("app/core/rate_limit.py")
     for domain in domains:
         add(f"app/{domain.package}/__init__.py", "app/domain/__init__.py.j2", domain=domain)
         add(f"app/{domain.package}/models.py", "app/domain/models.py.j2", domain=domain)
@@ -283,11 +323,16 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             principal_roles=tuple(
                 sorted({r for o in service.auth.ownership for r in o.bypass_roles})
             ),
-            unreachable_creates=frozenset(
+            unreachable=frozenset(
                 function
                 for function, gs in api.guards
                 if any(g.owner and not g.bypass_roles for g in gs)
             ),
+            owned_parents={
+                function: parent
+                for function, _ in api.guards
+                if (parent := api.owned_parent_of(function)) is not None
+            },
             owner=api.owner.attr if api.owner else None,
         )
 
@@ -354,6 +399,18 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     )
     if idempotency is not None:
         add("tests/test_idempotency.py")
+    add(
+        "tests/test_rate_limit.py",
+        protected=targets[0] if targets else None,
+        public=next(
+            (
+                (op.method, _placeholder_url(op.path))
+                for op in operations
+                if op.public and not op.body_media_types
+            ),
+            None,
+        ),
+    )
     add("tests/contract/__init__.py", "tests/__init__.py.j2")
     add(
         "tests/contract/test_schemathesis.py",
@@ -383,6 +440,23 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         api_keys=api_keys,
         bearer_scheme=bearer_scheme_name(schemes),
         idempotency=idempotency,
+        rate_limits=rate_limits,
+    )
+
+
+def _service_table(
+    name: str, tables: Collection[str], revisions: Sequence[str]
+) -> ServiceTablePlan:
+    """The service's own table `name` and its revision, after `revisions`; each renamed
+    (`app_`, `gen_`) where the design has one of that name."""
+
+    def free(taken: Collection[str]) -> str:
+        return next(n for n in (name, f"app_{name}", f"gen_{name}") if n not in taken)
+
+    return ServiceTablePlan(
+        table=free(tables),
+        revision=free(revisions),
+        down_revision=revisions[-1] if revisions else None,
     )
 
 
@@ -448,7 +522,7 @@ def _guards(
     api: ModuleApi, service: ServiceModel, tables: dict[str, TablePlan], packages: dict[str, str]
 ) -> tuple[tuple[str, tuple[ParentGuard, ...]], ...]:
     """The parent guards of `api`'s operations: for each create, its owned parent rows; for
-    each list, the parent rows in its path whose table is not owned."""
+    each list, every parent row in its path (owned ones must be the caller's)."""
     if api.table is None:
         return ()
     found = []
@@ -470,10 +544,6 @@ def _guards(
             )
             if op.kind is OperationKind.CREATE and owner is None:
                 continue  # a create under a missing parent fails on its foreign key (409)
-            if op.kind is OperationKind.LIST and ownership is not None:
-                # the parent's owner filter (and, on PostgreSQL, its row-level security)
-                # applies to the list's rows, not yet to the parent itself (see the docs)
-                continue
             guards.append(
                 ParentGuard(
                     param=param,
@@ -611,6 +681,7 @@ def _request_tests(
     create a row, so they get requests of their own (other unique values)."""
 
     def request(op: OperationPlan, variant: int) -> TestPlan | None:
+        guards = api.guards_of(op.function)
         return plan_tests(
             op,
             specs[op.operation_id],
@@ -619,15 +690,12 @@ def _request_tests(
             tables,
             packages,
             owner=api.owner,
-            parent_owner=next(
-                ((g.child_attr, g.owner) for g in api.guards_of(op.function) if g.owner), None
-            ),
+            owned_parent=api.owned_parent_of(op.function),
             classes=classes,
-            unowned_parents=tuple(
-                g.child_attr
-                for g in api.guards_of(op.function)
-                if g.owner is None and op.kind is OperationKind.LIST
-            ),
+            list_parents=tuple(g.child_attr for g in guards)
+            if op.kind is OperationKind.LIST
+            else (),
+            bypass_role=api.bypass_role_of(op.function),
         )
 
     tests = []

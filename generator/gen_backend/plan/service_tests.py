@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pydantic import JsonValue
@@ -26,7 +26,7 @@ from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.examples import NoExampleError, example
 from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
-from gen_backend.plan.tests import FactoryColumn, FactoryPlan
+from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent
 
 # a page size no test session reaches: one call returns every matching row
 EVERYTHING = 10_000
@@ -125,6 +125,8 @@ class ApiRoundTrip:
     # (variable, listing) where listing is a ListWalk
     listings: tuple[tuple[str, ListWalk], ...]
     checks: tuple[str, ...]
+    # (row variable, its owned parent): the parent is read back after `rows`, before `sets`
+    lookup: tuple[str, OwnedParent] | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class _Domain:
     operations: tuple[OperationPlan, ...]
     specs: dict[str, Operation]
     owner: str | None = None  # the ownership column's attribute, on an owned table
+    owned_parents: Mapping[str, OwnedParent] = dataclasses.field(default_factory=dict)
 
 
 def plan_row_tests(
@@ -172,14 +175,16 @@ def plan_row_tests(
     bypass_roles: tuple[str, ...] | None = None,
     owner: str | None = None,
     principal_roles: tuple[str, ...] = (),
-    unreachable_creates: frozenset[str] = frozenset(),
+    unreachable: frozenset[str] = frozenset(),
+    owned_parents: Mapping[str, OwnedParent] | None = None,
 ) -> tuple[ServiceTestsPlan | None, tuple[ApiRoundTrip, ...]]:
     """The service tests of one domain (None when there are none) and its API round trips.
     On an owned table (`bypass_roles` not None) they act with a bypass role, so they see the
     rows the factories make for other owners; without one they are left out (the ownership
     tests in test_api.py cover such a table). The service tests act with `principal_roles`
-    (every bypass role of the service, for owned parents too); a create whose owned parent no
-    role bypasses (`unreachable_creates`) gets none."""
+    (every bypass role of the service, for owned parents too); an operation under an owned
+    parent that no role bypasses (`unreachable`) gets no tests here; `owned_parents` (by
+    operation) are the owned parents in operations' paths."""
     if table is None or bypass_roles == ():
         return None, ()
     by_table = {f.table.name: f for f in factories}
@@ -199,14 +204,16 @@ def plan_row_tests(
         ),
         specs=specs,
         owner=owner,
+        owned_parents=owned_parents or {},
     )
     tests: list[ServiceTest] = []
     trips: list[ApiRoundTrip] = []
     for number, op in enumerate(domain.operations):
         variant = 500 + 7 * number  # apart from the request tests' variants (100 + 7n)
         planner = _OpPlanner(domain, op, variant)
-        if op.function not in unreachable_creates:
-            tests.extend(planner.service_tests())
+        if op.function in unreachable:
+            continue
+        tests.extend(planner.service_tests())
         trips.extend(planner.round_trips())
     if not tests:
         return None, tuple(trips)
@@ -1105,11 +1112,16 @@ class _OpPlanner:
         factory = self.d.factory.function
         owner = self.d.owner
         walk = dataclasses.replace(self.walk("mine"), subject=f"mine.{owner}")
+        # under an owned parent, the caller must own that too
+        parent = self.d.owned_parents.get(self.op.function)
         return ApiRoundTrip(
             name=f"{self.op.function}_lists_only_the_callers_rows",
             doc=f"`{self.op.operation_id}` answers the caller's rows, not another owner's.",
             rows=(("mine", factory), ("theirs", factory)),
-            sets=self.same_parent("theirs", "mine"),
+            sets=(
+                *self.same_parent("theirs", "mine"),
+                *(((f"{parent.variable}.{parent.owner}", f"mine.{owner}"),) if parent else ()),
+            ),
             requests=(),
             listings=(("listed", walk),),
             checks=(
@@ -1117,6 +1129,7 @@ class _OpPlanner:
                 f"mine.{owner} != theirs.{owner}",
                 f"str(theirs.{key}) not in listed",
             ),
+            lookup=("mine", parent) if parent else None,
         )
 
     def api_filter_builders(self) -> list[Callable[[], ApiRoundTrip]]:

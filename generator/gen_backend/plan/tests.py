@@ -39,6 +39,26 @@ class FactoryPlan:
 
 
 @dataclass(frozen=True)
+class OwnedParent:
+    """The owned parent row an operation's path names (`/orders/{orderId}/items`): the caller
+    must own it (or hold one of its bypass roles)."""
+
+    attr: str  # the child's foreign key to it
+    owner: str  # the parent's owner attribute
+    module: str  # the parent's domain package
+    class_name: str
+    key: str  # the parent's attribute the foreign key points at
+
+    @property
+    def variable(self) -> str:
+        return f"{self.attr}_parent"
+
+    @property
+    def import_line(self) -> str:
+        return f"from app.{self.module}.models import {self.class_name}"
+
+
+@dataclass(frozen=True)
 class TestPlan:
     op: OperationPlan
     setup: tuple[tuple[str, str], ...]  # (variable, factory) rows the request refers to
@@ -56,6 +76,10 @@ class TestPlan:
     # a create or update of an owned table: the wire names leading to where a body would name
     # the row's owner (`("tenantId",)`, `("project", "tenantId")` in a wrapped body)
     owner_field: tuple[str, ...] = ()
+    # the owned parent of the test row, read back after the setup, so the caller can own it
+    lookup: OwnedParent | None = None
+    parent_made_owners: bool = False  # the parent is given to the (owned) row's owner
+    bypass_role: str | None = None  # a role that sees every row the request touches
 
     def uses(self, variable: str) -> bool:
         return (
@@ -197,16 +221,18 @@ def plan_tests(
     tables: dict[str, TablePlan],
     packages: dict[str, str],
     owner: ColumnPlan | None = None,
-    parent_owner: tuple[str, str] | None = None,
+    owned_parent: OwnedParent | None = None,
     classes: dict[str, ClassPlan] | None = None,
-    unowned_parents: tuple[str, ...] = (),
+    list_parents: tuple[str, ...] = (),
+    bypass_role: str | None = None,
 ) -> TestPlan | None:
     """The request that exercises `op`, or None when no valid request can be built.
     `variant` differs per operation, so unique columns get different example values.
     A create gets fresh parent rows; other operations work on a row of their own table.
     `classes` (by name) tell where a body would name `owner`, the owned table's owner column.
-    A list under `unowned_parents` (attributes of its table) gets a URL whose parent is
-    missing, for a 404."""
+    Under an `owned_parent`, the caller is the parent's owner (a list's row is made to be the
+    parent owner's too). A list under `list_parents` (attributes of its table) gets a URL
+    whose parent is missing, for a 404."""
     values: dict[str, str] = {}
     setup: dict[str, str] = {}
     creates = op.kind is OperationKind.CREATE
@@ -289,7 +315,7 @@ def plan_tests(
     ):
         absent_rows = (op.key[1],)
     elif op.kind is OperationKind.LIST:
-        absent_rows = unowned_parents
+        absent_rows = list_parents
     missing = _absent_path(op.path, values, table, absent_rows) if table else None
     if missing is not None:
         missing += query_string
@@ -329,11 +355,14 @@ def plan_tests(
                     if source is not None:
                         fk_fields.append((wire, source))
     expected = op.status if op.kind is not OperationKind.CUSTOM else 501
-    owner_source = (
-        f"{parent_owner[0]}_parent.{parent_owner[1]}"
-        if creates and parent_owner and f"{parent_owner[0]}_parent" in setup
-        else (f"row.{owner.attr}" if owner and "row" in setup else None)
-    )
+    owner_source = f"row.{owner.attr}" if owner and "row" in setup else None
+    lookup = None
+    if owned_parent is not None and creates and owned_parent.variable in setup:
+        owner_source = f"{owned_parent.variable}.{owned_parent.owner}"
+    elif owned_parent is not None and op.kind is OperationKind.LIST and "row" in setup:
+        lookup = owned_parent
+        if owner_source is None:
+            owner_source = f"{owned_parent.variable}.{owned_parent.owner}"
     owner_field: tuple[str, ...] = ()
     if (
         owner is not None
@@ -355,6 +384,9 @@ def plan_tests(
         owner_source=owner_source,
         other_owner="str(uuid.uuid4())",  # a subject that owns none of the test's rows
         owner_field=owner_field,
+        lookup=lookup,
+        parent_made_owners=bool(lookup and owner),
+        bypass_role=bypass_role,
     )
 
 

@@ -5,6 +5,7 @@ from app.authors.models import Author
 from app.books.models import Book
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
+from app.core.rate_limit import RateLimitWindow
 from app.loans.models import Loan
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "Book",
     "IdempotencyRecord",
     "Loan",
+    "RateLimitWindow",
 ]

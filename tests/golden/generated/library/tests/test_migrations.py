@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import OWNER_URL, PROJECT
 
-TABLES = ["authors", "books", "idempotency_keys", "loans"]
+TABLES = ["authors", "books", "idempotency_keys", "loans", "rate_limits"]
 
 
 def _alembic() -> Config:

@@ -3,6 +3,7 @@
 
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
+from app.core.rate_limit import RateLimitWindow
 from app.customer_documents.models import CustomerDocument
 from app.customers.models import Customer
 from app.order_items.models import OrderItem
@@ -19,4 +20,5 @@ __all__ = [
     "OrderItem",
     "Payment",
     "Product",
+    "RateLimitWindow",
 ]

@@ -20,6 +20,7 @@ TABLES = [
     "orders",
     "payments",
     "products",
+    "rate_limits",
 ]
 
 

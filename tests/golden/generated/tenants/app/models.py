@@ -5,6 +5,7 @@ from app.attachments.models import Attachment
 from app.comments.models import Comment
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
+from app.core.rate_limit import RateLimitWindow
 from app.labels.models import Label
 from app.projects.models import Project
 from app.tasks.models import Task
@@ -17,6 +18,7 @@ __all__ = [
     "IdempotencyRecord",
     "Label",
     "Project",
+    "RateLimitWindow",
     "Task",
     "Workspace",
 ]

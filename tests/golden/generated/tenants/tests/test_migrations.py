@@ -18,6 +18,7 @@ TABLES = [
     "idempotency_keys",
     "labels",
     "projects",
+    "rate_limits",
     "tasks",
     "workspaces",
 ]

@@ -31,6 +31,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Autho
         401: {"description": "A problem (RFC 9457)"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -72,6 +75,9 @@ async def list_authors(
         },
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -79,7 +85,7 @@ async def list_authors(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=Author,
 )
@@ -119,6 +125,9 @@ async def create_author(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -156,6 +165,9 @@ async def get_author(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -163,7 +175,7 @@ async def get_author(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
 )
 async def update_author(
@@ -200,6 +212,9 @@ async def update_author(
             "description": "A conflict with the stored rows, or a retry while the first is running"
         },
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )

@@ -33,6 +33,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Books
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -68,6 +71,9 @@ async def list_author_books(
         422: {"description": "A problem (RFC 9457)"},
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -122,6 +128,9 @@ async def list_books(
         403: {"description": "The caller lacks a permission this operation needs"},
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -129,7 +138,7 @@ async def list_books(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=Book,
 )
@@ -169,6 +178,9 @@ async def create_book(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -206,6 +218,9 @@ async def get_book(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -213,7 +228,7 @@ async def get_book(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
 )
 async def replace_book(
@@ -252,6 +267,9 @@ async def replace_book(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -259,7 +277,7 @@ async def replace_book(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
 )
 async def update_book(
@@ -296,6 +314,9 @@ async def update_book(
             "description": "A conflict with the stored rows, or a retry while the first is running"
         },
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )

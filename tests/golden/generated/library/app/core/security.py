@@ -20,7 +20,7 @@ from typing import Annotated, TypeVar
 
 import httpx
 import jwt
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, false, func, select
@@ -29,6 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.config import get_settings
 from app.core.errors import Problem
+from app.core.rate_limit import address_of, count_request
 
 ROLES: Mapping[str, frozenset[str]] = {
     "member": frozenset(["books:read", "authors:read", "loans:read", "loans:write"]),
@@ -254,7 +255,8 @@ def require_any(*alternatives: Alternative) -> "Access":
 class Access:
     """The dependency that checks a route's ways in (any one suffices). None met: 403 if
     some caller was recognised but lacks permissions, 503 if a token could not be checked,
-    else 401 with a challenge per way in."""
+    else 401 with a challenge per way in. Each request counts towards the rate limit of the
+    caller it names, or of its address when it names none."""
 
     def __init__(self, *alternatives: Alternative) -> None:
         self.alternatives = alternatives
@@ -268,7 +270,7 @@ class Access:
     def __signature__(self) -> inspect.Signature:
         """What FastAPI is to pass (it reads a dependency's needs from its signature): the
         bearer token, and each API key scheme's header or cookie, as the alternatives need."""
-        parameters = []
+        parameters = [_keyword("request", Request)]
         if any(a.bearer for a in self.alternatives):
             parameters.append(_keyword("bearer", HTTPAuthorizationCredentials | None, _bearer))
         for index, scheme in enumerate(self.schemes):
@@ -277,6 +279,7 @@ class Access:
 
     async def __call__(
         self,
+        request: Request,
         bearer: HTTPAuthorizationCredentials | None = None,
         **keys: str | None,
     ) -> Principal:
@@ -297,8 +300,13 @@ class Access:
             principal = callers[needed[0]]
             missing = [p for p in alternative.permissions if not principal.allows(p)]
             if not missing:
+                await count_request("subject", principal.subject)
                 return principal
             lacking = lacking or missing
+        if callers:
+            await count_request("subject", next(iter(callers.values())).subject)
+        else:
+            await count_request("address", address_of(request))
         if lacking is not None:
             raise Problem(
                 403,
@@ -316,7 +324,12 @@ class Access:
         raise Problem(401, title, headers={"WWW-Authenticate": self.challenge})
 
 
-def _keyword(name: str, annotation: object, dependency: Callable[..., object]) -> inspect.Parameter:
+def _keyword(
+    name: str, annotation: object, dependency: Callable[..., object] | None = None
+) -> inspect.Parameter:
+    """A keyword parameter FastAPI fills in: from `dependency`, else by its annotation."""
     return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[annotation, Depends(dependency)]
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=annotation if dependency is None else Annotated[annotation, Depends(dependency)],
     )

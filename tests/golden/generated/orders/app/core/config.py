@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1)
     # a request body over this many bytes is refused (413) before it is read
     max_body_bytes: int = Field(default=10485760, gt=0)
+    # at most this many requests per caller (its subject; its address when it has none) per
+    # window, counted in the database for every process; more are refused (429). 0: no limit
+    rate_limit_requests: int = Field(default=0, ge=0)
+    rate_limit_window_s: int = Field(default=60, ge=1)
 
     # Idempotency-Keys: how long a key's answer is replayed, and after how long a claim whose
     # request never finished (its process died) is given up

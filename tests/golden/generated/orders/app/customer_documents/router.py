@@ -36,6 +36,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Custo
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -87,6 +90,9 @@ async def list_customer_documents(
         },
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -94,7 +100,7 @@ async def list_customer_documents(
             require_media_type(
                 "multipart/form-data",
             )
-        )
+        ),
     ],
 )
 async def upload_customer_document(
@@ -141,6 +147,9 @@ async def upload_customer_document(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -148,7 +157,7 @@ async def upload_customer_document(
             require_media_type(
                 "application/x-www-form-urlencoded",
             )
-        )
+        ),
     ],
 )
 async def annotate_customer_document(

@@ -30,6 +30,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Custo
         401: {"description": "A problem (RFC 9457)"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -71,6 +74,9 @@ async def list_customers(
         403: {"description": "The caller lacks a permission this operation needs"},
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -78,7 +84,7 @@ async def list_customers(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
 )
 async def create_customer(
@@ -109,6 +115,9 @@ async def create_customer(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -144,6 +153,9 @@ async def get_customer(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -151,7 +163,7 @@ async def get_customer(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
 )
 async def update_customer(

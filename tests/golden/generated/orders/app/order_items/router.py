@@ -32,6 +32,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Order
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -71,6 +74,9 @@ async def list_order_items(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -78,7 +84,7 @@ async def list_order_items(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=OrderItem,
 )
@@ -124,6 +130,9 @@ async def add_order_item(
             "description": "A conflict with the stored rows, or a retry while the first is running"
         },
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )

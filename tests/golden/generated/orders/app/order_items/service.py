@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.schemas import OrderItem, OrderItemCreate
 from app.core.errors import Problem
 from app.core.pagination import Page
-from app.core.security import Principal
+from app.core.security import Principal, owned_by, scope_transaction
 from app.order_items.models import OrderItem as OrderItemRow
 from app.order_items.repository import OrderItemRepository
 from app.order_items.schemas import OrderItemPage
+from app.orders.models import Order as OrderParent
 
 
 class OrderItemsServiceBase:
@@ -39,6 +40,16 @@ class OrderItemsServiceBase:
         per_page: int,
     ) -> OrderItemPage:
         """`GET /orders/{orderId}/items`: listOrderItems"""
+        await scope_transaction(self.session, principal)
+        # the Order in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            OrderParent,
+            OrderParent.id == order_id,
+            *owned_by(
+                OrderParent.placed_by, principal, frozenset(["finance", "admin"]), uuid_owner=True
+            ),
+        ):
+            raise Problem(404, "Order not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(OrderItemRow.order_id == order_id)
         limit = per_page if per_page is not None else 25

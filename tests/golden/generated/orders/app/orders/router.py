@@ -33,6 +33,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Order
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -91,6 +94,9 @@ async def list_orders(
         403: {"description": "The caller lacks a permission this operation needs"},
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -98,7 +104,7 @@ async def list_orders(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=Order,
 )
@@ -142,6 +148,9 @@ async def create_order(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -175,6 +184,9 @@ async def get_order(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )

@@ -31,6 +31,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Payme
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -68,6 +71,9 @@ async def list_order_payments(
         403: {"description": "The caller lacks a permission this operation needs"},
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -75,7 +81,7 @@ async def list_order_payments(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=Payment,
 )
@@ -121,6 +127,9 @@ async def create_payment(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -156,6 +165,9 @@ async def get_payment(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     response_model=Payment,

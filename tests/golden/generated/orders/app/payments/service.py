@@ -36,6 +36,16 @@ class PaymentsServiceBase:
         order_id: uuid.UUID,
     ) -> list[Payment]:
         """`GET /orders/{orderId}/payments`: listOrderPayments"""
+        await scope_transaction(self.session, principal)
+        # the Order in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            OrderParent,
+            OrderParent.id == order_id,
+            *owned_by(
+                OrderParent.placed_by, principal, frozenset(["finance", "admin"]), uuid_owner=True
+            ),
+        ):
+            raise Problem(404, "Order not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(PaymentRow.order_id == order_id)
         limit = None  # the spec pages nothing: every matching row

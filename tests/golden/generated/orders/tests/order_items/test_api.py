@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import httpx
 from pydantic import JsonValue
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.orders.models import Order
 from tests.conftest import token
 from tests.factories import make_order_items
 
@@ -32,13 +34,17 @@ class Request:
 async def _list_order_items_request(session: AsyncSession) -> Request:
     """A valid request for `listOrderItems`: its URL and body."""
     row = await make_order_items(session)
+    # the Order the row is under, which its caller must own
+    order_id_parent = await session.scalar(select(Order).where(Order.id == row.order_id))
+    assert order_id_parent is not None
     await session.commit()
     body: JsonValue = None
     return Request(
         url=f"/orders/{row.order_id}/items",
         body=body,
         headers={},
-        missing_url=f"/orders/{row.order_id}/items",
+        missing_url="/orders/00000000-0000-4000-8000-000000000000/items",
+        subject=str(order_id_parent.placed_by),
     )
 
 
@@ -75,6 +81,59 @@ async def test_list_order_items_needs_its_permission(
     )
     assert response.status_code == 403, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_order_items_unknown_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _list_order_items_request(session)
+    response = await client.request(
+        "GET",
+        request.missing_url,
+        json=request.body,
+        headers={**request.headers, **token("orders:read", subject=request.subject)},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_order_items_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _list_order_items_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("orders:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("orders:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_list_order_items_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`finance` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _list_order_items_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("orders:read", subject=str(uuid.uuid4()), roles=["finance"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _add_order_item_request(session: AsyncSession) -> Request:
@@ -315,7 +374,7 @@ async def test_list_order_items_lists_the_new_rows(
         client,
         f"/orders/{first.order_id}/items",
         {},
-        token("orders:read"),
+        token("orders:read", roles=["finance", "admin"]),
         items="items",
         key="id",
         page="page",
@@ -336,12 +395,12 @@ async def test_remove_order_item_twice_is_404(
     deleted = await client.request(
         "DELETE",
         f"/orders/{row.order_id}/items/{row.id}",
-        headers=token("orders:write"),
+        headers=token("orders:write", roles=["finance", "admin"]),
     )
     after = await client.request(
         "DELETE",
         f"/orders/{row.order_id}/items/{row.id}",
-        headers=token("orders:write"),
+        headers=token("orders:write", roles=["finance", "admin"]),
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text

@@ -14,6 +14,7 @@ from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.orders.models import Order
 from app.payments.models import Payment as PaymentRow
 from tests.conftest import token
 from tests.factories import make_orders, make_payments
@@ -42,13 +43,17 @@ async def _rows(session: AsyncSession) -> int:
 async def _list_order_payments_request(session: AsyncSession) -> Request:
     """A valid request for `listOrderPayments`: its URL and body."""
     row = await make_payments(session)
+    # the Order the row is under, which its caller must own
+    order_id_parent = await session.scalar(select(Order).where(Order.id == row.order_id))
+    assert order_id_parent is not None
     await session.commit()
     body: JsonValue = None
     return Request(
         url=f"/orders/{row.order_id}/payments",
         body=body,
         headers={},
-        missing_url=f"/orders/{row.order_id}/payments",
+        missing_url="/orders/00000000-0000-4000-8000-000000000000/payments",
+        subject=str(order_id_parent.placed_by),
     )
 
 
@@ -85,6 +90,59 @@ async def test_list_order_payments_needs_its_permission(
     )
     assert response.status_code == 403, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_order_payments_unknown_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _list_order_payments_request(session)
+    response = await client.request(
+        "GET",
+        request.missing_url,
+        json=request.body,
+        headers={**request.headers, **token("payments:read", subject=request.subject)},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_order_payments_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _list_order_payments_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("payments:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("payments:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_list_order_payments_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`finance` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _list_order_payments_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("payments:read", subject=str(uuid.uuid4()), roles=["finance"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _create_payment_request(session: AsyncSession) -> Request:
@@ -475,7 +533,7 @@ async def test_list_order_payments_lists_the_new_rows(
         client,
         f"/orders/{first.order_id}/payments",
         {},
-        token("payments:read"),
+        token("payments:read", roles=["finance", "admin"]),
         items=None,
         key="id",
         page=None,

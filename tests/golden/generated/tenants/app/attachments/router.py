@@ -31,6 +31,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Attac
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -67,6 +70,9 @@ async def list_attachments(
         403: {"description": "The caller lacks a permission this operation needs"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -74,7 +80,7 @@ async def list_attachments(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=Attachment,
 )
@@ -116,6 +122,9 @@ async def create_attachment(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -151,6 +160,9 @@ async def get_attachment(
             "description": "A conflict with the stored rows, or a retry while the first is running"
         },
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )

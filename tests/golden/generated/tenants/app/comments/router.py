@@ -31,6 +31,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Comme
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -72,6 +75,9 @@ async def list_comments(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -79,7 +85,7 @@ async def list_comments(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=Comment,
 )
@@ -127,6 +133,9 @@ async def create_comment(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -134,7 +143,7 @@ async def create_comment(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
 )
 async def update_comment(
@@ -171,6 +180,9 @@ async def update_comment(
             "description": "A conflict with the stored rows, or a retry while the first is running"
         },
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )

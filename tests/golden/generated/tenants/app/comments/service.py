@@ -43,6 +43,18 @@ class CommentsServiceBase:
     ) -> CommentPage:
         """`GET /tasks/{taskId}/comments`: listComments"""
         await scope_transaction(self.session, principal)
+        # the Task in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            TaskParent,
+            TaskParent.id == task_id,
+            *owned_by(
+                TaskParent.tenant_id,
+                principal,
+                frozenset(["support", "platform_admin"]),
+                uuid_owner=True,
+            ),
+        ):
+            raise Problem(404, "Task not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(CommentRow.task_id == task_id)

@@ -45,6 +45,15 @@ class ProjectsServiceBase:
     ) -> ProjectList:
         """`GET /workspaces/{workspaceId}/projects`: listProjects"""
         await scope_transaction(self.session, principal)
+        # the Workspace in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            WorkspaceParent,
+            WorkspaceParent.id == workspace_id,
+            *owned_by(
+                WorkspaceParent.tenant_id, principal, frozenset(["platform_admin"]), uuid_owner=True
+            ),
+        ):
+            raise Problem(404, "Workspace not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(ProjectRow.workspace_id == workspace_id)

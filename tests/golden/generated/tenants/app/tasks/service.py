@@ -49,6 +49,18 @@ class TasksServiceBase:
     ) -> TaskPage:
         """`GET /projects/{projectId}/tasks`: listTasks"""
         await scope_transaction(self.session, principal)
+        # the Project in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            ProjectParent,
+            ProjectParent.id == project_id,
+            *owned_by(
+                ProjectParent.tenant_id,
+                principal,
+                frozenset(["support", "platform_admin"]),
+                uuid_owner=True,
+            ),
+        ):
+            raise Problem(404, "Project not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(TaskRow.project_id == project_id)

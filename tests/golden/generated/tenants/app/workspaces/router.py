@@ -30,6 +30,9 @@ def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> Works
         401: {"description": "A problem (RFC 9457)"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -68,6 +71,9 @@ async def list_workspaces(
         403: {"description": "The caller lacks a permission this operation needs"},
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -75,7 +81,7 @@ async def list_workspaces(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
     response_model=Workspace,
 )
@@ -115,6 +121,9 @@ async def create_workspace(
         401: {"description": "No valid credentials"},
         403: {"description": "The caller lacks a permission this operation needs"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
 )
@@ -150,6 +159,9 @@ async def get_workspace(
         413: {"description": "The body is larger than the limit"},
         415: {"description": "The body is not of a media type this operation takes"},
         422: {"description": "A parameter or body field is not valid"},
+        429: {
+            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+        },
         500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
     },
     dependencies=[
@@ -157,7 +169,7 @@ async def get_workspace(
             require_media_type(
                 "application/json",
             )
-        )
+        ),
     ],
 )
 async def update_workspace(

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.models import Comment as CommentRow
+from app.tasks.models import Task
 from tests.conftest import token
 from tests.factories import make_comments, make_tasks
 
@@ -51,13 +52,17 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 async def _list_comments_request(session: AsyncSession) -> Request:
     """A valid request for `listComments`: its URL and body."""
     row = await make_comments(session)
+    # the Task the row is under, which its caller must own
+    task_id_parent = await session.scalar(select(Task).where(Task.id == row.task_id))
+    assert task_id_parent is not None
+    task_id_parent.tenant_id = row.tenant_id
     await session.commit()
     body: JsonValue = None
     return Request(
         url=f"/tasks/{row.task_id}/comments",
         body=body,
         headers={},
-        missing_url=f"/tasks/{row.task_id}/comments",
+        missing_url="/tasks/00000000-0000-4000-8000-000000000000/comments",
         subject=str(row.tenant_id),
     )
 
@@ -95,6 +100,57 @@ async def test_list_comments_needs_its_permission(
     )
     assert response.status_code == 403, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_comments_unknown_row(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    request = await _list_comments_request(session)
+    response = await client.request(
+        "GET",
+        request.missing_url,
+        json=request.body,
+        headers={**request.headers, **token("comments:read", subject=request.subject)},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_comments_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _list_comments_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("comments:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_list_comments_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _list_comments_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("comments:read", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _create_comment_request(session: AsyncSession) -> Request:
@@ -578,7 +634,11 @@ async def test_list_comments_lists_only_the_callers_rows(
     """`listComments` answers the caller's rows, not another owner's."""
     mine = await make_comments(session)
     theirs = await make_comments(session)
+    # the Task the row is under, which its caller must own
+    task_id_parent = await session.scalar(select(Task).where(Task.id == mine.task_id))
+    assert task_id_parent is not None
     theirs.task_id = mine.task_id
+    task_id_parent.tenant_id = mine.tenant_id
     await session.commit()
     listed = await _listed(
         client,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.projects.models import Project as ProjectRow
+from app.workspaces.models import Workspace
 from tests.conftest import token
 from tests.factories import make_projects, make_workspaces
 
@@ -51,13 +52,19 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 async def _list_projects_request(session: AsyncSession) -> Request:
     """A valid request for `listProjects`: its URL and body."""
     row = await make_projects(session)
+    # the Workspace the row is under, which its caller must own
+    workspace_id_parent = await session.scalar(
+        select(Workspace).where(Workspace.id == row.workspace_id)
+    )
+    assert workspace_id_parent is not None
+    workspace_id_parent.tenant_id = row.tenant_id
     await session.commit()
     body: JsonValue = None
     return Request(
         url=f"/workspaces/{row.workspace_id}/projects",
         body=body,
         headers={},
-        missing_url=f"/workspaces/{row.workspace_id}/projects",
+        missing_url="/workspaces/00000000-0000-4000-8000-000000000000/projects",
         subject=str(row.tenant_id),
     )
 
@@ -95,6 +102,57 @@ async def test_list_projects_needs_its_permission(
     )
     assert response.status_code == 403, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_projects_unknown_row(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    request = await _list_projects_request(session)
+    response = await client.request(
+        "GET",
+        request.missing_url,
+        json=request.body,
+        headers={**request.headers, **token("projects:read", subject=request.subject)},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_projects_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _list_projects_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("projects:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_list_projects_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`platform_admin` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _list_projects_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("projects:read", subject=str(uuid.uuid4()), roles=["platform_admin"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _create_project_request(session: AsyncSession) -> Request:
@@ -664,7 +722,13 @@ async def test_list_projects_lists_only_the_callers_rows(
     """`listProjects` answers the caller's rows, not another owner's."""
     mine = await make_projects(session)
     theirs = await make_projects(session)
+    # the Workspace the row is under, which its caller must own
+    workspace_id_parent = await session.scalar(
+        select(Workspace).where(Workspace.id == mine.workspace_id)
+    )
+    assert workspace_id_parent is not None
     theirs.workspace_id = mine.workspace_id
+    workspace_id_parent.tenant_id = mine.tenant_id
     await session.commit()
     listed = await _listed(
         client,

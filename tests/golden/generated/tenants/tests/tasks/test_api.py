@@ -15,6 +15,7 @@ from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.projects.models import Project
 from app.tasks.models import Task as TaskRow
 from tests.conftest import token
 from tests.factories import make_projects, make_tasks
@@ -52,13 +53,17 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 async def _list_tasks_request(session: AsyncSession) -> Request:
     """A valid request for `listTasks`: its URL and body."""
     row = await make_tasks(session)
+    # the Project the row is under, which its caller must own
+    project_id_parent = await session.scalar(select(Project).where(Project.id == row.project_id))
+    assert project_id_parent is not None
+    project_id_parent.tenant_id = row.tenant_id
     await session.commit()
     body: JsonValue = None
     return Request(
         url=f"/projects/{row.project_id}/tasks",
         body=body,
         headers={},
-        missing_url=f"/projects/{row.project_id}/tasks",
+        missing_url="/projects/00000000-0000-4000-8000-000000000000/tasks",
         subject=str(row.tenant_id),
     )
 
@@ -94,6 +99,57 @@ async def test_list_tasks_needs_its_permission(
     )
     assert response.status_code == 403, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_tasks_unknown_row(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    request = await _list_tasks_request(session)
+    response = await client.request(
+        "GET",
+        request.missing_url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:read", subject=request.subject)},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_tasks_hides_another_owners_row(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Another caller cannot tell the row exists (404); it is left as it was for its owner."""
+    request = await _list_tasks_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:read", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("tasks:read", subject=request.subject)},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_list_tasks_reaches_any_row_with_a_bypass_role(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`support` sees every owner's rows (auth.yaml ownership bypass_roles)."""
+    request = await _list_tasks_request(session)
+    response = await client.request(
+        "GET",
+        request.url,
+        json=request.body,
+        headers={
+            **request.headers,
+            **token("tasks:read", subject=str(uuid.uuid4()), roles=["support"]),
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 async def _create_task_request(session: AsyncSession) -> Request:
@@ -658,7 +714,11 @@ async def test_list_tasks_lists_only_the_callers_rows(
     """`listTasks` answers the caller's rows, not another owner's."""
     mine = await make_tasks(session)
     theirs = await make_tasks(session)
+    # the Project the row is under, which its caller must own
+    project_id_parent = await session.scalar(select(Project).where(Project.id == mine.project_id))
+    assert project_id_parent is not None
     theirs.project_id = mine.project_id
+    project_id_parent.tenant_id = mine.tenant_id
     await session.commit()
     listed = await _listed(
         client,
