@@ -14,6 +14,7 @@ from gen_backend.model.uploads import upload_columns
 from gen_backend.plan import plan_project
 from gen_backend.plan.api import OperationPlan, UploadPlan
 from gen_backend.plan.contract import operation_contract
+from gen_backend.plan.service_tests import ServiceTestsPlan
 from gen_backend.render.project import _docstring, _pystr_wrapped
 
 from .conftest import SAMPLES
@@ -264,6 +265,32 @@ def add_media_paths(root: Path) -> Path:
     text = spec.read_text()
     spec.write_text(text.replace("paths:\n", "paths:\n" + MEDIA_PATHS, 1))
     return root
+
+
+def uncap_page_sizes(root: Path) -> Path:
+    """Take the maximum off a library handoff's `limit`: `MAX_PAGE_SIZE` caps its pages."""
+    spec = root / "openapi.yaml"
+    text = spec.read_text()
+    capped = "schema: {type: integer, minimum: 1, maximum: 100, default: 20}"
+    assert capped in text
+    spec.write_text(text.replace(capped, "schema: {type: integer, minimum: 1, default: 20}"))
+    return root
+
+
+def test_a_page_size_the_spec_leaves_uncapped_gets_a_capping_test(tmp_path: Path) -> None:
+    handoff = tmp_path / "library"
+    shutil.copytree(SAMPLES / "library", handoff)
+    ops = _operations(uncap_page_sizes(handoff))
+    assert ops["listAuthors"].max_limit is None
+    result = accept(handoff)
+    assert isinstance(result, Accepted)
+    planned = plan_project(result.model, result.rfis)
+    suite = next(f for f in planned.files if f.path == "tests/authors/test_service.py")
+    assert isinstance(suite.context["suite"], ServiceTestsPlan)
+    names = [t.name for t in suite.context["suite"].tests]
+    assert "list_authors_caps_the_page_size" in names
+    capped = _operations(SAMPLES / "library")["listAuthors"]
+    assert capped.max_limit == 100  # the spec's maximum: no setting needed, no capping test
 
 
 def test_other_media_types_are_declared_and_handed_to_the_service(tmp_path: Path) -> None:

@@ -122,10 +122,12 @@ class TablePlan:
         )
 
     @property
-    def unique_attrs(self) -> tuple[str, ...]:
-        """The ORM attributes of the columns that are unique on their own."""
-        names = {column for _, column in self.unique_columns}
-        return tuple(c.attr for c in self.columns if c.name in names)
+    def unique_keys(self) -> tuple[tuple[str, ...], ...]:
+        """The attribute sets no two rows may share: the primary key, each unique column, and
+        each unique index that has no condition."""
+        keys = [self.primary_key, *((column,) for _, column in self.unique_columns)]
+        keys += [i.columns for i in self.indexes if i.unique and i.where is None]
+        return tuple(tuple(self.column(name).attr for name in key) for key in keys if key)
 
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)

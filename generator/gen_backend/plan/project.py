@@ -628,6 +628,8 @@ class BlockedDelete:
     test: TestPlan
     factory: str  # makes the referring row, and the row it refers to first
     url: str  # the delete's URL as an f-string over `child`, the referring row
+    # on an owned table: the row to delete, read back so that its owner can be the caller
+    lookup: OwnedParent | None = None
 
 
 def _blocked_deletes(
@@ -636,10 +638,11 @@ def _blocked_deletes(
     tables: dict[str, TablePlan],
     packages: dict[str, str],
 ) -> tuple[BlockedDelete, ...]:
-    """One blocked delete per generated delete of an unowned row selected by its key alone
-    (the caller may delete any row), where another table's factory makes a referring row."""
+    """One blocked delete per generated delete of a row selected by its key alone, where
+    another table's factory makes a referring row (on an owned table, the caller is the
+    owner of the row it deletes)."""
     table = api.table
-    if table is None or api.owner is not None:
+    if table is None:
         return ()
     found = []
     for test in tests:
@@ -664,7 +667,16 @@ def _blocked_deletes(
             )
             if blocker is not None and child.name != table.name and child.name in packages:
                 url = op.path.replace("{" + path[0].wire + "}", "{child." + blocker.attr + "}")
-                found.append(BlockedDelete(test, f"make_{packages[child.name]}", f'f"{url}"'))
+                lookup = (
+                    OwnedParent(
+                        blocker.attr, api.owner.attr, api.module, table.class_name, op.key[1]
+                    )
+                    if api.owner is not None
+                    else None
+                )
+                found.append(
+                    BlockedDelete(test, f"make_{packages[child.name]}", f'f"{url}"', lookup)
+                )
                 break
     return tuple(found)
 

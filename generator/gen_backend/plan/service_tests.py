@@ -88,6 +88,7 @@ class ServiceTest:
     keys: tuple[tuple[str, str], ...] = ()  # (variable, source of the listed keys)
     missing: Call | None = None  # must raise Problem(404)
     checks: tuple[str, ...] = ()  # Python expressions that must hold
+    settings: tuple[tuple[str, str], ...] = ()  # (setting, Python source) for this test only
 
     @property
     def factories(self) -> set[str]:
@@ -514,7 +515,12 @@ class _OpPlanner:
         builders = {
             OperationKind.CREATE: (self.create,),
             OperationKind.GET: (self.get, self.get_missing),
-            OperationKind.LIST: (self.listing, self.paging, *self.filter_builders()),
+            OperationKind.LIST: (
+                self.listing,
+                self.paging,
+                self.capping,
+                *self.filter_builders(),
+            ),
             OperationKind.UPDATE: (self.update,),
             OperationKind.REPLACE: (self.replace,),
             OperationKind.DELETE: (self.delete,),
@@ -860,6 +866,27 @@ class _OpPlanner:
                 ("paged", self.keys_of("page", key)),
             ),
             checks=tuple(checks),
+        )
+
+    def capping(self) -> ServiceTest:
+        """Where the spec sets no maximum page size, `MAX_PAGE_SIZE` caps what is asked for."""
+        _, key = self.list_shape()
+        if not self.op.limit or self.op.max_limit is not None:
+            raise _SkipError("the spec caps the page size, or there is none to ask for")
+        factory = self.d.factory.function
+        # nested, the rows share the first one's parents; else no row needs a name
+        rows = [(f"row{i}" if self.op.parents else "", factory) for i in range(1, 4)]
+        totals = [f"{source} >= 3" for source, q in self.total_of("page") if q == "total"]
+        return ServiceTest(
+            name=f"{self.op.function}_caps_the_page_size",
+            doc=f"`{self.op.operation_id}` answers at most MAX_PAGE_SIZE rows, whatever page "
+            "size is asked for (the spec sets no maximum).",
+            rows=tuple(rows),
+            sets=tuple(s for i in range(2, 4) for s in self.same_parent(f"row{i}", "row1")),
+            calls=(("page", self.list_call("row1", limit=EVERYTHING, page=1)),),
+            keys=(("paged", self.keys_of("page", key)),),
+            checks=("len(paged) == 2", *totals),
+            settings=(("max_page_size", "2"),),
         )
 
     def filter_builders(self) -> list[Callable[[], ServiceTest]]:

@@ -79,6 +79,8 @@ class TestPlan:
     # the owned parent of the test row, read back after the setup, so the caller can own it
     lookup: OwnedParent | None = None
     parent_made_owners: bool = False  # the parent is given to the (owned) row's owner
+    # a create whose request, sent twice by one caller, fills a unique key the same way
+    repeats_a_unique_key: bool = False
     bypass_role: str | None = None  # a role that sees every row the request touches
 
     def uses(self, variable: str) -> bool:
@@ -321,6 +323,7 @@ def plan_tests(
         missing += query_string
     body = None
     sent_object = False  # whether the body is an object (JSON, or a form's fields)
+    sent_attrs: set[str] = set()  # the columns the body fills, for a create
     files: tuple[str, ...] = ()
     fk_fields: list[tuple[str, str]] = []
     if op.body_media == "raw":
@@ -342,6 +345,13 @@ def plan_tests(
             data = {wire: value for wire, value in data.items() if wire not in files}
         body = repr(data)  # a Python literal of the JSON value
         sent_object = isinstance(data, dict)
+        if isinstance(data, dict):
+            written = dict(op.body_attrs)
+            sent_attrs |= {
+                written[field_name(wire)]
+                for wire, value in data.items()
+                if value is not None and field_name(wire) in written
+            }
         if op.table is not None and op.kind is not OperationKind.CUSTOM and isinstance(data, dict):
             for wire in data:
                 field = next((f for f, _ in op.body_attrs if f == field_name(wire)), None)
@@ -386,6 +396,13 @@ def plan_tests(
         owner_field=owner_field,
         lookup=lookup,
         parent_made_owners=bool(lookup and owner),
+        repeats_a_unique_key=creates
+        and table is not None
+        and any(
+            set(key)
+            <= sent_attrs | {attr for _, attr in op.parents} | ({owner.attr} if owner else set())
+            for key in table.unique_keys
+        ),
         bypass_role=bypass_role,
     )
 

@@ -34,7 +34,7 @@ class Request:
 async def _list_order_items_request(session: AsyncSession) -> Request:
     """A valid request for `listOrderItems`: its URL and body."""
     row = await make_order_items(session)
-    # the Order the row is under, which its caller must own
+    # the Order that `row` refers to: the caller must own it
     order_id_parent = await session.scalar(select(Order).where(Order.id == row.order_id))
     assert order_id_parent is not None
     await session.commit()

@@ -43,7 +43,7 @@ async def _rows(session: AsyncSession) -> int:
 async def _list_order_payments_request(session: AsyncSession) -> Request:
     """A valid request for `listOrderPayments`: its URL and body."""
     row = await make_payments(session)
-    # the Order the row is under, which its caller must own
+    # the Order that `row` refers to: the caller must own it
     order_id_parent = await session.scalar(select(Order).where(Order.id == row.order_id))
     assert order_id_parent is not None
     await session.commit()

@@ -52,7 +52,7 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 async def _list_comments_request(session: AsyncSession) -> Request:
     """A valid request for `listComments`: its URL and body."""
     row = await make_comments(session)
-    # the Task the row is under, which its caller must own
+    # the Task that `row` refers to: the caller must own it
     task_id_parent = await session.scalar(select(Task).where(Task.id == row.task_id))
     assert task_id_parent is not None
     task_id_parent.tenant_id = row.tenant_id
@@ -634,7 +634,7 @@ async def test_list_comments_lists_only_the_callers_rows(
     """`listComments` answers the caller's rows, not another owner's."""
     mine = await make_comments(session)
     theirs = await make_comments(session)
-    # the Task the row is under, which its caller must own
+    # the Task that `mine` refers to: the caller must own it
     task_id_parent = await session.scalar(select(Task).where(Task.id == mine.task_id))
     assert task_id_parent is not None
     theirs.task_id = mine.task_id

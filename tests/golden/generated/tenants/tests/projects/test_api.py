@@ -52,7 +52,7 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 async def _list_projects_request(session: AsyncSession) -> Request:
     """A valid request for `listProjects`: its URL and body."""
     row = await make_projects(session)
-    # the Workspace the row is under, which its caller must own
+    # the Workspace that `row` refers to: the caller must own it
     workspace_id_parent = await session.scalar(
         select(Workspace).where(Workspace.id == row.workspace_id)
     )
@@ -602,6 +602,19 @@ async def test_delete_project_reaches_any_row_with_a_bypass_role(
     assert response.status_code == 204, response.text
 
 
+async def test_create_project_twice_is_a_conflict(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
+    request = await _create_project_request(session)
+    headers = {**request.headers, **token("projects:write", subject=request.subject)}
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert second.status_code == 409, second.text
+    assert second.headers["content-type"] == PROBLEM
+
+
 def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
     """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
     kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
@@ -722,7 +735,7 @@ async def test_list_projects_lists_only_the_callers_rows(
     """`listProjects` answers the caller's rows, not another owner's."""
     mine = await make_projects(session)
     theirs = await make_projects(session)
-    # the Workspace the row is under, which its caller must own
+    # the Workspace that `mine` refers to: the caller must own it
     workspace_id_parent = await session.scalar(
         select(Workspace).where(Workspace.id == mine.workspace_id)
     )

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.projects.models import Project
+from app.tasks.models import Task
 from app.tasks.models import Task as TaskRow
 from tests.conftest import token
-from tests.factories import make_projects, make_tasks
+from tests.factories import make_attachments, make_projects, make_tasks
 
 PROBLEM = "application/problem+json"
 
@@ -53,7 +54,7 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 async def _list_tasks_request(session: AsyncSession) -> Request:
     """A valid request for `listTasks`: its URL and body."""
     row = await make_tasks(session)
-    # the Project the row is under, which its caller must own
+    # the Project that `row` refers to: the caller must own it
     project_id_parent = await session.scalar(select(Project).where(Project.id == row.project_id))
     assert project_id_parent is not None
     project_id_parent.tenant_id = row.tenant_id
@@ -593,6 +594,22 @@ async def test_delete_task_reaches_any_row_with_a_bypass_role(
     assert response.status_code == 204, response.text
 
 
+async def test_delete_task_of_a_referenced_row_is_a_conflict(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A row another table still refers to: the database's refusal is a 409 problem, never a
+    500."""
+    child = await make_attachments(session)
+    # the Task that `child` refers to: the caller must own it
+    task_id_parent = await session.scalar(select(Task).where(Task.id == child.task_id))
+    assert task_id_parent is not None
+    await session.commit()
+    headers = token("tasks:write", subject=str(task_id_parent.tenant_id))
+    response = await client.request("DELETE", f"/tasks/{child.task_id}", headers=headers)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
 def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
     """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
     kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
@@ -714,7 +731,7 @@ async def test_list_tasks_lists_only_the_callers_rows(
     """`listTasks` answers the caller's rows, not another owner's."""
     mine = await make_tasks(session)
     theirs = await make_tasks(session)
-    # the Project the row is under, which its caller must own
+    # the Project that `mine` refers to: the caller must own it
     project_id_parent = await session.scalar(select(Project).where(Project.id == mine.project_id))
     assert project_id_parent is not None
     theirs.project_id = mine.project_id

@@ -424,6 +424,19 @@ async def test_update_workspace_takes_no_owner_from_the_body(
     assert await _owned_rows(session, other) == 0
 
 
+async def test_create_workspace_twice_is_a_conflict(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
+    request = await _create_workspace_request(session)
+    headers = {**request.headers, **token("workspaces:write", subject=request.subject)}
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert second.status_code == 409, second.text
+    assert second.headers["content-type"] == PROBLEM
+
+
 def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
     """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
     kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
