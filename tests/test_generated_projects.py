@@ -7,14 +7,17 @@ read the diff."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,55 +87,52 @@ def _free_port() -> int:
         return port
 
 
-def test_uvicorn_serves_the_spec_operations(tmp_path: Path) -> None:
-    """`uvicorn app.main:app` serves the generated library project on loopback, and its
-    /openapi.json lists exactly the in-scope operationIds."""
-    sample = SAMPLES / "library"
-    result = accept(sample)
-    assert isinstance(result, Accepted)
-    out = tmp_path / "service"
-    for path, file in render_project(plan_project(result.model, result.rfis)).items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_text(file.text, encoding="utf-8")
+@contextlib.contextmanager
+def _serving(project: Path, **env: str) -> Iterator[str]:
+    """`uvicorn app.main:app` of a generated project on a free loopback port, once its
+    readiness probe answers; its base URL. Stopped with SIGTERM, as an orchestrator would."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "JWT_SECRET": "served-by-uvicorn-in-a-test",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'served.db'}",
-    }
+    command = ["uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=out,
-        env=env,
+        [sys.executable, "-m", *command],
+        cwd=project,
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        document = None
         deadline = time.monotonic() + 30
-        while document is None and time.monotonic() < deadline:
+        while True:
             try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/openapi.json", timeout=2
-                ) as answer:
-                    document = json.loads(answer.read())
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
             except OSError:
+                assert time.monotonic() < deadline, "uvicorn was not ready within 30 s"
                 time.sleep(0.2)
-        assert document is not None, "uvicorn did not answer within 30 s"
-        served = {op["operationId"] for item in document["paths"].values() for op in item.values()}
-        assert served == {op.operation_id for op in result.model.in_scope_operations}
+        yield base
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        # after a graceful shutdown uvicorn re-raises the signal it stopped for
+        assert server.wait(timeout=10) in (0, -signal.SIGTERM), "uvicorn did not stop on SIGTERM"
+
+
+def test_uvicorn_serves_the_spec_operations(tmp_path: Path) -> None:
+    """`uvicorn app.main:app` serves the generated library project on loopback, and its
+    /openapi.json lists exactly the in-scope operationIds."""
+    result = accept(SAMPLES / "library")
+    assert isinstance(result, Accepted)
+    out = _generate(SAMPLES / "library", tmp_path / "service")
+    database = f"sqlite+aiosqlite:///{tmp_path / 'served.db'}"
+    _run(["alembic", "upgrade", "head"], out, DATABASE_URL=database, JWT_SECRET="x" * 32)
+    with (
+        _serving(out, JWT_SECRET="x" * 32, DATABASE_URL=database) as base,
+        urllib.request.urlopen(f"{base}/openapi.json", timeout=5) as answer,
+    ):
+        document = json.loads(answer.read())
+    served = {op["operationId"] for item in document["paths"].values() for op in item.values()}
+    assert served == {op.operation_id for op in result.model.in_scope_operations}
 
 
 def test_a_handoff_not_in_this_repo_passes_its_own_checks(tmp_path: Path) -> None:
@@ -206,6 +206,42 @@ def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path
     out = _generate(sample, tmp_path / sample.name)
     url = _fresh_database(f"gen_backend_{sample.name}_{os.getpid()}")
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
+
+
+@pytest.mark.skipif(POSTGRES is None, reason="needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
+def test_two_processes_share_one_postgresql(tmp_path: Path) -> None:
+    """Two uvicorn processes of the library sample on one PostgreSQL: a row created through one
+    is read through the other, and a retry with the same Idempotency-Key sent to the other is
+    replayed, not run again (the keys live in the database, not in a process)."""
+    import httpx
+    import jwt
+
+    out = _generate(SAMPLES / "library", tmp_path / "library")
+    url = _fresh_database(f"gen_backend_two_processes_{os.getpid()}")
+    secret = "two-processes-share-one-database-secret"
+    _run(["alembic", "upgrade", "head"], out, DATABASE_URL=url, JWT_SECRET=secret)
+    now = int(time.time())
+    claims = {"sub": "librarian-1", "scope": "authors:read authors:write", "exp": now + 300}
+    claims |= {"iss": "https://auth.library.example/", "aud": "library-api"}  # auth.yaml
+    caller = {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm='HS256')}"}
+    author = {"name": f"Written through one process {now}", "bio": None}
+    retry = {**caller, "Idempotency-Key": f"two-processes-{now}"}
+    with (
+        _serving(out, DATABASE_URL=url, JWT_SECRET=secret) as first,
+        _serving(out, DATABASE_URL=url, JWT_SECRET=secret) as second,
+    ):
+        created = httpx.post(f"{first}/authors", json=author, headers=retry)
+        assert created.status_code == 201, created.text
+        read = httpx.get(f"{second}/authors/{created.json()['id']}", headers=caller)
+        assert read.status_code == 200, read.text
+        assert read.json() == created.json()
+        replayed = httpx.post(f"{second}/authors", json=author, headers=retry)
+        assert replayed.status_code == 201, replayed.text
+        assert replayed.headers["idempotent-replayed"] == "true"
+        assert replayed.json() == created.json()
+        listed = httpx.get(f"{first}/authors", params={"name": author["name"]}, headers=caller)
+        assert listed.status_code == 200, listed.text
+        assert [a["id"] for a in listed.json()["items"]] == [created.json()["id"]]
 
 
 # the generated tests that another caller's rows stay hidden

@@ -29,7 +29,7 @@ _SA_TYPES: dict[ColumnType, tuple[str, str]] = {  # column type -> (SQLAlchemy t
     ColumnType.JSON: ("sa.JSON()", "JsonValue"),
     ColumnType.BYTES: ("sa.LargeBinary()", "bytes"),
 }
-_ON_DELETE = {
+ON_DELETE = {
     OnDelete.CASCADE: "CASCADE",
     OnDelete.RESTRICT: "RESTRICT",
     OnDelete.SET_NULL: "SET NULL",
@@ -248,7 +248,7 @@ def plan_table(table: Table, module: str) -> TablePlan:
                 columns=k.columns,
                 target_table=k.target_table,
                 target_columns=k.target_columns,
-                ondelete=_ON_DELETE.get(k.on_delete),
+                ondelete=ON_DELETE.get(k.on_delete),
             )
             for k in table.foreign_keys
         ),

@@ -8,11 +8,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gen_backend.model import Operation, OperationKind, ServiceModel
+from gen_backend.model import OnDelete, Operation, OperationKind, ServiceModel
 from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
 from gen_backend.plan.database import (
+    ON_DELETE,
     ColumnPlan,
     RevisionPlan,
     RowSecurityPlan,
@@ -162,6 +163,22 @@ class ServiceTablePlan:
 
 
 @dataclass(frozen=True)
+class HealthPlan:
+    """The service's own liveness and readiness paths (outside its OpenAPI document)."""
+
+    live: str = "/healthz"
+    ready: str = "/readyz"
+
+
+def plan_health(paths: Collection[str]) -> HealthPlan:
+    """`/healthz` and `/readyz`, unless the spec serves either: then under `/_service`."""
+    plain = HealthPlan()
+    if plain.live in paths or plain.ready in paths:
+        return HealthPlan("/_service/healthz", "/_service/readyz")
+    return plain
+
+
+@dataclass(frozen=True)
 class ProjectPlan:
     service: ServiceModel
     domains: tuple[DomainPlan, ...]
@@ -175,6 +192,7 @@ class ProjectPlan:
     idempotency: ServiceTablePlan | None = None
     # where each caller's requests are counted for the rate limit (a setting, off by default)
     rate_limits: ServiceTablePlan = ServiceTablePlan("rate_limits", "rate_limits", None)
+    health: HealthPlan = HealthPlan()
 
     @property
     def service_tables(self) -> tuple[str, ...]:
@@ -258,6 +276,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("GENERATION.md")
     add("README.md")
     add(".env.example")
+    add("Dockerfile")
+    add(".dockerignore")
     add("alembic.ini")
     add("migrations/env.py")
     add("migrations/script.py.mako")
@@ -283,6 +303,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     if idempotency is not None:
         add("app/core/idempotency.py")
     add("app/core/rate_limit.py")
+    add("app/core/health.py")
     for domain in domains:
         add(f"app/{domain.package}/__init__.py", "app/domain/__init__.py.j2", domain=domain)
         add(f"app/{domain.package}/models.py", "app/domain/models.py.j2", domain=domain)
@@ -362,6 +383,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 suite=service_tests,
             )
     add("tests/test_config.py")
+    add("tests/test_health.py")
     owned = next((a for a in apis if a.owner and a.table and a.table.mapper_key), None)
     if owned is not None and owned.owner is not None and owned.table is not None:
         add(
@@ -390,6 +412,21 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         if targets and not pinned[0].startswith("HS") and targets[0].method == "get":
             add("tests/test_jwks.py", target=targets[0])
     add("tests/test_migrations.py")
+    add(
+        "tests/test_schema.py",
+        unique_keys={
+            table.name: tuple(
+                [(c.name,) for c in table.columns if c.unique and not c.primary_key]
+                + [i.columns for i in table.indexes if i.unique and i.where is None]
+            )
+            for table in service.design.tables
+        },
+        on_delete={o.value: ON_DELETE.get(o) for o in OnDelete},
+        primary_keys={
+            table.name: tuple(c.name for c in table.columns if c.primary_key)
+            for table in service.design.tables
+        },
+    )
     failing, json_target = _fault_targets(apis)
     add(
         "tests/test_errors.py",
@@ -441,6 +478,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         bearer_scheme=bearer_scheme_name(schemes),
         idempotency=idempotency,
         rate_limits=rate_limits,
+        health=plan_health({op.path for op in service.operations}),
     )
 
 

@@ -11,13 +11,16 @@ from app.books.router import router as books_router
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import document_problems, install_error_handlers
+from app.core.health import router as health_router
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     get_settings()  # invalid settings (in production: no real secret) stop the start here
     yield
-    await get_engine().dispose()  # close pooled connections on shutdown
+    # uvicorn has let the requests in flight finish (SIGTERM; --timeout-graceful-shutdown):
+    # close the pooled connections
+    await get_engine().dispose()
 
 
 def create_app() -> FastAPI:
@@ -28,6 +31,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app, max_body_bytes=get_settings().max_body_bytes)
     document_problems(app)
+    app.include_router(health_router)
     app.include_router(authors_router)
     app.include_router(books_router)
     return app

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import document_problems, install_error_handlers
+from app.core.health import router as health_router
 from app.customer_documents.router import router as customer_documents_router
 from app.customers.router import router as customers_router
 from app.order_items.router import router as order_items_router
@@ -21,7 +22,9 @@ from app.products.router import router as products_router
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     get_settings()  # invalid settings (in production: no real secret) stop the start here
     yield
-    await get_engine().dispose()  # close pooled connections on shutdown
+    # uvicorn has let the requests in flight finish (SIGTERM; --timeout-graceful-shutdown):
+    # close the pooled connections
+    await get_engine().dispose()
 
 
 def create_app() -> FastAPI:
@@ -32,6 +35,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app, max_body_bytes=get_settings().max_body_bytes)
     document_problems(app)
+    app.include_router(health_router)
     app.include_router(customer_documents_router)
     app.include_router(customers_router)
     app.include_router(order_items_router)

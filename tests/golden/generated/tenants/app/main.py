@@ -11,6 +11,7 @@ from app.comments.router import router as comments_router
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import document_problems, install_error_handlers
+from app.core.health import router as health_router
 from app.projects.router import router as projects_router
 from app.tasks.router import router as tasks_router
 from app.workspaces.router import router as workspaces_router
@@ -20,7 +21,9 @@ from app.workspaces.router import router as workspaces_router
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     get_settings()  # invalid settings (in production: no real secret) stop the start here
     yield
-    await get_engine().dispose()  # close pooled connections on shutdown
+    # uvicorn has let the requests in flight finish (SIGTERM; --timeout-graceful-shutdown):
+    # close the pooled connections
+    await get_engine().dispose()
 
 
 def create_app() -> FastAPI:
@@ -31,6 +34,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app, max_body_bytes=get_settings().max_body_bytes)
     document_problems(app)
+    app.include_router(health_router)
     app.include_router(attachments_router)
     app.include_router(comments_router)
     app.include_router(projects_router)

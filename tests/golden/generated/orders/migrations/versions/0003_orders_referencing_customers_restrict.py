@@ -9,11 +9,19 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+def existing_enum(*values: str, name: str) -> sa.Enum:
+    """An enum type an earlier revision made: used here, not made again (on PostgreSQL)."""
+    return sa.Enum(*values, name=name).with_variant(
+        postgresql.ENUM(*values, name=name, create_type=False), "postgresql"
+    )
 
 
 def upgrade() -> None:
@@ -33,7 +41,7 @@ def upgrade() -> None:
             nullable=False,
             server_default=sa.text("'pending'"),
         ),
-        sa.Column("currency", sa.Enum("EUR", "USD", "GBP", name="currency"), nullable=False),
+        sa.Column("currency", existing_enum("EUR", "USD", "GBP", name="currency"), nullable=False),
         sa.Column(
             "total_amount",
             sa.Numeric(12, 2),

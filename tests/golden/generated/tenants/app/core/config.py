@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=30.0, gt=0)
     db_echo: bool = False
+    # how long the readiness probe waits for the database before it answers 503
+    readiness_timeout_s: float = Field(default=2.0, gt=0)
     # the most rows a list answers at once where the spec sets no maximum page size
     max_page_size: int = Field(default=100, ge=1)
     # a request body over this many bytes is refused (413) before it is read
