@@ -281,3 +281,31 @@ def test_a_validator_taken_out_of_a_generated_project_is_caught(tmp_path: Path) 
     selected = ["pytest", "-q", "-p", "no:cacheprovider", "tests/test_openapi.py"]
     with pytest.raises(AssertionError, match=r"the spec's \{'minLength': 1, 'maxLength': 200\}"):
         _run(selected, out)
+
+
+def test_a_query_per_row_added_to_a_generated_list_is_caught(tmp_path: Path) -> None:
+    """The statement-count tests catch an N+1: a hand-written query per listed row in
+    `listBooks` makes 25 rows cost more statements than 1."""
+    out = _generate(SAMPLES / "library", tmp_path / "library")
+    rules = out / "app" / "books" / "rules.py"
+    rules.write_text(
+        '''"""listBooks, with a query per listed row (the mistake the tests must catch)."""
+
+from sqlalchemy import literal, select
+
+from app.books.schemas import BookPage
+from app.books.service import BooksServiceBase
+
+
+class BooksService(BooksServiceBase):
+    async def list_books(self, **arguments: object) -> BookPage:
+        page: BookPage = await super().list_books(**arguments)  # type: ignore[arg-type]
+        for _ in page.items:
+            await self.session.execute(select(literal(1)))
+        return page
+''',
+        encoding="utf-8",
+    )
+    selected = ["pytest", "-q", "-p", "no:cacheprovider", "tests", "-k", "list_books_runs"]
+    with pytest.raises(AssertionError, match=r"statements for one row, \d+ for 25"):
+        _run(selected, out)

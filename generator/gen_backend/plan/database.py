@@ -9,7 +9,15 @@ from dataclasses import dataclass
 import sqlglot
 import sqlglot.errors
 
-from gen_backend.model import Column, ColumnType, DefaultKind, OnDelete, SchemaDesign, Table
+from gen_backend.model import (
+    Column,
+    ColumnType,
+    DefaultKind,
+    OnDelete,
+    RelationshipKind,
+    SchemaDesign,
+    Table,
+)
 from gen_backend.model.schema import naming
 from gen_backend.model.service import MigrationStep
 from gen_backend.plan.names import attribute, model_class
@@ -102,6 +110,31 @@ def plan_check(name: str, expression: str) -> CheckPlan:
 
 
 @dataclass(frozen=True)
+class RelationshipPlan:
+    """One side of a foreign key on the ORM model (`book.author`, `author.books`). Loading it
+    lazily raises: what a response needs is loaded in batches or joins, never row by row."""
+
+    name: str
+    many: bool  # one-to-many: a list of the rows pointing here
+    target_class: str
+    target_module: str  # the domain package of the target's model
+    back_populates: str
+    foreign_keys: str  # the foreign-key columns, as SQLAlchemy evaluates them ("[Book.author_id]")
+    nullable: bool = False  # a many-to-one whose foreign key may be NULL
+    remote_side: str | None = None  # a self-reference's many-to-one: the key it points at
+
+    @property
+    def import_line(self) -> str:
+        return f"from {self.target_module} import {self.target_class}"
+
+    @property
+    def annotation(self) -> str:
+        if self.many:
+            return f'list["{self.target_class}"]'
+        return f'"{self.target_class} | None"' if self.nullable else f'"{self.target_class}"'
+
+
+@dataclass(frozen=True)
 class TablePlan:
     name: str
     class_name: str
@@ -114,6 +147,7 @@ class TablePlan:
     checks: tuple[CheckPlan, ...]
     comment: str | None
     mapper_key: tuple[str, ...]  # attributes identifying a row: the key, or a stand-in for none
+    relationships: tuple[RelationshipPlan, ...] = ()
 
     @property
     def enums(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -337,3 +371,41 @@ def _dependency_order(names: list[str], design: SchemaDesign) -> list[str]:
             ordered.extend(pending)
             break
     return ordered
+
+
+def plan_relationships(
+    design: SchemaDesign, tables: dict[str, TablePlan]
+) -> dict[str, tuple[RelationshipPlan, ...]]:
+    """Per table, both sides of each of its single-table foreign keys, as ORM relationships."""
+    found: dict[str, list[RelationshipPlan]] = {}
+    for rel in design.relationships:
+        if rel.table not in tables or rel.target not in tables:
+            continue
+        here, there = tables[rel.table], tables[rel.target]
+        holder = here if rel.kind is RelationshipKind.MANY_TO_ONE else there  # has the key
+        columns = [holder.column(c) for c in rel.columns]
+        key = next(k for k in holder.foreign_keys if k.name == rel.foreign_key)
+        self_reference = rel.table == rel.target
+        found.setdefault(rel.table, []).append(
+            RelationshipPlan(
+                name=attribute(rel.name),
+                many=rel.kind is RelationshipKind.ONE_TO_MANY,
+                target_class=there.class_name,
+                target_module=there.module,
+                back_populates=attribute(rel.back_populates),
+                foreign_keys="["
+                + ", ".join(f"{holder.class_name}.{c.attr}" for c in columns)
+                + "]",
+                nullable=any(c.nullable for c in columns),
+                remote_side=(
+                    "["
+                    + ", ".join(
+                        f"{there.class_name}.{there.column(c).attr}" for c in key.target_columns
+                    )
+                    + "]"
+                )
+                if self_reference and rel.kind is RelationshipKind.MANY_TO_ONE
+                else None,
+            )
+        )
+    return {table: tuple(rels) for table, rels in found.items()}

@@ -18,6 +18,7 @@ from gen_backend.plan.database import (
     RevisionPlan,
     RowSecurityPlan,
     TablePlan,
+    plan_relationships,
     plan_revisions,
     plan_table,
 )
@@ -230,12 +231,16 @@ def _package(table: str, taken: set[str]) -> str:
 
 def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPlan:
     taken: set[str] = set()
-    domains = []
     tables: dict[str, TablePlan] = {}
+    packages_of: dict[str, str] = {}
     for table in service.design.tables:
-        package = _package(table.name, taken)
-        tables[table.name] = plan_table(table, f"app.{package}.models")
-        domains.append(DomainPlan(package=package, table=tables[table.name]))
+        packages_of[table.name] = _package(table.name, taken)
+        tables[table.name] = plan_table(table, f"app.{packages_of[table.name]}.models")
+    for name, relationships in plan_relationships(service.design, tables).items():
+        tables[name] = dataclasses.replace(tables[name], relationships=relationships)
+    domains = [
+        DomainPlan(package=packages_of[t.name], table=tables[t.name]) for t in service.design.tables
+    ]
     owners = {
         o.table: RowSecurityPlan(o.table, o.owner_column, tuple(o.bypass_roles))
         for o in service.auth.ownership
@@ -330,7 +335,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     for api in apis:
         if not api.operations:
             continue
-        service_tests, trips = plan_row_tests(
+        service_tests, trips, statement_counts = plan_row_tests(
             api.operations,
             api.table,
             module=api.module,
@@ -371,9 +376,11 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             factories=sorted(
                 {factory for t in tests for _, factory in t.setup}
                 | {factory for trip in trips for _, factory in trip.rows}
+                | {count.factory for count in statement_counts}
                 | {b.factory for b in blocked}
             ),
             trips=trips,
+            statement_counts=statement_counts,
             blocked_deletes=blocked,
         )
         if service_tests is not None:

@@ -131,6 +131,22 @@ class ApiRoundTrip:
 
 
 @dataclass(frozen=True)
+class StatementCount:
+    """The SQL statements one request runs, over HTTP: a list must run as many for 25 rows as
+    for 1 (no query per row), a get no more than a small fixed number."""
+
+    name: str
+    doc: str
+    factory: str
+    url: str  # Python f-string source over `first`, the row made first
+    params: tuple[tuple[str, str], ...]  # (wire name, Python source of its value)
+    permissions: tuple[str, ...]
+    items: str | None = None  # a list's envelope items field (wire); None: a bare array
+    sets: tuple[tuple[str, str], ...] = ()  # each further row under `first`'s parents (`more`)
+    many: bool = True  # a list (25 rows against 1); else a get
+
+
+@dataclass(frozen=True)
 class ListWalk:
     """Every key a list operation answers over HTTP, page by page."""
 
@@ -178,7 +194,7 @@ def plan_row_tests(
     principal_roles: tuple[str, ...] = (),
     unreachable: frozenset[str] = frozenset(),
     owned_parents: Mapping[str, OwnedParent] | None = None,
-) -> tuple[ServiceTestsPlan | None, tuple[ApiRoundTrip, ...]]:
+) -> tuple[ServiceTestsPlan | None, tuple[ApiRoundTrip, ...], tuple[StatementCount, ...]]:
     """The service tests of one domain (None when there are none) and its API round trips.
     On an owned table (`bypass_roles` not None) they act with a bypass role, so they see the
     rows the factories make for other owners; without one they are left out (the ownership
@@ -187,10 +203,10 @@ def plan_row_tests(
     parent that no role bypasses (`unreachable`) gets no tests here; `owned_parents` (by
     operation) are the owned parents in operations' paths."""
     if table is None or bypass_roles == ():
-        return None, ()
+        return None, (), ()
     by_table = {f.table.name: f for f in factories}
     if table.name not in by_table:
-        return None, ()
+        return None, (), ()
     domain = _Domain(
         api_model=api_model,
         table=table,
@@ -209,6 +225,7 @@ def plan_row_tests(
     )
     tests: list[ServiceTest] = []
     trips: list[ApiRoundTrip] = []
+    counts: list[StatementCount] = []
     for number, op in enumerate(domain.operations):
         variant = 500 + 7 * number  # apart from the request tests' variants (100 + 7n)
         planner = _OpPlanner(domain, op, variant)
@@ -216,8 +233,9 @@ def plan_row_tests(
             continue
         tests.extend(planner.service_tests())
         trips.extend(planner.round_trips())
+        counts.extend(planner.statement_counts())
     if not tests:
-        return None, tuple(trips)
+        return None, tuple(trips), tuple(counts)
     imports = sorted(
         {
             (classes[t.body[0]].module, t.body[0])
@@ -234,6 +252,7 @@ def plan_row_tests(
             roles=principal_roles,
         ),
         tuple(trips),
+        tuple(counts),
     )
 
 
@@ -824,6 +843,7 @@ class _OpPlanner:
             calls=(("result", self.list_call("first", limit=EVERYTHING, page=1)),),
             keys=(("listed", self.keys_of("result", key)),),
             checks=tuple(checks),
+            settings=self.everything_fits(),
         )
 
     def paging(self) -> ServiceTest:
@@ -866,7 +886,15 @@ class _OpPlanner:
                 ("paged", self.keys_of("page", key)),
             ),
             checks=tuple(checks),
+            settings=self.everything_fits(),
         )
+
+    def everything_fits(self) -> tuple[tuple[str, str], ...]:
+        """Where `MAX_PAGE_SIZE` caps the list (the spec sets no maximum), raised for a test
+        that asks for every row at once: the table may hold more rows than the cap."""
+        if self.op.limit and self.op.max_limit is None:
+            return (("max_page_size", f"{EVERYTHING:_}"),)
+        return ()
 
     def capping(self) -> ServiceTest:
         """Where the spec sets no maximum page size, `MAX_PAGE_SIZE` caps what is asked for."""
@@ -920,6 +948,7 @@ class _OpPlanner:
                 f"kept.{key} in matching",
                 f"dropped.{key} not in matching",
             ),
+            settings=self.everything_fits(),
         )
 
     def filter_case(self, f: FilterPlan) -> _FilterCase:
@@ -1043,6 +1072,55 @@ class _OpPlanner:
             except _SkipError:
                 continue
         return trips
+
+    def statement_counts(self) -> list[StatementCount]:
+        """A list's statements for 1 row and for 25; a get's, bounded."""
+        if self.op.kind not in (OperationKind.LIST, OperationKind.GET):
+            return []
+        if any(p.default is None and p.location != "path" for p in self.op.params):
+            return []  # a required header or query parameter the request tests fill
+        try:
+            url = self.url(self.op, "first")
+        except _SkipError:
+            return []
+        factory = self.d.factory.function
+        if self.op.kind is OperationKind.GET:
+            return [
+                StatementCount(
+                    name=f"{self.op.function}_runs_a_bounded_number_of_statements",
+                    doc=f"`{self.op.operation_id}` reads a row "
+                    "in a fixed, small number of statements.",
+                    factory=factory,
+                    url=url,
+                    params=(),
+                    permissions=self.op.permissions,
+                    many=False,
+                )
+            ]
+        items = None
+        if self.op.envelope_class:
+            envelope = self.d.classes.get(self.op.envelope_class)
+            field = next(
+                (f for f in (envelope.fields if envelope else ()) if f.name == self.op.items_field),
+                None,
+            )
+            if field is None:
+                return []
+            items = field.wire
+        size = min(25, self.op.max_limit or 25)
+        return [
+            StatementCount(
+                name=f"{self.op.function}_runs_as_many_statements_for_25_rows_as_for_1",
+                doc=f"`{self.op.operation_id}` runs the same statements however many rows it "
+                "answers: nothing is loaded row by row (N+1).",
+                factory=factory,
+                url=url,
+                params=((self.op.limit_wire, repr(str(size))),) if self.op.limit_wire else (),
+                permissions=self.op.permissions,
+                items=items,
+                sets=self.same_parent("more", "first"),
+            )
+        ]
 
     def url(self, op: OperationPlan, row: str) -> str:
         """`op`'s path for `row` (an f-string source), its key and parents from the row."""

@@ -126,8 +126,10 @@ def _py_value(
 _REGEX_CHECK = re.compile(r"""^\(*\s*"?(\w+)"?\s*~\s*'((?:[^']|'')*)'\s*\)*$""")
 
 
-def _matching(pattern: str, length: int | None, wanted: int = 20) -> tuple[str, ...]:
-    """Distinct strings (within `length`) that `pattern` matches, from the regex walker."""
+def _matching(pattern: str, length: int | None, wanted: int = 64) -> tuple[str, ...]:
+    """Distinct strings (within `length`) that `pattern` matches, from the regex walker:
+    enough that rows made together differ (the statement-count tests make 25 under one parent,
+    and every factory call, parents' too, takes the next number)."""
     found: dict[str, None] = {}
     for variant in range(wanted * 10):
         try:

@@ -9,6 +9,7 @@ row-level security binds every request it serves. That role is TEST_APP_DATABASE
 given, else one these tests create (which needs CREATEROLE) and drop again."""
 
 import asyncio
+import contextlib
 import datetime
 import os
 import tempfile
@@ -21,7 +22,7 @@ import jwt
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -204,6 +205,24 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block, in order."""
+    from app.core.db import get_engine
+
+    seen: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    engine = get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

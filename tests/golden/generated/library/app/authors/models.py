@@ -3,12 +3,16 @@
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.books.models import Book
 
 
 class Author(Base):
@@ -46,4 +50,13 @@ class Author(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    books: Mapped[list["Book"]] = relationship(
+        "Book",
+        back_populates="author",
+        foreign_keys="[Book.author_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

@@ -4,12 +4,17 @@
 import datetime
 import decimal
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.authors.models import Author
+    from app.loans.models import Loan
 
 
 class Book(Base):
@@ -88,4 +93,19 @@ class Book(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    author: Mapped["Author"] = relationship(
+        "Author",
+        back_populates="books",
+        foreign_keys="[Book.author_id]",
+        lazy="raise",
+    )
+    loans: Mapped[list["Loan"]] = relationship(
+        "Loan",
+        back_populates="book",
+        foreign_keys="[Loan.book_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

@@ -3,12 +3,16 @@
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.books.models import Book
 
 
 class Loan(Base):
@@ -69,4 +73,12 @@ class Loan(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    book: Mapped["Book"] = relationship(
+        "Book",
+        back_populates="loans",
+        foreign_keys="[Loan.book_id]",
+        lazy="raise",
     )

@@ -3,12 +3,16 @@
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.customers.models import Customer
 
 
 class CustomerDocument(Base):
@@ -75,4 +79,12 @@ class CustomerDocument(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    customer: Mapped["Customer"] = relationship(
+        "Customer",
+        back_populates="customer_documents",
+        foreign_keys="[CustomerDocument.customer_id]",
+        lazy="raise",
     )

@@ -3,12 +3,17 @@
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.customer_documents.models import CustomerDocument
+    from app.orders.models import Order
 
 
 class Customer(Base):
@@ -59,4 +64,20 @@ class Customer(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    orders: Mapped[list["Order"]] = relationship(
+        "Order",
+        back_populates="customer",
+        foreign_keys="[Order.customer_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
+    )
+    customer_documents: Mapped[list["CustomerDocument"]] = relationship(
+        "CustomerDocument",
+        back_populates="customer",
+        foreign_keys="[CustomerDocument.customer_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

@@ -3,12 +3,17 @@
 
 import decimal
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.orders.models import Order
+    from app.products.models import Product
 
 
 class OrderItem(Base):
@@ -70,4 +75,18 @@ class OrderItem(Base):
         sa.Numeric(12, 2),
         nullable=False,
         comment="price at the time the line was added",
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    order: Mapped["Order"] = relationship(
+        "Order",
+        back_populates="order_items",
+        foreign_keys="[OrderItem.order_id]",
+        lazy="raise",
+    )
+    product: Mapped["Product"] = relationship(
+        "Product",
+        back_populates="order_items",
+        foreign_keys="[OrderItem.product_id]",
+        lazy="raise",
     )

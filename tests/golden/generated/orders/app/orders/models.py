@@ -4,12 +4,18 @@
 import datetime
 import decimal
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.customers.models import Customer
+    from app.order_items.models import OrderItem
+    from app.payments.models import Payment
 
 
 class Order(Base):
@@ -94,4 +100,26 @@ class Order(Base):
         "cancelled_at",
         UtcDateTime(),
         nullable=True,
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    customer: Mapped["Customer"] = relationship(
+        "Customer",
+        back_populates="orders",
+        foreign_keys="[Order.customer_id]",
+        lazy="raise",
+    )
+    order_items: Mapped[list["OrderItem"]] = relationship(
+        "OrderItem",
+        back_populates="order",
+        foreign_keys="[OrderItem.order_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
+    )
+    payments: Mapped[list["Payment"]] = relationship(
+        "Payment",
+        back_populates="order",
+        foreign_keys="[Payment.order_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

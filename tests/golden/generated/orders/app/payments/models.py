@@ -4,12 +4,16 @@
 import datetime
 import decimal
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.orders.models import Order
 
 
 class Payment(Base):
@@ -93,4 +97,12 @@ class Payment(Base):
         "captured_at",
         UtcDateTime(),
         nullable=True,
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    order: Mapped["Order"] = relationship(
+        "Order",
+        back_populates="payments",
+        foreign_keys="[Payment.order_id]",
+        lazy="raise",
     )

@@ -4,12 +4,16 @@
 import datetime
 import decimal
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.order_items.models import OrderItem
 
 
 class Product(Base):
@@ -71,4 +75,13 @@ class Product(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    order_items: Mapped[list["OrderItem"]] = relationship(
+        "OrderItem",
+        back_populates="product",
+        foreign_keys="[OrderItem.product_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import Order
-from tests.conftest import token
+from tests.conftest import statements, token
 from tests.factories import make_order_items
 
 PROBLEM = "application/problem+json"
@@ -404,3 +404,46 @@ async def test_remove_order_item_twice_is_404(
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
+
+
+# a get's statements: the caller's scope for row-level security, the row, and room for one more
+MAX_STATEMENTS_PER_GET = 3
+
+
+async def _statements(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    items: str | None,
+) -> tuple[int, int]:
+    """How many SQL statements one GET runs, and how many rows it answers."""
+    with statements() as seen:
+        response = await client.get(url, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    rows = body if items is None else body[items]
+    return len(seen), len(rows) if isinstance(rows, list) else 1
+
+
+async def test_list_order_items_runs_as_many_statements_for_25_rows_as_for_1(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listOrderItems` runs the same statements however many rows it answers: nothing is loaded
+    row by row (N+1).
+    """
+    first = await make_order_items(session)
+    await session.commit()
+    url = f"/orders/{first.order_id}/items"
+    params: dict[str, str] = {
+        "per_page": "25",
+    }
+    headers = token("orders:read", roles=["finance", "admin"])
+    one, _ = await _statements(client, url, params, headers, "items")
+    for _ in range(24):
+        more = await make_order_items(session)
+        more.order_id = first.order_id
+    await session.commit()
+    many, answered = await _statements(client, url, params, headers, "items")
+    assert answered >= 2, "the list answers the rows just made"
+    assert many == one, f"{one} statements for one row, {many} for 25"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import Order
 from app.payments.models import Payment as PaymentRow
-from tests.conftest import token
+from tests.conftest import statements, token
 from tests.factories import make_orders, make_payments
 
 PROBLEM = "application/problem+json"
@@ -543,3 +543,57 @@ async def test_list_order_payments_lists_the_new_rows(
     assert str(second.id) in listed
     assert str(elsewhere.id) not in listed
     assert len(listed) == 2
+
+
+# a get's statements: the caller's scope for row-level security, the row, and room for one more
+MAX_STATEMENTS_PER_GET = 3
+
+
+async def _statements(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    items: str | None,
+) -> tuple[int, int]:
+    """How many SQL statements one GET runs, and how many rows it answers."""
+    with statements() as seen:
+        response = await client.get(url, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    rows = body if items is None else body[items]
+    return len(seen), len(rows) if isinstance(rows, list) else 1
+
+
+async def test_list_order_payments_runs_as_many_statements_for_25_rows_as_for_1(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listOrderPayments` runs the same statements however many rows it answers: nothing is
+    loaded row by row (N+1).
+    """
+    first = await make_payments(session)
+    await session.commit()
+    url = f"/orders/{first.order_id}/payments"
+    params: dict[str, str] = {}
+    headers = token("payments:read", roles=["finance", "admin"])
+    one, _ = await _statements(client, url, params, headers, None)
+    for _ in range(24):
+        more = await make_payments(session)
+        more.order_id = first.order_id
+    await session.commit()
+    many, answered = await _statements(client, url, params, headers, None)
+    assert answered >= 2, "the list answers the rows just made"
+    assert many == one, f"{one} statements for one row, {many} for 25"
+
+
+async def test_get_payment_runs_a_bounded_number_of_statements(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`getPayment` reads a row in a fixed, small number of statements."""
+    first = await make_payments(session)
+    await session.commit()
+    url = f"/payments/{first.id}"
+    params: dict[str, str] = {}
+    headers = token("payments:read", roles=["finance", "admin"])
+    one, _ = await _statements(client, url, params, headers, None)
+    assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.products.models import Product as ProductRow
-from tests.conftest import token
+from tests.conftest import statements, token
 from tests.factories import make_products
 
 PROBLEM = "application/problem+json"
@@ -504,3 +504,58 @@ async def test_update_product_shows_in_a_later_get(
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["name"] == "example 521"
+
+
+# a get's statements: the caller's scope for row-level security, the row, and room for one more
+MAX_STATEMENTS_PER_GET = 3
+
+
+async def _statements(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    items: str | None,
+) -> tuple[int, int]:
+    """How many SQL statements one GET runs, and how many rows it answers."""
+    with statements() as seen:
+        response = await client.get(url, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    rows = body if items is None else body[items]
+    return len(seen), len(rows) if isinstance(rows, list) else 1
+
+
+async def test_list_products_runs_as_many_statements_for_25_rows_as_for_1(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listProducts` runs the same statements however many rows it answers: nothing is loaded
+    row by row (N+1).
+    """
+    await make_products(session)
+    await session.commit()
+    url = "/products"
+    params: dict[str, str] = {
+        "per_page": "25",
+    }
+    headers = token("products:read")
+    one, _ = await _statements(client, url, params, headers, "data")
+    for _ in range(24):
+        await make_products(session)
+    await session.commit()
+    many, answered = await _statements(client, url, params, headers, "data")
+    assert answered >= 2, "the list answers the rows just made"
+    assert many == one, f"{one} statements for one row, {many} for 25"
+
+
+async def test_get_product_runs_a_bounded_number_of_statements(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`getProduct` reads a row in a fixed, small number of statements."""
+    first = await make_products(session)
+    await session.commit()
+    url = f"/products/{first.id}"
+    params: dict[str, str] = {}
+    headers = token("products:read")
+    one, _ = await _statements(client, url, params, headers, None)
+    assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

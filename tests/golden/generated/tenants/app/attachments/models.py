@@ -3,12 +3,16 @@
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.tasks.models import Task
 
 
 class Attachment(Base):
@@ -81,4 +85,12 @@ class Attachment(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    task: Mapped["Task"] = relationship(
+        "Task",
+        back_populates="attachments",
+        foreign_keys="[Attachment.task_id]",
+        lazy="raise",
     )

@@ -2,12 +2,16 @@
 """ORM model of the `labels` table."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.workspaces.models import Workspace
 
 
 class Label(Base):
@@ -56,4 +60,12 @@ class Label(Base):
         sa.String(7),
         nullable=False,
         server_default=sa.text("'#888888'"),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    workspace: Mapped["Workspace"] = relationship(
+        "Workspace",
+        back_populates="labels",
+        foreign_keys="[Label.workspace_id]",
+        lazy="raise",
     )

@@ -3,12 +3,17 @@
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.tasks.models import Task
+    from app.workspaces.models import Workspace
 
 
 class Project(Base):
@@ -90,4 +95,19 @@ class Project(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    workspace: Mapped["Workspace"] = relationship(
+        "Workspace",
+        back_populates="projects",
+        foreign_keys="[Project.workspace_id]",
+        lazy="raise",
+    )
+    tasks: Mapped[list["Task"]] = relationship(
+        "Task",
+        back_populates="project",
+        foreign_keys="[Task.project_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

@@ -4,12 +4,18 @@
 import datetime
 import decimal
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.attachments.models import Attachment
+    from app.comments.models import Comment
+    from app.projects.models import Project
 
 
 class Task(Base):
@@ -113,4 +119,26 @@ class Task(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    project: Mapped["Project"] = relationship(
+        "Project",
+        back_populates="tasks",
+        foreign_keys="[Task.project_id]",
+        lazy="raise",
+    )
+    comments: Mapped[list["Comment"]] = relationship(
+        "Comment",
+        back_populates="task",
+        foreign_keys="[Comment.task_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        "Attachment",
+        back_populates="task",
+        foreign_keys="[Attachment.task_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

@@ -3,12 +3,17 @@
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
+
+if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
+    from app.labels.models import Label
+    from app.projects.models import Project
 
 
 class Workspace(Base):
@@ -57,4 +62,20 @@ class Workspace(Base):
         nullable=False,
         default=utc_now,
         server_default=sa.func.now(),
+    )
+
+    # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    projects: Mapped[list["Project"]] = relationship(
+        "Project",
+        back_populates="workspace",
+        foreign_keys="[Project.workspace_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
+    )
+    labels: Mapped[list["Label"]] = relationship(
+        "Label",
+        back_populates="workspace",
+        foreign_keys="[Label.workspace_id]",
+        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
+        lazy="raise",
     )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.projects.models import Project
 from app.tasks.models import Task
 from app.tasks.models import Task as TaskRow
-from tests.conftest import token
+from tests.conftest import statements, token
 from tests.factories import make_attachments, make_projects, make_tasks
 
 PROBLEM = "application/problem+json"
@@ -851,3 +851,59 @@ async def test_delete_task_then_get_is_404(
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
+
+
+# a get's statements: the caller's scope for row-level security, the row, and room for one more
+MAX_STATEMENTS_PER_GET = 3
+
+
+async def _statements(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    items: str | None,
+) -> tuple[int, int]:
+    """How many SQL statements one GET runs, and how many rows it answers."""
+    with statements() as seen:
+        response = await client.get(url, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    rows = body if items is None else body[items]
+    return len(seen), len(rows) if isinstance(rows, list) else 1
+
+
+async def test_list_tasks_runs_as_many_statements_for_25_rows_as_for_1(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`listTasks` runs the same statements however many rows it answers: nothing is loaded row
+    by row (N+1).
+    """
+    first = await make_tasks(session)
+    await session.commit()
+    url = f"/projects/{first.project_id}/tasks"
+    params: dict[str, str] = {
+        "limit": "25",
+    }
+    headers = token("tasks:read", roles=["support", "platform_admin"])
+    one, _ = await _statements(client, url, params, headers, "items")
+    for _ in range(24):
+        more = await make_tasks(session)
+        more.project_id = first.project_id
+    await session.commit()
+    many, answered = await _statements(client, url, params, headers, "items")
+    assert answered >= 2, "the list answers the rows just made"
+    assert many == one, f"{one} statements for one row, {many} for 25"
+
+
+async def test_get_task_runs_a_bounded_number_of_statements(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """`getTask` reads a row in a fixed, small number of statements."""
+    first = await make_tasks(session)
+    await session.commit()
+    url = f"/tasks/{first.id}"
+    params: dict[str, str] = {}
+    headers = token("tasks:read", roles=["support", "platform_admin"])
+    one, _ = await _statements(client, url, params, headers, None)
+    assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"
