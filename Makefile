@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE ?= sample_specs/library
 
-.PHONY: install sample test lint typecheck clean bench
+.PHONY: install sample test lint typecheck clean bench bench-serve
 
 $(BIN)/gen-backend: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,9 @@ clean:
 # never asserted): see benchmarks/generate_large.py
 bench: install
 	$(BIN)/python benchmarks/generate_large.py
+
+# Requests per second of the generated library service against a hand-written FastAPI + ORM
+# service and raw Starlette + asyncpg, on PostgreSQL (measured, never asserted): see
+# benchmarks/serve_library.py; POSTGRES=postgresql+asyncpg://user@host:port
+bench-serve: install
+	$(BIN)/python benchmarks/serve_library.py --postgres "$(POSTGRES)"

@@ -12,6 +12,7 @@ from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.errors import document_problems, install_error_handlers
 from app.core.health import router as health_router
+from app.models import Base  # every model, before a relationship is resolved by name
 
 
 @asynccontextmanager
@@ -24,6 +25,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    Base.registry.configure()  # resolve every relationship now: a mistake fails the start
     app = FastAPI(
         title="Library API",
         version="1.0.0",

@@ -12,6 +12,7 @@ from app.core.errors import document_problems, install_error_handlers
 from app.core.health import router as health_router
 from app.customer_documents.router import router as customer_documents_router
 from app.customers.router import router as customers_router
+from app.models import Base  # every model, before a relationship is resolved by name
 from app.order_items.router import router as order_items_router
 from app.orders.router import router as orders_router
 from app.payments.router import router as payments_router
@@ -28,6 +29,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    Base.registry.configure()  # resolve every relationship now: a mistake fails the start
     app = FastAPI(
         title="Orders API",
         version="1.0.0",
