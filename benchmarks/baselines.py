@@ -71,7 +71,7 @@ class BookPage(BaseModel):
     total: int
 
 
-engine = create_async_engine(DATABASE_URL, pool_size=10) if DATABASE_URL else None
+engine = create_async_engine(DATABASE_URL, pool_size=10, max_overflow=0) if DATABASE_URL else None
 sessions = async_sessionmaker(engine, expire_on_commit=False) if engine else None
 
 
