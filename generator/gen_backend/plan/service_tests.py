@@ -1097,16 +1097,10 @@ class _OpPlanner:
                     many=False,
                 )
             ]
-        items = None
-        if self.op.envelope_class:
-            envelope = self.d.classes.get(self.op.envelope_class)
-            field = next(
-                (f for f in (envelope.fields if envelope else ()) if f.name == self.op.items_field),
-                None,
-            )
-            if field is None:
-                return []
-            items = field.wire
+        try:
+            items = self.items_wire()
+        except _SkipError:
+            return []
         size = min(25, self.op.max_limit or 25)
         return [
             StatementCount(
@@ -1137,6 +1131,19 @@ class _OpPlanner:
             path = path.replace("{" + param.wire + "}", "{" + f"{row}.{bound[param.name]}" + "}")
         return path
 
+    def items_wire(self) -> str | None:
+        """The wire name of a list envelope's items field; None for a bare array."""
+        if not self.op.envelope_class:
+            return None
+        envelope = self.d.classes.get(self.op.envelope_class)
+        field = next(
+            (f for f in (envelope.fields if envelope else ()) if f.name == self.op.items_field),
+            None,
+        )
+        if field is None:
+            raise _SkipError("no items field")
+        return field.wire
+
     def walk(self, row: str, params: tuple[tuple[str, str], ...] = ()) -> ListWalk:
         cls = self.item_class(self.op.item_class)
         key = self.key_attr(cls)
@@ -1144,16 +1151,7 @@ class _OpPlanner:
         if shown is None:
             raise _SkipError("the key is not in the response")
         key_wire = shown.wire
-        items = None
-        if self.op.envelope_class:
-            envelope = self.d.classes.get(self.op.envelope_class)
-            field = next(
-                (f for f in (envelope.fields if envelope else ()) if f.name == self.op.items_field),
-                None,
-            )
-            if field is None:
-                raise _SkipError("no items field")
-            items = field.wire
+        items = self.items_wire()
         cursor = self.cursor_walk(items)
         if cursor is not None and self.op.limit_wire:
             # one row a page, so the walk follows a cursor for every row after the first
