@@ -145,13 +145,16 @@ def test_a_handoff_not_in_this_repo_passes_its_own_checks(tmp_path: Path) -> Non
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)
 
 
-def test_wrapped_bodies_and_other_media_types_pass_their_own_checks(tmp_path: Path) -> None:
+def test_wrapped_bodies_embeds_and_other_media_types_pass_their_own_checks(tmp_path: Path) -> None:
     """`{"author": {...}}` in and out, raw image bytes, a CSV answer and a JSON:API media type:
     created, read, updated, and held to the contract by the project's OpenAPI test; pages the
-    spec leaves uncapped, capped by MAX_PAGE_SIZE (`test_<list>_caps_the_page_size`)."""
+    spec leaves uncapped, capped by MAX_PAGE_SIZE (`test_<list>_caps_the_page_size`); authors
+    that embed their books and loans that embed their book and its author, each list in as
+    many statements for 25 rows as for 1."""
     from .test_bodies_and_paging import add_media_paths, uncap_page_sizes, wrapped_library
+    from .test_embeds import embed_more
 
-    handoff = uncap_page_sizes(add_media_paths(wrapped_library(tmp_path / "handoff")))
+    handoff = embed_more(uncap_page_sizes(add_media_paths(wrapped_library(tmp_path / "handoff"))))
     out = _generate(handoff, tmp_path / "wrapped")
     _run(["mypy"], out)
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)

@@ -19,6 +19,7 @@ from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.uploads import MULTIPART, upload_columns
 from gen_backend.plan.access import AccessPlan, plan_access
 from gen_backend.plan.database import TablePlan
+from gen_backend.plan.embeds import LoadPlan, plan_embedding
 from gen_backend.plan.names import camel, class_name, field_name, identifier, unique
 from gen_backend.plan.schemas import (
     COMMON,
@@ -139,6 +140,15 @@ class OperationPlan:
     offset_wire: str | None = None
     cursor: str | None = None  # the cursor parameter of keyset paging
     cursor_wire: str | None = None
+    loads: tuple[LoadPlan, ...] = ()  # the relationships its response embeds
+
+    @property
+    def embeds(self) -> str | None:
+        """The service module's constant holding the loader options of what the response
+        embeds (one per response class), if it embeds anything."""
+        if not self.loads or not self.item_class:
+            return None
+        return f"{snake(self.item_class).upper()}_EMBEDS"
 
     @property
     def needs_url(self) -> bool:
@@ -273,6 +283,7 @@ def plan_operations(
     schemes = {scheme.name: scheme for scheme in service.api.security_schemes}
     plans = []
     functions: set[str] = set()
+    by_class = {t.class_name: t for t in tables.values()}
     for module, ops in ops_by_module.items():
         for op in ops:
             owner = service.auth.ownership_of(op.table or "")
@@ -283,6 +294,7 @@ def plan_operations(
                 planner,
                 functions,
                 owner.owner_column if owner else None,
+                by_class,
             )
             plan = dataclasses.replace(plan, access=plan_access(op, schemes))
             if plan.primary_access is not None:
@@ -302,7 +314,9 @@ def _operation(
     planner: SchemaPlanner,
     functions: set[str],
     owner: str | None,
+    tables: dict[str, TablePlan],
 ) -> OperationPlan:
+    """`tables` is every table's plan by ORM class name, for what a response embeds."""
     params: list[ParamPlan] = []
     taken: set[str] = {"body", "session", "principal", "service", "response"}
     python: dict[str, str] = {}
@@ -543,13 +557,10 @@ def _operation(
         ]
         if unfilled:
             why_custom = f"nothing fills the NOT NULL column(s) {', '.join(unfilled)}"
+    loads: tuple[LoadPlan, ...] = ()
     if table and item_class in planner.classes and not why_custom:
-        attrs = {c.attr for c in table.columns}
-        computed = [
-            f.wire for f in planner.classes[item_class].fields if f.required and f.name not in attrs
-        ]
-        if computed:
-            why_custom = f"the response needs {', '.join(computed)}, which no column holds"
+        embedding = plan_embedding(planner.classes[item_class], table, planner.classes, tables)
+        why_custom, loads = embedding.why_not, embedding.loads
     if (
         kind is OperationKind.LIST
         and op.pagination
@@ -629,6 +640,7 @@ def _operation(
         items_field=items_field,
         item_class=item_class,
         body_attrs=body_attrs,
+        loads=loads if kind is not OperationKind.CUSTOM else (),
         why_custom=why_custom
         if op.kind in _CRUD and table is not None
         else ("not a CRUD operation" if kind is OperationKind.CUSTOM else None),

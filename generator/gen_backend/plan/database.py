@@ -122,6 +122,8 @@ class RelationshipPlan:
     foreign_keys: str  # the foreign-key columns, as SQLAlchemy evaluates them ("[Book.author_id]")
     nullable: bool = False  # a many-to-one whose foreign key may be NULL
     remote_side: str | None = None  # a self-reference's many-to-one: the key it points at
+    # (attribute of this row, attribute of a related row) holding equal values
+    pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def import_line(self) -> str:
@@ -386,6 +388,12 @@ def plan_relationships(
         columns = [holder.column(c) for c in rel.columns]
         key = next(k for k in holder.foreign_keys if k.name == rel.foreign_key)
         self_reference = rel.table == rel.target
+        keys = list(zip(rel.columns, key.target_columns, strict=True))
+        pairs = (
+            tuple((here.column(c).attr, there.column(t).attr) for c, t in keys)
+            if rel.kind is RelationshipKind.MANY_TO_ONE
+            else tuple((here.column(t).attr, there.column(c).attr) for c, t in keys)
+        )
         found.setdefault(rel.table, []).append(
             RelationshipPlan(
                 name=attribute(rel.name),
@@ -397,6 +405,7 @@ def plan_relationships(
                 + ", ".join(f"{holder.class_name}.{c.attr}" for c in columns)
                 + "]",
                 nullable=any(c.nullable for c in columns),
+                pairs=pairs,
                 remote_side=(
                     "["
                     + ", ".join(

@@ -22,6 +22,7 @@ from gen_backend.plan.database import (
     plan_revisions,
     plan_table,
 )
+from gen_backend.plan.embeds import row_alias
 from gen_backend.plan.names import class_name, identifier
 from gen_backend.plan.schemas import COMMON, ClassPlan
 from gen_backend.plan.service_tests import plan_row_tests
@@ -131,6 +132,28 @@ class ModuleApi:
         )
 
     @property
+    def embeds(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(constant, loader options) per response class whose rows embed related rows."""
+        found = {op.embeds: tuple(load.option for load in op.loads) for op in self.operations}
+        return tuple((name, options) for name, options in found.items() if name)
+
+    @property
+    def embedded_models(self) -> tuple[tuple[str, str], ...]:
+        """(class, alias) of the other tables' ORM classes the loader options name."""
+        own = self.table.class_name if self.table else None
+        return tuple(
+            sorted(
+                {
+                    (name, row_alias(name))
+                    for op in self.operations
+                    for load in op.loads
+                    for name in load.classes
+                    if name != own
+                }
+            )
+        )
+
+    @property
     def service_class(self) -> str:
         return f"{class_name(self.module)}Service"
 
@@ -150,7 +173,7 @@ class ModuleApi:
 
     @property
     def row(self) -> str:
-        return f"{self.table.class_name}Row" if self.table else "Row"
+        return row_alias(self.table.class_name) if self.table else "Row"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pydantic import JsonValue
 from gen_backend.model import ApiModel, FilterOp, Operation, OperationKind, Schema
 from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
+from gen_backend.plan.embeds import LoadPlan
 from gen_backend.plan.examples import NoExampleError, example
 from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
 from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent
@@ -141,9 +142,12 @@ class StatementCount:
     url: str  # Python f-string source over `first`, the row made first
     params: tuple[tuple[str, str], ...]  # (wire name, Python source of its value)
     permissions: tuple[str, ...]
-    items: str | None = None  # a list's envelope items field (wire); None: a bare array
+    # a list's envelope items field, a get's wrapper field (wire); None: a bare array or row
+    items: str | None = None
     sets: tuple[tuple[str, str], ...] = ()  # each further row under `first`'s parents (`more`)
     many: bool = True  # a list (25 rows against 1); else a get
+    # Python sources over `item`, one answered row: its embedded rows are the related ones
+    embeds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,22 @@ def plan_row_tests(
         tuple(trips),
         tuple(counts),
     )
+
+
+def embed_checks(loads: tuple[LoadPlan, ...]) -> tuple[str, ...]:
+    """Checks (sources over `item`, one answered row) that each embedded row is the related
+    one: its key is the row's foreign key, or each embedded child's foreign key is the row's."""
+    checks: list[str] = []
+    for load in loads:
+        embedded = repr(load.field)
+        for mine, theirs in load.pairs:
+            if load.many:
+                checks.append(
+                    f"all(child[{theirs!r}] == item[{mine!r}] for child in item[{embedded}])"
+                )
+            else:  # a NULL foreign key embeds nothing
+                checks.append(f"(item[{embedded}] or {{}}).get({theirs!r}) == item[{mine!r}]")
+    return tuple(checks)
 
 
 class _SkipError(Exception):
@@ -1084,6 +1104,7 @@ class _OpPlanner:
         except _SkipError:
             return []
         factory = self.d.factory.function
+        embeds = embed_checks(self.op.loads)
         if self.op.kind is OperationKind.GET:
             return [
                 StatementCount(
@@ -1094,7 +1115,9 @@ class _OpPlanner:
                     url=url,
                     params=(),
                     permissions=self.op.permissions,
+                    items=self.wrapper_wire(),
                     many=False,
+                    embeds=embeds,
                 )
             ]
         try:
@@ -1113,6 +1136,7 @@ class _OpPlanner:
                 permissions=self.op.permissions,
                 items=items,
                 sets=self.same_parent("more", "first"),
+                embeds=embeds,
             )
         ]
 
@@ -1143,6 +1167,13 @@ class _OpPlanner:
         if field is None:
             raise _SkipError("no items field")
         return field.wire
+
+    def wrapper_wire(self) -> str | None:
+        """The wire name of the field a response wraps its row in (`{"author": {...}}`)."""
+        if not self.op.response_wrapper or not self.op.response:
+            return None
+        wrapper = self.d.classes[self.op.response]
+        return next(f.wire for f in wrapper.fields if f.name == self.op.response_wrapper)
 
     def walk(self, row: str, params: tuple[tuple[str, str], ...] = ()) -> ListWalk:
         cls = self.item_class(self.op.item_class)

@@ -162,6 +162,26 @@ EXPECTED: dict[
                                 "object": {
                                     "id": [True, {"type": "string", "bounds": {}}],
                                     "authorId": [True, {"type": "string", "bounds": {}}],
+                                    "author": [
+                                        True,
+                                        {
+                                            "object": {
+                                                "id": [True, {"type": "string", "bounds": {}}],
+                                                "name": [
+                                                    True,
+                                                    {
+                                                        "type": "string",
+                                                        "bounds": {"maxLength": 200},
+                                                    },
+                                                ],
+                                                "bio": [False, {"type": "string", "bounds": {}}],
+                                                "createdAt": [
+                                                    True,
+                                                    {"type": "string", "bounds": {}},
+                                                ],
+                                            }
+                                        },
+                                    ],
                                     "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
                                     "title": [
                                         True,
@@ -210,6 +230,26 @@ EXPECTED: dict[
                                 "object": {
                                     "id": [True, {"type": "string", "bounds": {}}],
                                     "authorId": [True, {"type": "string", "bounds": {}}],
+                                    "author": [
+                                        True,
+                                        {
+                                            "object": {
+                                                "id": [True, {"type": "string", "bounds": {}}],
+                                                "name": [
+                                                    True,
+                                                    {
+                                                        "type": "string",
+                                                        "bounds": {"maxLength": 200},
+                                                    },
+                                                ],
+                                                "bio": [False, {"type": "string", "bounds": {}}],
+                                                "createdAt": [
+                                                    True,
+                                                    {"type": "string", "bounds": {}},
+                                                ],
+                                            }
+                                        },
+                                    ],
                                     "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
                                     "title": [
                                         True,
@@ -263,6 +303,17 @@ EXPECTED: dict[
                 "object": {
                     "id": [True, {"type": "string", "bounds": {}}],
                     "authorId": [True, {"type": "string", "bounds": {}}],
+                    "author": [
+                        True,
+                        {
+                            "object": {
+                                "id": [True, {"type": "string", "bounds": {}}],
+                                "name": [True, {"type": "string", "bounds": {"maxLength": 200}}],
+                                "bio": [False, {"type": "string", "bounds": {}}],
+                                "createdAt": [True, {"type": "string", "bounds": {}}],
+                            }
+                        },
+                    ],
                     "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
                     "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],
@@ -286,6 +337,17 @@ EXPECTED: dict[
                 "object": {
                     "id": [True, {"type": "string", "bounds": {}}],
                     "authorId": [True, {"type": "string", "bounds": {}}],
+                    "author": [
+                        True,
+                        {
+                            "object": {
+                                "id": [True, {"type": "string", "bounds": {}}],
+                                "name": [True, {"type": "string", "bounds": {"maxLength": 200}}],
+                                "bio": [False, {"type": "string", "bounds": {}}],
+                                "createdAt": [True, {"type": "string", "bounds": {}}],
+                            }
+                        },
+                    ],
                     "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
                     "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],
@@ -331,6 +393,17 @@ EXPECTED: dict[
                 "object": {
                     "id": [True, {"type": "string", "bounds": {}}],
                     "authorId": [True, {"type": "string", "bounds": {}}],
+                    "author": [
+                        True,
+                        {
+                            "object": {
+                                "id": [True, {"type": "string", "bounds": {}}],
+                                "name": [True, {"type": "string", "bounds": {"maxLength": 200}}],
+                                "bio": [False, {"type": "string", "bounds": {}}],
+                                "createdAt": [True, {"type": "string", "bounds": {}}],
+                            }
+                        },
+                    ],
                     "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
                     "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],
@@ -371,6 +444,17 @@ EXPECTED: dict[
                 "object": {
                     "id": [True, {"type": "string", "bounds": {}}],
                     "authorId": [True, {"type": "string", "bounds": {}}],
+                    "author": [
+                        True,
+                        {
+                            "object": {
+                                "id": [True, {"type": "string", "bounds": {}}],
+                                "name": [True, {"type": "string", "bounds": {"maxLength": 200}}],
+                                "bio": [False, {"type": "string", "bounds": {}}],
+                                "createdAt": [True, {"type": "string", "bounds": {}}],
+                            }
+                        },
+                    ],
                     "isbn": [True, {"type": "string", "bounds": {"maxLength": 13}}],
                     "title": [True, {"type": "string", "bounds": {"maxLength": 300}}],
                     "status": [True, {"enum": ["archived", "draft", "published"]}],

@@ -244,8 +244,10 @@ def grant_api_key(
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
+    from app.core.security import get_verified_tokens
     from app.main import create_app
 
+    get_verified_tokens().clear()  # a test's tokens are verified under its own settings
     app = create_app()
     app.dependency_overrides[api_key_grants] = lambda: tuple(_API_KEY_GRANTS)
     transport = httpx.ASGITransport(app=app)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 
 import httpx
+import jwt
 import pytest
 
 from tests.conftest import (
@@ -270,3 +271,47 @@ async def test_an_api_key_is_refused_where_the_spec_wants_a_token(
 ) -> None:
     response = await client.request(route[0], route[1], headers=api_key(scheme, "*"))
     _refused(response)
+
+
+def test_verified_tokens_are_kept_until_they_expire_and_bounded() -> None:
+    from app.core.security import Principal, VerifiedTokens
+
+    now = [1000.0]
+    kept = VerifiedTokens(2, clock=lambda: now[0])
+    first, second, third = (Principal(subject=s) for s in ("a", "b", "c"))
+    kept.put("one", first, expires=1060.0)
+    kept.put("two", second, expires=1060.0)
+    assert kept.get("one") == first  # now the most recently used
+    kept.put("three", third, expires=1060.0)
+    assert (kept.get("two"), kept.get("one"), len(kept)) == (None, first, 2)
+    now[0] = 1060.0
+    assert kept.get("one") is None  # expired: verified again, and refused
+    assert len(kept) == 1
+    off = VerifiedTokens(0)
+    off.put("one", first, expires=1060.0)
+    assert off.get("one") is None
+
+
+async def test_a_repeated_token_is_verified_once_until_it_expires(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core import security
+
+    checks: list[str] = []
+    verification_key = security._verification_key
+
+    async def counted(token: str) -> str | jwt.PyJWK:
+        checks.append(token)  # a full check: its key, then signature and claims
+        return await verification_key(token)
+
+    monkeypatch.setattr(security, "_verification_key", counted)
+    route = ROUTES[0]
+    headers = bearer(_valid(route))
+    for _ in range(3):
+        response = await _call(client, route, headers)
+        assert response.status_code not in (401, 403), response.text
+    assert len(checks) == 1
+    # past its expiry the token is checked again (and refused by then: the expired test)
+    monkeypatch.setattr(security.get_verified_tokens(), "clock", lambda: _now() + 2 * DAY)
+    await _call(client, route, headers)
+    assert len(checks) == 2

@@ -209,8 +209,10 @@ async def _close_connections() -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
+    from app.core.security import get_verified_tokens
     from app.main import create_app
 
+    get_verified_tokens().clear()  # a test's tokens are verified under its own settings
     app = create_app()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

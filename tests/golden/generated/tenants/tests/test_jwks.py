@@ -4,6 +4,7 @@ in it makes the app fetch it again, at most once every `jwks_refresh_s` seconds;
 checked against the key their `kid` names, with the algorithms still pinned by the settings."""
 
 import json
+from collections.abc import Callable
 
 import httpx
 import jwt
@@ -53,8 +54,15 @@ class Provider:
             raise httpx.ConnectError("the provider is down", request=request)
         return httpx.Response(200, json={"keys": self.keys})
 
-    def cache(self, refresh_s: float = 30.0) -> JwksCache:
-        return JwksCache(URL, refresh_s=refresh_s, transport=httpx.MockTransport(self.handle))
+    def cache(
+        self, refresh_s: float = 30.0, on_change: Callable[[], None] | None = None
+    ) -> JwksCache:
+        return JwksCache(
+            URL,
+            refresh_s=refresh_s,
+            transport=httpx.MockTransport(self.handle),
+            on_change=on_change,
+        )
 
 
 def _signed(private_pem: str, kid: str) -> dict[str, str]:
@@ -102,6 +110,22 @@ async def test_a_rotated_in_key_is_found_after_the_period() -> None:
     _age(cache, 31)
     assert (await cache.key("next")).key_id == "next"
     assert provider.requests == 2
+
+
+async def test_a_changed_key_set_empties_the_verified_tokens() -> None:
+    provider = Provider(_jwk(SIGNING_KEY, "current"))
+    changes: list[int] = []
+    cache = provider.cache(refresh_s=30, on_change=lambda: changes.append(1))
+    await cache.key("current")
+    assert changes == [1]  # the first set: nothing was verified without it
+    _age(cache, 31)
+    with pytest.raises(jwt.InvalidTokenError):
+        await cache.key("made-up")  # fetched again: the same keys
+    assert changes == [1]
+    provider.keys = [_jwk(_new_private_key(), "next")]  # "current" withdrawn
+    _age(cache, 31)
+    await cache.key("next")
+    assert changes == [1, 1]
 
 
 async def test_the_app_checks_tokens_against_the_key_set(

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.rules import AuthorsService
-from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
+from app.authors.schemas import AuthorCreate, AuthorPage, AuthorUpdate
+from app.common.schemas import Author
 from app.core.db import get_session
 from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
@@ -18,7 +19,11 @@ from app.core.security import Principal, require
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> AuthorsService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> AuthorsService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return AuthorsService(session)
 
 

@@ -5,13 +5,9 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
-import datetime
-import uuid
-from typing import Annotated
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.formats import IsoFormat
+from app.common.schemas import Author
 
 
 class AuthorCreate(BaseModel):
@@ -40,20 +36,6 @@ class AuthorUpdate(BaseModel):
     bio: str | None = Field(default=None, alias="bio")
 
 
-class Author(BaseModel):
-    """Author"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
-    id: uuid.UUID = Field(alias="id")
-    name: str = Field(alias="name", max_length=200)
-    bio: str | None = Field(default=None, alias="bio")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
-
-
 class AuthorPage(BaseModel):
     """AuthorPage"""
 
@@ -68,5 +50,4 @@ class AuthorPage(BaseModel):
 
 AuthorCreate.model_rebuild()
 AuthorUpdate.model_rebuild()
-Author.model_rebuild()
 AuthorPage.model_rebuild()

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.models import Author as AuthorRow
 from app.authors.repository import AuthorRepository
-from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
+from app.authors.schemas import AuthorCreate, AuthorPage, AuthorUpdate
+from app.common.schemas import Author
 from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.repository import Loads
 from app.core.security import Principal
 
 
@@ -23,8 +25,8 @@ class AuthorsServiceBase:
         self.session = session
         self.rows = AuthorRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> AuthorRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> AuthorRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Author not found")
         return row

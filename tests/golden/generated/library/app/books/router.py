@@ -20,7 +20,11 @@ from app.core.security import Principal, require
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> BooksService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> BooksService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return BooksService(session)
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.common.schemas import Author
 from app.core.formats import IsoFormat
 
 
@@ -64,6 +65,7 @@ class Book(BaseModel):
     )
     id: uuid.UUID = Field(alias="id")
     author_id: uuid.UUID = Field(alias="authorId")
+    author: Author = Field(alias="author")
     isbn: str = Field(alias="isbn", max_length=13)
     title: str = Field(alias="title", max_length=300)
     status: Literal["draft", "published", "archived"] = Field(alias="status")

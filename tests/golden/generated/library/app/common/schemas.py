@@ -5,7 +5,13 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.formats import IsoFormat
 
 
 class Problem(BaseModel):
@@ -23,4 +29,19 @@ class Problem(BaseModel):
     instance: str | None = Field(default=None, alias="instance")
 
 
+class Author(BaseModel):
+    """Author"""
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        from_attributes=True,
+        regex_engine="python-re",
+    )
+    id: uuid.UUID = Field(alias="id")
+    name: str = Field(alias="name", max_length=200)
+    bio: str | None = Field(default=None, alias="bio")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+
+
 Problem.model_rebuild()
+Author.model_rebuild()

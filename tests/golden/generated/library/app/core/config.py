@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = "https://auth.library.example/"
     jwt_audience: str | None = "library-api"
     jwt_leeway_s: int = Field(default=0, ge=0)
+    # tokens kept verified until they expire (per process; 0: verify every request's token)
+    jwt_verified_tokens: int = Field(default=4096, ge=0)
     jwt_subject_claim: str = "sub"
     jwt_roles_claim: str = "roles"
     jwt_scopes_claim: str = "scope"

@@ -4,7 +4,7 @@
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,12 +68,13 @@ def invalid_parameter(location: str, name: str, code: str, message: str) -> Prob
     )
 
 
-def require_media_type(*accepted: str) -> Callable[[Request], None]:
+def require_media_type(*accepted: str) -> Callable[[Request], Awaitable[None]]:
     """A route dependency: a body sent as another media type than `accepted` (wildcards
-    allowed; any JSON type where JSON is taken) is a 415, before the body is read as one."""
+    allowed; any JSON type where JSON is taken) is a 415, before the body is read as one.
+    Async, so that FastAPI runs it on the event loop, not in a worker thread."""
     taken = tuple(_media_type(a) for a in accepted)
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         if not request.headers.get("content-length", "0").strip("0") and (
             "transfer-encoding" not in request.headers
         ):

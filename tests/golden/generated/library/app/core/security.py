@@ -13,6 +13,7 @@ import json
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -87,8 +88,10 @@ class JwksCache:
         refresh_s: float = 30.0,
         timeout_s: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self.url = url
+        self.on_change = on_change  # called when a fetch finds another set of keys
         self.refresh_s = refresh_s
         self.timeout_s = timeout_s
         self.transport = transport
@@ -133,7 +136,13 @@ class JwksCache:
             if not self._keys:
                 raise KeySetUnavailableError(str(error)) from None
             return  # keep the keys we have
-        self._keys = {k.key_id: k for k in keys}
+        fetched = {k.key_id: k for k in keys}
+        changed = {kid: k.key for kid, k in fetched.items()} != {
+            kid: k.key for kid, k in self._keys.items()
+        }
+        self._keys = fetched
+        if changed and self.on_change is not None:
+            self.on_change()
 
 
 @lru_cache
@@ -143,8 +152,55 @@ def get_jwks_cache() -> JwksCache | None:
     if settings.jwt_public_key or not settings.jwks_url:
         return None
     return JwksCache(
-        settings.jwks_url, refresh_s=settings.jwks_refresh_s, timeout_s=settings.jwks_timeout_s
+        settings.jwks_url,
+        refresh_s=settings.jwks_refresh_s,
+        timeout_s=settings.jwks_timeout_s,
+        on_change=get_verified_tokens().clear,
     )
+
+
+class VerifiedTokens:
+    """Tokens verified lately and the principal each names, kept until the token expires: a
+    client sends the same token with every request, and checking its signature and claims
+    again each time is most of an authenticated request's own work. Bounded (the least
+    recently used leave first) and emptied when the signers' key set changes. Per process."""
+
+    def __init__(self, size: int, clock: Callable[[], float] = time.time) -> None:
+        self.size = size
+        self.clock = clock
+        self._entries: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+
+    def get(self, token: str) -> Principal | None:
+        """The principal of `token` if it was verified and has not expired since."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        principal, expires = entry
+        if self.clock() >= expires:  # verified again, and refused as expired
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return principal
+
+    def put(self, token: str, principal: Principal, expires: float) -> None:
+        """Keep `principal` for `token` until `expires` (its `exp` plus the leeway)."""
+        if self.size <= 0:
+            return
+        self._entries[token] = (principal, expires)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@lru_cache
+def get_verified_tokens() -> VerifiedTokens:
+    return VerifiedTokens(get_settings().jwt_verified_tokens)
 
 
 async def _verification_key(token: str) -> str | jwt.PyJWK:
@@ -162,7 +218,12 @@ async def _verification_key(token: str) -> str | jwt.PyJWK:
 
 
 async def decode(token: str) -> Principal:
-    """Verify a token and read its principal; raises jwt.PyJWTError when it is not valid."""
+    """Verify a token and read its principal; raises jwt.PyJWTError when it is not valid. A
+    token verified lately and not expired since is not verified again (`VerifiedTokens`)."""
+    verified = get_verified_tokens()
+    known = verified.get(token)
+    if known is not None:
+        return known
     settings = get_settings()
     key = await _verification_key(token)
     claims: dict[str, object] = jwt.decode(
@@ -178,11 +239,15 @@ async def decode(token: str) -> Principal:
     if not isinstance(subject, str) or not subject:
         raise jwt.InvalidTokenError("the token names no subject")
     roles = _strings(claims.get(settings.jwt_roles_claim))
-    return Principal(
+    principal = Principal(
         subject=subject,
         roles=roles,
         permissions=granted_to(roles) | _strings(claims.get(settings.jwt_scopes_claim)),
     )
+    expires = claims["exp"]  # required, and a number: jwt.decode checked both
+    if isinstance(expires, int | float):
+        verified.put(token, principal, float(expires) + settings.jwt_leeway_s)
+    return principal
 
 
 def granted_to(roles: frozenset[str]) -> frozenset[str]:

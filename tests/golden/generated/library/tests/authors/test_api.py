@@ -517,15 +517,12 @@ async def _statements(
     url: str,
     params: dict[str, str],
     headers: dict[str, str],
-    items: str | None,
-) -> tuple[int, int]:
-    """How many SQL statements one GET runs, and how many rows it answers."""
+) -> tuple[int, httpx.Response]:
+    """How many SQL statements one GET runs, and its answer."""
     with statements() as seen:
         response = await client.get(url, params=params, headers=headers)
     assert response.status_code == 200, response.text
-    body = response.json()
-    rows = body if items is None else body[items]
-    return len(seen), len(rows) if isinstance(rows, list) else 1
+    return len(seen), response
 
 
 async def test_list_authors_runs_as_many_statements_for_25_rows_as_for_1(
@@ -541,12 +538,12 @@ async def test_list_authors_runs_as_many_statements_for_25_rows_as_for_1(
         "limit": "25",
     }
     headers = token("authors:read")
-    one, _ = await _statements(client, url, params, headers, "items")
+    one, _ = await _statements(client, url, params, headers)
     for _ in range(24):
         await make_authors(session)
     await session.commit()
-    many, answered = await _statements(client, url, params, headers, "items")
-    assert answered >= 2, "the list answers the rows just made"
+    many, answered = await _statements(client, url, params, headers)
+    assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
 
@@ -559,5 +556,5 @@ async def test_get_author_runs_a_bounded_number_of_statements(
     url = f"/authors/{first.id}"
     params: dict[str, str] = {}
     headers = token("authors:read")
-    one, _ = await _statements(client, url, params, headers, None)
+    one, _ = await _statements(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

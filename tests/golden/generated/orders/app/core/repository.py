@@ -4,15 +4,19 @@
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import ColumnElement, func, inspect, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.interfaces import ORMOption
 
 from app.core.db import Base
 
 Row = TypeVar("Row", bound=Base)
 # the most rows a table holds: a 64-bit count, the widest offset a database takes
 MAX_ROWS = 2**63 - 1
+# loader options (`joinedload(...)`, `selectinload(...)`): the related rows a response embeds,
+# loaded with the rows themselves; relationships are never loaded lazily (they raise)
+Loads = Sequence[ORMOption]
 
 
 def like_pattern(value: str, *, prefix: bool = False) -> str:
@@ -36,8 +40,10 @@ class Repository(Generic[Row]):
         )
         return found is not None
 
-    async def find(self, *conditions: ColumnElement[bool]) -> Row | None:
-        result = await self.session.execute(select(self.model).where(*conditions).limit(1))
+    async def find(self, *conditions: ColumnElement[bool], load: Loads = ()) -> Row | None:
+        result = await self.session.execute(
+            select(self.model).where(*conditions).options(*load).limit(1)
+        )
         return result.scalars().first()
 
     async def page(
@@ -47,6 +53,7 @@ class Repository(Generic[Row]):
         limit: int | None,
         offset: int,
         after: ColumnElement[bool] | None = None,
+        load: Loads = (),
     ) -> tuple[list[Row], int]:
         """One page of rows in a stable order (`order_by`: (column, descending) pairs, the
         primary key last; nulls last on every engine), and how many rows match in all.
@@ -62,20 +69,43 @@ class Repository(Generic[Row]):
         if offset > MAX_ROWS:  # a page no table reaches: no query (its offset would overflow)
             return [], int(total or 0)
         rows = await self.session.execute(
-            select(self.model).where(*narrowed).order_by(*ordering).limit(limit).offset(offset)
+            select(self.model)
+            .where(*narrowed)
+            .options(*load)
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
         )
         return list(rows.scalars().all()), int(total or 0)
 
-    async def add(self, row: Row) -> Row:
+    async def add(self, row: Row, load: Loads = ()) -> Row:
         self.session.add(row)
         await self.session.flush()
-        await self.session.refresh(row)  # read back what the database filled in
-        return row
+        return await self._read_back(row, load)
 
-    async def save(self, row: Row) -> Row:
+    async def save(self, row: Row, load: Loads = ()) -> Row:
         await self.session.flush()
-        await self.session.refresh(row)
-        return row
+        return await self._read_back(row, load)
+
+    async def _read_back(self, row: Row, load: Loads) -> Row:
+        """`row` as the database now holds it (what it filled in), with the related rows
+        `load` names, in one statement."""
+        if not load:
+            await self.session.refresh(row)
+            return row
+        mapper = inspect(self.model)
+        key = mapper.primary_key_from_instance(row)
+        # expired, every attribute is read again by the query below; populate_existing would
+        # instead overwrite the row's loaded relationships when a loaded collection meets it
+        self.session.expire(row)
+        result = await self.session.execute(
+            select(self.model)
+            .where(
+                *(column == value for column, value in zip(mapper.primary_key, key, strict=True))
+            )
+            .options(*load)
+        )
+        return result.scalars().one()
 
     async def delete(self, row: Row) -> None:
         await self.session.delete(row)

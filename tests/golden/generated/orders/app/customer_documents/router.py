@@ -22,7 +22,11 @@ from app.customer_documents.schemas import (
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> CustomerDocumentsService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> CustomerDocumentsService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return CustomerDocumentsService(session)
 
 

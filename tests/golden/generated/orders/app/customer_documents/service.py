@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.schemas import PageLinks, PageMeta
 from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.repository import Loads
 from app.core.security import Principal
 from app.customer_documents.models import CustomerDocument as CustomerDocumentRow
 from app.customer_documents.repository import CustomerDocumentRepository
@@ -30,8 +31,10 @@ class CustomerDocumentsServiceBase:
         self.session = session
         self.rows = CustomerDocumentRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> CustomerDocumentRow:
-        row = await self.rows.find(*conditions)
+    async def _load(
+        self, *conditions: ColumnElement[bool], load: Loads = ()
+    ) -> CustomerDocumentRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "CustomerDocument not found")
         return row

@@ -17,7 +17,11 @@ from app.customers.schemas import Customer, CustomerCreate, CustomerPage, Custom
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> CustomersService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> CustomersService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return CustomersService(session)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.schemas import PageLinks, PageMeta
 from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.repository import Loads
 from app.core.security import Principal
 from app.customers.models import Customer as CustomerRow
 from app.customers.repository import CustomerRepository
@@ -24,8 +25,8 @@ class CustomersServiceBase:
         self.session = session
         self.rows = CustomerRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> CustomerRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> CustomerRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Customer not found")
         return row

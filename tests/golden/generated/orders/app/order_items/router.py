@@ -19,7 +19,11 @@ from app.order_items.schemas import OrderItemPage
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> OrderItemsService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> OrderItemsService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return OrderItemsService(session)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.schemas import OrderItem, OrderItemCreate
 from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.order_items.models import OrderItem as OrderItemRow
 from app.order_items.repository import OrderItemRepository
@@ -25,8 +26,8 @@ class OrderItemsServiceBase:
         self.session = session
         self.rows = OrderItemRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> OrderItemRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> OrderItemRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "OrderItem not found")
         return row

@@ -20,7 +20,11 @@ from app.orders.schemas import Order, OrderCreate, OrderPage
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> OrdersService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> OrdersService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return OrdersService(session)
 
 

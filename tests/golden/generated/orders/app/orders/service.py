@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by
 from app.orders.models import Order as OrderRow
 from app.orders.repository import OrderRepository
@@ -27,8 +28,8 @@ class OrdersServiceBase:
         self.session = session
         self.rows = OrderRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> OrderRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> OrderRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Order not found")
         return row

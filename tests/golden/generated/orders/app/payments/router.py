@@ -18,7 +18,11 @@ from app.payments.schemas import Payment, PaymentCreate
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> PaymentsService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> PaymentsService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return PaymentsService(session)
 
 

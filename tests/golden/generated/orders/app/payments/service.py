@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.orders.models import Order as OrderParent
 from app.payments.models import Payment as PaymentRow
@@ -23,8 +24,8 @@ class PaymentsServiceBase:
         self.session = session
         self.rows = PaymentRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> PaymentRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> PaymentRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Payment not found")
         return row

@@ -18,7 +18,11 @@ from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpd
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> ProductsService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> ProductsService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return ProductsService(session)
 
 

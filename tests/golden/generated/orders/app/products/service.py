@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.common.schemas import PageLinks, PageMeta
 from app.core.errors import Problem, invalid_parameter
 from app.core.pagination import Page
-from app.core.repository import like_pattern
+from app.core.repository import Loads, like_pattern
 from app.core.security import Principal
 from app.products.models import Product as ProductRow
 from app.products.repository import ProductRepository
@@ -27,8 +27,8 @@ class ProductsServiceBase:
         self.session = session
         self.rows = ProductRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> ProductRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> ProductRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Product not found")
         return row

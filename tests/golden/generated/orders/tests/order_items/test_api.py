@@ -415,15 +415,12 @@ async def _statements(
     url: str,
     params: dict[str, str],
     headers: dict[str, str],
-    items: str | None,
-) -> tuple[int, int]:
-    """How many SQL statements one GET runs, and how many rows it answers."""
+) -> tuple[int, httpx.Response]:
+    """How many SQL statements one GET runs, and its answer."""
     with statements() as seen:
         response = await client.get(url, params=params, headers=headers)
     assert response.status_code == 200, response.text
-    body = response.json()
-    rows = body if items is None else body[items]
-    return len(seen), len(rows) if isinstance(rows, list) else 1
+    return len(seen), response
 
 
 async def test_list_order_items_runs_as_many_statements_for_25_rows_as_for_1(
@@ -439,11 +436,11 @@ async def test_list_order_items_runs_as_many_statements_for_25_rows_as_for_1(
         "per_page": "25",
     }
     headers = token("orders:read", roles=["finance", "admin"])
-    one, _ = await _statements(client, url, params, headers, "items")
+    one, _ = await _statements(client, url, params, headers)
     for _ in range(24):
         more = await make_order_items(session)
         more.order_id = first.order_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers, "items")
-    assert answered >= 2, "the list answers the rows just made"
+    many, answered = await _statements(client, url, params, headers)
+    assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"

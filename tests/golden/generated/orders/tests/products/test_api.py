@@ -515,15 +515,12 @@ async def _statements(
     url: str,
     params: dict[str, str],
     headers: dict[str, str],
-    items: str | None,
-) -> tuple[int, int]:
-    """How many SQL statements one GET runs, and how many rows it answers."""
+) -> tuple[int, httpx.Response]:
+    """How many SQL statements one GET runs, and its answer."""
     with statements() as seen:
         response = await client.get(url, params=params, headers=headers)
     assert response.status_code == 200, response.text
-    body = response.json()
-    rows = body if items is None else body[items]
-    return len(seen), len(rows) if isinstance(rows, list) else 1
+    return len(seen), response
 
 
 async def test_list_products_runs_as_many_statements_for_25_rows_as_for_1(
@@ -539,12 +536,12 @@ async def test_list_products_runs_as_many_statements_for_25_rows_as_for_1(
         "per_page": "25",
     }
     headers = token("products:read")
-    one, _ = await _statements(client, url, params, headers, "data")
+    one, _ = await _statements(client, url, params, headers)
     for _ in range(24):
         await make_products(session)
     await session.commit()
-    many, answered = await _statements(client, url, params, headers, "data")
-    assert answered >= 2, "the list answers the rows just made"
+    many, answered = await _statements(client, url, params, headers)
+    assert len(answered.json()["data"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
 
@@ -557,5 +554,5 @@ async def test_get_product_runs_a_bounded_number_of_statements(
     url = f"/products/{first.id}"
     params: dict[str, str] = {}
     headers = token("products:read")
-    one, _ = await _statements(client, url, params, headers, None)
+    one, _ = await _statements(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

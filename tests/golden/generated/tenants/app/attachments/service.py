@@ -12,6 +12,7 @@ from app.attachments.models import Attachment as AttachmentRow
 from app.attachments.repository import AttachmentRepository
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.errors import Problem
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 
 # roles that see every row of `attachments` (auth.yaml ownership bypass_roles)
@@ -25,8 +26,8 @@ class AttachmentsServiceBase:
         self.session = session
         self.rows = AttachmentRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> AttachmentRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> AttachmentRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Attachment not found")
         return row

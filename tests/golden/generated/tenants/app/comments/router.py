@@ -18,7 +18,11 @@ from app.core.security import Principal, require
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> CommentsService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> CommentsService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return CommentsService(session)
 
 

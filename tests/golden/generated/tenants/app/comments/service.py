@@ -13,6 +13,7 @@ from app.comments.repository import CommentRepository
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
 from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.tasks.models import Task as TaskParent
 
@@ -27,8 +28,8 @@ class CommentsServiceBase:
         self.session = session
         self.rows = CommentRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> CommentRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> CommentRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Comment not found")
         return row

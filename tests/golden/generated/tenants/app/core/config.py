@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = "https://login.example.com/"
     jwt_audience: str | None = "api://tenants-work"
     jwt_leeway_s: int = Field(default=60, ge=0)
+    # tokens kept verified until they expire (per process; 0: verify every request's token)
+    jwt_verified_tokens: int = Field(default=4096, ge=0)
     jwt_subject_claim: str = "tid"
     jwt_roles_claim: str = "roles"
     jwt_scopes_claim: str = "scp"

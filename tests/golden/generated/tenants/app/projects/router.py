@@ -18,7 +18,11 @@ from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpd
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> ProjectsService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> ProjectsService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return ProjectsService(session)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectRow
 from app.projects.repository import ProjectRepository
@@ -28,8 +29,8 @@ class ProjectsServiceBase:
         self.session = session
         self.rows = ProjectRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> ProjectRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> ProjectRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Project not found")
         return row

@@ -20,7 +20,11 @@ from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> TasksService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> TasksService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return TasksService(session)
 
 

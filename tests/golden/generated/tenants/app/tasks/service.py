@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectParent
 from app.tasks.models import Task as TaskRow
@@ -29,8 +30,8 @@ class TasksServiceBase:
         self.session = session
         self.rows = TaskRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> TaskRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> TaskRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Task not found")
         return row

@@ -18,7 +18,11 @@ from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, Wo
 router = APIRouter()
 
 
-def get_service(session: Annotated[AsyncSession, Depends(get_session)]) -> WorkspacesService:
+async def get_service(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> WorkspacesService:
+    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
+    loop rather than handing it to a worker thread."""
     return WorkspacesService(session)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Problem
 from app.core.pagination import Page
-from app.core.repository import like_pattern
+from app.core.repository import Loads, like_pattern
 from app.core.security import Principal, owned_by, scope_transaction
 from app.workspaces.models import Workspace as WorkspaceRow
 from app.workspaces.repository import WorkspaceRepository
@@ -27,8 +27,8 @@ class WorkspacesServiceBase:
         self.session = session
         self.rows = WorkspaceRepository(session)
 
-    async def _load(self, *conditions: ColumnElement[bool]) -> WorkspaceRow:
-        row = await self.rows.find(*conditions)
+    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> WorkspaceRow:
+        row = await self.rows.find(*conditions, load=load)
         if row is None:
             raise Problem(404, "Workspace not found")
         return row
