@@ -1,14 +1,17 @@
 """Requests per second of the generated library service against two baselines, in one run, on
 one PostgreSQL (figures and what they say: docs/served-performance.md): a hand-written
 FastAPI + SQLAlchemy ORM service and a raw Starlette + asyncpg one (`baselines.py`), each
-answering the same JSON for `GET /books?limit=20` (a page of 20 and
-the total) and `GET /books/{id}`; and the SQL statements the generated service runs per request.
+answering the same JSON for `GET /books?limit=20` (a page of 20 and the total) and
+`GET /books/{id}`, each book with its author embedded; and the SQL statements the generated
+service runs per request.
 
 Each server is one uvicorn process (one worker, a pool of 10 connections); the load is
 `--concurrency` keep-alive connections from this process, a request in flight on each, for
 `--seconds` per endpoint and server,
 the servers taken in turns over `--rounds` rounds, so that drift on a shared machine hits all
-three alike. Reported as medians, and as ratios to the baselines. Measured, never asserted.
+three alike. Reported as medians of the rates, and as medians of the ratios taken within each
+round (with their range), which drift on a shared machine moves least. Measured, never
+asserted.
 
     .venv/bin/python benchmarks/serve_library.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432
 """
@@ -88,7 +91,8 @@ async def _seed(url: str, authors: int, books: int) -> list[uuid.UUID]:
 
 
 @contextmanager
-def _serving(app: str, cwd: Path, env: dict[str, str]) -> Iterator[str]:
+def _serving(app: str, cwd: Path, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """A uvicorn process serving `app`: its base URL and process id."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log"],
@@ -108,10 +112,16 @@ def _serving(app: str, cwd: Path, env: dict[str, str]) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system, all threads) process `pid` has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _rate(url: str, headers: dict[str, str], seconds: float, concurrency: int) -> float:
@@ -158,6 +168,8 @@ def _same(generated: httpx.Response, other: httpx.Response, what: str) -> None:
     assert [r["id"] for r in rows] == [r["id"] for r in their_rows], what
     assert ours.get("total") == theirs.get("total"), what
     assert {k for r in rows for k in r} == {k for r in their_rows for k in r}, what
+    assert [r["author"]["id"] for r in rows] == [r["author"]["id"] for r in their_rows], what
+    assert {k for r in rows for k in r["author"]} == {k for r in their_rows for k in r["author"]}
 
 
 def _statements(project: Path, env: dict[str, str], book: uuid.UUID) -> dict[str, int]:
@@ -206,8 +218,8 @@ def main() -> None:
         default=os.environ.get("GEN_BACKEND_TEST_POSTGRES"),
         help="a postgresql+asyncpg:// URL of a server (no database part)",
     )
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     if not args.postgres:
@@ -240,6 +252,7 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {_token()}"}
         endpoints = {"list": "/books?limit=20", "get": f"/books/{books[0]}"}
         rates: dict[tuple[str, str], list[float]] = {}
+        costs: dict[tuple[str, str], list[float]] = {}  # server CPU ms per request
         with (
             _serving("app.main:app", project, env) as generated,
             _serving("baselines:orm_app", REPO / "benchmarks", baseline_env) as orm,
@@ -247,29 +260,58 @@ def main() -> None:
         ):
             servers = {"generated": generated, "hand-written ORM": orm, "raw asyncpg": raw}
             for what, path in endpoints.items():
-                ours = httpx.get(generated + path, headers=headers)
+                ours = httpx.get(generated[0] + path, headers=headers)
                 for name in ("hand-written ORM", "raw asyncpg"):
-                    _same(ours, httpx.get(servers[name] + path, headers=headers), f"{name} {what}")
+                    theirs = httpx.get(servers[name][0] + path, headers=headers)
+                    _same(ours, theirs, f"{name} {what}")
             for _ in range(args.rounds):
                 for what, path in endpoints.items():
-                    for name, base in servers.items():
+                    for name, (base, pid) in servers.items():
+                        used = _cpu_seconds(pid)
                         load = _rate(base + path, headers, args.seconds, args.concurrency)
                         rate = asyncio.run(load)
+                        used = _cpu_seconds(pid) - used
                         rates.setdefault((name, what), []).append(rate)
+                        costs.setdefault((name, what), []).append(
+                            1000 * used / (rate * args.seconds)
+                        )
     print(
         f"library on PostgreSQL: {args.rounds} rounds of {args.seconds:g} s, "
-        f"{args.concurrency} in flight, medians (requests/s)"
+        f"{args.concurrency} in flight; medians, ratios: median (range) of the rounds' ratios"
     )
+    _table("requests/s", rates, statements, higher_is_better=True)
+    _table("server CPU ms per request", costs, statements, higher_is_better=False)
+
+
+def _table(
+    title: str,
+    figures: dict[tuple[str, str], list[float]],
+    statements: dict[str, int],
+    *,
+    higher_is_better: bool,
+) -> None:
+    """One figure per endpoint and server, and the ratios that say how far ahead the first
+    server is (for a cost, the other's cost over its own, so that above 1 is ahead too)."""
+    print(f"\n{title}")
     print(
         f"{'endpoint':<8} {'generated':>10} {'hand ORM':>10} {'raw':>10} "
-        f"{'gen/ORM':>8} {'gen/raw':>8} {'ORM/raw':>8} {'SQL/req':>8}"
+        f"{'gen vs ORM':>16} {'gen vs raw':>16} {'ORM vs raw':>16} {'SQL/req':>8}"
     )
-    for what in endpoints:
-        g, o, r = (statistics.median(rates[(n, what)]) for n in servers)
+    for what in statements:
+        g, o, r = (figures[(n, what)] for n in ("generated", "hand-written ORM", "raw asyncpg"))
+        pairs = ((g, o), (g, r), (o, r)) if higher_is_better else ((o, g), (r, g), (r, o))
         print(
-            f"{what:<8} {g:>10.0f} {o:>10.0f} {r:>10.0f} {g / o:>8.2f} {g / r:>8.2f} "
-            f"{o / r:>8.2f} {statements[what]:>8}"
+            f"{what:<8} {statistics.median(g):>10.2f} {statistics.median(o):>10.2f} "
+            f"{statistics.median(r):>10.2f} "
+            + " ".join(f"{_ratios(a, b):>16}" for a, b in pairs)
+            + f" {statements[what]:>8}"
         )
+
+
+def _ratios(ours: list[float], theirs: list[float]) -> str:
+    """The median of the per-round ratios, and their range: `1.02 (0.95-1.10)`."""
+    ratios = sorted(a / b for a, b in zip(ours, theirs, strict=True))
+    return f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
 
 
 if __name__ == "__main__":
