@@ -149,15 +149,21 @@ def test_files_no_longer_generated_are_removed_only_if_untouched(tmp_path: Path)
 def test_cli_generates_and_reports_conflicts(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "service"
-    result = runner.invoke(app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out)])
+    result = runner.invoke(
+        app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out), "--no-inspect"]
+    )
     assert result.exit_code == 0, result.stdout
     assert (out / "app/books/models.py").is_file()
-    again = runner.invoke(app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out)])
+    again = runner.invoke(
+        app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out), "--no-inspect"]
+    )
     assert again.exit_code == 0
-    assert "0 written, 64 unchanged, 2 kept (yours)" in " ".join(again.stdout.split())
+    assert "0 written, 66 unchanged, 2 kept (yours)" in " ".join(again.stdout.split())
     models = out / "app/books/models.py"
     models.write_text(models.read_text() + "# hand edit\n")
-    conflict = runner.invoke(app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out)])
+    conflict = runner.invoke(
+        app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out), "--no-inspect"]
+    )
     assert conflict.exit_code == 4
     assert models.read_text().endswith("# hand edit\n")
 
@@ -168,9 +174,15 @@ def test_cli_halts_and_rejects_like_check(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES / "library", root)
     (root / "auth.yaml").unlink()
     out = tmp_path / "service"
-    assert runner.invoke(app, ["from-handoff", str(root), "-o", str(out)]).exit_code == 3
+    assert (
+        runner.invoke(app, ["from-handoff", str(root), "-o", str(out), "--no-inspect"]).exit_code
+        == 3
+    )
     (root / "auth.yaml").write_text("scheme: [\n")
-    assert runner.invoke(app, ["from-handoff", str(root), "-o", str(out)]).exit_code == 2
+    assert (
+        runner.invoke(app, ["from-handoff", str(root), "-o", str(out), "--no-inspect"]).exit_code
+        == 2
+    )
     assert not out.exists()  # nothing half-written
 
 
@@ -185,7 +197,9 @@ def test_planned_file_templates_exist() -> None:
 def test_output_must_be_a_directory(tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("not a directory\n")
-    result = CliRunner().invoke(app, ["from-handoff", str(SAMPLES / "library"), "-o", str(target)])
+    result = CliRunner().invoke(
+        app, ["from-handoff", str(SAMPLES / "library"), "-o", str(target), "--no-inspect"]
+    )
     assert result.exit_code == 2
     assert target.read_text() == "not a directory\n"
 

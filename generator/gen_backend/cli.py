@@ -1,7 +1,8 @@
 """The command line. The only layer that prints, reads the environment or sets exit codes.
 
-Exit codes: 0 accepted; 1 RFIs at or above --fail-on; 2 bad input or usage; 3 HALT (No-Go);
-4 generated files edited by hand (nothing written).
+Exit codes: 0 accepted (or inspected, every check passed); 1 RFIs at or above --fail-on (or
+one or two failed inspection checks); 2 bad input or usage; 3 HALT (No-Go, or three or more
+failed inspection checks); 4 generated files edited by hand (nothing written).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from rich.console import Console
 from gen_backend import __version__
 from gen_backend.accept import Accepted, accept
 from gen_backend.errors import HandoffInputError
+from gen_backend.inspection import InspectionRunError, inspect_service, read_index
+from gen_backend.inspection import report as inspection_report
 from gen_backend.output import EditedFilesError, write_project
 from gen_backend.plan import plan_project
 from gen_backend.render import render_project
@@ -104,8 +107,16 @@ def from_handoff(
             help="Overwrite generated files edited by hand (each is kept as <file>.orig)."
         ),
     ] = False,
+    inspect: Annotated[
+        bool,
+        typer.Option(
+            "--inspect/--no-inspect",
+            help="End with the First Article Inspection (on a fresh SQLite database).",
+        ),
+    ] = True,
 ) -> None:
-    """Accept the handoff, then generate the service into OUTPUT."""
+    """Accept the handoff, generate the service into OUTPUT, then inspect its first
+    operation by priority (`gen-backend inspect`)."""
     out = Console(soft_wrap=False)
     err = Console(stderr=True)
     if output.exists() and not output.is_dir():
@@ -159,6 +170,76 @@ def from_handoff(
         f"{len(written.unchanged)} unchanged, {len(written.kept)} kept (yours), "
         f"{len(written.removed)} removed"
     )
+    if inspect:
+        raise typer.Exit(
+            _inspect(output, every=False, as_json=False, database_url=None, after=True)
+        )
+
+
+@app.command("inspect")
+def inspect_command(
+    service_dir: Annotated[Path, typer.Argument(help="The generated service's directory.")],
+    every: Annotated[
+        bool, typer.Option("--all", help="Inspect every in-scope operation, not the first.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DATABASE_URL",
+            help="A database the probes may migrate and fill (default: a fresh SQLite file).",
+        ),
+    ] = None,
+) -> None:
+    """First Article Inspection: probe the first operation by priority through the app, on a
+    fresh database, and check OpenAPI alignment, error handling, validation, auth and its
+    queries. Writes INSPECTION.md and inspection.json into SERVICE_DIR."""
+    raise typer.Exit(_inspect(service_dir, every=every, as_json=as_json, database_url=database_url))
+
+
+def _inspect(
+    service_dir: Path,
+    *,
+    every: bool,
+    as_json: bool,
+    database_url: str | None,
+    after: bool = False,
+) -> int:
+    """Run the inspection, write and print its report; the exit code. `after` generating,
+    an inspection that cannot run (the service's dependencies missing here) is skipped
+    with a note, not an error."""
+    out = Console(soft_wrap=False)
+    err = Console(stderr=True)
+    try:
+        index = read_index(service_dir)
+        service = index.service
+        with out.status("Inspecting"):
+            results = inspect_service(service_dir, every=every, database_url=database_url)
+    except InspectionRunError as exc:
+        if after:
+            out.print(f"[yellow]inspection skipped[/]: {exc.message}")
+            out.print(f"  then run `gen-backend inspect {service_dir}`; {exc.fix}")
+            return EXIT_OK
+        err.print(f"[bold red]error[/]: {exc.message}")
+        err.print(f"  [green]fix:[/] {exc.fix}")
+        return EXIT_BAD_INPUT
+    database = "a fresh SQLite database" if not database_url else "the database DATABASE_URL names"
+    stubs = () if every else tuple(str(op["operation_id"]) for op in index.stubs)
+    payload = inspection_report.to_json(results, service, database, stubs)
+    (service_dir / "inspection.json").write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    (service_dir / "INSPECTION.md").write_text(
+        inspection_report.to_markdown(results, service, database, stubs), encoding="utf-8"
+    )
+    if as_json:
+        _print_json(payload)
+    else:
+        inspection_report.print_report(out, results, stubs)
+        out.print(f"report: {service_dir / 'INSPECTION.md'}")
+    if inspection_report.is_systemic(results):
+        return EXIT_HALT
+    return EXIT_RFIS if inspection_report.failed_checks(results) else EXIT_OK
 
 
 def _fails(result: Accepted, fail_on: FailOn) -> bool:

@@ -23,9 +23,10 @@ from gen_backend.plan.database import (
     plan_table,
 )
 from gen_backend.plan.embeds import row_alias
+from gen_backend.plan.inspection import ProbeSource, inspection_index, plan_probes
 from gen_backend.plan.names import class_name, identifier
 from gen_backend.plan.schemas import COMMON, ClassPlan
-from gen_backend.plan.service_tests import plan_row_tests
+from gen_backend.plan.service_tests import StatementCount, plan_row_tests
 from gen_backend.plan.tests import (
     ABSENT_UUID,
     OwnedParent,
@@ -355,6 +356,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     specs = {op.operation_id: op for op in service.operations}
     factory_of = {d.package: f"make_{d.package}" for d in domains}
     classes = {c.name: c for api in apis for c in api.classes}
+    # what the inspection probes reuse: each operation's request, and its statement count
+    sources: dict[str, ProbeSource] = {}
+    counts: dict[str, StatementCount] = {}
     for api in apis:
         if not api.operations:
             continue
@@ -388,6 +392,11 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         tests = _request_tests(api, service, specs, tables, packages, classes)
         if not tests:
             continue
+        sources |= {
+            t.op.operation_id: ProbeSource(api.module, api.service_class, t, api.sees_every_row)
+            for t in tests
+        }
+        counts |= {count.function: count for count in statement_counts}
         add(f"tests/{api.module}/__init__.py", "tests/__init__.py.j2")
         blocked = _blocked_deletes(api, tests, tables, packages)
         add(
@@ -485,6 +494,14 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             f"{op.method.upper()} {op.path}": op.cursor_wire for op in operations if op.cursor_wire
         },
     )
+    probes = plan_probes(sources, counts, operations, classes)
+    add(
+        "tests/inspection_probes.py",
+        probes=probes,
+        services=sorted({(p.module, p.service_class) for p in probes}),
+        json_target=json_target,
+    )
+    add(".gen-backend/inspection.json", index=inspection_index(service, probes))
     add(
         "tests/test_openapi.py",
         contracts=tuple(

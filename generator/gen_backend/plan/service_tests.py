@@ -138,6 +138,7 @@ class StatementCount:
 
     name: str
     doc: str
+    function: str  # the operation's
     factory: str
     url: str  # Python f-string source over `first`, the row made first
     params: tuple[tuple[str, str], ...]  # (wire name, Python source of its value)
@@ -1111,6 +1112,7 @@ class _OpPlanner:
                     name=f"{self.op.function}_runs_a_bounded_number_of_statements",
                     doc=f"`{self.op.operation_id}` reads a row "
                     "in a fixed, small number of statements.",
+                    function=self.op.function,
                     factory=factory,
                     url=url,
                     params=(),
@@ -1130,6 +1132,7 @@ class _OpPlanner:
                 name=f"{self.op.function}_runs_as_many_statements_for_25_rows_as_for_1",
                 doc=f"`{self.op.operation_id}` runs the same statements however many rows it "
                 "answers: nothing is loaded row by row (N+1).",
+                function=self.op.function,
                 factory=factory,
                 url=url,
                 params=((self.op.limit_wire, repr(str(size))),) if self.op.limit_wire else (),

@@ -242,16 +242,24 @@ def grant_api_key(
     return key
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+@contextlib.asynccontextmanager
+async def app_client(*, raise_app_exceptions: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client over a new app. With `raise_app_exceptions` off, a fault of the app
+    is only the answer its error handling gives, as a real caller sees it."""
     from app.core.security import get_verified_tokens
     from app.main import create_app
 
     get_verified_tokens().clear()  # a test's tokens are verified under its own settings
     app = create_app()
     app.dependency_overrides[api_key_grants] = lambda: tuple(_API_KEY_GRANTS)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client() as http:
         yield http
 
 

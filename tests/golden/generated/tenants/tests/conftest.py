@@ -207,15 +207,23 @@ async def _close_connections() -> AsyncIterator[None]:
         await _grant_app_role(grant=False)
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+@contextlib.asynccontextmanager
+async def app_client(*, raise_app_exceptions: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client over a new app. With `raise_app_exceptions` off, a fault of the app
+    is only the answer its error handling gives, as a real caller sees it."""
     from app.core.security import get_verified_tokens
     from app.main import create_app
 
     get_verified_tokens().clear()  # a test's tokens are verified under its own settings
     app = create_app()
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client() as http:
         yield http
 
 

@@ -746,74 +746,102 @@ BOUNDS = (
 )
 
 
-def same(expected: JsonValue, served: JsonValue, where: str) -> None:
-    """Assert two shapes agree; `any` on either side matches everything."""
+def same(expected: JsonValue, served: JsonValue, where: str) -> list[str]:
+    """How two shapes differ (nothing when they agree); `any` on either side matches
+    everything, and a scalar's served bounds may add to the spec's."""
     if expected == "any" or served == "any":
-        return
+        return []
     if where.endswith("/bounds") and isinstance(expected, dict) and isinstance(served, dict):
         lost = {key: value for key, value in expected.items() if served.get(key) != value}
-        assert not lost, f"{where}: the spec's {lost} are not served ({served})"
-        return
+        return [f"{where}: the spec's {lost} are not served ({served})"] if lost else []
     if isinstance(expected, dict) and isinstance(served, dict):
-        assert expected.keys() == served.keys(), f"{where}: {expected} != {served}"
-        for key in expected:
-            same(expected[key], served[key], f"{where}/{key}")
-    elif isinstance(expected, list) and isinstance(served, list) and "enum" not in where[-5:]:
-        assert len(expected) == len(served), f"{where}: {expected} != {served}"
-        for index, (left, right) in enumerate(zip(expected, served, strict=True)):
-            same(left, right, f"{where}/{index}")
+        if expected.keys() != served.keys():
+            return [f"{where}: {expected} != {served}"]
+        return [d for key in expected for d in same(expected[key], served[key], f"{where}/{key}")]
+    if isinstance(expected, list) and isinstance(served, list) and "enum" not in where[-5:]:
+        if len(expected) != len(served):
+            return [f"{where}: {expected} != {served}"]
+        return [
+            d
+            for index, (left, right) in enumerate(zip(expected, served, strict=True))
+            for d in same(left, right, f"{where}/{index}")
+        ]
+    return [] if expected == served else [f"{where}: {expected} != {served}"]
+
+
+def differences(document: Mapping[str, JsonValue], route: tuple[str, str]) -> list[str]:
+    """How the served `document` differs from the spec at `route` (method, path): its
+    operation id, parameters (name, place, required, schema), request body, statuses and
+    success response, and problem answers for its errors. Nothing when they agree."""
+    operation_id, parameters, request, response, statuses = EXPECTED[route]
+    where = f"{route[0]} {route[1]}"
+    item = _dict(document["paths"]).get(route[1])
+    if not isinstance(item, dict) or route[0].lower() not in item:
+        return [f"{where}: not served"]
+    operation = _dict(item[route[0].lower()])
+    schemas = _dict(_dict(document.get("components", {})).get("schemas", {}))
+    found: list[str] = []
+    if operation.get("operationId") != operation_id:
+        found.append(f"{where}: operationId {operation.get('operationId')!r}, not {operation_id!r}")
+    served_parameters: dict[str, JsonValue] = {}
+    declared = operation.get("parameters", [])
+    assert isinstance(declared, list)
+    for declared_item in declared:
+        parameter = _dict(declared_item)
+        served_parameters[f"{parameter['in']}:{parameter['name']}"] = [
+            parameter.get("required", False),
+            shape(parameter["schema"], schemas),
+        ]
+    found += same(parameters, served_parameters, f"{where} parameters")
+    body = _dict(operation["requestBody"])["content"] if "requestBody" in operation else None
+    if request is None:
+        if body is not None:
+            found.append(f"{where}: a request body the spec does not have")
+    elif body is None:
+        found.append(f"{where}: no request body")
     else:
-        assert expected == served, f"{where}: {expected} != {served}"
+        assert isinstance(request, list)
+        media_type, expected_body = request
+        assert isinstance(media_type, str)
+        if media_type not in _dict(body):
+            found.append(f"{where}: request body is not {media_type}")
+        else:
+            found += same(
+                expected_body,
+                shape(_dict(_dict(body)[media_type]).get("schema", {}), schemas),
+                f"{where} body",
+            )
+    responses = _dict(operation["responses"])
+    missing = sorted(set(statuses) - set(responses))
+    if missing:
+        found.append(f"{where}: the spec's statuses {missing} are not served")
+    if response is not None:
+        assert isinstance(response, list)
+        status, media_type, expected_response = response
+        assert isinstance(status, str) and isinstance(media_type, str)
+        content = _dict(_dict(responses.get(status, {})).get("content", {}))
+        if media_type not in content:
+            found.append(f"{where}: no {media_type} answer for {status}")
+        else:
+            found += same(
+                expected_response,
+                shape(_dict(content[media_type]).get("schema", {}), schemas),
+                f"{where} {status}",
+            )
+    for status, answer in responses.items():
+        errs = status == "default" or status[:1] in ("4", "5")
+        if errs and PROBLEM not in _dict(_dict(answer).get("content", {})):
+            found.append(f"{where} {status}: not answered as {PROBLEM}")
+    return found
 
 
 def test_operations_match_the_spec() -> None:
     document = _served()
     served = {
-        (method.upper(), path): _dict(operation)
+        (method.upper(), path)
         for path, item in _dict(document["paths"]).items()
-        for method, operation in _dict(item).items()
+        for method in _dict(item)
     }
-    assert served.keys() == EXPECTED.keys()
-    schemas = _dict(_dict(document.get("components", {})).get("schemas", {}))
-    for route, (operation_id, parameters, request, response, statuses) in EXPECTED.items():
-        operation = served[route]
-        where = f"{route[0]} {route[1]}"
-        assert operation["operationId"] == operation_id, where
-        served_parameters: dict[str, JsonValue] = {}
-        declared = operation.get("parameters", [])
-        assert isinstance(declared, list)
-        for item in declared:
-            parameter = _dict(item)
-            served_parameters[f"{parameter['in']}:{parameter['name']}"] = [
-                parameter.get("required", False),
-                shape(parameter["schema"], schemas),
-            ]
-        same(parameters, served_parameters, f"{where} parameters")
-        body = _dict(operation["requestBody"])["content"] if "requestBody" in operation else None
-        if request is None:
-            assert body is None, f"{where}: a request body the spec does not have"
-        else:
-            assert isinstance(request, list) and body is not None, f"{where}: no request body"
-            media_type, expected_body = request
-            assert isinstance(media_type, str)
-            assert media_type in _dict(body), f"{where}: request body is not {media_type}"
-            same(
-                expected_body,
-                shape(_dict(_dict(body)[media_type]).get("schema", {}), schemas),
-                f"{where} body",
-            )
-        responses = _dict(operation["responses"])
-        assert set(statuses) <= set(responses), where
-        if response is not None:
-            assert isinstance(response, list)
-            status, media_type, expected_response = response
-            assert isinstance(status, str) and isinstance(media_type, str)
-            content = _dict(_dict(responses[status])["content"])
-            same(
-                expected_response,
-                shape(_dict(content[media_type]).get("schema", {}), schemas),
-                f"{where} {status}",
-            )
-        for status, answer in responses.items():
-            if status == "default" or status[:1] in ("4", "5"):
-                assert PROBLEM in _dict(_dict(answer)["content"]), f"{where} {status}"
+    assert served == EXPECTED.keys()
+    for route in EXPECTED:
+        assert not differences(document, route)

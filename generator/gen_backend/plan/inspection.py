@@ -1,0 +1,162 @@
+"""Planning the First Article Inspection: the in-scope operations in priority order (written to
+`.gen-backend/inspection.json`, which `gen-backend inspect` reads), and per operation the
+probes `tests/inspection_probes.py` sends through the app (see docs/inspection.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+from gen_backend.model import ServiceModel
+from gen_backend.plan.api import OperationPlan
+from gen_backend.plan.schemas import ClassPlan
+from gen_backend.plan.service_tests import StatementCount
+from gen_backend.plan.tests import TestPlan
+
+# the Python types a value of another JSON type (or a word) can never pass as
+_SCALARS = (
+    "int",
+    "float",
+    "bool",
+    "uuid.UUID",
+    "datetime.date",
+    "datetime.datetime",
+    "datetime.time",
+    "decimal.Decimal",
+)
+NOT_VALID = "not-valid"  # what a query or path probe sends where a typed value belongs
+
+
+@dataclass(frozen=True)
+class InvalidInput:
+    """One input of a valid request made invalid: a body field sent as an array, or a typed
+    query or path parameter sent as `not-valid`. The answer must be a 422 naming it."""
+
+    location: str  # body, query or path
+    wire: str
+    segment: int | None = None  # for a path parameter: its index among the path's segments
+
+    @property
+    def pointer(self) -> str:
+        return f"/{self.location}/{self.wire}"
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    """What the probes send to one operation (its request built as its API tests build it)."""
+
+    op: OperationPlan
+    module: str  # the domain package: its tests' request builder and its service class
+    service_class: str
+    test: TestPlan
+    invalid: InvalidInput | None
+    count: StatementCount | None  # the list's or get's statement count, 1 row against 25
+    roles: tuple[str, ...] = ()  # roles that see every row the count makes (owned tables)
+
+    @property
+    def route(self) -> tuple[str, str]:
+        return (self.op.method.upper(), self.op.path)
+
+
+@dataclass(frozen=True)
+class ProbeSource:
+    """Where an operation's probe comes from: its domain, and the request its tests send."""
+
+    module: str
+    service_class: str
+    test: TestPlan
+    roles: tuple[str, ...] = ()  # roles that see every row of the domain's operations
+
+
+def plan_probes(
+    sources: dict[str, ProbeSource],
+    counts: dict[str, StatementCount],
+    operations: tuple[OperationPlan, ...],
+    classes: dict[str, ClassPlan],
+) -> tuple[ProbePlan, ...]:
+    """A probe per operation whose API tests build a valid request (`sources`, by operation
+    id); `counts` are the statement counts, by function."""
+    probes = []
+    for op in operations:
+        source = sources.get(op.operation_id)
+        if source is None:
+            continue
+        probes.append(
+            ProbePlan(
+                op=op,
+                module=source.module,
+                service_class=source.service_class,
+                test=source.test,
+                invalid=_invalid_input(op, source.test, classes),
+                count=counts.get(op.function),
+                roles=source.roles,
+            )
+        )
+    return tuple(probes)
+
+
+def inspection_index(service: ServiceModel, probes: tuple[ProbePlan, ...]) -> dict[str, JsonValue]:
+    """`.gen-backend/inspection.json`: every in-scope operation, highest sprint score first
+    (ties in the spec's order), and whether the probes can reach it."""
+    probed = {p.op.operation_id: p for p in probes}
+    entries: list[JsonValue] = []
+    for op in service.operations_by_priority:
+        probe = probed.get(op.operation_id)
+        entries.append(
+            {
+                "operation_id": op.operation_id,
+                "method": op.method.value.upper(),
+                "path": op.path,
+                "fr_id": op.fr_id,
+                "score": op.priority,
+                "kind": probe.op.kind.value if probe else None,
+                "status": probe.op.status if probe else None,
+                "public": op.public,
+                "permissions": list(probe.op.permissions) if probe else [],
+                "probed": probe is not None,
+                "invalid_input": probe.invalid.pointer if probe and probe.invalid else None,
+                "list": bool(probe and probe.count and probe.count.many),
+                "get": bool(probe and probe.count and not probe.count.many),
+            }
+        )
+    return {"service": service.service, "format": 1, "operations": entries}
+
+
+def _invalid_input(
+    op: OperationPlan, test: TestPlan, classes: dict[str, ClassPlan]
+) -> InvalidInput | None:
+    """The input to break: a typed field of a JSON object body, else a typed query
+    parameter, else a typed path parameter; None when every input takes any text."""
+    if (
+        op.body_media == "json"
+        and not op.body_wrapper
+        and test.body is not None
+        and test.body.startswith("{")
+    ):
+        body = classes.get((op.body or "").removesuffix(" | None"))
+        fields = sorted(body.fields if body else (), key=lambda f: not f.required)
+        field = next((f for f in fields if _typed(f.annotation, text=True)), None)
+        if field is not None:
+            return InvalidInput("body", field.wire)
+    for param in op.params:
+        if param.location == "query" and not param.raw and _typed(param.annotation):
+            return InvalidInput("query", param.wire)
+    segments = op.path.split("/")
+    for param in op.params:
+        if param.location == "path" and not param.raw and _typed(param.annotation):
+            placeholder = "{" + param.wire + "}"
+            if placeholder in segments:
+                return InvalidInput("path", param.wire, segments.index(placeholder))
+    return None
+
+
+def _typed(annotation: str, *, text: bool = False) -> bool:
+    """Whether a value of this annotation rejects the word `not-valid` (or, with `text`,
+    a JSON array, which a text field rejects too)."""
+    bare = annotation.removesuffix(" | None")
+    annotated = re.match(r"Annotated\[([^,\]]+)", bare)
+    if annotated:
+        bare = annotated.group(1)
+    return bare in _SCALARS or bare.startswith("Literal[") or (text and bare == "str")

@@ -1,0 +1,273 @@
+"""The First Article Inspection (`gen-backend inspect`): which operation comes first, how each
+check is judged from the probes' evidence, and, end to end, that it passes on every sample
+and catches a project broken on purpose."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pydantic import JsonValue
+from typer.testing import CliRunner
+
+from gen_backend.accept import Accepted, accept
+from gen_backend.cli import app
+from gen_backend.inspection import inspect_service, judge
+from gen_backend.inspection.run import InspectionIndex
+from gen_backend.plan import plan_project
+from gen_backend.render import render_project
+
+from .conftest import SAMPLES, sample_dirs
+
+
+def _index(sample: str) -> InspectionIndex:
+    result = accept(SAMPLES / sample)
+    assert isinstance(result, Accepted)
+    rendered = render_project(plan_project(result.model, result.rfis))
+    data = json.loads(rendered[".gen-backend/inspection.json"].text)
+    return InspectionIndex(service=data["service"], operations=tuple(data["operations"]))
+
+
+def test_the_first_operation_is_the_highest_scored_generated_one() -> None:
+    library = _index("library")
+    # FR-001 scores 5 x 2 + 4 x 1.5 + 2 = 18; its operations keep the spec's order
+    assert [op["operation_id"] for op in library.operations[:3]] == [
+        "listAuthorBooks",
+        "listBooks",
+        "getBook",
+    ]
+    assert library.operations[0]["score"] == 18.0
+    assert [op["operation_id"] for op in library.targets(every=False)] == ["listAuthorBooks"]
+    # orders: the highest scored are left to hand-written code (501): no article yet
+    orders = _index("orders")
+    assert orders.operations[0]["operation_id"] == "listOrders"
+    assert orders.operations[0]["kind"] == "custom"
+    first = orders.targets(every=False)[0]
+    assert first["operation_id"] == "listOrderItems"
+    assert "listOrders" in [op["operation_id"] for op in orders.targets(every=True)]
+    assert "listOrders" in [op["operation_id"] for op in orders.stubs]
+
+
+ENTRY: dict[str, JsonValue] = {
+    "operation_id": "listBooks",
+    "method": "GET",
+    "path": "/books",
+    "fr_id": "FR-001",
+    "score": 18.0,
+    "kind": "list",
+    "status": 200,
+    "public": False,
+    "permissions": ["books:read"],
+    "probed": True,
+    "invalid_input": "/query/limit",
+    "list": True,
+    "get": False,
+}
+
+
+def _problem(probe: str, status: int, **more: JsonValue) -> dict[str, JsonValue]:
+    return {
+        "probe": probe,
+        "status": status,
+        "content_type": "application/problem+json",
+        "body": {"type": "about:blank", "title": "t", "status": status, **more},
+        "www_authenticate": "Bearer" if status == 401 else None,
+        "statements": 0,
+    }
+
+
+def _page(probe: str, rows: int, statements: int) -> dict[str, JsonValue]:
+    return {
+        "probe": probe,
+        "status": 200,
+        "content_type": "application/json",
+        "body": {"items": [{}] * rows, "total": rows},
+        "statements": statements,
+    }
+
+
+def _evidence(**replaced: dict[str, JsonValue] | None) -> dict[str, JsonValue]:
+    exchanges: dict[str, dict[str, JsonValue] | None] = {
+        "no_token": _problem("no_token", 401),
+        "no_permission": _problem("no_permission", 403),
+        "invalid": _problem("invalid", 422, errors=[{"pointer": "/query/limit"}]),
+        "not_json": _problem("not_json", 400),
+        "missing": _problem("missing", 404),
+        "fault": _problem("fault", 500),
+        "valid": _page("valid", 20, 2),
+        "rows_1": _page("rows_1", 1, 2),
+        "rows_25": _page("rows_25", 25, 2),
+    }
+    exchanges.update(replaced)
+    return {
+        "route": ["GET", "/books"],
+        "differences": [],
+        "exchanges": [e for e in exchanges.values() if e is not None],
+        "items": "items",
+    }
+
+
+def _failed(evidence: dict[str, JsonValue], entry: dict[str, JsonValue] = ENTRY) -> list[str]:
+    return [c.name for c in judge(entry, evidence).failed]
+
+
+def test_clean_evidence_passes_every_check() -> None:
+    result = judge(ENTRY, _evidence())
+    assert [c.name for c in result.checks] == [
+        "OpenAPI alignment",
+        "Error handling",
+        "Validation",
+        "Auth",
+        "Query analysis",
+    ]
+    assert not result.failed
+
+
+def test_each_check_fails_on_its_own_evidence() -> None:
+    assert _failed({**_evidence(), "differences": ["GET /books 200: ..."]}) == ["OpenAPI alignment"]
+    stub = {**_page("valid", 0, 0), "status": 501}
+    assert _failed(_evidence(valid=stub)) == ["OpenAPI alignment"]
+    # no token let in: the 401 of the error handling and the auth check both fail
+    assert _failed(_evidence(no_token=_page("no_token", 20, 2))) == ["Error handling", "Auth"]
+    unnamed = _problem("invalid", 422, errors=[{"pointer": "/query/offset"}])
+    assert _failed(_evidence(invalid=unnamed)) == ["Validation"]
+    plain = {**_problem("not_json", 400), "content_type": "application/json"}
+    assert _failed(_evidence(not_json=plain)) == ["Error handling"]
+    leaky = _problem("fault", 500, detail="Traceback (most recent call last): RuntimeError")
+    assert _failed(_evidence(fault=leaky)) == ["Error handling"]
+    # a statement per row
+    assert _failed(_evidence(rows_25=_page("rows_25", 25, 26))) == ["Query analysis"]
+
+
+def test_what_an_operation_cannot_provoke_is_not_held_against_it() -> None:
+    public = {**ENTRY, "public": True, "permissions": [], "invalid_input": None}
+    evidence = _evidence(no_token=None, no_permission=None, invalid=None)
+    assert not judge(public, evidence).failed
+    get = {**ENTRY, "list": False, "get": True}
+    assert not judge(get, _evidence(valid=_page("valid", 1, 3))).failed
+    assert _failed(_evidence(valid=_page("valid", 1, 4)), get) == ["Query analysis"]
+
+
+def _run_inspect(service: Path) -> tuple[int, dict[str, JsonValue]]:
+    result = CliRunner().invoke(app, ["inspect", str(service)])
+    report = json.loads((service / "inspection.json").read_text())
+    assert isinstance(report, dict)
+    return result.exit_code, report
+
+
+@pytest.mark.parametrize("sample", sample_dirs(), ids=lambda p: p.name)
+def test_from_handoff_ends_with_an_inspection_that_passes(sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / sample.name
+    result = CliRunner().invoke(app, ["from-handoff", str(sample), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "every check passed" in result.output
+    report = json.loads((out / "inspection.json").read_text())
+    (inspected,) = report["operations"]
+    assert [c["name"] for c in inspected["checks"] if c["passed"]] == [
+        "OpenAPI alignment",
+        "Error handling",
+        "Validation",
+        "Auth",
+        "Query analysis",
+    ]
+    assert {e["probe"] for e in inspected["exchanges"]} >= {"valid", "fault", "missing"}
+    assert (out / "INSPECTION.md").read_text().startswith("# First Article Inspection")
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = accept(SAMPLES / "library")
+    assert isinstance(result, Accepted)
+    out = tmp_path_factory.mktemp("inspected") / "library"
+    for path, file in render_project(plan_project(result.model, result.rfis)).items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text(file.text, encoding="utf-8")
+    return out
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _no_auth(service: Path) -> None:
+    """The first endpoint's route without its auth dependency."""
+    _edit(
+        service / "app" / "books" / "router.py",
+        'require(\n                "books:read",\n            )',
+        "lambda: None",
+    )
+
+
+def _no_validator(service: Path) -> None:
+    """The first endpoint's page size without its bounds (`le=100` in the spec)."""
+    router = service / "app" / "books" / "router.py"
+    text = router.read_text()
+    start = text.index("async def list_author_books(")
+    bounded = 'Query(alias="limit", ge=1, le=100)'
+    at = text.index(bounded, start)
+    router.write_text(text[:at] + 'Query(alias="limit")' + text[at + len(bounded) :])
+
+
+def _lazy_load(service: Path) -> None:
+    """A query per listed row in the first endpoint (an N+1)."""
+    (service / "app" / "books" / "rules.py").write_text(
+        '''"""listAuthorBooks with a query per listed row."""
+
+from sqlalchemy import literal, select
+
+from app.books.schemas import BookPage
+from app.books.service import BooksServiceBase
+
+
+class BooksService(BooksServiceBase):
+    async def list_author_books(self, **arguments: object) -> BookPage:
+        page: BookPage = await super().list_author_books(**arguments)  # type: ignore[arg-type]
+        for _ in page.items:
+            await self.session.execute(select(literal(1)))
+        return page
+''',
+        encoding="utf-8",
+    )
+
+
+def _renamed_field(service: Path) -> None:
+    """A response field under another name than the spec's (`title` answered as `name`)."""
+    schemas = service / "app" / "books" / "schemas.py"
+    text = schemas.read_text()
+    start = text.index("class Book(BaseModel):")
+    field = re.compile(r'title: str = Field\(alias="title"')
+    match = field.search(text, start)
+    assert match is not None
+    schemas.write_text(
+        text[: match.start()] + 'title: str = Field(alias="name"' + text[match.end() :]
+    )
+
+
+@pytest.mark.parametrize(
+    ("breakage", "caught"),
+    [
+        (_no_auth, {"Auth", "Error handling"}),
+        (_no_validator, {"OpenAPI alignment"}),
+        (_lazy_load, {"Query analysis"}),
+        (_renamed_field, {"OpenAPI alignment"}),
+    ],
+    ids=["auth dependency dropped", "validator removed", "lazy load in a list", "field renamed"],
+)
+def test_a_project_broken_on_purpose_fails_its_inspection(
+    library: Path, tmp_path: Path, breakage: object, caught: set[str]
+) -> None:
+    service = tmp_path / "library"
+    shutil.copytree(library, service)
+    assert callable(breakage)
+    breakage(service)
+    (result,) = inspect_service(service)
+    assert result.operation_id == "listAuthorBooks"
+    assert {c.name for c in result.failed} == caught, [c.findings for c in result.failed]
+    exit_code, report = _run_inspect(service)
+    assert exit_code == (3 if len(caught) >= 3 else 1)
+    assert report["failed_checks"] == len(caught)
