@@ -63,6 +63,7 @@ ENTRY: dict[str, JsonValue] = {
     "permissions": ["books:read"],
     "probed": True,
     "invalid_input": "/query/limit",
+    "out_of_bounds": "/query/limit",
     "list": True,
     "get": False,
 }
@@ -94,6 +95,7 @@ def _evidence(**replaced: dict[str, JsonValue] | None) -> dict[str, JsonValue]:
         "no_token": _problem("no_token", 401),
         "no_permission": _problem("no_permission", 403),
         "invalid": _problem("invalid", 422, errors=[{"pointer": "/query/limit"}]),
+        "out_of_bounds": _problem("out_of_bounds", 422, errors=[{"pointer": "/query/limit"}]),
         "not_json": _problem("not_json", 400),
         "missing": _problem("missing", 404),
         "fault": _problem("fault", 500),
@@ -134,6 +136,8 @@ def test_each_check_fails_on_its_own_evidence() -> None:
     assert _failed(_evidence(no_token=_page("no_token", 20, 2))) == ["Error handling", "Auth"]
     unnamed = _problem("invalid", 422, errors=[{"pointer": "/query/offset"}])
     assert _failed(_evidence(invalid=unnamed)) == ["Validation"]
+    # a bound the code no longer checks: the value beyond it is taken
+    assert _failed(_evidence(out_of_bounds=_page("out_of_bounds", 20, 2))) == ["Validation"]
     plain = {**_problem("not_json", 400), "content_type": "application/json"}
     assert _failed(_evidence(not_json=plain)) == ["Error handling"]
     leaky = _problem("fault", 500, detail="Traceback (most recent call last): RuntimeError")
@@ -143,8 +147,14 @@ def test_each_check_fails_on_its_own_evidence() -> None:
 
 
 def test_what_an_operation_cannot_provoke_is_not_held_against_it() -> None:
-    public = {**ENTRY, "public": True, "permissions": [], "invalid_input": None}
-    evidence = _evidence(no_token=None, no_permission=None, invalid=None)
+    public = {
+        **ENTRY,
+        "public": True,
+        "permissions": [],
+        "invalid_input": None,
+        "out_of_bounds": None,
+    }
+    evidence = _evidence(no_token=None, no_permission=None, invalid=None, out_of_bounds=None)
     assert not judge(public, evidence).failed
     get = {**ENTRY, "list": False, "get": True}
     assert not judge(get, _evidence(valid=_page("valid", 1, 3))).failed
@@ -252,7 +262,7 @@ def _renamed_field(service: Path) -> None:
     ("breakage", "caught"),
     [
         (_no_auth, {"Auth", "Error handling"}),
-        (_no_validator, {"OpenAPI alignment"}),
+        (_no_validator, {"OpenAPI alignment", "Validation"}),
         (_lazy_load, {"Query analysis"}),
         (_renamed_field, {"OpenAPI alignment"}),
     ],

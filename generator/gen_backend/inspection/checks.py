@@ -113,26 +113,31 @@ def _errors(entry: dict[str, JsonValue], by_probe: dict[str, dict[str, JsonValue
 
 
 def _validation(entry: dict[str, JsonValue], by_probe: dict[str, dict[str, JsonValue]]) -> Check:
-    """An invalid input is a 422 whose details name the field."""
-    pointer = entry.get("invalid_input")
-    exchange = by_probe.get("invalid")
-    if not pointer or exchange is None:
-        return Check("Validation", True, ("no input of a type a wrong value can break",))
-    wrong = _problem(exchange, 422)
-    if wrong:
-        return Check("Validation", False, (f"{pointer} sent invalid: {wrong}",), ("invalid",))
-    body = exchange.get("body")
-    errors = body.get("errors") if isinstance(body, dict) else None
-    named = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-    if not any(e.get("pointer") == pointer for e in named):
-        found = ", ".join(str(e.get("pointer")) for e in named) or "none"
-        return Check(
-            "Validation",
-            False,
-            (f"the 422 does not name {pointer} among its field errors (it names {found})",),
-            ("invalid",),
-        )
-    return Check("Validation", True, (f"{pointer} sent invalid: 422 naming it",), ("invalid",))
+    """An input of the wrong type, and one beyond a bound of the spec, are each a 422
+    whose field errors name it."""
+    findings: list[str] = []
+    failed = False
+    used: list[str] = []
+    for probe, key, what, none in (
+        ("invalid", "invalid_input", "sent as the wrong type", "no typed input to break"),
+        ("out_of_bounds", "out_of_bounds", "sent beyond a bound", "no input with a bound"),
+    ):
+        pointer = entry.get(key)
+        exchange = by_probe.get(probe)
+        if not pointer or exchange is None:
+            findings.append(none)
+            continue
+        used.append(probe)
+        wrong = _problem(exchange, 422)
+        body = exchange.get("body")
+        errors = body.get("errors") if isinstance(body, dict) else None
+        named = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        if wrong is None and not any(e.get("pointer") == pointer for e in named):
+            found = ", ".join(str(e.get("pointer")) for e in named) or "none"
+            wrong = f"a 422 whose field errors do not name it (they name {found})"
+        failed = failed or wrong is not None
+        findings.append(f"{pointer} {what}: {wrong or '422 naming it'}")
+    return Check("Validation", not failed, tuple(findings), tuple(used))
 
 
 def _auth(entry: dict[str, JsonValue], by_probe: dict[str, dict[str, JsonValue]]) -> Check:
@@ -236,5 +241,6 @@ def _why_not_sent(entry: dict[str, JsonValue], probe: str) -> str:
         else "not applicable: a public operation",
         "missing": "not provoked",
         "invalid": "not applicable: no input of a type a wrong value can break",
+        "out_of_bounds": "not applicable: no bounded input",
         "fault": "not provoked",
     }[probe]

@@ -4,6 +4,7 @@ probes `tests/inspection_probes.py` sends through the app (see docs/inspection.m
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -44,6 +45,20 @@ class InvalidInput:
 
 
 @dataclass(frozen=True)
+class OutOfBounds:
+    """One input of a valid request sent just beyond a bound the spec sets (`le=100`: 101;
+    `maxLength: 13`: 14 characters). The answer must be a 422 naming it."""
+
+    location: str  # body or query
+    wire: str
+    value: JsonValue
+
+    @property
+    def pointer(self) -> str:
+        return f"/{self.location}/{self.wire}"
+
+
+@dataclass(frozen=True)
 class ProbePlan:
     """What the probes send to one operation (its request built as its API tests build it)."""
 
@@ -52,6 +67,7 @@ class ProbePlan:
     service_class: str
     test: TestPlan
     invalid: InvalidInput | None
+    beyond: OutOfBounds | None
     count: StatementCount | None  # the list's or get's statement count, 1 row against 25
     roles: tuple[str, ...] = ()  # roles that see every row the count makes (owned tables)
 
@@ -90,6 +106,7 @@ def plan_probes(
                 service_class=source.service_class,
                 test=source.test,
                 invalid=_invalid_input(op, source.test, classes),
+                beyond=_out_of_bounds(op, source.test, classes),
                 count=counts.get(op.function),
                 roles=source.roles,
             )
@@ -117,6 +134,7 @@ def inspection_index(service: ServiceModel, probes: tuple[ProbePlan, ...]) -> di
                 "permissions": list(probe.op.permissions) if probe else [],
                 "probed": probe is not None,
                 "invalid_input": probe.invalid.pointer if probe and probe.invalid else None,
+                "out_of_bounds": probe.beyond.pointer if probe and probe.beyond else None,
                 "list": bool(probe and probe.count and probe.count.many),
                 "get": bool(probe and probe.count and not probe.count.many),
             }
@@ -129,12 +147,7 @@ def _invalid_input(
 ) -> InvalidInput | None:
     """The input to break: a typed field of a JSON object body, else a typed query
     parameter, else a typed path parameter; None when every input takes any text."""
-    if (
-        op.body_media == "json"
-        and not op.body_wrapper
-        and test.body is not None
-        and test.body.startswith("{")
-    ):
+    if _object_body(op, test):
         body = classes.get((op.body or "").removesuffix(" | None"))
         fields = sorted(body.fields if body else (), key=lambda f: not f.required)
         field = next((f for f in fields if _typed(f.annotation, text=True)), None)
@@ -152,11 +165,72 @@ def _invalid_input(
     return None
 
 
+def _out_of_bounds(
+    op: OperationPlan, test: TestPlan, classes: dict[str, ClassPlan]
+) -> OutOfBounds | None:
+    """A bounded field of a JSON object body (required ones first), else a bounded query
+    parameter, with a value just beyond its first bound; None when nothing is bounded."""
+    candidates: list[tuple[str, str, str, tuple[tuple[str, str], ...]]] = []
+    if _object_body(op, test):
+        body = classes.get((op.body or "").removesuffix(" | None"))
+        for field in sorted(body.fields if body else (), key=lambda f: not f.required):
+            candidates.append(("body", field.wire, field.annotation, field.constraints))
+    for param in op.params:
+        if param.location == "query" and not param.raw:
+            keywords = tuple(_KEYWORD.findall(param.declaration))
+            candidates.append(("query", param.wire, param.annotation, keywords))
+    for location, wire, annotation, constraints in candidates:
+        value = _beyond(_base(annotation), constraints)
+        if value is not None:
+            return OutOfBounds(location, wire, value)
+    return None
+
+
+_KEYWORD = re.compile(r"\b(ge|gt|le|lt|min_length|max_length)=([^,)]+)")
+_LONGEST = 10_000  # a text bound beyond this is not probed (the request would be too large)
+
+
+def _beyond(base: str, constraints: tuple[tuple[str, str], ...]) -> JsonValue:
+    """A value just beyond the first bound among `constraints` (Field keywords as source)
+    of a number (`base` int or float) or a text (`base` str)."""
+    number, text = base in ("int", "float"), base == "str"
+    for key, source in constraints:
+        try:
+            bound = ast.literal_eval(source.strip())
+        except (ValueError, SyntaxError):
+            continue  # an expression (2**63 - 1): the generator's own range, not the spec's
+        if isinstance(bound, bool) or not isinstance(bound, int | float):
+            continue
+        if number and key in ("le", "lt"):
+            return bound + 1 if key == "le" else bound
+        if number and key in ("ge", "gt"):
+            return bound - 1 if key == "ge" else bound
+        if text and key == "max_length" and isinstance(bound, int) and bound < _LONGEST:
+            return "x" * (bound + 1)
+        if text and key == "min_length" and isinstance(bound, int) and bound >= 1:
+            return "x" * (bound - 1)
+    return None
+
+
+def _base(annotation: str) -> str:
+    """The bare type of an annotation (`int` of `Annotated[int, ...] | None`)."""
+    bare = annotation.removesuffix(" | None")
+    annotated = re.match(r"Annotated\[([^,\]]+)", bare)
+    return annotated.group(1) if annotated else bare
+
+
+def _object_body(op: OperationPlan, test: TestPlan) -> bool:
+    """Whether the valid request sends a JSON object body (not wrapped in a field)."""
+    return (
+        op.body_media == "json"
+        and not op.body_wrapper
+        and test.body is not None
+        and test.body.startswith("{")
+    )
+
+
 def _typed(annotation: str, *, text: bool = False) -> bool:
     """Whether a value of this annotation rejects the word `not-valid` (or, with `text`,
     a JSON array, which a text field rejects too)."""
-    bare = annotation.removesuffix(" | None")
-    annotated = re.match(r"Annotated\[([^,\]]+)", bare)
-    if annotated:
-        bare = annotated.group(1)
+    bare = _base(annotation)
     return bare in _SCALARS or bare.startswith("Literal[") or (text and bare == "str")

@@ -2,8 +2,8 @@
 """Probes of the First Article Inspection (`gen-backend inspect`): for each operation asked
 for, real requests through the app on the tests' fresh database, built as its API tests build
 them. There is a valid request, and each kind of request that must fail: no token, a token
-without the permission, a row that does not exist, invalid input, a body that is not JSON,
-and a fault injected into the service. For a list or a get, its SQL statements with 1 row
+without the permission, a row that does not exist, invalid input, input beyond a bound, a
+body that is not JSON, and a fault injected into the service. For a list or a get, its SQL statements with 1 row
 and with 25. The probes record what was sent and what came back; gen-backend judges it.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
@@ -15,6 +15,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -123,6 +124,8 @@ class Target:
     own_json_body: bool  # whether a body that is not JSON is sent to it (else to NOT_JSON)
     # the input the invalid probe breaks: (body, query or path, wire name, path segment)
     invalid: tuple[str, str, int | None] | None
+    # the input sent just beyond a bound of the spec: (body or query, wire name, value)
+    beyond: tuple[str, str, JsonValue] | None
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,21 @@ async def _probes(
             broken = f"{route}?{query}" if query else route
             exchanges.append(
                 await _send(client, "invalid", method, broken, allowed, **sent.payload)
+            )
+    if target.beyond is not None:
+        location, wire, value = target.beyond
+        if location == "body":
+            body = sent.payload.get("json")
+            assert isinstance(body, dict)
+            beyond = {**body, wire: value}
+            exchanges.append(
+                await _send(client, "out_of_bounds", method, url, allowed, json=beyond)
+            )
+        else:
+            separator = "&" if "?" in url else "?"
+            broken = f"{url}{separator}{urlencode({wire: value})}"
+            exchanges.append(
+                await _send(client, "out_of_bounds", method, broken, allowed, **sent.payload)
             )
     # a body that is not JSON: to this operation, or to the service's first taking JSON
     not_json = (method, url, allowed) if target.own_json_body else NOT_JSON
@@ -220,6 +238,7 @@ async def test_probe_list_authors(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "limit", None),
+        beyond=("query", "limit", 0),
     )
     sent = Sent(
         url=request.url,
@@ -266,6 +285,7 @@ async def test_probe_create_author(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "name", None),
+        beyond=("body", "name", ""),
     )
     sent = Sent(
         url=request.url,
@@ -293,6 +313,7 @@ async def test_probe_get_author(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "authorId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -320,6 +341,7 @@ async def test_probe_update_author(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "name", None),
+        beyond=("body", "name", ""),
     )
     sent = Sent(
         url=request.url,
@@ -347,6 +369,7 @@ async def test_probe_delete_author(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "authorId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -374,6 +397,7 @@ async def test_probe_list_author_books(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "limit", None),
+        beyond=("query", "limit", 0),
     )
     sent = Sent(
         url=request.url,
@@ -421,6 +445,7 @@ async def test_probe_list_books(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "limit", None),
+        beyond=("query", "limit", 0),
     )
     sent = Sent(
         url=request.url,
@@ -467,6 +492,7 @@ async def test_probe_create_book(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "authorId", None),
+        beyond=("body", "isbn", "xxxxxxxxxxxxxx"),
     )
     sent = Sent(
         url=request.url,
@@ -494,6 +520,7 @@ async def test_probe_get_book(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "bookId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -521,6 +548,7 @@ async def test_probe_replace_book(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "authorId", None),
+        beyond=("body", "isbn", "xxxxxxxxxxxxxx"),
     )
     sent = Sent(
         url=request.url,
@@ -548,6 +576,7 @@ async def test_probe_update_book(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "title", None),
+        beyond=("body", "title", ""),
     )
     sent = Sent(
         url=request.url,
@@ -575,6 +604,7 @@ async def test_probe_delete_book(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "bookId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,

@@ -2,8 +2,8 @@
 """Probes of the First Article Inspection (`gen-backend inspect`): for each operation asked
 for, real requests through the app on the tests' fresh database, built as its API tests build
 them. There is a valid request, and each kind of request that must fail: no token, a token
-without the permission, a row that does not exist, invalid input, a body that is not JSON,
-and a fault injected into the service. For a list or a get, its SQL statements with 1 row
+without the permission, a row that does not exist, invalid input, input beyond a bound, a
+body that is not JSON, and a fault injected into the service. For a list or a get, its SQL statements with 1 row
 and with 25. The probes record what was sent and what came back; gen-backend judges it.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
@@ -15,6 +15,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -151,6 +152,8 @@ class Target:
     own_json_body: bool  # whether a body that is not JSON is sent to it (else to NOT_JSON)
     # the input the invalid probe breaks: (body, query or path, wire name, path segment)
     invalid: tuple[str, str, int | None] | None
+    # the input sent just beyond a bound of the spec: (body or query, wire name, value)
+    beyond: tuple[str, str, JsonValue] | None
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,21 @@ async def _probes(
             broken = f"{route}?{query}" if query else route
             exchanges.append(
                 await _send(client, "invalid", method, broken, allowed, **sent.payload)
+            )
+    if target.beyond is not None:
+        location, wire, value = target.beyond
+        if location == "body":
+            body = sent.payload.get("json")
+            assert isinstance(body, dict)
+            beyond = {**body, wire: value}
+            exchanges.append(
+                await _send(client, "out_of_bounds", method, url, allowed, json=beyond)
+            )
+        else:
+            separator = "&" if "?" in url else "?"
+            broken = f"{url}{separator}{urlencode({wire: value})}"
+            exchanges.append(
+                await _send(client, "out_of_bounds", method, broken, allowed, **sent.payload)
             )
     # a body that is not JSON: to this operation, or to the service's first taking JSON
     not_json = (method, url, allowed) if target.own_json_body else NOT_JSON
@@ -248,6 +266,7 @@ async def test_probe_list_customers(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "page", None),
+        beyond=("query", "page", 0),
     )
     sent = Sent(
         url=request.url,
@@ -294,6 +313,11 @@ async def test_probe_create_customer(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "email", None),
+        beyond=(
+            "body",
+            "email",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -321,6 +345,7 @@ async def test_probe_get_customer(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "customerId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -348,6 +373,11 @@ async def test_probe_update_customer(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "email", None),
+        beyond=(
+            "body",
+            "email",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -375,6 +405,7 @@ async def test_probe_list_customer_documents(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "page", None),
+        beyond=("query", "page", 0),
     )
     sent = Sent(
         url=request.url,
@@ -422,6 +453,7 @@ async def test_probe_upload_customer_document(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "customerId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -449,6 +481,7 @@ async def test_probe_annotate_customer_document(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "documentId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -476,6 +509,7 @@ async def test_probe_list_products(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "page", None),
+        beyond=("query", "page", 0),
     )
     sent = Sent(
         url=request.url,
@@ -522,6 +556,7 @@ async def test_probe_create_product(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "sku", None),
+        beyond=("body", "sku", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
     )
     sent = Sent(
         url=request.url,
@@ -549,6 +584,7 @@ async def test_probe_get_product(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "productId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -576,6 +612,7 @@ async def test_probe_update_product(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "name", None),
+        beyond=("body", "name", ""),
     )
     sent = Sent(
         url=request.url,
@@ -603,6 +640,7 @@ async def test_probe_list_orders(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "page", None),
+        beyond=("query", "page", 0),
     )
     sent = Sent(
         url=request.url,
@@ -630,6 +668,11 @@ async def test_probe_create_order(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "customerId", None),
+        beyond=(
+            "body",
+            "notes",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -657,6 +700,7 @@ async def test_probe_get_order(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "orderId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -684,6 +728,7 @@ async def test_probe_cancel_order(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "orderId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -711,6 +756,7 @@ async def test_probe_list_order_items(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "page", None),
+        beyond=("query", "page", 0),
     )
     sent = Sent(
         url=request.url,
@@ -753,6 +799,7 @@ async def test_probe_add_order_item(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "productId", None),
+        beyond=("body", "quantity", 0),
     )
     sent = Sent(
         url=request.url,
@@ -780,6 +827,7 @@ async def test_probe_remove_order_item(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "orderId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -807,6 +855,7 @@ async def test_probe_list_order_payments(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "orderId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -847,6 +896,7 @@ async def test_probe_create_payment(
         needs_permission=True,
         own_json_body=True,
         invalid=("path", "orderId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -874,6 +924,7 @@ async def test_probe_get_payment(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "paymentId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -901,6 +952,7 @@ async def test_probe_capture_payment(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "paymentId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,

@@ -2,8 +2,8 @@
 """Probes of the First Article Inspection (`gen-backend inspect`): for each operation asked
 for, real requests through the app on the tests' fresh database, built as its API tests build
 them. There is a valid request, and each kind of request that must fail: no token, a token
-without the permission, a row that does not exist, invalid input, a body that is not JSON,
-and a fault injected into the service. For a list or a get, its SQL statements with 1 row
+without the permission, a row that does not exist, invalid input, input beyond a bound, a
+body that is not JSON, and a fault injected into the service. For a list or a get, its SQL statements with 1 row
 and with 25. The probes record what was sent and what came back; gen-backend judges it.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
@@ -15,6 +15,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -142,6 +143,8 @@ class Target:
     own_json_body: bool  # whether a body that is not JSON is sent to it (else to NOT_JSON)
     # the input the invalid probe breaks: (body, query or path, wire name, path segment)
     invalid: tuple[str, str, int | None] | None
+    # the input sent just beyond a bound of the spec: (body or query, wire name, value)
+    beyond: tuple[str, str, JsonValue] | None
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,21 @@ async def _probes(
             broken = f"{route}?{query}" if query else route
             exchanges.append(
                 await _send(client, "invalid", method, broken, allowed, **sent.payload)
+            )
+    if target.beyond is not None:
+        location, wire, value = target.beyond
+        if location == "body":
+            body = sent.payload.get("json")
+            assert isinstance(body, dict)
+            beyond = {**body, wire: value}
+            exchanges.append(
+                await _send(client, "out_of_bounds", method, url, allowed, json=beyond)
+            )
+        else:
+            separator = "&" if "?" in url else "?"
+            broken = f"{url}{separator}{urlencode({wire: value})}"
+            exchanges.append(
+                await _send(client, "out_of_bounds", method, broken, allowed, **sent.payload)
             )
     # a body that is not JSON: to this operation, or to the service's first taking JSON
     not_json = (method, url, allowed) if target.own_json_body else NOT_JSON
@@ -239,6 +257,7 @@ async def test_probe_list_workspaces(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "limit", None),
+        beyond=("query", "limit", 0),
     )
     sent = Sent(
         url=request.url,
@@ -280,6 +299,7 @@ async def test_probe_create_workspace(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "slug", None),
+        beyond=("body", "slug", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
     )
     sent = Sent(
         url=request.url,
@@ -307,6 +327,7 @@ async def test_probe_get_workspace(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "workspaceId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -334,6 +355,7 @@ async def test_probe_update_workspace(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "slug", None),
+        beyond=("body", "slug", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
     )
     sent = Sent(
         url=request.url,
@@ -361,6 +383,7 @@ async def test_probe_list_projects(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "limit", None),
+        beyond=("query", "limit", 0),
     )
     sent = Sent(
         url=request.url,
@@ -403,6 +426,7 @@ async def test_probe_create_project(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "key", None),
+        beyond=("body", "key", "xxxxxxxxxxx"),
     )
     sent = Sent(
         url=request.url,
@@ -430,6 +454,7 @@ async def test_probe_get_project(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "projectId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -457,6 +482,7 @@ async def test_probe_update_project(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "name", None),
+        beyond=("body", "name", ""),
     )
     sent = Sent(
         url=request.url,
@@ -484,6 +510,7 @@ async def test_probe_delete_project(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "projectId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -511,6 +538,11 @@ async def test_probe_list_tasks(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "limit", None),
+        beyond=(
+            "query",
+            "cursor",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -553,6 +585,7 @@ async def test_probe_create_task(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "title", None),
+        beyond=("body", "title", ""),
     )
     sent = Sent(
         url=request.url,
@@ -580,6 +613,7 @@ async def test_probe_get_task(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "taskId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -607,6 +641,7 @@ async def test_probe_update_task(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "title", None),
+        beyond=("body", "title", ""),
     )
     sent = Sent(
         url=request.url,
@@ -634,6 +669,7 @@ async def test_probe_delete_task(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "taskId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -661,6 +697,11 @@ async def test_probe_list_comments(
         needs_permission=True,
         own_json_body=False,
         invalid=("query", "limit", None),
+        beyond=(
+            "query",
+            "cursor",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -703,6 +744,7 @@ async def test_probe_create_comment(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "authorId", None),
+        beyond=("body", "body", ""),
     )
     sent = Sent(
         url=request.url,
@@ -730,6 +772,7 @@ async def test_probe_update_comment(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "body", None),
+        beyond=("body", "body", ""),
     )
     sent = Sent(
         url=request.url,
@@ -757,6 +800,7 @@ async def test_probe_delete_comment(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "commentId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -784,6 +828,7 @@ async def test_probe_list_attachments(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "taskId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -811,6 +856,7 @@ async def test_probe_create_attachment(
         needs_permission=True,
         own_json_body=True,
         invalid=("body", "fileName", None),
+        beyond=("body", "fileName", ""),
     )
     sent = Sent(
         url=request.url,
@@ -838,6 +884,7 @@ async def test_probe_get_attachment(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "attachmentId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
@@ -865,6 +912,7 @@ async def test_probe_delete_attachment(
         needs_permission=True,
         own_json_body=False,
         invalid=("path", "attachmentId", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
