@@ -85,7 +85,7 @@ async def _send(
     return {
         "probe": probe,
         "method": method,
-        "url": url,
+        "url": response.request.url.raw_path.decode(),  # with the query parameters sent
         "sent": json.loads(json.dumps(sent, default=str)) if sent is not None else None,
         "status": response.status_code,
         "content_type": response.headers.get("content-type", ""),
