@@ -43,6 +43,12 @@ class InvalidInput:
     def pointer(self) -> str:
         return f"/{self.location}/{self.wire}"
 
+    @property
+    def change(self) -> tuple[str, str, JsonValue, int | None]:
+        """(location, wire name, value, path segment), as the probes take it."""
+        value: JsonValue = [] if self.location == "body" else NOT_VALID
+        return (self.location, self.wire, value, self.segment)
+
 
 @dataclass(frozen=True)
 class OutOfBounds:
@@ -56,6 +62,11 @@ class OutOfBounds:
     @property
     def pointer(self) -> str:
         return f"/{self.location}/{self.wire}"
+
+    @property
+    def change(self) -> tuple[str, str, JsonValue, int | None]:
+        """(location, wire name, value, path segment), as the probes take it."""
+        return (self.location, self.wire, self.value, None)
 
 
 @dataclass(frozen=True)

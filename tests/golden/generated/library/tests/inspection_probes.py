@@ -45,7 +45,6 @@ from tests.conftest import app_client, statements, token
 from tests.factories import make_authors, make_books
 from tests.test_openapi import differences
 
-NOT_VALID = "not-valid"
 Exchange = dict[str, JsonValue]
 
 
@@ -112,6 +111,9 @@ async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
 
 
+Change = tuple[str, str, JsonValue, int | None]
+
+
 @dataclass(frozen=True)
 class Target:
     """One operation as the probes call it."""
@@ -122,10 +124,10 @@ class Target:
     needs_token: bool
     needs_permission: bool
     own_json_body: bool  # whether a body that is not JSON is sent to it (else to NOT_JSON)
-    # the input the invalid probe breaks: (body, query or path, wire name, path segment)
-    invalid: tuple[str, str, int | None] | None
-    # the input sent just beyond a bound of the spec: (body or query, wire name, value)
-    beyond: tuple[str, str, JsonValue] | None
+    # the inputs sent with a value they must refuse: one of the wrong type (invalid) and one
+    # beyond a bound of the spec; each (body, query or path, wire name, value, path segment)
+    invalid: Change | None
+    beyond: Change | None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,25 @@ class Sent:
     allowed: dict[str, str]  # with credentials holding the target's permissions
     refused: dict[str, str]  # with credentials lacking them
     payload: dict[str, object]  # how the body goes: json=, data=, files= or content=
+
+
+def _changed(sent: Sent, change: Change) -> tuple[str, dict[str, object]]:
+    """The URL and payload of `sent` with one input (a body field, or a query or path
+    parameter) given another value."""
+    location, wire, value, segment = change
+    if location == "body":
+        body = sent.payload.get("json")
+        assert isinstance(body, dict)
+        return sent.url, {**sent.payload, "json": {**body, wire: value}}
+    route, _, query = sent.url.partition("?")
+    if location == "query":
+        added = urlencode({wire: value})
+        query = f"{query}&{added}" if query else added
+    else:
+        segments = route.split("/")
+        segments[segment or 0] = str(value)
+        route = "/".join(segments)
+    return (f"{route}?{query}" if query else route), sent.payload
 
 
 async def _probes(
@@ -155,40 +176,10 @@ async def _probes(
         exchanges.append(
             await _send(client, "no_permission", method, url, sent.refused, **sent.payload)
         )
-    if target.invalid is not None:
-        location, wire, segment = target.invalid
-        if location == "body":
-            body = sent.payload.get("json")
-            assert isinstance(body, dict)
-            invalid = {**body, wire: []}
-            exchanges.append(await _send(client, "invalid", method, url, allowed, json=invalid))
-        else:
-            route, _, query = url.partition("?")
-            if location == "query":
-                query = f"{query}&{wire}={NOT_VALID}" if query else f"{wire}={NOT_VALID}"
-            else:
-                segments = route.split("/")
-                segments[segment or 0] = NOT_VALID
-                route = "/".join(segments)
-            broken = f"{route}?{query}" if query else route
-            exchanges.append(
-                await _send(client, "invalid", method, broken, allowed, **sent.payload)
-            )
-    if target.beyond is not None:
-        location, wire, value = target.beyond
-        if location == "body":
-            body = sent.payload.get("json")
-            assert isinstance(body, dict)
-            beyond = {**body, wire: value}
-            exchanges.append(
-                await _send(client, "out_of_bounds", method, url, allowed, json=beyond)
-            )
-        else:
-            separator = "&" if "?" in url else "?"
-            broken = f"{url}{separator}{urlencode({wire: value})}"
-            exchanges.append(
-                await _send(client, "out_of_bounds", method, broken, allowed, **sent.payload)
-            )
+    for probe, change in (("invalid", target.invalid), ("out_of_bounds", target.beyond)):
+        if change is not None:
+            changed, payload = _changed(sent, change)
+            exchanges.append(await _send(client, probe, method, changed, allowed, **payload))
     # a body that is not JSON: to this operation, or to the service's first taking JSON
     not_json = (method, url, allowed) if target.own_json_body else NOT_JSON
     exchanges.append(
@@ -237,8 +228,8 @@ async def test_probe_list_authors(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", None),
-        beyond=("query", "limit", 0),
+        invalid=("query", "limit", "not-valid", None),
+        beyond=("query", "limit", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -284,8 +275,8 @@ async def test_probe_create_author(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "name", None),
-        beyond=("body", "name", ""),
+        invalid=("body", "name", [], None),
+        beyond=("body", "name", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -312,7 +303,7 @@ async def test_probe_get_author(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "authorId", 2),
+        invalid=("path", "authorId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -340,8 +331,8 @@ async def test_probe_update_author(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "name", None),
-        beyond=("body", "name", ""),
+        invalid=("body", "name", [], None),
+        beyond=("body", "name", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -368,7 +359,7 @@ async def test_probe_delete_author(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "authorId", 2),
+        invalid=("path", "authorId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -396,8 +387,8 @@ async def test_probe_list_author_books(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", None),
-        beyond=("query", "limit", 0),
+        invalid=("query", "limit", "not-valid", None),
+        beyond=("query", "limit", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -444,8 +435,8 @@ async def test_probe_list_books(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", None),
-        beyond=("query", "limit", 0),
+        invalid=("query", "limit", "not-valid", None),
+        beyond=("query", "limit", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -491,8 +482,8 @@ async def test_probe_create_book(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "authorId", None),
-        beyond=("body", "isbn", "xxxxxxxxxxxxxx"),
+        invalid=("body", "authorId", [], None),
+        beyond=("body", "isbn", "xxxxxxxxxxxxxx", None),
     )
     sent = Sent(
         url=request.url,
@@ -519,7 +510,7 @@ async def test_probe_get_book(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "bookId", 2),
+        invalid=("path", "bookId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -547,8 +538,8 @@ async def test_probe_replace_book(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "authorId", None),
-        beyond=("body", "isbn", "xxxxxxxxxxxxxx"),
+        invalid=("body", "authorId", [], None),
+        beyond=("body", "isbn", "xxxxxxxxxxxxxx", None),
     )
     sent = Sent(
         url=request.url,
@@ -575,8 +566,8 @@ async def test_probe_update_book(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "title", None),
-        beyond=("body", "title", ""),
+        invalid=("body", "title", [], None),
+        beyond=("body", "title", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -603,7 +594,7 @@ async def test_probe_delete_book(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "bookId", 2),
+        invalid=("path", "bookId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(

@@ -73,7 +73,6 @@ from tests.products.test_api import (
 )
 from tests.test_openapi import differences
 
-NOT_VALID = "not-valid"
 Exchange = dict[str, JsonValue]
 
 
@@ -140,6 +139,9 @@ async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
 
 
+Change = tuple[str, str, JsonValue, int | None]
+
+
 @dataclass(frozen=True)
 class Target:
     """One operation as the probes call it."""
@@ -150,10 +152,10 @@ class Target:
     needs_token: bool
     needs_permission: bool
     own_json_body: bool  # whether a body that is not JSON is sent to it (else to NOT_JSON)
-    # the input the invalid probe breaks: (body, query or path, wire name, path segment)
-    invalid: tuple[str, str, int | None] | None
-    # the input sent just beyond a bound of the spec: (body or query, wire name, value)
-    beyond: tuple[str, str, JsonValue] | None
+    # the inputs sent with a value they must refuse: one of the wrong type (invalid) and one
+    # beyond a bound of the spec; each (body, query or path, wire name, value, path segment)
+    invalid: Change | None
+    beyond: Change | None
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,25 @@ class Sent:
     allowed: dict[str, str]  # with credentials holding the target's permissions
     refused: dict[str, str]  # with credentials lacking them
     payload: dict[str, object]  # how the body goes: json=, data=, files= or content=
+
+
+def _changed(sent: Sent, change: Change) -> tuple[str, dict[str, object]]:
+    """The URL and payload of `sent` with one input (a body field, or a query or path
+    parameter) given another value."""
+    location, wire, value, segment = change
+    if location == "body":
+        body = sent.payload.get("json")
+        assert isinstance(body, dict)
+        return sent.url, {**sent.payload, "json": {**body, wire: value}}
+    route, _, query = sent.url.partition("?")
+    if location == "query":
+        added = urlencode({wire: value})
+        query = f"{query}&{added}" if query else added
+    else:
+        segments = route.split("/")
+        segments[segment or 0] = str(value)
+        route = "/".join(segments)
+    return (f"{route}?{query}" if query else route), sent.payload
 
 
 async def _probes(
@@ -183,40 +204,10 @@ async def _probes(
         exchanges.append(
             await _send(client, "no_permission", method, url, sent.refused, **sent.payload)
         )
-    if target.invalid is not None:
-        location, wire, segment = target.invalid
-        if location == "body":
-            body = sent.payload.get("json")
-            assert isinstance(body, dict)
-            invalid = {**body, wire: []}
-            exchanges.append(await _send(client, "invalid", method, url, allowed, json=invalid))
-        else:
-            route, _, query = url.partition("?")
-            if location == "query":
-                query = f"{query}&{wire}={NOT_VALID}" if query else f"{wire}={NOT_VALID}"
-            else:
-                segments = route.split("/")
-                segments[segment or 0] = NOT_VALID
-                route = "/".join(segments)
-            broken = f"{route}?{query}" if query else route
-            exchanges.append(
-                await _send(client, "invalid", method, broken, allowed, **sent.payload)
-            )
-    if target.beyond is not None:
-        location, wire, value = target.beyond
-        if location == "body":
-            body = sent.payload.get("json")
-            assert isinstance(body, dict)
-            beyond = {**body, wire: value}
-            exchanges.append(
-                await _send(client, "out_of_bounds", method, url, allowed, json=beyond)
-            )
-        else:
-            separator = "&" if "?" in url else "?"
-            broken = f"{url}{separator}{urlencode({wire: value})}"
-            exchanges.append(
-                await _send(client, "out_of_bounds", method, broken, allowed, **sent.payload)
-            )
+    for probe, change in (("invalid", target.invalid), ("out_of_bounds", target.beyond)):
+        if change is not None:
+            changed, payload = _changed(sent, change)
+            exchanges.append(await _send(client, probe, method, changed, allowed, **payload))
     # a body that is not JSON: to this operation, or to the service's first taking JSON
     not_json = (method, url, allowed) if target.own_json_body else NOT_JSON
     exchanges.append(
@@ -265,8 +256,8 @@ async def test_probe_list_customers(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", None),
-        beyond=("query", "page", 0),
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -312,11 +303,12 @@ async def test_probe_create_customer(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "email", None),
+        invalid=("body", "email", [], None),
         beyond=(
             "body",
             "email",
             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
         ),
     )
     sent = Sent(
@@ -344,7 +336,7 @@ async def test_probe_get_customer(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "customerId", 2),
+        invalid=("path", "customerId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -372,11 +364,12 @@ async def test_probe_update_customer(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "email", None),
+        invalid=("body", "email", [], None),
         beyond=(
             "body",
             "email",
             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
         ),
     )
     sent = Sent(
@@ -404,8 +397,8 @@ async def test_probe_list_customer_documents(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", None),
-        beyond=("query", "page", 0),
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -452,7 +445,7 @@ async def test_probe_upload_customer_document(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "customerId", 2),
+        invalid=("path", "customerId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -480,7 +473,7 @@ async def test_probe_annotate_customer_document(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "documentId", 2),
+        invalid=("path", "documentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -508,8 +501,8 @@ async def test_probe_list_products(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", None),
-        beyond=("query", "page", 0),
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -555,8 +548,13 @@ async def test_probe_create_product(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "sku", None),
-        beyond=("body", "sku", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        invalid=("body", "sku", [], None),
+        beyond=(
+            "body",
+            "sku",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -583,7 +581,7 @@ async def test_probe_get_product(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "productId", 2),
+        invalid=("path", "productId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -611,8 +609,8 @@ async def test_probe_update_product(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "name", None),
-        beyond=("body", "name", ""),
+        invalid=("body", "name", [], None),
+        beyond=("body", "name", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -639,8 +637,8 @@ async def test_probe_list_orders(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", None),
-        beyond=("query", "page", 0),
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -667,11 +665,12 @@ async def test_probe_create_order(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "customerId", None),
+        invalid=("body", "customerId", [], None),
         beyond=(
             "body",
             "notes",
             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
         ),
     )
     sent = Sent(
@@ -699,7 +698,7 @@ async def test_probe_get_order(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "orderId", 2),
+        invalid=("path", "orderId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -727,7 +726,7 @@ async def test_probe_cancel_order(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "orderId", 2),
+        invalid=("path", "orderId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -755,8 +754,8 @@ async def test_probe_list_order_items(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", None),
-        beyond=("query", "page", 0),
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -798,8 +797,8 @@ async def test_probe_add_order_item(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "productId", None),
-        beyond=("body", "quantity", 0),
+        invalid=("body", "productId", [], None),
+        beyond=("body", "quantity", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -826,7 +825,7 @@ async def test_probe_remove_order_item(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "orderId", 2),
+        invalid=("path", "orderId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -854,7 +853,7 @@ async def test_probe_list_order_payments(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "orderId", 2),
+        invalid=("path", "orderId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -895,7 +894,7 @@ async def test_probe_create_payment(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("path", "orderId", 2),
+        invalid=("path", "orderId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -923,7 +922,7 @@ async def test_probe_get_payment(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "paymentId", 2),
+        invalid=("path", "paymentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -951,7 +950,7 @@ async def test_probe_capture_payment(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "paymentId", 2),
+        invalid=("path", "paymentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(

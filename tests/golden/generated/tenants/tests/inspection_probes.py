@@ -64,7 +64,6 @@ from tests.workspaces.test_api import (
     _update_workspace_request,
 )
 
-NOT_VALID = "not-valid"
 Exchange = dict[str, JsonValue]
 
 
@@ -131,6 +130,9 @@ async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
 
 
+Change = tuple[str, str, JsonValue, int | None]
+
+
 @dataclass(frozen=True)
 class Target:
     """One operation as the probes call it."""
@@ -141,10 +143,10 @@ class Target:
     needs_token: bool
     needs_permission: bool
     own_json_body: bool  # whether a body that is not JSON is sent to it (else to NOT_JSON)
-    # the input the invalid probe breaks: (body, query or path, wire name, path segment)
-    invalid: tuple[str, str, int | None] | None
-    # the input sent just beyond a bound of the spec: (body or query, wire name, value)
-    beyond: tuple[str, str, JsonValue] | None
+    # the inputs sent with a value they must refuse: one of the wrong type (invalid) and one
+    # beyond a bound of the spec; each (body, query or path, wire name, value, path segment)
+    invalid: Change | None
+    beyond: Change | None
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,25 @@ class Sent:
     allowed: dict[str, str]  # with credentials holding the target's permissions
     refused: dict[str, str]  # with credentials lacking them
     payload: dict[str, object]  # how the body goes: json=, data=, files= or content=
+
+
+def _changed(sent: Sent, change: Change) -> tuple[str, dict[str, object]]:
+    """The URL and payload of `sent` with one input (a body field, or a query or path
+    parameter) given another value."""
+    location, wire, value, segment = change
+    if location == "body":
+        body = sent.payload.get("json")
+        assert isinstance(body, dict)
+        return sent.url, {**sent.payload, "json": {**body, wire: value}}
+    route, _, query = sent.url.partition("?")
+    if location == "query":
+        added = urlencode({wire: value})
+        query = f"{query}&{added}" if query else added
+    else:
+        segments = route.split("/")
+        segments[segment or 0] = str(value)
+        route = "/".join(segments)
+    return (f"{route}?{query}" if query else route), sent.payload
 
 
 async def _probes(
@@ -174,40 +195,10 @@ async def _probes(
         exchanges.append(
             await _send(client, "no_permission", method, url, sent.refused, **sent.payload)
         )
-    if target.invalid is not None:
-        location, wire, segment = target.invalid
-        if location == "body":
-            body = sent.payload.get("json")
-            assert isinstance(body, dict)
-            invalid = {**body, wire: []}
-            exchanges.append(await _send(client, "invalid", method, url, allowed, json=invalid))
-        else:
-            route, _, query = url.partition("?")
-            if location == "query":
-                query = f"{query}&{wire}={NOT_VALID}" if query else f"{wire}={NOT_VALID}"
-            else:
-                segments = route.split("/")
-                segments[segment or 0] = NOT_VALID
-                route = "/".join(segments)
-            broken = f"{route}?{query}" if query else route
-            exchanges.append(
-                await _send(client, "invalid", method, broken, allowed, **sent.payload)
-            )
-    if target.beyond is not None:
-        location, wire, value = target.beyond
-        if location == "body":
-            body = sent.payload.get("json")
-            assert isinstance(body, dict)
-            beyond = {**body, wire: value}
-            exchanges.append(
-                await _send(client, "out_of_bounds", method, url, allowed, json=beyond)
-            )
-        else:
-            separator = "&" if "?" in url else "?"
-            broken = f"{url}{separator}{urlencode({wire: value})}"
-            exchanges.append(
-                await _send(client, "out_of_bounds", method, broken, allowed, **sent.payload)
-            )
+    for probe, change in (("invalid", target.invalid), ("out_of_bounds", target.beyond)):
+        if change is not None:
+            changed, payload = _changed(sent, change)
+            exchanges.append(await _send(client, probe, method, changed, allowed, **payload))
     # a body that is not JSON: to this operation, or to the service's first taking JSON
     not_json = (method, url, allowed) if target.own_json_body else NOT_JSON
     exchanges.append(
@@ -256,8 +247,8 @@ async def test_probe_list_workspaces(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", None),
-        beyond=("query", "limit", 0),
+        invalid=("query", "limit", "not-valid", None),
+        beyond=("query", "limit", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -298,8 +289,13 @@ async def test_probe_create_workspace(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "slug", None),
-        beyond=("body", "slug", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        invalid=("body", "slug", [], None),
+        beyond=(
+            "body",
+            "slug",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -326,7 +322,7 @@ async def test_probe_get_workspace(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "workspaceId", 2),
+        invalid=("path", "workspaceId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -354,8 +350,13 @@ async def test_probe_update_workspace(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "slug", None),
-        beyond=("body", "slug", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        invalid=("body", "slug", [], None),
+        beyond=(
+            "body",
+            "slug",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
+        ),
     )
     sent = Sent(
         url=request.url,
@@ -382,8 +383,8 @@ async def test_probe_list_projects(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", None),
-        beyond=("query", "limit", 0),
+        invalid=("query", "limit", "not-valid", None),
+        beyond=("query", "limit", 0, None),
     )
     sent = Sent(
         url=request.url,
@@ -425,8 +426,8 @@ async def test_probe_create_project(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "key", None),
-        beyond=("body", "key", "xxxxxxxxxxx"),
+        invalid=("body", "key", [], None),
+        beyond=("body", "key", "xxxxxxxxxxx", None),
     )
     sent = Sent(
         url=request.url,
@@ -453,7 +454,7 @@ async def test_probe_get_project(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "projectId", 2),
+        invalid=("path", "projectId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -481,8 +482,8 @@ async def test_probe_update_project(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "name", None),
-        beyond=("body", "name", ""),
+        invalid=("body", "name", [], None),
+        beyond=("body", "name", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -509,7 +510,7 @@ async def test_probe_delete_project(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "projectId", 2),
+        invalid=("path", "projectId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -537,11 +538,12 @@ async def test_probe_list_tasks(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", None),
+        invalid=("query", "limit", "not-valid", None),
         beyond=(
             "query",
             "cursor",
             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
         ),
     )
     sent = Sent(
@@ -584,8 +586,8 @@ async def test_probe_create_task(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "title", None),
-        beyond=("body", "title", ""),
+        invalid=("body", "title", [], None),
+        beyond=("body", "title", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -612,7 +614,7 @@ async def test_probe_get_task(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "taskId", 2),
+        invalid=("path", "taskId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -640,8 +642,8 @@ async def test_probe_update_task(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "title", None),
-        beyond=("body", "title", ""),
+        invalid=("body", "title", [], None),
+        beyond=("body", "title", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -668,7 +670,7 @@ async def test_probe_delete_task(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "taskId", 2),
+        invalid=("path", "taskId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -696,11 +698,12 @@ async def test_probe_list_comments(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", None),
+        invalid=("query", "limit", "not-valid", None),
         beyond=(
             "query",
             "cursor",
             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
         ),
     )
     sent = Sent(
@@ -743,8 +746,8 @@ async def test_probe_create_comment(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "authorId", None),
-        beyond=("body", "body", ""),
+        invalid=("body", "authorId", [], None),
+        beyond=("body", "body", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -771,8 +774,8 @@ async def test_probe_update_comment(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "body", None),
-        beyond=("body", "body", ""),
+        invalid=("body", "body", [], None),
+        beyond=("body", "body", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -799,7 +802,7 @@ async def test_probe_delete_comment(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "commentId", 2),
+        invalid=("path", "commentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -827,7 +830,7 @@ async def test_probe_list_attachments(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "taskId", 2),
+        invalid=("path", "taskId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -855,8 +858,8 @@ async def test_probe_create_attachment(
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "fileName", None),
-        beyond=("body", "fileName", ""),
+        invalid=("body", "fileName", [], None),
+        beyond=("body", "fileName", "", None),
     )
     sent = Sent(
         url=request.url,
@@ -883,7 +886,7 @@ async def test_probe_get_attachment(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "attachmentId", 2),
+        invalid=("path", "attachmentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
@@ -911,7 +914,7 @@ async def test_probe_delete_attachment(
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "attachmentId", 2),
+        invalid=("path", "attachmentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
