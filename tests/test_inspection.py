@@ -5,8 +5,11 @@ and catches a project broken on purpose."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,12 +227,12 @@ def _no_validator(service: Path) -> None:
 
 
 def _lazy_load(service: Path) -> None:
-    """A query per listed row in the first endpoint (an N+1)."""
+    """A lazy load per listed row in the first endpoint (an N+1): each book's author loaded
+    on its own, as `refresh` does (async SQLAlchemy's explicit form of a lazy load)."""
     (service / "app" / "books" / "rules.py").write_text(
-        '''"""listAuthorBooks with a query per listed row."""
+        '''"""listAuthorBooks loading each listed book's author on its own."""
 
-from sqlalchemy import literal, select
-
+from app.books.models import Book as BookRow
 from app.books.schemas import BookPage
 from app.books.service import BooksServiceBase
 
@@ -237,8 +240,10 @@ from app.books.service import BooksServiceBase
 class BooksService(BooksServiceBase):
     async def list_author_books(self, **arguments: object) -> BookPage:
         page: BookPage = await super().list_author_books(**arguments)  # type: ignore[arg-type]
-        for _ in page.items:
-            await self.session.execute(select(literal(1)))
+        for item in page.items:
+            row = await self.session.get(BookRow, item.id)
+            assert row is not None
+            await self.session.refresh(row, ["author"])
         return page
 ''',
         encoding="utf-8",
@@ -281,3 +286,32 @@ def test_a_project_broken_on_purpose_fails_its_inspection(
     exit_code, report = _run_inspect(service)
     assert exit_code == (3 if len(caught) >= 3 else 1)
     assert report["failed_checks"] == len(caught)
+
+
+def test_the_contract_tests_follow_links_and_catch_a_created_row_that_cannot_be_read(
+    library: Path, tmp_path: Path
+) -> None:
+    """The generated stateful contract test follows the spec's links (createAuthor ->
+    getAuthor): an author the app creates but cannot find again fails it, though every
+    operation alone still keeps its contract."""
+    service = tmp_path / "library"
+    shutil.copytree(library, service)
+    _edit(
+        service / "app" / "authors" / "service.py",
+        "row = await self._load(AuthorRow.id == author_id)",
+        "row = await self._load(AuthorRow.id == uuid.uuid4())",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/contract"],
+        cwd=service,
+        env={**env, "CONTRACT_EXAMPLES": "10"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed" in done.stdout, done.stdout
+    failed = "FAILED tests/contract/test_schemathesis.py::test_workflows_keep_their_contract"
+    assert failed in done.stdout, done.stdout
+    assert "Created resource not found" in done.stdout, done.stdout

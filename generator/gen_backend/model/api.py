@@ -125,11 +125,25 @@ class RequestBody(Frozen):
     body: Body
 
 
+class Link(Frozen):
+    """An OpenAPI link of a response: which operation a value of the answer (or of the request)
+    feeds, by runtime expressions such as `$response.body#/id`."""
+
+    name: str
+    operation_id: str | None = None  # the target by its id ...
+    operation_ref: str | None = None  # ... or by reference: `#/paths/~1pets~1{petId}/get`
+    parameters: tuple[tuple[str, JsonValue], ...] = ()  # (name, expression or constant)
+    request_body: JsonValue = None
+    has_request_body: bool = False
+    description: str | None = None
+
+
 class Response(Frozen):
     status: str  # "200", "2XX" or "default"
     description: str
     body: Body | None = None
     headers: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
 
 
 class HttpMethod(StrEnum):

@@ -19,6 +19,7 @@ from gen_backend.model.api import (
     Discriminator,
     HttpMethod,
     JsonScalar,
+    Link,
     NamedSchema,
     Operation,
     Parameter,
@@ -365,9 +366,34 @@ class _Reader:
                     description=str(value.get("description", "")),
                     body=self._body(located.child("content")),
                     headers=tuple(str(h) for h in headers) if isinstance(headers, Mapping) else (),
+                    links=self._links(located.child("links")),
                 )
             )
         return tuple(responses)
+
+    def _links(self, node: Located) -> tuple[Link, ...]:
+        if not isinstance(node.value, Mapping):
+            return ()
+        links = []
+        for name in node.value:
+            value = self.document.follow(node.child(name)).value
+            if not isinstance(value, Mapping):
+                continue
+            parameters = value.get("parameters")
+            links.append(
+                Link(
+                    name=str(name),
+                    operation_id=_str(value.get("operationId")),
+                    operation_ref=_str(value.get("operationRef")),
+                    parameters=tuple((str(k), v) for k, v in parameters.items())
+                    if isinstance(parameters, Mapping)
+                    else (),
+                    request_body=value.get("requestBody"),
+                    has_request_body="requestBody" in value,
+                    description=_str(value.get("description")),
+                )
+            )
+        return tuple(links)
 
     def security_schemes(self) -> tuple[SecurityScheme, ...]:
         node = self.document.top.child("components", "securitySchemes")

@@ -6,6 +6,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from pydantic import JsonValue
+
 from gen_backend.model import (
     EnvelopeShape,
     FilterOp,
@@ -20,6 +22,7 @@ from gen_backend.model.uploads import MULTIPART, upload_columns
 from gen_backend.plan.access import AccessPlan, plan_access
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.embeds import LoadPlan, plan_embedding
+from gen_backend.plan.links import served_links
 from gen_backend.plan.names import camel, class_name, field_name, identifier, unique
 from gen_backend.plan.schemas import (
     COMMON,
@@ -174,6 +177,8 @@ class OperationPlan:
     access: tuple[AccessPlan, ...] = ()  # the ways in (any one suffices); none when public
     idempotent: bool = False  # a retry with the same Idempotency-Key replays the first answer
     max_limit: int | None = None  # the spec's maximum page size; None: the setting caps it
+    # the spec's OpenAPI links on the success response, to operations served (see plan.links)
+    links: JsonValue = None
 
     @property
     def body_media_types(self) -> tuple[str, ...]:
@@ -296,7 +301,11 @@ def plan_operations(
                 owner.owner_column if owner else None,
                 by_class,
             )
-            plan = dataclasses.replace(plan, access=plan_access(op, schemes))
+            plan = dataclasses.replace(
+                plan,
+                access=plan_access(op, schemes),
+                links=served_links(op, service.in_scope_operations) or None,
+            )
             if plan.primary_access is not None:
                 plan = dataclasses.replace(plan, permissions=plan.primary_access.permissions)
             plans.append(plan)

@@ -35,14 +35,20 @@ class OperationContract:
     request: JsonValue  # [media type, shape], or None without a body
     response: JsonValue  # [status, media type, shape], or None without a body
     statuses: tuple[str, ...]  # every status the spec declares
+    links: dict[str, JsonValue]  # status -> {link name: target operationId}, as served
 
 
 def operation_contract(
-    op: Operation, api: ApiModel, status: int, raw: frozenset[str] = frozenset()
+    op: Operation,
+    api: ApiModel,
+    status: int,
+    raw: frozenset[str] = frozenset(),
+    links: JsonValue = None,
 ) -> OperationContract:
     """The contract of `op`, whose route answers success with `status` (the spec's, or the
     one chosen for a range such as `2XX`). Parameters named in `raw` are taken as text (see
-    `ParamPlan.raw`): only their presence and whether they are required are compared."""
+    `ParamPlan.raw`): only their presence and whether they are required are compared. `links`
+    are those the route serves on success (see plan.links): their names and targets."""
     parameters: dict[str, JsonValue] = {
         f"{p.location.value}:{p.name}": [
             p.required,
@@ -67,6 +73,14 @@ def operation_contract(
         request=request,
         response=response,
         statuses=tuple(r.status for r in op.responses if r.status.isdigit()),
+        links={
+            str(status): {
+                name: link.get("operationId") if isinstance(link, dict) else None
+                for name, link in links.items()
+            }
+        }
+        if isinstance(links, dict)
+        else {},
     )
 
 

@@ -510,6 +510,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 service.api,
                 op.status,
                 frozenset(p.wire for p in op.params if p.raw),
+                op.links,
             )
             for op in operations
         ),

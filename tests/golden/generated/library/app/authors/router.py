@@ -71,6 +71,23 @@ async def list_authors(
     status_code=201,
     summary="Add an author",
     responses={
+        201: {
+            "description": "Created",
+            "links": {
+                "GetAuthor": {
+                    "operationId": "getAuthor",
+                    "parameters": {"authorId": "$response.body#/id"},
+                },
+                "UpdateAuthor": {
+                    "operationId": "updateAuthor",
+                    "parameters": {"authorId": "$response.body#/id"},
+                },
+                "ListAuthorBooks": {
+                    "operationId": "listAuthorBooks",
+                    "parameters": {"path.authorId": "$response.body#/id"},
+                },
+            },
+        },
         422: {"description": "A problem (RFC 9457)"},
         400: {"description": "The body is not well-formed, or a header is malformed or missing"},
         401: {"description": "No valid credentials"},

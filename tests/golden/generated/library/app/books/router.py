@@ -125,6 +125,23 @@ async def list_books(
     operation_id="createBook",
     status_code=201,
     responses={
+        201: {
+            "description": "Created",
+            "links": {
+                "GetBook": {
+                    "operationId": "getBook",
+                    "parameters": {"bookId": "$response.body#/id"},
+                },
+                "UpdateBook": {
+                    "operationId": "updateBook",
+                    "parameters": {"bookId": "$response.body#/id"},
+                },
+                "DeleteBook": {
+                    "operationId": "deleteBook",
+                    "parameters": {"bookId": "$response.body#/id"},
+                },
+            },
+        },
         409: {"description": "A problem (RFC 9457)"},
         422: {"description": "A problem (RFC 9457)"},
         400: {"description": "The body is not well-formed, or a header is malformed or missing"},
