@@ -68,7 +68,8 @@ def to_markdown(
     lines = [
         f"# First Article Inspection of {service}",
         "",
-        f"Run by `gen-backend inspect` on {database}. "
+        f"Run by `gen-backend inspect` on {database}, the app in-process, with the rows each "
+        "probe needs made by the service's test factories (through its models). "
         f"{failed_checks(results)} failed check(s)"
         + (f". **{HALT}**" if is_systemic(results) else "."),
     ]
