@@ -81,18 +81,22 @@ def credentials() -> tuple[dict[str, str], dict[str, str]]:
     return headers, cookies
 
 
-def _breakable(label: str) -> bool:
-    """Whether any request breaks the operation's schema: one without parameters or body, or
-    whose every parameter takes any text, has nothing to break."""
+def _first_case(label: str, mode: GenerationMode) -> AnyCase | None:
+    """The first case schemathesis draws for the operation in `mode`, if it can draw any."""
     try:
-        find(
-            OPERATIONS[label].as_strategy(generation_mode=GenerationMode.NEGATIVE),
+        return find(
+            OPERATIONS[label].as_strategy(generation_mode=mode),
             lambda _: True,
             settings=settings(database=None, derandomize=True, phases=[Phase.generate]),
         )
     except (NoSuchExample, Unsatisfiable):
-        return False
-    return True
+        return None
+
+
+def _breakable(label: str) -> bool:
+    """Whether any request breaks the operation's schema: one without parameters or body, or
+    whose every parameter takes any text, has nothing to break."""
+    return _first_case(label, GenerationMode.NEGATIVE) is not None
 
 
 CASES = [
@@ -224,13 +228,8 @@ async def _unwritten(
     client: httpx.AsyncClient, label: str, credentials: tuple[dict[str, str], dict[str, str]]
 ) -> bool:
     """Whether a valid request of the operation is answered 501: left to hand-written code."""
-    try:
-        case = find(
-            OPERATIONS[label].as_strategy(generation_mode=GenerationMode.POSITIVE),
-            lambda _: True,
-            settings=settings(database=None, derandomize=True, phases=[Phase.generate]),
-        )
-    except (NoSuchExample, Unsatisfiable):  # no valid request to send: nothing to tell
+    case = _first_case(label, GenerationMode.POSITIVE)
+    if case is None:  # no valid request to send: nothing to tell
         return False
     response, _ = await _send(client, case, credentials)
     return response.status_code == 501
