@@ -12,18 +12,12 @@ import pytest
 from gen_backend.accept import Accepted, accept
 from gen_backend.model.uploads import upload_columns
 from gen_backend.plan import plan_project
-from gen_backend.plan.api import OperationPlan, UploadPlan
+from gen_backend.plan.api import UploadPlan
 from gen_backend.plan.contract import operation_contract
 from gen_backend.plan.service_tests import ServiceTestsPlan
 from gen_backend.render.project import _docstring, _pystr_wrapped
 
-from .conftest import SAMPLES
-
-
-def _operations(handoff: Path) -> dict[str, OperationPlan]:
-    result = accept(handoff)
-    assert isinstance(result, Accepted)
-    return {op.operation_id: op for op in plan_project(result.model).operations}
+from .conftest import SAMPLES, planned_operations
 
 
 @pytest.mark.parametrize(
@@ -53,7 +47,7 @@ def test_upload_columns(field: str, kinds: dict[str, str], expected: dict[str, s
 
 
 def test_multipart_upload_and_urlencoded_form() -> None:
-    ops = _operations(SAMPLES / "orders")
+    ops = planned_operations(SAMPLES / "orders")
     upload = ops["uploadCustomerDocument"]
     assert (upload.kind.value, upload.body_media) == ("create", "multipart")
     assert upload.uploads == (
@@ -77,7 +71,7 @@ def test_multipart_upload_and_urlencoded_form() -> None:
 
 
 def test_cursor_paging_is_keyset_paging() -> None:
-    ops = _operations(SAMPLES / "tenants")
+    ops = planned_operations(SAMPLES / "tenants")
     for name in ("listTasks", "listComments"):
         assert ops[name].kind.value == "list", ops[name].why_custom
         assert (ops[name].cursor, ops[name].cursor_wire) == ("cursor", "cursor")
@@ -103,7 +97,7 @@ def wrapped_library(root: Path) -> Path:
 
 
 def test_wrapped_bodies_and_responses(tmp_path: Path) -> None:
-    ops = _operations(wrapped_library(tmp_path / "library"))
+    ops = planned_operations(wrapped_library(tmp_path / "library"))
     for name in ("createAuthor", "updateAuthor"):
         assert ops[name].kind.value != "custom", ops[name].why_custom
         assert (ops[name].body_wrapper, ops[name].response_wrapper) == ("author", "author")
@@ -280,7 +274,7 @@ def uncap_page_sizes(root: Path) -> Path:
 def test_a_page_size_the_spec_leaves_uncapped_gets_a_capping_test(tmp_path: Path) -> None:
     handoff = tmp_path / "library"
     shutil.copytree(SAMPLES / "library", handoff)
-    ops = _operations(uncap_page_sizes(handoff))
+    ops = planned_operations(uncap_page_sizes(handoff))
     assert ops["listAuthors"].max_limit is None
     result = accept(handoff)
     assert isinstance(result, Accepted)
@@ -289,12 +283,12 @@ def test_a_page_size_the_spec_leaves_uncapped_gets_a_capping_test(tmp_path: Path
     assert isinstance(suite.context["suite"], ServiceTestsPlan)
     names = [t.name for t in suite.context["suite"].tests]
     assert "list_authors_caps_the_page_size" in names
-    capped = _operations(SAMPLES / "library")["listAuthors"]
+    capped = planned_operations(SAMPLES / "library")["listAuthors"]
     assert capped.max_limit == 100  # the spec's maximum: no setting needed, no capping test
 
 
 def test_other_media_types_are_declared_and_handed_to_the_service(tmp_path: Path) -> None:
-    ops = _operations(media_library(tmp_path / "library"))
+    ops = planned_operations(media_library(tmp_path / "library"))
     cover = ops["putBookCover"]
     assert (cover.body_media, cover.body_content_type, cover.body) == ("raw", "image/png", "bytes")
     export = ops["exportBooks"]

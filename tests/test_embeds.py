@@ -6,12 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gen_backend.accept import Accepted, accept
-from gen_backend.plan import plan_project
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.service_tests import embed_checks
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, loans_in_scope, planned_operations
 
 BOOK_REF = """\
     BookRef:
@@ -53,17 +51,7 @@ def embed_more(root: Path) -> Path:
         + '        book: {$ref: "#/components/schemas/Book"}\n'
     )
     spec.write_text(text)
-    handoff = root / "handoff.yaml"
-    scope = "mvp_scope: [FR-001, FR-002, FR-003]"
-    assert scope in handoff.read_text()
-    handoff.write_text(handoff.read_text().replace(scope, scope[:-1] + ", FR-004]"))
-    return root
-
-
-def _operations(handoff: Path) -> dict[str, OperationPlan]:
-    result = accept(handoff)
-    assert isinstance(result, Accepted)
-    return {op.operation_id: op for op in plan_project(result.model).operations}
+    return loans_in_scope(root)
 
 
 def _options(op: OperationPlan) -> tuple[str, ...]:
@@ -71,7 +59,7 @@ def _options(op: OperationPlan) -> tuple[str, ...]:
 
 
 def test_the_sample_books_embed_their_author_with_a_join() -> None:
-    ops = _operations(SAMPLES / "library")
+    ops = planned_operations(SAMPLES / "library")
     for name in ("listBooks", "listAuthorBooks", "getBook", "createBook", "updateBook"):
         assert ops[name].kind.value != "custom", ops[name].why_custom
         assert _options(ops[name]) == ("joinedload(BookRow.author)",)
@@ -86,7 +74,7 @@ def test_the_sample_books_embed_their_author_with_a_join() -> None:
 def test_one_to_many_and_nested_embeds_load_in_batches(tmp_path: Path) -> None:
     library = tmp_path / "library"
     shutil.copytree(SAMPLES / "library", library)
-    ops = _operations(embed_more(library))
+    ops = planned_operations(embed_more(library))
     # an author's books: one SELECT ... IN for the whole page
     assert _options(ops["listAuthors"]) == ("selectinload(AuthorRow.books)",)
     assert embed_checks(ops["getAuthor"].loads) == (
@@ -107,7 +95,7 @@ def _variant(tmp_path: Path, old: str, new: str) -> dict[str, OperationPlan]:
     text = spec.read_text()
     assert old in text
     spec.write_text(text.replace(old, new))
-    return _operations(root)
+    return planned_operations(root)
 
 
 def test_a_field_named_after_a_relationship_that_does_not_fit_it_is_left_to_you(

@@ -6,21 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gen_backend.accept import Accepted, accept
-from gen_backend.plan import plan_project
-from gen_backend.plan.api import OperationPlan
-
-from .conftest import SAMPLES
-
-
-def _operations(handoff: Path) -> dict[str, OperationPlan]:
-    result = accept(handoff)
-    assert isinstance(result, Accepted)
-    return {op.operation_id: op for op in plan_project(result.model).operations}
+from .conftest import SAMPLES, loans_in_scope, planned_operations
 
 
 def test_the_library_serves_its_links_by_operation_id() -> None:
-    ops = _operations(SAMPLES / "library")
+    ops = planned_operations(SAMPLES / "library")
     by_id = {"authorId": "$response.body#/id"}
     assert ops["createAuthor"].links == {
         "GetAuthor": {"operationId": "getAuthor", "parameters": by_id},
@@ -45,11 +35,7 @@ def test_the_library_serves_its_links_by_operation_id() -> None:
 def test_a_link_is_kept_when_its_target_is_served_and_dropped_when_it_cannot_be_followed(
     tmp_path: Path,
 ) -> None:
-    root = Path(shutil.copytree(SAMPLES / "library", tmp_path / "library"))
-    handoff = root / "handoff.yaml"
-    scope = "mvp_scope: [FR-001, FR-002, FR-003]"
-    assert scope in handoff.read_text()
-    handoff.write_text(handoff.read_text().replace(scope, scope[:-1] + ", FR-004]"))
+    root = loans_in_scope(Path(shutil.copytree(SAMPLES / "library", tmp_path / "library")))
     spec = root / "openapi.yaml"
     text = spec.read_text()
     link = '              parameters: {bookId: "$response.body#/id"}\n'
@@ -63,7 +49,7 @@ def test_a_link_is_kept_when_its_target_is_served_and_dropped_when_it_cannot_be_
     # the get's reference leads nowhere
     text = text.replace("~1books~1{bookId}/get", "~1books~1{bookId}/head")
     spec.write_text(text)
-    links = _operations(root)["createBook"].links
+    links = planned_operations(root)["createBook"].links
     assert links == {
         "DeleteBook": {
             "operationId": "deleteBook",
