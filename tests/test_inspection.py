@@ -20,7 +20,10 @@ from gen_backend.accept import Accepted, accept
 from gen_backend.cli import app
 from gen_backend.inspection import inspect_service, judge
 from gen_backend.inspection.run import InspectionIndex
+from gen_backend.model import ApiModel, Schema, SchemaType
 from gen_backend.plan import plan_project
+from gen_backend.plan.examples import distinct_examples
+from gen_backend.plan.inspection import SEEDED_ROWS, ProbePlan
 from gen_backend.render import render_project
 
 from .conftest import SAMPLES, sample_dirs
@@ -70,6 +73,66 @@ ENTRY: dict[str, JsonValue] = {
     "list": True,
     "get": False,
 }
+
+
+def _probes(sample: str) -> dict[str, ProbePlan]:
+    """The planned probes of a sample, by operation id."""
+    result = accept(SAMPLES / sample)
+    assert isinstance(result, Accepted)
+    plan = plan_project(result.model, result.rfis)
+    probes = next(f for f in plan.files if f.path == "tests/inspection_probes.py").context
+    planned = probes["probes"]
+    assert isinstance(planned, tuple)
+    return {p.op.operation_id: p for p in planned}
+
+
+def test_a_list_is_counted_over_rows_its_tables_create_operation_makes() -> None:
+    """Each row sent to the create gets a unique ISBN of its own the spec's pattern admits;
+    every row is under the one author its request makes (the list's parent)."""
+    seeding = _probes("library")["listAuthorBooks"].seeding
+    assert seeding is not None
+    assert seeding.create.operation_id == "createBook"
+    assert seeding.key == ("id",)
+    ((where, attr, isbns),) = seeding.varied
+    assert (where, attr) == (("isbn",), "isbn")
+    assert len(set(isbns)) == len(isbns) >= SEEDED_ROWS
+    assert all(isinstance(i, str) and re.fullmatch(r"[0-9]{13}", i) for i in isbns)
+
+
+def test_without_a_create_that_can_make_the_rows_the_factories_do_and_say_why() -> None:
+    probes = _probes("orders")
+    assert probes["listOrderItems"].seeding is None
+    assert probes["listOrderItems"].unseeded == "no operation in scope creates a `order_items` row"
+    assert probes["listCustomerDocuments"].unseeded == (
+        "`uploadCustomerDocument` cannot make 25 rows: it takes no JSON object"
+    )
+    assert probes["listCustomers"].seeding is not None  # its email varied per row
+    assert probes["getCustomer"].seeding is None  # a get is counted over the one row it reads
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        (Schema(types=(SchemaType.INTEGER,), minimum=10, maximum=14), (11, 12, 13, 14)),
+        (Schema(types=(SchemaType.INTEGER,), multiple_of=5, maximum=20), (5, 10, 15, 20)),
+        (Schema(types=(SchemaType.STRING,), enum=("a", "b")), ("b", "a")),
+        (Schema(types=(SchemaType.STRING,), pattern="^[A-C]$"), ("B", "C", "A")),
+        (
+            Schema(types=(SchemaType.STRING,), format="email"),
+            ("reader+1@example.com", "reader+2@example.com", "reader+3@example.com"),
+        ),
+        (
+            Schema(types=(SchemaType.STRING,), format="date"),
+            ("2024-05-18", "2024-05-19", "2024-05-20"),
+        ),
+    ],
+    ids=["bounded integer", "multiple of", "enum", "pattern", "email", "date"],
+)
+def test_distinct_examples_stay_valid_and_stop_where_the_schema_does(
+    schema: Schema, expected: tuple[JsonValue, ...]
+) -> None:
+    api = ApiModel(title="t", version="1", openapi_version="3.1.0")
+    assert distinct_examples(schema, api, 3 if len(expected) == 3 else 10) == expected
 
 
 def _problem(probe: str, status: int, **more: JsonValue) -> dict[str, JsonValue]:
@@ -187,6 +250,12 @@ def test_from_handoff_ends_with_an_inspection_that_passes(sample: Path, tmp_path
         "Query analysis",
     ]
     assert {e["probe"] for e in inspected["exchanges"]} >= {"valid", "fault", "missing"}
+    (query,) = [c for c in inspected["checks"] if c["name"] == "Query analysis"]
+    if sample.name == "library":  # listAuthorBooks, its books made by createBook
+        assert "the 25 rows made through the app: `createBook`" in query["findings"]
+        (seed,) = [e for e in inspected["exchanges"] if e["probe"] == "seed"]
+        assert (seed["method"], seed["url"], seed["status"]) == ("POST", "/books", 201)
+    assert any("rows made" in f for f in query["findings"]), query
     assert (out / "INSPECTION.md").read_text().startswith("# First Article Inspection")
 
 
@@ -286,6 +355,53 @@ def test_a_project_broken_on_purpose_fails_its_inspection(
     exit_code, report = _run_inspect(service)
     assert exit_code == (3 if len(caught) >= 3 else 1)
     assert report["failed_checks"] == len(caught)
+
+
+def test_rows_the_app_refuses_are_made_by_the_factories_and_the_refusal_recorded(
+    library: Path, tmp_path: Path
+) -> None:
+    """A business rule that refuses an author's sixth book: five of the listed rows are made
+    through the app, the refusal is in the evidence, the factories make the other twenty."""
+    service = tmp_path / "library"
+    shutil.copytree(library, service)
+    (service / "app" / "books" / "rules.py").write_text(
+        '''"""An author has at most five books."""
+
+from sqlalchemy import func, select
+
+from app.books.models import Book as BookRow
+from app.books.schemas import Book, BookCreate
+from app.books.service import BooksServiceBase
+from app.core.errors import Problem
+
+
+class BooksService(BooksServiceBase):
+    async def create_book(self, **arguments: object) -> Book:
+        body = arguments["body"]
+        assert isinstance(body, BookCreate)
+        held = await self.session.scalar(
+            select(func.count()).select_from(BookRow).where(BookRow.author_id == body.author_id)
+        )
+        if held is not None and held >= 5:
+            raise Problem(409, "An author has at most five books")
+        return await super().create_book(**arguments)  # type: ignore[arg-type]
+''',
+        encoding="utf-8",
+    )
+    (result,) = inspect_service(service)
+    assert not result.failed, [c.findings for c in result.failed]
+    (query,) = [c for c in result.checks if c.name == "Query analysis"]
+    assert query.findings[1] == (
+        "5 of the 25 rows made through the app (`createBook`), the rest by the test factories: "
+        "see seed_refused"
+    )
+    (refused,) = [e for e in result.exchanges if e["probe"] == "seed_refused"]
+    assert refused["status"] == 409
+    rows_25 = next(e for e in result.exchanges if e["probe"] == "rows_25")
+    body = rows_25["body"]
+    assert isinstance(body, dict)
+    assert isinstance(body["items"], list)
+    assert len(body["items"]) == 25
 
 
 def test_the_contract_tests_follow_links_and_catch_a_created_row_that_cannot_be_read(

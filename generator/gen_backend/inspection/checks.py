@@ -188,9 +188,10 @@ def _queries(
             return Check(
                 "Query analysis", False, (f"the rows did not grow: {said}",), ("rows_1", "rows_25")
             )
+        made = _seeding(evidence.get("seeding"))
         if one.get("statements") != many.get("statements"):
-            return Check("Query analysis", False, (f"N+1: {said}",), ("rows_1", "rows_25"))
-        return Check("Query analysis", True, (said,), ("rows_1", "rows_25"))
+            return Check("Query analysis", False, (f"N+1: {said}", *made), ("rows_1", "rows_25"))
+        return Check("Query analysis", True, (said, *made), ("rows_1", "rows_25"))
     valid = by_probe.get("valid")
     count = valid.get("statements") if valid else None
     if entry.get("get"):
@@ -202,6 +203,25 @@ def _queries(
             ("valid",),
         )
     return Check("Query analysis", True, (f"{count} statements (not a list or a get)",), ("valid",))
+
+
+def _seeding(seeding: JsonValue) -> tuple[str, ...]:
+    """How the rows a list was counted over were made: through the app's own create
+    operation, or (what it refused, or all of them, and why) by the service's test factories."""
+    if not isinstance(seeding, dict):
+        return ()
+    rows, made = seeding.get("rows"), seeding.get("through_app")
+    operation = seeding.get("operation")
+    if not isinstance(rows, int) or not isinstance(made, int):
+        return ()
+    if operation is None:
+        return (f"the {rows} rows made by the test factories: {seeding.get('why')}",)
+    if made == rows:
+        return (f"the {rows} rows made through the app: `{operation}`",)
+    return (
+        f"{made} of the {rows} rows made through the app (`{operation}`), the rest by the test "
+        "factories: see seed_refused",
+    )
 
 
 def _rows(exchange: dict[str, JsonValue], items: JsonValue) -> int:

@@ -68,8 +68,9 @@ def to_markdown(
     lines = [
         f"# First Article Inspection of {service}",
         "",
-        f"Run by `gen-backend inspect` on {database}, the app in-process, with the rows each "
-        "probe needs made by the service's test factories (through its models). "
+        f"Run by `gen-backend inspect` on {database}, the app in-process. The rows a list is "
+        "counted over are made through the app, by its own create operation where it has one; "
+        "the other rows a probe needs, by the service's test factories (through its models). "
         f"{failed_checks(results)} failed check(s)"
         + (f". **{HALT}**" if is_systemic(results) else "."),
     ]

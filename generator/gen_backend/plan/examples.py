@@ -3,6 +3,7 @@ bound the spec states (lengths, ranges, enums, formats, patterns)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import string
 from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -71,6 +72,71 @@ def example(schema: Schema, api: ApiModel, *, variant: int = 0, depth: int = 0) 
             example(schema.items, api, variant=variant + i, depth=depth + 1) for i in range(count)
         ]
     return "example"
+
+
+def distinct_examples(schema: Schema, api: ApiModel, most: int) -> tuple[JsonValue, ...]:
+    """Up to `most` different valid values of a scalar schema, for rows that must not share it
+    (a unique column); fewer when the schema admits fewer this generator can make."""
+    schema = api.resolve(schema)
+    found: dict[str, JsonValue] = {}  # by type and value: 1 and True are different values
+    for variant in range(1, most * 20):
+        try:
+            value = _distinct(schema, api, variant)
+        except NoExampleError:
+            break
+        if _fits(schema, value):
+            found.setdefault(repr((type(value).__name__, value)), value)
+        if len(found) == most:
+            break
+    return tuple(found.values())
+
+
+def _distinct(schema: Schema, api: ApiModel, variant: int) -> JsonValue:
+    """The `variant`th value of a schema, where `example` would repeat itself: a format's
+    fixed example, or a number kept within three values."""
+    kind = schema.primary_type
+    if schema.enum or schema.has_const:
+        return example(schema, api, variant=variant)
+    if kind is SchemaType.INTEGER:
+        low = int(schema.minimum) if schema.minimum is not None else 1
+        if schema.exclusive_minimum is not None:
+            low = int(schema.exclusive_minimum) + 1
+        return low + variant
+    if kind is SchemaType.NUMBER:
+        least = schema.minimum if schema.minimum is not None else schema.exclusive_minimum
+        return float(least or 0) + variant
+    if kind is SchemaType.STRING and schema.format in _FORMATS:
+        day = datetime.date(2024, 5, 17) + datetime.timedelta(days=variant)
+        return {
+            "uuid": f"6f1c2a4e-8b3d-4c5e-9f7a-{variant:012x}",
+            "date": day.isoformat(),
+            "date-time": f"{day.isoformat()}T10:30:00+00:00",
+            "time": f"10:{variant // 60 % 60:02d}:{variant % 60:02d}",
+            "email": f"reader+{variant}@example.com",
+            "uri": f"https://example.com/a{variant}",
+            "url": f"https://example.com/a{variant}",
+            "decimal": f"{12 + variant}.50",
+        }[schema.format]
+    return example(schema, api, variant=variant)
+
+
+def _fits(schema: Schema, value: JsonValue) -> bool:
+    """Whether `value` keeps the bounds a scalar schema states."""
+    if isinstance(value, str):
+        return (
+            len(value) >= (schema.min_length or 0)
+            and (schema.max_length is None or len(value) <= schema.max_length)
+            and (schema.pattern is None or re.search(schema.pattern, value) is not None)
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (
+            (schema.minimum is None or value >= schema.minimum)
+            and (schema.maximum is None or value <= schema.maximum)
+            and (schema.exclusive_minimum is None or value > schema.exclusive_minimum)
+            and (schema.exclusive_maximum is None or value < schema.exclusive_maximum)
+            and (not schema.multiple_of or value % schema.multiple_of == 0)
+        )
+    return value is not None
 
 
 def _string(schema: Schema, variant: int) -> str:

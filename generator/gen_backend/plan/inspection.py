@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue
 
-from gen_backend.model import ServiceModel
+from gen_backend.model import ApiModel, Operation, OperationKind, Schema, ServiceModel
 from gen_backend.plan.api import OperationPlan
+from gen_backend.plan.database import TablePlan
+from gen_backend.plan.examples import distinct_examples
 from gen_backend.plan.schemas import ClassPlan
 from gen_backend.plan.service_tests import StatementCount
 from gen_backend.plan.tests import TestPlan
@@ -69,6 +71,27 @@ class OutOfBounds:
         return (self.location, self.wire, self.value, None)
 
 
+SEEDED_ROWS = 25  # the rows a list's statement count makes: 1, then 24 more
+# the values offered for each unique field of a seeded row, those the table holds left out
+SEED_VALUES = 75
+
+
+@dataclass(frozen=True)
+class Seeding:
+    """How the rows of a statement count are made through the app itself: the valid request
+    of the table's create operation (its API tests' builder, sent once for its parents),
+    posted again for each row with every unique field given a value of its own."""
+
+    create: OperationPlan
+    module: str  # the domain package whose tests build the create's request
+    # for each unique field: (the wire names leading to it in the body, its ORM attribute,
+    # the values it may take; at the time, those the table holds are left out)
+    varied: tuple[tuple[tuple[str, ...], str, tuple[JsonValue, ...]], ...]
+    key: tuple[str, ...]  # the wire names leading to the new row's key in the create's answer
+    key_type: str  # the Python type of that key (uuid.UUID, int or str)
+    table: TablePlan
+
+
 @dataclass(frozen=True)
 class ProbePlan:
     """What the probes send to one operation (its request built as its API tests build it)."""
@@ -81,6 +104,9 @@ class ProbePlan:
     beyond: OutOfBounds | None
     count: StatementCount | None  # the list's or get's statement count, 1 row against 25
     roles: tuple[str, ...] = ()  # roles that see every row the count makes (owned tables)
+    # how the count's rows are made: through the app's create, else (why not) by factories
+    seeding: Seeding | None = None
+    unseeded: str | None = None
 
     @property
     def route(self) -> tuple[str, str]:
@@ -102,14 +128,18 @@ def plan_probes(
     counts: dict[str, StatementCount],
     operations: tuple[OperationPlan, ...],
     classes: dict[str, ClassPlan],
+    specs: dict[str, Operation],
+    api: ApiModel,
 ) -> tuple[ProbePlan, ...]:
     """A probe per operation whose API tests build a valid request (`sources`, by operation
-    id); `counts` are the statement counts, by function."""
+    id); `counts` are the statement counts, by function; `specs` the spec's operations."""
     probes = []
     for op in operations:
         source = sources.get(op.operation_id)
         if source is None:
             continue
+        count = counts.get(op.function)
+        seeding = _seeding(op, sources, specs, api, classes) if count and count.many else None
         probes.append(
             ProbePlan(
                 op=op,
@@ -118,11 +148,125 @@ def plan_probes(
                 test=source.test,
                 invalid=_invalid_input(op, source.test, classes),
                 beyond=_out_of_bounds(op, source.test, classes),
-                count=counts.get(op.function),
+                count=count,
                 roles=source.roles,
+                seeding=seeding if isinstance(seeding, Seeding) else None,
+                unseeded=seeding if isinstance(seeding, str) else None,
             )
         )
     return tuple(probes)
+
+
+def _seeding(
+    op: OperationPlan,
+    sources: dict[str, ProbeSource],
+    specs: dict[str, Operation],
+    api: ApiModel,
+    classes: dict[str, ClassPlan],
+) -> Seeding | str:
+    """How the app itself makes the rows `op` (a list) is counted over: by the create
+    operation of its table, each row under the same parents (those `op` lists under), every
+    unique field different. Else why the test factories make them instead."""
+    table = op.table
+    if table is None:
+        return "it reads no table"
+    create = next(
+        (
+            s
+            for s in sources.values()
+            if s.test.op.kind is OperationKind.CREATE
+            and s.test.op.table is not None
+            and s.test.op.table.name == table.name
+        ),
+        None,
+    )
+    if create is None:
+        return f"no operation in scope creates a `{table.name}` row"
+    new = create.test.op
+    spec = specs[new.operation_id]
+    why = f"`{new.operation_id}` cannot make {SEEDED_ROWS} rows"
+    if new.body_media != "json" or (create.test.body or "{").lstrip()[:1] != "{":
+        return f"{why}: it takes no JSON object"
+    fields, schemas = _body_fields(new, spec, api, classes)
+    attrs = dict(new.body_attrs)
+    sent = {attrs[name]: path for name, path in fields.items() if name in attrs}
+    by_wire = {path[-1]: attr for attr, path in sent.items()}
+    # the parents its request makes once: in its path, or named in its body
+    parents = {attr for _, attr in new.parents} | {
+        by_wire[wire] for wire, _ in create.test.fk_fields if wire in by_wire
+    }
+    unset = [attr for _, attr in op.parents if attr not in parents]
+    if unset:
+        return f"{why} under one parent: it does not set {', '.join(unset)}"
+    key = _answer_key(new, table, classes)
+    if key is None:
+        return f"{why}: its answer does not show the new row's key"
+    varied: dict[str, tuple[tuple[str, ...], str, tuple[JsonValue, ...]]] = {}
+    for unique in table.unique_keys:
+        columns = [c for c in table.columns if c.attr in unique]
+        free = [a for a in unique if a in sent and a not in parents]
+        if not free:
+            if unique == tuple(table.column(n).attr for n in table.primary_key) or any(
+                c.nullable and c.attr not in sent for c in columns
+            ):
+                continue  # the app makes the key (or leaves it empty)
+            return f"{why}: each would repeat the unique key ({', '.join(unique)})"
+        attr = free[0]
+        values = distinct_examples(schemas[sent[attr][-1]], api, SEED_VALUES)
+        if len(values) < SEEDED_ROWS:
+            return f"{why}: {SEEDED_ROWS} different `{sent[attr][-1]}` values cannot be made"
+        varied[attr] = (sent[attr], attr, values)
+    return Seeding(
+        create=new,
+        module=create.module,
+        varied=tuple(varied.values()),
+        key=key,
+        key_type=table.column(table.primary_key[0]).py_type,
+        table=table,
+    )
+
+
+def _body_fields(
+    op: OperationPlan, spec: Operation, api: ApiModel, classes: dict[str, ClassPlan]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, Schema]]:
+    """The fields of a create's JSON body: Python name -> the wire names leading to it (inside
+    the wrapping field of a wrapped body), and each wire name's schema in the spec."""
+    body = classes.get((op.body or "").removesuffix(" | None"))
+    schema = spec.request_body.body.schema_ if spec.request_body else None
+    if body is None or schema is None:
+        return {}, {}
+    prefix: tuple[str, ...] = ()
+    if op.body_wrapper:
+        wrapper = next(f for f in body.fields if f.name == op.body_wrapper)
+        body = classes.get(wrapper.annotation.removesuffix(" | None"))
+        prefix = (wrapper.wire,)
+        inner = next((p for p in api.object_properties(schema) if p.name == wrapper.wire), None)
+        if body is None or inner is None:
+            return {}, {}
+        schema = inner.schema_
+    properties = {p.name: p.schema_ for p in api.object_properties(schema)}
+    return {f.name: (*prefix, f.wire) for f in body.fields if f.wire in properties}, properties
+
+
+def _answer_key(
+    op: OperationPlan, table: TablePlan, classes: dict[str, ClassPlan]
+) -> tuple[str, ...] | None:
+    """The wire names leading to the new row's key in a create's answer (inside the wrapping
+    field of a wrapped answer); None without a one-column key it shows."""
+    if len(table.primary_key) != 1 or op.raw_response:
+        return None
+    key = table.column(table.primary_key[0]).attr
+    prefix: tuple[str, ...] = ()
+    if op.response_wrapper and op.response:
+        wrapper = classes.get(op.response)
+        fields = wrapper.fields if wrapper else ()
+        wire = next((f.wire for f in fields if f.name == op.response_wrapper), None)
+        if wire is None:
+            return None
+        prefix = (wire,)
+    item = classes.get(op.item_class or "")
+    shown = next((f.wire for f in item.fields if f.name == key), None) if item else None
+    return (*prefix, shown) if shown else None
 
 
 def inspection_index(service: ServiceModel, probes: tuple[ProbePlan, ...]) -> dict[str, JsonValue]:

@@ -494,7 +494,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             f"{op.method.upper()} {op.path}": op.cursor_wire for op in operations if op.cursor_wire
         },
     )
-    probes = plan_probes(sources, counts, operations, classes)
+    probes = plan_probes(sources, counts, operations, classes, specs, service.api)
     add(
         "tests/inspection_probes.py",
         probes=probes,

@@ -3,8 +3,10 @@
 for, real requests through the app on the tests' fresh database, built as its API tests build
 them. There is a valid request, and each kind of request that must fail: no token, a token
 without the permission, a row that does not exist, invalid input, input beyond a bound, a
-body that is not JSON, and a fault injected into the service. For a list or a get, its SQL statements with 1 row
-and with 25. The probes record what was sent and what came back; gen-backend judges it.
+body that is not JSON, and a fault injected into the service. For a list, its SQL statements
+with 1 row and with 25, the rows made through the app's own create operation where the table
+has one (else, and for what it refuses, by the test factories). The probes record what was
+sent and what came back; gen-backend judges it.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
 with INSPECTION_EVIDENCE (a directory for the evidence) and INSPECTION_OPERATIONS (operation
@@ -12,17 +14,21 @@ ids, comma-separated); without them every probe is skipped."""
 
 import json
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from pydantic import JsonValue
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.rules import AuthorsService
+from app.books.models import Book
 from app.books.rules import BooksService
 from app.main import create_app
 from tests.authors.test_api import (
@@ -109,6 +115,202 @@ def _record(
 
 async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """How the probes make rows of a table through the app: its create operation, where its
+    answer holds the new row's key, and the values each unique field may take (`taken`
+    reads which of them the table holds already)."""
+
+    operation: str
+    method: str
+    status: int
+    key: tuple[str, ...]
+    varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
+    taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
+
+
+class Maker:
+    """Rows made through the app: a create's valid request (its parents made once, so every
+    row is under the same ones), sent again for each row with a value of its own in each
+    unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
+    factories make what it could not."""
+
+    def __init__(self, seed: Seed, url: str, body: JsonValue, headers: dict[str, str]) -> None:
+        self.seed, self.url, self.body, self.headers = seed, url, body, headers
+        self.made = 0
+        self.refused = False
+
+    async def rows(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        count: int,
+        exchanges: list[Exchange],
+    ) -> list[JsonValue]:
+        """The keys of up to `count` new rows; the first one sent, and a refusal, recorded."""
+        keys: list[JsonValue] = []
+        while len(keys) < count and not self.refused:
+            body = self.body
+            taken = await self.seed.taken(session)
+            for (where, values), held in zip(self.seed.varied, taken, strict=True):
+                fresh = next((v for v in values if _spelled(v) not in held), None)
+                body = _placed(body, where, fresh)
+            headers = {
+                name: str(uuid.uuid4()) if name.lower() == "idempotency-key" else value
+                for name, value in self.headers.items()
+            }
+            sent = await _send(client, "seed", self.seed.method, self.url, headers, json=body)
+            key = _found(sent["body"], self.seed.key)
+            if sent["status"] != self.seed.status or key is None:
+                self.refused = True
+                exchanges.append({**sent, "probe": "seed_refused"})
+            else:
+                if not self.made:
+                    exchanges.append(sent)  # what the rows are made with, once
+                self.made += 1
+                keys.append(key)
+        return keys
+
+    def evidence(self, rows: int) -> dict[str, JsonValue]:
+        return {"operation": self.seed.operation, "through_app": self.made, "rows": rows}
+
+
+def _spelled(value: object) -> str:
+    """A value as JSON spells it, to compare a row's value with one a body would send."""
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _placed(body: JsonValue, where: tuple[str, ...], value: JsonValue) -> JsonValue:
+    """`body` with `value` at the field the wire names in `where` lead to."""
+    if not where or not isinstance(body, dict):
+        return value
+    return {**body, where[0]: _placed(body.get(where[0]), where[1:], value)}
+
+
+def _found(answer: JsonValue, where: tuple[str, ...]) -> JsonValue:
+    """The value at the field the wire names in `where` lead to; None if it is not there."""
+    for wire in where:
+        answer = answer.get(wire) if isinstance(answer, dict) else None
+    return answer
+
+
+async def _taken_create_author(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createAuthor` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return []
+
+
+CREATE_AUTHOR = Seed(
+    operation="createAuthor",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(),
+    taken=_taken_create_author,
+)
+
+
+async def _taken_create_book(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createBook` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return [
+        {_spelled(v) for v in await session.scalars(select(Book.isbn))},
+    ]
+
+
+CREATE_BOOK = Seed(
+    operation="createBook",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(
+        (
+            ("isbn",),
+            (
+                "1000000000000",
+                "2000000000000",
+                "3000000000000",
+                "4000000000000",
+                "5000000000000",
+                "6000000000000",
+                "7000000000000",
+                "8000000000000",
+                "9000000000000",
+                "0100000000000",
+                "1100000000000",
+                "2100000000000",
+                "3100000000000",
+                "4100000000000",
+                "5100000000000",
+                "6100000000000",
+                "7100000000000",
+                "8100000000000",
+                "9100000000000",
+                "0200000000000",
+                "1200000000000",
+                "2200000000000",
+                "3200000000000",
+                "4200000000000",
+                "5200000000000",
+                "6200000000000",
+                "7200000000000",
+                "8200000000000",
+                "9200000000000",
+                "0300000000000",
+                "1300000000000",
+                "2300000000000",
+                "3300000000000",
+                "4300000000000",
+                "5300000000000",
+                "6300000000000",
+                "7300000000000",
+                "8300000000000",
+                "9300000000000",
+                "0400000000000",
+                "1400000000000",
+                "2400000000000",
+                "3400000000000",
+                "4400000000000",
+                "5400000000000",
+                "6400000000000",
+                "7400000000000",
+                "8400000000000",
+                "9400000000000",
+                "0500000000000",
+                "1500000000000",
+                "2500000000000",
+                "3500000000000",
+                "4500000000000",
+                "5500000000000",
+                "6500000000000",
+                "7500000000000",
+                "8500000000000",
+                "9500000000000",
+                "0600000000000",
+                "1600000000000",
+                "2600000000000",
+                "3600000000000",
+                "4600000000000",
+                "5600000000000",
+                "6600000000000",
+                "7600000000000",
+                "8600000000000",
+                "9600000000000",
+                "0700000000000",
+                "1700000000000",
+                "2700000000000",
+                "3700000000000",
+                "4700000000000",
+                "5700000000000",
+            ),
+        ),
+    ),
+    taken=_taken_create_book,
+)
 
 
 Change = tuple[str, str, JsonValue, int | None]
@@ -241,7 +443,16 @@ async def test_probe_list_authors(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    await make_authors(session)
+    made_by = await _create_author_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_AUTHOR,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("authors:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    if not made:  # the app would not make it
+        await make_authors(session)
     await session.commit()
     url = "/authors"
     listing = {
@@ -255,11 +466,13 @@ async def test_probe_list_authors(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         await make_authors(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/authors"), exchanges, items="items")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/authors"), exchanges, items="items", seeding=seeding)
 
 
 async def test_probe_create_author(
@@ -400,7 +613,17 @@ async def test_probe_list_author_books(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    first = await make_books(session)
+    made_by = await _create_book_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_BOOK,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("books:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    first = (
+        await session.get_one(Book, uuid.UUID(str(made[0]))) if made else await make_books(session)
+    )
     await session.commit()
     url = f"/authors/{first.author_id}/books"
     listing = {
@@ -414,12 +637,14 @@ async def test_probe_list_author_books(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         more = await make_books(session)
         more.author_id = first.author_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/authors/{authorId}/books"), exchanges, items="items")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/authors/{authorId}/books"), exchanges, items="items", seeding=seeding)
 
 
 async def test_probe_list_books(
@@ -448,7 +673,16 @@ async def test_probe_list_books(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    await make_books(session)
+    made_by = await _create_book_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_BOOK,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("books:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    if not made:  # the app would not make it
+        await make_books(session)
     await session.commit()
     url = "/books"
     listing = {
@@ -462,11 +696,13 @@ async def test_probe_list_books(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         await make_books(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/books"), exchanges, items="items")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/books"), exchanges, items="items", seeding=seeding)
 
 
 async def test_probe_create_book(

@@ -3,8 +3,10 @@
 for, real requests through the app on the tests' fresh database, built as its API tests build
 them. There is a valid request, and each kind of request that must fail: no token, a token
 without the permission, a row that does not exist, invalid input, input beyond a bound, a
-body that is not JSON, and a fault injected into the service. For a list or a get, its SQL statements with 1 row
-and with 25. The probes record what was sent and what came back; gen-backend judges it.
+body that is not JSON, and a fault injected into the service. For a list, its SQL statements
+with 1 row and with 25, the rows made through the app's own create operation where the table
+has one (else, and for what it refuses, by the test factories). The probes record what was
+sent and what came back; gen-backend judges it.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
 with INSPECTION_EVIDENCE (a directory for the evidence) and INSPECTION_OPERATIONS (operation
@@ -12,22 +14,28 @@ ids, comma-separated); without them every probe is skipped."""
 
 import json
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from pydantic import JsonValue
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customer_documents.rules import CustomerDocumentsService
+from app.customers.models import Customer
 from app.customers.rules import CustomersService
 from app.main import create_app
 from app.order_items.rules import OrderItemsService
 from app.orders.rules import OrdersService
+from app.payments.models import Payment
 from app.payments.rules import PaymentsService
+from app.products.models import Product
 from app.products.rules import ProductsService
 from tests.conftest import app_client, statements, token
 from tests.customer_documents.test_api import (
@@ -137,6 +145,263 @@ def _record(
 
 async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """How the probes make rows of a table through the app: its create operation, where its
+    answer holds the new row's key, and the values each unique field may take (`taken`
+    reads which of them the table holds already)."""
+
+    operation: str
+    method: str
+    status: int
+    key: tuple[str, ...]
+    varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
+    taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
+
+
+class Maker:
+    """Rows made through the app: a create's valid request (its parents made once, so every
+    row is under the same ones), sent again for each row with a value of its own in each
+    unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
+    factories make what it could not."""
+
+    def __init__(self, seed: Seed, url: str, body: JsonValue, headers: dict[str, str]) -> None:
+        self.seed, self.url, self.body, self.headers = seed, url, body, headers
+        self.made = 0
+        self.refused = False
+
+    async def rows(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        count: int,
+        exchanges: list[Exchange],
+    ) -> list[JsonValue]:
+        """The keys of up to `count` new rows; the first one sent, and a refusal, recorded."""
+        keys: list[JsonValue] = []
+        while len(keys) < count and not self.refused:
+            body = self.body
+            taken = await self.seed.taken(session)
+            for (where, values), held in zip(self.seed.varied, taken, strict=True):
+                fresh = next((v for v in values if _spelled(v) not in held), None)
+                body = _placed(body, where, fresh)
+            headers = {
+                name: str(uuid.uuid4()) if name.lower() == "idempotency-key" else value
+                for name, value in self.headers.items()
+            }
+            sent = await _send(client, "seed", self.seed.method, self.url, headers, json=body)
+            key = _found(sent["body"], self.seed.key)
+            if sent["status"] != self.seed.status or key is None:
+                self.refused = True
+                exchanges.append({**sent, "probe": "seed_refused"})
+            else:
+                if not self.made:
+                    exchanges.append(sent)  # what the rows are made with, once
+                self.made += 1
+                keys.append(key)
+        return keys
+
+    def evidence(self, rows: int) -> dict[str, JsonValue]:
+        return {"operation": self.seed.operation, "through_app": self.made, "rows": rows}
+
+
+def _spelled(value: object) -> str:
+    """A value as JSON spells it, to compare a row's value with one a body would send."""
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _placed(body: JsonValue, where: tuple[str, ...], value: JsonValue) -> JsonValue:
+    """`body` with `value` at the field the wire names in `where` lead to."""
+    if not where or not isinstance(body, dict):
+        return value
+    return {**body, where[0]: _placed(body.get(where[0]), where[1:], value)}
+
+
+def _found(answer: JsonValue, where: tuple[str, ...]) -> JsonValue:
+    """The value at the field the wire names in `where` lead to; None if it is not there."""
+    for wire in where:
+        answer = answer.get(wire) if isinstance(answer, dict) else None
+    return answer
+
+
+async def _taken_create_customer(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createCustomer` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return [
+        {_spelled(v) for v in await session.scalars(select(Customer.email))},
+    ]
+
+
+CREATE_CUSTOMER = Seed(
+    operation="createCustomer",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(
+        (
+            ("email",),
+            (
+                "reader+1@example.com",
+                "reader+2@example.com",
+                "reader+3@example.com",
+                "reader+4@example.com",
+                "reader+5@example.com",
+                "reader+6@example.com",
+                "reader+7@example.com",
+                "reader+8@example.com",
+                "reader+9@example.com",
+                "reader+10@example.com",
+                "reader+11@example.com",
+                "reader+12@example.com",
+                "reader+13@example.com",
+                "reader+14@example.com",
+                "reader+15@example.com",
+                "reader+16@example.com",
+                "reader+17@example.com",
+                "reader+18@example.com",
+                "reader+19@example.com",
+                "reader+20@example.com",
+                "reader+21@example.com",
+                "reader+22@example.com",
+                "reader+23@example.com",
+                "reader+24@example.com",
+                "reader+25@example.com",
+                "reader+26@example.com",
+                "reader+27@example.com",
+                "reader+28@example.com",
+                "reader+29@example.com",
+                "reader+30@example.com",
+                "reader+31@example.com",
+                "reader+32@example.com",
+                "reader+33@example.com",
+                "reader+34@example.com",
+                "reader+35@example.com",
+                "reader+36@example.com",
+                "reader+37@example.com",
+                "reader+38@example.com",
+                "reader+39@example.com",
+                "reader+40@example.com",
+                "reader+41@example.com",
+                "reader+42@example.com",
+                "reader+43@example.com",
+                "reader+44@example.com",
+                "reader+45@example.com",
+                "reader+46@example.com",
+                "reader+47@example.com",
+                "reader+48@example.com",
+                "reader+49@example.com",
+                "reader+50@example.com",
+                "reader+51@example.com",
+                "reader+52@example.com",
+                "reader+53@example.com",
+                "reader+54@example.com",
+                "reader+55@example.com",
+                "reader+56@example.com",
+                "reader+57@example.com",
+                "reader+58@example.com",
+                "reader+59@example.com",
+                "reader+60@example.com",
+                "reader+61@example.com",
+                "reader+62@example.com",
+                "reader+63@example.com",
+                "reader+64@example.com",
+                "reader+65@example.com",
+                "reader+66@example.com",
+                "reader+67@example.com",
+                "reader+68@example.com",
+                "reader+69@example.com",
+                "reader+70@example.com",
+                "reader+71@example.com",
+                "reader+72@example.com",
+                "reader+73@example.com",
+                "reader+74@example.com",
+                "reader+75@example.com",
+            ),
+        ),
+    ),
+    taken=_taken_create_customer,
+)
+
+
+async def _taken_create_product(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createProduct` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return [
+        {_spelled(v) for v in await session.scalars(select(Product.sku))},
+    ]
+
+
+CREATE_PRODUCT = Seed(
+    operation="createProduct",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(
+        (
+            ("sku",),
+            (
+                "B",
+                "C",
+                "D",
+                "E",
+                "F",
+                "G",
+                "H",
+                "I",
+                "J",
+                "K",
+                "L",
+                "M",
+                "N",
+                "O",
+                "P",
+                "Q",
+                "R",
+                "S",
+                "T",
+                "U",
+                "V",
+                "W",
+                "X",
+                "Y",
+                "Z",
+                "0",
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+                "6",
+                "7",
+                "8",
+                "9",
+                "-",
+                "A",
+            ),
+        ),
+    ),
+    taken=_taken_create_product,
+)
+
+
+async def _taken_create_payment(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createPayment` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return []
+
+
+CREATE_PAYMENT = Seed(
+    operation="createPayment",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(),
+    taken=_taken_create_payment,
+)
 
 
 Change = tuple[str, str, JsonValue, int | None]
@@ -269,7 +534,16 @@ async def test_probe_list_customers(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    await make_customers(session)
+    made_by = await _create_customer_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_CUSTOMER,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("customers:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    if not made:  # the app would not make it
+        await make_customers(session)
     await session.commit()
     url = "/customers"
     listing = {
@@ -283,11 +557,13 @@ async def test_probe_list_customers(
     }
     one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         await make_customers(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/customers"), exchanges, items="data")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/customers"), exchanges, items="data", seeding=seeding)
 
 
 async def test_probe_create_customer(
@@ -429,7 +705,15 @@ async def test_probe_list_customer_documents(
         more.customer_id = first.customer_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/customers/{customerId}/documents"), exchanges, items="data")
+    seeding: dict[str, JsonValue] = {
+        "operation": None,
+        "through_app": 0,
+        "rows": 25,
+        "why": "`uploadCustomerDocument` cannot make 25 rows: it takes no JSON object",
+    }
+    _record(
+        path, ("GET", "/customers/{customerId}/documents"), exchanges, items="data", seeding=seeding
+    )
 
 
 async def test_probe_upload_customer_document(
@@ -514,7 +798,16 @@ async def test_probe_list_products(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    await make_products(session)
+    made_by = await _create_product_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_PRODUCT,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("products:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    if not made:  # the app would not make it
+        await make_products(session)
     await session.commit()
     url = "/products"
     listing = {
@@ -528,11 +821,13 @@ async def test_probe_list_products(
     }
     one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         await make_products(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/products"), exchanges, items="data")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/products"), exchanges, items="data", seeding=seeding)
 
 
 async def test_probe_create_product(
@@ -781,7 +1076,13 @@ async def test_probe_list_order_items(
         more.order_id = first.order_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/orders/{orderId}/items"), exchanges, items="items")
+    seeding: dict[str, JsonValue] = {
+        "operation": None,
+        "through_app": 0,
+        "rows": 25,
+        "why": "no operation in scope creates a `order_items` row",
+    }
+    _record(path, ("GET", "/orders/{orderId}/items"), exchanges, items="items", seeding=seeding)
 
 
 async def test_probe_add_order_item(
@@ -866,19 +1167,33 @@ async def test_probe_list_order_payments(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    first = await make_payments(session)
+    made_by = await _create_payment_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_PAYMENT,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("payments:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    first = (
+        await session.get_one(Payment, uuid.UUID(str(made[0])))
+        if made
+        else await make_payments(session)
+    )
     await session.commit()
     url = f"/orders/{first.order_id}/payments"
     listing = {**request.headers, **token("payments:read", roles=["finance", "admin"])}
     params: dict[str, str] = {}
     one_row = params
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         more = await make_payments(session)
         more.order_id = first.order_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/orders/{orderId}/payments"), exchanges, items=None)
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/orders/{orderId}/payments"), exchanges, items=None, seeding=seeding)
 
 
 async def test_probe_create_payment(

@@ -3,8 +3,10 @@
 for, real requests through the app on the tests' fresh database, built as its API tests build
 them. There is a valid request, and each kind of request that must fail: no token, a token
 without the permission, a row that does not exist, invalid input, input beyond a bound, a
-body that is not JSON, and a fault injected into the service. For a list or a get, its SQL statements with 1 row
-and with 25. The probes record what was sent and what came back; gen-backend judges it.
+body that is not JSON, and a fault injected into the service. For a list, its SQL statements
+with 1 row and with 25, the rows made through the app's own create operation where the table
+has one (else, and for what it refuses, by the test factories). The probes record what was
+sent and what came back; gen-backend judges it.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
 with INSPECTION_EVIDENCE (a directory for the evidence) and INSPECTION_OPERATIONS (operation
@@ -12,21 +14,28 @@ ids, comma-separated); without them every probe is skipped."""
 
 import json
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from pydantic import JsonValue
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.rules import AttachmentsService
+from app.comments.models import Comment
 from app.comments.rules import CommentsService
 from app.main import create_app
+from app.projects.models import Project
 from app.projects.rules import ProjectsService
+from app.tasks.models import Task
 from app.tasks.rules import TasksService
+from app.workspaces.models import Workspace
 from app.workspaces.rules import WorkspacesService
 from tests.attachments.test_api import (
     _create_attachment_request,
@@ -128,6 +137,317 @@ def _record(
 
 async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """How the probes make rows of a table through the app: its create operation, where its
+    answer holds the new row's key, and the values each unique field may take (`taken`
+    reads which of them the table holds already)."""
+
+    operation: str
+    method: str
+    status: int
+    key: tuple[str, ...]
+    varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
+    taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
+
+
+class Maker:
+    """Rows made through the app: a create's valid request (its parents made once, so every
+    row is under the same ones), sent again for each row with a value of its own in each
+    unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
+    factories make what it could not."""
+
+    def __init__(self, seed: Seed, url: str, body: JsonValue, headers: dict[str, str]) -> None:
+        self.seed, self.url, self.body, self.headers = seed, url, body, headers
+        self.made = 0
+        self.refused = False
+
+    async def rows(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        count: int,
+        exchanges: list[Exchange],
+    ) -> list[JsonValue]:
+        """The keys of up to `count` new rows; the first one sent, and a refusal, recorded."""
+        keys: list[JsonValue] = []
+        while len(keys) < count and not self.refused:
+            body = self.body
+            taken = await self.seed.taken(session)
+            for (where, values), held in zip(self.seed.varied, taken, strict=True):
+                fresh = next((v for v in values if _spelled(v) not in held), None)
+                body = _placed(body, where, fresh)
+            headers = {
+                name: str(uuid.uuid4()) if name.lower() == "idempotency-key" else value
+                for name, value in self.headers.items()
+            }
+            sent = await _send(client, "seed", self.seed.method, self.url, headers, json=body)
+            key = _found(sent["body"], self.seed.key)
+            if sent["status"] != self.seed.status or key is None:
+                self.refused = True
+                exchanges.append({**sent, "probe": "seed_refused"})
+            else:
+                if not self.made:
+                    exchanges.append(sent)  # what the rows are made with, once
+                self.made += 1
+                keys.append(key)
+        return keys
+
+    def evidence(self, rows: int) -> dict[str, JsonValue]:
+        return {"operation": self.seed.operation, "through_app": self.made, "rows": rows}
+
+
+def _spelled(value: object) -> str:
+    """A value as JSON spells it, to compare a row's value with one a body would send."""
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _placed(body: JsonValue, where: tuple[str, ...], value: JsonValue) -> JsonValue:
+    """`body` with `value` at the field the wire names in `where` lead to."""
+    if not where or not isinstance(body, dict):
+        return value
+    return {**body, where[0]: _placed(body.get(where[0]), where[1:], value)}
+
+
+def _found(answer: JsonValue, where: tuple[str, ...]) -> JsonValue:
+    """The value at the field the wire names in `where` lead to; None if it is not there."""
+    for wire in where:
+        answer = answer.get(wire) if isinstance(answer, dict) else None
+    return answer
+
+
+async def _taken_create_workspace(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createWorkspace` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return [
+        {_spelled(v) for v in await session.scalars(select(Workspace.slug))},
+    ]
+
+
+CREATE_WORKSPACE = Seed(
+    operation="createWorkspace",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(
+        (
+            ("slug",),
+            (
+                "ba",
+                "ca",
+                "da",
+                "ea",
+                "fa",
+                "ga",
+                "ha",
+                "ia",
+                "ja",
+                "ka",
+                "la",
+                "ma",
+                "na",
+                "oa",
+                "pa",
+                "qa",
+                "ra",
+                "sa",
+                "ta",
+                "ua",
+                "va",
+                "wa",
+                "xa",
+                "ya",
+                "za",
+                "0a",
+                "1a",
+                "2a",
+                "3a",
+                "4a",
+                "5a",
+                "6a",
+                "7a",
+                "8a",
+                "9a",
+                "ab",
+                "bb",
+                "cb",
+                "db",
+                "eb",
+                "fb",
+                "gb",
+                "hb",
+                "ib",
+                "jb",
+                "kb",
+                "lb",
+                "mb",
+                "nb",
+                "ob",
+                "pb",
+                "qb",
+                "rb",
+                "sb",
+                "tb",
+                "ub",
+                "vb",
+                "wb",
+                "xb",
+                "yb",
+                "zb",
+                "0b",
+                "1b",
+                "2b",
+                "3b",
+                "4b",
+                "5b",
+                "6b",
+                "7b",
+                "8b",
+                "9b",
+                "ac",
+                "bc",
+                "cc",
+                "dc",
+            ),
+        ),
+    ),
+    taken=_taken_create_workspace,
+)
+
+
+async def _taken_create_project(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createProject` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return [
+        {_spelled(v) for v in await session.scalars(select(Project.key))},
+    ]
+
+
+CREATE_PROJECT = Seed(
+    operation="createProject",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(
+        (
+            ("key",),
+            (
+                "BA",
+                "CA",
+                "DA",
+                "EA",
+                "FA",
+                "GA",
+                "HA",
+                "IA",
+                "JA",
+                "KA",
+                "LA",
+                "MA",
+                "NA",
+                "OA",
+                "PA",
+                "QA",
+                "RA",
+                "SA",
+                "TA",
+                "UA",
+                "VA",
+                "WA",
+                "XA",
+                "YA",
+                "ZA",
+                "AB",
+                "BB",
+                "CB",
+                "DB",
+                "EB",
+                "FB",
+                "GB",
+                "HB",
+                "IB",
+                "JB",
+                "KB",
+                "LB",
+                "MB",
+                "NB",
+                "OB",
+                "PB",
+                "QB",
+                "RB",
+                "SB",
+                "TB",
+                "UB",
+                "VB",
+                "WB",
+                "XB",
+                "YB",
+                "ZB",
+                "AC",
+                "BC",
+                "CC",
+                "DC",
+                "EC",
+                "FC",
+                "GC",
+                "HC",
+                "IC",
+                "JC",
+                "KC",
+                "LC",
+                "MC",
+                "NC",
+                "OC",
+                "PC",
+                "QC",
+                "RC",
+                "SC",
+                "TC",
+                "UC",
+                "VC",
+                "WC",
+                "XC",
+            ),
+        ),
+    ),
+    taken=_taken_create_project,
+)
+
+
+async def _taken_create_task(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createTask` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return []
+
+
+CREATE_TASK = Seed(
+    operation="createTask",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(),
+    taken=_taken_create_task,
+)
+
+
+async def _taken_create_comment(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createComment` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return []
+
+
+CREATE_COMMENT = Seed(
+    operation="createComment",
+    method="POST",
+    status=201,
+    key=("id",),
+    varied=(),
+    taken=_taken_create_comment,
+)
 
 
 Change = tuple[str, str, JsonValue, int | None]
@@ -260,7 +580,16 @@ async def test_probe_list_workspaces(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    await make_workspaces(session)
+    made_by = await _create_workspace_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_WORKSPACE,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("workspaces:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    if not made:  # the app would not make it
+        await make_workspaces(session)
     await session.commit()
     url = "/workspaces"
     listing = {**request.headers, **token("workspaces:read", roles=["platform_admin"])}
@@ -269,11 +598,13 @@ async def test_probe_list_workspaces(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         await make_workspaces(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/workspaces"), exchanges, items="items")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/workspaces"), exchanges, items="items", seeding=seeding)
 
 
 async def test_probe_create_workspace(
@@ -396,7 +727,19 @@ async def test_probe_list_projects(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    first = await make_projects(session)
+    made_by = await _create_project_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_PROJECT,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("projects:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    first = (
+        await session.get_one(Project, uuid.UUID(str(made[0])))
+        if made
+        else await make_projects(session)
+    )
     await session.commit()
     url = f"/workspaces/{first.workspace_id}/projects"
     listing = {**request.headers, **token("projects:read", roles=["support", "platform_admin"])}
@@ -405,12 +748,20 @@ async def test_probe_list_projects(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         more = await make_projects(session)
         more.workspace_id = first.workspace_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/workspaces/{workspaceId}/projects"), exchanges, items="items")
+    seeding = maker.evidence(rows=25)
+    _record(
+        path,
+        ("GET", "/workspaces/{workspaceId}/projects"),
+        exchanges,
+        items="items",
+        seeding=seeding,
+    )
 
 
 async def test_probe_create_project(
@@ -556,7 +907,17 @@ async def test_probe_list_tasks(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    first = await make_tasks(session)
+    made_by = await _create_task_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_TASK,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("tasks:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    first = (
+        await session.get_one(Task, uuid.UUID(str(made[0]))) if made else await make_tasks(session)
+    )
     await session.commit()
     url = f"/projects/{first.project_id}/tasks"
     listing = {**request.headers, **token("tasks:read", roles=["support", "platform_admin"])}
@@ -565,12 +926,14 @@ async def test_probe_list_tasks(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         more = await make_tasks(session)
         more.project_id = first.project_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/projects/{projectId}/tasks"), exchanges, items="items")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/projects/{projectId}/tasks"), exchanges, items="items", seeding=seeding)
 
 
 async def test_probe_create_task(
@@ -716,7 +1079,19 @@ async def test_probe_list_comments(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    first = await make_comments(session)
+    made_by = await _create_comment_request(session)  # the parents, made once
+    maker = Maker(
+        CREATE_COMMENT,
+        made_by.url,
+        made_by.body,
+        {**made_by.headers, **token("comments:write", subject=made_by.subject)},
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    first = (
+        await session.get_one(Comment, uuid.UUID(str(made[0])))
+        if made
+        else await make_comments(session)
+    )
     await session.commit()
     url = f"/tasks/{first.task_id}/comments"
     listing = {**request.headers, **token("comments:read", roles=["support", "platform_admin"])}
@@ -725,12 +1100,14 @@ async def test_probe_list_comments(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         more = await make_comments(session)
         more.task_id = first.task_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    _record(path, ("GET", "/tasks/{taskId}/comments"), exchanges, items="items")
+    seeding = maker.evidence(rows=25)
+    _record(path, ("GET", "/tasks/{taskId}/comments"), exchanges, items="items", seeding=seeding)
 
 
 async def test_probe_create_comment(
