@@ -100,11 +100,15 @@ def test_a_list_is_counted_over_rows_its_tables_create_operation_makes() -> None
 
 
 def test_without_a_create_that_can_make_the_rows_the_factories_do_and_say_why() -> None:
+    """`order_items` rows are added to an order by a stub; documents come as multipart."""
     probes = _probes("orders")
     assert probes["listOrderItems"].seeding is None
     assert probes["listOrderItems"].unseeded == "no operation in scope creates a `order_items` row"
-    assert probes["listCustomerDocuments"].unseeded == (
-        "`uploadCustomerDocument` cannot make 25 rows: it takes no JSON object"
+    documents = probes["listCustomerDocuments"].seeding  # a multipart create, a file each
+    assert documents is not None
+    assert (documents.create.operation_id, documents.create.body_media) == (
+        "uploadCustomerDocument",
+        "multipart",
     )
     assert probes["listCustomers"].seeding is not None  # its email varied per row
     assert probes["getCustomer"].seeding is None  # a get is counted over the one row it reads

@@ -123,10 +123,14 @@ def _distinct(schema: Schema, api: ApiModel, variant: int) -> JsonValue:
 def _fits(schema: Schema, value: JsonValue) -> bool:
     """Whether `value` keeps the bounds a scalar schema states."""
     if isinstance(value, str):
+        try:
+            matches = schema.pattern is None or re.search(schema.pattern, value) is not None
+        except re.error:
+            matches = False  # a pattern Python cannot read: no value is known to match it
         return (
-            len(value) >= (schema.min_length or 0)
+            matches
+            and len(value) >= (schema.min_length or 0)
             and (schema.max_length is None or len(value) <= schema.max_length)
-            and (schema.pattern is None or re.search(schema.pattern, value) is not None)
         )
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (

@@ -185,8 +185,10 @@ def _seeding(
     new = create.test.op
     spec = specs[new.operation_id]
     why = f"`{new.operation_id}` cannot make {SEEDED_ROWS} rows"
-    if new.body_media != "json" or (create.test.body or "{").lstrip()[:1] != "{":
-        return f"{why}: it takes no JSON object"
+    if new.body_media not in ("json", "form", "multipart") or not (
+        create.test.body or "{"
+    ).startswith("{"):
+        return f"{why}: it takes no object (JSON, or a form's fields)"
     fields, schemas = _body_fields(new, spec, api, classes)
     attrs = dict(new.body_attrs)
     sent = {attrs[name]: path for name, path in fields.items() if name in attrs}
@@ -211,17 +213,23 @@ def _seeding(
             ):
                 continue  # the app makes the key (or leaves it empty)
             return f"{why}: each would repeat the unique key ({', '.join(unique)})"
-        attr = free[0]
-        values = distinct_examples(schemas[sent[attr][-1]], api, SEED_VALUES)
-        if len(values) < SEEDED_ROWS:
-            return f"{why}: {SEEDED_ROWS} different `{sent[attr][-1]}` values cannot be made"
+        # the first field of the key that admits a value per row
+        pools = ((a, distinct_examples(schemas[sent[a][-1]], api, SEED_VALUES)) for a in free)
+        chosen = next(((a, v) for a, v in pools if len(v) >= SEEDED_ROWS), None)
+        if chosen is None:
+            wires = ", ".join(f"`{sent[a][-1]}`" for a in free)
+            return f"{why}: {SEEDED_ROWS} different values of {wires} cannot be made"
+        attr, values = chosen
         varied[attr] = (sent[attr], attr, values)
+    key_type = table.column(table.primary_key[0]).py_type
+    if key_type not in ("uuid.UUID", "int", "str"):
+        return f"{why}: its key is a {key_type}, not read back here"
     return Seeding(
         create=new,
         module=create.module,
         varied=tuple(varied.values()),
         key=key,
-        key_type=table.column(table.primary_key[0]).py_type,
+        key_type=key_type,
         table=table,
     )
 
@@ -237,7 +245,9 @@ def _body_fields(
         return {}, {}
     prefix: tuple[str, ...] = ()
     if op.body_wrapper:
-        wrapper = next(f for f in body.fields if f.name == op.body_wrapper)
+        wrapper = next((f for f in body.fields if f.name == op.body_wrapper), None)
+        if wrapper is None:
+            return {}, {}
         body = classes.get(wrapper.annotation.removesuffix(" | None"))
         prefix = (wrapper.wire,)
         inner = next((p for p in api.object_properties(schema) if p.name == wrapper.wire), None)

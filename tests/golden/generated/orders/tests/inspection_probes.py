@@ -27,6 +27,7 @@ from pydantic import JsonValue
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customer_documents.models import CustomerDocument
 from app.customer_documents.rules import CustomerDocumentsService
 from app.customers.models import Customer
 from app.customers.rules import CustomersService
@@ -156,6 +157,7 @@ class Seed:
     operation: str
     method: str
     status: int
+    sent_as: str  # json, or data for a form's fields (with files, a multipart body)
     key: tuple[str, ...]
     varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
     taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
@@ -167,8 +169,15 @@ class Maker:
     unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
     factories make what it could not."""
 
-    def __init__(self, seed: Seed, url: str, body: JsonValue, headers: dict[str, str]) -> None:
-        self.seed, self.url, self.body, self.headers = seed, url, body, headers
+    def __init__(
+        self,
+        seed: Seed,
+        url: str,
+        body: JsonValue,
+        headers: dict[str, str],
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> None:
+        self.seed, self.url, self.body, self.headers, self.files = seed, url, body, headers, files
         self.made = 0
         self.refused = False
 
@@ -191,7 +200,10 @@ class Maker:
                 name: str(uuid.uuid4()) if name.lower() == "idempotency-key" else value
                 for name, value in self.headers.items()
             }
-            sent = await _send(client, "seed", self.seed.method, self.url, headers, json=body)
+            payload: dict[str, object] = {self.seed.sent_as: body}
+            if self.files:
+                payload["files"] = self.files
+            sent = await _send(client, "seed", self.seed.method, self.url, headers, **payload)
             key = _found(sent["body"], self.seed.key)
             if sent["status"] != self.seed.status or key is None:
                 self.refused = True
@@ -240,6 +252,7 @@ CREATE_CUSTOMER = Seed(
     operation="createCustomer",
     method="POST",
     status=201,
+    sent_as="json",
     key=("id",),
     varied=(
         (
@@ -327,6 +340,23 @@ CREATE_CUSTOMER = Seed(
 )
 
 
+async def _taken_upload_customer_document(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `uploadCustomerDocument` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return []
+
+
+UPLOAD_CUSTOMER_DOCUMENT = Seed(
+    operation="uploadCustomerDocument",
+    method="POST",
+    status=201,
+    sent_as="data",
+    key=("id",),
+    varied=(),
+    taken=_taken_upload_customer_document,
+)
+
+
 async def _taken_create_product(session: AsyncSession) -> list[set[str]]:
     """The values each unique field `createProduct` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
@@ -339,6 +369,7 @@ CREATE_PRODUCT = Seed(
     operation="createProduct",
     method="POST",
     status=201,
+    sent_as="json",
     key=("id",),
     varied=(
         (
@@ -398,6 +429,7 @@ CREATE_PAYMENT = Seed(
     operation="createPayment",
     method="POST",
     status=201,
+    sent_as="json",
     key=("id",),
     varied=(),
     taken=_taken_create_payment,
@@ -686,7 +718,20 @@ async def test_probe_list_customer_documents(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    first = await make_customer_documents(session)
+    made_by = await _upload_customer_document_request(session)  # the parents, made once
+    maker = Maker(
+        UPLOAD_CUSTOMER_DOCUMENT,
+        made_by.url,
+        made_by.form,
+        {**made_by.headers, **token("customers:write", subject=made_by.subject)},
+        made_by.files,
+    )
+    made = await maker.rows(client, session, 1, exchanges)
+    first = (
+        await session.get_one(CustomerDocument, uuid.UUID(str(made[0])))
+        if made
+        else await make_customer_documents(session)
+    )
     await session.commit()
     url = f"/customers/{first.customer_id}/documents"
     listing = {
@@ -700,17 +745,13 @@ async def test_probe_list_customer_documents(
     }
     one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
+    made = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(made)):  # what the app would not make
         more = await make_customer_documents(session)
         more.customer_id = first.customer_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    seeding: dict[str, JsonValue] = {
-        "operation": None,
-        "through_app": 0,
-        "rows": 25,
-        "why": "`uploadCustomerDocument` cannot make 25 rows: it takes no JSON object",
-    }
+    seeding = maker.evidence(rows=25)
     _record(
         path, ("GET", "/customers/{customerId}/documents"), exchanges, items="data", seeding=seeding
     )

@@ -148,6 +148,7 @@ class Seed:
     operation: str
     method: str
     status: int
+    sent_as: str  # json, or data for a form's fields (with files, a multipart body)
     key: tuple[str, ...]
     varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
     taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
@@ -159,8 +160,15 @@ class Maker:
     unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
     factories make what it could not."""
 
-    def __init__(self, seed: Seed, url: str, body: JsonValue, headers: dict[str, str]) -> None:
-        self.seed, self.url, self.body, self.headers = seed, url, body, headers
+    def __init__(
+        self,
+        seed: Seed,
+        url: str,
+        body: JsonValue,
+        headers: dict[str, str],
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> None:
+        self.seed, self.url, self.body, self.headers, self.files = seed, url, body, headers, files
         self.made = 0
         self.refused = False
 
@@ -183,7 +191,10 @@ class Maker:
                 name: str(uuid.uuid4()) if name.lower() == "idempotency-key" else value
                 for name, value in self.headers.items()
             }
-            sent = await _send(client, "seed", self.seed.method, self.url, headers, json=body)
+            payload: dict[str, object] = {self.seed.sent_as: body}
+            if self.files:
+                payload["files"] = self.files
+            sent = await _send(client, "seed", self.seed.method, self.url, headers, **payload)
             key = _found(sent["body"], self.seed.key)
             if sent["status"] != self.seed.status or key is None:
                 self.refused = True
@@ -232,6 +243,7 @@ CREATE_WORKSPACE = Seed(
     operation="createWorkspace",
     method="POST",
     status=201,
+    sent_as="json",
     key=("id",),
     varied=(
         (
@@ -331,6 +343,7 @@ CREATE_PROJECT = Seed(
     operation="createProject",
     method="POST",
     status=201,
+    sent_as="json",
     key=("id",),
     varied=(
         (
@@ -428,6 +441,7 @@ CREATE_TASK = Seed(
     operation="createTask",
     method="POST",
     status=201,
+    sent_as="json",
     key=("id",),
     varied=(),
     taken=_taken_create_task,
@@ -444,6 +458,7 @@ CREATE_COMMENT = Seed(
     operation="createComment",
     method="POST",
     status=201,
+    sent_as="json",
     key=("id",),
     varied=(),
     taken=_taken_create_comment,
