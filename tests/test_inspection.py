@@ -103,7 +103,8 @@ def test_without_a_create_that_can_make_the_rows_the_factories_do_and_say_why() 
     """`order_items` rows are added to an order by a stub; documents come as multipart."""
     probes = _probes("orders")
     assert probes["listOrderItems"].seeding is None
-    assert probes["listOrderItems"].unseeded == "no operation in scope creates a `order_items` row"
+    unseeded = probes["listOrderItems"].unseeded
+    assert unseeded == "no operation in scope creates rows of `order_items`"
     documents = probes["listCustomerDocuments"].seeding  # a multipart create, a file each
     assert documents is not None
     assert (documents.create.operation_id, documents.create.body_media) == (
@@ -112,6 +113,26 @@ def test_without_a_create_that_can_make_the_rows_the_factories_do_and_say_why() 
     )
     assert probes["listCustomers"].seeding is not None  # its email varied per row
     assert probes["getCustomer"].seeding is None  # a get is counted over the one row it reads
+
+
+def test_factories_stand_aside_for_creates_that_set_every_parent_they_would() -> None:
+    """While a probe runs, each test factory is replaced by its table's create operation,
+    where the service has one; a table without one keeps its factory, and says why."""
+    result = accept(SAMPLES / "orders")
+    assert isinstance(result, Accepted)
+    plan = plan_project(result.model, result.rfis)
+    makers = next(f for f in plan.files if f.path == "tests/inspection_probes.py").context
+    planned = makers["makers"]
+    assert isinstance(planned, tuple)
+    by_factory = {m.factory: m.seeding.create.operation_id if m.seeding else m.why for m in planned}
+    assert by_factory == {
+        "make_customers": "createCustomer",
+        "make_products": "createProduct",
+        "make_orders": "no operation in scope creates rows of `orders`",
+        "make_order_items": "no operation in scope creates rows of `order_items`",
+        "make_payments": "createPayment",
+        "make_customer_documents": "uploadCustomerDocument",
+    }
 
 
 @pytest.mark.parametrize(
@@ -259,6 +280,8 @@ def test_from_handoff_ends_with_an_inspection_that_passes(sample: Path, tmp_path
         assert "the 25 rows made through the app: `createBook`" in query["findings"]
         (seed,) = [e for e in inspected["exchanges"] if e["probe"] == "seed"]
         assert (seed["method"], seed["url"], seed["status"]) == ("POST", "/books", 201)
+        # the book its request reads and the 25 listed, each with its author: all by the app
+        assert inspected["rows_made"] == "28 through the app (`createAuthor` 2, `createBook` 26)"
     assert any("rows made" in f for f in query["findings"]), query
     assert (out / "INSPECTION.md").read_text().startswith("# First Article Inspection")
 
@@ -401,6 +424,11 @@ class BooksService(BooksServiceBase):
     )
     (refused,) = [e for e in result.exchanges if e["probe"] == "seed_refused"]
     assert refused["status"] == 409
+    # each book the factories make has its own author first, which the app makes
+    assert result.rows_made == (
+        "28 through the app (`createAuthor` 22, `createBook` 6); 20 by the test factories "
+        "(`books` 20: `createBook` refused one (seed_refused))"
+    )
     rows_25 = next(e for e in result.exchanges if e["probe"] == "rows_25")
     body = rows_25["body"]
     assert isinstance(body, dict)

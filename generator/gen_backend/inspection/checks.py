@@ -41,6 +41,7 @@ class OperationInspection:
     score: float
     checks: tuple[Check, ...]
     exchanges: tuple[dict[str, JsonValue], ...]
+    rows_made: str | None = None  # how the rows its requests needed were made
 
     @property
     def failed(self) -> tuple[Check, ...]:
@@ -67,6 +68,7 @@ def judge(entry: dict[str, JsonValue], evidence: dict[str, JsonValue]) -> Operat
             _queries(entry, evidence, by_probe),
         ),
         exchanges=exchanges,
+        rows_made=_rows_made(evidence.get("made")),
     )
 
 
@@ -203,6 +205,28 @@ def _queries(
             ("valid",),
         )
     return Check("Query analysis", True, (f"{count} statements (not a list or a get)",), ("valid",))
+
+
+def _rows_made(made: JsonValue) -> str | None:
+    """How many rows the probes' requests needed were made through the app (by create
+    operation), and how many by the test factories (by table, with why)."""
+    if not isinstance(made, dict):
+        return None
+    through, by, why = made.get("through_app"), made.get("by_factories"), made.get("why")
+    if not isinstance(through, dict) or not isinstance(by, dict) or not isinstance(why, dict):
+        return None
+    parts = []
+    if through:
+        each = ", ".join(f"`{op}` {n}" for op, n in through.items())
+        parts.append(f"{_total(through)} through the app ({each})")
+    if by:
+        each = ", ".join(f"`{table}` {n}: {why.get(table)}" for table, n in by.items())
+        parts.append(f"{_total(by)} by the test factories ({each})")
+    return "; ".join(parts) or "none"
+
+
+def _total(counts: dict[str, JsonValue]) -> int:
+    return sum(n for n in counts.values() if isinstance(n, int))
 
 
 def _seeding(seeding: JsonValue) -> tuple[str, ...]:

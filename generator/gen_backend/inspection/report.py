@@ -52,6 +52,7 @@ def to_json(
                     }
                     for c in r.checks
                 ],
+                "rows_made": r.rows_made,
                 "exchanges": list(r.exchanges),
             }
             for r in results
@@ -68,9 +69,9 @@ def to_markdown(
     lines = [
         f"# First Article Inspection of {service}",
         "",
-        f"Run by `gen-backend inspect` on {database}, the app in-process. The rows a list is "
-        "counted over are made through the app, by its own create operation where it has one; "
-        "the other rows a probe needs, by the service's test factories (through its models). "
+        f"Run by `gen-backend inspect` on {database}, the app in-process. The rows the "
+        "requests need are made through the app, by the create operation of their table where "
+        "it has one that can make them; the others by the service's test factories. "
         f"{failed_checks(results)} failed check(s)"
         + (f". **{HALT}**" if is_systemic(results) else "."),
     ]
@@ -83,6 +84,8 @@ def to_markdown(
     for r in results:
         fr = f"{r.fr_id}, score {r.score:g}" if r.fr_id else "unranked"
         lines += ["", f"## `{r.operation_id}`: {r.method} {r.path} ({fr})", ""]
+        if r.rows_made:
+            lines += [f"Rows made for its probes: {r.rows_made}.", ""]
         lines += ["| check | verdict | findings |", "| --- | --- | --- |"]
         for c in r.checks:
             found = "<br>".join(_cell(f) for f in c.findings) or "-"
@@ -106,7 +109,11 @@ def print_report(
     if stubs:
         console.print(f"[yellow]not inspected, left to you (501)[/]: {', '.join(stubs)}")
     for r in results:
-        table = Table(title=f"{r.operation_id}: {r.method} {r.path}", show_lines=False)
+        table = Table(
+            title=f"{r.operation_id}: {r.method} {r.path}",
+            caption=f"rows made for its probes: {r.rows_made}" if r.rows_made else None,
+            show_lines=False,
+        )
         table.add_column("check")
         table.add_column("verdict")
         table.add_column("findings", overflow="fold")

@@ -79,19 +79,21 @@ def distinct_examples(schema: Schema, api: ApiModel, most: int) -> tuple[JsonVal
     (a unique column); fewer when the schema admits fewer this generator can make."""
     schema = api.resolve(schema)
     found: dict[str, JsonValue] = {}  # by type and value: 1 and True are different values
-    for variant in range(1, most * 20):
-        try:
-            value = _distinct(schema, api, variant)
-        except NoExampleError:
-            break
-        if _fits(schema, value):
-            found.setdefault(repr((type(value).__name__, value)), value)
-        if len(found) == most:
-            break
+    # a pattern's shortest strings first, then longer ones while more are wanted
+    for longer in range(3 if schema.pattern else 1):
+        for variant in range(1, most * 20):
+            try:
+                value = _distinct(schema, api, variant, longer)
+            except NoExampleError:
+                break
+            if _fits(schema, value):
+                found.setdefault(repr((type(value).__name__, value)), value)
+            if len(found) == most:
+                return tuple(found.values())
     return tuple(found.values())
 
 
-def _distinct(schema: Schema, api: ApiModel, variant: int) -> JsonValue:
+def _distinct(schema: Schema, api: ApiModel, variant: int, longer: int = 0) -> JsonValue:
     """The `variant`th value of a schema, where `example` would repeat itself: a format's
     fixed example, or a number kept within three values."""
     kind = schema.primary_type
@@ -117,6 +119,8 @@ def _distinct(schema: Schema, api: ApiModel, variant: int) -> JsonValue:
             "url": f"https://example.com/a{variant}",
             "decimal": f"{12 + variant}.50",
         }[schema.format]
+    if kind is SchemaType.STRING and schema.pattern and longer:
+        return pattern_example(schema.pattern, variant, longer)
     return example(schema, api, variant=variant)
 
 
@@ -160,14 +164,15 @@ def _string(schema: Schema, variant: int) -> str:
     return text
 
 
-def pattern_example(pattern: str, variant: int = 0) -> str:
-    """A string that matches `pattern`, varied by `variant` (so unique columns get new values)."""
+def pattern_example(pattern: str, variant: int = 0, longer: int = 0) -> str:
+    """A string that matches `pattern`, varied by `variant` (so unique columns get new values);
+    each repeat `longer` times more than its least (within its bound), for more such values."""
     try:
         parsed = sre_parse.parse(pattern)
     except re.error as exc:
         raise NoExampleError(str(exc)) from None
     counter = [variant]
-    return _emit(parsed, counter)
+    return _emit(parsed, counter, longer)
 
 
 _CATEGORIES = {
@@ -191,7 +196,7 @@ def _choose(options: str, counter: list[int]) -> str:
     return choice
 
 
-def _emit(parsed: object, counter: list[int]) -> str:
+def _emit(parsed: object, counter: list[int], longer: int = 0) -> str:
     out: list[str] = []
     for op, arg in parsed:  # type: ignore[attr-defined]
         if op is sre_constants.LITERAL:
@@ -206,13 +211,13 @@ def _emit(parsed: object, counter: list[int]) -> str:
             sre_constants.POSSESSIVE_REPEAT,
         ):
             low, _high, item = arg
-            out.extend(
-                _emit(item, counter) for _ in range(max(low, 1 if low == 0 and _high else 0))
-            )
+            least = max(low, 1 if low == 0 and _high else 0)
+            times = min(least + longer, _high) if longer else least
+            out.extend(_emit(item, counter, longer) for _ in range(times))
         elif op is sre_constants.SUBPATTERN:
-            out.append(_emit(arg[-1], counter))
+            out.append(_emit(arg[-1], counter, longer))
         elif op is sre_constants.BRANCH:
-            out.append(_emit(arg[1][0], counter))
+            out.append(_emit(arg[1][0], counter, longer))
         elif op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             continue
         elif op is sre_constants.NOT_LITERAL:

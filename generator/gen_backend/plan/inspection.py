@@ -16,7 +16,7 @@ from gen_backend.plan.database import TablePlan
 from gen_backend.plan.examples import distinct_examples
 from gen_backend.plan.schemas import ClassPlan
 from gen_backend.plan.service_tests import StatementCount
-from gen_backend.plan.tests import TestPlan
+from gen_backend.plan.tests import FactoryPlan, TestPlan
 
 # the Python types a value of another JSON type (or a word) can never pass as
 _SCALARS = (
@@ -73,14 +73,15 @@ class OutOfBounds:
 
 SEEDED_ROWS = 25  # the rows a list's statement count makes: 1, then 24 more
 # the values offered for each unique field of a seeded row, those the table holds left out
-SEED_VALUES = 75
+SEED_VALUES = 100
 
 
 @dataclass(frozen=True)
 class Seeding:
-    """How the rows of a statement count are made through the app itself: the valid request
-    of the table's create operation (its API tests' builder, sent once for its parents),
-    posted again for each row with every unique field given a value of its own."""
+    """How rows of a table are made through the app itself: the valid request of the table's
+    create operation (as its API tests build it, with the parents it needs), sent with every
+    unique field given a value of its own; for a list's rows, built once (one parent) and
+    sent again for each row."""
 
     create: OperationPlan
     module: str  # the domain package whose tests build the create's request
@@ -90,6 +91,19 @@ class Seeding:
     key: tuple[str, ...]  # the wire names leading to the new row's key in the create's answer
     key_type: str  # the Python type of that key (uuid.UUID, int or str)
     table: TablePlan
+    parents: frozenset[str] = frozenset()  # the attributes its request sets to rows it makes
+
+
+@dataclass(frozen=True)
+class RowMaker:
+    """How the probes make a row of one table wherever its test factory is called: through
+    the app, by `seeding`, when its create sets every parent the factory would; else (`why`)
+    by the factory."""
+
+    factory: str
+    table: TablePlan
+    seeding: Seeding | None
+    why: str | None
 
 
 @dataclass(frozen=True)
@@ -128,18 +142,18 @@ def plan_probes(
     counts: dict[str, StatementCount],
     operations: tuple[OperationPlan, ...],
     classes: dict[str, ClassPlan],
-    specs: dict[str, Operation],
-    api: ApiModel,
+    seeds: dict[str, Seeding | str],
 ) -> tuple[ProbePlan, ...]:
     """A probe per operation whose API tests build a valid request (`sources`, by operation
-    id); `counts` are the statement counts, by function; `specs` the spec's operations."""
+    id); `counts` are the statement counts, by function; `seeds` (by table) how the app
+    makes rows (see `plan_seeds`)."""
     probes = []
     for op in operations:
         source = sources.get(op.operation_id)
         if source is None:
             continue
         count = counts.get(op.function)
-        seeding = _seeding(op, sources, specs, api, classes) if count and count.many else None
+        seeding = _list_seeding(op, seeds) if count and count.many else None
         probes.append(
             ProbePlan(
                 op=op,
@@ -157,19 +171,67 @@ def plan_probes(
     return tuple(probes)
 
 
-def _seeding(
-    op: OperationPlan,
+def plan_seeds(
+    sources: dict[str, ProbeSource],
+    specs: dict[str, Operation],
+    api: ApiModel,
+    classes: dict[str, ClassPlan],
+    tables: tuple[TablePlan, ...],
+) -> dict[str, Seeding | str]:
+    """By table name: how the app makes its rows, or why it cannot."""
+    return {t.name: _table_seed(t, sources, specs, api, classes) for t in tables}
+
+
+def plan_row_makers(
+    seeds: dict[str, Seeding | str], factories: tuple[FactoryPlan, ...]
+) -> tuple[RowMaker, ...]:
+    """For each test factory: whether the app makes its rows instead. Only where the create
+    sets every parent the factory would (a row the factory makes under a parent, the app
+    must make under one too, or a request that reads that parent would break)."""
+    makers = []
+    for factory in factories:
+        seed = seeds.get(factory.table.name, "no create")
+        if isinstance(seed, Seeding):
+            unset = [c.attr for c in factory.columns if c.parent and c.attr not in seed.parents]
+            if unset:
+                seed = f"`{seed.create.operation_id}` does not set {', '.join(unset)}"
+        makers.append(
+            RowMaker(
+                factory=factory.function,
+                table=factory.table,
+                seeding=seed if isinstance(seed, Seeding) else None,
+                why=seed if isinstance(seed, str) else None,
+            )
+        )
+    return tuple(makers)
+
+
+def _list_seeding(op: OperationPlan, seeds: dict[str, Seeding | str]) -> Seeding | str:
+    """How the app makes the rows a list is counted over: all under the parents the list is
+    filtered by, so its create must set them."""
+    if op.table is None:
+        return "it reads no table"
+    seed = seeds.get(op.table.name, f"no operation in scope creates rows of `{op.table.name}`")
+    if isinstance(seed, str):
+        return seed
+    unset = [attr for _, attr in op.parents if attr not in seed.parents]
+    if unset:
+        return (
+            f"`{seed.create.operation_id}` cannot make {SEEDED_ROWS} rows under one parent: "
+            f"it does not set {', '.join(unset)}"
+        )
+    return seed
+
+
+def _table_seed(
+    table: TablePlan,
     sources: dict[str, ProbeSource],
     specs: dict[str, Operation],
     api: ApiModel,
     classes: dict[str, ClassPlan],
 ) -> Seeding | str:
-    """How the app itself makes the rows `op` (a list) is counted over: by the create
-    operation of its table, each row under the same parents (those `op` lists under), every
-    unique field different. Else why the test factories make them instead."""
-    table = op.table
-    if table is None:
-        return "it reads no table"
+    """How the app itself makes rows of `table`: by its create operation, every unique field
+    different each time. Else why the test factories make them instead."""
     create = next(
         (
             s
@@ -181,10 +243,10 @@ def _seeding(
         None,
     )
     if create is None:
-        return f"no operation in scope creates a `{table.name}` row"
+        return f"no operation in scope creates rows of `{table.name}`"
     new = create.test.op
     spec = specs[new.operation_id]
-    why = f"`{new.operation_id}` cannot make {SEEDED_ROWS} rows"
+    why = f"`{new.operation_id}` cannot make the rows"
     if new.body_media not in ("json", "form", "multipart") or not (
         create.test.body or "{"
     ).startswith("{"):
@@ -197,9 +259,6 @@ def _seeding(
     parents = {attr for _, attr in new.parents} | {
         by_wire[wire] for wire, _ in create.test.fk_fields if wire in by_wire
     }
-    unset = [attr for _, attr in op.parents if attr not in parents]
-    if unset:
-        return f"{why} under one parent: it does not set {', '.join(unset)}"
     key = _answer_key(new, table, classes)
     if key is None:
         return f"{why}: its answer does not show the new row's key"
@@ -231,6 +290,7 @@ def _seeding(
         key=key,
         key_type=key_type,
         table=table,
+        parents=frozenset(parents),
     )
 
 

@@ -23,7 +23,13 @@ from gen_backend.plan.database import (
     plan_table,
 )
 from gen_backend.plan.embeds import row_alias
-from gen_backend.plan.inspection import ProbeSource, inspection_index, plan_probes
+from gen_backend.plan.inspection import (
+    ProbeSource,
+    inspection_index,
+    plan_probes,
+    plan_row_makers,
+    plan_seeds,
+)
 from gen_backend.plan.names import class_name, identifier
 from gen_backend.plan.schemas import COMMON, ClassPlan
 from gen_backend.plan.service_tests import StatementCount, plan_row_tests
@@ -494,10 +500,12 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             f"{op.method.upper()} {op.path}": op.cursor_wire for op in operations if op.cursor_wire
         },
     )
-    probes = plan_probes(sources, counts, operations, classes, specs, service.api)
+    seeds = plan_seeds(sources, specs, service.api, classes, tuple(tables.values()))
+    probes = plan_probes(sources, counts, operations, classes, seeds)
     add(
         "tests/inspection_probes.py",
         probes=probes,
+        makers=plan_row_makers(seeds, factories),
         services=sorted({(p.module, p.service_class) for p in probes}),
         json_target=json_target,
     )

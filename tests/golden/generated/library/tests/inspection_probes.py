@@ -4,21 +4,29 @@ for, real requests through the app on the tests' fresh database, built as its AP
 them. There is a valid request, and each kind of request that must fail: no token, a token
 without the permission, a row that does not exist, invalid input, input beyond a bound, a
 body that is not JSON, and a fault injected into the service. For a list, its SQL statements
-with 1 row and with 25, the rows made through the app's own create operation where the table
-has one (else, and for what it refuses, by the test factories). The probes record what was
-sent and what came back; gen-backend judges it.
+with 1 row and with 25. The probes record what was sent and what came back; gen-backend
+judges it.
+
+The rows the requests need are made through the app: while a probe runs, each test factory
+stands in for a request to its table's create operation, where the service has one that can
+make them (`StandIn`); the rows a list is counted over are sent to it together, under one
+parent (`Maker`). What the app refuses, and the rows of tables it cannot make, the factories
+make; the evidence says which were made how.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
 with INSPECTION_EVIDENCE (a directory for the evidence) and INSPECTION_OPERATIONS (operation
 ids, comma-separated); without them every probe is skipped."""
 
+import importlib
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -27,6 +35,7 @@ from pydantic import JsonValue
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.authors.models import Author
 from app.authors.rules import AuthorsService
 from app.books.models import Book
 from app.books.rules import BooksService
@@ -48,7 +57,7 @@ from tests.books.test_api import (
     _update_book_request,
 )
 from tests.conftest import app_client, statements, token
-from tests.factories import make_authors, make_books
+from tests.factories import make_authors, make_books, make_loans
 from tests.test_openapi import differences
 
 Exchange = dict[str, JsonValue]
@@ -117,36 +126,55 @@ async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
 
 
+Row = TypeVar("Row")
+
+
+class Built(Protocol):
+    """A valid request as a domain's API tests build it (their `Request`)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def body(self) -> JsonValue: ...
+    @property
+    def form(self) -> dict[str, JsonValue] | None: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def files(self) -> dict[str, tuple[str, bytes, str]] | None: ...
+
+
 @dataclass(frozen=True)
-class Seed:
-    """How the probes make rows of a table through the app: its create operation, where its
-    answer holds the new row's key, and the values each unique field may take (`taken`
-    reads which of them the table holds already)."""
+class Seed(Generic[Row]):
+    """How rows of a table are made through the app: its create operation's valid request
+    (`build`, as its API tests build it), sent with a value of its own in each unique field
+    (from `varied`, leaving out those `taken` reads in the table) and a fresh
+    Idempotency-Key; the new row's key read from the answer."""
 
     operation: str
     method: str
     status: int
     sent_as: str  # json, or data for a form's fields (with files, a multipart body)
-    key: tuple[str, ...]
+    key: tuple[str, ...]  # the wire names leading to the new row's key in the answer
     varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
     taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
+    row: type[Row]
+    key_type: Callable[[str], object]
+    build: Callable[[AsyncSession], Awaitable[Built]]
+    credentials: Callable[[str | None], dict[str, str]]
 
 
-class Maker:
-    """Rows made through the app: a create's valid request (its parents made once, so every
-    row is under the same ones), sent again for each row with a value of its own in each
-    unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
-    factories make what it could not."""
+class Maker(Generic[Row]):
+    """Rows made through the app from one built request (its parents made once, so every row
+    is under the same ones), sent again for each row. The first refusal ends it."""
 
-    def __init__(
-        self,
-        seed: Seed,
-        url: str,
-        body: JsonValue,
-        headers: dict[str, str],
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-    ) -> None:
-        self.seed, self.url, self.body, self.headers, self.files = seed, url, body, headers, files
+    def __init__(self, seed: Seed[Row], request: Built) -> None:
+        self.seed, self.url = seed, request.url
+        self.body = request.body if seed.sent_as == "json" else request.form
+        self.files = request.files
+        self.headers = {**request.headers, **seed.credentials(request.subject)}
         self.made = 0
         self.refused = False
 
@@ -184,6 +212,10 @@ class Maker:
                 keys.append(key)
         return keys
 
+    async def row(self, session: AsyncSession, key: JsonValue) -> Row:
+        """The row the app made, as the tests' session reads it."""
+        return await session.get_one(self.seed.row, self.seed.key_type(str(key)))
+
     def evidence(self, rows: int) -> dict[str, JsonValue]:
         return {"operation": self.seed.operation, "through_app": self.made, "rows": rows}
 
@@ -215,6 +247,10 @@ async def _taken_create_author(session: AsyncSession) -> list[set[str]]:
     return []
 
 
+def _create_author_credentials(subject: str | None) -> dict[str, str]:
+    return token("authors:write", subject=subject)
+
+
 CREATE_AUTHOR = Seed(
     operation="createAuthor",
     method="POST",
@@ -223,6 +259,10 @@ CREATE_AUTHOR = Seed(
     key=("id",),
     varied=(),
     taken=_taken_create_author,
+    row=Author,
+    key_type=uuid.UUID,
+    build=_create_author_request,
+    credentials=_create_author_credentials,
 )
 
 
@@ -232,6 +272,10 @@ async def _taken_create_book(session: AsyncSession) -> list[set[str]]:
     return [
         {_spelled(v) for v in await session.scalars(select(Book.isbn))},
     ]
+
+
+def _create_book_credentials(subject: str | None) -> dict[str, str]:
+    return token("books:write", subject=subject)
 
 
 CREATE_BOOK = Seed(
@@ -319,11 +363,146 @@ CREATE_BOOK = Seed(
                 "3700000000000",
                 "4700000000000",
                 "5700000000000",
+                "6700000000000",
+                "7700000000000",
+                "8700000000000",
+                "9700000000000",
+                "0800000000000",
+                "1800000000000",
+                "2800000000000",
+                "3800000000000",
+                "4800000000000",
+                "5800000000000",
+                "6800000000000",
+                "7800000000000",
+                "8800000000000",
+                "9800000000000",
+                "0900000000000",
+                "1900000000000",
+                "2900000000000",
+                "3900000000000",
+                "4900000000000",
+                "5900000000000",
+                "6900000000000",
+                "7900000000000",
+                "8900000000000",
+                "9900000000000",
+                "0010000000000",
             ),
         ),
     ),
     taken=_taken_create_book,
+    row=Book,
+    key_type=uuid.UUID,
+    build=_create_book_request,
+    credentials=_create_book_credentials,
 )
+
+
+@dataclass
+class Made:
+    """The rows made for one probe's requests, and how: through the app (by create
+    operation), or by the test factories (by table, with why)."""
+
+    through_app: Counter[str] = field(default_factory=Counter)
+    by_factories: Counter[str] = field(default_factory=Counter)
+    why: dict[str, str] = field(default_factory=dict)
+    refusals: list[Exchange] = field(default_factory=list)
+
+    def add(self, table: str, operation: str | None, through_app: int, rows: int, why: str) -> None:
+        """`rows` rows of `table`: `through_app` of them by `operation`, the rest by its factory."""
+        if operation is not None and through_app:
+            self.through_app[operation] += through_app
+        if rows > through_app:
+            self.by_factories[table] += rows - through_app
+            self.why.setdefault(table, why)
+
+    def evidence(self) -> dict[str, JsonValue]:
+        return {
+            "through_app": dict(self.through_app),
+            "by_factories": dict(self.by_factories),
+            "why": dict(self.why),
+        }
+
+
+class StandIn(Generic[Row]):
+    """A test factory's stand-in while a probe runs: the row made through the app by `seed`
+    (its parents made the same way), or by the factory where there is no seed (`why`) or the
+    app refused one (recorded; the factory then makes the table's rows)."""
+
+    def __init__(
+        self,
+        table: str,
+        factory: Callable[[AsyncSession], Awaitable[Row]],
+        seed: Seed[Row] | None,
+        why: str | None,
+        client: httpx.AsyncClient,
+        made: Made,
+    ) -> None:
+        self.table, self.factory, self.why = table, factory, why
+        self.seed = seed
+        self.client, self.made = client, made
+
+    async def __call__(self, session: AsyncSession) -> Row:
+        if self.seed is not None and self.why is None:
+            maker = Maker(self.seed, await self.seed.build(session))
+            shown: list[Exchange] = []
+            keys = await maker.rows(self.client, session, 1, shown)
+            if keys:
+                self.made.through_app[self.seed.operation] += 1
+                return await maker.row(session, keys[0])
+            self.made.refusals += shown[-1:]
+            self.why = f"`{self.seed.operation}` refused one (seed_refused)"
+        self.made.by_factories[self.table] += 1
+        self.made.why[self.table] = self.why or ""
+        return await self.factory(session)
+
+
+# the modules whose test factories the stand-ins replace while a probe runs
+FACTORY_USERS = (
+    "tests.factories",
+    "tests.authors.test_api",
+    "tests.books.test_api",
+)
+
+
+@pytest.fixture
+def made(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Made:
+    """While a probe runs, the rows its requests need are made through the app where it
+    can make them (see `StandIn`); what was made how, for its evidence."""
+    made = Made()
+    stand_ins: dict[str, object] = {
+        "make_authors": StandIn(
+            "authors",
+            make_authors,
+            CREATE_AUTHOR,
+            None,
+            client,
+            made,
+        ),
+        "make_books": StandIn(
+            "books",
+            make_books,
+            CREATE_BOOK,
+            None,
+            client,
+            made,
+        ),
+        "make_loans": StandIn(
+            "loans",
+            make_loans,
+            None,
+            "no operation in scope creates rows of `loans`",
+            client,
+            made,
+        ),
+    }
+    for name in FACTORY_USERS:
+        module = importlib.import_module(name)
+        for factory, stand_in in stand_ins.items():
+            if hasattr(module, factory):
+                monkeypatch.setattr(module, factory, stand_in)
+    return made
 
 
 Change = tuple[str, str, JsonValue, int | None]
@@ -431,7 +610,10 @@ NOT_JSON = (
 
 
 async def test_probe_list_authors(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listAuthors`: GET /authors"""
     path = _wanted("listAuthors")
@@ -456,15 +638,10 @@ async def test_probe_list_authors(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_author_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_AUTHOR,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("authors:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    if not made:  # the app would not make it
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_AUTHOR, await CREATE_AUTHOR.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    if not keys:  # the app would not make it
         await make_authors(session)
     await session.commit()
     url = "/authors"
@@ -479,17 +656,34 @@ async def test_probe_list_authors(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         await make_authors(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/authors"), exchanges, items="items", seeding=seeding)
+    made.add(
+        "authors",
+        "createAuthor",
+        maker.made,
+        25,
+        "`createAuthor` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/authors"),
+        [*exchanges, *made.refusals],
+        items="items",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_author(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createAuthor`: POST /authors"""
     path = _wanted("createAuthor")
@@ -513,11 +707,14 @@ async def test_probe_create_author(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/authors"), exchanges)
+    _record(path, ("POST", "/authors"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_get_author(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getAuthor`: GET /authors/{authorId}"""
     path = _wanted("getAuthor")
@@ -541,11 +738,16 @@ async def test_probe_get_author(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/authors/{authorId}"), exchanges)
+    _record(
+        path, ("GET", "/authors/{authorId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_update_author(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateAuthor`: PATCH /authors/{authorId}"""
     path = _wanted("updateAuthor")
@@ -569,11 +771,16 @@ async def test_probe_update_author(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/authors/{authorId}"), exchanges)
+    _record(
+        path, ("PATCH", "/authors/{authorId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_delete_author(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`deleteAuthor`: DELETE /authors/{authorId}"""
     path = _wanted("deleteAuthor")
@@ -597,11 +804,16 @@ async def test_probe_delete_author(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/authors/{authorId}"), exchanges)
+    _record(
+        path, ("DELETE", "/authors/{authorId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_list_author_books(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listAuthorBooks`: GET /authors/{authorId}/books"""
     path = _wanted("listAuthorBooks")
@@ -626,17 +838,10 @@ async def test_probe_list_author_books(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_book_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_BOOK,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("books:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    first = (
-        await session.get_one(Book, uuid.UUID(str(made[0]))) if made else await make_books(session)
-    )
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_BOOK, await CREATE_BOOK.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    first = await maker.row(session, keys[0]) if keys else await make_books(session)
     await session.commit()
     url = f"/authors/{first.author_id}/books"
     listing = {
@@ -650,18 +855,35 @@ async def test_probe_list_author_books(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         more = await make_books(session)
         more.author_id = first.author_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/authors/{authorId}/books"), exchanges, items="items", seeding=seeding)
+    made.add(
+        "books",
+        "createBook",
+        maker.made,
+        25,
+        "`createBook` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/authors/{authorId}/books"),
+        [*exchanges, *made.refusals],
+        items="items",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_books(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listBooks`: GET /books"""
     path = _wanted("listBooks")
@@ -686,15 +908,10 @@ async def test_probe_list_books(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_book_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_BOOK,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("books:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    if not made:  # the app would not make it
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_BOOK, await CREATE_BOOK.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    if not keys:  # the app would not make it
         await make_books(session)
     await session.commit()
     url = "/books"
@@ -709,17 +926,34 @@ async def test_probe_list_books(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         await make_books(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/books"), exchanges, items="items", seeding=seeding)
+    made.add(
+        "books",
+        "createBook",
+        maker.made,
+        25,
+        "`createBook` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/books"),
+        [*exchanges, *made.refusals],
+        items="items",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_book(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createBook`: POST /books"""
     path = _wanted("createBook")
@@ -743,11 +977,14 @@ async def test_probe_create_book(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/books"), exchanges)
+    _record(path, ("POST", "/books"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_get_book(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getBook`: GET /books/{bookId}"""
     path = _wanted("getBook")
@@ -771,11 +1008,14 @@ async def test_probe_get_book(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/books/{bookId}"), exchanges)
+    _record(path, ("GET", "/books/{bookId}"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_replace_book(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`replaceBook`: PUT /books/{bookId}"""
     path = _wanted("replaceBook")
@@ -799,11 +1039,14 @@ async def test_probe_replace_book(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PUT", "/books/{bookId}"), exchanges)
+    _record(path, ("PUT", "/books/{bookId}"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_update_book(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateBook`: PATCH /books/{bookId}"""
     path = _wanted("updateBook")
@@ -827,11 +1070,14 @@ async def test_probe_update_book(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/books/{bookId}"), exchanges)
+    _record(path, ("PATCH", "/books/{bookId}"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_delete_book(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`deleteBook`: DELETE /books/{bookId}"""
     path = _wanted("deleteBook")
@@ -855,4 +1101,4 @@ async def test_probe_delete_book(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/books/{bookId}"), exchanges)
+    _record(path, ("DELETE", "/books/{bookId}"), [*exchanges, *made.refusals], made=made.evidence())

@@ -4,21 +4,29 @@ for, real requests through the app on the tests' fresh database, built as its AP
 them. There is a valid request, and each kind of request that must fail: no token, a token
 without the permission, a row that does not exist, invalid input, input beyond a bound, a
 body that is not JSON, and a fault injected into the service. For a list, its SQL statements
-with 1 row and with 25, the rows made through the app's own create operation where the table
-has one (else, and for what it refuses, by the test factories). The probes record what was
-sent and what came back; gen-backend judges it.
+with 1 row and with 25. The probes record what was sent and what came back; gen-backend
+judges it.
+
+The rows the requests need are made through the app: while a probe runs, each test factory
+stands in for a request to its table's create operation, where the service has one that can
+make them (`StandIn`); the rows a list is counted over are sent to it together, under one
+parent (`Maker`). What the app refuses, and the rows of tables it cannot make, the factories
+make; the evidence says which were made how.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
 with INSPECTION_EVIDENCE (a directory for the evidence) and INSPECTION_OPERATIONS (operation
 ids, comma-separated); without them every probe is skipped."""
 
+import importlib
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -54,6 +62,7 @@ from tests.factories import (
     make_customer_documents,
     make_customers,
     make_order_items,
+    make_orders,
     make_payments,
     make_products,
 )
@@ -148,36 +157,55 @@ async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
 
 
+Row = TypeVar("Row")
+
+
+class Built(Protocol):
+    """A valid request as a domain's API tests build it (their `Request`)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def body(self) -> JsonValue: ...
+    @property
+    def form(self) -> dict[str, JsonValue] | None: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def files(self) -> dict[str, tuple[str, bytes, str]] | None: ...
+
+
 @dataclass(frozen=True)
-class Seed:
-    """How the probes make rows of a table through the app: its create operation, where its
-    answer holds the new row's key, and the values each unique field may take (`taken`
-    reads which of them the table holds already)."""
+class Seed(Generic[Row]):
+    """How rows of a table are made through the app: its create operation's valid request
+    (`build`, as its API tests build it), sent with a value of its own in each unique field
+    (from `varied`, leaving out those `taken` reads in the table) and a fresh
+    Idempotency-Key; the new row's key read from the answer."""
 
     operation: str
     method: str
     status: int
     sent_as: str  # json, or data for a form's fields (with files, a multipart body)
-    key: tuple[str, ...]
+    key: tuple[str, ...]  # the wire names leading to the new row's key in the answer
     varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
     taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
+    row: type[Row]
+    key_type: Callable[[str], object]
+    build: Callable[[AsyncSession], Awaitable[Built]]
+    credentials: Callable[[str | None], dict[str, str]]
 
 
-class Maker:
-    """Rows made through the app: a create's valid request (its parents made once, so every
-    row is under the same ones), sent again for each row with a value of its own in each
-    unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
-    factories make what it could not."""
+class Maker(Generic[Row]):
+    """Rows made through the app from one built request (its parents made once, so every row
+    is under the same ones), sent again for each row. The first refusal ends it."""
 
-    def __init__(
-        self,
-        seed: Seed,
-        url: str,
-        body: JsonValue,
-        headers: dict[str, str],
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-    ) -> None:
-        self.seed, self.url, self.body, self.headers, self.files = seed, url, body, headers, files
+    def __init__(self, seed: Seed[Row], request: Built) -> None:
+        self.seed, self.url = seed, request.url
+        self.body = request.body if seed.sent_as == "json" else request.form
+        self.files = request.files
+        self.headers = {**request.headers, **seed.credentials(request.subject)}
         self.made = 0
         self.refused = False
 
@@ -215,6 +243,10 @@ class Maker:
                 keys.append(key)
         return keys
 
+    async def row(self, session: AsyncSession, key: JsonValue) -> Row:
+        """The row the app made, as the tests' session reads it."""
+        return await session.get_one(self.seed.row, self.seed.key_type(str(key)))
+
     def evidence(self, rows: int) -> dict[str, JsonValue]:
         return {"operation": self.seed.operation, "through_app": self.made, "rows": rows}
 
@@ -246,6 +278,10 @@ async def _taken_create_customer(session: AsyncSession) -> list[set[str]]:
     return [
         {_spelled(v) for v in await session.scalars(select(Customer.email))},
     ]
+
+
+def _create_customer_credentials(subject: str | None) -> dict[str, str]:
+    return token("customers:write", subject=subject)
 
 
 CREATE_CUSTOMER = Seed(
@@ -333,27 +369,39 @@ CREATE_CUSTOMER = Seed(
                 "reader+73@example.com",
                 "reader+74@example.com",
                 "reader+75@example.com",
+                "reader+76@example.com",
+                "reader+77@example.com",
+                "reader+78@example.com",
+                "reader+79@example.com",
+                "reader+80@example.com",
+                "reader+81@example.com",
+                "reader+82@example.com",
+                "reader+83@example.com",
+                "reader+84@example.com",
+                "reader+85@example.com",
+                "reader+86@example.com",
+                "reader+87@example.com",
+                "reader+88@example.com",
+                "reader+89@example.com",
+                "reader+90@example.com",
+                "reader+91@example.com",
+                "reader+92@example.com",
+                "reader+93@example.com",
+                "reader+94@example.com",
+                "reader+95@example.com",
+                "reader+96@example.com",
+                "reader+97@example.com",
+                "reader+98@example.com",
+                "reader+99@example.com",
+                "reader+100@example.com",
             ),
         ),
     ),
     taken=_taken_create_customer,
-)
-
-
-async def _taken_upload_customer_document(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `uploadCustomerDocument` is sent holds in the table already."""
-    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
-    return []
-
-
-UPLOAD_CUSTOMER_DOCUMENT = Seed(
-    operation="uploadCustomerDocument",
-    method="POST",
-    status=201,
-    sent_as="data",
-    key=("id",),
-    varied=(),
-    taken=_taken_upload_customer_document,
+    row=Customer,
+    key_type=uuid.UUID,
+    build=_create_customer_request,
+    credentials=_create_customer_credentials,
 )
 
 
@@ -363,6 +411,10 @@ async def _taken_create_product(session: AsyncSession) -> list[set[str]]:
     return [
         {_spelled(v) for v in await session.scalars(select(Product.sku))},
     ]
+
+
+def _create_product_credentials(subject: str | None) -> dict[str, str]:
+    return token("products:write", subject=subject)
 
 
 CREATE_PRODUCT = Seed(
@@ -412,10 +464,77 @@ CREATE_PRODUCT = Seed(
                 "9",
                 "-",
                 "A",
+                "BA",
+                "CA",
+                "DA",
+                "EA",
+                "FA",
+                "GA",
+                "HA",
+                "IA",
+                "JA",
+                "KA",
+                "LA",
+                "MA",
+                "NA",
+                "OA",
+                "PA",
+                "QA",
+                "RA",
+                "SA",
+                "TA",
+                "UA",
+                "VA",
+                "WA",
+                "XA",
+                "YA",
+                "ZA",
+                "0A",
+                "1A",
+                "2A",
+                "3A",
+                "4A",
+                "5A",
+                "6A",
+                "7A",
+                "8A",
+                "9A",
+                "-A",
+                "AB",
+                "BB",
+                "CB",
+                "DB",
+                "EB",
+                "FB",
+                "GB",
+                "HB",
+                "IB",
+                "JB",
+                "KB",
+                "LB",
+                "MB",
+                "NB",
+                "OB",
+                "PB",
+                "QB",
+                "RB",
+                "SB",
+                "TB",
+                "UB",
+                "VB",
+                "WB",
+                "XB",
+                "YB",
+                "ZB",
+                "0B",
             ),
         ),
     ),
     taken=_taken_create_product,
+    row=Product,
+    key_type=uuid.UUID,
+    build=_create_product_request,
+    credentials=_create_product_credentials,
 )
 
 
@@ -423,6 +542,10 @@ async def _taken_create_payment(session: AsyncSession) -> list[set[str]]:
     """The values each unique field `createPayment` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return []
+
+
+def _create_payment_credentials(subject: str | None) -> dict[str, str]:
+    return token("payments:write", subject=subject)
 
 
 CREATE_PAYMENT = Seed(
@@ -433,7 +556,170 @@ CREATE_PAYMENT = Seed(
     key=("id",),
     varied=(),
     taken=_taken_create_payment,
+    row=Payment,
+    key_type=uuid.UUID,
+    build=_create_payment_request,
+    credentials=_create_payment_credentials,
 )
+
+
+async def _taken_upload_customer_document(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `uploadCustomerDocument` is sent holds in the table already."""
+    await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
+    return []
+
+
+def _upload_customer_document_credentials(subject: str | None) -> dict[str, str]:
+    return token("customers:write", subject=subject)
+
+
+UPLOAD_CUSTOMER_DOCUMENT = Seed(
+    operation="uploadCustomerDocument",
+    method="POST",
+    status=201,
+    sent_as="data",
+    key=("id",),
+    varied=(),
+    taken=_taken_upload_customer_document,
+    row=CustomerDocument,
+    key_type=uuid.UUID,
+    build=_upload_customer_document_request,
+    credentials=_upload_customer_document_credentials,
+)
+
+
+@dataclass
+class Made:
+    """The rows made for one probe's requests, and how: through the app (by create
+    operation), or by the test factories (by table, with why)."""
+
+    through_app: Counter[str] = field(default_factory=Counter)
+    by_factories: Counter[str] = field(default_factory=Counter)
+    why: dict[str, str] = field(default_factory=dict)
+    refusals: list[Exchange] = field(default_factory=list)
+
+    def add(self, table: str, operation: str | None, through_app: int, rows: int, why: str) -> None:
+        """`rows` rows of `table`: `through_app` of them by `operation`, the rest by its factory."""
+        if operation is not None and through_app:
+            self.through_app[operation] += through_app
+        if rows > through_app:
+            self.by_factories[table] += rows - through_app
+            self.why.setdefault(table, why)
+
+    def evidence(self) -> dict[str, JsonValue]:
+        return {
+            "through_app": dict(self.through_app),
+            "by_factories": dict(self.by_factories),
+            "why": dict(self.why),
+        }
+
+
+class StandIn(Generic[Row]):
+    """A test factory's stand-in while a probe runs: the row made through the app by `seed`
+    (its parents made the same way), or by the factory where there is no seed (`why`) or the
+    app refused one (recorded; the factory then makes the table's rows)."""
+
+    def __init__(
+        self,
+        table: str,
+        factory: Callable[[AsyncSession], Awaitable[Row]],
+        seed: Seed[Row] | None,
+        why: str | None,
+        client: httpx.AsyncClient,
+        made: Made,
+    ) -> None:
+        self.table, self.factory, self.why = table, factory, why
+        self.seed = seed
+        self.client, self.made = client, made
+
+    async def __call__(self, session: AsyncSession) -> Row:
+        if self.seed is not None and self.why is None:
+            maker = Maker(self.seed, await self.seed.build(session))
+            shown: list[Exchange] = []
+            keys = await maker.rows(self.client, session, 1, shown)
+            if keys:
+                self.made.through_app[self.seed.operation] += 1
+                return await maker.row(session, keys[0])
+            self.made.refusals += shown[-1:]
+            self.why = f"`{self.seed.operation}` refused one (seed_refused)"
+        self.made.by_factories[self.table] += 1
+        self.made.why[self.table] = self.why or ""
+        return await self.factory(session)
+
+
+# the modules whose test factories the stand-ins replace while a probe runs
+FACTORY_USERS = (
+    "tests.factories",
+    "tests.customer_documents.test_api",
+    "tests.customers.test_api",
+    "tests.order_items.test_api",
+    "tests.orders.test_api",
+    "tests.payments.test_api",
+    "tests.products.test_api",
+)
+
+
+@pytest.fixture
+def made(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Made:
+    """While a probe runs, the rows its requests need are made through the app where it
+    can make them (see `StandIn`); what was made how, for its evidence."""
+    made = Made()
+    stand_ins: dict[str, object] = {
+        "make_customers": StandIn(
+            "customers",
+            make_customers,
+            CREATE_CUSTOMER,
+            None,
+            client,
+            made,
+        ),
+        "make_products": StandIn(
+            "products",
+            make_products,
+            CREATE_PRODUCT,
+            None,
+            client,
+            made,
+        ),
+        "make_orders": StandIn(
+            "orders",
+            make_orders,
+            None,
+            "no operation in scope creates rows of `orders`",
+            client,
+            made,
+        ),
+        "make_order_items": StandIn(
+            "order_items",
+            make_order_items,
+            None,
+            "no operation in scope creates rows of `order_items`",
+            client,
+            made,
+        ),
+        "make_payments": StandIn(
+            "payments",
+            make_payments,
+            CREATE_PAYMENT,
+            None,
+            client,
+            made,
+        ),
+        "make_customer_documents": StandIn(
+            "customer_documents",
+            make_customer_documents,
+            UPLOAD_CUSTOMER_DOCUMENT,
+            None,
+            client,
+            made,
+        ),
+    }
+    for name in FACTORY_USERS:
+        module = importlib.import_module(name)
+        for factory, stand_in in stand_ins.items():
+            if hasattr(module, factory):
+                monkeypatch.setattr(module, factory, stand_in)
+    return made
 
 
 Change = tuple[str, str, JsonValue, int | None]
@@ -541,7 +827,10 @@ NOT_JSON = (
 
 
 async def test_probe_list_customers(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listCustomers`: GET /customers"""
     path = _wanted("listCustomers")
@@ -566,15 +855,10 @@ async def test_probe_list_customers(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_customer_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_CUSTOMER,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("customers:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    if not made:  # the app would not make it
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_CUSTOMER, await CREATE_CUSTOMER.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    if not keys:  # the app would not make it
         await make_customers(session)
     await session.commit()
     url = "/customers"
@@ -589,17 +873,34 @@ async def test_probe_list_customers(
     }
     one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         await make_customers(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/customers"), exchanges, items="data", seeding=seeding)
+    made.add(
+        "customers",
+        "createCustomer",
+        maker.made,
+        25,
+        "`createCustomer` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/customers"),
+        [*exchanges, *made.refusals],
+        items="data",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_customer(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createCustomer`: POST /customers"""
     path = _wanted("createCustomer")
@@ -628,11 +929,14 @@ async def test_probe_create_customer(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/customers"), exchanges)
+    _record(path, ("POST", "/customers"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_get_customer(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getCustomer`: GET /customers/{customerId}"""
     path = _wanted("getCustomer")
@@ -656,11 +960,16 @@ async def test_probe_get_customer(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/customers/{customerId}"), exchanges)
+    _record(
+        path, ("GET", "/customers/{customerId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_update_customer(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateCustomer`: PATCH /customers/{customerId}"""
     path = _wanted("updateCustomer")
@@ -689,11 +998,19 @@ async def test_probe_update_customer(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/customers/{customerId}"), exchanges)
+    _record(
+        path,
+        ("PATCH", "/customers/{customerId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_customer_documents(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listCustomerDocuments`: GET /customers/{customerId}/documents"""
     path = _wanted("listCustomerDocuments")
@@ -718,20 +1035,10 @@ async def test_probe_list_customer_documents(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _upload_customer_document_request(session)  # the parents, made once
-    maker = Maker(
-        UPLOAD_CUSTOMER_DOCUMENT,
-        made_by.url,
-        made_by.form,
-        {**made_by.headers, **token("customers:write", subject=made_by.subject)},
-        made_by.files,
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    first = (
-        await session.get_one(CustomerDocument, uuid.UUID(str(made[0])))
-        if made
-        else await make_customer_documents(session)
-    )
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(UPLOAD_CUSTOMER_DOCUMENT, await UPLOAD_CUSTOMER_DOCUMENT.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    first = await maker.row(session, keys[0]) if keys else await make_customer_documents(session)
     await session.commit()
     url = f"/customers/{first.customer_id}/documents"
     listing = {
@@ -745,20 +1052,35 @@ async def test_probe_list_customer_documents(
     }
     one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         more = await make_customer_documents(session)
         more.customer_id = first.customer_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
+    made.add(
+        "customer_documents",
+        "uploadCustomerDocument",
+        maker.made,
+        25,
+        "`uploadCustomerDocument` refused one (seed_refused)",
+    )
     _record(
-        path, ("GET", "/customers/{customerId}/documents"), exchanges, items="data", seeding=seeding
+        path,
+        ("GET", "/customers/{customerId}/documents"),
+        [*exchanges, *made.refusals],
+        items="data",
+        seeding=seeding,
+        made=made.evidence(),
     )
 
 
 async def test_probe_upload_customer_document(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`uploadCustomerDocument`: POST /customers/{customerId}/documents"""
     path = _wanted("uploadCustomerDocument")
@@ -782,11 +1104,19 @@ async def test_probe_upload_customer_document(
         payload={"data": request.form, "files": request.files},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/customers/{customerId}/documents"), exchanges)
+    _record(
+        path,
+        ("POST", "/customers/{customerId}/documents"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_annotate_customer_document(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`annotateCustomerDocument`: PATCH /documents/{documentId}"""
     path = _wanted("annotateCustomerDocument")
@@ -810,11 +1140,19 @@ async def test_probe_annotate_customer_document(
         payload={"data": request.form},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/documents/{documentId}"), exchanges)
+    _record(
+        path,
+        ("PATCH", "/documents/{documentId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_products(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listProducts`: GET /products"""
     path = _wanted("listProducts")
@@ -839,15 +1177,10 @@ async def test_probe_list_products(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_product_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_PRODUCT,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("products:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    if not made:  # the app would not make it
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_PRODUCT, await CREATE_PRODUCT.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    if not keys:  # the app would not make it
         await make_products(session)
     await session.commit()
     url = "/products"
@@ -862,17 +1195,34 @@ async def test_probe_list_products(
     }
     one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         await make_products(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/products"), exchanges, items="data", seeding=seeding)
+    made.add(
+        "products",
+        "createProduct",
+        maker.made,
+        25,
+        "`createProduct` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/products"),
+        [*exchanges, *made.refusals],
+        items="data",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_product(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createProduct`: POST /products"""
     path = _wanted("createProduct")
@@ -901,11 +1251,14 @@ async def test_probe_create_product(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/products"), exchanges)
+    _record(path, ("POST", "/products"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_get_product(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getProduct`: GET /products/{productId}"""
     path = _wanted("getProduct")
@@ -929,11 +1282,16 @@ async def test_probe_get_product(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/products/{productId}"), exchanges)
+    _record(
+        path, ("GET", "/products/{productId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_update_product(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateProduct`: PATCH /products/{productId}"""
     path = _wanted("updateProduct")
@@ -957,11 +1315,16 @@ async def test_probe_update_product(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/products/{productId}"), exchanges)
+    _record(
+        path, ("PATCH", "/products/{productId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_list_orders(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listOrders`: GET /orders"""
     path = _wanted("listOrders")
@@ -985,11 +1348,14 @@ async def test_probe_list_orders(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/orders"), exchanges)
+    _record(path, ("GET", "/orders"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_create_order(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createOrder`: POST /orders"""
     path = _wanted("createOrder")
@@ -1018,11 +1384,14 @@ async def test_probe_create_order(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/orders"), exchanges)
+    _record(path, ("POST", "/orders"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_get_order(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getOrder`: GET /orders/{orderId}"""
     path = _wanted("getOrder")
@@ -1046,11 +1415,14 @@ async def test_probe_get_order(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/orders/{orderId}"), exchanges)
+    _record(path, ("GET", "/orders/{orderId}"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_cancel_order(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`cancelOrder`: POST /orders/{orderId}/cancel"""
     path = _wanted("cancelOrder")
@@ -1074,11 +1446,19 @@ async def test_probe_cancel_order(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/orders/{orderId}/cancel"), exchanges)
+    _record(
+        path,
+        ("POST", "/orders/{orderId}/cancel"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_order_items(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listOrderItems`: GET /orders/{orderId}/items"""
     path = _wanted("listOrderItems")
@@ -1121,13 +1501,24 @@ async def test_probe_list_order_items(
         "operation": None,
         "through_app": 0,
         "rows": 25,
-        "why": "no operation in scope creates a `order_items` row",
+        "why": "no operation in scope creates rows of `order_items`",
     }
-    _record(path, ("GET", "/orders/{orderId}/items"), exchanges, items="items", seeding=seeding)
+    made.add("order_items", None, 0, 25, "no operation in scope creates rows of `order_items`")
+    _record(
+        path,
+        ("GET", "/orders/{orderId}/items"),
+        [*exchanges, *made.refusals],
+        items="items",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_add_order_item(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`addOrderItem`: POST /orders/{orderId}/items"""
     path = _wanted("addOrderItem")
@@ -1151,11 +1542,19 @@ async def test_probe_add_order_item(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/orders/{orderId}/items"), exchanges)
+    _record(
+        path,
+        ("POST", "/orders/{orderId}/items"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_remove_order_item(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`removeOrderItem`: DELETE /orders/{orderId}/items/{orderItemId}"""
     path = _wanted("removeOrderItem")
@@ -1179,11 +1578,19 @@ async def test_probe_remove_order_item(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/orders/{orderId}/items/{orderItemId}"), exchanges)
+    _record(
+        path,
+        ("DELETE", "/orders/{orderId}/items/{orderItemId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_order_payments(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listOrderPayments`: GET /orders/{orderId}/payments"""
     path = _wanted("listOrderPayments")
@@ -1208,37 +1615,45 @@ async def test_probe_list_order_payments(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_payment_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_PAYMENT,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("payments:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    first = (
-        await session.get_one(Payment, uuid.UUID(str(made[0])))
-        if made
-        else await make_payments(session)
-    )
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_PAYMENT, await CREATE_PAYMENT.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    first = await maker.row(session, keys[0]) if keys else await make_payments(session)
     await session.commit()
     url = f"/orders/{first.order_id}/payments"
     listing = {**request.headers, **token("payments:read", roles=["finance", "admin"])}
     params: dict[str, str] = {}
     one_row = params
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         more = await make_payments(session)
         more.order_id = first.order_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/orders/{orderId}/payments"), exchanges, items=None, seeding=seeding)
+    made.add(
+        "payments",
+        "createPayment",
+        maker.made,
+        25,
+        "`createPayment` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/orders/{orderId}/payments"),
+        [*exchanges, *made.refusals],
+        items=None,
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_payment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createPayment`: POST /orders/{orderId}/payments"""
     path = _wanted("createPayment")
@@ -1262,11 +1677,19 @@ async def test_probe_create_payment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/orders/{orderId}/payments"), exchanges)
+    _record(
+        path,
+        ("POST", "/orders/{orderId}/payments"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_get_payment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getPayment`: GET /payments/{paymentId}"""
     path = _wanted("getPayment")
@@ -1290,11 +1713,16 @@ async def test_probe_get_payment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/payments/{paymentId}"), exchanges)
+    _record(
+        path, ("GET", "/payments/{paymentId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_capture_payment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`capturePayment`: POST /payments/{paymentId}/capture"""
     path = _wanted("capturePayment")
@@ -1318,4 +1746,9 @@ async def test_probe_capture_payment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/payments/{paymentId}/capture"), exchanges)
+    _record(
+        path,
+        ("POST", "/payments/{paymentId}/capture"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )

@@ -4,21 +4,29 @@ for, real requests through the app on the tests' fresh database, built as its AP
 them. There is a valid request, and each kind of request that must fail: no token, a token
 without the permission, a row that does not exist, invalid input, input beyond a bound, a
 body that is not JSON, and a fault injected into the service. For a list, its SQL statements
-with 1 row and with 25, the rows made through the app's own create operation where the table
-has one (else, and for what it refuses, by the test factories). The probes record what was
-sent and what came back; gen-backend judges it.
+with 1 row and with 25. The probes record what was sent and what came back; gen-backend
+judges it.
+
+The rows the requests need are made through the app: while a probe runs, each test factory
+stands in for a request to its table's create operation, where the service has one that can
+make them (`StandIn`); the rows a list is counted over are sent to it together, under one
+parent (`Maker`). What the app refuses, and the rows of tables it cannot make, the factories
+make; the evidence says which were made how.
 
 The file name keeps it out of a plain `pytest` run. `gen-backend inspect` runs it by name,
 with INSPECTION_EVIDENCE (a directory for the evidence) and INSPECTION_OPERATIONS (operation
 ids, comma-separated); without them every probe is skipped."""
 
+import importlib
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -50,7 +58,14 @@ from tests.comments.test_api import (
     _update_comment_request,
 )
 from tests.conftest import app_client, statements, token
-from tests.factories import make_comments, make_projects, make_tasks, make_workspaces
+from tests.factories import (
+    make_attachments,
+    make_comments,
+    make_labels,
+    make_projects,
+    make_tasks,
+    make_workspaces,
+)
 from tests.projects.test_api import (
     _create_project_request,
     _delete_project_request,
@@ -139,36 +154,55 @@ async def _fault(*_: object, **__: object) -> None:
     raise RuntimeError("a fault the inspection injected into the service")
 
 
+Row = TypeVar("Row")
+
+
+class Built(Protocol):
+    """A valid request as a domain's API tests build it (their `Request`)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def body(self) -> JsonValue: ...
+    @property
+    def form(self) -> dict[str, JsonValue] | None: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def files(self) -> dict[str, tuple[str, bytes, str]] | None: ...
+
+
 @dataclass(frozen=True)
-class Seed:
-    """How the probes make rows of a table through the app: its create operation, where its
-    answer holds the new row's key, and the values each unique field may take (`taken`
-    reads which of them the table holds already)."""
+class Seed(Generic[Row]):
+    """How rows of a table are made through the app: its create operation's valid request
+    (`build`, as its API tests build it), sent with a value of its own in each unique field
+    (from `varied`, leaving out those `taken` reads in the table) and a fresh
+    Idempotency-Key; the new row's key read from the answer."""
 
     operation: str
     method: str
     status: int
     sent_as: str  # json, or data for a form's fields (with files, a multipart body)
-    key: tuple[str, ...]
+    key: tuple[str, ...]  # the wire names leading to the new row's key in the answer
     varied: tuple[tuple[tuple[str, ...], tuple[JsonValue, ...]], ...]  # (where, values)
     taken: Callable[[AsyncSession], Awaitable[list[set[str]]]]
+    row: type[Row]
+    key_type: Callable[[str], object]
+    build: Callable[[AsyncSession], Awaitable[Built]]
+    credentials: Callable[[str | None], dict[str, str]]
 
 
-class Maker:
-    """Rows made through the app: a create's valid request (its parents made once, so every
-    row is under the same ones), sent again for each row with a value of its own in each
-    unique field and a fresh Idempotency-Key. The first refusal is recorded and ends it: the
-    factories make what it could not."""
+class Maker(Generic[Row]):
+    """Rows made through the app from one built request (its parents made once, so every row
+    is under the same ones), sent again for each row. The first refusal ends it."""
 
-    def __init__(
-        self,
-        seed: Seed,
-        url: str,
-        body: JsonValue,
-        headers: dict[str, str],
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-    ) -> None:
-        self.seed, self.url, self.body, self.headers, self.files = seed, url, body, headers, files
+    def __init__(self, seed: Seed[Row], request: Built) -> None:
+        self.seed, self.url = seed, request.url
+        self.body = request.body if seed.sent_as == "json" else request.form
+        self.files = request.files
+        self.headers = {**request.headers, **seed.credentials(request.subject)}
         self.made = 0
         self.refused = False
 
@@ -206,6 +240,10 @@ class Maker:
                 keys.append(key)
         return keys
 
+    async def row(self, session: AsyncSession, key: JsonValue) -> Row:
+        """The row the app made, as the tests' session reads it."""
+        return await session.get_one(self.seed.row, self.seed.key_type(str(key)))
+
     def evidence(self, rows: int) -> dict[str, JsonValue]:
         return {"operation": self.seed.operation, "through_app": self.made, "rows": rows}
 
@@ -237,6 +275,10 @@ async def _taken_create_workspace(session: AsyncSession) -> list[set[str]]:
     return [
         {_spelled(v) for v in await session.scalars(select(Workspace.slug))},
     ]
+
+
+def _create_workspace_credentials(subject: str | None) -> dict[str, str]:
+    return token("workspaces:write", subject=subject)
 
 
 CREATE_WORKSPACE = Seed(
@@ -324,10 +366,39 @@ CREATE_WORKSPACE = Seed(
                 "bc",
                 "cc",
                 "dc",
+                "ec",
+                "fc",
+                "gc",
+                "hc",
+                "ic",
+                "jc",
+                "kc",
+                "lc",
+                "mc",
+                "nc",
+                "oc",
+                "pc",
+                "qc",
+                "rc",
+                "sc",
+                "tc",
+                "uc",
+                "vc",
+                "wc",
+                "xc",
+                "yc",
+                "zc",
+                "0c",
+                "1c",
+                "2c",
             ),
         ),
     ),
     taken=_taken_create_workspace,
+    row=Workspace,
+    key_type=uuid.UUID,
+    build=_create_workspace_request,
+    credentials=_create_workspace_credentials,
 )
 
 
@@ -337,6 +408,10 @@ async def _taken_create_project(session: AsyncSession) -> list[set[str]]:
     return [
         {_spelled(v) for v in await session.scalars(select(Project.key))},
     ]
+
+
+def _create_project_credentials(subject: str | None) -> dict[str, str]:
+    return token("projects:write", subject=subject)
 
 
 CREATE_PROJECT = Seed(
@@ -424,10 +499,39 @@ CREATE_PROJECT = Seed(
                 "VC",
                 "WC",
                 "XC",
+                "YC",
+                "ZC",
+                "AD",
+                "BD",
+                "CD",
+                "DD",
+                "ED",
+                "FD",
+                "GD",
+                "HD",
+                "ID",
+                "JD",
+                "KD",
+                "LD",
+                "MD",
+                "ND",
+                "OD",
+                "PD",
+                "QD",
+                "RD",
+                "SD",
+                "TD",
+                "UD",
+                "VD",
+                "WD",
             ),
         ),
     ),
     taken=_taken_create_project,
+    row=Project,
+    key_type=uuid.UUID,
+    build=_create_project_request,
+    credentials=_create_project_credentials,
 )
 
 
@@ -435,6 +539,10 @@ async def _taken_create_task(session: AsyncSession) -> list[set[str]]:
     """The values each unique field `createTask` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return []
+
+
+def _create_task_credentials(subject: str | None) -> dict[str, str]:
+    return token("tasks:write", subject=subject)
 
 
 CREATE_TASK = Seed(
@@ -445,6 +553,10 @@ CREATE_TASK = Seed(
     key=("id",),
     varied=(),
     taken=_taken_create_task,
+    row=Task,
+    key_type=uuid.UUID,
+    build=_create_task_request,
+    credentials=_create_task_credentials,
 )
 
 
@@ -452,6 +564,10 @@ async def _taken_create_comment(session: AsyncSession) -> list[set[str]]:
     """The values each unique field `createComment` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return []
+
+
+def _create_comment_credentials(subject: str | None) -> dict[str, str]:
+    return token("comments:write", subject=subject)
 
 
 CREATE_COMMENT = Seed(
@@ -462,7 +578,144 @@ CREATE_COMMENT = Seed(
     key=("id",),
     varied=(),
     taken=_taken_create_comment,
+    row=Comment,
+    key_type=uuid.UUID,
+    build=_create_comment_request,
+    credentials=_create_comment_credentials,
 )
+
+
+@dataclass
+class Made:
+    """The rows made for one probe's requests, and how: through the app (by create
+    operation), or by the test factories (by table, with why)."""
+
+    through_app: Counter[str] = field(default_factory=Counter)
+    by_factories: Counter[str] = field(default_factory=Counter)
+    why: dict[str, str] = field(default_factory=dict)
+    refusals: list[Exchange] = field(default_factory=list)
+
+    def add(self, table: str, operation: str | None, through_app: int, rows: int, why: str) -> None:
+        """`rows` rows of `table`: `through_app` of them by `operation`, the rest by its factory."""
+        if operation is not None and through_app:
+            self.through_app[operation] += through_app
+        if rows > through_app:
+            self.by_factories[table] += rows - through_app
+            self.why.setdefault(table, why)
+
+    def evidence(self) -> dict[str, JsonValue]:
+        return {
+            "through_app": dict(self.through_app),
+            "by_factories": dict(self.by_factories),
+            "why": dict(self.why),
+        }
+
+
+class StandIn(Generic[Row]):
+    """A test factory's stand-in while a probe runs: the row made through the app by `seed`
+    (its parents made the same way), or by the factory where there is no seed (`why`) or the
+    app refused one (recorded; the factory then makes the table's rows)."""
+
+    def __init__(
+        self,
+        table: str,
+        factory: Callable[[AsyncSession], Awaitable[Row]],
+        seed: Seed[Row] | None,
+        why: str | None,
+        client: httpx.AsyncClient,
+        made: Made,
+    ) -> None:
+        self.table, self.factory, self.why = table, factory, why
+        self.seed = seed
+        self.client, self.made = client, made
+
+    async def __call__(self, session: AsyncSession) -> Row:
+        if self.seed is not None and self.why is None:
+            maker = Maker(self.seed, await self.seed.build(session))
+            shown: list[Exchange] = []
+            keys = await maker.rows(self.client, session, 1, shown)
+            if keys:
+                self.made.through_app[self.seed.operation] += 1
+                return await maker.row(session, keys[0])
+            self.made.refusals += shown[-1:]
+            self.why = f"`{self.seed.operation}` refused one (seed_refused)"
+        self.made.by_factories[self.table] += 1
+        self.made.why[self.table] = self.why or ""
+        return await self.factory(session)
+
+
+# the modules whose test factories the stand-ins replace while a probe runs
+FACTORY_USERS = (
+    "tests.factories",
+    "tests.attachments.test_api",
+    "tests.comments.test_api",
+    "tests.projects.test_api",
+    "tests.tasks.test_api",
+    "tests.workspaces.test_api",
+)
+
+
+@pytest.fixture
+def made(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Made:
+    """While a probe runs, the rows its requests need are made through the app where it
+    can make them (see `StandIn`); what was made how, for its evidence."""
+    made = Made()
+    stand_ins: dict[str, object] = {
+        "make_workspaces": StandIn(
+            "workspaces",
+            make_workspaces,
+            CREATE_WORKSPACE,
+            None,
+            client,
+            made,
+        ),
+        "make_projects": StandIn(
+            "projects",
+            make_projects,
+            CREATE_PROJECT,
+            None,
+            client,
+            made,
+        ),
+        "make_tasks": StandIn(
+            "tasks",
+            make_tasks,
+            CREATE_TASK,
+            None,
+            client,
+            made,
+        ),
+        "make_comments": StandIn(
+            "comments",
+            make_comments,
+            CREATE_COMMENT,
+            None,
+            client,
+            made,
+        ),
+        "make_attachments": StandIn(
+            "attachments",
+            make_attachments,
+            None,
+            "no operation in scope creates rows of `attachments`",
+            client,
+            made,
+        ),
+        "make_labels": StandIn(
+            "labels",
+            make_labels,
+            None,
+            "no operation in scope creates rows of `labels`",
+            client,
+            made,
+        ),
+    }
+    for name in FACTORY_USERS:
+        module = importlib.import_module(name)
+        for factory, stand_in in stand_ins.items():
+            if hasattr(module, factory):
+                monkeypatch.setattr(module, factory, stand_in)
+    return made
 
 
 Change = tuple[str, str, JsonValue, int | None]
@@ -570,7 +823,10 @@ NOT_JSON = (
 
 
 async def test_probe_list_workspaces(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listWorkspaces`: GET /workspaces"""
     path = _wanted("listWorkspaces")
@@ -595,15 +851,10 @@ async def test_probe_list_workspaces(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_workspace_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_WORKSPACE,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("workspaces:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    if not made:  # the app would not make it
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_WORKSPACE, await CREATE_WORKSPACE.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    if not keys:  # the app would not make it
         await make_workspaces(session)
     await session.commit()
     url = "/workspaces"
@@ -613,17 +864,34 @@ async def test_probe_list_workspaces(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         await make_workspaces(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/workspaces"), exchanges, items="items", seeding=seeding)
+    made.add(
+        "workspaces",
+        "createWorkspace",
+        maker.made,
+        25,
+        "`createWorkspace` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/workspaces"),
+        [*exchanges, *made.refusals],
+        items="items",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_workspace(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createWorkspace`: POST /workspaces"""
     path = _wanted("createWorkspace")
@@ -652,11 +920,14 @@ async def test_probe_create_workspace(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/workspaces"), exchanges)
+    _record(path, ("POST", "/workspaces"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_get_workspace(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getWorkspace`: GET /workspaces/{workspaceId}"""
     path = _wanted("getWorkspace")
@@ -680,11 +951,19 @@ async def test_probe_get_workspace(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/workspaces/{workspaceId}"), exchanges)
+    _record(
+        path,
+        ("GET", "/workspaces/{workspaceId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_update_workspace(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateWorkspace`: PATCH /workspaces/{workspaceId}"""
     path = _wanted("updateWorkspace")
@@ -713,11 +992,19 @@ async def test_probe_update_workspace(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/workspaces/{workspaceId}"), exchanges)
+    _record(
+        path,
+        ("PATCH", "/workspaces/{workspaceId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_projects(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listProjects`: GET /workspaces/{workspaceId}/projects"""
     path = _wanted("listProjects")
@@ -742,19 +1029,10 @@ async def test_probe_list_projects(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_project_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_PROJECT,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("projects:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    first = (
-        await session.get_one(Project, uuid.UUID(str(made[0])))
-        if made
-        else await make_projects(session)
-    )
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_PROJECT, await CREATE_PROJECT.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    first = await maker.row(session, keys[0]) if keys else await make_projects(session)
     await session.commit()
     url = f"/workspaces/{first.workspace_id}/projects"
     listing = {**request.headers, **token("projects:read", roles=["support", "platform_admin"])}
@@ -763,24 +1041,35 @@ async def test_probe_list_projects(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         more = await make_projects(session)
         more.workspace_id = first.workspace_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
+    made.add(
+        "projects",
+        "createProject",
+        maker.made,
+        25,
+        "`createProject` refused one (seed_refused)",
+    )
     _record(
         path,
         ("GET", "/workspaces/{workspaceId}/projects"),
-        exchanges,
+        [*exchanges, *made.refusals],
         items="items",
         seeding=seeding,
+        made=made.evidence(),
     )
 
 
 async def test_probe_create_project(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createProject`: POST /workspaces/{workspaceId}/projects"""
     path = _wanted("createProject")
@@ -804,11 +1093,19 @@ async def test_probe_create_project(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/workspaces/{workspaceId}/projects"), exchanges)
+    _record(
+        path,
+        ("POST", "/workspaces/{workspaceId}/projects"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_get_project(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getProject`: GET /projects/{projectId}"""
     path = _wanted("getProject")
@@ -832,11 +1129,16 @@ async def test_probe_get_project(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/projects/{projectId}"), exchanges)
+    _record(
+        path, ("GET", "/projects/{projectId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_update_project(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateProject`: PATCH /projects/{projectId}"""
     path = _wanted("updateProject")
@@ -860,11 +1162,16 @@ async def test_probe_update_project(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/projects/{projectId}"), exchanges)
+    _record(
+        path, ("PATCH", "/projects/{projectId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_delete_project(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`deleteProject`: DELETE /projects/{projectId}"""
     path = _wanted("deleteProject")
@@ -888,11 +1195,19 @@ async def test_probe_delete_project(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/projects/{projectId}"), exchanges)
+    _record(
+        path,
+        ("DELETE", "/projects/{projectId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_tasks(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listTasks`: GET /projects/{projectId}/tasks"""
     path = _wanted("listTasks")
@@ -922,17 +1237,10 @@ async def test_probe_list_tasks(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_task_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_TASK,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("tasks:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    first = (
-        await session.get_one(Task, uuid.UUID(str(made[0]))) if made else await make_tasks(session)
-    )
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_TASK, await CREATE_TASK.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    first = await maker.row(session, keys[0]) if keys else await make_tasks(session)
     await session.commit()
     url = f"/projects/{first.project_id}/tasks"
     listing = {**request.headers, **token("tasks:read", roles=["support", "platform_admin"])}
@@ -941,18 +1249,35 @@ async def test_probe_list_tasks(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         more = await make_tasks(session)
         more.project_id = first.project_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/projects/{projectId}/tasks"), exchanges, items="items", seeding=seeding)
+    made.add(
+        "tasks",
+        "createTask",
+        maker.made,
+        25,
+        "`createTask` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/projects/{projectId}/tasks"),
+        [*exchanges, *made.refusals],
+        items="items",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_task(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createTask`: POST /projects/{projectId}/tasks"""
     path = _wanted("createTask")
@@ -976,11 +1301,19 @@ async def test_probe_create_task(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/projects/{projectId}/tasks"), exchanges)
+    _record(
+        path,
+        ("POST", "/projects/{projectId}/tasks"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_get_task(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getTask`: GET /tasks/{taskId}"""
     path = _wanted("getTask")
@@ -1004,11 +1337,14 @@ async def test_probe_get_task(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/tasks/{taskId}"), exchanges)
+    _record(path, ("GET", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_update_task(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateTask`: PATCH /tasks/{taskId}"""
     path = _wanted("updateTask")
@@ -1032,11 +1368,14 @@ async def test_probe_update_task(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/tasks/{taskId}"), exchanges)
+    _record(path, ("PATCH", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_delete_task(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`deleteTask`: DELETE /tasks/{taskId}"""
     path = _wanted("deleteTask")
@@ -1060,11 +1399,14 @@ async def test_probe_delete_task(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/tasks/{taskId}"), exchanges)
+    _record(path, ("DELETE", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
 
 
 async def test_probe_list_comments(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listComments`: GET /tasks/{taskId}/comments"""
     path = _wanted("listComments")
@@ -1094,19 +1436,10 @@ async def test_probe_list_comments(
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    made_by = await _create_comment_request(session)  # the parents, made once
-    maker = Maker(
-        CREATE_COMMENT,
-        made_by.url,
-        made_by.body,
-        {**made_by.headers, **token("comments:write", subject=made_by.subject)},
-    )
-    made = await maker.rows(client, session, 1, exchanges)
-    first = (
-        await session.get_one(Comment, uuid.UUID(str(made[0])))
-        if made
-        else await make_comments(session)
-    )
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_COMMENT, await CREATE_COMMENT.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    first = await maker.row(session, keys[0]) if keys else await make_comments(session)
     await session.commit()
     url = f"/tasks/{first.task_id}/comments"
     listing = {**request.headers, **token("comments:read", roles=["support", "platform_admin"])}
@@ -1115,18 +1448,35 @@ async def test_probe_list_comments(
     }
     one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    made = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(made)):  # what the app would not make
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
         more = await make_comments(session)
         more.task_id = first.task_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
-    _record(path, ("GET", "/tasks/{taskId}/comments"), exchanges, items="items", seeding=seeding)
+    made.add(
+        "comments",
+        "createComment",
+        maker.made,
+        25,
+        "`createComment` refused one (seed_refused)",
+    )
+    _record(
+        path,
+        ("GET", "/tasks/{taskId}/comments"),
+        [*exchanges, *made.refusals],
+        items="items",
+        seeding=seeding,
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_comment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createComment`: POST /tasks/{taskId}/comments"""
     path = _wanted("createComment")
@@ -1150,11 +1500,19 @@ async def test_probe_create_comment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/tasks/{taskId}/comments"), exchanges)
+    _record(
+        path,
+        ("POST", "/tasks/{taskId}/comments"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_update_comment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`updateComment`: PATCH /comments/{commentId}"""
     path = _wanted("updateComment")
@@ -1178,11 +1536,16 @@ async def test_probe_update_comment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/comments/{commentId}"), exchanges)
+    _record(
+        path, ("PATCH", "/comments/{commentId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
 
 
 async def test_probe_delete_comment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`deleteComment`: DELETE /comments/{commentId}"""
     path = _wanted("deleteComment")
@@ -1206,11 +1569,19 @@ async def test_probe_delete_comment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/comments/{commentId}"), exchanges)
+    _record(
+        path,
+        ("DELETE", "/comments/{commentId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_list_attachments(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`listAttachments`: GET /tasks/{taskId}/attachments"""
     path = _wanted("listAttachments")
@@ -1234,11 +1605,19 @@ async def test_probe_list_attachments(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/tasks/{taskId}/attachments"), exchanges)
+    _record(
+        path,
+        ("GET", "/tasks/{taskId}/attachments"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_create_attachment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`createAttachment`: POST /tasks/{taskId}/attachments"""
     path = _wanted("createAttachment")
@@ -1262,11 +1641,19 @@ async def test_probe_create_attachment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/tasks/{taskId}/attachments"), exchanges)
+    _record(
+        path,
+        ("POST", "/tasks/{taskId}/attachments"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_get_attachment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`getAttachment`: GET /attachments/{attachmentId}"""
     path = _wanted("getAttachment")
@@ -1290,11 +1677,19 @@ async def test_probe_get_attachment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/attachments/{attachmentId}"), exchanges)
+    _record(
+        path,
+        ("GET", "/attachments/{attachmentId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
 async def test_probe_delete_attachment(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
 ) -> None:
     """`deleteAttachment`: DELETE /attachments/{attachmentId}"""
     path = _wanted("deleteAttachment")
@@ -1318,4 +1713,9 @@ async def test_probe_delete_attachment(
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/attachments/{attachmentId}"), exchanges)
+    _record(
+        path,
+        ("DELETE", "/attachments/{attachmentId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
