@@ -23,7 +23,7 @@ from gen_backend.inspection.run import InspectionIndex
 from gen_backend.model import ApiModel, Schema, SchemaType
 from gen_backend.plan import plan_project
 from gen_backend.plan.examples import distinct_examples
-from gen_backend.plan.inspection import SEEDED_ROWS, ProbePlan
+from gen_backend.plan.inspection import SEEDED_ROWS, ProbePlan, _unsent
 from gen_backend.render import render_project
 
 from .conftest import SAMPLES, sample_dirs
@@ -97,6 +97,13 @@ def test_a_list_is_counted_over_rows_its_tables_create_operation_makes() -> None
     assert (where, attr) == (("isbn",), "isbn")
     assert len(set(isbns)) == len(isbns) >= SEEDED_ROWS
     assert all(isinstance(i, str) and re.fullmatch(r"[0-9]{13}", i) for i in isbns)
+
+
+def test_seeded_values_leave_out_those_the_tests_send() -> None:
+    """A row seeded with the value a test's own request sends to a unique field would make
+    that request a conflict (409): those values are not offered."""
+    bodies: tuple[JsonValue, ...] = ({"patient": {"nhs": 2}}, {"patient": None}, None)
+    assert _unsent((1, 2, 3), ("patient", "nhs"), bodies) == (1, 3)
 
 
 def test_without_a_create_that_can_make_the_rows_the_factories_do_and_say_why() -> None:

@@ -262,6 +262,7 @@ def _table_seed(
     key = _answer_key(new, table, classes)
     if key is None:
         return f"{why}: its answer does not show the new row's key"
+    bodies = _bodies(table, sources)
     varied: dict[str, tuple[tuple[str, ...], str, tuple[JsonValue, ...]]] = {}
     for unique in table.unique_keys:
         columns = [c for c in table.columns if c.attr in unique]
@@ -272,8 +273,11 @@ def _table_seed(
             ):
                 continue  # the app makes the key (or leaves it empty)
             return f"{why}: each would repeat the unique key ({', '.join(unique)})"
-        # the first field of the key that admits a value per row
-        pools = ((a, distinct_examples(schemas[sent[a][-1]], api, SEED_VALUES)) for a in free)
+        # the first field of the key that admits a value per row, none the tests send
+        pools = (
+            (a, _unsent(distinct_examples(schemas[sent[a][-1]], api, SEED_VALUES), sent[a], bodies))
+            for a in free
+        )
         chosen = next(((a, v) for a, v in pools if len(v) >= SEEDED_ROWS), None)
         if chosen is None:
             wires = ", ".join(f"`{sent[a][-1]}`" for a in free)
@@ -292,6 +296,40 @@ def _table_seed(
         table=table,
         parents=frozenset(parents),
     )
+
+
+def _bodies(table: TablePlan, sources: dict[str, ProbeSource]) -> tuple[JsonValue, ...]:
+    """The bodies the tests send to write rows of `table` (creates, updates, replaces, and
+    the retries of an idempotent create)."""
+    writes = (OperationKind.CREATE, OperationKind.UPDATE, OperationKind.REPLACE)
+    tests = [
+        t
+        for s in sources.values()
+        if s.test.op.table is not None
+        and s.test.op.table.name == table.name
+        and s.test.op.kind in writes
+        for t in (s.test, *s.test.retries)
+    ]
+    bodies = []
+    for test in tests:
+        try:
+            bodies.append(ast.literal_eval(test.body or "None"))
+        except (ValueError, SyntaxError):
+            continue  # a body built in code (a file, a computed value): nothing fixed to avoid
+    return tuple(bodies)
+
+
+def _unsent(
+    values: tuple[JsonValue, ...], where: tuple[str, ...], bodies: tuple[JsonValue, ...]
+) -> tuple[JsonValue, ...]:
+    """`values` without those a test's body sends at `where` (a row seeded with one would
+    make that test's request repeat a unique value)."""
+    sent = set()
+    for body in bodies:
+        for wire in where:
+            body = body.get(wire) if isinstance(body, dict) else None
+        sent.add(repr(body))
+    return tuple(v for v in values if repr(v) not in sent)
 
 
 def _body_fields(

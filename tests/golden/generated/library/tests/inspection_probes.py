@@ -449,12 +449,11 @@ class StandIn(Generic[Row]):
             shown: list[Exchange] = []
             keys = await maker.rows(self.client, session, 1, shown)
             if keys:
-                self.made.through_app[self.seed.operation] += 1
+                self.made.add(self.table, self.seed.operation, 1, 1, "")
                 return await maker.row(session, keys[0])
             self.made.refusals += shown[-1:]
             self.why = f"`{self.seed.operation}` refused one (seed_refused)"
-        self.made.by_factories[self.table] += 1
-        self.made.why[self.table] = self.why or ""
+        self.made.add(self.table, None, 0, 1, self.why or "")
         return await self.factory(session)
 
 
