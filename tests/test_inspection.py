@@ -293,6 +293,24 @@ def test_from_handoff_ends_with_an_inspection_that_passes(sample: Path, tmp_path
     assert (out / "INSPECTION.md").read_text().startswith("# First Article Inspection")
 
 
+def test_a_handoff_not_in_this_repo_ends_with_an_inspection_that_passes(tmp_path: Path) -> None:
+    """RealWorld Conduit's real spec and PostgreSQL schema (the shared corpus): its first
+    generated operation passes all five checks. Conduit has no create the generator writes
+    (they are left to hand-written code), so the factories make its rows, and say why."""
+    from .test_foreign_handoffs import conduit_handoff
+
+    out = tmp_path / "conduit"
+    handoff = conduit_handoff(tmp_path / "handoff")
+    result = CliRunner().invoke(app, ["from-handoff", str(handoff), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "every check passed" in result.output
+    report = json.loads((out / "inspection.json").read_text())
+    (inspected,) = report["operations"]
+    assert all(c["passed"] for c in inspected["checks"])
+    assert "by the test factories" in inspected["rows_made"]
+    assert "no operation in scope creates rows of" in inspected["rows_made"]
+
+
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = accept(SAMPLES / "library")
