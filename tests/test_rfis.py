@@ -32,6 +32,16 @@ def edit(name: str, change: Callable[[Doc], None]) -> Mutation:
     return apply
 
 
+def both(first: Mutation, second: Mutation) -> Mutation:
+    """Two changes, in two files, that raise one RFI together."""
+
+    def apply(root: Path) -> None:
+        first(root)
+        second(root)
+
+    return apply
+
+
 def _op(data: Doc, path: str, method: str) -> Doc:
     operation: Doc = data["paths"][path][method]
     return operation
@@ -101,6 +111,25 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         ),
         Code.PROPERTY_LENGTH_MISMATCH,
         "openapi.yaml#/components/schemas/BookCreate/properties/title",
+    ),
+    (
+        "range wider than column",
+        both(
+            edit(
+                "schema.yaml",
+                lambda d: d["tables"]["books"]["columns"].update(
+                    {"copies": {"type": "smallint", "default": 1}}
+                ),
+            ),
+            edit(
+                "openapi.yaml",
+                lambda d: _schema(d, "BookCreate")["properties"].update(
+                    {"copies": {"type": "integer", "minimum": 0, "maximum": 100000}}
+                ),
+            ),
+        ),
+        Code.PROPERTY_RANGE_MISMATCH,
+        "openapi.yaml#/components/schemas/BookCreate/properties/copies",
     ),
     (
         "enum outside column values",

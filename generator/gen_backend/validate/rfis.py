@@ -52,6 +52,7 @@ class Code(StrEnum):
     PROPERTY_NO_COLUMN = "PROPERTY_NO_COLUMN"
     PROPERTY_TYPE_MISMATCH = "PROPERTY_TYPE_MISMATCH"
     PROPERTY_LENGTH_MISMATCH = "PROPERTY_LENGTH_MISMATCH"
+    PROPERTY_RANGE_MISMATCH = "PROPERTY_RANGE_MISMATCH"
     PROPERTY_ENUM_MISMATCH = "PROPERTY_ENUM_MISMATCH"
     REQUIRED_COLUMN_UNSUPPLIED = "REQUIRED_COLUMN_UNSUPPLIED"
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
@@ -344,6 +345,19 @@ class _Checker:
                 f"Property `{prop.name}` has {said} but column `{table.name}."
                 f"{column.name}` holds at most {column.max_length} characters.",
                 f"set `maxLength: {column.max_length}` on the property",
+            )
+        beyond = _beyond_column(schema, column.type)
+        if beyond is not None:
+            said, bound, keyword = beyond
+            self.add(
+                Code.PROPERTY_RANGE_MISMATCH,
+                Severity.WARNING,
+                "openapi",
+                location,
+                f"Property `{prop.name}` allows {said} but column `{table.name}."
+                f"{column.name}` ({column.type.value}) holds {bound}: such a value is "
+                "accepted, then refused by the database (a 422 on PostgreSQL).",
+                f"set `{keyword}` on the property, or give the column a wider type",
             )
         if column.type is ColumnType.ENUM:
             allowed = set(column.values)
@@ -860,6 +874,37 @@ def _filter_mismatch(
 
 def _as_set(value: list[str] | str) -> set[str]:
     return {"public"} if value == "public" else set(value)
+
+
+# the values each integer column type holds (PostgreSQL's smallint, integer and bigint)
+_INTEGER_RANGES = {
+    ColumnType.SMALLINT: 2**15,
+    ColumnType.INTEGER: 2**31,
+    ColumnType.BIGINT: 2**63,
+}
+
+
+def _beyond_column(schema: Schema, column: ColumnType) -> tuple[str, str, str] | None:
+    """Where an integer property's stated bounds reach past its column's type: (what it
+    allows, what the column holds, the keyword that fits it), or None. A property that
+    states no bound contradicts nothing (its model takes 64 bits; a value a narrower column
+    cannot hold is refused by the database, a 422 too)."""
+    size = _INTEGER_RANGES.get(column)
+    if size is None or schema.primary_type is not SchemaType.INTEGER:
+        return None
+    low, high = -size, size - 1
+    top = schema.maximum if schema.maximum is not None else schema.exclusive_maximum
+    if top is not None and top - (schema.maximum is None) > high:
+        return f"up to {_number(top)}", f"at most {high}", f"maximum: {high}"
+    bottom = schema.minimum if schema.minimum is not None else schema.exclusive_minimum
+    if bottom is not None and bottom + (schema.minimum is None) < low:
+        return f"down to {_number(bottom)}", f"at least {low}", f"minimum: {low}"
+    return None
+
+
+def _number(value: float) -> str:
+    """A bound as the spec would write it (4999999999, not 5e+09)."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _compatible(schema: Schema, column: ColumnType) -> bool:
