@@ -445,20 +445,51 @@ class BooksService(BooksServiceBase):
     (query,) = [c for c in result.checks if c.name == "Query analysis"]
     assert query.findings[1] == (
         "5 of the 25 rows made through the app (`createBook`), the rest by the test factories: "
-        "see seed_refused"
+        "it refused one (seed_refused) or answered a key of no row"
     )
     (refused,) = [e for e in result.exchanges if e["probe"] == "seed_refused"]
     assert refused["status"] == 409
     # each book the factories make has its own author first, which the app makes
     assert result.rows_made == (
         "28 through the app (`createAuthor` 22, `createBook` 6); 20 by the test factories "
-        "(`books` 20: `createBook` refused one (seed_refused))"
+        "(`books` 20: `createBook` refused one (seed_refused) or answered a key of no row)"
     )
     rows_25 = next(e for e in result.exchanges if e["probe"] == "rows_25")
     body = rows_25["body"]
     assert isinstance(body, dict)
     assert isinstance(body["items"], list)
     assert len(body["items"]) == 25
+
+
+def test_a_create_answering_a_key_of_no_row_leaves_the_rows_to_the_factories(
+    library: Path, tmp_path: Path
+) -> None:
+    """createBook answers 201 with another id than the row it stored: the probes cannot read
+    its rows back, so the factories make every book, and the report says so."""
+    service = tmp_path / "library"
+    shutil.copytree(library, service)
+    (service / "app" / "books" / "rules.py").write_text(
+        '''"""createBook answering an id of no book."""
+
+import uuid
+
+from app.books.schemas import Book
+from app.books.service import BooksServiceBase
+
+
+class BooksService(BooksServiceBase):
+    async def create_book(self, **arguments: object) -> Book:
+        book = await super().create_book(**arguments)  # type: ignore[arg-type]
+        return book.model_copy(update={"id": uuid.uuid4()})
+''',
+        encoding="utf-8",
+    )
+    (result,) = inspect_service(service)
+    assert not result.failed, [c.findings for c in result.failed]
+    (query,) = [c for c in result.checks if c.name == "Query analysis"]
+    assert query.findings[1].startswith("0 of the 25 rows made through the app (`createBook`)")
+    assert result.rows_made is not None
+    assert "by the test factories (`books` 26: `createBook` refused one" in result.rows_made
 
 
 def test_the_contract_tests_follow_links_and_catch_a_created_row_that_cannot_be_read(

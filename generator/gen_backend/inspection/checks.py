@@ -244,7 +244,7 @@ def _seeding(seeding: JsonValue) -> tuple[str, ...]:
         return (f"the {rows} rows made through the app: `{operation}`",)
     return (
         f"{made} of the {rows} rows made through the app (`{operation}`), the rest by the test "
-        "factories: see seed_refused",
+        "factories: it refused one (seed_refused) or answered a key of no row",
     )
 
 
