@@ -4,8 +4,10 @@ bound the spec states (lengths, ranges, enums, formats, patterns)."""
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import string
+from collections.abc import Callable
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -173,6 +175,78 @@ def pattern_example(pattern: str, variant: int = 0, longer: int = 0) -> str:
         raise NoExampleError(str(exc)) from None
     counter = [variant]
     return _emit(parsed, counter, longer)
+
+
+SLOT_VALUES = 10**6  # how many strings a pattern's slots should tell apart, if they fit
+
+
+def pattern_slots(
+    pattern: str, fits: Callable[[str], bool], longest: int | None = None
+) -> tuple[str, ...] | None:
+    """The characters a string matching `pattern` takes, position by position: the `n`th
+    string picks from each position's options by the digits of `n` (mixed radix), so
+    different numbers give different strings. Repeats grow (within `longest` characters)
+    until the slots tell SLOT_VALUES strings apart. None when the pattern cannot be walked,
+    or a string made from the slots does not match it or does not `fits`."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    best: tuple[str, ...] | None = None
+    for longer in range(8):
+        try:
+            slots = tuple(_slots(parsed, longer))
+        except NoExampleError:
+            return None
+        if longest is not None and len(slots) > longest:
+            break
+        if not all(fits(slotted(slots, n)) for n in (*range(64), 10**3, 10**4, 10**5)):
+            break
+        best = slots
+        if math.prod(len(options) for options in slots) >= SLOT_VALUES:
+            break
+    return best
+
+
+def slotted(slots: tuple[str, ...], n: int) -> str:
+    """The `n`th string of `slots` (the generated factories do the same): its last position
+    varies first, so these strings stay apart from `pattern_example`'s, whose first does."""
+    out = []
+    for options in reversed(slots):
+        out.append(options[n % len(options)])
+        n //= len(options)
+    return "".join(reversed(out))
+
+
+def _slots(parsed: object, longer: int) -> list[str]:
+    """Each position's options, as `_emit` walks the pattern (repeats `longer` times more)."""
+    out: list[str] = []
+    for op, arg in parsed:  # type: ignore[attr-defined]
+        if op is sre_constants.LITERAL:
+            out.append(chr(arg))
+        elif op is sre_constants.ANY:
+            out.append(string.ascii_lowercase)
+        elif op is sre_constants.IN:
+            options = "".join(dict.fromkeys(_class(arg)))
+            if not options:
+                raise NoExampleError("empty character class")
+            out.append(options)
+        elif op in _REPEATS:
+            low, high, item = arg
+            least = max(low, 1 if low == 0 and high else 0)
+            for _ in range(min(least + longer, high)):
+                out.extend(_slots(item, longer))
+        elif op is sre_constants.SUBPATTERN:
+            out.extend(_slots(arg[-1], longer))
+        elif op is sre_constants.BRANCH:
+            out.extend(_slots(arg[1][0], longer))
+        elif op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        elif op is sre_constants.NOT_LITERAL:
+            out.append(string.ascii_lowercase.replace(chr(arg), ""))
+        else:
+            raise NoExampleError(f"unsupported pattern element {op}")
+    return out
 
 
 _CATEGORIES = {

@@ -40,6 +40,7 @@ from gen_backend.plan.tests import (
     enum_values_of,
     plan_factories,
     plan_tests,
+    text_rules,
 )
 from gen_backend.validate.rfis import Rfi
 
@@ -357,7 +358,10 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("tests/__init__.py")
     add("tests/conftest.py")
     enum_values = enum_values_of(tables)
-    factories = plan_factories(tables, enum_values, packages)
+    # the spec's text rules of each table's columns: its domain's fields, and shared ones
+    shared = tuple(c for api in apis if api.module == COMMON for c in api.classes)
+    rules = text_rules([(api.table, api.classes + shared) for api in apis if api.table])
+    factories = plan_factories(tables, enum_values, packages, rules)
     add("tests/factories.py", factories=factories)
     specs = {op.operation_id: op for op in service.operations}
     factory_of = {d.package: f"make_{d.package}" for d in domains}

@@ -3,6 +3,7 @@ one without a token (401), one without the permission (403), and one for a missi
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -13,7 +14,7 @@ from gen_backend.model import ApiModel, Operation, OperationKind
 from gen_backend.model.uploads import is_file
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
-from gen_backend.plan.examples import NoExampleError, example, pattern_example
+from gen_backend.plan.examples import NoExampleError, example, pattern_example, pattern_slots
 from gen_backend.plan.names import camel, field_name
 from gen_backend.plan.schemas import ClassPlan
 
@@ -36,6 +37,11 @@ class FactoryPlan:
     def numbered(self) -> bool:
         """Whether a value uses the running number `n`."""
         return any(re.search(r"\bn\b", c.value) for c in self.columns)
+
+    @property
+    def patterned(self) -> bool:
+        """Whether a value is the nth string of a pattern's slots."""
+        return any(c.value.startswith("_patterned(") for c in self.columns)
 
 
 @dataclass(frozen=True)
@@ -91,22 +97,69 @@ class TestPlan:
         )
 
 
+@dataclass(frozen=True)
+class TextRule:
+    """What a text column's values must be beside its length: the patterns a `CHECK` and
+    the spec's fields for it set, and the spec's own length bounds."""
+
+    patterns: tuple[str, ...] = ()
+    max_length: int | None = None
+    min_length: int = 0
+
+
+def text_rules(modules: list[tuple[TablePlan, tuple[ClassPlan, ...]]]) -> dict[str, TextRule]:
+    """By `table.column`: the spec's pattern and length bounds of the fields that carry a
+    text column (a field of its domain's classes named as the column's attribute). A
+    response model validates each row it answers against them, so the tests' rows keep them."""
+    rules: dict[str, TextRule] = {}
+    for table, classes in modules:
+        for column in table.columns:
+            if column.py_type != "str" or column.enum_name:
+                continue
+            said = [
+                dict(f.constraints)
+                for c in classes
+                for f in c.fields
+                if f.name == column.attr and "Annotated[" not in f.annotation
+            ]
+            patterns = {str(ast.literal_eval(k["pattern"])) for k in said if k.get("pattern")}
+            most = [int(ast.literal_eval(k["max_length"])) for k in said if k.get("max_length")]
+            least = [int(ast.literal_eval(k["min_length"])) for k in said if k.get("min_length")]
+            if patterns or most or least:
+                rules[f"{table.name}.{column.name}"] = TextRule(
+                    tuple(sorted(patterns)), min(most, default=None), max(least, default=0)
+                )
+    return rules
+
+
 def _py_value(
-    column: ColumnPlan, enum_values: dict[str, tuple[str, ...]], pattern: str | None = None
+    column: ColumnPlan, enum_values: dict[str, tuple[str, ...]], rule: TextRule = TextRule()
 ) -> str:
     kind = column.py_type
     if column.enum_name:
         return repr(enum_values[column.enum_name][0])
     if kind == "str":
-        length = _length(column.sa_type)
+        lengths = [n for n in (_length(column.sa_type), rule.max_length) if n is not None]
+        length = min(lengths, default=None)
+
+        def fits(text: str) -> bool:
+            return rule.min_length <= len(text) <= (length or len(text)) and all(
+                re.search(p, text) for p in rule.patterns
+            )
+
         numbered = f"{column.name.replace('_', '-').lower()}-1"
-        if pattern and not re.search(pattern, numbered[:length] if length else numbered):
-            # a CHECK (`column ~ 'regex'`) the numbered value would break: values matching
-            # it, taken in turn, so rows made together differ
-            values = _matching(pattern, length)
+        if rule.patterns and not fits(numbered[:length] if length else numbered):
+            # patterns the numbered value would break: the nth string of the pattern's
+            # slots, different for each row; else values matching it, taken in turn
+            slots = pattern_slots(rule.patterns[0], fits, length)
+            if slots:
+                return f"_patterned({slots!r}, n)"
+            values = tuple(v for v in _matching(rule.patterns[0], length) if fits(v))
             if values:
                 return f"{values!r}[n % {len(values)}]"
         base = f'f"{column.name.replace("_", "-").lower()}-{{n}}"'
+        if rule.min_length > len(numbered):
+            base += f'.ljust({rule.min_length}, "x")'
         return f"{base}[:{length}]" if length else base
     return {
         "uuid.UUID": "uuid.uuid4()",
@@ -160,8 +213,13 @@ def _length(sa_type: str) -> int | None:
 
 
 def plan_factories(
-    tables: dict[str, TablePlan], enum_values: dict[str, tuple[str, ...]], packages: dict[str, str]
+    tables: dict[str, TablePlan],
+    enum_values: dict[str, tuple[str, ...]],
+    packages: dict[str, str],
+    rules: dict[str, TextRule] | None = None,
 ) -> tuple[FactoryPlan, ...]:
+    """A factory per table; its text values keep `rules` (by `table.column`) and CHECKs."""
+    rules = rules or {}
     factories = []
     for name, table in tables.items():
         columns = []
@@ -186,12 +244,11 @@ def plan_factories(
             elif column.nullable:
                 continue
             else:
-                columns.append(
-                    FactoryColumn(
-                        attr=column.attr,
-                        value=_py_value(column, enum_values, _regex_checks(table).get(column.name)),
-                    )
-                )
+                rule = rules.get(f"{table.name}.{column.name}", TextRule())
+                check = _regex_checks(table).get(column.name)
+                if check:  # the database's own rule first
+                    rule = TextRule((check, *rule.patterns), rule.max_length, rule.min_length)
+                columns.append(FactoryColumn(column.attr, _py_value(column, enum_values, rule)))
         factories.append(
             FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))
         )

@@ -18,6 +18,17 @@ from app.loans.models import Loan
 _numbers = itertools.count(1)
 
 
+def _patterned(slots: tuple[str, ...], n: int) -> str:
+    """The nth string a pattern's slots make (each slot: the characters its position may
+    take, picked by the digits of n, the last position first), so rows made one after
+    another differ."""
+    out = []
+    for options in reversed(slots):
+        out.append(options[n % len(options)])
+        n //= len(options)
+    return "".join(reversed(out))
+
+
 def example_upload(field: str) -> UploadFile:
     """A file as a multipart body carries it: `<field>.txt`, text/plain, `example <field>`."""
     return UploadFile(
@@ -44,7 +55,24 @@ async def make_books(session: AsyncSession) -> Book:
     author_id_parent = await make_authors(session)
     row = Book(
         author_id=author_id_parent.id,
-        isbn=f"isbn-{n}"[:13],
+        isbn=_patterned(
+            (
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+                "0123456789",
+            ),
+            n,
+        ),
         title=f"title-{n}"[:300],
     )
     session.add(row)

@@ -21,6 +21,17 @@ from app.products.models import Product
 _numbers = itertools.count(1)
 
 
+def _patterned(slots: tuple[str, ...], n: int) -> str:
+    """The nth string a pattern's slots make (each slot: the characters its position may
+    take, picked by the digits of n, the last position first), so rows made one after
+    another differ."""
+    out = []
+    for options in reversed(slots):
+        out.append(options[n % len(options)])
+        n //= len(options)
+    return "".join(reversed(out))
+
+
 def example_upload(field: str) -> UploadFile:
     """A file as a multipart body carries it: `<field>.txt`, text/plain, `example <field>`."""
     return UploadFile(
@@ -46,7 +57,15 @@ async def make_products(session: AsyncSession) -> Product:
     """A new `products` row, flushed (the caller commits)."""
     n = next(_numbers)
     row = Product(
-        sku=f"sku-{n}"[:64],
+        sku=_patterned(
+            (
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+            ),
+            n,
+        ),
         name=f"name-{n}"[:200],
         unit_price=decimal.Decimal(n),
         currency="EUR",

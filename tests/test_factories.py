@@ -1,0 +1,66 @@
+"""The generated test factories make rows the service can answer: a text column the spec
+holds to a pattern (in a request or a response model) gets values that match it, a new one
+for each row, so unique columns do not repeat."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+
+from gen_backend.accept import Accepted, accept
+from gen_backend.plan import plan_project
+from gen_backend.plan.examples import pattern_slots, slotted
+from gen_backend.plan.tests import FactoryPlan
+
+from .conftest import SAMPLES
+
+
+@pytest.mark.parametrize(
+    ("pattern", "longest"),
+    [
+        ("^[A-Z]{2}[0-9]{2,6}$", 8),
+        ("^[0-9]{13}$", 13),
+        ("^(foo|bar)-[0-9]+$", 20),
+        (r"^\+?[1-9]\d{1,14}$", 16),
+        ("^[A-Z0-9-]+$", 64),
+    ],
+)
+def test_slots_make_a_different_matching_string_for_each_number(pattern: str, longest: int) -> None:
+    slots = pattern_slots(pattern, lambda t: bool(re.search(pattern, t)), longest)
+    assert slots is not None
+    made = [slotted(slots, n) for n in range(5000)]
+    assert len(set(made)) == len(made)
+    assert all(re.search(pattern, t) and len(t) <= longest for t in made)
+
+
+def test_a_pattern_no_string_can_be_walked_for_has_no_slots() -> None:
+    assert pattern_slots(r"^(?=x)\d$", lambda t: bool(re.search(r"^(?=x)\d$", t))) is None
+
+
+def _factories(sample: str) -> dict[str, FactoryPlan]:
+    result = accept(SAMPLES / sample)
+    assert isinstance(result, Accepted)
+    plan = plan_project(result.model, result.rfis)
+    planned = next(f for f in plan.files if f.path == "tests/factories.py").context["factories"]
+    assert isinstance(planned, tuple)
+    return {f.function: f for f in planned}
+
+
+def test_a_column_the_spec_holds_to_a_pattern_gets_matching_values() -> None:
+    """`isbn` is a `varchar(13)` the spec holds to `^[0-9]{13}$`: `isbn-<n>` would not do."""
+    (isbn,) = [c for c in _factories("library")["make_books"].columns if c.attr == "isbn"]
+    call = ast.parse(isbn.value, mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert ast.unparse(call.func) == "_patterned"
+    slots = ast.literal_eval(call.args[0])
+    made = {slotted(slots, n) for n in range(1000)}
+    assert len(made) == 1000
+    assert all(re.fullmatch("[0-9]{13}", t) for t in made)
+
+
+def test_a_column_whose_numbered_value_already_matches_keeps_it() -> None:
+    """`slug-<n>` keeps the tenants' `^[a-z0-9][a-z0-9-]*$` CHECK: no need for slots."""
+    (slug,) = [c for c in _factories("tenants")["make_workspaces"].columns if c.attr == "slug"]
+    assert slug.value == 'f"slug-{n}"[:63]'
