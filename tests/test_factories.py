@@ -1,6 +1,7 @@
-"""The generated test factories make rows the service can answer: a text column the spec
-holds to a pattern (in a request or a response model) gets values that match it, a new one
-for each row, so unique columns do not repeat."""
+"""The generated tests' rows and requests keep to what the service checks and stores: a text
+column the spec holds to a pattern (in a request or a response model) gets factory values
+that match it, a new one for each row; a field a unique column holds gets a value of each
+request's own."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import re
 import pytest
 
 from gen_backend.accept import Accepted, accept
+from gen_backend.model import ApiModel, Schema, SchemaType
 from gen_backend.plan import plan_project
-from gen_backend.plan.examples import pattern_slots, slotted
+from gen_backend.plan.examples import pattern_slots, slotted, unique_example
 from gen_backend.plan.tests import FactoryPlan
 
 from .conftest import SAMPLES
@@ -64,3 +66,15 @@ def test_a_column_whose_numbered_value_already_matches_keeps_it() -> None:
     """`slug-<n>` keeps the tenants' `^[a-z0-9][a-z0-9-]*$` CHECK: no need for slots."""
     (slug,) = [c for c in _factories("tenants")["make_workspaces"].columns if c.attr == "slug"]
     assert slug.value == 'f"slug-{n}"[:63]'
+
+
+def test_a_unique_field_gets_a_value_of_each_requests_own() -> None:
+    """`example` keeps an integer within three values and a format's value fixed: two tests'
+    creates would repeat a unique column's value (a 409)."""
+    api = ApiModel(title="t", version="1", openapi_version="3.1.0")
+    number = Schema(types=(SchemaType.INTEGER,), minimum=4000000000, maximum=4999999999)
+    assert len({unique_example(number, api, v) for v in (107, 114, 7107)}) == 3
+    email = Schema(types=(SchemaType.STRING,), format="email")
+    assert unique_example(email, api, 107) == "reader+107@example.com"
+    small = Schema(types=(SchemaType.INTEGER,), minimum=1, maximum=3)
+    assert unique_example(small, api, 10) in (1, 2, 3)  # within its bounds, if it must repeat

@@ -211,6 +211,20 @@ def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
 
 
+def test_integer_keys_and_unique_integers_pass_their_own_checks(tmp_path: Path) -> None:
+    """tests/fixtures/clinic: serial integer keys, a create under its parent's path, an owned
+    table listed under a parent nobody owns, a unique integer, and a response model holding
+    a pattern (see its README). Its project passes its own checks, on PostgreSQL as well
+    when there is one."""
+    out = _generate(Path(__file__).resolve().parent / "fixtures" / "clinic", tmp_path / "clinic")
+    _run(["ruff", "check", "--no-cache", "."], out)
+    _run(["mypy"], out)
+    _run(["pytest", "-q", "-p", "no:cacheprovider"], out)
+    if POSTGRES is not None:
+        url = _fresh_database(f"gen_backend_clinic_{os.getpid()}")
+        _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
+
+
 @pytest.mark.skipif(POSTGRES is None, reason="needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
 def test_two_processes_share_one_postgresql(tmp_path: Path) -> None:
     """Two uvicorn processes of the library sample on one PostgreSQL: a row created through one

@@ -305,11 +305,78 @@ def plan_operations(
                 plan,
                 access=plan_access(op, schemes),
                 links=served_links(op, service.in_scope_operations) or None,
+                params=_params_within_columns(plan),
             )
+            _body_within_columns(plan, planner)
             if plan.primary_access is not None:
                 plan = dataclasses.replace(plan, permissions=plan.primary_access.permissions)
             plans.append(plan)
     return tuple(plans), planner
+
+
+# the bounds the generator gives an integer the spec leaves unbounded (64 bits: the widest a
+# column holds), and those of the narrower columns, by SQLAlchemy type: an integer bound for
+# such a column is held to it, so a value it cannot hold is a 422 the served OpenAPI explains
+# (and a lookup beyond it is not sent to the database, which would refuse it)
+_WIDEST = (("ge", "-(2**63)"), ("le", "2**63 - 1"))
+_NARROWER = {
+    "sa.Integer()": (("ge", "-(2**31)"), ("le", "2**31 - 1")),
+    "sa.SmallInteger()": (("ge", "-(2**15)"), ("le", "2**15 - 1")),
+}
+
+
+def _within(constraints: str, sa_type: str) -> str:
+    """Keyword arguments (`ge=..., le=...` as source) held to a narrower column's range where
+    they hold only the generator's own 64-bit one."""
+    for (key, widest), (_, narrower) in zip(_WIDEST, _NARROWER.get(sa_type, ()), strict=False):
+        constraints = constraints.replace(f"{key}={widest}", f"{key}={narrower}")
+    return constraints
+
+
+def _params_within_columns(plan: OperationPlan) -> tuple[ParamPlan, ...]:
+    """`plan`'s parameters, those naming a narrower integer column (its key, a parent, a
+    filter on one column) held to that column's range."""
+    if plan.table is None:
+        return plan.params
+    columns = {c.attr: c for c in plan.table.columns}
+    bound = dict((*plan.parents, *((plan.key,) if plan.key else ())))
+    bound |= {f.param: f.attrs[0] for f in plan.filters if len(f.attrs) == 1}
+    return tuple(
+        dataclasses.replace(p, declaration=_within(p.declaration, columns[bound[p.name]].sa_type))
+        if bound.get(p.name) in columns
+        else p
+        for p in plan.params
+    )
+
+
+def _body_within_columns(plan: OperationPlan, planner: SchemaPlanner) -> None:
+    """Hold the fields of `plan`'s body class that write a narrower integer column to its
+    range (in `planner`'s classes, which the schemas render)."""
+    name = (plan.body or "").removesuffix(" | None")
+    body = planner.classes.get(name)
+    if plan.table is None or body is None:
+        return
+    if plan.body_wrapper:
+        wrapper = next((f for f in body.fields if f.name == plan.body_wrapper), None)
+        name = wrapper.annotation.removesuffix(" | None") if wrapper else ""
+        body = planner.classes.get(name)
+        if body is None:
+            return
+    columns = {c.attr: c for c in plan.table.columns}
+    written = {field: columns[attr] for field, attr in plan.body_attrs if attr in columns}
+    fields = tuple(
+        dataclasses.replace(
+            f,
+            constraints=tuple(
+                (key, _within(f"{key}={text}", written[f.name].sa_type).split("=", 1)[1])
+                for key, text in f.constraints
+            ),
+        )
+        if f.name in written
+        else f
+        for f in body.fields
+    )
+    planner.classes[name] = dataclasses.replace(body, fields=fields)
 
 
 def _status(value: str) -> int | str:

@@ -95,6 +95,24 @@ def distinct_examples(schema: Schema, api: ApiModel, most: int) -> tuple[JsonVal
     return tuple(found.values())
 
 
+def unique_example(schema: Schema, api: ApiModel, variant: int) -> JsonValue:
+    """A valid example of a scalar schema that differs for each `variant` wherever the schema
+    admits it (`example` keeps a format's value and an integer within three), for a field a
+    unique column holds: two tests' requests must not repeat it."""
+    schema = api.resolve(schema)
+    try:
+        value = _distinct(schema, api, variant)
+    except NoExampleError:
+        value = None
+    if value is not None and _fits(schema, value):
+        return value
+    if schema.primary_type is SchemaType.INTEGER and schema.maximum is not None:
+        low = example(schema, api)
+        if isinstance(low, int) and not isinstance(low, bool) and schema.maximum >= low:
+            return low + variant % (int(schema.maximum) - low + 1)  # within its bounds
+    return example(schema, api, variant=variant)
+
+
 def _distinct(schema: Schema, api: ApiModel, variant: int, longer: int = 0) -> JsonValue:
     """The `variant`th value of a schema, where `example` would repeat itself: a format's
     fixed example, or a number kept within three values."""

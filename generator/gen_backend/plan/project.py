@@ -788,7 +788,8 @@ def _request_tests(
     classes: dict[str, ClassPlan],
 ) -> tuple[TestPlan, ...]:
     """The request each operation's tests send; an idempotent operation's retry tests each
-    create a row, so they get requests of their own (other unique values)."""
+    create a row, so they get requests of their own (other unique values), as does the
+    owner test of a create whose request fills a unique key."""
 
     def request(op: OperationPlan, variant: int) -> TestPlan | None:
         guards = api.guards_of(op.function)
@@ -816,6 +817,9 @@ def _request_tests(
         if op.idempotent:
             retries = (request(op, base + 7 * number) for base in (3000, 5000))
             test = dataclasses.replace(test, retries=tuple(r for r in retries if r is not None))
+        if test.repeats_a_unique_key and test.owner_field:
+            # the test that a body naming another owner is ignored makes a row as well
+            test = dataclasses.replace(test, second=request(op, 7000 + 7 * number))
         tests.append(test)
     return tuple(tests)
 

@@ -25,7 +25,7 @@ from gen_backend.model import ApiModel, FilterOp, Operation, OperationKind, Sche
 from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.embeds import LoadPlan
-from gen_backend.plan.examples import NoExampleError, example
+from gen_backend.plan.examples import NoExampleError, example, unique_example
 from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
 from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent
 
@@ -487,22 +487,23 @@ class _OpPlanner:
         if not isinstance(data, dict):
             raise _SkipError("not an object")
         sent: list[tuple[FieldPlan, JsonValue]] = []
+        schemas = {p.name: p.schema_ for p in self.d.api_model.object_properties(schema)}
         for wire, value in data.items():
             field = next((f for f in cls.fields if f.wire == wire), None)
             if field is None:
                 raise _SkipError(wire)
-            sent.append((field, self.vary(field, value)))
+            sent.append((field, self.vary(field, value, schemas.get(wire))))
         return cls, sent
 
-    def vary(self, field: FieldPlan, value: JsonValue) -> JsonValue:
-        """A unique column's fixed-format example made different per test (`variant`)."""
+    def vary(self, field: FieldPlan, value: JsonValue, schema: Schema | None) -> JsonValue:
+        """A unique column's example made different per test (`variant`): a format's fixed
+        value, or an integer, would repeat."""
         attrs = {c.attr for c in self.table.columns}
-        if field.name not in attrs or not self.is_unique(field.name) or not isinstance(value, str):
+        if field.name not in attrs or not self.is_unique(field.name):
             return value
-        if re.fullmatch(r"[^@\s]+@[^@\s]+", value):
-            local, domain = value.split("@")
-            return f"{local}+{self.variant}@{domain}"
-        return value
+        if value is None or isinstance(value, dict | list) or schema is None:
+            return value
+        return unique_example(schema, self.d.api_model, self.variant)
 
     def body_source(self, sent: list[tuple[FieldPlan, JsonValue]], fks: dict[str, str]) -> str:
         items = [f"{field.wire!r}: {self.value_source(field, value, fks)}" for field, value in sent]
@@ -734,7 +735,7 @@ class _OpPlanner:
                 re.escape(column.name.replace("_", "-").lower()) + r"-\d+", value
             ):
                 return None
-            return self.vary(field, value)
+            return self.vary(field, value, schema)
         return None
 
     def replace(self) -> ServiceTest:

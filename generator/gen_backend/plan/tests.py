@@ -10,11 +10,17 @@ from urllib.parse import quote, urlencode
 
 from pydantic import JsonValue
 
-from gen_backend.model import ApiModel, Operation, OperationKind
+from gen_backend.model import ApiModel, Operation, OperationKind, Schema
 from gen_backend.model.uploads import is_file
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
-from gen_backend.plan.examples import NoExampleError, example, pattern_example, pattern_slots
+from gen_backend.plan.examples import (
+    NoExampleError,
+    example,
+    pattern_example,
+    pattern_slots,
+    unique_example,
+)
 from gen_backend.plan.names import camel, field_name
 from gen_backend.plan.schemas import ClassPlan
 
@@ -87,6 +93,8 @@ class TestPlan:
     parent_made_owners: bool = False  # the parent is given to the (owned) row's owner
     # a create whose request, sent twice by one caller, fills a unique key the same way
     repeats_a_unique_key: bool = False
+    # such a create's request with other unique values, for a second test that makes a row
+    second: TestPlan | None = None
     bypass_role: str | None = None  # a role that sees every row the request touches
 
     def uses(self, variable: str) -> bool:
@@ -395,6 +403,8 @@ def plan_tests(
             data = example(schema, api, variant=variant)
         except NoExampleError:
             return None
+        if isinstance(data, dict) and table is not None:
+            data = _unique_values(data, op, table, schema, api, variant)
         if op.body_media == "multipart" and isinstance(data, dict):
             files = tuple(
                 prop.name
@@ -464,6 +474,29 @@ def plan_tests(
         ),
         bypass_role=bypass_role,
     )
+
+
+def _unique_values(
+    data: dict[str, JsonValue],
+    op: OperationPlan,
+    table: TablePlan,
+    schema: Schema,
+    api: ApiModel,
+    variant: int,
+) -> dict[str, JsonValue]:
+    """`data` with each field a unique key holds (its foreign keys aside) given a value of
+    this request's own, so two tests' rows do not collide on it."""
+    unique = {attr for key in table.unique_keys for attr in key}
+    keys = {c.attr for c in table.columns for fk in table.foreign_keys if fk.columns == (c.name,)}
+    written = dict(op.body_attrs)
+    schemas = {p.name: p.schema_ for p in api.object_properties(schema)}
+    varied = dict(data)
+    for wire, value in data.items():
+        attr = written.get(field_name(wire))
+        scalar = value is not None and not isinstance(value, dict | list)
+        if attr in unique and attr not in keys and wire in schemas and scalar:
+            varied[wire] = unique_example(schemas[wire], api, variant)
+    return varied
 
 
 def _owner_field(

@@ -78,7 +78,7 @@ async def test_list_customers_needs_its_permission(
 
 async def _create_customer_request(session: AsyncSession) -> Request:
     """A valid request for `createCustomer`: its URL and body."""
-    body: dict[str, JsonValue] = {"email": "reader@example.com", "fullName": "example 107"}
+    body: dict[str, JsonValue] = {"email": "reader+107@example.com", "fullName": "example 107"}
     return Request(
         url="/customers",
         body=body,

@@ -197,6 +197,20 @@ async def _create_project_retry2_request(session: AsyncSession) -> Request:
     )
 
 
+async def _create_project_second_request(session: AsyncSession) -> Request:
+    """A valid request for `createProject`: its URL and body."""
+    workspace_id_parent = await make_workspaces(session)
+    await session.commit()
+    body: dict[str, JsonValue] = {"key": "NR", "name": "example 7007"}
+    return Request(
+        url=f"/workspaces/{workspace_id_parent.id}/projects",
+        body=body,
+        headers={},
+        missing_url=f"/workspaces/{workspace_id_parent.id}/projects",
+        subject=str(workspace_id_parent.tenant_id),
+    )
+
+
 async def test_create_project(client: httpx.AsyncClient, session: AsyncSession) -> None:
     request = await _create_project_request(session)
     response = await client.request(
@@ -253,7 +267,7 @@ async def test_create_project_takes_no_owner_from_the_body(
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
     the new row as the caller's.
     """
-    request = await _create_project_request(session)
+    request = await _create_project_second_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
     assert isinstance(sent, dict)

@@ -132,6 +132,17 @@ async def _create_workspace_retry2_request(session: AsyncSession) -> Request:
     )
 
 
+async def _create_workspace_second_request(session: AsyncSession) -> Request:
+    """A valid request for `createWorkspace`: its URL and body."""
+    body: dict[str, JsonValue] = {"slug": "xj", "name": "example 7007"}
+    return Request(
+        url="/workspaces",
+        body=body,
+        headers={},
+        missing_url="/workspaces",
+    )
+
+
 async def test_create_workspace(client: httpx.AsyncClient, session: AsyncSession) -> None:
     request = await _create_workspace_request(session)
     response = await client.request(
@@ -173,7 +184,7 @@ async def test_create_workspace_takes_no_owner_from_the_body(
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
     the new row as the caller's.
     """
-    request = await _create_workspace_request(session)
+    request = await _create_workspace_second_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
     assert isinstance(sent, dict)
