@@ -211,17 +211,18 @@ def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
 
 
-def test_integer_keys_and_unique_integers_pass_their_own_checks(tmp_path: Path) -> None:
-    """tests/fixtures/clinic: serial integer keys, a create under its parent's path, an owned
-    table listed under a parent nobody owns, a unique integer, and a response model holding
-    a pattern (see its README). Its project passes its own checks, on PostgreSQL as well
-    when there is one."""
-    out = _generate(Path(__file__).resolve().parent / "fixtures" / "clinic", tmp_path / "clinic")
+@pytest.mark.parametrize("fixture", ["clinic", "shop"])
+def test_handoffs_of_other_shapes_pass_their_own_checks(fixture: str, tmp_path: Path) -> None:
+    """tests/fixtures/clinic and shop (see their READMEs): integer and bigint keys, a text
+    key, creates under their parent's path, owned tables listed under a parent nobody owns
+    or in public, unique integers, numeric CHECKs and filters, response models holding a
+    pattern. Each project passes its own checks, on PostgreSQL as well when there is one."""
+    out = _generate(Path(__file__).resolve().parent / "fixtures" / fixture, tmp_path / fixture)
     _run(["ruff", "check", "--no-cache", "."], out)
     _run(["mypy"], out)
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out)
     if POSTGRES is not None:
-        url = _fresh_database(f"gen_backend_clinic_{os.getpid()}")
+        url = _fresh_database(f"gen_backend_{fixture}_{os.getpid()}")
         _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
 
 

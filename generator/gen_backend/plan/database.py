@@ -233,6 +233,9 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
         sa_type, py_type = f'sa.Enum({values}, name="{column.enum_name}")', "str"
     else:
         sa_type, py_type = _SA_TYPES[column.type]
+    if column.autoincrement and column.primary_key and column.type is not ColumnType.INTEGER:
+        # SQLite numbers a row by itself only in an INTEGER PRIMARY KEY (the rowid)
+        sa_type = f'{sa_type}.with_variant(sa.Integer(), "sqlite")'
     server_default = python_default = None
     default = column.default
     if default is not None:

@@ -37,10 +37,10 @@ from gen_backend.plan.tests import (
     ABSENT_UUID,
     OwnedParent,
     TestPlan,
+    column_rules,
     enum_values_of,
     plan_factories,
     plan_tests,
-    text_rules,
 )
 from gen_backend.validate.rfis import Rfi
 
@@ -358,9 +358,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("tests/__init__.py")
     add("tests/conftest.py")
     enum_values = enum_values_of(tables)
-    # the spec's text rules of each table's columns: its domain's fields, and shared ones
+    # the rules of each table's columns: its CHECKs, its domain's fields and shared ones
     shared = tuple(c for api in apis if api.module == COMMON for c in api.classes)
-    rules = text_rules([(api.table, api.classes + shared) for api in apis if api.table])
+    rules = column_rules([(api.table, api.classes + shared) for api in apis if api.table])
     factories = plan_factories(tables, enum_values, packages, rules)
     add("tests/factories.py", factories=factories)
     specs = {op.operation_id: op for op in service.operations}

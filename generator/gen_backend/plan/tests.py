@@ -106,23 +106,45 @@ class TestPlan:
 
 
 @dataclass(frozen=True)
-class TextRule:
-    """What a text column's values must be beside its length: the patterns a `CHECK` and
-    the spec's fields for it set, and the spec's own length bounds."""
+class ColumnRule:
+    """What a column's values must be beside its type and length: the patterns of a text, and
+    the bounds of a number, that a `CHECK` and the spec's fields for it set."""
 
     patterns: tuple[str, ...] = ()
     max_length: int | None = None
     min_length: int = 0
+    minimum: float | None = None  # the least value a number may take
+    maximum: float | None = None  # the greatest
+
+    def joined(self, other: ColumnRule) -> ColumnRule:
+        """Both rules at once."""
+        lows = [b for b in (self.minimum, other.minimum) if b is not None]
+        highs = [b for b in (self.maximum, other.maximum) if b is not None]
+        lengths = [n for n in (self.max_length, other.max_length) if n is not None]
+        return ColumnRule(
+            (*self.patterns, *other.patterns),
+            min(lengths, default=None),
+            max(self.min_length, other.min_length),
+            max(lows, default=None),
+            min(highs, default=None),
+        )
 
 
-def text_rules(modules: list[tuple[TablePlan, tuple[ClassPlan, ...]]]) -> dict[str, TextRule]:
-    """By `table.column`: the spec's pattern and length bounds of the fields that carry a
-    text column (a field of its domain's classes named as the column's attribute). A
-    response model validates each row it answers against them, so the tests' rows keep them."""
-    rules: dict[str, TextRule] = {}
+_NUMBERS = ("int", "float", "decimal.Decimal")
+
+
+def column_rules(
+    modules: list[tuple[TablePlan, tuple[ClassPlan, ...]]],
+) -> dict[str, ColumnRule]:
+    """By `table.column`: the spec's pattern, length and range bounds of the fields that
+    carry a column (a field of its domain's classes named as the column's attribute), with
+    those of the table's CHECKs. A response model validates each row it answers against the
+    spec's, and the database refuses a row against its own: the tests' rows keep both."""
+    rules: dict[str, ColumnRule] = {}
     for table, classes in modules:
+        checks = _check_rules(table)
         for column in table.columns:
-            if column.py_type != "str" or column.enum_name:
+            if column.enum_name or column.py_type not in ("str", *_NUMBERS):
                 continue
             said = [
                 dict(f.constraints)
@@ -130,18 +152,110 @@ def text_rules(modules: list[tuple[TablePlan, tuple[ClassPlan, ...]]]) -> dict[s
                 for f in c.fields
                 if f.name == column.attr and "Annotated[" not in f.annotation
             ]
-            patterns = {str(ast.literal_eval(k["pattern"])) for k in said if k.get("pattern")}
-            most = [int(ast.literal_eval(k["max_length"])) for k in said if k.get("max_length")]
-            least = [int(ast.literal_eval(k["min_length"])) for k in said if k.get("min_length")]
-            if patterns or most or least:
-                rules[f"{table.name}.{column.name}"] = TextRule(
-                    tuple(sorted(patterns)), min(most, default=None), max(least, default=0)
-                )
+            rule = checks.get(column.name, ColumnRule())
+            for keywords in said:
+                rule = rule.joined(_field_rule(keywords))
+            if rule != ColumnRule():
+                rules[f"{table.name}.{column.name}"] = rule
     return rules
 
 
+def _field_rule(keywords: dict[str, str]) -> ColumnRule:
+    """The rule a field's `Field(...)` keywords (as source) set; expressions such as the
+    generator's own `2**63 - 1` are no rule of the spec's."""
+    values: dict[str, object] = {}
+    for key, source in keywords.items():
+        try:
+            values[key] = ast.literal_eval(source)
+        except (ValueError, SyntaxError):
+            continue
+
+    def number(key: str, step: int) -> float | None:
+        value = values.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return value + step if key in ("gt", "lt") else value
+
+    low = number("ge", 0) if "ge" in values else number("gt", 1)
+    high = number("le", 0) if "le" in values else number("lt", -1)
+    pattern, most, least = values.get("pattern"), values.get("max_length"), values.get("min_length")
+    return ColumnRule(
+        (pattern,) if isinstance(pattern, str) else (),
+        most if isinstance(most, int) else None,
+        least if isinstance(least, int) else 0,
+        low,
+        high,
+    )
+
+
+_REGEX_CHECK = re.compile(r"""^\(*\s*"?(\w+)"?\s*~\s*'((?:[^']|'')*)'\s*\)*$""")
+_NUMBER = r"\(?\s*(-?\d+(?:\.\d+)?)\s*\)?(?:::\w+(?:\s+\w+)*)?"
+_BETWEEN_CHECK = re.compile(rf"""^"?(\w+)"?\s+BETWEEN\s+{_NUMBER}\s+AND\s+{_NUMBER}$""", re.I)
+_COMPARE_CHECK = re.compile(rf"""^"?(\w+)"?\s*(>=|>|<=|<)\s*{_NUMBER}$""")
+
+
+def _check_rules(table: TablePlan) -> dict[str, ColumnRule]:
+    """column -> the rule its table's CHECKs set: a `column ~ 'regex'`, and the bounds of a
+    `column BETWEEN a AND b`, `column >= a` (and `>`, `<=`, `<`), or such parts joined by AND."""
+    found: dict[str, ColumnRule] = {}
+    for check in table.checks:
+        text = check.postgres.strip()
+        match = _REGEX_CHECK.match(text)
+        if match:
+            rule = ColumnRule((match.group(2).replace("''", "'"),))
+            found[match.group(1)] = found.get(match.group(1), ColumnRule()).joined(rule)
+            continue
+        whole = _bound(_unwrapped(text))  # one comparison, a BETWEEN's AND included
+        parts = (
+            [whole]
+            if whole[0]
+            else [
+                _bound(_unwrapped(part))
+                for part in re.split(r"\s+AND\s+", _unwrapped(text), flags=re.I)
+            ]
+        )
+        for column, rule in parts:
+            if column:
+                found[column] = found.get(column, ColumnRule()).joined(rule)
+    return found
+
+
+def _unwrapped(text: str) -> str:
+    """`text` without the parentheses around all of it."""
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _bound(text: str) -> tuple[str | None, ColumnRule]:
+    """The column and bounds of one comparison (`rating BETWEEN 1 AND 5`, `price >= 0`)."""
+    match = _BETWEEN_CHECK.match(text)
+    if match:
+        return match.group(1), ColumnRule(
+            minimum=float(match.group(2)), maximum=float(match.group(3))
+        )
+    match = _COMPARE_CHECK.match(text)
+    if match is None:
+        return None, ColumnRule()
+    column, operator, value = match.group(1), match.group(2), float(match.group(3))
+    step = {">": 1, "<": -1}.get(operator, 0)  # a strict bound, for an integer
+    if operator.startswith(">"):
+        return column, ColumnRule(minimum=value + step)
+    return column, ColumnRule(maximum=value + step)
+
+
 def _py_value(
-    column: ColumnPlan, enum_values: dict[str, tuple[str, ...]], rule: TextRule = TextRule()
+    column: ColumnPlan, enum_values: dict[str, tuple[str, ...]], rule: ColumnRule = ColumnRule()
 ) -> str:
     kind = column.py_type
     if column.enum_name:
@@ -169,6 +283,8 @@ def _py_value(
         if rule.min_length > len(numbered):
             base += f'.ljust({rule.min_length}, "x")'
         return f"{base}[:{length}]" if length else base
+    if kind in _NUMBERS and (rule.minimum is not None or rule.maximum is not None):
+        return _bounded(kind, rule.minimum, rule.maximum)
     return {
         "uuid.UUID": "uuid.uuid4()",
         "int": "n",
@@ -184,7 +300,17 @@ def _py_value(
     }[kind]
 
 
-_REGEX_CHECK = re.compile(r"""^\(*\s*"?(\w+)"?\s*~\s*'((?:[^']|'')*)'\s*\)*$""")
+def _bounded(kind: str, low: float | None, high: float | None) -> str:
+    """A number within [low, high] that changes with `n` (within the range, if it is short)."""
+    start = int(low) if low is not None and low == int(low) else None
+    if start is None:
+        start = int(low) + 1 if low is not None else 1
+    if high is not None and high >= start:
+        # from the top down: the tests' requests take values from the bottom up
+        value = f"{int(high)} - n % {int(high) - start + 1}"
+    else:
+        value = f"{start} + n" if start != 0 else "n"
+    return {"int": value, "float": f"float({value})"}.get(kind, f"decimal.Decimal({value})")
 
 
 def _matching(pattern: str, length: int | None, wanted: int = 64) -> tuple[str, ...]:
@@ -204,16 +330,6 @@ def _matching(pattern: str, length: int | None, wanted: int = 64) -> tuple[str, 
     return tuple(found)
 
 
-def _regex_checks(table: TablePlan) -> dict[str, str]:
-    """column -> regex, for the table's `column ~ 'regex'` CHECK constraints."""
-    found = {}
-    for check in table.checks:
-        match = _REGEX_CHECK.match(check.postgres.strip())
-        if match:
-            found[match.group(1)] = match.group(2).replace("''", "'")
-    return found
-
-
 def _length(sa_type: str) -> int | None:
     if sa_type.startswith("sa.String(") and sa_type != "sa.String()":
         return int(sa_type.removeprefix("sa.String(").rstrip(")"))
@@ -224,9 +340,9 @@ def plan_factories(
     tables: dict[str, TablePlan],
     enum_values: dict[str, tuple[str, ...]],
     packages: dict[str, str],
-    rules: dict[str, TextRule] | None = None,
+    rules: dict[str, ColumnRule] | None = None,
 ) -> tuple[FactoryPlan, ...]:
-    """A factory per table; its text values keep `rules` (by `table.column`) and CHECKs."""
+    """A factory per table; its values keep `rules` (by `table.column`, see `column_rules`)."""
     rules = rules or {}
     factories = []
     for name, table in tables.items():
@@ -252,10 +368,9 @@ def plan_factories(
             elif column.nullable:
                 continue
             else:
-                rule = rules.get(f"{table.name}.{column.name}", TextRule())
-                check = _regex_checks(table).get(column.name)
-                if check:  # the database's own rule first
-                    rule = TextRule((check, *rule.patterns), rule.max_length, rule.min_length)
+                rule = rules.get(f"{table.name}.{column.name}")
+                if rule is None:  # a table no domain serves: its CHECKs alone
+                    rule = _check_rules(table).get(column.name, ColumnRule())
                 columns.append(FactoryColumn(column.attr, _py_value(column, enum_values, rule)))
         factories.append(
             FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))

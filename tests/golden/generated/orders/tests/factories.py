@@ -96,7 +96,7 @@ async def make_order_items(session: AsyncSession) -> OrderItem:
     row = OrderItem(
         order_id=order_id_parent.id,
         product_id=product_id_parent.id,
-        quantity=n,
+        quantity=10000 - n % 10000,
         unit_price=decimal.Decimal(n),
     )
     session.add(row)
@@ -127,7 +127,7 @@ async def make_customer_documents(session: AsyncSession) -> CustomerDocument:
         customer_id=customer_id_parent.id,
         file_name=f"file-name-{n}"[:255],
         content_type=f"content-type-{n}"[:127],
-        size_bytes=n,
+        size_bytes=1 + n,
         content=b"example",
     )
     session.add(row)

@@ -114,7 +114,7 @@ async def make_attachments(session: AsyncSession) -> Attachment:
         task_id=task_id_parent.id,
         file_name=f"file-name-{n}"[:255],
         content_type=f"content-type-{n}"[:127],
-        size_bytes=n,
+        size_bytes=104857600 - n % 104857600,
         checksum_sha256=_patterned(
             (
                 "0123456789abcdef",
