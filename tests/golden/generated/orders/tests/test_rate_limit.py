@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import rate_limit
 from app.core.config import get_settings
+from app.core.db import get_session_factory
 from app.core.errors import Problem
 from app.core.rate_limit import RateLimitWindow, count_request
 from app.main import create_app
@@ -107,6 +108,32 @@ async def test_concurrent_requests_cannot_slip_past_the_limit(clock: Clock) -> N
 
     statuses = await asyncio.gather(*(one() for _ in range(3 * LIMIT)))
     assert sorted(statuses) == [200] * LIMIT + [429] * (2 * LIMIT)
+
+
+async def test_a_request_waits_for_a_transaction_writing_its_count(
+    clock: Clock, session: AsyncSession
+) -> None:
+    """A count another transaction is writing (on SQLite: any write, the file has one writer)
+    holds the request back until that transaction ends; it is then counted, not failed."""
+    window = int(clock.now // WINDOW_S) * WINDOW_S
+    caller = rate_limit.caller_key("subject", "queued")
+    async with get_session_factory()() as holder, holder.begin():
+        holder.add(RateLimitWindow(caller=caller, window=window, hits=1))
+        await holder.flush()
+        waiting = asyncio.create_task(count_request("subject", "queued"))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()
+    await waiting
+    counted = select(RateLimitWindow.hits).where(RateLimitWindow.caller == caller)
+    assert await session.scalar(counted) == 2
+    await session.rollback()
+    if session.get_bind().dialect.name == "sqlite":  # waits as long as for a pooled connection
+        connection = await session.connection()
+        lock_wait_ms = await connection.exec_driver_sql("PRAGMA busy_timeout")
+        assert lock_wait_ms.scalar_one() == get_settings().db_pool_timeout_s * 1000
+        journal = await connection.exec_driver_sql("PRAGMA journal_mode")
+        assert journal.scalar_one() == "wal"
+        await session.rollback()
 
 
 async def test_finished_windows_are_forgotten(clock: Clock, session: AsyncSession) -> None:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     migration_database_url: str | None = None
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    # how long a request waits for a pooled connection (on SQLite: for the one writer's lock)
     db_pool_timeout_s: float = Field(default=30.0, gt=0)
     db_echo: bool = False
     # how long the readiness probe waits for the database before it answers 503
