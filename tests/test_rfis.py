@@ -132,6 +132,33 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "openapi.yaml#/components/schemas/BookCreate/properties/copies",
     ),
     (
+        "minimum below a CHECK",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookCreate")["properties"]["price"].update({"minimum": -5}),
+        ),
+        Code.PROPERTY_RANGE_MISMATCH,
+        "openapi.yaml#/components/schemas/BookCreate/properties/price",
+    ),
+    (
+        "no bound where a CHECK sets one",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookCreate")["properties"]["price"].pop("minimum"),
+        ),
+        Code.PROPERTY_RANGE_MISMATCH,
+        "openapi.yaml#/components/schemas/BookCreate/properties/price",
+    ),
+    (
+        "maximum beyond a numeric's precision",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookCreate")["properties"]["price"].update({"maximum": 1e12}),
+        ),
+        Code.PROPERTY_RANGE_MISMATCH,
+        "openapi.yaml#/components/schemas/BookCreate/properties/price",
+    ),
+    (
         "enum outside column values",
         edit(
             "openapi.yaml",

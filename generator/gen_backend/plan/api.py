@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pydantic import JsonValue
 
@@ -17,6 +19,7 @@ from gen_backend.model import (
     ParameterLocation,
     ServiceModel,
 )
+from gen_backend.model.bounds import Bound, Range
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.uploads import MULTIPART, upload_columns
 from gen_backend.plan.access import AccessPlan, plan_access
@@ -314,44 +317,35 @@ def plan_operations(
     return tuple(plans), planner
 
 
-# the bounds the generator gives an integer the spec leaves unbounded (64 bits: the widest a
-# column holds), and those of the narrower columns, by SQLAlchemy type: an integer bound for
-# such a column is held to it, so a value it cannot hold is a 422 the served OpenAPI explains
-# (and a lookup beyond it is not sent to the database, which would refuse it)
-_WIDEST = (("ge", "-(2**63)"), ("le", "2**63 - 1"))
-_NARROWER = {
-    "sa.Integer()": (("ge", "-(2**31)"), ("le", "2**31 - 1")),
-    "sa.SmallInteger()": (("ge", "-(2**15)"), ("le", "2**15 - 1")),
-}
-
-
-def _within(constraints: str, sa_type: str) -> str:
-    """Keyword arguments (`ge=..., le=...` as source) held to a narrower column's range where
-    they hold only the generator's own 64-bit one."""
-    for (key, widest), (_, narrower) in zip(_WIDEST, _NARROWER.get(sa_type, ()), strict=False):
-        constraints = constraints.replace(f"{key}={widest}", f"{key}={narrower}")
-    return constraints
-
-
 def _params_within_columns(plan: OperationPlan) -> tuple[ParamPlan, ...]:
     """`plan`'s parameters, those naming a narrower integer column (its key, a parent, a
-    filter on one column) held to that column's range."""
+    filter on one column) held to that column type's range where the spec sets no bound (a
+    lookup beyond it is not sent to the database, which would refuse it)."""
     if plan.table is None:
         return plan.params
     columns = {c.attr: c for c in plan.table.columns}
     bound = dict((*plan.parents, *((plan.key,) if plan.key else ())))
     bound |= {f.param: f.attrs[0] for f in plan.filters if len(f.attrs) == 1}
-    return tuple(
-        dataclasses.replace(p, declaration=_within(p.declaration, columns[bound[p.name]].sa_type))
-        if bound.get(p.name) in columns
-        else p
-        for p in plan.params
-    )
+    narrowed = []
+    for param in plan.params:
+        column = columns.get(bound.get(param.name, ""))
+        holds = column.type_holds if column else None
+        declaration = param.declaration
+        if holds is not None and holds.step == 1:
+            for key, widest in _WIDEST:
+                end = holds.low if key == "ge" else holds.high
+                if end is not None:
+                    declaration = declaration.replace(
+                        f"{key}={widest}", f"{key}={_source(end.value, whole=True)}"
+                    )
+        narrowed.append(dataclasses.replace(param, declaration=declaration))
+    return tuple(narrowed)
 
 
 def _body_within_columns(plan: OperationPlan, planner: SchemaPlanner) -> None:
-    """Hold the fields of `plan`'s body class that write a narrower integer column to its
-    range (in `planner`'s classes, which the schemas render)."""
+    """Hold the number fields of `plan`'s body class to what the columns they write hold
+    (their type's range, their CHECKs), in `planner`'s classes, which the schemas render: a
+    value the database would refuse is a field-level 422 the served OpenAPI explains."""
     name = (plan.body or "").removesuffix(" | None")
     body = planner.classes.get(name)
     if plan.table is None or body is None:
@@ -364,19 +358,93 @@ def _body_within_columns(plan: OperationPlan, planner: SchemaPlanner) -> None:
             return
     columns = {c.attr: c for c in plan.table.columns}
     written = {field: columns[attr] for field, attr in plan.body_attrs if attr in columns}
-    fields = tuple(
-        dataclasses.replace(
-            f,
-            constraints=tuple(
-                (key, _within(f"{key}={text}", written[f.name].sa_type).split("=", 1)[1])
-                for key, text in f.constraints
-            ),
-        )
-        if f.name in written
-        else f
-        for f in body.fields
-    )
-    planner.classes[name] = dataclasses.replace(body, fields=fields)
+    fields = []
+    for field in body.fields:
+        column = written.get(field.name)
+        kind = field.annotation.removesuffix(" | None")
+        if column is not None and column.holds is not None and kind in ("int", "float"):
+            field = dataclasses.replace(
+                field, constraints=held_to(field.constraints, column.holds, whole=kind == "int")
+            )
+        fields.append(field)
+    planner.classes[name] = dataclasses.replace(body, fields=tuple(fields))
+
+
+# the bounds the schemas give an integer the spec leaves unbounded (64 bits: the widest a
+# column holds), as source text
+_WIDEST = (("ge", "-(2**63)"), ("le", "2**63 - 1"))
+_WIDEST_TEXT = {text for _, text in _WIDEST}
+_POWERS = {Decimal(2**bits): bits for bits in (15, 31, 63)}
+
+
+def held_to(
+    constraints: tuple[tuple[str, str], ...], holds: Range, *, whole: bool
+) -> tuple[tuple[str, str], ...]:
+    """`Field(...)` keywords (as source) that also hold a value to each end of `holds` their
+    own do not already: the schemas' 64-bit defaults are replaced in place, the spec's kept
+    (the served document keeps them), a tighter end added beside them."""
+    result = list(constraints)
+    sendable = holds.sendable
+    for below, need in ((True, sendable.low), (False, sendable.high)):
+        if need is None:
+            continue
+        loose, strict = ("ge", "gt") if below else ("le", "lt")
+        spec = {key for key, text in result if key in (loose, strict) and text not in _WIDEST_TEXT}
+        current = [
+            Bound(value, key == strict)
+            for key, text in result
+            if key in (loose, strict) and (value := _source_value(text)) is not None
+        ]
+        if any(not _tighter_than(need, c, below=below) for c in current):
+            continue
+        key = strict if need.strict else loose
+        if key in spec:  # the spec's own: the other keyword, a hair tighter at worst
+            key = loose if key == strict else strict
+            if key in spec or key == loose:  # a loose end would admit the excluded value
+                continue
+        keyword = (key, _source(need.value, whole=whole))
+        widest = [i for i, (k, text) in enumerate(result) if k == key and text in _WIDEST_TEXT]
+        if widest:
+            result[widest[0]] = keyword
+        else:
+            result.append(keyword)
+    return tuple(result)
+
+
+def _tighter_than(end: Bound, other: Bound, *, below: bool) -> bool:
+    if end.value == other.value:
+        return end.strict and not other.strict
+    return end.value > other.value if below else end.value < other.value
+
+
+_POWER_OF_TWO = re.compile(r"^(-\()?2\*\*(\d+)(\))?( - 1)?$")
+
+
+def _source_value(source: str) -> Decimal | None:
+    """The number a keyword's source text states (`0`, `2.5`, an integer type's `-(2**63)`
+    or `2**31 - 1`)."""
+    power = _POWER_OF_TWO.match(source)
+    if power is not None:
+        value = Decimal(2 ** int(power.group(2)))
+        return -value if power.group(1) else value - (1 if power.group(4) else 0)
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return Decimal(str(value))
+
+
+def _source(value: Decimal, *, whole: bool) -> str:
+    """A bound as source text: an integer type's ends as powers of two (`2**31 - 1`)."""
+    if not whole:
+        return repr(float(value))
+    if -value in _POWERS:
+        return f"-(2**{_POWERS[-value]})"
+    if value + 1 in _POWERS:
+        return f"2**{_POWERS[value + 1]} - 1"
+    return str(int(value))
 
 
 def _status(value: str) -> int | str:

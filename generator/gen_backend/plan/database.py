@@ -18,6 +18,7 @@ from gen_backend.model import (
     SchemaDesign,
     Table,
 )
+from gen_backend.model.bounds import Range, column_range, type_range
 from gen_backend.model.schema import naming
 from gen_backend.model.service import MigrationStep
 from gen_backend.plan.names import attribute, model_class
@@ -59,6 +60,8 @@ class ColumnPlan:
     comment: str | None
     enum_name: str | None
     enum_values: tuple[str, ...] = ()
+    type_holds: Range | None = None  # the numbers its type holds (an integer's width, ...)
+    holds: Range | None = None  # those it holds: its type's range narrowed by its CHECKs
 
     @property
     def annotation(self) -> str:
@@ -266,6 +269,8 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
         comment=column.comment,
         enum_name=column.enum_name,
         enum_values=column.values,
+        type_holds=type_range(column),
+        holds=column_range(table, column),
     )
 
 

@@ -8,12 +8,14 @@ import math
 import re
 import string
 from collections.abc import Callable
+from decimal import Decimal
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Schema, SchemaType
+from gen_backend.model.bounds import Range
 
 _FORMATS: dict[str, str] = {
     "uuid": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
@@ -74,6 +76,22 @@ def example(schema: Schema, api: ApiModel, *, variant: int = 0, depth: int = 0) 
             example(schema.items, api, variant=variant + i, depth=depth + 1) for i in range(count)
         ]
     return "example"
+
+
+def held(value: JsonValue, holds: Range | None) -> JsonValue:
+    """`value`, or, for a number its column would refuse (a CHECK, a numeric's precision),
+    the least number the column holds (its greatest, when it is open below)."""
+    if holds is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    sendable = holds.sendable
+    if sendable.admits(Decimal(str(value))):
+        return value
+    inside = holds.least
+    if inside is None and sendable.high is not None:
+        inside = sendable.high.value
+    if inside is None:
+        return value
+    return int(inside) if isinstance(value, int) and inside == int(inside) else float(inside)
 
 
 def distinct_examples(schema: Schema, api: ApiModel, most: int) -> tuple[JsonValue, ...]:

@@ -25,7 +25,7 @@ from gen_backend.model import ApiModel, FilterOp, Operation, OperationKind, Sche
 from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.embeds import LoadPlan
-from gen_backend.plan.examples import NoExampleError, example, unique_example
+from gen_backend.plan.examples import NoExampleError, example, held, unique_example
 from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
 from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent
 
@@ -497,9 +497,11 @@ class _OpPlanner:
 
     def vary(self, field: FieldPlan, value: JsonValue, schema: Schema | None) -> JsonValue:
         """A unique column's example made different per test (`variant`): a format's fixed
-        value, or an integer, would repeat."""
-        attrs = {c.attr for c in self.table.columns}
-        if field.name not in attrs or not self.is_unique(field.name):
+        value, or an integer, would repeat; a number one its column holds (see `held`)."""
+        columns = {c.attr: c for c in self.table.columns}
+        if field.name in columns:
+            value = held(value, columns[field.name].holds)
+        if field.name not in columns or not self.is_unique(field.name):
             return value
         if value is None or isinstance(value, dict | list) or schema is None:
             return value

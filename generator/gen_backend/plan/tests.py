@@ -11,12 +11,14 @@ from urllib.parse import quote, urlencode
 from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Operation, OperationKind, Schema
+from gen_backend.model.bounds import check_ranges
 from gen_backend.model.uploads import is_file
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.examples import (
     NoExampleError,
     example,
+    held,
     pattern_example,
     pattern_slots,
     unique_example,
@@ -189,69 +191,26 @@ def _field_rule(keywords: dict[str, str]) -> ColumnRule:
 
 
 _REGEX_CHECK = re.compile(r"""^\(*\s*"?(\w+)"?\s*~\s*'((?:[^']|'')*)'\s*\)*$""")
-_NUMBER = r"\(?\s*(-?\d+(?:\.\d+)?)\s*\)?(?:::\w+(?:\s+\w+)*)?"
-_BETWEEN_CHECK = re.compile(rf"""^"?(\w+)"?\s+BETWEEN\s+{_NUMBER}\s+AND\s+{_NUMBER}$""", re.I)
-_COMPARE_CHECK = re.compile(rf"""^"?(\w+)"?\s*(>=|>|<=|<)\s*{_NUMBER}$""")
 
 
 def _check_rules(table: TablePlan) -> dict[str, ColumnRule]:
-    """column -> the rule its table's CHECKs set: a `column ~ 'regex'`, and the bounds of a
-    `column BETWEEN a AND b`, `column >= a` (and `>`, `<=`, `<`), or such parts joined by AND."""
+    """column -> the rule its table's CHECKs set: a `column ~ 'regex'`, and the bounds of
+    their comparisons (see `model.bounds.check_ranges`; a strict end is taken one in)."""
     found: dict[str, ColumnRule] = {}
     for check in table.checks:
-        text = check.postgres.strip()
-        match = _REGEX_CHECK.match(text)
+        match = _REGEX_CHECK.match(check.postgres.strip())
         if match:
             rule = ColumnRule((match.group(2).replace("''", "'"),))
             found[match.group(1)] = found.get(match.group(1), ColumnRule()).joined(rule)
             continue
-        whole = _bound(_unwrapped(text))  # one comparison, a BETWEEN's AND included
-        parts = (
-            [whole]
-            if whole[0]
-            else [
-                _bound(_unwrapped(part))
-                for part in re.split(r"\s+AND\s+", _unwrapped(text), flags=re.I)
-            ]
-        )
-        for column, rule in parts:
-            if column:
-                found[column] = found.get(column, ColumnRule()).joined(rule)
+        for column, narrowed in check_ranges(check.postgres).items():
+            low, high = narrowed.low, narrowed.high
+            rule = ColumnRule(
+                minimum=float(low.value + low.strict) if low else None,
+                maximum=float(high.value - high.strict) if high else None,
+            )
+            found[column] = found.get(column, ColumnRule()).joined(rule)
     return found
-
-
-def _unwrapped(text: str) -> str:
-    """`text` without the parentheses around all of it."""
-    text = text.strip()
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
-    return text
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def _bound(text: str) -> tuple[str | None, ColumnRule]:
-    """The column and bounds of one comparison (`rating BETWEEN 1 AND 5`, `price >= 0`)."""
-    match = _BETWEEN_CHECK.match(text)
-    if match:
-        return match.group(1), ColumnRule(
-            minimum=float(match.group(2)), maximum=float(match.group(3))
-        )
-    match = _COMPARE_CHECK.match(text)
-    if match is None:
-        return None, ColumnRule()
-    column, operator, value = match.group(1), match.group(2), float(match.group(3))
-    step = {">": 1, "<": -1}.get(operator, 0)  # a strict bound, for an integer
-    if operator.startswith(">"):
-        return column, ColumnRule(minimum=value + step)
-    return column, ColumnRule(maximum=value + step)
 
 
 def _py_value(
@@ -600,7 +559,8 @@ def _unique_values(
     variant: int,
 ) -> dict[str, JsonValue]:
     """`data` with each field a unique key holds (its foreign keys aside) given a value of
-    this request's own, so two tests' rows do not collide on it."""
+    this request's own, so two tests' rows do not collide on it, and each number one its
+    column holds (see `held`)."""
     unique = {attr for key in table.unique_keys for attr in key}
     keys = {c.attr for c in table.columns for fk in table.foreign_keys if fk.columns == (c.name,)}
     written = dict(op.body_attrs)
@@ -611,6 +571,8 @@ def _unique_values(
         scalar = value is not None and not isinstance(value, dict | list)
         if attr in unique and attr not in keys and wire in schemas and scalar:
             varied[wire] = unique_example(schemas[wire], api, variant)
+        column = next((c for c in table.columns if c.attr == attr), None)
+        varied[wire] = held(varied[wire], column.holds if column else None)
     return varied
 
 

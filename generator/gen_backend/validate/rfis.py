@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +18,7 @@ from gen_backend.load import RawHandoff
 from gen_backend.load.source import pointer
 from gen_backend.model import (
     ApiModel,
+    Column,
     ColumnType,
     Filter,
     FilterOp,
@@ -30,6 +32,7 @@ from gen_backend.model import (
     ServiceModel,
     Table,
 )
+from gen_backend.model.bounds import Bound, column_range, type_range
 from gen_backend.model.build import Resolved
 from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.infer import table_named
@@ -346,7 +349,7 @@ class _Checker:
                 f"{column.name}` holds at most {column.max_length} characters.",
                 f"set `maxLength: {column.max_length}` on the property",
             )
-        beyond = _beyond_column(schema, column.type)
+        beyond = _beyond_column(schema, table, column)
         if beyond is not None:
             said, bound, keyword = beyond
             self.add(
@@ -355,9 +358,9 @@ class _Checker:
                 "openapi",
                 location,
                 f"Property `{prop.name}` allows {said} but column `{table.name}."
-                f"{column.name}` ({column.type.value}) holds {bound}: such a value is "
-                "accepted, then refused by the database (a 422 on PostgreSQL).",
-                f"set `{keyword}` on the property, or give the column a wider type",
+                f"{column.name}` ({column.type.value}) holds {bound}: the service refuses "
+                "such a value with a 422 that the spec does not announce.",
+                f"set `{keyword}` on the property, or change the column or its CHECK",
             )
         if column.type is ColumnType.ENUM:
             allowed = set(column.values)
@@ -876,35 +879,62 @@ def _as_set(value: list[str] | str) -> set[str]:
     return {"public"} if value == "public" else set(value)
 
 
-# the values each integer column type holds (PostgreSQL's smallint, integer and bigint)
-_INTEGER_RANGES = {
-    ColumnType.SMALLINT: 2**15,
-    ColumnType.INTEGER: 2**31,
-    ColumnType.BIGINT: 2**63,
-}
-
-
-def _beyond_column(schema: Schema, column: ColumnType) -> tuple[str, str, str] | None:
-    """Where an integer property's stated bounds reach past its column's type: (what it
-    allows, what the column holds, the keyword that fits it), or None. A property that
-    states no bound contradicts nothing (its model takes 64 bits; a value a narrower column
-    cannot hold is refused by the database, a 422 too)."""
-    size = _INTEGER_RANGES.get(column)
-    if size is None or schema.primary_type is not SchemaType.INTEGER:
+def _beyond_column(schema: Schema, table: Table, column: Column) -> tuple[str, str, str] | None:
+    """Where a number property admits values its column does not hold: (what it allows, what
+    the column holds, the keyword that fits it), or None. A stated bound past the column's
+    type (a smallint's 32767, a numeric's precision) or past a CHECK (`price > 0`) counts, and
+    so does no bound at all where a CHECK sets one; an unbounded property beside a type's own
+    range does not (its request model is held to that range, see `plan.api.held_to`)."""
+    if schema.primary_type not in (SchemaType.INTEGER, SchemaType.NUMBER):
         return None
-    low, high = -size, size - 1
-    top = schema.maximum if schema.maximum is not None else schema.exclusive_maximum
-    if top is not None and top - (schema.maximum is None) > high:
-        return f"up to {_number(top)}", f"at most {high}", f"maximum: {high}"
-    bottom = schema.minimum if schema.minimum is not None else schema.exclusive_minimum
-    if bottom is not None and bottom + (schema.minimum is None) < low:
-        return f"down to {_number(bottom)}", f"at least {low}", f"minimum: {low}"
+    width, holds = type_range(column), column_range(table, column)
+    if holds is None:
+        return None
+    for below in (True, False):
+        end = holds.low if below else holds.high
+        if end is None:
+            continue
+        stated = _stated(schema, below=below)
+        if stated is None:
+            if width is not None and end == (width.low if below else width.high):
+                continue
+        elif not _past(stated, end, below=below):
+            continue
+        value = _number(end.value)
+        if below:
+            said = f"down to {_number(stated.value)}" if stated else "any number below"
+            bound = f"{'more than' if end.strict else 'at least'} {value}"
+            keyword = f"{'exclusiveMinimum' if end.strict else 'minimum'}: {value}"
+        else:
+            said = f"up to {_number(stated.value)}" if stated else "any number above"
+            bound = f"{'less than' if end.strict else 'at most'} {value}"
+            keyword = f"{'exclusiveMaximum' if end.strict else 'maximum'}: {value}"
+        return said, bound, keyword
     return None
 
 
-def _number(value: float) -> str:
-    """A bound as the spec would write it (4999999999, not 5e+09)."""
-    return str(int(value)) if float(value).is_integer() else str(value)
+def _stated(schema: Schema, *, below: bool) -> Bound | None:
+    """The spec's own lower (or upper) bound of a number."""
+    loose, strict = (
+        (schema.minimum, schema.exclusive_minimum)
+        if below
+        else (schema.maximum, schema.exclusive_maximum)
+    )
+    if loose is not None:
+        return Bound(Decimal(str(loose)))
+    return Bound(Decimal(str(strict)), strict=True) if strict is not None else None
+
+
+def _past(stated: Bound, end: Bound, *, below: bool) -> bool:
+    """Whether a value within `stated` can lie beyond `end`."""
+    if stated.value == end.value:
+        return end.strict and not stated.strict
+    return stated.value < end.value if below else stated.value > end.value
+
+
+def _number(value: Decimal) -> str:
+    """A bound as the spec would write it (4999999999, not 5E+9; 99999999.99)."""
+    return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
 
 
 def _compatible(schema: Schema, column: ColumnType) -> bool:

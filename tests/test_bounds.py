@@ -1,0 +1,102 @@
+"""What a number column holds (its type, its CHECKs), and how requests and tests keep to it."""
+
+from decimal import Decimal
+
+import pytest
+
+from gen_backend.model.bounds import Bound, Range, check_ranges, column_range, type_range
+from gen_backend.model.schema import CheckConstraint, Column, ColumnType, Table
+from gen_backend.plan.api import held_to
+from gen_backend.plan.examples import held
+
+PRICE = Column(name="price", type=ColumnType.NUMERIC, precision=10, scale=2)
+
+
+def _table(*checks: str, column: Column = PRICE) -> Table:
+    return Table(
+        name="products",
+        columns=(column,),
+        checks=tuple(CheckConstraint(name=f"c{i}", expression=e) for i, e in enumerate(checks)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("price > 0", {"price": Range(low=Bound(Decimal(0), strict=True))}),
+        ("(0 <= price)", {"price": Range(low=Bound(Decimal(0)))}),
+        (
+            "(rating BETWEEN 1 AND 5)",
+            {"rating": Range(Bound(Decimal(1)), Bound(Decimal(5)))},
+        ),
+        (
+            "((price)::numeric >= (-2.5) AND price < 100) AND stock >= 0",
+            {
+                "price": Range(Bound(Decimal("-2.5")), Bound(Decimal(100), strict=True)),
+                "stock": Range(low=Bound(Decimal(0))),
+            },
+        ),
+        ("price > 0 OR price IS NULL", {}),  # not a plain conjunction: narrows nothing
+        ("price > cost", {}),
+        ("lower(code) = code", {}),
+        ("not sql at all (", {}),
+    ],
+)
+def test_checks_narrow_their_columns(expression: str, expected: dict[str, Range]) -> None:
+    assert check_ranges(expression) == expected
+
+
+def test_a_column_holds_its_type_narrowed_by_its_checks() -> None:
+    assert type_range(Column(name="n", type=ColumnType.SMALLINT)) == Range(
+        Bound(Decimal(-(2**15))), Bound(Decimal(2**15 - 1)), Decimal(1)
+    )
+    assert type_range(Column(name="n", type=ColumnType.FLOAT)) is None
+    holds = column_range(_table("price > 0", "price <= 500"), PRICE)
+    assert holds == Range(Bound(Decimal(0), strict=True), Bound(Decimal(500)), step=Decimal("0.01"))
+    top = column_range(_table(), PRICE)
+    assert top is not None
+    assert top.high == Bound(Decimal("99999999.99"))
+
+
+def test_a_strict_end_is_taken_in_by_what_the_column_rounds_to() -> None:
+    holds = column_range(_table("price > 0"), PRICE)
+    assert holds is not None
+    # 0.004 is stored as 0.00, which the CHECK refuses; 0.005 as 0.01
+    assert holds.sendable.low == Bound(Decimal("0.005"))
+    assert not holds.sendable.admits(Decimal("0.004"))
+    assert holds.least == Decimal("0.01")
+    whole = Column(name="stock", type=ColumnType.INTEGER)
+    counted = column_range(_table("stock > 0", column=whole), whole)
+    assert counted is not None
+    assert counted.sendable.low == Bound(Decimal(1))
+
+
+def test_request_fields_keep_the_specs_bounds_and_gain_the_columns() -> None:
+    holds = column_range(_table("price > 0"), PRICE)
+    assert holds is not None
+    # the spec's minimum stays (the served document keeps it); the CHECK's end is added
+    assert held_to((("ge", "0.0"),), holds, whole=False) == (
+        ("ge", "0.0"),
+        ("gt", "0.005"),
+        ("le", "99999999.99"),
+    )
+    # the schemas' own 64-bit ends give way to a narrower type's, in place
+    small = type_range(Column(name="n", type=ColumnType.SMALLINT))
+    assert small is not None
+    widest = (("ge", "-(2**63)"), ("le", "2**63 - 1"))
+    narrowed = held_to(widest, small, whole=True)
+    assert narrowed == (("ge", "-(2**15)"), ("le", "2**15 - 1"))
+    assert held_to(narrowed, small, whole=True) == narrowed  # planned twice, same keywords
+    # a spec as tight as the column is left alone
+    assert held_to((("ge", "1"), ("le", "5")), small, whole=True) == (("ge", "1"), ("le", "5"))
+
+
+def test_test_values_are_moved_inside_what_the_column_holds() -> None:
+    holds = column_range(_table("price > 0"), PRICE)
+    assert held(0.0, holds) == 0.01
+    assert held(12.5, holds) == 12.5
+    assert held(1e12, holds) == 0.01
+    assert held("0", holds) == "0"  # a decimal as text keeps its pattern's value
+    assert held(True, holds) is True
+    below = column_range(_table("price < 0"), PRICE)
+    assert held(5.0, below) == -99999999.99
