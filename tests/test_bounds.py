@@ -4,10 +4,19 @@ from decimal import Decimal
 
 import pytest
 
-from gen_backend.model.bounds import Bound, Range, check_ranges, column_range, type_range
+from gen_backend.model.bounds import (
+    Bound,
+    Order,
+    Range,
+    check_ranges,
+    column_orders,
+    column_range,
+    type_range,
+)
 from gen_backend.model.schema import CheckConstraint, Column, ColumnType, Table
 from gen_backend.plan.api import held_to
-from gen_backend.plan.examples import held
+from gen_backend.plan.database import plan_table
+from gen_backend.plan.examples import held, in_order
 
 PRICE = Column(name="price", type=ColumnType.NUMERIC, precision=10, scale=2)
 
@@ -100,3 +109,56 @@ def test_test_values_are_moved_inside_what_the_column_holds() -> None:
     assert held(True, holds) is True
     below = column_range(_table("price < 0"), PRICE)
     assert held(5.0, below) == -99999999.99
+
+
+def test_checks_between_two_columns_order_them() -> None:
+    table = _table(
+        "closes_at > opens_at",
+        "(starts_on <= ends_on) AND price > 0",
+        "opens_at < closes_at AND price > cost",
+        "price > 0 OR closes_at > opens_at",  # an OR orders nothing
+    )
+    assert column_orders(table) == (
+        Order("closes_at", "opens_at", strict=True),
+        Order("ends_on", "starts_on", strict=False),
+        Order("closes_at", "opens_at", strict=True),
+        Order("price", "cost", strict=True),
+    )
+
+
+def test_test_values_keep_the_order_a_check_sets() -> None:
+    orders = (Order("b", "a", strict=True), Order("c", "b", strict=True))
+    placed = in_order({"a": "10:30:00Z", "b": "10:30:00Z", "c": "09:00:00Z"}, orders)
+    assert placed == {"a": "10:30:00Z", "b": "11:30:00+00:00", "c": "12:30:00+00:00"}
+    days = in_order({"a": "2024-05-17", "b": "2024-05-17"}, (Order("b", "a", strict=False),))
+    assert days == {"a": "2024-05-17", "b": "2024-05-17"}  # `>=`: equal is in order
+    moments = in_order(
+        {"a": "2024-05-17T10:30:00+00:00", "b": "2024-05-17T10:30:00+00:00", "n": 1, "m": 1},
+        (Order("b", "a", strict=True), Order("m", "n", strict=True)),
+    )
+    assert moments == {
+        "a": "2024-05-17T10:30:00+00:00",
+        "b": "2024-05-18T10:30:00+00:00",
+        "n": 1,
+        "m": 2,
+    }
+    assert in_order({"a": "x", "b": "y"}, orders[:1]) == {"a": "x", "b": "y"}
+
+
+def test_factories_make_a_later_column_later() -> None:
+    columns = tuple(
+        Column(name=name, type=ColumnType.TIMESTAMPTZ)
+        for name in ("starts_at", "ends_at", "archived_at")
+    )
+    table = plan_table(
+        Table(
+            name="events",
+            columns=columns,
+            checks=(
+                CheckConstraint(name="a", expression="ends_at > starts_at"),
+                CheckConstraint(name="b", expression="archived_at >= ends_at"),
+            ),
+        ),
+        "events",
+    )
+    assert [table.rank(c.name) for c in columns] == [0, 1, 2]

@@ -2,6 +2,8 @@
 precision and scale) narrowed by what its table's CHECKs allow (`price > 0`, `rating BETWEEN
 1 AND 5`, such comparisons joined by AND). Read by the RFIs (a spec that admits more), the
 request models (which refuse it with a field-level 422) and the tests' values (which keep it).
+Also the orders CHECKs set between two columns (`closes_at > opens_at`), which the tests'
+rows and requests keep.
 
 CHECKs are parsed with sqlglot; a CHECK that is not a plain comparison of one column with a
 number (an OR, a function, two columns) narrows nothing."""
@@ -125,6 +127,35 @@ def check_ranges(expression: str) -> dict[str, Range]:
             name, narrowed = compared
             found[name] = found[name].narrowed(narrowed) if name in found else narrowed
     return found
+
+
+@dataclass(frozen=True)
+class Order:
+    """A CHECK's `later > earlier` (or `>=`): a row's `later` value comes after its `earlier`."""
+
+    later: str
+    earlier: str
+    strict: bool
+
+
+def column_orders(table: Table) -> tuple[Order, ...]:
+    """The orders its table's CHECKs set between two of its columns."""
+    found: list[Order] = []
+    for check in table.checks:
+        try:
+            parsed = sqlglot.parse_one(check.expression, read="postgres")
+        except sqlglot.errors.SqlglotError:
+            continue
+        for part in _conjuncts(parsed):
+            kind = _COMPARISONS.get(type(part))
+            if kind is None or not isinstance(part, expressions.Binary):
+                continue
+            left, right = _column(part.this), _column(part.expression)
+            if left is None or right is None or left == right:
+                continue
+            above, strict = kind  # `left > right`: left is the later one
+            found.append(Order(left, right, strict) if above else Order(right, left, strict))
+    return tuple(found)
 
 
 def _conjuncts(node: object) -> list[object]:

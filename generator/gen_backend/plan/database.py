@@ -18,7 +18,7 @@ from gen_backend.model import (
     SchemaDesign,
     Table,
 )
-from gen_backend.model.bounds import Range, column_range, type_range
+from gen_backend.model.bounds import Order, Range, column_orders, column_range, type_range
 from gen_backend.model.schema import naming
 from gen_backend.model.service import MigrationStep
 from gen_backend.plan.names import attribute, model_class
@@ -153,6 +153,12 @@ class TablePlan:
     comment: str | None
     mapper_key: tuple[str, ...]  # attributes identifying a row: the key, or a stand-in for none
     relationships: tuple[RelationshipPlan, ...] = ()
+    orders: tuple[Order, ...] = ()  # `later > earlier` CHECKs between two columns (by name)
+
+    def rank(self, column: str, seen: frozenset[str] = frozenset()) -> int:
+        """How many columns `column` must come after, one after another (`orders`)."""
+        earlier = [o.earlier for o in self.orders if o.later == column and o.earlier not in seen]
+        return max((1 + self.rank(e, seen | {column}) for e in earlier), default=0)
 
     @property
     def enums(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -306,6 +312,7 @@ def plan_table(table: Table, module: str) -> TablePlan:
             for i in table.indexes
         ),
         checks=tuple(plan_check(c.name, c.expression) for c in table.checks),
+        orders=column_orders(table),
         comment=table.comment,
         mapper_key=tuple(attribute(c) for c in table.primary_key or _stand_in_key(table)),
     )

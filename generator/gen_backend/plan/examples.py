@@ -15,13 +15,13 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Schema, SchemaType
-from gen_backend.model.bounds import Range
+from gen_backend.model.bounds import Order, Range
 
 _FORMATS: dict[str, str] = {
     "uuid": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
     "date": "2024-05-17",
     "date-time": "2024-05-17T10:30:00+00:00",
-    "time": "10:30:00",
+    "time": "10:30:00Z",
     "email": "reader@example.com",
     "uri": "https://example.com/a",
     "url": "https://example.com/a",
@@ -92,6 +92,64 @@ def held(value: JsonValue, holds: Range | None) -> JsonValue:
     if inside is None:
         return value
     return int(inside) if isinstance(value, int) and inside == int(inside) else float(inside)
+
+
+def in_order(values: dict[str, JsonValue], orders: tuple[Order, ...]) -> dict[str, JsonValue]:
+    """`values` (by column) with each one a CHECK puts after another moved after it where it
+    is not: a day for a date or a date-time, an hour for a time, 1 for a number."""
+    placed = dict(values)
+    for _ in orders:  # a chain (a < b < c) settles within as many rounds as it has links
+        for order in orders:
+            if order.later not in placed or order.earlier not in placed:
+                continue
+            earlier, later = _ordinal(placed[order.earlier]), _ordinal(placed[order.later])
+            if earlier is None or later is None or earlier[0] != later[0]:
+                continue
+            if later[1] > earlier[1] or (later[1] == earlier[1] and not order.strict):
+                continue
+            placed[order.later] = _after(placed[order.earlier])
+    return placed
+
+
+def _ordinal(value: JsonValue) -> tuple[str, float] | None:
+    """A value as (its kind, a number in its order): a number, or the date, time or date-time
+    a text holds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return "number", float(value)
+    if not isinstance(value, str):
+        return None
+    try:
+        if len(value) > 15:
+            moment = datetime.datetime.fromisoformat(value)
+            return "date-time", moment.replace(tzinfo=moment.tzinfo or datetime.UTC).timestamp()
+        if ":" not in value:
+            return "date", float(datetime.date.fromisoformat(value).toordinal())
+        clock = datetime.time.fromisoformat(value)
+        return (
+            "time",
+            clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6,
+        )
+    except ValueError:
+        return None
+
+
+def _after(value: JsonValue) -> JsonValue:
+    """The value one step after `value` (see `in_order`), in its own form."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return value
+    if not isinstance(value, str):
+        return value + 1
+    kind = _ordinal(value)
+    if kind is None:
+        return value
+    if kind[0] == "date-time":
+        return (datetime.datetime.fromisoformat(value) + datetime.timedelta(days=1)).isoformat()
+    if kind[0] == "date":
+        return (datetime.date.fromisoformat(value) + datetime.timedelta(days=1)).isoformat()
+    clock = datetime.time.fromisoformat(value)
+    return clock.replace(hour=(clock.hour + 1) % 24).isoformat()
 
 
 def distinct_examples(schema: Schema, api: ApiModel, most: int) -> tuple[JsonValue, ...]:

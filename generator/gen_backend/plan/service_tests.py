@@ -25,7 +25,7 @@ from gen_backend.model import ApiModel, FilterOp, Operation, OperationKind, Sche
 from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan
 from gen_backend.plan.embeds import LoadPlan
-from gen_backend.plan.examples import NoExampleError, example, held, unique_example
+from gen_backend.plan.examples import NoExampleError, example, held, in_order, unique_example
 from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
 from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent
 
@@ -493,7 +493,16 @@ class _OpPlanner:
             if field is None:
                 raise _SkipError(wire)
             sent.append((field, self.vary(field, value, schemas.get(wire))))
-        return cls, sent
+        return cls, self.in_order(sent)
+
+    def in_order(
+        self, sent: list[tuple[FieldPlan, JsonValue]]
+    ) -> list[tuple[FieldPlan, JsonValue]]:
+        """`sent` with each column a CHECK orders after another sent after it (`in_order`)."""
+        names = {c.attr: c.name for c in self.table.columns}
+        values = {names[f.name]: value for f, value in sent if f.name in names}
+        placed = in_order(values, self.table.orders)
+        return [(f, placed.get(names.get(f.name, ""), value)) for f, value in sent]
 
     def vary(self, field: FieldPlan, value: JsonValue, schema: Schema | None) -> JsonValue:
         """A unique column's example made different per test (`variant`): a format's fixed

@@ -19,6 +19,7 @@ from gen_backend.plan.examples import (
     NoExampleError,
     example,
     held,
+    in_order,
     pattern_example,
     pattern_slots,
     unique_example,
@@ -214,8 +215,13 @@ def _check_rules(table: TablePlan) -> dict[str, ColumnRule]:
 
 
 def _py_value(
-    column: ColumnPlan, enum_values: dict[str, tuple[str, ...]], rule: ColumnRule = ColumnRule()
+    column: ColumnPlan,
+    enum_values: dict[str, tuple[str, ...]],
+    rule: ColumnRule = ColumnRule(),
+    rank: int = 0,
 ) -> str:
+    """A factory's value for `column`, as source; `rank` columns (a CHECK's `closes_at >
+    opens_at`) come before it, so it is that many steps later than theirs."""
     kind = column.py_type
     if column.enum_name:
         return repr(enum_values[column.enum_name][0])
@@ -244,16 +250,21 @@ def _py_value(
         return f"{base}[:{length}]" if length else base
     if kind in _NUMBERS and (rule.minimum is not None or rule.maximum is not None):
         return _bounded(kind, rule.minimum, rule.maximum)
+    n = f"n + {rank}" if rank else "n"
     return {
         "uuid.UUID": "uuid.uuid4()",
-        "int": "n",
-        "float": "float(n)",
-        "decimal.Decimal": "decimal.Decimal(n)",
+        "int": n,
+        "float": f"float({n})",
+        "decimal.Decimal": f"decimal.Decimal({n})",
         "bool": "True",
-        "datetime.date": "datetime.date(2024, 1, 1) + datetime.timedelta(days=n)",
-        "datetime.time": "datetime.time(10, n % 60)",
+        "datetime.date": f"datetime.date(2024, 1, 1) + datetime.timedelta(days={n})",
+        "datetime.time": f"datetime.time({10 + rank}, n % 60)",
         "datetime.datetime": "datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)"
-        " + datetime.timedelta(minutes=n)",
+        + (
+            f" + datetime.timedelta(days={rank}, minutes=n)"
+            if rank
+            else " + datetime.timedelta(minutes=n)"
+        ),
         "JsonValue": "{}",
         "bytes": 'b"example"',
     }[kind]
@@ -330,7 +341,8 @@ def plan_factories(
                 rule = rules.get(f"{table.name}.{column.name}")
                 if rule is None:  # a table no domain serves: its CHECKs alone
                     rule = _check_rules(table).get(column.name, ColumnRule())
-                columns.append(FactoryColumn(column.attr, _py_value(column, enum_values, rule)))
+                value = _py_value(column, enum_values, rule, table.rank(column.name))
+                columns.append(FactoryColumn(column.attr, value))
         factories.append(
             FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))
         )
@@ -559,8 +571,8 @@ def _unique_values(
     variant: int,
 ) -> dict[str, JsonValue]:
     """`data` with each field a unique key holds (its foreign keys aside) given a value of
-    this request's own, so two tests' rows do not collide on it, and each number one its
-    column holds (see `held`)."""
+    this request's own, so two tests' rows do not collide on it, each number one its column
+    holds (see `held`), and each value a CHECK orders after another after it (`in_order`)."""
     unique = {attr for key in table.unique_keys for attr in key}
     keys = {c.attr for c in table.columns for fk in table.foreign_keys if fk.columns == (c.name,)}
     written = dict(op.body_attrs)
@@ -573,7 +585,12 @@ def _unique_values(
             varied[wire] = unique_example(schemas[wire], api, variant)
         column = next((c for c in table.columns if c.attr == attr), None)
         varied[wire] = held(varied[wire], column.holds if column else None)
-    return varied
+    if not table.orders:
+        return varied
+    names = {c.attr: c.name for c in table.columns}
+    by_column = {names[a]: w for w in varied if (a := written.get(field_name(w))) in names}
+    placed = in_order({name: varied[wire] for name, wire in by_column.items()}, table.orders)
+    return varied | {wire: placed[name] for name, wire in by_column.items()}
 
 
 def _owner_field(

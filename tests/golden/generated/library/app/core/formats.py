@@ -8,7 +8,7 @@ the spec gives none), answers a string, and documents exactly that.
 
 A date, time or date-time (`format: date`, `time`, `date-time`) is ISO 8601 text on the wire,
 but pydantic would also read a number (or a string of digits) as a Unix time. `IsoFormat`
-refuses those before pydantic parses the value."""
+refuses those before pydantic parses the value, and keeps a time of day in UTC."""
 
 import datetime
 import decimal
@@ -81,11 +81,24 @@ class IsoFormat:
                 raise ValueError(f"a {source.__name__} is ISO 8601 text, not a number")
             return value
 
-        return core_schema.no_info_before_validator_function(iso_text, handler(source))
+        parsed = core_schema.no_info_before_validator_function(iso_text, handler(source))
+        if source is datetime.time:
+            return core_schema.no_info_after_validator_function(_in_utc, parsed)
+        return parsed
+
+
+def _in_utc(value: datetime.time) -> datetime.time:
+    """A time of day in UTC, which it is answered in (`12:30:00Z`): RFC 3339's full-time, the
+    spec's `format: time`, carries an offset. A time sent without one, or read from a column
+    (which keeps none), is taken as UTC; one with an offset is moved to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    moment = datetime.datetime.combine(datetime.date(2000, 1, 1), value)
+    return moment.astimezone(datetime.UTC).timetz()
 
 
 _EXAMPLES = {
     datetime.datetime: "2024-05-01T12:30:00Z",
     datetime.date: "2024-05-01",
-    datetime.time: "12:30:00",
+    datetime.time: "12:30:00Z",
 }
