@@ -8,6 +8,7 @@ from gen_backend.model.bounds import (
     Bound,
     Order,
     Range,
+    check_choices,
     check_ranges,
     column_orders,
     column_range,
@@ -15,7 +16,7 @@ from gen_backend.model.bounds import (
 )
 from gen_backend.model.schema import CheckConstraint, Column, ColumnType, Table
 from gen_backend.plan.api import held_to
-from gen_backend.plan.database import plan_table
+from gen_backend.plan.database import kept_text, plan_check, plan_table
 from gen_backend.plan.examples import held, in_order
 
 PRICE = Column(name="price", type=ColumnType.NUMERIC, precision=10, scale=2)
@@ -162,3 +163,28 @@ def test_factories_make_a_later_column_later() -> None:
         "events",
     )
     assert [table.rank(c.name) for c in columns] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "visibility IN ('public', 'hidden')",
+        # PostgreSQL's own spelling of it, as pg_dump writes it
+        "(visibility)::text = ANY ((ARRAY['public'::character varying, "
+        "'hidden'::character varying])::text[])",
+    ],
+)
+def test_a_check_lists_the_texts_a_column_holds(expression: str) -> None:
+    assert check_choices(expression) == {"visibility": ("public", "hidden")}
+
+
+def test_a_text_takes_the_case_a_check_wants() -> None:
+    checks = (
+        plan_check("upper", "sku = upper(sku)"),
+        plan_check("lower", "slug = lower(slug)"),
+        plan_check("pair", "closes_at > opens_at"),  # another column: refuses nothing alone
+    )
+    assert kept_text(checks, "sku", "sku-1") == "SKU-1"
+    assert kept_text(checks, "slug", "Slug-1") == "slug-1"
+    assert kept_text(checks, "name", "Name-1") == "Name-1"
+    assert kept_text((plan_check("no", "sku = 'never'"),), "sku", "sku-1") is None

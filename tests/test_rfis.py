@@ -57,6 +57,13 @@ def _require_ungranted(data: Doc) -> None:
     del data["roles"]["admin"]  # "*" grants everything
 
 
+def _add_binding(design: dict[str, Any]) -> None:
+    """books.binding, a text a CHECK lists the values of."""
+    books = design["tables"]["books"]
+    books["columns"]["binding"] = {"type": "string", "max_length": 10, "default": "paper"}
+    books["checks"].append({"name": "binding_known", "expr": "binding IN ('paper', 'cloth')"})
+
+
 CASES: list[tuple[str, Mutation, Code, str]] = [
     (
         "table unknown",
@@ -168,6 +175,20 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         ),
         Code.PROPERTY_ENUM_MISMATCH,
         "openapi.yaml#/components/schemas/BookUpdate/properties/status",
+    ),
+    (
+        "texts outside a CHECK's list",
+        both(
+            edit("schema.yaml", _add_binding),
+            edit(
+                "openapi.yaml",
+                lambda d: _schema(d, "BookCreate")["properties"].update(
+                    {"binding": {"type": "string", "maxLength": 10}}
+                ),
+            ),
+        ),
+        Code.PROPERTY_ENUM_MISMATCH,
+        "openapi.yaml#/components/schemas/BookCreate/properties/binding",
     ),
     (
         "NOT NULL column nobody supplies",

@@ -2,8 +2,8 @@
 precision and scale) narrowed by what its table's CHECKs allow (`price > 0`, `rating BETWEEN
 1 AND 5`, such comparisons joined by AND). Read by the RFIs (a spec that admits more), the
 request models (which refuse it with a field-level 422) and the tests' values (which keep it).
-Also the orders CHECKs set between two columns (`closes_at > opens_at`), which the tests'
-rows and requests keep.
+Also the orders CHECKs set between two columns (`closes_at > opens_at`), and the texts a
+CHECK lists (`status IN ('open', 'closed')`), which the tests' rows and requests keep.
 
 CHECKs are parsed with sqlglot; a CHECK that is not a plain comparison of one column with a
 number (an OR, a function, two columns) narrows nothing."""
@@ -156,6 +156,34 @@ def column_orders(table: Table) -> tuple[Order, ...]:
             above, strict = kind  # `left > right`: left is the later one
             found.append(Order(left, right, strict) if above else Order(right, left, strict))
     return tuple(found)
+
+
+def check_choices(expression: str) -> dict[str, tuple[str, ...]]:
+    """column -> the texts a CHECK allows it: `column IN ('a', 'b')`, or PostgreSQL's own
+    spelling of it, `column = ANY (ARRAY['a', 'b'])`."""
+    try:
+        parsed = sqlglot.parse_one(expression, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    for part in _conjuncts(parsed):
+        name, listed = None, []
+        if isinstance(part, expressions.In):
+            name, listed = _column(part.this), list(part.expressions)
+        elif isinstance(part, expressions.EQ):
+            any_of = _bare(part.expression)
+            array = _bare(any_of.this) if isinstance(any_of, expressions.Any) else None
+            if isinstance(array, expressions.Array):
+                name, listed = _column(part.this), list(array.expressions)
+        texts = [_text(item) for item in listed]
+        if name is not None and texts and all(t is not None for t in texts):
+            found[name] = tuple(t for t in texts if t is not None)
+    return found
+
+
+def _text(node: object) -> str | None:
+    node = _bare(node)
+    return node.this if isinstance(node, expressions.Literal) and node.is_string else None
 
 
 def _conjuncts(node: object) -> list[object]:

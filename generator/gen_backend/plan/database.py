@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import sqlglot
 import sqlglot.errors
@@ -110,6 +112,43 @@ def plan_check(name: str, expression: str) -> CheckPlan:
     if sqlite is not None and re.search(r"\bREGEXP\b", sqlite, re.IGNORECASE):
         sqlite = None  # SQLite has the operator but no function behind it
     return CheckPlan(name=name, postgres=expression, sqlite=sqlite)
+
+
+@cache
+def _scratch() -> sqlite3.Connection:
+    """An empty in-memory SQLite database that evaluates CHECKs on candidate test values."""
+    return sqlite3.connect(":memory:", check_same_thread=False)
+
+
+def refused_by_checks(checks: tuple[CheckPlan, ...], column: str, value: str) -> bool:
+    """Whether a CHECK refuses `value` in `column`, evaluated by SQLite on that value alone
+    (`sku = upper(sku)` refuses `sku-1`). A CHECK naming other columns, or one SQLite cannot
+    evaluate, refuses nothing here."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    for check in checks:
+        if check.sqlite is None:
+            continue
+        try:
+            # the design's own CHECK over one bound value, in a scratch database
+            row = (
+                _scratch()
+                .execute(f"SELECT ({check.sqlite}) FROM (SELECT ? AS {quoted})", (value,))
+                .fetchone()
+            )
+        except sqlite3.Error:
+            continue
+        if row is not None and row[0] == 0:
+            return True
+    return False
+
+
+def kept_text(checks: tuple[CheckPlan, ...], column: str, value: str) -> str | None:
+    """`value`, or its upper- or lower-case form, whichever `column`'s CHECKs keep; None when
+    they keep none of them."""
+    for candidate in (value, value.upper(), value.lower()):
+        if not refused_by_checks(checks, column, candidate):
+            return candidate
+    return None
 
 
 @dataclass(frozen=True)

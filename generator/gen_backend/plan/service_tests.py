@@ -23,7 +23,7 @@ from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, FilterOp, Operation, OperationKind, Schema
 from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
-from gen_backend.plan.database import ColumnPlan, TablePlan
+from gen_backend.plan.database import ColumnPlan, TablePlan, kept_text
 from gen_backend.plan.embeds import LoadPlan
 from gen_backend.plan.examples import NoExampleError, example, held, in_order, unique_example
 from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
@@ -510,6 +510,9 @@ class _OpPlanner:
         columns = {c.attr: c for c in self.table.columns}
         if field.name in columns:
             value = held(value, columns[field.name].holds)
+            if isinstance(value, str):
+                name = columns[field.name].name
+                value = kept_text(self.table.checks, name, value) or value
         if field.name not in columns or not self.is_unique(field.name):
             return value
         if value is None or isinstance(value, dict | list) or schema is None:

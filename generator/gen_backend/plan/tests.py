@@ -11,10 +11,10 @@ from urllib.parse import quote, urlencode
 from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Operation, OperationKind, Schema
-from gen_backend.model.bounds import check_ranges
+from gen_backend.model.bounds import check_choices, check_ranges
 from gen_backend.model.uploads import is_file
 from gen_backend.plan.api import OperationPlan
-from gen_backend.plan.database import ColumnPlan, TablePlan
+from gen_backend.plan.database import CheckPlan, ColumnPlan, TablePlan, kept_text
 from gen_backend.plan.examples import (
     NoExampleError,
     example,
@@ -118,18 +118,23 @@ class ColumnRule:
     min_length: int = 0
     minimum: float | None = None  # the least value a number may take
     maximum: float | None = None  # the greatest
+    choices: tuple[str, ...] = ()  # the texts a CHECK lists (`status IN ('a', 'b')`)
 
     def joined(self, other: ColumnRule) -> ColumnRule:
         """Both rules at once."""
         lows = [b for b in (self.minimum, other.minimum) if b is not None]
         highs = [b for b in (self.maximum, other.maximum) if b is not None]
         lengths = [n for n in (self.max_length, other.max_length) if n is not None]
+        choices = self.choices or other.choices
+        if self.choices and other.choices:
+            choices = tuple(c for c in self.choices if c in other.choices)
         return ColumnRule(
             (*self.patterns, *other.patterns),
             min(lengths, default=None),
             max(self.min_length, other.min_length),
             max(lows, default=None),
             min(highs, default=None),
+            choices,
         )
 
 
@@ -195,8 +200,9 @@ _REGEX_CHECK = re.compile(r"""^\(*\s*"?(\w+)"?\s*~\s*'((?:[^']|'')*)'\s*\)*$""")
 
 
 def _check_rules(table: TablePlan) -> dict[str, ColumnRule]:
-    """column -> the rule its table's CHECKs set: a `column ~ 'regex'`, and the bounds of
-    their comparisons (see `model.bounds.check_ranges`; a strict end is taken one in)."""
+    """column -> the rule its table's CHECKs set: a `column ~ 'regex'`, the texts of a
+    `column IN (...)`, and the bounds of their comparisons (see `model.bounds.check_ranges`;
+    a strict end is taken one in)."""
     found: dict[str, ColumnRule] = {}
     for check in table.checks:
         match = _REGEX_CHECK.match(check.postgres.strip())
@@ -204,6 +210,8 @@ def _check_rules(table: TablePlan) -> dict[str, ColumnRule]:
             rule = ColumnRule((match.group(2).replace("''", "'"),))
             found[match.group(1)] = found.get(match.group(1), ColumnRule()).joined(rule)
             continue
+        for column, listed in check_choices(check.postgres).items():
+            found[column] = found.get(column, ColumnRule()).joined(ColumnRule(choices=listed))
         for column, narrowed in check_ranges(check.postgres).items():
             low, high = narrowed.low, narrowed.high
             rule = ColumnRule(
@@ -219,9 +227,11 @@ def _py_value(
     enum_values: dict[str, tuple[str, ...]],
     rule: ColumnRule = ColumnRule(),
     rank: int = 0,
+    checks: tuple[CheckPlan, ...] = (),
 ) -> str:
     """A factory's value for `column`, as source; `rank` columns (a CHECK's `closes_at >
-    opens_at`) come before it, so it is that many steps later than theirs."""
+    opens_at`) come before it, so it is that many steps later than theirs; a numbered text
+    is upper- or lower-cased where a CHECK wants it so (`sku = upper(sku)`)."""
     kind = column.py_type
     if column.enum_name:
         return repr(enum_values[column.enum_name][0])
@@ -234,6 +244,9 @@ def _py_value(
                 re.search(p, text) for p in rule.patterns
             )
 
+        listed = tuple(c for c in rule.choices if fits(c))
+        if listed:  # a CHECK's list: its texts in turn
+            return f"{listed!r}[n % {len(listed)}]"
         numbered = f"{column.name.replace('_', '-').lower()}-1"
         if rule.patterns and not fits(numbered[:length] if length else numbered):
             # patterns the numbered value would break: the nth string of the pattern's
@@ -247,7 +260,13 @@ def _py_value(
         base = f'f"{column.name.replace("_", "-").lower()}-{{n}}"'
         if rule.min_length > len(numbered):
             base += f'.ljust({rule.min_length}, "x")'
-        return f"{base}[:{length}]" if length else base
+            numbered = numbered.ljust(rule.min_length, "x")
+        value = f"{base}[:{length}]" if length else base
+        sample = numbered[:length] if length else numbered
+        kept = kept_text(checks, column.name, sample)
+        if kept is not None and kept != sample:
+            value += ".upper()" if kept == sample.upper() else ".lower()"
+        return value
     if kind in _NUMBERS and (rule.minimum is not None or rule.maximum is not None):
         return _bounded(kind, rule.minimum, rule.maximum)
     n = f"n + {rank}" if rank else "n"
@@ -341,7 +360,8 @@ def plan_factories(
                 rule = rules.get(f"{table.name}.{column.name}")
                 if rule is None:  # a table no domain serves: its CHECKs alone
                     rule = _check_rules(table).get(column.name, ColumnRule())
-                value = _py_value(column, enum_values, rule, table.rank(column.name))
+                rank = table.rank(column.name)
+                value = _py_value(column, enum_values, rule, rank, table.checks)
                 columns.append(FactoryColumn(column.attr, value))
         factories.append(
             FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))
@@ -572,7 +592,8 @@ def _unique_values(
 ) -> dict[str, JsonValue]:
     """`data` with each field a unique key holds (its foreign keys aside) given a value of
     this request's own, so two tests' rows do not collide on it, each number one its column
-    holds (see `held`), and each value a CHECK orders after another after it (`in_order`)."""
+    holds (see `held`), each text in the case a CHECK wants (`kept_text`), and each value a
+    CHECK orders after another after it (`in_order`)."""
     unique = {attr for key in table.unique_keys for attr in key}
     keys = {c.attr for c in table.columns for fk in table.foreign_keys if fk.columns == (c.name,)}
     written = dict(op.body_attrs)
@@ -584,7 +605,10 @@ def _unique_values(
         if attr in unique and attr not in keys and wire in schemas and scalar:
             varied[wire] = unique_example(schemas[wire], api, variant)
         column = next((c for c in table.columns if c.attr == attr), None)
-        varied[wire] = held(varied[wire], column.holds if column else None)
+        kept = held(varied[wire], column.holds if column else None)
+        if column is not None and isinstance(kept, str):
+            kept = kept_text(table.checks, column.name, kept) or kept
+        varied[wire] = kept
     if not table.orders:
         return varied
     names = {c.attr: c.name for c in table.columns}

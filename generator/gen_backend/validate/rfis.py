@@ -32,7 +32,7 @@ from gen_backend.model import (
     ServiceModel,
     Table,
 )
-from gen_backend.model.bounds import Bound, column_range, type_range
+from gen_backend.model.bounds import Bound, check_choices, column_range, type_range
 from gen_backend.model.build import Resolved
 from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.infer import table_named
@@ -362,8 +362,13 @@ class _Checker:
                 "such a value with a 422 that the spec does not announce.",
                 f"set `{keyword}` on the property, or change the column or its CHECK",
             )
-        if column.type is ColumnType.ENUM:
-            allowed = set(column.values)
+        listed = [
+            texts
+            for check in table.checks
+            if (texts := check_choices(check.expression).get(column.name)) is not None
+        ]
+        if column.type is ColumnType.ENUM or listed:
+            allowed = set(column.values) if column.type is ColumnType.ENUM else set(listed[0])
             given = {str(v) for v in schema.enum or ()}
             if not given or not given <= allowed:
                 self.add(
