@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 
 from gen_backend.accept import Accepted, accept
 from gen_backend.model import ApiModel, Schema, SchemaType
 from gen_backend.plan import plan_project
+from gen_backend.plan.database import plan_column
 from gen_backend.plan.examples import pattern_slots, slotted, unique_example
 from gen_backend.plan.tests import FactoryPlan
 
 from .conftest import SAMPLES
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.mark.parametrize(
@@ -42,7 +46,8 @@ def test_a_pattern_no_string_can_be_walked_for_has_no_slots() -> None:
 
 
 def _factories(sample: str) -> dict[str, FactoryPlan]:
-    result = accept(SAMPLES / sample)
+    root = SAMPLES / sample if (SAMPLES / sample).is_dir() else FIXTURES / sample
+    result = accept(root)
     assert isinstance(result, Accepted)
     plan = plan_project(result.model, result.rfis)
     planned = next(f for f in plan.files if f.path == "tests/factories.py").context["factories"]
@@ -78,3 +83,18 @@ def test_a_unique_field_gets_a_value_of_each_requests_own() -> None:
     assert unique_example(email, api, 107) == "reader+107@example.com"
     small = Schema(types=(SchemaType.INTEGER,), minimum=1, maximum=3)
     assert unique_example(small, api, 10) in (1, 2, 3)  # within its bounds, if it must repeat
+
+
+def test_a_key_column_that_refers_to_another_row_takes_that_rows_key() -> None:
+    """`event_tags` is keyed by `event_id, tag_slug`, both foreign keys: the factory makes an
+    event and a tag for each row, and the model generates no UUID of its own for `event_id`."""
+    columns = {c.attr: c for c in _factories("events")["make_event_tags"].columns}
+    assert (columns["event_id"].parent, columns["event_id"].parent_attr) == ("make_events", "id")
+    assert (columns["tag_slug"].parent, columns["tag_slug"].parent_attr) == ("make_tags", "slug")
+    design = accept(FIXTURES / "events")
+    assert isinstance(design, Accepted)
+    tables = {t.name: t for t in design.model.design.tables}
+    event_id = next(c for c in tables["event_tags"].columns if c.name == "event_id")
+    assert plan_column(tables["event_tags"], event_id).python_default is None
+    event_key = next(c for c in tables["events"].columns if c.name == "id")
+    assert plan_column(tables["events"], event_key).python_default == "uuid.uuid4"

@@ -22,6 +22,8 @@ from gen_backend.model.naming import plural, python_package, singular, snake
 
 from .conftest import SAMPLES
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
 
 @pytest.mark.parametrize(
     ("name", "expected"),
@@ -107,6 +109,31 @@ def test_nested_list_is_bound_to_the_parent_key(library: Path) -> None:
     (binding,) = op.path_bindings
     assert (binding.param, binding.column, binding.is_key) == ("authorId", "author_id", False)
     assert (binding.parent_table, binding.parent_column) == ("authors", "id")
+
+
+def test_a_composite_key_is_bound_by_the_parent_and_the_last_parameter() -> None:
+    """`/events/{eventId}/tags/{tagSlug}` names one `event_tags` row (key `event_id, tag_slug`):
+    the parent's parameter binds one key column, the last parameter the other."""
+    model = _model(FIXTURES / "events")
+    op = next(o for o in model.operations if o.operation_id == "removeEventTag")
+    assert op.kind is OperationKind.DELETE
+    bindings = {(b.param, b.column, b.is_key) for b in op.path_bindings}
+    assert bindings == {("eventId", "event_id", False), ("tagSlug", "tag_slug", True)}
+
+
+def test_one_column_of_a_composite_key_alone_selects_no_row(tmp_path: Path) -> None:
+    """Without the parent in the path, `tag_slug` is not a key of `event_tags`."""
+    root = tmp_path / "events"
+    shutil.copytree(FIXTURES / "events", root)
+    spec = root / "openapi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    parent = (
+        "        - {name: eventId, in: path, required: true, schema: {type: string, format: uuid}}"
+    )
+    text = text.replace("/events/{eventId}/tags/{tagSlug}:", "/event-tags/{tagSlug}:")
+    spec.write_text(text.replace(parent + "\n", ""), encoding="utf-8")
+    op = next(o for o in _model(root).operations if o.operation_id == "removeEventTag")
+    assert not any(b.is_key for b in op.path_bindings)
 
 
 def test_pagination_envelope_and_filters(library: Path) -> None:

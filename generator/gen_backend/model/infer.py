@@ -170,7 +170,8 @@ def path_bindings(
         # the row's key: the last parameter of an item path, or the parameter right after the
         # table's own segment (`/orders/{orderId}/cancel` acts on one order)
         if (is_last and kind in item_kinds) or (names_table and kind is OperationKind.CUSTOM):
-            column = _key_column(param, table, before)
+            bound = frozenset(b.column for b in bindings)
+            column = _key_column(param, table, before, bound)
             if column:
                 bindings.append(PathBinding(param=param, column=column, is_key=True))
             continue
@@ -212,14 +213,19 @@ def path_bindings(
     return tuple(bindings)
 
 
-def _key_column(param: str, table: Table, segment: str = "") -> str | None:
+def _key_column(
+    param: str, table: Table, segment: str = "", bound: frozenset[str] = frozenset()
+) -> str | None:
     """`{id}`, `{bookId}`, `{itemId}` under `/items` -> the single primary key;
-    `{slug}` -> a unique `slug` column."""
+    `{slug}` -> a unique `slug` column; `{tagSlug}` in `/events/{eventId}/tags/{tagSlug}` ->
+    `tag_slug`, the rest of a composite primary key (`event_id`) being `bound` by the path."""
     name = snake(param)
     direct = table.column(name) or table.column(param)
     if direct is not None and table.is_unique(direct.name):
         return direct.name
     primary = table.primary_key
+    if direct is not None and direct.name in primary and set(primary) - {direct.name} <= bound:
+        return direct.name
     if len(primary) != 1:
         return None
     forms = table_forms(table.name) | (table_forms(segment) if segment else set())

@@ -299,8 +299,10 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
             server_default = _literal(default.value, column)
         else:
             server_default = f"sa.text({str(default.value)!r})"
+    refers = any(column.name in fk.columns for fk in table.foreign_keys)
     if column.primary_key and column.type is ColumnType.UUID and python_default is None:
-        python_default = "uuid.uuid4"  # the service generates UUID keys
+        # the service generates UUID keys, but a key that refers to another row is that row's
+        python_default = None if refers else "uuid.uuid4"
     return ColumnPlan(
         name=column.name,
         attr=attribute(column.name),

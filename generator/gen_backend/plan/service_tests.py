@@ -334,6 +334,11 @@ class _OpPlanner:
             or any(i.unique and i.columns == (column.name,) for i in self.table.indexes)
         )
 
+    def refers(self, attr: str) -> bool:
+        """Whether the column is a foreign key (only a row it points at gives it a value)."""
+        name = self.column(attr).name
+        return any(name in fk.columns for fk in self.table.foreign_keys)
+
     def checked(self, attr: str) -> bool:
         """Whether a check constraint mentions the column (an arbitrary value may break it)."""
         name = self.column(attr).name
@@ -1045,13 +1050,18 @@ class _OpPlanner:
             value = "True"
             sets = ((f"{match}.{first.attr}", "True"), (f"{other}.{first.attr}", "False"))
             query = value
-        elif inner == first.py_type and self.distinct_per_row(first.attr) and not first.nullable:
+        elif (
+            inner == first.py_type
+            and self.distinct_per_row(first.attr)
+            # a nullable column's value types as optional, which a list parameter does not take
+            and (not first.nullable or f.op is not FilterOp.IN)
+        ):
             value = f"{match}.{first.attr}"
             query = f"str({value})"
         elif first.py_type in _ORDERED and (
             inner == first.py_type or (first.py_type, inner) in _COMPATIBLE
         ):
-            if self.checked(first.attr) or self.is_unique(first.attr):
+            if self.checked(first.attr) or self.is_unique(first.attr) or self.refers(first.attr):
                 raise _SkipError("constrained")
             value = _ORDERED[inner][0]
             sets = (
@@ -1070,7 +1080,7 @@ class _OpPlanner:
             base == column.py_type or (column.py_type, base) in _COMPATIBLE
         ):
             raise _SkipError("not ordered")
-        if self.checked(column.attr) or self.is_unique(column.attr):
+        if self.checked(column.attr) or self.is_unique(column.attr) or self.refers(column.attr):
             raise _SkipError("constrained")
         low, high = _ORDERED[column.py_type]
         # (index of the value passed, kept's value, dropped's value)

@@ -104,5 +104,5 @@ class OrderItemsServiceBase:
         order_item_id: uuid.UUID,
     ) -> None:
         """`DELETE /orders/{orderId}/items/{orderItemId}`: removeOrderItem"""
-        row = await self._load(OrderItemRow.id == order_item_id)
+        row = await self._load(OrderItemRow.id == order_item_id, OrderItemRow.order_id == order_id)
         await self.rows.delete(row)
