@@ -3,6 +3,8 @@ error tests (which methods each URL is served with)."""
 
 from __future__ import annotations
 
+import base64
+
 from gen_backend.accept import Accepted, accept
 from gen_backend.plan import plan_project
 from gen_backend.plan.project import ProjectPlan
@@ -138,3 +140,29 @@ def test_wire_formats_integers_64_bits_decimal_strings_and_iso_dates() -> None:
     plan = _plan("orders")
     page = next(p for op in plan.operations for p in op.params if p.wire == "page")
     assert "le=2**63 - 1" in page.declaration
+
+
+def test_bytes_in_json_are_base64_text_and_array_items_keep_their_bounds() -> None:
+    """`format: byte` (3.0) and `contentEncoding: base64` (3.1) are bytes to the service and
+    base64 text on the wire; `items: {maxLength: 30}` bounds each item, not only the list."""
+    from gen_backend.model import Schema, SchemaType
+    from gen_backend.model.api import ApiModel
+    from gen_backend.plan.examples import example
+    from gen_backend.plan.schemas import SchemaPlanner, plain_type
+
+    api = ApiModel(title="t", version="1", openapi_version="3.1.0")
+    planner = SchemaPlanner(api)
+    byte = Schema(types=(SchemaType.STRING,), format="byte")
+    encoded = Schema(types=(SchemaType.STRING,), content_encoding="base64")
+    assert planner.annotation(byte, "m", "Cover") == "Annotated[bytes, Base64Text('byte')]"
+    assert planner.annotation(encoded, "m", "Cover") == "Annotated[bytes, Base64Text()]"
+    assert plain_type("Annotated[bytes, Base64Text('byte')] | None") == "bytes | None"
+    assert base64.b64decode(str(example(encoded, api)), validate=True)
+    labels = Schema(
+        types=(SchemaType.ARRAY,),
+        items=Schema(types=(SchemaType.STRING,), max_length=30),
+        max_items=10,
+    )
+    assert planner.annotation(labels, "m", "Labels") == (
+        "list[Annotated[str, Field(max_length=30)]]"
+    )

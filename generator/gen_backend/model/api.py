@@ -47,6 +47,7 @@ class Schema(Frozen):
     nullable: bool = False
     format: str | None = None
     content_media_type: str | None = None  # 3.1 `contentMediaType`: a file's media type
+    content_encoding: str | None = None  # 3.1 `contentEncoding` (`base64`: bytes as text)
     title: str | None = None
     description: str | None = None
     enum: tuple[JsonScalar, ...] | None = None

@@ -148,6 +148,7 @@ class _Reader:
             nullable=value.get("nullable") is True or value.get("x-nullable") is True,
             format=_str(value.get("format")),
             content_media_type=_str(value.get("contentMediaType")),
+            content_encoding=_str(value.get("contentEncoding")),
             title=_str(value.get("title")),
             description=_str(value.get("description")),
             enum=tuple(_scalar(v) for v in enum) if isinstance(enum, list) else None,

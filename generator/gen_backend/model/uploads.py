@@ -38,6 +38,14 @@ def is_file(schema: Schema) -> bool:
     )
 
 
+def is_base64(schema: Schema) -> bool:
+    """A string carrying bytes as base64 text inside a JSON document (`format: byte`, or
+    3.1's `contentEncoding: base64`), rather than a file of its own."""
+    return not is_file(schema) and (
+        schema.format in ("byte", "base64") or (schema.content_encoding or "").lower() == "base64"
+    )
+
+
 def upload_columns(field: str, kinds: Mapping[str, str]) -> dict[str, str]:
     """Which columns keep the file `field` (snake_case): part -> column, from `kinds`
     (column -> `bytes`, `str`, `int` or anything else) of the columns still free."""

@@ -72,8 +72,13 @@ class ColumnPlan:
     @property
     def model_type(self) -> str:
         """The type in the ORM model: as in the migration, except that time zones come back
-        on every engine (SQLite keeps none; `UtcDateTime` puts UTC back)."""
-        return "UtcDateTime()" if self.sa_type == "sa.DateTime(timezone=True)" else self.sa_type
+        on every engine (SQLite keeps none; `UtcDateTime` puts UTC back), and a `timestamp`
+        without one holds UTC (`UtcNaiveDateTime`), and bytes take text too (`TextBytes`)."""
+        return {
+            "sa.DateTime(timezone=True)": "UtcDateTime()",
+            "sa.DateTime()": "UtcNaiveDateTime()",
+            "sa.LargeBinary()": "TextBytes()",
+        }.get(self.sa_type, self.sa_type)
 
 
 @dataclass(frozen=True)

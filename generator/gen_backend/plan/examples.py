@@ -3,6 +3,7 @@ bound the spec states (lengths, ranges, enums, formats, patterns)."""
 
 from __future__ import annotations
 
+import base64
 import datetime
 import math
 import re
@@ -16,6 +17,7 @@ from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Schema, SchemaType
 from gen_backend.model.bounds import Order, Range
+from gen_backend.model.uploads import is_base64
 
 _FORMATS: dict[str, str] = {
     "uuid": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
@@ -244,6 +246,8 @@ def _fits(schema: Schema, value: JsonValue) -> bool:
 
 
 def _string(schema: Schema, variant: int) -> str:
+    if is_base64(schema):
+        return base64.b64encode(f"example {variant}".encode()).decode("ascii")
     if schema.format in _FORMATS:
         return _FORMATS[schema.format]
     if schema.pattern:

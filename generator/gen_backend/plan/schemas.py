@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gen_backend.model import ApiModel, Operation, Schema, SchemaType
-from gen_backend.model.uploads import is_file, is_multipart
+from gen_backend.model.uploads import is_base64, is_file, is_multipart
 from gen_backend.plan.names import class_name, field_name, unique
 
 COMMON = "common"
@@ -137,6 +137,9 @@ class SchemaPlanner:
                 return UPLOAD
             if schema.format == "decimal":
                 return decimal_text(schema.pattern)
+            if is_base64(schema):
+                spelled = repr(schema.format) if schema.format in ("byte", "base64") else ""
+                return f"Annotated[bytes, Base64Text({spelled})]"
             if schema.format in ("date", "time", "date-time"):
                 return f"Annotated[{_FORMATS[schema.format]}, IsoFormat()]"
             return _FORMATS.get(schema.format or "", "str")
@@ -147,12 +150,12 @@ class SchemaPlanner:
         if kind is SchemaType.BOOLEAN:
             return "bool"
         if kind is SchemaType.ARRAY or schema.items is not None:
-            item = (
-                self._bare(schema.items, module, f"{hint}Item", uploads=uploads)
-                if schema.items
-                else "JsonValue"
-            )
-            return f"list[{item}]"
+            if schema.items is None:
+                return "list[JsonValue]"
+            item = self._bare(schema.items, module, f"{hint}Item", uploads=uploads)
+            # each item held to its own bounds (`items: {maxLength: 30}`)
+            bounds = ", ".join(f"{k}={v}" for k, v in field_constraints(schema.items))
+            return f"list[Annotated[{item}, Field({bounds})]]" if bounds else f"list[{item}]"
         if schema.properties:
             return self._inline(schema, module, hint, uploads=uploads)
         if isinstance(schema.additional_properties, Schema):
@@ -243,10 +246,12 @@ def plain_type(annotation: str) -> str:
     return _WIRE_FORMAT.sub(r"\1", annotation)
 
 
-# `Annotated[<type>, DecimalText(<pattern>)]` or `Annotated[<type>, IsoFormat()]`
+# `Annotated[<type>, DecimalText(<pattern>)]`, `Annotated[<type>, IsoFormat()]` or
+# `Annotated[bytes, Base64Text(<format>)]`
 _WIRE_FORMAT = re.compile(
     r"Annotated\[([\w.]+), "
-    r"(?:DecimalText\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")?\)|IsoFormat\(\))\]"
+    r"(?:DecimalText\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")?\)|IsoFormat\(\)"
+    r"|Base64Text\((?:'\w+')?\))\]"
 )
 
 

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import AsyncIterator
 from functools import lru_cache
 
-from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Dialect, LargeBinary, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -65,6 +65,36 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=datetime.UTC)
         return value
+
+
+class UtcNaiveDateTime(UtcDateTime):
+    """`timestamp without time zone`, holding UTC: an aware datetime is stored as its UTC wall
+    clock, and values come back as UTC, so every answer carries the offset RFC 3339 asks for."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime.datetime | None, dialect: Dialect
+    ) -> datetime.datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+class TextBytes(TypeDecorator[bytes]):
+    """`bytea`/`BLOB` that also takes text, as its UTF-8 bytes: a spec that sends a column of
+    bytes as a plain string (no `format: byte`) writes the text, and reads it back as such."""
+
+    impl = LargeBinary()
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[bytes]:
+        return bytes
+
+    def process_bind_param(self, value: bytes | str | None, dialect: Dialect) -> bytes | None:
+        return value.encode() if isinstance(value, str) else value
 
 
 def _configure_sqlite(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:

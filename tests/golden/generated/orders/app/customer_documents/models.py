@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base, UtcDateTime, utc_now
+from app.core.db import Base, TextBytes, UtcDateTime, utc_now
 
 if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
     from app.customers.models import Customer
@@ -64,7 +64,7 @@ class CustomerDocument(Base):
     )
     content: Mapped[bytes] = mapped_column(
         "content",
-        sa.LargeBinary(),
+        TextBytes(),
         nullable=False,
         comment="the file itself (scans of ID documents are small)",
     )
