@@ -98,3 +98,10 @@ def test_a_key_column_that_refers_to_another_row_takes_that_rows_key() -> None:
     assert plan_column(tables["event_tags"], event_id).python_default is None
     event_key = next(c for c in tables["events"].columns if c.name == "id")
     assert plan_column(tables["events"], event_key).python_default == "uuid.uuid4"
+
+
+def test_a_key_the_client_gives_counts_from_far_above_the_requests_numbers() -> None:
+    """`accounts.id` is an integer key without a sequence: the factory's values start at half
+    the column's top (2**30 - 1), where the tests' requests and schemathesis send no ids."""
+    (key,) = [c for c in _factories("crm")["make_accounts"].columns if c.attr == "id"]
+    assert key.value == f"{2**31 // 2 - 1} + n"

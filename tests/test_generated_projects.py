@@ -211,14 +211,15 @@ def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
 
 
-@pytest.mark.parametrize("fixture", ["clinic", "shop", "events", "notes"])
+@pytest.mark.parametrize("fixture", ["clinic", "shop", "events", "notes", "crm"])
 def test_handoffs_of_other_shapes_pass_their_own_checks(fixture: str, tmp_path: Path) -> None:
-    """tests/fixtures/clinic, shop, events and notes (see their READMEs): integer and bigint
-    keys, a text key, a join table's two-column key, creates under their parent's path, owned
-    tables listed under a parent nobody owns or in public, unique integers, numeric CHECKs and
-    filters, a nullable foreign key filtered, response models holding a pattern, base64 bytes,
-    a timestamp without a time zone. Each project passes its own checks, on PostgreSQL as well
-    when there is one."""
+    """tests/fixtures/clinic, shop, events, notes and crm (see their READMEs): integer and
+    bigint keys (given by the client too), a text key, a join table's two-column key, creates
+    under their parent's path, owned tables listed under a parent nobody owns or in public,
+    unique integers, numeric CHECKs and filters, a nullable foreign key filtered, response
+    models holding a pattern, base64 bytes, a timestamp without a time zone, a delete that
+    answers the row. Each project passes its own checks, on PostgreSQL as well when there is
+    one."""
     out = _generate(Path(__file__).resolve().parent / "fixtures" / fixture, tmp_path / fixture)
     _run(["ruff", "check", "--no-cache", "."], out)
     _run(["mypy"], out)

@@ -121,6 +121,14 @@ def test_a_composite_key_is_bound_by_the_parent_and_the_last_parameter() -> None
     assert bindings == {("eventId", "event_id", False), ("tagSlug", "tag_slug", True)}
 
 
+def test_a_parent_named_id_is_bound_by_the_childs_foreign_key() -> None:
+    """In `/contacts/{id}/notes`, `{id}` is the contact's: `notes.contact_id`, not `notes.id`."""
+    op = next(o for o in _model(FIXTURES / "crm").operations if o.operation_id == "listNotes")
+    (binding,) = op.path_bindings
+    assert (binding.param, binding.column, binding.is_key) == ("id", "contact_id", False)
+    assert (binding.parent_table, binding.parent_column) == ("contacts", "id")
+
+
 def test_one_column_of_a_composite_key_alone_selects_no_row(tmp_path: Path) -> None:
     """Without the parent in the path, `tag_slug` is not a key of `event_tags`."""
     root = tmp_path / "events"

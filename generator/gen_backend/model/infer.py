@@ -178,7 +178,17 @@ def path_bindings(
         owner = table_named(segments[index - 1], design) if index > 0 else None
         if owner is not None and owner.name == table.name:
             owner = None
-        if (own := table.column(snake(param))) is not None:
+        key = next(
+            (
+                fk
+                for fk in table.foreign_keys
+                if owner is not None and fk.target_table == owner.name and len(fk.columns) == 1
+            ),
+            None,
+        )
+        own = table.column(snake(param))
+        # `{id}` under `/contacts` in `/contacts/{id}/notes` is the contact's, not the note's
+        if own is not None and (key is None or own.name in key.columns):
             bindings.append(
                 PathBinding(
                     param=param,
@@ -191,14 +201,6 @@ def path_bindings(
             continue
         if owner is None:
             continue
-        key = next(
-            (
-                fk
-                for fk in table.foreign_keys
-                if fk.target_table == owner.name and len(fk.columns) == 1
-            ),
-            None,
-        )
         if key is not None:
             target = _key_column(param, owner) or key.target_columns[0]
             bindings.append(

@@ -259,8 +259,9 @@ class OperationPlan:
 
     @property
     def response_class(self) -> str | None:
-        """The route's `response_class`, when not FastAPI's JSON one."""
-        if self.status == 204 or self.raw_response:
+        """The route's `response_class`, when not FastAPI's JSON one (a success without a
+        body is documented with none, not as an empty JSON schema)."""
+        if self.status == 204 or self.raw_response or self.response is None:
             return "Response"
         return json_response_class(self.json_response) if self.json_response else None
 

@@ -228,11 +228,19 @@ def _py_value(
     rule: ColumnRule = ColumnRule(),
     rank: int = 0,
     checks: tuple[CheckPlan, ...] = (),
+    *,
+    alone: bool = False,
 ) -> str:
     """A factory's value for `column`, as source; `rank` columns (a CHECK's `closes_at >
     opens_at`) come before it, so it is that many steps later than theirs; a numbered text
-    is upper- or lower-cased where a CHECK wants it so (`sku = upper(sku)`)."""
+    is upper- or lower-cased where a CHECK wants it so (`sku = upper(sku)`). An integer that
+    is a key on its own (`alone`, the client's to give) counts from half its type's top, far
+    from the small numbers the tests' requests and schemathesis send, which it would meet."""
     kind = column.py_type
+    top = column.holds.high if column.holds is not None else None
+    if alone and kind == "int" and rule.maximum is None and top is not None:
+        start = max(int(top.value) // 2, int(rule.minimum or 0))
+        return f"{start} + n"
     if column.enum_name:
         return repr(enum_values[column.enum_name][0])
     if kind == "str":
@@ -361,7 +369,8 @@ def plan_factories(
                 if rule is None:  # a table no domain serves: its CHECKs alone
                     rule = _check_rules(table).get(column.name, ColumnRule())
                 rank = table.rank(column.name)
-                value = _py_value(column, enum_values, rule, rank, table.checks)
+                alone = (column.attr,) in table.unique_keys
+                value = _py_value(column, enum_values, rule, rank, table.checks, alone=alone)
                 columns.append(FactoryColumn(column.attr, value))
         factories.append(
             FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))

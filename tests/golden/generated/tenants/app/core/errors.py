@@ -289,6 +289,8 @@ def document_problems(app: FastAPI) -> None:
                 schemas.pop(name, None)
             for item in document.get("paths", {}).values():
                 for operation in item.values():
+                    for parameter in operation.get("parameters", []):
+                        _not_null(parameter)
                     for status, response in operation.get("responses", {}).items():
                         if status == "default" or str(status)[:1] in ("4", "5"):
                             response["content"] = {
@@ -298,6 +300,21 @@ def document_problems(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way
+
+
+def _not_null(parameter: dict[str, JsonValue]) -> None:
+    """An optional header or cookie is absent or text, never null (a client would send the
+    text `null`): its `str | None` is documented as the `str` it is."""
+    schema = parameter.get("schema")
+    if parameter.get("in") not in ("header", "cookie") or not isinstance(schema, dict):
+        return
+    options = schema.get("anyOf")
+    if not isinstance(options, list):
+        return
+    kept = [o for o in options if o != {"type": "null"}]
+    if len(kept) == 1 and len(kept) < len(options) and isinstance(kept[0], dict):
+        del schema["anyOf"]
+        schema.update(kept[0])
 
 
 def install_error_handlers(app: FastAPI, *, max_body_bytes: int) -> None:
