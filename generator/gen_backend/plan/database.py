@@ -70,6 +70,17 @@ class ColumnPlan:
         return f"{self.py_type} | None" if self.nullable else self.py_type
 
     @property
+    def autoincrement_keyword(self) -> bool | None:
+        """`autoincrement=` of a key column, in the model and the migration alike: True for a
+        numbered key, False for an integer key the client gives (SQLAlchemy would otherwise
+        make a single integer key a SERIAL on PostgreSQL), None elsewhere."""
+        if not self.primary_key:
+            return None
+        if self.autoincrement:
+            return True
+        return False if self.py_type == "int" else None
+
+    @property
     def model_type(self) -> str:
         """The type in the ORM model: as in the migration, except that time zones come back
         on every engine (SQLite keeps none; `UtcDateTime` puts UTC back), and a `timestamp`
