@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import validator_for
 from openapi_spec_validator import validate
 from openapi_spec_validator.shortcuts import get_validator_cls
@@ -183,29 +184,98 @@ def _validate(document: OpenApiDocument) -> None:
     key = tuple(sorted((str(path), source.text) for path, source in document.files.items()))
     if key in _VALID:
         return
+    spec_validator = _with_crawled_meta_schema(get_validator_cls(root.data))
     try:
-        validate(
-            root.data,
-            base_uri=root.path.resolve().as_uri(),
-            cls=_with_crawled_meta_schema(get_validator_cls(root.data)),
-        )
+        validate(root.data, base_uri=root.path.resolve().as_uri(), cls=spec_validator)
         if len(_VALID) < 64:
             _VALID.add(key)
     except Exception as exc:  # the validator raises many kinds; each is the spec's fault
-        at = "/" + "/".join(
-            str(p).replace("~", "~0").replace("/", "~1") for p in getattr(exc, "path", ()) or ()
+        # a failure against the meta-schema is reported at its most relevant cause (the
+        # validator's own error names only the outermost `oneOf` that failed)
+        cause = best_match(spec_validator.schema_validator.iter_errors(root.data))
+        path = cause.absolute_path if cause is not None else getattr(exc, "path", ()) or ()
+        at = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+        message = (
+            _readable(cause)
+            if cause is not None
+            else getattr(exc, "message", None) or str(exc).splitlines()[0]
         )
-        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
-        if operation := _UNRESOLVED_PARAMETER.search(message):
-            at = pointer("paths", operation.group(2), operation.group(1))
+        fix = (
+            "correct the document so it validates against the OpenAPI specification "
+            "(openapi-spec-validator shows the details)"
+        )
+        if unresolved := _UNRESOLVED_PARAMETER.search(message):
+            name, method, path = unresolved.groups()
+            at = pointer("paths", path, method)
+            message = f"path parameter `{name}` is declared neither here nor on its path"
+            fix = f"declare `{name}` under `parameters:` (in: path, required: true)"
         raise HandoffInputError(
-            root.problem(
-                at if at != "/" else "",
-                f"invalid OpenAPI: {_shorten(message)}",
-                "correct the document so it validates against the OpenAPI "
-                "specification (openapi-spec-validator shows the details)",
-            )
+            root.problem(at if at != "/" else "", f"invalid OpenAPI: {_shorten(message)}", fix)
         ) from None
+
+
+def _readable(error: ValidationError) -> str:
+    """One line saying what is wrong with the value at the error's place, without quoting the
+    value itself (a whole schema, often)."""
+    keyword, expected = error.validator, error.validator_value
+    if keyword in ("oneOf", "anyOf") and error.context:
+        here = [e for e in error.context if e.absolute_path == error.absolute_path]
+        if here and all(e.validator == "type" for e in here):
+            allowed = sorted({t for e in here for t in _as_list(e.validator_value)})
+            return f"{_kind(error.instance)} where OpenAPI allows {_types(allowed)}"
+        deeper = best_match(error.context)
+        return _readable(deeper) if deeper is not None else "fits none of the allowed forms"
+    if keyword == "type":
+        return f"{_kind(error.instance)} where OpenAPI allows {_types(_as_list(expected))}"
+    if keyword == "not" and isinstance(expected, Mapping) and "required" in expected:
+        names = " and ".join(f"`{name}`" for name in _as_list(expected["required"]))
+        path = list(error.schema_path)  # [..., "dependentSchemas", <field>, "not"]
+        if len(path) >= 3 and path[-3] == "dependentSchemas":
+            return f"{names} is not allowed together with `{path[-2]}`"
+        return f"{names} is not allowed here"
+    if keyword == "enum":
+        choices = ", ".join(repr(choice) for choice in _as_list(expected))
+        return f"{error.instance!r} is not one of {choices}"
+    if keyword in ("required", "additionalProperties", "unevaluatedProperties"):
+        return error.message
+    text = repr(error.instance)
+    return (
+        "the value" + error.message[len(text) :]
+        if error.message.startswith(text)
+        else error.message
+    )
+
+
+def _as_list(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a text",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+def _types(names: list[str]) -> str:
+    return " or ".join(_TYPE_WORDS.get(name, name) for name in names)
+
+
+def _kind(value: object) -> str:
+    """What a JSON value is, in words."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return "null" if value is None else f"the text {str(value)[:40]!r}"
 
 
 _FAST_VALIDATORS: dict[SpecValidatorType, SpecValidatorType] = {}
@@ -237,7 +307,7 @@ def _with_crawled_meta_schema(spec_validator: SpecValidatorType) -> SpecValidato
     return _FAST_VALIDATORS[spec_validator]
 
 
-_UNRESOLVED_PARAMETER = re.compile(r"for '(\w+)' operation in '([^']+)'")
+_UNRESOLVED_PARAMETER = re.compile(r"parameter '([^']+)' for '(\w+)' operation in '([^']+)'")
 
 
 def _shorten(text: str, limit: int = 300) -> str:

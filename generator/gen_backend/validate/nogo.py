@@ -122,7 +122,10 @@ def _check_design(raw: RawHandoff, fail: _Fail) -> None:
                 f"table `{table.name}` has no columns",
                 f"declare the columns of `{table.name}`",
             )
-    indexed = any(t.indexes or any(c.unique for c in t.columns) for t in design.tables)
+    # a primary key or a unique constraint is an index the database builds for it
+    indexed = any(
+        t.indexes or t.primary_key or any(c.unique for c in t.columns) for t in design.tables
+    )
     if not indexed:
         fail(
             item,
