@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gen_backend.accept import Accepted, accept
 from gen_backend.model import (
     HttpMethod,
@@ -198,3 +200,64 @@ def test_the_list_request_test_makes_its_caller_the_parents_owner() -> None:
     assert listing.owner_source == "row.tenant_id"  # the comment's owner, made the task's too
     assert listing.parent_made_owners
     assert listing.missing_path == "/tasks/00000000-0000-4000-8000-000000000000/comments"
+
+
+def _with_defaults(root: Path, spec: str, defaults: str, operations: str = "") -> Accepted:
+    """The tiny corpus-spec handoff around `spec`, its auth.yaml giving `defaults` (and
+    `operations`) instead of roles per operation."""
+    from .test_foreign_handoffs import corpus_spec_handoff
+
+    handoff = corpus_spec_handoff(root, spec)
+    auth = handoff / "auth.yaml"
+    auth.write_text(auth.read_text() + f"defaults: {defaults}\n" + operations)
+    result = accept(handoff)
+    assert isinstance(result, Accepted)
+    return result
+
+
+def test_operations_nothing_names_take_the_default_of_their_method_class(tmp_path: Path) -> None:
+    """oai-petstore-expanded declares no security at all: every operation needs the default
+    of its class, none is made public by it, and check says which way each went."""
+    result = _with_defaults(
+        tmp_path, "oai-petstore-expanded", "{read: [pets:read], write: [pets:write]}"
+    )
+    taken = {
+        op.operation_id: (op.public, op.permissions, op.permission_source)
+        for op in result.model.operations
+    }
+    assert taken == {
+        "findPets": (False, ("pets:read",), PermissionSource.DEFAULTS),
+        "addPet": (False, ("pets:write",), PermissionSource.DEFAULTS),
+        "find pet by id": (False, ("pets:read",), PermissionSource.DEFAULTS),
+        "deletePet": (False, ("pets:write",), PermissionSource.DEFAULTS),
+    }
+    said = {r.location: r.question for r in result.rfis if r.code is Code.PERMISSION_DEFAULTED}
+    assert said.keys() == {"/defaults/read", "/defaults/write"}
+    assert "2 operations" in said["/defaults/read"]
+    assert "findPets" in said["/defaults/read"]
+    assert Code.PERMISSION_MISSING not in {r.code for r in result.rfis}
+
+
+def test_named_operations_scopes_and_public_ones_keep_their_own(tmp_path: Path) -> None:
+    """Defaults are the weakest source: auth.yaml `operations:`, `public` and the spec's
+    OAuth scopes still decide where they say something."""
+    result = _with_defaults(
+        tmp_path,
+        "swagger-petstore3",
+        "{all: [store:use]}",
+        "operations: {getInventory: public, logoutUser: [users:session]}\n",
+    )
+    ops = {op.operation_id: op for op in result.model.operations}
+    assert ops["getInventory"].public
+    assert ops["logoutUser"].permission_source is PermissionSource.AUTH_YAML
+    assert ops["addPet"].permissions == ("write:pets", "read:pets")  # its oauth2 scopes
+    assert ops["getOrderById"].permissions == ("store:use",)
+    assert ops["getOrderById"].permission_source is PermissionSource.DEFAULTS
+
+
+def test_defaults_give_all_or_read_and_write_not_both(tmp_path: Path) -> None:
+    from gen_backend.errors import HandoffInputError
+
+    with pytest.raises(HandoffInputError) as caught:
+        _with_defaults(tmp_path, "oai-petstore-expanded", "{all: [a], read: [b]}")
+    assert caught.value.problem.location == "/defaults"

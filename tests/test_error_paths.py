@@ -1149,7 +1149,7 @@ HALTS: list[Case] = [
         "nogo-auth-no-roles-or-operations",
         put("auth.yaml", "scheme: jwt\njwt:\n  algorithms: [HS256]\n  secret_env: JWT_SECRET\n"),
         3,
-        halts=(("auth.yaml", "neither `roles:` nor `operations:`"),),
+        halts=(("auth.yaml", "neither `roles:`, `operations:` nor `defaults:`"),),
     ),
     Case(
         "nogo-migrations-missing",

@@ -303,6 +303,15 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "/operations/getBook",
     ),
     (
+        "an operation takes the default permissions",
+        edit(
+            "auth.yaml",
+            lambda d: (d["operations"].pop("getBook"), d.update(defaults={"read": ["books:read"]})),
+        ),
+        Code.PERMISSION_DEFAULTED,
+        "/defaults/read",
+    ),
+    (
         "permission no role grants",
         edit("auth.yaml", lambda d: _require_ungranted(d)),
         Code.PERMISSION_UNGRANTED,

@@ -206,11 +206,26 @@ class RawOwnership(Raw):
     bypass_roles: list[str] = []
 
 
+class RawPermissionDefaults(Raw):
+    """Permissions of the operations nothing else names: by method class, or one for all."""
+
+    read: list[str] | None = None  # GET and HEAD
+    write: list[str] | None = None  # POST, PUT, PATCH, DELETE
+    all: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RawPermissionDefaults:
+        if self.all is not None and (self.read is not None or self.write is not None):
+            raise ValueError("give `all`, or `read` and `write`, not both")
+        return self
+
+
 class RawAuth(Raw):
     scheme: str | None = None
     jwt: RawJwt | None = None
     roles: dict[str, list[str]] = {}
     operations: dict[str, Permissions] = {}
+    defaults: RawPermissionDefaults | None = None
     ownership: dict[str, RawOwnership] = {}
 
 

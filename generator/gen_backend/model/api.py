@@ -252,6 +252,7 @@ class PermissionSource(StrEnum):
     HANDOFF = "handoff.yaml operations"
     EXTENSION = "x-permissions"
     SECURITY_SCOPES = "OpenAPI security scopes"
+    DEFAULTS = "auth.yaml defaults"
     NONE = "none"
 
 

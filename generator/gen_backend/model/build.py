@@ -10,12 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gen_backend.load import RawHandoff
-from gen_backend.load.raw import RawAssumption, RawDecision, RawFilter, RawOperationIntent
+from gen_backend.load.raw import (
+    RawAssumption,
+    RawDecision,
+    RawFilter,
+    RawOperationIntent,
+    RawPermissionDefaults,
+)
 from gen_backend.model import infer
 from gen_backend.model.api import (
     ApiModel,
     FilterOp,
     FilterSource,
+    HttpMethod,
     Operation,
     OperationKind,
     PermissionSource,
@@ -92,7 +99,9 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
         op_id = spec_op.operation.operation_id
         handoff_intent = manifest.operations.get(op_id)
         auth_permissions = auth.operations.get(op_id)
-        operation = _operation(spec_op, handoff_intent, auth_permissions, parsed.api, design)
+        operation = _operation(
+            spec_op, handoff_intent, auth_permissions, auth.defaults, parsed.api, design
+        )
         # "A spec without FR-IDs is valid: everything is then in scope" (handoff contract)
         in_scope = (
             release_mode is ReleaseMode.FULL
@@ -182,6 +191,7 @@ def _operation(
     spec_op: SpecOperation,
     handoff: RawOperationIntent | None,
     auth_permissions: list[str] | str | None,
+    defaults: RawPermissionDefaults | None,
     api: ApiModel,
     design: SchemaDesign,
 ) -> Operation:
@@ -233,7 +243,7 @@ def _operation(
         (i.idempotent for i in (handoff, spec) if i is not None and i.idempotent is not None), None
     )
     updates["idempotent"] = kind is OperationKind.CREATE if idempotent is None else idempotent
-    updates.update(_permissions(operation, handoff, spec, auth_permissions))
+    updates.update(_permissions(operation, handoff, spec, auth_permissions, defaults))
     return operation.model_copy(update=updates)
 
 
@@ -269,6 +279,7 @@ def _permissions(
     handoff: RawOperationIntent | None,
     spec: RawOperationIntent,
     auth_permissions: list[str] | str | None,
+    defaults: RawPermissionDefaults | None,
 ) -> dict[str, object]:
     for value, source in (
         (auth_permissions, PermissionSource.AUTH_YAML),
@@ -291,6 +302,15 @@ def _permissions(
     )
     if scopes:
         return {"permissions": scopes, "permission_source": PermissionSource.SECURITY_SCOPES}
+    if defaults is not None:
+        reads = operation.method in (HttpMethod.GET, HttpMethod.HEAD)
+        chosen = (
+            defaults.all
+            if defaults.all is not None
+            else (defaults.read if reads else defaults.write)
+        )
+        if chosen:
+            return {"permissions": tuple(chosen), "permission_source": PermissionSource.DEFAULTS}
     return {"permission_source": PermissionSource.NONE}
 
 

@@ -188,11 +188,11 @@ def _check_auth(raw: RawHandoff, fail: _Fail) -> None:
                 "RS*/ES* algorithms need `jwt.jwks_url_env`",
                 "name the environment variable that holds the JWKS URL",
             )
-    if not auth.roles and not auth.operations:
+    if not auth.roles and not auth.operations and auth.defaults is None:
         fail(
             item,
             "auth",
-            "no permission model: neither `roles:` nor `operations:` is set",
+            "no permission model: neither `roles:`, `operations:` nor `defaults:` is set",
             "map roles to permissions and operations to the permissions they require",
         )
 

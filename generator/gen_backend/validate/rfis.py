@@ -22,9 +22,11 @@ from gen_backend.model import (
     ColumnType,
     Filter,
     FilterOp,
+    HttpMethod,
     Operation,
     OperationKind,
     Parameter,
+    PermissionSource,
     Property,
     Schema,
     SchemaDesign,
@@ -70,6 +72,7 @@ class Code(StrEnum):
     PERMISSION_MISSING = "PERMISSION_MISSING"
     PERMISSION_CONFLICT = "PERMISSION_CONFLICT"
     PERMISSION_UNGRANTED = "PERMISSION_UNGRANTED"
+    PERMISSION_DEFAULTED = "PERMISSION_DEFAULTED"
     UNKNOWN_OPERATION = "UNKNOWN_OPERATION"
     OWNERSHIP_TABLE_MISSING = "OWNERSHIP_TABLE_MISSING"
     OWNERSHIP_COLUMN_MISSING = "OWNERSHIP_COLUMN_MISSING"
@@ -522,7 +525,7 @@ class _Checker:
                 f"Which permission does `{op.operation_id}` ({op.method.upper()} "
                 f"{op.path}) require? No artifact decides it.",
                 f"add `{op.operation_id}: [<permission>]` (or `public`) under auth.yaml "
-                "`operations:`",
+                "`operations:`, or permissions for every such operation under `defaults:`",
             )
         for permission in op.permissions:
             if not auth.grants(permission):
@@ -558,6 +561,34 @@ class _Checker:
                 + "; ".join(f"{k} says {sorted(v)}" for k, v in said.items())
                 + ".",
                 f"make them agree; until then {winner} decides",
+            )
+
+    def permission_defaults(self) -> None:
+        """Which operations took auth.yaml's `defaults:`, per class, so a reviewer sees which
+        way each went (and that none was made public by it)."""
+        defaults = self.raw.auth.defaults if self.raw.auth else None
+        if defaults is None:
+            return
+        taken: dict[str, list[Operation]] = defaultdict(list)
+        for op in self.model.in_scope_operations:
+            if op.permission_source is PermissionSource.DEFAULTS:
+                reads = op.method in (HttpMethod.GET, HttpMethod.HEAD)
+                taken["all" if defaults.all is not None else "read" if reads else "write"].append(
+                    op
+                )
+        for key, ops in taken.items():
+            names = ", ".join(op.operation_id for op in ops[:8])
+            more = f" and {len(ops) - 8} more" if len(ops) > 8 else ""
+            self.add(
+                Code.PERMISSION_DEFAULTED,
+                Severity.INFO,
+                "auth",
+                f"/defaults/{key}",
+                f"{len(ops)} operation{'s' if len(ops) != 1 else ''} that nothing else gives "
+                f"permissions take the `{key}` default {list(ops[0].permissions)}: "
+                f"{names}{more}.",
+                "name an operation under `operations:` (or `public`) where the default is "
+                "not right for it",
             )
 
     # ---- design, migrations, auth, scope -----------------------------------------------------
@@ -840,6 +871,7 @@ def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) 
     checker = _Checker(raw, model, resolved)
     checker.operations()
     checker.security_schemes()
+    checker.permission_defaults()
     checker.design()
     checker.migrations()
     checker.ownership()
