@@ -242,11 +242,31 @@ class ProjectPlan:
         return tuple(op for api in self.apis for op in api.operations)
 
     @property
+    def checks_tokens(self) -> bool:
+        return reads_tokens(self.apis)
+
+    @property
+    def first_path(self) -> str:
+        """A path to try the API on: the first list or read without path parameters."""
+        reads = [op.path for op in self.operations if op.method == "get"]
+        return next((path for path in reads if "{" not in path), reads[0] if reads else "/")
+
+    @property
     def routed(self) -> tuple[ModuleApi, ...]:
         return tuple(api for api in self.apis if api.operations)
 
     def domain_of(self, table: str) -> DomainPlan:
         return next(d for d in self.domains if d.table.name == table)
+
+
+def reads_tokens(apis: Sequence[ModuleApi]) -> bool:
+    """Whether some operation reads a bearer token (one that asks for it, or a public one on
+    an owned table): the service then needs the key to check it with."""
+    return any(
+        any(access.bearer for access in op.access) or (op.public and api.owner)
+        for api in apis
+        for op in api.operations
+    )
 
 
 def _package(table: str, taken: set[str]) -> str:
@@ -331,6 +351,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add(f"migrations/versions/{rate_limits.revision}.py", "migrations/versions/rate_limits.py.j2")
     add("app/__init__.py")
     add("app/main.py")
+    add("app/dev_token.py")
     add("app/models.py")
     for module in ("__init__", "config", "db"):
         add(f"app/core/{module}.py")

@@ -20,7 +20,9 @@ from app.workspaces.router import router as workspaces_router
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    get_settings()  # invalid settings (in production: no real secret) stop the start here
+    # invalid settings (in production: no real secret) stop the start here, and so does a
+    # missing key to check tokens with
+    get_settings().jwt_verification_key()
     yield
     # uvicorn has let the requests in flight finish (SIGTERM; --timeout-graceful-shutdown):
     # close the pooled connections

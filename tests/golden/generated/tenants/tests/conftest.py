@@ -151,24 +151,17 @@ def bearer(
 def claims_for(
     *permissions: str, subject: str | None = None, roles: Sequence[str] = ()
 ) -> dict[str, object]:
-    """Valid claims for the app's settings: subject, scopes, roles, issuer, audience, expiry."""
+    """Valid claims for the app's settings, for five minutes (app/dev_token.py mints them)."""
     from app.core.config import get_settings
+    from app.dev_token import claims_for as valid_claims
 
-    settings = get_settings()
-    now = datetime.datetime.now(datetime.UTC)
-    claims: dict[str, object] = {
-        settings.jwt_subject_claim: subject or str(uuid.uuid4()),
-        settings.jwt_scopes_claim: " ".join(permissions),
-        "iat": now,
-        "exp": now + datetime.timedelta(minutes=5),
-    }
-    if roles:
-        claims[settings.jwt_roles_claim] = list(roles)
-    if settings.jwt_issuer:
-        claims["iss"] = settings.jwt_issuer
-    if settings.jwt_audience:
-        claims["aud"] = settings.jwt_audience
-    return claims
+    return valid_claims(
+        get_settings(),
+        subject=subject or str(uuid.uuid4()),
+        permissions=permissions,
+        roles=roles,
+        lifetime=datetime.timedelta(minutes=5),
+    )
 
 
 _seeding_engine: AsyncEngine | None = None

@@ -61,13 +61,18 @@ class Settings(BaseSettings):
 
     def jwt_verification_key(self) -> str | None:
         """The HMAC secret, or a fixed PEM public key for RS*/ES*/EdDSA tokens; None when the
-        keys come from the key set at `jwks_url`."""
+        keys come from the key set at `jwks_url`. Raises when neither is configured."""
         if self.jwt_algorithms[0].startswith("HS"):
-            if self.jwt_secret is None:
-                raise RuntimeError("JWT_SECRET is not set")
+            if self.jwt_secret is None or not self.jwt_secret.get_secret_value():
+                raise RuntimeError(
+                    "JWT_SECRET is not set: tokens cannot be checked without it (see .env.example)"
+                )
             return self.jwt_secret.get_secret_value()
-        if self.jwt_public_key is None and self.jwks_url is None:
-            raise RuntimeError("neither JWKS_URL nor JWT_PUBLIC_KEY is set")
+        if not self.jwt_public_key and not self.jwks_url:
+            raise RuntimeError(
+                "neither JWKS_URL nor JWT_PUBLIC_KEY is set: tokens cannot be "
+                "checked without the signers' keys (see .env.example)"
+            )
         return self.jwt_public_key
 
     @model_validator(mode="after")
