@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from gen_backend.accept import Accepted, accept
+from gen_backend.model import Schema, SchemaType
 from gen_backend.plan import plan_project
 from gen_backend.plan.project import ProjectPlan
 
@@ -125,10 +126,12 @@ def test_wire_formats_integers_64_bits_decimal_strings_and_iso_dates() -> None:
     assert list(integer_range(None, None, None, None)) == [("ge", "-(2**63)"), ("le", "2**63 - 1")]
     assert list(integer_range(1, None, None, None)) == [("le", "2**63 - 1")]
     assert list(integer_range(None, 0, 10, None)) == []
-    money = decimal_text(r"^[0-9]+\.[0-9]{2}$")
-    assert money == "Annotated[decimal.Decimal, DecimalText('^[0-9]+\\\\.[0-9]{2}$')]"
+    money = decimal_text(Schema(types=(SchemaType.STRING,), pattern=r"^[0-9]+\.[0-9]{2}$"), 2)
+    assert money == (
+        "Annotated[decimal.Decimal, DecimalText('^[0-9]+\\\\.[0-9]{2}$', places=2, format=None)]"
+    )
     assert plain_type(f"{money} | None") == "decimal.Decimal | None"
-    assert plain_type(decimal_text(None)) == "decimal.Decimal"
+    assert plain_type(decimal_text(Schema(format="decimal"))) == "decimal.Decimal"
     assert plain_type("list[Annotated[datetime.date, IsoFormat()]] | None") == (
         "list[datetime.date] | None"
     )

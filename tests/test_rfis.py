@@ -57,6 +57,11 @@ def _require_ungranted(data: Doc) -> None:
     del data["roles"]["admin"]  # "*" grants everything
 
 
+def _default_for_get_book(data: Doc) -> None:
+    del data["operations"]["getBook"]
+    data["defaults"] = {"read": ["books:read"]}
+
+
 def _add_binding(design: dict[str, Any]) -> None:
     """books.binding, a text a CHECK lists the values of."""
     books = design["tables"]["books"]
@@ -109,6 +114,17 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         ),
         Code.PROPERTY_TYPE_MISMATCH,
         "openapi.yaml#/components/schemas/BookCreate/properties/inStock",
+    ),
+    (
+        "a plain string over a date column",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookCreate")["properties"].update(
+                {"publishedOn": {"type": "string"}}
+            ),
+        ),
+        Code.PROPERTY_TYPE_CONVERTED,
+        "openapi.yaml#/components/schemas/BookCreate/properties/publishedOn",
     ),
     (
         "length longer than column",
@@ -304,10 +320,7 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
     ),
     (
         "an operation takes the default permissions",
-        edit(
-            "auth.yaml",
-            lambda d: (d["operations"].pop("getBook"), d.update(defaults={"read": ["books:read"]})),
-        ),
+        edit("auth.yaml", lambda d: _default_for_get_book(d)),
         Code.PERMISSION_DEFAULTED,
         "/defaults/read",
     ),

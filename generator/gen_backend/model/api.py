@@ -13,6 +13,7 @@ from functools import cached_property
 from pydantic import Field, JsonValue
 
 from gen_backend.model.base import Frozen
+from gen_backend.model.crossing import Conversion
 
 JsonScalar = str | int | float | bool | None
 
@@ -76,6 +77,9 @@ class Schema(Frozen):
     read_only: bool = False
     write_only: bool = False
     deprecated: bool = False
+    # how its value crosses to and from the column it is stored in, where that converts
+    # (set by plan.wire, which holds the spec's schemas to the design's columns)
+    crossing: Conversion | None = None
 
     @property
     def primary_type(self) -> SchemaType | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -195,6 +196,19 @@ class OperationPlan:
         }.get(self.body_media, (self.body_content_type or "*/*",))
 
     @property
+    def raw_sample(self) -> tuple[str, str]:
+        """A body of a raw media type that parses as one, for the tests: (Content-Type, the
+        bytes as source). A multipart body needs a boundary, a form a field."""
+        media = (self.body_content_type or "").split(";")[0].strip().lower()
+        if media == MULTIPART:
+            part = 'Content-Disposition: form-data; name="example"'
+            body = f"--sample\r\n{part}\r\n\r\nexample\r\n--sample--\r\n"
+            return f"{MULTIPART}; boundary=sample", "b" + repr(body)
+        if media == FORM:
+            return FORM, 'b"example=example"'
+        return self.body_content_type or "application/octet-stream", 'b"example"'
+
+    @property
     def problem_responses(self) -> tuple[tuple[int | str, str], ...]:
         """Every error status the route may answer, for its OpenAPI `responses`: the spec's
         own (with its descriptions), then those the generated code produces where the spec is
@@ -280,8 +294,13 @@ class OperationPlan:
 
 
 def plan_operations(
-    service: ServiceModel, tables: dict[str, TablePlan], packages: dict[str, str]
+    service: ServiceModel,
+    tables: dict[str, TablePlan],
+    packages: dict[str, str],
+    refused: Mapping[str, str] | None = None,
 ) -> tuple[tuple[OperationPlan, ...], SchemaPlanner]:
+    """Every in-scope operation's plan. `refused`: operationId -> why a value it carries
+    cannot cross to its column (see plan.wire); such an operation is a stub."""
     ops_by_module: dict[str, list[Operation]] = {}
     for op in service.in_scope_operations:
         module = packages.get(op.table or "", COMMON)
@@ -304,18 +323,37 @@ def plan_operations(
                 functions,
                 owner.owner_column if owner else None,
                 by_class,
+                (refused or {}).get(op.operation_id),
             )
             plan = dataclasses.replace(
                 plan,
                 access=plan_access(op, schemes),
                 links=served_links(op, service.in_scope_operations) or None,
-                params=_params_within_columns(plan),
+                params=_paging_from_zero(
+                    dataclasses.replace(plan, params=_params_within_columns(plan))
+                ),
             )
             _body_within_columns(plan, planner)
             if plan.primary_access is not None:
                 plan = dataclasses.replace(plan, permissions=plan.primary_access.permissions)
             plans.append(plan)
     return tuple(plans), planner
+
+
+def _paging_from_zero(plan: OperationPlan) -> tuple[ParamPlan, ...]:
+    """`plan`'s parameters, a page size or offset held to 0 and up and a page number to 1 and
+    up where the spec sets no lower bound (a negative one is no page: SQLite would answer
+    every row, PostgreSQL refuse)."""
+    lowest = {plan.limit: 0, plan.offset: 0, plan.page: 1}
+    return tuple(
+        dataclasses.replace(
+            param,
+            declaration=param.declaration.replace("ge=-(2**63)", f"ge={lowest[param.name]}"),
+        )
+        if param.name in lowest
+        else param
+        for param in plan.params
+    )
 
 
 def _params_within_columns(plan: OperationPlan) -> tuple[ParamPlan, ...]:
@@ -460,8 +498,10 @@ def _operation(
     functions: set[str],
     owner: str | None,
     tables: dict[str, TablePlan],
+    refused: str | None = None,
 ) -> OperationPlan:
-    """`tables` is every table's plan by ORM class name, for what a response embeds."""
+    """`tables` is every table's plan by ORM class name, for what a response embeds;
+    `refused`, why a value of it cannot cross to its column."""
     params: list[ParamPlan] = []
     taken: set[str] = {"body", "session", "principal", "service", "response"}
     python: dict[str, str] = {}
@@ -532,7 +572,7 @@ def _operation(
     body = None
     body_media = "json"
     body_content_type: str | None = None  # a JSON body's media type other than application/json
-    why_custom: str | None = None
+    why_custom: str | None = refused
     if op.request_body and op.request_body.body.schema_:
         content_type = op.request_body.body.content_type
         media = content_type.split(";")[0].strip().lower()

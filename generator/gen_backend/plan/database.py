@@ -50,6 +50,7 @@ ON_DELETE = {
 
 @dataclass(frozen=True)
 class ColumnPlan:
+    design: Column  # the column as the design has it
     name: str  # the column's name in the database
     attr: str  # the ORM attribute
     sa_type: str
@@ -320,6 +321,7 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
         # the service generates UUID keys, but a key that refers to another row is that row's
         python_default = None if refers else "uuid.uuid4"
     return ColumnPlan(
+        design=column,
         name=column.name,
         attr=attribute(column.name),
         sa_type=sa_type,

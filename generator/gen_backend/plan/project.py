@@ -42,6 +42,7 @@ from gen_backend.plan.tests import (
     plan_factories,
     plan_tests,
 )
+from gen_backend.plan.wire import hold_to_columns
 from gen_backend.validate.rfis import Rfi
 
 RESERVED_PACKAGES = {"core", "tests", "migrations", "main", "app"}
@@ -78,7 +79,7 @@ class ParentGuard:
     class_name: str
     key: str  # the parent's attribute the parameter selects by
     owner: str | None = None  # the parent's owner attribute, on an owned parent
-    uuid_owner: bool = False
+    owner_type: str = "str"  # its Python type, which the token's subject is read as
     bypass_roles: tuple[str, ...] = ()
 
     @property
@@ -246,6 +247,19 @@ class ProjectPlan:
         return reads_tokens(self.apis)
 
     @property
+    def crossing_formats(self) -> frozenset[str]:
+        """The wire formats of app/core/formats.py for values that cross to a column of
+        another type (IntegerText, EpochSeconds, StoredAsText) that the project uses."""
+        annotations = [f.annotation for api in self.apis for c in api.classes for f in c.fields]
+        annotations += [c.root or "" for api in self.apis for c in api.classes]
+        annotations += [p.annotation for op in self.operations for p in op.params]
+        return frozenset(
+            name
+            for name in ("IntegerText", "EpochSeconds", "StoredAsText")
+            if any(f"{name}(" in text for text in annotations)
+        )
+
+    @property
     def first_path(self) -> str:
         """A path to try the API on: the first list or read without path parameters."""
         reads = [op.path for op in self.operations if op.method == "get"]
@@ -281,6 +295,8 @@ def _package(table: str, taken: set[str]) -> str:
 
 
 def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPlan:
+    held = hold_to_columns(service)
+    service = held.service
     taken: set[str] = set()
     tables: dict[str, TablePlan] = {}
     packages_of: dict[str, str] = {}
@@ -299,7 +315,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     }
     revisions = plan_revisions(service.design, service.migrations.steps, tables, owners)
     packages = {d.table.name: d.package for d in domains}
-    operations, planner = plan_operations(service, tables, packages)
+    operations, planner = plan_operations(service, tables, packages, held.refused)
     apis = tuple(
         dataclasses.replace(api, guards=_guards(api, service, tables, packages))
         for api in _module_apis(service, domains, operations, planner.modules())
@@ -671,7 +687,7 @@ def _guards(
                     class_name=parent.class_name,
                     key=parent.column(key.target_columns[0]).attr,
                     owner=owner.attr if owner else None,
-                    uuid_owner=owner is not None and owner.py_type == "uuid.UUID",
+                    owner_type=owner.py_type if owner else "str",
                     bypass_roles=ownership.bypass_roles if ownership and owner else (),
                 )
             )

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gen_backend.model import ApiModel, Operation, Schema, SchemaType
+from gen_backend.model.crossing import Crossing
 from gen_backend.model.uploads import is_base64, is_file, is_multipart
 from gen_backend.plan.names import class_name, field_name, unique
 
@@ -131,12 +132,14 @@ class SchemaPlanner:
             if len(schema.all_of) == 1 and not schema.properties:
                 return self._bare(schema.all_of[0], module, hint, uploads=uploads)
             return self._inline(schema, module, hint, uploads=uploads)
+        if schema.crossing is not None and schema.crossing.converts:
+            return crossing_type(schema)
         kind = schema.primary_type
         if kind is SchemaType.STRING:
             if uploads and is_file(schema):
                 return UPLOAD
             if schema.format == "decimal":
-                return decimal_text(schema.pattern)
+                return decimal_text(schema)
             if is_base64(schema):
                 spelled = repr(schema.format) if schema.format in ("byte", "base64") else ""
                 return f"Annotated[bytes, Base64Text({spelled})]"
@@ -233,12 +236,47 @@ class SchemaPlanner:
         return self.classes[class_name_].module
 
 
-DECIMAL_TEXT = "Annotated[decimal.Decimal, DecimalText("
+def decimal_text(schema: Schema, places: int | None = None) -> str:
+    """The annotation of a decimal sent as a JSON string (app/core/formats.py), held to the
+    schema's pattern and lengths, answered with `places` decimals."""
+    arguments = [repr(schema.pattern)] if schema.pattern else []
+    arguments += _keywords(
+        places=places, min_length=schema.min_length, max_length=schema.max_length
+    )
+    if schema.format != "decimal":
+        arguments.append("format=None")  # the spec says a plain string: so does the document
+    return f"Annotated[decimal.Decimal, DecimalText({', '.join(arguments)})]"
 
 
-def decimal_text(pattern: str | None) -> str:
-    """The annotation of a decimal sent as a JSON string (app/core/formats.py)."""
-    return f"{DECIMAL_TEXT}{pattern!r})]" if pattern else f"{DECIMAL_TEXT})]"
+def _keywords(**values: int | None) -> list[str]:
+    """Keyword arguments, as source, of the values that are set."""
+    return [f"{key}={value!r}" for key, value in values.items() if value is not None]
+
+
+# a value of each crossing's type that the spec sends as text (a date, time or date-time is
+# ISO 8601 text, held by its format)
+_STORED_TYPES = {**_FORMATS, "date": "datetime.date", "time": "datetime.time"}
+
+
+def crossing_type(schema: Schema) -> str:
+    """The Python type of a value that crosses to a column of another type (see
+    model.wire): what the service is handed, marked with how it travels on the wire."""
+    assert schema.crossing is not None
+    crossing = schema.crossing.crossing
+    if crossing is Crossing.INTEGER_TEXT:
+        lengths = _keywords(min_length=schema.min_length, max_length=schema.max_length)
+        arguments = [repr(schema.pattern), *lengths]
+        return f"Annotated[int, IntegerText({', '.join(arguments)})]"
+    if crossing is Crossing.DECIMAL_TEXT:
+        return decimal_text(schema, schema.crossing.places)
+    if crossing is Crossing.EPOCH_SECONDS:
+        low, high = int(schema.minimum or 0), int(schema.maximum or 0)
+        return f"Annotated[datetime.datetime, EpochSeconds({low}, {high})]"
+    if crossing is Crossing.STORED_AS_TEXT:
+        return f"Annotated[{_STORED_TYPES[schema.format or '']}, StoredAsText()]"
+    if schema.format in ("date", "time", "date-time"):  # UUID_TEXT, ISO_TEXT: by their format
+        return f"Annotated[{_FORMATS[schema.format]}, IsoFormat()]"
+    return _FORMATS.get(schema.format or "", "str")  # a UUID; CHOICE_TEXT's str
 
 
 def plain_type(annotation: str) -> str:
@@ -246,12 +284,12 @@ def plain_type(annotation: str) -> str:
     return _WIRE_FORMAT.sub(r"\1", annotation)
 
 
-# `Annotated[<type>, DecimalText(<pattern>)]`, `Annotated[<type>, IsoFormat()]` or
-# `Annotated[bytes, Base64Text(<format>)]`
+# `Annotated[<type>, <Format>(<arguments>)]` for the formats of app/core/formats.py, whose
+# arguments are numbers, None and quoted texts (a pattern may hold brackets)
 _WIRE_FORMAT = re.compile(
     r"Annotated\[([\w.]+), "
-    r"(?:DecimalText\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")?\)|IsoFormat\(\)"
-    r"|Base64Text\((?:'\w+')?\))\]"
+    r"(?:DecimalText|IsoFormat|Base64Text|IntegerText|EpochSeconds|StoredAsText)"
+    r"\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^'\"()])*\)\]"
 )
 
 
@@ -278,11 +316,24 @@ def keeps_pattern(schema: Schema) -> bool:
 
 def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
     """`Field(...)` keyword arguments (as source text) holding a value to `schema`'s bounds."""
-    if schema.ref is not None:
+    if schema.ref is not None or schema.format == "decimal":
         return
+    if schema.crossing is not None and schema.crossing.crossing in _MARKED:
+        return  # its wire format (IntegerText, DecimalText, EpochSeconds) holds every bound
     text_bounds = (("min_length", schema.min_length), ("max_length", schema.max_length))
     if SchemaType.ARRAY in schema.types:
         text_bounds = (("min_length", schema.min_items), ("max_length", schema.max_items))
+    if schema.format in _PARSED and SchemaType.STRING in schema.types:
+        # pydantic parses the text into a UUID or a date, which has no length: the spec's
+        # lengths are documented, as the served document must keep them
+        lengths = {
+            ("minLength" if key == "min_length" else "maxLength"): value
+            for key, value in text_bounds
+            if value is not None
+        }
+        if lengths:
+            yield "json_schema_extra", repr(lengths)
+        return
     for key, value in text_bounds:
         if value is not None:
             yield key, repr(value)
@@ -303,6 +354,12 @@ def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
         yield from integer_range(
             schema.minimum, schema.exclusive_minimum, schema.maximum, schema.exclusive_maximum
         )
+
+
+# the crossings whose wire format holds the spec's bounds itself
+_MARKED = {Crossing.INTEGER_TEXT, Crossing.DECIMAL_TEXT, Crossing.EPOCH_SECONDS}
+# formats pydantic parses into a type of their own
+_PARSED = {"uuid", "date", "time", "date-time"}
 
 
 def integer_range(

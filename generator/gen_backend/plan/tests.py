@@ -10,9 +10,11 @@ from urllib.parse import quote, urlencode
 
 from pydantic import JsonValue
 
-from gen_backend.model import ApiModel, Operation, OperationKind, Schema
+from gen_backend.model import ApiModel, Operation, OperationKind, Parameter, Schema
 from gen_backend.model.bounds import check_choices, check_ranges
+from gen_backend.model.crossing import Crossing
 from gen_backend.model.uploads import is_file
+from gen_backend.model.wire import conversion
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import CheckPlan, ColumnPlan, TablePlan, kept_text
 from gen_backend.plan.examples import (
@@ -381,20 +383,58 @@ def plan_factories(
 ABSENT_UUID = "00000000-0000-4000-8000-000000000000"
 
 
+def _other_subject(owner: ColumnPlan | None) -> str:
+    """A token subject (as source) that owns none of the test's rows, of the owner column's
+    type: a new UUID, or for an integer owner the greatest its type holds but one."""
+    if owner is None or owner.py_type != "int":
+        return "str(uuid.uuid4())"
+    high = owner.type_holds.high if owner.type_holds else None
+    return repr(str(int(high.value) - 1 if high else 2**31 - 2))
+
+
+def _crosses(parameter: Parameter, table: TablePlan, attr: str, api: ApiModel) -> bool:
+    """Whether the column behind `attr` holds values `parameter` takes (see model.wire)."""
+    column = next(c for c in table.columns if c.attr == attr)
+    decided = conversion(api.resolve(parameter.schema_), column.design)
+    return decided.crossing is not Crossing.REFUSED
+
+
 def _absent_path(
-    path: str, values: dict[str, str], table: TablePlan, attrs: tuple[str, ...]
+    path: str,
+    values: dict[str, str],
+    table: TablePlan,
+    attrs: tuple[str, ...],
+    schemas: dict[str, Schema],
 ) -> str | None:
     """`path` filled from `values`, but with a key no row has wherever a value is the test
-    row's `attrs` (`{row.<attr>}`); None when nothing was replaced."""
+    row's `attrs` (`{row.<attr>}`), one its parameter's schema (in `schemas`) takes; None
+    when nothing was replaced."""
     replaced = False
     for wire, value in values.items():
         attr = value.removeprefix("{row.").removesuffix("}") if value.startswith("{row.") else None
         if attr in attrs:
             column = next(c for c in table.columns if c.attr == attr)
-            value = ABSENT_UUID if column.py_type == "uuid.UUID" else "999999999"
+            value = _absent_key(column, schemas[wire])
             replaced = True
         path = path.replace("{" + wire + "}", value)
     return path if replaced else None
+
+
+def _absent_key(column: ColumnPlan, schema: Schema) -> str:
+    """A key no test row has, in the form the path parameter takes: far from the numbers
+    and pattern expansions the factories count through."""
+    if column.py_type == "uuid.UUID":
+        return ABSENT_UUID
+    if column.py_type == "int":  # the greatest the parameter and the column take
+        highs = [999999999]
+        if column.type_holds is not None and column.type_holds.high is not None:
+            highs.append(int(column.type_holds.high.value))
+        if schema.maximum is not None:
+            highs.append(int(schema.maximum))
+        return str(min(highs))
+    if schema.pattern:
+        return quote(pattern_example(schema.pattern, variant=7919), safe="")
+    return "absent-row"
 
 
 def plan_tests(
@@ -464,6 +504,13 @@ def plan_tests(
         if parameter.location.value != "path":
             continue
         python = next((p.name for p in op.params if p.wire == parameter.name), None)
+        bound = dict((*op.parents, *((op.key,) if op.key else ())))
+        if (
+            python in bound
+            and table is not None
+            and not _crosses(parameter, table, bound[python], api)
+        ):
+            python = None  # no row's key is a value the parameter takes: a stub's example
         if op.key and python == op.key[0]:
             values[parameter.name] = f"{{row.{op.key[1]}}}"
         elif python in dict(op.parents):
@@ -500,7 +547,8 @@ def plan_tests(
         absent_rows = (op.key[1],)
     elif op.kind is OperationKind.LIST:
         absent_rows = list_parents
-    missing = _absent_path(op.path, values, table, absent_rows) if table else None
+    schemas = {p.name: api.resolve(p.schema_) for p in spec.parameters}
+    missing = _absent_path(op.path, values, table, absent_rows, schemas) if table else None
     if missing is not None:
         missing += query_string
     body = None
@@ -509,8 +557,8 @@ def plan_tests(
     files: tuple[str, ...] = ()
     fk_fields: list[tuple[str, str]] = []
     if op.body_media == "raw":
-        # bytes the service reads itself: any will do, in the spec's media type
-        headers.append(("Content-Type", repr(op.body_content_type)))
+        # bytes the service reads itself: any that parse will do, in the spec's media type
+        headers.append(("Content-Type", repr(op.raw_sample[0])))
     elif spec.request_body and spec.request_body.body.schema_:
         schema = spec.request_body.body.schema_
         try:
@@ -576,7 +624,7 @@ def plan_tests(
         headers=tuple(headers),
         files=files,
         owner_source=owner_source,
-        other_owner="str(uuid.uuid4())",  # a subject that owns none of the test's rows
+        other_owner=_other_subject(owner),
         owner_field=owner_field,
         lookup=lookup,
         parent_made_owners=bool(lookup and owner),

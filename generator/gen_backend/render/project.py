@@ -155,9 +155,19 @@ def _format_python(files: dict[str, RenderedFile]) -> dict[str, RenderedFile]:
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        # --no-cache: a cache in a directory deleted right after is only more files to write
+        # --no-cache: a cache in a directory deleted right after is only more files to write;
+        # an import the templates wrap, once its unused names are dropped, is joined again
         for command in (
-            ["check", "--fix-only", "--quiet", "--exit-zero", "--no-cache", "."],
+            [
+                "check",
+                "--fix-only",
+                "--quiet",
+                "--exit-zero",
+                "--no-cache",
+                "--config",
+                "lint.isort.split-on-trailing-comma = false",
+                ".",
+            ],
             ["format", "--quiet", "--no-cache", "."],
         ):
             done = subprocess.run(

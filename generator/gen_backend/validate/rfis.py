@@ -37,10 +37,12 @@ from gen_backend.model import (
 from gen_backend.model.bounds import Bound, check_choices, column_range, type_range
 from gen_backend.model.build import Resolved
 from gen_backend.model.credentials import is_unchecked
+from gen_backend.model.crossing import Crossing
 from gen_backend.model.infer import table_named
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
 from gen_backend.model.uploads import is_file, is_multipart, upload_columns
+from gen_backend.model.wire import conversion, response_row, unwrapped
 
 
 class Severity(StrEnum):
@@ -56,6 +58,7 @@ class Code(StrEnum):
     PATH_KEY_UNBOUND = "PATH_KEY_UNBOUND"
     PROPERTY_NO_COLUMN = "PROPERTY_NO_COLUMN"
     PROPERTY_TYPE_MISMATCH = "PROPERTY_TYPE_MISMATCH"
+    PROPERTY_TYPE_CONVERTED = "PROPERTY_TYPE_CONVERTED"
     PROPERTY_LENGTH_MISMATCH = "PROPERTY_LENGTH_MISMATCH"
     PROPERTY_RANGE_MISMATCH = "PROPERTY_RANGE_MISMATCH"
     PROPERTY_ENUM_MISMATCH = "PROPERTY_ENUM_MISMATCH"
@@ -194,6 +197,7 @@ class _Checker:
                 )
             self.properties(op, table)
             self.filters(op, table)
+            self.bound_parameters(op, table)
 
     def properties(self, op: Operation, table: Table) -> None:
         api = self.model.api
@@ -218,7 +222,7 @@ class _Checker:
                 elif not prop.schema_.read_only and not api.resolve(prop.schema_).read_only:
                     self.property(op, table, prop, located[1], request=True)
         if op.kind in _WRITE_KINDS | {OperationKind.GET, OperationKind.LIST}:
-            row = self._response_row(op)
+            row = response_row(op, table, api)
             if row is not None:
                 located = self._row_schema(row, table)
                 for prop in api.object_properties(located[0]):
@@ -247,6 +251,21 @@ class _Checker:
                         "the generated service ignores it",
                     )
 
+    def bound_parameters(self, op: Operation, table: Table) -> None:
+        """The path and filter parameters bound to one column, against the column's type."""
+        by_name = {p.name: p for p in op.parameters}
+        bound = [(b.param, b.column) for b in op.path_bindings]
+        bound += [(f.param, f.columns[0]) for f in op.filters if len(f.columns) == 1]
+        for name, column_name in bound:
+            parameter, column = by_name.get(name), table.column(column_name)
+            if parameter is None or column is None:
+                continue
+            schema = self.model.api.resolve(parameter.schema_)
+            if schema.items is not None:
+                schema = self.model.api.resolve(schema.items)
+            location = parameter.pointer or f"{op.pointer}/parameters"
+            self.crossing(op, table, column, name, schema, location, request=True)
+
     def _upload_columns(self, op: Operation, table: Table) -> dict[str, set[str]]:
         """The files of a multipart create body: property -> the columns that keep it."""
         body = op.request_body.body if op.request_body else None
@@ -273,33 +292,13 @@ class _Checker:
     def _row_schema(self, schema: Schema, table: Table) -> tuple[Schema, str]:
         """Unwrap `{"book": {...}}` bodies; return the row schema and where it is defined."""
         api = self.model.api
-        properties = api.object_properties(schema)
-        if len(properties) == 1 and snake(table.name) in table_forms(properties[0].name):
-            inner = properties[0].schema_
-            if api.resolve(inner).properties or api.resolve(inner).all_of:
-                schema = inner
+        schema = unwrapped(schema, table, api)
         where = (
             api.schemas_by_name[schema.ref].pointer
             if schema.ref
             else (schema.source or "inline schema")
         )
         return schema, where
-
-    def _response_row(self, op: Operation) -> Schema | None:
-        success = op.success_response
-        if success is None or success.body is None or success.body.schema_ is None:
-            return None
-        schema = success.body.schema_
-        if op.kind is not OperationKind.LIST:
-            return schema
-        resolved = self.model.api.resolve(schema)
-        if resolved.items is not None:
-            return resolved.items
-        if op.envelope and op.envelope.items_field:
-            for prop in self.model.api.object_properties(schema):
-                if prop.name == op.envelope.items_field:
-                    return self.model.api.resolve(prop.schema_).items
-        return None
 
     def property(
         self, op: Operation, table: Table, prop: Property, where: str, *, request: bool
@@ -323,19 +322,7 @@ class _Checker:
                 "hand-written code in the service layer",
             )
             return
-        if not _compatible(schema, column.type):
-            spelled = "/".join(t.value for t in schema.types) or "any"
-            if schema.format:
-                spelled += f" ({schema.format})"
-            self.add(
-                Code.PROPERTY_TYPE_MISMATCH,
-                Severity.ERROR,
-                "openapi",
-                location,
-                f"Property `{prop.name}` is {spelled} but column `{table.name}."
-                f"{column.name}` is {column.type.value}.",
-                "make the property's type match the column, or change the column",
-            )
+        if self.crossing(op, table, column, prop.name, schema, location, request=request):
             return
         if not request:
             return
@@ -383,6 +370,48 @@ class _Checker:
                     f"column `{table.name}.{column.name}` allows {sorted(allowed)}.",
                     f"set `enum: {sorted(allowed)}` on the property",
                 )
+
+    def crossing(
+        self,
+        op: Operation,
+        table: Table,
+        column: Column,
+        name: str,
+        schema: Schema,
+        location: str,
+        *,
+        request: bool,
+    ) -> bool:
+        """Raise what the spec-type/column-type table (`model.wire`) decides for a value of
+        `op`; True when no value can cross, so nothing more is worth asking of it."""
+        decided = conversion(schema, column)
+        spelled = "/".join(t.value for t in schema.types) or "any"
+        if schema.format:
+            spelled += f" ({schema.format})"
+        where = f"`{table.name}.{column.name}` ({column.type.value})"
+        if decided.crossing is Crossing.REFUSED:
+            self.add(
+                Code.PROPERTY_TYPE_MISMATCH,
+                Severity.ERROR,
+                "openapi",
+                location,
+                f"`{name}` of `{op.operation_id}` is {spelled}, stored in {where}: "
+                f"{decided.why}. The operation is left as a 501 stub.",
+                "make the spec's type match the column, or change the column",
+            )
+            return True
+        if decided.converts and decided.unstated and request:
+            self.add(
+                Code.PROPERTY_TYPE_CONVERTED,
+                Severity.WARNING,
+                "openapi",
+                location,
+                f"`{name}` of `{op.operation_id}` is {spelled}, stored in {where}: the "
+                f"service takes only {decided.why} (a 422 for any other value, which the "
+                "served document states) and answers it in the spec's type.",
+                "state the column's form in the spec (its format or pattern), or change the column",
+            )
+        return False
 
     def _is_embedded(self, schema: Schema) -> bool:
         """An object (or list of objects) named after another table: an embedded relation."""
@@ -972,34 +1001,6 @@ def _past(stated: Bound, end: Bound, *, below: bool) -> bool:
 def _number(value: Decimal) -> str:
     """A bound as the spec would write it (4999999999, not 5E+9; 99999999.99)."""
     return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
-
-
-def _compatible(schema: Schema, column: ColumnType) -> bool:
-    kind = schema.primary_type
-    if kind is None or column is ColumnType.JSON:
-        return True
-    fmt = schema.format or ""
-    if column.is_integer:
-        return kind is SchemaType.INTEGER
-    if column is ColumnType.NUMERIC:
-        return kind in (SchemaType.NUMBER, SchemaType.INTEGER) or (
-            kind is SchemaType.STRING and fmt in ("", "decimal", "number", "money")
-        )
-    if column is ColumnType.FLOAT:
-        return kind in (SchemaType.NUMBER, SchemaType.INTEGER)
-    if column is ColumnType.BOOLEAN:
-        return kind is SchemaType.BOOLEAN
-    if kind is not SchemaType.STRING:
-        return False
-    allowed: dict[ColumnType, set[str]] = {
-        ColumnType.UUID: {"", "uuid"},
-        ColumnType.DATE: {"", "date"},
-        ColumnType.TIME: {"", "time"},
-        ColumnType.TIMESTAMP: {"", "date-time"},
-        ColumnType.TIMESTAMPTZ: {"", "date-time"},
-        ColumnType.BYTES: {"", "byte", "binary", "base64"},
-    }
-    return fmt in allowed.get(column, {fmt})
 
 
 def _canonical(design: SchemaDesign | None) -> SchemaDesign | None:

@@ -823,7 +823,7 @@ async def _probes(
 
 
 # where a body that is not JSON goes for an operation that takes none: (method, URL, headers)
-NOT_JSON = (
+NOT_JSON: tuple[str, str, dict[str, str]] = (
     "POST",
     "/customers",
     token(

@@ -822,7 +822,7 @@ async def _probes(
 
 
 # where a body that is not JSON goes for an operation that takes none: (method, URL, headers)
-NOT_JSON = (
+NOT_JSON: tuple[str, str, dict[str, str]] = (
     "POST",
     "/tasks/00000000-0000-4000-8000-000000000000/attachments",
     token(

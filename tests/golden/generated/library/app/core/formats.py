@@ -39,15 +39,21 @@ _ISO_OPENINGS = {
 
 @dataclass(frozen=True)
 class DecimalText:
-    """`Annotated[decimal.Decimal, DecimalText(pattern)]`: a decimal sent as a string."""
+    """`Annotated[decimal.Decimal, DecimalText(pattern, places=2)]`: a decimal sent as a
+    string, held to the spec's pattern and lengths, and answered with `places` decimals (as
+    its column keeps them: `12.50`, not `12.5`)."""
 
     pattern: str = DECIMAL_PATTERN
+    places: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    format: str | None = "decimal"
 
     def __get_pydantic_core_schema__(
         self, source: type[object], handler: GetCoreSchemaHandler
     ) -> CoreSchema:
         text = core_schema.no_info_after_validator_function(
-            _to_decimal, core_schema.str_schema(pattern=self.pattern, strict=True)
+            _to_decimal, _text_schema(self.pattern, self.min_length, self.max_length)
         )
         return core_schema.json_or_python_schema(
             json_schema=text,
@@ -56,13 +62,38 @@ class DecimalText:
             python_schema=core_schema.union_schema(
                 [core_schema.is_instance_schema(decimal.Decimal), text]
             ),
-            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                self._text, when_used="json"
+            ),
         )
+
+    def _text(self, value: decimal.Decimal) -> str:
+        if self.places is None:
+            return str(value)
+        return f"{value:.{self.places}f}"
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        return {"type": "string", "format": "decimal", "pattern": self.pattern}
+        documented: JsonSchemaValue = {"type": "string", "pattern": self.pattern}
+        if self.format:
+            documented["format"] = self.format
+        return documented | _lengths(self.min_length, self.max_length)
+
+
+def _text_schema(pattern: str, min_length: int | None, max_length: int | None) -> CoreSchema:
+    return core_schema.str_schema(
+        pattern=pattern, min_length=min_length, max_length=max_length, strict=True
+    )
+
+
+def _lengths(min_length: int | None, max_length: int | None) -> JsonSchemaValue:
+    found: JsonSchemaValue = {}
+    if min_length is not None:
+        found["minLength"] = min_length
+    if max_length is not None:
+        found["maxLength"] = max_length
+    return found
 
 
 def _to_decimal(text: str) -> decimal.Decimal:

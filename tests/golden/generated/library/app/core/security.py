@@ -12,7 +12,6 @@ import inspect
 import json
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -273,18 +272,17 @@ def owned_by(
     principal: Principal | None,
     bypass_roles: frozenset[str],
     *,
-    uuid_owner: bool,
+    subject_as: Callable[[str], Owner],
 ) -> list[ColumnElement[bool]]:
-    """The conditions that keep only `principal`'s rows (by the `owner` column), none for a
-    bypass role; a subject that cannot be an owner (not a UUID for a UUID column) owns none."""
+    """The conditions that keep only `principal`'s rows (by the `owner` column, whose type
+    `subject_as` reads the token's subject as), none for a bypass role; a subject that cannot
+    be an owner (not a UUID for a UUID column, not a number for an integer one) owns none."""
     if principal is not None and principal.roles & bypass_roles:
         return []
     if principal is None:
         return [false()]
-    if not uuid_owner:
-        return [owner == principal.subject]
     try:
-        return [owner == uuid.UUID(principal.subject)]
+        return [owner == subject_as(principal.subject)]
     except ValueError:
         return [false()]
 

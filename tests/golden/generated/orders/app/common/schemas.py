@@ -29,7 +29,9 @@ class Problem(BaseModel):
     instance: str | None = Field(default=None, alias="instance")
 
 
-class Money(RootModel[Annotated[decimal.Decimal, DecimalText("^[0-9]{1,10}\\.[0-9]{2}$")]]):
+class Money(
+    RootModel[Annotated[decimal.Decimal, DecimalText("^[0-9]{1,10}\\.[0-9]{2}$", places=2)]]
+):
     """An amount with exactly two decimal places, e.g. "1234.50"""
 
 

@@ -287,6 +287,7 @@ def document_problems(app: FastAPI) -> None:
             schemas["Rfc9457ProblemDetails"] = problem
             for name in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(name, None)
+            _exact_bounds(document)
             for item in document.get("paths", {}).values():
                 for operation in item.values():
                     for parameter in operation.get("parameters", []):
@@ -300,6 +301,26 @@ def document_problems(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way
+
+
+# the ends of a 64-bit integer, which FastAPI's document model keeps as floats (2**63 - 1
+# becomes 2**63, and a client reading -9.223372036854776e18 sends -9223372036854776000)
+_INT64 = {float(-(2**63)): -(2**63), float(2**63): 2**63 - 1}
+
+
+def _exact_bounds(node: JsonValue) -> None:
+    """Every integer bound of the document as the exact integer the app holds values to."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and (
+                isinstance(value, float) and value in _INT64
+            ):
+                node[key] = _INT64[value]
+            else:
+                _exact_bounds(value)
+    elif isinstance(node, list):
+        for item in node:
+            _exact_bounds(item)
 
 
 def _not_null(parameter: dict[str, JsonValue]) -> None:

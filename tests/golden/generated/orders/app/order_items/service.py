@@ -47,7 +47,10 @@ class OrderItemsServiceBase:
             OrderParent,
             OrderParent.id == order_id,
             *owned_by(
-                OrderParent.placed_by, principal, frozenset(["finance", "admin"]), uuid_owner=True
+                OrderParent.placed_by,
+                principal,
+                frozenset(["finance", "admin"]),
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Order not found")

@@ -118,7 +118,7 @@ class OrdersServiceBase:
             OrderRow.placed_by,
             principal,
             BYPASS_ROLES,
-            uuid_owner=True,
+            subject_as=uuid.UUID,
         )
 
     @staticmethod

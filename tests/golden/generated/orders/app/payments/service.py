@@ -43,7 +43,10 @@ class PaymentsServiceBase:
             OrderParent,
             OrderParent.id == order_id,
             *owned_by(
-                OrderParent.placed_by, principal, frozenset(["finance", "admin"]), uuid_owner=True
+                OrderParent.placed_by,
+                principal,
+                frozenset(["finance", "admin"]),
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Order not found")
@@ -79,7 +82,10 @@ class PaymentsServiceBase:
             OrderParent,
             OrderParent.id == order_id,
             *owned_by(
-                OrderParent.placed_by, principal, frozenset(["finance", "admin"]), uuid_owner=True
+                OrderParent.placed_by,
+                principal,
+                frozenset(["finance", "admin"]),
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Order not found")

@@ -106,7 +106,7 @@ class AttachmentsServiceBase:
             AttachmentRow.tenant_id,
             principal,
             BYPASS_ROLES,
-            uuid_owner=True,
+            subject_as=uuid.UUID,
         )
 
     @staticmethod

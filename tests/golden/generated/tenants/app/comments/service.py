@@ -52,7 +52,7 @@ class CommentsServiceBase:
                 TaskParent.tenant_id,
                 principal,
                 frozenset(["support", "platform_admin"]),
-                uuid_owner=True,
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Task not found")
@@ -107,7 +107,7 @@ class CommentsServiceBase:
                 TaskParent.tenant_id,
                 principal,
                 frozenset(["support", "platform_admin"]),
-                uuid_owner=True,
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Task not found")
@@ -170,7 +170,7 @@ class CommentsServiceBase:
             CommentRow.tenant_id,
             principal,
             BYPASS_ROLES,
-            uuid_owner=True,
+            subject_as=uuid.UUID,
         )
 
     @staticmethod

@@ -51,7 +51,10 @@ class ProjectsServiceBase:
             WorkspaceParent,
             WorkspaceParent.id == workspace_id,
             *owned_by(
-                WorkspaceParent.tenant_id, principal, frozenset(["platform_admin"]), uuid_owner=True
+                WorkspaceParent.tenant_id,
+                principal,
+                frozenset(["platform_admin"]),
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Workspace not found")
@@ -103,7 +106,10 @@ class ProjectsServiceBase:
             WorkspaceParent,
             WorkspaceParent.id == workspace_id,
             *owned_by(
-                WorkspaceParent.tenant_id, principal, frozenset(["platform_admin"]), uuid_owner=True
+                WorkspaceParent.tenant_id,
+                principal,
+                frozenset(["platform_admin"]),
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Workspace not found")
@@ -180,7 +186,7 @@ class ProjectsServiceBase:
             ProjectRow.tenant_id,
             principal,
             BYPASS_ROLES,
-            uuid_owner=True,
+            subject_as=uuid.UUID,
         )
 
     @staticmethod

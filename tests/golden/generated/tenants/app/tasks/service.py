@@ -58,7 +58,7 @@ class TasksServiceBase:
                 ProjectParent.tenant_id,
                 principal,
                 frozenset(["support", "platform_admin"]),
-                uuid_owner=True,
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Project not found")
@@ -131,7 +131,7 @@ class TasksServiceBase:
                 ProjectParent.tenant_id,
                 principal,
                 frozenset(["support", "platform_admin"]),
-                uuid_owner=True,
+                subject_as=uuid.UUID,
             ),
         ):
             raise Problem(404, "Project not found")
@@ -217,7 +217,7 @@ class TasksServiceBase:
             TaskRow.tenant_id,
             principal,
             BYPASS_ROLES,
-            uuid_owner=True,
+            subject_as=uuid.UUID,
         )
 
     @staticmethod

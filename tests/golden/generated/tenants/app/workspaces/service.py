@@ -143,7 +143,7 @@ class WorkspacesServiceBase:
             WorkspaceRow.tenant_id,
             principal,
             BYPASS_ROLES,
-            uuid_owner=True,
+            subject_as=uuid.UUID,
         )
 
     @staticmethod

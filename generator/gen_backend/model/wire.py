@@ -1,0 +1,264 @@
+"""Spec type against column type, decided once: the table every stage asks.
+
+A spec written by one person and a schema designed by another often type the same value
+differently: an `id` that is a plain string over a uuid column, a price sent as text with a
+pattern over a numeric(10, 2), a timestamp answered as Unix seconds. `conversion` decides each
+(spec schema, column) pair: the value is validated in the spec's type (held to what the column
+can keep), converted to the column's type for the service, and answered in the spec's type.
+A pair with no safe conversion is refused: `check` raises PROPERTY_TYPE_MISMATCH (error) and
+the operations that would need it are left as 501 stubs with the reason.
+
+The RFIs (`validate.rfis`), the request, response and parameter types (`plan.wire` holds the
+spec's schemas to their columns; `plan.schemas` turns each crossing into a type) and the
+tests' values all read this one table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from gen_backend.model.api import ApiModel, Operation, OperationKind, Schema, SchemaType
+from gen_backend.model.crossing import Conversion, Crossing
+from gen_backend.model.naming import snake, table_forms
+from gen_backend.model.schema import Column, ColumnType, Table
+
+# a value of each kind, to ask whether the spec's own pattern admits the column's values
+_SAMPLES = {
+    "uuid": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+    "date": "2024-05-17",
+    "date-time": "2024-05-17T10:30:00Z",
+    "time": "10:30:00Z",
+    "integer": "12",
+}
+# the longest text of each kind, for a text column that keeps it
+_TEXT_LENGTHS = {"uuid": 36, "date": 10, "date-time": 32, "time": 21}
+_ISO_FORMATS = {
+    ColumnType.DATE: "date",
+    ColumnType.TIME: "time",
+    ColumnType.TIMESTAMP: "date-time",
+    ColumnType.TIMESTAMPTZ: "date-time",
+}
+# the digits an integer column's text may have: as many as every value of its type holds
+_INTEGER_DIGITS = {ColumnType.SMALLINT: 4, ColumnType.INTEGER: 9, ColumnType.BIGINT: 18}
+# Unix seconds a timestamp holds: 1970 to the end of 9999
+_EPOCH_RANGE = (0, 253402300799)
+_STRING_FORMATS = {"uuid", "date", "date-time", "time", "decimal"}
+_BYTES_FORMATS = {"byte", "binary", "base64"}
+
+_Rule = Callable[[Schema, Column], Conversion]
+
+
+def spec_kind(schema: Schema) -> str:
+    """The spec side of the table: a JSON type, with a string's format where it matters."""
+    kind = schema.primary_type
+    if kind is None:
+        return "string" if schema.format in _STRING_FORMATS else "any"
+    if kind is SchemaType.STRING:
+        if schema.format in _STRING_FORMATS:
+            return f"string:{schema.format}"
+        if schema.format in _BYTES_FORMATS or schema.content_encoding:
+            return "string:bytes"
+    return kind.value
+
+
+def conversion(schema: Schema, column: Column) -> Conversion:
+    """How a value of `schema` (resolved) crosses to and from `column`."""
+    if column.type is ColumnType.JSON or spec_kind(schema) == "any":
+        return _AS_IS
+    rule = _TABLE.get((spec_kind(schema), column.type))
+    if rule is None:
+        return _refused(schema, column)
+    return rule(schema, column)
+
+
+def _refused(schema: Schema, column: Column, why: str = "") -> Conversion:
+    said = spec_kind(schema).replace(":", " (") + (")" if ":" in spec_kind(schema) else "")
+    return Conversion(
+        crossing=Crossing.REFUSED,
+        why=why or f"a {said} cannot hold every {column.type.value} value, nor the reverse",
+    )
+
+
+_AS_IS = Conversion(crossing=Crossing.AS_IS)
+
+
+def _as_is(schema: Schema, column: Column) -> Conversion:
+    return _AS_IS
+
+
+def _admits(schema: Schema, sample: str) -> bool:
+    """Whether the spec's own pattern (if any) admits `sample`."""
+    try:
+        return schema.pattern is None or re.search(schema.pattern, sample) is not None
+    except re.error:
+        return True  # a pattern Python cannot read is the spec's to keep; it decides nothing
+
+
+def _uuid_text(schema: Schema, column: Column) -> Conversion:
+    if not _admits(schema, _SAMPLES["uuid"]):
+        return _refused(schema, column, f"its pattern `{schema.pattern}` admits no UUID")
+    return Conversion(crossing=Crossing.UUID_TEXT, format="uuid", why="a UUID")
+
+
+def _iso_text(schema: Schema, column: Column) -> Conversion:
+    form = _ISO_FORMATS[column.type]
+    if not _admits(schema, _SAMPLES[form]):
+        return _refused(schema, column, f"its pattern `{schema.pattern}` admits no {form}")
+    return Conversion(crossing=Crossing.ISO_TEXT, format=form, why=f"ISO 8601 {form} text")
+
+
+def _integer_text(schema: Schema, column: Column) -> Conversion:
+    if not _admits(schema, _SAMPLES["integer"]):
+        return _refused(schema, column, f"its pattern `{schema.pattern}` admits no integer")
+    digits = _INTEGER_DIGITS[column.type]
+    return Conversion(
+        crossing=Crossing.INTEGER_TEXT,
+        pattern=None if schema.pattern else f"^-?[0-9]{{1,{digits}}}$",
+        why=f"an integer of at most {digits} digits",
+    )
+
+
+def _decimal_text(schema: Schema, column: Column) -> Conversion:
+    """A decimal as text: held to the spec's pattern, else to what the column's precision and
+    scale hold; answered with as many decimals as the column keeps, or the most the spec's
+    pattern admits when it admits fewer (`^\\d+(\\.\\d{1,2})?$` over a scale of 4: two)."""
+    scale = column.scale
+    if schema.pattern is None:
+        whole = (column.precision - (scale or 0)) if column.precision else None
+        digits = f"{{1,{whole}}}" if whole else "+"
+        fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale else ("" if scale == 0 else r"(\.[0-9]+)?")
+        pattern = f"^-?[0-9]{digits}{fraction}$"
+        return Conversion(
+            crossing=Crossing.DECIMAL_TEXT,
+            pattern=pattern,
+            places=scale,
+            why=f"decimal text that {column.type.value} holds",
+            unstated=schema.format != "decimal",
+        )
+    for places in range(scale if scale is not None else 6, -1, -1):
+        if _admits(schema, "12" + ("." + "5" * places if places else "")):
+            return Conversion(
+                crossing=Crossing.DECIMAL_TEXT,
+                places=places if scale is not None else None,
+                why="decimal text",
+                unstated=False,  # the spec's own pattern says what it takes
+            )
+    return _refused(schema, column, f"its pattern `{schema.pattern}` admits no decimal number")
+
+
+def _choice_text(schema: Schema, column: Column) -> Conversion:
+    if schema.enum:
+        return _AS_IS  # PROPERTY_ENUM_MISMATCH compares the values
+    if not all(_admits(schema, value) for value in column.values):
+        return _refused(
+            schema, column, f"its pattern `{schema.pattern}` refuses some of {list(column.values)}"
+        )
+    choices = "|".join(re.escape(value) for value in column.values)
+    return Conversion(
+        crossing=Crossing.CHOICE_TEXT,
+        pattern=None if schema.pattern else f"^(?:{choices})$",
+        why=f"one of {list(column.values)}",
+    )
+
+
+def _stored_as_text(schema: Schema, column: Column) -> Conversion:
+    form = schema.format or ""
+    need = _TEXT_LENGTHS.get(form)
+    if need is not None and column.max_length is not None and column.max_length < need:
+        return _refused(
+            schema, column, f"a {form} needs {need} characters, more than its {column.max_length}"
+        )
+    return Conversion(crossing=Crossing.STORED_AS_TEXT, why=f"its {form} kept as text")
+
+
+def _integer_over_numeric(schema: Schema, column: Column) -> Conversion:
+    if column.type is ColumnType.FLOAT or column.scale:
+        return _refused(schema, column, "its fractions would be answered as an integer")
+    return _AS_IS
+
+
+def _epoch_seconds(schema: Schema, column: Column) -> Conversion:
+    low, high = _EPOCH_RANGE
+    return Conversion(
+        crossing=Crossing.EPOCH_SECONDS,
+        minimum=low,
+        maximum=high,
+        why="Unix seconds (1970 to 9999)",
+    )
+
+
+def _pairs(
+    kinds: tuple[str, ...], columns: tuple[ColumnType, ...], rule: _Rule
+) -> dict[tuple[str, ColumnType], _Rule]:
+    return {(kind, column): rule for kind in kinds for column in columns}
+
+
+_TEXT = (ColumnType.STRING, ColumnType.TEXT)
+_INTEGERS = (ColumnType.SMALLINT, ColumnType.INTEGER, ColumnType.BIGINT)
+_TIMES = (ColumnType.DATE, ColumnType.TIME, ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ)
+
+# (spec kind, column type) -> how a value crosses; every pair not listed is refused
+_TABLE: dict[tuple[str, ColumnType], _Rule] = {
+    **_pairs(("string",), (*_TEXT, ColumnType.BYTES), _as_is),
+    **_pairs(("string",), (ColumnType.UUID,), _uuid_text),
+    **_pairs(("string",), _TIMES, _iso_text),
+    **_pairs(("string",), _INTEGERS, _integer_text),
+    **_pairs(("string", "string:decimal"), (ColumnType.NUMERIC,), _decimal_text),
+    **_pairs(("string",), (ColumnType.ENUM,), _choice_text),
+    **_pairs(("string:uuid",), (ColumnType.UUID,), _as_is),
+    **_pairs(("string:date",), (ColumnType.DATE,), _as_is),
+    **_pairs(("string:time",), (ColumnType.TIME,), _as_is),
+    **_pairs(("string:date-time",), (ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ), _as_is),
+    **_pairs(
+        ("string:uuid", "string:date", "string:time", "string:date-time", "string:decimal"),
+        _TEXT,
+        _stored_as_text,
+    ),
+    **_pairs(("string:bytes",), (ColumnType.BYTES,), _as_is),
+    **_pairs(("integer",), _INTEGERS, _as_is),
+    **_pairs(("integer",), (ColumnType.NUMERIC,), _integer_over_numeric),
+    **_pairs(("integer",), (ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ), _epoch_seconds),
+    **_pairs(("number",), (ColumnType.NUMERIC, ColumnType.FLOAT), _as_is),
+    **_pairs(("integer",), (ColumnType.FLOAT,), _integer_over_numeric),
+    **_pairs(("boolean",), (ColumnType.BOOLEAN,), _as_is),
+}
+
+
+def unwrapped(schema: Schema, table: Table, api: ApiModel) -> Schema:
+    """The row inside a body that wraps it in one field named after the table
+    (`{"user": {...}}`), else the body itself."""
+    properties = api.object_properties(schema)
+    if len(properties) == 1 and snake(table.name) in table_forms(properties[0].name):
+        inner = api.resolve(properties[0].schema_)
+        if inner.properties or inner.all_of:
+            return properties[0].schema_
+    return schema
+
+
+def request_row(op: Operation, table: Table, api: ApiModel) -> Schema | None:
+    """The row a request body of `op` carries, unwrapped."""
+    body = op.request_body.body if op.request_body else None
+    if body is None or body.schema_ is None:
+        return None
+    return unwrapped(body.schema_, table, api)
+
+
+def response_row(op: Operation, table: Table, api: ApiModel) -> Schema | None:
+    """The row `op` answers (one item of a list), unwrapped."""
+    success = op.success_response
+    if success is None or success.body is None or success.body.schema_ is None:
+        return None
+    schema = success.body.schema_
+    if op.kind is OperationKind.LIST:
+        resolved = api.resolve(schema)
+        items = resolved.items
+        if items is None and op.envelope and op.envelope.items_field:
+            field = next(
+                (p for p in api.object_properties(schema) if p.name == op.envelope.items_field),
+                None,
+            )
+            items = api.resolve(field.schema_).items if field else None
+        if items is None:
+            return None
+        schema = items
+    return unwrapped(schema, table, api)
