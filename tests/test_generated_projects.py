@@ -277,7 +277,7 @@ def test_row_level_security_alone_hides_other_owners_rows(tmp_path: Path) -> Non
     out = _generate(SAMPLES / "tenants", tmp_path / "tenants")
     security = out / "app" / "core" / "security.py"
     source = security.read_text(encoding="utf-8")
-    signature = "    uuid_owner: bool,\n) -> list[ColumnElement[bool]]:\n"
+    signature = "    subject_as: Callable[[str], Owner],\n) -> list[ColumnElement[bool]]:\n"
     assert signature in source
     security.write_text(source.replace(signature, signature + "    return []\n"), "utf-8")
 

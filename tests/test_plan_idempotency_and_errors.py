@@ -68,9 +68,10 @@ def test_the_service_tables_step_aside_for_the_designs_own() -> None:
     assert first.down_revision is None
 
 
-def test_the_405_tests_expect_every_method_a_path_is_served_with() -> None:
-    """`/books/{bookId}` also answers at `/books/search`-like literal paths, so the methods a
-    URL is served with are those of every path template it matches."""
+def test_a_literal_path_a_template_also_takes_serves_only_its_own_methods() -> None:
+    """`/books/featured` also fits `/books/{bookId}`: the methods only the template has are
+    refused there with a 405 (not a 422 for a `bookId` of "featured"), and the 405 tests
+    expect the literal path's own methods; a templated URL's are every template's."""
     from dataclasses import replace
 
     from gen_backend.plan.project import _path_methods
@@ -79,10 +80,14 @@ def test_the_405_tests_expect_every_method_a_path_is_served_with() -> None:
     get_book = next(op for op in plan.operations if op.operation_id == "getBook")
     literal = replace(get_book, path="/books/featured", method="get")
     found = dict(_path_methods((*plan.operations, literal)))
-    assert found["/books/featured"] == tuple(
-        sorted({"GET", *found["/books/00000000-0000-4000-8000-000000000000"]})
-    )
+    assert found["/books/featured"] == ("GET",)
+    assert found["/books/00000000-0000-4000-8000-000000000000"] == ("DELETE", "GET", "PATCH", "PUT")
     assert found["/books"] == ("GET", "POST")
+    books = next(api for api in plan.apis if get_book in api.operations)
+    shadowed = replace(plan, apis=(replace(books, operations=(literal, *books.operations)),))
+    assert shadowed.shadowed_paths == (
+        ("/books/featured", ("DELETE", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")),
+    )
 
 
 def test_each_route_documents_every_error_the_app_answers() -> None:

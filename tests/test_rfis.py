@@ -57,6 +57,13 @@ def _require_ungranted(data: Doc) -> None:
     del data["roles"]["admin"]  # "*" grants everything
 
 
+def _shelf_path(spec: Doc) -> None:
+    """The author's books listed under a shelf, which the books table has no key to."""
+    item = spec["paths"].pop("/authors/{authorId}/books")
+    item["get"]["parameters"][0]["name"] = "shelfId"
+    spec["paths"]["/shelves/{shelfId}/books"] = item
+
+
 def _default_for_get_book(data: Doc) -> None:
     del data["operations"]["getBook"]
     data["defaults"] = {"read": ["books:read"]}
@@ -114,6 +121,29 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         ),
         Code.PROPERTY_TYPE_MISMATCH,
         "openapi.yaml#/components/schemas/BookCreate/properties/inStock",
+    ),
+    (
+        "an operation left to hand-written code",
+        edit("openapi.yaml", lambda d: _op(d, "/books", "get").update({"x-kind": "custom"})),
+        Code.OPERATION_STUBBED,
+        "/paths/~1books/get",
+    ),
+    (
+        "a property the spec leaves optional that a NOT NULL column needs",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "BookCreate").update(
+                required=[n for n in _schema(d, "BookCreate")["required"] if n != "title"]
+            ),
+        ),
+        Code.PROPERTY_REQUIRED_BY_COLUMN,
+        "openapi.yaml#/components/schemas/BookCreate/properties/title",
+    ),
+    (
+        "a path parameter nothing in the table selects",
+        edit("openapi.yaml", lambda d: _shelf_path(d)),
+        Code.PATH_PARAM_UNBOUND,
+        "/paths/~1shelves~1{shelfId}~1books/get",
     ),
     (
         "a plain string over a date column",

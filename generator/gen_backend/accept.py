@@ -1,4 +1,6 @@
-"""The acceptance step of `check` (and, later, of `from-handoff`): load -> No-Go -> model -> RFIs.
+"""The acceptance step of `check` and `from-handoff`: load -> No-Go -> model -> RFIs, and the
+operations the plan leaves to hand-written code, so that `check` reports every 501 stub that
+`from-handoff` would write, with the same reason (OPERATION_STUBBED).
 
 A pure function of the handoff directory: it returns a verdict and writes nothing.
 """
@@ -9,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gen_backend.load import load_handoff
+from gen_backend.model.api import OperationKind
 from gen_backend.model.build import build_model
 from gen_backend.model.service import ServiceModel
+from gen_backend.plan.project import stubs
 from gen_backend.validate.nogo import NoGoFailure, no_go_failures
-from gen_backend.validate.rfis import Rfi, cross_check
+from gen_backend.validate.rfis import Code, Rfi, Severity, cross_check
 
 PYTHON_VERSION = "3.11"
 
@@ -41,7 +45,37 @@ def accept(handoff: Path) -> Accepted | Halted:
     if failures:
         return Halted(handoff, tuple(failures))
     model, resolved = build_model(raw)
-    return Accepted(handoff, model, tuple(cross_check(raw, model, resolved)))
+    spec = raw.paths.get("openapi")
+    rfis = cross_check(raw, model, resolved) + _stub_rfis(
+        model, raw.relative(spec) if spec else "openapi.yaml"
+    )
+    order = list(Severity)
+    return Accepted(handoff, model, tuple(sorted(rfis, key=lambda r: order.index(r.severity))))
+
+
+def _stub_rfis(model: ServiceModel, artifact: str) -> list[Rfi]:
+    """One OPERATION_STUBBED per in-scope operation the plan leaves as a 501 stub: a warning
+    where the spec reads as CRUD the generator could not build, else information."""
+    specs = {op.operation_id: op for op in model.in_scope_operations}
+    found = []
+    for stub in stubs(model):
+        spec = specs[stub.operation_id]
+        crud = spec.kind is not OperationKind.CUSTOM
+        found.append(
+            Rfi(
+                code=Code.OPERATION_STUBBED,
+                severity=Severity.WARNING if crud else Severity.INFO,
+                artifact=artifact,
+                location=spec.pointer,
+                question=f"`{stub.operation_id}` ({stub.method.upper()} {stub.path}) will "
+                f"answer 501 until it is written in app/{stub.module}/rules.py: {stub.why_custom}.",
+                suggestion="answer the questions above about it, or write it by hand"
+                if crud
+                else "write it in rules.py; set `kind:` (and `table:`) under handoff.yaml "
+                "`operations:` if it is a list, get, create, replace, update or delete",
+            )
+        )
+    return found
 
 
 def read_back(model: ServiceModel) -> str:

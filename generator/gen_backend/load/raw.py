@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from gen_backend.model.api import FilterOp, HttpMethod
+from gen_backend.model.api import FilterOp, HttpMethod, OperationKind
 from gen_backend.model.schema import ColumnType
 
 
@@ -109,6 +109,10 @@ class RawOperationIntent(Raw):
 
     fr_id: TextId | None = None
     table: str | None = None
+    # what the operation does with its table, where inference from path and method is wrong
+    kind: Annotated[OperationKind, BeforeValidator(_lower)] | None = None
+    # a path parameter -> the columns it may name a row by, tried in order
+    lookup: dict[str, list[str]] | None = None
     permissions: Permissions | None = None
     idempotent: bool | None = None
     filters: dict[str, RawFilter] | None = None

@@ -290,6 +290,9 @@ class Operation(Frozen):
     table_source: TableSource = TableSource.UNKNOWN
     kind: OperationKind = OperationKind.CUSTOM
     path_bindings: tuple[PathBinding, ...] = ()
+    # path parameters bound to no column of the table (nor a parent's): the operation cannot
+    # honour them, so it is a stub (PATH_PARAM_UNBOUND), never a route that ignores them
+    unbound_path_params: tuple[str, ...] = ()
     pagination: Pagination | None = None
     envelope: Envelope | None = None
     filters: tuple[Filter, ...] = ()

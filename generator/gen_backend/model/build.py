@@ -25,6 +25,7 @@ from gen_backend.model.api import (
     HttpMethod,
     Operation,
     OperationKind,
+    ParameterLocation,
     PermissionSource,
     TableSource,
 )
@@ -222,7 +223,11 @@ def _operation(
             if found and found[0].name == table.name
             else _segment_of(operation.path, table.name)
         )
-    kind = infer.classify(operation, table, source, segment_index, api)
+    # the handoff's `kind:` (or the spec's `x-kind`) over what the path and method suggest
+    chosen = (handoff.kind if handoff and handoff.kind else None) or spec.kind
+    kind = chosen or infer.classify(operation, table, source, segment_index, api)
+    if table is None:
+        kind = OperationKind.CUSTOM  # a kind names what to do with a table
 
     updates: dict[str, object] = {
         "fr_id": fr_id,
@@ -231,7 +236,12 @@ def _operation(
         "kind": kind,
     }
     if table is not None:
-        updates["path_bindings"] = infer.path_bindings(operation, table, kind, design)
+        bindings = infer.path_bindings(operation, table, kind, design)
+        bound = {b.param for b in bindings}
+        updates["path_bindings"] = bindings
+        updates["unbound_path_params"] = tuple(
+            p.name for p in operation.parameters_in(ParameterLocation.PATH) if p.name not in bound
+        )
         if kind is OperationKind.LIST:
             declared, filter_source = _declared_filters(handoff, spec)
             updates["pagination"] = infer.pagination(operation, frozenset(declared))
@@ -250,7 +260,7 @@ def _operation(
 def _segment_of(path: str, table: str) -> int | None:
     """The index of the last literal path segment that spells `table`, if any; else of the
     last one that spells its last word (`/documents/{id}` for `customer_documents`)."""
-    segments = path.strip("/").split("/")
+    segments = infer.path_segments(path)
     literals = [i for i in range(len(segments) - 1, -1, -1) if not segments[i].startswith("{")]
     for index in literals:
         if table in table_forms(segments[index]):

@@ -32,6 +32,8 @@ class Conversion(Frozen):
     minimum: int | None = None
     maximum: int | None = None
     places: int | None = None  # decimals a numeric's text is answered with
+    text_form: str | None = None  # a time of day's form where the spec's pattern wants one
+
     why: str = ""  # a refusal's reason; else what the request is held to, for the RFI
     # whether the request is held to a form the spec does not state (check says so); a
     # `format: decimal` over a numeric column, say, states it

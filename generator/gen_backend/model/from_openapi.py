@@ -273,7 +273,15 @@ class _Reader:
         assert isinstance(value, Mapping)
         fields = {
             key[2:].replace("-", "_"): value[key]
-            for key in ("x-fr-id", "x-table", "x-permissions", "x-idempotent", "x-filters")
+            for key in (
+                "x-fr-id",
+                "x-table",
+                "x-kind",
+                "x-lookup",
+                "x-permissions",
+                "x-idempotent",
+                "x-filters",
+            )
             if key in value
         }
         try:

@@ -3,6 +3,8 @@ path bindings, pagination, list envelope and filters."""
 
 from __future__ import annotations
 
+import re
+
 from gen_backend.model.api import (
     ApiModel,
     Envelope,
@@ -24,7 +26,7 @@ from gen_backend.model.api import (
     TableSource,
 )
 from gen_backend.model.naming import plural, singular, snake, table_forms
-from gen_backend.model.schema import SchemaDesign, Table
+from gen_backend.model.schema import Column, SchemaDesign, Table
 
 LIMIT_PARAMS = {"limit", "per_page", "page_size", "size", "max_results", "top", "take", "count"}
 OFFSET_PARAMS = {"offset", "skip", "start"}
@@ -56,6 +58,18 @@ LINKS_FIELDS = {"links", "_links"}
 NEXT_FIELDS = {"next", "next_cursor", "next_page_token", "next_token", "next_page"}
 
 
+# a representation's extension at the end of a path (`/Accounts/{Sid}/Addresses.json`,
+# `/posts/{id}.json`): part of neither the resource's name nor the parameter's
+_SUFFIX = re.compile(r"\.(?:json|xml|csv|ya?ml|txt|html)$", re.IGNORECASE)
+
+
+def path_segments(path: str) -> list[str]:
+    """The segments of `path`, the last without its representation suffix."""
+    segments = path.strip("/").split("/")
+    segments[-1] = _SUFFIX.sub("", segments[-1])
+    return segments
+
+
 def _is_param(segment: str) -> bool:
     return segment.startswith("{") and segment.endswith("}")
 
@@ -70,7 +84,7 @@ def table_from_path(path: str, design: SchemaDesign) -> tuple[Table, int] | None
 
     A nested segment may name its table together with its parent's: `/orders/{id}/items`
     -> `order_items`."""
-    segments = path.strip("/").split("/")
+    segments = path_segments(path)
     literals = [i for i, segment in enumerate(segments) if not _is_param(segment)]
     for position in range(len(literals) - 1, -1, -1):
         index = literals[position]
@@ -120,7 +134,7 @@ def classify(
     """list/get/create/replace/update/delete for resource paths; custom for everything else."""
     if table is None:
         return OperationKind.CUSTOM
-    segments = operation.path.strip("/").split("/")
+    segments = path_segments(operation.path)
     if segment_index is None and source is TableSource.SCHEMA:
         return OperationKind.CUSTOM  # e.g. POST /search with a Book body: an action, not a create
     trailing = (
@@ -149,7 +163,7 @@ def path_bindings(
     operation: Operation, table: Table, kind: OperationKind, design: SchemaDesign
 ) -> tuple[PathBinding, ...]:
     """Bind path parameters to columns: the item key, and parents' foreign keys."""
-    segments = operation.path.strip("/").split("/")
+    segments = path_segments(operation.path)
     bindings: list[PathBinding] = []
     item_kinds = {
         OperationKind.GET,
@@ -215,6 +229,17 @@ def path_bindings(
     return tuple(bindings)
 
 
+def property_column(name: str, table: Table) -> Column | None:
+    """The column a request or response property stands for: by its name (`authorId` ->
+    `author_id`), else the single key the name spells the table's id with (`eventId` for
+    `special_events.id`, as a path parameter would)."""
+    found = table.column(snake(name)) or table.column(name)
+    if found is not None:
+        return found
+    key = _key_column(name, table)
+    return table.column(key) if key and snake(name) != "id" and table.is_unique(key) else None
+
+
 def _key_column(
     param: str, table: Table, segment: str = "", bound: frozenset[str] = frozenset()
 ) -> str | None:
@@ -237,6 +262,10 @@ def _key_column(
         *{f"{f}_id" for f in forms},
         *{f"{f}_{primary[0]}" for f in forms},
     }:
+        return primary[0]
+    # `{eventId}` under `/special-events`: the id of the table's last word(s)
+    stem = name.removesuffix("_id") if name.endswith("_id") else ""
+    if stem and any(f.endswith("_" + s) for f in forms for s in table_forms(stem)):
         return primary[0]
     return None
 

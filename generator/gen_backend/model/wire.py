@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from gen_backend.model.api import ApiModel, Operation, OperationKind, Schema, SchemaType
+from gen_backend.model.api import ApiModel, Operation, OperationKind, Property, Schema, SchemaType
 from gen_backend.model.crossing import Conversion, Crossing
+from gen_backend.model.infer import property_column
 from gen_backend.model.naming import snake, table_forms
-from gen_backend.model.schema import Column, ColumnType, Table
+from gen_backend.model.schema import Column, ColumnType, SchemaDesign, Table
 
 # a value of each kind, to ask whether the spec's own pattern admits the column's values
 _SAMPLES = {
@@ -101,10 +103,23 @@ def _uuid_text(schema: Schema, column: Column) -> Conversion:
 
 
 def _iso_text(schema: Schema, column: Column) -> Conversion:
+    """ISO 8601 text; a time of day in the form the spec's pattern admits (`09:00`)."""
     form = _ISO_FORMATS[column.type]
-    if not _admits(schema, _SAMPLES[form]):
-        return _refused(schema, column, f"its pattern `{schema.pattern}` admits no {form}")
-    return Conversion(crossing=Crossing.ISO_TEXT, format=form, why=f"ISO 8601 {form} text")
+    stated = schema.format == form
+    if _admits(schema, _SAMPLES[form]):
+        if stated:
+            return _AS_IS
+        return Conversion(crossing=Crossing.ISO_TEXT, format=form, why=f"ISO 8601 {form} text")
+    if column.type is ColumnType.TIME:
+        for sample, text_form in (("10:30:00", "%H:%M:%S"), ("10:30", "%H:%M")):
+            if _admits(schema, sample):
+                return Conversion(
+                    crossing=Crossing.ISO_TEXT,
+                    text_form=text_form,
+                    why=f"a time of day as `{sample}`",
+                    unstated=not stated,
+                )
+    return _refused(schema, column, f"its pattern `{schema.pattern}` admits no {form}")
 
 
 def _integer_text(schema: Schema, column: Column) -> Conversion:
@@ -207,7 +222,7 @@ _TABLE: dict[tuple[str, ColumnType], _Rule] = {
     **_pairs(("string",), (ColumnType.ENUM,), _choice_text),
     **_pairs(("string:uuid",), (ColumnType.UUID,), _as_is),
     **_pairs(("string:date",), (ColumnType.DATE,), _as_is),
-    **_pairs(("string:time",), (ColumnType.TIME,), _as_is),
+    **_pairs(("string:time",), (ColumnType.TIME,), _iso_text),
     **_pairs(("string:date-time",), (ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ), _as_is),
     **_pairs(
         ("string:uuid", "string:date", "string:time", "string:date-time", "string:decimal"),
@@ -262,3 +277,79 @@ def response_row(op: Operation, table: Table, api: ApiModel) -> Schema | None:
             return None
         schema = items
     return unwrapped(schema, table, api)
+
+
+def create_needs(
+    op: Operation, table: Table, api: ApiModel, owner_column: str | None
+) -> list[tuple[Column, Property | None]]:
+    """Each NOT NULL column without a default that a create must fill from its request,
+    with the request property that fills it (None where none does). Filled otherwise: an
+    autoincrement or UUID key (the service makes it), a column the path binds, the owner
+    column (the caller), a file's columns (a multipart upload, see `plan.api`)."""
+    row = request_row(op, table, api)
+    properties = [p for p in api.object_properties(row) if not _read_only(p, api)] if row else []
+    by_column: dict[str, Property] = {}
+    for prop in properties:
+        column = property_column(prop.name, table)
+        if column is not None:
+            by_column.setdefault(column.name, prop)
+    bound = {b.column for b in op.path_bindings}
+    needs = []
+    for column in table.columns:
+        if column.server_filled or column.name in bound or column.name == owner_column:
+            continue
+        if column.primary_key and column.type is ColumnType.UUID:
+            continue
+        needs.append((column, by_column.get(column.name)))
+    return needs
+
+
+def _read_only(prop: Property, api: ApiModel) -> bool:
+    return prop.schema_.read_only or api.resolve(prop.schema_).read_only
+
+
+@dataclass(frozen=True)
+class CreateFill:
+    """How a create fills the NOT NULL columns nothing else does (see `create_needs`)."""
+
+    required: tuple[Property, ...]  # optional request properties held to be required
+    unfilled: tuple[Column, ...]  # columns no request property can fill: the create is a stub
+
+
+def create_fill(
+    op: Operation, table: Table, api: ApiModel, owner_column: str | None, partial: set[str]
+) -> CreateFill:
+    """A request property the spec leaves optional (or nullable) that a NOT NULL column
+    without a default needs is held to be required, unless its schema is also a partial
+    update's body (`partial`, named schemas), whose fields must stay optional."""
+    required: list[Property] = []
+    unfilled: list[Column] = []
+    row = request_row(op, table, api)
+    shared = row is not None and row.ref in partial
+    for column, prop in create_needs(op, table, api, owner_column):
+        if prop is None or (shared and not _always_sent(prop, api)):
+            unfilled.append(column)
+        elif not _always_sent(prop, api):
+            required.append(prop)
+    return CreateFill(tuple(required), tuple(unfilled))
+
+
+def partial_bodies(
+    operations: tuple[Operation, ...], api: ApiModel, design: SchemaDesign
+) -> set[str]:
+    """The named schemas that are a partial update's (PATCH) request row."""
+    found = set()
+    for op in operations:
+        table = design.table(op.table) if op.table else None
+        row = request_row(op, table, api) if table and op.kind is OperationKind.UPDATE else None
+        if row is not None and row.ref:
+            found.add(row.ref)
+    return found
+
+
+def _always_sent(prop: Property, api: ApiModel) -> bool:
+    """Required, not null, or with a default the request model fills in."""
+    schema = api.resolve(prop.schema_)
+    return (prop.required and not schema.allows_null) or (
+        schema.has_default and schema.default is not None
+    )

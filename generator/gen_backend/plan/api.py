@@ -340,6 +340,13 @@ def plan_operations(
     return tuple(plans), planner
 
 
+def unbound_reason(op: Operation) -> str:
+    """Why an operation whose path names what its table cannot bind is left to hand-written
+    code (check's PATH_PARAM_UNBOUND says the same)."""
+    names = ", ".join(f"`{name}`" for name in op.unbound_path_params)
+    return f"path parameter {names} selects nothing in `{op.table}`"
+
+
 def _paging_from_zero(plan: OperationPlan) -> tuple[ParamPlan, ...]:
     """`plan`'s parameters, a page size or offset held to 0 and up and a page number to 1 and
     up where the spec sets no lower bound (a negative one is no page: SQLite would answer
@@ -397,14 +404,32 @@ def _body_within_columns(plan: OperationPlan, planner: SchemaPlanner) -> None:
             return
     columns = {c.attr: c for c in plan.table.columns}
     written = {field: columns[attr] for field, attr in plan.body_attrs if attr in columns}
+    if plan.kind is OperationKind.UPDATE:  # a NOT NULL column's field: left out, or a value
+        body = dataclasses.replace(
+            body,
+            not_null=tuple(
+                f.name
+                for f in body.fields
+                if f.name in written
+                and not written[f.name].nullable
+                and not f.nullable
+                and f.annotation.endswith(" | None")
+            ),
+        )
     fields = []
     for field in body.fields:
         column = written.get(field.name)
         kind = field.annotation.removesuffix(" | None")
-        if column is not None and column.holds is not None and kind in ("int", "float"):
+        named = planner.classes.get(kind)
+        if column is None or column.holds is None:
+            pass
+        elif kind in ("int", "float"):
             field = dataclasses.replace(
                 field, constraints=held_to(field.constraints, column.holds, whole=kind == "int")
             )
+        elif named is not None and named.root in ("int", "float"):  # `price: EventPrice`
+            held = held_to(named.root_constraints, column.holds, whole=named.root == "int")
+            planner.classes[kind] = dataclasses.replace(named, root_constraints=held)
         fields.append(field)
     planner.classes[name] = dataclasses.replace(body, fields=tuple(fields))
 
@@ -636,6 +661,8 @@ def _operation(
             and b.param in python
             and (b.parent_column is None or _is_fk_target(table, b.column, b.parent_column))
         )
+    if table and op.unbound_path_params:
+        why_custom = why_custom or unbound_reason(op)
     if table and any(
         not b.is_key
         and b.param in python
@@ -674,7 +701,10 @@ def _operation(
                     else:
                         envelope_parts = parts
             else:
-                item_class = response.removeprefix("list[").removesuffix("]")
+                named = planner.classes.get(response)
+                if named is not None and (named.root or "").startswith("list["):
+                    response = named.root  # a named array (`SpecialEventCollection`): its items
+                item_class = (response or "").removeprefix("list[").removesuffix("]")
         else:
             item_class = response
             inner = _wrapped(planner, response, table)
@@ -698,14 +728,8 @@ def _operation(
         if body_class is None or body_class.root is not None:
             why_custom = why_custom or "a request body that is not one row"
         else:
-            attrs = {c.attr for c in table.columns}
-            # the owner column is the caller's, filled from the token, never from a body
+            body_attrs = _written(body_class, table, kind, owner)
             owned = {c.attr for c in table.columns if c.name == owner}
-            body_attrs = tuple(
-                (f.name, f.name)
-                for f in body_class.fields
-                if f.name in attrs and f.name not in owned and UPLOAD not in f.annotation
-            )
             if kind is OperationKind.CREATE:
                 uploads = tuple(
                     _upload(f, table, {a for _, a in body_attrs} | owned)
@@ -728,7 +752,7 @@ def _operation(
             else set()
         )
         filled = (
-            {f for f, _ in body_attrs if f in always_sent}
+            {attr for f, attr in body_attrs if f in always_sent}
             | {attr for _, attr in parents}
             | {c.attr for c in table.columns if c.name == owner}
             | {attr for u in uploads if u.required for attr in u.attrs}
@@ -759,6 +783,8 @@ def _operation(
         why_custom = why_custom or "cursor paging with no response field for the next cursor"
     if why_custom:
         kind = OperationKind.CUSTOM
+    elif body is not None:
+        body = body.removesuffix(" | None")  # a row's fields are needed: the body is too
     filters = (
         tuple(
             FilterPlan(
@@ -979,6 +1005,26 @@ def _wrapped(
     if snake(table.name) not in table_forms(only.wire):
         return None
     return only.name, inner.name
+
+
+def _written(
+    body: ClassPlan, table: TablePlan, kind: OperationKind, owner: str | None
+) -> tuple[tuple[str, str], ...]:
+    """(field, column attribute) of what a create or update writes from its body: neither a
+    `readOnly` field, nor the owner column (the caller's, from the token), nor a key the
+    database numbers (on create) or the path names (on update: a key is never rewritten)."""
+    never = {c.attr for c in table.columns if c.name == owner}
+    if kind is OperationKind.CREATE:
+        never |= {c.attr for c in table.columns if c.primary_key and c.autoincrement}
+    else:
+        never |= {c.attr for c in table.columns if c.primary_key}
+    written = []
+    for field_plan in body.fields:
+        attr = table.attr_of(field_plan.name)
+        if attr is None or attr in never or field_plan.read_only or UPLOAD in field_plan.annotation:
+            continue
+        written.append((field_plan.name, attr))
+    return tuple(written)
 
 
 def _upload(field_plan: FieldPlan, table: TablePlan, taken: set[str]) -> UploadPlan:

@@ -210,6 +210,15 @@ class TablePlan:
     mapper_key: tuple[str, ...]  # attributes identifying a row: the key, or a stand-in for none
     relationships: tuple[RelationshipPlan, ...] = ()
     orders: tuple[Order, ...] = ()  # `later > earlier` CHECKs between two columns (by name)
+    # (attribute, column attribute): the spec's other name of a column (`event_id` for `id`,
+    # from `eventId`), which the ORM class carries as a synonym
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+    def attr_of(self, name: str) -> str | None:
+        """The column attribute `name` (an attribute or a synonym) stands for."""
+        if any(c.attr == name for c in self.columns):
+            return name
+        return dict(self.synonyms).get(name)
 
     def rank(self, column: str, seen: frozenset[str] = frozenset()) -> int:
         """How many columns `column` must come after, one after another (`orders`)."""

@@ -248,7 +248,7 @@ def _fits(schema: Schema, value: JsonValue) -> bool:
 def _string(schema: Schema, variant: int) -> str:
     if is_base64(schema):
         return base64.b64encode(f"example {variant}".encode()).decode("ascii")
-    if schema.format in _FORMATS:
+    if schema.format in _FORMATS and _admits(schema.pattern, _FORMATS[schema.format]):
         return _FORMATS[schema.format]
     if schema.pattern:
         text = pattern_example(schema.pattern, variant)
@@ -262,6 +262,13 @@ def _string(schema: Schema, variant: int) -> str:
     if schema.pattern and not re.search(schema.pattern, text):
         raise NoExampleError(f"cannot satisfy pattern {schema.pattern!r}")
     return text
+
+
+def _admits(pattern: str | None, text: str) -> bool:
+    try:
+        return pattern is None or re.search(pattern, text) is not None
+    except re.error:
+        return True
 
 
 def pattern_example(pattern: str, variant: int = 0, longer: int = 0) -> str:

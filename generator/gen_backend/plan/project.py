@@ -8,7 +8,19 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gen_backend.model import OnDelete, Operation, OperationKind, ServiceModel
+from gen_backend.model import (
+    ApiModel,
+    ColumnType,
+    OnDelete,
+    Operation,
+    OperationKind,
+    ParameterLocation,
+    Schema,
+    SchemaType,
+    ServiceModel,
+)
+from gen_backend.model.infer import property_column
+from gen_backend.model.wire import request_row, response_row
 from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
@@ -23,6 +35,7 @@ from gen_backend.plan.database import (
     plan_table,
 )
 from gen_backend.plan.embeds import row_alias
+from gen_backend.plan.examples import NoExampleError, example
 from gen_backend.plan.inspection import (
     ProbeSource,
     inspection_index,
@@ -30,17 +43,19 @@ from gen_backend.plan.inspection import (
     plan_row_makers,
     plan_seeds,
 )
-from gen_backend.plan.names import class_name, identifier
-from gen_backend.plan.schemas import COMMON, ClassPlan
+from gen_backend.plan.names import class_name, field_name, identifier
+from gen_backend.plan.schemas import COMMON, ClassPlan, SchemaPlanner
 from gen_backend.plan.service_tests import StatementCount, plan_row_tests
 from gen_backend.plan.tests import (
     ABSENT_UUID,
+    ColumnRule,
     OwnedParent,
     TestPlan,
     column_rules,
     enum_values_of,
     plan_factories,
     plan_tests,
+    schema_rule,
 )
 from gen_backend.plan.wire import hold_to_columns
 from gen_backend.validate.rfis import Rfi
@@ -247,6 +262,30 @@ class ProjectPlan:
         return reads_tokens(self.apis)
 
     @property
+    def shadowed_paths(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(path, methods refused) of each literal path (`/pet/findByStatus`) that a path
+        with a parameter in its place (`/pet/{petId}`) would also take: the methods only
+        that other path has must answer 405 on it, not 422 for a parameter's bad value, and
+        so must the rest."""
+        methods: dict[str, set[str]] = {}
+        for op in self.operations:
+            methods.setdefault(op.path, set()).add(op.method.upper())
+        found = []
+        for path, own in methods.items():
+            if "{" in path:
+                continue
+            others = {
+                method
+                for template, theirs in methods.items()
+                if "{" in template and _fits(path, template)
+                for method in theirs
+            } - own
+            if others:
+                refused = _METHODS - own - ({"HEAD"} if "GET" in own else set())
+                found.append((path, tuple(sorted(refused))))
+        return tuple(found)
+
+    @property
     def crossing_formats(self) -> frozenset[str]:
         """The wire formats of app/core/formats.py for values that cross to a column of
         another type (IntegerText, EpochSeconds, StoredAsText) that the project uses."""
@@ -255,7 +294,7 @@ class ProjectPlan:
         annotations += [p.annotation for op in self.operations for p in op.params]
         return frozenset(
             name
-            for name in ("IntegerText", "EpochSeconds", "StoredAsText")
+            for name in ("IntegerText", "EpochSeconds", "StoredAsText", "TimeText")
             if any(f"{name}(" in text for text in annotations)
         )
 
@@ -271,6 +310,103 @@ class ProjectPlan:
 
     def domain_of(self, table: str) -> DomainPlan:
         return next(d for d in self.domains if d.table.name == table)
+
+
+def _synonyms(
+    service: ServiceModel, tables: dict[str, TablePlan]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """By table: (attribute, column attribute) of each property that stands for a column
+    under another name (`eventId` for `special_events.id`, see `infer.property_column`)."""
+    found: dict[str, dict[str, str]] = {}
+    for op in service.in_scope_operations:
+        table = service.design.table(op.table) if op.table else None
+        if table is None or op.kind is OperationKind.CUSTOM:
+            continue
+        plan = tables[table.name]
+        taken = {c.attr for c in plan.columns} | {r.name for r in plan.relationships}
+        rows = [request_row(op, table, service.api), response_row(op, table, service.api)]
+        for row in (r for r in rows if r is not None):
+            for prop in service.api.object_properties(row):
+                column = property_column(prop.name, table)
+                name = field_name(prop.name)
+                if column is not None and name not in taken:
+                    found.setdefault(table.name, {})[name] = plan.column(column.name).attr
+    return {name: tuple(sorted(synonyms.items())) for name, synonyms in found.items()}
+
+
+def _free_text(schema: Schema, api: ApiModel) -> bool:
+    """Whether any text (or list of texts) is a valid value of `schema`: then a value of
+    another type, sent in a query string, arrives as a valid text."""
+    schema = api.resolve(schema)
+    if schema.items is not None:
+        schema = api.resolve(schema.items)
+    return (
+        schema.primary_type is SchemaType.STRING
+        and not (schema.enum or schema.pattern or schema.format or schema.min_length)
+        and schema.max_length is None
+    )
+
+
+def _row_classes(api: ModuleApi) -> set[str]:
+    """The classes `api`'s operations take and answer as one row of its table."""
+    names = {op.item_class for op in api.operations if op.item_class}
+    for op in api.operations:
+        body = (op.body or "").removesuffix(" | None")
+        names.add(body)
+        wrapper = next(
+            (
+                f
+                for c in api.classes
+                if c.name == body
+                for f in c.fields
+                if f.name == op.body_wrapper
+            ),
+            None,
+        )
+        if wrapper is not None:
+            names.add(wrapper.annotation)
+    return names
+
+
+def _known_rules(service: ServiceModel) -> dict[str, ColumnRule]:
+    """By `table.column`, what the tests' rows must keep beside their classes' fields: a
+    path parameter's pattern and lengths (a row's key must be one its path takes), and a
+    JSON column's value as the spec's answers shape it (a list of texts for `photoUrls:
+    {type: array}`)."""
+    found: dict[str, ColumnRule] = {}
+    for op in service.in_scope_operations:
+        table = service.design.table(op.table) if op.table else None
+        if table is None:
+            continue
+        parameters = {p.name: p for p in op.parameters}
+        for binding in op.path_bindings:
+            schema = service.api.resolve(parameters[binding.param].schema_)
+            rule = schema_rule(schema)
+            if schema.primary_type is SchemaType.STRING and rule != ColumnRule():
+                key = f"{table.name}.{binding.column}"
+                found[key] = found.get(key, ColumnRule()).joined(rule)
+        row = response_row(op, table, service.api)
+        if row is None or op.kind is OperationKind.CUSTOM:
+            continue
+        for prop in service.api.object_properties(row):
+            column = property_column(prop.name, table)
+            key = f"{table.name}.{column.name}" if column else ""
+            if column is None or column.type is not ColumnType.JSON or key in found:
+                continue
+            try:
+                found[key] = ColumnRule(example=example(prop.schema_, service.api))
+            except NoExampleError:
+                continue
+    return found
+
+
+_METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+
+
+def _fits(path: str, template: str) -> bool:
+    """Whether a route for `template` (`/pet/{petId}`) also matches `path` (`/pet/x`)."""
+    pattern = re.sub(r"\\\{[^}/]+\\\}", "[^/]+", re.escape(template))
+    return re.fullmatch(pattern, path) is not None
 
 
 def reads_tokens(apis: Sequence[ModuleApi]) -> bool:
@@ -294,19 +430,46 @@ def _package(table: str, taken: set[str]) -> str:
     return candidate
 
 
-def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPlan:
+@dataclass(frozen=True)
+class _PlannedApi:
+    service: ServiceModel  # its schemas held to their columns (see plan.wire)
+    tables: dict[str, TablePlan]
+    packages: dict[str, str]  # table -> its domain package
+    operations: tuple[OperationPlan, ...]
+    planner: SchemaPlanner
+
+
+def _plan_api(service: ServiceModel) -> _PlannedApi:
+    """The tables, domains and operations: what `plan_project` builds everything else on,
+    and what `stubs` asks."""
     held = hold_to_columns(service)
     service = held.service
     taken: set[str] = set()
     tables: dict[str, TablePlan] = {}
-    packages_of: dict[str, str] = {}
+    packages: dict[str, str] = {}
     for table in service.design.tables:
-        packages_of[table.name] = _package(table.name, taken)
-        tables[table.name] = plan_table(table, f"app.{packages_of[table.name]}.models")
+        packages[table.name] = _package(table.name, taken)
+        tables[table.name] = plan_table(table, f"app.{packages[table.name]}.models")
     for name, relationships in plan_relationships(service.design, tables).items():
         tables[name] = dataclasses.replace(tables[name], relationships=relationships)
+    for name, synonyms in _synonyms(service, tables).items():
+        tables[name] = dataclasses.replace(tables[name], synonyms=synonyms)
+    operations, planner = plan_operations(service, tables, packages, held.refused)
+    return _PlannedApi(service, tables, packages, operations, planner)
+
+
+def stubs(service: ServiceModel) -> tuple[OperationPlan, ...]:
+    """The in-scope operations `from-handoff` leaves to hand-written code (501 until then),
+    each with why (`why_custom`): planned exactly as the project plans them, for `check`."""
+    return tuple(op for op in _plan_api(service).operations if op.kind is OperationKind.CUSTOM)
+
+
+def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPlan:
+    planned = _plan_api(service)
+    service, tables, packages = planned.service, planned.tables, planned.packages
+    operations, planner = planned.operations, planned.planner
     domains = [
-        DomainPlan(package=packages_of[t.name], table=tables[t.name]) for t in service.design.tables
+        DomainPlan(package=packages[t.name], table=tables[t.name]) for t in service.design.tables
     ]
     owners = {
         o.table: RowSecurityPlan(o.table, o.owner_column, tuple(o.bypass_roles))
@@ -314,8 +477,6 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         if o.table in tables and any(c.name == o.owner_column for c in tables[o.table].columns)
     }
     revisions = plan_revisions(service.design, service.migrations.steps, tables, owners)
-    packages = {d.table.name: d.package for d in domains}
-    operations, planner = plan_operations(service, tables, packages, held.refused)
     apis = tuple(
         dataclasses.replace(api, guards=_guards(api, service, tables, packages))
         for api in _module_apis(service, domains, operations, planner.modules())
@@ -395,9 +556,17 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("tests/__init__.py")
     add("tests/conftest.py")
     enum_values = enum_values_of(tables)
-    # the rules of each table's columns: its CHECKs, its domain's fields and shared ones
-    shared = tuple(c for api in apis if api.module == COMMON for c in api.classes)
-    rules = column_rules([(api.table, api.classes + shared) for api in apis if api.table])
+    # the rules of each table's columns: its CHECKs, its domain's fields and those of the
+    # shared classes its operations take or answer as rows (another table's `id` is no rule)
+    shared = {c.name: c for api in apis if api.module == COMMON for c in api.classes}
+    rules = column_rules(
+        [
+            (api.table, api.classes + tuple(shared[n] for n in _row_classes(api) if n in shared))
+            for api in apis
+            if api.table
+        ],
+        _known_rules(service),
+    )
     factories = plan_factories(tables, enum_values, packages, rules)
     add("tests/factories.py", factories=factories)
     specs = {op.operation_id: op for op in service.operations}
@@ -540,6 +709,14 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         cursors={
             f"{op.method.upper()} {op.path}": op.cursor_wire for op in operations if op.cursor_wire
         },
+        free_text=sorted(
+            f"{op.method.upper()} {op.path}"
+            for op in service.in_scope_operations
+            if any(
+                _free_text(p.schema_, service.api)
+                for p in op.parameters_in(ParameterLocation.QUERY)
+            )
+        ),
     )
     seeds = plan_seeds(sources, specs, service.api, classes, tuple(tables.values()))
     probes = plan_probes(sources, counts, operations, classes, seeds)
@@ -900,15 +1077,14 @@ def _fault_targets(
 
 
 def _path_methods(operations: tuple[OperationPlan, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each path (parameters filled with placeholders) and the methods served there: by its
-    own operations, and by those of any templated path it also matches (`/pet/findByStatus`
-    is `/pet/{petId}` too)."""
-    templates = [
-        (re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(op.path)) + "$"), op)
-        for op in operations
-    ]
-    urls = dict.fromkeys(_placeholder_url(op.path) for op in operations)
-    return tuple(
-        (url, tuple(sorted({op.method.upper() for pattern, op in templates if pattern.match(url)})))
-        for url in urls
-    )
+    """Each path (parameters filled with placeholders) and the methods served there: a
+    literal path's own (`/pet/findByStatus` refuses what `/pet/{petId}` alone serves, see
+    `ProjectPlan.shadowed_paths`); a templated path's, and those of any other it matches."""
+    urls: dict[str, set[str]] = {}
+    for op in operations:
+        urls.setdefault(_placeholder_url(op.path), set())
+    for url, methods in urls.items():
+        literal = [op for op in operations if op.path == url]
+        matching = literal or [op for op in operations if _fits(url, op.path)]
+        methods |= {op.method.upper() for op in matching}
+    return tuple((url, tuple(sorted(methods))) for url, methods in urls.items())

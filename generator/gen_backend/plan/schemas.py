@@ -41,6 +41,8 @@ class FieldPlan:
     constraints: tuple[tuple[str, str], ...]  # Field(...) keyword arguments, as source text
     description: str | None
     default: str = "None"  # source text of an optional field's default (the spec's, if any)
+    read_only: bool = False  # the spec's `readOnly`: answered, never written from a request
+    nullable: bool = False  # the spec allows null (`nullable`, or a `null` type)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,19 @@ class ClassPlan:
     fields: tuple[FieldPlan, ...]
     forbid_extra: bool
     root: str | None = None  # a RootModel's annotation, for non-object named schemas
+    # the bounds its value is held to (`Field(...)` keywords, as source), as a field's
+    root_constraints: tuple[tuple[str, str], ...] = ()
+    # fields that may be left out but are never null (a partial update of a NOT NULL
+    # column): documented without null, and an explicit null refused with a 422
+    not_null: tuple[str, ...] = ()
+
+    @property
+    def root_type(self) -> str | None:
+        """The RootModel's type argument: its annotation, with its bounds."""
+        if self.root is None or not self.root_constraints:
+            return self.root
+        keywords = ", ".join(f"{key}={value}" for key, value in self.root_constraints)
+        return f"Annotated[{self.root}, Field({keywords})]"
 
 
 @dataclass
@@ -178,13 +193,18 @@ class SchemaPlanner:
         properties = self.api.object_properties(schema)
         is_object = bool(properties) or SchemaType.OBJECT in resolved.types or bool(resolved.all_of)
         if not is_object or resolved.one_of or resolved.any_of:
+            root = self._bare(resolved, module, name + "Value")
             self.classes[name] = ClassPlan(
                 name=name,
                 module=module,
                 description=resolved.description,
                 fields=(),
                 forbid_extra=False,
-                root=self._bare(resolved, module, name + "Value"),
+                root=root,
+                # the spec's own bounds of a plain value (a pattern, a length, a range)
+                root_constraints=tuple(field_constraints(resolved))
+                if root in ("str", "int", "float")
+                else (),
             )
             return
         taken: set[str] = set()
@@ -216,6 +236,8 @@ class SchemaPlanner:
                     ),
                     description=(prop_schema.description or None),
                     default=default,
+                    read_only=prop_schema.read_only or resolved_prop.read_only,
+                    nullable=prop_schema.allows_null or resolved_prop.allows_null,
                 )
             )
         self.classes[name] = ClassPlan(
@@ -274,6 +296,9 @@ def crossing_type(schema: Schema) -> str:
         return f"Annotated[datetime.datetime, EpochSeconds({low}, {high})]"
     if crossing is Crossing.STORED_AS_TEXT:
         return f"Annotated[{_STORED_TYPES[schema.format or '']}, StoredAsText()]"
+    if schema.crossing.text_form:  # a time of day in the form of the spec's pattern
+        form, pattern = schema.crossing.text_form, schema.pattern
+        return f"Annotated[datetime.time, TimeText({form!r}, {pattern!r})]"
     if schema.format in ("date", "time", "date-time"):  # UUID_TEXT, ISO_TEXT: by their format
         return f"Annotated[{_FORMATS[schema.format]}, IsoFormat()]"
     return _FORMATS.get(schema.format or "", "str")  # a UUID; CHOICE_TEXT's str
@@ -288,7 +313,7 @@ def plain_type(annotation: str) -> str:
 # arguments are numbers, None and quoted texts (a pattern may hold brackets)
 _WIRE_FORMAT = re.compile(
     r"Annotated\[([\w.]+), "
-    r"(?:DecimalText|IsoFormat|Base64Text|IntegerText|EpochSeconds|StoredAsText)"
+    r"(?:DecimalText|IsoFormat|Base64Text|IntegerText|EpochSeconds|StoredAsText|TimeText)"
     r"\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^'\"()])*\)\]"
 )
 
@@ -318,8 +343,10 @@ def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
     """`Field(...)` keyword arguments (as source text) holding a value to `schema`'s bounds."""
     if schema.ref is not None or schema.format == "decimal":
         return
-    if schema.crossing is not None and schema.crossing.crossing in _MARKED:
-        return  # its wire format (IntegerText, DecimalText, EpochSeconds) holds every bound
+    if schema.crossing is not None and (
+        schema.crossing.crossing in _MARKED or schema.crossing.text_form
+    ):
+        return  # its wire format (IntegerText, DecimalText, ...) holds every bound
     text_bounds = (("min_length", schema.min_length), ("max_length", schema.max_length))
     if SchemaType.ARRAY in schema.types:
         text_bounds = (("min_length", schema.min_items), ("max_length", schema.max_items))

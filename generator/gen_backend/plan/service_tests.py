@@ -637,7 +637,7 @@ class _OpPlanner:
     def get(self) -> ServiceTest:
         cls = self.item_class(self.op.item_class)
         key = self.key_attr(cls)
-        checks = [f"found.{key} == row.{key}"]
+        checks = [f"{self.answered('found', key, cls)} == row.{key}"]
         checks += [
             f"found.{c.attr} == row.{c.attr}"
             for c in self.d.factory.columns
@@ -848,7 +848,19 @@ class _OpPlanner:
 
     def keys_of(self, result: str, key: str) -> str:
         items = f"{result}.{self.op.items_field}" if self.op.envelope_class else result
-        return f"[item.{key} for item in {items}]"
+        value = self.answered("item", key, self.item_class(self.op.item_class))
+        return f"[{value} for item in {items}]"
+
+    def answered(self, variable: str, attr: str, cls: ClassPlan) -> str:
+        """The value a response `variable` (of `cls`) answers for `attr`, as a column's:
+        a named value's own (`EventId(...)`), where the field is one."""
+        field = self.item_field(cls, attr)
+        named = self.d.classes.get(_base(field.annotation)) if field else None
+        if named is None or named.root is None:
+            return f"{variable}.{attr}"
+        if field is not None and field.annotation.endswith(" | None"):
+            return f"({variable}.{attr}.root if {variable}.{attr} is not None else None)"
+        return f"{variable}.{attr}.root"
 
     def total_of(self, result: str) -> list[tuple[str, str]]:
         """(source, quantity) of the envelope fields counting rows or pages."""

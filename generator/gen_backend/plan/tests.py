@@ -121,6 +121,7 @@ class ColumnRule:
     minimum: float | None = None  # the least value a number may take
     maximum: float | None = None  # the greatest
     choices: tuple[str, ...] = ()  # the texts a CHECK lists (`status IN ('a', 'b')`)
+    example: JsonValue = None  # a JSON column's value as the spec's answers shape it
 
     def joined(self, other: ColumnRule) -> ColumnRule:
         """Both rules at once."""
@@ -137,6 +138,7 @@ class ColumnRule:
             max(lows, default=None),
             min(highs, default=None),
             choices,
+            self.example if self.example is not None else other.example,
         )
 
 
@@ -145,12 +147,15 @@ _NUMBERS = ("int", "float", "decimal.Decimal")
 
 def column_rules(
     modules: list[tuple[TablePlan, tuple[ClassPlan, ...]]],
+    known: dict[str, ColumnRule] | None = None,
 ) -> dict[str, ColumnRule]:
     """By `table.column`: the spec's pattern, length and range bounds of the fields that
     carry a column (a field of its domain's classes named as the column's attribute), with
-    those of the table's CHECKs. A response model validates each row it answers against the
-    spec's, and the database refuses a row against its own: the tests' rows keep both."""
-    rules: dict[str, ColumnRule] = {}
+    those of the table's CHECKs, and the rules `known` otherwise (a path parameter's
+    pattern, a JSON column's value). A response model validates each row it answers against
+    the spec's, a path parameter takes only what its pattern admits, and the database
+    refuses a row against its own: the tests' rows keep them all."""
+    rules: dict[str, ColumnRule] = dict(known or {})
     for table, classes in modules:
         checks = _check_rules(table)
         for column in table.columns:
@@ -166,8 +171,18 @@ def column_rules(
             for keywords in said:
                 rule = rule.joined(_field_rule(keywords))
             if rule != ColumnRule():
-                rules[f"{table.name}.{column.name}"] = rule
+                key = f"{table.name}.{column.name}"
+                rules[key] = rules.get(key, ColumnRule()).joined(rule)
     return rules
+
+
+def schema_rule(schema: Schema) -> ColumnRule:
+    """The rule a text schema sets: its pattern and lengths."""
+    return ColumnRule(
+        (schema.pattern,) if schema.pattern else (),
+        schema.max_length,
+        schema.min_length or 0,
+    )
 
 
 def _field_rule(keywords: dict[str, str]) -> ColumnRule:
@@ -294,7 +309,7 @@ def _py_value(
             if rank
             else " + datetime.timedelta(minutes=n)"
         ),
-        "JsonValue": "{}",
+        "JsonValue": repr(rule.example) if rule.example is not None else "{}",
         "bytes": 'b"example"',
     }[kind]
 

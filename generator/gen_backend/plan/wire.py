@@ -22,12 +22,19 @@ from gen_backend.model import (
     Parameter,
     Property,
     Schema,
+    SchemaType,
     ServiceModel,
     Table,
 )
 from gen_backend.model.crossing import Conversion, Crossing
-from gen_backend.model.naming import snake
-from gen_backend.model.wire import conversion, request_row, response_row
+from gen_backend.model.infer import property_column
+from gen_backend.model.wire import (
+    conversion,
+    create_fill,
+    partial_bodies,
+    request_row,
+    response_row,
+)
 
 _WRITES = {OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE}
 _READS = {*_WRITES, OperationKind.GET, OperationKind.LIST, OperationKind.DELETE}
@@ -43,11 +50,17 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
     api = service.api
     holds: dict[int, Schema] = {}  # id() of a property's or parameter's schema -> held copy
     named: dict[str, Schema] = {}  # a named schema held itself, where its uses agree
+    required: set[int] = set()  # id() of the schemas of properties held to be required
     refused: dict[str, str] = {}
+    partial = partial_bodies(service.in_scope_operations, api, service.design)
     for op in service.in_scope_operations:
         table = service.design.table(op.table) if op.table else None
         if table is None or op.kind is OperationKind.CUSTOM:
             continue
+        if op.kind is OperationKind.CREATE:
+            owner = service.auth.ownership_of(table.name)
+            fill = create_fill(op, table, api, owner.owner_column if owner else None, partial)
+            required |= {id(prop.schema_) for prop in fill.required}
         for name, schema, column in _crossings(op, table, api):
             decided = conversion(api.resolve(schema), table.columns_by_name[column])
             if decided.crossing is Crossing.REFUSED:
@@ -60,9 +73,9 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
                 if schema.ref is not None and named.setdefault(schema.ref, held) == held:
                     continue  # `Money` stays one named type, held once
                 holds.setdefault(id(schema), held)
-    if not holds and not named:
+    if not holds and not named and not required:
         return HeldService(service, refused)
-    held_api = _Rewriter(holds, named).api(api)
+    held_api = _Rewriter(holds, named, required).api(api)
     return HeldService(service.model_copy(update={"api": held_api}), refused)
 
 
@@ -90,7 +103,7 @@ def _crossings(op: Operation, table: Table, api: ApiModel) -> Iterator[tuple[str
 
 
 def _column_of(prop: Property, table: Table) -> str | None:
-    column = table.column(snake(prop.name)) or table.column(prop.name)
+    column = property_column(prop.name, table)
     return column.name if column else None
 
 
@@ -114,6 +127,7 @@ class _Rewriter:
 
     holds: dict[int, Schema]
     named: dict[str, Schema]
+    required: set[int]
 
     def api(self, api: ApiModel) -> ApiModel:
         return api.model_copy(
@@ -185,4 +199,8 @@ class _Rewriter:
     def property(self, prop: Property) -> Property:
         held = self.held(prop.schema_)
         schema = held if held is not prop.schema_ else self.schema(prop.schema_)
+        if id(prop.schema_) in self.required:  # a NOT NULL column needs it, never null
+            types = tuple(t for t in schema.types if t is not SchemaType.NULL)
+            schema = schema.model_copy(update={"nullable": False, "types": types})
+            return prop.model_copy(update={"schema_": schema, "required": True})
         return prop if schema is prop.schema_ else prop.model_copy(update={"schema_": schema})

@@ -38,11 +38,17 @@ from gen_backend.model.bounds import Bound, check_choices, column_range, type_ra
 from gen_backend.model.build import Resolved
 from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.crossing import Crossing
-from gen_backend.model.infer import table_named
+from gen_backend.model.infer import path_segments, property_column, table_named
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
 from gen_backend.model.uploads import is_file, is_multipart, upload_columns
-from gen_backend.model.wire import conversion, response_row, unwrapped
+from gen_backend.model.wire import (
+    conversion,
+    create_fill,
+    partial_bodies,
+    response_row,
+    unwrapped,
+)
 
 
 class Severity(StrEnum):
@@ -56,12 +62,15 @@ class Code(StrEnum):
     OPERATION_TABLE_NOT_IN_DESIGN = "OPERATION_TABLE_NOT_IN_DESIGN"
     OPERATION_ID_MISSING = "OPERATION_ID_MISSING"
     PATH_KEY_UNBOUND = "PATH_KEY_UNBOUND"
+    PATH_PARAM_UNBOUND = "PATH_PARAM_UNBOUND"
+    OPERATION_STUBBED = "OPERATION_STUBBED"
     PROPERTY_NO_COLUMN = "PROPERTY_NO_COLUMN"
     PROPERTY_TYPE_MISMATCH = "PROPERTY_TYPE_MISMATCH"
     PROPERTY_TYPE_CONVERTED = "PROPERTY_TYPE_CONVERTED"
     PROPERTY_LENGTH_MISMATCH = "PROPERTY_LENGTH_MISMATCH"
     PROPERTY_RANGE_MISMATCH = "PROPERTY_RANGE_MISMATCH"
     PROPERTY_ENUM_MISMATCH = "PROPERTY_ENUM_MISMATCH"
+    PROPERTY_REQUIRED_BY_COLUMN = "PROPERTY_REQUIRED_BY_COLUMN"
     REQUIRED_COLUMN_UNSUPPLIED = "REQUIRED_COLUMN_UNSUPPLIED"
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
     TABLE_NO_PRIMARY_KEY = "TABLE_NO_PRIMARY_KEY"
@@ -119,6 +128,8 @@ class _Checker:
             name: raw.relative(path) if path else f"{name}.yaml" for name, path in raw.paths.items()
         }
         self.files["manifest"] = "handoff.yaml"
+        # the named schemas a partial update takes, whose fields a create cannot require
+        self.partial = partial_bodies(model.in_scope_operations, model.api, model.design)
 
     def add(
         self,
@@ -194,6 +205,26 @@ class _Checker:
                     f"{op.path} select by?",
                     f"name it after the primary key ({', '.join(table.primary_key)}) or a "
                     "unique column",
+                )
+            keyless = op.kind in _ITEM_KINDS and not any(b.is_key for b in op.path_bindings)
+            unbound = [  # the item key's own question is PATH_KEY_UNBOUND
+                name
+                for name in op.unbound_path_params
+                if not (keyless and path_segments(op.path)[-1] == "{" + name + "}")
+            ]
+            if op.kind is not OperationKind.CUSTOM and unbound:
+                names = ", ".join(f"`{name}`" for name in unbound)
+                self.add(
+                    Code.PATH_PARAM_UNBOUND,
+                    Severity.ERROR,
+                    "openapi",
+                    op.pointer,
+                    f"{op.path} names {names}, but `{table.name}` has no column it selects "
+                    f"(no key, no foreign key to the table before it): `{op.operation_id}` "
+                    "would ignore it, so it is left as a 501 stub.",
+                    f"add a foreign key from `{table.name}` to the table the parameter names, "
+                    "or name the column with `lookup:` or `table:` under handoff.yaml "
+                    "`operations:`",
                 )
             self.properties(op, table)
             self.filters(op, table)
@@ -306,7 +337,7 @@ class _Checker:
         api = self.model.api
         schema = api.resolve(prop.schema_)
         location = f"{where}/properties/{prop.name}"
-        column = table.column(snake(prop.name)) or table.column(prop.name)
+        column = property_column(prop.name, table)
         if column is None:
             if self._is_embedded(prop.schema_):
                 return
@@ -427,34 +458,57 @@ class _Checker:
         )
 
     def required_columns(self, op: Operation, table: Table) -> None:
+        """What a create must fill and how (`model.wire.create_fill`, as the plan does)."""
         api = self.model.api
-        supplied: set[str] = set()
-        if op.request_body and op.request_body.body.schema_:
-            row, _ = self._row_schema(op.request_body.body.schema_, table)
-            supplied = {snake(p.name) for p in api.object_properties(row)} | {
-                p.name for p in api.object_properties(row)
-            }
-            for prop, columns in self._upload_columns(op, table).items():
-                supplied = (supplied - {prop, snake(prop)}) | columns
         ownership = self.model.auth.ownership_of(table.name)
-        from_path = {b.column for b in op.path_bindings}
-        for column in table.columns:
-            if column.server_filled or column.name in supplied or column.name in from_path:
+        fill = create_fill(
+            op, table, api, ownership.owner_column if ownership else None, self.partial
+        )
+        files = {c for columns in self._upload_columns(op, table).values() for c in columns}
+        row, where = (
+            self._row_schema(op.request_body.body.schema_, table)
+            if (op.request_body and op.request_body.body.schema_)
+            else (None, "")
+        )
+        for prop in fill.required:
+            column = property_column(prop.name, table)
+            assert column is not None  # create_fill pairs each with its column
+            self.add(
+                Code.PROPERTY_REQUIRED_BY_COLUMN,
+                Severity.WARNING,
+                "openapi",
+                f"{where}/properties/{prop.name}",
+                f"`{prop.name}` of `{op.operation_id}` is optional in the spec, but "
+                f"`{table.name}.{column.name}` is NOT NULL without a default: the service "
+                "requires it (a 422 names it when it is missing or null), and the served "
+                "document says so.",
+                f"mark `{prop.name}` required in the spec, or give the column a default",
+            )
+        for column in fill.unfilled:
+            if column.name in files:
                 continue
-            if column.primary_key and column.type is ColumnType.UUID:
-                continue  # the service generates UUID keys
-            if ownership and column.name == ownership.owner_column:
-                continue  # filled from the token's subject
+            shared = (
+                row is not None
+                and row.ref in self.partial
+                and any(
+                    property_column(p.name, table) == column for p in api.object_properties(row)
+                )
+            )
             self.add(
                 Code.REQUIRED_COLUMN_UNSUPPLIED,
                 Severity.ERROR,
                 "schema",
                 f"{table.name}.{column.name}",
                 f"`{table.name}.{column.name}` is NOT NULL without a default, but the "
-                f"create body of `{op.operation_id}` does not supply it and the server "
-                "cannot fill it. Where does its value come from?",
-                "add the property to the create body, give the column a default, or "
-                "make it nullable",
+                f"create body of `{op.operation_id}` "
+                + (
+                    "leaves it optional in a schema that a partial update also takes"
+                    if shared
+                    else "does not supply it and the server cannot fill it"
+                )
+                + ". Where does its value come from? Until then the create answers 501.",
+                "add the property to the create body (required), give the column a "
+                "default, or make it nullable",
             )
 
     def filters(self, op: Operation, table: Table) -> None:

@@ -699,7 +699,7 @@ def made(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Made:
             "order_items",
             make_order_items,
             None,
-            "no operation in scope creates rows of `order_items`",
+            "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
             client,
             made,
         ),
@@ -1508,9 +1508,15 @@ async def test_probe_list_order_items(
         "operation": None,
         "through_app": 0,
         "rows": 25,
-        "why": "no operation in scope creates rows of `order_items`",
+        "why": "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
     }
-    made.add("order_items", None, 0, 25, "no operation in scope creates rows of `order_items`")
+    made.add(
+        "order_items",
+        None,
+        0,
+        25,
+        "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
+    )
     _record(
         path,
         ("GET", "/orders/{orderId}/items"),

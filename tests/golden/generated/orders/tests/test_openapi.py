@@ -620,7 +620,7 @@ EXPECTED: dict[
                                         },
                                     ],
                                     "unitPrice": [
-                                        False,
+                                        True,
                                         {
                                             "type": "string",
                                             "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"},
@@ -847,7 +847,7 @@ EXPECTED: dict[
                         {"type": "integer", "bounds": {"minimum": 1.0, "maximum": 10000.0}},
                     ],
                     "unitPrice": [
-                        False,
+                        True,
                         {"type": "string", "bounds": {"pattern": "^[0-9]{1,10}\\.[0-9]{2}$"}},
                     ],
                 }

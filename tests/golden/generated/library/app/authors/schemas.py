@@ -5,7 +5,8 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Author
 
@@ -32,8 +33,18 @@ class AuthorUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | None = Field(default=None, alias="name", min_length=1, max_length=200)
+    name: str | SkipJsonSchema[None] = Field(
+        default=None, alias="name", min_length=1, max_length=200
+    )
     bio: str | None = Field(default=None, alias="bio")
+
+    @field_validator("name")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """May be left out, never sent as null: its column is NOT NULL."""
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class AuthorPage(BaseModel):

@@ -88,7 +88,7 @@ class AuthorsServiceBase:
                     "bio",
                 }
             ).items()
-            if value is not None or name in {"bio", ""}
+            if value is not None or name in {"bio"}
         }
         row = AuthorRow(
             **values,

@@ -9,7 +9,8 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Author
 from app.core.formats import IsoFormat
@@ -46,13 +47,25 @@ class BookUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    title: str | None = Field(default=None, alias="title", min_length=1, max_length=300)
-    status: Literal["draft", "published", "archived"] | None = Field(default=None, alias="status")
+    title: str | SkipJsonSchema[None] = Field(
+        default=None, alias="title", min_length=1, max_length=300
+    )
+    status: Literal["draft", "published", "archived"] | SkipJsonSchema[None] = Field(
+        default=None, alias="status"
+    )
     published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
         default=None, alias="publishedOn"
     )
-    in_stock: bool | None = Field(default=None, alias="inStock")
+    in_stock: bool | SkipJsonSchema[None] = Field(default=None, alias="inStock")
     price: float | None = Field(default=None, alias="price", ge=0.0, le=99999999.99)
+
+    @field_validator("title", "status", "in_stock")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """May be left out, never sent as null: its column is NOT NULL."""
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class Book(BaseModel):

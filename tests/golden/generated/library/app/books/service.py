@@ -189,7 +189,7 @@ class BooksServiceBase:
                     "price",
                 }
             ).items()
-            if value is not None or name in {"published_on", "price", ""}
+            if value is not None or name in {"published_on", "price"}
         }
         row = BookRow(
             **values,
@@ -229,7 +229,7 @@ class BooksServiceBase:
                     "price",
                 }
             ).items()
-            if value is not None or name in {"published_on", "price", ""}
+            if value is not None or name in {"published_on", "price"}
         }
         for name, value in values.items():
             setattr(row, name, value)

@@ -83,7 +83,7 @@ class OrderItemCreate(BaseModel):
     )
     product_id: uuid.UUID = Field(alias="productId")
     quantity: int = Field(alias="quantity", ge=1, le=10000)
-    unit_price: Money | None = Field(default=None, alias="unitPrice")
+    unit_price: Money = Field(alias="unitPrice")
 
 
 class OrderItem(BaseModel):

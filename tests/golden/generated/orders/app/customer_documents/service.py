@@ -112,7 +112,7 @@ class CustomerDocumentsServiceBase:
                     "note",
                 }
             ).items()
-            if value is not None or name in {"note", ""}
+            if value is not None or name in {"note"}
         }
         # the file `file`, read whole
         content = await body.file.read()

@@ -9,7 +9,8 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Currency, PageLinks, PageMeta
 from app.core.formats import IsoFormat
@@ -39,10 +40,20 @@ class CustomerUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    email: str | None = Field(default=None, alias="email", max_length=255)
-    full_name: str | None = Field(default=None, alias="fullName", min_length=1, max_length=200)
+    email: str | SkipJsonSchema[None] = Field(default=None, alias="email", max_length=255)
+    full_name: str | SkipJsonSchema[None] = Field(
+        default=None, alias="fullName", min_length=1, max_length=200
+    )
     phone: str | None = Field(default=None, alias="phone", max_length=32)
-    default_currency: Currency | None = Field(default=None, alias="defaultCurrency")
+    default_currency: Currency | SkipJsonSchema[None] = Field(default=None, alias="defaultCurrency")
+
+    @field_validator("email", "full_name", "default_currency")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """May be left out, never sent as null: its column is NOT NULL."""
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class Customer(BaseModel):

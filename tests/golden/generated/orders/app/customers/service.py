@@ -102,7 +102,7 @@ class CustomersServiceBase:
                     "default_currency",
                 }
             ).items()
-            if value is not None or name in {"phone", ""}
+            if value is not None or name in {"phone"}
         }
         row = CustomerRow(
             **values,

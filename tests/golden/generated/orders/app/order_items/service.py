@@ -89,15 +89,37 @@ class OrderItemsServiceBase:
         body: OrderItemCreate,
     ) -> OrderItem:
         """`POST /orders/{orderId}/items`: addOrderItem"""
-        raise Problem(
-            501,
-            "Not implemented",
-            detail=(
-                "`addOrderItem` is left to hand-written code (nothing fills "
-                "the NOT NULL column(s) unit_price): implement it in "
-                "app/order_items/rules.py"
+        await scope_transaction(self.session, principal)
+        # the Order in the path must be the caller's (or visible to a bypass role)
+        if not await self.rows.exists(
+            OrderParent,
+            OrderParent.id == order_id,
+            *owned_by(
+                OrderParent.placed_by,
+                principal,
+                frozenset(["finance", "admin"]),
+                subject_as=uuid.UUID,
             ),
+        ):
+            raise Problem(404, "Order not found")
+        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
+        # its database default
+        values: dict[str, object] = {
+            name: value
+            for name, value in body.model_dump(
+                include={
+                    "product_id",
+                    "quantity",
+                    "unit_price",
+                }
+            ).items()
+            if value is not None
+        }
+        row = OrderItemRow(
+            **values,
+            order_id=order_id,
         )
+        return OrderItem.model_validate(await self.rows.add(row))
 
     async def remove_order_item(
         self,

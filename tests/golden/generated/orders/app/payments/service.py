@@ -100,8 +100,7 @@ class PaymentsServiceBase:
                     "method",
                 }
             ).items()
-            if value is not None
-            or name in {"provider_reference", "failure_reason", "captured_at", ""}
+            if value is not None or name in {"provider_reference", "failure_reason", "captured_at"}
         }
         row = PaymentRow(
             **values,

@@ -9,7 +9,8 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Currency, Money, PageLinks, PageMeta
 from app.core.formats import IsoFormat
@@ -41,10 +42,20 @@ class ProductUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | None = Field(default=None, alias="name", min_length=1, max_length=200)
+    name: str | SkipJsonSchema[None] = Field(
+        default=None, alias="name", min_length=1, max_length=200
+    )
     description: str | None = Field(default=None, alias="description")
-    unit_price: Money | None = Field(default=None, alias="unitPrice")
-    active: bool | None = Field(default=None, alias="active")
+    unit_price: Money | SkipJsonSchema[None] = Field(default=None, alias="unitPrice")
+    active: bool | SkipJsonSchema[None] = Field(default=None, alias="active")
+
+    @field_validator("name", "unit_price", "active")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """May be left out, never sent as null: its column is NOT NULL."""
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class Product(BaseModel):

@@ -142,7 +142,7 @@ class ProductsServiceBase:
                     "active",
                 }
             ).items()
-            if value is not None or name in {"description", ""}
+            if value is not None or name in {"description"}
         }
         row = ProductRow(
             **values,

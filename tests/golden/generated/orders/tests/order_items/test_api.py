@@ -5,17 +5,19 @@ without its permission (403), and answers 404 for a row that does not exist.
 Round trips then check what the answers hold: lists show the rows just created and honour
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
 import httpx
 from pydantic import JsonValue
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.order_items.models import OrderItem as OrderItemRow
 from app.orders.models import Order
 from tests.conftest import statements, token
-from tests.factories import make_order_items
+from tests.factories import make_order_items, make_orders, make_products
 
 PROBLEM = "application/problem+json"
 
@@ -29,6 +31,13 @@ class Request:
     form: dict[str, JsonValue] | None = None  # the fields of a form or multipart body
     subject: str | None = None  # who the token names: the owner of the row, on an owned table
     files: dict[str, tuple[str, bytes, str]] | None = None  # the files of a multipart body
+
+
+async def _rows(session: AsyncSession) -> int:
+    """How many `order_items` rows the database holds."""
+    count = await session.scalar(select(func.count()).select_from(OrderItemRow))
+    await session.rollback()  # end the read: the next one sees what the app has committed since
+    return count or 0
 
 
 async def _list_order_items_request(session: AsyncSession) -> Request:
@@ -138,49 +147,61 @@ async def test_list_order_items_reaches_any_row_with_a_bypass_role(
 
 async def _add_order_item_request(session: AsyncSession) -> Request:
     """A valid request for `addOrderItem`: its URL and body."""
-    row = await make_order_items(session)
+    order_id_parent = await make_orders(session)
+    product_id_parent = await make_products(session)
     await session.commit()
     body: dict[str, JsonValue] = {
         "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "quantity": 3,
+        "unitPrice": "12.50",
     }
+    body["productId"] = str(product_id_parent.id)
     return Request(
-        url=f"/orders/{row.order_id}/items",
+        url=f"/orders/{order_id_parent.id}/items",
         body=body,
         headers={},
-        missing_url=f"/orders/{row.order_id}/items",
+        missing_url=f"/orders/{order_id_parent.id}/items",
+        subject=str(order_id_parent.placed_by),
     )
 
 
 async def _add_order_item_retry1_request(session: AsyncSession) -> Request:
     """A valid request for `addOrderItem`: its URL and body."""
-    row = await make_order_items(session)
+    order_id_parent = await make_orders(session)
+    product_id_parent = await make_products(session)
     await session.commit()
     body: dict[str, JsonValue] = {
         "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "quantity": 2,
+        "unitPrice": "12.50",
     }
+    body["productId"] = str(product_id_parent.id)
     return Request(
-        url=f"/orders/{row.order_id}/items",
+        url=f"/orders/{order_id_parent.id}/items",
         body=body,
         headers={},
-        missing_url=f"/orders/{row.order_id}/items",
+        missing_url=f"/orders/{order_id_parent.id}/items",
+        subject=str(order_id_parent.placed_by),
     )
 
 
 async def _add_order_item_retry2_request(session: AsyncSession) -> Request:
     """A valid request for `addOrderItem`: its URL and body."""
-    row = await make_order_items(session)
+    order_id_parent = await make_orders(session)
+    product_id_parent = await make_products(session)
     await session.commit()
     body: dict[str, JsonValue] = {
         "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "quantity": 1,
+        "unitPrice": "12.50",
     }
+    body["productId"] = str(product_id_parent.id)
     return Request(
-        url=f"/orders/{row.order_id}/items",
+        url=f"/orders/{order_id_parent.id}/items",
         body=body,
         headers={},
-        missing_url=f"/orders/{row.order_id}/items",
+        missing_url=f"/orders/{order_id_parent.id}/items",
+        subject=str(order_id_parent.placed_by),
     )
 
 
@@ -192,10 +213,7 @@ async def test_add_order_item(client: httpx.AsyncClient, session: AsyncSession) 
         json=request.body,
         headers={**request.headers, **token("orders:write", subject=request.subject)},
     )
-    # 501 until the operation is written in app/order_items/rules.py, then its own status
-    assert response.status_code in (501, 201), response.text
-    if response.status_code == 501:
-        assert response.headers["content-type"] == PROBLEM
+    assert response.status_code == 201, response.text
 
 
 async def test_add_order_item_needs_a_token(
@@ -219,6 +237,21 @@ async def test_add_order_item_needs_its_permission(
         headers={**request.headers, **token("unrelated:permission")},
     )
     assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_add_order_item_under_another_owners_parent_is_404(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A row cannot be created under a parent row the caller does not own (nor see)."""
+    request = await _add_order_item_request(session)
+    response = await client.request(
+        "POST",
+        request.url,
+        json=request.body,
+        headers={**request.headers, **token("orders:write", subject=str(uuid.uuid4()))},
+    )
+    assert response.status_code == 404, response.text
     assert response.headers["content-type"] == PROBLEM
 
 
@@ -286,6 +319,19 @@ async def test_remove_order_item_unknown_row(
     assert response.headers["content-type"] == PROBLEM
 
 
+async def test_add_order_item_twice_is_a_conflict(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
+    request = await _add_order_item_request(session)
+    headers = {**request.headers, **token("orders:write", subject=request.subject)}
+    first = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
+    second = await client.request("POST", request.url, json=request.body, headers=headers)
+    assert second.status_code == 409, second.text
+    assert second.headers["content-type"] == PROBLEM
+
+
 def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
     """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
     kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
@@ -309,15 +355,29 @@ async def test_add_order_item_replays_a_retry_with_the_same_idempotency_key(
     )
     first = await client.request("POST", request.url, json=request.body, headers=headers)
     second = await client.request("POST", request.url, json=request.body, headers=headers)
-    if first.status_code == 501:  # a failure frees the key: the retry runs again
-        assert second.status_code == 501, second.text
-        assert "idempotent-replayed" not in second.headers
-        return
     assert first.status_code == 201, first.text
     assert "idempotent-replayed" not in first.headers
     assert second.status_code == first.status_code, second.text
     assert second.headers["idempotent-replayed"] == "true"
     assert second.content == first.content
+
+
+async def test_add_order_item_runs_once_for_concurrent_requests_with_one_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    request = await _add_order_item_retry2_request(session)
+    headers = _with_key(
+        {**request.headers, **token("orders:write", subject=request.subject)},
+        str(uuid.uuid4()),
+    )
+    before = await _rows(session)
+    answers = await asyncio.gather(
+        *(client.request("POST", request.url, json=request.body, headers=headers) for _ in range(2))
+    )
+    ran = [a for a in answers if not _replayed_or_waited(a)]
+    assert len(ran) == 1, [a.text for a in answers]
+    assert ran[0].status_code == 201, ran[0].text
+    assert await _rows(session) == before + 1  # one row, however many requests
 
 
 async def _listed(

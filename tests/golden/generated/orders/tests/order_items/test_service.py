@@ -8,10 +8,11 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.schemas import OrderItemCreate
 from app.core.errors import Problem
 from app.core.security import Principal
 from app.order_items.rules import OrderItemsService
-from tests.factories import make_order_items
+from tests.factories import make_order_items, make_orders, make_products
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -66,6 +67,22 @@ async def test_list_order_items_pages(session: AsyncSession) -> None:
         [str(row1.id), str(row2.id), str(row3.id), str(row4.id), str(row5.id)]
     )
     assert page.total == len(everything)
+
+
+async def test_add_order_item_stores_the_values_sent(session: AsyncSession) -> None:
+    """`addOrderItem` creates a row holding the values sent."""
+    service = OrderItemsService(session)
+    order_id_parent = await make_orders(session)
+    product_id_parent = await make_products(session)
+    body = OrderItemCreate.model_validate(
+        {"productId": str(product_id_parent.id), "quantity": 1, "unitPrice": "12.50"}
+    )
+    created = await service.add_order_item(
+        principal=PRINCIPAL, order_id=order_id_parent.id, body=body
+    )
+    assert created.order_id == order_id_parent.id
+    assert created.product_id == body.product_id
+    assert created.quantity == body.quantity
 
 
 async def test_remove_order_item_removes_the_row(session: AsyncSession) -> None:

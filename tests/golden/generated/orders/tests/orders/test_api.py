@@ -79,7 +79,13 @@ async def _create_order_request(session: AsyncSession) -> Request:
     body: dict[str, JsonValue] = {
         "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "currency": "GBP",
-        "items": [{"productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "quantity": 3}],
+        "items": [
+            {
+                "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+                "quantity": 3,
+                "unitPrice": "12.50",
+            }
+        ],
     }
     return Request(
         url="/orders",
@@ -96,7 +102,13 @@ async def _create_order_retry1_request(session: AsyncSession) -> Request:
     body: dict[str, JsonValue] = {
         "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "currency": "USD",
-        "items": [{"productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "quantity": 2}],
+        "items": [
+            {
+                "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+                "quantity": 2,
+                "unitPrice": "12.50",
+            }
+        ],
     }
     return Request(
         url="/orders",
@@ -113,7 +125,13 @@ async def _create_order_retry2_request(session: AsyncSession) -> Request:
     body: dict[str, JsonValue] = {
         "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
         "currency": "EUR",
-        "items": [{"productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "quantity": 1}],
+        "items": [
+            {
+                "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+                "quantity": 1,
+                "unitPrice": "12.50",
+            }
+        ],
     }
     return Request(
         url="/orders",

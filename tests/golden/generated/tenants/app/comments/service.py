@@ -121,7 +121,7 @@ class CommentsServiceBase:
                     "body",
                 }
             ).items()
-            if value is not None or name in {"edited_at", ""}
+            if value is not None or name in {"edited_at"}
         }
         row = CommentRow(
             **values,

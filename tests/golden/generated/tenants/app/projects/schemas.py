@@ -9,7 +9,8 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.formats import IsoFormat
 
@@ -41,9 +42,19 @@ class ProjectUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | None = Field(default=None, alias="name", min_length=1, max_length=120)
+    name: str | SkipJsonSchema[None] = Field(
+        default=None, alias="name", min_length=1, max_length=120
+    )
     description: str | None = Field(default=None, alias="description")
-    status: ProjectStatus | None = Field(default=None, alias="status")
+    status: ProjectStatus | SkipJsonSchema[None] = Field(default=None, alias="status")
+
+    @field_validator("name", "status")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """May be left out, never sent as null: its column is NOT NULL."""
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class Project(BaseModel):

@@ -124,7 +124,7 @@ class ProjectsServiceBase:
                     "description",
                 }
             ).items()
-            if value is not None or name in {"description", ""}
+            if value is not None or name in {"description"}
         }
         row = ProjectRow(
             **values,

@@ -9,7 +9,8 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.formats import IsoFormat
 
@@ -51,15 +52,25 @@ class TaskUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    title: str | None = Field(default=None, alias="title", min_length=1, max_length=200)
+    title: str | SkipJsonSchema[None] = Field(
+        default=None, alias="title", min_length=1, max_length=200
+    )
     description: str | None = Field(default=None, alias="description")
-    status: TaskStatus | None = Field(default=None, alias="status")
-    priority: TaskPriority | None = Field(default=None, alias="priority")
+    status: TaskStatus | SkipJsonSchema[None] = Field(default=None, alias="status")
+    priority: TaskPriority | SkipJsonSchema[None] = Field(default=None, alias="priority")
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(
         default=None, alias="estimateHours", ge=0.0, le=9999.99, multiple_of=0.25
     )
+
+    @field_validator("title", "status", "priority")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """May be left out, never sent as null: its column is NOT NULL."""
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class Task(BaseModel):

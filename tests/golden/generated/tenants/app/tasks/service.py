@@ -151,7 +151,7 @@ class TasksServiceBase:
                 }
             ).items()
             if value is not None
-            or name in {"description", "assignee_id", "due_on", "estimate_hours", ""}
+            or name in {"description", "assignee_id", "due_on", "estimate_hours"}
         }
         row = TaskRow(
             **values,

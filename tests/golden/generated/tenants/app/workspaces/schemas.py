@@ -9,7 +9,8 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.formats import IsoFormat
 
@@ -36,10 +37,20 @@ class WorkspaceUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    slug: str | None = Field(
+    slug: str | SkipJsonSchema[None] = Field(
         default=None, alias="slug", max_length=63, pattern="^[a-z0-9][a-z0-9-]*$"
     )
-    name: str | None = Field(default=None, alias="name", min_length=1, max_length=120)
+    name: str | SkipJsonSchema[None] = Field(
+        default=None, alias="name", min_length=1, max_length=120
+    )
+
+    @field_validator("slug", "name")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """May be left out, never sent as null: its column is NOT NULL."""
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class Workspace(BaseModel):

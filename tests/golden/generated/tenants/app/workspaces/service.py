@@ -94,7 +94,7 @@ class WorkspacesServiceBase:
                     "name",
                 }
             ).items()
-            if value is not None or name in {""}
+            if value is not None
         }
         row = WorkspaceRow(
             **values,
