@@ -27,7 +27,7 @@ from gen_backend.plan.access import AccessPlan, plan_access
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.embeds import LoadPlan, plan_embedding
 from gen_backend.plan.links import served_links
-from gen_backend.plan.names import camel, class_name, field_name, identifier, unique
+from gen_backend.plan.names import camel, class_name, field_name, identifier, taken_name, unique
 from gen_backend.plan.schemas import (
     COMMON,
     UPLOAD,
@@ -825,7 +825,7 @@ def _operation(
         spec_statuses=tuple(r.status for r in op.responses if r.status.isdigit()),
         operation_id=op.operation_id,
         idempotent=op.idempotent,
-        function=unique(identifier(op.operation_id), functions),
+        function=taken_name(identifier(op.operation_id), functions, "_", planner.renamed),
         method=op.method.value,
         path=op.path,
         summary=op.summary,

@@ -348,10 +348,11 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
     )
 
 
-def plan_table(table: Table, module: str) -> TablePlan:
+def plan_table(table: Table, module: str, class_name: str | None = None) -> TablePlan:
+    """`class_name`: the ORM class's, where the table's own (`model_class`) is taken."""
     return TablePlan(
         name=table.name,
-        class_name=model_class(table.name),
+        class_name=class_name or model_class(table.name),
         module=module,
         columns=tuple(plan_column(table, c) for c in table.columns),
         primary_key=table.primary_key,

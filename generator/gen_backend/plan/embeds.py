@@ -88,7 +88,7 @@ def _embedding(
     prefix: str,
     seen: frozenset[str],
 ) -> Embedding:
-    columns = {c.attr for c in table.columns}
+    columns = {c.attr for c in table.columns} | {name for name, _ in table.synonyms}
     relationships = {r.name: r for r in table.relationships}
     loads: list[LoadPlan] = []
     computed: list[str] = []

@@ -76,6 +76,93 @@ def model_class(table: str) -> str:
     return class_name(singular(snake(table)))
 
 
+# what the generated modules import or define beside the classes the spec and the design
+# name: a schema, table or operation of one of these names would shadow it, so it is renamed
+# (`taken_name`) and the rename listed in GENERATION.md
+PROJECT_CLASSES = frozenset(
+    {
+        # app.core
+        "Access",
+        "Alternative",
+        "ApiKeyGrant",
+        "Base",
+        "Base64Text",
+        "DecimalText",
+        "EpochSeconds",
+        "IdempotencyRecord",
+        "IntegerText",
+        "IsoFormat",
+        "Loads",
+        "Ordering",
+        "Page",
+        "Principal",
+        "Problem",
+        "ProblemDetails",
+        "RateLimitWindow",
+        "Repository",
+        "Settings",
+        "StoredAsText",
+        "TextBytes",
+        "TimeText",
+        "UtcDateTime",
+        "UtcNaiveDateTime",
+        # pydantic, typing, FastAPI, SQLAlchemy
+        "Annotated",
+        "AsyncSession",
+        "BaseModel",
+        "Body",
+        "ColumnElement",
+        "ConfigDict",
+        "Depends",
+        "Field",
+        "Form",
+        "Header",
+        "InstrumentedAttribute",
+        "JsonValue",
+        "Literal",
+        "Mapped",
+        "Path",
+        "Query",
+        "Request",
+        "Response",
+        "RootModel",
+        "SkipJsonSchema",
+        "UploadFile",
+    }
+)
+PROJECT_FUNCTIONS = frozenset(
+    {
+        "after_cursor",
+        "caller_if_any",
+        "encode_cursor",
+        "get_engine",
+        "get_service",
+        "get_session",
+        "get_settings",
+        "idempotent",
+        "invalid_parameter",
+        "like_pattern",
+        "owned_by",
+        "require",
+        "require_any",
+        "require_media_type",
+        "router",
+        "scope_transaction",
+        "utc_now",
+    }
+)
+
+
+def taken_name(name: str, taken: set[str], suffix: str, renamed: dict[str, str]) -> str:
+    """`name`, or `name` + `suffix` where the project itself uses it (recorded in `renamed`),
+    numbered where that is taken too."""
+    reserved = PROJECT_CLASSES | PROJECT_FUNCTIONS
+    chosen = unique(name + suffix if name in reserved else name, taken)
+    if chosen != name:
+        renamed[name] = chosen
+    return chosen
+
+
 def unique(name: str, taken: set[str]) -> str:
     candidate, n = name, 2
     while candidate in taken:

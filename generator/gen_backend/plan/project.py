@@ -43,7 +43,7 @@ from gen_backend.plan.inspection import (
     plan_row_makers,
     plan_seeds,
 )
-from gen_backend.plan.names import class_name, field_name, identifier
+from gen_backend.plan.names import class_name, field_name, identifier, model_class, taken_name
 from gen_backend.plan.schemas import COMMON, ClassPlan, SchemaPlanner
 from gen_backend.plan.service_tests import StatementCount, plan_row_tests
 from gen_backend.plan.tests import (
@@ -241,6 +241,8 @@ class ProjectPlan:
     # where each caller's requests are counted for the rate limit (a setting, off by default)
     rate_limits: ServiceTablePlan = ServiceTablePlan("rate_limits", "rate_limits", None)
     health: HealthPlan = HealthPlan()
+    # (spec or design name, its name here) where the project uses the name itself
+    renamed: tuple[tuple[str, str], ...] = ()
 
     @property
     def service_tables(self) -> tuple[str, ...]:
@@ -332,6 +334,31 @@ def _synonyms(
                 if column is not None and name not in taken:
                     found.setdefault(table.name, {})[name] = plan.column(column.name).attr
     return {name: tuple(sorted(synonyms.items())) for name, synonyms in found.items()}
+
+
+def _cascades(
+    operations: tuple[OperationPlan, ...], tables: dict[str, TablePlan]
+) -> dict[str, frozenset[str]]:
+    """By the label of each operation on one row: the deletes (labels) of the rows it refers
+    to, through each ON DELETE CASCADE step, which take it along."""
+    deletes: dict[str, set[str]] = {}
+    for op in operations:
+        if op.kind is OperationKind.DELETE and op.table is not None:
+            deletes.setdefault(op.table.name, set()).add(f"{op.method.upper()} {op.path}")
+
+    def taken_by(table: str, seen: frozenset[str]) -> set[str]:
+        found: set[str] = set()
+        for key in tables[table].foreign_keys:
+            if key.ondelete == "CASCADE" and key.target_table not in seen:
+                found |= deletes.get(key.target_table, set())
+                found |= taken_by(key.target_table, seen | {key.target_table})
+        return found
+
+    return {
+        f"{op.method.upper()} {op.path}": frozenset(sorted(labels))
+        for op in operations
+        if op.key and op.table is not None and (labels := taken_by(op.table.name, frozenset()))
+    }
 
 
 def _free_text(schema: Schema, api: ApiModel) -> bool:
@@ -437,6 +464,8 @@ class _PlannedApi:
     packages: dict[str, str]  # table -> its domain package
     operations: tuple[OperationPlan, ...]
     planner: SchemaPlanner
+    # (name, its name here) where the project uses a design's or spec's name itself
+    renamed: tuple[tuple[str, str], ...]
 
 
 def _plan_api(service: ServiceModel) -> _PlannedApi:
@@ -445,17 +474,27 @@ def _plan_api(service: ServiceModel) -> _PlannedApi:
     held = hold_to_columns(service)
     service = held.service
     taken: set[str] = set()
+    classes: set[str] = set()
+    renamed: dict[str, str] = {}  # a design or spec name the project uses itself -> its new one
     tables: dict[str, TablePlan] = {}
     packages: dict[str, str] = {}
     for table in service.design.tables:
         packages[table.name] = _package(table.name, taken)
-        tables[table.name] = plan_table(table, f"app.{packages[table.name]}.models")
+        orm_class = taken_name(model_class(table.name), classes, "Model", renamed)
+        tables[table.name] = plan_table(table, f"app.{packages[table.name]}.models", orm_class)
     for name, relationships in plan_relationships(service.design, tables).items():
         tables[name] = dataclasses.replace(tables[name], relationships=relationships)
     for name, synonyms in _synonyms(service, tables).items():
         tables[name] = dataclasses.replace(tables[name], synonyms=synonyms)
     operations, planner = plan_operations(service, tables, packages, held.refused)
-    return _PlannedApi(service, tables, packages, operations, planner)
+    return _PlannedApi(
+        service,
+        tables,
+        packages,
+        operations,
+        planner,
+        (*renamed.items(), *planner.renamed.items()),
+    )
 
 
 def stubs(service: ServiceModel) -> tuple[OperationPlan, ...]:
@@ -709,6 +748,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         cursors={
             f"{op.method.upper()} {op.path}": op.cursor_wire for op in operations if op.cursor_wire
         },
+        cascades=_cascades(operations, tables),
         free_text=sorted(
             f"{op.method.upper()} {op.path}"
             for op in service.in_scope_operations
@@ -753,6 +793,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         idempotency=idempotency,
         rate_limits=rate_limits,
         health=plan_health({op.path for op in service.operations}),
+        renamed=tuple(sorted(planned.renamed)),
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from gen_backend.model import ApiModel, Operation, Schema, SchemaType
 from gen_backend.model.crossing import Crossing
 from gen_backend.model.uploads import is_base64, is_file, is_multipart
-from gen_backend.plan.names import class_name, field_name, unique
+from gen_backend.plan.names import class_name, field_name, taken_name, unique
 
 COMMON = "common"
 UPLOAD = "UploadFile"
@@ -76,6 +76,8 @@ class SchemaPlanner:
     _taken: set[str] = field(default_factory=set)
     _module: dict[str, str] = field(default_factory=dict)  # named schema -> module
     _uploads: set[str] = field(default_factory=set)  # named schemas sent as multipart bodies
+    # a name the project uses itself (`Problem`, `Page`) -> the class's (`ProblemSchema`)
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def assign(self, operations: dict[str, list[Operation]]) -> None:
         """Decide each reachable named schema's module from the domains that use it."""
@@ -91,7 +93,7 @@ class SchemaPlanner:
             if name in users:
                 domains = users[name]
                 self._module[name] = next(iter(domains)) if len(domains) == 1 else COMMON
-                self.names[name] = unique(class_name(name), self._taken)
+                self.names[name] = taken_name(class_name(name), self._taken, "Schema", self.renamed)
 
     def _reached(self, op: Operation) -> set[str]:
         roots: list[Schema] = [p.schema_ for p in op.parameters]
@@ -184,7 +186,7 @@ class SchemaPlanner:
         return "JsonValue"
 
     def _inline(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> str:
-        name = unique(class_name(hint), self._taken)
+        name = taken_name(class_name(hint), self._taken, "Schema", {})
         self._class(name, module, schema, uploads=uploads)
         return name
 

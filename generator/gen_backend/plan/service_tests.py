@@ -847,7 +847,13 @@ class _OpPlanner:
         return self.call(self.args(given))
 
     def keys_of(self, result: str, key: str) -> str:
-        items = f"{result}.{self.op.items_field}" if self.op.envelope_class else result
+        items = result
+        if self.op.envelope_class:
+            envelope = self.item_class(self.op.envelope_class)
+            field = self.item_field(envelope, self.op.items_field or "")
+            items = f"{result}.{self.op.items_field}"
+            if field is not None and field.annotation.endswith(" | None"):
+                items = f"({items} or [])"  # the spec leaves the items out of `required`
         value = self.answered("item", key, self.item_class(self.op.item_class))
         return f"[{value} for item in {items}]"
 

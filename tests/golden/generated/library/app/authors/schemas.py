@@ -5,6 +5,8 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
@@ -33,12 +35,12 @@ class AuthorUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, alias="name", min_length=1, max_length=200
+    name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
+        default=None, alias="name"
     )
     bio: str | None = Field(default=None, alias="bio")
 
-    @field_validator("name")
+    @field_validator("name", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """May be left out, never sent as null: its column is NOT NULL."""

@@ -47,8 +47,8 @@ class BookUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    title: str | SkipJsonSchema[None] = Field(
-        default=None, alias="title", min_length=1, max_length=300
+    title: Annotated[str, Field(min_length=1, max_length=300)] | SkipJsonSchema[None] = Field(
+        default=None, alias="title"
     )
     status: Literal["draft", "published", "archived"] | SkipJsonSchema[None] = Field(
         default=None, alias="status"
@@ -59,7 +59,7 @@ class BookUpdate(BaseModel):
     in_stock: bool | SkipJsonSchema[None] = Field(default=None, alias="inStock")
     price: float | None = Field(default=None, alias="price", ge=0.0, le=99999999.99)
 
-    @field_validator("title", "status", "in_stock")
+    @field_validator("title", "status", "in_stock", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """May be left out, never sent as null: its column is NOT NULL."""

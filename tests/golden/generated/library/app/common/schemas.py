@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.formats import IsoFormat
 
 
-class Problem(BaseModel):
-    """Problem"""
+class ProblemSchema(BaseModel):
+    """ProblemSchema"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -43,5 +43,5 @@ class Author(BaseModel):
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
 
 
-Problem.model_rebuild()
+ProblemSchema.model_rebuild()
 Author.model_rebuild()

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from app.core.formats import DecimalText
 
 
-class Problem(BaseModel):
-    """Problem"""
+class ProblemSchema(BaseModel):
+    """ProblemSchema"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -101,7 +101,7 @@ class OrderItem(BaseModel):
     unit_price: Money = Field(alias="unitPrice")
 
 
-Problem.model_rebuild()
+ProblemSchema.model_rebuild()
 Money.model_rebuild()
 Currency.model_rebuild()
 PageLinks.model_rebuild()

@@ -40,14 +40,16 @@ class CustomerUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    email: str | SkipJsonSchema[None] = Field(default=None, alias="email", max_length=255)
-    full_name: str | SkipJsonSchema[None] = Field(
-        default=None, alias="fullName", min_length=1, max_length=200
+    email: Annotated[str, Field(max_length=255)] | SkipJsonSchema[None] = Field(
+        default=None, alias="email"
+    )
+    full_name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
+        default=None, alias="fullName"
     )
     phone: str | None = Field(default=None, alias="phone", max_length=32)
     default_currency: Currency | SkipJsonSchema[None] = Field(default=None, alias="defaultCurrency")
 
-    @field_validator("email", "full_name", "default_currency")
+    @field_validator("email", "full_name", "default_currency", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """May be left out, never sent as null: its column is NOT NULL."""

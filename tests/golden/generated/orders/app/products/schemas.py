@@ -42,14 +42,14 @@ class ProductUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, alias="name", min_length=1, max_length=200
+    name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
+        default=None, alias="name"
     )
     description: str | None = Field(default=None, alias="description")
     unit_price: Money | SkipJsonSchema[None] = Field(default=None, alias="unitPrice")
     active: bool | SkipJsonSchema[None] = Field(default=None, alias="active")
 
-    @field_validator("name", "unit_price", "active")
+    @field_validator("name", "unit_price", "active", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """May be left out, never sent as null: its column is NOT NULL."""

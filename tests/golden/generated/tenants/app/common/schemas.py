@@ -8,8 +8,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Problem(BaseModel):
-    """Problem"""
+class ProblemSchema(BaseModel):
+    """ProblemSchema"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -23,4 +23,4 @@ class Problem(BaseModel):
     instance: str | None = Field(default=None, alias="instance")
 
 
-Problem.model_rebuild()
+ProblemSchema.model_rebuild()

@@ -42,13 +42,13 @@ class ProjectUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, alias="name", min_length=1, max_length=120
+    name: Annotated[str, Field(min_length=1, max_length=120)] | SkipJsonSchema[None] = Field(
+        default=None, alias="name"
     )
     description: str | None = Field(default=None, alias="description")
     status: ProjectStatus | SkipJsonSchema[None] = Field(default=None, alias="status")
 
-    @field_validator("name", "status")
+    @field_validator("name", "status", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """May be left out, never sent as null: its column is NOT NULL."""

@@ -52,8 +52,8 @@ class TaskUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    title: str | SkipJsonSchema[None] = Field(
-        default=None, alias="title", min_length=1, max_length=200
+    title: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
+        default=None, alias="title"
     )
     description: str | None = Field(default=None, alias="description")
     status: TaskStatus | SkipJsonSchema[None] = Field(default=None, alias="status")
@@ -64,7 +64,7 @@ class TaskUpdate(BaseModel):
         default=None, alias="estimateHours", ge=0.0, le=9999.99, multiple_of=0.25
     )
 
-    @field_validator("title", "status", "priority")
+    @field_validator("title", "status", "priority", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """May be left out, never sent as null: its column is NOT NULL."""

@@ -37,14 +37,14 @@ class WorkspaceUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    slug: str | SkipJsonSchema[None] = Field(
-        default=None, alias="slug", max_length=63, pattern="^[a-z0-9][a-z0-9-]*$"
-    )
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, alias="name", min_length=1, max_length=120
+    slug: (
+        Annotated[str, Field(max_length=63, pattern="^[a-z0-9][a-z0-9-]*$")] | SkipJsonSchema[None]
+    ) = Field(default=None, alias="slug")
+    name: Annotated[str, Field(min_length=1, max_length=120)] | SkipJsonSchema[None] = Field(
+        default=None, alias="name"
     )
 
-    @field_validator("slug", "name")
+    @field_validator("slug", "name", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """May be left out, never sent as null: its column is NOT NULL."""
