@@ -57,6 +57,13 @@ def _require_ungranted(data: Doc) -> None:
     del data["roles"]["admin"]  # "*" grants everything
 
 
+def _book_by_id_or_isbn(spec: Doc) -> None:
+    """A book named by its id or its ISBN, as the parameter's name says."""
+    item = spec["paths"].pop("/books/{bookId}")
+    item["parameters"][0].update(name="bookIdOrIsbn", schema={"type": "string"})
+    spec["paths"]["/books/{bookIdOrIsbn}"] = item
+
+
 def _shelf_path(spec: Doc) -> None:
     """The author's books listed under a shelf, which the books table has no key to."""
     item = spec["paths"].pop("/authors/{authorId}/books")
@@ -138,6 +145,21 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         ),
         Code.PROPERTY_REQUIRED_BY_COLUMN,
         "openapi.yaml#/components/schemas/BookCreate/properties/title",
+    ),
+    (
+        "a lookup by a column that is not unique",
+        edit(
+            "handoff.yaml",
+            lambda d: d["operations"].update(getBook={"lookup": {"bookId": ["id", "title"]}}),
+        ),
+        Code.LOOKUP_INVALID,
+        "/operations/getBook/lookup/bookId",
+    ),
+    (
+        "a lookup inferred from the parameter's name",
+        edit("openapi.yaml", lambda d: _book_by_id_or_isbn(d)),
+        Code.LOOKUP_INFERRED,
+        "/paths/~1books~1{bookIdOrIsbn}/get",
     ),
     (
         "a path parameter nothing in the table selects",

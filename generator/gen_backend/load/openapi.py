@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, best_match, relevance
 from jsonschema.validators import validator_for
 from openapi_spec_validator import validate
 from openapi_spec_validator.shortcuts import get_validator_cls
@@ -192,7 +193,7 @@ def _validate(document: OpenApiDocument) -> None:
     except Exception as exc:  # the validator raises many kinds; each is the spec's fault
         # a failure against the meta-schema is reported at its most relevant cause (the
         # validator's own error names only the outermost `oneOf` that failed)
-        cause = best_match(spec_validator.schema_validator.iter_errors(root.data))
+        cause = best_match(spec_validator.schema_validator.iter_errors(root.data), key=_relevance)
         path = cause.absolute_path if cause is not None else getattr(exc, "path", ()) or ()
         at = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
         message = (
@@ -214,16 +215,28 @@ def _validate(document: OpenApiDocument) -> None:
         ) from None
 
 
+def _relevance(error: ValidationError) -> tuple[object, ...]:
+    """jsonschema's relevance (best_match descends to the least key), except that "`$ref` is
+    required" (the other branch of every `Schema | Reference` choice) is the least relevant
+    cause: the schema itself is."""
+    return (_wants_ref(error), *cast(tuple[object, ...], relevance(error)))
+
+
+def _wants_ref(error: ValidationError) -> bool:
+    return error.validator == "required" and error.validator_value == ["$ref"]
+
+
 def _readable(error: ValidationError) -> str:
     """One line saying what is wrong with the value at the error's place, without quoting the
     value itself (a whole schema, often)."""
     keyword, expected = error.validator, error.validator_value
     if keyword in ("oneOf", "anyOf") and error.context:
-        here = [e for e in error.context if e.absolute_path == error.absolute_path]
+        causes = [e for e in error.context if not _wants_ref(e)] or list(error.context)
+        here = [e for e in causes if e.absolute_path == error.absolute_path]
         if here and all(e.validator == "type" for e in here):
             allowed = sorted({t for e in here for t in _as_list(e.validator_value)})
             return f"{_kind(error.instance)} where OpenAPI allows {_types(allowed)}"
-        deeper = best_match(error.context)
+        deeper = best_match(causes, key=_relevance)
         return _readable(deeper) if deeper is not None else "fits none of the allowed forms"
     if keyword == "type":
         return f"{_kind(error.instance)} where OpenAPI allows {_types(_as_list(expected))}"

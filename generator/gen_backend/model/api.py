@@ -246,6 +246,9 @@ class PathBinding(Frozen):
     param: str
     column: str  # a column of the operation's table
     is_key: bool
+    # a lookup: the other columns the parameter may name the row by, tried after `column` by
+    # what the value can be (`{idOrSlug}`: a UUID-shaped value the key, else `slug`)
+    alternatives: tuple[str, ...] = ()
     parent_table: str | None = None  # set when the parameter names a parent row ...
     parent_column: str | None = None  # ... by this column of the parent table
 

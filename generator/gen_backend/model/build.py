@@ -236,7 +236,10 @@ def _operation(
         "kind": kind,
     }
     if table is not None:
-        bindings = infer.path_bindings(operation, table, kind, design)
+        lookups = (handoff.lookup if handoff and handoff.lookup else None) or spec.lookup or {}
+        bindings = infer.with_lookups(
+            infer.path_bindings(operation, table, kind, design), operation, table, kind, lookups
+        )
         bound = {b.param for b in bindings}
         updates["path_bindings"] = bindings
         updates["unbound_path_params"] = tuple(

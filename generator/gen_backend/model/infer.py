@@ -229,6 +229,42 @@ def path_bindings(
     return tuple(bindings)
 
 
+_LOOKUP = re.compile(r"^(?:\w+_)?id_or_(\w+)$")
+
+
+def inferred_lookup(param: str, table: Table) -> tuple[str, ...] | None:
+    """`{service_id_or_name}`, `{idOrSlug}`: the single key, then the unique column the name
+    ends with, where the table has both."""
+    match = _LOOKUP.match(snake(param))
+    other = table.column(match.group(1)) if match else None
+    if other is None or len(table.primary_key) != 1 or not table.is_unique(other.name):
+        return None
+    return (table.primary_key[0], other.name)
+
+
+def with_lookups(
+    bindings: tuple[PathBinding, ...],
+    operation: Operation,
+    table: Table,
+    kind: OperationKind,
+    declared: dict[str, list[str]],
+) -> tuple[PathBinding, ...]:
+    """`bindings` with the item key bound by a lookup where one is declared (`lookup:`) or
+    inferred: a lookup names columns that each select one row (a key or a unique column)."""
+    segments = path_segments(operation.path)
+    last = segments[-1][1:-1] if _is_param(segments[-1]) else None
+    items = {OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE, OperationKind.DELETE}
+    if last is None or kind not in items:
+        return bindings
+    columns = declared.get(last) or inferred_lookup(last, table)
+    if not columns or not all(table.column(c) and table.is_unique(c) for c in columns):
+        return bindings
+    lookup = PathBinding(
+        param=last, column=columns[0], is_key=True, alternatives=tuple(columns[1:])
+    )
+    return (*(b for b in bindings if b.param != last), lookup)
+
+
 def property_column(name: str, table: Table) -> Column | None:
     """The column a request or response property stands for: by its name (`authorId` ->
     `author_id`), else the single key the name spells the table's id with (`eventId` for
@@ -293,7 +329,8 @@ def pagination(operation: Operation, filters: frozenset[str] = frozenset()) -> P
         first(LIMIT_PARAMS, SchemaType.INTEGER),
         first(OFFSET_PARAMS, SchemaType.INTEGER),
         first(PAGE_PARAMS, SchemaType.INTEGER),
-        first(CURSOR_PARAMS, SchemaType.STRING),
+        # an offset or page the spec types as text is the server's opaque token: a cursor
+        first(CURSOR_PARAMS | OFFSET_PARAMS | PAGE_PARAMS, SchemaType.STRING),
     )
     if cursor:
         style = PaginationStyle.CURSOR

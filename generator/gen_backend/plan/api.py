@@ -174,6 +174,9 @@ class OperationPlan:
     uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
     # a list's order after any sort asked for: (ORM attr, descending), the key last
     order: tuple[tuple[str, bool], ...] = ()
+    # a lookup: (ORM attr, how the path's text is read for it) per column the key parameter
+    # may name the row by, in order (`("id", "uuid.UUID"), ("name", "str")`)
+    key_lookup: tuple[tuple[str, str], ...] = ()
     body_content_type: str | None = None  # a raw body's, or a JSON body's other than plain
     raw_response: str | None = None  # the media type of a success body that is not JSON
     status_description: str | None = None  # the spec's description of the success response
@@ -345,6 +348,10 @@ def unbound_reason(op: Operation) -> str:
     code (check's PATH_PARAM_UNBOUND says the same)."""
     names = ", ".join(f"`{name}`" for name in op.unbound_path_params)
     return f"path parameter {names} selects nothing in `{op.table}`"
+
+
+# how a lookup's path text is read as a column's value; any other type is matched as text
+_READERS = {"uuid.UUID": "uuid.UUID", "int": "int"}
 
 
 def _paging_from_zero(plan: OperationPlan) -> tuple[ParamPlan, ...]:
@@ -661,6 +668,15 @@ def _operation(
             and b.param in python
             and (b.parent_column is None or _is_fk_target(table, b.column, b.parent_column))
         )
+    lookup = next((b for b in op.path_bindings if b.is_key and b.alternatives), None)
+    key_lookup = (
+        tuple(
+            (table.column(name).attr, _READERS.get(table.column(name).py_type, "str"))
+            for name in (lookup.column, *lookup.alternatives)
+        )
+        if table and lookup
+        else ()
+    )
     if table and op.unbound_path_params:
         why_custom = why_custom or unbound_reason(op)
     if table and any(
@@ -851,6 +867,7 @@ def _operation(
         items_field=items_field,
         item_class=item_class,
         body_attrs=body_attrs,
+        key_lookup=key_lookup,
         loads=loads if kind is not OperationKind.CUSTOM else (),
         why_custom=why_custom
         if op.kind in _CRUD and table is not None

@@ -4,6 +4,7 @@ one without a token (401), one without the permission (403), and one for a missi
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -101,6 +102,8 @@ class TestPlan:
     # such a create's request with other unique values, for a second test that makes a row
     second: TestPlan | None = None
     bypass_role: str | None = None  # a role that sees every row the request touches
+    # a lookup's other columns (`slug` of `{idOrSlug}`): (attr, the request naming it so)
+    lookups: tuple[tuple[str, TestPlan], ...] = ()
 
     def uses(self, variable: str) -> bool:
         return (
@@ -628,7 +631,7 @@ def plan_tests(
         and sent_object
     ):
         owner_field = _owner_field(op, owner, classes or {})
-    return TestPlan(
+    planned = TestPlan(
         op=op,
         setup=tuple(setup.items()),
         path=path,
@@ -651,6 +654,16 @@ def plan_tests(
             for key in table.unique_keys
         ),
         bypass_role=bypass_role,
+    )
+    if not op.key or len(op.key_lookup) < 2 or op.kind is OperationKind.CUSTOM:
+        return planned
+    named = "{row." + op.key[1] + "}"
+    return dataclasses.replace(
+        planned,
+        lookups=tuple(
+            (attr, dataclasses.replace(planned, path=path.replace(named, "{row." + attr + "}")))
+            for attr, _ in op.key_lookup[1:]
+        ),
     )
 
 

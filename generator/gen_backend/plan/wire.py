@@ -92,7 +92,7 @@ def _crossings(op: Operation, table: Table, api: ApiModel) -> Iterator[tuple[str
             if column is not None:
                 yield prop.name, prop.schema_, column
     by_name = {p.name: p for p in op.parameters}
-    bound = [(b.param, b.column) for b in op.path_bindings]
+    bound = [(b.param, b.column) for b in op.path_bindings if not b.alternatives]
     bound += [(f.param, f.columns[0]) for f in op.filters if len(f.columns) == 1]
     for param, column in bound:
         parameter = by_name.get(param)

@@ -64,6 +64,8 @@ class Code(StrEnum):
     PATH_KEY_UNBOUND = "PATH_KEY_UNBOUND"
     PATH_PARAM_UNBOUND = "PATH_PARAM_UNBOUND"
     OPERATION_STUBBED = "OPERATION_STUBBED"
+    LOOKUP_INFERRED = "LOOKUP_INFERRED"
+    LOOKUP_INVALID = "LOOKUP_INVALID"
     PROPERTY_NO_COLUMN = "PROPERTY_NO_COLUMN"
     PROPERTY_TYPE_MISMATCH = "PROPERTY_TYPE_MISMATCH"
     PROPERTY_TYPE_CONVERTED = "PROPERTY_TYPE_CONVERTED"
@@ -229,6 +231,7 @@ class _Checker:
             self.properties(op, table)
             self.filters(op, table)
             self.bound_parameters(op, table)
+            self.lookups(op, table)
 
     def properties(self, op: Operation, table: Table) -> None:
         api = self.model.api
@@ -282,10 +285,52 @@ class _Checker:
                         "the generated service ignores it",
                     )
 
+    def lookups(self, op: Operation, table: Table) -> None:
+        """A declared lookup that cannot be, and one inferred from a parameter's name."""
+        resolved = self.resolved.get(op.operation_id)
+        handoff = resolved.handoff_intent if resolved else None
+        declared = (handoff.lookup if handoff and handoff.lookup else None) or (
+            resolved.spec_intent.lookup if resolved else None
+        )
+        where, artifact = (
+            (f"/operations/{op.operation_id}/lookup", "manifest")
+            if handoff and handoff.lookup
+            else (f"{op.pointer}/x-lookup", "openapi")
+        )
+        used = {b.param for b in op.path_bindings if b.alternatives}
+        for param, columns in (declared or {}).items():
+            if param in used:
+                continue
+            self.add(
+                Code.LOOKUP_INVALID,
+                Severity.ERROR,
+                artifact,
+                f"{where}/{param}",
+                f"`{op.operation_id}` cannot look `{param}` up by {columns}: a lookup is the "
+                "last path parameter of a get, replace, update or delete, and names columns "
+                f"of `{table.name}` that each select one row (a key or a unique column).",
+                "name the item's parameter and its key or unique columns",
+            )
+        for binding in op.path_bindings:
+            if binding.alternatives and not (declared and binding.param in declared):
+                columns = [binding.column, *binding.alternatives]
+                self.add(
+                    Code.LOOKUP_INFERRED,
+                    Severity.INFO,
+                    "openapi",
+                    op.pointer,
+                    f"`{{{binding.param}}}` of `{op.operation_id}` is taken to name a row of "
+                    f"`{table.name}` by {' or '.join(f'`{c}`' for c in columns)}: a value of "
+                    f"`{columns[0]}`'s type selects by it, anything else by "
+                    f"`{columns[-1]}`.",
+                    f"declare it under handoff.yaml `operations: {op.operation_id}: lookup:` "
+                    "to confirm it, or rename the parameter",
+                )
+
     def bound_parameters(self, op: Operation, table: Table) -> None:
         """The path and filter parameters bound to one column, against the column's type."""
         by_name = {p.name: p for p in op.parameters}
-        bound = [(b.param, b.column) for b in op.path_bindings]
+        bound = [(b.param, b.column) for b in op.path_bindings if not b.alternatives]
         bound += [(f.param, f.columns[0]) for f in op.filters if len(f.columns) == 1]
         for name, column_name in bound:
             parameter, column = by_name.get(name), table.column(column_name)

@@ -60,7 +60,6 @@ class CommentsServiceBase:
         conditions.extend(self._visible(principal))
         conditions.append(CommentRow.task_id == task_id)
         limit = limit if limit is not None else 25
-        offset = 0  # keyset paging: the cursor says where the page starts
         ordering: Ordering = [
             (CommentRow.created_at, False),
             (CommentRow.id, False),
@@ -77,7 +76,7 @@ class CommentsServiceBase:
         listing = Page(
             total=total,
             limit=limit if limit is not None else max(total, 1),
-            offset=offset,
+            offset=0,
             url="",
             page_param=None,
             limit_param="limit",

@@ -84,7 +84,6 @@ class TasksServiceBase:
                 )
             )
         limit = limit if limit is not None else 25
-        offset = 0  # keyset paging: the cursor says where the page starts
         ordering: Ordering = [
             (TaskRow.created_at, False),
             (TaskRow.id, False),
@@ -101,7 +100,7 @@ class TasksServiceBase:
         listing = Page(
             total=total,
             limit=limit if limit is not None else max(total, 1),
-            offset=offset,
+            offset=0,
             url="",
             page_param=None,
             limit_param="limit",

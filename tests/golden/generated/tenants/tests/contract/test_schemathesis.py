@@ -81,10 +81,10 @@ CASCADES: dict[str, frozenset[str]] = {
     "PATCH /tasks/{taskId}": frozenset({"DELETE /projects/{projectId}"}),
     "DELETE /tasks/{taskId}": frozenset({"DELETE /projects/{projectId}"}),
     "PATCH /comments/{commentId}": frozenset(
-        {"DELETE /tasks/{taskId}", "DELETE /projects/{projectId}"}
+        {"DELETE /projects/{projectId}", "DELETE /tasks/{taskId}"}
     ),
     "DELETE /comments/{commentId}": frozenset(
-        {"DELETE /tasks/{taskId}", "DELETE /projects/{projectId}"}
+        {"DELETE /projects/{projectId}", "DELETE /tasks/{taskId}"}
     ),
 }
 # operations with a query parameter any text is valid for: a value of another type made up
