@@ -211,7 +211,12 @@ def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path
     _run(["pytest", "-q", "-p", "no:cacheprovider"], out, TEST_DATABASE_URL=url)
 
 
-@pytest.mark.parametrize("fixture", ["clinic", "shop", "events", "notes", "crm"])
+OTHER_SHAPES = ["clinic", "shop", "events", "notes", "crm"]
+# issue 18: real specs (the corpus's, read in place) and the shapes they bring
+REAL_SHAPES = ["wire", "loose", "names", "lookup", "petstore3", "museum", "cafe"]
+
+
+@pytest.mark.parametrize("fixture", OTHER_SHAPES + REAL_SHAPES)
 def test_handoffs_of_other_shapes_pass_their_own_checks(fixture: str, tmp_path: Path) -> None:
     """tests/fixtures/clinic, shop, events, notes and crm (see their READMEs): integer and
     bigint keys (given by the client too), a text key, a join table's two-column key, creates

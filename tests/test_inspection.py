@@ -107,11 +107,15 @@ def test_seeded_values_leave_out_those_the_tests_send() -> None:
 
 
 def test_without_a_create_that_can_make_the_rows_the_factories_do_and_say_why() -> None:
-    """`order_items` rows are added to an order by a stub; documents come as multipart."""
+    """`order_items` rows are added to one order, each of another product (their unique
+    key), which one built request cannot do; documents come as multipart."""
     probes = _probes("orders")
     assert probes["listOrderItems"].seeding is None
     unseeded = probes["listOrderItems"].unseeded
-    assert unseeded == "no operation in scope creates rows of `order_items`"
+    assert unseeded == (
+        "`addOrderItem` cannot make the rows: each would repeat the unique key "
+        "(order_id, product_id)"
+    )
     documents = probes["listCustomerDocuments"].seeding  # a multipart create, a file each
     assert documents is not None
     assert (documents.create.operation_id, documents.create.body_media) == (
@@ -136,7 +140,8 @@ def test_factories_stand_aside_for_creates_that_set_every_parent_they_would() ->
         "make_customers": "createCustomer",
         "make_products": "createProduct",
         "make_orders": "no operation in scope creates rows of `orders`",
-        "make_order_items": "no operation in scope creates rows of `order_items`",
+        "make_order_items": "`addOrderItem` cannot make the rows: each would repeat the unique "
+        "key (order_id, product_id)",
         "make_payments": "createPayment",
         "make_customer_documents": "uploadCustomerDocument",
     }

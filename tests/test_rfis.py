@@ -147,6 +147,17 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "openapi.yaml#/components/schemas/BookCreate/properties/title",
     ),
     (
+        "a default SQLite cannot evaluate",
+        edit(
+            "schema.yaml",
+            lambda d: d["tables"]["authors"]["columns"].update(
+                token={"type": "string", "default": "md5(random()::text)"}
+            ),
+        ),
+        Code.DEFAULT_NOT_PORTABLE,
+        "authors.token",
+    ),
+    (
         "a lookup by a column that is not unique",
         edit(
             "handoff.yaml",

@@ -21,6 +21,7 @@ from gen_backend.model import (
     Table,
 )
 from gen_backend.model.bounds import Order, Range, column_orders, column_range, type_range
+from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.schema import naming
 from gen_backend.model.service import MigrationStep
 from gen_backend.plan.names import attribute, model_class
@@ -65,6 +66,9 @@ class ColumnPlan:
     enum_values: tuple[str, ...] = ()
     type_holds: Range | None = None  # the numbers its type holds (an integer's width, ...)
     holds: Range | None = None  # those it holds: its type's range narrowed by its CHECKs
+    # an SQL expression default as SQLite runs it, where it is spelt otherwise there ("" where
+    # SQLite cannot run it: the migration sets it on PostgreSQL only)
+    sqlite_server_default: str | None = None
 
     @property
     def annotation(self) -> str:
@@ -214,6 +218,11 @@ class TablePlan:
     # from `eventId`), which the ORM class carries as a synonym
     synonyms: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def numbered_key(self) -> bool:
+        """Whether the database numbers the rows (one autoincrement key column)."""
+        return len(self.primary_key) == 1 and self.column(self.primary_key[0]).autoincrement
+
     def attr_of(self, name: str) -> str | None:
         """The column attribute `name` (an attribute or a synonym) stands for."""
         if any(c.attr == name for c in self.columns):
@@ -310,7 +319,7 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
     if column.autoincrement and column.primary_key and column.type is not ColumnType.INTEGER:
         # SQLite numbers a row by itself only in an INTEGER PRIMARY KEY (the rowid)
         sa_type = f'{sa_type}.with_variant(sa.Integer(), "sqlite")'
-    server_default = python_default = None
+    server_default = python_default = sqlite_server_default = None
     default = column.default
     if default is not None:
         if default.kind is DefaultKind.NOW:
@@ -320,11 +329,15 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
                 # CURRENT_TIMESTAMP has no fraction of a second), so they compare and page
                 python_default = "utc_now"
         elif default.kind is DefaultKind.UUID:
-            python_default = "uuid.uuid4"
+            # a UUID kept in a text column is its text
+            python_default = "uuid.uuid4" if column.type is ColumnType.UUID else "uuid_text"
         elif default.kind is DefaultKind.LITERAL:
             server_default = _literal(default.value, column)
         else:
             server_default = f"sa.text({str(default.value)!r})"
+            sqlite = sqlite_default(str(default.value))
+            if sqlite != default.value:
+                sqlite_server_default = f"sa.text({sqlite!r})" if sqlite else ""
     refers = any(column.name in fk.columns for fk in table.foreign_keys)
     if column.primary_key and column.type is ColumnType.UUID and python_default is None:
         # the service generates UUID keys, but a key that refers to another row is that row's
@@ -345,6 +358,7 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
         enum_values=column.values,
         type_holds=type_range(column),
         holds=column_range(table, column),
+        sqlite_server_default=sqlite_server_default,
     )
 
 

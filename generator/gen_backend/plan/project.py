@@ -338,7 +338,7 @@ def _synonyms(
 
 def _cascades(
     operations: tuple[OperationPlan, ...], tables: dict[str, TablePlan]
-) -> dict[str, frozenset[str]]:
+) -> dict[str, tuple[str, ...]]:
     """By the label of each operation on one row: the deletes (labels) of the rows it refers
     to, through each ON DELETE CASCADE step, which take it along."""
     deletes: dict[str, set[str]] = {}
@@ -355,7 +355,7 @@ def _cascades(
         return found
 
     return {
-        f"{op.method.upper()} {op.path}": frozenset(sorted(labels))
+        f"{op.method.upper()} {op.path}": tuple(sorted(labels))
         for op in operations
         if op.key and op.table is not None and (labels := taken_by(op.table.name, frozenset()))
     }

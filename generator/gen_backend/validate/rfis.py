@@ -20,6 +20,7 @@ from gen_backend.model import (
     ApiModel,
     Column,
     ColumnType,
+    DefaultKind,
     Filter,
     FilterOp,
     HttpMethod,
@@ -38,6 +39,7 @@ from gen_backend.model.bounds import Bound, check_choices, column_range, type_ra
 from gen_backend.model.build import Resolved
 from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.crossing import Crossing
+from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.infer import path_segments, property_column, table_named
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
@@ -76,6 +78,7 @@ class Code(StrEnum):
     REQUIRED_COLUMN_UNSUPPLIED = "REQUIRED_COLUMN_UNSUPPLIED"
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
     TABLE_NO_PRIMARY_KEY = "TABLE_NO_PRIMARY_KEY"
+    DEFAULT_NOT_PORTABLE = "DEFAULT_NOT_PORTABLE"
     DESIGN_PART_SKIPPED = "DESIGN_PART_SKIPPED"
     SCHEMA_FORMS_DISAGREE = "SCHEMA_FORMS_DISAGREE"
     MIGRATION_TABLE_MISSING = "MIGRATION_TABLE_MISSING"
@@ -724,6 +727,25 @@ class _Checker:
     def design(self) -> None:
         design = self.model.design
         for table in design.tables:
+            for column in table.columns:
+                default = column.default
+                if (
+                    default is not None
+                    and default.kind is DefaultKind.EXPRESSION
+                    and sqlite_default(str(default.value)) is None
+                ):
+                    self.add(
+                        Code.DEFAULT_NOT_PORTABLE,
+                        Severity.ERROR,
+                        "schema",
+                        f"{table.name}.{column.name}",
+                        f"`{table.name}.{column.name}` defaults to `{default.value}`, which "
+                        "SQLite (the embedded default, and the tests' database) cannot "
+                        "evaluate: the migration sets the default on PostgreSQL only, and on "
+                        "SQLite a row inserted without the column is refused.",
+                        "use a default both engines run (a literal, now(), "
+                        "gen_random_uuid()), or fill the value in the service",
+                    )
             if not table.primary_key:
                 covering = next(
                     (

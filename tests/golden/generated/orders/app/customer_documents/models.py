@@ -32,7 +32,9 @@ class CustomerDocument(Base):
             "customer_id",
             unique=False,
         ),
-        {"comment": "Files a customer handed in (ID scans, signed contracts)"},
+        {
+            "comment": "Files a customer handed in (ID scans, signed contracts)",
+        },
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

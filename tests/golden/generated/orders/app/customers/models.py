@@ -27,7 +27,9 @@ class Customer(Base):
             "full_name",
             unique=False,
         ),
-        {"comment": "Buyers. Customers do not log in; sales agents act for them."},
+        {
+            "comment": "Buyers. Customers do not log in; sales agents act for them.",
+        },
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

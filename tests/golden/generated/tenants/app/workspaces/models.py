@@ -30,7 +30,9 @@ class Workspace(Base):
             "slug",
             unique=True,
         ),
-        {"comment": "A tenant's top-level container; a tenant may have several"},
+        {
+            "comment": "A tenant's top-level container; a tenant may have several",
+        },
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

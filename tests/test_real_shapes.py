@@ -1,0 +1,267 @@
+"""Issue 18: the shapes handoffs nobody here wrote bring, decided once and checked everywhere.
+
+The spec-type/column-type table (`model/wire.py`), `check` and `from-handoff` agreeing on every
+501, no route ignoring a path parameter, names the project uses itself, lookups, `kind:` and
+representation suffixes, and a spec looser than its tables."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from gen_backend.accept import Accepted, accept
+from gen_backend.model import Column, ColumnType, OperationKind, Schema, SchemaType
+from gen_backend.model.crossing import Crossing
+from gen_backend.model.wire import conversion
+from gen_backend.plan import plan_project
+from gen_backend.render import render_project
+from gen_backend.validate.rfis import Code
+
+from .conftest import FIXTURES, sample_dirs
+
+HANDOFFS = sorted(
+    [*sample_dirs(), *(p for p in FIXTURES.iterdir() if (p / "handoff.yaml").is_file())],
+    key=lambda p: p.name,
+)
+
+
+def _accepted(handoff: Path) -> Accepted:
+    result = accept(handoff)
+    assert isinstance(result, Accepted)
+    return result
+
+
+def _string(**keywords: object) -> Schema:
+    return Schema.model_validate({"types": ("string",), **keywords})
+
+
+def _column(kind: ColumnType, **keywords: object) -> Column:
+    return Column.model_validate({"name": "c", "type": kind, **keywords})
+
+
+@pytest.mark.parametrize(
+    ("schema", "column", "crossing", "held"),
+    [
+        (_string(), _column(ColumnType.UUID), Crossing.UUID_TEXT, {"format": "uuid"}),
+        (_string(), _column(ColumnType.DATE), Crossing.ISO_TEXT, {"format": "date"}),
+        (_string(), _column(ColumnType.TIMESTAMPTZ), Crossing.ISO_TEXT, {"format": "date-time"}),
+        (
+            _string(),
+            _column(ColumnType.INTEGER),
+            Crossing.INTEGER_TEXT,
+            {"pattern": r"^-?[0-9]{1,9}$"},
+        ),
+        (
+            _string(),
+            _column(ColumnType.NUMERIC, precision=10, scale=2),
+            Crossing.DECIMAL_TEXT,
+            {"pattern": r"^-?[0-9]{1,8}(\.[0-9]{1,2})?$", "places": 2},
+        ),
+        (
+            _string(pattern=r"^\d{1,8}(\.\d{1,2})?$"),
+            _column(ColumnType.NUMERIC, precision=10, scale=2),
+            Crossing.DECIMAL_TEXT,
+            {"pattern": None, "places": 2},  # the spec's pattern holds it; "12.50" fits it
+        ),
+        (
+            _string(),
+            _column(ColumnType.ENUM, values=("open", "closed")),
+            Crossing.CHOICE_TEXT,
+            {"pattern": "^(?:open|closed)$"},
+        ),
+        (
+            Schema(types=(SchemaType.INTEGER,), format="int64"),
+            _column(ColumnType.TIMESTAMPTZ),
+            Crossing.EPOCH_SECONDS,
+            {"minimum": 0, "maximum": 253402300799},
+        ),
+        (_string(format="uuid"), _column(ColumnType.TEXT), Crossing.STORED_AS_TEXT, {}),
+        (
+            _string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"),
+            _column(ColumnType.TIME),
+            Crossing.ISO_TEXT,
+            {"text_form": "%H:%M"},  # answered 09:00, as the pattern wants
+        ),
+        (_string(format="uuid"), _column(ColumnType.UUID), Crossing.AS_IS, {}),
+        (Schema(types=(SchemaType.NUMBER,)), _column(ColumnType.NUMERIC), Crossing.AS_IS, {}),
+        (Schema(types=(SchemaType.OBJECT,)), _column(ColumnType.JSON), Crossing.AS_IS, {}),
+        (Schema(), _column(ColumnType.BOOLEAN), Crossing.AS_IS, {}),  # any type
+    ],
+)
+def test_each_pair_of_spec_type_and_column_type_crosses_one_way(
+    schema: Schema, column: Column, crossing: Crossing, held: dict[str, object]
+) -> None:
+    decided = conversion(schema, column)
+    assert decided.crossing is crossing
+    for key, value in held.items():
+        assert getattr(decided, key) == value
+
+
+@pytest.mark.parametrize(
+    ("schema", "column", "why"),
+    [
+        (_string(pattern="^ord_[0-9a-z]{26}$"), _column(ColumnType.UUID), "admits no UUID"),
+        (Schema(types=(SchemaType.INTEGER,)), _column(ColumnType.TEXT), "cannot hold"),
+        (Schema(types=(SchemaType.NUMBER,)), _column(ColumnType.INTEGER), "cannot hold"),
+        (
+            Schema(types=(SchemaType.INTEGER,)),
+            _column(ColumnType.NUMERIC, precision=6, scale=4),
+            "fractions",
+        ),
+        (_string(), _column(ColumnType.BOOLEAN), "cannot hold"),
+        (Schema(types=(SchemaType.ARRAY,)), _column(ColumnType.TEXT), "cannot hold"),
+        (
+            _string(format="uuid"),
+            _column(ColumnType.STRING, max_length=20),
+            "needs 36 characters",
+        ),
+        (
+            _string(pattern="^[a-z]+$"),
+            _column(ColumnType.ENUM, values=("open", "closed-now")),
+            "refuses some",
+        ),
+    ],
+)
+def test_pairs_that_cannot_cross_safely_are_refused(
+    schema: Schema, column: Column, why: str
+) -> None:
+    decided = conversion(schema, column)
+    assert decided.crossing is Crossing.REFUSED
+    assert why in decided.why
+
+
+def test_a_refused_pair_is_an_error_at_check_and_a_stub_with_the_same_reason() -> None:
+    result = _accepted(FIXTURES / "wire")
+    (mismatch,) = [r for r in result.rfis if r.code is Code.PROPERTY_TYPE_MISMATCH]
+    assert "`rates.rate`" in mismatch.question
+    assert "fractions" in mismatch.question
+    stubs = {op.operation_id: op.why_custom for op in plan_project(result.model).operations}
+    assert stubs["listRates"] == (
+        "`rate` cannot be stored in `rates.rate`: its fractions would be answered as an integer"
+    )
+
+
+@pytest.mark.parametrize("handoff", HANDOFFS, ids=lambda p: p.name)
+def test_check_reports_every_stub_from_handoff_writes_with_its_reason(handoff: Path) -> None:
+    result = _accepted(handoff)
+    reported = {(r.location, r.question) for r in result.rfis if r.code is Code.OPERATION_STUBBED}
+    pointers = {op.operation_id: op.pointer for op in result.model.operations}
+    written = {
+        (pointers[op.operation_id], op.why_custom)
+        for op in plan_project(result.model, result.rfis).operations
+        if op.kind is OperationKind.CUSTOM
+    }
+    assert {where for where, _ in reported} == {where for where, _ in written}
+    for where, question in reported:
+        (why,) = [why for pointer, why in written if pointer == where]
+        assert f": {why}." in question
+
+
+@pytest.mark.parametrize("handoff", HANDOFFS, ids=lambda p: p.name)
+def test_no_generated_route_ignores_a_path_parameter(handoff: Path) -> None:
+    """Each generated (not stubbed) service method uses every path parameter it is given:
+    none is taken and dropped."""
+    result = _accepted(handoff)
+    plan = plan_project(result.model, result.rfis)
+    files = render_project(plan)
+    for api in plan.apis:
+        source = files.get(f"app/{api.module}/service.py")
+        if source is None:
+            continue
+        methods = {
+            node.name: node
+            for node in ast.walk(ast.parse(source.text))
+            if isinstance(node, ast.AsyncFunctionDef)
+        }
+        for op in api.operations:
+            if op.kind is OperationKind.CUSTOM:
+                continue
+            used = {
+                node.id
+                for statement in methods[op.function].body
+                for node in ast.walk(statement)
+                if isinstance(node, ast.Name)
+            }
+            for param in op.params:
+                if param.location == "path":
+                    assert param.name in used, f"{op.operation_id} ignores {param.wire}"
+
+
+def test_a_path_parameter_nothing_binds_is_an_error_and_a_stub() -> None:
+    result = _accepted(FIXTURES / "loose")
+    (unbound,) = [r for r in result.rfis if r.code is Code.PATH_PARAM_UNBOUND]
+    assert unbound.location == "/paths/~1venues~1{venueSlug}~1bookings/get"
+    planned = {op.operation_id: op for op in plan_project(result.model).operations}
+    assert planned["listVenueBookings"].why_custom == (
+        "path parameter `venueSlug` selects nothing in `bookings`"
+    )
+
+
+def test_a_spec_looser_than_the_table_is_held_to_it() -> None:
+    """A create body the spec does not require, whose schema has no `required:` list, over
+    NOT NULL columns: generated, with the body and those fields required."""
+    result = _accepted(FIXTURES / "loose")
+    required = {r.location for r in result.rfis if r.code is Code.PROPERTY_REQUIRED_BY_COLUMN}
+    assert required == {
+        f"openapi.yaml#/components/schemas/BookingInput/properties/{name}"
+        for name in ("roomId", "guestName", "nights")
+    }
+    plan = plan_project(result.model)
+    create = next(op for op in plan.operations if op.operation_id == "createBooking")
+    assert create.kind is OperationKind.CREATE
+    assert create.body == "BookingInput"  # not `BookingInput | None`
+    body = next(c for api in plan.apis for c in api.classes if c.name == "BookingInput")
+    assert {f.name for f in body.fields if f.required} == {"room_id", "guest_name", "nights"}
+    assert "note" not in {f.name for f in body.fields if f.required}
+
+
+def test_kind_suffixes_and_the_keys_a_spec_names_otherwise() -> None:
+    result = _accepted(FIXTURES / "loose")
+    ops = {op.operation_id: op for op in result.model.operations}
+    assert ops["searchBookings"].kind is OperationKind.LIST  # handoff.yaml `kind: list`
+    assert (ops["listRooms"].table, ops["listRooms"].kind) == ("rooms", OperationKind.LIST)
+    room = ops["getRoom"]  # /rooms/{roomId}.json
+    assert (room.kind, [(b.param, b.column) for b in room.path_bindings]) == (
+        OperationKind.GET,
+        [("roomId", "id")],
+    )
+    under = ops["listRoomBookings"]  # /rooms/{roomId}/bookings.json
+    assert (under.table, [(b.param, b.column) for b in under.path_bindings]) == (
+        "bookings",
+        [("roomId", "room_id")],
+    )
+    plan = plan_project(result.model)
+    rooms = next(d.table for d in plan.domains if d.table.name == "rooms")
+    assert rooms.synonyms == (("room_id", "id"),)  # `roomId` answers the key
+
+
+def test_lookups_declared_and_inferred() -> None:
+    result = _accepted(FIXTURES / "lookup")
+    plan = {op.operation_id: op for op in plan_project(result.model).operations}
+    assert plan["getService"].key_lookup == (("id", "uuid.UUID"), ("name", "str"))
+    assert plan["getTeam"].key_lookup == (("id", "int"), ("slug", "str"))
+    inferred = {r.location for r in result.rfis if r.code is Code.LOOKUP_INFERRED}
+    assert inferred == {
+        "/paths/~1services~1{service_id_or_name}/get",
+        "/paths/~1services~1{service_id_or_name}/delete",
+    }
+    listing = plan["listServices"]  # `offset` typed as text: an opaque cursor
+    assert (listing.cursor_wire, listing.offset) == ("offset", None)
+
+
+def test_names_the_project_uses_itself_are_renamed_and_recorded() -> None:
+    result = _accepted(FIXTURES / "names")
+    plan = plan_project(result.model, result.rfis)
+    assert set(plan.renamed) == {
+        ("Page", "PageModel"),  # the ORM classes of `pages`, `problems`, `repositories`
+        ("Problem", "ProblemModel"),
+        ("Repository", "RepositoryModel"),
+        ("Page", "PageSchema"),  # the spec's schemas
+        ("Problem", "ProblemSchema"),
+        ("Repository", "RepositorySchema"),
+        ("get_session", "get_session_"),  # the operation `getSession`
+    }
+    report = render_project(plan)["GENERATION.md"].text
+    assert "| `Problem` | `ProblemSchema` |" in report
