@@ -18,7 +18,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gen_backend.model.api import ApiModel, Operation, OperationKind, Property, Schema, SchemaType
+from gen_backend.model.api import (
+    ApiModel,
+    Filter,
+    FilterOp,
+    Operation,
+    OperationKind,
+    Parameter,
+    Property,
+    Schema,
+    SchemaType,
+)
 from gen_backend.model.crossing import Conversion, Crossing
 from gen_backend.model.infer import property_column
 from gen_backend.model.naming import snake, table_forms
@@ -353,3 +363,37 @@ def _always_sent(prop: Property, api: ApiModel) -> bool:
     return (prop.required and not schema.allows_null) or (
         schema.has_default and schema.default is not None
     )
+
+
+def filter_misfit(
+    flt: Filter, parameter: Parameter | None, table: Table, api: ApiModel
+) -> str | None:
+    """Why a filter's op has no meaning for its column or query parameter, or None. Such a
+    filter is FILTER_OP_MISMATCH at `check`, and not applied. `contains` on a JSON column
+    asks whether its array holds the value."""
+    columns = [c for c in (table.column(n) for n in flt.columns) if c is not None]
+    param = api.resolve(parameter.schema_) if parameter else None
+    op = flt.op
+    if op is FilterOp.IN and param is not None and SchemaType.ARRAY not in param.types:
+        return f"query parameter `{flt.param}` is not an array"
+    if op is FilterOp.TRUE_ONLY:
+        if any(c.type is not ColumnType.BOOLEAN for c in columns):
+            return "its column is not boolean"
+        if param is not None and param.primary_type not in (SchemaType.BOOLEAN, None):
+            return f"query parameter `{flt.param}` is not a boolean"
+    if op is FilterOp.SAME_DAY and any(
+        c.type not in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ)
+        for c in columns
+    ):
+        return "its column is not a date or timestamp"
+    if op is FilterOp.CONTAINS and any(
+        not c.type.is_textual and c.type is not ColumnType.JSON for c in columns
+    ):
+        return "its column is neither text nor a JSON array"
+    if op is FilterOp.PREFIX and any(not c.type.is_textual for c in columns):
+        return "its column is not text"
+    if op in (FilterOp.GT, FilterOp.GTE, FilterOp.LT, FilterOp.LTE) and any(
+        c.type in (ColumnType.BOOLEAN, ColumnType.JSON, ColumnType.BYTES) for c in columns
+    ):
+        return "its column has no order"
+    return None

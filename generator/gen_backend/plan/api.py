@@ -23,6 +23,7 @@ from gen_backend.model import (
 from gen_backend.model.bounds import Bound, Range
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.uploads import MULTIPART, upload_columns
+from gen_backend.model.wire import filter_misfit
 from gen_backend.plan.access import AccessPlan, plan_access
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.embeds import LoadPlan, plan_embedding
@@ -318,6 +319,13 @@ def plan_operations(
     for module, ops in ops_by_module.items():
         for op in ops:
             owner = service.auth.ownership_of(op.table or "")
+            design = service.design.table(op.table) if op.table else None
+            by_name = {p.name: p for p in op.parameters}
+            misfits = frozenset(
+                f.param
+                for f in op.filters
+                if design and filter_misfit(f, by_name.get(f.param), design, service.api)
+            )
             plan = _operation(
                 op,
                 module,
@@ -327,6 +335,7 @@ def plan_operations(
                 owner.owner_column if owner else None,
                 by_class,
                 (refused or {}).get(op.operation_id),
+                misfits,
             )
             plan = dataclasses.replace(
                 plan,
@@ -531,9 +540,11 @@ def _operation(
     owner: str | None,
     tables: dict[str, TablePlan],
     refused: str | None = None,
+    misfits: frozenset[str] = frozenset(),
 ) -> OperationPlan:
     """`tables` is every table's plan by ORM class name, for what a response embeds;
-    `refused`, why a value of it cannot cross to its column."""
+    `refused`, why a value of it cannot cross to its column; `misfits`, the filters whose op
+    has no meaning for their column (not applied; FILTER_OP_MISMATCH says so)."""
     params: list[ParamPlan] = []
     taken: set[str] = {"body", "session", "principal", "service", "response"}
     python: dict[str, str] = {}
@@ -746,6 +757,19 @@ def _operation(
         else:
             body_attrs = _written(body_class, table, kind, owner)
             owned = {c.attr for c in table.columns if c.name == owner}
+            kept_nowhere = [
+                f.wire
+                for f in body_class.fields
+                if f.required
+                and not f.read_only
+                and UPLOAD not in f.annotation
+                and table.attr_of(f.name) is None
+            ]
+            if kept_nowhere:  # a value the client must send, which the service would drop
+                names = ", ".join(f"`{wire}`" for wire in kept_nowhere)
+                why_custom = (
+                    why_custom or f"the request's required {names} has no column to keep it"
+                )
             if kind is OperationKind.CREATE:
                 uploads = tuple(
                     _upload(f, table, {a for _, a in body_attrs} | owned)
@@ -808,6 +832,7 @@ def _operation(
             )
             for f in op.filters
             if f.param in python
+            and f.param not in misfits
             and table
             and all(any(col.name == c for col in table.columns) for c in f.columns)
         )

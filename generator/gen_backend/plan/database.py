@@ -251,6 +251,9 @@ class TablePlan:
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)
 
+    def column_by_attr(self, attr: str) -> ColumnPlan:
+        return next(c for c in self.columns if c.attr == attr)
+
 
 @dataclass(frozen=True)
 class RowSecurityPlan:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from gen_backend.model import (
     ApiModel,
     ColumnType,
+    FilterOp,
     OnDelete,
     Operation,
     OperationKind,
@@ -262,6 +263,18 @@ class ProjectPlan:
     @property
     def checks_tokens(self) -> bool:
         return reads_tokens(self.apis)
+
+    @property
+    def holds_items(self) -> bool:
+        """Whether a list filters a JSON column by what its array holds (`contains`)."""
+        return any(
+            f.op is FilterOp.CONTAINS and api.table.column_by_attr(attr).sa_type == "sa.JSON()"
+            for api in self.apis
+            if api.table
+            for op in api.operations
+            for f in op.filters
+            for attr in f.attrs
+        )
 
     @property
     def shadowed_paths(self) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -17,16 +17,12 @@ from pydantic import BaseModel, ConfigDict
 from gen_backend.load import RawHandoff
 from gen_backend.load.source import pointer
 from gen_backend.model import (
-    ApiModel,
     Column,
     ColumnType,
     DefaultKind,
-    Filter,
-    FilterOp,
     HttpMethod,
     Operation,
     OperationKind,
-    Parameter,
     PermissionSource,
     Property,
     Schema,
@@ -47,6 +43,7 @@ from gen_backend.model.uploads import is_file, is_multipart, upload_columns
 from gen_backend.model.wire import (
     conversion,
     create_fill,
+    filter_misfit,
     partial_bodies,
     response_row,
     unwrapped,
@@ -591,7 +588,7 @@ class _Checker:
                 )
         by_name = {p.name: p for p in op.parameters}
         for flt in op.filters:
-            problem = _filter_mismatch(flt, by_name.get(flt.param), table, self.model.api)
+            problem = filter_misfit(flt, by_name.get(flt.param), table, self.model.api)
             if problem:
                 self.add(
                     Code.FILTER_OP_MISMATCH,
@@ -1032,34 +1029,6 @@ def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) 
     checker.unknown_keys()
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(checker.rfis, key=lambda r: order[r.severity])
-
-
-def _filter_mismatch(
-    flt: Filter, parameter: Parameter | None, table: Table, api: ApiModel
-) -> str | None:
-    """Why a filter's op does not fit its column or query parameter, or None."""
-    columns = [c for c in (table.column(n) for n in flt.columns) if c is not None]
-    param = api.resolve(parameter.schema_) if parameter else None
-    op = flt.op
-    if op is FilterOp.IN and param is not None and SchemaType.ARRAY not in param.types:
-        return f"query parameter `{flt.param}` is not an array"
-    if op is FilterOp.TRUE_ONLY:
-        if any(c.type is not ColumnType.BOOLEAN for c in columns):
-            return "its column is not boolean"
-        if param is not None and param.primary_type not in (SchemaType.BOOLEAN, None):
-            return f"query parameter `{flt.param}` is not a boolean"
-    if op is FilterOp.SAME_DAY and any(
-        c.type not in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ)
-        for c in columns
-    ):
-        return "its column is not a date or timestamp"
-    if op in (FilterOp.CONTAINS, FilterOp.PREFIX) and any(not c.type.is_textual for c in columns):
-        return "its column is not text"
-    if op in (FilterOp.GT, FilterOp.GTE, FilterOp.LT, FilterOp.LTE) and any(
-        c.type in (ColumnType.BOOLEAN, ColumnType.JSON, ColumnType.BYTES) for c in columns
-    ):
-        return "its column has no order"
-    return None
 
 
 def _as_set(value: list[str] | str) -> set[str]:

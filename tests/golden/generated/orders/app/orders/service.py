@@ -70,8 +70,8 @@ class OrdersServiceBase:
             501,
             "Not implemented",
             detail=(
-                "`createOrder` is left to hand-written code (the response "
-                "needs amountPaid, which no column holds): implement it in "
+                "`createOrder` is left to hand-written code (the request's "
+                "required `items` has no column to keep it): implement it in "
                 "app/orders/rules.py"
             ),
         )
