@@ -524,3 +524,22 @@ def test_the_contract_tests_follow_links_and_catch_a_created_row_that_cannot_be_
     failed = "FAILED tests/contract/test_schemathesis.py::test_workflows_keep_their_contract"
     assert failed in done.stdout, done.stdout
     assert "Created resource not found" in done.stdout, done.stdout
+
+
+def test_errors_in_the_specs_own_shape_are_judged_in_it() -> None:
+    """Where the index says the errors take the spec's shape, an answer in that media type
+    with a body passes, and a 422 must name the field somewhere in it."""
+    from gen_backend.inspection.checks import _problem as judged
+
+    entry: dict[str, JsonValue] = {"errors": {"media_type": "application/json", "shape": "Error"}}
+    spec_shaped: dict[str, JsonValue] = {
+        "status": 422,
+        "content_type": "application/json",
+        "body": {"error": {"code": "unprocessable_entity", "details": [{"field": "/query/x"}]}},
+    }
+    assert judged(spec_shaped, 422, entry) is None
+    assert judged(_problem("invalid", 422), 422, entry) == (
+        "answered as application/problem+json, not application/json"
+    )
+    assert judged({**spec_shaped, "body": {}}, 422, entry) == "the body is no `Error`"
+    assert judged(_problem("invalid", 422), 422, {}) is None  # an index of RFC 9457 errors

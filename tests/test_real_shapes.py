@@ -265,3 +265,65 @@ def test_names_the_project_uses_itself_are_renamed_and_recorded() -> None:
     }
     report = render_project(plan)["GENERATION.md"].text
     assert "| `Problem` | `ProblemSchema` |" in report
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("oai-petstore-expanded", ("Error", None, {"code": "status", "message": "title"})),
+        ("realworld-conduit", ("GenericErrorModel", "errors", {"body": "messages"})),
+        ("redocly-museum", ("Error", None, {"type": "code", "title": "title"})),
+        ("typespec-todoapp", ("Standard4XXResponse", None, {"code": "code", "message": "title"})),
+        ("swagger-petstore3", None),  # declares no error schema
+        ("redoc-cafe", None),  # its own is RFC 9457's
+    ],
+)
+def test_errors_take_the_specs_own_shape(
+    spec: str, expected: tuple[str, str | None, dict[str, str]] | None
+) -> None:
+    from gen_backend.load.openapi import load_openapi
+    from gen_backend.model.errors import error_shape
+    from gen_backend.model.from_openapi import read_api
+
+    from .conftest import CORPUS
+
+    api = read_api(load_openapi(next((CORPUS / "specs" / spec).glob("openapi.*")))).api
+    shape, unfit = error_shape(api.operations, api, None)
+    assert unfit is None
+    found = (
+        (shape.schema_name, shape.wrapper, {f.wire: f.fills.value for f in shape.fields})
+        if shape
+        else None
+    )
+    assert found == expected
+    assert error_shape(api.operations, api, "rfc9457") == (None, None)  # the handoff says so
+
+
+def test_a_shape_nothing_can_fill_stays_rfc_9457_and_says_why() -> None:
+    from gen_backend.model.errors import error_shape
+
+    result = _accepted(FIXTURES / "lookup")
+    api = result.model.api
+    envelope = api.schemas_by_name["ErrorEnvelope"].schema_
+    inner = envelope.properties[0].schema_.model_copy(
+        update={
+            "properties": (
+                *envelope.properties[0].schema_.properties,
+                envelope.properties[0]
+                .schema_.properties[0]
+                .model_copy(update={"name": "ticket", "required": True}),
+            )
+        }
+    )
+    broken = envelope.model_copy(
+        update={"properties": (envelope.properties[0].model_copy(update={"schema_": inner}),)}
+    )
+    named = tuple(
+        n.model_copy(update={"schema_": broken}) if n.name == "ErrorEnvelope" else n
+        for n in api.schemas
+    )
+    api = api.model_copy(update={"schemas": named})
+    assert error_shape(result.model.in_scope_operations, api, None) == (
+        None,
+        "`ErrorEnvelope` requires `ticket`, which no error knows",
+    )

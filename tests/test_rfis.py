@@ -158,6 +158,45 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "authors.token",
     ),
     (
+        "errors in the spec's own shape",
+        both(
+            edit("handoff.yaml", lambda d: d.pop("error_format")),
+            edit(
+                "openapi.yaml",
+                lambda d: d["components"]["schemas"].update(
+                    Problem={
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                ),
+            ),
+        ),
+        Code.ERROR_SHAPE_TAKEN,
+        "openapi.yaml#/components/schemas/Problem",
+    ),
+    (
+        "an error shape nothing fills",
+        both(
+            edit("handoff.yaml", lambda d: d.pop("error_format")),
+            edit(
+                "openapi.yaml",
+                lambda d: d["components"]["schemas"].update(
+                    Problem={
+                        "type": "object",
+                        "required": ["ticket"],
+                        "properties": {
+                            "ticket": {"type": "integer"},
+                            "message": {"type": "string"},
+                        },
+                    }
+                ),
+            ),
+        ),
+        Code.ERROR_SHAPE_UNFIT,
+        "/components/schemas",
+    ),
+    (
         "a lookup by a column that is not unique",
         edit(
             "handoff.yaml",

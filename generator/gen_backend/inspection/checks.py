@@ -3,6 +3,7 @@ probes recorded (`tests/inspection_probes.py`). Pure functions: evidence in, ver
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from pydantic import JsonValue
@@ -104,7 +105,7 @@ def _errors(entry: dict[str, JsonValue], by_probe: dict[str, dict[str, JsonValue
             notes.append(f"{status}: {_why_not_sent(entry, probe)}")
             continue
         used.append(probe)
-        wrong = _problem(exchange, status)
+        wrong = _problem(exchange, status, entry)
         if wrong:
             findings.append(f"{status} ({probe}): {wrong}")
         if status == 500 and isinstance(exchange.get("body"), str | dict):
@@ -130,13 +131,17 @@ def _validation(entry: dict[str, JsonValue], by_probe: dict[str, dict[str, JsonV
             findings.append(none)
             continue
         used.append(probe)
-        wrong = _problem(exchange, 422)
+        wrong = _problem(exchange, 422, entry)
         body = exchange.get("body")
-        errors = body.get("errors") if isinstance(body, dict) else None
-        named = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-        if wrong is None and not any(e.get("pointer") == pointer for e in named):
-            found = ", ".join(str(e.get("pointer")) for e in named) or "none"
-            wrong = f"a 422 whose field errors do not name it (they name {found})"
+        if _errors_shape(entry)[1] is not None:  # the spec's own shape: named anywhere in it
+            if wrong is None and str(pointer) not in json.dumps(body):
+                wrong = "a 422 that does not name it"
+        else:
+            errors = body.get("errors") if isinstance(body, dict) else None
+            named = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+            if wrong is None and not any(e.get("pointer") == pointer for e in named):
+                found = ", ".join(str(e.get("pointer")) for e in named) or "none"
+                wrong = f"a 422 whose field errors do not name it (they name {found})"
         failed = failed or wrong is not None
         findings.append(f"{pointer} {what}: {wrong or '422 naming it'}")
     return Check("Validation", not failed, tuple(findings), tuple(used))
@@ -255,16 +260,31 @@ def _rows(exchange: dict[str, JsonValue], items: JsonValue) -> int:
     return len(body) if isinstance(body, list) else 0
 
 
-def _problem(exchange: dict[str, JsonValue], status: int) -> str | None:
-    """What is wrong with `exchange` as a `status` problem answer, or None."""
+def _problem(
+    exchange: dict[str, JsonValue], status: int, entry: dict[str, JsonValue]
+) -> str | None:
+    """What is wrong with `exchange` as a `status` error answer (an RFC 9457 problem, or the
+    spec's own error shape, as the operation's `entry` says), or None."""
+    media_type, shape = _errors_shape(entry)
     if exchange.get("status") != status:
         return f"answered {exchange.get('status')}" + _title(exchange)
-    if not str(exchange.get("content_type", "")).startswith(PROBLEM):
-        return f"answered as {exchange.get('content_type') or 'no media type'}, not {PROBLEM}"
+    if not str(exchange.get("content_type", "")).startswith(media_type):
+        return f"answered as {exchange.get('content_type') or 'no media type'}, not {media_type}"
     body = exchange.get("body")
+    if shape is not None:
+        return None if isinstance(body, dict) and body else f"the body is no `{shape}`"
     if not isinstance(body, dict) or body.get("status") != status or "title" not in body:
         return "the body is not a problem (status and title)"
     return None
+
+
+def _errors_shape(entry: dict[str, JsonValue]) -> tuple[str, str | None]:
+    """(media type, the spec's error schema or None for RFC 9457) of the entry's errors."""
+    errors = entry.get("errors")
+    if not isinstance(errors, dict):  # an index written before errors took other shapes
+        return PROBLEM, None
+    shape = errors.get("shape")
+    return str(errors.get("media_type") or PROBLEM), str(shape) if shape else None
 
 
 def _title(exchange: dict[str, JsonValue] | None) -> str:

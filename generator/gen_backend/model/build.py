@@ -29,6 +29,7 @@ from gen_backend.model.api import (
     PermissionSource,
     TableSource,
 )
+from gen_backend.model.errors import error_shape
 from gen_backend.model.from_openapi import SpecOperation, read_api
 from gen_backend.model.naming import plural, python_package, singular, snake, table_forms
 from gen_backend.model.schema import SchemaDesign
@@ -123,6 +124,11 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
             )
         )
     jwt = auth.jwt
+    shape, unfit = error_shape(
+        tuple(op for op in operations if op.in_scope),
+        parsed.api,
+        manifest.error_format if "error_format" in manifest.model_fields_set else None,
+    )
     model = ServiceModel(
         handoff_version=manifest.handoff_version,
         product=manifest.product,
@@ -132,6 +138,8 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
         mvp_scope=tuple(manifest.mvp_scope),
         database=Database(manifest.database),
         error_format=manifest.error_format,
+        error_shape=shape,
+        error_shape_unfit=unfit,
         decisions=tuple(_decision(d) for d in manifest.decisions),
         constraints=tuple(manifest.constraints),
         assumptions=tuple(_assumption(a, n) for n, a in enumerate(manifest.assumptions, 1)),

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from gen_backend.model.api import ApiModel, HttpMethod, Operation
 from gen_backend.model.base import Frozen
+from gen_backend.model.errors import ErrorShape
 from gen_backend.model.schema import SchemaDesign
 
 
@@ -133,6 +134,9 @@ class ServiceModel(Frozen):
     mvp_scope: tuple[str, ...]
     database: Database
     error_format: str
+    # the spec's own error shape, where the answers take it (None: RFC 9457 problem details)
+    error_shape: ErrorShape | None = None
+    error_shape_unfit: str | None = None  # why the spec's own shape is not taken
     decisions: tuple[Decision, ...] = ()
     constraints: tuple[str, ...] = ()
     assumptions: tuple[Assumption, ...] = ()

@@ -379,10 +379,14 @@ def _answer_key(
     return (*prefix, shown) if shown else None
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
 def inspection_index(service: ServiceModel, probes: tuple[ProbePlan, ...]) -> dict[str, JsonValue]:
     """`.gen-backend/inspection.json`: every in-scope operation, highest sprint score first
     (ties in the spec's order), and whether the probes can reach it."""
     probed = {p.op.operation_id: p for p in probes}
+    shape = service.error_shape
     entries: list[JsonValue] = []
     for op in service.operations_by_priority:
         probe = probed.get(op.operation_id)
@@ -402,6 +406,11 @@ def inspection_index(service: ServiceModel, probes: tuple[ProbePlan, ...]) -> di
                 "out_of_bounds": probe.beyond.pointer if probe and probe.beyond else None,
                 "list": bool(probe and probe.count and probe.count.many),
                 "get": bool(probe and probe.count and not probe.count.many),
+                # how errors are answered: RFC 9457, or the spec's own shape
+                "errors": {
+                    "media_type": shape.media_type if shape else PROBLEM_JSON,
+                    "shape": shape.schema_name if shape else None,
+                },
             }
         )
     return {"service": service.service, "format": 1, "operations": entries}

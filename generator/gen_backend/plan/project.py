@@ -244,6 +244,8 @@ class ProjectPlan:
     health: HealthPlan = HealthPlan()
     # (spec or design name, its name here) where the project uses the name itself
     renamed: tuple[tuple[str, str], ...] = ()
+    # (module, class) of the spec's own error schema, where the errors take its shape
+    error_class: tuple[str, str] | None = None
 
     @property
     def service_tables(self) -> tuple[str, ...]:
@@ -263,6 +265,12 @@ class ProjectPlan:
     @property
     def checks_tokens(self) -> bool:
         return reads_tokens(self.apis)
+
+    @property
+    def error_media_type(self) -> str:
+        """The media type of every error answer: RFC 9457's, or the spec's own errors'."""
+        shape = self.service.error_shape
+        return shape.media_type if shape else "application/problem+json"
 
     @property
     def holds_items(self) -> bool:
@@ -325,6 +333,13 @@ class ProjectPlan:
 
     def domain_of(self, table: str) -> DomainPlan:
         return next(d for d in self.domains if d.table.name == table)
+
+
+def _error_class(service: ServiceModel, planner: SchemaPlanner) -> tuple[str, str] | None:
+    """Where the class of the spec's own error schema is, if the errors take its shape."""
+    shape = service.error_shape
+    name = planner.names.get(shape.schema_name) if shape else None
+    return (planner.module_of(name), name) if name else None
 
 
 def _synonyms(
@@ -807,6 +822,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         rate_limits=rate_limits,
         health=plan_health({op.path for op in service.operations}),
         renamed=tuple(sorted(planned.renamed)),
+        error_class=_error_class(service, planner),
     )
 
 

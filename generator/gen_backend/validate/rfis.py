@@ -76,6 +76,8 @@ class Code(StrEnum):
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
     TABLE_NO_PRIMARY_KEY = "TABLE_NO_PRIMARY_KEY"
     DEFAULT_NOT_PORTABLE = "DEFAULT_NOT_PORTABLE"
+    ERROR_SHAPE_TAKEN = "ERROR_SHAPE_TAKEN"
+    ERROR_SHAPE_UNFIT = "ERROR_SHAPE_UNFIT"
     DESIGN_PART_SKIPPED = "DESIGN_PART_SKIPPED"
     SCHEMA_FORMS_DISAGREE = "SCHEMA_FORMS_DISAGREE"
     MIGRATION_TABLE_MISSING = "MIGRATION_TABLE_MISSING"
@@ -691,6 +693,33 @@ class _Checker:
                 f"make them agree; until then {winner} decides",
             )
 
+    def error_shape(self) -> None:
+        """Which shape the error answers take: the spec's own, or RFC 9457 and why."""
+        shape, unfit = self.model.error_shape, self.model.error_shape_unfit
+        if shape is not None:
+            filled = ", ".join(f"`{f.wire}` ({f.fills.value})" for f in shape.fields)
+            self.add(
+                Code.ERROR_SHAPE_TAKEN,
+                Severity.INFO,
+                "openapi",
+                self.model.api.schemas_by_name[shape.schema_name].pointer,
+                f"Errors are answered in the spec's own shape `{shape.schema_name}`"
+                + (f" (inside `{shape.wrapper}`)" if shape.wrapper else "")
+                + f": {filled}; the request id is in the `X-Request-Id` header.",
+                "set `error_format: rfc9457` in handoff.yaml for RFC 9457 problem details instead",
+            )
+        elif unfit is not None:
+            self.add(
+                Code.ERROR_SHAPE_UNFIT,
+                Severity.WARNING,
+                "openapi",
+                "/components/schemas",
+                f"The spec's error schema cannot carry the service's errors: {unfit}. They "
+                "are answered as RFC 9457 problem details, which the served document says.",
+                "make the schema's other fields optional, or name a schema that fits with "
+                "handoff.yaml `error_format:`",
+            )
+
     def permission_defaults(self) -> None:
         """Which operations took auth.yaml's `defaults:`, per class, so a reviewer sees which
         way each went (and that none was made public by it)."""
@@ -1019,6 +1048,7 @@ def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) 
     checker.operations()
     checker.security_schemes()
     checker.permission_defaults()
+    checker.error_shape()
     checker.design()
     checker.migrations()
     checker.ownership()

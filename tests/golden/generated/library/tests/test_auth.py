@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import SIGNING_KEY, bearer, claims_for
 
-PROBLEM = "application/problem+json"
+PROBLEM = "application/problem+json"  # the media type of every error answer
 # (method, URL with placeholder path parameters, permissions) of every protected operation
 ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/authors", ("authors:read",)),

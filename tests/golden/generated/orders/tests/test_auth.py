@@ -26,7 +26,7 @@ from tests.conftest import (
     key_headers,
 )
 
-PROBLEM = "application/problem+json"
+PROBLEM = "application/problem+json"  # the media type of every error answer
 # (method, URL with placeholder path parameters, permissions) of every protected operation
 ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/customers", ("customers:read",)),

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import SIGNING_KEY, bearer, claims_for
 
-PROBLEM = "application/problem+json"
+PROBLEM = "application/problem+json"  # the media type of every error answer
 # (method, URL with placeholder path parameters, permissions) of every protected operation
 ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/workspaces", ("workspaces:read",)),

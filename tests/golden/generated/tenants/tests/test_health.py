@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.core import health
 from app.core.config import get_settings
 
-PROBLEM = "application/problem+json"
+PROBLEM = "application/problem+json"  # the media type of every error answer
 
 
 async def test_a_live_process_says_so(client: httpx.AsyncClient) -> None:

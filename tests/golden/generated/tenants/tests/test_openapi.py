@@ -703,7 +703,7 @@ EXPECTED: dict[
         {},
     ),
 }
-PROBLEM = "application/problem+json"
+PROBLEM = "application/problem+json"  # the media type of every error answer
 
 
 def _served() -> Mapping[str, JsonValue]:

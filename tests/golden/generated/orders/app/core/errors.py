@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
+ERROR_MEDIA_TYPE = PROBLEM_JSON
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 logger = logging.getLogger("app")
 
@@ -122,18 +123,37 @@ def problem_response(
     errors: Sequence[JsonValue] | None = None,
     request_id_: str | None = None,
 ) -> JSONResponse:
+    given = request_id_ or request_id(request)
+    body = error_body(status, title, detail, request.url.path, given, errors)
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type=ERROR_MEDIA_TYPE,
+        headers={**(headers or {}), "X-Request-Id": given},
+    )
+
+
+def error_body(
+    status: int,
+    title: str,
+    detail: str | None,
+    instance: str,
+    request_id: str,
+    errors: Sequence[JsonValue] | None,
+) -> JsonValue:
+    """An RFC 9457 problem."""
     body: dict[str, JsonValue] = {
         "type": "about:blank",
         "title": title,
         "status": status,
-        "instance": request.url.path,
-        "request_id": request_id_ or request_id(request),
+        "instance": instance,
+        "request_id": request_id,
     }
     if detail:
         body["detail"] = detail
     if errors is not None:
         body["errors"] = list(errors)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return body
 
 
 def _pointer(location: Sequence[int | str]) -> str:
@@ -287,21 +307,22 @@ class BodySizeLimit:
         await self.app(scope, counted, send)
 
 
-def document_problems(app: FastAPI) -> None:
+def document_problems(app: FastAPI, error_model: type[BaseModel] = ProblemDetails) -> None:
     """Make the served OpenAPI say what errors look like: every 4xx and 5xx response is an
-    `application/problem+json` ProblemDetails (FastAPI's default 422 schema is not what this
-    app answers)."""
+    `error_model` (FastAPI's default 422 schema is not what this app answers): RFC 9457's
+    ProblemDetails, or the spec's own error schema."""
     generate = app.openapi
-    prefix = "#/components/schemas/Rfc9457"
+    own = error_model is not ProblemDetails  # the spec's, under its own name
+    prefix = "#/components/schemas/" + ("" if own else "Rfc9457")
 
     def openapi() -> dict[str, JsonValue]:
         if app.openapi_schema is None:
             document = generate()
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            problem = ProblemDetails.model_json_schema(ref_template=prefix + "{model}")
+            problem = error_model.model_json_schema(ref_template=prefix + "{model}")
             for name, schema in problem.pop("$defs", {}).items():
-                schemas[f"Rfc9457{name}"] = schema
-            schemas["Rfc9457ProblemDetails"] = problem
+                schemas[name if own else f"Rfc9457{name}"] = schema
+            schemas[error_model.__name__ if own else "Rfc9457ProblemDetails"] = problem
             for name in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(name, None)
             _exact_bounds(document)
@@ -312,7 +333,12 @@ def document_problems(app: FastAPI) -> None:
                     for status, response in operation.get("responses", {}).items():
                         if status == "default" or str(status)[:1] in ("4", "5"):
                             response["content"] = {
-                                PROBLEM_JSON: {"schema": {"$ref": prefix + "ProblemDetails"}}
+                                ERROR_MEDIA_TYPE: {
+                                    "schema": {
+                                        "$ref": prefix
+                                        + (error_model.__name__ if own else "ProblemDetails")
+                                    }
+                                }
                             }
             app.openapi_schema = document
         return app.openapi_schema

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.conftest import statements, token
 from tests.factories import make_customer_documents, make_customers
 
-PROBLEM = "application/problem+json"
+PROBLEM = "application/problem+json"  # the media type of every error answer
 
 
 @dataclass(frozen=True)
