@@ -397,3 +397,10 @@ def filter_misfit(
     ):
         return "its column has no order"
     return None
+
+
+def bound_columns(op: Operation) -> list[tuple[str, str]]:
+    """(parameter, column) of each path or filter parameter that carries one column's value
+    (a lookup's parameter carries text, whichever column it names)."""
+    bound = [(b.param, b.column) for b in op.path_bindings if not b.alternatives]
+    return bound + [(f.param, f.columns[0]) for f in op.filters if len(f.columns) == 1]

@@ -29,6 +29,7 @@ from gen_backend.model import (
 from gen_backend.model.crossing import Conversion, Crossing
 from gen_backend.model.infer import property_column
 from gen_backend.model.wire import (
+    bound_columns,
     conversion,
     create_fill,
     partial_bodies,
@@ -92,9 +93,7 @@ def _crossings(op: Operation, table: Table, api: ApiModel) -> Iterator[tuple[str
             if column is not None:
                 yield prop.name, prop.schema_, column
     by_name = {p.name: p for p in op.parameters}
-    bound = [(b.param, b.column) for b in op.path_bindings if not b.alternatives]
-    bound += [(f.param, f.columns[0]) for f in op.filters if len(f.columns) == 1]
-    for param, column in bound:
+    for param, column in bound_columns(op):
         parameter = by_name.get(param)
         if parameter is None or table.column(column) is None:
             continue

@@ -41,6 +41,7 @@ from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
 from gen_backend.model.uploads import is_file, is_multipart, upload_columns
 from gen_backend.model.wire import (
+    bound_columns,
     conversion,
     create_fill,
     filter_misfit,
@@ -332,9 +333,7 @@ class _Checker:
     def bound_parameters(self, op: Operation, table: Table) -> None:
         """The path and filter parameters bound to one column, against the column's type."""
         by_name = {p.name: p for p in op.parameters}
-        bound = [(b.param, b.column) for b in op.path_bindings if not b.alternatives]
-        bound += [(f.param, f.columns[0]) for f in op.filters if len(f.columns) == 1]
-        for name, column_name in bound:
+        for name, column_name in bound_columns(op):
             parameter, column = by_name.get(name), table.column(column_name)
             if parameter is None or column is None:
                 continue
