@@ -543,3 +543,28 @@ def test_errors_in_the_specs_own_shape_are_judged_in_it() -> None:
     )
     assert judged({**spec_shaped, "body": {}}, 422, entry) == "the body is no `Error`"
     assert judged(_problem("invalid", 422), 422, {}) is None  # an index of RFC 9457 errors
+
+
+@pytest.mark.parametrize("fixture", ["wire", "loose", "names", "lookup"])
+def test_every_operation_of_the_real_shape_fixtures_passes_its_inspection(
+    fixture: str, tmp_path: Path
+) -> None:
+    """Issue 18's fixtures, one class of real specs' shapes each: `inspect --all` passes
+    every check of every operation (none is a stub)."""
+    from .conftest import FIXTURES
+
+    out = tmp_path / fixture
+    generated = CliRunner().invoke(
+        app, ["from-handoff", str(FIXTURES / fixture), "-o", str(out), "--no-inspect"]
+    )
+    assert generated.exit_code == 0, generated.output
+    inspected = CliRunner().invoke(app, ["inspect", str(out), "--all"])
+    assert inspected.exit_code == 0, inspected.output
+    report = json.loads((out / "inspection.json").read_text())
+    failed = [
+        (op["operation_id"], check["name"])
+        for op in report["operations"]
+        for check in op["checks"]
+        if not check["passed"]
+    ]
+    assert not failed

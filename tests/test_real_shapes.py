@@ -7,6 +7,7 @@ representation suffixes, and a spec looser than its tables."""
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import pytest
@@ -132,8 +133,55 @@ def test_pairs_that_cannot_cross_safely_are_refused(
     assert why in decided.why
 
 
-def test_a_refused_pair_is_an_error_at_check_and_a_stub_with_the_same_reason() -> None:
-    result = _accepted(FIXTURES / "wire")
+def _copy_with(tmp_path: Path, fixture: str, **appended: str) -> Path:
+    """A copy of `fixture` with text appended to some of its files."""
+    handoff = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, handoff)
+    for name, text in appended.items():
+        path = handoff / name.replace("_", ".", 1)
+        path.write_text(path.read_text() + text)
+    return handoff
+
+
+RATES_SQL = """
+CREATE TABLE rates (code varchar(3) PRIMARY KEY, rate numeric(6, 4) NOT NULL);
+"""
+RATES_STEP = """  - {id: "0003", description: rates, tables: [rates]}
+"""
+RATES_PATH = """
+  /rates:
+    get:
+      operationId: listRates
+      responses:
+        "200":
+          description: Exchange rates
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [code, rate]
+                  properties:
+                    code: {type: string, maxLength: 3}
+                    rate: {type: integer, description: in basis points}
+"""
+
+
+def _with_paths(handoff: Path, paths: str) -> Path:
+    """`handoff` with more paths in its spec (before its components)."""
+    spec = handoff / "openapi.yaml"
+    text = spec.read_text()
+    spec.write_text(text.replace("components:", paths.lstrip("\n") + "components:", 1))
+    return handoff
+
+
+def test_a_refused_pair_is_an_error_at_check_and_a_stub_with_the_same_reason(
+    tmp_path: Path,
+) -> None:
+    """An integer over `numeric(6, 4)`: no value crosses both ways."""
+    handoff = _copy_with(tmp_path, "wire", schema_sql=RATES_SQL, migrations_yaml=RATES_STEP)
+    result = _accepted(_with_paths(handoff, RATES_PATH))
     (mismatch,) = [r for r in result.rfis if r.code is Code.PROPERTY_TYPE_MISMATCH]
     assert "`rates.rate`" in mismatch.question
     assert "fractions" in mismatch.question
@@ -189,8 +237,25 @@ def test_no_generated_route_ignores_a_path_parameter(handoff: Path) -> None:
                     assert param.name in used, f"{op.operation_id} ignores {param.wire}"
 
 
-def test_a_path_parameter_nothing_binds_is_an_error_and_a_stub() -> None:
-    result = _accepted(FIXTURES / "loose")
+VENUE_PATH = """
+  /venues/{venueSlug}/bookings:
+    get:
+      operationId: listVenueBookings
+      parameters:
+        - {name: venueSlug, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: A venue's bookings
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/BookingList"}
+"""
+
+
+def test_a_path_parameter_nothing_binds_is_an_error_and_a_stub(tmp_path: Path) -> None:
+    """Bookings have no key to venues: `venueSlug` would be ignored."""
+    handoff = _copy_with(tmp_path, "loose")
+    result = _accepted(_with_paths(handoff, VENUE_PATH))
     (unbound,) = [r for r in result.rfis if r.code is Code.PATH_PARAM_UNBOUND]
     assert unbound.location == "/paths/~1venues~1{venueSlug}~1bookings/get"
     planned = {op.operation_id: op for op in plan_project(result.model).operations}

@@ -5,12 +5,10 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Author
+from app.core.formats import not_null
 
 
 class AuthorCreate(BaseModel):
@@ -35,8 +33,8 @@ class AuthorUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
-        default=None, alias="name"
+    name: str | None = Field(
+        default=None, alias="name", min_length=1, max_length=200, json_schema_extra=not_null
     )
     bio: str | None = Field(default=None, alias="bio")
 

@@ -10,10 +10,9 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Author
-from app.core.formats import IsoFormat
+from app.core.formats import IsoFormat, not_null
 
 
 class BookCreate(BaseModel):
@@ -47,16 +46,16 @@ class BookUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    title: Annotated[str, Field(min_length=1, max_length=300)] | SkipJsonSchema[None] = Field(
-        default=None, alias="title"
+    title: str | None = Field(
+        default=None, alias="title", min_length=1, max_length=300, json_schema_extra=not_null
     )
-    status: Literal["draft", "published", "archived"] | SkipJsonSchema[None] = Field(
-        default=None, alias="status"
+    status: Literal["draft", "published", "archived"] | None = Field(
+        default=None, alias="status", json_schema_extra=not_null
     )
     published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
         default=None, alias="publishedOn"
     )
-    in_stock: bool | SkipJsonSchema[None] = Field(default=None, alias="inStock")
+    in_stock: bool | None = Field(default=None, alias="inStock", json_schema_extra=not_null)
     price: float | None = Field(default=None, alias="price", ge=0.0, le=99999999.99)
 
     @field_validator("title", "status", "in_stock", mode="before")

@@ -10,10 +10,9 @@ import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Currency, PageLinks, PageMeta
-from app.core.formats import IsoFormat
+from app.core.formats import IsoFormat, not_null
 
 
 class CustomerCreate(BaseModel):
@@ -40,14 +39,16 @@ class CustomerUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    email: Annotated[str, Field(max_length=255)] | SkipJsonSchema[None] = Field(
-        default=None, alias="email"
+    email: str | None = Field(
+        default=None, alias="email", max_length=255, json_schema_extra=not_null
     )
-    full_name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
-        default=None, alias="fullName"
+    full_name: str | None = Field(
+        default=None, alias="fullName", min_length=1, max_length=200, json_schema_extra=not_null
     )
     phone: str | None = Field(default=None, alias="phone", max_length=32)
-    default_currency: Currency | SkipJsonSchema[None] = Field(default=None, alias="defaultCurrency")
+    default_currency: Currency | None = Field(
+        default=None, alias="defaultCurrency", json_schema_extra=not_null
+    )
 
     @field_validator("email", "full_name", "default_currency", mode="before")
     @classmethod

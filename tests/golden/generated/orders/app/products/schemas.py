@@ -10,10 +10,9 @@ import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from app.common.schemas import Currency, Money, PageLinks, PageMeta
-from app.core.formats import IsoFormat
+from app.core.formats import IsoFormat, not_null
 
 
 class ProductCreate(BaseModel):
@@ -42,12 +41,12 @@ class ProductUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
-        default=None, alias="name"
+    name: str | None = Field(
+        default=None, alias="name", min_length=1, max_length=200, json_schema_extra=not_null
     )
     description: str | None = Field(default=None, alias="description")
-    unit_price: Money | SkipJsonSchema[None] = Field(default=None, alias="unitPrice")
-    active: bool | SkipJsonSchema[None] = Field(default=None, alias="active")
+    unit_price: Money | None = Field(default=None, alias="unitPrice", json_schema_extra=not_null)
+    active: bool | None = Field(default=None, alias="active", json_schema_extra=not_null)
 
     @field_validator("name", "unit_price", "active", mode="before")
     @classmethod

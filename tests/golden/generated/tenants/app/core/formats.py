@@ -21,7 +21,7 @@ import decimal
 import re
 from dataclasses import dataclass
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, JsonValue
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
@@ -59,9 +59,7 @@ class DecimalText:
             json_schema=text,
             # a request body arrives parsed (a JSON number as int or float, which stays out);
             # a row read back from the database brings a Decimal
-            python_schema=core_schema.union_schema(
-                [core_schema.is_instance_schema(decimal.Decimal), text]
-            ),
+            python_schema=_either(decimal.Decimal, text),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 self._text, when_used="json"
             ),
@@ -94,6 +92,19 @@ def _lengths(min_length: int | None, max_length: int | None) -> JsonSchemaValue:
     if max_length is not None:
         found["maxLength"] = max_length
     return found
+
+
+def _either(kind: type[object], text: CoreSchema) -> CoreSchema:
+    """A value already of `kind` (a row's, read back) as it is; anything else held to `text`,
+    whose errors then name the field itself."""
+
+    def kept_or_read(value: object, read: core_schema.ValidatorFunctionWrapHandler) -> object:
+        return value if isinstance(value, kind) and not isinstance(value, bool) else read(value)
+
+    # what comes out is of `kind` (in Python, dumped as it is)
+    return core_schema.no_info_wrap_validator_function(
+        kept_or_read, text, serialization=core_schema.simple_ser_schema("any")
+    )
 
 
 def _to_decimal(text: str) -> decimal.Decimal:
@@ -159,7 +170,7 @@ class Base64Text:
         return core_schema.json_or_python_schema(
             json_schema=text,
             # a row read back from the database brings the bytes themselves
-            python_schema=core_schema.union_schema([core_schema.is_instance_schema(bytes), text]),
+            python_schema=_either(bytes, text),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _to_text, when_used="json"
             ),
@@ -185,3 +196,15 @@ def _to_bytes(text: str) -> bytes:
 
 def _to_text(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
+
+
+def not_null(schema: dict[str, JsonValue]) -> None:
+    """`json_schema_extra` of a field that may be left out but is never null (a partial
+    update of a NOT NULL column): documented as its value's type alone."""
+    options = schema.get("anyOf")
+    if not isinstance(options, list):
+        return
+    kept = [option for option in options if option != {"type": "null"}]
+    if len(kept) == 1 and isinstance(kept[0], dict):
+        del schema["anyOf"]
+        schema.update(kept[0])

@@ -10,9 +10,8 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
-from app.core.formats import IsoFormat
+from app.core.formats import IsoFormat, not_null
 
 
 class ProjectStatus(RootModel[Literal["active", "archived"]]):
@@ -42,11 +41,11 @@ class ProjectUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: Annotated[str, Field(min_length=1, max_length=120)] | SkipJsonSchema[None] = Field(
-        default=None, alias="name"
+    name: str | None = Field(
+        default=None, alias="name", min_length=1, max_length=120, json_schema_extra=not_null
     )
     description: str | None = Field(default=None, alias="description")
-    status: ProjectStatus | SkipJsonSchema[None] = Field(default=None, alias="status")
+    status: ProjectStatus | None = Field(default=None, alias="status", json_schema_extra=not_null)
 
     @field_validator("name", "status", mode="before")
     @classmethod

@@ -10,9 +10,8 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
-from app.core.formats import IsoFormat
+from app.core.formats import IsoFormat, not_null
 
 
 class TaskStatus(RootModel[Literal["todo", "in_progress", "blocked", "done"]]):
@@ -52,12 +51,14 @@ class TaskUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    title: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
-        default=None, alias="title"
+    title: str | None = Field(
+        default=None, alias="title", min_length=1, max_length=200, json_schema_extra=not_null
     )
     description: str | None = Field(default=None, alias="description")
-    status: TaskStatus | SkipJsonSchema[None] = Field(default=None, alias="status")
-    priority: TaskPriority | SkipJsonSchema[None] = Field(default=None, alias="priority")
+    status: TaskStatus | None = Field(default=None, alias="status", json_schema_extra=not_null)
+    priority: TaskPriority | None = Field(
+        default=None, alias="priority", json_schema_extra=not_null
+    )
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(

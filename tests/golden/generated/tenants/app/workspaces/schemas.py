@@ -10,9 +10,8 @@ import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
-from app.core.formats import IsoFormat
+from app.core.formats import IsoFormat, not_null
 
 
 class WorkspaceCreate(BaseModel):
@@ -37,11 +36,15 @@ class WorkspaceUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    slug: (
-        Annotated[str, Field(max_length=63, pattern="^[a-z0-9][a-z0-9-]*$")] | SkipJsonSchema[None]
-    ) = Field(default=None, alias="slug")
-    name: Annotated[str, Field(min_length=1, max_length=120)] | SkipJsonSchema[None] = Field(
-        default=None, alias="name"
+    slug: str | None = Field(
+        default=None,
+        alias="slug",
+        max_length=63,
+        pattern="^[a-z0-9][a-z0-9-]*$",
+        json_schema_extra=not_null,
+    )
+    name: str | None = Field(
+        default=None, alias="name", min_length=1, max_length=120, json_schema_extra=not_null
     )
 
     @field_validator("slug", "name", mode="before")
