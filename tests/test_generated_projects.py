@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -54,10 +55,18 @@ def test_generated_tree_matches_golden(sample: Path) -> None:
         )
 
 
+# One mypy cache per test worker, shared by the projects it checks: the libraries they import
+# (SQLAlchemy, pydantic, FastAPI) are analysed once, not per project; mypy checks each cached
+# module against its source, so a project's own modules are always analysed afresh.
+_MYPY_CACHE = Path(tempfile.gettempdir()) / (
+    f"gen-backend-mypy-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getuid()}"
+)
+
+
 def _run(args: list[str], cwd: Path, **extra_env: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST_"))}
     env.update(extra_env)
-    env["MYPY_CACHE_DIR"] = str(cwd / ".mypy_cache")
+    env["MYPY_CACHE_DIR"] = str(_MYPY_CACHE)
     done = subprocess.run(
         [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
