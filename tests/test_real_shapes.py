@@ -13,10 +13,20 @@ from pathlib import Path
 import pytest
 
 from gen_backend.accept import Accepted, accept
-from gen_backend.model import Column, ColumnType, OperationKind, Schema, SchemaType
+from gen_backend.load.design_common import default_from_text
+from gen_backend.model import (
+    Column,
+    ColumnType,
+    DefaultKind,
+    OperationKind,
+    Schema,
+    SchemaType,
+)
 from gen_backend.model.crossing import Crossing
-from gen_backend.model.wire import conversion
+from gen_backend.model.defaults import sqlite_default
+from gen_backend.model.wire import conversion, wrapper_of
 from gen_backend.plan import plan_project
+from gen_backend.plan.wire import hold_to_columns
 from gen_backend.render import render_project
 from gen_backend.validate.rfis import Code
 
@@ -282,6 +292,47 @@ def test_a_spec_looser_than_the_table_is_held_to_it() -> None:
     assert "note" not in {f.name for f in body.fields if f.required}
 
 
+def test_a_spec_tighter_than_the_table_on_the_way_out_answers_null() -> None:
+    """`Room.floor` is required and never null in the spec, over a nullable column: held
+    nullable in the answer (a row without a floor is answered, not a 500), with a warning."""
+    result = _accepted(FIXTURES / "loose")
+    nullable = {r.location for r in result.rfis if r.code is Code.PROPERTY_NULLABLE_BY_COLUMN}
+    assert nullable == {"openapi.yaml#/components/schemas/Room/properties/floor"}
+    plan = plan_project(result.model)
+    room = next(c for api in plan.apis for c in api.classes if c.name == "Room")
+    floor = next(f for f in room.fields if f.name == "floor")
+    assert floor.required
+    assert floor.annotation.endswith("| None")
+
+
+def test_a_wrapped_row_is_unwrapped_beside_what_it_does_not_keep() -> None:
+    """`{"room": {...}, "notifyStaff": true}`: the row is `room`; `notifyStaff` is accepted
+    and said not to be kept. A field named after the table beside the row's own fields is no
+    wrapper."""
+    result = _accepted(FIXTURES / "loose")
+    dropped = {r.location for r in result.rfis if r.code is Code.PROPERTY_NO_COLUMN}
+    assert any(where.endswith("/properties/notifyStaff") for where in dropped)
+    plan = plan_project(result.model)
+    create = next(op for op in plan.operations if op.operation_id == "createRoom")
+    assert (create.kind, create.body_wrapper, create.why_custom) == (
+        OperationKind.CREATE,
+        "room",
+        None,
+    )
+    api = result.model.api
+    rooms = result.model.design.table("rooms")
+    assert rooms is not None
+    row = Schema.model_validate(
+        {
+            "properties": (
+                {"name": "room", "schema": {"ref": "RoomInput"}},
+                {"name": "name", "schema": {"types": ("string",)}},
+            )
+        }
+    )
+    assert wrapper_of(row, rooms, api) is None
+
+
 def test_kind_suffixes_and_the_keys_a_spec_names_otherwise() -> None:
     result = _accepted(FIXTURES / "loose")
     ops = {op.operation_id: op for op in result.model.operations}
@@ -392,3 +443,40 @@ def test_a_shape_nothing_can_fill_stays_rfc_9457_and_says_why() -> None:
         None,
         "`ErrorEnvelope` requires `ticket`, which no error knows",
     )
+
+
+@pytest.mark.parametrize(
+    ("expression", "kind", "on_sqlite"),
+    [
+        ("now()", DefaultKind.NOW, None),
+        ("timezone('utc'::text, now())", DefaultKind.NOW, None),  # Supabase's created_at
+        ("(now() AT TIME ZONE 'utc')", DefaultKind.NOW, None),
+        ("LOCALTIMESTAMP", DefaultKind.NOW, None),
+        ("gen_random_uuid()", DefaultKind.UUID, None),
+        ("lower('ABC')", DefaultKind.EXPRESSION, "LOWER('ABC')"),
+        ("md5(random()::text)", DefaultKind.EXPRESSION, None),
+        ("now() + interval '7 days'", DefaultKind.EXPRESSION, None),
+    ],
+)
+def test_a_default_is_the_current_time_a_new_uuid_or_an_expression_both_engines_run(
+    expression: str, kind: DefaultKind, on_sqlite: str | None
+) -> None:
+    default, _ = default_from_text(expression)
+    assert default is not None
+    assert default.kind is kind
+    if kind is DefaultKind.EXPRESSION:  # None: SQLite cannot run it (DEFAULT_NOT_PORTABLE)
+        assert sqlite_default(str(default.value)) == on_sqlite
+
+
+def test_a_key_a_path_names_rows_by_is_never_empty() -> None:
+    """Petstore's `username` names users in `/user/{username}`; the spec lets it be empty,
+    which would make a user no path can reach (`/user/`): held to one character at least."""
+    result = _accepted(FIXTURES / "petstore3")
+    empty = {r.location for r in result.rfis if r.code is Code.PROPERTY_EMPTY_KEY}
+    assert {where.rsplit("#", 1)[1] for where in empty} == {
+        "/components/schemas/User/properties/username"
+    }
+    held = hold_to_columns(result.model).service.api
+    user = held.resolve(Schema(ref="User"))
+    username = next(p for p in user.properties if p.name == "username")
+    assert username.schema_.min_length == 1

@@ -147,6 +147,21 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "openapi.yaml#/components/schemas/BookCreate/properties/title",
     ),
     (
+        "an answer's required property over a nullable column",
+        edit(
+            "openapi.yaml",
+            lambda d: _schema(d, "Book").update(
+                required=[*_schema(d, "Book")["required"], "publishedOn"],
+                properties={
+                    **_schema(d, "Book")["properties"],
+                    "publishedOn": {"type": "string", "format": "date"},
+                },
+            ),
+        ),
+        Code.PROPERTY_NULLABLE_BY_COLUMN,
+        "openapi.yaml#/components/schemas/Book/properties/publishedOn",
+    ),
+    (
         "a default SQLite cannot evaluate",
         edit(
             "schema.yaml",
@@ -597,6 +612,7 @@ def test_every_code_has_a_case() -> None:
         Code.SCHEMA_FORMS_DISAGREE,  # test_schema_forms
         Code.INTERVENTION_PENDING,  # the orders sample's golden
         Code.DESIGN_PART_SKIPPED,  # test_schema_forms (an expression index in schema.sql)
+        Code.PROPERTY_EMPTY_KEY,  # test_real_shapes (petstore3: no text key in the library)
     }
     assert not set(Code) - covered - covered_elsewhere
 

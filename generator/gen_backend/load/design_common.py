@@ -137,6 +137,20 @@ def map_sql_type(
     return None
 
 
+def _now_in_a_zone(expression: exp.Expression) -> bool:
+    """`now() AT TIME ZONE 'utc'` and `timezone('utc', now())`, as Supabase and pg_dump write a
+    UTC timestamp default: the current time all the same (the column's type says which)."""
+    if isinstance(expression, exp.AtTimeZone):
+        inner = expression.this
+    elif isinstance(expression, exp.Anonymous) and expression.name.lower() == "timezone":
+        inner = expression.expressions[-1] if len(expression.expressions) == 2 else None
+    else:
+        return False
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    return inner is not None and classify_default(inner)[0] == ColumnDefault(kind=DefaultKind.NOW)
+
+
 def classify_default(expression: exp.Expression) -> tuple[ColumnDefault | None, bool]:
     """(default, autoincrement) for a SQL DEFAULT expression."""
     while isinstance(expression, exp.Cast | exp.Paren):
@@ -161,6 +175,8 @@ def classify_default(expression: exp.Expression) -> tuple[ColumnDefault | None, 
         if inner is not None and isinstance(inner.value, int | float):
             return ColumnDefault(kind=DefaultKind.LITERAL, value=-inner.value), False
     if isinstance(expression, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime):
+        return ColumnDefault(kind=DefaultKind.NOW), False
+    if _now_in_a_zone(expression):
         return ColumnDefault(kind=DefaultKind.NOW), False
     if isinstance(expression, exp.Uuid):
         return ColumnDefault(kind=DefaultKind.UUID), False

@@ -60,6 +60,9 @@ _BYTES_FORMATS = {"byte", "binary", "base64"}
 _Rule = Callable[[Schema, Column], Conversion]
 
 
+_WRITES = {OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE}
+
+
 def spec_kind(schema: Schema) -> str:
     """The spec side of the table: a JSON type, with a string's format where it matters."""
     kind = schema.primary_type
@@ -249,15 +252,28 @@ _TABLE: dict[tuple[str, ColumnType], _Rule] = {
 }
 
 
-def unwrapped(schema: Schema, table: Table, api: ApiModel) -> Schema:
-    """The row inside a body that wraps it in one field named after the table
-    (`{"user": {...}}`), else the body itself."""
+def wrapper_of(schema: Schema, table: Table, api: ApiModel) -> Property | None:
+    """The field of a body that wraps its row in an object named after the table
+    (`{"user": {...}}`, Rails-style), beside nothing the client must send nor any of the
+    row's own fields. A request needs it even where the spec leaves it optional (`plan.wire`
+    holds it required)."""
     properties = api.object_properties(schema)
-    if len(properties) == 1 and snake(table.name) in table_forms(properties[0].name):
-        inner = api.resolve(properties[0].schema_)
-        if inner.properties or inner.all_of:
-            return properties[0].schema_
-    return schema
+    named = [
+        p
+        for p in properties
+        if snake(table.name) in table_forms(p.name)
+        and (api.resolve(p.schema_).properties or api.resolve(p.schema_).all_of)
+    ]
+    others = [p for p in properties if p is not named[0]] if len(named) == 1 else None
+    if others is None or any(p.required or property_column(p.name, table) for p in others):
+        return None  # a row with a field named after its table (a parent) is no wrapper
+    return named[0]
+
+
+def unwrapped(schema: Schema, table: Table, api: ApiModel) -> Schema:
+    """The row inside a body that wraps it (`wrapper_of`), else the body itself."""
+    wrapper = wrapper_of(schema, table, api)
+    return wrapper.schema_ if wrapper else schema
 
 
 def request_row(op: Operation, table: Table, api: ApiModel) -> Schema | None:
@@ -287,6 +303,57 @@ def response_row(op: Operation, table: Table, api: ApiModel) -> Schema | None:
             return None
         schema = items
     return unwrapped(schema, table, api)
+
+
+def nullable_answers(op: Operation, table: Table, api: ApiModel) -> list[tuple[Property, Column]]:
+    """Each property `op`'s answer requires and never allows to be null, over a column that
+    may hold NULL (a row written by another path, or by nothing the API sends): held to the
+    column, it is answered as null there, where the spec's type would make it a 500."""
+    row = response_row(op, table, api) if op.kind is not OperationKind.CUSTOM else None
+    found = []
+    for prop in api.object_properties(row) if row is not None else ():
+        column = property_column(prop.name, table)
+        schema = api.resolve(prop.schema_)
+        if prop.required and column is not None and column.nullable and not schema.allows_null:
+            found.append((prop, column))
+    return found
+
+
+def path_keys(operations: tuple[Operation, ...]) -> set[tuple[str, str]]:
+    """(table, column) of each column a path parameter names a row by."""
+    return {
+        (op.table, b.column)
+        for op in operations
+        if op.table is not None
+        for b in op.path_bindings
+        if b.is_key
+    }
+
+
+def empty_keys(
+    op: Operation, table: Table, api: ApiModel, keys: set[tuple[str, str]]
+) -> list[tuple[Property, Column]]:
+    """Each text property `op` writes, which the spec lets be empty, over a column a path
+    names rows by (`keys`): an empty one would make a row no path can reach (`/users/`), so
+    it needs a character at least."""
+    row = request_row(op, table, api) if op.kind in _WRITES else None
+    found = []
+    for prop in api.object_properties(row) if row is not None else ():
+        column = property_column(prop.name, table)
+        schema = prop.schema_
+        if (
+            column is not None
+            and (table.name, column.name) in keys
+            and column.type in (ColumnType.STRING, ColumnType.TEXT)
+            and schema.ref is None
+            and schema.primary_type is SchemaType.STRING
+            and not schema.min_length
+            and schema.pattern is None
+            and schema.enum is None
+            and schema.format is None
+        ):
+            found.append((prop, column))
+    return found
 
 
 def create_needs(

@@ -1035,18 +1035,23 @@ def json_response_class(media_type: str) -> str:
 def _wrapped(
     planner: SchemaPlanner, annotation: str, table: TablePlan | None
 ) -> tuple[str, str] | None:
-    """(field, class) when `annotation` is a class that only wraps one row in a required
-    field named after the table (`{"user": {...}}`, as Rails-style APIs send and answer)."""
+    """(field, class) when `annotation` is a class that wraps one row in a field named after
+    the table (`{"user": {...}}`, as Rails-style APIs send and answer), beside nothing required
+    nor a column's field (as `model.wire.wrapper_of` decides for the spec's schemas)."""
     outer = planner.classes.get(annotation.removesuffix(" | None"))
-    if outer is None or outer.root is not None or len(outer.fields) != 1 or table is None:
+    if outer is None or outer.root is not None or table is None:
         return None
-    only = outer.fields[0]
-    inner = planner.classes.get(only.annotation)
-    if not only.required or inner is None or inner.root is not None:
+    named = [
+        (f, inner)
+        for f in outer.fields
+        if snake(table.name) in table_forms(f.wire)
+        and (inner := planner.classes.get(f.annotation.removesuffix(" | None"))) is not None
+        and inner.root is None
+    ]
+    others = [f for f in outer.fields if f is not named[0][0]] if len(named) == 1 else None
+    if others is None or any(f.required or table.attr_of(f.name) for f in others):
         return None
-    if snake(table.name) not in table_forms(only.wire):
-        return None
-    return only.name, inner.name
+    return named[0][0].name, named[0][1].name
 
 
 def _written(

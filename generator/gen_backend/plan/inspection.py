@@ -375,7 +375,9 @@ def _answer_key(
             return None
         prefix = (wire,)
     item = classes.get(op.item_class or "")
-    shown = next((f.wire for f in item.fields if f.name == key), None) if item else None
+    shown = (
+        next((f.wire for f in item.fields if table.attr_of(f.name) == key), None) if item else None
+    )
     return (*prefix, shown) if shown else None
 
 

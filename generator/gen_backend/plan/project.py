@@ -11,6 +11,7 @@ from enum import StrEnum
 from gen_backend.model import (
     ApiModel,
     ColumnType,
+    DefaultKind,
     FilterOp,
     OnDelete,
     Operation,
@@ -20,6 +21,7 @@ from gen_backend.model import (
     SchemaType,
     ServiceModel,
 )
+from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.infer import property_column
 from gen_backend.model.wire import request_row, response_row
 from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
@@ -747,6 +749,14 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         primary_keys={
             table.name: tuple(c.name for c in table.columns if c.primary_key)
             for table in service.design.tables
+        },
+        postgresql_defaults={
+            (table.name, c.name)
+            for table in service.design.tables
+            for c in table.columns
+            if c.default is not None
+            and c.default.kind is DefaultKind.EXPRESSION
+            and sqlite_default(str(c.default.value)) is None
         },
     )
     failing, json_target = _fault_targets(apis)

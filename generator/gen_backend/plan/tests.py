@@ -88,6 +88,7 @@ class TestPlan:
     headers: tuple[tuple[str, str], ...] = ()  # required headers: (name, Python source)
     files: tuple[str, ...] = ()  # the wire names of the files a multipart body carries
     owner_source: str | None = None  # on an owned table: the Python source of the row's owner
+    caller: str | None = None  # else the Python source of the caller's subject, where it matters
     other_owner: str = "str(uuid.uuid4())"  # a subject that owns none of the test's rows
     # an idempotent operation's other requests (other unique values), one per retry test
     retries: tuple[TestPlan, ...] = ()
@@ -642,6 +643,10 @@ def plan_tests(
         headers=tuple(headers),
         files=files,
         owner_source=owner_source,
+        # a create's caller owns what it makes; an integer owner is a subject read as a number
+        caller="1"
+        if creates and owner_source is None and owner and owner.py_type == "int"
+        else None,
         other_owner=_other_subject(owner),
         owner_field=owner_field,
         lookup=lookup,

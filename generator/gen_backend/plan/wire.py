@@ -32,9 +32,13 @@ from gen_backend.model.wire import (
     bound_columns,
     conversion,
     create_fill,
+    empty_keys,
+    nullable_answers,
     partial_bodies,
+    path_keys,
     request_row,
     response_row,
+    wrapper_of,
 )
 
 _WRITES = {OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE}
@@ -52,8 +56,10 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
     holds: dict[int, Schema] = {}  # id() of a property's or parameter's schema -> held copy
     named: dict[str, Schema] = {}  # a named schema held itself, where its uses agree
     required: set[int] = set()  # id() of the schemas of properties held to be required
+    nullable: set[int] = set()  # id() of the schemas of answered properties held to allow null
     refused: dict[str, str] = {}
     partial = partial_bodies(service.in_scope_operations, api, service.design)
+    keys = path_keys(service.in_scope_operations)
     for op in service.in_scope_operations:
         table = service.design.table(op.table) if op.table else None
         if table is None or op.kind is OperationKind.CUSTOM:
@@ -62,6 +68,13 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
             owner = service.auth.ownership_of(table.name)
             fill = create_fill(op, table, api, owner.owner_column if owner else None, partial)
             required |= {id(prop.schema_) for prop in fill.required}
+        nullable |= {id(prop.schema_) for prop, _ in nullable_answers(op, table, api)}
+        for prop, _ in empty_keys(op, table, api, keys):  # a row no path could name
+            holds[id(prop.schema_)] = prop.schema_.model_copy(update={"min_length": 1})
+        body = op.request_body.body.schema_ if op.request_body else None
+        wrapper = wrapper_of(body, table, api) if body and op.kind in _WRITES else None
+        if wrapper is not None and not wrapper.required:  # the row the request carries
+            required.add(id(wrapper.schema_))
         for name, schema, column in _crossings(op, table, api):
             decided = conversion(api.resolve(schema), table.columns_by_name[column])
             if decided.crossing is Crossing.REFUSED:
@@ -74,9 +87,9 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
                 if schema.ref is not None and named.setdefault(schema.ref, held) == held:
                     continue  # `Money` stays one named type, held once
                 holds.setdefault(id(schema), held)
-    if not holds and not named and not required:
+    if not holds and not named and not required and not nullable:
         return HeldService(service, refused)
-    held_api = _Rewriter(holds, named, required).api(api)
+    held_api = _Rewriter(holds, named, required, nullable).api(api)
     return HeldService(service.model_copy(update={"api": held_api}), refused)
 
 
@@ -127,6 +140,7 @@ class _Rewriter:
     holds: dict[int, Schema]
     named: dict[str, Schema]
     required: set[int]
+    nullable: set[int]
 
     def api(self, api: ApiModel) -> ApiModel:
         return api.model_copy(
@@ -202,4 +216,6 @@ class _Rewriter:
             types = tuple(t for t in schema.types if t is not SchemaType.NULL)
             schema = schema.model_copy(update={"nullable": False, "types": types})
             return prop.model_copy(update={"schema_": schema, "required": True})
+        if id(prop.schema_) in self.nullable:  # the column may be NULL: answered as null
+            return prop.model_copy(update={"schema_": schema.model_copy(update={"nullable": True})})
         return prop if schema is prop.schema_ else prop.model_copy(update={"schema_": schema})

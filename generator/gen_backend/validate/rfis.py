@@ -44,10 +44,14 @@ from gen_backend.model.wire import (
     bound_columns,
     conversion,
     create_fill,
+    empty_keys,
     filter_misfit,
+    nullable_answers,
     partial_bodies,
+    path_keys,
     response_row,
     unwrapped,
+    wrapper_of,
 )
 
 
@@ -73,6 +77,8 @@ class Code(StrEnum):
     PROPERTY_RANGE_MISMATCH = "PROPERTY_RANGE_MISMATCH"
     PROPERTY_ENUM_MISMATCH = "PROPERTY_ENUM_MISMATCH"
     PROPERTY_REQUIRED_BY_COLUMN = "PROPERTY_REQUIRED_BY_COLUMN"
+    PROPERTY_NULLABLE_BY_COLUMN = "PROPERTY_NULLABLE_BY_COLUMN"
+    PROPERTY_EMPTY_KEY = "PROPERTY_EMPTY_KEY"
     REQUIRED_COLUMN_UNSUPPLIED = "REQUIRED_COLUMN_UNSUPPLIED"
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
     TABLE_NO_PRIMARY_KEY = "TABLE_NO_PRIMARY_KEY"
@@ -135,6 +141,7 @@ class _Checker:
         self.files["manifest"] = "handoff.yaml"
         # the named schemas a partial update takes, whose fields a create cannot require
         self.partial = partial_bodies(model.in_scope_operations, model.api, model.design)
+        self.path_keys = path_keys(model.in_scope_operations)
 
     def add(
         self,
@@ -239,7 +246,20 @@ class _Checker:
     def properties(self, op: Operation, table: Table) -> None:
         api = self.model.api
         if op.kind in _WRITE_KINDS and op.request_body and op.request_body.body.schema_:
+            self.wrapped_beside(op, table, op.request_body.body.schema_)
             located = self._row_schema(op.request_body.body.schema_, table)
+            for prop, column in empty_keys(op, table, api, self.path_keys):
+                self.add(
+                    Code.PROPERTY_EMPTY_KEY,
+                    Severity.WARNING,
+                    "openapi",
+                    f"{located[1]}/properties/{prop.name}",
+                    f"`{prop.name}` of `{op.operation_id}` may be empty in the spec, but "
+                    f"`{table.name}.{column.name}` names rows in a path, where an empty one "
+                    "cannot be reached: the service takes one character at least (a 422 "
+                    "otherwise), and the served document says so.",
+                    f"set `minLength: 1` (or a pattern) on `{prop.name}`",
+                )
             files = self._upload_columns(op, table)
             for prop in api.object_properties(located[0]):
                 if prop.name in files:
@@ -264,6 +284,19 @@ class _Checker:
                 located = self._row_schema(row, table)
                 for prop in api.object_properties(located[0]):
                     self.property(op, table, prop, located[1], request=False)
+                for prop, column in nullable_answers(op, table, api):
+                    self.add(
+                        Code.PROPERTY_NULLABLE_BY_COLUMN,
+                        Severity.WARNING,
+                        "openapi",
+                        f"{located[1]}/properties/{prop.name}",
+                        f"`{prop.name}` is required and never null in the answer of "
+                        f"`{op.operation_id}`, but `{table.name}.{column.name}` may be NULL: "
+                        "the service answers null where the row holds none, and the served "
+                        "document says so.",
+                        f"make `{table.name}.{column.name}` NOT NULL (with a default or a "
+                        f"value every write sends), or mark `{prop.name}` nullable in the spec",
+                    )
         if op.kind is OperationKind.CREATE:
             self.required_columns(op, table)
         ownership = self.model.auth.ownership_of(table.name)
@@ -365,6 +398,38 @@ class _Checker:
             for prop in self.model.api.object_properties(body.schema_)
             if is_file(self.model.api.resolve(prop.schema_))
         }
+
+    def wrapped_beside(self, op: Operation, table: Table, body: Schema) -> None:
+        """What a request sends beside the row it wraps (`{"item": {...}, "tags": [...]}`)."""
+        api = self.model.api
+        wrapper = wrapper_of(body, table, api)
+        if wrapper is None:
+            return
+        where = api.schemas_by_name[body.ref].pointer if body.ref else (body.source or "")
+        if not wrapper.required:
+            self.add(
+                Code.PROPERTY_REQUIRED_BY_COLUMN,
+                Severity.WARNING,
+                "openapi",
+                f"{where}/properties/{wrapper.name}",
+                f"`{wrapper.name}` of `{op.operation_id}` is optional in the spec, but it "
+                f"carries the `{table.name}` row: the service requires it (a 422 names it "
+                "when it is missing), and the served document says so.",
+                f"mark `{wrapper.name}` required in the spec",
+            )
+        for prop in api.object_properties(body):
+            if prop.name != wrapper.name:
+                self.add(
+                    Code.PROPERTY_NO_COLUMN,
+                    Severity.WARNING,
+                    "openapi",
+                    f"{where}/properties/{prop.name}",
+                    f"`{prop.name}`, sent beside the `{wrapper.name}` row of "
+                    f"`{op.operation_id}`, is accepted and not kept: only the row is written "
+                    f"to `{table.name}`.",
+                    f"write `{prop.name}` by hand in the service layer, or drop it from the "
+                    "request body",
+                )
 
     def _row_schema(self, schema: Schema, table: Table) -> tuple[Schema, str]:
         """Unwrap `{"book": {...}}` bodies; return the row schema and where it is defined."""

@@ -36,6 +36,8 @@ def create_app() -> FastAPI:
         title="Orders API",
         version="1.0.0",
         lifespan=lifespan,
+        # a path the spec does not name is a 404 problem, not a redirect with no body
+        redirect_slashes=False,
     )
     install_error_handlers(app, max_body_bytes=get_settings().max_body_bytes)
     document_problems(app)
