@@ -545,7 +545,7 @@ def test_errors_in_the_specs_own_shape_are_judged_in_it() -> None:
     assert judged(_problem("invalid", 422), 422, {}) is None  # an index of RFC 9457 errors
 
 
-@pytest.mark.parametrize("fixture", ["wire", "loose", "names", "lookup"])
+@pytest.mark.parametrize("fixture", ["wire", "loose", "names", "lookup", "sids"])
 def test_every_operation_of_the_real_shape_fixtures_passes_its_inspection(
     fixture: str, tmp_path: Path
 ) -> None:

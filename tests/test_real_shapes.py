@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import shutil
+import string
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,11 @@ from gen_backend.model import (
     OperationKind,
     Schema,
     SchemaType,
+    Table,
 )
 from gen_backend.model.crossing import Crossing
 from gen_backend.model.defaults import sqlite_default
+from gen_backend.model.keys import HEX, key_form
 from gen_backend.model.wire import conversion, wrapper_of
 from gen_backend.plan import plan_project
 from gen_backend.plan.wire import hold_to_columns
@@ -49,7 +52,7 @@ def _string(**keywords: object) -> Schema:
 
 
 def _column(kind: ColumnType, **keywords: object) -> Column:
-    return Column.model_validate({"name": "c", "type": kind, **keywords})
+    return Column.model_validate({"name": "c", "type": kind} | keywords)
 
 
 @pytest.mark.parametrize(
@@ -480,3 +483,44 @@ def test_a_key_a_path_names_rows_by_is_never_empty() -> None:
     user = held.resolve(Schema(ref="User"))
     username = next(p for p in user.properties if p.name == "username")
     assert username.schema_.min_length == 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "made"),
+    [
+        (r"^AD[0-9a-fA-F]{32}$", ("AD", "hex", 32)),  # Twilio's sid
+        (r"^cus_[a-zA-Z0-9]{14}$", ("cus_", "alnum", 14)),  # Stripe's
+        (None, ("", "uuid", 36)),  # no form given: a UUID's text
+        (r"^\d+$", None),  # no fixed length: left to the request
+        (r"^[0-9]{6}$", None),  # too few to be made at random
+    ],
+)
+def test_a_text_key_nothing_sends_is_made_in_the_specs_form(
+    pattern: str | None, made: tuple[str, str, int] | None
+) -> None:
+    key = _column(ColumnType.STRING, name="sid", max_length=40, primary_key=True)
+    table = Table(name="things", columns=(key,))
+    answered = _string(pattern=pattern) if pattern else _string()
+    form = key_form(key, table, answered)
+    if made is None:
+        assert form is None
+        return
+    assert form is not None
+    kinds = {"hex": HEX, "alnum": string.digits + string.ascii_letters, "uuid": ""}
+    assert (form.prefix, form.alphabet, form.length) == (made[0], kinds[made[1]], made[2])
+    assert key_form(key.model_copy(update={"max_length": 20}), table, answered) == (
+        form if len(form.prefix) + form.length <= 20 else None
+    )
+
+
+def test_the_sids_fixture_makes_its_keys_and_takes_its_owner_from_the_path() -> None:
+    result = _accepted(FIXTURES / "sids")
+    assert {(r.code, r.location) for r in result.rfis if r.code is Code.KEY_MADE} == {
+        (Code.KEY_MADE, "addresses.sid")
+    }
+    unmapped = [r for r in result.rfis if r.code is Code.QUERY_PARAM_UNMAPPED]
+    assert [r.question.split("`")[1] for r in unmapped] == ["PageToken"]
+    files = render_project(plan_project(result.model))
+    service = files["app/addresses/service.py"].text
+    assert "raise Problem(404" in service
+    assert 'text_key("AD", "0123456789abcdef", 32)' in files["app/addresses/models.py"].text

@@ -162,6 +162,17 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "openapi.yaml#/components/schemas/Book/properties/publishedOn",
     ),
     (
+        "a text key nothing sends",
+        edit(
+            "schema.yaml",
+            lambda d: d["tables"]["authors"]["columns"].update(
+                id={"type": "string", "max_length": 40, "primary_key": True}
+            ),
+        ),
+        Code.KEY_MADE,
+        "authors.id",
+    ),
+    (
         "a default SQLite cannot evaluate",
         edit(
             "schema.yaml",

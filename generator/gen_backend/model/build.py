@@ -255,9 +255,12 @@ def _operation(
         )
         if kind is OperationKind.LIST:
             declared, filter_source = _declared_filters(handoff, spec)
-            updates["pagination"] = infer.pagination(operation, frozenset(declared))
+            paging = infer.pagination(operation, frozenset(declared))
+            updates["pagination"] = paging
             updates["envelope"] = infer.list_envelope(operation, api)
-            filters, sort, unmapped = infer.filters(operation, table, declared, filter_source)
+            filters, sort, unmapped = infer.filters(
+                operation, table, declared, filter_source, paging
+            )
             updates.update(filters=filters, sort_params=sort, unmapped_query_params=unmapped)
 
     idempotent = next(

@@ -332,6 +332,8 @@ def pagination(operation: Operation, filters: frozenset[str] = frozenset()) -> P
         # an offset or page the spec types as text is the server's opaque token: a cursor
         first(CURSOR_PARAMS | OFFSET_PARAMS | PAGE_PARAMS, SchemaType.STRING),
     )
+    if page or offset:  # a numbered page beside a token (Twilio's Page and PageToken)
+        cursor = None  # is paged by number: the token is a query parameter left unmapped
     if cursor:
         style = PaginationStyle.CURSOR
     elif page:
@@ -405,8 +407,10 @@ def filters(
     table: Table,
     declared: dict[str, tuple[list[str], FilterOp]],
     source: FilterSource | None,
+    paging: Pagination | None,
 ) -> tuple[tuple[Filter, ...], tuple[str, ...], tuple[str, ...]]:
-    """(filters, sort params, unmapped query params) of a list operation."""
+    """(filters, sort params, unmapped query params) of a list operation. A paging
+    parameter its paging does not use (a token beside a page number) is unmapped."""
     found = [
         Filter(param=param, columns=tuple(columns), op=op, source=source)
         for param, (columns, op) in declared.items()
@@ -414,14 +418,22 @@ def filters(
     ]
     sort: list[str] = []
     unmapped: list[str] = []
-    special = LIMIT_PARAMS | OFFSET_PARAMS | PAGE_PARAMS | CURSOR_PARAMS
+    paged = {
+        name
+        for name in (
+            (paging.limit_param, paging.offset_param, paging.page_param, paging.cursor_param)
+            if paging
+            else ()
+        )
+        if name
+    }
     for parameter in operation.parameters_in(ParameterLocation.QUERY):
         name = parameter.name
         if name in declared:
             continue
         if snake(name) in SORT_PARAMS:
             sort.append(name)
-        elif snake(name) in special:
+        elif name in paged:
             continue
         elif (column := table.column(snake(name)) or table.column(name)) is not None:
             found.append(

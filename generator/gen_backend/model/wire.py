@@ -31,8 +31,10 @@ from gen_backend.model.api import (
 )
 from gen_backend.model.crossing import Conversion, Crossing
 from gen_backend.model.infer import property_column
+from gen_backend.model.keys import MadeKey, key_form
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import Column, ColumnType, SchemaDesign, Table
+from gen_backend.model.service import ServiceModel
 
 # a value of each kind, to ask whether the spec's own pattern admits the column's values
 _SAMPLES = {
@@ -319,6 +321,29 @@ def nullable_answers(op: Operation, table: Table, api: ApiModel) -> list[tuple[P
     return found
 
 
+def longer_than_column(schema: Schema, column: Column) -> bool:
+    """Whether text `schema` (resolved) admits more characters than `column` holds: held to
+    the column, a longer one is a 422 on every engine (SQLite would keep it whole)."""
+    return (
+        column.max_length is not None
+        and column.type is ColumnType.STRING
+        and SchemaType.STRING in schema.types
+        and schema.enum is None
+        and (schema.max_length is None or schema.max_length > column.max_length)
+    )
+
+
+def long_texts(op: Operation, table: Table, api: ApiModel) -> list[tuple[Property, Column]]:
+    """Each text property `op` writes that admits more than its column holds."""
+    row = request_row(op, table, api) if op.kind in _WRITES else None
+    found = []
+    for prop in api.object_properties(row) if row is not None else ():
+        column = property_column(prop.name, table)
+        if column is not None and longer_than_column(api.resolve(prop.schema_), column):
+            found.append((prop, column))
+    return found
+
+
 def path_keys(operations: tuple[Operation, ...]) -> set[tuple[str, str]]:
     """(table, column) of each column a path parameter names a row by."""
     return {
@@ -356,12 +381,40 @@ def empty_keys(
     return found
 
 
+def made_key(op: Operation, table: Table, api: ApiModel) -> MadeKey | None:
+    """How the service makes the text key of the row the create `op` makes (`model.keys`),
+    in the form `op`'s answer gives it."""
+    key = next((c for c in table.columns if c.primary_key), None)
+    row = response_row(op, table, api) if key is not None else None
+    answered = next(
+        (
+            api.resolve(p.schema_)
+            for p in (api.object_properties(row) if row is not None else ())
+            if property_column(p.name, table) == key
+        ),
+        None,
+    )
+    return key_form(key, table, answered) if key else None
+
+
+def made_keys(service: ServiceModel) -> dict[str, MadeKey]:
+    """Table -> how its text key is made, by the first in-scope create of the table."""
+    found: dict[str, MadeKey] = {}
+    for op in service.in_scope_operations:
+        table = service.design.table(op.table) if op.table else None
+        if table is not None and op.kind is OperationKind.CREATE and table.name not in found:
+            form = made_key(op, table, service.api)
+            if form is not None:
+                found[table.name] = form
+    return found
+
+
 def create_needs(
     op: Operation, table: Table, api: ApiModel, owner_column: str | None
 ) -> list[tuple[Column, Property | None]]:
     """Each NOT NULL column without a default that a create must fill from its request,
     with the request property that fills it (None where none does). Filled otherwise: an
-    autoincrement or UUID key (the service makes it), a column the path binds, the owner
+    autoincrement, UUID or text key (the service makes it), a column the path binds, the owner
     column (the caller), a file's columns (a multipart upload, see `plan.api`)."""
     row = request_row(op, table, api)
     properties = [p for p in api.object_properties(row) if not _read_only(p, api)] if row else []
@@ -375,7 +428,9 @@ def create_needs(
     for column in table.columns:
         if column.server_filled or column.name in bound or column.name == owner_column:
             continue
-        if column.primary_key and column.type is ColumnType.UUID:
+        if column.primary_key and (
+            column.type is ColumnType.UUID or made_key(op, table, api) is not None
+        ):
             continue
         needs.append((column, by_column.get(column.name)))
     return needs

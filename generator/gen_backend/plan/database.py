@@ -22,6 +22,7 @@ from gen_backend.model import (
 )
 from gen_backend.model.bounds import Order, Range, column_orders, column_range, type_range
 from gen_backend.model.defaults import sqlite_default
+from gen_backend.model.keys import MadeKey
 from gen_backend.model.schema import naming
 from gen_backend.model.service import MigrationStep
 from gen_backend.plan.names import attribute, model_class
@@ -307,7 +308,8 @@ def _literal(value: str | int | float | bool | None, column: Column) -> str:
     return f"sa.text({chr(39) + text + chr(39)!r})"
 
 
-def plan_column(table: Table, column: Column) -> ColumnPlan:
+def plan_column(table: Table, column: Column, made: MadeKey | None = None) -> ColumnPlan:
+    """`made`: how the service makes the table's text key, where it does (`model.keys`)."""
     if column.type is ColumnType.STRING:
         sa_type = f"sa.String({column.max_length})" if column.max_length else "sa.String()"
         py_type = "str"
@@ -345,6 +347,12 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
     if column.primary_key and column.type is ColumnType.UUID and python_default is None:
         # the service generates UUID keys, but a key that refers to another row is that row's
         python_default = None if refers else "uuid.uuid4"
+    if column.primary_key and made is not None:
+        python_default = (
+            "uuid_text"
+            if made.is_uuid
+            else f"text_key({made.prefix!r}, {made.alphabet!r}, {made.length})"
+        )
     return ColumnPlan(
         design=column,
         name=column.name,
@@ -365,13 +373,16 @@ def plan_column(table: Table, column: Column) -> ColumnPlan:
     )
 
 
-def plan_table(table: Table, module: str, class_name: str | None = None) -> TablePlan:
-    """`class_name`: the ORM class's, where the table's own (`model_class`) is taken."""
+def plan_table(
+    table: Table, module: str, class_name: str | None = None, made: MadeKey | None = None
+) -> TablePlan:
+    """`class_name`: the ORM class's, where the table's own (`model_class`) is taken; `made`:
+    how the service makes its text key, where it does."""
     return TablePlan(
         name=table.name,
         class_name=class_name or model_class(table.name),
         module=module,
-        columns=tuple(plan_column(table, c) for c in table.columns),
+        columns=tuple(plan_column(table, c, made) for c in table.columns),
         primary_key=table.primary_key,
         unique_columns=tuple(
             (naming.unique(table.name, (c.name,)), c.name)

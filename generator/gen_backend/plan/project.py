@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import quote
 
 from gen_backend.model import (
     ApiModel,
@@ -23,7 +24,7 @@ from gen_backend.model import (
 )
 from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.infer import property_column
-from gen_backend.model.wire import request_row, response_row
+from gen_backend.model.wire import made_keys, request_row, response_row
 from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
@@ -38,7 +39,7 @@ from gen_backend.plan.database import (
     plan_table,
 )
 from gen_backend.plan.embeds import row_alias
-from gen_backend.plan.examples import NoExampleError, example
+from gen_backend.plan.examples import NoExampleError, example, pattern_example
 from gen_backend.plan.inspection import (
     ProbeSource,
     inspection_index,
@@ -248,6 +249,15 @@ class ProjectPlan:
     renamed: tuple[tuple[str, str], ...] = ()
     # (module, class) of the spec's own error schema, where the errors take its shape
     error_class: tuple[str, str] | None = None
+
+    @property
+    def makes_text_keys(self) -> bool:
+        """Whether a table's text key is made by the service (`model.keys`)."""
+        return any(
+            (c.python_default or "").startswith("text_key(")
+            for d in self.domains
+            for c in d.table.columns
+        )
 
     @property
     def service_tables(self) -> tuple[str, ...]:
@@ -508,10 +518,13 @@ def _plan_api(service: ServiceModel) -> _PlannedApi:
     renamed: dict[str, str] = {}  # a design or spec name the project uses itself -> its new one
     tables: dict[str, TablePlan] = {}
     packages: dict[str, str] = {}
+    made = made_keys(service)
     for table in service.design.tables:
         packages[table.name] = _package(table.name, taken)
         orm_class = taken_name(model_class(table.name), classes, "Model", renamed)
-        tables[table.name] = plan_table(table, f"app.{packages[table.name]}.models", orm_class)
+        tables[table.name] = plan_table(
+            table, f"app.{packages[table.name]}.models", orm_class, made.get(table.name)
+        )
     for name, relationships in plan_relationships(service.design, tables).items():
         tables[name] = dataclasses.replace(tables[name], relationships=relationships)
     for name, synonyms in _synonyms(service, tables).items():
@@ -759,7 +772,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             and sqlite_default(str(c.default.value)) is None
         },
     )
-    failing, json_target = _fault_targets(apis)
+    failing, json_target = _fault_targets(apis, service.api)
     add(
         "tests/test_errors.py",
         failing=failing,
@@ -1130,30 +1143,57 @@ class FaultTarget:
 
 
 def _fault_targets(
-    apis: tuple[ModuleApi, ...],
+    apis: tuple[ModuleApi, ...], spec: ApiModel
 ) -> tuple[FaultTarget | None, FaultTarget | None]:
     """A GET whose service the tests make fail (500), and an operation with a JSON body;
-    both reachable with a bearer token (or public) and the placeholder URL."""
+    both reachable with a bearer token (or public) and a URL whose parameters each take."""
+    parameters = {
+        op.operation_id: {p.name: spec.resolve(p.schema_) for p in op.parameters}
+        for op in spec.operations
+    }
+
+    def url(op: OperationPlan) -> str | None:
+        """The path, each parameter a value it takes; None where one has none."""
+        path = op.path
+        for p in (p for p in op.params if p.location == "path"):
+            schema = parameters[op.operation_id].get(p.wire)
+            value = _placeholder(schema) if schema is not None and not p.raw else ABSENT_UUID
+            if value is None:
+                return None
+            path = path.replace("{" + p.wire + "}", value)
+        return path
 
     def reachable(op: OperationPlan) -> bool:
-        """Callable with a bearer token (or none) and the placeholder URL, nothing else."""
-        takes_placeholders = all(
-            p.annotation in ("uuid.UUID", "str") or p.raw for p in op.params if p.location == "path"
-        )
+        """Callable with a bearer token (or none) and the path, nothing else."""
         needs_nothing_else = not any(
             p.default is None for p in op.params if p.location in ("query", "header", "cookie")
         )
-        return takes_placeholders and needs_nothing_else and op.bearer_callable
+        return needs_nothing_else and op.bearer_callable
 
     found: dict[str, FaultTarget | None] = {"get": None, "json": None}
     for api in apis:
         for op in api.operations:
-            target = FaultTarget(op, api.module, api.service_class, _placeholder_url(op.path))
-            if found["get"] is None and op.method == "get" and reachable(op):
+            filled = url(op)
+            if filled is None or not reachable(op):
+                continue
+            target = FaultTarget(op, api.module, api.service_class, filled)
+            if found["get"] is None and op.method == "get":
                 found["get"] = target
-            if found["json"] is None and op.body and op.body_media == "json" and reachable(op):
+            if found["json"] is None and op.body and op.body_media == "json":
                 found["json"] = target
     return found["get"], found["json"]
+
+
+def _placeholder(schema: Schema) -> str | None:
+    """A path value `schema` takes, of no row: a UUID where text of any form is taken, an
+    expansion of its pattern, else None (numbers and bounded text are left alone)."""
+    if schema.primary_type is not SchemaType.STRING or schema.enum:
+        return None
+    if schema.pattern:
+        return quote(pattern_example(schema.pattern, variant=7919), safe="")
+    if schema.format not in (None, "uuid") or (schema.max_length or 36) < len(ABSENT_UUID):
+        return None
+    return ABSENT_UUID
 
 
 def _path_methods(operations: tuple[OperationPlan, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:

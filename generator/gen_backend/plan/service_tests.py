@@ -1288,9 +1288,11 @@ class _OpPlanner:
         """On an owned table: a caller lists its own rows and none of another owner's."""
         if self.d.owner is None:
             raise _SkipError("not owned")
+        owner = self.d.owner
+        if owner in {attr for _, attr in self.op.parents}:
+            raise _SkipError("the path names the owner: no other owner's row is under it")
         _, key = self.list_shape()
         factory = self.d.factory.function
-        owner = self.d.owner
         walk = dataclasses.replace(self.walk("mine"), subject=f"mine.{owner}")
         # under an owned parent, the caller must own that too
         parent = self.d.owned_parents.get(self.op.function)

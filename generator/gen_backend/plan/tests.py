@@ -89,6 +89,7 @@ class TestPlan:
     files: tuple[str, ...] = ()  # the wire names of the files a multipart body carries
     owner_source: str | None = None  # on an owned table: the Python source of the row's owner
     caller: str | None = None  # else the Python source of the caller's subject, where it matters
+    owner_in_path: bool = False  # a create whose path names the owner of the row it makes
     other_owner: str = "str(uuid.uuid4())"  # a subject that owns none of the test's rows
     # an idempotent operation's other requests (other unique values), one per retry test
     retries: tuple[TestPlan, ...] = ()
@@ -478,6 +479,7 @@ def plan_tests(
     whose parent is missing, for a 404."""
     values: dict[str, str] = {}
     setup: dict[str, str] = {}
+    path_owner: str | None = None  # the owner a create's path names, as source
     creates = op.kind is OperationKind.CREATE
     table = op.table
 
@@ -532,13 +534,14 @@ def plan_tests(
             python = None  # no row's key is a value the parameter takes: a stub's example
         if op.key and python == op.key[0]:
             values[parameter.name] = f"{{row.{op.key[1]}}}"
-        elif python in dict(op.parents):
-            attr = dict(op.parents)[python]
-            source = parent(attr) if creates else f"row.{attr}"
-            if source is None:
-                return None
-            values[parameter.name] = "{" + source + "}"
         else:
+            attr = dict(op.parents).get(python or "")
+            source = None if attr is None else parent(attr) if creates else f"row.{attr}"
+            if source is not None:
+                values[parameter.name] = "{" + source + "}"
+                continue
+            # a value the parameter takes; for a create, also a parent column that refers to
+            # no table (the owner's, where the path names it: the caller is that owner)
             try:
                 value = example(parameter.schema_, api)
             except NoExampleError:
@@ -547,6 +550,8 @@ def plan_tests(
             if not segment:
                 return None  # an empty segment would not reach the route
             values[parameter.name] = segment
+            if owner is not None and attr == owner.attr:
+                path_owner = repr(str(value))
     # the required query parameters, braces doubled for the f-string the URL is built in
     query_string = (
         "?" + urlencode(query, doseq=True).replace("{", "{{").replace("}", "}}") if query else ""
@@ -643,10 +648,11 @@ def plan_tests(
         headers=tuple(headers),
         files=files,
         owner_source=owner_source,
-        # a create's caller owns what it makes; an integer owner is a subject read as a number
-        caller="1"
-        if creates and owner_source is None and owner and owner.py_type == "int"
-        else None,
+        # a create's caller owns what it makes: the owner its path names, else one of the
+        # owner's type (an integer owner is a subject read as a number)
+        owner_in_path=path_owner is not None,
+        caller=path_owner
+        or ("1" if creates and owner_source is None and owner and owner.py_type == "int" else None),
         other_owner=_other_subject(owner),
         owner_field=owner_field,
         lookup=lookup,

@@ -33,6 +33,7 @@ from gen_backend.model.wire import (
     conversion,
     create_fill,
     empty_keys,
+    long_texts,
     nullable_answers,
     partial_bodies,
     path_keys,
@@ -71,6 +72,9 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
         nullable |= {id(prop.schema_) for prop, _ in nullable_answers(op, table, api)}
         for prop, _ in empty_keys(op, table, api, keys):  # a row no path could name
             holds[id(prop.schema_)] = prop.schema_.model_copy(update={"min_length": 1})
+        for prop, held_by in long_texts(op, table, api):
+            base = holds.get(id(prop.schema_), api.resolve(prop.schema_))
+            holds[id(prop.schema_)] = base.model_copy(update={"max_length": held_by.max_length})
         body = op.request_body.body.schema_ if op.request_body else None
         wrapper = wrapper_of(body, table, api) if body and op.kind in _WRITES else None
         if wrapper is not None and not wrapper.required:  # the row the request carries

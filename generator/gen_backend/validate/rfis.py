@@ -46,6 +46,8 @@ from gen_backend.model.wire import (
     create_fill,
     empty_keys,
     filter_misfit,
+    longer_than_column,
+    made_key,
     nullable_answers,
     partial_bodies,
     path_keys,
@@ -83,6 +85,7 @@ class Code(StrEnum):
     FOREIGN_KEY_TARGET_MISSING = "FOREIGN_KEY_TARGET_MISSING"
     TABLE_NO_PRIMARY_KEY = "TABLE_NO_PRIMARY_KEY"
     DEFAULT_NOT_PORTABLE = "DEFAULT_NOT_PORTABLE"
+    KEY_MADE = "KEY_MADE"
     ERROR_SHAPE_TAKEN = "ERROR_SHAPE_TAKEN"
     ERROR_SHAPE_UNFIT = "ERROR_SHAPE_UNFIT"
     DESIGN_PART_SKIPPED = "DESIGN_PART_SKIPPED"
@@ -468,9 +471,7 @@ class _Checker:
             return
         if not request:
             return
-        if column.max_length and (
-            schema.max_length is None or schema.max_length > column.max_length
-        ):
+        if longer_than_column(schema, column):
             said = f"maxLength {schema.max_length}" if schema.max_length else "no maxLength"
             self.add(
                 Code.PROPERTY_LENGTH_MISMATCH,
@@ -478,7 +479,8 @@ class _Checker:
                 "openapi",
                 location,
                 f"Property `{prop.name}` has {said} but column `{table.name}."
-                f"{column.name}` holds at most {column.max_length} characters.",
+                f"{column.name}` holds at most {column.max_length} characters: the service "
+                "takes no more (a 422 names it), and the served document says so.",
                 f"set `maxLength: {column.max_length}` on the property",
             )
         beyond = _beyond_column(schema, table, column)
@@ -581,6 +583,18 @@ class _Checker:
             if (op.request_body and op.request_body.body.schema_)
             else (None, "")
         )
+        made = made_key(op, table, api)
+        if made is not None:
+            key = table.primary_key[0]
+            self.add(
+                Code.KEY_MADE,
+                Severity.INFO,
+                "schema",
+                f"{table.name}.{key}",
+                f"`{table.name}.{key}` is a text key without a default: where a request of "
+                f"`{op.operation_id}` does not send it, the service makes it: {made.described}.",
+                "give the column a default, or send the key in the request, to decide otherwise",
+            )
         for prop in fill.required:
             column = property_column(prop.name, table)
             assert column is not None  # create_fill pairs each with its column
