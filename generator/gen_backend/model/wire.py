@@ -321,13 +321,18 @@ def nullable_answers(op: Operation, table: Table, api: ApiModel) -> list[tuple[P
     return found
 
 
+_PARSED_FORMATS = {"uuid", "date", "date-time", "time", "binary", "byte", "decimal"}
+
+
 def longer_than_column(schema: Schema, column: Column) -> bool:
     """Whether text `schema` (resolved) admits more characters than `column` holds: held to
-    the column, a longer one is a 422 on every engine (SQLite would keep it whole)."""
+    the column, a longer one is a 422 on every engine (SQLite would keep it whole). A value
+    the service parses (a UUID, a date) is stored in its own form, not as the text sent."""
     return (
         column.max_length is not None
         and column.type is ColumnType.STRING
         and SchemaType.STRING in schema.types
+        and schema.format not in _PARSED_FORMATS
         and schema.enum is None
         and (schema.max_length is None or schema.max_length > column.max_length)
     )

@@ -35,15 +35,21 @@ def identifier(name: str) -> str:
     return text + "_" if text in _RESERVED or keyword.iskeyword(text) else text
 
 
+# the modules the generated classes name in their annotations (`uuid.UUID`, `sa.String`): a
+# field or column of that name would hide the module inside the class body
+_MODULES = {"uuid", "datetime", "decimal", "sa"}
+
+
 def field_name(name: str) -> str:
-    """A pydantic field name; `id` and `type` are fine as fields, only keywords are not."""
+    """A pydantic field name; `id` and `type` are fine as fields; keywords, names pydantic
+    reserves and the modules the class bodies name are not."""
     text = snake(re.sub(r"[^0-9A-Za-z_]+", "_", name)) or "value"
     if text[0].isdigit():
         text = "n_" + text
     if (
         keyword.iskeyword(text)
         or text.startswith("model_")
-        or text in {"schema", "copy", "json", "dict", "validate"}
+        or text in {"schema", "copy", "json", "dict", "validate"} | _MODULES
     ):
         text += "_"
     return text
