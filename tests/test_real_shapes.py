@@ -33,7 +33,7 @@ from gen_backend.plan.wire import hold_to_columns
 from gen_backend.render import render_project
 from gen_backend.validate.rfis import Code
 
-from .conftest import FIXTURES, sample_dirs
+from .conftest import FIXTURES, SAMPLES, sample_dirs
 
 HANDOFFS = sorted(
     [*sample_dirs(), *(p for p in FIXTURES.iterdir() if (p / "handoff.yaml").is_file())],
@@ -524,3 +524,14 @@ def test_the_sids_fixture_makes_its_keys_and_takes_its_owner_from_the_path() -> 
     service = files["app/addresses/service.py"].text
     assert "raise Problem(404" in service
     assert 'text_key("AD", "0123456789abcdef", 32)' in files["app/addresses/models.py"].text
+
+
+def test_a_unique_code_nothing_sends_is_made_but_a_nullable_one_is_left_empty() -> None:
+    """The museum's `confirmation_code` (unique, NOT NULL) is made by the service; the orders
+    sample's `provider_reference` (unique, nullable: the payment provider's id) is not."""
+    museum = _accepted(FIXTURES / "museum")
+    made = {r.location for r in museum.rfis if r.code is Code.KEY_MADE}
+    assert made == {"tickets.confirmation_code"}
+    assert Code.REQUIRED_COLUMN_UNSUPPLIED not in {r.code for r in museum.rfis}
+    orders = _accepted(SAMPLES / "orders")
+    assert Code.KEY_MADE not in {r.code for r in orders.rfis}

@@ -1,7 +1,8 @@
 """Text keys the service makes itself.
 
-A table keyed by text that no create sends (Twilio's `sid`, Stripe's `id`) would leave every
-create a 501: nothing fills the key. The service makes one instead, in the form the spec gives
+A table keyed by text that no create sends (Twilio's `sid`, Stripe's `id`), or with a unique
+text column no create sends (a ticket's confirmation code), would leave every create a 501:
+nothing fills it. The service makes one instead, in the form the spec gives
 the key in its answer, where that form is a literal prefix and a run of characters from one
 class (`^AD[0-9a-fA-F]{32}$`: `AD` and 32 hex digits); where the spec gives no form (or says
 `format: uuid`), a new UUID's text. A pattern of another shape, or a column too short for the
@@ -53,9 +54,9 @@ UUID_TEXT = MadeKey("", "", 36)
 
 
 def key_form(key: Column, table: Table, answered: Schema | None) -> MadeKey | None:
-    """How the service makes `key`, answered as `answered` (resolved; None where the spec
-    does not answer it), or None where it cannot: not a text key of the table's own, or not
-    a form it can make."""
+    """How the service makes `key` (the table's one-column key, or a unique column), answered
+    as `answered` (resolved; None where the spec does not answer it), or None where it cannot:
+    not text of the table's own (a foreign key), or not a form it can make."""
     if not _made_here(key, table):
         return None
     pattern = answered.pattern if answered is not None else None
@@ -71,7 +72,8 @@ def key_form(key: Column, table: Table, answered: Schema | None) -> MadeKey | No
 def _made_here(column: Column, table: Table) -> bool:
     refers = any(column.name in fk.columns for fk in table.foreign_keys)
     return (
-        table.primary_key == (column.name,)
+        # a nullable column is left empty (an id another system gives it later)
+        (table.primary_key == (column.name,) or (column.unique and not column.nullable))
         and column.type in (ColumnType.STRING, ColumnType.TEXT)
         and column.default is None
         and not column.autoincrement

@@ -386,31 +386,41 @@ def empty_keys(
     return found
 
 
-def made_key(op: Operation, table: Table, api: ApiModel) -> MadeKey | None:
-    """How the service makes the text key of the row the create `op` makes (`model.keys`),
-    in the form `op`'s answer gives it."""
-    key = next((c for c in table.columns if c.primary_key), None)
-    row = response_row(op, table, api) if key is not None else None
-    answered = next(
-        (
-            api.resolve(p.schema_)
-            for p in (api.object_properties(row) if row is not None else ())
-            if property_column(p.name, table) == key
-        ),
-        None,
-    )
-    return key_form(key, table, answered) if key else None
+def made_keys_of(op: Operation, table: Table, api: ApiModel) -> dict[str, MadeKey]:
+    """Column -> how the service makes it for the create `op` (`model.keys`), in the form
+    `op`'s answer gives it: the table's text key, and a unique text column no request of
+    `op` sends (a confirmation code, a token)."""
+    row = response_row(op, table, api)
+    answered = {
+        column.name: api.resolve(p.schema_)
+        for p in (api.object_properties(row) if row is not None else ())
+        if (column := property_column(p.name, table)) is not None
+    }
+    request = request_row(op, table, api)
+    sent = {
+        column.name
+        for p in (api.object_properties(request) if request is not None else ())
+        if (column := property_column(p.name, table)) is not None
+    }
+    made = {}
+    for column in table.columns:
+        if column.unique and not column.primary_key and column.name in sent:
+            continue
+        form = key_form(column, table, answered.get(column.name))
+        if form is not None:
+            made[column.name] = form
+    return made
 
 
-def made_keys(service: ServiceModel) -> dict[str, MadeKey]:
-    """Table -> how its text key is made, by the first in-scope create of the table."""
-    found: dict[str, MadeKey] = {}
+def made_keys(service: ServiceModel) -> dict[tuple[str, str], MadeKey]:
+    """(table, column) -> how the service makes it, by the first in-scope create of the
+    table that makes it."""
+    found: dict[tuple[str, str], MadeKey] = {}
     for op in service.in_scope_operations:
         table = service.design.table(op.table) if op.table else None
-        if table is not None and op.kind is OperationKind.CREATE and table.name not in found:
-            form = made_key(op, table, service.api)
-            if form is not None:
-                found[table.name] = form
+        if table is not None and op.kind is OperationKind.CREATE:
+            for column, form in made_keys_of(op, table, service.api).items():
+                found.setdefault((table.name, column), form)
     return found
 
 
@@ -419,8 +429,9 @@ def create_needs(
 ) -> list[tuple[Column, Property | None]]:
     """Each NOT NULL column without a default that a create must fill from its request,
     with the request property that fills it (None where none does). Filled otherwise: an
-    autoincrement, UUID or text key (the service makes it), a column the path binds, the owner
-    column (the caller), a file's columns (a multipart upload, see `plan.api`)."""
+    autoincrement or UUID key and what `made_keys_of` makes (the service does), a column the
+    path binds, the owner column (the caller), a file's columns (a multipart upload, see
+    `plan.api`)."""
     row = request_row(op, table, api)
     properties = [p for p in api.object_properties(row) if not _read_only(p, api)] if row else []
     by_column: dict[str, Property] = {}
@@ -429,13 +440,12 @@ def create_needs(
         if column is not None:
             by_column.setdefault(column.name, prop)
     bound = {b.column for b in op.path_bindings}
+    made = made_keys_of(op, table, api)
     needs = []
     for column in table.columns:
         if column.server_filled or column.name in bound or column.name == owner_column:
             continue
-        if column.primary_key and (
-            column.type is ColumnType.UUID or made_key(op, table, api) is not None
-        ):
+        if (column.primary_key and column.type is ColumnType.UUID) or column.name in made:
             continue
         needs.append((column, by_column.get(column.name)))
     return needs

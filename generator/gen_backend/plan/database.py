@@ -309,7 +309,7 @@ def _literal(value: str | int | float | bool | None, column: Column) -> str:
 
 
 def plan_column(table: Table, column: Column, made: MadeKey | None = None) -> ColumnPlan:
-    """`made`: how the service makes the table's text key, where it does (`model.keys`)."""
+    """`made`: how the service makes the column's value, where it does (`model.keys`)."""
     if column.type is ColumnType.STRING:
         sa_type = f"sa.String({column.max_length})" if column.max_length else "sa.String()"
         py_type = "str"
@@ -347,7 +347,7 @@ def plan_column(table: Table, column: Column, made: MadeKey | None = None) -> Co
     if column.primary_key and column.type is ColumnType.UUID and python_default is None:
         # the service generates UUID keys, but a key that refers to another row is that row's
         python_default = None if refers else "uuid.uuid4"
-    if column.primary_key and made is not None:
+    if made is not None:
         python_default = (
             "uuid_text"
             if made.is_uuid
@@ -374,15 +374,18 @@ def plan_column(table: Table, column: Column, made: MadeKey | None = None) -> Co
 
 
 def plan_table(
-    table: Table, module: str, class_name: str | None = None, made: MadeKey | None = None
+    table: Table,
+    module: str,
+    class_name: str | None = None,
+    made: dict[str, MadeKey] | None = None,
 ) -> TablePlan:
     """`class_name`: the ORM class's, where the table's own (`model_class`) is taken; `made`:
-    how the service makes its text key, where it does."""
+    column -> how the service makes its value, where it does."""
     return TablePlan(
         name=table.name,
         class_name=class_name or model_class(table.name),
         module=module,
-        columns=tuple(plan_column(table, c, made) for c in table.columns),
+        columns=tuple(plan_column(table, c, (made or {}).get(c.name)) for c in table.columns),
         primary_key=table.primary_key,
         unique_columns=tuple(
             (naming.unique(table.name, (c.name,)), c.name)

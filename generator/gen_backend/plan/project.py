@@ -523,7 +523,10 @@ def _plan_api(service: ServiceModel) -> _PlannedApi:
         packages[table.name] = _package(table.name, taken)
         orm_class = taken_name(model_class(table.name), classes, "Model", renamed)
         tables[table.name] = plan_table(
-            table, f"app.{packages[table.name]}.models", orm_class, made.get(table.name)
+            table,
+            f"app.{packages[table.name]}.models",
+            orm_class,
+            {column: form for (name, column), form in made.items() if name == table.name},
         )
     for name, relationships in plan_relationships(service.design, tables).items():
         tables[name] = dataclasses.replace(tables[name], relationships=relationships)

@@ -47,7 +47,7 @@ from gen_backend.model.wire import (
     empty_keys,
     filter_misfit,
     longer_than_column,
-    made_key,
+    made_keys_of,
     nullable_answers,
     partial_bodies,
     path_keys,
@@ -583,17 +583,17 @@ class _Checker:
             if (op.request_body and op.request_body.body.schema_)
             else (None, "")
         )
-        made = made_key(op, table, api)
-        if made is not None:
-            key = table.primary_key[0]
+        for column_name, made in made_keys_of(op, table, api).items():
+            what = "text key" if table.primary_key == (column_name,) else "unique text column"
             self.add(
                 Code.KEY_MADE,
                 Severity.INFO,
                 "schema",
-                f"{table.name}.{key}",
-                f"`{table.name}.{key}` is a text key without a default: where a request of "
-                f"`{op.operation_id}` does not send it, the service makes it: {made.described}.",
-                "give the column a default, or send the key in the request, to decide otherwise",
+                f"{table.name}.{column_name}",
+                f"`{table.name}.{column_name}` is a {what} without a default: where a request "
+                f"of `{op.operation_id}` does not send it, the service makes it: "
+                f"{made.described}.",
+                "give the column a default, or send it in the request, to decide otherwise",
             )
         for prop in fill.required:
             column = property_column(prop.name, table)
