@@ -198,6 +198,12 @@ class Pagination(Frozen):
     default_size: int | None = None
     max_size: int | None = None  # from the spec's `maximum`; None: a setting decides
 
+    @property
+    def params(self) -> set[str]:
+        """The query parameters it pages by."""
+        named = (self.limit_param, self.offset_param, self.page_param, self.cursor_param)
+        return {name for name in named if name}
+
 
 class EnvelopeShape(StrEnum):
     BARE_ARRAY = "bare_array"  # [ ... ]

@@ -418,15 +418,7 @@ def filters(
     ]
     sort: list[str] = []
     unmapped: list[str] = []
-    paged = {
-        name
-        for name in (
-            (paging.limit_param, paging.offset_param, paging.page_param, paging.cursor_param)
-            if paging
-            else ()
-        )
-        if name
-    }
+    paged = paging.params if paging else set()
     for parameter in operation.parameters_in(ParameterLocation.QUERY):
         name = parameter.name
         if name in declared:

@@ -61,6 +61,11 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
     refused: dict[str, str] = {}
     partial = partial_bodies(service.in_scope_operations, api, service.design)
     keys = path_keys(service.in_scope_operations)
+
+    def hold(schema: Schema, **update: object) -> None:
+        """Hold `schema` to more than it says, on top of what holds it already."""
+        holds[id(schema)] = holds.get(id(schema), api.resolve(schema)).model_copy(update=update)
+
     for op in service.in_scope_operations:
         table = service.design.table(op.table) if op.table else None
         if table is None or op.kind is OperationKind.CUSTOM:
@@ -71,10 +76,9 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
             required |= {id(prop.schema_) for prop in fill.required}
         nullable |= {id(prop.schema_) for prop, _ in nullable_answers(op, table, api)}
         for prop, _ in empty_keys(op, table, api, keys):  # a row no path could name
-            holds[id(prop.schema_)] = prop.schema_.model_copy(update={"min_length": 1})
-        for prop, held_by in long_texts(op, table, api):
-            base = holds.get(id(prop.schema_), api.resolve(prop.schema_))
-            holds[id(prop.schema_)] = base.model_copy(update={"max_length": held_by.max_length})
+            hold(prop.schema_, min_length=1)
+        for prop, column_held in long_texts(op, table, api):
+            hold(prop.schema_, max_length=column_held.max_length)
         body = op.request_body.body.schema_ if op.request_body else None
         wrapper = wrapper_of(body, table, api) if body and op.kind in _WRITES else None
         if wrapper is not None and not wrapper.required:  # the row the request carries

@@ -408,7 +408,7 @@ class _Checker:
         wrapper = wrapper_of(body, table, api)
         if wrapper is None:
             return
-        where = api.schemas_by_name[body.ref].pointer if body.ref else (body.source or "")
+        where = self._defined_at(body)
         if not wrapper.required:
             self.add(
                 Code.PROPERTY_REQUIRED_BY_COLUMN,
@@ -438,12 +438,13 @@ class _Checker:
         """Unwrap `{"book": {...}}` bodies; return the row schema and where it is defined."""
         api = self.model.api
         schema = unwrapped(schema, table, api)
-        where = (
-            api.schemas_by_name[schema.ref].pointer
-            if schema.ref
-            else (schema.source or "inline schema")
-        )
-        return schema, where
+        return schema, self._defined_at(schema)
+
+    def _defined_at(self, schema: Schema) -> str:
+        """Where `schema` is defined: its named schema's pointer, or its own place inline."""
+        if schema.ref:
+            return self.model.api.schemas_by_name[schema.ref].pointer
+        return schema.source or "inline schema"
 
     def property(
         self, op: Operation, table: Table, prop: Property, where: str, *, request: bool
