@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE ?= sample_specs/library
 
-.PHONY: install sample test lint typecheck clean bench bench-serve
+.PHONY: install sample test lint typecheck clean bench bench-init bench-serve corpus
 
 $(BIN)/gen-backend: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ clean:
 # never asserted): see benchmarks/generate_large.py
 bench: install
 	$(BIN)/python benchmarks/generate_large.py
+
+# How long `init` takes on a bare 200-operation spec, against reading the spec alone:
+# see benchmarks/init_large.py
+bench-init: install
+	$(BIN)/python benchmarks/init_large.py
+
+# Every spec of ../shared/corpus/specs from `init` to schemathesis against the served app;
+# the table goes into docs/corpus.md (tests/test_corpus_run.py runs five of them in CI)
+corpus: install
+	$(BIN)/python benchmarks/corpus.py
 
 # Requests per second of the generated library service against a hand-written FastAPI + ORM
 # service and raw Starlette + asyncpg, on PostgreSQL (measured, never asserted): see

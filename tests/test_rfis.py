@@ -624,6 +624,9 @@ def test_every_code_has_a_case() -> None:
         Code.INTERVENTION_PENDING,  # the orders sample's golden
         Code.DESIGN_PART_SKIPPED,  # test_schema_forms (an expression index in schema.sql)
         Code.PROPERTY_EMPTY_KEY,  # test_real_shapes (petstore3: no text key in the library)
+        Code.SPEC_INVALID,  # test_init (--lenient on an invalid corpus spec)
+        Code.DESIGN_EMPTY,  # test_init (a spec with no resource)
+        Code.SPEC_NO_PATHS,  # test_init (a spec of webhooks only)
     }
     assert not set(Code) - covered - covered_elsewhere
 

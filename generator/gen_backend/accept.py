@@ -25,6 +25,8 @@ PYTHON_VERSION = "3.11"
 class Halted:
     handoff: Path
     failures: tuple[NoGoFailure, ...]
+    # the spec of a handoff that has little else: `gen-backend init` drafts the rest
+    bare_spec: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,16 @@ class Accepted:
         return read_back(self.model)
 
 
-def accept(handoff: Path) -> Accepted | Halted:
-    """Raises HandoffInputError for malformed input; returns Halted when a No-Go check fails."""
-    raw = load_handoff(handoff)
+def accept(handoff: Path, *, lenient: bool = False) -> Accepted | Halted:
+    """Raises HandoffInputError for malformed input; returns Halted when a No-Go check fails.
+    `lenient` reads a spec that fails validation, each error an RFI (SPEC_INVALID)."""
+    raw = load_handoff(handoff, lenient=lenient)
     failures = no_go_failures(raw)
     if failures:
-        return Halted(handoff, tuple(failures))
+        spec = raw.paths.get("openapi")
+        drafted = ("manifest", "schema", "auth", "migrations")
+        bare = spec is not None and any(raw.paths.get(name) is None for name in drafted)
+        return Halted(handoff, tuple(failures), spec if bare else None)
     model, resolved = build_model(raw)
     spec = raw.paths.get("openapi")
     rfis = cross_check(raw, model, resolved) + _stub_rfis(

@@ -19,6 +19,7 @@ from rich.console import Console
 
 from gen_backend import __version__
 from gen_backend.accept import Accepted, accept
+from gen_backend.draft import draft_handoff
 from gen_backend.errors import HandoffInputError
 from gen_backend.inspection import InspectionRunError, inspect_service, read_index
 from gen_backend.inspection import report as inspection_report
@@ -26,6 +27,7 @@ from gen_backend.output import EditedFilesError, write_project
 from gen_backend.plan import plan_project
 from gen_backend.render import render_project
 from gen_backend.report import check as report
+from gen_backend.report import init as init_report
 from gen_backend.validate.rfis import Severity
 
 EXIT_OK, EXIT_RFIS, EXIT_BAD_INPUT, EXIT_HALT, EXIT_CONFLICT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
@@ -43,6 +45,15 @@ class FailOn(StrEnum):
     NEVER = "never"
     ERROR = "error"
     WARNING = "warning"
+
+
+Lenient = Annotated[
+    bool,
+    typer.Option(
+        "--lenient",
+        help="Read a spec that fails OpenAPI validation; report each error as an RFI.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -70,12 +81,13 @@ def check(
     fail_on: Annotated[
         FailOn, typer.Option(help="Exit 1 when an RFI of this severity (or worse) is raised.")
     ] = FailOn.NEVER,
+    lenient: Lenient = False,
 ) -> None:
     """Verify a handoff: No-Go checks, read-back, and RFIs. Writes nothing."""
     out = Console(soft_wrap=False)
     err = Console(stderr=True)
     try:
-        result = accept(handoff)
+        result = accept(handoff, lenient=lenient)
     except HandoffInputError as exc:
         if as_json:
             _print_json(report.error_json(exc.problem))
@@ -97,6 +109,60 @@ def check(
         raise typer.Exit(EXIT_RFIS)
 
 
+@app.command("init")
+def init_command(
+    spec: Annotated[Path, typer.Argument(help="The OpenAPI document (YAML or JSON).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The handoff directory to draft into.")
+    ],
+    lenient: Lenient = False,
+) -> None:
+    """Draft a handoff around a bare OpenAPI spec: handoff.yaml, schema.yaml, auth.yaml and
+    migrations.yaml, each inference listed as an assumption to review. Never overwrites."""
+    out = Console(soft_wrap=False)
+    err = Console(stderr=True)
+    if not spec.is_file():
+        err.print(f"[bold red]error[/]: {spec}: no such file")
+        err.print("  [green]fix:[/] name the OpenAPI document (openapi.yaml or .json)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if output.exists() and not output.is_dir():
+        err.print(f"[bold red]error[/]: {output} exists and is not a directory")
+        err.print("  [green]fix:[/] name a new or existing directory with -o")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        draft = draft_handoff(spec, output, lenient=lenient)
+    except HandoffInputError as exc:
+        report.print_error(err, exc.problem)
+        if not lenient and exc.problem.problem.startswith("invalid OpenAPI"):
+            err.print("  or run again with --lenient to draft anyway, each error an RFI")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    output.mkdir(parents=True, exist_ok=True)
+    written, kept = [], []
+    for name, text in draft.files.items():
+        existing = [output / n for n in _same_artifact(name) if (output / n).exists()]
+        if existing:
+            kept.append(existing[0].name)
+            continue
+        (output / name).write_text(text, encoding="utf-8")
+        written.append(name)
+    init_report.print_files(out, output, written, kept)
+    result = accept(output, lenient=lenient)
+    init_report.print_inferred(out, draft, result)
+    flag = " --lenient" if lenient and draft.invalid else ""
+    out.print(
+        f"next: review {output / 'handoff.yaml'} (assumptions) and the drafted files, then "
+        f"[bold]gen-backend check {output}{flag}[/] and "
+        f"[bold]gen-backend from-handoff {output}{flag} -o <service-dir>[/]"
+    )
+    if not isinstance(result, Accepted):
+        raise typer.Exit(EXIT_HALT)
+
+
+def _same_artifact(name: str) -> tuple[str, ...]:
+    """The files that already hold what `name` drafts (a design in any of its forms)."""
+    return ("schema.yaml", "schema.dbml", "schema.sql") if name == "schema.yaml" else (name,)
+
+
 @app.command("from-handoff")
 def from_handoff(
     handoff: Annotated[Path, typer.Argument(help="The handoff directory.")],
@@ -114,6 +180,7 @@ def from_handoff(
             help="End with the First Article Inspection (on a fresh SQLite database).",
         ),
     ] = True,
+    lenient: Lenient = False,
 ) -> None:
     """Accept the handoff, generate the service into OUTPUT, then inspect its first
     operation by priority (`gen-backend inspect`)."""
@@ -125,7 +192,7 @@ def from_handoff(
         raise typer.Exit(EXIT_BAD_INPUT)
     with out.status("Accepting the handoff"):
         try:
-            result = accept(handoff)
+            result = accept(handoff, lenient=lenient)
         except HandoffInputError as exc:
             report.print_error(err, exc.problem)
             raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -82,10 +82,22 @@ class RawHandoff:
             return str(path)
 
 
-def load_handoff(root: Path) -> RawHandoff:
+def load_handoff(root: Path, *, lenient: bool = False) -> RawHandoff:
+    """Raises HandoffInputError for malformed input; a spec that fails validation is read
+    anyway when `lenient` (its errors become RFIs)."""
     if not root.is_dir():
         raise HandoffInputError(
-            InputProblem(root, "", "is not a directory", "pass the handoff directory")
+            InputProblem(
+                root,
+                "",
+                "is not a directory",
+                "pass the handoff directory"
+                + (
+                    f"; to draft one around this spec: gen-backend init {root} -o <dir>"
+                    if root.suffix.lower() in (".yaml", ".yml", ".json")
+                    else ""
+                ),
+            )
         )
     raw = RawHandoff(root=root)
     manifest_path = root / MANIFEST
@@ -123,7 +135,7 @@ def load_handoff(root: Path) -> RawHandoff:
     raw.interventions = _interventions(root)
     # last: validating the spec is the slow part, so small malformed files fail first
     if path := raw.paths["openapi"]:
-        raw.openapi = load_openapi(path)
+        raw.openapi = load_openapi(path, lenient=lenient)
     return raw
 
 

@@ -17,7 +17,7 @@ from openapi_spec_validator.validation.types import SpecValidatorType
 from pydantic import JsonValue
 from referencing import Registry, Resource
 
-from gen_backend.errors import HandoffInputError
+from gen_backend.errors import HandoffInputError, InputProblem
 from gen_backend.load.source import SourceFile, pointer, read_source, unescape_pointer_token
 
 SUPPORTED_VERSIONS = ("3.0.", "3.1.", "3.2.")
@@ -52,6 +52,8 @@ class Located:
 class OpenApiDocument:
     root: SourceFile
     files: dict[Path, SourceFile] = field(default_factory=dict)
+    # validation errors let through by `--lenient` (each reported as an RFI), else none
+    invalid: tuple[InputProblem, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -122,7 +124,9 @@ class OpenApiDocument:
         return self.files[path]
 
 
-def load_openapi(path: Path) -> OpenApiDocument:
+def load_openapi(path: Path, *, lenient: bool = False) -> OpenApiDocument:
+    """Raises HandoffInputError for a document that cannot be read; one that fails validation
+    too, unless `lenient`, where its errors are kept in `invalid` and reading goes on."""
     root = read_source(path)
     document = OpenApiDocument(root=root, files={path.resolve(): root})
     data = root.data
@@ -144,7 +148,7 @@ def load_openapi(path: Path) -> OpenApiDocument:
             "declare `openapi: 3.0.3` or `openapi: 3.1.0`",
         )
     _check_references(document)
-    _validate(document)
+    document.invalid = _validate(document, lenient=lenient)
     return document
 
 
@@ -179,40 +183,55 @@ def _check_references(document: OpenApiDocument) -> None:
 _VALID: set[tuple[tuple[str, str], ...]] = set()
 
 
-def _validate(document: OpenApiDocument) -> None:
+def _validate(document: OpenApiDocument, *, lenient: bool) -> tuple[InputProblem, ...]:
     root = document.root
     assert isinstance(root.data, Mapping)  # load_openapi checked the top level
     key = tuple(sorted((str(path), source.text) for path, source in document.files.items()))
     if key in _VALID:
-        return
+        return ()
     spec_validator = _with_crawled_meta_schema(get_validator_cls(root.data))
+    base_uri = root.path.resolve().as_uri()
     try:
-        validate(root.data, base_uri=root.path.resolve().as_uri(), cls=spec_validator)
-        if len(_VALID) < 64:
-            _VALID.add(key)
+        validate(root.data, base_uri=base_uri, cls=spec_validator)
     except Exception as exc:  # the validator raises many kinds; each is the spec's fault
         # a failure against the meta-schema is reported at its most relevant cause (the
         # validator's own error names only the outermost `oneOf` that failed)
-        cause = best_match(spec_validator.schema_validator.iter_errors(root.data), key=_relevance)
-        path = cause.absolute_path if cause is not None else getattr(exc, "path", ()) or ()
-        at = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
-        message = (
-            _readable(cause)
-            if cause is not None
-            else getattr(exc, "message", None) or str(exc).splitlines()[0]
-        )
-        fix = (
-            "correct the document so it validates against the OpenAPI specification "
-            "(openapi-spec-validator shows the details)"
-        )
-        if unresolved := _UNRESOLVED_PARAMETER.search(message):
-            name, method, path = unresolved.groups()
-            at = pointer("paths", path, method)
-            message = f"path parameter `{name}` is declared neither here nor on its path"
-            fix = f"declare `{name}` under `parameters:` (in: path, required: true)"
-        raise HandoffInputError(
-            root.problem(at if at != "/" else "", f"invalid OpenAPI: {_shorten(message)}", fix)
-        ) from None
+        meta = list(spec_validator.schema_validator.iter_errors(root.data))
+        first = _problem(root, best_match(meta, key=_relevance), exc)
+        if not lenient:
+            raise HandoffInputError(first) from None
+        if meta:
+            causes = [best_match([error], key=_relevance) for error in meta]
+            every = [_problem(root, cause, exc) for cause in causes]
+        else:  # the document's own rules (a path parameter declared nowhere, ...)
+            errors = spec_validator(root.data, base_uri=base_uri).iter_errors()
+            every = [_problem(root, None, error) for error in errors]
+        found = {(p.location, p.problem): p for p in every}
+        return tuple(found.values()) or (first,)
+    if len(_VALID) < 64:
+        _VALID.add(key)
+    return ()
+
+
+def _problem(root: SourceFile, cause: ValidationError | None, exc: Exception) -> InputProblem:
+    """One readable problem: at the meta-schema `cause` where there is one, else at `exc`."""
+    path = cause.absolute_path if cause is not None else getattr(exc, "path", ()) or ()
+    at = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    message = (
+        _readable(cause)
+        if cause is not None
+        else getattr(exc, "message", None) or str(exc).splitlines()[0]
+    )
+    fix = (
+        "correct the document so it validates against the OpenAPI specification "
+        "(openapi-spec-validator shows the details)"
+    )
+    if unresolved := _UNRESOLVED_PARAMETER.search(message):
+        name, method, path_template = unresolved.groups()
+        at = pointer("paths", path_template, method)
+        message = f"path parameter `{name}` is declared neither here nor on its path"
+        fix = f"declare `{name}` under `parameters:` (in: path, required: true)"
+    return root.problem(at if at != "/" else "", f"invalid OpenAPI: {_shorten(message)}", fix)
 
 
 def _relevance(error: ValidationError) -> tuple[object, ...]:

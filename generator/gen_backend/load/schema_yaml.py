@@ -29,8 +29,11 @@ _TIME_TYPES = {ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ, ColumnType.DATE, Co
 
 
 def load_schema_yaml(source: SourceFile) -> tuple[SchemaDesign | None, RawSchemaYaml]:
-    """The design, or None when the file declares no tables (a No-Go, reported later)."""
+    """The design, or None when the file declares no tables (a No-Go, reported later). An
+    explicit `tables: {}` is a service that stores nothing: a design without tables."""
     raw = parse_as(source, RawSchemaYaml, what="`tables:` with one entry per table")
+    if raw.tables == {}:
+        return SchemaDesign(tables=()), raw
     if not raw.tables:
         return None, raw
     tables = []

@@ -75,7 +75,7 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
     assert auth is not None
     assert auth.jwt is not None
     assert plan is not None
-    assert plan.steps
+    assert plan.steps is not None
     assert document is not None
     assert design is not None
     parsed = read_api(document)

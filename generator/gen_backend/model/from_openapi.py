@@ -238,6 +238,20 @@ class _Reader:
         own = self._parameters(node.child("parameters"))
         own_keys = {(p.name, p.location) for p in own}
         parameters = tuple(p for p in shared if (p.name, p.location) not in own_keys) + own
+        # a path parameter declared nowhere (an invalid spec read with --lenient, which
+        # reports it): text, as the path template gives it
+        declared = {p.name for p in parameters if p.location is ParameterLocation.PATH}
+        parameters += tuple(
+            Parameter(
+                name=name,
+                pointer=node.at,
+                location=ParameterLocation.PATH,
+                required=True,
+                schema_=Schema(types=(SchemaType.STRING,)),
+            )
+            for name in dict.fromkeys(re.findall(r"{([^{}]+)}", path))
+            if name not in declared
+        )
         operation_id = _str(value.get("operationId"))
         derived = operation_id is None
         if operation_id is None:

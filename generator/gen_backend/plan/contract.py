@@ -108,6 +108,11 @@ def shape(schema: Schema, api: ApiModel, seen: frozenset[str] = frozenset()) -> 
         return shape(variants[0], api, seen) if len(variants) == 1 else "any"
     kind = resolved.primary_type
     if resolved.all_of or resolved.properties or kind is SchemaType.OBJECT:
+        # `friend: {allOf: [$ref: Pet]}` inside Pet is the reference met again
+        merged = {part.ref for part in resolved.all_of if part.ref is not None}
+        if merged & seen:
+            return "any"
+        seen = seen | merged
         properties = api.object_properties(schema)
         if not properties and len(resolved.all_of) == 1:
             return shape(resolved.all_of[0], api, seen)

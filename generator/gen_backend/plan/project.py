@@ -341,7 +341,25 @@ class ProjectPlan:
 
     @property
     def routed(self) -> tuple[ModuleApi, ...]:
-        return tuple(api for api in self.apis if api.operations)
+        """The modules with routes, in the order their routers are included: one serving a
+        path with a literal segment (`/articles/feed`) before one whose parameter would take
+        that segment (`/articles/{slug}`), since the first route that matches answers."""
+        waiting = [api for api in self.apis if api.operations]
+
+        def before(first: ModuleApi, then: ModuleApi) -> bool:
+            return any(
+                _fits(mine.path, theirs.path) and not _fits(theirs.path, mine.path)
+                for mine in first.operations
+                for theirs in then.operations
+            )
+
+        ordered: list[ModuleApi] = []
+        while waiting:
+            ready = [a for a in waiting if not any(before(b, a) for b in waiting if b is not a)]
+            chosen = ready[0] if ready else waiting[0]  # a cycle keeps the planned order
+            ordered.append(chosen)
+            waiting.remove(chosen)
+        return tuple(ordered)
 
     def domain_of(self, table: str) -> DomainPlan:
         return next(d for d in self.domains if d.table.name == table)
@@ -1166,23 +1184,30 @@ def _fault_targets(
             path = path.replace("{" + p.wire + "}", value)
         return path
 
-    def reachable(op: OperationPlan) -> bool:
-        """Callable with a bearer token (or none) and the path, nothing else."""
+    def reachable(op: OperationPlan, *, with_body: bool) -> bool:
+        """Callable with a bearer token (or none) and the path, and a body where `with_body`;
+        nothing else (a GET may take a body too)."""
         needs_nothing_else = not any(
             p.default is None for p in op.params if p.location in ("query", "header", "cookie")
         )
-        return needs_nothing_else and op.bearer_callable
+        takes_no_body = with_body or not op.body_media_types
+        return needs_nothing_else and takes_no_body and op.bearer_callable
 
     found: dict[str, FaultTarget | None] = {"get": None, "json": None}
     for api in apis:
         for op in api.operations:
             filled = url(op)
-            if filled is None or not reachable(op):
+            if filled is None:
                 continue
             target = FaultTarget(op, api.module, api.service_class, filled)
-            if found["get"] is None and op.method == "get":
+            if found["get"] is None and op.method == "get" and reachable(op, with_body=False):
                 found["get"] = target
-            if found["json"] is None and op.body and op.body_media == "json":
+            if (
+                found["json"] is None
+                and op.body
+                and op.body_media == "json"
+                and reachable(op, with_body=True)
+            ):
                 found["json"] = target
     return found["get"], found["json"]
 

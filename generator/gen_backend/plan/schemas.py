@@ -368,6 +368,10 @@ def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
             yield key, repr(value)
     if keeps_pattern(schema) and schema.format != "decimal":  # DecimalText holds its own
         yield "pattern", repr(schema.pattern)
+    kinds = {t for t in schema.types if t is not SchemaType.NULL}
+    # numbers' bounds hold a value only a number may be (not `type: [string, integer]`)
+    if not kinds or not kinds <= {SchemaType.INTEGER, SchemaType.NUMBER}:
+        return
     for key, number in (
         ("ge", schema.minimum),
         ("le", schema.maximum),
@@ -375,9 +379,7 @@ def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
         ("lt", schema.exclusive_maximum),
         ("multiple_of", schema.multiple_of),
     ):
-        if number is not None and (
-            SchemaType.INTEGER in schema.types or SchemaType.NUMBER in schema.types
-        ):
+        if number is not None:
             yield key, repr(int(number) if SchemaType.INTEGER in schema.types else number)
     if SchemaType.INTEGER in schema.types and not schema.enum and not schema.has_const:
         yield from integer_range(

@@ -60,6 +60,7 @@ class Call:
     function: str
     args: tuple[tuple[str, str], ...]  # (keyword, Python source)
     unwrap: str | None = None  # the field of the answer that holds the row, if it wraps it
+    may_be_none: bool = False  # that field is optional in the answer's class
 
     @property
     def source(self) -> str:
@@ -457,7 +458,12 @@ class _OpPlanner:
 
     def call(self, args: tuple[tuple[str, str], ...]) -> Call:
         """A call of this operation, its answer unwrapped to the row."""
-        return Call(self.op.function, args, unwrap=self.op.response_wrapper)
+        wrapper = self.op.response_wrapper
+        optional = bool(wrapper and self.op.response) and any(
+            f.name == wrapper and f.annotation.endswith("| None")
+            for f in self.d.classes[self.op.response or ""].fields
+        )
+        return Call(self.op.function, args, unwrap=wrapper, may_be_none=optional)
 
     def get_op(self) -> OperationPlan | None:
         """The domain's GET of one row by the same key, to look at a row after a change."""
@@ -678,12 +684,13 @@ class _OpPlanner:
             checks.insert(0, f"before_{field.name} != body.{field.name}")
         checks += [f"updated.{attr} == before_{attr}" for attr in kept]
         body_cls = self.d.classes[_base(self.op.body or "")]
+        sent = [*self.kept_required(body_cls, field), f"{field.wire!r}: {value!r}"]
         return ServiceTest(
             name=f"{self.op.function}_changes_only_the_fields_sent",
             doc=f"`{self.op.operation_id}` sets the field sent and leaves the others.",
             rows=(("row", self.d.factory.function),),
             before=tuple(before),
-            body=(body_cls.name, "{" + f"{field.wire!r}: {value!r}" + "}"),
+            body=(body_cls.name, "{" + ", ".join(sent) + "}"),
             calls=(
                 (
                     "updated",
@@ -694,6 +701,21 @@ class _OpPlanner:
             ),
             checks=tuple(checks),
         )
+
+    def kept_required(
+        self, body_cls: ClassPlan, changed: FieldPlan, *, as_json: bool = False
+    ) -> list[str]:
+        """The other fields a PATCH body requires (the spec may say so), as entries of a dict
+        literal that sends each as the row holds it; `as_json`: only values JSON carries as
+        they are (text, numbers, booleans)."""
+        attrs = {a for _, a in self.op.body_attrs}
+        required = [f for f in body_cls.fields if f.required and f.name != changed.name]
+        for f in required:
+            if f.name not in attrs:
+                raise _SkipError("a required field no column holds")
+            if as_json and self.column(f.name).py_type not in ("str", "int", "float", "bool"):
+                raise _SkipError("a required field JSON does not carry as it is")
+        return [f"{f.wire!r}: row.{f.name}" for f in required]
 
     def change(self, cls: ClassPlan) -> tuple[FieldPlan, JsonValue]:
         """One body field to PATCH, with a value that surely differs from the factory's: not a
@@ -1348,7 +1370,9 @@ class _OpPlanner:
         if get.response_wrapper or self.op.body_wrapper:
             raise _SkipError("a row wrapped in the body or the answer")
         keyword = "data" if self.op.body_media == "form" else "json"
-        body = f"{keyword}={{{field.wire!r}: {value!r}}}"
+        body_cls = self.d.classes[_base(self.op.body or "")]
+        sent = [*self.kept_required(body_cls, field, as_json=True), f"{field.wire!r}: {value!r}"]
+        body = f"{keyword}={{{', '.join(sent)}}}"
         return ApiRoundTrip(
             name=f"{self.op.function}_shows_in_a_later_get",
             doc=f"After `{self.op.operation_id}`, `{get.operation_id}` answers the new value.",

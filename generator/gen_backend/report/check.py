@@ -51,7 +51,15 @@ def halted_json(result: Halted) -> dict[str, JsonValue]:
         "status": "halt",
         "handoff": str(result.handoff),
         "no_go": [f.model_dump(mode="json") for f in result.failures],
+        "draft_with": init_command(result),
     }
+
+
+def init_command(result: Halted) -> str | None:
+    """The command that drafts what a bare spec's handoff lacks (it keeps the files there)."""
+    if result.bare_spec is None:
+        return None
+    return f"gen-backend init {result.bare_spec} -o {result.handoff}"
 
 
 def error_json(problem: InputProblem) -> dict[str, JsonValue]:
@@ -109,6 +117,11 @@ def print_halted(console: Console, result: Halted) -> None:
         )
         console.print(
             Padding(Text("fix: " + failure.fix, style="green"), (0, 0, 0, 6), expand=False)
+        )
+    if command := init_command(result):
+        console.print(
+            "  [bold]A bare OpenAPI spec?[/] Draft the missing files from it (existing ones are "
+            f"kept): [bold]{escape(command)}[/]"
         )
 
 

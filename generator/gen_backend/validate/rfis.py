@@ -114,6 +114,9 @@ class Code(StrEnum):
     ASSUMPTION_IN_SCOPE = "ASSUMPTION_IN_SCOPE"
     INTERVENTION_PENDING = "INTERVENTION_PENDING"
     UNKNOWN_KEY = "UNKNOWN_KEY"
+    SPEC_INVALID = "SPEC_INVALID"
+    DESIGN_EMPTY = "DESIGN_EMPTY"
+    SPEC_NO_PATHS = "SPEC_NO_PATHS"
 
 
 class Rfi(BaseModel):
@@ -831,6 +834,17 @@ class _Checker:
 
     def design(self) -> None:
         design = self.model.design
+        if not design.tables:
+            self.add(
+                Code.DESIGN_EMPTY,
+                Severity.WARNING,
+                "schema",
+                "/tables",
+                "The design has no tables: the service stores nothing, so every operation "
+                "answers 501 until it is written by hand.",
+                "declare the tables the API stores (and a migration step for each), or write "
+                "each operation in its rules.py",
+            )
         for table in design.tables:
             for column in table.columns:
                 default = column.default
@@ -1121,9 +1135,41 @@ class _Checker:
                 "check its spelling against docs/handoff.md, or remove it",
             )
 
+    def spec_validity(self) -> None:
+        """The validation errors `--lenient` let through, one RFI each; a document of
+        webhooks without paths."""
+        document = self.raw.openapi
+        data = document.root.data if document else None
+        if isinstance(data, dict) and not data.get("paths"):
+            self.add(
+                Code.SPEC_NO_PATHS,
+                Severity.WARNING,
+                "openapi",
+                "/webhooks",
+                "The spec declares webhooks but no paths: the service serves none of its own "
+                "operations (only its probes), and sending the webhooks is left to "
+                "hand-written code.",
+                "describe the operations the service serves under `paths:`",
+            )
+        for problem in document.invalid if document else ():
+            artifact = self.raw.relative(problem.file)
+            self.files[artifact] = artifact
+            self.add(
+                Code.SPEC_INVALID,
+                Severity.WARNING,
+                artifact,
+                problem.location or "/",
+                f"{problem.problem.removeprefix('invalid OpenAPI: ')}"
+                + (f" (line {problem.line})" if problem.line else "")
+                + "; read anyway (--lenient), so what is built there may not be what the "
+                "author meant.",
+                problem.fix,
+            )
+
 
 def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) -> list[Rfi]:
     checker = _Checker(raw, model, resolved)
+    checker.spec_validity()
     checker.operations()
     checker.security_schemes()
     checker.permission_defaults()

@@ -1,0 +1,222 @@
+"""`gen-backend init`: a handoff drafted around a bare OpenAPI spec, accepted by `check`.
+
+The fixture tests/fixtures/bare/openapi.yaml holds one shape of each class the draft infers;
+every corpus spec and every sample's spec alone must give a handoff `check` accepts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+from gen_backend.accept import Accepted, accept
+from gen_backend.cli import app
+from gen_backend.draft import draft_handoff, service_slug
+from gen_backend.draft.design import entity_name
+
+from .conftest import CORPUS, SAMPLES
+
+FIXTURE = Path(__file__).parent / "fixtures" / "bare" / "openapi.yaml"
+CORPUS_SPECS = sorted(p for p in (CORPUS / "specs").iterdir() if p.is_dir())
+runner = CliRunner()
+
+
+def _cli(*args: str) -> Result:
+    return runner.invoke(app, list(args), env={"COLUMNS": "400"})
+
+
+def _spec_of(folder: Path) -> Path:
+    return next(
+        p for p in sorted(folder.glob("openapi.*")) if p.suffix in (".yaml", ".yml", ".json")
+    )
+
+
+def _tables(handoff: Path) -> dict[str, dict[str, dict[str, object]]]:
+    tables = yaml.safe_load((handoff / "schema.yaml").read_text())["tables"]
+    return {name: table["columns"] for name, table in tables.items()}
+
+
+@pytest.mark.parametrize(
+    ("schema", "entity"),
+    [
+        ("Pet", "Pet"),
+        ("NewPet", "Pet"),
+        ("PetCreate", "Pet"),
+        ("SingleArticleResponse", "Article"),
+        ("MultipleArticlesResponse", "Articles"),
+        ("UpdateUserRequest", "User"),
+        ("MenuItem", "MenuItem"),
+        ("AnimalFullResponse", "Animal"),
+        ("Response", "Response"),
+    ],
+)
+def test_schema_names_are_read_as_the_entity_they_carry(schema: str, entity: str) -> None:
+    assert entity_name(schema) == entity
+
+
+def test_service_slug_drops_the_words_that_do_not_name_the_product() -> None:
+    assert service_slug("Swagger Petstore - OpenAPI 3.0") == "petstore-api"
+    assert service_slug("Conduit API") == "conduit-api"
+    assert service_slug("") == "api"
+
+
+def test_the_drafted_design_keys_relates_and_bounds_each_resource(tmp_path: Path) -> None:
+    result = _cli("init", str(FIXTURE), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    tables = _tables(tmp_path)
+    assert list(tables) == ["owners", "pets", "visits", "vets"]  # each after what it refers to
+    owners, pets, visits, vets = (tables[n] for n in ("owners", "pets", "visits", "vets"))
+    # keys: the schema's uuid id, its int64 id (made by the database), a made UUID where the
+    # spec has none, the path parameter's column where the entity has no id
+    assert owners["id"] == {"type": "uuid", "primary_key": True}
+    assert pets["id"] == {"type": "bigint", "primary_key": True, "autoincrement": True}
+    assert visits["id"] == {"type": "uuid", "primary_key": True}
+    assert vets["username"]["primary_key"] is True
+    # a nested path is a key to the parent, NOT NULL since pets are created only under it
+    assert pets["owner_id"] == {
+        "type": "uuid",
+        "references": "owners.id",
+        "on_delete": "cascade",
+    }
+    assert visits["pet_id"]["references"] == "pets.id"  # an `*Id` property naming a table
+    assert "pets" not in owners  # an array of pets is the other side of that key
+    # types, NOT NULL, lengths, enums, defaults and bounds from the schemas
+    assert owners["name"] == {"type": "string", "max_length": 120}
+    assert owners["city"] == {"type": "string", "nullable": True, "max_length": 80}
+    assert owners["created_at"] == {"type": "timestamptz", "default": "now"}
+    assert pets["species"] == {"type": "enum", "values": ["cat", "dog", "rabbit"]}
+    assert pets["vaccinated"] == {"type": "boolean", "default": False}
+    assert pets["traits"] == {"type": "json", "nullable": True}
+    assert visits["on"] == {"type": "date"}
+    schema = yaml.safe_load((tmp_path / "schema.yaml").read_text())["tables"]
+    assert {"name": "pets_weight_kg_min", "expr": "weight_kg >= 0"} in schema["pets"]["checks"]
+    assert {"columns": ["city"]} in schema["owners"]["indexes"]  # a list filters by it
+    assert {"columns": ["owner_id"]} in schema["pets"]["indexes"]
+
+
+def test_the_drafted_handoff_lists_each_inference_and_says_it_was_drafted(tmp_path: Path) -> None:
+    assert _cli("init", str(FIXTURE), "-o", str(tmp_path)).exit_code == 0
+    for name in ("handoff.yaml", "schema.yaml", "auth.yaml", "migrations.yaml"):
+        assert (tmp_path / name).read_text().startswith("# Drafted by `gen-backend init`")
+    manifest = yaml.safe_load((tmp_path / "handoff.yaml").read_text())
+    assert manifest["product"] == "Vet Clinic API"
+    assert manifest["service"] == "vet-clinic-api"
+    assert manifest["release_mode"] == "full"
+    assumptions = {a["id"]: a for a in manifest["assumptions"]}
+    assert list(assumptions) == [f"A-{n}" for n in range(1, len(assumptions) + 1)]
+    affected = {target for a in assumptions.values() for target in a["affects"]}
+    assert {"visits.id", "pets.owner_id", "visits.pet_id", "pets.weight_kg"} <= affected
+    auth = yaml.safe_load((tmp_path / "auth.yaml").read_text())
+    assert auth["defaults"] == {"read": ["api:read"], "write": ["api:write"]}
+    assert "owners:write" in auth["roles"]["writer"]  # the spec's scopes are permissions
+    assert auth["roles"]["admin"] == ["*"]
+    steps = yaml.safe_load((tmp_path / "migrations.yaml").read_text())["steps"]
+    assert [s["tables"] for s in steps] == [["owners"], ["pets"], ["visits"], ["vets"]]
+    assert steps[1]["depends_on"] == ["0001"]
+    assert steps[2]["depends_on"] == ["0002"]
+
+
+def test_check_accepts_the_draft_and_reads_it_as_init_reported(tmp_path: Path) -> None:
+    result = _cli("init", str(FIXTURE), "-o", str(tmp_path))
+    assert "10 generated, 0 left to you (501)" in result.output
+    assert "next: review" in result.output
+    accepted = accept(tmp_path)
+    assert isinstance(accepted, Accepted)
+    by_id = {op.operation_id: op for op in accepted.model.operations}
+    assert by_id["getVet"].public  # `security: []`
+    assert by_id["getOwner"].permissions == ("owners:read",)  # its scopes
+    assert by_id["getPet"].permissions == ("api:read",)  # the defaults
+    assert by_id["updatePet"].permissions == ("api:write",)
+    assert {op.kind.value for op in accepted.model.operations} == {
+        "list",
+        "get",
+        "create",
+        "update",
+        "delete",
+    }
+
+
+def test_init_never_overwrites_a_file_of_the_handoff(tmp_path: Path) -> None:
+    (tmp_path / "schema.sql").write_text("CREATE TABLE notes (id uuid PRIMARY KEY);\n")
+    (tmp_path / "auth.yaml").write_text("mine: true\n")
+    result = _cli("init", str(FIXTURE), "-o", str(tmp_path))
+    assert "kept" in result.output
+    assert "schema.sql" in result.output
+    assert (tmp_path / "auth.yaml").read_text() == "mine: true\n"
+    assert not (tmp_path / "schema.yaml").exists()
+    assert (tmp_path / "handoff.yaml").exists()
+
+
+def test_a_spec_inside_the_handoff_is_named_without_artifacts(tmp_path: Path) -> None:
+    shutil.copy(FIXTURE, tmp_path / "openapi.yaml")
+    assert _cli("init", str(tmp_path / "openapi.yaml"), "-o", str(tmp_path)).exit_code == 0
+    assert "artifacts" not in yaml.safe_load((tmp_path / "handoff.yaml").read_text())
+    assert isinstance(accept(tmp_path), Accepted)
+
+
+def test_a_bare_spec_halts_with_the_init_command(tmp_path: Path) -> None:
+    shutil.copy(FIXTURE, tmp_path / "openapi.yaml")
+    result = _cli("check", str(tmp_path))
+    assert result.exit_code == 3
+    assert f"gen-backend init {tmp_path / 'openapi.yaml'} -o {tmp_path}" in result.output
+    file_given = _cli("check", str(tmp_path / "openapi.yaml"))
+    assert file_given.exit_code == 2
+    assert "gen-backend init" in file_given.output
+
+
+def test_an_invalid_spec_is_exit_2_unless_lenient_then_each_error_is_an_rfi(tmp_path: Path) -> None:
+    spec = CORPUS / "specs" / "spree-storefront" / "openapi.yaml"
+    strict = _cli("init", str(spec), "-o", str(tmp_path / "strict"))
+    assert strict.exit_code == 2
+    assert "--lenient" in strict.output
+    assert not (tmp_path / "strict").exists()  # nothing half-written
+    lenient = _cli("init", str(spec), "-o", str(tmp_path / "h"), "--lenient")
+    assert lenient.exit_code in (0, 1), lenient.output
+    assert _cli("check", str(tmp_path / "h")).exit_code == 2
+    accepted = accept(tmp_path / "h", lenient=True)
+    assert isinstance(accepted, Accepted)
+    invalid = [r for r in accepted.rfis if r.code.value == "SPEC_INVALID"]
+    assert len(invalid) >= 3  # each path parameter declared nowhere, not only the first
+    assert any("policy_slug" in r.question for r in invalid)
+
+
+def test_a_spec_with_no_resources_drafts_a_design_that_stores_nothing(tmp_path: Path) -> None:
+    spec = CORPUS / "specs" / "learn-tictactoe-3.1" / "openapi.yaml"
+    result = _cli("init", str(spec), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((tmp_path / "schema.yaml").read_text()) == {"tables": {}}
+    accepted = accept(tmp_path)
+    assert isinstance(accepted, Accepted)
+    assert "DESIGN_EMPTY" in {r.code.value for r in accepted.rfis}
+
+
+def test_a_spec_of_webhooks_only_drafts_a_service_with_no_operation(tmp_path: Path) -> None:
+    spec = CORPUS / "specs" / "learn-webhook-3.1" / "openapi.yaml"
+    assert _cli("init", str(spec), "-o", str(tmp_path)).exit_code == 0
+    accepted = accept(tmp_path)
+    assert isinstance(accepted, Accepted)
+    assert not accepted.model.operations
+    assert {"SPEC_NO_PATHS", "DESIGN_EMPTY"} <= {r.code.value for r in accepted.rfis}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [_spec_of(folder) for folder in CORPUS_SPECS]
+    + [SAMPLES / name / "openapi.yaml" for name in ("library", "orders", "tenants")],
+    ids=lambda p: p.parent.name,
+)
+def test_every_corpus_and_sample_spec_drafts_a_handoff_check_accepts(
+    spec: Path, tmp_path: Path
+) -> None:
+    try:
+        draft = draft_handoff(spec, tmp_path)
+        lenient = False
+    except Exception:  # an invalid upstream spec: drafted with --lenient
+        draft = draft_handoff(spec, tmp_path, lenient=True)
+        lenient = True
+    for name, text in draft.files.items():
+        (tmp_path / name).write_text(text)
+    assert isinstance(accept(tmp_path, lenient=lenient), Accepted)
