@@ -232,19 +232,21 @@ class _Resources:
     def _item(self, op: Operation, segments: list[str]) -> None:
         if op.method not in _ITEM_KINDS:
             return
-        bodies = [self._answer(op)]
-        if op.method in (HttpMethod.PUT, HttpMethod.PATCH):
-            bodies.append(self._sent(op))
-        for schema in bodies:
-            entity = self._entity(schema, segments[-2]) if schema else None
-            if schema and entity:
-                table = self._table(entity, op, _ITEM_KINDS[op.method])
-                table.collections.add("/" + "/".join(segments[:-1]))
-                table.item_params.add(segments[-1][1:-1])
-                if schema is bodies[0]:
-                    table.response_schemas.append(schema)
-                table.schemas.append(schema)
-        if op.method is HttpMethod.DELETE:
+        answer = self._answer(op)
+        answer = answer if answer is not None and self._object(answer) else None
+        sent = self._sent(op) if op.method in (HttpMethod.PUT, HttpMethod.PATCH) else None
+        # the answer names the entity (`SpecialEvent`); what a PATCH sends
+        # (`SpecialEventFields`) is another view of it
+        anchor = answer or sent
+        entity = self._entity(anchor, segments[-2]) if anchor is not None else None
+        if entity is not None:
+            table = self._table(entity, op, _ITEM_KINDS[op.method])
+            table.collections.add("/" + "/".join(segments[:-1]))
+            table.item_params.add(segments[-1][1:-1])
+            if answer is not None:
+                table.response_schemas.append(answer)
+            table.schemas += [s for s in (answer, sent) if s is not None and self._object(s)]
+        elif op.method is HttpMethod.DELETE:
             named = self._named_by_segment(segments[-2])
             if named is not None:
                 named.item_params.add(segments[-1][1:-1])
@@ -275,7 +277,9 @@ class _Resources:
                 or (sent.ref is None and not self._read_at(segments))
             ):
                 return
-            entity = self._entity(sent, segments[-1])
+            answer = self._answer(op)
+            answer = answer if answer is not None and self._object(answer) else None
+            entity = self._entity(answer or sent, segments[-1])
             if entity is None:
                 return
             table = self._table(entity, op, OperationKind.CREATE)
@@ -283,8 +287,7 @@ class _Resources:
             table.creates.add("/" + "/".join(segments))
             table.create_schemas.append(sent)
             table.schemas.append(sent)
-            answer = self._answer(op)
-            if answer is not None and self._object(answer):
+            if answer is not None:
                 table.response_schemas.append(answer)
                 table.schemas.append(answer)
 
