@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -1122,14 +1123,18 @@ class _Checker:
                     "process it, then move the file to human-interventions/processed/",
                 )
 
+    def in_file(self, file: Path) -> str:
+        """The artifact key of a file found by the loader (an unknown key's, a spec file's)."""
+        artifact = self.raw.relative(file)
+        self.files[artifact] = artifact
+        return artifact
+
     def unknown_keys(self) -> None:
         for unknown in self.raw.unknown_keys:
-            artifact = self.raw.relative(unknown.file)
-            self.files[artifact] = artifact
             self.add(
                 Code.UNKNOWN_KEY,
                 Severity.WARNING,
-                artifact,
+                self.in_file(unknown.file),
                 f"{unknown.at}/{unknown.key}",
                 f"`{unknown.key}` is not a key of the handoff format here; it is ignored.",
                 "check its spelling against docs/handoff.md, or remove it",
@@ -1152,12 +1157,10 @@ class _Checker:
                 "describe the operations the service serves under `paths:`",
             )
         for problem in document.invalid if document else ():
-            artifact = self.raw.relative(problem.file)
-            self.files[artifact] = artifact
             self.add(
                 Code.SPEC_INVALID,
                 Severity.WARNING,
-                artifact,
+                self.in_file(problem.file),
                 problem.location or "/",
                 f"{problem.problem.removeprefix('invalid OpenAPI: ')}"
                 + (f" (line {problem.line})" if problem.line else "")
