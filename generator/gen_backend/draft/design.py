@@ -10,6 +10,7 @@ reaches the same thing by several paths drafts one table.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -154,7 +155,7 @@ class DraftDesign:
 
 
 def draft_design(api: ApiModel) -> DraftDesign:
-    tables = _Resources(api).find()
+    tables = _named_by_paths(_Resources(api).find())
     assumptions: list[Assumption] = []
     by_entity = {t.entity: t for t in tables}
     for table in tables:
@@ -166,6 +167,31 @@ def draft_design(api: ApiModel) -> DraftDesign:
     for table in tables:
         _indexes(table)
     return DraftDesign(tables=_dependency_order(tables), assumptions=assumptions)
+
+
+def _named_by_paths(tables: list[DraftTable]) -> list[DraftTable]:
+    """Each table named after the collection its paths serve it at (`/items` -> `items`,
+    `/store/order` -> `orders`, `/animal/search` -> `animals`), as a client knows it and the
+    generator finds it: the name most of its collections give, the shortest path first; by
+    its entity's name where no path names it, or where another table wants the same name."""
+    wanted: dict[int, str] = {}
+    for table in tables:
+        names: list[tuple[str, int]] = []
+        for collection in table.collections:
+            literals = [s for s in path_segments(collection) if not _is_param(s)]
+            while literals and is_action(literals[-1]):
+                literals.pop()
+            if literals:
+                names.append((table_name(literals[-1]), collection.count("/")))
+        if names:
+            counts = Counter(name for name, _ in names)
+            wanted[id(table)] = min(names, key=lambda n: (-counts[n[0]], n[1], n[0]))[0]
+    chosen = Counter(wanted.values())
+    for table in tables:
+        name = wanted.get(id(table))
+        if name is not None and chosen[name] == 1:
+            table.name = name
+    return tables
 
 
 def declared_intent(design: DraftDesign) -> dict[str, dict[str, str]]:
@@ -279,7 +305,10 @@ class _Resources:
                 return
             answer = self._answer(op)
             answer = answer if answer is not None and self._object(answer) else None
-            entity = self._entity(answer or sent, segments[-1])
+            # `{"item": TodoItem, "attachments": [...]}` creates the TodoItem it holds
+            if answer is not None and (held := self._holding(sent, answer)) is not None:
+                sent = held
+            entity = self._entity(sent, segments[-1])
             if entity is None:
                 return
             table = self._table(entity, op, OperationKind.CREATE)
@@ -290,6 +319,21 @@ class _Resources:
             if answer is not None:
                 table.response_schemas.append(answer)
                 table.schemas.append(answer)
+
+    def _holding(self, body: Schema, answer: Schema) -> Schema | None:
+        """The field of `body` that holds the entity `answer` is, where the body wraps it
+        beside other fields."""
+        if answer.ref is None:
+            return None
+        wanted = entity_name(answer.ref)
+        return next(
+            (
+                p.schema_
+                for p in self.api.object_properties(body)
+                if p.schema_.ref is not None and entity_name(p.schema_.ref) == wanted
+            ),
+            None,
+        )
 
     def _read_at(self, segments: list[str]) -> bool:
         """Whether a GET lists the collection at `segments` or reads an item under it."""
