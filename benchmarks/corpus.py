@@ -158,7 +158,7 @@ def _pipeline(folder: Path, work: Path, result: SpecResult, examples: int, seed:
             break
     else:
         result.stages["migrate"] = "ok"
-    done = _run([*python, "pytest", "-q", "-p", "no:cacheprovider", "-x"], project, timeout=1200)
+    done = _run([*python, "pytest", "-q", "-p", "no:cacheprovider", "-x"], project, timeout=3600)
     (work / "pytest.log").write_text(done.stdout + done.stderr, encoding="utf-8")
     result.stages["tests"] = "ok" if done.returncode == 0 else _tail(done)
     if result.stages["migrate"] != "ok":

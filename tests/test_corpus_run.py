@@ -32,9 +32,9 @@ corpus = _corpus_module()
     "spec",
     [
         "oai-petstore-expanded",  # plain CRUD, a bare array, `allOf` for the stored form
-        "typespec-todoapp",  # TypeSpec output: bearer and API key, text keys, envelopes
+        "swagger-petstore3",  # API keys and scopes, XML and form bodies, /pet/findByStatus
         "realworld-conduit",  # wrapped bodies, slug keys, nested comments, a feed list
-        "redoc-petstore-demo",  # invalid upstream (--lenient), polymorphism, a recursive pet
+        "redocly-museum",  # 3.1, made text keys, a PATCH body of another name, envelopes
         "learn-tictactoe-3.1",  # no resource at all: a design that stores nothing
     ],
 )

@@ -1207,6 +1207,7 @@ class _OpPlanner:
                 )
             ]
         try:
+            self.list_shape()  # every row listed: no filter on by default
             items = self.items_wire()
         except _SkipError:
             return []
