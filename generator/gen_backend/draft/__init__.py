@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gen_backend.draft import files
-from gen_backend.draft.access import DraftAuth, draft_auth
-from gen_backend.draft.design import Assumption, DraftDesign, declared_intent, draft_design
+from gen_backend.draft.access import draft_auth
+from gen_backend.draft.design import Assumption, declared_intent, draft_design
 from gen_backend.load.openapi import load_openapi
 from gen_backend.model.from_openapi import read_api
 
@@ -25,8 +25,6 @@ _NOISE = {"api", "apis", "openapi", "swagger", "spec", "specification", "rest", 
 @dataclass(frozen=True)
 class Draft:
     files: dict[str, str]  # file name in the handoff -> its text
-    design: DraftDesign
-    auth: DraftAuth
     assumptions: tuple[Assumption, ...]
     invalid: int  # validation errors let through by --lenient
 
@@ -79,8 +77,6 @@ def draft_handoff(spec: Path, handoff_dir: Path, *, lenient: bool = False) -> Dr
     }
     return Draft(
         files=drafted,
-        design=design,
-        auth=auth,
         assumptions=assumptions,
         invalid=len(document.invalid),
     )

@@ -75,8 +75,6 @@ _ITEM_KINDS = {
 }
 _TEXT_FORMATS = {"date": "date", "date-time": "timestamptz", "time": "time", "uuid": "uuid"}
 _CREATED_AT = re.compile(r"^(created|updated|modified|inserted)(_at|_on|_date|_time)?$")
-# the longest text an unbounded string is given before it is `text`
-_TEXT_WITHOUT_BOUND = "text"
 
 
 @dataclass
@@ -119,7 +117,6 @@ class DraftColumn:
 class DraftTable:
     name: str
     entity: str  # the name the spec gives the thing (`Pet`)
-    found_at: list[str] = field(default_factory=list)  # `GET /pets/{petId}`, ...
     schemas: list[Schema] = field(default_factory=list)  # what it is read and written as
     response_schemas: list[Schema] = field(default_factory=list)
     create_schemas: list[Schema] = field(default_factory=list)
@@ -210,15 +207,9 @@ def _path_names(path: str, table: str, kind: OperationKind) -> bool:
     """Whether the path alone leads the generator to `table` and `kind`: the collection's
     last segment (or the item's before its parameter) names the table."""
     segments = path_segments(path)
-    if kind in (OperationKind.LIST, OperationKind.CREATE):
-        index = len(segments) - 1
-    else:
-        index = len(segments) - 2
-    if (
-        index < 0
-        or _is_param(segments[index])
-        or (index + 1 < len(segments)) != (kind not in (OperationKind.LIST, OperationKind.CREATE))
-    ):
+    collection = kind in (OperationKind.LIST, OperationKind.CREATE)
+    index = len(segments) - (1 if collection else 2)
+    if index < 0 or _is_param(segments[index]):
         return False
     named = {plural(singular(snake(segments[index]))), snake(segments[index])}
     if index > 0 and not _is_param(segments[index - 1]):
@@ -506,7 +497,7 @@ def _column(
         default = resolved.default if isinstance(resolved.default, str) else None
         if resolved.max_length is not None:
             return DraftColumn(name, "string", max_length=resolved.max_length, default=default)
-        return DraftColumn(name, _TEXT_WITHOUT_BOUND, default=default)
+        return DraftColumn(name, "text", default=default)
     if kind is SchemaType.INTEGER:
         wide = resolved.format == "int64"
         column = DraftColumn(name, "bigint" if wide else "integer")
