@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from gen_backend.accept import Accepted, accept
+from gen_backend.model import ApiModel, Schema
 from gen_backend.model.uploads import upload_columns
 from gen_backend.plan import plan_project
 from gen_backend.plan.api import UploadPlan
-from gen_backend.plan.contract import operation_contract
+from gen_backend.plan.contract import operation_contract, shape
 from gen_backend.plan.service_tests import ServiceTestsPlan
 from gen_backend.render.project import _docstring, _pystr_wrapped
 
@@ -303,3 +304,21 @@ def test_other_media_types_are_declared_and_handed_to_the_service(tmp_path: Path
         "application/vnd.api+json",
         "VndApiJsonResponse",
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "keywords", "bounds"),
+    [
+        ("string", {"minimum": 1, "max_length": 9}, {"maxLength": 9}),
+        ("integer", {"minimum": 1, "max_length": 9}, {"minimum": 1}),
+        ("number", {"maximum": 2.5, "pattern": "^x$"}, {"maximum": 2.5}),
+    ],
+)
+def test_the_contract_keeps_only_the_bounds_that_apply_to_a_values_type(
+    kind: str, keywords: dict[str, object], bounds: dict[str, object]
+) -> None:
+    """Redoc's petstore demo puts `minimum: 1` on a string `orderId`: JSON Schema ignores it,
+    and so does the served document, so the contract does not ask for it."""
+    api = ApiModel(title="t", version="1", openapi_version="3.1.0")
+    schema = Schema.model_validate({"types": [kind], **keywords})
+    assert shape(schema, api) == {"type": kind, "bounds": bounds}

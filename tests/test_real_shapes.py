@@ -10,15 +10,19 @@ import ast
 import shutil
 import string
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from gen_backend.accept import Accepted, accept
 from gen_backend.load.design_common import default_from_text
 from gen_backend.model import (
+    ApiModel,
     Column,
     ColumnType,
     DefaultKind,
+    FilterOp,
     OperationKind,
     Schema,
     SchemaType,
@@ -27,13 +31,13 @@ from gen_backend.model import (
 from gen_backend.model.crossing import Crossing
 from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.keys import HEX, key_form
-from gen_backend.model.wire import conversion, wrapper_of
+from gen_backend.model.wire import admits, conversion, wrapper_of
 from gen_backend.plan import plan_project
 from gen_backend.plan.wire import hold_to_columns
 from gen_backend.render import render_project
 from gen_backend.validate.rfis import Code
 
-from .conftest import FIXTURES, SAMPLES, sample_dirs
+from .conftest import CORPUS, FIXTURES, SAMPLES, sample_dirs
 
 HANDOFFS = sorted(
     [*sample_dirs(), *(p for p in FIXTURES.iterdir() if (p / "handoff.yaml").is_file())],
@@ -485,6 +489,163 @@ def test_a_key_a_path_names_rows_by_is_never_empty() -> None:
     assert username.schema_.min_length == 1
 
 
+def _petstore3_documents() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The petstore3 fixture's spec (from the corpus) and manifest, to change."""
+    spec = yaml.safe_load((CORPUS / "specs" / "swagger-petstore3" / "openapi.yaml").read_text())
+    manifest = yaml.safe_load((FIXTURES / "petstore3" / "handoff.yaml").read_text())
+    return spec, manifest
+
+
+def _petstore3_with(tmp_path: Path, spec: dict[str, Any], manifest: dict[str, Any]) -> Path:
+    """The petstore3 fixture with `spec` and `manifest` in the place of its own."""
+    handoff = tmp_path / "petstore3"
+    shutil.copytree(FIXTURES / "petstore3", handoff)
+    (handoff / "openapi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    manifest["artifacts"]["openapi"] = "openapi.yaml"
+    (handoff / "handoff.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return handoff
+
+
+def test_a_literal_route_is_declared_before_a_parameter_that_would_take_its_segment(
+    tmp_path: Path,
+) -> None:
+    """Redoc's petstore demo lists `/pet/{petId}` before `/pet/findByStatus`: declared in
+    that order, `GET /pet/findByStatus` would be `getPetById` with `findByStatus` for id."""
+    spec, manifest = _petstore3_documents()
+    spec["paths"] = {
+        path: spec["paths"][path]
+        for path in sorted(spec["paths"], key=lambda path: "{" not in path)
+    }
+    result = _accepted(_petstore3_with(tmp_path, spec, manifest))
+    router = render_project(plan_project(result.model))["app/pet/router.py"].text
+    declared = [line.strip() for line in router.splitlines() if line.startswith('    "/pet')]
+    assert declared.index('"/pet/findByStatus",') < declared.index('"/pet/{petId}",')
+    assert declared.index('"/pet/findByTags",') < declared.index('"/pet/{petId}",')
+
+
+def test_a_query_parameter_of_many_values_filters_by_any_of_them(tmp_path: Path) -> None:
+    """`?status=available&status=sold` over the `status` column: one of them (`in`); a filter
+    declared `eq` for it would compare a list with a text, so `check` refuses it."""
+    spec, manifest = _petstore3_documents()
+    parameter = spec["paths"]["/pet/findByStatus"]["get"]["parameters"][0]
+    parameter["schema"] = {"type": "array", "items": parameter["schema"]}
+    declared = _accepted(_petstore3_with(tmp_path / "declared", spec, manifest))
+    mismatched = [r for r in declared.rfis if r.code is Code.FILTER_OP_MISMATCH]
+    assert [r.location for r in mismatched] == ["/operations/findPetsByStatus/filters/status"]
+
+    del manifest["operations"]["findPetsByStatus"]["filters"]
+    inferred = _accepted(_petstore3_with(tmp_path / "inferred", spec, manifest))
+    find = next(op for op in inferred.model.api.operations if op.operation_id == "findPetsByStatus")
+    assert [(f.param, f.columns, f.op) for f in find.filters] == [
+        ("status", ("status",), FilterOp.IN)
+    ]
+
+
+_RECORD = {
+    "types": ["object"],
+    "properties": [
+        {"name": "name", "schema": {"types": ["string"]}, "required": True},
+        {"name": "color", "schema": {"types": ["string"]}},
+    ],
+}
+_PATCH_RECORD = {  # TypeSpec's merge-patch form of it: nothing required, color nullable
+    "types": ["object"],
+    "properties": [
+        {"name": "name", "schema": {"types": ["string"]}},
+        {"name": "color", "schema": {"types": ["string", "null"]}},
+    ],
+}
+_LABELS_API = ApiModel.model_validate(
+    {
+        "title": "labels",
+        "version": "1",
+        "openapi_version": "3.0.3",
+        "schemas": [
+            {"name": "Record", "pointer": "#/Record", "schema": _RECORD},
+            {"name": "PatchRecord", "pointer": "#/PatchRecord", "schema": _PATCH_RECORD},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("wider", "narrower", "admitted"),
+    [
+        ({"ref": "Record"}, {"ref": "PatchRecord"}, False),  # a label without its name
+        ({"ref": "PatchRecord"}, {"ref": "Record"}, True),
+        (  # typespec-todoapp's labels: text, texts, a record or records
+            {"any_of": [{"types": ["string"]}, {"ref": "Record"}]},
+            {"any_of": [{"types": ["string"]}, {"ref": "PatchRecord"}]},
+            False,
+        ),
+        ({"any_of": [{"types": ["string"]}, {"ref": "Record"}]}, {"ref": "Record"}, True),
+        (  # the notes fixture: a request stricter than the answer
+            {"types": ["array", "null"], "items": {"types": ["string"]}},
+            {"types": ["array"], "items": {"types": ["string"], "max_length": 30}, "max_items": 9},
+            True,
+        ),
+        ({"types": ["array"], "max_items": 3}, {"types": ["array"]}, False),
+        ({"types": ["number"]}, {"types": ["integer"]}, True),
+        ({"types": ["string"], "enum": ["a", "b"]}, {"types": ["string"]}, False),
+        ({"ref": "Record"}, {"types": ["object"]}, False),  # free-form: any object at all
+        ({"types": ["integer"], "maximum": 10}, {"types": ["integer"], "maximum": 5}, True),
+    ],
+)
+def test_a_json_value_is_admitted_where_every_value_the_request_takes_can_be_answered(
+    wider: dict[str, object], narrower: dict[str, object], admitted: bool
+) -> None:
+    assert (
+        admits(Schema.model_validate(wider), Schema.model_validate(narrower), _LABELS_API)
+        is admitted
+    )
+
+
+def test_a_json_column_written_in_a_looser_schema_than_answered_is_held_to_the_answer(
+    tmp_path: Path,
+) -> None:
+    """The notes fixture's `labels` (a JSON column) sent as texts or numbers, answered as
+    texts: a number stored would fail every answer, so the request takes texts, and `check`
+    says why."""
+    handoff = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "notes", handoff)
+    spec = yaml.safe_load((handoff / "openapi.yaml").read_text())
+    labels = spec["components"]["schemas"]["NoteInput"]["properties"]["labels"]
+    labels["items"] = {"type": ["string", "integer"]}
+    (handoff / "openapi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+
+    result = _accepted(handoff)
+    held = {r.location for r in result.rfis if r.code is Code.PROPERTY_HELD_TO_ANSWER}
+    assert held == {"openapi.yaml#/components/schemas/NoteInput/properties/labels"}
+    api = hold_to_columns(result.model).service.api
+    sent = api.resolve(Schema(ref="NoteInput"))
+    written = next(p for p in sent.properties if p.name == "labels").schema_
+    answered = next(p for p in api.resolve(Schema(ref="Note")).properties if p.name == "labels")
+    assert admits(answered.schema_, written, api)
+    as_written = _accepted(FIXTURES / "notes").rfis  # a stricter request is left as it is
+    assert Code.PROPERTY_HELD_TO_ANSWER not in {r.code for r in as_written}
+
+
+def test_a_key_parameter_bounded_tighter_than_its_column_is_asked_and_not_walked_past(
+    tmp_path: Path,
+) -> None:
+    """Redoc's petstore demo reads an order only by an `orderId` of 1 to 5 while creating
+    one makes any id: the rows the tests make soon pass 5, so no HTTP test reaches a row
+    through that parameter, and `check` says why."""
+    spec, manifest = _petstore3_documents()
+    for method in spec["paths"]["/store/order/{orderId}"].values():
+        method["parameters"][0]["schema"].update(minimum=1, maximum=5)
+
+    result = _accepted(_petstore3_with(tmp_path, spec, manifest))
+    narrow = {r.location for r in result.rfis if r.code is Code.KEY_PARAMETER_NARROWER}
+    assert narrow == {
+        "/paths/~1store~1order~1{orderId}/get/parameters/0",
+        "/paths/~1store~1order~1{orderId}/delete/parameters/0",
+    }
+    tests = render_project(plan_project(result.model, result.rfis))["tests/order/test_api.py"]
+    assert "/store/order/{row.id}" not in tests.text
+    assert "place_order" in tests.text  # the operations the bound does not touch keep theirs
+
+
 @pytest.mark.parametrize(
     ("pattern", "made"),
     [
@@ -535,3 +696,30 @@ def test_a_unique_code_nothing_sends_is_made_but_a_nullable_one_is_left_empty() 
     assert Code.REQUIRED_COLUMN_UNSUPPLIED not in {r.code for r in museum.rfis}
     orders = _accepted(SAMPLES / "orders")
     assert Code.KEY_MADE not in {r.code for r in orders.rfis}
+
+
+def test_a_value_is_read_only_where_it_wraps_a_read_only_schema() -> None:
+    """Redoc's petstore demo: `id: {allOf: [{$ref: Id}]}`, where `Id` is readOnly. Sent in a
+    create, it is not written; served, it says readOnly (schemathesis then sends none, and
+    does not look for the row by it)."""
+    api = ApiModel.model_validate(
+        {
+            "title": "ids",
+            "version": "1",
+            "openapi_version": "3.0.3",
+            "schemas": [
+                {
+                    "name": "Id",
+                    "pointer": "#/Id",
+                    "schema": {"types": ["integer"], "read_only": True},
+                }
+            ],
+        }
+    )
+    assert api.is_read_only(Schema.model_validate({"all_of": [{"ref": "Id"}]}))
+    assert api.is_read_only(Schema(ref="Id"))
+    assert not api.is_read_only(Schema.model_validate({"all_of": [{"ref": "Id"}, {"types": []}]}))
+    files = render_project(plan_project(_accepted(SAMPLES / "library").model))
+    assert 'id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})' in (
+        files["app/books/schemas.py"].text
+    )

@@ -64,6 +64,12 @@ def _book_by_id_or_isbn(spec: Doc) -> None:
     spec["paths"]["/books/{bookIdOrIsbn}"] = item
 
 
+def _sort_by_rating(spec: Doc) -> None:
+    """Books sorted by a rating the books table does not keep."""
+    sort = next(p for p in spec["paths"]["/books"]["get"]["parameters"] if p.get("name") == "sort")
+    sort["schema"]["enum"] += ["rating", "-rating"]
+
+
 def _shelf_path(spec: Doc) -> None:
     """The author's books listed under a shelf, which the books table has no key to."""
     item = spec["paths"].pop("/authors/{authorId}/books")
@@ -236,6 +242,12 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         edit("openapi.yaml", lambda d: _book_by_id_or_isbn(d)),
         Code.LOOKUP_INFERRED,
         "/paths/~1books~1{bookIdOrIsbn}/get",
+    ),
+    (
+        "a sort value naming no column",
+        edit("openapi.yaml", lambda d: _sort_by_rating(d)),
+        Code.SORT_VALUE_UNMAPPED,
+        "/paths/~1books/get/parameters/7",
     ),
     (
         "a path parameter nothing in the table selects",
@@ -624,6 +636,8 @@ def test_every_code_has_a_case() -> None:
         Code.INTERVENTION_PENDING,  # the orders sample's golden
         Code.DESIGN_PART_SKIPPED,  # test_schema_forms (an expression index in schema.sql)
         Code.PROPERTY_EMPTY_KEY,  # test_real_shapes (petstore3: no text key in the library)
+        Code.KEY_PARAMETER_NARROWER,  # test_real_shapes (petstore3: no integer key here)
+        Code.PROPERTY_HELD_TO_ANSWER,  # test_real_shapes (notes: no JSON column here)
         Code.SPEC_INVALID,  # test_init (--lenient on an invalid corpus spec)
         Code.DESIGN_EMPTY,  # test_init (a spec with no resource)
         Code.SPEC_NO_PATHS,  # test_init (a spec of webhooks only)

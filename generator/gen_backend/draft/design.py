@@ -447,7 +447,7 @@ def _columns(
         if not name or name in table.columns:
             continue
         column = _column(api, name, prop.schema_, table, assumptions)
-        sent = not prop.schema_.read_only and not api.resolve(prop.schema_).read_only
+        sent = not api.is_read_only(prop.schema_)
         column.nullable = api.resolve(prop.schema_).allows_null or (
             column.default is None
             and (not (answered or created) or (has_creates and sent and not created))

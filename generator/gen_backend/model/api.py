@@ -359,6 +359,16 @@ class ApiModel(Frozen):
             schema = self.schemas_by_name[schema.ref].schema_
         return schema
 
+    def is_read_only(self, schema: Schema) -> bool:
+        """Whether the spec marks a value `readOnly`: itself, the schema it references, or
+        the one schema it wraps (`allOf: [{$ref: Id}]`, where `Id` is readOnly)."""
+        resolved = self.resolve(schema)
+        return (
+            schema.read_only
+            or resolved.read_only
+            or (len(resolved.all_of) == 1 and self.is_read_only(resolved.all_of[0]))
+        )
+
     def object_properties(self, schema: Schema) -> tuple[Property, ...]:
         """The properties of an object schema, with references followed and allOf merged."""
         merged: dict[str, Property] = {}

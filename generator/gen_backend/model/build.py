@@ -259,7 +259,7 @@ def _operation(
             updates["pagination"] = paging
             updates["envelope"] = infer.list_envelope(operation, api)
             filters, sort, unmapped = infer.filters(
-                operation, table, declared, filter_source, paging
+                operation, table, declared, filter_source, paging, api
             )
             updates.update(filters=filters, sort_params=sort, unmapped_query_params=unmapped)
 

@@ -4,6 +4,8 @@ path bindings, pagination, list envelope and filters."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from gen_backend.model.api import (
     ApiModel,
@@ -26,7 +28,7 @@ from gen_backend.model.api import (
     TableSource,
 )
 from gen_backend.model.naming import plural, singular, snake, table_forms
-from gen_backend.model.schema import Column, SchemaDesign, Table
+from gen_backend.model.schema import Column, ColumnType, SchemaDesign, Table
 
 LIMIT_PARAMS = {"limit", "per_page", "page_size", "size", "max_results", "top", "take", "count"}
 OFFSET_PARAMS = {"offset", "skip", "start"}
@@ -402,15 +404,40 @@ def _nested(
     return None
 
 
+def sort_values(operation: Operation, columns: Collection[str], api: ApiModel) -> list[SortValue]:
+    """The values a list's sort parameter lists in its enum (`title`, `-title`,
+    `title:desc`), each with the column of `columns` (the table's) it names, or None."""
+    if not operation.sort_params:
+        return []
+    parameter = next(p for p in operation.parameters if p.name == operation.sort_params[0])
+    by_snake = {snake(name): name for name in columns}
+    values: list[SortValue] = []
+    for value in (v for v in api.resolve(parameter.schema_).enum or () if isinstance(v, str)):
+        descending = value.startswith("-") or value.lower().endswith((":desc", " desc"))
+        field = re.split(r"[: ]", value.lstrip("-+"))[0]
+        values.append(SortValue(value, by_snake.get(snake(field)), descending))
+    return values
+
+
+@dataclass(frozen=True)
+class SortValue:
+    value: str  # as the spec lists it
+    column: str | None  # the column it orders by; None: the table has none of that name
+    descending: bool
+
+
 def filters(
     operation: Operation,
     table: Table,
     declared: dict[str, tuple[list[str], FilterOp]],
     source: FilterSource | None,
     paging: Pagination | None,
+    api: ApiModel,
 ) -> tuple[tuple[Filter, ...], tuple[str, ...], tuple[str, ...]]:
     """(filters, sort params, unmapped query params) of a list operation. A paging
-    parameter its paging does not use (a token beside a page number) is unmapped."""
+    parameter its paging does not use (a token beside a page number) is unmapped. A query
+    parameter named after a column filters by it: equal to its value, or one of its values
+    where it is an array (`?status=available&status=sold`) and the column holds no JSON."""
     found = [
         Filter(param=param, columns=tuple(columns), op=op, source=source)
         for param, (columns, op) in declared.items()
@@ -428,11 +455,12 @@ def filters(
         elif name in paged:
             continue
         elif (column := table.column(snake(name)) or table.column(name)) is not None:
+            many = SchemaType.ARRAY in api.resolve(parameter.schema_).types
             found.append(
                 Filter(
                     param=name,
                     columns=(column.name,),
-                    op=FilterOp.EQ,
+                    op=FilterOp.IN if many and column.type is not ColumnType.JSON else FilterOp.EQ,
                     source=FilterSource.COLUMN_NAME,
                 )
             )

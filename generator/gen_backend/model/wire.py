@@ -63,6 +63,7 @@ _Rule = Callable[[Schema, Column], Conversion]
 
 
 _WRITES = {OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE}
+_ANSWERS = {*_WRITES, OperationKind.GET, OperationKind.LIST}
 
 
 def spec_kind(schema: Schema) -> str:
@@ -349,6 +350,130 @@ def long_texts(op: Operation, table: Table, api: ApiModel) -> list[tuple[Propert
     return found
 
 
+def json_answers(
+    operations: tuple[Operation, ...], design: SchemaDesign, api: ApiModel
+) -> dict[tuple[str, str], Property]:
+    """By (table, column): the property an answer gives a JSON column's value in (the first
+    operation's that answers it)."""
+    found: dict[tuple[str, str], Property] = {}
+    for op in operations:
+        table = design.table(op.table) if op.table else None
+        row = response_row(op, table, api) if table and op.kind in _ANSWERS else None
+        if table is None or row is None:
+            continue
+        for prop in api.object_properties(row):
+            column = property_column(prop.name, table)
+            if column is not None and column.type is ColumnType.JSON:
+                found.setdefault((table.name, column.name), prop)
+    return found
+
+
+def unanswerable_writes(
+    op: Operation, table: Table, api: ApiModel, answers: dict[tuple[str, str], Property]
+) -> list[tuple[Property, Property]]:
+    """(written, answered) for each property `op` writes to a JSON column that takes values
+    the schema its answers give it refuses (`TodoLabelsMergePatch`, whose label may lack the
+    `name` that `TodoLabels` requires): such a value would be stored, then fail every answer
+    (a 500), so the request is held to the answer's schema."""
+    row = request_row(op, table, api) if op.kind in _WRITES else None
+    found = []
+    for prop in api.object_properties(row) if row is not None else ():
+        column = property_column(prop.name, table)
+        answered = answers.get((table.name, column.name)) if column else None
+        if answered is not None and not admits(answered.schema_, prop.schema_, api):
+            found.append((prop, answered))
+    return found
+
+
+def admits(
+    wider: Schema,
+    narrower: Schema,
+    api: ApiModel,
+    seen: frozenset[tuple[str, str]] = frozenset(),
+    *,
+    optional: bool = True,
+) -> bool:
+    """Whether every value `narrower` takes is one `wider` takes, as far as types, required
+    properties, enums and bounds tell; where the schemas say more than that (a pattern, a
+    reference met again), they are taken to agree. Null is taken where the value is
+    `optional` (a model's optional field takes None)."""
+    if wider.ref is not None and narrower.ref is not None:  # a cycle passes through both
+        if (wider.ref, narrower.ref) in seen:
+            return True  # met again: what holds there holds here
+        seen |= {(wider.ref, narrower.ref)}
+    wide, narrow = api.resolve(wider), api.resolve(narrower)
+    if wide.all_of or narrow.all_of:
+        wide_parts, narrow_parts = wide.all_of or (wide,), narrow.all_of or (narrow,)
+        if len(wide_parts) > 1 or len(narrow_parts) > 1:
+            return True  # merged schemas: not compared
+        return admits(wide_parts[0], narrow_parts[0], api, seen, optional=optional)
+    if narrow.any_of or narrow.one_of:
+        return all(
+            admits(wider, part, api, seen, optional=optional)
+            for part in narrow.any_of or narrow.one_of
+        )
+    if wide.any_of or wide.one_of:
+        return any(
+            admits(part, narrower, api, seen, optional=optional)
+            for part in wide.any_of or wide.one_of
+        )
+    kinds = {t for t in narrow.types if t is not SchemaType.NULL}
+    if narrow.allows_null and not (wide.allows_null or optional or not wide.types):
+        return False
+    if narrow.types == (SchemaType.NULL,):
+        return True
+    taken = set(wide.types) | ({SchemaType.INTEGER} if SchemaType.NUMBER in wide.types else set())
+    if wide.types and (not kinds or not kinds <= taken):
+        return False
+    if wide.enum is not None and (narrow.enum is None or not set(narrow.enum) <= set(wide.enum)):
+        return False
+    if not _within(wide.max_length, narrow.max_length, above=True) or not _within(
+        wide.min_length, narrow.min_length, above=False
+    ):
+        return False
+    if not _within(wide.max_items, narrow.max_items, above=True) or not _within(
+        wide.min_items, narrow.min_items, above=False
+    ):
+        return False
+    if not _within(wide.maximum, narrow.maximum, above=True) or not _within(
+        wide.minimum, narrow.minimum, above=False
+    ):
+        return False
+    if (
+        wide.items is not None
+        and narrow.items is not None
+        and not admits(wide.items, narrow.items, api, seen, optional=False)
+    ):
+        return False
+    if wide.properties or wide.additional_properties is False:
+        sent = {p.name: p for p in api.object_properties(narrower)}
+        for prop in api.object_properties(wider):
+            given = sent.get(prop.name)
+            if given is None:
+                if prop.required:
+                    return False
+                continue
+            if prop.required and not given.required:
+                return False
+            if not admits(prop.schema_, given.schema_, api, seen, optional=not prop.required):
+                return False
+        if wide.additional_properties is False:
+            named = {p.name for p in api.object_properties(wider)}
+            if set(sent) - named or narrow.additional_properties is not False:
+                return False
+    return True
+
+
+def _within(wide: float | None, narrow: float | None, *, above: bool) -> bool:
+    """Whether a bound `narrow` (None: none) keeps inside `wide` (an upper bound when
+    `above`)."""
+    if wide is None:
+        return True
+    if narrow is None:
+        return False
+    return narrow <= wide if above else narrow >= wide
+
+
 def path_keys(operations: tuple[Operation, ...]) -> set[tuple[str, str]]:
     """(table, column) of each column a path parameter names a row by."""
     return {
@@ -433,7 +558,9 @@ def create_needs(
     path binds, the owner column (the caller), a file's columns (a multipart upload, see
     `plan.api`)."""
     row = request_row(op, table, api)
-    properties = [p for p in api.object_properties(row) if not _read_only(p, api)] if row else []
+    properties = (
+        [p for p in api.object_properties(row) if not api.is_read_only(p.schema_)] if row else []
+    )
     by_column: dict[str, Property] = {}
     for prop in properties:
         column = property_column(prop.name, table)
@@ -449,10 +576,6 @@ def create_needs(
             continue
         needs.append((column, by_column.get(column.name)))
     return needs
-
-
-def _read_only(prop: Property, api: ApiModel) -> bool:
-    return prop.schema_.read_only or api.resolve(prop.schema_).read_only
 
 
 @dataclass(frozen=True)
@@ -513,6 +636,13 @@ def filter_misfit(
     op = flt.op
     if op is FilterOp.IN and param is not None and SchemaType.ARRAY not in param.types:
         return f"query parameter `{flt.param}` is not an array"
+    if (
+        op is not FilterOp.IN
+        and param is not None
+        and SchemaType.ARRAY in param.types
+        and any(c.type is not ColumnType.JSON for c in columns)
+    ):
+        return f"query parameter `{flt.param}` is an array: `op: in` takes one of its values"
     if op is FilterOp.TRUE_ONLY:
         if any(c.type is not ColumnType.BOOLEAN for c in columns):
             return "its column is not boolean"

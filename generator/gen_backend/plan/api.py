@@ -21,6 +21,7 @@ from gen_backend.model import (
     ServiceModel,
 )
 from gen_backend.model.bounds import Bound, Range
+from gen_backend.model.infer import sort_values
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.uploads import MULTIPART, upload_columns
 from gen_backend.model.wire import filter_misfit
@@ -978,20 +979,21 @@ def _sort(
     op: Operation, table: TablePlan, python: dict[str, str], planner: SchemaPlanner
 ) -> tuple[str, tuple[tuple[str, str, bool], ...]] | None:
     """Sorting by the spec's own sort parameter, from an allowlist: the parameter's enum
-    values where the spec lists them (`title`, `-title`, `title:desc`), else every column."""
+    values where the spec lists them (`title`, `-title`, `title:desc`), else every column.
+    A listed value that names no column keeps the list's own order, by key
+    (SORT_VALUE_UNMAPPED says so)."""
     if not op.sort_params or op.sort_params[0] not in python:
         return None
     wire = op.sort_params[0]
-    parameter = next(p for p in op.parameters if p.name == wire)
-    schema = planner.api.resolve(parameter.schema_)
-    attrs = {snake(c.name): c.attr for c in table.columns}
+    listed = sort_values(op, {c.name for c in table.columns}, planner.api)
     allowed: list[tuple[str, str, bool]] = []
-    if schema.enum:
-        for value in (v for v in schema.enum if isinstance(v, str)):
-            descending = value.startswith("-") or value.lower().endswith((":desc", " desc"))
-            field = re.split(r"[: ]", value.lstrip("-+"))[0]
-            if snake(field) in attrs:
-                allowed.append((value, attrs[snake(field)], descending))
+    if listed:
+        key = table.column(table.primary_key[0]).attr if table.primary_key else None
+        for sort in listed:
+            if sort.column is not None:
+                allowed.append((sort.value, table.column(sort.column).attr, sort.descending))
+            elif key is not None:
+                allowed.append((sort.value, key, False))
     else:
         for column in table.columns:
             for name in dict.fromkeys((column.name, camel(column.name))):

@@ -124,19 +124,22 @@ def shape(schema: Schema, api: ApiModel, seen: frozenset[str] = frozenset()) -> 
     if kind is SchemaType.ARRAY or resolved.items is not None:
         return {"array": shape(resolved.items, api, seen) if resolved.items else "any"}
     if kind in _SCALARS:
-        return {"type": kind.value if kind else "any", "bounds": _bounds(resolved)}
+        return {"type": kind.value, "bounds": _bounds(resolved, kind)}
     return "any"
 
 
-def _bounds(schema: Schema) -> dict[str, JsonValue]:
-    """The bounds of a scalar that the served document must keep (it may add its own)."""
+def _bounds(schema: Schema, kind: SchemaType) -> dict[str, JsonValue]:
+    """The bounds of a scalar that the served document must keep (it may add its own): those
+    that apply to its type (JSON Schema ignores a `minimum` on a string)."""
+    text = kind is SchemaType.STRING
+    number = kind in (SchemaType.INTEGER, SchemaType.NUMBER)
     found: dict[str, JsonValue] = {
-        "minLength": schema.min_length,
-        "maxLength": schema.max_length,
-        "pattern": schema.pattern if keeps_pattern(schema) else None,
-        "minimum": schema.minimum,
-        "maximum": schema.maximum,
-        "exclusiveMinimum": schema.exclusive_minimum,
-        "exclusiveMaximum": schema.exclusive_maximum,
+        "minLength": schema.min_length if text else None,
+        "maxLength": schema.max_length if text else None,
+        "pattern": schema.pattern if text and keeps_pattern(schema) else None,
+        "minimum": schema.minimum if number else None,
+        "maximum": schema.maximum if number else None,
+        "exclusiveMinimum": schema.exclusive_minimum if number else None,
+        "exclusiveMaximum": schema.exclusive_maximum if number else None,
     }
     return {key: value for key, value in found.items() if value is not None}

@@ -52,7 +52,7 @@ def example(schema: Schema, api: ApiModel, *, variant: int = 0, depth: int = 0) 
         return {
             prop.name: example(prop.schema_, api, variant=variant, depth=depth + 1)
             for prop in api.object_properties(schema)
-            if prop.required and not api.resolve(prop.schema_).read_only
+            if prop.required and not api.is_read_only(prop.schema_)
         }
     kind = schema.primary_type
     if kind is SchemaType.STRING:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 from urllib.parse import quote
 
 from gen_backend.model import (
@@ -60,6 +61,7 @@ from gen_backend.plan.tests import (
     plan_factories,
     plan_tests,
     schema_rule,
+    takes_few_keys,
 )
 from gen_backend.plan.wire import hold_to_columns
 from gen_backend.validate.rfis import Rfi
@@ -120,6 +122,11 @@ class ModuleApi:
     bypass_roles: tuple[str, ...] = ()  # roles that see every row despite the ownership
     # per create or list (its function): the parent rows in its path the caller must see
     guards: tuple[tuple[str, tuple[ParentGuard, ...]], ...] = ()
+
+    @property
+    def routes(self) -> tuple[OperationPlan, ...]:
+        """The operations in the order the router declares them (see `route_order`)."""
+        return route_order(list(self.operations), lambda op: (op,))
 
     def guards_of(self, function: str) -> tuple[ParentGuard, ...]:
         return dict(self.guards).get(function, ())
@@ -341,25 +348,9 @@ class ProjectPlan:
 
     @property
     def routed(self) -> tuple[ModuleApi, ...]:
-        """The modules with routes, in the order their routers are included: one serving a
-        path with a literal segment (`/articles/feed`) before one whose parameter would take
-        that segment (`/articles/{slug}`), since the first route that matches answers."""
-        waiting = [api for api in self.apis if api.operations]
-
-        def before(first: ModuleApi, then: ModuleApi) -> bool:
-            return any(
-                _fits(mine.path, theirs.path) and not _fits(theirs.path, mine.path)
-                for mine in first.operations
-                for theirs in then.operations
-            )
-
-        ordered: list[ModuleApi] = []
-        while waiting:
-            ready = [a for a in waiting if not any(before(b, a) for b in waiting if b is not a)]
-            chosen = ready[0] if ready else waiting[0]  # a cycle keeps the planned order
-            ordered.append(chosen)
-            waiting.remove(chosen)
-        return tuple(ordered)
+        """The modules with routes, in the order their routers are included (see
+        `route_order`)."""
+        return route_order([api for api in self.apis if api.operations], lambda api: api.operations)
 
     def domain_of(self, table: str) -> DomainPlan:
         return next(d for d in self.domains if d.table.name == table)
@@ -486,6 +477,33 @@ def _known_rules(service: ServiceModel) -> dict[str, ColumnRule]:
 
 
 _METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+
+
+_T = TypeVar("_T")
+
+
+def route_order(
+    waiting: list[_T], routes: Callable[[_T], Sequence[OperationPlan]]
+) -> tuple[_T, ...]:
+    """`waiting` (routers, or a router's operations) in the order they are to be routed: one
+    serving a path with a literal segment (`/pet/findByStatus`) before one whose parameter
+    would take that segment (`/pet/{petId}`), since the first route that matches answers.
+    Otherwise (and in a cycle) the planned order stays."""
+
+    def before(first: _T, then: _T) -> bool:
+        return any(
+            _fits(mine.path, theirs.path) and not _fits(theirs.path, mine.path)
+            for mine in routes(first)
+            for theirs in routes(then)
+        )
+
+    ordered: list[_T] = []
+    while waiting:
+        ready = [a for a in waiting if not any(before(b, a) for b in waiting if b is not a)]
+        chosen = ready[0] if ready else waiting[0]
+        ordered.append(chosen)
+        waiting.remove(chosen)
+    return tuple(ordered)
 
 
 def _fits(path: str, template: str) -> bool:
@@ -827,6 +845,15 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             if any(
                 _free_text(p.schema_, service.api)
                 for p in op.parameters_in(ParameterLocation.QUERY)
+            )
+        ),
+        narrow_keys=sorted(
+            f"{op.method.upper()} {op.path}"
+            for op in service.in_scope_operations
+            if any(
+                takes_few_keys(p.schema_, service.api)
+                for p in op.parameters
+                if any(b.is_key and b.param == p.name for b in op.path_bindings)
             )
         ),
     )

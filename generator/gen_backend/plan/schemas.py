@@ -238,7 +238,7 @@ class SchemaPlanner:
                     ),
                     description=(prop_schema.description or None),
                     default=default,
-                    read_only=prop_schema.read_only or resolved_prop.read_only,
+                    read_only=self.api.is_read_only(prop_schema),
                     nullable=prop_schema.allows_null or resolved_prop.allows_null,
                 )
             )

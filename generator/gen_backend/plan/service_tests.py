@@ -27,7 +27,7 @@ from gen_backend.plan.database import ColumnPlan, TablePlan, kept_text
 from gen_backend.plan.embeds import LoadPlan
 from gen_backend.plan.examples import NoExampleError, example, held, in_order, unique_example
 from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
-from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent
+from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent, takes_few_keys
 
 # a page size no test session reaches: one call returns every matching row
 EVERYTHING = 10_000
@@ -729,7 +729,7 @@ class _OpPlanner:
         properties = {
             p.name: p
             for p in self.d.api_model.object_properties(schema)
-            if not self.d.api_model.resolve(p.schema_).read_only
+            if not self.d.api_model.is_read_only(p.schema_)
         }
         attrs = {a for _, a in self.op.body_attrs}
         candidates: list[tuple[bool, FieldPlan, JsonValue]] = []
@@ -1232,11 +1232,15 @@ class _OpPlanner:
         """`op`'s path for `row` (an f-string source), its key and parents from the row."""
         path = op.path
         bound = dict((*op.parents, *((op.key,) if op.key else ())))
+        spec = self.d.specs.get(op.operation_id)
+        schemas = {p.name: p.schema_ for p in (spec.parameters if spec else ())}
         for param in op.params:
             if param.location != "path":
                 continue
             if param.name not in bound:
                 raise _SkipError("a path parameter the row does not give")
+            if param.wire in schemas and takes_few_keys(schemas[param.wire], self.d.api_model):
+                raise _SkipError("the parameter takes fewer keys than the tests' rows have")
             column = self.column(bound[param.name])
             if column.nullable or _base(param.annotation) not in (column.py_type, "str"):
                 raise _SkipError("path type")

@@ -33,12 +33,14 @@ from gen_backend.model.wire import (
     conversion,
     create_fill,
     empty_keys,
+    json_answers,
     long_texts,
     nullable_answers,
     partial_bodies,
     path_keys,
     request_row,
     response_row,
+    unanswerable_writes,
     wrapper_of,
 )
 
@@ -61,6 +63,7 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
     refused: dict[str, str] = {}
     partial = partial_bodies(service.in_scope_operations, api, service.design)
     keys = path_keys(service.in_scope_operations)
+    answers = json_answers(service.in_scope_operations, service.design, api)
 
     def hold(schema: Schema, **update: object) -> None:
         """Hold `schema` to more than it says, on top of what holds it already."""
@@ -79,6 +82,11 @@ def hold_to_columns(service: ServiceModel) -> HeldService:
             hold(prop.schema_, min_length=1)
         for prop, column_held in long_texts(op, table, api):
             hold(prop.schema_, max_length=column_held.max_length)
+        for written, answered in unanswerable_writes(op, table, api, answers):
+            held = answered.schema_
+            if api.resolve(written.schema_).allows_null and not api.resolve(held).allows_null:
+                held = Schema(all_of=(held,), nullable=True)
+            holds[id(written.schema_)] = held
         body = op.request_body.body.schema_ if op.request_body else None
         wrapper = wrapper_of(body, table, api) if body and op.kind in _WRITES else None
         if wrapper is not None and not wrapper.required:  # the row the request carries

@@ -37,7 +37,7 @@ from gen_backend.model.build import Resolved
 from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.crossing import Crossing
 from gen_backend.model.defaults import sqlite_default
-from gen_backend.model.infer import path_segments, property_column, table_named
+from gen_backend.model.infer import path_segments, property_column, sort_values, table_named
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
 from gen_backend.model.uploads import is_file, is_multipart, upload_columns
@@ -47,12 +47,14 @@ from gen_backend.model.wire import (
     create_fill,
     empty_keys,
     filter_misfit,
+    json_answers,
     longer_than_column,
     made_keys_of,
     nullable_answers,
     partial_bodies,
     path_keys,
     response_row,
+    unanswerable_writes,
     unwrapped,
     wrapper_of,
 )
@@ -70,6 +72,7 @@ class Code(StrEnum):
     OPERATION_ID_MISSING = "OPERATION_ID_MISSING"
     PATH_KEY_UNBOUND = "PATH_KEY_UNBOUND"
     PATH_PARAM_UNBOUND = "PATH_PARAM_UNBOUND"
+    KEY_PARAMETER_NARROWER = "KEY_PARAMETER_NARROWER"
     OPERATION_STUBBED = "OPERATION_STUBBED"
     LOOKUP_INFERRED = "LOOKUP_INFERRED"
     LOOKUP_INVALID = "LOOKUP_INVALID"
@@ -112,6 +115,8 @@ class Code(StrEnum):
     OWNER_COLUMN_IN_BODY = "OWNER_COLUMN_IN_BODY"
     SECURITY_SCHEME_UNCHECKED = "SECURITY_SCHEME_UNCHECKED"
     QUERY_PARAM_UNMAPPED = "QUERY_PARAM_UNMAPPED"
+    SORT_VALUE_UNMAPPED = "SORT_VALUE_UNMAPPED"
+    PROPERTY_HELD_TO_ANSWER = "PROPERTY_HELD_TO_ANSWER"
     ASSUMPTION_IN_SCOPE = "ASSUMPTION_IN_SCOPE"
     INTERVENTION_PENDING = "INTERVENTION_PENDING"
     UNKNOWN_KEY = "UNKNOWN_KEY"
@@ -149,6 +154,7 @@ class _Checker:
         # the named schemas a partial update takes, whose fields a create cannot require
         self.partial = partial_bodies(model.in_scope_operations, model.api, model.design)
         self.path_keys = path_keys(model.in_scope_operations)
+        self.json_answers = json_answers(model.in_scope_operations, model.design, model.api)
 
     def add(
         self,
@@ -247,6 +253,7 @@ class _Checker:
                 )
             self.properties(op, table)
             self.filters(op, table)
+            self.sorts(op, table)
             self.bound_parameters(op, table)
             self.lookups(op, table)
 
@@ -267,6 +274,21 @@ class _Checker:
                     "otherwise), and the served document says so.",
                     f"set `minLength: 1` (or a pattern) on `{prop.name}`",
                 )
+            for written, answered in unanswerable_writes(op, table, api, self.json_answers):
+                self.add(
+                    Code.PROPERTY_HELD_TO_ANSWER,
+                    Severity.WARNING,
+                    "openapi",
+                    f"{located[1]}/properties/{written.name}",
+                    f"`{written.name}` of `{op.operation_id}` is stored as JSON in "
+                    f"`{table.name}`, and answered as {_schema_name(answered.schema_)}, but "
+                    f"the request takes it as {_schema_name(written.schema_)}: a value only "
+                    "the request's schema takes would be stored and then fail every answer. "
+                    "The request is held to the answer's schema (a 422 otherwise), and the "
+                    "served document says so.",
+                    f"give `{written.name}` the answer's schema in the request, or widen the "
+                    "answer's",
+                )
             files = self._upload_columns(op, table)
             for prop in api.object_properties(located[0]):
                 if prop.name in files:
@@ -283,7 +305,7 @@ class _Checker:
                             f"`content_type`, `size_bytes`) to `{table.name}`, or leave it to "
                             "hand-written code in the service layer",
                         )
-                elif not prop.schema_.read_only and not api.resolve(prop.schema_).read_only:
+                elif not api.is_read_only(prop.schema_):
                     self.property(op, table, prop, located[1], request=True)
         if op.kind in _WRITE_KINDS | {OperationKind.GET, OperationKind.LIST}:
             row = response_row(op, table, api)
@@ -315,7 +337,9 @@ class _Checker:
         ):
             row, where = self._row_schema(op.request_body.body.schema_, table)
             for prop in api.object_properties(row):
-                if snake(prop.name) == ownership.owner_column and not prop.schema_.read_only:
+                if snake(prop.name) == ownership.owner_column and not api.is_read_only(
+                    prop.schema_
+                ):
                     self.add(
                         Code.OWNER_COLUMN_IN_BODY,
                         Severity.WARNING,
@@ -382,6 +406,32 @@ class _Checker:
                 schema = self.model.api.resolve(schema.items)
             location = parameter.pointer or f"{op.pointer}/parameters"
             self.crossing(op, table, column, name, schema, location, request=True)
+            if any(b.is_key and b.param == name for b in op.path_bindings):
+                self.narrow_key(op, table, column, name, schema, location)
+
+    def narrow_key(
+        self, op: Operation, table: Table, column: Column, name: str, schema: Schema, where: str
+    ) -> None:
+        """A key parameter bounded tighter than its column: rows past the bound exist (a
+        create or another writer makes them) but this operation cannot reach them."""
+        holds = column_range(table, column)
+        stated = _stated(schema, below=False)
+        if stated is None or holds is None or not column.type.is_integer:
+            return
+        if holds.high is not None and not _past(holds.high, stated, below=False):
+            return
+        self.add(
+            Code.KEY_PARAMETER_NARROWER,
+            Severity.WARNING,
+            "openapi",
+            where,
+            f"`{name}` of `{op.operation_id}` takes keys up to {_number(stated.value)} but "
+            f"`{table.name}.{column.name}` holds larger ones: a row with a larger key cannot "
+            f"be reached through {op.method.value.upper()} {op.path} (a 422). The parameter "
+            "keeps the spec's bound; the generated tests that reach a row through it are "
+            "left out, since their rows' keys may pass it.",
+            f"raise the parameter's maximum to the column's, or bound `{column.name}` with a CHECK",
+        )
 
     def _upload_columns(self, op: Operation, table: Table) -> dict[str, set[str]]:
         """The files of a multipart create body: property -> the columns that keep it."""
@@ -700,6 +750,25 @@ class _Checker:
                 "declare it under `x-filters` (or handoff.yaml `operations: filters:`); "
                 "otherwise it is left to hand-written code",
             )
+
+    def sorts(self, op: Operation, table: Table) -> None:
+        """Sort values the spec lists that name no column of the table."""
+        columns = [c.name for c in table.columns]
+        unmapped = [s.value for s in sort_values(op, columns, self.model.api) if not s.column]
+        if not unmapped:
+            return
+        parameter = next(p for p in op.parameters if p.name == op.sort_params[0])
+        self.add(
+            Code.SORT_VALUE_UNMAPPED,
+            Severity.WARNING,
+            "openapi",
+            parameter.pointer or f"{op.pointer}/parameters",
+            f"`{parameter.name}` of `{op.operation_id}` lists "
+            f"{', '.join(f'`{v}`' for v in unmapped)}, which name no column of "
+            f"`{table.name}`: they are taken, and the rows come in the list's own order "
+            "(by key).",
+            f"add the column to `{table.name}`, or take the value out of the enum",
+        )
 
     def security_schemes(self) -> None:
         """Schemes the in-scope operations list that the generated code does not check."""
@@ -1225,6 +1294,18 @@ def _beyond_column(schema: Schema, table: Table, column: Column) -> tuple[str, s
             keyword = f"{'exclusiveMaximum' if end.strict else 'maximum'}: {value}"
         return said, bound, keyword
     return None
+
+
+def _schema_name(schema: Schema) -> str:
+    """A schema as a question names it: `TodoLabels` (also where it wraps that one alone, or
+    that one or null), else its types."""
+    if schema.ref:
+        return f"`{schema.ref}`"
+    for group in (schema.all_of, schema.any_of, schema.one_of):
+        named = [part.ref for part in group if part.types != (SchemaType.NULL,)]
+        if len(named) == 1 and named[0]:
+            return f"`{named[0]}`"
+    return "/".join(t.value for t in schema.types) or "any value"
 
 
 def _stated(schema: Schema, *, below: bool) -> Bound | None:

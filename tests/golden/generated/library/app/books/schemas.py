@@ -75,7 +75,7 @@ class Book(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
     author_id: uuid.UUID = Field(alias="authorId")
     author: Author = Field(alias="author")
     isbn: str = Field(alias="isbn", max_length=13)
@@ -86,7 +86,9 @@ class Book(BaseModel):
     )
     in_stock: bool = Field(alias="inStock")
     price: float | None = Field(default=None, alias="price")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class BookPage(BaseModel):

@@ -37,10 +37,12 @@ class Author(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
     name: str = Field(alias="name", max_length=200)
     bio: str | None = Field(default=None, alias="bio")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
 
 
 ProblemSchema.model_rebuild()

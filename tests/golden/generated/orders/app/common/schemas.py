@@ -94,8 +94,8 @@ class OrderItem(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    order_id: uuid.UUID = Field(alias="orderId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
     product_id: uuid.UUID = Field(alias="productId")
     quantity: int = Field(alias="quantity", ge=-(2**63), le=2**63 - 1)
     unit_price: Money = Field(alias="unitPrice")

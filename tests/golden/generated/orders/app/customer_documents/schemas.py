@@ -47,13 +47,15 @@ class CustomerDocument(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    customer_id: uuid.UUID = Field(alias="customerId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    customer_id: uuid.UUID = Field(alias="customerId", json_schema_extra={"readOnly": True})
     file_name: str = Field(alias="fileName")
     content_type: str = Field(alias="contentType")
     size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
     note: str | None = Field(default=None, alias="note")
-    uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="uploadedAt")
+    uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="uploadedAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class CustomerDocumentPage(BaseModel):

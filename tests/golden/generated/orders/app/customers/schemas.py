@@ -67,12 +67,14 @@ class Customer(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
     email: str = Field(alias="email")
     full_name: str = Field(alias="fullName")
     phone: str | None = Field(default=None, alias="phone")
     default_currency: Currency = Field(alias="defaultCurrency")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class CustomerPage(BaseModel):

@@ -42,17 +42,23 @@ class Order(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
     customer_id: uuid.UUID = Field(alias="customerId")
-    placed_by: uuid.UUID = Field(alias="placedBy", description="the agent who placed it")
+    placed_by: uuid.UUID = Field(
+        alias="placedBy",
+        json_schema_extra={"readOnly": True},
+        description="the agent who placed it",
+    )
     status: OrderStatus = Field(alias="status")
     currency: Currency = Field(alias="currency")
     total_amount: Money = Field(alias="totalAmount")
     amount_paid: Money = Field(alias="amountPaid")
     notes: str | None = Field(default=None, alias="notes")
-    placed_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="placedAt")
+    placed_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="placedAt", json_schema_extra={"readOnly": True}
+    )
     cancelled_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
-        default=None, alias="cancelledAt"
+        default=None, alias="cancelledAt", json_schema_extra={"readOnly": True}
     )
     items: list[OrderItem] | None = Field(default=None, alias="items")
 

@@ -45,17 +45,23 @@ class Payment(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    order_id: uuid.UUID = Field(alias="orderId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
     amount: Money = Field(alias="amount")
     currency: Currency = Field(alias="currency")
     method: PaymentMethod = Field(alias="method")
     status: PaymentStatus = Field(alias="status")
-    provider_reference: str | None = Field(default=None, alias="providerReference")
-    failure_reason: str | None = Field(default=None, alias="failureReason")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    provider_reference: str | None = Field(
+        default=None, alias="providerReference", json_schema_extra={"readOnly": True}
+    )
+    failure_reason: str | None = Field(
+        default=None, alias="failureReason", json_schema_extra={"readOnly": True}
+    )
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
     captured_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
-        default=None, alias="capturedAt"
+        default=None, alias="capturedAt", json_schema_extra={"readOnly": True}
     )
 
 

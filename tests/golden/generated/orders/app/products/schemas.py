@@ -65,14 +65,16 @@ class Product(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
     sku: str = Field(alias="sku")
     name: str = Field(alias="name")
     description: str | None = Field(default=None, alias="description")
     unit_price: Money = Field(alias="unitPrice")
     currency: Currency = Field(alias="currency")
     active: bool = Field(alias="active")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class ProductPage(BaseModel):

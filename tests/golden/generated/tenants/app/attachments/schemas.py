@@ -39,15 +39,18 @@ class Attachment(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    task_id: uuid.UUID = Field(alias="taskId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    task_id: uuid.UUID = Field(alias="taskId", json_schema_extra={"readOnly": True})
     file_name: str = Field(alias="fileName")
     content_type: str = Field(alias="contentType")
     size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
     checksum_sha256: str = Field(alias="checksumSha256")
-    uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="uploadedAt")
+    uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="uploadedAt", json_schema_extra={"readOnly": True}
+    )
     download_url: str = Field(
         alias="downloadUrl",
+        json_schema_extra={"readOnly": True},
         description="a pre-signed object-storage URL, valid for 15 minutes; computed, not stored",
     )
 

@@ -49,14 +49,16 @@ class Comment(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    task_id: uuid.UUID = Field(alias="taskId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    task_id: uuid.UUID = Field(alias="taskId", json_schema_extra={"readOnly": True})
     author_id: uuid.UUID = Field(alias="authorId")
     body: str = Field(alias="body")
     edited_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
-        default=None, alias="editedAt"
+        default=None, alias="editedAt", json_schema_extra={"readOnly": True}
     )
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class CommentPage(BaseModel):

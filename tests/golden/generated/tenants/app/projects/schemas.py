@@ -64,15 +64,19 @@ class Project(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    tenant_id: uuid.UUID = Field(alias="tenantId")
-    workspace_id: uuid.UUID = Field(alias="workspaceId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
+    workspace_id: uuid.UUID = Field(alias="workspaceId", json_schema_extra={"readOnly": True})
     key: str = Field(alias="key")
     name: str = Field(alias="name")
     description: str | None = Field(default=None, alias="description")
     status: ProjectStatus = Field(alias="status")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
-    updated_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="updatedAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
+    updated_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="updatedAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class ProjectList(BaseModel):

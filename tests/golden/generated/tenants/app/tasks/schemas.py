@@ -82,9 +82,9 @@ class Task(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    tenant_id: uuid.UUID = Field(alias="tenantId")
-    project_id: uuid.UUID = Field(alias="projectId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
+    project_id: uuid.UUID = Field(alias="projectId", json_schema_extra={"readOnly": True})
     title: str = Field(alias="title")
     description: str | None = Field(default=None, alias="description")
     status: TaskStatus = Field(alias="status")
@@ -92,8 +92,12 @@ class Task(BaseModel):
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(default=None, alias="estimateHours")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
-    updated_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="updatedAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
+    updated_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="updatedAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class TaskPage(BaseModel):

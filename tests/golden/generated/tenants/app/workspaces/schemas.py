@@ -64,11 +64,13 @@ class Workspace(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id")
-    tenant_id: uuid.UUID = Field(alias="tenantId")
+    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
     slug: str = Field(alias="slug")
     name: str = Field(alias="name")
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(alias="createdAt")
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
 
 
 class WorkspaceList(BaseModel):
