@@ -16,6 +16,9 @@ from gen_backend.accept import Accepted, accept
 from gen_backend.cli import app
 from gen_backend.draft import draft_handoff, service_slug
 from gen_backend.draft.design import entity_name
+from gen_backend.model import OperationKind
+from gen_backend.plan import plan_project
+from gen_backend.render import render_project
 
 from .conftest import CORPUS, SAMPLES
 
@@ -220,3 +223,61 @@ def test_every_corpus_and_sample_spec_drafts_a_handoff_check_accepts(
     for name, text in draft.files.items():
         (tmp_path / name).write_text(text)
     assert isinstance(accept(tmp_path, lenient=lenient), Accepted)
+
+
+READ_BY_QUERY = {
+    "openapi": "3.0.3",
+    "info": {"title": "Planets", "version": "1"},
+    "paths": {
+        "/planet": {
+            "get": {
+                "operationId": "getPlanet",
+                "parameters": [
+                    {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "apiKey", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One planet",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/PlanetFullResponse"}
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "PlanetFullResponse": {
+                "type": "object",
+                "properties": {"planet": {"$ref": "#/components/schemas/Planet"}},
+            },
+            "Planet": {
+                "type": "object",
+                "required": ["code", "name"],
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+def test_a_row_named_by_a_required_query_parameter_is_read_as_an_item(tmp_path: Path) -> None:
+    """Star Trek's `GET /animal?uid=...` answers `{"animal": {...}}`: the parameter names the
+    row, so it is the key, and the read is a get of it; its tests send the row's key."""
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(READ_BY_QUERY))
+    handoff = tmp_path / "handoff"
+    assert _cli("init", str(spec), "-o", str(handoff)).exit_code == 0
+    assert _tables(handoff)["planets"]["code"]["primary_key"] is True
+    accepted = accept(handoff)
+    assert isinstance(accepted, Accepted)
+    get = next(op for op in accepted.model.operations if op.operation_id == "getPlanet")
+    assert get.kind is OperationKind.GET
+    assert [(b.param, b.column, b.is_key) for b in get.path_bindings] == [("code", "code", True)]
+    tests = render_project(plan_project(accepted.model))["tests/planets/test_api.py"].text
+    assert 'url=f"/planet?code={row.code}"' in tests
+    assert 'missing_url="/planet?code=absent-row"' in tests

@@ -269,6 +269,30 @@ class _Resources:
                 named.item_params.add(segments[-1][1:-1])
                 self._table(named.entity, op, OperationKind.DELETE)
 
+    def _read_by_query(self, op: Operation, segments: list[str]) -> None:
+        """`GET /animal?uid=...` answering one animal: an item read, its row named by the
+        required query parameter that is one of the row's properties."""
+        answer = self._answer(op)
+        if answer is None or not self._object(answer):
+            return
+        properties = {prop.name for prop in self.api.object_properties(answer)}
+        param = next(
+            (
+                p.name
+                for p in op.parameters_in(ParameterLocation.QUERY)
+                if p.required and p.name in properties
+            ),
+            None,
+        )
+        entity = self._entity(answer, segments[-1]) if param else None
+        if param is None or entity is None:
+            return
+        table = self._table(entity, op, OperationKind.GET)
+        table.collections.add("/" + "/".join(segments))
+        table.item_params.add(param)
+        table.response_schemas.append(answer)
+        table.schemas.append(answer)
+
     def _collection(self, op: Operation, segments: list[str]) -> None:
         if op.method is HttpMethod.GET:
             answer = self._answer(op, unwrap=False)
@@ -282,6 +306,8 @@ class _Resources:
                 table.response_schemas.append(items)
                 table.schemas.append(items)
                 table.list_params.update(p.name for p in op.parameters_in(ParameterLocation.QUERY))
+            elif items is None:
+                self._read_by_query(op, segments)
         elif op.method is HttpMethod.POST:
             if is_action(segments[-1]):
                 return

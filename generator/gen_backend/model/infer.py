@@ -150,6 +150,8 @@ def classify(
             return OperationKind.CREATE
         if method is HttpMethod.GET and list_envelope(operation, api) is not None:
             return OperationKind.LIST
+        if method is HttpMethod.GET and query_key(operation, table) is not None:
+            return OperationKind.GET
         return OperationKind.CUSTOM
     if len(trailing) == 1 and _is_param(trailing[0]):
         return {
@@ -161,10 +163,21 @@ def classify(
     return OperationKind.CUSTOM
 
 
+def query_key(operation: Operation, table: Table) -> PathBinding | None:
+    """The row a read at the collection's own path names by a required query parameter
+    (`GET /animal?uid=...`): the parameter bound to the key or a unique column it spells."""
+    for parameter in operation.parameters_in(ParameterLocation.QUERY):
+        column = _key_column(parameter.name, table) if parameter.required else None
+        if column is not None:
+            return PathBinding(param=parameter.name, column=column, is_key=True)
+    return None
+
+
 def path_bindings(
     operation: Operation, table: Table, kind: OperationKind, design: SchemaDesign
 ) -> tuple[PathBinding, ...]:
-    """Bind path parameters to columns: the item key, and parents' foreign keys."""
+    """Bind path parameters to columns: the item key, and parents' foreign keys; an item
+    read whose path names no row takes its key from a required query parameter."""
     segments = path_segments(operation.path)
     bindings: list[PathBinding] = []
     item_kinds = {
@@ -228,6 +241,12 @@ def path_bindings(
                     parent_column=target,
                 )
             )
+    if (
+        kind is OperationKind.GET
+        and not any(b.is_key for b in bindings)
+        and (by_query := query_key(operation, table)) is not None
+    ):
+        bindings.append(by_query)
     return tuple(bindings)
 
 

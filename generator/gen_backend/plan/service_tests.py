@@ -150,6 +150,12 @@ class StatementCount:
     many: bool = True  # a list (25 rows against 1); else a get
     # Python sources over `item`, one answered row: its embedded rows are the related ones
     embeds: tuple[str, ...] = ()
+    loads: int = 0  # a get's relationships loaded beside the row, a statement each
+
+    @property
+    def names_first(self) -> bool:
+        """Whether the request names the row made first (in its path or query)."""
+        return "first." in self.url or any("first." in value for _, value in self.params)
 
 
 @dataclass(frozen=True)
@@ -1159,7 +1165,7 @@ class _OpPlanner:
     # -- API round trips ---------------------------------------------------------------------
 
     def round_trips(self) -> list[ApiRoundTrip]:
-        if any(p.default is None and p.location not in ("path",) for p in self.op.params):
+        if self.fills_others():
             return []  # a required header or query parameter the request tests fill
         builders = {
             OperationKind.LIST: (
@@ -1182,7 +1188,7 @@ class _OpPlanner:
         """A list's statements for 1 row and for 25; a get's, bounded."""
         if self.op.kind not in (OperationKind.LIST, OperationKind.GET):
             return []
-        if any(p.default is None and p.location != "path" for p in self.op.params):
+        if self.fills_others():
             return []  # a required header or query parameter the request tests fill
         try:
             url = self.url(self.op, "first")
@@ -1198,12 +1204,13 @@ class _OpPlanner:
                     "in a fixed, small number of statements.",
                     function=self.op.function,
                     factory=factory,
-                    url=url,
-                    params=(),
+                    url=self.url(self.op, "first", key_in_query=False),
+                    params=self.key_params(self.op, "first"),
                     permissions=self.op.permissions,
                     items=self.wrapper_wire(),
                     many=False,
                     embeds=embeds,
+                    loads=len(self.op.loads),
                 )
             ]
         try:
@@ -1228,13 +1235,34 @@ class _OpPlanner:
             )
         ]
 
-    def url(self, op: OperationPlan, row: str) -> str:
-        """`op`'s path for `row` (an f-string source), its key and parents from the row."""
+    def fills_others(self) -> bool:
+        """Whether the operation requires a header or query parameter other than its key."""
+        key = self.op.key[0] if self.op.key else None
+        return any(
+            p.default is None and p.location != "path" and p.name != key for p in self.op.params
+        )
+
+    def key_params(self, op: OperationPlan, row: str) -> tuple[tuple[str, str], ...]:
+        """The query parameter naming `row` where `op` takes its key from the query
+        (`GET /animal?uid=`): (wire name, Python source of its value)."""
+        return tuple(
+            (p.wire, f"str({row}.{op.key[1]})")
+            for p in op.params
+            if p.location == "query" and op.key and p.name == op.key[0]
+        )
+
+    def url(self, op: OperationPlan, row: str, *, key_in_query: bool = True) -> str:
+        """`op`'s path for `row` (an f-string source), its key and parents from the row; a key
+        taken from the query is added to it unless the caller sends it (`key_params`)."""
         path = op.path
         bound = dict((*op.parents, *((op.key,) if op.key else ())))
         spec = self.d.specs.get(op.operation_id)
         schemas = {p.name: p.schema_ for p in (spec.parameters if spec else ())}
         for param in op.params:
+            if param.location == "query" and op.key and param.name == op.key[0]:
+                if key_in_query:
+                    path += f"?{param.wire}={{{row}.{op.key[1]}}}"
+                continue
             if param.location != "path":
                 continue
             if param.name not in bound:

@@ -517,6 +517,7 @@ def plan_tests(
         setup["row"] = f"make_{packages[table.name]}"
     headers: list[tuple[str, str]] = []
     query: list[tuple[str, str | list[str]]] = []
+    key_query: tuple[str, str] | None = None  # (parameter, attribute) of a key in the query
     for parameter in spec.parameters:
         if parameter.location.value == "header" and parameter.required:
             if parameter.name.lower() == "idempotency-key":
@@ -531,6 +532,10 @@ def plan_tests(
                     )
                 except NoExampleError:
                     return None
+        python = next((p.name for p in op.params if p.wire == parameter.name), None)
+        if parameter.location.value == "query" and op.key and python == op.key[0]:
+            key_query = (parameter.name, op.key[1])  # `GET /animal?uid=`: the row's key
+            continue
         if parameter.location.value == "query" and parameter.required:
             try:
                 query.append((parameter.name, _query_value(example(parameter.schema_, api))))
@@ -538,7 +543,6 @@ def plan_tests(
                 return None
         if parameter.location.value != "path":
             continue
-        python = next((p.name for p in op.params if p.wire == parameter.name), None)
         bound = dict((*op.parents, *((op.key,) if op.key else ())))
         if (
             python in bound
@@ -576,6 +580,8 @@ def plan_tests(
     for wire, value in values.items():
         path = path.replace("{" + wire + "}", value)
     path += query_string
+    if key_query is not None:
+        path += ("&" if query else "?") + f"{key_query[0]}={{row.{key_query[1]}}}"
     # the same request for a row that does not exist (404): its key, or a list's parent
     absent_rows: tuple[str, ...] = ()
     if op.key and op.kind in (
@@ -591,6 +597,11 @@ def plan_tests(
     missing = _absent_path(op.path, values, table, absent_rows, schemas) if table else None
     if missing is not None:
         missing += query_string
+    elif key_query is not None and table is not None and key_query[1] in absent_rows:
+        column = next(c for c in table.columns if c.attr == key_query[1])
+        absent = _absent_key(column, schemas[key_query[0]])
+        if absent is not None:
+            missing = f"{op.path}{query_string}{'&' if query else '?'}{key_query[0]}={absent}"
     body = None
     sent_object = False  # whether the body is an object (JSON, or a form's fields)
     sent_attrs: set[str] = set()  # the columns the body fills, for a create

@@ -545,7 +545,8 @@ async def test_list_order_payments_lists_the_new_rows(
     assert len(listed) == 2
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one more
+# a get's statements: the caller's scope for row-level security, the row, and room for one
+# more (a relationship it embeds; one statement more for each further one)
 MAX_STATEMENTS_PER_GET = 3
 
 

@@ -853,7 +853,8 @@ async def test_delete_task_then_get_is_404(
     assert after.status_code == 404, after.text
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one more
+# a get's statements: the caller's scope for row-level security, the row, and room for one
+# more (a relationship it embeds; one statement more for each further one)
 MAX_STATEMENTS_PER_GET = 3
 
 

@@ -623,7 +623,8 @@ async def test_update_workspace_shows_in_a_later_get(
     assert after.json()["slug"] == "ro"
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one more
+# a get's statements: the caller's scope for row-level security, the row, and room for one
+# more (a relationship it embeds; one statement more for each further one)
 MAX_STATEMENTS_PER_GET = 3
 
 
