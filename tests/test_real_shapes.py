@@ -7,6 +7,7 @@ representation suffixes, and a spec looser than its tables."""
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import string
 from pathlib import Path
@@ -641,9 +642,14 @@ def test_a_key_parameter_bounded_tighter_than_its_column_is_asked_and_not_walked
         "/paths/~1store~1order~1{orderId}/get/parameters/0",
         "/paths/~1store~1order~1{orderId}/delete/parameters/0",
     }
-    tests = render_project(plan_project(result.model, result.rfis))["tests/order/test_api.py"]
-    assert "/store/order/{row.id}" not in tests.text
-    assert "place_order" in tests.text  # the operations the bound does not touch keep theirs
+    files = render_project(plan_project(result.model, result.rfis))
+    tests = files["tests/order/test_api.py"].text
+    assert "/store/order/{row.id}" not in tests
+    assert "place_order" in tests  # the operations the bound does not touch keep theirs
+    # generated, though not probed: the inspection does not count it a 501 stub
+    index = json.loads(files[".gen-backend/inspection.json"].text)
+    get = next(op for op in index["operations"] if op["operation_id"] == "getOrderById")
+    assert (get["kind"], get["probed"]) == ("get", False)
 
 
 @pytest.mark.parametrize(

@@ -384,13 +384,18 @@ def _answer_key(
 PROBLEM_JSON = "application/problem+json"
 
 
-def inspection_index(service: ServiceModel, probes: tuple[ProbePlan, ...]) -> dict[str, JsonValue]:
+def inspection_index(
+    service: ServiceModel, operations: tuple[OperationPlan, ...], probes: tuple[ProbePlan, ...]
+) -> dict[str, JsonValue]:
     """`.gen-backend/inspection.json`: every in-scope operation, highest sprint score first
-    (ties in the spec's order), and whether the probes can reach it."""
+    (ties in the spec's order), as planned (a `custom` kind: a 501 stub), and whether the
+    probes can reach it."""
+    planned = {op.operation_id: op for op in operations}
     probed = {p.op.operation_id: p for p in probes}
     shape = service.error_shape
     entries: list[JsonValue] = []
     for op in service.operations_by_priority:
+        plan = planned.get(op.operation_id)
         probe = probed.get(op.operation_id)
         entries.append(
             {
@@ -399,10 +404,10 @@ def inspection_index(service: ServiceModel, probes: tuple[ProbePlan, ...]) -> di
                 "path": op.path,
                 "fr_id": op.fr_id,
                 "score": op.priority,
-                "kind": probe.op.kind.value if probe else None,
-                "status": probe.op.status if probe else None,
+                "kind": plan.kind.value if plan else None,
+                "status": plan.status if plan else None,
                 "public": op.public,
-                "permissions": list(probe.op.permissions) if probe else [],
+                "permissions": list(plan.permissions) if plan else [],
                 "probed": probe is not None,
                 "invalid_input": probe.invalid.pointer if probe and probe.invalid else None,
                 "out_of_bounds": probe.beyond.pointer if probe and probe.beyond else None,

@@ -866,7 +866,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         services=sorted({(p.module, p.service_class) for p in probes}),
         json_target=json_target,
     )
-    add(".gen-backend/inspection.json", index=inspection_index(service, probes))
+    add(".gen-backend/inspection.json", index=inspection_index(service, operations, probes))
     add(
         "tests/test_openapi.py",
         contracts=tuple(
