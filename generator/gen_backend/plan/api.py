@@ -160,6 +160,12 @@ class OperationPlan:
         return f"{snake(self.item_class).upper()}_EMBEDS"
 
     @property
+    def key_query(self) -> ParamPlan | None:
+        """The query parameter the row's key is read from (`GET /animal?uid=`), if any."""
+        key = self.key[0] if self.key else None
+        return next((p for p in self.params if p.location == "query" and p.name == key), None)
+
+    @property
     def needs_url(self) -> bool:
         return any(part.needs_url for part in self.envelope_parts)
 

@@ -1237,19 +1237,17 @@ class _OpPlanner:
 
     def fills_others(self) -> bool:
         """Whether the operation requires a header or query parameter other than its key."""
-        key = self.op.key[0] if self.op.key else None
         return any(
-            p.default is None and p.location != "path" and p.name != key for p in self.op.params
+            p.default is None and p.location != "path" and p is not self.op.key_query
+            for p in self.op.params
         )
 
     def key_params(self, op: OperationPlan, row: str) -> tuple[tuple[str, str], ...]:
         """The query parameter naming `row` where `op` takes its key from the query
         (`GET /animal?uid=`): (wire name, Python source of its value)."""
-        return tuple(
-            (p.wire, f"str({row}.{op.key[1]})")
-            for p in op.params
-            if p.location == "query" and op.key and p.name == op.key[0]
-        )
+        if op.key_query is None or op.key is None:
+            return ()
+        return ((op.key_query.wire, f"str({row}.{op.key[1]})"),)
 
     def url(self, op: OperationPlan, row: str, *, key_in_query: bool = True) -> str:
         """`op`'s path for `row` (an f-string source), its key and parents from the row; a key
@@ -1259,7 +1257,7 @@ class _OpPlanner:
         spec = self.d.specs.get(op.operation_id)
         schemas = {p.name: p.schema_ for p in (spec.parameters if spec else ())}
         for param in op.params:
-            if param.location == "query" and op.key and param.name == op.key[0]:
+            if param is op.key_query and op.key:
                 if key_in_query:
                     path += f"?{param.wire}={{{row}.{op.key[1]}}}"
                 continue

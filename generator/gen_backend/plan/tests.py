@@ -517,7 +517,6 @@ def plan_tests(
         setup["row"] = f"make_{packages[table.name]}"
     headers: list[tuple[str, str]] = []
     query: list[tuple[str, str | list[str]]] = []
-    key_query: tuple[str, str] | None = None  # (parameter, attribute) of a key in the query
     for parameter in spec.parameters:
         if parameter.location.value == "header" and parameter.required:
             if parameter.name.lower() == "idempotency-key":
@@ -532,10 +531,8 @@ def plan_tests(
                     )
                 except NoExampleError:
                     return None
-        python = next((p.name for p in op.params if p.wire == parameter.name), None)
-        if parameter.location.value == "query" and op.key and python == op.key[0]:
-            key_query = (parameter.name, op.key[1])  # `GET /animal?uid=`: the row's key
-            continue
+        if op.key_query is not None and parameter.name == op.key_query.wire:
+            continue  # the row's key, sent after the other query parameters
         if parameter.location.value == "query" and parameter.required:
             try:
                 query.append((parameter.name, _query_value(example(parameter.schema_, api))))
@@ -543,6 +540,7 @@ def plan_tests(
                 return None
         if parameter.location.value != "path":
             continue
+        python = next((p.name for p in op.params if p.wire == parameter.name), None)
         bound = dict((*op.parents, *((op.key,) if op.key else ())))
         if (
             python in bound
@@ -580,6 +578,7 @@ def plan_tests(
     for wire, value in values.items():
         path = path.replace("{" + wire + "}", value)
     path += query_string
+    key_query = (op.key_query.wire, op.key[1]) if op.key_query and op.key else None
     if key_query is not None:
         path += ("&" if query else "?") + f"{key_query[0]}={{row.{key_query[1]}}}"
     # the same request for a row that does not exist (404): its key, or a list's parent
