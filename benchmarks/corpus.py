@@ -52,6 +52,8 @@ class SpecResult:
     stubs: int = 0
     crud: int = 0  # CRUD-shaped: collection GET/POST, item GET/PUT/PATCH/DELETE
     crud_generated: int = 0
+    # the CRUD-shaped operations left as 501 stubs: (method and path, why)
+    crud_stubbed: list[tuple[str, str]] = field(default_factory=list)
     stages: dict[str, str] = field(default_factory=dict)  # stage -> "ok" or why not
     failures: dict[str, int] = field(default_factory=dict)  # schemathesis check -> count
     seconds: float = 0.0
@@ -136,10 +138,16 @@ def _pipeline(folder: Path, work: Path, result: SpecResult, examples: int, seed:
         result.operations, result.generated, result.stubs = map(int, planned.groups())
     from gen_backend.inspection import read_index
 
-    stubbed = {str(op["operation_id"]) for op in read_index(project).stubs}
+    stubs = {str(op["operation_id"]): op for op in read_index(project).stubs}
+    stubbed = set(stubs)
     shaped = _crud_shaped(spec)
     result.crud = sum(shaped.values())
     result.crud_generated = sum(1 for op, crud in shaped.items() if crud and op not in stubbed)
+    result.crud_stubbed = [
+        (f"{stub['method']} {stub['path']}", str(stub.get("left_to_you_because")))
+        for op, stub in stubs.items()
+        if shaped.get(op)
+    ]
 
     python = [sys.executable, "-m"]
     cache = {"MYPY_CACHE_DIR": str(work / "mypy-cache")}  # never shared by runs at once
@@ -309,7 +317,28 @@ def table(results: list[SpecResult], examples: int, seed: int) -> str:
         "nothing to run). Other findings (ST2xx requests, ST3xx stateful) are counted per "
         "spec in the table.",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _stubbed(results))
+
+
+def _stubbed(results: list[SpecResult]) -> list[str]:
+    """The CRUD-shaped operations left as 501 stubs: how many for each reason (names taken
+    out, so that one reason counts once whatever it names), then each spec's, by reason."""
+    if not any(r.crud_stubbed for r in results):
+        return []
+    classes = Counter(re.sub(r"`[^`]*`", "`…`", why) for r in results for _, why in r.crud_stubbed)
+    lines = ["", "CRUD-shaped operations left as 501 stubs, by reason:", ""]
+    lines += ["| operations | reason |", "|---|---|"]
+    lines += [f"| {count} | {why} |" for why, count in classes.most_common()]
+    lines += ["", "And by spec:", ""]
+    for r in results:
+        if not r.crud_stubbed:
+            continue
+        by_reason: dict[str, list[str]] = {}
+        for route, why in r.crud_stubbed:
+            by_reason.setdefault(why, []).append(f"`{route}`")
+        reasons = "; ".join(f"{why}: {', '.join(routes)}" for why, routes in by_reason.items())
+        lines.append(f"- **{r.spec}** ({len(r.crud_stubbed)}): {reasons}")
+    return lines
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from gen_backend.plan import plan_project
 from gen_backend.plan.api import UploadPlan
 from gen_backend.plan.contract import operation_contract, shape
 from gen_backend.plan.service_tests import ServiceTestsPlan
+from gen_backend.render import render_project
 from gen_backend.render.project import _docstring, _pystr_wrapped
 
 from .conftest import SAMPLES, planned_operations
@@ -80,6 +81,67 @@ def test_cursor_paging_is_keyset_paging() -> None:
     # the index the design made for the cursor, `(project_id, created_at, id)`, orders the list
     assert ops["listTasks"].order == (("created_at", False), ("id", False))
     assert ops["listWorkspaces"].order == (("id", False),)  # top level: the key
+
+
+_RELAY_PAGE = """    TaskPage:
+      type: object
+      required: [object, items, page]
+      properties:
+        object: {type: string, enum: [list]}
+        items:
+          type: array
+          items: {$ref: "#/components/schemas/Task"}
+        page:
+          type: object
+          required: [endCursor, startCursor, hasNextPage, hasPrevPage, limit, total]
+          properties:
+            endCursor: {type: string, nullable: true}
+            startCursor: {type: string, nullable: true}
+            hasNextPage: {type: boolean}
+            hasPrevPage: {type: boolean}
+            limit: {type: integer, minimum: 1, maximum: 100}
+            total: {type: integer, minimum: 0}
+"""
+
+
+def test_a_page_object_of_cursors_and_a_constant_is_filled(tmp_path: Path) -> None:
+    """Redoc's cafe answers `{"object": "list", "items": [...], "page": {"endCursor",
+    "startCursor", "hasNextPage", "hasPrevPage", "limit", "total"}}`, all required: every
+    field is one the service knows, so the list is generated, and its walk follows
+    `page.endCursor`. Its `sort` is free text, as the cafe's."""
+    handoff = tmp_path / "tenants"
+    shutil.copytree(SAMPLES / "tenants", handoff)
+    spec = handoff / "openapi.yaml"
+    text = spec.read_text()
+    start = text.index("    TaskPage:")
+    end = text.index("    # ---- comments")
+    text = text[:start] + _RELAY_PAGE + text[end:]
+    cursor = '        - $ref: "#/components/parameters/Cursor"\n'
+    sort = "        - {name: sort, in: query, schema: {type: string}}\n"
+    spec.write_text(text.replace(cursor, cursor + sort, 1))
+    result = accept(handoff)
+    assert isinstance(result, Accepted)
+    project = plan_project(result.model)
+    listing = next(op for op in project.operations if op.operation_id == "listTasks")
+    assert listing.kind.value == "list", listing.why_custom
+    assert listing.envelope_quantities == {
+        "constant", "object", "next_cursor", "start_cursor", "has_more", "has_prev",
+        "limit", "total",
+    }  # fmt: skip
+    files = render_project(project)
+    service = files["app/tasks/service.py"].text
+    for filled in (
+        'object="list"',
+        "start_cursor=encode_cursor(ordering, rows[0]) if rows else None",
+        "resumed=cursor is not None",
+        "has_prev_page=listing.has_prev",
+    ):
+        assert filled in service
+    assert 'cursor=("cursor", ("page", "endCursor"))' in files["tests/tasks/test_api.py"].text
+    # a made-up cursor, and a sort the spec leaves free text naming no column, are refused:
+    # the contract test does not hold them to be taken
+    contract = files["tests/contract/test_schemathesis.py"].text
+    assert '"GET /projects/{projectId}/tasks": ("cursor", "sort")' in contract
 
 
 def wrapped_library(root: Path) -> Path:

@@ -94,6 +94,7 @@ def test_the_drafted_design_keys_relates_and_bounds_each_resource(tmp_path: Path
     assert pets["vaccinated"] == {"type": "boolean", "default": False}
     assert pets["traits"] == {"type": "json", "nullable": True}
     assert visits["on"] == {"type": "date"}
+    assert visits["xray"] == {"type": "bytes", "nullable": True}  # base64 text is bytes
     schema = yaml.safe_load((tmp_path / "schema.yaml").read_text())["tables"]
     assert {"name": "pets_weight_kg_min", "expr": "weight_kg >= 0"} in schema["pets"]["checks"]
     assert {"columns": ["city"]} in schema["owners"]["indexes"]  # a list filters by it

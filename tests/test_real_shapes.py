@@ -542,6 +542,22 @@ def test_a_query_parameter_of_many_values_filters_by_any_of_them(tmp_path: Path)
     ]
 
 
+def test_a_query_parameter_its_columns_values_cannot_be_compared_with_filters_nothing(
+    tmp_path: Path,
+) -> None:
+    """Conduit's `?favorited=jake` (who favorited) beside a boolean `favorited`: a parameter
+    named after a column whose values it cannot hold is no filter by it, and `check` asks."""
+    spec, manifest = _petstore3_documents()
+    parameter = spec["paths"]["/pet/findByStatus"]["get"]["parameters"][0]
+    parameter["schema"] = {"type": "integer"}
+    del manifest["operations"]["findPetsByStatus"]["filters"]
+    result = _accepted(_petstore3_with(tmp_path, spec, manifest))
+    find = next(op for op in result.model.api.operations if op.operation_id == "findPetsByStatus")
+    assert (find.filters, find.unmapped_query_params) == ((), ("status",))
+    asked = [r.question for r in result.rfis if r.code is Code.QUERY_PARAM_UNMAPPED]
+    assert any("named after column `pet.status`, whose enum values" in q for q in asked), asked
+
+
 _RECORD = {
     "types": ["object"],
     "properties": [

@@ -26,6 +26,7 @@ from gen_backend.model.api import (
 )
 from gen_backend.model.infer import path_segments
 from gen_backend.model.naming import plural, singular, snake
+from gen_backend.model.wire import spec_kind
 
 # words around an entity's name in the names of the schemas that carry it
 _AFFIXES = re.compile(
@@ -518,7 +519,7 @@ def _column(
             return DraftColumn(name, "enum", values=values, default=default)
         if resolved.format in _TEXT_FORMATS:
             return DraftColumn(name, _TEXT_FORMATS[resolved.format])
-        if resolved.format == "binary":
+        if spec_kind(resolved) == "string:bytes":
             return DraftColumn(name, "bytes")
         default = resolved.default if isinstance(resolved.default, str) else None
         if resolved.max_length is not None:

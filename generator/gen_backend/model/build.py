@@ -17,7 +17,7 @@ from gen_backend.load.raw import (
     RawOperationIntent,
     RawPermissionDefaults,
 )
-from gen_backend.model import infer
+from gen_backend.model import infer, wire
 from gen_backend.model.api import (
     ApiModel,
     FilterOp,
@@ -261,6 +261,15 @@ def _operation(
             filters, sort, unmapped = infer.filters(
                 operation, table, declared, filter_source, paging, api
             )
+            query = {p.name: p for p in operation.parameters_in(ParameterLocation.QUERY)}
+            incomparable = {
+                f.param
+                for f in filters
+                if f.source is FilterSource.COLUMN_NAME
+                and wire.incomparable(f, query[f.param], table, api)
+            }
+            filters = tuple(f for f in filters if f.param not in incomparable)
+            unmapped = (*unmapped, *sorted(incomparable))
             updates.update(filters=filters, sort_params=sort, unmapped_query_params=unmapped)
 
     idempotent = next(

@@ -625,6 +625,17 @@ def _always_sent(prop: Property, api: ApiModel) -> bool:
     )
 
 
+def incomparable(flt: Filter, parameter: Parameter, table: Table, api: ApiModel) -> bool:
+    """Whether a filter found by a column's name takes values its column cannot hold:
+    conduit's `favorited` (the user who favorited, a string) beside a boolean `favorited`.
+    Such a parameter is no filter by that column."""
+    column = table.column(flt.columns[0])
+    schema = api.resolve(parameter.schema_)
+    if flt.op is FilterOp.IN and schema.items is not None:
+        schema = api.resolve(schema.items)
+    return column is not None and conversion(schema, column).crossing is Crossing.REFUSED
+
+
 def filter_misfit(
     flt: Filter, parameter: Parameter | None, table: Table, api: ApiModel
 ) -> str | None:

@@ -12,14 +12,17 @@ from decimal import Decimal
 from pydantic import JsonValue
 
 from gen_backend.model import (
+    ApiModel,
     EnvelopeShape,
     FilterOp,
     Operation,
     OperationKind,
     PaginationStyle,
     ParameterLocation,
+    Schema,
     ServiceModel,
 )
+from gen_backend.model.api import JsonScalar
 from gen_backend.model.bounds import Bound, Range
 from gen_backend.model.infer import sort_values
 from gen_backend.model.naming import snake, table_forms
@@ -96,18 +99,24 @@ class UploadPlan:
 @dataclass(frozen=True)
 class EnvelopePart:
     """One field of a list envelope besides its items: a quantity the service knows (`total`,
-    `page`, `limit`, `offset`, or a page URL: `self`, `first`, `prev`, `next`, `last`), or an
-    object of such fields."""
+    `page`, `limit`, `offset`, a cursor, whether a page comes before or after, or a page URL:
+    `self`, `first`, `prev`, `next`, `last`), the one value the spec allows it (`constant`:
+    `"object": {"const": "list"}`), or an object of such fields."""
 
     field: str
     quantity: str  # one of the above, or `object`
     class_name: str | None = None
-    fields: tuple[tuple[str, str], ...] = ()  # (field, quantity) of an object
+    fields: tuple[EnvelopePart, ...] = ()  # an object's
+    constant: JsonScalar = None
+
+    @property
+    def quantities(self) -> set[str]:
+        """Its own quantity and those of an object's fields."""
+        return {self.quantity, *(q for part in self.fields for q in part.quantities)}
 
     @property
     def needs_url(self) -> bool:
-        quantities = {q for _, q in self.fields} | {self.quantity}
-        return bool(quantities & {"self", "first", "prev", "next", "last"})
+        return bool(self.quantities & {"self", "first", "prev", "next", "last"})
 
 
 @dataclass(frozen=True)
@@ -168,6 +177,10 @@ class OperationPlan:
     @property
     def needs_url(self) -> bool:
         return any(part.needs_url for part in self.envelope_parts)
+
+    @property
+    def envelope_quantities(self) -> set[str]:
+        return {q for part in self.envelope_parts for q in part.quantities}
 
     # the sort parameter and its allowlist: (value, ORM attr, descending)
     sort: tuple[str, tuple[tuple[str, str, bool], ...]] | None = None
@@ -729,7 +742,12 @@ def _operation(
                     item_class = (
                         items.annotation.removeprefix("list[").split("]")[0] if items else None
                     )
-                    parts = _envelope_parts(envelope, items, planner)
+                    parts = _envelope_parts(
+                        envelope,
+                        items,
+                        planner,
+                        success.body.schema_ if success and success.body else None,
+                    )
                     if parts is None or item_class is None:
                         why_custom = why_custom or "a list envelope with fields of its own"
                     else:
@@ -821,11 +839,7 @@ def _operation(
         kind is OperationKind.LIST
         and op.pagination
         and op.pagination.style is PaginationStyle.CURSOR
-        and not any(
-            quantity in ("next_cursor", "next")
-            for part in envelope_parts
-            for quantity in (part.quantity, *(q for _, q in part.fields))
-        )
+        and not any(part.quantities & {"next_cursor", "next"} for part in envelope_parts)
     ):
         why_custom = why_custom or "cursor paging with no response field for the next cursor"
     if why_custom:
@@ -939,6 +953,13 @@ _QUANTITIES = {
     "has_more": "has_more",
     "has_next": "has_more",
     "has_next_page": "has_more",
+    "start_cursor": "start_cursor",
+    "prev_cursor": "start_cursor",
+    "previous_cursor": "start_cursor",
+    "has_prev": "has_prev",
+    "has_previous": "has_prev",
+    "has_prev_page": "has_prev",
+    "has_previous_page": "has_prev",
 }
 
 
@@ -948,37 +969,51 @@ def _quantity(wire: str) -> str | None:
 
 
 def _envelope_parts(
-    envelope: ClassPlan, items: FieldPlan | None, planner: SchemaPlanner
+    envelope: ClassPlan, items: FieldPlan | None, planner: SchemaPlanner, schema: Schema | None
 ) -> tuple[EnvelopePart, ...] | None:
-    """How to fill every field of a list envelope besides its items; None when a required
-    field holds something the service cannot know."""
+    """How to fill every field of a list envelope (of `schema`) besides its items; None when
+    a required field holds something the service cannot know."""
     parts: list[EnvelopePart] = []
+    specs = _property_schemas(planner.api, schema)
     for field_plan in envelope.fields:
         if field_plan is items:
             continue
-        quantity = _quantity(field_plan.wire)
         nested = planner.classes.get(field_plan.annotation.removesuffix(" | None"))
-        if quantity and nested is None:
-            parts.append(EnvelopePart(field=field_plan.name, quantity=quantity))
-        elif nested is not None and nested.root is None:
-            inner = []
-            for sub in nested.fields:
-                sub_quantity = _quantity(sub.wire)
-                if sub_quantity:
-                    inner.append((sub.name, sub_quantity))
-                elif sub.required:
-                    return None
+        if nested is not None and nested.root is None:
+            inner = _envelope_parts(nested, None, planner, specs.get(field_plan.wire))
+            if inner is None:
+                return None
             parts.append(
                 EnvelopePart(
-                    field=field_plan.name,
-                    quantity="object",
-                    class_name=nested.name,
-                    fields=tuple(inner),
+                    field=field_plan.name, quantity="object", class_name=nested.name, fields=inner
                 )
             )
+        elif part := _envelope_part(field_plan, specs.get(field_plan.wire), planner.api):
+            parts.append(part)
         elif field_plan.required:
             return None
     return tuple(parts)
+
+
+def _envelope_part(
+    field_plan: FieldPlan, schema: Schema | None, api: ApiModel
+) -> EnvelopePart | None:
+    """A quantity field by its name, or a field the spec allows one value."""
+    if quantity := _quantity(field_plan.wire):
+        return EnvelopePart(field=field_plan.name, quantity=quantity)
+    resolved = api.resolve(schema) if schema is not None else None
+    if resolved is not None and resolved.has_const:
+        return EnvelopePart(field=field_plan.name, quantity="constant", constant=resolved.const)
+    if resolved is not None and resolved.enum is not None and len(resolved.enum) == 1:
+        return EnvelopePart(field=field_plan.name, quantity="constant", constant=resolved.enum[0])
+    return None
+
+
+def _property_schemas(api: ApiModel, schema: Schema | None) -> dict[str, Schema]:
+    """An object schema's property schemas, by wire name."""
+    if schema is None:
+        return {}
+    return {p.name: p.schema_ for p in api.object_properties(schema) if p.schema_ is not None}
 
 
 def _sort(

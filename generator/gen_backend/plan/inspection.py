@@ -405,6 +405,7 @@ def inspection_index(
                 "fr_id": op.fr_id,
                 "score": op.priority,
                 "kind": plan.kind.value if plan else None,
+                "left_to_you_because": plan.why_custom if plan else None,  # a 501 stub's reason
                 "status": plan.status if plan else None,
                 "public": op.public,
                 "permissions": list(plan.permissions) if plan else [],

@@ -385,6 +385,25 @@ def _synonyms(
     return {name: tuple(sorted(synonyms.items())) for name, synonyms in found.items()}
 
 
+def _chosen_by_service(
+    operations: tuple[OperationPlan, ...], service: ServiceModel
+) -> dict[str, tuple[str, ...]]:
+    """By operation, the query parameters whose values the service names, not the spec: a
+    cursor it issued, a sort by a column where the spec lists no values."""
+    spec = {op.operation_id: op for op in service.in_scope_operations}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for op in operations:
+        names = [op.cursor_wire] if op.cursor_wire else []
+        model = spec[op.operation_id]
+        if op.sort and model.sort_params:
+            sort = next(p for p in model.parameters if p.name == model.sort_params[0])
+            if service.api.resolve(sort.schema_).enum is None:
+                names.append(sort.name)
+        if names:
+            chosen[f"{op.method.upper()} {op.path}"] = tuple(names)
+    return chosen
+
+
 def _cascades(
     operations: tuple[OperationPlan, ...], tables: dict[str, TablePlan]
 ) -> dict[str, tuple[str, ...]]:
@@ -835,9 +854,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("tests/contract/__init__.py", "tests/__init__.py.j2")
     add(
         "tests/contract/test_schemathesis.py",
-        cursors={
-            f"{op.method.upper()} {op.path}": op.cursor_wire for op in operations if op.cursor_wire
-        },
+        chosen=_chosen_by_service(operations, service),
         cascades=_cascades(operations, tables),
         free_text=sorted(
             f"{op.method.upper()} {op.path}"

@@ -169,8 +169,8 @@ class ListWalk:
     key: str  # the key field of one item (wire)
     page: str | None  # the page-number parameter (wire), to walk pages
     offset: str | None  # the offset parameter (wire), to walk offsets
-    # (cursor parameter, the envelope field holding the next cursor), to walk cursors
-    cursor: tuple[str, str] | None = None
+    # (cursor parameter, the path of envelope fields to the next cursor), to walk cursors
+    cursor: tuple[str, tuple[str, ...]] | None = None
     subject: str | None = None  # the Python source of the caller's subject, to list as an owner
 
 
@@ -857,7 +857,8 @@ class _OpPlanner:
     ) -> Call:
         """A list call under `row`'s parents: page `page` of `limit` rows."""
         given = {**self.row_args(row, key=False), **(extra or {})}
-        if self.op.limit:
+        if self.op.limit:  # no more than the spec's maximum, which the router holds to
+            limit = min(limit, self.op.max_limit or limit)
             given[self.op.limit] = str(limit)
         if self.op.offset:
             given[self.op.offset] = str((page - 1) * limit)
@@ -901,7 +902,7 @@ class _OpPlanner:
         found = []
         for part in self.op.envelope_parts:
             if part.quantity == "object":
-                found += [(f"{result}.{part.field}.{name}", q) for name, q in part.fields]
+                found += [(f"{result}.{part.field}.{f.field}", f.quantity) for f in part.fields]
             else:
                 found.append((f"{result}.{part.field}", part.quantity))
         return [(s, q) for s, q in found if q in ("total", "page", "limit", "offset")]
@@ -1320,22 +1321,24 @@ class _OpPlanner:
             cursor=cursor,
         )
 
-    def cursor_walk(self, items: str | None) -> tuple[str, str] | None:
-        """(cursor parameter, envelope field of the next cursor) of a cursor-paged list."""
+    def cursor_walk(self, items: str | None) -> tuple[str, tuple[str, ...]] | None:
+        """(cursor parameter, path of envelope fields to the next cursor: `("page",
+        "endCursor")`) of a cursor-paged list."""
         if not self.op.cursor_wire or items is None or not self.op.envelope_class:
             return None
         envelope = self.d.classes[self.op.envelope_class]
-        field = next(
-            (
-                f
-                for part in self.op.envelope_parts
-                if part.quantity == "next_cursor"
-                for f in envelope.fields
-                if f.name == part.field
-            ),
-            None,
-        )
-        return (self.op.cursor_wire, field.wire) if field else None
+        for part in self.op.envelope_parts:
+            outer = self.item_field(envelope, part.field)
+            if outer is None:
+                continue
+            if part.quantity == "next_cursor":
+                return (self.op.cursor_wire, (outer.wire,))
+            for inner in part.fields:
+                held = self.d.classes.get(part.class_name or "")
+                field = self.item_field(held, inner.field) if held else None
+                if inner.quantity == "next_cursor" and field is not None:
+                    return (self.op.cursor_wire, (outer.wire, field.wire))
+        return None
 
     def api_listing(self) -> ApiRoundTrip:
         _, key = self.list_shape()

@@ -746,7 +746,13 @@ class _Checker:
                 if parameter and parameter.pointer
                 else f"{op.pointer}/parameters",
                 f"What does query parameter `{name}` of `{op.operation_id}` do? It "
-                "matches no column and no declared filter.",
+                + (
+                    f"is named after column `{table.name}.{column.name}`, whose "
+                    f"{column.type.value} values it cannot be compared with, and "
+                    if (column := table.column(snake(name)) or table.column(name))
+                    else "matches no column and "
+                )
+                + "no declared filter.",
                 "declare it under `x-filters` (or handoff.yaml `operations: filters:`); "
                 "otherwise it is left to hand-written code",
             )

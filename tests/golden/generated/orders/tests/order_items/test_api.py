@@ -390,10 +390,10 @@ async def _listed(
     key: str,
     page: str | None,
     offset: str | None,
-    cursor: tuple[str, str] | None = None,
+    cursor: tuple[str, tuple[str, ...]] | None = None,
 ) -> list[str]:
     """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor)."""
+    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
     keys: list[str] = []
     following: str | None = None
     for number in range(1, 1000):
@@ -410,7 +410,10 @@ async def _listed(
         rows: list[dict[str, object]] = body if items is None else body[items]
         keys += [str(row[key]) for row in rows]
         if cursor is not None:
-            following = body[cursor[1]]
+            holder = body
+            for name in cursor[1][:-1]:
+                holder = holder[name]
+            following = holder[cursor[1][-1]]
             if following is None:
                 assert len(keys) == len(set(keys)), f"{url} answered a row twice"
                 return keys

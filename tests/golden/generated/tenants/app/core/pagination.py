@@ -36,6 +36,8 @@ class Page:
     offset_param: str | None = None
     cursor_param: str | None = None  # set for keyset paging, which has no page numbers
     next_cursor: str | None = None  # the cursor of the page after this one, if there is one
+    start_cursor: str | None = None  # the cursor of this page's first row
+    resumed: bool = False  # the page was asked for with a cursor: rows come before it
 
     @property
     def page(self) -> int:
@@ -48,6 +50,10 @@ class Page:
     @property
     def has_more(self) -> bool:
         return self.next_cursor is not None if self.cursor_param else self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.resumed if self.cursor_param else self.page > 1
 
     @property
     def self_url(self) -> str:

@@ -668,10 +668,10 @@ async def _listed(
     key: str,
     page: str | None,
     offset: str | None,
-    cursor: tuple[str, str] | None = None,
+    cursor: tuple[str, tuple[str, ...]] | None = None,
 ) -> list[str]:
     """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor)."""
+    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
     keys: list[str] = []
     following: str | None = None
     for number in range(1, 1000):
@@ -688,7 +688,10 @@ async def _listed(
         rows: list[dict[str, object]] = body if items is None else body[items]
         keys += [str(row[key]) for row in rows]
         if cursor is not None:
-            following = body[cursor[1]]
+            holder = body
+            for name in cursor[1][:-1]:
+                holder = holder[name]
+            following = holder[cursor[1][-1]]
             if following is None:
                 assert len(keys) == len(set(keys)), f"{url} answered a row twice"
                 return keys
@@ -717,7 +720,7 @@ async def test_list_tasks_lists_the_new_rows(
         key="id",
         page=None,
         offset=None,
-        cursor=("cursor", "nextCursor"),
+        cursor=("cursor", ("nextCursor",)),
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -748,7 +751,7 @@ async def test_list_tasks_lists_only_the_callers_rows(
         key="id",
         page=None,
         offset=None,
-        cursor=("cursor", "nextCursor"),
+        cursor=("cursor", ("nextCursor",)),
     )
     assert str(mine.id) in listed
     assert mine.tenant_id != theirs.tenant_id
@@ -777,7 +780,7 @@ async def test_list_tasks_filters_by_due_before(
         key="id",
         page=None,
         offset=None,
-        cursor=("cursor", "nextCursor"),
+        cursor=("cursor", ("nextCursor",)),
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -805,7 +808,7 @@ async def test_list_tasks_filters_by_status(
         key="id",
         page=None,
         offset=None,
-        cursor=("cursor", "nextCursor"),
+        cursor=("cursor", ("nextCursor",)),
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
