@@ -222,7 +222,7 @@ def test_generated_project_passes_its_tests_on_postgresql(sample: Path, tmp_path
 
 OTHER_SHAPES = ["clinic", "shop", "events", "notes", "crm"]
 # issue 18: real specs (the corpus's, read in place) and the shapes they bring
-REAL_SHAPES = ["wire", "loose", "names", "lookup", "sids", "petstore3", "museum", "cafe"]
+REAL_SHAPES = ["wire", "loose", "names", "lookup", "sids", "petstore3", "museum", "cafe", "jsonapi"]
 
 
 @pytest.mark.parametrize("fixture", OTHER_SHAPES + REAL_SHAPES)

@@ -19,6 +19,7 @@ from gen_backend.draft.design import entity_name
 from gen_backend.model import OperationKind
 from gen_backend.plan import plan_project
 from gen_backend.render import render_project
+from gen_backend.validate.rfis import Code
 
 from .conftest import CORPUS, SAMPLES
 
@@ -282,3 +283,100 @@ def test_a_row_named_by_a_required_query_parameter_is_read_as_an_item(tmp_path: 
     tests = render_project(plan_project(accepted.model))["tests/planets/test_api.py"].text
     assert 'url=f"/planet?code={row.code}"' in tests
     assert 'missing_url="/planet?code=absent-row"' in tests
+
+
+def test_a_json_api_resource_is_drafted_as_its_attributes_and_answered_from_the_row() -> None:
+    """tests/fixtures/jsonapi: `{"data": {"id", "type", "attributes": {...}}}` documents. The
+    attributes are the table's columns; `{policy_slug}` and `{token}` name rows by unique
+    columns; the ORM class answers `attributes` as the row; the contract test takes the
+    created wishlist's token where the answer holds it; `DELETE
+    /wishlists/{token}/remove_item/{item_id}` is an action on the wishlist, not its delete."""
+    fixture = Path(__file__).parent / "fixtures" / "jsonapi"
+    tables = _tables(fixture)
+    assert list(tables["policies"]) == ["id", "type", "name", "slug", "body"]
+    assert tables["policies"]["slug"]["unique"] is True
+    assert tables["wishlists"]["token"]["unique"] is True
+    accepted = accept(fixture)
+    assert isinstance(accepted, Accepted)
+    kinds = {op.operation_id: op.kind for op in plan_project(accepted.model).operations}
+    assert kinds == {
+        "listPolicies": OperationKind.LIST,
+        "showPolicy": OperationKind.GET,
+        "createWishlist": OperationKind.CREATE,
+        "showWishlist": OperationKind.GET,
+        "deleteWishlist": OperationKind.DELETE,
+        "removeWishedItem": OperationKind.CUSTOM,
+    }
+    files = render_project(plan_project(accepted.model))
+    assert "def attributes(self) -> Self:" in files["app/policies/models.py"].text
+    contract = files["tests/contract/test_schemathesis.py"].text
+    assert '"deleteWishlist": {"token": "$response.body#/data/attributes/token"}' in contract
+
+
+TYPED_TWICE = {
+    "openapi": "3.0.3",
+    "info": {"title": "Payments", "version": "1"},
+    "paths": {
+        "/payments": {
+            "post": {
+                "operationId": "createPayment",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/New"}}
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "made",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Payment"}}
+                        },
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "New": {
+                "type": "object",
+                "required": ["amount", "units"],
+                "properties": {"amount": {"type": "number"}, "units": {"type": "number"}},
+            },
+            "Payment": {
+                "type": "object",
+                "required": ["id", "amount", "units"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "amount": {"type": "string", "example": "12.50"},
+                    "units": {"type": "integer"},
+                },
+            },
+        }
+    },
+}
+
+
+def test_a_value_typed_one_way_sent_and_another_answered_gets_a_column_holding_both(
+    tmp_path: Path,
+) -> None:
+    """Spree sends `amount` as a number and answers it as text: a `numeric` column holds
+    both (a float could not answer decimal text). `units` is sent as a number and answered
+    as an integer: no column answers every number as an integer, so it is JSON, and the
+    request is held to the answer's integer. Each is an assumption, and the create is
+    generated rather than refused."""
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(TYPED_TWICE))
+    handoff = tmp_path / "handoff"
+    assert _cli("init", str(spec), "-o", str(handoff)).exit_code == 0
+    columns = _tables(handoff)["payments"]
+    assert (columns["amount"]["type"], columns["units"]["type"]) == ("numeric", "json")
+    assumed = (handoff / "handoff.yaml").read_text()
+    assert "`payments.amount` is typed number and string in different places" in assumed
+    accepted = accept(handoff)
+    assert isinstance(accepted, Accepted)
+    create = next(op for op in plan_project(accepted.model).operations)
+    assert create.kind is OperationKind.CREATE, create.why_custom
+    held = [r.location for r in accepted.rfis if r.code is Code.PROPERTY_HELD_TO_ANSWER]
+    assert held == ["openapi.yaml#/components/schemas/New/properties/units"], held

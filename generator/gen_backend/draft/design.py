@@ -24,9 +24,11 @@ from gen_backend.model.api import (
     Schema,
     SchemaType,
 )
-from gen_backend.model.infer import path_segments
+from gen_backend.model.crossing import Crossing
+from gen_backend.model.infer import ITEMS_FIELDS, path_segments
 from gen_backend.model.naming import plural, singular, snake
-from gen_backend.model.wire import spec_kind
+from gen_backend.model.schema import Column, ColumnType
+from gen_backend.model.wire import conversion, row_properties, spec_kind
 
 # words around an entity's name in the names of the schemas that carry it
 _AFFIXES = re.compile(
@@ -248,7 +250,8 @@ class _Resources:
         return list(self.found.values())
 
     def _item(self, op: Operation, segments: list[str]) -> None:
-        if op.method not in _ITEM_KINDS:
+        # `/cart/remove_line_item/{id}` acts on the cart, naming something in it
+        if op.method not in _ITEM_KINDS or is_action(segments[-2]):
             return
         answer = self._answer(op)
         answer = answer if answer is not None and self._object(answer) else None
@@ -397,10 +400,15 @@ class _Resources:
         return bool(self.api.object_properties(schema))
 
     def _unwrapped(self, schema: Schema) -> Schema:
-        """`{"article": {...}}` -> the article: an object whose one property is an object."""
+        """`{"article": {...}}` -> the article: an object whose one property is an object;
+        `{"data": {...}, "included": [...]}` -> the data of a JSON:API document, beside
+        members that may be left out."""
         properties = self.api.object_properties(schema)
-        if len(properties) == 1:
-            inner = properties[0].schema_
+        data = next((p for p in properties if p.name == "data"), None)
+        if len(properties) == 1 or (
+            data is not None and not any(p.required for p in properties if p is not data)
+        ):
+            inner = (data or properties[0]).schema_
             if self._object(inner) and self.api.resolve(inner).primary_type is not SchemaType.ARRAY:
                 return inner
         return schema
@@ -411,14 +419,17 @@ class _Resources:
         resolved = self.api.resolve(schema)
         if resolved.primary_type is SchemaType.ARRAY and resolved.items is not None:
             return resolved.items if self._object(resolved.items) else None
-        arrays = [
-            prop.schema_
+        arrays = {
+            prop.name: prop.schema_
             for prop in self.api.object_properties(schema)
             if (inner := self.api.resolve(prop.schema_)).primary_type is SchemaType.ARRAY
             and inner.items is not None
             and self._object(inner.items)
-        ]
-        return self.api.resolve(arrays[0]).items if len(arrays) == 1 else None
+        }
+        # beside another array (JSON:API's `included`), the one named as items are
+        named = [a for name, a in arrays.items() if snake(name) in ITEMS_FIELDS]
+        listed = list(arrays.values()) if len(arrays) == 1 else named
+        return self.api.resolve(listed[0]).items if len(listed) == 1 else None
 
     def _entity(self, schema: Schema, segment: str) -> str | None:
         """The entity's name: its named schema's, else the path segment's (singular)."""
@@ -444,20 +455,25 @@ def _is_param(segment: str) -> bool:
 # ---- columns ----------------------------------------------------------------------------------
 
 
-def _properties(api: ApiModel, table: DraftTable) -> Iterator[tuple[Property, bool, bool]]:
-    """Each property of the entity once: (property, required in answers, required in creates)."""
+def _properties(
+    api: ApiModel, table: DraftTable
+) -> Iterator[tuple[Property, bool, bool, list[Schema]]]:
+    """Each property of the entity once: (property, required in answers, required in creates,
+    its schema in every place the entity is read or written)."""
     answered: dict[str, bool] = {}
     created: dict[str, bool] = {}
     first: dict[str, Property] = {}
+    typed: dict[str, list[Schema]] = {}
     for schema in table.schemas:
-        for prop in api.object_properties(schema):
+        for prop in row_properties(schema, api):
             first.setdefault(prop.name, prop)
+            typed.setdefault(prop.name, []).append(prop.schema_)
             if any(schema is s for s in table.response_schemas):
                 answered[prop.name] = answered.get(prop.name, False) or prop.required
             if any(schema is s for s in table.create_schemas):
                 created[prop.name] = created.get(prop.name, False) or prop.required
     for name, prop in first.items():
-        yield prop, answered.get(name, False), created.get(name, False)
+        yield prop, answered.get(name, False), created.get(name, False), typed[name]
 
 
 def _columns(
@@ -467,13 +483,14 @@ def _columns(
     assumptions: list[Assumption],
 ) -> None:
     has_creates = bool(table.create_schemas)
-    for prop, answered, created in _properties(api, table):
+    for prop, answered, created, schemas in _properties(api, table):
         if _array_of_entity(api, prop.schema_, by_entity) is not None:
             continue
         name = snake(prop.name)
         if not name or name in table.columns:
             continue
         column = _column(api, name, prop.schema_, table, assumptions)
+        column = _crossed_by_all(api, column, schemas, table, assumptions)
         sent = not api.is_read_only(prop.schema_)
         column.nullable = api.resolve(prop.schema_).allows_null or (
             column.default is None
@@ -495,6 +512,51 @@ def _columns(
                 tuple(f"{table.name}.{n}" for n in whole),
             )
         )
+
+
+# what a column may become when the spec types its value one way in one place and another way
+# in another (`amount` a number in the request and decimal text in the answer)
+_WIDER = ("bytes", "float", "numeric", "text")
+
+
+def _crossed_by_all(
+    api: ApiModel,
+    column: DraftColumn,
+    schemas: list[Schema],
+    table: DraftTable,
+    assumptions: list[Assumption],
+) -> DraftColumn:
+    """`column`, drafted from the property's first schema, where every other schema of it
+    crosses to it (the wire table, `model.wire.conversion`); else the first of `_WIDER` that
+    every one crosses to, or JSON (where a request's value the answer refuses is held to the
+    answer's schema: `PROPERTY_HELD_TO_ANSWER`), each an assumption."""
+
+    kinds = {spec_kind(_effective(api, schema)) for schema in schemas}
+
+    def crosses(kind: str) -> bool:
+        if kind == "numeric" and {"integer", "number"} <= kinds:
+            return False  # a fraction written as a number could not be answered as an integer
+        held = Column(name=column.name, type=ColumnType(kind), nullable=True)
+        return all(
+            conversion(_effective(api, schema), held).crossing is not Crossing.REFUSED
+            for schema in schemas
+        )
+
+    if column.type == "json" or crosses(column.type):
+        return column
+    kind = next((k for k in _WIDER if crosses(k)), "json")
+    where = f"{table.name}.{column.name}"
+    said = sorted(kinds)
+    assumptions.append(
+        Assumption(
+            f"`{where}` is typed {' and '.join(said)} in different places of the spec: a "
+            f"`{kind}` column holds each",
+            (where,),
+        )
+    )
+    if kind in ("text", "json"):  # a bound no longer applies
+        table.checks = [check for check in table.checks if check[1].split()[0] != column.name]
+    return DraftColumn(column.name, kind)
 
 
 def _effective(api: ApiModel, schema: Schema) -> Schema:
@@ -602,6 +664,10 @@ def _column_named_by(table: DraftTable, param: str) -> str | None:
     if param in table.columns:
         return param
     last_word = table.singular.split("_")[-1]
+    for qualifier in (table.singular, last_word):  # `product_slug`: the product's `slug`
+        unqualified = param.removeprefix(f"{qualifier}_")
+        if unqualified != param and unqualified in table.columns and unqualified != "id":
+            return unqualified
     if param in ("id", f"{table.singular}_id", f"{last_word}_id") or param.endswith(
         f"_{last_word}_id"
     ):
@@ -706,7 +772,7 @@ def _children_of_arrays(
 ) -> None:
     """An array of another table's rows (`Order.items: [OrderItem]`) is the other side of a
     key: the listed rows refer to this one."""
-    for prop, _answered, _created in _properties(api, table):
+    for prop, *_ in _properties(api, table):
         child = _array_of_entity(api, prop.schema_, by_entity)
         if child is None or child is table:
             continue

@@ -301,18 +301,23 @@ def _key_column(
     param: str, table: Table, segment: str = "", bound: frozenset[str] = frozenset()
 ) -> str | None:
     """`{id}`, `{bookId}`, `{itemId}` under `/items` -> the single primary key;
-    `{slug}` -> a unique `slug` column; `{tagSlug}` in `/events/{eventId}/tags/{tagSlug}` ->
-    `tag_slug`, the rest of a composite primary key (`event_id`) being `bound` by the path."""
+    `{slug}`, `{product_slug}` under `/products` -> a unique `slug` column; `{tagSlug}` in
+    `/events/{eventId}/tags/{tagSlug}` -> `tag_slug`, the rest of a composite primary key
+    (`event_id`) being `bound` by the path."""
     name = snake(param)
     direct = table.column(name) or table.column(param)
     if direct is not None and table.is_unique(direct.name):
         return direct.name
+    forms = table_forms(table.name) | (table_forms(segment) if segment else set())
+    for form in forms:  # `{product_slug}` under `/products`: the unique `slug`
+        qualified = table.column(name.removeprefix(f"{form}_")) if name.startswith(form) else None
+        if qualified is not None and table.is_unique(qualified.name):
+            return qualified.name
     primary = table.primary_key
     if direct is not None and direct.name in primary and set(primary) - {direct.name} <= bound:
         return direct.name
     if len(primary) != 1:
         return None
-    forms = table_forms(table.name) | (table_forms(segment) if segment else set())
     if name in {
         "id",
         primary[0],

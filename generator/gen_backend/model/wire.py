@@ -255,16 +255,42 @@ _TABLE: dict[tuple[str, ColumnType], _Rule] = {
 }
 
 
+def resource_attributes(schema: Schema, api: ApiModel) -> Property | None:
+    """The `attributes` of a JSON:API resource object (`{"id", "type", "attributes": {...}}`):
+    an object of the row's own columns, answered from the row itself."""
+    properties = {p.name: p for p in api.object_properties(schema)}
+    attributes = properties.get("attributes")
+    if "type" not in properties or attributes is None:
+        return None
+    return attributes if api.object_properties(attributes.schema_) else None
+
+
+def row_properties(row: Schema, api: ApiModel) -> tuple[Property, ...]:
+    """The properties of a row's schema, each of a JSON:API resource's attributes among them
+    in the place of `attributes`."""
+    properties = api.object_properties(row)
+    attributes = resource_attributes(row, api)
+    if attributes is None:
+        return properties
+    others = (p for p in properties if p.name != attributes.name)
+    return (*others, *api.object_properties(attributes.schema_))
+
+
+def wraps_row(field: str, table: str) -> bool:
+    """Whether a field of that name may wrap one row of `table`: it is named after the table
+    (`{"user": {...}}`, Rails-style), or it is a JSON:API document's `data`."""
+    return field == "data" or snake(table) in table_forms(field)
+
+
 def wrapper_of(schema: Schema, table: Table, api: ApiModel) -> Property | None:
-    """The field of a body that wraps its row in an object named after the table
-    (`{"user": {...}}`, Rails-style), beside nothing the client must send nor any of the
-    row's own fields. A request needs it even where the spec leaves it optional (`plan.wire`
-    holds it required)."""
+    """The field of a body that wraps its row (`wraps_row`), beside nothing the client must
+    send nor any of the row's own fields. A request needs it even where the spec leaves it
+    optional (`plan.wire` holds it required)."""
     properties = api.object_properties(schema)
     named = [
         p
         for p in properties
-        if snake(table.name) in table_forms(p.name)
+        if wraps_row(p.name, table.name)
         and (api.resolve(p.schema_).properties or api.resolve(p.schema_).all_of)
     ]
     others = [p for p in properties if p is not named[0]] if len(named) == 1 else None
@@ -314,7 +340,7 @@ def nullable_answers(op: Operation, table: Table, api: ApiModel) -> list[tuple[P
     column, it is answered as null there, where the spec's type would make it a 500."""
     row = response_row(op, table, api) if op.kind is not OperationKind.CUSTOM else None
     found = []
-    for prop in api.object_properties(row) if row is not None else ():
+    for prop in row_properties(row, api) if row is not None else ():
         column = property_column(prop.name, table)
         schema = api.resolve(prop.schema_)
         if prop.required and column is not None and column.nullable and not schema.allows_null:
@@ -343,7 +369,7 @@ def long_texts(op: Operation, table: Table, api: ApiModel) -> list[tuple[Propert
     """Each text property `op` writes that admits more than its column holds."""
     row = request_row(op, table, api) if op.kind in _WRITES else None
     found = []
-    for prop in api.object_properties(row) if row is not None else ():
+    for prop in row_properties(row, api) if row is not None else ():
         column = property_column(prop.name, table)
         if column is not None and longer_than_column(api.resolve(prop.schema_), column):
             found.append((prop, column))
@@ -361,7 +387,7 @@ def json_answers(
         row = response_row(op, table, api) if table and op.kind in _ANSWERS else None
         if table is None or row is None:
             continue
-        for prop in api.object_properties(row):
+        for prop in row_properties(row, api):
             column = property_column(prop.name, table)
             if column is not None and column.type is ColumnType.JSON:
                 found.setdefault((table.name, column.name), prop)
@@ -377,7 +403,7 @@ def unanswerable_writes(
     (a 500), so the request is held to the answer's schema."""
     row = request_row(op, table, api) if op.kind in _WRITES else None
     found = []
-    for prop in api.object_properties(row) if row is not None else ():
+    for prop in row_properties(row, api) if row is not None else ():
         column = property_column(prop.name, table)
         answered = answers.get((table.name, column.name)) if column else None
         if answered is not None and not admits(answered.schema_, prop.schema_, api):
@@ -493,7 +519,7 @@ def empty_keys(
     it needs a character at least."""
     row = request_row(op, table, api) if op.kind in _WRITES else None
     found = []
-    for prop in api.object_properties(row) if row is not None else ():
+    for prop in row_properties(row, api) if row is not None else ():
         column = property_column(prop.name, table)
         schema = prop.schema_
         if (
@@ -518,7 +544,7 @@ def made_keys_of(op: Operation, table: Table, api: ApiModel) -> dict[str, MadeKe
     row = response_row(op, table, api)
     answered = {
         column.name: api.resolve(p.schema_)
-        for p in (api.object_properties(row) if row is not None else ())
+        for p in (row_properties(row, api) if row is not None else ())
         if (column := property_column(p.name, table)) is not None
     }
     request = request_row(op, table, api)
@@ -559,7 +585,7 @@ def create_needs(
     `plan.api`)."""
     row = request_row(op, table, api)
     properties = (
-        [p for p in api.object_properties(row) if not api.is_read_only(p.schema_)] if row else []
+        [p for p in row_properties(row, api) if not api.is_read_only(p.schema_)] if row else []
     )
     by_column: dict[str, Property] = {}
     for prop in properties:

@@ -25,9 +25,9 @@ from gen_backend.model import (
 from gen_backend.model.api import JsonScalar
 from gen_backend.model.bounds import Bound, Range
 from gen_backend.model.infer import sort_values
-from gen_backend.model.naming import snake, table_forms
+from gen_backend.model.naming import snake
 from gen_backend.model.uploads import MULTIPART, upload_columns
-from gen_backend.model.wire import filter_misfit
+from gen_backend.model.wire import filter_misfit, wraps_row
 from gen_backend.plan.access import AccessPlan, plan_access
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.embeds import LoadPlan, plan_embedding
@@ -108,6 +108,7 @@ class EnvelopePart:
     class_name: str | None = None
     fields: tuple[EnvelopePart, ...] = ()  # an object's
     constant: JsonScalar = None
+    maximum: float | None = None  # the spec's, for a number
 
     @property
     def quantities(self) -> set[str]:
@@ -999,9 +1000,10 @@ def _envelope_part(
     field_plan: FieldPlan, schema: Schema | None, api: ApiModel
 ) -> EnvelopePart | None:
     """A quantity field by its name, or a field the spec allows one value."""
-    if quantity := _quantity(field_plan.wire):
-        return EnvelopePart(field=field_plan.name, quantity=quantity)
     resolved = api.resolve(schema) if schema is not None else None
+    if quantity := _quantity(field_plan.wire):
+        maximum = resolved.maximum if resolved is not None else None
+        return EnvelopePart(field=field_plan.name, quantity=quantity, maximum=maximum)
     if resolved is not None and resolved.has_const:
         return EnvelopePart(field=field_plan.name, quantity="constant", constant=resolved.const)
     if resolved is not None and resolved.enum is not None and len(resolved.enum) == 1:
@@ -1078,16 +1080,17 @@ def json_response_class(media_type: str) -> str:
 def _wrapped(
     planner: SchemaPlanner, annotation: str, table: TablePlan | None
 ) -> tuple[str, str] | None:
-    """(field, class) when `annotation` is a class that wraps one row in a field named after
-    the table (`{"user": {...}}`, as Rails-style APIs send and answer), beside nothing required
-    nor a column's field (as `model.wire.wrapper_of` decides for the spec's schemas)."""
+    """(field, class) when `annotation` is a class that wraps one row in a field
+    (`{"user": {...}}`, as Rails-style APIs send and answer, or JSON:API's `{"data": {...}}`),
+    beside nothing required nor a column's field (as `model.wire.wrapper_of` decides for the
+    spec's schemas)."""
     outer = planner.classes.get(annotation.removesuffix(" | None"))
     if outer is None or outer.root is not None or table is None:
         return None
     named = [
         (f, inner)
         for f in outer.fields
-        if snake(table.name) in table_forms(f.wire)
+        if wraps_row(f.wire, table.name)
         and (inner := planner.classes.get(f.annotation.removesuffix(" | None"))) is not None
         and inner.root is None
     ]

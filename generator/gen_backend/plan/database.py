@@ -218,6 +218,9 @@ class TablePlan:
     # (attribute, column attribute): the spec's other name of a column (`event_id` for `id`,
     # from `eventId`), which the ORM class carries as a synonym
     synonyms: tuple[tuple[str, str], ...] = ()
+    # attributes that read as the row itself: a JSON:API resource's `attributes`, an object
+    # of the row's own columns (`model.wire.resource_attributes`)
+    groups: tuple[str, ...] = ()
 
     @property
     def numbered_key(self) -> bool:

@@ -97,6 +97,13 @@ def _embedding(
         if field_plan.name in columns:
             continue
         wire = prefix + field_plan.wire
+        group = classes.get(field_plan.annotation) if field_plan.name in table.groups else None
+        if group is not None:  # the row's own columns, as one object
+            inner = _embedding(group, table, classes, tables, prefix=f"{wire}.", seen=seen)
+            computed += inner.computed
+            mismatched += inner.mismatched
+            loads += inner.loads
+            continue
         relationship = relationships.get(field_plan.name)
         if relationship is None:
             if field_plan.required:

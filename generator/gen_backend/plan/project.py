@@ -25,7 +25,13 @@ from gen_backend.model import (
 )
 from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.infer import property_column
-from gen_backend.model.wire import made_keys, request_row, response_row
+from gen_backend.model.wire import (
+    made_keys,
+    request_row,
+    resource_attributes,
+    response_row,
+    row_properties,
+)
 from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
 from gen_backend.plan.contract import operation_contract
@@ -377,12 +383,88 @@ def _synonyms(
         taken = {c.attr for c in plan.columns} | {r.name for r in plan.relationships}
         rows = [request_row(op, table, service.api), response_row(op, table, service.api)]
         for row in (r for r in rows if r is not None):
-            for prop in service.api.object_properties(row):
+            for prop in row_properties(row, service.api):
                 column = property_column(prop.name, table)
                 name = field_name(prop.name)
                 if column is not None and name not in taken:
                     found.setdefault(table.name, {})[name] = plan.column(column.name).attr
     return {name: tuple(sorted(synonyms.items())) for name, synonyms in found.items()}
+
+
+def _groups(service: ServiceModel, tables: dict[str, TablePlan]) -> dict[str, tuple[str, ...]]:
+    """By table: the attributes a row answers as itself, an object of its own columns (a
+    JSON:API resource's `attributes`), where no column or relationship has the name."""
+    found: dict[str, set[str]] = {}
+    for op in service.in_scope_operations:
+        table = service.design.table(op.table) if op.table else None
+        if table is None or op.kind is OperationKind.CUSTOM:
+            continue
+        plan = tables[table.name]
+        taken = {c.attr for c in plan.columns} | {r.name for r in plan.relationships}
+        rows = [request_row(op, table, service.api), response_row(op, table, service.api)]
+        for row in (r for r in rows if r is not None):
+            attributes = resource_attributes(row, service.api)
+            if attributes is not None and field_name(attributes.name) not in taken:
+                found.setdefault(table.name, set()).add(field_name(attributes.name))
+    return {name: tuple(sorted(groups)) for name, groups in found.items()}
+
+
+_ITEM_KINDS = {
+    OperationKind.GET,
+    OperationKind.REPLACE,
+    OperationKind.UPDATE,
+    OperationKind.DELETE,
+}
+
+
+def _key_links(
+    operations: tuple[OperationPlan, ...], classes: dict[str, ClassPlan]
+) -> dict[tuple[str, str, str], dict[str, dict[str, str]]]:
+    """By create (path, method, status): the links to each operation naming one of its rows
+    by a key the create answers where schemathesis would not look for it (a JSON:API
+    resource's `attributes.token` for `{token}`), as {operationId: {parameter: expression}}.
+    Schemathesis takes the created row's `id` otherwise, or a field named as the parameter."""
+    links: dict[tuple[str, str, str], dict[str, dict[str, str]]] = {}
+    creates = [op for op in operations if op.kind is OperationKind.CREATE and op.table]
+    for create in creates:
+        for target in operations:
+            if (
+                target.kind not in _ITEM_KINDS
+                or target.table != create.table
+                or target.key is None
+                or target.parents
+            ):
+                continue
+            param = next(p for p in target.params if p.name == target.key[0])
+            pointer = _answered_at(create, target.key[1], classes)
+            if pointer is None or pointer in (("id",), (param.wire,)) or param.location != "path":
+                continue
+            where = (create.path, create.method, str(create.status))
+            expression = "$response.body#/" + "/".join(pointer)
+            links.setdefault(where, {})[target.operation_id] = {param.wire: expression}
+    return links
+
+
+def _answered_at(
+    op: OperationPlan, attr: str, classes: dict[str, ClassPlan]
+) -> tuple[str, ...] | None:
+    """The wire path to the field answering column `attr` of the row `op` answers: under
+    its wrapper (`data`), in a group of the row's own columns (`attributes`), or at the top."""
+    row = classes.get(op.item_class or "")
+    if row is None:
+        return None
+    wrapper = classes.get(op.response or "") if op.response_wrapper else None
+    fields = wrapper.fields if wrapper else ()
+    outer = tuple(f.wire for f in fields if f.name == op.response_wrapper)
+    groups = op.table.groups if op.table else ()
+    for field_plan in row.fields:
+        if field_plan.name == attr:
+            return (*outer, field_plan.wire)
+        inner = classes.get(field_plan.annotation) if field_plan.name in groups else None
+        found = next((f.wire for f in inner.fields if f.name == attr), None) if inner else None
+        if found is not None:
+            return (*outer, field_plan.wire, found)
+    return None
 
 
 def _chosen_by_service(
@@ -483,7 +565,7 @@ def _known_rules(service: ServiceModel) -> dict[str, ColumnRule]:
         row = response_row(op, table, service.api)
         if row is None or op.kind is OperationKind.CUSTOM:
             continue
-        for prop in service.api.object_properties(row):
+        for prop in row_properties(row, service.api):
             column = property_column(prop.name, table)
             key = f"{table.name}.{column.name}" if column else ""
             if column is None or column.type is not ColumnType.JSON or key in found:
@@ -587,6 +669,8 @@ def _plan_api(service: ServiceModel) -> _PlannedApi:
         tables[name] = dataclasses.replace(tables[name], relationships=relationships)
     for name, synonyms in _synonyms(service, tables).items():
         tables[name] = dataclasses.replace(tables[name], synonyms=synonyms)
+    for name, groups in _groups(service, tables).items():
+        tables[name] = dataclasses.replace(tables[name], groups=groups)
     operations, planner = plan_operations(service, tables, packages, held.refused)
     return _PlannedApi(
         service,
@@ -855,6 +939,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add(
         "tests/contract/test_schemathesis.py",
         chosen=_chosen_by_service(operations, service),
+        key_links=_key_links(operations, classes),
         cascades=_cascades(operations, tables),
         free_text=sorted(
             f"{op.method.upper()} {op.path}"

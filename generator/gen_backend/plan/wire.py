@@ -40,6 +40,7 @@ from gen_backend.model.wire import (
     path_keys,
     request_row,
     response_row,
+    row_properties,
     unanswerable_writes,
     wrapper_of,
 )
@@ -117,7 +118,7 @@ def _crossings(op: Operation, table: Table, api: ApiModel) -> Iterator[tuple[str
     if op.kind in _READS and (row := response_row(op, table, api)) is not None:
         rows.append(row)
     for row in rows:
-        for prop in api.object_properties(row):
+        for prop in row_properties(row, api):
             column = _column_of(prop, table)
             if column is not None:
                 yield prop.name, prop.schema_, column

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -53,7 +54,9 @@ from gen_backend.model.wire import (
     nullable_answers,
     partial_bodies,
     path_keys,
+    resource_attributes,
     response_row,
+    row_properties,
     unanswerable_writes,
     unwrapped,
     wrapper_of,
@@ -290,14 +293,14 @@ class _Checker:
                     "answer's",
                 )
             files = self._upload_columns(op, table)
-            for prop in api.object_properties(located[0]):
+            for prop, where in self._row_properties(*located):
                 if prop.name in files:
                     if not files[prop.name]:
                         self.add(
                             Code.PROPERTY_NO_COLUMN,
                             Severity.WARNING,
                             "openapi",
-                            f"{located[1]}/properties/{prop.name}",
+                            f"{where}/properties/{prop.name}",
                             f"File `{prop.name}` of `{op.operation_id}` has no column in "
                             f"`{table.name}` to keep its bytes, name, media type or size. "
                             "Where does it go?",
@@ -306,13 +309,13 @@ class _Checker:
                             "hand-written code in the service layer",
                         )
                 elif not api.is_read_only(prop.schema_):
-                    self.property(op, table, prop, located[1], request=True)
+                    self.property(op, table, prop, where, request=True)
         if op.kind in _WRITE_KINDS | {OperationKind.GET, OperationKind.LIST}:
             row = response_row(op, table, api)
             if row is not None:
                 located = self._row_schema(row, table)
-                for prop in api.object_properties(located[0]):
-                    self.property(op, table, prop, located[1], request=False)
+                for prop, where in self._row_properties(*located):
+                    self.property(op, table, prop, where, request=False)
                 for prop, column in nullable_answers(op, table, api):
                     self.add(
                         Code.PROPERTY_NULLABLE_BY_COLUMN,
@@ -493,6 +496,20 @@ class _Checker:
         api = self.model.api
         schema = unwrapped(schema, table, api)
         return schema, self._defined_at(schema)
+
+    def _row_properties(self, row: Schema, where: str) -> Iterator[tuple[Property, str]]:
+        """Each property of a row (`model.wire.row_properties`), with where it is defined:
+        a JSON:API resource's attributes in their own object."""
+        api = self.model.api
+        attributes = resource_attributes(row, api)
+        inner = api.object_properties(attributes.schema_) if attributes else ()
+        held = (
+            self._defined_at(attributes.schema_)
+            if attributes and attributes.schema_.ref
+            else f"{where}/properties/attributes"
+        )
+        for prop in row_properties(row, api):
+            yield prop, held if any(prop.schema_ is p.schema_ for p in inner) else where
 
     def _defined_at(self, schema: Schema) -> str:
         """Where `schema` is defined: its named schema's pointer, or its own place inline."""

@@ -26,7 +26,7 @@ async def test_list_authors_lists_the_rows_created(session: AsyncSession) -> Non
     service = AuthorsService(session)
     first = await make_authors(session)
     second = await make_authors(session)
-    result = await service.list_authors(principal=PRINCIPAL, limit=100, offset=0, name=None)
+    result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
     listed = [item.id for item in result.items]
     assert first.id in listed
     assert second.id in listed
@@ -41,7 +41,7 @@ async def test_list_authors_pages(session: AsyncSession) -> None:
     row3 = await make_authors(session)
     row4 = await make_authors(session)
     row5 = await make_authors(session)
-    result = await service.list_authors(principal=PRINCIPAL, limit=100, offset=0, name=None)
+    result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
     page = await service.list_authors(principal=PRINCIPAL, limit=2, offset=2, name=None)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
@@ -60,8 +60,10 @@ async def test_list_authors_filters_by_name(session: AsyncSession) -> None:
     service = AuthorsService(session)
     kept = await make_authors(session)
     dropped = await make_authors(session)
-    unfiltered = await service.list_authors(principal=PRINCIPAL, limit=100, offset=0, name=None)
-    filtered = await service.list_authors(principal=PRINCIPAL, limit=100, offset=0, name=kept.name)
+    unfiltered = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
+    filtered = await service.list_authors(
+        principal=PRINCIPAL, limit=10000, offset=0, name=kept.name
+    )
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
     assert kept.id in every

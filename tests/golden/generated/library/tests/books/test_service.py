@@ -31,7 +31,7 @@ async def test_list_author_books_lists_the_rows_created(session: AsyncSession) -
     second.author_id = first.author_id
     await session.flush()
     result = await service.list_author_books(
-        principal=PRINCIPAL, author_id=first.author_id, limit=100, offset=0
+        principal=PRINCIPAL, author_id=first.author_id, limit=10000, offset=0
     )
     listed = [item.id for item in result.items]
     assert first.id in listed
@@ -55,7 +55,7 @@ async def test_list_author_books_pages(session: AsyncSession) -> None:
     row5.author_id = row1.author_id
     await session.flush()
     result = await service.list_author_books(
-        principal=PRINCIPAL, author_id=row1.author_id, limit=100, offset=0
+        principal=PRINCIPAL, author_id=row1.author_id, limit=10000, offset=0
     )
     page = await service.list_author_books(
         principal=PRINCIPAL, author_id=row1.author_id, limit=2, offset=2
@@ -77,7 +77,7 @@ async def test_list_books_lists_the_rows_created(session: AsyncSession) -> None:
     second = await make_books(session)
     result = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -102,7 +102,7 @@ async def test_list_books_pages(session: AsyncSession) -> None:
     row5 = await make_books(session)
     result = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -141,7 +141,7 @@ async def test_list_books_filters_by_author(session: AsyncSession) -> None:
     dropped = await make_books(session)
     unfiltered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -152,7 +152,7 @@ async def test_list_books_filters_by_author(session: AsyncSession) -> None:
     )
     filtered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=kept.author_id,
         q=None,
@@ -176,7 +176,7 @@ async def test_list_books_filters_by_q(session: AsyncSession) -> None:
     dropped = await make_books(session)
     unfiltered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -187,7 +187,7 @@ async def test_list_books_filters_by_q(session: AsyncSession) -> None:
     )
     filtered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=kept.title,
@@ -216,7 +216,7 @@ async def test_list_books_filters_by_published_after(session: AsyncSession) -> N
     await session.flush()
     unfiltered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -227,7 +227,7 @@ async def test_list_books_filters_by_published_after(session: AsyncSession) -> N
     )
     filtered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -256,7 +256,7 @@ async def test_list_books_filters_by_available(session: AsyncSession) -> None:
     await session.flush()
     unfiltered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -267,7 +267,7 @@ async def test_list_books_filters_by_available(session: AsyncSession) -> None:
     )
     filtered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -294,7 +294,7 @@ async def test_list_books_filters_by_status(session: AsyncSession) -> None:
     await session.flush()
     unfiltered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,
@@ -305,7 +305,7 @@ async def test_list_books_filters_by_status(session: AsyncSession) -> None:
     )
     filtered = await service.list_books(
         principal=PRINCIPAL,
-        limit=100,
+        limit=10000,
         offset=0,
         author=None,
         q=None,

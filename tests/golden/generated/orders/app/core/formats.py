@@ -67,7 +67,7 @@ class DecimalText:
 
     def _text(self, value: decimal.Decimal) -> str:
         if self.places is None:
-            return str(value)
+            return f"{value:f}"  # fixed point: `0.0000000001`, never `1E-10`
         return f"{value:.{self.places}f}"
 
     def __get_pydantic_json_schema__(

@@ -33,7 +33,7 @@ async def test_list_customer_documents_lists_the_rows_created(session: AsyncSess
         principal=PRINCIPAL,
         customer_id=first.customer_id,
         page=1,
-        per_page=100,
+        per_page=10000,
         url="/customers/{customerId}/documents",
     )
     listed = [item.id for item in result.data]
@@ -61,7 +61,7 @@ async def test_list_customer_documents_pages(session: AsyncSession) -> None:
         principal=PRINCIPAL,
         customer_id=row1.customer_id,
         page=1,
-        per_page=100,
+        per_page=10000,
         url="/customers/{customerId}/documents",
     )
     page = await service.list_customer_documents(

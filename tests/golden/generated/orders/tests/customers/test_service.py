@@ -27,7 +27,7 @@ async def test_list_customers_lists_the_rows_created(session: AsyncSession) -> N
     first = await make_customers(session)
     second = await make_customers(session)
     result = await service.list_customers(
-        principal=PRINCIPAL, page=1, per_page=100, email=None, url="/customers"
+        principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
     )
     listed = [item.id for item in result.data]
     assert first.id in listed
@@ -44,7 +44,7 @@ async def test_list_customers_pages(session: AsyncSession) -> None:
     row4 = await make_customers(session)
     row5 = await make_customers(session)
     result = await service.list_customers(
-        principal=PRINCIPAL, page=1, per_page=100, email=None, url="/customers"
+        principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
     )
     page = await service.list_customers(
         principal=PRINCIPAL, page=2, per_page=2, email=None, url="/customers"
@@ -69,10 +69,10 @@ async def test_list_customers_filters_by_email(session: AsyncSession) -> None:
     kept = await make_customers(session)
     dropped = await make_customers(session)
     unfiltered = await service.list_customers(
-        principal=PRINCIPAL, page=1, per_page=100, email=None, url="/customers"
+        principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
     )
     filtered = await service.list_customers(
-        principal=PRINCIPAL, page=1, per_page=100, email=kept.email, url="/customers"
+        principal=PRINCIPAL, page=1, per_page=10000, email=kept.email, url="/customers"
     )
     every = [item.id for item in unfiltered.data]
     matching = [item.id for item in filtered.data]

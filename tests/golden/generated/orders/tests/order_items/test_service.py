@@ -30,7 +30,7 @@ async def test_list_order_items_lists_the_rows_created(session: AsyncSession) ->
     second.order_id = first.order_id
     await session.flush()
     result = await service.list_order_items(
-        principal=PRINCIPAL, order_id=first.order_id, page=1, per_page=100
+        principal=PRINCIPAL, order_id=first.order_id, page=1, per_page=10000
     )
     listed = [item.id for item in result.items]
     assert first.id in listed
@@ -54,7 +54,7 @@ async def test_list_order_items_pages(session: AsyncSession) -> None:
     row5.order_id = row1.order_id
     await session.flush()
     result = await service.list_order_items(
-        principal=PRINCIPAL, order_id=row1.order_id, page=1, per_page=100
+        principal=PRINCIPAL, order_id=row1.order_id, page=1, per_page=10000
     )
     page = await service.list_order_items(
         principal=PRINCIPAL, order_id=row1.order_id, page=2, per_page=2

@@ -29,7 +29,7 @@ async def test_list_products_lists_the_rows_created(session: AsyncSession) -> No
     result = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=None,
         active=None,
         currency=None,
@@ -53,7 +53,7 @@ async def test_list_products_pages(session: AsyncSession) -> None:
     result = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=None,
         active=None,
         currency=None,
@@ -92,7 +92,7 @@ async def test_list_products_filters_by_q(session: AsyncSession) -> None:
     unfiltered = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=None,
         active=None,
         currency=None,
@@ -102,7 +102,7 @@ async def test_list_products_filters_by_q(session: AsyncSession) -> None:
     filtered = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=kept.name,
         active=None,
         currency=None,
@@ -130,7 +130,7 @@ async def test_list_products_filters_by_active(session: AsyncSession) -> None:
     unfiltered = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=None,
         active=None,
         currency=None,
@@ -140,7 +140,7 @@ async def test_list_products_filters_by_active(session: AsyncSession) -> None:
     filtered = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=None,
         active=True,
         currency=None,
@@ -166,7 +166,7 @@ async def test_list_products_filters_by_currency(session: AsyncSession) -> None:
     unfiltered = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=None,
         active=None,
         currency=None,
@@ -176,7 +176,7 @@ async def test_list_products_filters_by_currency(session: AsyncSession) -> None:
     filtered = await service.list_products(
         principal=PRINCIPAL,
         page=1,
-        per_page=100,
+        per_page=10000,
         q=None,
         active=None,
         currency="EUR",

@@ -30,7 +30,7 @@ async def test_list_comments_lists_the_rows_created(session: AsyncSession) -> No
     second.task_id = first.task_id
     await session.flush()
     result = await service.list_comments(
-        principal=PRINCIPAL, task_id=first.task_id, cursor=None, limit=100
+        principal=PRINCIPAL, task_id=first.task_id, cursor=None, limit=10000
     )
     listed = [item.id for item in result.items]
     assert first.id in listed
@@ -53,7 +53,7 @@ async def test_list_comments_pages(session: AsyncSession) -> None:
     row5.task_id = row1.task_id
     await session.flush()
     result = await service.list_comments(
-        principal=PRINCIPAL, task_id=row1.task_id, cursor=None, limit=100
+        principal=PRINCIPAL, task_id=row1.task_id, cursor=None, limit=10000
     )
     page = await service.list_comments(
         principal=PRINCIPAL, task_id=row1.task_id, cursor=None, limit=2

@@ -30,7 +30,7 @@ async def test_list_projects_lists_the_rows_created(session: AsyncSession) -> No
     second.workspace_id = first.workspace_id
     await session.flush()
     result = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=first.workspace_id, limit=200, offset=0, status=None
+        principal=PRINCIPAL, workspace_id=first.workspace_id, limit=10000, offset=0, status=None
     )
     listed = [item.id for item in result.items]
     assert first.id in listed
@@ -54,7 +54,7 @@ async def test_list_projects_pages(session: AsyncSession) -> None:
     row5.workspace_id = row1.workspace_id
     await session.flush()
     result = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=200, offset=0, status=None
+        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=10000, offset=0, status=None
     )
     page = await service.list_projects(
         principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=2, offset=2, status=None
@@ -79,10 +79,10 @@ async def test_list_projects_filters_by_status(session: AsyncSession) -> None:
     dropped.status = "archived"
     await session.flush()
     unfiltered = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=kept.workspace_id, limit=200, offset=0, status=None
+        principal=PRINCIPAL, workspace_id=kept.workspace_id, limit=10000, offset=0, status=None
     )
     filtered = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=kept.workspace_id, limit=200, offset=0, status="active"
+        principal=PRINCIPAL, workspace_id=kept.workspace_id, limit=10000, offset=0, status="active"
     )
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]

@@ -26,7 +26,7 @@ async def test_list_workspaces_lists_the_rows_created(session: AsyncSession) -> 
     service = WorkspacesService(session)
     first = await make_workspaces(session)
     second = await make_workspaces(session)
-    result = await service.list_workspaces(principal=PRINCIPAL, limit=200, offset=0, q=None)
+    result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
     listed = [item.id for item in result.items]
     assert first.id in listed
     assert second.id in listed
@@ -41,7 +41,7 @@ async def test_list_workspaces_pages(session: AsyncSession) -> None:
     row3 = await make_workspaces(session)
     row4 = await make_workspaces(session)
     row5 = await make_workspaces(session)
-    result = await service.list_workspaces(principal=PRINCIPAL, limit=200, offset=0, q=None)
+    result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
     page = await service.list_workspaces(principal=PRINCIPAL, limit=2, offset=2, q=None)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
@@ -62,8 +62,10 @@ async def test_list_workspaces_filters_by_q(session: AsyncSession) -> None:
     service = WorkspacesService(session)
     kept = await make_workspaces(session)
     dropped = await make_workspaces(session)
-    unfiltered = await service.list_workspaces(principal=PRINCIPAL, limit=200, offset=0, q=None)
-    filtered = await service.list_workspaces(principal=PRINCIPAL, limit=200, offset=0, q=kept.name)
+    unfiltered = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
+    filtered = await service.list_workspaces(
+        principal=PRINCIPAL, limit=10000, offset=0, q=kept.name
+    )
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
     assert kept.id in every
