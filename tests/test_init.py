@@ -380,3 +380,27 @@ def test_a_value_typed_one_way_sent_and_another_answered_gets_a_column_holding_b
     assert create.kind is OperationKind.CREATE, create.why_custom
     held = [r.location for r in accepted.rfis if r.code is Code.PROPERTY_HELD_TO_ANSWER]
     assert held == ["openapi.yaml#/components/schemas/New/properties/units"], held
+
+
+def test_a_resource_of_several_shapes_is_one_table_answered_as_the_shape_it_holds(
+    tmp_path: Path,
+) -> None:
+    """Redoc's cafe serves menu items that are a beverage or a dessert (`oneOf`, told
+    apart by `category`): one table holds every variant's columns, the discriminator an
+    enum of the variants' values; the list answers each row as its variant, where a field
+    a variant requires is held to allow the NULL its column may hold; `{menuItemId}` under
+    `/menu` names the row by its key."""
+    spec = CORPUS / "specs" / "redoc-cafe" / "openapi.yaml"
+    handoff = tmp_path / "handoff"
+    assert _cli("init", str(spec), "-o", str(handoff)).exit_code in (0, 1)
+    menus = _tables(handoff)["menus"]
+    assert menus["category"] == {"type": "enum", "values": ["beverage", "dessert"]}
+    assert menus["volume"]["nullable"] is True  # a dessert has none
+    assert menus["created_at"]["default"] == "now"  # read-only, and created by a form
+    accepted = accept(handoff)
+    assert isinstance(accepted, Accepted)
+    planned = {op.operation_id: op for op in plan_project(accepted.model).operations}
+    assert planned["listMenuItems"].kind is OperationKind.LIST, planned["listMenuItems"].why_custom
+    assert planned["deleteMenuItem"].kind is OperationKind.DELETE
+    schemas = render_project(plan_project(accepted.model))["app/common/schemas.py"].text
+    assert "volume: float | None" in schemas

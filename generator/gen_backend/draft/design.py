@@ -397,7 +397,7 @@ class _Resources:
         return self._unwrapped(body.schema_)
 
     def _object(self, schema: Schema) -> bool:
-        return bool(self.api.object_properties(schema))
+        return bool(row_properties(schema, self.api))
 
     def _unwrapped(self, schema: Schema) -> Schema:
         """`{"article": {...}}` -> the article: an object whose one property is an object;
@@ -496,10 +496,10 @@ def _columns(
             column.default is None
             and (not (answered or created) or (has_creates and sent and not created))
         )
-        if column.nullable is False and has_creates and not created and column.default is None:
+        if column.nullable is False and not created and column.default is None:
             if column.type == "timestamptz" and _CREATED_AT.match(name):
-                column.default = "now"
-            elif not sent:
+                column.default = "now"  # whatever makes the row: a JSON create, a form, a seed
+            elif has_creates and not sent:
                 column.nullable = True
         table.columns[name] = column
     _key(table, assumptions)

@@ -325,9 +325,12 @@ def _key_column(
         *{f"{f}_{primary[0]}" for f in forms},
     }:
         return primary[0]
-    # `{eventId}` under `/special-events`: the id of the table's last word(s)
+    # `{eventId}` under `/special-events`: the id of the table's last word(s); `{menuItemId}`
+    # under `/menu`: the id of the thing the collection holds, named more fully
     stem = name.removesuffix("_id") if name.endswith("_id") else ""
     if stem and any(f.endswith("_" + s) for f in forms for s in table_forms(stem)):
+        return primary[0]
+    if stem and any(stem.startswith(f + "_") for f in forms):
         return primary[0]
     return None
 

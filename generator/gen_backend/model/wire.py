@@ -265,15 +265,55 @@ def resource_attributes(schema: Schema, api: ApiModel) -> Property | None:
     return attributes if api.object_properties(attributes.schema_) else None
 
 
+def variants(schema: Schema, api: ApiModel) -> tuple[Schema, ...]:
+    """The object schemas a row of a `oneOf` (or `anyOf`) may be, where it is one of several
+    objects (redoc-cafe's menu item: a beverage or a dessert); else ()."""
+    resolved = api.resolve(schema)
+    members = resolved.one_of or resolved.any_of
+    if len(members) < 2 or not all(api.object_properties(m) for m in members):
+        return ()
+    return members
+
+
 def row_properties(row: Schema, api: ApiModel) -> tuple[Property, ...]:
     """The properties of a row's schema, each of a JSON:API resource's attributes among them
-    in the place of `attributes`."""
+    in the place of `attributes`, and every variant's where the row is one of several
+    (`variants`)."""
+    if members := variants(row, api):
+        return _union_properties(members, api)
     properties = api.object_properties(row)
     attributes = resource_attributes(row, api)
     if attributes is None:
         return properties
     others = (p for p in properties if p.name != attributes.name)
     return (*others, *api.object_properties(attributes.schema_))
+
+
+def _union_properties(members: tuple[Schema, ...], api: ApiModel) -> tuple[Property, ...]:
+    """Each property of any variant, once: required where every variant requires it, and,
+    where every variant holds it to one text (the discriminator, `category: {const:
+    beverage}`), an enum of those texts."""
+    by_name: dict[str, list[Property]] = {}
+    for member in members:
+        for prop in row_properties(member, api):
+            by_name.setdefault(prop.name, []).append(prop)
+    merged: list[Property] = []
+    for props in by_name.values():
+        everywhere = len(props) == len(members)
+        values = [_only_text(p.schema_, api) for p in props]
+        schema = props[0].schema_
+        if everywhere and all(values):
+            schema = Schema(types=(SchemaType.STRING,), enum=tuple(dict.fromkeys(values)))
+        required = everywhere and all(p.required for p in props)
+        merged.append(props[0].model_copy(update={"schema_": schema, "required": required}))
+    return tuple(merged)
+
+
+def _only_text(schema: Schema, api: ApiModel) -> str | None:
+    """The one text a schema allows (`const`, or an enum of one), if it allows only one."""
+    resolved = api.resolve(schema)
+    allowed = (resolved.const,) if resolved.has_const else resolved.enum or ()
+    return allowed[0] if len(allowed) == 1 and isinstance(allowed[0], str) else None
 
 
 def wraps_row(field: str, table: str) -> bool:
@@ -337,10 +377,12 @@ def response_row(op: Operation, table: Table, api: ApiModel) -> Schema | None:
 def nullable_answers(op: Operation, table: Table, api: ApiModel) -> list[tuple[Property, Column]]:
     """Each property `op`'s answer requires and never allows to be null, over a column that
     may hold NULL (a row written by another path, or by nothing the API sends): held to the
-    column, it is answered as null there, where the spec's type would make it a 500."""
+    column, it is answered as null there, where the spec's type would make it a 500. A row
+    that is one of several (`variants`) is held so in each variant."""
     row = response_row(op, table, api) if op.kind is not OperationKind.CUSTOM else None
+    rows = (variants(row, api) or (row,)) if row is not None else ()
     found = []
-    for prop in row_properties(row, api) if row is not None else ():
+    for prop in (p for each in rows for p in row_properties(each, api)):
         column = property_column(prop.name, table)
         schema = api.resolve(prop.schema_)
         if prop.required and column is not None and column.nullable and not schema.allows_null:

@@ -763,9 +763,7 @@ def _operation(
             inner = _wrapped(planner, response, table)
             if inner is not None:
                 response_wrapper, item_class = inner
-        if item_class and (
-            item_class not in planner.classes or planner.classes[item_class].root is not None
-        ):
+        if item_class and not _is_row(planner.classes.get(item_class), planner.classes):
             why_custom = why_custom or "a response that is not one row"
     body_attrs: tuple[tuple[str, str], ...] = ()
     if (
@@ -834,8 +832,12 @@ def _operation(
             why_custom = f"nothing fills the NOT NULL column(s) {', '.join(unfilled)}"
     loads: tuple[LoadPlan, ...] = ()
     if table and item_class in planner.classes and not why_custom:
-        embedding = plan_embedding(planner.classes[item_class], table, planner.classes, tables)
-        why_custom, loads = embedding.why_not, embedding.loads
+        row_class = planner.classes[item_class]
+        for variant in [planner.classes[m] for m in row_class.members] or [row_class]:
+            embedding = plan_embedding(variant, table, planner.classes, tables)
+            why_custom, loads = why_custom or embedding.why_not, loads + embedding.loads
+        if row_class.members and loads:
+            why_custom = why_custom or "one of several rows, embedding others"
     if (
         kind is OperationKind.LIST
         and op.pagination
@@ -1075,6 +1077,16 @@ def json_response_class(media_type: str) -> str:
     """The name of the JSONResponse subclass that answers with `media_type`."""
     subtype = media_type.split(";")[0].strip().split("/")[-1]
     return class_name(subtype) + "Response"
+
+
+def _is_row(cls: ClassPlan | None, classes: Mapping[str, ClassPlan]) -> bool:
+    """Whether a class answers one row: an object, or one of several objects (a menu item:
+    a beverage or a dessert, each answered from the one table's columns)."""
+    if cls is None:
+        return False
+    if cls.root is None:
+        return True
+    return bool(cls.members) and all(classes[m].root is None for m in cls.members)
 
 
 def _wrapped(

@@ -58,6 +58,9 @@ class ClassPlan:
     # fields that may be left out but are never null (a partial update of a NOT NULL
     # column): documented without null, and an explicit null refused with a 422
     not_null: tuple[str, ...] = ()
+    # the classes a `oneOf`/`anyOf` root may be, where each is a named class (`Beverage`,
+    # `Dessert` of a `MenuItem`)
+    members: tuple[str, ...] = ()
 
     @property
     def root_type(self) -> str | None:
@@ -196,6 +199,8 @@ class SchemaPlanner:
         is_object = bool(properties) or SchemaType.OBJECT in resolved.types or bool(resolved.all_of)
         if not is_object or resolved.one_of or resolved.any_of:
             root = self._bare(resolved, module, name + "Value")
+            variants = resolved.one_of or resolved.any_of
+            members = tuple(self.names[v.ref] for v in variants if v.ref is not None)
             self.classes[name] = ClassPlan(
                 name=name,
                 module=module,
@@ -207,6 +212,7 @@ class SchemaPlanner:
                 root_constraints=tuple(field_constraints(resolved))
                 if root in ("str", "int", "float")
                 else (),
+                members=members if len(members) == len(variants) else (),
             )
             return
         taken: set[str] = set()

@@ -59,6 +59,7 @@ from gen_backend.model.wire import (
     row_properties,
     unanswerable_writes,
     unwrapped,
+    variants,
     wrapper_of,
 )
 
@@ -314,14 +315,16 @@ class _Checker:
             row = response_row(op, table, api)
             if row is not None:
                 located = self._row_schema(row, table)
-                for prop, where in self._row_properties(*located):
+                places = list(self._row_properties(*located))
+                for prop, where in places:
                     self.property(op, table, prop, where, request=False)
+                defined = {prop.name: where for prop, where in places}
                 for prop, column in nullable_answers(op, table, api):
                     self.add(
                         Code.PROPERTY_NULLABLE_BY_COLUMN,
                         Severity.WARNING,
                         "openapi",
-                        f"{located[1]}/properties/{prop.name}",
+                        f"{defined.get(prop.name, located[1])}/properties/{prop.name}",
                         f"`{prop.name}` is required and never null in the answer of "
                         f"`{op.operation_id}`, but `{table.name}.{column.name}` may be NULL: "
                         "the service answers null where the row holds none, and the served "
@@ -499,8 +502,15 @@ class _Checker:
 
     def _row_properties(self, row: Schema, where: str) -> Iterator[tuple[Property, str]]:
         """Each property of a row (`model.wire.row_properties`), with where it is defined:
-        a JSON:API resource's attributes in their own object."""
+        a JSON:API resource's attributes in their own object, a variant's in the variant."""
         api = self.model.api
+        if members := variants(row, api):  # each property where a variant has it
+            for prop in row_properties(row, api):
+                having = next(
+                    m for m in members if any(p.name == prop.name for p in row_properties(m, api))
+                )
+                yield prop, self._defined_at(having)
+            return
         attributes = resource_attributes(row, api)
         inner = api.object_properties(attributes.schema_) if attributes else ()
         held = (
