@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
@@ -22,6 +22,7 @@ from gen_backend.model import (
     Schema,
     SchemaType,
     ServiceModel,
+    Table,
 )
 from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.infer import property_column
@@ -369,12 +370,11 @@ def _error_class(service: ServiceModel, planner: SchemaPlanner) -> tuple[str, st
     return (planner.module_of(name), name) if name else None
 
 
-def _synonyms(
+def _served_rows(
     service: ServiceModel, tables: dict[str, TablePlan]
-) -> dict[str, tuple[tuple[str, str], ...]]:
-    """By table: (attribute, column attribute) of each property that stands for a column
-    under another name (`eventId` for `special_events.id`, see `infer.property_column`)."""
-    found: dict[str, dict[str, str]] = {}
+) -> Iterator[tuple[Table, TablePlan, set[str], Schema]]:
+    """Each row an in-scope CRUD operation sends or answers: its table, the table's plan,
+    the attributes the plan's columns and relationships take, and the row's schema."""
     for op in service.in_scope_operations:
         table = service.design.table(op.table) if op.table else None
         if table is None or op.kind is OperationKind.CUSTOM:
@@ -383,11 +383,21 @@ def _synonyms(
         taken = {c.attr for c in plan.columns} | {r.name for r in plan.relationships}
         rows = [request_row(op, table, service.api), response_row(op, table, service.api)]
         for row in (r for r in rows if r is not None):
-            for prop in row_properties(row, service.api):
-                column = property_column(prop.name, table)
-                name = field_name(prop.name)
-                if column is not None and name not in taken:
-                    found.setdefault(table.name, {})[name] = plan.column(column.name).attr
+            yield table, plan, taken, row
+
+
+def _synonyms(
+    service: ServiceModel, tables: dict[str, TablePlan]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """By table: (attribute, column attribute) of each property that stands for a column
+    under another name (`eventId` for `special_events.id`, see `infer.property_column`)."""
+    found: dict[str, dict[str, str]] = {}
+    for table, plan, taken, row in _served_rows(service, tables):
+        for prop in row_properties(row, service.api):
+            column = property_column(prop.name, table)
+            name = field_name(prop.name)
+            if column is not None and name not in taken:
+                found.setdefault(table.name, {})[name] = plan.column(column.name).attr
     return {name: tuple(sorted(synonyms.items())) for name, synonyms in found.items()}
 
 
@@ -395,17 +405,10 @@ def _groups(service: ServiceModel, tables: dict[str, TablePlan]) -> dict[str, tu
     """By table: the attributes a row answers as itself, an object of its own columns (a
     JSON:API resource's `attributes`), where no column or relationship has the name."""
     found: dict[str, set[str]] = {}
-    for op in service.in_scope_operations:
-        table = service.design.table(op.table) if op.table else None
-        if table is None or op.kind is OperationKind.CUSTOM:
-            continue
-        plan = tables[table.name]
-        taken = {c.attr for c in plan.columns} | {r.name for r in plan.relationships}
-        rows = [request_row(op, table, service.api), response_row(op, table, service.api)]
-        for row in (r for r in rows if r is not None):
-            attributes = resource_attributes(row, service.api)
-            if attributes is not None and field_name(attributes.name) not in taken:
-                found.setdefault(table.name, set()).add(field_name(attributes.name))
+    for table, _, taken, row in _served_rows(service, tables):
+        attributes = resource_attributes(row, service.api)
+        if attributes is not None and field_name(attributes.name) not in taken:
+            found.setdefault(table.name, set()).add(field_name(attributes.name))
     return {name: tuple(sorted(groups)) for name, groups in found.items()}
 
 
