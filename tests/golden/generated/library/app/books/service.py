@@ -128,7 +128,7 @@ class BooksServiceBase:
         limit = limit if limit is not None else 20
         offset = offset or 0
         order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
-        if sort is not None:
+        if sort:  # an empty value, as an absent one, keeps the list's own order
             allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
                 "title": (BookRow.title, False),
                 "-title": (BookRow.title, True),

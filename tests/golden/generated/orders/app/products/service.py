@@ -72,7 +72,7 @@ class ProductsServiceBase:
         limit = per_page if per_page is not None else 25
         offset = (max(page or 1, 1) - 1) * limit
         order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
-        if sort is not None:
+        if sort:  # an empty value, as an absent one, keeps the list's own order
             allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
                 "name": (ProductRow.name, False),
                 "-name": (ProductRow.name, True),
