@@ -593,7 +593,9 @@ def _operation(
         if raw:
             annotation = "str" + (" | None" if annotation.endswith("| None") else "")
         schema = parameter.schema_
-        constraints = [f"alias={parameter.name!r}"]
+        # a header's Python name would be read with hyphens for underscores: it keeps its own
+        aliased = name != parameter.name or parameter.location is ParameterLocation.HEADER
+        constraints = [f"alias={parameter.name!r}"] if aliased else []
         if parameter.location is ParameterLocation.HEADER and "_" in parameter.name:
             constraints.append("convert_underscores=False")  # `api_key` stays `api_key`
         resolved = planner.api.resolve(schema)

@@ -102,6 +102,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # the output is source code, not HTML
+        extensions=["jinja2.ext.do"],  # `{% do keywords.append(...) %}`: a call's arguments
     )
     env.filters["pyrepr"] = _pyrepr
     env.filters["mermaid_id"] = _mermaid_id

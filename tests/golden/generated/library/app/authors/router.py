@@ -44,17 +44,10 @@ async def get_service(
 )
 async def list_authors(
     service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "authors:read",
-            )
-        ),
-    ],
-    limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
-    name: Annotated[str | None, Query(alias="name", max_length=200)] = None,
+    principal: Annotated[Principal, Depends(require("authors:read"))],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    name: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuthorPage:
     """List authors"""
     return await service.list_authors(
@@ -114,14 +107,7 @@ async def list_authors(
 async def create_author(
     service: Annotated[AuthorsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "authors:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("authors:write"))],
     body: Annotated[AuthorCreate, Body()],
 ) -> Response:
     """Add an author"""
@@ -155,14 +141,7 @@ async def create_author(
 )
 async def get_author(
     service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "authors:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("authors:read"))],
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
 ) -> Author:
     """getAuthor"""
@@ -202,14 +181,7 @@ async def get_author(
 )
 async def update_author(
     service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "authors:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("authors:write"))],
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
     body: Annotated[AuthorUpdate, Body()],
 ) -> Author:
@@ -242,14 +214,7 @@ async def update_author(
 )
 async def delete_author(
     service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "authors:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("authors:write"))],
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
 ) -> None:
     """deleteAuthor"""

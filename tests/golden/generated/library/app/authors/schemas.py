@@ -20,8 +20,8 @@ class AuthorCreate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str = Field(alias="name", min_length=1, max_length=200)
-    bio: str | None = Field(default=None, alias="bio")
+    name: str = Field(min_length=1, max_length=200)
+    bio: str | None = Field(default=None)
 
 
 class AuthorUpdate(BaseModel):
@@ -33,10 +33,8 @@ class AuthorUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | None = Field(
-        default=None, alias="name", min_length=1, max_length=200, json_schema_extra=not_null
-    )
-    bio: str | None = Field(default=None, alias="bio")
+    name: str | None = Field(default=None, min_length=1, max_length=200, json_schema_extra=not_null)
+    bio: str | None = Field(default=None)
 
     @field_validator("name", mode="before")
     @classmethod
@@ -55,8 +53,8 @@ class AuthorPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    items: list[Author] = Field(alias="items")
-    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
+    items: list[Author]
+    total: int = Field(ge=-(2**63), le=2**63 - 1)
 
 
 AuthorCreate.model_rebuild()

@@ -45,17 +45,10 @@ async def get_service(
 )
 async def list_author_books(
     service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "books:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("books:read"))],
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
-    limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> BookPage:
     """listAuthorBooks"""
     return await service.list_author_books(
@@ -83,28 +76,15 @@ async def list_author_books(
 )
 async def list_books(
     service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "books:read",
-            )
-        ),
-    ],
-    limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
-    author: Annotated[uuid.UUID | None, Query(alias="author")] = None,
-    q: Annotated[str | None, Query(alias="q", max_length=100)] = None,
-    published_after: Annotated[
-        Annotated[datetime.date, IsoFormat()] | None, Query(alias="published_after")
-    ] = None,
-    available: Annotated[bool | None, Query(alias="available")] = None,
-    status: Annotated[
-        Literal["draft", "published", "archived"] | None, Query(alias="status")
-    ] = None,
-    sort: Annotated[
-        Literal["title", "-title", "created_at", "-created_at"] | None, Query(alias="sort")
-    ] = None,
+    principal: Annotated[Principal, Depends(require("books:read"))],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    author: Annotated[uuid.UUID | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    published_after: Annotated[Annotated[datetime.date, IsoFormat()] | None, Query()] = None,
+    available: Annotated[bool | None, Query()] = None,
+    status: Annotated[Literal["draft", "published", "archived"] | None, Query()] = None,
+    sort: Annotated[Literal["title", "-title", "created_at", "-created_at"] | None, Query()] = None,
 ) -> BookPage:
     """Search the catalogue"""
     return await service.list_books(
@@ -166,14 +146,7 @@ async def list_books(
 async def create_book(
     service: Annotated[BooksService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "books:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("books:write"))],
     body: Annotated[BookCreate, Body()],
 ) -> Response:
     """createBook"""
@@ -207,14 +180,7 @@ async def create_book(
 )
 async def get_book(
     service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "books:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("books:read"))],
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
 ) -> Book:
     """getBook"""
@@ -254,14 +220,7 @@ async def get_book(
 )
 async def replace_book(
     service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "books:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("books:write"))],
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
     body: Annotated[BookCreate, Body()],
 ) -> Book:
@@ -303,14 +262,7 @@ async def replace_book(
 )
 async def update_book(
     service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "books:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("books:write"))],
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
     body: Annotated[BookUpdate, Body()],
 ) -> Book:
@@ -343,14 +295,7 @@ async def update_book(
 )
 async def delete_book(
     service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "books:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("books:write"))],
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
 ) -> None:
     """deleteBook"""

@@ -25,16 +25,14 @@ class BookCreate(BaseModel):
         extra="forbid",
     )
     author_id: uuid.UUID = Field(alias="authorId")
-    isbn: str = Field(alias="isbn", max_length=13, pattern="^[0-9]{13}$")
-    title: str = Field(alias="title", min_length=1, max_length=300)
-    status: Literal["draft", "published", "archived"] | None = Field(
-        default="draft", alias="status"
-    )
+    isbn: str = Field(max_length=13, pattern="^[0-9]{13}$")
+    title: str = Field(min_length=1, max_length=300)
+    status: Literal["draft", "published", "archived"] | None = Field(default="draft")
     published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
         default=None, alias="publishedOn"
     )
     in_stock: bool | None = Field(default=True, alias="inStock")
-    price: float | None = Field(default=None, alias="price", ge=0.0, le=99999999.99)
+    price: float | None = Field(default=None, ge=0.0, le=99999999.99)
 
 
 class BookUpdate(BaseModel):
@@ -47,16 +45,16 @@ class BookUpdate(BaseModel):
         extra="forbid",
     )
     title: str | None = Field(
-        default=None, alias="title", min_length=1, max_length=300, json_schema_extra=not_null
+        default=None, min_length=1, max_length=300, json_schema_extra=not_null
     )
     status: Literal["draft", "published", "archived"] | None = Field(
-        default=None, alias="status", json_schema_extra=not_null
+        default=None, json_schema_extra=not_null
     )
     published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
         default=None, alias="publishedOn"
     )
     in_stock: bool | None = Field(default=None, alias="inStock", json_schema_extra=not_null)
-    price: float | None = Field(default=None, alias="price", ge=0.0, le=99999999.99)
+    price: float | None = Field(default=None, ge=0.0, le=99999999.99)
 
     @field_validator("title", "status", "in_stock", mode="before")
     @classmethod
@@ -75,17 +73,17 @@ class Book(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     author_id: uuid.UUID = Field(alias="authorId")
-    author: Author = Field(alias="author")
-    isbn: str = Field(alias="isbn", max_length=13)
-    title: str = Field(alias="title", max_length=300)
-    status: Literal["draft", "published", "archived"] = Field(alias="status")
+    author: Author
+    isbn: str = Field(max_length=13)
+    title: str = Field(max_length=300)
+    status: Literal["draft", "published", "archived"]
     published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
         default=None, alias="publishedOn"
     )
     in_stock: bool = Field(alias="inStock")
-    price: float | None = Field(default=None, alias="price")
+    price: float | None = Field(default=None)
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )
@@ -99,8 +97,8 @@ class BookPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    items: list[Book] = Field(alias="items")
-    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
+    items: list[Book]
+    total: int = Field(ge=-(2**63), le=2**63 - 1)
 
 
 BookCreate.model_rebuild()

@@ -22,11 +22,11 @@ class ProblemSchema(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    type: str | None = Field(default=None, alias="type")
-    title: str | None = Field(default=None, alias="title")
-    status: int | None = Field(default=None, alias="status", ge=-(2**63), le=2**63 - 1)
-    detail: str | None = Field(default=None, alias="detail")
-    instance: str | None = Field(default=None, alias="instance")
+    type: str | None = Field(default=None)
+    title: str | None = Field(default=None)
+    status: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
+    detail: str | None = Field(default=None)
+    instance: str | None = Field(default=None)
 
 
 class Author(BaseModel):
@@ -37,9 +37,9 @@ class Author(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
-    name: str = Field(alias="name", max_length=200)
-    bio: str | None = Field(default=None, alias="bio")
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
+    name: str = Field(max_length=200)
+    bio: str | None = Field(default=None)
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )

@@ -22,11 +22,11 @@ class ProblemSchema(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    type: str | None = Field(default=None, alias="type")
-    title: str | None = Field(default=None, alias="title")
-    status: int | None = Field(default=None, alias="status", ge=-(2**63), le=2**63 - 1)
-    detail: str | None = Field(default=None, alias="detail")
-    instance: str | None = Field(default=None, alias="instance")
+    type: str | None = Field(default=None)
+    title: str | None = Field(default=None)
+    status: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
+    detail: str | None = Field(default=None)
+    instance: str | None = Field(default=None)
 
 
 class Money(
@@ -47,11 +47,11 @@ class PageLinks(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    self: str = Field(alias="self")
-    first: str | None = Field(default=None, alias="first")
-    prev: str | None = Field(default=None, alias="prev")
-    next: str | None = Field(default=None, alias="next")
-    last: str | None = Field(default=None, alias="last")
+    self: str
+    first: str | None = Field(default=None)
+    prev: str | None = Field(default=None)
+    next: str | None = Field(default=None)
+    last: str | None = Field(default=None)
 
 
 class PageMeta(BaseModel):
@@ -63,12 +63,9 @@ class PageMeta(BaseModel):
         regex_engine="python-re",
     )
     total: int = Field(
-        alias="total",
-        ge=-(2**63),
-        le=2**63 - 1,
-        description="rows matching the filters, on all pages",
+        ge=-(2**63), le=2**63 - 1, description="rows matching the filters, on all pages"
     )
-    page: int = Field(alias="page", ge=-(2**63), le=2**63 - 1)
+    page: int = Field(ge=-(2**63), le=2**63 - 1)
     per_page: int = Field(alias="perPage", ge=-(2**63), le=2**63 - 1)
 
 
@@ -82,7 +79,7 @@ class OrderItemCreate(BaseModel):
         extra="forbid",
     )
     product_id: uuid.UUID = Field(alias="productId")
-    quantity: int = Field(alias="quantity", ge=1, le=10000)
+    quantity: int = Field(ge=1, le=10000)
     unit_price: Money = Field(alias="unitPrice")
 
 
@@ -94,10 +91,10 @@ class OrderItem(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
     product_id: uuid.UUID = Field(alias="productId")
-    quantity: int = Field(alias="quantity", ge=-(2**63), le=2**63 - 1)
+    quantity: int = Field(ge=-(2**63), le=2**63 - 1)
     unit_price: Money = Field(alias="unitPrice")
 
 

@@ -49,17 +49,10 @@ async def get_service(
 async def list_customer_documents(
     service: Annotated[CustomerDocumentsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "customers:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("customers:read"))],
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
-    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
-    per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
+    page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CustomerDocumentPage:
     """List the documents a customer handed in"""
     return await service.list_customer_documents(
@@ -109,14 +102,7 @@ async def list_customer_documents(
 )
 async def upload_customer_document(
     service: Annotated[CustomerDocumentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "customers:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("customers:write"))],
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
     body: Annotated[CustomerDocumentUpload, Form(media_type="multipart/form-data")],
 ) -> CustomerDocument:
@@ -166,14 +152,7 @@ async def upload_customer_document(
 )
 async def annotate_customer_document(
     service: Annotated[CustomerDocumentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "customers:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("customers:write"))],
     document_id: Annotated[uuid.UUID, Path(alias="documentId")],
     body: Annotated[CustomerDocumentNote, Form()],
 ) -> CustomerDocument:

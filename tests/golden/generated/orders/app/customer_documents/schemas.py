@@ -24,8 +24,8 @@ class CustomerDocumentUpload(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    file: UploadFile = Field(alias="file", description="the document")
-    note: str | None = Field(default=None, alias="note", max_length=500)
+    file: UploadFile = Field(description="the document")
+    note: str | None = Field(default=None, max_length=500)
 
 
 class CustomerDocumentNote(BaseModel):
@@ -36,7 +36,7 @@ class CustomerDocumentNote(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    note: str = Field(alias="note", max_length=500)
+    note: str = Field(max_length=500)
 
 
 class CustomerDocument(BaseModel):
@@ -47,12 +47,12 @@ class CustomerDocument(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     customer_id: uuid.UUID = Field(alias="customerId", json_schema_extra={"readOnly": True})
     file_name: str = Field(alias="fileName")
     content_type: str = Field(alias="contentType")
     size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
-    note: str | None = Field(default=None, alias="note")
+    note: str | None = Field(default=None)
     uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="uploadedAt", json_schema_extra={"readOnly": True}
     )
@@ -66,9 +66,9 @@ class CustomerDocumentPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    data: list[CustomerDocument] = Field(alias="data")
-    links: PageLinks = Field(alias="links")
-    meta: PageMeta = Field(alias="meta")
+    data: list[CustomerDocument]
+    links: PageLinks
+    meta: PageMeta
 
 
 CustomerDocumentUpload.model_rebuild()

@@ -43,17 +43,10 @@ async def get_service(
 async def list_customers(
     service: Annotated[CustomersService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "customers:read",
-            )
-        ),
-    ],
-    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
-    per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
-    email: Annotated[str | None, Query(alias="email", max_length=255)] = None,
+    principal: Annotated[Principal, Depends(require("customers:read"))],
+    page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 25,
+    email: Annotated[str | None, Query(max_length=255)] = None,
 ) -> CustomerPage:
     """List customers, newest first"""
     return await service.list_customers(
@@ -93,14 +86,7 @@ async def list_customers(
 )
 async def create_customer(
     service: Annotated[CustomersService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "customers:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("customers:write"))],
     body: Annotated[CustomerCreate, Body()],
 ) -> Customer:
     """Register a customer"""
@@ -127,14 +113,7 @@ async def create_customer(
 )
 async def get_customer(
     service: Annotated[CustomersService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "customers:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("customers:read"))],
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
 ) -> Customer:
     """getCustomer"""
@@ -172,14 +151,7 @@ async def get_customer(
 )
 async def update_customer(
     service: Annotated[CustomersService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "customers:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("customers:write"))],
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
     body: Annotated[CustomerUpdate, Body()],
 ) -> Customer:

@@ -24,9 +24,9 @@ class CustomerCreate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    email: str = Field(alias="email", max_length=255)
+    email: str = Field(max_length=255)
     full_name: str = Field(alias="fullName", min_length=1, max_length=200)
-    phone: str | None = Field(default=None, alias="phone", max_length=32)
+    phone: str | None = Field(default=None, max_length=32)
     default_currency: Currency | None = Field(default=None, alias="defaultCurrency")
 
 
@@ -39,13 +39,11 @@ class CustomerUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    email: str | None = Field(
-        default=None, alias="email", max_length=255, json_schema_extra=not_null
-    )
+    email: str | None = Field(default=None, max_length=255, json_schema_extra=not_null)
     full_name: str | None = Field(
         default=None, alias="fullName", min_length=1, max_length=200, json_schema_extra=not_null
     )
-    phone: str | None = Field(default=None, alias="phone", max_length=32)
+    phone: str | None = Field(default=None, max_length=32)
     default_currency: Currency | None = Field(
         default=None, alias="defaultCurrency", json_schema_extra=not_null
     )
@@ -67,10 +65,10 @@ class Customer(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
-    email: str = Field(alias="email")
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
+    email: str
     full_name: str = Field(alias="fullName")
-    phone: str | None = Field(default=None, alias="phone")
+    phone: str | None = Field(default=None)
     default_currency: Currency = Field(alias="defaultCurrency")
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
@@ -85,9 +83,9 @@ class CustomerPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    data: list[Customer] = Field(alias="data")
-    links: PageLinks = Field(alias="links")
-    meta: PageMeta = Field(alias="meta")
+    data: list[Customer]
+    links: PageLinks
+    meta: PageMeta
 
 
 CustomerCreate.model_rebuild()

@@ -44,17 +44,10 @@ async def get_service(
 )
 async def list_order_items(
     service: Annotated[OrderItemsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "orders:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("orders:read"))],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
-    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
-    per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
+    page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> OrderItemPage:
     """listOrderItems"""
     return await service.list_order_items(
@@ -95,14 +88,7 @@ async def list_order_items(
 async def add_order_item(
     service: Annotated[OrderItemsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "orders:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("orders:write"))],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     body: Annotated[OrderItemCreate, Body()],
 ) -> Response:
@@ -142,14 +128,7 @@ async def add_order_item(
 )
 async def remove_order_item(
     service: Annotated[OrderItemsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "orders:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("orders:write"))],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     order_item_id: Annotated[uuid.UUID, Path(alias="orderItemId")],
 ) -> None:

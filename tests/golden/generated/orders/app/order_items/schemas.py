@@ -18,8 +18,8 @@ class OrderItemPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    items: list[OrderItem] = Field(alias="items")
-    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
+    items: list[OrderItem]
+    total: int = Field(ge=-(2**63), le=2**63 - 1)
 
 
 OrderItemPage.model_rebuild()

@@ -46,29 +46,17 @@ async def get_service(
 async def list_orders(
     service: Annotated[OrdersService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "orders:read",
-            )
-        ),
-    ],
-    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
-    per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
+    principal: Annotated[Principal, Depends(require("orders:read"))],
+    page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 25,
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
     status: Annotated[
-        Literal["pending", "confirmed", "paid", "shipped", "cancelled"] | None,
-        Query(alias="status"),
+        Literal["pending", "confirmed", "paid", "shipped", "cancelled"] | None, Query()
     ] = None,
-    placed_after: Annotated[
-        Annotated[datetime.datetime, IsoFormat()] | None, Query(alias="placed_after")
-    ] = None,
-    placed_before: Annotated[
-        Annotated[datetime.datetime, IsoFormat()] | None, Query(alias="placed_before")
-    ] = None,
+    placed_after: Annotated[Annotated[datetime.datetime, IsoFormat()] | None, Query()] = None,
+    placed_before: Annotated[Annotated[datetime.datetime, IsoFormat()] | None, Query()] = None,
     sort: Annotated[
-        Literal["placed_at", "-placed_at", "total_amount", "-total_amount"], Query(alias="sort")
+        Literal["placed_at", "-placed_at", "total_amount", "-total_amount"], Query()
     ] = "-placed_at",
 ) -> OrderPage:
     """List orders (an agent sees the orders they placed)"""
@@ -115,14 +103,7 @@ async def list_orders(
 async def create_order(
     service: Annotated[OrdersService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "orders:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("orders:write"))],
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
     ],
@@ -160,14 +141,7 @@ async def create_order(
 )
 async def get_order(
     service: Annotated[OrdersService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "orders:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("orders:read"))],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
 ) -> Order:
     """getOrder"""
@@ -196,14 +170,7 @@ async def get_order(
 )
 async def cancel_order(
     service: Annotated[OrdersService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "orders:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("orders:write"))],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
 ) -> Order:
     """Cancel an order that has not been paid"""

@@ -29,9 +29,9 @@ class OrderCreate(BaseModel):
         extra="forbid",
     )
     customer_id: uuid.UUID = Field(alias="customerId")
-    currency: Currency = Field(alias="currency")
-    notes: str | None = Field(default=None, alias="notes", max_length=2000)
-    items: list[OrderItemCreate] = Field(alias="items", min_length=1, max_length=100)
+    currency: Currency
+    notes: str | None = Field(default=None, max_length=2000)
+    items: list[OrderItemCreate] = Field(min_length=1, max_length=100)
 
 
 class Order(BaseModel):
@@ -42,25 +42,25 @@ class Order(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     customer_id: uuid.UUID = Field(alias="customerId")
     placed_by: uuid.UUID = Field(
         alias="placedBy",
         json_schema_extra={"readOnly": True},
         description="the agent who placed it",
     )
-    status: OrderStatus = Field(alias="status")
-    currency: Currency = Field(alias="currency")
+    status: OrderStatus
+    currency: Currency
     total_amount: Money = Field(alias="totalAmount")
     amount_paid: Money = Field(alias="amountPaid")
-    notes: str | None = Field(default=None, alias="notes")
+    notes: str | None = Field(default=None)
     placed_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="placedAt", json_schema_extra={"readOnly": True}
     )
     cancelled_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
         default=None, alias="cancelledAt", json_schema_extra={"readOnly": True}
     )
-    items: list[OrderItem] | None = Field(default=None, alias="items")
+    items: list[OrderItem] | None = Field(default=None)
 
 
 class OrderPage(BaseModel):
@@ -71,9 +71,9 @@ class OrderPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    data: list[Order] = Field(alias="data")
-    links: PageLinks = Field(alias="links")
-    meta: PageMeta = Field(alias="meta")
+    data: list[Order]
+    links: PageLinks
+    meta: PageMeta
 
 
 OrderStatus.model_rebuild()

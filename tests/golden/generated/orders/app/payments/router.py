@@ -43,14 +43,7 @@ async def get_service(
 )
 async def list_order_payments(
     service: Annotated[PaymentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "payments:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("payments:read"))],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
 ) -> list[Payment]:
     """listOrderPayments"""
@@ -92,14 +85,7 @@ async def list_order_payments(
 async def create_payment(
     service: Annotated[PaymentsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "payments:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("payments:write"))],
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
@@ -139,14 +125,7 @@ async def create_payment(
 )
 async def get_payment(
     service: Annotated[PaymentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "payments:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("payments:read"))],
     payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
 ) -> Payment:
     """getPayment"""
@@ -179,14 +158,7 @@ async def get_payment(
 async def capture_payment(
     service: Annotated[PaymentsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "payments:capture",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("payments:capture"))],
     payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)

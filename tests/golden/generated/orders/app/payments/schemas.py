@@ -32,9 +32,9 @@ class PaymentCreate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    amount: Money = Field(alias="amount")
-    currency: Currency = Field(alias="currency")
-    method: PaymentMethod = Field(alias="method")
+    amount: Money
+    currency: Currency
+    method: PaymentMethod
 
 
 class Payment(BaseModel):
@@ -45,12 +45,12 @@ class Payment(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
-    amount: Money = Field(alias="amount")
-    currency: Currency = Field(alias="currency")
-    method: PaymentMethod = Field(alias="method")
-    status: PaymentStatus = Field(alias="status")
+    amount: Money
+    currency: Currency
+    method: PaymentMethod
+    status: PaymentStatus
     provider_reference: str | None = Field(
         default=None, alias="providerReference", json_schema_extra={"readOnly": True}
     )

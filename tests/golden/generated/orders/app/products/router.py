@@ -54,14 +54,12 @@ async def list_products(
             )
         ),
     ],
-    page: Annotated[int, Query(alias="page", ge=1, le=2**63 - 1)] = 1,
-    per_page: Annotated[int, Query(alias="per_page", ge=1, le=100)] = 25,
-    q: Annotated[str | None, Query(alias="q", max_length=100)] = None,
-    active: Annotated[bool | None, Query(alias="active")] = None,
-    currency: Annotated[Literal["EUR", "USD", "GBP"] | None, Query(alias="currency")] = None,
-    sort: Annotated[
-        Literal["name", "-name", "unit_price", "-unit_price"] | None, Query(alias="sort")
-    ] = None,
+    page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 25,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    active: Annotated[bool | None, Query()] = None,
+    currency: Annotated[Literal["EUR", "USD", "GBP"] | None, Query()] = None,
+    sort: Annotated[Literal["name", "-name", "unit_price", "-unit_price"] | None, Query()] = None,
 ) -> ProductPage:
     """Browse the catalogue
 
@@ -108,14 +106,7 @@ async def list_products(
 async def create_product(
     service: Annotated[ProductsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "products:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("products:write"))],
     body: Annotated[ProductCreate, Body()],
 ) -> Response:
     """createProduct"""
@@ -197,14 +188,7 @@ async def get_product(
 )
 async def update_product(
     service: Annotated[ProductsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "products:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("products:write"))],
     product_id: Annotated[uuid.UUID, Path(alias="productId")],
     body: Annotated[ProductUpdate, Body()],
 ) -> Product:

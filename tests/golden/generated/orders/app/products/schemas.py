@@ -24,12 +24,12 @@ class ProductCreate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    sku: str = Field(alias="sku", max_length=64, pattern="^[A-Z0-9-]+$")
-    name: str = Field(alias="name", min_length=1, max_length=200)
-    description: str | None = Field(default=None, alias="description")
+    sku: str = Field(max_length=64, pattern="^[A-Z0-9-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None)
     unit_price: Money = Field(alias="unitPrice")
-    currency: Currency = Field(alias="currency")
-    active: bool | None = Field(default=True, alias="active")
+    currency: Currency
+    active: bool | None = Field(default=True)
 
 
 class ProductUpdate(BaseModel):
@@ -41,12 +41,10 @@ class ProductUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | None = Field(
-        default=None, alias="name", min_length=1, max_length=200, json_schema_extra=not_null
-    )
-    description: str | None = Field(default=None, alias="description")
+    name: str | None = Field(default=None, min_length=1, max_length=200, json_schema_extra=not_null)
+    description: str | None = Field(default=None)
     unit_price: Money | None = Field(default=None, alias="unitPrice", json_schema_extra=not_null)
-    active: bool | None = Field(default=None, alias="active", json_schema_extra=not_null)
+    active: bool | None = Field(default=None, json_schema_extra=not_null)
 
     @field_validator("name", "unit_price", "active", mode="before")
     @classmethod
@@ -65,13 +63,13 @@ class Product(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
-    sku: str = Field(alias="sku")
-    name: str = Field(alias="name")
-    description: str | None = Field(default=None, alias="description")
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
+    sku: str
+    name: str
+    description: str | None = Field(default=None)
     unit_price: Money = Field(alias="unitPrice")
-    currency: Currency = Field(alias="currency")
-    active: bool = Field(alias="active")
+    currency: Currency
+    active: bool
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )
@@ -85,9 +83,9 @@ class ProductPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    data: list[Product] = Field(alias="data")
-    links: PageLinks = Field(alias="links")
-    meta: PageMeta = Field(alias="meta")
+    data: list[Product]
+    links: PageLinks
+    meta: PageMeta
 
 
 ProductCreate.model_rebuild()

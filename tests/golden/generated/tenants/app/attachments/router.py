@@ -43,14 +43,7 @@ async def get_service(
 )
 async def list_attachments(
     service: Annotated[AttachmentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "attachments:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("attachments:read"))],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
 ) -> list[Attachment]:
     """listAttachments"""
@@ -91,14 +84,7 @@ async def list_attachments(
 async def create_attachment(
     service: Annotated[AttachmentsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "attachments:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("attachments:write"))],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
     body: Annotated[AttachmentCreate, Body()],
 ) -> Response:
@@ -134,14 +120,7 @@ async def create_attachment(
 )
 async def get_attachment(
     service: Annotated[AttachmentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "attachments:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("attachments:read"))],
     attachment_id: Annotated[uuid.UUID, Path(alias="attachmentId")],
 ) -> Attachment:
     """getAttachment"""
@@ -172,14 +151,7 @@ async def get_attachment(
 )
 async def delete_attachment(
     service: Annotated[AttachmentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "attachments:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("attachments:write"))],
     attachment_id: Annotated[uuid.UUID, Path(alias="attachmentId")],
 ) -> None:
     """deleteAttachment"""

@@ -39,7 +39,7 @@ class Attachment(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     task_id: uuid.UUID = Field(alias="taskId", json_schema_extra={"readOnly": True})
     file_name: str = Field(alias="fileName")
     content_type: str = Field(alias="contentType")

@@ -43,17 +43,10 @@ async def get_service(
 )
 async def list_comments(
     service: Annotated[CommentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "comments:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("comments:read"))],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    cursor: Annotated[str | None, Query(alias="cursor", max_length=200)] = None,
-    limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CommentPage:
     """listComments"""
     return await service.list_comments(
@@ -96,14 +89,7 @@ async def list_comments(
 async def create_comment(
     service: Annotated[CommentsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "comments:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("comments:write"))],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
     body: Annotated[CommentCreate, Body()],
 ) -> Response:
@@ -152,14 +138,7 @@ async def create_comment(
 )
 async def update_comment(
     service: Annotated[CommentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "comments:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("comments:write"))],
     comment_id: Annotated[uuid.UUID, Path(alias="commentId")],
     body: Annotated[CommentUpdate, Body()],
 ) -> Comment:
@@ -192,14 +171,7 @@ async def update_comment(
 )
 async def delete_comment(
     service: Annotated[CommentsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "comments:moderate",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("comments:moderate"))],
     comment_id: Annotated[uuid.UUID, Path(alias="commentId")],
 ) -> None:
     """deleteComment"""

@@ -26,7 +26,7 @@ class CommentCreate(BaseModel):
     author_id: uuid.UUID = Field(
         alias="authorId", description="the acting user, as the tenant's app knows it"
     )
-    body: str = Field(alias="body", min_length=1, max_length=10000)
+    body: str = Field(min_length=1, max_length=10000)
 
 
 class CommentUpdate(BaseModel):
@@ -38,7 +38,7 @@ class CommentUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    body: str = Field(alias="body", min_length=1, max_length=10000)
+    body: str = Field(min_length=1, max_length=10000)
 
 
 class Comment(BaseModel):
@@ -49,10 +49,10 @@ class Comment(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     task_id: uuid.UUID = Field(alias="taskId", json_schema_extra={"readOnly": True})
     author_id: uuid.UUID = Field(alias="authorId")
-    body: str = Field(alias="body")
+    body: str
     edited_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
         default=None, alias="editedAt", json_schema_extra={"readOnly": True}
     )
@@ -69,7 +69,7 @@ class CommentPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    items: list[Comment] = Field(alias="items")
+    items: list[Comment]
     next_cursor: str | None = Field(default=None, alias="nextCursor")
 
 

@@ -16,11 +16,11 @@ class ProblemSchema(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    type: str | None = Field(default=None, alias="type")
-    title: str | None = Field(default=None, alias="title")
-    status: int | None = Field(default=None, alias="status", ge=-(2**63), le=2**63 - 1)
-    detail: str | None = Field(default=None, alias="detail")
-    instance: str | None = Field(default=None, alias="instance")
+    type: str | None = Field(default=None)
+    title: str | None = Field(default=None)
+    status: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
+    detail: str | None = Field(default=None)
+    instance: str | None = Field(default=None)
 
 
 ProblemSchema.model_rebuild()

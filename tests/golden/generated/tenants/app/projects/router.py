@@ -43,18 +43,11 @@ async def get_service(
 )
 async def list_projects(
     service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "projects:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("projects:read"))],
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
-    limit: Annotated[int, Query(alias="limit", ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
-    status: Annotated[Literal["active", "archived"] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    status: Annotated[Literal["active", "archived"] | None, Query()] = None,
 ) -> ProjectList:
     """listProjects"""
     return await service.list_projects(
@@ -96,14 +89,7 @@ async def list_projects(
 async def create_project(
     service: Annotated[ProjectsService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "projects:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("projects:write"))],
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
     body: Annotated[ProjectCreate, Body()],
 ) -> Response:
@@ -139,14 +125,7 @@ async def create_project(
 )
 async def get_project(
     service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "projects:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("projects:read"))],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
 ) -> Project:
     """getProject"""
@@ -186,14 +165,7 @@ async def get_project(
 )
 async def update_project(
     service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "projects:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("projects:write"))],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
     body: Annotated[ProjectUpdate, Body()],
 ) -> Project:
@@ -224,14 +196,7 @@ async def update_project(
 )
 async def delete_project(
     service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "projects:delete",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("projects:delete"))],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
 ) -> None:
     """deleteProject"""

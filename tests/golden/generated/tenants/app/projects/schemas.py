@@ -27,9 +27,9 @@ class ProjectCreate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    key: str = Field(alias="key", max_length=10, pattern="^[A-Z][A-Z0-9]{1,9}$")
-    name: str = Field(alias="name", min_length=1, max_length=120)
-    description: str | None = Field(default=None, alias="description")
+    key: str = Field(max_length=10, pattern="^[A-Z][A-Z0-9]{1,9}$")
+    name: str = Field(min_length=1, max_length=120)
+    description: str | None = Field(default=None)
 
 
 class ProjectUpdate(BaseModel):
@@ -41,11 +41,9 @@ class ProjectUpdate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    name: str | None = Field(
-        default=None, alias="name", min_length=1, max_length=120, json_schema_extra=not_null
-    )
-    description: str | None = Field(default=None, alias="description")
-    status: ProjectStatus | None = Field(default=None, alias="status", json_schema_extra=not_null)
+    name: str | None = Field(default=None, min_length=1, max_length=120, json_schema_extra=not_null)
+    description: str | None = Field(default=None)
+    status: ProjectStatus | None = Field(default=None, json_schema_extra=not_null)
 
     @field_validator("name", "status", mode="before")
     @classmethod
@@ -64,13 +62,13 @@ class Project(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
     workspace_id: uuid.UUID = Field(alias="workspaceId", json_schema_extra={"readOnly": True})
-    key: str = Field(alias="key")
-    name: str = Field(alias="name")
-    description: str | None = Field(default=None, alias="description")
-    status: ProjectStatus = Field(alias="status")
+    key: str
+    name: str
+    description: str | None = Field(default=None)
+    status: ProjectStatus
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )
@@ -87,8 +85,8 @@ class ProjectList(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    items: list[Project] = Field(alias="items")
-    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
+    items: list[Project]
+    total: int = Field(ge=-(2**63), le=2**63 - 1)
 
 
 ProjectStatus.model_rebuild()

@@ -45,25 +45,14 @@ async def get_service(
 )
 async def list_tasks(
     service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "tasks:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("tasks:read"))],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
-    cursor: Annotated[str | None, Query(alias="cursor", max_length=200)] = None,
-    limit: Annotated[int, Query(alias="limit", ge=1, le=100)] = 25,
-    status: Annotated[
-        Literal["todo", "in_progress", "blocked", "done"] | None, Query(alias="status")
-    ] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    status: Annotated[Literal["todo", "in_progress", "blocked", "done"] | None, Query()] = None,
     assignee_id: Annotated[uuid.UUID | None, Query(alias="assigneeId")] = None,
-    due_before: Annotated[
-        Annotated[datetime.date, IsoFormat()] | None, Query(alias="due_before")
-    ] = None,
-    search: Annotated[str | None, Query(alias="search", min_length=2, max_length=100)] = None,
+    due_before: Annotated[Annotated[datetime.date, IsoFormat()] | None, Query()] = None,
+    search: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
 ) -> TaskPage:
     """listTasks"""
     return await service.list_tasks(
@@ -110,14 +99,7 @@ async def list_tasks(
 async def create_task(
     service: Annotated[TasksService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "tasks:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("tasks:write"))],
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
     body: Annotated[TaskCreate, Body()],
 ) -> Response:
@@ -153,14 +135,7 @@ async def create_task(
 )
 async def get_task(
     service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "tasks:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("tasks:read"))],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
 ) -> Task:
     """getTask"""
@@ -200,14 +175,7 @@ async def get_task(
 )
 async def update_task(
     service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "tasks:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("tasks:write"))],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
     body: Annotated[TaskUpdate, Body()],
 ) -> Task:
@@ -238,14 +206,7 @@ async def update_task(
 )
 async def delete_task(
     service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "tasks:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("tasks:write"))],
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
 ) -> None:
     """deleteTask"""

@@ -31,10 +31,10 @@ class TaskCreate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    title: str = Field(alias="title", min_length=1, max_length=200)
-    description: str | None = Field(default=None, alias="description")
-    status: TaskStatus | None = Field(default=None, alias="status")
-    priority: TaskPriority | None = Field(default=None, alias="priority")
+    title: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None)
+    status: TaskStatus | None = Field(default=None)
+    priority: TaskPriority | None = Field(default=None)
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(
@@ -52,13 +52,11 @@ class TaskUpdate(BaseModel):
         extra="forbid",
     )
     title: str | None = Field(
-        default=None, alias="title", min_length=1, max_length=200, json_schema_extra=not_null
+        default=None, min_length=1, max_length=200, json_schema_extra=not_null
     )
-    description: str | None = Field(default=None, alias="description")
-    status: TaskStatus | None = Field(default=None, alias="status", json_schema_extra=not_null)
-    priority: TaskPriority | None = Field(
-        default=None, alias="priority", json_schema_extra=not_null
-    )
+    description: str | None = Field(default=None)
+    status: TaskStatus | None = Field(default=None, json_schema_extra=not_null)
+    priority: TaskPriority | None = Field(default=None, json_schema_extra=not_null)
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(
@@ -82,13 +80,13 @@ class Task(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
     project_id: uuid.UUID = Field(alias="projectId", json_schema_extra={"readOnly": True})
-    title: str = Field(alias="title")
-    description: str | None = Field(default=None, alias="description")
-    status: TaskStatus = Field(alias="status")
-    priority: TaskPriority = Field(alias="priority")
+    title: str
+    description: str | None = Field(default=None)
+    status: TaskStatus
+    priority: TaskPriority
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(default=None, alias="estimateHours")
@@ -108,7 +106,7 @@ class TaskPage(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    items: list[Task] = Field(alias="items")
+    items: list[Task]
     next_cursor: str | None = Field(
         default=None,
         alias="nextCursor",

@@ -42,17 +42,10 @@ async def get_service(
 )
 async def list_workspaces(
     service: Annotated[WorkspacesService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "workspaces:read",
-            )
-        ),
-    ],
-    limit: Annotated[int, Query(alias="limit", ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(alias="offset", ge=0, le=2**63 - 1)] = 0,
-    q: Annotated[str | None, Query(alias="q", max_length=120)] = None,
+    principal: Annotated[Principal, Depends(require("workspaces:read"))],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    q: Annotated[str | None, Query(max_length=120)] = None,
 ) -> WorkspaceList:
     """listWorkspaces"""
     return await service.list_workspaces(
@@ -92,14 +85,7 @@ async def list_workspaces(
 async def create_workspace(
     service: Annotated[WorkspacesService, Depends(get_service)],
     request: Request,
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "workspaces:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("workspaces:write"))],
     body: Annotated[WorkspaceCreate, Body()],
 ) -> Response:
     """createWorkspace"""
@@ -133,14 +119,7 @@ async def create_workspace(
 )
 async def get_workspace(
     service: Annotated[WorkspacesService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "workspaces:read",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("workspaces:read"))],
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
 ) -> Workspace:
     """getWorkspace"""
@@ -178,14 +157,7 @@ async def get_workspace(
 )
 async def update_workspace(
     service: Annotated[WorkspacesService, Depends(get_service)],
-    principal: Annotated[
-        Principal,
-        Depends(
-            require(
-                "workspaces:write",
-            )
-        ),
-    ],
+    principal: Annotated[Principal, Depends(require("workspaces:write"))],
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
     body: Annotated[WorkspaceUpdate, Body()],
 ) -> Workspace:

@@ -23,8 +23,8 @@ class WorkspaceCreate(BaseModel):
         regex_engine="python-re",
         extra="forbid",
     )
-    slug: str = Field(alias="slug", max_length=63, pattern="^[a-z0-9][a-z0-9-]*$")
-    name: str = Field(alias="name", min_length=1, max_length=120)
+    slug: str = Field(max_length=63, pattern="^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=120)
 
 
 class WorkspaceUpdate(BaseModel):
@@ -37,15 +37,9 @@ class WorkspaceUpdate(BaseModel):
         extra="forbid",
     )
     slug: str | None = Field(
-        default=None,
-        alias="slug",
-        max_length=63,
-        pattern="^[a-z0-9][a-z0-9-]*$",
-        json_schema_extra=not_null,
+        default=None, max_length=63, pattern="^[a-z0-9][a-z0-9-]*$", json_schema_extra=not_null
     )
-    name: str | None = Field(
-        default=None, alias="name", min_length=1, max_length=120, json_schema_extra=not_null
-    )
+    name: str | None = Field(default=None, min_length=1, max_length=120, json_schema_extra=not_null)
 
     @field_validator("slug", "name", mode="before")
     @classmethod
@@ -64,10 +58,10 @@ class Workspace(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    id: uuid.UUID = Field(alias="id", json_schema_extra={"readOnly": True})
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
-    slug: str = Field(alias="slug")
-    name: str = Field(alias="name")
+    slug: str
+    name: str
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )
@@ -81,8 +75,8 @@ class WorkspaceList(BaseModel):
         from_attributes=True,
         regex_engine="python-re",
     )
-    items: list[Workspace] = Field(alias="items")
-    total: int = Field(alias="total", ge=-(2**63), le=2**63 - 1)
+    items: list[Workspace]
+    total: int = Field(ge=-(2**63), le=2**63 - 1)
 
 
 WorkspaceCreate.model_rebuild()
