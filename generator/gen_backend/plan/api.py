@@ -179,6 +179,10 @@ class OperationPlan:
     def needs_url(self) -> bool:
         return any(part.needs_url for part in self.envelope_parts)
 
+    def may_be_absent(self, name: str | None) -> bool:
+        """Whether parameter `name` may come as None (the spec gives it no default)."""
+        return any(p.name == name and p.default == "None" for p in self.params)
+
     @property
     def envelope_quantities(self) -> set[str]:
         return {q for part in self.envelope_parts for q in part.quantities}

@@ -47,8 +47,6 @@ class AuthorsServiceBase:
                     AuthorRow.name == name,
                 )
             )
-        limit = limit if limit is not None else 20
-        offset = offset or 0
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
@@ -59,7 +57,7 @@ class AuthorsServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url="",
             page_param=None,

@@ -54,8 +54,6 @@ class BooksServiceBase:
             raise Problem(404, "Author not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(BookRow.author_id == author_id)
-        limit = limit if limit is not None else 20
-        offset = offset or 0
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
@@ -67,7 +65,7 @@ class BooksServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url="",
             page_param=None,
@@ -125,8 +123,6 @@ class BooksServiceBase:
                     BookRow.status == status,
                 )
             )
-        limit = limit if limit is not None else 20
-        offset = offset or 0
         order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
         if sort:  # an empty value, as an absent one, keeps the list's own order
             allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
@@ -155,7 +151,7 @@ class BooksServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url="",
             page_param=None,

@@ -54,7 +54,7 @@ class CustomerDocumentsServiceBase:
             raise Problem(404, "Customer not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(CustomerDocumentRow.customer_id == customer_id)
-        limit = per_page if per_page is not None else 25
+        limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
             *conditions,
@@ -66,7 +66,7 @@ class CustomerDocumentsServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url=url,
             page_param="page",

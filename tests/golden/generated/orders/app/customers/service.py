@@ -48,7 +48,7 @@ class CustomersServiceBase:
                     CustomerRow.email == email,
                 )
             )
-        limit = per_page if per_page is not None else 25
+        limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
             *conditions,
@@ -60,7 +60,7 @@ class CustomersServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url=url,
             page_param="page",

@@ -56,7 +56,7 @@ class OrderItemsServiceBase:
             raise Problem(404, "Order not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(OrderItemRow.order_id == order_id)
-        limit = per_page if per_page is not None else 25
+        limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
             *conditions,
@@ -69,7 +69,7 @@ class OrderItemsServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url="",
             page_param="page",

@@ -69,7 +69,7 @@ class ProductsServiceBase:
                     ProductRow.currency == currency,
                 )
             )
-        limit = per_page if per_page is not None else 25
+        limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
         if sort:  # an empty value, as an absent one, keeps the list's own order
@@ -98,7 +98,7 @@ class ProductsServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url=url,
             page_param="page",

@@ -59,7 +59,6 @@ class CommentsServiceBase:
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(CommentRow.task_id == task_id)
-        limit = limit if limit is not None else 25
         ordering: Ordering = [
             (CommentRow.created_at, False),
             (CommentRow.id, False),
@@ -75,7 +74,7 @@ class CommentsServiceBase:
         rows = rows[:limit]
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=0,
             url="",
             page_param=None,

@@ -67,8 +67,6 @@ class ProjectsServiceBase:
                     ProjectRow.status == status,
                 )
             )
-        limit = limit if limit is not None else 50
-        offset = offset or 0
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
@@ -80,7 +78,7 @@ class ProjectsServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url="",
             page_param=None,

@@ -83,7 +83,6 @@ class TasksServiceBase:
                     TaskRow.assignee_id == assignee_id,
                 )
             )
-        limit = limit if limit is not None else 25
         ordering: Ordering = [
             (TaskRow.created_at, False),
             (TaskRow.id, False),
@@ -99,7 +98,7 @@ class TasksServiceBase:
         rows = rows[:limit]
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=0,
             url="",
             page_param=None,

@@ -52,8 +52,6 @@ class WorkspacesServiceBase:
                     WorkspaceRow.slug.ilike(like_pattern(q, prefix=False), escape="\\"),
                 )
             )
-        limit = limit if limit is not None else 50
-        offset = offset or 0
         rows, total = await self.rows.page(
             *conditions,
             order_by=[
@@ -64,7 +62,7 @@ class WorkspacesServiceBase:
         )
         listing = Page(
             total=total,
-            limit=limit if limit is not None else max(total, 1),
+            limit=limit,
             offset=offset,
             url="",
             page_param=None,
