@@ -337,7 +337,7 @@ def _no_auth(service: Path) -> None:
     """The first endpoint's route without its auth dependency."""
     _edit(
         service / "app" / "books" / "router.py",
-        'require(\n                "books:read",\n            )',
+        'require("books:read")',
         "lambda: None",
     )
 
@@ -347,9 +347,9 @@ def _no_validator(service: Path) -> None:
     router = service / "app" / "books" / "router.py"
     text = router.read_text()
     start = text.index("async def list_author_books(")
-    bounded = 'Query(alias="limit", ge=1, le=100)'
+    bounded = "Query(ge=1, le=100)"
     at = text.index(bounded, start)
-    router.write_text(text[:at] + 'Query(alias="limit")' + text[at + len(bounded) :])
+    router.write_text(text[:at] + "Query()" + text[at + len(bounded) :])
 
 
 def _lazy_load(service: Path) -> None:
@@ -381,11 +381,11 @@ def _renamed_field(service: Path) -> None:
     schemas = service / "app" / "books" / "schemas.py"
     text = schemas.read_text()
     start = text.index("class Book(BaseModel):")
-    field = re.compile(r'title: str = Field\(alias="title"')
+    field = re.compile(r"title: str = Field\(")
     match = field.search(text, start)
     assert match is not None
     schemas.write_text(
-        text[: match.start()] + 'title: str = Field(alias="name"' + text[match.end() :]
+        text[: match.start()] + 'title: str = Field(alias="name", ' + text[match.end() :]
     )
 
 
