@@ -22,6 +22,7 @@ from gen_backend.model.api import (
     ApiModel,
     Filter,
     FilterOp,
+    JsonScalar,
     Operation,
     OperationKind,
     Parameter,
@@ -309,10 +310,15 @@ def _union_properties(members: tuple[Schema, ...], api: ApiModel) -> tuple[Prope
     return tuple(merged)
 
 
+def allowed_values(schema: Schema, api: ApiModel) -> tuple[JsonScalar, ...]:
+    """The values a schema lists (`const`, or its `enum`); () where it lists none."""
+    resolved = api.resolve(schema)
+    return (resolved.const,) if resolved.has_const else resolved.enum or ()
+
+
 def _only_text(schema: Schema, api: ApiModel) -> str | None:
     """The one text a schema allows (`const`, or an enum of one), if it allows only one."""
-    resolved = api.resolve(schema)
-    allowed = (resolved.const,) if resolved.has_const else resolved.enum or ()
+    allowed = allowed_values(schema, api)
     return allowed[0] if len(allowed) == 1 and isinstance(allowed[0], str) else None
 
 

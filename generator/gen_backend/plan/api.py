@@ -27,7 +27,7 @@ from gen_backend.model.bounds import Bound, Range
 from gen_backend.model.infer import sort_values
 from gen_backend.model.naming import snake
 from gen_backend.model.uploads import MULTIPART, upload_columns
-from gen_backend.model.wire import filter_misfit, wraps_row
+from gen_backend.model.wire import allowed_values, filter_misfit, wraps_row
 from gen_backend.plan.access import AccessPlan, plan_access
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.embeds import LoadPlan, plan_embedding
@@ -990,8 +990,8 @@ def _envelope_parts(
         nested = planner.classes.get(field_plan.annotation.removesuffix(" | None"))
         if nested is not None and nested.root is None:
             inner = _envelope_parts(nested, None, planner, specs.get(field_plan.wire))
-            if inner is None:
-                return None
+            if inner is None or any(part.quantity == "object" for part in inner):
+                return None  # the service fills fields one object down, no deeper
             parts.append(
                 EnvelopePart(
                     field=field_plan.name, quantity="object", class_name=nested.name, fields=inner
@@ -1008,14 +1008,12 @@ def _envelope_part(
     field_plan: FieldPlan, schema: Schema | None, api: ApiModel
 ) -> EnvelopePart | None:
     """A quantity field by its name, or a field the spec allows one value."""
-    resolved = api.resolve(schema) if schema is not None else None
     if quantity := _quantity(field_plan.wire):
-        maximum = resolved.maximum if resolved is not None else None
+        maximum = api.resolve(schema).maximum if schema is not None else None
         return EnvelopePart(field=field_plan.name, quantity=quantity, maximum=maximum)
-    if resolved is not None and resolved.has_const:
-        return EnvelopePart(field=field_plan.name, quantity="constant", constant=resolved.const)
-    if resolved is not None and resolved.enum is not None and len(resolved.enum) == 1:
-        return EnvelopePart(field=field_plan.name, quantity="constant", constant=resolved.enum[0])
+    allowed = allowed_values(schema, api) if schema is not None else ()
+    if len(allowed) == 1:
+        return EnvelopePart(field=field_plan.name, quantity="constant", constant=allowed[0])
     return None
 
 
