@@ -18,6 +18,8 @@ from gen_backend.model.schema import CheckConstraint, Column, ColumnType, Table
 from gen_backend.plan.api import held_to
 from gen_backend.plan.database import kept_text, plan_check, plan_table
 from gen_backend.plan.examples import held, in_order
+from gen_backend.plan.pytypes import Keyword
+from gen_backend.plan.schemas import integer_range
 
 PRICE = Column(name="price", type=ColumnType.NUMERIC, precision=10, scale=2)
 
@@ -85,20 +87,20 @@ def test_request_fields_keep_the_specs_bounds_and_gain_the_columns() -> None:
     holds = column_range(_table("price > 0"), PRICE)
     assert holds is not None
     # the spec's minimum stays (the served document keeps it); the CHECK's end is added
-    assert held_to((("ge", "0.0"),), holds, whole=False) == (
-        ("ge", "0.0"),
-        ("gt", "0.005"),
-        ("le", "99999999.99"),
-    )
+    held = held_to((Keyword("ge", Decimal("0.0")),), holds, whole=False)
+    assert [str(k) for k in held] == ["ge=0.0", "gt=0.005", "le=99999999.99"]
+    assert [k.number for k in held] == [Decimal(0), Decimal("0.005"), Decimal("99999999.99")]
     # the schemas' own 64-bit ends give way to a narrower type's, in place
     small = type_range(Column(name="n", type=ColumnType.SMALLINT))
     assert small is not None
-    widest = (("ge", "-(2**63)"), ("le", "2**63 - 1"))
+    widest = tuple(integer_range(None, None, None, None))
+    assert [str(k) for k in widest] == ["ge=-(2**63)", "le=2**63 - 1"]
     narrowed = held_to(widest, small, whole=True)
-    assert narrowed == (("ge", "-(2**15)"), ("le", "2**15 - 1"))
+    assert [str(k) for k in narrowed] == ["ge=-(2**15)", "le=2**15 - 1"]
     assert held_to(narrowed, small, whole=True) == narrowed  # planned twice, same keywords
     # a spec as tight as the column is left alone
-    assert held_to((("ge", "1"), ("le", "5")), small, whole=True) == (("ge", "1"), ("le", "5"))
+    spec = (Keyword("ge", 1), Keyword("le", 5))
+    assert held_to(spec, small, whole=True) == spec
 
 
 def test_test_values_are_moved_inside_what_the_column_holds() -> None:

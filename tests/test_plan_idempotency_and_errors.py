@@ -4,6 +4,7 @@ error tests (which methods each URL is served with)."""
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 
 from gen_backend.accept import Accepted, accept
 from gen_backend.model import Schema, SchemaType
@@ -126,25 +127,31 @@ def test_a_body_is_taken_only_as_its_media_type() -> None:
 
 
 def test_wire_formats_integers_64_bits_decimal_strings_and_iso_dates() -> None:
-    from gen_backend.plan.schemas import decimal_text, integer_range, plain_type
+    from gen_backend.plan.pytypes import ListOf, WireFormat
+    from gen_backend.plan.schemas import decimal_text, integer_range
 
-    assert list(integer_range(None, None, None, None)) == [("ge", "-(2**63)"), ("le", "2**63 - 1")]
-    assert list(integer_range(1, None, None, None)) == [("le", "2**63 - 1")]
+    widest = list(integer_range(None, None, None, None))
+    assert [(str(k), k.number, k.implied) for k in widest] == [
+        ("ge=-(2**63)", Decimal(-(2**63)), True),
+        ("le=2**63 - 1", Decimal(2**63 - 1), True),
+    ]
+    assert [str(k) for k in integer_range(1, None, None, None)] == ["le=2**63 - 1"]
     assert list(integer_range(None, 0, 10, None)) == []
     money = decimal_text(Schema(types=(SchemaType.STRING,), pattern=r"^[0-9]+\.[0-9]{2}$"), 2)
-    assert money == (
+    assert str(money) == (
         "Annotated[decimal.Decimal, DecimalText('^[0-9]+\\\\.[0-9]{2}$', places=2, format=None)]"
     )
-    assert plain_type(f"{money} | None") == "decimal.Decimal | None"
-    assert plain_type(decimal_text(Schema(format="decimal"))) == "decimal.Decimal"
-    assert plain_type("list[Annotated[datetime.date, IsoFormat()]] | None") == (
-        "list[datetime.date] | None"
-    )
+    assert str(money.or_none().plain) == "decimal.Decimal | None"
+    assert money.formats == {"DecimalText"}
+    assert str(decimal_text(Schema(format="decimal")).plain) == "decimal.Decimal"
+    dates = ListOf(WireFormat(money.inner, "IsoFormat")).or_none()
+    assert str(dates.plain) == "list[decimal.Decimal] | None"
     published_after = next(
         p for op in _plan("library").operations for p in op.params if p.wire == "published_after"
     )
-    assert published_after.annotation == "Annotated[datetime.date, IsoFormat()] | None"
-    assert published_after.python_type == "datetime.date | None"  # what the service is handed
+    assert str(published_after.annotation) == "Annotated[datetime.date, IsoFormat()] | None"
+    # what the service is handed
+    assert str(published_after.python_type) == "datetime.date | None"
     plan = _plan("orders")
     page = next(p for op in plan.operations for p in op.params if p.wire == "page")
     assert "le=2**63 - 1" in page.declaration
@@ -156,21 +163,22 @@ def test_bytes_in_json_are_base64_text_and_array_items_keep_their_bounds() -> No
     from gen_backend.model import Schema, SchemaType
     from gen_backend.model.api import ApiModel
     from gen_backend.plan.examples import example
-    from gen_backend.plan.schemas import SchemaPlanner, plain_type
+    from gen_backend.plan.schemas import SchemaPlanner
 
     api = ApiModel(title="t", version="1", openapi_version="3.1.0")
     planner = SchemaPlanner(api)
     byte = Schema(types=(SchemaType.STRING,), format="byte")
     encoded = Schema(types=(SchemaType.STRING,), content_encoding="base64")
-    assert planner.annotation(byte, "m", "Cover") == "Annotated[bytes, Base64Text('byte')]"
-    assert planner.annotation(encoded, "m", "Cover") == "Annotated[bytes, Base64Text()]"
-    assert plain_type("Annotated[bytes, Base64Text('byte')] | None") == "bytes | None"
+    byte_type = planner.annotation(byte, "m", "Cover")
+    assert str(byte_type) == "Annotated[bytes, Base64Text('byte')]"
+    assert str(planner.annotation(encoded, "m", "Cover")) == "Annotated[bytes, Base64Text()]"
+    assert str(byte_type.or_none().plain) == "bytes | None"
     assert base64.b64decode(str(example(encoded, api)), validate=True)
     labels = Schema(
         types=(SchemaType.ARRAY,),
         items=Schema(types=(SchemaType.STRING,), max_length=30),
         max_items=10,
     )
-    assert planner.annotation(labels, "m", "Labels") == (
+    assert str(planner.annotation(labels, "m", "Labels")) == (
         "list[Annotated[str, Field(max_length=30)]]"
     )

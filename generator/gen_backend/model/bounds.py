@@ -181,6 +181,21 @@ def check_choices(expression: str) -> dict[str, tuple[str, ...]]:
     return found
 
 
+def check_patterns(expression: str) -> dict[str, str]:
+    """column -> the regular expression a CHECK holds it to: `column ~ 'regex'`."""
+    try:
+        parsed = sqlglot.parse_one(expression, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return {}
+    found: dict[str, str] = {}
+    for part in _conjuncts(parsed):
+        if isinstance(part, expressions.RegexpLike):
+            name, pattern = _column(part.this), _text(part.expression)
+            if name is not None and pattern is not None:
+                found[name] = pattern
+    return found
+
+
 def _text(node: object) -> str | None:
     node = _bare(node)
     return node.this if isinstance(node, expressions.Literal) and node.is_string else None

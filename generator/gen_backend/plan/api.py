@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,14 +31,27 @@ from gen_backend.plan.database import TablePlan
 from gen_backend.plan.embeds import LoadPlan, plan_embedding
 from gen_backend.plan.links import served_links
 from gen_backend.plan.names import camel, class_name, field_name, identifier, taken_name, unique
+from gen_backend.plan.pytypes import (
+    ClassRef,
+    Keyword,
+    ListOf,
+    LiteralOf,
+    Name,
+    PyType,
+    Scalar,
+    arguments,
+)
 from gen_backend.plan.schemas import (
+    BYTES,
     COMMON,
+    FLOAT,
+    INT,
+    STR,
     UPLOAD,
     ClassPlan,
     FieldPlan,
     SchemaPlanner,
     field_constraints,
-    plain_type,
 )
 
 FORM = "application/x-www-form-urlencoded"
@@ -59,17 +70,23 @@ class ParamPlan:
     name: str  # Python parameter
     wire: str
     location: str  # path, query, header, cookie
-    annotation: str
-    declaration: str  # Path(...), Query(...), ...
+    annotation: PyType
+    marker: str  # Path, Query, Header
+    arguments: tuple[Keyword, ...]  # the marker's: its alias, its bounds
     default: str | None  # source text of the default, None when required
     # taken as text: a structured value FastAPI cannot take in this place (an array in the
     # path, an object in the query), which the service parses itself
     raw: bool = False
 
     @property
-    def python_type(self) -> str:
+    def declaration(self) -> str:
+        """`Query(alias="page-size", ge=1)`: what FastAPI reads the parameter with."""
+        return f"{self.marker}({arguments(self.arguments)})"
+
+    @property
+    def python_type(self) -> PyType:
         """The annotation without its wire format: what the service is handed."""
-        return plain_type(self.annotation)
+        return self.annotation.plain
 
 
 @dataclass(frozen=True)
@@ -131,12 +148,12 @@ class OperationPlan:
     module: str  # the domain package (or `common`)
     table: TablePlan | None
     params: tuple[ParamPlan, ...]
-    body: str | None  # the body's annotation
+    body: PyType | None  # the body's annotation
     # how the body is sent: `json`, `form` (urlencoded), `multipart`, or `raw`: bytes of
     # another media type (`body_content_type`) that the service reads itself
     body_media: str
     status: int
-    response: str | None  # the success body's annotation
+    response: PyType | None  # the success body's annotation
     other_responses: tuple[tuple[int | str, str], ...]  # (status, description)
     public: bool
     permissions: tuple[str, ...]  # those of `primary_access`, the way in the tests use
@@ -160,6 +177,11 @@ class OperationPlan:
     cursor: str | None = None  # the cursor parameter of keyset paging
     cursor_wire: str | None = None
     loads: tuple[LoadPlan, ...] = ()  # the relationships its response embeds
+
+    @property
+    def body_class(self) -> str | None:
+        """The class the body is, without its `| None`."""
+        return self.body.class_name if self.body else None
 
     @property
     def embeds(self) -> str | None:
@@ -396,7 +418,12 @@ def _paging_from_zero(plan: OperationPlan) -> tuple[ParamPlan, ...]:
     return tuple(
         dataclasses.replace(
             param,
-            declaration=param.declaration.replace("ge=-(2**63)", f"ge={lowest[param.name]}"),
+            arguments=tuple(
+                Keyword("ge", lowest[param.name], implied=True)
+                if k.key == "ge" and k.implied
+                else k
+                for k in param.arguments
+            ),
         )
         if param.name in lowest
         else param
@@ -417,15 +444,16 @@ def _params_within_columns(plan: OperationPlan) -> tuple[ParamPlan, ...]:
     for param in plan.params:
         column = columns.get(bound.get(param.name, ""))
         holds = column.type_holds if column else None
-        declaration = param.declaration
+        keywords = param.arguments
         if holds is not None and holds.step == 1:
-            for key, widest in _WIDEST:
-                end = holds.low if key == "ge" else holds.high
-                if end is not None:
-                    declaration = declaration.replace(
-                        f"{key}={widest}", f"{key}={_source(end.value, whole=True)}"
-                    )
-        narrowed.append(dataclasses.replace(param, declaration=declaration))
+            ends = {"ge": holds.low, "le": holds.high}
+            keywords = tuple(
+                Keyword(k.key, int(end.value), implied=True)
+                if k.implied and (end := ends.get(k.key)) is not None
+                else k
+                for k in keywords
+            )
+        narrowed.append(dataclasses.replace(param, arguments=keywords))
     return tuple(narrowed)
 
 
@@ -433,14 +461,14 @@ def _body_within_columns(plan: OperationPlan, planner: SchemaPlanner) -> None:
     """Hold the number fields of `plan`'s body class to what the columns they write hold
     (their type's range, their CHECKs), in `planner`'s classes, which the schemas render: a
     value the database would refuse is a field-level 422 the served OpenAPI explains."""
-    name = (plan.body or "").removesuffix(" | None")
-    body = planner.classes.get(name)
+    name = plan.body.class_name if plan.body else None
+    body = planner.classes.get(name or "")
     if plan.table is None or body is None:
         return
     if plan.body_wrapper:
         wrapper = next((f for f in body.fields if f.name == plan.body_wrapper), None)
-        name = wrapper.annotation.removesuffix(" | None") if wrapper else ""
-        body = planner.classes.get(name)
+        name = wrapper.annotation.class_name if wrapper else None
+        body = planner.classes.get(name or "")
         if body is None:
             return
     columns = {c.attr: c for c in plan.table.columns}
@@ -454,51 +482,42 @@ def _body_within_columns(plan: OperationPlan, planner: SchemaPlanner) -> None:
                 if f.name in written
                 and not written[f.name].nullable
                 and not f.nullable
-                and f.annotation.endswith(" | None")
+                and f.annotation.optional
             ),
         )
     fields = []
     for field in body.fields:
         column = written.get(field.name)
-        kind = field.annotation.removesuffix(" | None")
-        named = planner.classes.get(kind)
+        kind = field.annotation.bare
+        named = planner.classes.get(kind.class_name or "")
         if column is None or column.holds is None:
             pass
-        elif kind in ("int", "float"):
+        elif kind in (INT, FLOAT):
             field = dataclasses.replace(
-                field, constraints=held_to(field.constraints, column.holds, whole=kind == "int")
+                field, constraints=held_to(field.constraints, column.holds, whole=kind == INT)
             )
-        elif named is not None and named.root in ("int", "float"):  # `price: EventPrice`
-            held = held_to(named.root_constraints, column.holds, whole=named.root == "int")
-            planner.classes[kind] = dataclasses.replace(named, root_constraints=held)
+        elif named is not None and named.root in (INT, FLOAT):  # `price: EventPrice`
+            held = held_to(named.root_constraints, column.holds, whole=named.root == INT)
+            planner.classes[named.name] = dataclasses.replace(named, root_constraints=held)
         fields.append(field)
-    planner.classes[name] = dataclasses.replace(body, fields=tuple(fields))
+    planner.classes[body.name] = dataclasses.replace(body, fields=tuple(fields))
 
 
-# the bounds the schemas give an integer the spec leaves unbounded (64 bits: the widest a
-# column holds), as source text
-_WIDEST = (("ge", "-(2**63)"), ("le", "2**63 - 1"))
-_WIDEST_TEXT = {text for _, text in _WIDEST}
-_POWERS = {Decimal(2**bits): bits for bits in (15, 31, 63)}
-
-
-def held_to(
-    constraints: tuple[tuple[str, str], ...], holds: Range, *, whole: bool
-) -> tuple[tuple[str, str], ...]:
-    """`Field(...)` keywords (as source) that also hold a value to each end of `holds` their
-    own do not already: the schemas' 64-bit defaults are replaced in place, the spec's kept
-    (the served document keeps them), a tighter end added beside them."""
+def held_to(constraints: tuple[Keyword, ...], holds: Range, *, whole: bool) -> tuple[Keyword, ...]:
+    """`Field(...)` keywords that also hold a value to each end of `holds` their own do not
+    already: the schemas' 64-bit defaults are replaced in place, the spec's kept (the served
+    document keeps them), a tighter end added beside them."""
     result = list(constraints)
     sendable = holds.sendable
     for below, need in ((True, sendable.low), (False, sendable.high)):
         if need is None:
             continue
         loose, strict = ("ge", "gt") if below else ("le", "lt")
-        spec = {key for key, text in result if key in (loose, strict) and text not in _WIDEST_TEXT}
+        spec = {k.key for k in result if k.key in (loose, strict) and not k.implied}
         current = [
-            Bound(value, key == strict)
-            for key, text in result
-            if key in (loose, strict) and (value := _source_value(text)) is not None
+            Bound(value, k.key == strict)
+            for k in result
+            if k.key in (loose, strict) and (value := k.number) is not None
         ]
         if any(not _tighter_than(need, c, below=below) for c in current):
             continue
@@ -507,8 +526,9 @@ def held_to(
             key = loose if key == strict else strict
             if key in spec or key == loose:  # a loose end would admit the excluded value
                 continue
-        keyword = (key, _source(need.value, whole=whole))
-        widest = [i for i, (k, text) in enumerate(result) if k == key and text in _WIDEST_TEXT]
+        end = int(need.value) if whole else Decimal(repr(float(need.value)))
+        keyword = Keyword(key, end, implied=True)
+        widest = [i for i, k in enumerate(result) if k.key == key and k.implied]
         if widest:
             result[widest[0]] = keyword
         else:
@@ -520,36 +540,6 @@ def _tighter_than(end: Bound, other: Bound, *, below: bool) -> bool:
     if end.value == other.value:
         return end.strict and not other.strict
     return end.value > other.value if below else end.value < other.value
-
-
-_POWER_OF_TWO = re.compile(r"^(-\()?2\*\*(\d+)(\))?( - 1)?$")
-
-
-def _source_value(source: str) -> Decimal | None:
-    """The number a keyword's source text states (`0`, `2.5`, an integer type's `-(2**63)`
-    or `2**31 - 1`)."""
-    power = _POWER_OF_TWO.match(source)
-    if power is not None:
-        value = Decimal(2 ** int(power.group(2)))
-        return -value if power.group(1) else value - (1 if power.group(4) else 0)
-    try:
-        value = ast.literal_eval(source)
-    except (ValueError, SyntaxError):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return Decimal(str(value))
-
-
-def _source(value: Decimal, *, whole: bool) -> str:
-    """A bound as source text: an integer type's ends as powers of two (`2**31 - 1`)."""
-    if not whole:
-        return repr(float(value))
-    if -value in _POWERS:
-        return f"-(2**{_POWERS[-value]})"
-    if value + 1 in _POWERS:
-        return f"2**{_POWERS[value + 1]} - 1"
-    return str(int(value))
 
 
 def _status(value: str) -> int | str:
@@ -581,53 +571,48 @@ def _operation(
         annotation = planner.annotation(parameter.schema_, module, f"{op.operation_id}Param")
         # a named non-object schema is a RootModel class; a parameter takes its plain type
         # (FastAPI would read a model-typed query parameter as a group of parameters)
-        bare = annotation.removesuffix(" | None")
-        if bare in planner.classes and planner.classes[bare].root is not None:
-            root = planner.classes[bare].root or bare
-            annotation = root + (" | None" if annotation.endswith("| None") else "")
-        bare = annotation.removesuffix(" | None")
+        named = planner.classes.get(annotation.class_name or "")
+        if named is not None and named.root is not None:
+            annotation = named.root.or_none() if annotation.optional else named.root
+        bare = annotation.bare
         raw = not (
             _is_scalar(bare)
             or (
                 parameter.location is not ParameterLocation.PATH
-                and bare.startswith("list[")
-                and _is_scalar(bare.removeprefix("list[").removesuffix("]"))
+                and isinstance(bare, ListOf)
+                and _is_scalar(bare.item)
             )
         )
         if raw:
-            annotation = "str" + (" | None" if annotation.endswith("| None") else "")
+            annotation = STR.or_none() if annotation.optional else STR
         schema = parameter.schema_
         # a header's Python name would be read with hyphens for underscores: it keeps its own
         aliased = name != parameter.name or parameter.location is ParameterLocation.HEADER
-        constraints = [f"alias={parameter.name!r}"] if aliased else []
+        constraints = [Keyword("alias", parameter.name)] if aliased else []
         if parameter.location is ParameterLocation.HEADER and "_" in parameter.name:
-            constraints.append("convert_underscores=False")  # `api_key` stays `api_key`
+            # `api_key` stays `api_key`
+            constraints.append(Keyword("convert_underscores", False))
         resolved = planner.api.resolve(schema)
         is_key = (
             op.idempotent
             and parameter.location is ParameterLocation.HEADER
             and parameter.name.lower() == "idempotency-key"
         )
-        if annotation.removesuffix(" | None") in ("str", "int", "float") and not raw:
+        if annotation.bare in (STR, INT, FLOAT) and not raw:
             # the same bounds as a body field of this schema; the key's pattern is the app's
             constraints.extend(
-                f"{key}={text}"
-                for key, text in field_constraints(resolved)
-                if not (is_key and key == "pattern")
+                k for k in field_constraints(resolved) if not (is_key and k.key == "pattern")
             )
         if is_key:
-            constraints.append("pattern=KEY_PATTERN")  # what the app takes as a key
+            constraints.append(Keyword("pattern", Name("KEY_PATTERN")))  # the app's key
         default: str | None = None
         if not parameter.required:
             if resolved.has_default and isinstance(resolved.default, str | int | float | bool):
                 default = repr(resolved.default)
             else:
                 default = "None"
-                if "| None" not in annotation:
-                    annotation += " | None"
-        declaration = {"path": "Path", "query": "Query", "header": "Header"}[
-            parameter.location.value
-        ]
+                annotation = annotation.or_none()
+        marker = {"path": "Path", "query": "Query", "header": "Header"}[parameter.location.value]
         params.append(
             ParamPlan(
                 name=name,
@@ -635,11 +620,12 @@ def _operation(
                 location=parameter.location.value,
                 annotation=annotation,
                 default=default,
-                declaration=f"{declaration}({', '.join(constraints)})",
+                marker=marker,
+                arguments=tuple(constraints),
                 raw=raw,
             )
         )
-    body = None
+    body: PyType | None = None
     body_media = "json"
     body_content_type: str | None = None  # a JSON body's media type other than application/json
     why_custom: str | None = refused
@@ -651,35 +637,35 @@ def _operation(
         if is_json(media):
             body = planner.annotation(schema, module, hint)
             if not op.request_body.required:
-                body += " | None"
+                body = body.or_none()
             if not _plain_json(media):
                 body_content_type = content_type
         elif media in (FORM, MULTIPART):
             annotation = planner.annotation(schema, module, hint, uploads=media == MULTIPART)
-            form = planner.classes.get(annotation.removesuffix(" | None"))
+            form = planner.classes.get(annotation.class_name or "")
             if form is not None and form.root is None:
-                body = form.name  # a form is always sent, if only empty
+                body = ClassRef(form.name)  # a form is always sent, if only empty
                 body_media = "multipart" if media == MULTIPART else "form"
             else:  # a form model must be an object: the service reads this one itself
                 why_custom = f"a {content_type} body that is not an object"
-                body, body_media, body_content_type = "bytes", "raw", content_type
+                body, body_media, body_content_type = BYTES, "raw", content_type
         else:
             why_custom = f"a {content_type} body"
-            body, body_media, body_content_type = "bytes", "raw", content_type
+            body, body_media, body_content_type = BYTES, "raw", content_type
     success = op.success_response
     status = (
         int(success.status)
         if success and success.status.isdigit()
         else (201 if op.kind is OperationKind.CREATE else 200)
     )
-    response = None
+    response: PyType | None = None
     answered = success.body.content_type if success and success.body and status != 204 else None
     raw_response = answered if answered and not is_json(answered) else None
     json_response = (
         answered if answered and is_json(answered) and not _plain_json(answered) else None
     )
     if raw_response:
-        response = "Response"  # the service answers the bytes and their media type itself
+        response = Scalar("Response")  # the service answers the bytes and their media type
         why_custom = why_custom or f"a {raw_response} response"
     elif success and success.body and success.body.schema_ and status != 204:
         response = planner.annotation(success.body.schema_, module, f"{op.operation_id}Response")
@@ -738,17 +724,15 @@ def _operation(
     if response and kind is not OperationKind.CUSTOM:
         if kind is OperationKind.LIST:
             if op.envelope and op.envelope.shape is EnvelopeShape.OBJECT:
-                envelope_class = response
-                envelope = planner.classes.get(response)
+                envelope_class = response.class_name
+                envelope = planner.classes.get(envelope_class or "")
                 if envelope is None or envelope.root is not None:
                     why_custom = why_custom or "a list envelope that is not an object"
                 else:
                     by_wire = {f.wire: f for f in envelope.fields}
                     items = by_wire.get(op.envelope.items_field or "")
                     items_field = items.name if items else None
-                    item_class = (
-                        items.annotation.removeprefix("list[").split("]")[0] if items else None
-                    )
+                    item_class = _item_class(items.annotation) if items else None
                     parts = _envelope_parts(
                         envelope,
                         items,
@@ -760,16 +744,16 @@ def _operation(
                     else:
                         envelope_parts = parts
             else:
-                named = planner.classes.get(response)
-                if named is not None and (named.root or "").startswith("list["):
+                named = planner.classes.get(response.class_name or "")
+                if named is not None and isinstance(named.root, ListOf):
                     response = named.root  # a named array (`SpecialEventCollection`): its items
-                item_class = (response or "").removeprefix("list[").removesuffix("]")
+                item_class = _item_class(response)
         else:
-            item_class = response
+            item_class = response.class_name
             inner = _wrapped(planner, response, table)
             if inner is not None:
                 response_wrapper, item_class = inner
-        if item_class and not _is_row(planner.classes.get(item_class), planner.classes):
+        if not _is_row(planner.classes.get(item_class or ""), planner.classes):
             why_custom = why_custom or "a response that is not one row"
     body_attrs: tuple[tuple[str, str], ...] = ()
     if (
@@ -777,7 +761,7 @@ def _operation(
         and body
         and kind in (OperationKind.CREATE, OperationKind.REPLACE, OperationKind.UPDATE)
     ):
-        body_class = planner.classes.get(body.removesuffix(" | None"))
+        body_class = planner.classes.get(body.class_name or "")
         inner = _wrapped(planner, body, table) if body_media == "json" else None
         if inner is not None:
             body_wrapper, wrapped_class = inner
@@ -792,7 +776,7 @@ def _operation(
                 for f in body_class.fields
                 if f.required
                 and not f.read_only
-                and UPLOAD not in f.annotation
+                and not f.annotation.mentions(UPLOAD)
                 and table.attr_of(f.name) is None
             ]
             if kept_nowhere:  # a value the client must send, which the service would drop
@@ -804,18 +788,17 @@ def _operation(
                 uploads = tuple(
                     _upload(f, table, {a for _, a in body_attrs} | owned)
                     for f in body_class.fields
-                    if UPLOAD in f.annotation
+                    if f.annotation.mentions(UPLOAD)
                 )
                 if any(not u.attrs for u in uploads):
                     why_custom = why_custom or "a file upload that no column keeps"
-            elif any(UPLOAD in f.annotation for f in body_class.fields):
+            elif any(f.annotation.mentions(UPLOAD) for f in body_class.fields):
                 why_custom = why_custom or "a file upload to an existing row"
     if table and kind is OperationKind.CREATE and not why_custom:
-        body_class = planner.classes.get((body or "").removesuffix(" | None"))
+        body_class = planner.classes.get(body.class_name or "") if body else None
         if body_wrapper and body_class:
-            body_class = planner.classes[
-                next(f.annotation for f in body_class.fields if f.name == body_wrapper)
-            ]
+            wrapper = next(f.annotation for f in body_class.fields if f.name == body_wrapper)
+            body_class = planner.classes[wrapper.class_name or ""]
         always_sent = (
             {f.name for f in body_class.fields if f.required or f.default != "None"}
             if body_class
@@ -854,7 +837,7 @@ def _operation(
     if why_custom:
         kind = OperationKind.CUSTOM
     elif body is not None:
-        body = body.removesuffix(" | None")  # a row's fields are needed: the body is too
+        body = body.bare  # a row's fields are needed: the body is too
     filters = (
         tuple(
             FilterPlan(
@@ -987,7 +970,7 @@ def _envelope_parts(
     for field_plan in envelope.fields:
         if field_plan is items:
             continue
-        nested = planner.classes.get(field_plan.annotation.removesuffix(" | None"))
+        nested = planner.classes.get(field_plan.annotation.class_name or "")
         if nested is not None and nested.root is None:
             inner = _envelope_parts(nested, None, planner, specs.get(field_plan.wire))
             if inner is None or any(part.quantity == "object" for part in inner):
@@ -1063,9 +1046,15 @@ _SCALARS = {
 }
 
 
-def _is_scalar(annotation: str) -> bool:
+def _is_scalar(annotation: PyType) -> bool:
     """A type FastAPI takes from one path, query or header value."""
-    return plain_type(annotation) in _SCALARS or annotation.startswith("Literal[")
+    return str(annotation.plain) in _SCALARS or isinstance(annotation, LiteralOf)
+
+
+def _item_class(annotation: PyType) -> str | None:
+    """The class of a list's items (`Book` of `list[Book]`)."""
+    listed = annotation.bare
+    return listed.item.plain.class_name if isinstance(listed, ListOf) else None
 
 
 def is_json(media_type: str) -> bool:
@@ -1094,20 +1083,20 @@ def _is_row(cls: ClassPlan | None, classes: Mapping[str, ClassPlan]) -> bool:
 
 
 def _wrapped(
-    planner: SchemaPlanner, annotation: str, table: TablePlan | None
+    planner: SchemaPlanner, annotation: PyType, table: TablePlan | None
 ) -> tuple[str, str] | None:
     """(field, class) when `annotation` is a class that wraps one row in a field
     (`{"user": {...}}`, as Rails-style APIs send and answer, or JSON:API's `{"data": {...}}`),
     beside nothing required nor a column's field (as `model.wire.wrapper_of` decides for the
     spec's schemas)."""
-    outer = planner.classes.get(annotation.removesuffix(" | None"))
+    outer = planner.classes.get(annotation.class_name or "")
     if outer is None or outer.root is not None or table is None:
         return None
     named = [
         (f, inner)
         for f in outer.fields
         if wraps_row(f.wire, table.name)
-        and (inner := planner.classes.get(f.annotation.removesuffix(" | None"))) is not None
+        and (inner := planner.classes.get(f.annotation.class_name or "")) is not None
         and inner.root is None
     ]
     others = [f for f in outer.fields if f is not named[0][0]] if len(named) == 1 else None
@@ -1130,7 +1119,12 @@ def _written(
     written = []
     for field_plan in body.fields:
         attr = table.attr_of(field_plan.name)
-        if attr is None or attr in never or field_plan.read_only or UPLOAD in field_plan.annotation:
+        if (
+            attr is None
+            or attr in never
+            or field_plan.read_only
+            or field_plan.annotation.mentions(UPLOAD)
+        ):
             continue
         written.append((field_plan.name, attr))
     return tuple(written)

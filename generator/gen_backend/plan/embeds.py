@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gen_backend.plan.database import TablePlan
+from gen_backend.plan.pytypes import ClassRef, ListOf, PyType
 from gen_backend.plan.schemas import ClassPlan
 
 
@@ -97,7 +98,10 @@ def _embedding(
         if field_plan.name in columns:
             continue
         wire = prefix + field_plan.wire
-        group = classes.get(field_plan.annotation) if field_plan.name in table.groups else None
+        annotation = field_plan.annotation
+        group = None
+        if field_plan.name in table.groups and isinstance(annotation, ClassRef):
+            group = classes.get(annotation.name)
         if group is not None:  # the row's own columns, as one object
             inner = _embedding(group, table, classes, tables, prefix=f"{wire}.", seen=seen)
             computed += inner.computed
@@ -115,7 +119,7 @@ def _embedding(
         nested_class = classes.get(embedded or "")
         # a NULL foreign key leaves a many-to-one empty: the field must allow it
         empty_allowed = relationship.many or not relationship.nullable
-        empty_allowed = empty_allowed or field_plan.annotation.endswith(" | None")
+        empty_allowed = empty_allowed or field_plan.annotation.optional
         if (
             target is None
             or nested_class is None
@@ -155,12 +159,12 @@ def _embedding(
     return Embedding(tuple(loads), tuple(computed), tuple(mismatched))
 
 
-def _embedded_class(annotation: str, *, many: bool) -> str | None:
+def _embedded_class(annotation: PyType, *, many: bool) -> str | None:
     """The class a field's annotation embeds (`Author`, `Author | None`, `list[Book]`), if
     its shape is the relationship's: one row for a many-to-one, a list for a one-to-many."""
-    bare = annotation.removesuffix(" | None")
+    bare = annotation.bare
     if many:
-        if not (bare.startswith("list[") and bare.endswith("]")):
+        if not isinstance(bare, ListOf):
             return None
-        bare = bare[len("list[") : -1]
-    return bare if bare.isidentifier() else None
+        bare = bare.item
+    return bare.name if isinstance(bare, ClassRef) else None

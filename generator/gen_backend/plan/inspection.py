@@ -6,9 +6,8 @@ docs/inspection.md)."""
 
 from __future__ import annotations
 
-import ast
-import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pydantic import JsonValue
 
@@ -16,7 +15,8 @@ from gen_backend.model import ApiModel, Operation, OperationKind, Schema, Servic
 from gen_backend.plan.api import OperationPlan
 from gen_backend.plan.database import TablePlan
 from gen_backend.plan.examples import distinct_examples
-from gen_backend.plan.schemas import ClassPlan
+from gen_backend.plan.pytypes import Keyword, LiteralOf, PyType
+from gen_backend.plan.schemas import FLOAT, INT, STR, ClassPlan
 from gen_backend.plan.service_tests import StatementCount
 from gen_backend.plan.tests import FactoryPlan, TestPlan
 
@@ -250,8 +250,8 @@ def _table_seed(
     spec = specs[new.operation_id]
     why = f"`{new.operation_id}` cannot make the rows"
     if new.body_media not in ("json", "form", "multipart") or not (
-        create.test.body or "{"
-    ).startswith("{"):
+        create.test.body is None or create.test.body.is_object
+    ):
         return f"{why}: it takes no object (JSON, or a form's fields)"
     fields, schemas = _body_fields(new, spec, api, classes)
     attrs = dict(new.body_attrs)
@@ -312,13 +312,7 @@ def _bodies(table: TablePlan, sources: dict[str, ProbeSource]) -> tuple[JsonValu
         and s.test.op.kind in writes
         for t in (s.test, *s.test.retries)
     ]
-    bodies = []
-    for test in tests:
-        try:
-            bodies.append(ast.literal_eval(test.body or "None"))
-        except (ValueError, SyntaxError):
-            continue  # a body built in code (a file, a computed value): nothing fixed to avoid
-    return tuple(bodies)
+    return tuple(test.body.value for test in tests if test.body is not None)
 
 
 def _unsent(
@@ -339,7 +333,7 @@ def _body_fields(
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, Schema]]:
     """The fields of a create's JSON body: Python name -> the wire names leading to it (inside
     the wrapping field of a wrapped body), and each wire name's schema in the spec."""
-    body = classes.get((op.body or "").removesuffix(" | None"))
+    body = classes.get(op.body_class or "")
     schema = spec.request_body.body.schema_ if spec.request_body else None
     if body is None or schema is None:
         return {}, {}
@@ -348,7 +342,7 @@ def _body_fields(
         wrapper = next((f for f in body.fields if f.name == op.body_wrapper), None)
         if wrapper is None:
             return {}, {}
-        body = classes.get(wrapper.annotation.removesuffix(" | None"))
+        body = classes.get(wrapper.annotation.class_name or "")
         prefix = (wrapper.wire,)
         inner = next((p for p in api.object_properties(schema) if p.name == wrapper.wire), None)
         if body is None or inner is None:
@@ -368,7 +362,7 @@ def _answer_key(
     key = table.column(table.primary_key[0]).attr
     prefix: tuple[str, ...] = ()
     if op.response_wrapper and op.response:
-        wrapper = classes.get(op.response)
+        wrapper = classes.get(op.response.class_name or "")
         fields = wrapper.fields if wrapper else ()
         wire = next((f.wire for f in fields if f.name == op.response_wrapper), None)
         if wire is None:
@@ -430,7 +424,7 @@ def _invalid_input(
     """The input to break: a typed field of a JSON object body, else a typed query
     parameter, else a typed path parameter; None when every input takes any text."""
     if _object_body(op, test):
-        body = classes.get((op.body or "").removesuffix(" | None"))
+        body = classes.get(op.body_class or "")
         fields = sorted(body.fields if body else (), key=lambda f: not f.required)
         field = next((f for f in fields if _typed(f.annotation, text=True)), None)
         if field is not None:
@@ -452,15 +446,14 @@ def _out_of_bounds(
 ) -> OutOfBounds | None:
     """A bounded field of a JSON object body (required ones first), else a bounded query
     parameter, with a value just beyond its first bound; None when nothing is bounded."""
-    candidates: list[tuple[str, str, str, tuple[tuple[str, str], ...]]] = []
+    candidates: list[tuple[str, str, PyType, tuple[Keyword, ...]]] = []
     if _object_body(op, test):
-        body = classes.get((op.body or "").removesuffix(" | None"))
+        body = classes.get(op.body_class or "")
         for field in sorted(body.fields if body else (), key=lambda f: not f.required):
             candidates.append(("body", field.wire, field.annotation, field.constraints))
     for param in op.params:
         if param.location == "query" and not param.raw:
-            keywords = tuple(_KEYWORD.findall(param.declaration))
-            candidates.append(("query", param.wire, param.annotation, keywords))
+            candidates.append(("query", param.wire, param.annotation, param.arguments))
     for location, wire, annotation, constraints in candidates:
         value = _beyond(_base(annotation), constraints)
         if value is not None:
@@ -468,21 +461,18 @@ def _out_of_bounds(
     return None
 
 
-_KEYWORD = re.compile(r"\b(ge|gt|le|lt|min_length|max_length)=([^,)]+)")
 _LONGEST = 10_000  # a text bound beyond this is not probed (the request would be too large)
 
 
-def _beyond(base: str, constraints: tuple[tuple[str, str], ...]) -> JsonValue:
-    """A value just beyond the first bound among `constraints` (Field keywords as source)
-    of a number (`base` int or float) or a text (`base` str)."""
-    number, text = base in ("int", "float"), base == "str"
-    for key, source in constraints:
-        try:
-            bound = ast.literal_eval(source.strip())
-        except (ValueError, SyntaxError):
-            continue  # an expression (2**63 - 1): the generator's own range, not the spec's
-        if isinstance(bound, bool) or not isinstance(bound, int | float):
+def _beyond(base: PyType, constraints: tuple[Keyword, ...]) -> JsonValue:
+    """A value just beyond the first bound among `constraints` (the spec's, not the
+    generator's own range) of a number (`base` int or float) or a text (`base` str)."""
+    number, text = base in (INT, FLOAT), base == STR
+    for keyword in constraints:
+        key, value = keyword.key, keyword.value
+        if keyword.implied or isinstance(value, bool) or not isinstance(value, int | Decimal):
             continue
+        bound = float(value) if isinstance(value, Decimal) else value
         if number and key in ("le", "lt"):
             return bound + 1 if key == "le" else bound
         if number and key in ("ge", "gt"):
@@ -494,11 +484,9 @@ def _beyond(base: str, constraints: tuple[tuple[str, str], ...]) -> JsonValue:
     return None
 
 
-def _base(annotation: str) -> str:
+def _base(annotation: PyType) -> PyType:
     """The bare type of an annotation (`int` of `Annotated[int, ...] | None`)."""
-    bare = annotation.removesuffix(" | None")
-    annotated = re.match(r"Annotated\[([^,\]]+)", bare)
-    return annotated.group(1) if annotated else bare
+    return annotation.plain.bare
 
 
 def _object_body(op: OperationPlan, test: TestPlan) -> bool:
@@ -507,12 +495,12 @@ def _object_body(op: OperationPlan, test: TestPlan) -> bool:
         op.body_media == "json"
         and not op.body_wrapper
         and test.body is not None
-        and test.body.startswith("{")
+        and test.body.is_object
     )
 
 
-def _typed(annotation: str, *, text: bool = False) -> bool:
+def _typed(annotation: PyType, *, text: bool = False) -> bool:
     """Whether a value of this annotation rejects the word `not-valid` (or, with `text`,
     a JSON array, which a text field rejects too)."""
     bare = _base(annotation)
-    return bare in _SCALARS or bare.startswith("Literal[") or (text and bare == "str")
+    return str(bare) in _SCALARS or isinstance(bare, LiteralOf) or (text and bare == STR)

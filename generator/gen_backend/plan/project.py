@@ -56,6 +56,7 @@ from gen_backend.plan.inspection import (
     plan_seeds,
 )
 from gen_backend.plan.names import class_name, field_name, identifier, model_class, taken_name
+from gen_backend.plan.pytypes import ClassRef
 from gen_backend.plan.schemas import COMMON, ClassPlan, SchemaPlanner
 from gen_backend.plan.service_tests import StatementCount, plan_row_tests
 from gen_backend.plan.tests import (
@@ -339,13 +340,10 @@ class ProjectPlan:
         """The wire formats of app/core/formats.py for values that cross to a column of
         another type (IntegerText, EpochSeconds, StoredAsText) that the project uses."""
         annotations = [f.annotation for api in self.apis for c in api.classes for f in c.fields]
-        annotations += [c.root or "" for api in self.apis for c in api.classes]
+        annotations += [c.root for api in self.apis for c in api.classes if c.root]
         annotations += [p.annotation for op in self.operations for p in op.params]
-        return frozenset(
-            name
-            for name in ("IntegerText", "EpochSeconds", "StoredAsText", "TimeText")
-            if any(f"{name}(" in text for text in annotations)
-        )
+        used = frozenset().union(*(a.formats for a in annotations))
+        return used & {"IntegerText", "EpochSeconds", "StoredAsText", "TimeText"}
 
     @property
     def first_path(self) -> str:
@@ -456,14 +454,18 @@ def _answered_at(
     row = classes.get(op.item_class or "")
     if row is None:
         return None
-    wrapper = classes.get(op.response or "") if op.response_wrapper else None
+    answered = op.response.class_name if op.response else None
+    wrapper = classes.get(answered or "") if op.response_wrapper else None
     fields = wrapper.fields if wrapper else ()
     outer = tuple(f.wire for f in fields if f.name == op.response_wrapper)
     groups = op.table.groups if op.table else ()
     for field_plan in row.fields:
         if field_plan.name == attr:
             return (*outer, field_plan.wire)
-        inner = classes.get(field_plan.annotation) if field_plan.name in groups else None
+        annotation = field_plan.annotation
+        inner = None
+        if field_plan.name in groups and isinstance(annotation, ClassRef):
+            inner = classes.get(annotation.name)
         found = next((f.wire for f in inner.fields if f.name == attr), None) if inner else None
         if found is not None:
             return (*outer, field_plan.wire, found)
@@ -531,8 +533,9 @@ def _row_classes(api: ModuleApi) -> set[str]:
     """The classes `api`'s operations take and answer as one row of its table."""
     names = {op.item_class for op in api.operations if op.item_class}
     for op in api.operations:
-        body = (op.body or "").removesuffix(" | None")
-        names.add(body)
+        body = op.body_class
+        if body is not None:
+            names.add(body)
         wrapper = next(
             (
                 f
@@ -543,8 +546,8 @@ def _row_classes(api: ModuleApi) -> set[str]:
             ),
             None,
         )
-        if wrapper is not None:
-            names.add(wrapper.annotation)
+        if wrapper is not None and wrapper.annotation.class_name is not None:
+            names.add(wrapper.annotation.class_name)
     return names
 
 
@@ -1018,9 +1021,6 @@ def _service_table(
     )
 
 
-_NAME = re.compile(r"\b[A-Z][A-Za-z0-9_]*\b")
-
-
 def _module_apis(
     service: ServiceModel,
     domains: list[DomainPlan],
@@ -1036,13 +1036,13 @@ def _module_apis(
         ops = tuple(op for op in operations if op.module == module)
         used: set[str] = set()
         for op in ops:
-            for text in (op.body or "", op.response or "", *(p.annotation for p in op.params)):
-                used |= set(_NAME.findall(text))
+            types = (op.body, op.response, *(p.annotation for p in op.params))
+            used |= {name for t in types if t is not None for name in t.classes}
             used |= {name for name in (op.envelope_class, op.item_class) if name}
         for cls in own:
             for field_plan in cls.fields:
-                used |= set(_NAME.findall(field_plan.annotation))
-            used |= set(_NAME.findall(cls.root or ""))
+                used |= field_plan.annotation.classes
+            used |= cls.root.classes if cls.root else set()
         own_names = {c.name for c in own}
         table = tables.get(module)
         ownership = service.auth.ownership_of(table.name) if table else None

@@ -10,35 +10,51 @@ a file: an `UploadFile`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from gen_backend.model import ApiModel, Operation, Schema, SchemaType
 from gen_backend.model.crossing import Crossing
 from gen_backend.model.uploads import is_base64, is_file, is_multipart
 from gen_backend.plan.names import class_name, field_name, taken_name, unique
+from gen_backend.plan.pytypes import (
+    Bounded,
+    ClassRef,
+    DictOf,
+    Keyword,
+    ListOf,
+    LiteralOf,
+    PyType,
+    Scalar,
+    UnionOf,
+    WireFormat,
+    positional,
+)
 
 COMMON = "common"
 UPLOAD = "UploadFile"
 
 _FORMATS = {
-    "uuid": "uuid.UUID",
-    "date-time": "datetime.datetime",
-    "date": "datetime.date",
-    "time": "datetime.time",
-    "binary": "bytes",
-    "decimal": "decimal.Decimal",
+    "uuid": Scalar("uuid.UUID"),
+    "date-time": Scalar("datetime.datetime"),
+    "date": Scalar("datetime.date"),
+    "time": Scalar("datetime.time"),
+    "binary": Scalar("bytes"),
+    "decimal": Scalar("decimal.Decimal"),
 }
+STR, INT, FLOAT, BOOL = Scalar("str"), Scalar("int"), Scalar("float"), Scalar("bool")
+BYTES = _FORMATS["binary"]
+JSON_VALUE = Scalar("JsonValue")
 
 
 @dataclass(frozen=True)
 class FieldPlan:
     name: str  # the Python attribute
     wire: str  # the JSON name, exactly as the spec spells it
-    annotation: str
+    annotation: PyType
     required: bool
-    constraints: tuple[tuple[str, str], ...]  # Field(...) keyword arguments, as source text
+    constraints: tuple[Keyword, ...]  # Field(...) keyword arguments
     description: str | None
     default: str = "None"  # source text of an optional field's default (the spec's, if any)
     read_only: bool = False  # the spec's `readOnly`: answered, never written from a request
@@ -52,9 +68,9 @@ class ClassPlan:
     description: str | None
     fields: tuple[FieldPlan, ...]
     forbid_extra: bool
-    root: str | None = None  # a RootModel's annotation, for non-object named schemas
-    # the bounds its value is held to (`Field(...)` keywords, as source), as a field's
-    root_constraints: tuple[tuple[str, str], ...] = ()
+    root: PyType | None = None  # a RootModel's annotation, for non-object named schemas
+    # the bounds its value is held to (`Field(...)` keywords), as a field's
+    root_constraints: tuple[Keyword, ...] = ()
     # fields that may be left out but are never null (a partial update of a NOT NULL
     # column): documented without null, and an explicit null refused with a 422
     not_null: tuple[str, ...] = ()
@@ -63,12 +79,11 @@ class ClassPlan:
     members: tuple[str, ...] = ()
 
     @property
-    def root_type(self) -> str | None:
+    def root_type(self) -> PyType | None:
         """The RootModel's type argument: its annotation, with its bounds."""
         if self.root is None or not self.root_constraints:
             return self.root
-        keywords = ", ".join(f"{key}={value}" for key, value in self.root_constraints)
-        return f"Annotated[{self.root}, Field({keywords})]"
+        return Bounded(self.root, self.root_constraints)
 
 
 @dataclass
@@ -123,31 +138,33 @@ class SchemaPlanner:
             schema = self.api.schemas_by_name[name].schema_
             self._class(cls, self._module[name], schema, uploads=name in self._uploads)
 
-    def annotation(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> str:
+    def annotation(
+        self, schema: Schema, module: str, hint: str, *, uploads: bool = False
+    ) -> PyType:
         """A Python type for `schema`, used from `module`; `hint` names inline classes.
         `uploads`: the schema is a multipart body, whose binary fields are files."""
-        text = self._bare(schema, module, hint, uploads=uploads)
-        return f"{text} | None" if schema.allows_null and not text.endswith("| None") else text
+        bare = self._bare(schema, module, hint, uploads=uploads)
+        return bare.or_none() if schema.allows_null else bare
 
-    def _bare(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> str:
+    def _bare(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> PyType:
         if schema.ref is not None:
-            return self.names[schema.ref]
+            return ClassRef(self.names[schema.ref])
         if schema.enum:
             values = [v for v in schema.enum if v is not None]
             if values and all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
-                return f"Literal[{', '.join(repr(v) for v in values)}]"
+                return LiteralOf(tuple(v for v in values if isinstance(v, str | int)))
         if (
             schema.has_const
             and isinstance(schema.const, str | int)
             and not isinstance(schema.const, bool)
         ):
-            return f"Literal[{schema.const!r}]"
+            return LiteralOf((schema.const,))
         variants = schema.one_of or schema.any_of
         if variants:
             parts = dict.fromkeys(
                 self._bare(v, module, f"{hint}Option{i}") for i, v in enumerate(variants, 1)
             )
-            return " | ".join(parts)
+            return UnionOf(tuple(parts)) if len(parts) > 1 else next(iter(parts))
         if schema.all_of:
             if len(schema.all_of) == 1 and not schema.properties:
                 return self._bare(schema.all_of[0], module, hint, uploads=uploads)
@@ -157,41 +174,42 @@ class SchemaPlanner:
         kind = schema.primary_type
         if kind is SchemaType.STRING:
             if uploads and is_file(schema):
-                return UPLOAD
+                return Scalar(UPLOAD)
             if schema.format == "decimal":
                 return decimal_text(schema)
             if is_base64(schema):
-                spelled = repr(schema.format) if schema.format in ("byte", "base64") else ""
-                return f"Annotated[bytes, Base64Text({spelled})]"
+                spelled = (
+                    (positional(schema.format),) if schema.format in ("byte", "base64") else ()
+                )
+                return WireFormat(_FORMATS["binary"], "Base64Text", spelled)
             if schema.format in ("date", "time", "date-time"):
-                return f"Annotated[{_FORMATS[schema.format]}, IsoFormat()]"
-            return _FORMATS.get(schema.format or "", "str")
+                return WireFormat(_FORMATS[schema.format], "IsoFormat")
+            return _FORMATS.get(schema.format or "", STR)
         if kind is SchemaType.INTEGER:
-            return "int"
+            return INT
         if kind is SchemaType.NUMBER:
-            return "decimal.Decimal" if schema.format == "decimal" else "float"
+            return _FORMATS["decimal"] if schema.format == "decimal" else FLOAT
         if kind is SchemaType.BOOLEAN:
-            return "bool"
+            return BOOL
         if kind is SchemaType.ARRAY or schema.items is not None:
             if schema.items is None:
-                return "list[JsonValue]"
+                return ListOf(JSON_VALUE)
             item = self._bare(schema.items, module, f"{hint}Item", uploads=uploads)
             # each item held to its own bounds (`items: {maxLength: 30}`)
-            bounds = ", ".join(f"{k}={v}" for k, v in field_constraints(schema.items))
-            return f"list[Annotated[{item}, Field({bounds})]]" if bounds else f"list[{item}]"
+            bounds = tuple(field_constraints(schema.items))
+            return ListOf(Bounded(item, bounds) if bounds else item)
         if schema.properties:
             return self._inline(schema, module, hint, uploads=uploads)
         if isinstance(schema.additional_properties, Schema):
-            value = self._bare(schema.additional_properties, module, f"{hint}Value")
-            return f"dict[str, {value}]"
+            return DictOf(self._bare(schema.additional_properties, module, f"{hint}Value"))
         if kind is SchemaType.OBJECT:
-            return "dict[str, JsonValue]"
-        return "JsonValue"
+            return DictOf(JSON_VALUE)
+        return JSON_VALUE
 
-    def _inline(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> str:
+    def _inline(self, schema: Schema, module: str, hint: str, *, uploads: bool = False) -> ClassRef:
         name = taken_name(class_name(hint), self._taken, "Schema", {})
         self._class(name, module, schema, uploads=uploads)
-        return name
+        return ClassRef(name)
 
     def _class(self, name: str, module: str, schema: Schema, *, uploads: bool = False) -> None:
         resolved = self.api.resolve(schema)
@@ -210,7 +228,7 @@ class SchemaPlanner:
                 root=root,
                 # the spec's own bounds of a plain value (a pattern, a length, a range)
                 root_constraints=tuple(field_constraints(resolved))
-                if root in ("str", "int", "float")
+                if root in (STR, INT, FLOAT)
                 else (),
                 members=members if len(members) == len(variants) else (),
             )
@@ -223,8 +241,8 @@ class SchemaPlanner:
             annotation = self.annotation(
                 prop_schema, module, f"{name}{class_name(prop.name)}", uploads=uploads
             )
-            if not prop.required and "| None" not in annotation:
-                annotation += " | None"
+            if not prop.required:
+                annotation = annotation.or_none()
             resolved_prop = self.api.resolve(prop_schema)
             default = "None"
             if resolved_prop.has_default and isinstance(
@@ -238,7 +256,7 @@ class SchemaPlanner:
                     annotation=annotation,
                     required=prop.required,
                     constraints=()
-                    if UPLOAD in annotation  # a file has no text bounds
+                    if annotation.mentions(UPLOAD)  # a file has no text bounds
                     else tuple(
                         field_constraints(resolved_prop if prop_schema.ref is None else prop_schema)
                     ),
@@ -266,64 +284,45 @@ class SchemaPlanner:
         return self.classes[class_name_].module
 
 
-def decimal_text(schema: Schema, places: int | None = None) -> str:
+def decimal_text(schema: Schema, places: int | None = None) -> WireFormat:
     """The annotation of a decimal sent as a JSON string (app/core/formats.py), held to the
     schema's pattern and lengths, answered with `places` decimals."""
-    arguments = [repr(schema.pattern)] if schema.pattern else []
+    arguments = [positional(schema.pattern)] if schema.pattern else []
     arguments += _keywords(
         places=places, min_length=schema.min_length, max_length=schema.max_length
     )
     if schema.format != "decimal":
-        arguments.append("format=None")  # the spec says a plain string: so does the document
-    return f"Annotated[decimal.Decimal, DecimalText({', '.join(arguments)})]"
+        # the spec says a plain string: so does the document
+        arguments.append(Keyword("format", None))
+    return WireFormat(_FORMATS["decimal"], "DecimalText", tuple(arguments))
 
 
-def _keywords(**values: int | None) -> list[str]:
-    """Keyword arguments, as source, of the values that are set."""
-    return [f"{key}={value!r}" for key, value in values.items() if value is not None]
+def _keywords(**values: int | None) -> list[Keyword]:
+    """Keyword arguments of the values that are set."""
+    return [Keyword(key, value) for key, value in values.items() if value is not None]
 
 
-# a value of each crossing's type that the spec sends as text (a date, time or date-time is
-# ISO 8601 text, held by its format)
-_STORED_TYPES = {**_FORMATS, "date": "datetime.date", "time": "datetime.time"}
-
-
-def crossing_type(schema: Schema) -> str:
+def crossing_type(schema: Schema) -> PyType:
     """The Python type of a value that crosses to a column of another type (see
     model.wire): what the service is handed, marked with how it travels on the wire."""
     assert schema.crossing is not None
     crossing = schema.crossing.crossing
     if crossing is Crossing.INTEGER_TEXT:
         lengths = _keywords(min_length=schema.min_length, max_length=schema.max_length)
-        arguments = [repr(schema.pattern), *lengths]
-        return f"Annotated[int, IntegerText({', '.join(arguments)})]"
+        return WireFormat(INT, "IntegerText", (positional(schema.pattern), *lengths))
     if crossing is Crossing.DECIMAL_TEXT:
         return decimal_text(schema, schema.crossing.places)
     if crossing is Crossing.EPOCH_SECONDS:
-        low, high = int(schema.minimum or 0), int(schema.maximum or 0)
-        return f"Annotated[datetime.datetime, EpochSeconds({low}, {high})]"
+        ends = (positional(int(schema.minimum or 0)), positional(int(schema.maximum or 0)))
+        return WireFormat(_FORMATS["date-time"], "EpochSeconds", ends)
     if crossing is Crossing.STORED_AS_TEXT:
-        return f"Annotated[{_STORED_TYPES[schema.format or '']}, StoredAsText()]"
+        return WireFormat(_FORMATS[schema.format or ""], "StoredAsText")
     if schema.crossing.text_form:  # a time of day in the form of the spec's pattern
-        form, pattern = schema.crossing.text_form, schema.pattern
-        return f"Annotated[datetime.time, TimeText({form!r}, {pattern!r})]"
+        form = (positional(schema.crossing.text_form), positional(schema.pattern))
+        return WireFormat(_FORMATS["time"], "TimeText", form)
     if schema.format in ("date", "time", "date-time"):  # UUID_TEXT, ISO_TEXT: by their format
-        return f"Annotated[{_FORMATS[schema.format]}, IsoFormat()]"
-    return _FORMATS.get(schema.format or "", "str")  # a UUID; CHOICE_TEXT's str
-
-
-def plain_type(annotation: str) -> str:
-    """`annotation` without the wire formats of app/core/formats.py: its Python types."""
-    return _WIRE_FORMAT.sub(r"\1", annotation)
-
-
-# `Annotated[<type>, <Format>(<arguments>)]` for the formats of app/core/formats.py, whose
-# arguments are numbers, None and quoted texts (a pattern may hold brackets)
-_WIRE_FORMAT = re.compile(
-    r"Annotated\[([\w.]+), "
-    r"(?:DecimalText|IsoFormat|Base64Text|IntegerText|EpochSeconds|StoredAsText|TimeText)"
-    r"\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^'\"()])*\)\]"
-)
+        return WireFormat(_FORMATS[schema.format], "IsoFormat")
+    return _FORMATS.get(schema.format or "", STR)  # a UUID; CHOICE_TEXT's str
 
 
 def _children(schema: Schema) -> Iterator[Schema]:
@@ -347,8 +346,8 @@ def keeps_pattern(schema: Schema) -> bool:
     )
 
 
-def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
-    """`Field(...)` keyword arguments (as source text) holding a value to `schema`'s bounds."""
+def field_constraints(schema: Schema) -> Iterator[Keyword]:
+    """`Field(...)` keyword arguments holding a value to `schema`'s bounds."""
     if schema.ref is not None or schema.format == "decimal":
         return
     if schema.crossing is not None and (
@@ -367,13 +366,13 @@ def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
             if value is not None
         }
         if lengths:
-            yield "json_schema_extra", repr(lengths)
+            yield Keyword("json_schema_extra", lengths)
         return
     for key, value in text_bounds:
         if value is not None:
-            yield key, repr(value)
+            yield Keyword(key, value)
     if keeps_pattern(schema) and schema.format != "decimal":  # DecimalText holds its own
-        yield "pattern", repr(schema.pattern)
+        yield Keyword("pattern", schema.pattern)
     kinds = {t for t in schema.types if t is not SchemaType.NULL}
     # numbers' bounds hold a value only a number may be (not `type: [string, integer]`)
     if not kinds or not kinds <= {SchemaType.INTEGER, SchemaType.NUMBER}:
@@ -386,7 +385,8 @@ def field_constraints(schema: Schema) -> Iterator[tuple[str, str]]:
         ("multiple_of", schema.multiple_of),
     ):
         if number is not None:
-            yield key, repr(int(number) if SchemaType.INTEGER in schema.types else number)
+            whole = SchemaType.INTEGER in schema.types
+            yield Keyword(key, int(number) if whole else Decimal(repr(number)))
     if SchemaType.INTEGER in schema.types and not schema.enum and not schema.has_const:
         yield from integer_range(
             schema.minimum, schema.exclusive_minimum, schema.maximum, schema.exclusive_maximum
@@ -404,10 +404,10 @@ def integer_range(
     exclusive_minimum: float | None,
     maximum: float | None,
     exclusive_maximum: float | None,
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[Keyword]:
     """The 64-bit bounds an integer has where the spec sets none: the widest integer a
     database column holds, so a larger one is a 422 rather than an overflow inside it."""
     if minimum is None and exclusive_minimum is None:
-        yield "ge", "-(2**63)"
+        yield Keyword("ge", -(2**63), implied=True)
     if maximum is None and exclusive_maximum is None:
-        yield "le", "2**63 - 1"
+        yield Keyword("le", 2**63 - 1, implied=True)

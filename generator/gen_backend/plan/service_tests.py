@@ -26,7 +26,8 @@ from gen_backend.plan.api import FilterPlan, OperationPlan, ParamPlan
 from gen_backend.plan.database import ColumnPlan, TablePlan, kept_text
 from gen_backend.plan.embeds import LoadPlan
 from gen_backend.plan.examples import NoExampleError, example, held, in_order, unique_example
-from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan, plain_type
+from gen_backend.plan.pytypes import ListOf, LiteralOf, PyType
+from gen_backend.plan.schemas import UPLOAD, ClassPlan, FieldPlan
 from gen_backend.plan.tests import FactoryColumn, FactoryPlan, OwnedParent, takes_few_keys
 
 # a page size no test session reaches: one call returns every matching row
@@ -288,16 +289,17 @@ class _SkipError(Exception):
     """This test cannot be built honestly; leave it out."""
 
 
-def _base(annotation: str) -> str:
+def _base(annotation: PyType) -> str:
     """The Python type of `annotation`, without `| None` and wire formats."""
-    return plain_type(annotation).removesuffix(" | None")
+    return str(annotation.plain.bare)
 
 
-def _literals(annotation: str) -> tuple[str, ...] | None:
-    match = re.fullmatch(r"Literal\[(.*)\]", _base(annotation))
-    if match is None:
+def _literals(annotation: PyType) -> tuple[str, ...] | None:
+    """The texts a `Literal[...]` annotation allows; None for any other."""
+    bare = annotation.plain.bare
+    if not isinstance(bare, LiteralOf):
         return None
-    return tuple(re.findall(r"'((?:[^'\\]|\\.)*)'", match.group(1)))
+    return tuple(v for v in bare.values if isinstance(v, str))
 
 
 class _OpPlanner:
@@ -397,7 +399,7 @@ class _OpPlanner:
         column = self.column(attr)
         base = _base(field.annotation)
         if column.enum_name:
-            return base == "str" or _literals(base) is not None
+            return base == "str" or _literals(field.annotation) is not None
         return column.py_type in _COMPARABLE and base == column.py_type
 
     def pass_value(self, param: ParamPlan, column: ColumnPlan, source: str) -> str:
@@ -465,9 +467,12 @@ class _OpPlanner:
     def call(self, args: tuple[tuple[str, str], ...]) -> Call:
         """A call of this operation, its answer unwrapped to the row."""
         wrapper = self.op.response_wrapper
-        optional = bool(wrapper and self.op.response) and any(
-            f.name == wrapper and f.annotation.endswith("| None")
-            for f in self.d.classes[self.op.response or ""].fields
+        answered = (
+            self.d.classes.get(self.op.response.class_name or "") if self.op.response else None
+        )
+        optional = any(
+            f.name == wrapper and f.annotation.optional
+            for f in (answered.fields if answered else ())
         )
         return Call(self.op.function, args, unwrap=wrapper, may_be_none=optional)
 
@@ -544,7 +549,7 @@ class _OpPlanner:
     def value_source(field: FieldPlan, value: JsonValue, fks: dict[str, str]) -> str:
         if field.name in fks:
             return fks[field.name]
-        if UPLOAD in field.annotation:
+        if field.annotation.mentions(UPLOAD):
             return f"example_upload({field.wire!r})"  # a file, as a multipart body carries it
         return repr(value)
 
@@ -689,7 +694,7 @@ class _OpPlanner:
             before.append((f"before_{field.name}", f"row.{field.name}"))
             checks.insert(0, f"before_{field.name} != body.{field.name}")
         checks += [f"updated.{attr} == before_{attr}" for attr in kept]
-        body_cls = self.d.classes[_base(self.op.body or "")]
+        body_cls = self.d.classes[self.op.body_class or ""]
         sent = [*self.kept_required(body_cls, field), f"{field.wire!r}: {value!r}"]
         return ServiceTest(
             name=f"{self.op.function}_changes_only_the_fields_sent",
@@ -892,7 +897,7 @@ class _OpPlanner:
             envelope = self.item_class(self.op.envelope_class)
             field = self.item_field(envelope, self.op.items_field or "")
             items = f"{result}.{self.op.items_field}"
-            if field is not None and field.annotation.endswith(" | None"):
+            if field is not None and field.annotation.optional:
                 items = f"({items} or [])"  # the spec leaves the items out of `required`
         value = self.answered("item", key, self.item_class(self.op.item_class))
         return f"[{value} for item in {items}]"
@@ -904,7 +909,7 @@ class _OpPlanner:
         named = self.d.classes.get(_base(field.annotation)) if field else None
         if named is None or named.root is None:
             return f"{variable}.{attr}"
-        if field is not None and field.annotation.endswith(" | None"):
+        if field is not None and field.annotation.optional:
             return f"({variable}.{attr}.root if {variable}.{attr} is not None else None)"
         return f"{variable}.{attr}.root"
 
@@ -931,11 +936,11 @@ class _OpPlanner:
             for depth, name in enumerate(path):
                 field = next((f for f in cls.fields if f.name == name), None) if cls else None
                 present = ".".join([result, *path[: depth + 1]])
-                optional = field is not None and field.annotation.endswith("| None")
+                optional = field is not None and field.annotation.optional
                 if optional and f"{present} is not None" not in checks:
                     checks.append(f"{present} is not None")
-                nested = field.annotation.removesuffix(" | None") if field else ""
-                cls = self.d.classes.get(nested)
+                nested = field.annotation.class_name if field else None
+                cls = self.d.classes.get(nested or "")
             checks.append(f"{source} {expected[quantity]}")
         return checks
 
@@ -1108,13 +1113,12 @@ class _OpPlanner:
             return self.ordered_case(f, first, base)
         # eq, ne, in: `match` is the row equal to the value: kept for eq/in, dropped for ne
         match, other = ("dropped", "kept") if f.op is FilterOp.NE else ("kept", "dropped")
-        inner = base
+        taken = param.annotation.plain.bare
         if f.op is FilterOp.IN:
-            found = re.fullmatch(r"list\[(.*)\]", base)
-            if found is None:
+            if not isinstance(taken, ListOf):
                 raise _SkipError("not a list")
-            inner = found.group(1)
-        literals = _literals(inner)
+            taken = taken.item.plain
+        literals, inner = _literals(taken), str(taken)
         sets: tuple[tuple[str, str], ...] = ()
         if first.enum_values and (literals is not None or inner == "str"):
             choices = [v for v in first.enum_values if literals is None or v in literals]
@@ -1302,7 +1306,7 @@ class _OpPlanner:
         """The wire name of the field a response wraps its row in (`{"author": {...}}`)."""
         if not self.op.response_wrapper or not self.op.response:
             return None
-        wrapper = self.d.classes[self.op.response]
+        wrapper = self.d.classes[self.op.response.class_name or ""]
         return next(f.wire for f in wrapper.fields if f.name == self.op.response_wrapper)
 
     def walk(self, row: str, params: tuple[tuple[str, str], ...] = ()) -> ListWalk:
@@ -1434,7 +1438,7 @@ class _OpPlanner:
         if get.response_wrapper or self.op.body_wrapper:
             raise _SkipError("a row wrapped in the body or the answer")
         keyword = "data" if self.op.body_media == "form" else "json"
-        body_cls = self.d.classes[_base(self.op.body or "")]
+        body_cls = self.d.classes[self.op.body_class or ""]
         sent = [*self.kept_required(body_cls, field, as_json=True), f"{field.wire!r}: {value!r}"]
         body = f"{keyword}={{{', '.join(sent)}}}"
         return ApiRoundTrip(

@@ -3,16 +3,16 @@ one without a token (401), one without the permission (403), and one for a missi
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 from pydantic import JsonValue
 
 from gen_backend.model import ApiModel, Operation, OperationKind, Parameter, Schema
-from gen_backend.model.bounds import check_choices, check_ranges
+from gen_backend.model.bounds import check_choices, check_patterns, check_ranges
 from gen_backend.model.crossing import Crossing
 from gen_backend.model.uploads import is_file
 from gen_backend.model.wire import conversion
@@ -28,6 +28,7 @@ from gen_backend.plan.examples import (
     unique_example,
 )
 from gen_backend.plan.names import camel, field_name
+from gen_backend.plan.pytypes import JsonLiteral, Keyword
 from gen_backend.plan.schemas import ClassPlan
 
 
@@ -81,7 +82,7 @@ class TestPlan:
     op: OperationPlan
     setup: tuple[tuple[str, str], ...]  # (variable, factory) rows the request refers to
     path: str  # Python source of the URL (an f-string using `row`)
-    body: str | None  # Python source of the body's value
+    body: JsonLiteral | None  # the body's value
     fk_fields: tuple[tuple[str, str], ...]  # (body wire name, Python source of its value)
     expected: int
     missing_path: str | None  # URL of a row that does not exist, for a 404
@@ -167,10 +168,11 @@ def column_rules(
             if column.enum_name or column.py_type not in ("str", *_NUMBERS):
                 continue
             said = [
-                dict(f.constraints)
+                f.constraints
                 for c in classes
                 for f in c.fields
-                if f.name == column.attr and "Annotated[" not in f.annotation
+                # a value in a wire format of its own (a decimal string) is held by it
+                if f.name == column.attr and f.annotation.plain == f.annotation
             ]
             rule = checks.get(column.name, ColumnRule())
             for keywords in said:
@@ -190,21 +192,17 @@ def schema_rule(schema: Schema) -> ColumnRule:
     )
 
 
-def _field_rule(keywords: dict[str, str]) -> ColumnRule:
-    """The rule a field's `Field(...)` keywords (as source) set; expressions such as the
-    generator's own `2**63 - 1` are no rule of the spec's."""
-    values: dict[str, object] = {}
-    for key, source in keywords.items():
-        try:
-            values[key] = ast.literal_eval(source)
-        except (ValueError, SyntaxError):
-            continue
+def _field_rule(keywords: tuple[Keyword, ...]) -> ColumnRule:
+    """The rule a field's `Field(...)` keywords set; the generator's own (a 64-bit range)
+    are no rule of the spec's."""
+    values = {k.key: k.value for k in keywords if not k.implied}
 
     def number(key: str, step: int) -> float | None:
         value = values.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
             return None
-        return value + step if key in ("gt", "lt") else value
+        bound = float(value) if isinstance(value, Decimal) else value
+        return bound + step if key in ("gt", "lt") else bound
 
     low = number("ge", 0) if "ge" in values else number("gt", 1)
     high = number("le", 0) if "le" in values else number("lt", -1)
@@ -218,20 +216,14 @@ def _field_rule(keywords: dict[str, str]) -> ColumnRule:
     )
 
 
-_REGEX_CHECK = re.compile(r"""^\(*\s*"?(\w+)"?\s*~\s*'((?:[^']|'')*)'\s*\)*$""")
-
-
 def _check_rules(table: TablePlan) -> dict[str, ColumnRule]:
     """column -> the rule its table's CHECKs set: a `column ~ 'regex'`, the texts of a
     `column IN (...)`, and the bounds of their comparisons (see `model.bounds.check_ranges`;
     a strict end is taken one in)."""
     found: dict[str, ColumnRule] = {}
     for check in table.checks:
-        match = _REGEX_CHECK.match(check.postgres.strip())
-        if match:
-            rule = ColumnRule((match.group(2).replace("''", "'"),))
-            found[match.group(1)] = found.get(match.group(1), ColumnRule()).joined(rule)
-            continue
+        for column, pattern in check_patterns(check.postgres).items():
+            found[column] = found.get(column, ColumnRule()).joined(ColumnRule((pattern,)))
         for column, listed in check_choices(check.postgres).items():
             found[column] = found.get(column, ColumnRule()).joined(ColumnRule(choices=listed))
         for column, narrowed in check_ranges(check.postgres).items():
@@ -601,7 +593,7 @@ def plan_tests(
         absent = _absent_key(column, schemas[key_query[0]])
         if absent is not None:
             missing = f"{op.path}{query_string}{'&' if query else '?'}{key_query[0]}={absent}"
-    body = None
+    body: JsonLiteral | None = None
     sent_object = False  # whether the body is an object (JSON, or a form's fields)
     sent_attrs: set[str] = set()  # the columns the body fills, for a create
     files: tuple[str, ...] = ()
@@ -625,7 +617,7 @@ def plan_tests(
                 if is_file(api.resolve(prop.schema_)) and (prop.required or prop.name in data)
             )
             data = {wire: value for wire, value in data.items() if wire not in files}
-        body = repr(data)  # a Python literal of the JSON value
+        body = JsonLiteral(data)
         sent_object = isinstance(data, dict)
         if isinstance(data, dict):
             written = dict(op.body_attrs)
@@ -746,11 +738,11 @@ def _owner_field(
     column, else the response's, else the column's name in camelCase; inside the wrapping
     field of a wrapped body."""
     prefix: tuple[str, ...] = ()
-    body = classes.get((op.body or "").removesuffix(" | None"))
+    body = classes.get(op.body_class or "")
     if body is not None and op.body_wrapper:
         wrapper = next(f for f in body.fields if f.name == op.body_wrapper)
         prefix = (wrapper.wire,)
-        body = classes.get(wrapper.annotation.removesuffix(" | None"))
+        body = classes.get(wrapper.annotation.class_name or "")
     for cls in (body, classes.get(op.item_class or "")):
         found = next((f for f in cls.fields if f.name == owner.attr), None) if cls else None
         if found is not None:
