@@ -429,7 +429,7 @@ from sqlalchemy import func, select
 from app.books.models import Book as BookRow
 from app.books.schemas import Book, BookCreate
 from app.books.service import BooksServiceBase
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 
 
 class BooksService(BooksServiceBase):
@@ -440,7 +440,7 @@ class BooksService(BooksServiceBase):
             select(func.count()).select_from(BookRow).where(BookRow.author_id == body.author_id)
         )
         if held is not None and held >= 5:
-            raise Problem(409, "An author has at most five books")
+            raise ProblemError(409, "An author has at most five books")
         return await super().create_book(**arguments)  # type: ignore[arg-type]
 ''',
         encoding="utf-8",

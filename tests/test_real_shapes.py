@@ -379,16 +379,16 @@ def test_names_the_project_uses_itself_are_renamed_and_recorded() -> None:
     result = _accepted(FIXTURES / "names")
     plan = plan_project(result.model, result.rfis)
     assert set(plan.renamed) == {
-        ("Page", "PageModel"),  # the ORM classes of `pages`, `problems`, `repositories`
-        ("Problem", "ProblemModel"),
+        ("Page", "PageModel"),  # the ORM classes of `pages`, `repositories`
         ("Repository", "RepositoryModel"),
         ("Page", "PageSchema"),  # the spec's schemas
-        ("Problem", "ProblemSchema"),
         ("Repository", "RepositorySchema"),
         ("get_session", "get_session_"),  # the operation `getSession`
     }
     report = render_project(plan)["GENERATION.md"].text
-    assert "| `Problem` | `ProblemSchema` |" in report
+    assert "| `Page` | `PageSchema` |" in report
+    # the app's error is `ProblemError`: a spec's `Problem` and a table `problems` keep theirs
+    assert "`Problem`" not in report
 
 
 @pytest.mark.parametrize(
@@ -705,7 +705,7 @@ def test_the_sids_fixture_makes_its_keys_and_takes_its_owner_from_the_path() -> 
     assert [r.question.split("`")[1] for r in unmapped] == ["PageToken"]
     files = render_project(plan_project(result.model))
     service = files["app/addresses/service.py"].text
-    assert "raise Problem(404" in service
+    assert "raise ProblemError(404" in service
     assert 'text_key("AD", "0123456789abcdef", 32)' in files["app/addresses/models.py"].text
 
 

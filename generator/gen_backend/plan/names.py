@@ -102,7 +102,7 @@ PROJECT_CLASSES = frozenset(
         "Ordering",
         "Page",
         "Principal",
-        "Problem",
+        "ProblemError",
         "ProblemDetails",
         "RateLimitWindow",
         "Repository",

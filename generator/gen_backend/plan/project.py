@@ -735,6 +735,10 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             PlannedFile(path=path, template=template or path + ".j2", owner=owner, context=context)
         )
 
+    def copy(path: str) -> None:
+        """A runtime module: real Python in the generator, copied as it is."""
+        files.append(PlannedFile(path=path, template=path, owner=FileOwner.GENERATED, context={}))
+
     add("pyproject.toml")
     add("GENERATION.md")
     add("README.md")
@@ -762,8 +766,18 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("app/models.py")
     for module in ("__init__", "config", "db"):
         add(f"app/core/{module}.py")
-    for module in ("errors", "security", "repository", "pagination", "formats"):
+    for module in ("security", "repository", "formats"):
         add(f"app/core/{module}.py")
+    for module in ("problem", "errors", "body_size", "openapi"):
+        copy(f"app/core/{module}.py")
+    if service.error_shape:
+        add("app/core/error_shape.py")
+    else:
+        copy("app/core/error_shape.py")
+    if any(op.body_media_types for op in operations):
+        copy("app/core/media.py")
+    if any(op.kind is OperationKind.LIST for op in operations):
+        copy("app/core/pagination.py")
     if idempotency is not None:
         add("app/core/idempotency.py")
     add("app/core/rate_limit.py")

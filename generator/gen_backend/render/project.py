@@ -1,4 +1,5 @@
-"""Render every planned file through its Jinja2 template, then format the Python with ruff."""
+"""Render every planned file through its Jinja2 template (a runtime module, a template without
+`.j2`, is copied as it is), then format the Python with ruff."""
 
 from __future__ import annotations
 
@@ -125,8 +126,11 @@ def render_project(plan: ProjectPlan) -> dict[str, RenderedFile]:
     env = environment()
     rendered: dict[str, RenderedFile] = {}
     for planned in plan.files:
-        template = env.get_template(planned.template)
-        text = template.render(service=plan.service, plan=plan, **planned.context)
+        if planned.template.endswith(".j2"):
+            template = env.get_template(planned.template)
+            text = template.render(service=plan.service, plan=plan, **planned.context)
+        else:  # a runtime module, copied as it is
+            text = (templates_dir() / planned.template).read_text(encoding="utf-8")
         if planned.owner is FileOwner.GENERATED:
             text = _with_header(planned.path, text)
         rendered[planned.path] = RenderedFile(text=text, owner=planned.owner)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import rate_limit
 from app.core.config import get_settings
 from app.core.db import get_session_factory
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.rate_limit import RateLimitWindow, count_request
 from app.main import create_app
 from tests.conftest import token
@@ -55,7 +55,7 @@ async def _statuses(count: int, caller: str) -> list[int]:
         try:
             await count_request("subject", caller)
             statuses.append(200)
-        except Problem as problem:
+        except ProblemError as problem:
             statuses.append(problem.status)
     return statuses
 
@@ -83,7 +83,7 @@ async def test_no_request_is_counted_without_a_limit(session: AsyncSession) -> N
 
 async def test_a_caller_over_the_limit_is_refused_until_its_window_ends(clock: Clock) -> None:
     assert await _statuses(LIMIT + 2, "over") == [200] * LIMIT + [429, 429]
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(ProblemError) as refused:
         await count_request("subject", "over")
     assert refused.value.headers == {"Retry-After": str(WINDOW_S - 10)}
     clock.now += WINDOW_S - 10.5  # the next window
@@ -93,7 +93,7 @@ async def test_a_caller_over_the_limit_is_refused_until_its_window_ends(clock: C
 async def test_each_caller_has_a_budget_of_its_own(clock: Clock) -> None:
     assert await _statuses(LIMIT + 1, "spender") == [200] * LIMIT + [429]
     assert await _statuses(1, "saver") == [200]
-    with pytest.raises(Problem):
+    with pytest.raises(ProblemError):
         await count_request("subject", "spender")
     await count_request("address", "spender")  # an address is another caller than a subject
 
@@ -102,7 +102,7 @@ async def test_concurrent_requests_cannot_slip_past_the_limit(clock: Clock) -> N
     async def one() -> int:
         try:
             await count_request("subject", "crowd")
-        except Problem as problem:
+        except ProblemError as problem:
             return problem.status
         return 200
 

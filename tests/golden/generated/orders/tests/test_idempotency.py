@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from app.core.config import get_settings
 from app.core.db import get_session_factory
-from app.core.errors import Problem
 from app.core.idempotency import REPLAYED, idempotent
+from app.core.problem import ProblemError
 from app.core.security import Principal
 
 ROUTE = "/stand-ins"
@@ -118,7 +118,7 @@ async def test_a_retry_replays_the_first_answer(operation: StandIn, key: str) ->
 
 async def test_the_same_key_with_another_body_is_refused(operation: StandIn, key: str) -> None:
     await _send(operation, {"a": 1}, key)
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(ProblemError) as refused:
         await _send(operation, {"a": 2}, key)
     assert refused.value.status == 422
     assert operation.runs == 1
@@ -144,7 +144,7 @@ async def _finished(operation: StandIn, task: asyncio.Task[Response]) -> Respons
 async def test_a_key_still_in_use_is_a_conflict(operation: StandIn, key: str) -> None:
     first = await _started(operation, {"a": 1}, key)
     try:
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(ProblemError) as refused:
             await _send(StandIn(), {"a": 1}, key)
         assert refused.value.status == 409
     finally:
@@ -152,7 +152,7 @@ async def test_a_key_still_in_use_is_a_conflict(operation: StandIn, key: str) ->
     assert operation.runs == 1
 
 
-@pytest.mark.parametrize("failure", [RuntimeError("boom"), Problem(503, "Unavailable")])
+@pytest.mark.parametrize("failure", [RuntimeError("boom"), ProblemError(503, "Unavailable")])
 async def test_a_failed_request_frees_its_key(
     operation: StandIn, key: str, failure: BaseException
 ) -> None:
@@ -200,7 +200,7 @@ async def test_an_abandoned_claim_is_taken_over(
 
 @pytest.mark.parametrize("bad", ["", "has space", "x" * 256, "caf\u00e9"])
 async def test_a_malformed_key_is_a_bad_request(operation: StandIn, bad: str) -> None:
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(ProblemError) as refused:
         await _send(operation, {"a": 1}, bad)
     assert refused.value.status == 400
     assert operation.runs == 0

@@ -8,10 +8,12 @@ from fastapi import FastAPI
 
 from app.attachments.router import router as attachments_router
 from app.comments.router import router as comments_router
+from app.core.body_size import BodySizeLimit
 from app.core.config import get_settings
 from app.core.db import get_engine
-from app.core.errors import document_problems, install_error_handlers
+from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
+from app.core.openapi import document_problems
 from app.models import Base  # every model, before a relationship is resolved by name
 from app.projects.router import router as projects_router
 from app.tasks.router import router as tasks_router
@@ -38,7 +40,8 @@ def create_app() -> FastAPI:
         # a path the spec does not name is a 404 problem, not a redirect with no body
         redirect_slashes=False,
     )
-    install_error_handlers(app, max_body_bytes=get_settings().max_body_bytes)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=get_settings().max_body_bytes)
     document_problems(app)
     app.include_router(health_router)
     app.include_router(attachments_router)

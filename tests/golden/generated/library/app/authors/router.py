@@ -12,8 +12,8 @@ from app.authors.rules import AuthorsService
 from app.authors.schemas import AuthorCreate, AuthorPage, AuthorUpdate
 from app.common.schemas import Author
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 
 router = APIRouter()

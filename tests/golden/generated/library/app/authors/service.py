@@ -12,8 +12,8 @@ from app.authors.models import Author as AuthorRow
 from app.authors.repository import AuthorRepository
 from app.authors.schemas import AuthorCreate, AuthorPage, AuthorUpdate
 from app.common.schemas import Author
-from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal
 
@@ -28,7 +28,7 @@ class AuthorsServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> AuthorRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Author not found")
+            raise ProblemError(404, "Author not found")
         return row
 
     async def list_authors(

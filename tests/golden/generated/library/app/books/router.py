@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.books.rules import BooksService
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 
 router = APIRouter()

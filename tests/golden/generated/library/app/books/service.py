@@ -14,8 +14,8 @@ from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from app.authors.models import Author as AuthorParent
 from app.books.repository import BookRepository
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
-from app.core.errors import Problem, invalid_parameter
 from app.core.pagination import Page
+from app.core.problem import ProblemError, invalid_parameter
 from app.core.repository import Loads, like_pattern
 from app.core.security import Principal
 
@@ -37,7 +37,7 @@ class BooksServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> BookRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Book not found")
+            raise ProblemError(404, "Book not found")
         return row
 
     async def list_author_books(
@@ -51,7 +51,7 @@ class BooksServiceBase:
         """`GET /authors/{authorId}/books`: listAuthorBooks"""
         # under a missing Author the list is a 404, not an empty page
         if not await self.rows.exists(AuthorParent, AuthorParent.id == author_id):
-            raise Problem(404, "Author not found")
+            raise ProblemError(404, "Author not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(BookRow.author_id == author_id)
         rows, total = await self.rows.page(

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.formats import IsoFormat
 
 
-class ProblemSchema(BaseModel):
-    """ProblemSchema"""
+class Problem(BaseModel):
+    """Problem"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -45,5 +45,5 @@ class Author(BaseModel):
     )
 
 
-ProblemSchema.model_rebuild()
+Problem.model_rebuild()
 Author.model_rebuild()

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.config import get_settings
 from app.core.db import get_engine
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 
 LIVE = "/healthz"
 READY = "/readyz"
@@ -42,7 +42,7 @@ async def ready() -> Health:
                 await connection.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError, TimeoutError) as error:
         logger.warning("not ready: the database does not answer: %s", error)
-        raise Problem(
+        raise ProblemError(
             503, "Not ready", detail="the database does not answer", headers={"Retry-After": "5"}
         ) from None
     return Health(status="ready")

@@ -35,7 +35,7 @@ from starlette.datastructures import UploadFile
 
 from app.core.config import get_settings
 from app.core.db import Base, UtcDateTime, get_session_factory, utc_now
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 
 HEADER = "Idempotency-Key"
@@ -78,7 +78,7 @@ async def idempotent(
     if key is None:
         return _respond(await run(), status, response_class)
     if not _KEY.match(key):
-        raise Problem(
+        raise ProblemError(
             400,
             "The Idempotency-Key is not valid",
             detail="1 to 255 printable ASCII characters, no spaces",
@@ -146,7 +146,7 @@ async def _claim(
 def _answer(found: IdempotencyRecord, fingerprint: str) -> Response:
     """The answer to a retry of a claimed key."""
     if found.fingerprint != fingerprint:
-        raise Problem(
+        raise ProblemError(
             422,
             "The Idempotency-Key was used with another request body",
             detail="use a new key for a new request",
@@ -161,8 +161,8 @@ def _answer(found: IdempotencyRecord, fingerprint: str) -> Response:
     )
 
 
-def _in_progress() -> Problem:
-    return Problem(
+def _in_progress() -> ProblemError:
+    return ProblemError(
         409, "A request with this Idempotency-Key is in progress", headers={"Retry-After": "1"}
     )
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.config import get_settings
 from app.core.db import Base, get_session_factory
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 
 logger = logging.getLogger("app.rate_limit")
 
@@ -72,7 +72,7 @@ async def count_request(kind: str, who: str) -> None:
     if hits == 1:  # the caller's first request in this window: drop long-finished windows
         await _forget_before(window - window_s)
     if hits > settings.rate_limit_requests:
-        raise Problem(
+        raise ProblemError(
             429,
             "Too many requests",
             detail=f"at most {settings.rate_limit_requests} requests in {window_s} seconds",

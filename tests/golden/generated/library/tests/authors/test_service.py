@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.rules import AuthorsService
 from app.authors.schemas import AuthorCreate, AuthorUpdate
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from tests.factories import make_authors
 
@@ -92,7 +92,7 @@ async def test_get_author_returns_the_row(session: AsyncSession) -> None:
 async def test_get_author_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getAuthor` of a key no row has raises a 404 problem."""
     service = AuthorsService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_author(principal=PRINCIPAL, author_id=uuid.uuid4())
     assert caught.value.status == 404
 
@@ -113,6 +113,6 @@ async def test_delete_author_removes_the_row(session: AsyncSession) -> None:
     service = AuthorsService(session)
     row = await make_authors(session)
     await service.delete_author(principal=PRINCIPAL, author_id=row.id)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_author(principal=PRINCIPAL, author_id=row.id)
     assert caught.value.status == 404

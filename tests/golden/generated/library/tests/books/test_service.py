@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.books.rules import BooksService
 from app.books.schemas import BookCreate, BookUpdate
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from tests.factories import make_authors, make_books
 
@@ -349,7 +349,7 @@ async def test_get_book_returns_the_row(session: AsyncSession) -> None:
 async def test_get_book_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getBook` of a key no row has raises a 404 problem."""
     service = BooksService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_book(principal=PRINCIPAL, book_id=uuid.uuid4())
     assert caught.value.status == 404
 
@@ -387,6 +387,6 @@ async def test_delete_book_removes_the_row(session: AsyncSession) -> None:
     service = BooksService(session)
     row = await make_books(session)
     await service.delete_book(principal=PRINCIPAL, book_id=row.id)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_book(principal=PRINCIPAL, book_id=row.id)
     assert caught.value.status == 404

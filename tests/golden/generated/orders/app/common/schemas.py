@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from app.core.formats import DecimalText
 
 
-class ProblemSchema(BaseModel):
-    """ProblemSchema"""
+class Problem(BaseModel):
+    """Problem"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -98,7 +98,7 @@ class OrderItem(BaseModel):
     unit_price: Money = Field(alias="unitPrice")
 
 
-ProblemSchema.model_rebuild()
+Problem.model_rebuild()
 Money.model_rebuild()
 Currency.model_rebuild()
 PageLinks.model_rebuild()

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.config import ApiKeyGrant, get_settings
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.rate_limit import address_of, count_request
 
 ROLES: Mapping[str, frozenset[str]] = {
@@ -444,20 +444,22 @@ class Access:
         else:
             await count_request("address", address_of(request))
         if lacking is not None:
-            raise Problem(
+            raise ProblemError(
                 403,
                 "Insufficient permissions",
                 detail=f"requires {', '.join(lacking)}",
                 headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
             )
         if unavailable:
-            raise Problem(503, "Tokens cannot be checked right now", headers={"Retry-After": "30"})
+            raise ProblemError(
+                503, "Tokens cannot be checked right now", headers={"Retry-After": "30"}
+            )
         title = (
             "Authentication required"
             if bearer is None and not any(keys.values())
             else "The credentials are not valid"
         )
-        raise Problem(401, title, headers={"WWW-Authenticate": self.challenge})
+        raise ProblemError(401, title, headers={"WWW-Authenticate": self.challenge})
 
 
 def _keyword(

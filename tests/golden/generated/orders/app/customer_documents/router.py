@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.errors import require_media_type
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 from app.customer_documents.rules import CustomerDocumentsService
 from app.customer_documents.schemas import (

@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageLinks, PageMeta
-from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal
 from app.customer_documents.models import CustomerDocument as CustomerDocumentRow
@@ -36,7 +36,7 @@ class CustomerDocumentsServiceBase:
     ) -> CustomerDocumentRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "CustomerDocument not found")
+            raise ProblemError(404, "CustomerDocument not found")
         return row
 
     async def list_customer_documents(
@@ -51,7 +51,7 @@ class CustomerDocumentsServiceBase:
         """`GET /customers/{customerId}/documents`: List the documents a customer handed in"""
         # under a missing Customer the list is a 404, not an empty page
         if not await self.rows.exists(CustomerParent, CustomerParent.id == customer_id):
-            raise Problem(404, "Customer not found")
+            raise ProblemError(404, "Customer not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(CustomerDocumentRow.customer_id == customer_id)
         limit = per_page

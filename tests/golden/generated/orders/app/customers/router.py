@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.errors import require_media_type
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 from app.customers.rules import CustomersService
 from app.customers.schemas import Customer, CustomerCreate, CustomerPage, CustomerUpdate

@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageLinks, PageMeta
-from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal
 from app.customers.models import Customer as CustomerRow
@@ -28,7 +28,7 @@ class CustomersServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> CustomerRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Customer not found")
+            raise ProblemError(404, "Customer not found")
         return row
 
     async def list_customers(

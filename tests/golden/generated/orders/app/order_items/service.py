@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItem, OrderItemCreate
-from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.order_items.models import OrderItem as OrderItemRow
@@ -29,7 +29,7 @@ class OrderItemsServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> OrderItemRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "OrderItem not found")
+            raise ProblemError(404, "OrderItem not found")
         return row
 
     async def list_order_items(
@@ -53,7 +53,7 @@ class OrderItemsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Order not found")
+            raise ProblemError(404, "Order not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(OrderItemRow.order_id == order_id)
         limit = per_page
@@ -101,7 +101,7 @@ class OrderItemsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Order not found")
+            raise ProblemError(404, "Order not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {

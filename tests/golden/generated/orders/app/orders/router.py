@@ -10,9 +10,9 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.formats import IsoFormat
 from app.core.idempotency import KEY_PATTERN, idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 from app.orders.rules import OrdersService
 from app.orders.schemas import Order, OrderCreate, OrderPage

@@ -10,7 +10,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by
 from app.orders.models import Order as OrderRow
@@ -31,7 +31,7 @@ class OrdersServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> OrderRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Order not found")
+            raise ProblemError(404, "Order not found")
         return row
 
     async def list_orders(
@@ -48,7 +48,7 @@ class OrdersServiceBase:
         url: str,
     ) -> OrderPage:
         """`GET /orders`: List orders (an agent sees the orders they placed)"""
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(
@@ -66,7 +66,7 @@ class OrdersServiceBase:
         body: OrderCreate,
     ) -> Order:
         """`POST /orders`: Place an order for a customer, with its first lines"""
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(
@@ -83,7 +83,7 @@ class OrdersServiceBase:
         order_id: uuid.UUID,
     ) -> Order:
         """`GET /orders/{orderId}`: getOrder"""
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(
@@ -100,7 +100,7 @@ class OrdersServiceBase:
         order_id: uuid.UUID,
     ) -> Order:
         """`POST /orders/{orderId}/cancel`: Cancel an order that has not been paid"""
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(
@@ -125,8 +125,8 @@ class OrdersServiceBase:
     def _owner(principal: Principal | None) -> uuid.UUID:
         """The owner of a new row: the caller (the token's subject)."""
         if principal is None:
-            raise Problem(401, "Authentication required")
+            raise ProblemError(401, "Authentication required")
         try:
             return uuid.UUID(principal.subject)
         except ValueError:
-            raise Problem(403, "The token's subject cannot own rows here") from None
+            raise ProblemError(403, "The token's subject cannot own rows here") from None

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.idempotency import KEY_PATTERN, idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 from app.payments.rules import PaymentsService
 from app.payments.schemas import Payment, PaymentCreate

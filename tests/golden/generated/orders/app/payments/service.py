@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.orders.models import Order as OrderParent
@@ -27,7 +27,7 @@ class PaymentsServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> PaymentRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Payment not found")
+            raise ProblemError(404, "Payment not found")
         return row
 
     async def list_order_payments(
@@ -49,7 +49,7 @@ class PaymentsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Order not found")
+            raise ProblemError(404, "Order not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.append(PaymentRow.order_id == order_id)
         limit = None  # the spec pages nothing: every matching row
@@ -88,7 +88,7 @@ class PaymentsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Order not found")
+            raise ProblemError(404, "Order not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -126,7 +126,7 @@ class PaymentsServiceBase:
         idempotency_key: str,
     ) -> Payment:
         """`POST /payments/{paymentId}/capture`: Capture an authorized payment"""
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(

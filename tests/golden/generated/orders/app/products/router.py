@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
+from app.core.media import require_media_type
 from app.core.security import Alternative, Principal, require, require_any
 from app.products.rules import ProductsService
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate

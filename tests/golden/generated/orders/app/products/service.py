@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.common.schemas import PageLinks, PageMeta
-from app.core.errors import Problem, invalid_parameter
 from app.core.pagination import Page
+from app.core.problem import ProblemError, invalid_parameter
 from app.core.repository import Loads, like_pattern
 from app.core.security import Principal
 from app.products.models import Product as ProductRow
@@ -30,7 +30,7 @@ class ProductsServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> ProductRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Product not found")
+            raise ProblemError(404, "Product not found")
         return row
 
     async def list_products(

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.customers.rules import CustomersService
 from app.customers.schemas import CustomerCreate, CustomerUpdate
@@ -106,7 +106,7 @@ async def test_get_customer_returns_the_row(session: AsyncSession) -> None:
 async def test_get_customer_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getCustomer` of a key no row has raises a 404 problem."""
     service = CustomersService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_customer(principal=PRINCIPAL, customer_id=uuid.uuid4())
     assert caught.value.status == 404
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItemCreate
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.order_items.rules import OrderItemsService
 from tests.factories import make_order_items, make_orders, make_products
@@ -92,7 +92,7 @@ async def test_remove_order_item_removes_the_row(session: AsyncSession) -> None:
     await service.remove_order_item(
         principal=PRINCIPAL, order_id=row.order_id, order_item_id=row.id
     )
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.remove_order_item(
             principal=PRINCIPAL, order_id=row.order_id, order_item_id=row.id
         )

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.payments.rules import PaymentsService
 from app.payments.schemas import PaymentCreate
@@ -63,6 +63,6 @@ async def test_get_payment_returns_the_row(session: AsyncSession) -> None:
 async def test_get_payment_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getPayment` of a key no row has raises a 404 problem."""
     service = PaymentsService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_payment(principal=PRINCIPAL, payment_id=uuid.uuid4())
     assert caught.value.status == 404

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.products.rules import ProductsService
 from app.products.schemas import ProductCreate, ProductUpdate
@@ -215,7 +215,7 @@ async def test_get_product_returns_the_row(session: AsyncSession) -> None:
 async def test_get_product_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getProduct` of a key no row has raises a 404 problem."""
     service = ProductsService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_product(principal=PRINCIPAL, product_id=uuid.uuid4())
     assert caught.value.status == 404
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attachments.rules import AttachmentsService
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 
 router = APIRouter()

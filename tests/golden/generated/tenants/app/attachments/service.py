@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attachments.models import Attachment as AttachmentRow
 from app.attachments.repository import AttachmentRepository
 from app.attachments.schemas import Attachment, AttachmentCreate
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 
@@ -29,7 +29,7 @@ class AttachmentsServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> AttachmentRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Attachment not found")
+            raise ProblemError(404, "Attachment not found")
         return row
 
     async def list_attachments(
@@ -39,7 +39,7 @@ class AttachmentsServiceBase:
         task_id: uuid.UUID,
     ) -> list[Attachment]:
         """`GET /tasks/{taskId}/attachments`: listAttachments"""
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(
@@ -59,7 +59,7 @@ class AttachmentsServiceBase:
         """`POST /tasks/{taskId}/attachments`: Register an upload; the answer carries a
         pre-signed URL to PUT the bytes to
         """
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(
@@ -76,7 +76,7 @@ class AttachmentsServiceBase:
         attachment_id: uuid.UUID,
     ) -> Attachment:
         """`GET /attachments/{attachmentId}`: getAttachment"""
-        raise Problem(
+        raise ProblemError(
             501,
             "Not implemented",
             detail=(
@@ -113,8 +113,8 @@ class AttachmentsServiceBase:
     def _owner(principal: Principal | None) -> uuid.UUID:
         """The owner of a new row: the caller (the token's subject)."""
         if principal is None:
-            raise Problem(401, "Authentication required")
+            raise ProblemError(401, "Authentication required")
         try:
             return uuid.UUID(principal.subject)
         except ValueError:
-            raise Problem(403, "The token's subject cannot own rows here") from None
+            raise ProblemError(403, "The token's subject cannot own rows here") from None

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.comments.rules import CommentsService
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 
 router = APIRouter()

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.comments.models import Comment as CommentRow
 from app.comments.repository import CommentRepository
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
-from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.tasks.models import Task as TaskParent
@@ -31,7 +31,7 @@ class CommentsServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> CommentRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Comment not found")
+            raise ProblemError(404, "Comment not found")
         return row
 
     async def list_comments(
@@ -55,7 +55,7 @@ class CommentsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Task not found")
+            raise ProblemError(404, "Task not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(CommentRow.task_id == task_id)
@@ -108,7 +108,7 @@ class CommentsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Task not found")
+            raise ProblemError(404, "Task not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -175,8 +175,8 @@ class CommentsServiceBase:
     def _owner(principal: Principal | None) -> uuid.UUID:
         """The owner of a new row: the caller (the token's subject)."""
         if principal is None:
-            raise Problem(401, "Authentication required")
+            raise ProblemError(401, "Authentication required")
         try:
             return uuid.UUID(principal.subject)
         except ValueError:
-            raise Problem(403, "The token's subject cannot own rows here") from None
+            raise ProblemError(403, "The token's subject cannot own rows here") from None

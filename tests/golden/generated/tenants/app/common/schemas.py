@@ -8,8 +8,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ProblemSchema(BaseModel):
-    """ProblemSchema"""
+class Problem(BaseModel):
+    """Problem"""
 
     model_config = ConfigDict(
         populate_by_name=True,
@@ -23,4 +23,4 @@ class ProblemSchema(BaseModel):
     instance: str | None = Field(default=None)
 
 
-ProblemSchema.model_rebuild()
+Problem.model_rebuild()

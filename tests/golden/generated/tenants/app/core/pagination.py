@@ -17,7 +17,7 @@ from pydantic import JsonValue
 from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.core.errors import invalid_parameter
+from app.core.problem import invalid_parameter
 
 # the order of a list: (column, descending) pairs, the primary key last
 Ordering = Sequence[tuple[InstrumentedAttribute[object], bool]]

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.idempotency import idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 from app.projects.rules import ProjectsService
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate

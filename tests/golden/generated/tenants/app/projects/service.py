@@ -9,8 +9,8 @@ from typing import Literal
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectRow
@@ -32,7 +32,7 @@ class ProjectsServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> ProjectRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Project not found")
+            raise ProblemError(404, "Project not found")
         return row
 
     async def list_projects(
@@ -57,7 +57,7 @@ class ProjectsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Workspace not found")
+            raise ProblemError(404, "Workspace not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(ProjectRow.workspace_id == workspace_id)
@@ -110,7 +110,7 @@ class ProjectsServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Workspace not found")
+            raise ProblemError(404, "Workspace not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -191,8 +191,8 @@ class ProjectsServiceBase:
     def _owner(principal: Principal | None) -> uuid.UUID:
         """The owner of a new row: the caller (the token's subject)."""
         if principal is None:
-            raise Problem(401, "Authentication required")
+            raise ProblemError(401, "Authentication required")
         try:
             return uuid.UUID(principal.subject)
         except ValueError:
-            raise Problem(403, "The token's subject cannot own rows here") from None
+            raise ProblemError(403, "The token's subject cannot own rows here") from None

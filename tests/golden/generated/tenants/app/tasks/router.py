@@ -10,9 +10,9 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import get_session
-from app.core.errors import require_media_type
 from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
+from app.core.media import require_media_type
 from app.core.security import Principal, require
 from app.tasks.rules import TasksService
 from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate

@@ -10,8 +10,8 @@ from typing import Literal
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectParent
@@ -33,7 +33,7 @@ class TasksServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> TaskRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Task not found")
+            raise ProblemError(404, "Task not found")
         return row
 
     async def list_tasks(
@@ -61,7 +61,7 @@ class TasksServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Project not found")
+            raise ProblemError(404, "Project not found")
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(TaskRow.project_id == project_id)
@@ -132,7 +132,7 @@ class TasksServiceBase:
                 subject_as=uuid.UUID,
             ),
         ):
-            raise Problem(404, "Project not found")
+            raise ProblemError(404, "Project not found")
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -222,8 +222,8 @@ class TasksServiceBase:
     def _owner(principal: Principal | None) -> uuid.UUID:
         """The owner of a new row: the caller (the token's subject)."""
         if principal is None:
-            raise Problem(401, "Authentication required")
+            raise ProblemError(401, "Authentication required")
         try:
             return uuid.UUID(principal.subject)
         except ValueError:
-            raise Problem(403, "The token's subject cannot own rows here") from None
+            raise ProblemError(403, "The token's subject cannot own rows here") from None

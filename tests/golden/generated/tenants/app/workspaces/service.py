@@ -8,8 +8,8 @@ import uuid
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
 from app.core.pagination import Page
+from app.core.problem import ProblemError
 from app.core.repository import Loads, like_pattern
 from app.core.security import Principal, owned_by, scope_transaction
 from app.workspaces.models import Workspace as WorkspaceRow
@@ -30,7 +30,7 @@ class WorkspacesServiceBase:
     async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> WorkspaceRow:
         row = await self.rows.find(*conditions, load=load)
         if row is None:
-            raise Problem(404, "Workspace not found")
+            raise ProblemError(404, "Workspace not found")
         return row
 
     async def list_workspaces(
@@ -148,8 +148,8 @@ class WorkspacesServiceBase:
     def _owner(principal: Principal | None) -> uuid.UUID:
         """The owner of a new row: the caller (the token's subject)."""
         if principal is None:
-            raise Problem(401, "Authentication required")
+            raise ProblemError(401, "Authentication required")
         try:
             return uuid.UUID(principal.subject)
         except ValueError:
-            raise Problem(403, "The token's subject cannot own rows here") from None
+            raise ProblemError(403, "The token's subject cannot own rows here") from None

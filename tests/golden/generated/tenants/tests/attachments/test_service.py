@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.rules import AttachmentsService
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from tests.factories import make_attachments
 
@@ -25,6 +25,6 @@ async def test_delete_attachment_removes_the_row(session: AsyncSession) -> None:
     service = AttachmentsService(session)
     row = await make_attachments(session)
     await service.delete_attachment(principal=PRINCIPAL, attachment_id=row.id)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.delete_attachment(principal=PRINCIPAL, attachment_id=row.id)
     assert caught.value.status == 404

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.rules import CommentsService
 from app.comments.schemas import CommentCreate, CommentUpdate
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from tests.factories import make_comments, make_tasks
 
@@ -102,6 +102,6 @@ async def test_delete_comment_removes_the_row(session: AsyncSession) -> None:
     service = CommentsService(session)
     row = await make_comments(session)
     await service.delete_comment(principal=PRINCIPAL, comment_id=row.id)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.delete_comment(principal=PRINCIPAL, comment_id=row.id)
     assert caught.value.status == 404

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.projects.rules import ProjectsService
 from app.projects.schemas import ProjectCreate, ProjectUpdate
@@ -120,7 +120,7 @@ async def test_get_project_returns_the_row(session: AsyncSession) -> None:
 async def test_get_project_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getProject` of a key no row has raises a 404 problem."""
     service = ProjectsService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_project(principal=PRINCIPAL, project_id=uuid.uuid4())
     assert caught.value.status == 404
 
@@ -147,6 +147,6 @@ async def test_delete_project_removes_the_row(session: AsyncSession) -> None:
     service = ProjectsService(session)
     row = await make_projects(session)
     await service.delete_project(principal=PRINCIPAL, project_id=row.id)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_project(principal=PRINCIPAL, project_id=row.id)
     assert caught.value.status == 404

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.tasks.rules import TasksService
 from app.tasks.schemas import TaskCreate, TaskUpdate
@@ -189,7 +189,7 @@ async def test_get_task_returns_the_row(session: AsyncSession) -> None:
 async def test_get_task_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getTask` of a key no row has raises a 404 problem."""
     service = TasksService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_task(principal=PRINCIPAL, task_id=uuid.uuid4())
     assert caught.value.status == 404
 
@@ -214,6 +214,6 @@ async def test_delete_task_removes_the_row(session: AsyncSession) -> None:
     service = TasksService(session)
     row = await make_tasks(session)
     await service.delete_task(principal=PRINCIPAL, task_id=row.id)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_task(principal=PRINCIPAL, task_id=row.id)
     assert caught.value.status == 404

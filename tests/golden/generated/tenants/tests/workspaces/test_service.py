@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Problem
+from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.workspaces.rules import WorkspacesService
 from app.workspaces.schemas import WorkspaceCreate, WorkspaceUpdate
@@ -97,7 +97,7 @@ async def test_get_workspace_returns_the_row(session: AsyncSession) -> None:
 async def test_get_workspace_of_a_missing_row_is_404(session: AsyncSession) -> None:
     """`getWorkspace` of a key no row has raises a 404 problem."""
     service = WorkspacesService(session)
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(ProblemError) as caught:
         await service.get_workspace(principal=PRINCIPAL, workspace_id=uuid.uuid4())
     assert caught.value.status == 404
 

@@ -1,0 +1,230 @@
+"""The runtime modules (templates/app/core/*.py), which every generated project gets as they
+are: tested here as the generator's own code, imported as the project imports them."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import uuid
+from typing import Annotated
+
+import httpx
+import pytest
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import String
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.core.body_size import BodySizeLimit
+from app.core.errors import install_error_handlers
+from app.core.media import require_media_type
+from app.core.openapi import document_problems
+from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.problem import PROBLEM_JSON, ProblemError, invalid_parameter, pointer, request_id
+
+
+def test_a_pointer_escapes_its_parts() -> None:
+    assert pointer(("body", "items", 0, "a/b~c")) == "/body/items/0/a~1b~0c"
+
+
+def test_an_invalid_parameter_is_a_422_pointing_at_it() -> None:
+    problem = invalid_parameter("query", "cursor", "invalid_cursor", "start without one")
+    assert (problem.status, problem.title) == (422, "The request is not valid")
+    assert problem.errors == [
+        {"pointer": "/query/cursor", "code": "invalid_cursor", "message": "start without one"}
+    ]
+
+
+def _media_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.exception_handler(ProblemError)
+    async def _answer(request: Request, exc: ProblemError) -> JSONResponse:
+        return JSONResponse({"title": exc.title}, status_code=exc.status, headers=exc.headers)
+
+    @app.post("/json", dependencies=[Depends(require_media_type("application/json"))])
+    async def take_json() -> dict[str, str]:
+        return {"taken": "yes"}
+
+    @app.post("/images", dependencies=[Depends(require_media_type("image/*"))])
+    async def take_image() -> dict[str, str]:
+        return {"taken": "yes"}
+
+    @app.get("/id")
+    async def answer_id(given: str = Depends(request_id)) -> dict[str, str]:
+        return {"id": given}
+
+    return app
+
+
+def _call(
+    method: str, path: str, *, content: bytes | None = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=_media_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.request(method, path, content=content, headers=headers)
+
+    return asyncio.run(call())
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "status"),
+    [
+        ("/json", "application/json", 200),
+        ("/json", "application/merge-patch+json; charset=utf-8", 200),  # any JSON type
+        ("/json", "text/plain", 415),
+        ("/images", "image/png", 200),
+        ("/images", "application/json", 415),
+    ],
+)
+def test_a_body_in_another_media_type_is_a_415(path: str, content_type: str, status: int) -> None:
+    response = _call("POST", path, content=b"{}", headers={"Content-Type": content_type})
+    assert response.status_code == status
+    if status == 415:
+        assert response.headers["accept"]
+
+
+def test_no_body_is_left_to_the_route() -> None:
+    assert _call("POST", "/json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"), [("abc-123_X.y", True), ("has space", False), ("x" * 129, False)]
+)
+def test_a_sane_request_id_is_kept_and_any_other_replaced(given: str, kept: bool) -> None:
+    answered = _call("GET", "/id", headers={"X-Request-Id": given}).json()["id"]
+    assert (answered == given) is kept
+    assert answered
+
+
+def test_a_page_links_its_neighbours_keeping_the_other_parameters() -> None:
+    page = Page(
+        total=45,
+        limit=20,
+        offset=20,
+        url="http://x/books?q=a&page=2",
+        page_param="page",
+        limit_param="limit",
+    )
+    assert (page.page, page.pages, page.has_more, page.has_prev) == (2, 3, True, True)
+    assert page.next == "http://x/books?q=a&page=3&limit=20"
+    assert page.prev == "http://x/books?q=a&page=1&limit=20"
+    assert page.last == "http://x/books?q=a&page=3&limit=20"
+    by_offset = Page(total=45, limit=20, offset=40, url="http://x/b", offset_param="offset")
+    assert (by_offset.next, by_offset.prev) == (None, "http://x/b?offset=20")
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Row(_Base):
+    __tablename__ = "rows"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(50))
+    published: Mapped[datetime.date | None]
+
+
+def test_a_cursor_leads_past_its_row_in_the_order() -> None:
+    order: Ordering = [(_Row.published, True), (_Row.title, False), (_Row.id, False)]
+    row = _Row(id=uuid.UUID(int=7), title="Dune", published=datetime.date(1965, 8, 1))
+    cursor = encode_cursor(order, row)
+    condition = after_cursor(order, cursor, param="cursor")
+    sql = str(condition.compile(compile_kwargs={"literal_binds": True}))
+    assert "rows.published < '1965-08-01'" in sql
+    assert "rows.published IS NULL" in sql  # nulls sort last: they come after any date
+
+
+@pytest.mark.parametrize(
+    "cursor", ["not-base64!", encode_cursor([(_Row.id, False)], _Row(id=uuid.UUID(int=1)))]
+)
+def test_a_cursor_of_another_list_is_a_422_at_its_parameter(cursor: str) -> None:
+    order: Ordering = [(_Row.published, True), (_Row.id, False)]
+    with pytest.raises(ProblemError) as raised:
+        after_cursor(order, cursor, param="after")
+    assert raised.value.status == 422
+    assert raised.value.errors == [
+        {
+            "pointer": "/query/after",
+            "code": "invalid_cursor",
+            "message": "not a cursor of this list; start without one",
+        }
+    ]
+
+
+def _errors_app() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=16)
+    document_problems(app)
+
+    @app.get("/books/{number}")
+    async def read(number: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> dict[str, int]:
+        if number == 404:
+            raise ProblemError(404, "Book not found")
+        if number == 409:
+            raise IntegrityError("INSERT", {}, Exception("duplicate"))
+        if number == 500:
+            raise RuntimeError("secret detail")
+        return {"number": number}
+
+    @app.post("/books", responses={404: {"description": "Not found"}})
+    async def create(body: dict[str, int]) -> dict[str, int]:
+        return body
+
+    return app
+
+
+def _call_errors(
+    method: str, path: str, *, content: bytes | None = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=_errors_app(), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.request(method, path, content=content, headers=headers)
+
+    return asyncio.run(call())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content", "status", "title"),
+    [
+        ("GET", "/books/404", None, 404, "Book not found"),
+        ("GET", "/books/409", None, 409, "The request conflicts with existing data"),
+        ("GET", "/books/500", None, 500, "Internal server error"),
+        ("GET", "/books/0", None, 422, "The request is not valid"),
+        ("GET", "/nowhere", None, 404, "Not Found"),
+        ("DELETE", "/books/1", None, 405, "Method Not Allowed"),
+        ("POST", "/books", b"{not json", 400, "The body is not valid JSON"),
+        ("POST", "/books", b'{"a": 1, "b": 2, "c": 3}', 413, "The request body is too large"),
+    ],
+)
+def test_every_error_is_a_problem_with_its_request_id(
+    method: str, path: str, content: bytes | None, status: int, title: str
+) -> None:
+    sent = {"Content-Type": "application/json", "X-Request-Id": "req-1"}
+    response = _call_errors(method, path, content=content, headers=sent)
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["x-request-id"] == "req-1"
+    body = response.json()
+    assert (body["status"], body["title"], body["request_id"]) == (status, title, "req-1")
+    assert "secret" not in response.text
+    if status == 422:
+        assert body["errors"][0]["pointer"] == "/path/number"
+    if status == 405:
+        assert response.headers["allow"] == "GET"
+
+
+def test_the_served_document_names_the_problem_for_every_error() -> None:
+    document = _errors_app().openapi()
+    responses = document["paths"]["/books"]["post"]["responses"]
+    assert responses["404"]["content"] == {
+        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Rfc9457ProblemDetails"}}
+    }
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    number = document["paths"]["/books/{number}"]["get"]["parameters"][0]["schema"]
+    assert number["maximum"] == 2**63 - 1  # exact, not the float FastAPI keeps
