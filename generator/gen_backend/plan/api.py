@@ -84,6 +84,17 @@ class ParamPlan:
         return f"{self.marker}({arguments(self.arguments)})"
 
     @property
+    def implicit(self) -> bool:
+        """A query parameter FastAPI reads as one by its type alone: `q: str | None = None`."""
+        bare = self.annotation.bare
+        return (
+            self.marker == "Query"
+            and not self.arguments
+            and self.annotation.plain == self.annotation
+            and _is_scalar(bare)
+        )
+
+    @property
     def python_type(self) -> PyType:
         """The annotation without its wire format: what the service is handed."""
         return self.annotation.plain
@@ -260,36 +271,29 @@ class OperationPlan:
         return self.body_content_type or "application/octet-stream", 'b"example"'
 
     @property
-    def problem_responses(self) -> tuple[tuple[int | str, str], ...]:
-        """Every error status the route may answer, for its OpenAPI `responses`: the spec's
-        own (with its descriptions), then those the generated code produces where the spec is
-        silent, so a contract test finds each answer documented."""
+    def produced_statuses(self) -> tuple[int, ...]:
+        """The error statuses the generated code may answer where the spec is silent, for the
+        route's OpenAPI `responses` (described in app/core/responses.py), so a contract test
+        finds each answer documented."""
         declared = {str(status) for status, _ in self.other_responses}
-        produced = [
-            (400, "The body is not well-formed, or a header is malformed or missing")
-            if self.body_media_types or self.idempotent
-            else None,
-            (401, "No valid credentials") if not self.public else None,
-            (403, "The caller lacks a permission this operation needs")
-            if any(a.permissions for a in self.access)
-            else None,
-            (404, "No such row") if any(p.location == "path" for p in self.params) else None,
-            (409, "A conflict with the stored rows, or a retry while the first is running")
-            if self.method in ("post", "put", "patch", "delete")
-            else None,
-            (413, "The body is larger than the limit") if self.body_media_types else None,
-            (415, "The body is not of a media type this operation takes")
-            if self.body_media_types
-            else None,
-            (422, "A parameter or body field is not valid")
-            if self.params or self.body_media_types
-            else None,
-            (429, "Too many requests from this caller; retry after `Retry-After` seconds"),
-            (500, "An unexpected fault: logged with the request id, no detail is sent"),
-        ]
-        return self.other_responses + tuple(
-            answer for answer in produced if answer and str(answer[0]) not in declared
+        produced = (
+            400 if self.body_media_types or self.idempotent else None,
+            401 if not self.public else None,
+            403 if any(a.permissions for a in self.access) else None,
+            404 if any(p.location == "path" for p in self.params) else None,
+            409 if self.method in ("post", "put", "patch", "delete") else None,
+            413 if self.body_media_types else None,
+            415 if self.body_media_types else None,
+            422 if self.params or self.body_media_types else None,
+            429,
+            500,
         )
+        return tuple(s for s in produced if s is not None and str(s) not in declared)
+
+    @property
+    def problem_responses(self) -> tuple[int | str, ...]:
+        """Every error status the route documents: the spec's own, then those produced."""
+        return (*(status for status, _ in self.other_responses), *self.produced_statuses)
 
     @property
     def primary_access(self) -> AccessPlan | None:

@@ -90,6 +90,7 @@ PROJECT_CLASSES = frozenset(
         # app.core
         "Access",
         "Alternative",
+        "ApiSchema",
         "ApiKeyGrant",
         "Base",
         "Base64Text",

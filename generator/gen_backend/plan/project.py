@@ -55,7 +55,14 @@ from gen_backend.plan.inspection import (
     plan_row_makers,
     plan_seeds,
 )
-from gen_backend.plan.names import class_name, field_name, identifier, model_class, taken_name
+from gen_backend.plan.names import (
+    class_name,
+    field_name,
+    identifier,
+    model_class,
+    taken_name,
+    unique,
+)
 from gen_backend.plan.pytypes import ClassRef
 from gen_backend.plan.schemas import COMMON, ClassPlan, SchemaPlanner
 from gen_backend.plan.service_tests import StatementCount, plan_row_tests
@@ -135,6 +142,21 @@ class ModuleApi:
     def routes(self) -> tuple[OperationPlan, ...]:
         """The operations in the order the router declares them (see `route_order`)."""
         return route_order(list(self.operations), lambda op: (op,))
+
+    @property
+    def permission_dependencies(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(name, permissions) of the router's `Annotated` dependency for each set of
+        permissions a route asks a bearer token for: `RequireBooksRead`."""
+        taken = {*self.schema_imports, *self.common_imports}
+        found: dict[tuple[str, ...], str] = {}
+        for op in self.routes:
+            if op.plain_bearer and not op.public and op.permissions not in found:
+                words = " ".join(op.permissions) or "caller"
+                found[op.permissions] = unique(class_name(f"require {words}"), taken)
+        return tuple((name, permissions) for permissions, name in found.items())
+
+    def permission_dependency(self, op: OperationPlan) -> str:
+        return next(name for name, p in self.permission_dependencies if p == op.permissions)
 
     def guards_of(self, function: str) -> tuple[ParentGuard, ...]:
         return dict(self.guards).get(function, ())
@@ -768,7 +790,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         add(f"app/core/{module}.py")
     for module in ("security", "repository", "formats"):
         add(f"app/core/{module}.py")
-    for module in ("problem", "errors", "body_size", "openapi"):
+    for module in ("problem", "errors", "body_size", "openapi", "responses", "schema"):
         copy(f"app/core/{module}.py")
     if service.error_shape:
         add("app/core/error_shape.py")

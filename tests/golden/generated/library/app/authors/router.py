@@ -5,57 +5,45 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.authors.rules import AuthorsService
 from app.authors.schemas import AuthorCreate, AuthorPage, AuthorUpdate
 from app.common.schemas import Author
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> AuthorsService:
+async def get_service(session: SessionDep) -> AuthorsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return AuthorsService(session)
 
 
+AuthorsServiceDep = Annotated[AuthorsService, Depends(get_service)]
+RequireAuthorsRead = Annotated[Principal, Depends(require("authors:read"))]
+RequireAuthorsWrite = Annotated[Principal, Depends(require("authors:write"))]
+
+
 @router.get(
     "/authors",
     operation_id="listAuthors",
-    status_code=200,
     summary="List authors",
-    responses={
-        401: {"description": "A problem (RFC 9457)"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(403, 422, 429, 500, spec={401: "A problem (RFC 9457)"}),
 )
 async def list_authors(
-    service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("authors:read"))],
+    service: AuthorsServiceDep,
+    principal: RequireAuthorsRead,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     name: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuthorPage:
-    """List authors"""
-    return await service.list_authors(
-        principal=principal,
-        limit=limit,
-        offset=offset,
-        name=name,
-    )
+    return await service.list_authors(principal=principal, limit=limit, offset=offset, name=name)
 
 
 @router.post(
@@ -81,116 +69,55 @@ async def list_authors(
                 },
             },
         },
-        422: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
+        **problems(400, 401, 403, 409, 413, 415, 429, 500, spec={422: "A problem (RFC 9457)"}),
     },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Author,
 )
 async def create_author(
-    service: Annotated[AuthorsService, Depends(get_service)],
+    service: AuthorsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("authors:write"))],
-    body: Annotated[AuthorCreate, Body()],
+    principal: RequireAuthorsWrite,
+    body: AuthorCreate,
 ) -> Response:
-    """Add an author"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/authors",
         status=201,
-        run=lambda: service.create_author(
-            principal=principal,
-            body=body,
-        ),
+        run=lambda: service.create_author(principal=principal, body=body),
     )
 
 
 @router.get(
     "/authors/{authorId}",
     operation_id="getAuthor",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_author(
-    service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("authors:read"))],
+    service: AuthorsServiceDep,
+    principal: RequireAuthorsRead,
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
 ) -> Author:
-    """getAuthor"""
-    return await service.get_author(
-        principal=principal,
-        author_id=author_id,
-    )
+    return await service.get_author(principal=principal, author_id=author_id)
 
 
 @router.patch(
     "/authors/{authorId}",
     operation_id="updateAuthor",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_author(
-    service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("authors:write"))],
+    service: AuthorsServiceDep,
+    principal: RequireAuthorsWrite,
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
-    body: Annotated[AuthorUpdate, Body()],
+    body: AuthorUpdate,
 ) -> Author:
-    """updateAuthor"""
-    return await service.update_author(
-        principal=principal,
-        author_id=author_id,
-        body=body,
-    )
+    return await service.update_author(principal=principal, author_id=author_id, body=body)
 
 
 @router.delete(
@@ -198,27 +125,11 @@ async def update_author(
     operation_id="deleteAuthor",
     status_code=204,
     response_class=Response,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_author(
-    service: Annotated[AuthorsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("authors:write"))],
+    service: AuthorsServiceDep,
+    principal: RequireAuthorsWrite,
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
 ) -> None:
-    """deleteAuthor"""
-    return await service.delete_author(
-        principal=principal,
-        author_id=author_id,
-    )
+    return await service.delete_author(principal=principal, author_id=author_id)

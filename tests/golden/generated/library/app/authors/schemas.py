@@ -5,36 +5,21 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from app.common.schemas import Author
 from app.core.formats import not_null
+from app.core.schema import ApiSchema
 
 
-class AuthorCreate(BaseModel):
-    """AuthorCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class AuthorCreate(ApiSchema, extra="forbid"):
     name: str = Field(min_length=1, max_length=200)
-    bio: str | None = Field(default=None)
+    bio: str | None = None
 
 
-class AuthorUpdate(BaseModel):
-    """AuthorUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class AuthorUpdate(ApiSchema, extra="forbid"):
     name: str | None = Field(default=None, min_length=1, max_length=200, json_schema_extra=not_null)
-    bio: str | None = Field(default=None)
+    bio: str | None = None
 
     @field_validator("name", mode="before")
     @classmethod
@@ -45,14 +30,7 @@ class AuthorUpdate(BaseModel):
         return value
 
 
-class AuthorPage(BaseModel):
-    """AuthorPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class AuthorPage(ApiSchema):
     items: list[Author]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
 

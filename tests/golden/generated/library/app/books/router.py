@@ -6,87 +6,66 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.books.rules import BooksService
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> BooksService:
+async def get_service(session: SessionDep) -> BooksService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return BooksService(session)
 
 
+BooksServiceDep = Annotated[BooksService, Depends(get_service)]
+RequireBooksRead = Annotated[Principal, Depends(require("books:read"))]
+RequireBooksWrite = Annotated[Principal, Depends(require("books:write"))]
+
+
 @router.get(
     "/authors/{authorId}/books",
     operation_id="listAuthorBooks",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_author_books(
-    service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("books:read"))],
+    service: BooksServiceDep,
+    principal: RequireBooksRead,
     author_id: Annotated[uuid.UUID, Path(alias="authorId")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> BookPage:
-    """listAuthorBooks"""
     return await service.list_author_books(
-        principal=principal,
-        author_id=author_id,
-        limit=limit,
-        offset=offset,
+        principal=principal, author_id=author_id, limit=limit, offset=offset
     )
 
 
 @router.get(
     "/books",
     operation_id="listBooks",
-    status_code=200,
     summary="Search the catalogue",
-    responses={
-        422: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 429, 500, spec={422: "A problem (RFC 9457)"}),
 )
 async def list_books(
-    service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("books:read"))],
+    service: BooksServiceDep,
+    principal: RequireBooksRead,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-    author: Annotated[uuid.UUID | None, Query()] = None,
+    author: uuid.UUID | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     published_after: Annotated[Annotated[datetime.date, IsoFormat()] | None, Query()] = None,
-    available: Annotated[bool | None, Query()] = None,
-    status: Annotated[Literal["draft", "published", "archived"] | None, Query()] = None,
-    sort: Annotated[Literal["title", "-title", "created_at", "-created_at"] | None, Query()] = None,
+    available: bool | None = None,
+    status: Literal["draft", "published", "archived"] | None = None,
+    sort: Literal["title", "-title", "created_at", "-created_at"] | None = None,
 ) -> BookPage:
-    """Search the catalogue"""
     return await service.list_books(
         principal=principal,
         limit=limit,
@@ -122,156 +101,81 @@ async def list_books(
                 },
             },
         },
-        409: {"description": "A problem (RFC 9457)"},
-        422: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
+        **problems(
+            400,
+            401,
+            403,
+            413,
+            415,
+            429,
+            500,
+            spec={409: "A problem (RFC 9457)", 422: "A problem (RFC 9457)"},
         ),
-    ],
+    },
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Book,
 )
 async def create_book(
-    service: Annotated[BooksService, Depends(get_service)],
+    service: BooksServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("books:write"))],
-    body: Annotated[BookCreate, Body()],
+    principal: RequireBooksWrite,
+    body: BookCreate,
 ) -> Response:
-    """createBook"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/books",
         status=201,
-        run=lambda: service.create_book(
-            principal=principal,
-            body=body,
-        ),
+        run=lambda: service.create_book(principal=principal, body=body),
     )
 
 
 @router.get(
     "/books/{bookId}",
     operation_id="getBook",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_book(
-    service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("books:read"))],
+    service: BooksServiceDep,
+    principal: RequireBooksRead,
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
 ) -> Book:
-    """getBook"""
-    return await service.get_book(
-        principal=principal,
-        book_id=book_id,
-    )
+    return await service.get_book(principal=principal, book_id=book_id)
 
 
 @router.put(
     "/books/{bookId}",
     operation_id="replaceBook",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def replace_book(
-    service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("books:write"))],
+    service: BooksServiceDep,
+    principal: RequireBooksWrite,
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
-    body: Annotated[BookCreate, Body()],
+    body: BookCreate,
 ) -> Book:
-    """replaceBook"""
-    return await service.replace_book(
-        principal=principal,
-        book_id=book_id,
-        body=body,
-    )
+    return await service.replace_book(principal=principal, book_id=book_id, body=body)
 
 
 @router.patch(
     "/books/{bookId}",
     operation_id="updateBook",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_book(
-    service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("books:write"))],
+    service: BooksServiceDep,
+    principal: RequireBooksWrite,
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
-    body: Annotated[BookUpdate, Body()],
+    body: BookUpdate,
 ) -> Book:
-    """updateBook"""
-    return await service.update_book(
-        principal=principal,
-        book_id=book_id,
-        body=body,
-    )
+    return await service.update_book(principal=principal, book_id=book_id, body=body)
 
 
 @router.delete(
@@ -279,27 +183,11 @@ async def update_book(
     operation_id="deleteBook",
     status_code=204,
     response_class=Response,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_book(
-    service: Annotated[BooksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("books:write"))],
+    service: BooksServiceDep,
+    principal: RequireBooksWrite,
     book_id: Annotated[uuid.UUID, Path(alias="bookId")],
 ) -> None:
-    """deleteBook"""
-    return await service.delete_book(
-        principal=principal,
-        book_id=book_id,
-    )
+    return await service.delete_book(principal=principal, book_id=book_id)

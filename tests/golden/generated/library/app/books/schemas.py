@@ -9,25 +9,18 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from app.common.schemas import Author
 from app.core.formats import IsoFormat, not_null
+from app.core.schema import ApiSchema
 
 
-class BookCreate(BaseModel):
-    """BookCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class BookCreate(ApiSchema, extra="forbid"):
     author_id: uuid.UUID = Field(alias="authorId")
     isbn: str = Field(max_length=13, pattern="^[0-9]{13}$")
     title: str = Field(min_length=1, max_length=300)
-    status: Literal["draft", "published", "archived"] | None = Field(default="draft")
+    status: Literal["draft", "published", "archived"] | None = "draft"
     published_on: Annotated[datetime.date, IsoFormat()] | None = Field(
         default=None, alias="publishedOn"
     )
@@ -35,15 +28,7 @@ class BookCreate(BaseModel):
     price: float | None = Field(default=None, ge=0.0, le=99999999.99)
 
 
-class BookUpdate(BaseModel):
-    """BookUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class BookUpdate(ApiSchema, extra="forbid"):
     title: str | None = Field(
         default=None, min_length=1, max_length=300, json_schema_extra=not_null
     )
@@ -65,14 +50,7 @@ class BookUpdate(BaseModel):
         return value
 
 
-class Book(BaseModel):
-    """Book"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Book(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     author_id: uuid.UUID = Field(alias="authorId")
     author: Author
@@ -83,20 +61,13 @@ class Book(BaseModel):
         default=None, alias="publishedOn"
     )
     in_stock: bool = Field(alias="inStock")
-    price: float | None = Field(default=None)
+    price: float | None = None
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )
 
 
-class BookPage(BaseModel):
-    """BookPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class BookPage(ApiSchema):
     items: list[Book]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
 

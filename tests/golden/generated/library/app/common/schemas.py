@@ -9,37 +9,24 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.core.formats import IsoFormat
+from app.core.schema import ApiSchema
 
 
-class Problem(BaseModel):
-    """Problem"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
-    type: str | None = Field(default=None)
-    title: str | None = Field(default=None)
+class Problem(ApiSchema):
+    type: str | None = None
+    title: str | None = None
     status: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
-    detail: str | None = Field(default=None)
-    instance: str | None = Field(default=None)
+    detail: str | None = None
+    instance: str | None = None
 
 
-class Author(BaseModel):
-    """Author"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Author(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     name: str = Field(max_length=200)
-    bio: str | None = Field(default=None)
+    bio: str | None = None
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )

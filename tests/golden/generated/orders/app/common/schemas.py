@@ -9,24 +9,18 @@ import decimal
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
 from app.core.formats import DecimalText
+from app.core.schema import ApiSchema
 
 
-class Problem(BaseModel):
-    """Problem"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
-    type: str | None = Field(default=None)
-    title: str | None = Field(default=None)
+class Problem(ApiSchema):
+    type: str | None = None
+    title: str | None = None
     status: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
-    detail: str | None = Field(default=None)
-    instance: str | None = Field(default=None)
+    detail: str | None = None
+    instance: str | None = None
 
 
 class Money(
@@ -36,32 +30,18 @@ class Money(
 
 
 class Currency(RootModel[Literal["EUR", "USD", "GBP"]]):
-    """Currency"""
+    pass
 
 
-class PageLinks(BaseModel):
-    """PageLinks"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class PageLinks(ApiSchema):
     self: str
-    first: str | None = Field(default=None)
-    prev: str | None = Field(default=None)
-    next: str | None = Field(default=None)
-    last: str | None = Field(default=None)
+    first: str | None = None
+    prev: str | None = None
+    next: str | None = None
+    last: str | None = None
 
 
-class PageMeta(BaseModel):
-    """PageMeta"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class PageMeta(ApiSchema):
     total: int = Field(
         ge=-(2**63), le=2**63 - 1, description="rows matching the filters, on all pages"
     )
@@ -69,28 +49,13 @@ class PageMeta(BaseModel):
     per_page: int = Field(alias="perPage", ge=-(2**63), le=2**63 - 1)
 
 
-class OrderItemCreate(BaseModel):
-    """OrderItemCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class OrderItemCreate(ApiSchema, extra="forbid"):
     product_id: uuid.UUID = Field(alias="productId")
     quantity: int = Field(ge=1, le=10000)
     unit_price: Money = Field(alias="unitPrice")
 
 
-class OrderItem(BaseModel):
-    """OrderItem"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class OrderItem(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
     product_id: uuid.UUID = Field(alias="productId")

@@ -6,10 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.customer_documents.rules import CustomerDocumentsService
 from app.customer_documents.schemas import (
@@ -22,39 +22,31 @@ from app.customer_documents.schemas import (
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> CustomerDocumentsService:
+async def get_service(session: SessionDep) -> CustomerDocumentsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return CustomerDocumentsService(session)
 
 
+CustomerDocumentsServiceDep = Annotated[CustomerDocumentsService, Depends(get_service)]
+RequireCustomersRead = Annotated[Principal, Depends(require("customers:read"))]
+RequireCustomersWrite = Annotated[Principal, Depends(require("customers:write"))]
+
+
 @router.get(
     "/customers/{customerId}/documents",
     operation_id="listCustomerDocuments",
-    status_code=200,
     summary="List the documents a customer handed in",
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_customer_documents(
-    service: Annotated[CustomerDocumentsService, Depends(get_service)],
+    service: CustomerDocumentsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("customers:read"))],
+    principal: RequireCustomersRead,
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
     page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CustomerDocumentPage:
-    """List the documents a customer handed in"""
     return await service.list_customer_documents(
         principal=principal,
         customer_id=customer_id,
@@ -76,92 +68,46 @@ async def list_customer_documents(
         "\n"
         "A `note` part may say what the document is.\n"
     ),
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        413: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "multipart/form-data",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        409,
+        415,
+        422,
+        429,
+        500,
+        spec={404: "A problem (RFC 9457)", 413: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("multipart/form-data"))],
 )
 async def upload_customer_document(
-    service: Annotated[CustomerDocumentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("customers:write"))],
+    service: CustomerDocumentsServiceDep,
+    principal: RequireCustomersWrite,
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
     body: Annotated[CustomerDocumentUpload, Form(media_type="multipart/form-data")],
 ) -> CustomerDocument:
-    """Upload a document for a customer
-
-    The file goes in the `file` part of a multipart form; its name, media type and size are
-    kept with it.
-
-    A `note` part may say what the document is.
-    """
     return await service.upload_customer_document(
-        principal=principal,
-        customer_id=customer_id,
-        body=body,
+        principal=principal, customer_id=customer_id, body=body
     )
 
 
 @router.patch(
     "/documents/{documentId}",
     operation_id="annotateCustomerDocument",
-    status_code=200,
     summary="Change a document's note",
     description=("Sent as a plain HTML form (`application/x-www-form-urlencoded`)."),
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/x-www-form-urlencoded",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/x-www-form-urlencoded"))],
 )
 async def annotate_customer_document(
-    service: Annotated[CustomerDocumentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("customers:write"))],
+    service: CustomerDocumentsServiceDep,
+    principal: RequireCustomersWrite,
     document_id: Annotated[uuid.UUID, Path(alias="documentId")],
     body: Annotated[CustomerDocumentNote, Form()],
 ) -> CustomerDocument:
-    """Change a document's note
-
-    Sent as a plain HTML form (`application/x-www-form-urlencoded`).
-    """
     return await service.annotate_customer_document(
-        principal=principal,
-        document_id=document_id,
-        body=body,
+        principal=principal, document_id=document_id, body=body
     )

@@ -10,62 +10,35 @@ import uuid
 from typing import Annotated
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.common.schemas import PageLinks, PageMeta
 from app.core.formats import IsoFormat
+from app.core.schema import ApiSchema
 
 
-class CustomerDocumentUpload(BaseModel):
-    """CustomerDocumentUpload"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class CustomerDocumentUpload(ApiSchema):
     file: UploadFile = Field(description="the document")
     note: str | None = Field(default=None, max_length=500)
 
 
-class CustomerDocumentNote(BaseModel):
-    """CustomerDocumentNote"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class CustomerDocumentNote(ApiSchema):
     note: str = Field(max_length=500)
 
 
-class CustomerDocument(BaseModel):
-    """CustomerDocument"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class CustomerDocument(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     customer_id: uuid.UUID = Field(alias="customerId", json_schema_extra={"readOnly": True})
     file_name: str = Field(alias="fileName")
     content_type: str = Field(alias="contentType")
     size_bytes: int = Field(alias="sizeBytes", ge=-(2**63), le=2**63 - 1)
-    note: str | None = Field(default=None)
+    note: str | None = None
     uploaded_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="uploadedAt", json_schema_extra={"readOnly": True}
     )
 
 
-class CustomerDocumentPage(BaseModel):
-    """CustomerDocumentPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class CustomerDocumentPage(ApiSchema):
     data: list[CustomerDocument]
     links: PageLinks
     meta: PageMeta

@@ -5,11 +5,11 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.customers.rules import CustomersService
 from app.customers.schemas import Customer, CustomerCreate, CustomerPage, CustomerUpdate
@@ -17,44 +17,33 @@ from app.customers.schemas import Customer, CustomerCreate, CustomerPage, Custom
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> CustomersService:
+async def get_service(session: SessionDep) -> CustomersService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return CustomersService(session)
 
 
+CustomersServiceDep = Annotated[CustomersService, Depends(get_service)]
+RequireCustomersRead = Annotated[Principal, Depends(require("customers:read"))]
+RequireCustomersWrite = Annotated[Principal, Depends(require("customers:write"))]
+
+
 @router.get(
     "/customers",
     operation_id="listCustomers",
-    status_code=200,
     summary="List customers, newest first",
-    responses={
-        401: {"description": "A problem (RFC 9457)"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(403, 422, 429, 500, spec={401: "A problem (RFC 9457)"}),
 )
 async def list_customers(
-    service: Annotated[CustomersService, Depends(get_service)],
+    service: CustomersServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("customers:read"))],
+    principal: RequireCustomersRead,
     page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
     email: Annotated[str | None, Query(max_length=255)] = None,
 ) -> CustomerPage:
-    """List customers, newest first"""
     return await service.list_customers(
-        principal=principal,
-        page=page,
-        per_page=per_page,
-        email=email,
-        url=str(request.url),
+        principal=principal, page=page, per_page=per_page, email=email, url=str(request.url)
     )
 
 
@@ -63,101 +52,59 @@ async def list_customers(
     operation_id="createCustomer",
     status_code=201,
     summary="Register a customer",
-    responses={
-        409: {"description": "A problem (RFC 9457)"},
-        422: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        429,
+        500,
+        spec={409: "A problem (RFC 9457)", 422: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def create_customer(
-    service: Annotated[CustomersService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("customers:write"))],
-    body: Annotated[CustomerCreate, Body()],
+    service: CustomersServiceDep,
+    principal: RequireCustomersWrite,
+    body: CustomerCreate,
 ) -> Customer:
-    """Register a customer"""
-    return await service.create_customer(
-        principal=principal,
-        body=body,
-    )
+    return await service.create_customer(principal=principal, body=body)
 
 
 @router.get(
     "/customers/{customerId}",
     operation_id="getCustomer",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_customer(
-    service: Annotated[CustomersService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("customers:read"))],
+    service: CustomersServiceDep,
+    principal: RequireCustomersRead,
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
 ) -> Customer:
-    """getCustomer"""
-    return await service.get_customer(
-        principal=principal,
-        customer_id=customer_id,
-    )
+    return await service.get_customer(principal=principal, customer_id=customer_id)
 
 
 @router.patch(
     "/customers/{customerId}",
     operation_id="updateCustomer",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        422,
+        429,
+        500,
+        spec={404: "A problem (RFC 9457)", 409: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_customer(
-    service: Annotated[CustomersService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("customers:write"))],
+    service: CustomersServiceDep,
+    principal: RequireCustomersWrite,
     customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
-    body: Annotated[CustomerUpdate, Body()],
+    body: CustomerUpdate,
 ) -> Customer:
-    """updateCustomer"""
-    return await service.update_customer(
-        principal=principal,
-        customer_id=customer_id,
-        body=body,
-    )
+    return await service.update_customer(principal=principal, customer_id=customer_id, body=body)

@@ -9,36 +9,21 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from app.common.schemas import Currency, PageLinks, PageMeta
 from app.core.formats import IsoFormat, not_null
+from app.core.schema import ApiSchema
 
 
-class CustomerCreate(BaseModel):
-    """CustomerCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class CustomerCreate(ApiSchema, extra="forbid"):
     email: str = Field(max_length=255)
     full_name: str = Field(alias="fullName", min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=32)
     default_currency: Currency | None = Field(default=None, alias="defaultCurrency")
 
 
-class CustomerUpdate(BaseModel):
-    """CustomerUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class CustomerUpdate(ApiSchema, extra="forbid"):
     email: str | None = Field(default=None, max_length=255, json_schema_extra=not_null)
     full_name: str | None = Field(
         default=None, alias="fullName", min_length=1, max_length=200, json_schema_extra=not_null
@@ -57,32 +42,18 @@ class CustomerUpdate(BaseModel):
         return value
 
 
-class Customer(BaseModel):
-    """Customer"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Customer(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     email: str
     full_name: str = Field(alias="fullName")
-    phone: str | None = Field(default=None)
+    phone: str | None = None
     default_currency: Currency = Field(alias="defaultCurrency")
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
     )
 
 
-class CustomerPage(BaseModel):
-    """CustomerPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class CustomerPage(ApiSchema):
     data: list[Customer]
     links: PageLinks
     meta: PageMeta

@@ -5,13 +5,13 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.common.schemas import OrderItem, OrderItemCreate
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.order_items.rules import OrderItemsService
 from app.order_items.schemas import OrderItemPage
@@ -19,42 +19,31 @@ from app.order_items.schemas import OrderItemPage
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> OrderItemsService:
+async def get_service(session: SessionDep) -> OrderItemsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return OrderItemsService(session)
 
 
+OrderItemsServiceDep = Annotated[OrderItemsService, Depends(get_service)]
+RequireOrdersRead = Annotated[Principal, Depends(require("orders:read"))]
+RequireOrdersWrite = Annotated[Principal, Depends(require("orders:write"))]
+
+
 @router.get(
     "/orders/{orderId}/items",
     operation_id="listOrderItems",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_order_items(
-    service: Annotated[OrderItemsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("orders:read"))],
+    service: OrderItemsServiceDep,
+    principal: RequireOrdersRead,
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> OrderItemPage:
-    """listOrderItems"""
     return await service.list_order_items(
-        principal=principal,
-        order_id=order_id,
-        page=page,
-        per_page=per_page,
+        principal=principal, order_id=order_id, page=page, per_page=per_page
     )
 
 
@@ -62,48 +51,34 @@ async def list_order_items(
     "/orders/{orderId}/items",
     operation_id="addOrderItem",
     status_code=201,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        422,
+        429,
+        500,
+        spec={404: "A problem (RFC 9457)", 409: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=OrderItem,
 )
 async def add_order_item(
-    service: Annotated[OrderItemsService, Depends(get_service)],
+    service: OrderItemsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("orders:write"))],
+    principal: RequireOrdersWrite,
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
-    body: Annotated[OrderItemCreate, Body()],
+    body: OrderItemCreate,
 ) -> Response:
-    """addOrderItem"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/orders/{orderId}/items",
         status=201,
-        run=lambda: service.add_order_item(
-            principal=principal,
-            order_id=order_id,
-            body=body,
-        ),
+        run=lambda: service.add_order_item(principal=principal, order_id=order_id, body=body),
     )
 
 
@@ -112,29 +87,14 @@ async def add_order_item(
     operation_id="removeOrderItem",
     status_code=204,
     response_class=Response,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def remove_order_item(
-    service: Annotated[OrderItemsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("orders:write"))],
+    service: OrderItemsServiceDep,
+    principal: RequireOrdersWrite,
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     order_item_id: Annotated[uuid.UUID, Path(alias="orderItemId")],
 ) -> None:
-    """removeOrderItem"""
     return await service.remove_order_item(
-        principal=principal,
-        order_id=order_id,
-        order_item_id=order_item_id,
+        principal=principal, order_id=order_id, order_item_id=order_item_id
     )

@@ -5,19 +5,13 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.common.schemas import OrderItem
+from app.core.schema import ApiSchema
 
 
-class OrderItemPage(BaseModel):
-    """OrderItemPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class OrderItemPage(ApiSchema):
     items: list[OrderItem]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
 

@@ -6,13 +6,13 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.formats import IsoFormat
 from app.core.idempotency import KEY_PATTERN, idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.orders.rules import OrdersService
 from app.orders.schemas import Order, OrderCreate, OrderPage
@@ -20,46 +20,35 @@ from app.orders.schemas import Order, OrderCreate, OrderPage
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> OrdersService:
+async def get_service(session: SessionDep) -> OrdersService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return OrdersService(session)
 
 
+OrdersServiceDep = Annotated[OrdersService, Depends(get_service)]
+RequireOrdersRead = Annotated[Principal, Depends(require("orders:read"))]
+RequireOrdersWrite = Annotated[Principal, Depends(require("orders:write"))]
+
+
 @router.get(
     "/orders",
     operation_id="listOrders",
-    status_code=200,
     summary="List orders (an agent sees the orders they placed)",
-    responses={
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500),
 )
 async def list_orders(
-    service: Annotated[OrdersService, Depends(get_service)],
+    service: OrdersServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("orders:read"))],
+    principal: RequireOrdersRead,
     page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
-    status: Annotated[
-        Literal["pending", "confirmed", "paid", "shipped", "cancelled"] | None, Query()
-    ] = None,
+    status: Literal["pending", "confirmed", "paid", "shipped", "cancelled"] | None = None,
     placed_after: Annotated[Annotated[datetime.datetime, IsoFormat()] | None, Query()] = None,
     placed_before: Annotated[Annotated[datetime.datetime, IsoFormat()] | None, Query()] = None,
-    sort: Annotated[
-        Literal["placed_at", "-placed_at", "total_amount", "-total_amount"], Query()
-    ] = "-placed_at",
+    sort: Literal["placed_at", "-placed_at", "total_amount", "-total_amount"] = "-placed_at",
 ) -> OrderPage:
-    """List orders (an agent sees the orders they placed)"""
     return await service.list_orders(
         principal=principal,
         page=page,
@@ -78,38 +67,28 @@ async def list_orders(
     operation_id="createOrder",
     status_code=201,
     summary="Place an order for a customer, with its first lines",
-    responses={
-        409: {"description": "A problem (RFC 9457)"},
-        422: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        429,
+        500,
+        spec={409: "A problem (RFC 9457)", 422: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Order,
 )
 async def create_order(
-    service: Annotated[OrdersService, Depends(get_service)],
+    service: OrdersServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("orders:write"))],
+    principal: RequireOrdersWrite,
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
     ],
-    body: Annotated[OrderCreate, Body()],
+    body: OrderCreate,
 ) -> Response:
-    """Place an order for a customer, with its first lines"""
     return await idempotent(
         request,
         service.session,
@@ -117,9 +96,7 @@ async def create_order(
         route="/orders",
         status=201,
         run=lambda: service.create_order(
-            principal=principal,
-            idempotency_key=idempotency_key,
-            body=body,
+            principal=principal, idempotency_key=idempotency_key, body=body
         ),
     )
 
@@ -127,54 +104,27 @@ async def create_order(
 @router.get(
     "/orders/{orderId}",
     operation_id="getOrder",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_order(
-    service: Annotated[OrdersService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("orders:read"))],
+    service: OrdersServiceDep,
+    principal: RequireOrdersRead,
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
 ) -> Order:
-    """getOrder"""
-    return await service.get_order(
-        principal=principal,
-        order_id=order_id,
-    )
+    return await service.get_order(principal=principal, order_id=order_id)
 
 
 @router.post(
     "/orders/{orderId}/cancel",
     operation_id="cancelOrder",
-    status_code=200,
     summary="Cancel an order that has not been paid",
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(
+        401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)", 409: "A problem (RFC 9457)"}
+    ),
 )
 async def cancel_order(
-    service: Annotated[OrdersService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("orders:write"))],
+    service: OrdersServiceDep,
+    principal: RequireOrdersWrite,
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
 ) -> Order:
-    """Cancel an order that has not been paid"""
-    return await service.cancel_order(
-        principal=principal,
-        order_id=order_id,
-    )
+    return await service.cancel_order(principal=principal, order_id=order_id)

@@ -9,39 +9,25 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
 from app.common.schemas import Currency, Money, OrderItem, OrderItemCreate, PageLinks, PageMeta
 from app.core.formats import IsoFormat
+from app.core.schema import ApiSchema
 
 
 class OrderStatus(RootModel[Literal["pending", "confirmed", "paid", "shipped", "cancelled"]]):
-    """OrderStatus"""
+    pass
 
 
-class OrderCreate(BaseModel):
-    """OrderCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class OrderCreate(ApiSchema, extra="forbid"):
     customer_id: uuid.UUID = Field(alias="customerId")
     currency: Currency
     notes: str | None = Field(default=None, max_length=2000)
     items: list[OrderItemCreate] = Field(min_length=1, max_length=100)
 
 
-class Order(BaseModel):
-    """Order"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Order(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     customer_id: uuid.UUID = Field(alias="customerId")
     placed_by: uuid.UUID = Field(
@@ -53,24 +39,17 @@ class Order(BaseModel):
     currency: Currency
     total_amount: Money = Field(alias="totalAmount")
     amount_paid: Money = Field(alias="amountPaid")
-    notes: str | None = Field(default=None)
+    notes: str | None = None
     placed_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="placedAt", json_schema_extra={"readOnly": True}
     )
     cancelled_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
         default=None, alias="cancelledAt", json_schema_extra={"readOnly": True}
     )
-    items: list[OrderItem] | None = Field(default=None)
+    items: list[OrderItem] | None = None
 
 
-class OrderPage(BaseModel):
-    """OrderPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class OrderPage(ApiSchema):
     data: list[Order]
     links: PageLinks
     meta: PageMeta

@@ -5,12 +5,12 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import KEY_PATTERN, idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.payments.rules import PaymentsService
 from app.payments.schemas import Payment, PaymentCreate
@@ -18,39 +18,29 @@ from app.payments.schemas import Payment, PaymentCreate
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> PaymentsService:
+async def get_service(session: SessionDep) -> PaymentsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return PaymentsService(session)
 
 
+PaymentsServiceDep = Annotated[PaymentsService, Depends(get_service)]
+RequirePaymentsRead = Annotated[Principal, Depends(require("payments:read"))]
+RequirePaymentsWrite = Annotated[Principal, Depends(require("payments:write"))]
+RequirePaymentsCapture = Annotated[Principal, Depends(require("payments:capture"))]
+
+
 @router.get(
     "/orders/{orderId}/payments",
     operation_id="listOrderPayments",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_order_payments(
-    service: Annotated[PaymentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("payments:read"))],
+    service: PaymentsServiceDep,
+    principal: RequirePaymentsRead,
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
 ) -> list[Payment]:
-    """listOrderPayments"""
-    return await service.list_order_payments(
-        principal=principal,
-        order_id=order_id,
-    )
+    return await service.list_order_payments(principal=principal, order_id=order_id)
 
 
 @router.post(
@@ -58,41 +48,34 @@ async def list_order_payments(
     operation_id="createPayment",
     status_code=201,
     summary="Charge the customer for the order through the payment provider",
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        422: {"description": "A problem (RFC 9457)"},
-        502: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        429,
+        500,
+        spec={
+            404: "A problem (RFC 9457)",
+            409: "A problem (RFC 9457)",
+            422: "A problem (RFC 9457)",
+            502: "A problem (RFC 9457)",
         },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Payment,
 )
 async def create_payment(
-    service: Annotated[PaymentsService, Depends(get_service)],
+    service: PaymentsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("payments:write"))],
+    principal: RequirePaymentsWrite,
     order_id: Annotated[uuid.UUID, Path(alias="orderId")],
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
     ],
-    body: Annotated[PaymentCreate, Body()],
+    body: PaymentCreate,
 ) -> Response:
-    """Charge the customer for the order through the payment provider"""
     return await idempotent(
         request,
         service.session,
@@ -100,10 +83,7 @@ async def create_payment(
         route="/orders/{orderId}/payments",
         status=201,
         run=lambda: service.create_payment(
-            principal=principal,
-            order_id=order_id,
-            idempotency_key=idempotency_key,
-            body=body,
+            principal=principal, order_id=order_id, idempotency_key=idempotency_key, body=body
         ),
     )
 
@@ -111,60 +91,44 @@ async def create_payment(
 @router.get(
     "/payments/{paymentId}",
     operation_id="getPayment",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_payment(
-    service: Annotated[PaymentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("payments:read"))],
+    service: PaymentsServiceDep,
+    principal: RequirePaymentsRead,
     payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
 ) -> Payment:
-    """getPayment"""
-    return await service.get_payment(
-        principal=principal,
-        payment_id=payment_id,
-    )
+    return await service.get_payment(principal=principal, payment_id=payment_id)
 
 
 @router.post(
     "/payments/{paymentId}/capture",
     operation_id="capturePayment",
-    status_code=200,
     summary="Capture an authorized payment",
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        502: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+    responses=problems(
+        400,
+        401,
+        403,
+        422,
+        429,
+        500,
+        spec={
+            404: "A problem (RFC 9457)",
+            409: "A problem (RFC 9457)",
+            502: "A problem (RFC 9457)",
         },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    ),
     response_model=Payment,
 )
 async def capture_payment(
-    service: Annotated[PaymentsService, Depends(get_service)],
+    service: PaymentsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("payments:capture"))],
+    principal: RequirePaymentsCapture,
     payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
     ],
 ) -> Response:
-    """Capture an authorized payment"""
     return await idempotent(
         request,
         service.session,
@@ -172,8 +136,6 @@ async def capture_payment(
         route="/payments/{paymentId}/capture",
         status=200,
         run=lambda: service.capture_payment(
-            principal=principal,
-            payment_id=payment_id,
-            idempotency_key=idempotency_key,
+            principal=principal, payment_id=payment_id, idempotency_key=idempotency_key
         ),
     )

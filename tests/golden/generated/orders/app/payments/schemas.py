@@ -9,42 +9,28 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
 from app.common.schemas import Currency, Money
 from app.core.formats import IsoFormat
+from app.core.schema import ApiSchema
 
 
 class PaymentStatus(RootModel[Literal["pending", "authorized", "captured", "failed", "refunded"]]):
-    """PaymentStatus"""
+    pass
 
 
 class PaymentMethod(RootModel[Literal["card", "bank_transfer", "wallet"]]):
-    """PaymentMethod"""
+    pass
 
 
-class PaymentCreate(BaseModel):
-    """PaymentCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class PaymentCreate(ApiSchema, extra="forbid"):
     amount: Money
     currency: Currency
     method: PaymentMethod
 
 
-class Payment(BaseModel):
-    """Payment"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Payment(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
     amount: Money

@@ -5,12 +5,12 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Alternative, Principal, require, require_any
 from app.products.rules import ProductsService
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate
@@ -18,32 +18,25 @@ from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpd
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> ProductsService:
+async def get_service(session: SessionDep) -> ProductsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return ProductsService(session)
 
 
+ProductsServiceDep = Annotated[ProductsService, Depends(get_service)]
+RequireProductsWrite = Annotated[Principal, Depends(require("products:write"))]
+
+
 @router.get(
     "/products",
     operation_id="listProducts",
-    status_code=200,
     summary="Browse the catalogue",
     description=("Sales agents browse with their token; partner shops with their API key."),
-    responses={
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500),
 )
 async def list_products(
-    service: Annotated[ProductsService, Depends(get_service)],
+    service: ProductsServiceDep,
     request: Request,
     principal: Annotated[
         Principal,
@@ -57,14 +50,10 @@ async def list_products(
     page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    active: Annotated[bool | None, Query()] = None,
-    currency: Annotated[Literal["EUR", "USD", "GBP"] | None, Query()] = None,
-    sort: Annotated[Literal["name", "-name", "unit_price", "-unit_price"] | None, Query()] = None,
+    active: bool | None = None,
+    currency: Literal["EUR", "USD", "GBP"] | None = None,
+    sort: Literal["name", "-name", "unit_price", "-unit_price"] | None = None,
 ) -> ProductPage:
-    """Browse the catalogue
-
-    Sales agents browse with their token; partner shops with their API key.
-    """
     return await service.list_products(
         principal=principal,
         page=page,
@@ -81,65 +70,42 @@ async def list_products(
     "/products",
     operation_id="createProduct",
     status_code=201,
-    responses={
-        409: {"description": "A problem (RFC 9457)"},
-        422: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        429,
+        500,
+        spec={409: "A problem (RFC 9457)", 422: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Product,
 )
 async def create_product(
-    service: Annotated[ProductsService, Depends(get_service)],
+    service: ProductsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("products:write"))],
-    body: Annotated[ProductCreate, Body()],
+    principal: RequireProductsWrite,
+    body: ProductCreate,
 ) -> Response:
-    """createProduct"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/products",
         status=201,
-        run=lambda: service.create_product(
-            principal=principal,
-            body=body,
-        ),
+        run=lambda: service.create_product(principal=principal, body=body),
     )
 
 
 @router.get(
     "/products/{productId}",
     operation_id="getProduct",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_product(
-    service: Annotated[ProductsService, Depends(get_service)],
+    service: ProductsServiceDep,
     principal: Annotated[
         Principal,
         Depends(
@@ -151,50 +117,21 @@ async def get_product(
     ],
     product_id: Annotated[uuid.UUID, Path(alias="productId")],
 ) -> Product:
-    """getProduct"""
-    return await service.get_product(
-        principal=principal,
-        product_id=product_id,
-    )
+    return await service.get_product(principal=principal, product_id=product_id)
 
 
 @router.patch(
     "/products/{productId}",
     operation_id="updateProduct",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_product(
-    service: Annotated[ProductsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("products:write"))],
+    service: ProductsServiceDep,
+    principal: RequireProductsWrite,
     product_id: Annotated[uuid.UUID, Path(alias="productId")],
-    body: Annotated[ProductUpdate, Body()],
+    body: ProductUpdate,
 ) -> Product:
-    """updateProduct"""
-    return await service.update_product(
-        principal=principal,
-        product_id=product_id,
-        body=body,
-    )
+    return await service.update_product(principal=principal, product_id=product_id, body=body)

@@ -9,40 +9,25 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from app.common.schemas import Currency, Money, PageLinks, PageMeta
 from app.core.formats import IsoFormat, not_null
+from app.core.schema import ApiSchema
 
 
-class ProductCreate(BaseModel):
-    """ProductCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class ProductCreate(ApiSchema, extra="forbid"):
     sku: str = Field(max_length=64, pattern="^[A-Z0-9-]+$")
     name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None)
+    description: str | None = None
     unit_price: Money = Field(alias="unitPrice")
     currency: Currency
-    active: bool | None = Field(default=True)
+    active: bool | None = True
 
 
-class ProductUpdate(BaseModel):
-    """ProductUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class ProductUpdate(ApiSchema, extra="forbid"):
     name: str | None = Field(default=None, min_length=1, max_length=200, json_schema_extra=not_null)
-    description: str | None = Field(default=None)
+    description: str | None = None
     unit_price: Money | None = Field(default=None, alias="unitPrice", json_schema_extra=not_null)
     active: bool | None = Field(default=None, json_schema_extra=not_null)
 
@@ -55,18 +40,11 @@ class ProductUpdate(BaseModel):
         return value
 
 
-class Product(BaseModel):
-    """Product"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Product(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     sku: str
     name: str
-    description: str | None = Field(default=None)
+    description: str | None = None
     unit_price: Money = Field(alias="unitPrice")
     currency: Currency
     active: bool
@@ -75,14 +53,7 @@ class Product(BaseModel):
     )
 
 
-class ProductPage(BaseModel):
-    """ProductPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class ProductPage(ApiSchema):
     data: list[Product]
     links: PageLinks
     meta: PageMeta

@@ -5,52 +5,41 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.attachments.rules import AttachmentsService
 from app.attachments.schemas import Attachment, AttachmentCreate
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> AttachmentsService:
+async def get_service(session: SessionDep) -> AttachmentsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return AttachmentsService(session)
 
 
+AttachmentsServiceDep = Annotated[AttachmentsService, Depends(get_service)]
+RequireAttachmentsRead = Annotated[Principal, Depends(require("attachments:read"))]
+RequireAttachmentsWrite = Annotated[Principal, Depends(require("attachments:write"))]
+
+
 @router.get(
     "/tasks/{taskId}/attachments",
     operation_id="listAttachments",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_attachments(
-    service: Annotated[AttachmentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("attachments:read"))],
+    service: AttachmentsServiceDep,
+    principal: RequireAttachmentsRead,
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
 ) -> list[Attachment]:
-    """listAttachments"""
-    return await service.list_attachments(
-        principal=principal,
-        task_id=task_id,
-    )
+    return await service.list_attachments(principal=principal, task_id=task_id)
 
 
 @router.post(
@@ -58,76 +47,51 @@ async def list_attachments(
     operation_id="createAttachment",
     status_code=201,
     summary="Register an upload; the answer carries a pre-signed URL to PUT the bytes to",
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        413: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
+    responses=problems(
+        400,
+        401,
+        403,
+        415,
+        422,
+        429,
+        500,
+        spec={
+            404: "A problem (RFC 9457)",
+            409: "A problem (RFC 9457)",
+            413: "A problem (RFC 9457)",
         },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Attachment,
 )
 async def create_attachment(
-    service: Annotated[AttachmentsService, Depends(get_service)],
+    service: AttachmentsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("attachments:write"))],
+    principal: RequireAttachmentsWrite,
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    body: Annotated[AttachmentCreate, Body()],
+    body: AttachmentCreate,
 ) -> Response:
-    """Register an upload; the answer carries a pre-signed URL to PUT the bytes to"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/tasks/{taskId}/attachments",
         status=201,
-        run=lambda: service.create_attachment(
-            principal=principal,
-            task_id=task_id,
-            body=body,
-        ),
+        run=lambda: service.create_attachment(principal=principal, task_id=task_id, body=body),
     )
 
 
 @router.get(
     "/attachments/{attachmentId}",
     operation_id="getAttachment",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_attachment(
-    service: Annotated[AttachmentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("attachments:read"))],
+    service: AttachmentsServiceDep,
+    principal: RequireAttachmentsRead,
     attachment_id: Annotated[uuid.UUID, Path(alias="attachmentId")],
 ) -> Attachment:
-    """getAttachment"""
-    return await service.get_attachment(
-        principal=principal,
-        attachment_id=attachment_id,
-    )
+    return await service.get_attachment(principal=principal, attachment_id=attachment_id)
 
 
 @router.delete(
@@ -135,27 +99,11 @@ async def get_attachment(
     operation_id="deleteAttachment",
     status_code=204,
     response_class=Response,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_attachment(
-    service: Annotated[AttachmentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("attachments:write"))],
+    service: AttachmentsServiceDep,
+    principal: RequireAttachmentsWrite,
     attachment_id: Annotated[uuid.UUID, Path(alias="attachmentId")],
 ) -> None:
-    """deleteAttachment"""
-    return await service.delete_attachment(
-        principal=principal,
-        attachment_id=attachment_id,
-    )
+    return await service.delete_attachment(principal=principal, attachment_id=attachment_id)

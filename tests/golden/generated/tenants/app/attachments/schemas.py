@@ -9,20 +9,13 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.core.formats import IsoFormat
+from app.core.schema import ApiSchema
 
 
-class AttachmentCreate(BaseModel):
-    """AttachmentCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class AttachmentCreate(ApiSchema, extra="forbid"):
     file_name: str = Field(alias="fileName", min_length=1, max_length=255)
     content_type: str = Field(alias="contentType", max_length=127)
     size_bytes: int = Field(alias="sizeBytes", ge=1, le=104857600)
@@ -31,14 +24,7 @@ class AttachmentCreate(BaseModel):
     )
 
 
-class Attachment(BaseModel):
-    """Attachment"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Attachment(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     task_id: uuid.UUID = Field(alias="taskId", json_schema_extra={"readOnly": True})
     file_name: str = Field(alias="fileName")

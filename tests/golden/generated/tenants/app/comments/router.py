@@ -5,55 +5,45 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.comments.rules import CommentsService
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> CommentsService:
+async def get_service(session: SessionDep) -> CommentsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return CommentsService(session)
 
 
+CommentsServiceDep = Annotated[CommentsService, Depends(get_service)]
+RequireCommentsRead = Annotated[Principal, Depends(require("comments:read"))]
+RequireCommentsWrite = Annotated[Principal, Depends(require("comments:write"))]
+RequireCommentsModerate = Annotated[Principal, Depends(require("comments:moderate"))]
+
+
 @router.get(
     "/tasks/{taskId}/comments",
     operation_id="listComments",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_comments(
-    service: Annotated[CommentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("comments:read"))],
+    service: CommentsServiceDep,
+    principal: RequireCommentsRead,
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CommentPage:
-    """listComments"""
     return await service.list_comments(
-        principal=principal,
-        task_id=task_id,
-        cursor=cursor,
-        limit=limit,
+        principal=principal, task_id=task_id, cursor=cursor, limit=limit
     )
 
 
@@ -61,93 +51,44 @@ async def list_comments(
     "/tasks/{taskId}/comments",
     operation_id="createComment",
     status_code=201,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Comment,
 )
 async def create_comment(
-    service: Annotated[CommentsService, Depends(get_service)],
+    service: CommentsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("comments:write"))],
+    principal: RequireCommentsWrite,
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    body: Annotated[CommentCreate, Body()],
+    body: CommentCreate,
 ) -> Response:
-    """createComment"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/tasks/{taskId}/comments",
         status=201,
-        run=lambda: service.create_comment(
-            principal=principal,
-            task_id=task_id,
-            body=body,
-        ),
+        run=lambda: service.create_comment(principal=principal, task_id=task_id, body=body),
     )
 
 
 @router.patch(
     "/comments/{commentId}",
     operation_id="updateComment",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_comment(
-    service: Annotated[CommentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("comments:write"))],
+    service: CommentsServiceDep,
+    principal: RequireCommentsWrite,
     comment_id: Annotated[uuid.UUID, Path(alias="commentId")],
-    body: Annotated[CommentUpdate, Body()],
+    body: CommentUpdate,
 ) -> Comment:
-    """updateComment"""
-    return await service.update_comment(
-        principal=principal,
-        comment_id=comment_id,
-        body=body,
-    )
+    return await service.update_comment(principal=principal, comment_id=comment_id, body=body)
 
 
 @router.delete(
@@ -155,27 +96,11 @@ async def update_comment(
     operation_id="deleteComment",
     status_code=204,
     response_class=Response,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_comment(
-    service: Annotated[CommentsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("comments:moderate"))],
+    service: CommentsServiceDep,
+    principal: RequireCommentsModerate,
     comment_id: Annotated[uuid.UUID, Path(alias="commentId")],
 ) -> None:
-    """deleteComment"""
-    return await service.delete_comment(
-        principal=principal,
-        comment_id=comment_id,
-    )
+    return await service.delete_comment(principal=principal, comment_id=comment_id)

@@ -9,46 +9,24 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.core.formats import IsoFormat
+from app.core.schema import ApiSchema
 
 
-class CommentCreate(BaseModel):
-    """CommentCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class CommentCreate(ApiSchema, extra="forbid"):
     author_id: uuid.UUID = Field(
         alias="authorId", description="the acting user, as the tenant's app knows it"
     )
     body: str = Field(min_length=1, max_length=10000)
 
 
-class CommentUpdate(BaseModel):
-    """CommentUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class CommentUpdate(ApiSchema, extra="forbid"):
     body: str = Field(min_length=1, max_length=10000)
 
 
-class Comment(BaseModel):
-    """Comment"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Comment(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     task_id: uuid.UUID = Field(alias="taskId", json_schema_extra={"readOnly": True})
     author_id: uuid.UUID = Field(alias="authorId")
@@ -61,14 +39,7 @@ class Comment(BaseModel):
     )
 
 
-class CommentPage(BaseModel):
-    """CommentPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class CommentPage(ApiSchema):
     items: list[Comment]
     next_cursor: str | None = Field(default=None, alias="nextCursor")
 

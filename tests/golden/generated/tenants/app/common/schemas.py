@@ -5,22 +5,17 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from app.core.schema import ApiSchema
 
 
-class Problem(BaseModel):
-    """Problem"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
-    type: str | None = Field(default=None)
-    title: str | None = Field(default=None)
+class Problem(ApiSchema):
+    type: str | None = None
+    title: str | None = None
     status: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
-    detail: str | None = Field(default=None)
-    instance: str | None = Field(default=None)
+    detail: str | None = None
+    instance: str | None = None
 
 
 Problem.model_rebuild()

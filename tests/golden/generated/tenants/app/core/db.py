@@ -5,7 +5,9 @@ session (one transaction) per request."""
 import datetime
 from collections.abc import AsyncIterator
 from functools import lru_cache
+from typing import Annotated
 
+from fastapi import Depends
 from pydantic_core import to_json
 from sqlalchemy import DateTime, Dialect, LargeBinary, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -147,3 +149,6 @@ async def get_session() -> AsyncIterator[AsyncSession]:
     """One unit of work per request: committed when the handler returns, rolled back if not."""
     async with get_session_factory()() as session, session.begin():
         yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -5,12 +5,12 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.projects.rules import ProjectsService
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
@@ -18,44 +18,33 @@ from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpd
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> ProjectsService:
+async def get_service(session: SessionDep) -> ProjectsService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return ProjectsService(session)
 
 
+ProjectsServiceDep = Annotated[ProjectsService, Depends(get_service)]
+RequireProjectsRead = Annotated[Principal, Depends(require("projects:read"))]
+RequireProjectsWrite = Annotated[Principal, Depends(require("projects:write"))]
+RequireProjectsDelete = Annotated[Principal, Depends(require("projects:delete"))]
+
+
 @router.get(
     "/workspaces/{workspaceId}/projects",
     operation_id="listProjects",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_projects(
-    service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("projects:read"))],
+    service: ProjectsServiceDep,
+    principal: RequireProjectsRead,
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-    status: Annotated[Literal["active", "archived"] | None, Query()] = None,
+    status: Literal["active", "archived"] | None = None,
 ) -> ProjectList:
-    """listProjects"""
     return await service.list_projects(
-        principal=principal,
-        workspace_id=workspace_id,
-        limit=limit,
-        offset=offset,
-        status=status,
+        principal=principal, workspace_id=workspace_id, limit=limit, offset=offset, status=status
     )
 
 
@@ -63,37 +52,27 @@ async def list_projects(
     "/workspaces/{workspaceId}/projects",
     operation_id="createProject",
     status_code=201,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        422,
+        429,
+        500,
+        spec={404: "A problem (RFC 9457)", 409: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Project,
 )
 async def create_project(
-    service: Annotated[ProjectsService, Depends(get_service)],
+    service: ProjectsServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("projects:write"))],
+    principal: RequireProjectsWrite,
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
-    body: Annotated[ProjectCreate, Body()],
+    body: ProjectCreate,
 ) -> Response:
-    """createProject"""
     return await idempotent(
         request,
         service.session,
@@ -101,9 +80,7 @@ async def create_project(
         route="/workspaces/{workspaceId}/projects",
         status=201,
         run=lambda: service.create_project(
-            principal=principal,
-            workspace_id=workspace_id,
-            body=body,
+            principal=principal, workspace_id=workspace_id, body=body
         ),
     )
 
@@ -111,70 +88,31 @@ async def create_project(
 @router.get(
     "/projects/{projectId}",
     operation_id="getProject",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_project(
-    service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("projects:read"))],
+    service: ProjectsServiceDep,
+    principal: RequireProjectsRead,
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
 ) -> Project:
-    """getProject"""
-    return await service.get_project(
-        principal=principal,
-        project_id=project_id,
-    )
+    return await service.get_project(principal=principal, project_id=project_id)
 
 
 @router.patch(
     "/projects/{projectId}",
     operation_id="updateProject",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_project(
-    service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("projects:write"))],
+    service: ProjectsServiceDep,
+    principal: RequireProjectsWrite,
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
-    body: Annotated[ProjectUpdate, Body()],
+    body: ProjectUpdate,
 ) -> Project:
-    """updateProject"""
-    return await service.update_project(
-        principal=principal,
-        project_id=project_id,
-        body=body,
-    )
+    return await service.update_project(principal=principal, project_id=project_id, body=body)
 
 
 @router.delete(
@@ -182,25 +120,13 @@ async def update_project(
     operation_id="deleteProject",
     status_code=204,
     response_class=Response,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(
+        401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)", 409: "A problem (RFC 9457)"}
+    ),
 )
 async def delete_project(
-    service: Annotated[ProjectsService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("projects:delete"))],
+    service: ProjectsServiceDep,
+    principal: RequireProjectsDelete,
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
 ) -> None:
-    """deleteProject"""
-    return await service.delete_project(
-        principal=principal,
-        project_id=project_id,
-    )
+    return await service.delete_project(principal=principal, project_id=project_id)

@@ -9,40 +9,25 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import Field, RootModel, field_validator
 
 from app.core.formats import IsoFormat, not_null
+from app.core.schema import ApiSchema
 
 
 class ProjectStatus(RootModel[Literal["active", "archived"]]):
-    """ProjectStatus"""
+    pass
 
 
-class ProjectCreate(BaseModel):
-    """ProjectCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class ProjectCreate(ApiSchema, extra="forbid"):
     key: str = Field(max_length=10, pattern="^[A-Z][A-Z0-9]{1,9}$")
     name: str = Field(min_length=1, max_length=120)
-    description: str | None = Field(default=None)
+    description: str | None = None
 
 
-class ProjectUpdate(BaseModel):
-    """ProjectUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class ProjectUpdate(ApiSchema, extra="forbid"):
     name: str | None = Field(default=None, min_length=1, max_length=120, json_schema_extra=not_null)
-    description: str | None = Field(default=None)
+    description: str | None = None
     status: ProjectStatus | None = Field(default=None, json_schema_extra=not_null)
 
     @field_validator("name", "status", mode="before")
@@ -54,20 +39,13 @@ class ProjectUpdate(BaseModel):
         return value
 
 
-class Project(BaseModel):
-    """Project"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Project(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
     workspace_id: uuid.UUID = Field(alias="workspaceId", json_schema_extra={"readOnly": True})
     key: str
     name: str
-    description: str | None = Field(default=None)
+    description: str | None = None
     status: ProjectStatus
     created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
         alias="createdAt", json_schema_extra={"readOnly": True}
@@ -77,14 +55,7 @@ class Project(BaseModel):
     )
 
 
-class ProjectList(BaseModel):
-    """ProjectList"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class ProjectList(ApiSchema):
     items: list[Project]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
 

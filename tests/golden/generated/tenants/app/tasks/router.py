@@ -6,13 +6,13 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.tasks.rules import TasksService
 from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
@@ -20,41 +20,33 @@ from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> TasksService:
+async def get_service(session: SessionDep) -> TasksService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return TasksService(session)
 
 
+TasksServiceDep = Annotated[TasksService, Depends(get_service)]
+RequireTasksRead = Annotated[Principal, Depends(require("tasks:read"))]
+RequireTasksWrite = Annotated[Principal, Depends(require("tasks:write"))]
+
+
 @router.get(
     "/projects/{projectId}/tasks",
     operation_id="listTasks",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_tasks(
-    service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("tasks:read"))],
+    service: TasksServiceDep,
+    principal: RequireTasksRead,
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    status: Annotated[Literal["todo", "in_progress", "blocked", "done"] | None, Query()] = None,
+    status: Literal["todo", "in_progress", "blocked", "done"] | None = None,
     assignee_id: Annotated[uuid.UUID | None, Query(alias="assigneeId")] = None,
     due_before: Annotated[Annotated[datetime.date, IsoFormat()] | None, Query()] = None,
     search: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
 ) -> TaskPage:
-    """listTasks"""
     return await service.list_tasks(
         principal=principal,
         project_id=project_id,
@@ -71,120 +63,65 @@ async def list_tasks(
     "/projects/{projectId}/tasks",
     operation_id="createTask",
     status_code=201,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        422: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        409,
+        413,
+        415,
+        429,
+        500,
+        spec={404: "A problem (RFC 9457)", 422: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Task,
 )
 async def create_task(
-    service: Annotated[TasksService, Depends(get_service)],
+    service: TasksServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("tasks:write"))],
+    principal: RequireTasksWrite,
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
-    body: Annotated[TaskCreate, Body()],
+    body: TaskCreate,
 ) -> Response:
-    """createTask"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/projects/{projectId}/tasks",
         status=201,
-        run=lambda: service.create_task(
-            principal=principal,
-            project_id=project_id,
-            body=body,
-        ),
+        run=lambda: service.create_task(principal=principal, project_id=project_id, body=body),
     )
 
 
 @router.get(
     "/tasks/{taskId}",
     operation_id="getTask",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_task(
-    service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("tasks:read"))],
+    service: TasksServiceDep,
+    principal: RequireTasksRead,
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
 ) -> Task:
-    """getTask"""
-    return await service.get_task(
-        principal=principal,
-        task_id=task_id,
-    )
+    return await service.get_task(principal=principal, task_id=task_id)
 
 
 @router.patch(
     "/tasks/{taskId}",
     operation_id="updateTask",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        409: {
-            "description": "A conflict with the stored rows, or a retry while the first is running"
-        },
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400, 401, 403, 409, 413, 415, 422, 429, 500, spec={404: "A problem (RFC 9457)"}
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_task(
-    service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("tasks:write"))],
+    service: TasksServiceDep,
+    principal: RequireTasksWrite,
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    body: Annotated[TaskUpdate, Body()],
+    body: TaskUpdate,
 ) -> Task:
-    """updateTask"""
-    return await service.update_task(
-        principal=principal,
-        task_id=task_id,
-        body=body,
-    )
+    return await service.update_task(principal=principal, task_id=task_id, body=body)
 
 
 @router.delete(
@@ -192,25 +129,13 @@ async def update_task(
     operation_id="deleteTask",
     status_code=204,
     response_class=Response,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(
+        401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)", 409: "A problem (RFC 9457)"}
+    ),
 )
 async def delete_task(
-    service: Annotated[TasksService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("tasks:write"))],
+    service: TasksServiceDep,
+    principal: RequireTasksWrite,
     task_id: Annotated[uuid.UUID, Path(alias="taskId")],
 ) -> None:
-    """deleteTask"""
-    return await service.delete_task(
-        principal=principal,
-        task_id=task_id,
-    )
+    return await service.delete_task(principal=principal, task_id=task_id)

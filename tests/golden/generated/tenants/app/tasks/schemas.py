@@ -9,32 +9,25 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import Field, RootModel, field_validator
 
 from app.core.formats import IsoFormat, not_null
+from app.core.schema import ApiSchema
 
 
 class TaskStatus(RootModel[Literal["todo", "in_progress", "blocked", "done"]]):
-    """TaskStatus"""
+    pass
 
 
 class TaskPriority(RootModel[Literal["low", "normal", "high", "urgent"]]):
-    """TaskPriority"""
+    pass
 
 
-class TaskCreate(BaseModel):
-    """TaskCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class TaskCreate(ApiSchema, extra="forbid"):
     title: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None)
-    status: TaskStatus | None = Field(default=None)
-    priority: TaskPriority | None = Field(default=None)
+    description: str | None = None
+    status: TaskStatus | None = None
+    priority: TaskPriority | None = None
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(
@@ -42,19 +35,11 @@ class TaskCreate(BaseModel):
     )
 
 
-class TaskUpdate(BaseModel):
-    """TaskUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class TaskUpdate(ApiSchema, extra="forbid"):
     title: str | None = Field(
         default=None, min_length=1, max_length=200, json_schema_extra=not_null
     )
-    description: str | None = Field(default=None)
+    description: str | None = None
     status: TaskStatus | None = Field(default=None, json_schema_extra=not_null)
     priority: TaskPriority | None = Field(default=None, json_schema_extra=not_null)
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
@@ -72,19 +57,12 @@ class TaskUpdate(BaseModel):
         return value
 
 
-class Task(BaseModel):
-    """Task"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Task(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
     project_id: uuid.UUID = Field(alias="projectId", json_schema_extra={"readOnly": True})
     title: str
-    description: str | None = Field(default=None)
+    description: str | None = None
     status: TaskStatus
     priority: TaskPriority
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
@@ -98,14 +76,7 @@ class Task(BaseModel):
     )
 
 
-class TaskPage(BaseModel):
-    """TaskPage"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class TaskPage(ApiSchema):
     items: list[Task]
     next_cursor: str | None = Field(
         default=None,

@@ -5,12 +5,12 @@ codes. Each route checks the caller's permissions and delegates to the service."
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.core.db import get_session
+from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.responses import problems
 from app.core.security import Principal, require
 from app.workspaces.rules import WorkspacesService
 from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, WorkspaceUpdate
@@ -18,152 +18,98 @@ from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, Wo
 router = APIRouter()
 
 
-async def get_service(
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> WorkspacesService:
+async def get_service(session: SessionDep) -> WorkspacesService:
     """The service on the request's unit of work. Async, so that FastAPI calls it on the event
     loop rather than handing it to a worker thread."""
     return WorkspacesService(session)
 
 
+WorkspacesServiceDep = Annotated[WorkspacesService, Depends(get_service)]
+RequireWorkspacesRead = Annotated[Principal, Depends(require("workspaces:read"))]
+RequireWorkspacesWrite = Annotated[Principal, Depends(require("workspaces:write"))]
+
+
 @router.get(
     "/workspaces",
     operation_id="listWorkspaces",
-    status_code=200,
-    responses={
-        401: {"description": "A problem (RFC 9457)"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(403, 422, 429, 500, spec={401: "A problem (RFC 9457)"}),
 )
 async def list_workspaces(
-    service: Annotated[WorkspacesService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("workspaces:read"))],
+    service: WorkspacesServiceDep,
+    principal: RequireWorkspacesRead,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     q: Annotated[str | None, Query(max_length=120)] = None,
 ) -> WorkspaceList:
-    """listWorkspaces"""
-    return await service.list_workspaces(
-        principal=principal,
-        limit=limit,
-        offset=offset,
-        q=q,
-    )
+    return await service.list_workspaces(principal=principal, limit=limit, offset=offset, q=q)
 
 
 @router.post(
     "/workspaces",
     operation_id="createWorkspace",
     status_code=201,
-    responses={
-        409: {"description": "A problem (RFC 9457)"},
-        422: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        429,
+        500,
+        spec={409: "A problem (RFC 9457)", 422: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
     response_model=Workspace,
 )
 async def create_workspace(
-    service: Annotated[WorkspacesService, Depends(get_service)],
+    service: WorkspacesServiceDep,
     request: Request,
-    principal: Annotated[Principal, Depends(require("workspaces:write"))],
-    body: Annotated[WorkspaceCreate, Body()],
+    principal: RequireWorkspacesWrite,
+    body: WorkspaceCreate,
 ) -> Response:
-    """createWorkspace"""
     return await idempotent(
         request,
         service.session,
         principal,
         route="/workspaces",
         status=201,
-        run=lambda: service.create_workspace(
-            principal=principal,
-            body=body,
-        ),
+        run=lambda: service.create_workspace(principal=principal, body=body),
     )
 
 
 @router.get(
     "/workspaces/{workspaceId}",
     operation_id="getWorkspace",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
+    responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_workspace(
-    service: Annotated[WorkspacesService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("workspaces:read"))],
+    service: WorkspacesServiceDep,
+    principal: RequireWorkspacesRead,
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
 ) -> Workspace:
-    """getWorkspace"""
-    return await service.get_workspace(
-        principal=principal,
-        workspace_id=workspace_id,
-    )
+    return await service.get_workspace(principal=principal, workspace_id=workspace_id)
 
 
 @router.patch(
     "/workspaces/{workspaceId}",
     operation_id="updateWorkspace",
-    status_code=200,
-    responses={
-        404: {"description": "A problem (RFC 9457)"},
-        409: {"description": "A problem (RFC 9457)"},
-        400: {"description": "The body is not well-formed, or a header is malformed or missing"},
-        401: {"description": "No valid credentials"},
-        403: {"description": "The caller lacks a permission this operation needs"},
-        413: {"description": "The body is larger than the limit"},
-        415: {"description": "The body is not of a media type this operation takes"},
-        422: {"description": "A parameter or body field is not valid"},
-        429: {
-            "description": "Too many requests from this caller; retry after `Retry-After` seconds"
-        },
-        500: {"description": "An unexpected fault: logged with the request id, no detail is sent"},
-    },
-    dependencies=[
-        Depends(
-            require_media_type(
-                "application/json",
-            )
-        ),
-    ],
+    responses=problems(
+        400,
+        401,
+        403,
+        413,
+        415,
+        422,
+        429,
+        500,
+        spec={404: "A problem (RFC 9457)", 409: "A problem (RFC 9457)"},
+    ),
+    dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_workspace(
-    service: Annotated[WorkspacesService, Depends(get_service)],
-    principal: Annotated[Principal, Depends(require("workspaces:write"))],
+    service: WorkspacesServiceDep,
+    principal: RequireWorkspacesWrite,
     workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
-    body: Annotated[WorkspaceUpdate, Body()],
+    body: WorkspaceUpdate,
 ) -> Workspace:
-    """updateWorkspace"""
-    return await service.update_workspace(
-        principal=principal,
-        workspace_id=workspace_id,
-        body=body,
-    )
+    return await service.update_workspace(principal=principal, workspace_id=workspace_id, body=body)

@@ -9,33 +9,18 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from app.core.formats import IsoFormat, not_null
+from app.core.schema import ApiSchema
 
 
-class WorkspaceCreate(BaseModel):
-    """WorkspaceCreate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class WorkspaceCreate(ApiSchema, extra="forbid"):
     slug: str = Field(max_length=63, pattern="^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1, max_length=120)
 
 
-class WorkspaceUpdate(BaseModel):
-    """WorkspaceUpdate"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-        extra="forbid",
-    )
+class WorkspaceUpdate(ApiSchema, extra="forbid"):
     slug: str | None = Field(
         default=None, max_length=63, pattern="^[a-z0-9][a-z0-9-]*$", json_schema_extra=not_null
     )
@@ -50,14 +35,7 @@ class WorkspaceUpdate(BaseModel):
         return value
 
 
-class Workspace(BaseModel):
-    """Workspace"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class Workspace(ApiSchema):
     id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
     tenant_id: uuid.UUID = Field(alias="tenantId", json_schema_extra={"readOnly": True})
     slug: str
@@ -67,14 +45,7 @@ class Workspace(BaseModel):
     )
 
 
-class WorkspaceList(BaseModel):
-    """WorkspaceList"""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        from_attributes=True,
-        regex_engine="python-re",
-    )
+class WorkspaceList(ApiSchema):
     items: list[Workspace]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
 
