@@ -57,7 +57,7 @@ def _factories(sample: str) -> dict[str, FactoryPlan]:
 
 def test_a_column_the_spec_holds_to_a_pattern_gets_matching_values() -> None:
     """`isbn` is a `varchar(13)` the spec holds to `^[0-9]{13}$`: `isbn-<n>` would not do."""
-    (isbn,) = [c for c in _factories("library")["make_books"].columns if c.attr == "isbn"]
+    (isbn,) = [c for c in _factories("library")["make_book"].columns if c.attr == "isbn"]
     call = ast.parse(isbn.value, mode="eval").body
     assert isinstance(call, ast.Call)
     assert ast.unparse(call.func) == "_patterned"
@@ -69,7 +69,7 @@ def test_a_column_the_spec_holds_to_a_pattern_gets_matching_values() -> None:
 
 def test_a_column_whose_numbered_value_already_matches_keeps_it() -> None:
     """`slug-<n>` keeps the tenants' `^[a-z0-9][a-z0-9-]*$` CHECK: no need for slots."""
-    (slug,) = [c for c in _factories("tenants")["make_workspaces"].columns if c.attr == "slug"]
+    (slug,) = [c for c in _factories("tenants")["make_workspace"].columns if c.attr == "slug"]
     assert slug.value == 'f"slug-{n}"[:63]'
 
 
@@ -88,9 +88,9 @@ def test_a_unique_field_gets_a_value_of_each_requests_own() -> None:
 def test_a_key_column_that_refers_to_another_row_takes_that_rows_key() -> None:
     """`event_tags` is keyed by `event_id, tag_slug`, both foreign keys: the factory makes an
     event and a tag for each row, and the model generates no UUID of its own for `event_id`."""
-    columns = {c.attr: c for c in _factories("events")["make_event_tags"].columns}
-    assert (columns["event_id"].parent, columns["event_id"].parent_attr) == ("make_events", "id")
-    assert (columns["tag_slug"].parent, columns["tag_slug"].parent_attr) == ("make_tags", "slug")
+    columns = {c.attr: c for c in _factories("events")["make_event_tag"].columns}
+    assert (columns["event_id"].parent, columns["event_id"].parent_attr) == ("make_event", "id")
+    assert (columns["tag_slug"].parent, columns["tag_slug"].parent_attr) == ("make_tag", "slug")
     design = accept(FIXTURES / "events")
     assert isinstance(design, Accepted)
     tables = {t.name: t for t in design.model.design.tables}
@@ -103,5 +103,5 @@ def test_a_key_column_that_refers_to_another_row_takes_that_rows_key() -> None:
 def test_a_key_the_client_gives_counts_from_far_above_the_requests_numbers() -> None:
     """`accounts.id` is an integer key without a sequence: the factory's values start at half
     the column's top (2**30 - 1), where the tests' requests and schemathesis send no ids."""
-    (key,) = [c for c in _factories("crm")["make_accounts"].columns if c.attr == "id"]
+    (key,) = [c for c in _factories("crm")["make_account"].columns if c.attr == "id"]
     assert key.value == f"{2**31 // 2 - 1} + n"

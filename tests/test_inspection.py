@@ -80,7 +80,7 @@ def _probes(sample: str) -> dict[str, ProbePlan]:
     result = accept(SAMPLES / sample)
     assert isinstance(result, Accepted)
     plan = plan_project(result.model, result.rfis)
-    probes = next(f for f in plan.files if f.path == "tests/inspection_probes.py").context
+    probes = next(f for f in plan.files if f.path == ".gen-backend/inspection_probes.py").context
     planned = probes["probes"]
     assert isinstance(planned, tuple)
     return {p.op.operation_id: p for p in planned}
@@ -132,18 +132,18 @@ def test_factories_stand_aside_for_creates_that_set_every_parent_they_would() ->
     result = accept(SAMPLES / "orders")
     assert isinstance(result, Accepted)
     plan = plan_project(result.model, result.rfis)
-    makers = next(f for f in plan.files if f.path == "tests/inspection_probes.py").context
+    makers = next(f for f in plan.files if f.path == ".gen-backend/inspection_probes.py").context
     planned = makers["makers"]
     assert isinstance(planned, tuple)
     by_factory = {m.factory: m.seeding.create.operation_id if m.seeding else m.why for m in planned}
     assert by_factory == {
-        "make_customers": "createCustomer",
-        "make_products": "createProduct",
-        "make_orders": "no operation in scope creates rows of `orders`",
-        "make_order_items": "`addOrderItem` cannot make the rows: each would repeat the unique "
+        "make_customer": "createCustomer",
+        "make_product": "createProduct",
+        "make_order": "no operation in scope creates rows of `orders`",
+        "make_order_item": "`addOrderItem` cannot make the rows: each would repeat the unique "
         "key (order_id, product_id)",
-        "make_payments": "createPayment",
-        "make_customer_documents": "uploadCustomerDocument",
+        "make_payment": "createPayment",
+        "make_customer_document": "uploadCustomerDocument",
     }
 
 
@@ -380,7 +380,7 @@ def _renamed_field(service: Path) -> None:
     """A response field under another name than the spec's (`title` answered as `name`)."""
     schemas = service / "app" / "books" / "schemas.py"
     text = schemas.read_text()
-    start = text.index("class Book(BaseModel):")
+    start = text.index("class Book(ApiSchema):")
     field = re.compile(r"title: str = Field\(")
     match = field.search(text, start)
     assert match is not None

@@ -1,5 +1,5 @@
 """The five checks of the First Article Inspection, judged from the evidence the service's
-probes recorded (`tests/inspection_probes.py`). Pure functions: evidence in, verdicts out."""
+probes recorded (`.gen-backend/inspection_probes.py`). Pure functions: evidence in, verdicts out."""
 
 from __future__ import annotations
 

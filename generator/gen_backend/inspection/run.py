@@ -1,7 +1,8 @@
 """Running the inspection: the service's own interpreter runs its probes
-(`tests/inspection_probes.py`, with pytest, so they get the tests' fresh database, tokens and
-factories), which leave their evidence in a temporary directory; each operation is then
-judged from it. Writes nothing into the service (the command layer writes the report)."""
+(`.gen-backend/inspection_probes.py`, with pytest and the tests' conftest, so they get the
+tests' fresh database, tokens and factories), which leave their evidence in a temporary
+directory; each operation is then judged from it. Writes nothing into the service (the
+command layer writes the report)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pydantic import JsonValue
 from gen_backend.inspection.checks import Check, OperationInspection, judge
 
 INDEX = Path(".gen-backend") / "inspection.json"
-PROBES = "tests/inspection_probes.py"
+PROBES = ".gen-backend/inspection_probes.py"
 PROBE_TIMEOUT_S = 900
 _NEEDED = ("pytest", "fastapi", "sqlalchemy", "httpx", "jwt")
 
@@ -114,7 +115,19 @@ def inspect_service(
         if database_url:
             env["TEST_DATABASE_URL"] = database_url
         done = subprocess.run(
-            [interpreter, "-m", "pytest", "-q", "-p", "no:cacheprovider", PROBES],
+            # the tests' fixtures (fresh database, tokens, client), as a plugin: the probes
+            # sit outside tests/, in gen-backend's own folder
+            [
+                interpreter,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "tests.conftest",
+                PROBES,
+            ],
             cwd=service_dir,
             env=env,
             capture_output=True,

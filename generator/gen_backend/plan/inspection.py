@@ -1,6 +1,6 @@
 """Planning the First Article Inspection: the in-scope operations in priority order (written to
 `.gen-backend/inspection.json`, which `gen-backend inspect` reads), per operation the probes
-`tests/inspection_probes.py` sends through the app, and per table how the app itself makes
+`.gen-backend/inspection_probes.py` sends through the app, and per table how the app itself makes
 the rows those probes need (its create operation), or why a test factory must (see
 docs/inspection.md)."""
 

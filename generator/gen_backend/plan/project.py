@@ -73,6 +73,7 @@ from gen_backend.plan.tests import (
     TestPlan,
     column_rules,
     enum_values_of,
+    factory_name,
     plan_factories,
     plan_tests,
     schema_rule,
@@ -81,7 +82,22 @@ from gen_backend.plan.tests import (
 from gen_backend.plan.wire import hold_to_columns
 from gen_backend.validate.rfis import Rfi
 
-RESERVED_PACKAGES = {"core", "tests", "migrations", "main", "app"}
+# the modules and packages of app/ and tests/ that a domain package (app/<domain>/ and
+# tests/<domain>/) must not shadow
+RESERVED_PACKAGES = {
+    "app",
+    "common",
+    "conftest",
+    "contract",
+    "core",
+    "dev_token",
+    "factories",
+    "main",
+    "migrations",
+    "models",
+    "operations",
+    "tests",
+}
 
 
 class FileOwner(StrEnum):
@@ -836,10 +852,11 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     factories = plan_factories(tables, enum_values, packages, rules)
     add("tests/factories.py", factories=factories)
     specs = {op.operation_id: op for op in service.operations}
-    factory_of = {d.package: f"make_{d.package}" for d in domains}
+    factory_of = {d.package: factory_name(d.table) for d in domains}
     classes = {c.name: c for api in apis for c in api.classes}
     # what the inspection probes reuse: each operation's request, and its statement count
     sources: dict[str, ProbeSource] = {}
+    tested: list[str] = []  # the domains whose API tests call their operations
     counts: dict[str, StatementCount] = {}
     for api in apis:
         if not api.operations:
@@ -879,6 +896,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             for t in tests
         }
         counts |= {count.function: count for count in statement_counts}
+        tested.append(api.module)
         add(f"tests/{api.module}/__init__.py", "tests/__init__.py.j2")
         blocked = _blocked_deletes(api, tests, tables, packages)
         add(
@@ -903,6 +921,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 "tests/domain/test_service.py.j2",
                 suite=service_tests,
             )
+    if tested:
+        add("tests/operations.py")
+        add("tests/test_operations.py", modules=tested)
     add("tests/test_config.py")
     add("tests/test_health.py")
     owned = next((a for a in apis if a.owner and a.table and a.table.mapper_key), None)
@@ -916,7 +937,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                     c.name for c in owned.table.columns if c.attr == owned.table.mapper_key[0]
                 ),
                 owner=owned.owner.attr,
-                factory=f"make_{owned.module}",
+                factory=factory_name(owned.table),
                 bypass_roles=owned.bypass_roles,
             ),
         )
@@ -1004,7 +1025,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     seeds = plan_seeds(sources, specs, service.api, classes, tuple(tables.values()))
     probes = plan_probes(sources, counts, operations, classes, seeds)
     add(
-        "tests/inspection_probes.py",
+        ".gen-backend/inspection_probes.py",
+        "tests/inspection_probes.py.j2",
         probes=probes,
         makers=plan_row_makers(seeds, factories),
         services=sorted({(p.module, p.service_class) for p in probes}),
@@ -1269,7 +1291,7 @@ def _blocked_deletes(
                     else None
                 )
                 found.append(
-                    BlockedDelete(test, f"make_{packages[child.name]}", f'f"{url}"', lookup)
+                    BlockedDelete(test, factory_name(tables[child.name]), f'f"{url}"', lookup)
                 )
                 break
     return tuple(found)
@@ -1316,6 +1338,8 @@ def _request_tests(
         if test.repeats_a_unique_key and test.owner_field:
             # the test that a body naming another owner is ignored makes a row as well
             test = dataclasses.replace(test, second=request(op, 7000 + 7 * number))
+        if test.repeats_a_unique_key:  # so does the test of a create sent twice
+            test = dataclasses.replace(test, repeated=request(op, 9000 + 7 * number))
         tests.append(test)
     return tuple(tests)
 

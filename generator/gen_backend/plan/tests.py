@@ -14,6 +14,7 @@ from pydantic import JsonValue
 from gen_backend.model import ApiModel, Operation, OperationKind, Parameter, Schema
 from gen_backend.model.bounds import check_choices, check_patterns, check_ranges
 from gen_backend.model.crossing import Crossing
+from gen_backend.model.naming import snake
 from gen_backend.model.uploads import is_file
 from gen_backend.model.wire import conversion
 from gen_backend.plan.api import OperationPlan
@@ -104,6 +105,8 @@ class TestPlan:
     repeats_a_unique_key: bool = False
     # such a create's request with other unique values, for a second test that makes a row
     second: TestPlan | None = None
+    # the create the test of a repeated unique value sends twice, with values of its own
+    repeated: TestPlan | None = None
     bypass_role: str | None = None  # a role that sees every row the request touches
     # a lookup's other columns (`slug` of `{idOrSlug}`): (attr, the request naming it so)
     lookups: tuple[tuple[str, TestPlan], ...] = ()
@@ -347,6 +350,11 @@ def _length(sa_type: str) -> int | None:
     return None
 
 
+def factory_name(table: TablePlan) -> str:
+    """The test factory that makes one row of `table`: `make_book`."""
+    return f"make_{snake(table.class_name)}"
+
+
 def plan_factories(
     tables: dict[str, TablePlan],
     enum_values: dict[str, tuple[str, ...]],
@@ -372,7 +380,7 @@ def plan_factories(
                     FactoryColumn(
                         attr=column.attr,
                         value="",
-                        parent=f"make_{packages[key.target_table]}",
+                        parent=factory_name(tables[key.target_table]),
                         parent_attr=target.column(key.target_columns[0]).attr,
                     )
                 )
@@ -387,7 +395,7 @@ def plan_factories(
                 value = _py_value(column, enum_values, rule, rank, table.checks, alone=alone)
                 columns.append(FactoryColumn(column.attr, value))
         factories.append(
-            FactoryPlan(table=table, function=f"make_{packages[name]}", columns=tuple(columns))
+            FactoryPlan(table=table, function=factory_name(table), columns=tuple(columns))
         )
     return tuple(factories)
 
@@ -498,7 +506,7 @@ def plan_tests(
         if key is None or key.target_table not in tables:
             return None
         target = tables[key.target_table]
-        setup[f"{attr}_parent"] = f"make_{packages[key.target_table]}"
+        setup[f"{attr}_parent"] = factory_name(target)
         return f"{attr}_parent.{target.column(key.target_columns[0]).attr}"
 
     if (
@@ -506,7 +514,7 @@ def plan_tests(
         and not creates
         and (op.key or op.parents or op.kind is not OperationKind.CUSTOM)
     ):
-        setup["row"] = f"make_{packages[table.name]}"
+        setup["row"] = factory_name(table)
     headers: list[tuple[str, str]] = []
     query: list[tuple[str, str | list[str]]] = []
     for parameter in spec.parameters:

@@ -38,7 +38,7 @@ def example_upload(field: str) -> UploadFile:
     )
 
 
-async def make_authors(session: AsyncSession) -> Author:
+async def make_author(session: AsyncSession) -> Author:
     """A new `authors` row, flushed (the caller commits)."""
     n = next(_numbers)
     row = Author(
@@ -49,10 +49,10 @@ async def make_authors(session: AsyncSession) -> Author:
     return row
 
 
-async def make_books(session: AsyncSession) -> Book:
+async def make_book(session: AsyncSession) -> Book:
     """A new `books` row, flushed (the caller commits)."""
     n = next(_numbers)
-    author_id_parent = await make_authors(session)
+    author_id_parent = await make_author(session)
     row = Book(
         author_id=author_id_parent.id,
         isbn=_patterned(
@@ -80,10 +80,10 @@ async def make_books(session: AsyncSession) -> Book:
     return row
 
 
-async def make_loans(session: AsyncSession) -> Loan:
+async def make_loan(session: AsyncSession) -> Loan:
     """A new `loans` row, flushed (the caller commits)."""
     n = next(_numbers)
-    book_id_parent = await make_books(session)
+    book_id_parent = await make_book(session)
     row = Loan(
         book_id=book_id_parent.id,
         member_id=uuid.uuid4(),

@@ -41,7 +41,7 @@ def example_upload(field: str) -> UploadFile:
     )
 
 
-async def make_customers(session: AsyncSession) -> Customer:
+async def make_customer(session: AsyncSession) -> Customer:
     """A new `customers` row, flushed (the caller commits)."""
     n = next(_numbers)
     row = Customer(
@@ -53,7 +53,7 @@ async def make_customers(session: AsyncSession) -> Customer:
     return row
 
 
-async def make_products(session: AsyncSession) -> Product:
+async def make_product(session: AsyncSession) -> Product:
     """A new `products` row, flushed (the caller commits)."""
     n = next(_numbers)
     row = Product(
@@ -75,9 +75,9 @@ async def make_products(session: AsyncSession) -> Product:
     return row
 
 
-async def make_orders(session: AsyncSession) -> Order:
+async def make_order(session: AsyncSession) -> Order:
     """A new `orders` row, flushed (the caller commits)."""
-    customer_id_parent = await make_customers(session)
+    customer_id_parent = await make_customer(session)
     row = Order(
         customer_id=customer_id_parent.id,
         placed_by=uuid.uuid4(),
@@ -88,11 +88,11 @@ async def make_orders(session: AsyncSession) -> Order:
     return row
 
 
-async def make_order_items(session: AsyncSession) -> OrderItem:
+async def make_order_item(session: AsyncSession) -> OrderItem:
     """A new `order_items` row, flushed (the caller commits)."""
     n = next(_numbers)
-    order_id_parent = await make_orders(session)
-    product_id_parent = await make_products(session)
+    order_id_parent = await make_order(session)
+    product_id_parent = await make_product(session)
     row = OrderItem(
         order_id=order_id_parent.id,
         product_id=product_id_parent.id,
@@ -104,10 +104,10 @@ async def make_order_items(session: AsyncSession) -> OrderItem:
     return row
 
 
-async def make_payments(session: AsyncSession) -> Payment:
+async def make_payment(session: AsyncSession) -> Payment:
     """A new `payments` row, flushed (the caller commits)."""
     n = next(_numbers)
-    order_id_parent = await make_orders(session)
+    order_id_parent = await make_order(session)
     row = Payment(
         order_id=order_id_parent.id,
         amount=decimal.Decimal(n),
@@ -119,10 +119,10 @@ async def make_payments(session: AsyncSession) -> Payment:
     return row
 
 
-async def make_customer_documents(session: AsyncSession) -> CustomerDocument:
+async def make_customer_document(session: AsyncSession) -> CustomerDocument:
     """A new `customer_documents` row, flushed (the caller commits)."""
     n = next(_numbers)
-    customer_id_parent = await make_customers(session)
+    customer_id_parent = await make_customer(session)
     row = CustomerDocument(
         customer_id=customer_id_parent.id,
         file_name=f"file-name-{n}"[:255],

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import APP_URL, ON_POSTGRESQL, OWNER_URL
-from tests.factories import make_orders
+from tests.factories import make_order
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only")
 
@@ -65,8 +65,8 @@ async def test_the_app_role_is_bound_by_row_level_security() -> None:
 
 
 async def test_row_level_security_alone_hides_other_owners_rows(session: AsyncSession) -> None:
-    mine = await make_orders(session)
-    theirs = await make_orders(session)
+    mine = await make_order(session)
+    theirs = await make_order(session)
     await session.commit()
     assert mine.placed_by != theirs.placed_by
     seen = await _visible_keys(str(mine.placed_by))
@@ -76,24 +76,24 @@ async def test_row_level_security_alone_hides_other_owners_rows(session: AsyncSe
 
 
 async def test_a_bypass_role_sees_every_owner(session: AsyncSession) -> None:
-    mine = await make_orders(session)
-    theirs = await make_orders(session)
+    mine = await make_order(session)
+    theirs = await make_order(session)
     await session.commit()
     seen = await _visible_keys(str(mine.placed_by), roles=["finance"])
     assert {str(mine.id), str(theirs.id)} <= seen
 
 
 async def test_another_role_sees_only_its_own(session: AsyncSession) -> None:
-    mine = await make_orders(session)
-    theirs = await make_orders(session)
+    mine = await make_order(session)
+    theirs = await make_order(session)
     await session.commit()
     seen = await _visible_keys(str(mine.placed_by), roles=["not-a-bypass-role"])
     assert str(theirs.id) not in seen
 
 
 async def test_the_maintenance_switch_sees_every_owner(session: AsyncSession) -> None:
-    mine = await make_orders(session)
-    theirs = await make_orders(session)
+    mine = await make_order(session)
+    theirs = await make_order(session)
     await session.commit()
     seen = await _visible_keys("", maintenance=True)
     assert {str(mine.id), str(theirs.id)} <= seen

@@ -40,7 +40,7 @@ def example_upload(field: str) -> UploadFile:
     )
 
 
-async def make_workspaces(session: AsyncSession) -> Workspace:
+async def make_workspace(session: AsyncSession) -> Workspace:
     """A new `workspaces` row, flushed (the caller commits)."""
     n = next(_numbers)
     row = Workspace(
@@ -53,10 +53,10 @@ async def make_workspaces(session: AsyncSession) -> Workspace:
     return row
 
 
-async def make_projects(session: AsyncSession) -> Project:
+async def make_project(session: AsyncSession) -> Project:
     """A new `projects` row, flushed (the caller commits)."""
     n = next(_numbers)
-    workspace_id_parent = await make_workspaces(session)
+    workspace_id_parent = await make_workspace(session)
     row = Project(
         tenant_id=uuid.uuid4(),
         workspace_id=workspace_id_parent.id,
@@ -76,10 +76,10 @@ async def make_projects(session: AsyncSession) -> Project:
     return row
 
 
-async def make_tasks(session: AsyncSession) -> Task:
+async def make_task(session: AsyncSession) -> Task:
     """A new `tasks` row, flushed (the caller commits)."""
     n = next(_numbers)
-    project_id_parent = await make_projects(session)
+    project_id_parent = await make_project(session)
     row = Task(
         tenant_id=uuid.uuid4(),
         project_id=project_id_parent.id,
@@ -90,10 +90,10 @@ async def make_tasks(session: AsyncSession) -> Task:
     return row
 
 
-async def make_comments(session: AsyncSession) -> Comment:
+async def make_comment(session: AsyncSession) -> Comment:
     """A new `comments` row, flushed (the caller commits)."""
     n = next(_numbers)
-    task_id_parent = await make_tasks(session)
+    task_id_parent = await make_task(session)
     row = Comment(
         tenant_id=uuid.uuid4(),
         task_id=task_id_parent.id,
@@ -105,10 +105,10 @@ async def make_comments(session: AsyncSession) -> Comment:
     return row
 
 
-async def make_attachments(session: AsyncSession) -> Attachment:
+async def make_attachment(session: AsyncSession) -> Attachment:
     """A new `attachments` row, flushed (the caller commits)."""
     n = next(_numbers)
-    task_id_parent = await make_tasks(session)
+    task_id_parent = await make_task(session)
     row = Attachment(
         tenant_id=uuid.uuid4(),
         task_id=task_id_parent.id,
@@ -190,10 +190,10 @@ async def make_attachments(session: AsyncSession) -> Attachment:
     return row
 
 
-async def make_labels(session: AsyncSession) -> Label:
+async def make_label(session: AsyncSession) -> Label:
     """A new `labels` row, flushed (the caller commits)."""
     n = next(_numbers)
-    workspace_id_parent = await make_workspaces(session)
+    workspace_id_parent = await make_workspace(session)
     row = Label(
         tenant_id=uuid.uuid4(),
         workspace_id=workspace_id_parent.id,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import APP_URL, ON_POSTGRESQL, OWNER_URL
-from tests.factories import make_attachments
+from tests.factories import make_attachment
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only")
 
@@ -65,8 +65,8 @@ async def test_the_app_role_is_bound_by_row_level_security() -> None:
 
 
 async def test_row_level_security_alone_hides_other_owners_rows(session: AsyncSession) -> None:
-    mine = await make_attachments(session)
-    theirs = await make_attachments(session)
+    mine = await make_attachment(session)
+    theirs = await make_attachment(session)
     await session.commit()
     assert mine.tenant_id != theirs.tenant_id
     seen = await _visible_keys(str(mine.tenant_id))
@@ -76,24 +76,24 @@ async def test_row_level_security_alone_hides_other_owners_rows(session: AsyncSe
 
 
 async def test_a_bypass_role_sees_every_owner(session: AsyncSession) -> None:
-    mine = await make_attachments(session)
-    theirs = await make_attachments(session)
+    mine = await make_attachment(session)
+    theirs = await make_attachment(session)
     await session.commit()
     seen = await _visible_keys(str(mine.tenant_id), roles=["platform_admin"])
     assert {str(mine.id), str(theirs.id)} <= seen
 
 
 async def test_another_role_sees_only_its_own(session: AsyncSession) -> None:
-    mine = await make_attachments(session)
-    theirs = await make_attachments(session)
+    mine = await make_attachment(session)
+    theirs = await make_attachment(session)
     await session.commit()
     seen = await _visible_keys(str(mine.tenant_id), roles=["not-a-bypass-role"])
     assert str(theirs.id) not in seen
 
 
 async def test_the_maintenance_switch_sees_every_owner(session: AsyncSession) -> None:
-    mine = await make_attachments(session)
-    theirs = await make_attachments(session)
+    mine = await make_attachment(session)
+    theirs = await make_attachment(session)
     await session.commit()
     seen = await _visible_keys("", maintenance=True)
     assert {str(mine.id), str(theirs.id)} <= seen

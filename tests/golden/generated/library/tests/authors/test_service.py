@@ -12,7 +12,7 @@ from app.authors.rules import AuthorsService
 from app.authors.schemas import AuthorCreate, AuthorUpdate
 from app.core.problem import ProblemError
 from app.core.security import Principal
-from tests.factories import make_authors
+from tests.factories import make_author
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,8 +24,8 @@ PRINCIPAL = Principal(
 async def test_list_authors_lists_the_rows_created(session: AsyncSession) -> None:
     """`listAuthors` lists the rows created."""
     service = AuthorsService(session)
-    first = await make_authors(session)
-    second = await make_authors(session)
+    first = await make_author(session)
+    second = await make_author(session)
     result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
     listed = [item.id for item in result.items]
     assert first.id in listed
@@ -36,11 +36,11 @@ async def test_list_authors_lists_the_rows_created(session: AsyncSession) -> Non
 async def test_list_authors_pages(session: AsyncSession) -> None:
     """`listAuthors` answers the page asked for, and the totals."""
     service = AuthorsService(session)
-    row1 = await make_authors(session)
-    row2 = await make_authors(session)
-    row3 = await make_authors(session)
-    row4 = await make_authors(session)
-    row5 = await make_authors(session)
+    row1 = await make_author(session)
+    row2 = await make_author(session)
+    row3 = await make_author(session)
+    row4 = await make_author(session)
+    row5 = await make_author(session)
     result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
     page = await service.list_authors(principal=PRINCIPAL, limit=2, offset=2, name=None)
     everything = [item.id for item in result.items]
@@ -58,8 +58,8 @@ async def test_list_authors_pages(session: AsyncSession) -> None:
 async def test_list_authors_filters_by_name(session: AsyncSession) -> None:
     """`listAuthors` with `name` keeps a row that matches (eq) and drops one that does not."""
     service = AuthorsService(session)
-    kept = await make_authors(session)
-    dropped = await make_authors(session)
+    kept = await make_author(session)
+    dropped = await make_author(session)
     unfiltered = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
     filtered = await service.list_authors(
         principal=PRINCIPAL, limit=10000, offset=0, name=kept.name
@@ -83,7 +83,7 @@ async def test_create_author_stores_the_values_sent(session: AsyncSession) -> No
 async def test_get_author_returns_the_row(session: AsyncSession) -> None:
     """`getAuthor` returns the row its key selects."""
     service = AuthorsService(session)
-    row = await make_authors(session)
+    row = await make_author(session)
     found = await service.get_author(principal=PRINCIPAL, author_id=row.id)
     assert found.id == row.id
     assert found.name == row.name
@@ -100,7 +100,7 @@ async def test_get_author_of_a_missing_row_is_404(session: AsyncSession) -> None
 async def test_update_author_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateAuthor` sets the field sent and leaves the others."""
     service = AuthorsService(session)
-    row = await make_authors(session)
+    row = await make_author(session)
     before_name = row.name
     body = AuthorUpdate.model_validate({"name": "example 521"})
     updated = await service.update_author(principal=PRINCIPAL, author_id=row.id, body=body)
@@ -111,7 +111,7 @@ async def test_update_author_changes_only_the_fields_sent(session: AsyncSession)
 async def test_delete_author_removes_the_row(session: AsyncSession) -> None:
     """`deleteAuthor` removes the row: a later get is 404."""
     service = AuthorsService(session)
-    row = await make_authors(session)
+    row = await make_author(session)
     await service.delete_author(principal=PRINCIPAL, author_id=row.id)
     with pytest.raises(ProblemError) as caught:
         await service.get_author(principal=PRINCIPAL, author_id=row.id)

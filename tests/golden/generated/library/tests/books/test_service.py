@@ -13,7 +13,7 @@ from app.books.rules import BooksService
 from app.books.schemas import BookCreate, BookUpdate
 from app.core.problem import ProblemError
 from app.core.security import Principal
-from tests.factories import make_authors, make_books
+from tests.factories import make_author, make_book
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -25,9 +25,9 @@ PRINCIPAL = Principal(
 async def test_list_author_books_lists_the_rows_created(session: AsyncSession) -> None:
     """`listAuthorBooks` lists the rows created, and only those under the parent in its path."""
     service = BooksService(session)
-    first = await make_books(session)
-    second = await make_books(session)
-    elsewhere = await make_books(session)
+    first = await make_book(session)
+    second = await make_book(session)
+    elsewhere = await make_book(session)
     second.author_id = first.author_id
     await session.flush()
     result = await service.list_author_books(
@@ -44,11 +44,11 @@ async def test_list_author_books_lists_the_rows_created(session: AsyncSession) -
 async def test_list_author_books_pages(session: AsyncSession) -> None:
     """`listAuthorBooks` answers the page asked for, and the totals."""
     service = BooksService(session)
-    row1 = await make_books(session)
-    row2 = await make_books(session)
-    row3 = await make_books(session)
-    row4 = await make_books(session)
-    row5 = await make_books(session)
+    row1 = await make_book(session)
+    row2 = await make_book(session)
+    row3 = await make_book(session)
+    row4 = await make_book(session)
+    row5 = await make_book(session)
     row2.author_id = row1.author_id
     row3.author_id = row1.author_id
     row4.author_id = row1.author_id
@@ -73,8 +73,8 @@ async def test_list_author_books_pages(session: AsyncSession) -> None:
 async def test_list_books_lists_the_rows_created(session: AsyncSession) -> None:
     """`listBooks` lists the rows created."""
     service = BooksService(session)
-    first = await make_books(session)
-    second = await make_books(session)
+    first = await make_book(session)
+    second = await make_book(session)
     result = await service.list_books(
         principal=PRINCIPAL,
         limit=10000,
@@ -95,11 +95,11 @@ async def test_list_books_lists_the_rows_created(session: AsyncSession) -> None:
 async def test_list_books_pages(session: AsyncSession) -> None:
     """`listBooks` answers the page asked for, and the totals."""
     service = BooksService(session)
-    row1 = await make_books(session)
-    row2 = await make_books(session)
-    row3 = await make_books(session)
-    row4 = await make_books(session)
-    row5 = await make_books(session)
+    row1 = await make_book(session)
+    row2 = await make_book(session)
+    row3 = await make_book(session)
+    row4 = await make_book(session)
+    row5 = await make_book(session)
     result = await service.list_books(
         principal=PRINCIPAL,
         limit=10000,
@@ -137,8 +137,8 @@ async def test_list_books_pages(session: AsyncSession) -> None:
 async def test_list_books_filters_by_author(session: AsyncSession) -> None:
     """`listBooks` with `author` keeps a row that matches (eq) and drops one that does not."""
     service = BooksService(session)
-    kept = await make_books(session)
-    dropped = await make_books(session)
+    kept = await make_book(session)
+    dropped = await make_book(session)
     unfiltered = await service.list_books(
         principal=PRINCIPAL,
         limit=10000,
@@ -172,8 +172,8 @@ async def test_list_books_filters_by_author(session: AsyncSession) -> None:
 async def test_list_books_filters_by_q(session: AsyncSession) -> None:
     """`listBooks` with `q` keeps a row that matches (contains) and drops one that does not."""
     service = BooksService(session)
-    kept = await make_books(session)
-    dropped = await make_books(session)
+    kept = await make_book(session)
+    dropped = await make_book(session)
     unfiltered = await service.list_books(
         principal=PRINCIPAL,
         limit=10000,
@@ -209,8 +209,8 @@ async def test_list_books_filters_by_published_after(session: AsyncSession) -> N
     not.
     """
     service = BooksService(session)
-    kept = await make_books(session)
-    dropped = await make_books(session)
+    kept = await make_book(session)
+    dropped = await make_book(session)
     kept.published_on = datetime.date(2030, 6, 15)
     dropped.published_on = datetime.date(2030, 6, 14)
     await session.flush()
@@ -249,8 +249,8 @@ async def test_list_books_filters_by_available(session: AsyncSession) -> None:
     not.
     """
     service = BooksService(session)
-    kept = await make_books(session)
-    dropped = await make_books(session)
+    kept = await make_book(session)
+    dropped = await make_book(session)
     kept.in_stock = True
     dropped.in_stock = False
     await session.flush()
@@ -287,8 +287,8 @@ async def test_list_books_filters_by_available(session: AsyncSession) -> None:
 async def test_list_books_filters_by_status(session: AsyncSession) -> None:
     """`listBooks` with `status` keeps a row that matches (eq) and drops one that does not."""
     service = BooksService(session)
-    kept = await make_books(session)
-    dropped = await make_books(session)
+    kept = await make_book(session)
+    dropped = await make_book(session)
     kept.status = "draft"
     dropped.status = "published"
     await session.flush()
@@ -325,7 +325,7 @@ async def test_list_books_filters_by_status(session: AsyncSession) -> None:
 async def test_create_book_stores_the_values_sent(session: AsyncSession) -> None:
     """`createBook` creates a row holding the values sent."""
     service = BooksService(session)
-    author_id_parent = await make_authors(session)
+    author_id_parent = await make_author(session)
     body = BookCreate.model_validate(
         {"authorId": str(author_id_parent.id), "isbn": "4150000000000", "title": "example 514"}
     )
@@ -338,7 +338,7 @@ async def test_create_book_stores_the_values_sent(session: AsyncSession) -> None
 async def test_get_book_returns_the_row(session: AsyncSession) -> None:
     """`getBook` returns the row its key selects."""
     service = BooksService(session)
-    row = await make_books(session)
+    row = await make_book(session)
     found = await service.get_book(principal=PRINCIPAL, book_id=row.id)
     assert found.id == row.id
     assert found.author_id == row.author_id
@@ -357,7 +357,7 @@ async def test_get_book_of_a_missing_row_is_404(session: AsyncSession) -> None:
 async def test_replace_book_stores_the_values_sent(session: AsyncSession) -> None:
     """`replaceBook` replaces the row's fields with those sent."""
     service = BooksService(session)
-    row = await make_books(session)
+    row = await make_book(session)
     body = BookCreate.model_validate(
         {"authorId": str(row.author_id), "isbn": "8250000000000", "title": "example 528"}
     )
@@ -370,7 +370,7 @@ async def test_replace_book_stores_the_values_sent(session: AsyncSession) -> Non
 async def test_update_book_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateBook` sets the field sent and leaves the others."""
     service = BooksService(session)
-    row = await make_books(session)
+    row = await make_book(session)
     before_author_id = row.author_id
     before_isbn = row.isbn
     before_title = row.title
@@ -385,7 +385,7 @@ async def test_update_book_changes_only_the_fields_sent(session: AsyncSession) -
 async def test_delete_book_removes_the_row(session: AsyncSession) -> None:
     """`deleteBook` removes the row: a later get is 404."""
     service = BooksService(session)
-    row = await make_books(session)
+    row = await make_book(session)
     await service.delete_book(principal=PRINCIPAL, book_id=row.id)
     with pytest.raises(ProblemError) as caught:
         await service.get_book(principal=PRINCIPAL, book_id=row.id)

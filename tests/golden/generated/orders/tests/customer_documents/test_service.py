@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.security import Principal
 from app.customer_documents.rules import CustomerDocumentsService
 from app.customer_documents.schemas import CustomerDocumentNote, CustomerDocumentUpload
-from tests.factories import example_upload, make_customer_documents, make_customers
+from tests.factories import example_upload, make_customer, make_customer_document
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,9 +24,9 @@ async def test_list_customer_documents_lists_the_rows_created(session: AsyncSess
     path.
     """
     service = CustomerDocumentsService(session)
-    first = await make_customer_documents(session)
-    second = await make_customer_documents(session)
-    elsewhere = await make_customer_documents(session)
+    first = await make_customer_document(session)
+    second = await make_customer_document(session)
+    elsewhere = await make_customer_document(session)
     second.customer_id = first.customer_id
     await session.flush()
     result = await service.list_customer_documents(
@@ -47,11 +47,11 @@ async def test_list_customer_documents_lists_the_rows_created(session: AsyncSess
 async def test_list_customer_documents_pages(session: AsyncSession) -> None:
     """`listCustomerDocuments` answers the page asked for, and the totals."""
     service = CustomerDocumentsService(session)
-    row1 = await make_customer_documents(session)
-    row2 = await make_customer_documents(session)
-    row3 = await make_customer_documents(session)
-    row4 = await make_customer_documents(session)
-    row5 = await make_customer_documents(session)
+    row1 = await make_customer_document(session)
+    row2 = await make_customer_document(session)
+    row3 = await make_customer_document(session)
+    row4 = await make_customer_document(session)
+    row5 = await make_customer_document(session)
     row2.customer_id = row1.customer_id
     row3.customer_id = row1.customer_id
     row4.customer_id = row1.customer_id
@@ -86,7 +86,7 @@ async def test_list_customer_documents_pages(session: AsyncSession) -> None:
 async def test_upload_customer_document_stores_the_values_sent(session: AsyncSession) -> None:
     """`uploadCustomerDocument` creates a row holding the values sent."""
     service = CustomerDocumentsService(session)
-    customer_id_parent = await make_customers(session)
+    customer_id_parent = await make_customer(session)
     body = CustomerDocumentUpload.model_validate({"file": example_upload("file")})
     created = await service.upload_customer_document(
         principal=PRINCIPAL, customer_id=customer_id_parent.id, body=body
@@ -102,7 +102,7 @@ async def test_annotate_customer_document_changes_only_the_fields_sent(
 ) -> None:
     """`annotateCustomerDocument` sets the field sent and leaves the others."""
     service = CustomerDocumentsService(session)
-    row = await make_customer_documents(session)
+    row = await make_customer_document(session)
     before_customer_id = row.customer_id
     before_file_name = row.file_name
     before_content_type = row.content_type

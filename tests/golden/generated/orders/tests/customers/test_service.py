@@ -12,7 +12,7 @@ from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.customers.rules import CustomersService
 from app.customers.schemas import CustomerCreate, CustomerUpdate
-from tests.factories import make_customers
+from tests.factories import make_customer
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,8 +24,8 @@ PRINCIPAL = Principal(
 async def test_list_customers_lists_the_rows_created(session: AsyncSession) -> None:
     """`listCustomers` lists the rows created."""
     service = CustomersService(session)
-    first = await make_customers(session)
-    second = await make_customers(session)
+    first = await make_customer(session)
+    second = await make_customer(session)
     result = await service.list_customers(
         principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
     )
@@ -38,11 +38,11 @@ async def test_list_customers_lists_the_rows_created(session: AsyncSession) -> N
 async def test_list_customers_pages(session: AsyncSession) -> None:
     """`listCustomers` answers the page asked for, and the totals."""
     service = CustomersService(session)
-    row1 = await make_customers(session)
-    row2 = await make_customers(session)
-    row3 = await make_customers(session)
-    row4 = await make_customers(session)
-    row5 = await make_customers(session)
+    row1 = await make_customer(session)
+    row2 = await make_customer(session)
+    row3 = await make_customer(session)
+    row4 = await make_customer(session)
+    row5 = await make_customer(session)
     result = await service.list_customers(
         principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
     )
@@ -66,8 +66,8 @@ async def test_list_customers_pages(session: AsyncSession) -> None:
 async def test_list_customers_filters_by_email(session: AsyncSession) -> None:
     """`listCustomers` with `email` keeps a row that matches (eq) and drops one that does not."""
     service = CustomersService(session)
-    kept = await make_customers(session)
-    dropped = await make_customers(session)
+    kept = await make_customer(session)
+    dropped = await make_customer(session)
     unfiltered = await service.list_customers(
         principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
     )
@@ -96,7 +96,7 @@ async def test_create_customer_stores_the_values_sent(session: AsyncSession) -> 
 async def test_get_customer_returns_the_row(session: AsyncSession) -> None:
     """`getCustomer` returns the row its key selects."""
     service = CustomersService(session)
-    row = await make_customers(session)
+    row = await make_customer(session)
     found = await service.get_customer(principal=PRINCIPAL, customer_id=row.id)
     assert found.id == row.id
     assert found.email == row.email
@@ -114,7 +114,7 @@ async def test_get_customer_of_a_missing_row_is_404(session: AsyncSession) -> No
 async def test_update_customer_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateCustomer` sets the field sent and leaves the others."""
     service = CustomersService(session)
-    row = await make_customers(session)
+    row = await make_customer(session)
     before_email = row.email
     before_full_name = row.full_name
     body = CustomerUpdate.model_validate({"fullName": "example 521"})

@@ -12,7 +12,7 @@ from app.common.schemas import OrderItemCreate
 from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.order_items.rules import OrderItemsService
-from tests.factories import make_order_items, make_orders, make_products
+from tests.factories import make_order, make_order_item, make_product
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,9 +24,9 @@ PRINCIPAL = Principal(
 async def test_list_order_items_lists_the_rows_created(session: AsyncSession) -> None:
     """`listOrderItems` lists the rows created, and only those under the parent in its path."""
     service = OrderItemsService(session)
-    first = await make_order_items(session)
-    second = await make_order_items(session)
-    elsewhere = await make_order_items(session)
+    first = await make_order_item(session)
+    second = await make_order_item(session)
+    elsewhere = await make_order_item(session)
     second.order_id = first.order_id
     await session.flush()
     result = await service.list_order_items(
@@ -43,11 +43,11 @@ async def test_list_order_items_lists_the_rows_created(session: AsyncSession) ->
 async def test_list_order_items_pages(session: AsyncSession) -> None:
     """`listOrderItems` answers the page asked for, and the totals."""
     service = OrderItemsService(session)
-    row1 = await make_order_items(session)
-    row2 = await make_order_items(session)
-    row3 = await make_order_items(session)
-    row4 = await make_order_items(session)
-    row5 = await make_order_items(session)
+    row1 = await make_order_item(session)
+    row2 = await make_order_item(session)
+    row3 = await make_order_item(session)
+    row4 = await make_order_item(session)
+    row5 = await make_order_item(session)
     row2.order_id = row1.order_id
     row3.order_id = row1.order_id
     row4.order_id = row1.order_id
@@ -72,8 +72,8 @@ async def test_list_order_items_pages(session: AsyncSession) -> None:
 async def test_add_order_item_stores_the_values_sent(session: AsyncSession) -> None:
     """`addOrderItem` creates a row holding the values sent."""
     service = OrderItemsService(session)
-    order_id_parent = await make_orders(session)
-    product_id_parent = await make_products(session)
+    order_id_parent = await make_order(session)
+    product_id_parent = await make_product(session)
     body = OrderItemCreate.model_validate(
         {"productId": str(product_id_parent.id), "quantity": 1, "unitPrice": "12.50"}
     )
@@ -88,7 +88,7 @@ async def test_add_order_item_stores_the_values_sent(session: AsyncSession) -> N
 async def test_remove_order_item_removes_the_row(session: AsyncSession) -> None:
     """`removeOrderItem` removes the row: deleting it again is 404."""
     service = OrderItemsService(session)
-    row = await make_order_items(session)
+    row = await make_order_item(session)
     await service.remove_order_item(
         principal=PRINCIPAL, order_id=row.order_id, order_item_id=row.id
     )

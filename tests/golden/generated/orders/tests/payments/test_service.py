@@ -12,7 +12,7 @@ from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.payments.rules import PaymentsService
 from app.payments.schemas import PaymentCreate
-from tests.factories import make_orders, make_payments
+from tests.factories import make_order, make_payment
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,9 +24,9 @@ PRINCIPAL = Principal(
 async def test_list_order_payments_lists_the_rows_created(session: AsyncSession) -> None:
     """`listOrderPayments` lists the rows created, and only those under the parent in its path."""
     service = PaymentsService(session)
-    first = await make_payments(session)
-    second = await make_payments(session)
-    elsewhere = await make_payments(session)
+    first = await make_payment(session)
+    second = await make_payment(session)
+    elsewhere = await make_payment(session)
     second.order_id = first.order_id
     await session.flush()
     result = await service.list_order_payments(principal=PRINCIPAL, order_id=first.order_id)
@@ -40,7 +40,7 @@ async def test_list_order_payments_lists_the_rows_created(session: AsyncSession)
 async def test_create_payment_stores_the_values_sent(session: AsyncSession) -> None:
     """`createPayment` creates a row holding the values sent."""
     service = PaymentsService(session)
-    order_id_parent = await make_orders(session)
+    order_id_parent = await make_order(session)
     body = PaymentCreate.model_validate({"amount": "12.50", "currency": "EUR", "method": "card"})
     created = await service.create_payment(
         principal=PRINCIPAL,
@@ -54,7 +54,7 @@ async def test_create_payment_stores_the_values_sent(session: AsyncSession) -> N
 async def test_get_payment_returns_the_row(session: AsyncSession) -> None:
     """`getPayment` returns the row its key selects."""
     service = PaymentsService(session)
-    row = await make_payments(session)
+    row = await make_payment(session)
     found = await service.get_payment(principal=PRINCIPAL, payment_id=row.id)
     assert found.id == row.id
     assert found.order_id == row.order_id

@@ -12,7 +12,7 @@ from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.products.rules import ProductsService
 from app.products.schemas import ProductCreate, ProductUpdate
-from tests.factories import make_products
+from tests.factories import make_product
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,8 +24,8 @@ PRINCIPAL = Principal(
 async def test_list_products_lists_the_rows_created(session: AsyncSession) -> None:
     """`listProducts` lists the rows created."""
     service = ProductsService(session)
-    first = await make_products(session)
-    second = await make_products(session)
+    first = await make_product(session)
+    second = await make_product(session)
     result = await service.list_products(
         principal=PRINCIPAL,
         page=1,
@@ -45,11 +45,11 @@ async def test_list_products_lists_the_rows_created(session: AsyncSession) -> No
 async def test_list_products_pages(session: AsyncSession) -> None:
     """`listProducts` answers the page asked for, and the totals."""
     service = ProductsService(session)
-    row1 = await make_products(session)
-    row2 = await make_products(session)
-    row3 = await make_products(session)
-    row4 = await make_products(session)
-    row5 = await make_products(session)
+    row1 = await make_product(session)
+    row2 = await make_product(session)
+    row3 = await make_product(session)
+    row4 = await make_product(session)
+    row5 = await make_product(session)
     result = await service.list_products(
         principal=PRINCIPAL,
         page=1,
@@ -87,8 +87,8 @@ async def test_list_products_pages(session: AsyncSession) -> None:
 async def test_list_products_filters_by_q(session: AsyncSession) -> None:
     """`listProducts` with `q` keeps a row that matches (contains) and drops one that does not."""
     service = ProductsService(session)
-    kept = await make_products(session)
-    dropped = await make_products(session)
+    kept = await make_product(session)
+    dropped = await make_product(session)
     unfiltered = await service.list_products(
         principal=PRINCIPAL,
         page=1,
@@ -122,8 +122,8 @@ async def test_list_products_filters_by_active(session: AsyncSession) -> None:
     not.
     """
     service = ProductsService(session)
-    kept = await make_products(session)
-    dropped = await make_products(session)
+    kept = await make_product(session)
+    dropped = await make_product(session)
     kept.active = True
     dropped.active = False
     await session.flush()
@@ -158,8 +158,8 @@ async def test_list_products_filters_by_active(session: AsyncSession) -> None:
 async def test_list_products_filters_by_currency(session: AsyncSession) -> None:
     """`listProducts` with `currency` keeps a row that matches (eq) and drops one that does not."""
     service = ProductsService(session)
-    kept = await make_products(session)
-    dropped = await make_products(session)
+    kept = await make_product(session)
+    dropped = await make_product(session)
     kept.currency = "EUR"
     dropped.currency = "USD"
     await session.flush()
@@ -205,7 +205,7 @@ async def test_create_product_stores_the_values_sent(session: AsyncSession) -> N
 async def test_get_product_returns_the_row(session: AsyncSession) -> None:
     """`getProduct` returns the row its key selects."""
     service = ProductsService(session)
-    row = await make_products(session)
+    row = await make_product(session)
     found = await service.get_product(principal=PRINCIPAL, product_id=row.id)
     assert found.id == row.id
     assert found.sku == row.sku
@@ -223,7 +223,7 @@ async def test_get_product_of_a_missing_row_is_404(session: AsyncSession) -> Non
 async def test_update_product_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateProduct` sets the field sent and leaves the others."""
     service = ProductsService(session)
-    row = await make_products(session)
+    row = await make_product(session)
     before_sku = row.sku
     before_name = row.name
     body = ProductUpdate.model_validate({"name": "example 521"})

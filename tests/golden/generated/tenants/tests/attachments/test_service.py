@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attachments.rules import AttachmentsService
 from app.core.problem import ProblemError
 from app.core.security import Principal
-from tests.factories import make_attachments
+from tests.factories import make_attachment
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -23,7 +23,7 @@ PRINCIPAL = Principal(
 async def test_delete_attachment_removes_the_row(session: AsyncSession) -> None:
     """`deleteAttachment` removes the row: deleting it again is 404."""
     service = AttachmentsService(session)
-    row = await make_attachments(session)
+    row = await make_attachment(session)
     await service.delete_attachment(principal=PRINCIPAL, attachment_id=row.id)
     with pytest.raises(ProblemError) as caught:
         await service.delete_attachment(principal=PRINCIPAL, attachment_id=row.id)

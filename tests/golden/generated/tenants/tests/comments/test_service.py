@@ -12,7 +12,7 @@ from app.comments.rules import CommentsService
 from app.comments.schemas import CommentCreate, CommentUpdate
 from app.core.problem import ProblemError
 from app.core.security import Principal
-from tests.factories import make_comments, make_tasks
+from tests.factories import make_comment, make_task
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,9 +24,9 @@ PRINCIPAL = Principal(
 async def test_list_comments_lists_the_rows_created(session: AsyncSession) -> None:
     """`listComments` lists the rows created, and only those under the parent in its path."""
     service = CommentsService(session)
-    first = await make_comments(session)
-    second = await make_comments(session)
-    elsewhere = await make_comments(session)
+    first = await make_comment(session)
+    second = await make_comment(session)
+    elsewhere = await make_comment(session)
     second.task_id = first.task_id
     await session.flush()
     result = await service.list_comments(
@@ -42,11 +42,11 @@ async def test_list_comments_lists_the_rows_created(session: AsyncSession) -> No
 async def test_list_comments_pages(session: AsyncSession) -> None:
     """`listComments` answers the page asked for, and the totals."""
     service = CommentsService(session)
-    row1 = await make_comments(session)
-    row2 = await make_comments(session)
-    row3 = await make_comments(session)
-    row4 = await make_comments(session)
-    row5 = await make_comments(session)
+    row1 = await make_comment(session)
+    row2 = await make_comment(session)
+    row3 = await make_comment(session)
+    row4 = await make_comment(session)
+    row5 = await make_comment(session)
     row2.task_id = row1.task_id
     row3.task_id = row1.task_id
     row4.task_id = row1.task_id
@@ -70,7 +70,7 @@ async def test_list_comments_pages(session: AsyncSession) -> None:
 async def test_create_comment_stores_the_values_sent(session: AsyncSession) -> None:
     """`createComment` creates a row holding the values sent."""
     service = CommentsService(session)
-    task_id_parent = await make_tasks(session)
+    task_id_parent = await make_task(session)
     body = CommentCreate.model_validate(
         {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 507"}
     )
@@ -85,7 +85,7 @@ async def test_create_comment_stores_the_values_sent(session: AsyncSession) -> N
 async def test_update_comment_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateComment` sets the field sent and leaves the others."""
     service = CommentsService(session)
-    row = await make_comments(session)
+    row = await make_comment(session)
     before_task_id = row.task_id
     before_author_id = row.author_id
     before_body = row.body
@@ -100,7 +100,7 @@ async def test_update_comment_changes_only_the_fields_sent(session: AsyncSession
 async def test_delete_comment_removes_the_row(session: AsyncSession) -> None:
     """`deleteComment` removes the row: deleting it again is 404."""
     service = CommentsService(session)
-    row = await make_comments(session)
+    row = await make_comment(session)
     await service.delete_comment(principal=PRINCIPAL, comment_id=row.id)
     with pytest.raises(ProblemError) as caught:
         await service.delete_comment(principal=PRINCIPAL, comment_id=row.id)

@@ -12,7 +12,7 @@ from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.projects.rules import ProjectsService
 from app.projects.schemas import ProjectCreate, ProjectUpdate
-from tests.factories import make_projects, make_workspaces
+from tests.factories import make_project, make_workspace
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,9 +24,9 @@ PRINCIPAL = Principal(
 async def test_list_projects_lists_the_rows_created(session: AsyncSession) -> None:
     """`listProjects` lists the rows created, and only those under the parent in its path."""
     service = ProjectsService(session)
-    first = await make_projects(session)
-    second = await make_projects(session)
-    elsewhere = await make_projects(session)
+    first = await make_project(session)
+    second = await make_project(session)
+    elsewhere = await make_project(session)
     second.workspace_id = first.workspace_id
     await session.flush()
     result = await service.list_projects(
@@ -43,11 +43,11 @@ async def test_list_projects_lists_the_rows_created(session: AsyncSession) -> No
 async def test_list_projects_pages(session: AsyncSession) -> None:
     """`listProjects` answers the page asked for, and the totals."""
     service = ProjectsService(session)
-    row1 = await make_projects(session)
-    row2 = await make_projects(session)
-    row3 = await make_projects(session)
-    row4 = await make_projects(session)
-    row5 = await make_projects(session)
+    row1 = await make_project(session)
+    row2 = await make_project(session)
+    row3 = await make_project(session)
+    row4 = await make_project(session)
+    row5 = await make_project(session)
     row2.workspace_id = row1.workspace_id
     row3.workspace_id = row1.workspace_id
     row4.workspace_id = row1.workspace_id
@@ -72,8 +72,8 @@ async def test_list_projects_pages(session: AsyncSession) -> None:
 async def test_list_projects_filters_by_status(session: AsyncSession) -> None:
     """`listProjects` with `status` keeps a row that matches (eq) and drops one that does not."""
     service = ProjectsService(session)
-    kept = await make_projects(session)
-    dropped = await make_projects(session)
+    kept = await make_project(session)
+    dropped = await make_project(session)
     dropped.workspace_id = kept.workspace_id
     kept.status = "active"
     dropped.status = "archived"
@@ -95,7 +95,7 @@ async def test_list_projects_filters_by_status(session: AsyncSession) -> None:
 async def test_create_project_stores_the_values_sent(session: AsyncSession) -> None:
     """`createProject` creates a row holding the values sent."""
     service = ProjectsService(session)
-    workspace_id_parent = await make_workspaces(session)
+    workspace_id_parent = await make_workspace(session)
     body = ProjectCreate.model_validate({"key": "NT", "name": "example 507"})
     created = await service.create_project(
         principal=PRINCIPAL, workspace_id=workspace_id_parent.id, body=body
@@ -108,7 +108,7 @@ async def test_create_project_stores_the_values_sent(session: AsyncSession) -> N
 async def test_get_project_returns_the_row(session: AsyncSession) -> None:
     """`getProject` returns the row its key selects."""
     service = ProjectsService(session)
-    row = await make_projects(session)
+    row = await make_project(session)
     found = await service.get_project(principal=PRINCIPAL, project_id=row.id)
     assert found.id == row.id
     assert found.tenant_id == row.tenant_id
@@ -128,7 +128,7 @@ async def test_get_project_of_a_missing_row_is_404(session: AsyncSession) -> Non
 async def test_update_project_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateProject` sets the field sent and leaves the others."""
     service = ProjectsService(session)
-    row = await make_projects(session)
+    row = await make_project(session)
     before_tenant_id = row.tenant_id
     before_workspace_id = row.workspace_id
     before_key = row.key
@@ -145,7 +145,7 @@ async def test_update_project_changes_only_the_fields_sent(session: AsyncSession
 async def test_delete_project_removes_the_row(session: AsyncSession) -> None:
     """`deleteProject` removes the row: a later get is 404."""
     service = ProjectsService(session)
-    row = await make_projects(session)
+    row = await make_project(session)
     await service.delete_project(principal=PRINCIPAL, project_id=row.id)
     with pytest.raises(ProblemError) as caught:
         await service.get_project(principal=PRINCIPAL, project_id=row.id)

@@ -13,7 +13,7 @@ from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.tasks.rules import TasksService
 from app.tasks.schemas import TaskCreate, TaskUpdate
-from tests.factories import make_projects, make_tasks
+from tests.factories import make_project, make_task
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -25,9 +25,9 @@ PRINCIPAL = Principal(
 async def test_list_tasks_lists_the_rows_created(session: AsyncSession) -> None:
     """`listTasks` lists the rows created, and only those under the parent in its path."""
     service = TasksService(session)
-    first = await make_tasks(session)
-    second = await make_tasks(session)
-    elsewhere = await make_tasks(session)
+    first = await make_task(session)
+    second = await make_task(session)
+    elsewhere = await make_task(session)
     second.project_id = first.project_id
     await session.flush()
     result = await service.list_tasks(
@@ -50,11 +50,11 @@ async def test_list_tasks_lists_the_rows_created(session: AsyncSession) -> None:
 async def test_list_tasks_pages(session: AsyncSession) -> None:
     """`listTasks` answers the page asked for, and the totals."""
     service = TasksService(session)
-    row1 = await make_tasks(session)
-    row2 = await make_tasks(session)
-    row3 = await make_tasks(session)
-    row4 = await make_tasks(session)
-    row5 = await make_tasks(session)
+    row1 = await make_task(session)
+    row2 = await make_task(session)
+    row3 = await make_task(session)
+    row4 = await make_task(session)
+    row5 = await make_task(session)
     row2.project_id = row1.project_id
     row3.project_id = row1.project_id
     row4.project_id = row1.project_id
@@ -92,8 +92,8 @@ async def test_list_tasks_pages(session: AsyncSession) -> None:
 async def test_list_tasks_filters_by_due_before(session: AsyncSession) -> None:
     """`listTasks` with `due_before` keeps a row that matches (lt) and drops one that does not."""
     service = TasksService(session)
-    kept = await make_tasks(session)
-    dropped = await make_tasks(session)
+    kept = await make_task(session)
+    dropped = await make_task(session)
     dropped.project_id = kept.project_id
     kept.due_on = datetime.date(2030, 6, 14)
     dropped.due_on = datetime.date(2030, 6, 15)
@@ -129,8 +129,8 @@ async def test_list_tasks_filters_by_due_before(session: AsyncSession) -> None:
 async def test_list_tasks_filters_by_status(session: AsyncSession) -> None:
     """`listTasks` with `status` keeps a row that matches (eq) and drops one that does not."""
     service = TasksService(session)
-    kept = await make_tasks(session)
-    dropped = await make_tasks(session)
+    kept = await make_task(session)
+    dropped = await make_task(session)
     dropped.project_id = kept.project_id
     kept.status = "todo"
     dropped.status = "in_progress"
@@ -166,7 +166,7 @@ async def test_list_tasks_filters_by_status(session: AsyncSession) -> None:
 async def test_create_task_stores_the_values_sent(session: AsyncSession) -> None:
     """`createTask` creates a row holding the values sent."""
     service = TasksService(session)
-    project_id_parent = await make_projects(session)
+    project_id_parent = await make_project(session)
     body = TaskCreate.model_validate({"title": "example 507"})
     created = await service.create_task(
         principal=PRINCIPAL, project_id=project_id_parent.id, body=body
@@ -178,7 +178,7 @@ async def test_create_task_stores_the_values_sent(session: AsyncSession) -> None
 async def test_get_task_returns_the_row(session: AsyncSession) -> None:
     """`getTask` returns the row its key selects."""
     service = TasksService(session)
-    row = await make_tasks(session)
+    row = await make_task(session)
     found = await service.get_task(principal=PRINCIPAL, task_id=row.id)
     assert found.id == row.id
     assert found.tenant_id == row.tenant_id
@@ -197,7 +197,7 @@ async def test_get_task_of_a_missing_row_is_404(session: AsyncSession) -> None:
 async def test_update_task_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateTask` sets the field sent and leaves the others."""
     service = TasksService(session)
-    row = await make_tasks(session)
+    row = await make_task(session)
     before_tenant_id = row.tenant_id
     before_project_id = row.project_id
     before_title = row.title
@@ -212,7 +212,7 @@ async def test_update_task_changes_only_the_fields_sent(session: AsyncSession) -
 async def test_delete_task_removes_the_row(session: AsyncSession) -> None:
     """`deleteTask` removes the row: a later get is 404."""
     service = TasksService(session)
-    row = await make_tasks(session)
+    row = await make_task(session)
     await service.delete_task(principal=PRINCIPAL, task_id=row.id)
     with pytest.raises(ProblemError) as caught:
         await service.get_task(principal=PRINCIPAL, task_id=row.id)

@@ -12,7 +12,7 @@ from app.core.problem import ProblemError
 from app.core.security import Principal
 from app.workspaces.rules import WorkspacesService
 from app.workspaces.schemas import WorkspaceCreate, WorkspaceUpdate
-from tests.factories import make_workspaces
+from tests.factories import make_workspace
 
 PRINCIPAL = Principal(
     subject=str(uuid.uuid4()),
@@ -24,8 +24,8 @@ PRINCIPAL = Principal(
 async def test_list_workspaces_lists_the_rows_created(session: AsyncSession) -> None:
     """`listWorkspaces` lists the rows created."""
     service = WorkspacesService(session)
-    first = await make_workspaces(session)
-    second = await make_workspaces(session)
+    first = await make_workspace(session)
+    second = await make_workspace(session)
     result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
     listed = [item.id for item in result.items]
     assert first.id in listed
@@ -36,11 +36,11 @@ async def test_list_workspaces_lists_the_rows_created(session: AsyncSession) -> 
 async def test_list_workspaces_pages(session: AsyncSession) -> None:
     """`listWorkspaces` answers the page asked for, and the totals."""
     service = WorkspacesService(session)
-    row1 = await make_workspaces(session)
-    row2 = await make_workspaces(session)
-    row3 = await make_workspaces(session)
-    row4 = await make_workspaces(session)
-    row5 = await make_workspaces(session)
+    row1 = await make_workspace(session)
+    row2 = await make_workspace(session)
+    row3 = await make_workspace(session)
+    row4 = await make_workspace(session)
+    row5 = await make_workspace(session)
     result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
     page = await service.list_workspaces(principal=PRINCIPAL, limit=2, offset=2, q=None)
     everything = [item.id for item in result.items]
@@ -60,8 +60,8 @@ async def test_list_workspaces_filters_by_q(session: AsyncSession) -> None:
     not.
     """
     service = WorkspacesService(session)
-    kept = await make_workspaces(session)
-    dropped = await make_workspaces(session)
+    kept = await make_workspace(session)
+    dropped = await make_workspace(session)
     unfiltered = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
     filtered = await service.list_workspaces(
         principal=PRINCIPAL, limit=10000, offset=0, q=kept.name
@@ -86,7 +86,7 @@ async def test_create_workspace_stores_the_values_sent(session: AsyncSession) ->
 async def test_get_workspace_returns_the_row(session: AsyncSession) -> None:
     """`getWorkspace` returns the row its key selects."""
     service = WorkspacesService(session)
-    row = await make_workspaces(session)
+    row = await make_workspace(session)
     found = await service.get_workspace(principal=PRINCIPAL, workspace_id=row.id)
     assert found.id == row.id
     assert found.tenant_id == row.tenant_id
@@ -105,7 +105,7 @@ async def test_get_workspace_of_a_missing_row_is_404(session: AsyncSession) -> N
 async def test_update_workspace_changes_only_the_fields_sent(session: AsyncSession) -> None:
     """`updateWorkspace` sets the field sent and leaves the others."""
     service = WorkspacesService(session)
-    row = await make_workspaces(session)
+    row = await make_workspace(session)
     before_tenant_id = row.tenant_id
     before_name = row.name
     before_slug = row.slug

@@ -35,61 +35,58 @@ from pydantic import JsonValue
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.customer_documents.models import CustomerDocument
-from app.customer_documents.rules import CustomerDocumentsService
-from app.customers.models import Customer
-from app.customers.rules import CustomersService
+from app.attachments.rules import AttachmentsService
+from app.comments.models import Comment
+from app.comments.rules import CommentsService
 from app.main import create_app
-from app.order_items.rules import OrderItemsService
-from app.orders.rules import OrdersService
-from app.payments.models import Payment
-from app.payments.rules import PaymentsService
-from app.products.models import Product
-from app.products.rules import ProductsService
+from app.projects.models import Project
+from app.projects.rules import ProjectsService
+from app.tasks.models import Task
+from app.tasks.rules import TasksService
+from app.workspaces.models import Workspace
+from app.workspaces.rules import WorkspacesService
+from tests.attachments.test_api import (
+    _create_attachment_request,
+    _delete_attachment_request,
+    _get_attachment_request,
+    _list_attachments_request,
+)
+from tests.comments.test_api import (
+    _create_comment_request,
+    _delete_comment_request,
+    _list_comments_request,
+    _update_comment_request,
+)
 from tests.conftest import app_client, statements, token
-from tests.customer_documents.test_api import (
-    _annotate_customer_document_request,
-    _list_customer_documents_request,
-    _upload_customer_document_request,
-)
-from tests.customers.test_api import (
-    _create_customer_request,
-    _get_customer_request,
-    _list_customers_request,
-    _update_customer_request,
-)
 from tests.factories import (
-    make_customer_documents,
-    make_customers,
-    make_order_items,
-    make_orders,
-    make_payments,
-    make_products,
+    make_attachment,
+    make_comment,
+    make_label,
+    make_project,
+    make_task,
+    make_workspace,
 )
-from tests.order_items.test_api import (
-    _add_order_item_request,
-    _list_order_items_request,
-    _remove_order_item_request,
+from tests.projects.test_api import (
+    _create_project_request,
+    _delete_project_request,
+    _get_project_request,
+    _list_projects_request,
+    _update_project_request,
 )
-from tests.orders.test_api import (
-    _cancel_order_request,
-    _create_order_request,
-    _get_order_request,
-    _list_orders_request,
-)
-from tests.payments.test_api import (
-    _capture_payment_request,
-    _create_payment_request,
-    _get_payment_request,
-    _list_order_payments_request,
-)
-from tests.products.test_api import (
-    _create_product_request,
-    _get_product_request,
-    _list_products_request,
-    _update_product_request,
+from tests.tasks.test_api import (
+    _create_task_request,
+    _delete_task_request,
+    _get_task_request,
+    _list_tasks_request,
+    _update_task_request,
 )
 from tests.test_openapi import differences
+from tests.workspaces.test_api import (
+    _create_workspace_request,
+    _get_workspace_request,
+    _list_workspaces_request,
+    _update_workspace_request,
+)
 
 Exchange = dict[str, JsonValue]
 
@@ -279,195 +276,161 @@ def _found(answer: JsonValue, where: tuple[str, ...]) -> JsonValue:
     return answer
 
 
-async def _taken_create_customer(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `createCustomer` is sent holds in the table already."""
+async def _taken_create_workspace(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createWorkspace` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return [
-        {_spelled(v) for v in await session.scalars(select(Customer.email))},
+        {_spelled(v) for v in await session.scalars(select(Workspace.slug))},
     ]
 
 
-def _create_customer_credentials(subject: str | None) -> dict[str, str]:
-    return token("customers:write", subject=subject)
+def _create_workspace_credentials(subject: str | None) -> dict[str, str]:
+    return token("workspaces:write", subject=subject)
 
 
-CREATE_CUSTOMER = Seed(
-    operation="createCustomer",
+CREATE_WORKSPACE = Seed(
+    operation="createWorkspace",
     method="POST",
     status=201,
     sent_as="json",
     key=("id",),
     varied=(
         (
-            ("email",),
+            ("slug",),
             (
-                "reader+1@example.com",
-                "reader+2@example.com",
-                "reader+3@example.com",
-                "reader+4@example.com",
-                "reader+5@example.com",
-                "reader+6@example.com",
-                "reader+7@example.com",
-                "reader+8@example.com",
-                "reader+9@example.com",
-                "reader+10@example.com",
-                "reader+11@example.com",
-                "reader+12@example.com",
-                "reader+13@example.com",
-                "reader+14@example.com",
-                "reader+15@example.com",
-                "reader+16@example.com",
-                "reader+17@example.com",
-                "reader+18@example.com",
-                "reader+19@example.com",
-                "reader+20@example.com",
-                "reader+21@example.com",
-                "reader+22@example.com",
-                "reader+23@example.com",
-                "reader+24@example.com",
-                "reader+25@example.com",
-                "reader+26@example.com",
-                "reader+27@example.com",
-                "reader+28@example.com",
-                "reader+29@example.com",
-                "reader+30@example.com",
-                "reader+31@example.com",
-                "reader+32@example.com",
-                "reader+33@example.com",
-                "reader+34@example.com",
-                "reader+35@example.com",
-                "reader+36@example.com",
-                "reader+37@example.com",
-                "reader+38@example.com",
-                "reader+39@example.com",
-                "reader+40@example.com",
-                "reader+41@example.com",
-                "reader+42@example.com",
-                "reader+43@example.com",
-                "reader+44@example.com",
-                "reader+45@example.com",
-                "reader+46@example.com",
-                "reader+47@example.com",
-                "reader+48@example.com",
-                "reader+49@example.com",
-                "reader+50@example.com",
-                "reader+51@example.com",
-                "reader+52@example.com",
-                "reader+53@example.com",
-                "reader+54@example.com",
-                "reader+55@example.com",
-                "reader+56@example.com",
-                "reader+57@example.com",
-                "reader+58@example.com",
-                "reader+59@example.com",
-                "reader+60@example.com",
-                "reader+61@example.com",
-                "reader+62@example.com",
-                "reader+63@example.com",
-                "reader+64@example.com",
-                "reader+65@example.com",
-                "reader+66@example.com",
-                "reader+67@example.com",
-                "reader+68@example.com",
-                "reader+69@example.com",
-                "reader+70@example.com",
-                "reader+71@example.com",
-                "reader+72@example.com",
-                "reader+73@example.com",
-                "reader+74@example.com",
-                "reader+75@example.com",
-                "reader+76@example.com",
-                "reader+77@example.com",
-                "reader+78@example.com",
-                "reader+79@example.com",
-                "reader+80@example.com",
-                "reader+81@example.com",
-                "reader+82@example.com",
-                "reader+83@example.com",
-                "reader+84@example.com",
-                "reader+85@example.com",
-                "reader+86@example.com",
-                "reader+87@example.com",
-                "reader+88@example.com",
-                "reader+89@example.com",
-                "reader+90@example.com",
-                "reader+91@example.com",
-                "reader+92@example.com",
-                "reader+93@example.com",
-                "reader+94@example.com",
-                "reader+95@example.com",
-                "reader+96@example.com",
-                "reader+97@example.com",
-                "reader+98@example.com",
-                "reader+99@example.com",
-                "reader+100@example.com",
+                "ba",
+                "ca",
+                "da",
+                "ea",
+                "fa",
+                "ga",
+                "ha",
+                "ia",
+                "ja",
+                "ka",
+                "la",
+                "ma",
+                "na",
+                "oa",
+                "pa",
+                "qa",
+                "ra",
+                "sa",
+                "ta",
+                "ua",
+                "va",
+                "wa",
+                "xa",
+                "ya",
+                "za",
+                "0a",
+                "1a",
+                "2a",
+                "3a",
+                "4a",
+                "5a",
+                "6a",
+                "7a",
+                "8a",
+                "9a",
+                "ab",
+                "bb",
+                "cb",
+                "db",
+                "eb",
+                "fb",
+                "gb",
+                "hb",
+                "ib",
+                "jb",
+                "kb",
+                "lb",
+                "mb",
+                "nb",
+                "ob",
+                "pb",
+                "qb",
+                "rb",
+                "sb",
+                "tb",
+                "ub",
+                "vb",
+                "wb",
+                "xb",
+                "yb",
+                "zb",
+                "0b",
+                "1b",
+                "2b",
+                "3b",
+                "4b",
+                "5b",
+                "6b",
+                "7b",
+                "8b",
+                "9b",
+                "ac",
+                "bc",
+                "cc",
+                "dc",
+                "ec",
+                "fc",
+                "gc",
+                "hc",
+                "ic",
+                "jc",
+                "kc",
+                "lc",
+                "mc",
+                "nc",
+                "oc",
+                "pc",
+                "qc",
+                "rc",
+                "sc",
+                "tc",
+                "uc",
+                "vc",
+                "wc",
+                "xc",
+                "yc",
+                "zc",
+                "0c",
+                "1c",
+                "2c",
             ),
         ),
     ),
-    taken=_taken_create_customer,
-    row=Customer,
+    taken=_taken_create_workspace,
+    row=Workspace,
     key_type=uuid.UUID,
-    build=_create_customer_request,
-    credentials=_create_customer_credentials,
+    build=_create_workspace_request,
+    credentials=_create_workspace_credentials,
 )
 
 
-async def _taken_create_product(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `createProduct` is sent holds in the table already."""
+async def _taken_create_project(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createProject` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return [
-        {_spelled(v) for v in await session.scalars(select(Product.sku))},
+        {_spelled(v) for v in await session.scalars(select(Project.key))},
     ]
 
 
-def _create_product_credentials(subject: str | None) -> dict[str, str]:
-    return token("products:write", subject=subject)
+def _create_project_credentials(subject: str | None) -> dict[str, str]:
+    return token("projects:write", subject=subject)
 
 
-CREATE_PRODUCT = Seed(
-    operation="createProduct",
+CREATE_PROJECT = Seed(
+    operation="createProject",
     method="POST",
     status=201,
     sent_as="json",
     key=("id",),
     varied=(
         (
-            ("sku",),
+            ("key",),
             (
-                "B",
-                "C",
-                "D",
-                "E",
-                "F",
-                "G",
-                "H",
-                "I",
-                "J",
-                "L",
-                "N",
-                "O",
-                "P",
-                "Q",
-                "R",
-                "S",
-                "T",
-                "U",
-                "V",
-                "W",
-                "X",
-                "Y",
-                "Z",
-                "0",
-                "1",
-                "2",
-                "3",
-                "4",
-                "5",
-                "6",
-                "8",
-                "9",
-                "-",
-                "A",
                 "BA",
                 "CA",
                 "DA",
@@ -493,17 +456,6 @@ CREATE_PRODUCT = Seed(
                 "XA",
                 "YA",
                 "ZA",
-                "0A",
-                "1A",
-                "2A",
-                "3A",
-                "4A",
-                "5A",
-                "6A",
-                "7A",
-                "8A",
-                "9A",
-                "-A",
                 "AB",
                 "BB",
                 "CB",
@@ -530,65 +482,113 @@ CREATE_PRODUCT = Seed(
                 "XB",
                 "YB",
                 "ZB",
-                "0B",
+                "AC",
+                "BC",
+                "CC",
+                "DC",
+                "EC",
+                "FC",
+                "GC",
+                "HC",
+                "IC",
+                "JC",
+                "KC",
+                "LC",
+                "MC",
+                "NC",
+                "OC",
+                "PC",
+                "QC",
+                "RC",
+                "SC",
+                "TC",
+                "UC",
+                "VC",
+                "WC",
+                "XC",
+                "YC",
+                "ZC",
+                "AD",
+                "BD",
+                "CD",
+                "DD",
+                "ED",
+                "FD",
+                "GD",
+                "HD",
+                "ID",
+                "JD",
+                "KD",
+                "LD",
+                "MD",
+                "ND",
+                "OD",
+                "PD",
+                "QD",
+                "RD",
+                "SD",
+                "TD",
+                "UD",
+                "VD",
+                "WD",
             ),
         ),
     ),
-    taken=_taken_create_product,
-    row=Product,
+    taken=_taken_create_project,
+    row=Project,
     key_type=uuid.UUID,
-    build=_create_product_request,
-    credentials=_create_product_credentials,
+    build=_create_project_request,
+    credentials=_create_project_credentials,
 )
 
 
-async def _taken_create_payment(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `createPayment` is sent holds in the table already."""
+async def _taken_create_task(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createTask` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return []
 
 
-def _create_payment_credentials(subject: str | None) -> dict[str, str]:
-    return token("payments:write", subject=subject)
+def _create_task_credentials(subject: str | None) -> dict[str, str]:
+    return token("tasks:write", subject=subject)
 
 
-CREATE_PAYMENT = Seed(
-    operation="createPayment",
+CREATE_TASK = Seed(
+    operation="createTask",
     method="POST",
     status=201,
     sent_as="json",
     key=("id",),
     varied=(),
-    taken=_taken_create_payment,
-    row=Payment,
+    taken=_taken_create_task,
+    row=Task,
     key_type=uuid.UUID,
-    build=_create_payment_request,
-    credentials=_create_payment_credentials,
+    build=_create_task_request,
+    credentials=_create_task_credentials,
 )
 
 
-async def _taken_upload_customer_document(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `uploadCustomerDocument` is sent holds in the table already."""
+async def _taken_create_comment(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createComment` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return []
 
 
-def _upload_customer_document_credentials(subject: str | None) -> dict[str, str]:
-    return token("customers:write", subject=subject)
+def _create_comment_credentials(subject: str | None) -> dict[str, str]:
+    return token("comments:write", subject=subject)
 
 
-UPLOAD_CUSTOMER_DOCUMENT = Seed(
-    operation="uploadCustomerDocument",
+CREATE_COMMENT = Seed(
+    operation="createComment",
     method="POST",
     status=201,
-    sent_as="data",
+    sent_as="json",
     key=("id",),
     varied=(),
-    taken=_taken_upload_customer_document,
-    row=CustomerDocument,
+    taken=_taken_create_comment,
+    row=Comment,
     key_type=uuid.UUID,
-    build=_upload_customer_document_request,
-    credentials=_upload_customer_document_credentials,
+    build=_create_comment_request,
+    credentials=_create_comment_credentials,
 )
 
 
@@ -656,12 +656,11 @@ class StandIn(Generic[Row]):
 # the modules whose test factories the stand-ins replace while a probe runs
 FACTORY_USERS = (
     "tests.factories",
-    "tests.customer_documents.test_api",
-    "tests.customers.test_api",
-    "tests.order_items.test_api",
-    "tests.orders.test_api",
-    "tests.payments.test_api",
-    "tests.products.test_api",
+    "tests.attachments.test_api",
+    "tests.comments.test_api",
+    "tests.projects.test_api",
+    "tests.tasks.test_api",
+    "tests.workspaces.test_api",
 )
 
 
@@ -671,51 +670,51 @@ def made(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Made:
     can make them (see `StandIn`); what was made how, for its evidence."""
     made = Made()
     stand_ins: dict[str, object] = {
-        "make_customers": StandIn(
-            "customers",
-            make_customers,
-            CREATE_CUSTOMER,
+        "make_workspace": StandIn(
+            "workspaces",
+            make_workspace,
+            CREATE_WORKSPACE,
             None,
             client,
             made,
         ),
-        "make_products": StandIn(
-            "products",
-            make_products,
-            CREATE_PRODUCT,
+        "make_project": StandIn(
+            "projects",
+            make_project,
+            CREATE_PROJECT,
             None,
             client,
             made,
         ),
-        "make_orders": StandIn(
-            "orders",
-            make_orders,
-            None,
-            "no operation in scope creates rows of `orders`",
-            client,
-            made,
-        ),
-        "make_order_items": StandIn(
-            "order_items",
-            make_order_items,
-            None,
-            "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
-            client,
-            made,
-        ),
-        "make_payments": StandIn(
-            "payments",
-            make_payments,
-            CREATE_PAYMENT,
+        "make_task": StandIn(
+            "tasks",
+            make_task,
+            CREATE_TASK,
             None,
             client,
             made,
         ),
-        "make_customer_documents": StandIn(
-            "customer_documents",
-            make_customer_documents,
-            UPLOAD_CUSTOMER_DOCUMENT,
+        "make_comment": StandIn(
+            "comments",
+            make_comment,
+            CREATE_COMMENT,
             None,
+            client,
+            made,
+        ),
+        "make_attachment": StandIn(
+            "attachments",
+            make_attachment,
+            None,
+            "no operation in scope creates rows of `attachments`",
+            client,
+            made,
+        ),
+        "make_label": StandIn(
+            "labels",
+            make_label,
+            None,
+            "no operation in scope creates rows of `labels`",
             client,
             made,
         ),
@@ -825,104 +824,99 @@ async def _probes(
 # where a body that is not JSON goes for an operation that takes none: (method, URL, headers)
 NOT_JSON: tuple[str, str, dict[str, str]] = (
     "POST",
-    "/customers",
+    "/tasks/00000000-0000-4000-8000-000000000000/attachments",
     token(
-        "customers:write",
+        "attachments:write",
     ),
 )
 
 
-async def test_probe_list_customers(
+async def test_probe_list_workspaces(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`listCustomers`: GET /customers"""
-    path = _wanted("listCustomers")
-    request = await _list_customers_request(session)
+    """`listWorkspaces`: GET /workspaces"""
+    path = _wanted("listWorkspaces")
+    request = await _list_workspaces_request(session)
     target = Target(
         method="GET",
-        service=CustomersService,
-        function="list_customers",
+        service=WorkspacesService,
+        function="list_workspaces",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", "not-valid", None),
-        beyond=("query", "page", 0, None),
+        invalid=("query", "limit", "not-valid", None),
+        beyond=("query", "limit", 0, None),
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("customers:read", subject=request.subject)},
+        allowed={**request.headers, **token("workspaces:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
     # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(CREATE_CUSTOMER, await CREATE_CUSTOMER.build(session))
+    maker = Maker(CREATE_WORKSPACE, await CREATE_WORKSPACE.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     if not keys:  # the app would not make it
-        await make_customers(session)
+        await make_workspace(session)
     await session.commit()
-    url = "/customers"
-    listing = {
-        **request.headers,
-        **token(
-            "customers:read",
-        ),
-    }
+    url = "/workspaces"
+    listing = {**request.headers, **token("workspaces:read", roles=["platform_admin"])}
     params: dict[str, str] = {
-        "per_page": "25",
+        "limit": "25",
     }
-    one_row = {**params, "per_page": "1"}  # a page of one row
+    one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        await make_customers(session)
+        await make_workspace(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
     made.add(
-        "customers",
-        "createCustomer",
+        "workspaces",
+        "createWorkspace",
         maker.made,
         25,
-        "`createCustomer` refused one (seed_refused) or answered a key of no row",
+        "`createWorkspace` refused one (seed_refused) or answered a key of no row",
     )
     _record(
         path,
-        ("GET", "/customers"),
+        ("GET", "/workspaces"),
         [*exchanges, *made.refusals],
-        items="data",
+        items="items",
         seeding=seeding,
         made=made.evidence(),
     )
 
 
-async def test_probe_create_customer(
+async def test_probe_create_workspace(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`createCustomer`: POST /customers"""
-    path = _wanted("createCustomer")
-    request = await _create_customer_request(session)
+    """`createWorkspace`: POST /workspaces"""
+    path = _wanted("createWorkspace")
+    request = await _create_workspace_request(session)
     target = Target(
         method="POST",
-        service=CustomersService,
-        function="create_customer",
+        service=WorkspacesService,
+        function="create_workspace",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "email", [], None),
+        invalid=("body", "slug", [], None),
         beyond=(
             "body",
-            "email",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "slug",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             None,
         ),
     )
@@ -930,68 +924,71 @@ async def test_probe_create_customer(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("customers:write", subject=request.subject)},
+        allowed={**request.headers, **token("workspaces:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/customers"), [*exchanges, *made.refusals], made=made.evidence())
+    _record(path, ("POST", "/workspaces"), [*exchanges, *made.refusals], made=made.evidence())
 
 
-async def test_probe_get_customer(
+async def test_probe_get_workspace(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`getCustomer`: GET /customers/{customerId}"""
-    path = _wanted("getCustomer")
-    request = await _get_customer_request(session)
+    """`getWorkspace`: GET /workspaces/{workspaceId}"""
+    path = _wanted("getWorkspace")
+    request = await _get_workspace_request(session)
     target = Target(
         method="GET",
-        service=CustomersService,
-        function="get_customer",
+        service=WorkspacesService,
+        function="get_workspace",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "customerId", "not-valid", 2),
+        invalid=("path", "workspaceId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("customers:read", subject=request.subject)},
+        allowed={**request.headers, **token("workspaces:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
-        path, ("GET", "/customers/{customerId}"), [*exchanges, *made.refusals], made=made.evidence()
+        path,
+        ("GET", "/workspaces/{workspaceId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
     )
 
 
-async def test_probe_update_customer(
+async def test_probe_update_workspace(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`updateCustomer`: PATCH /customers/{customerId}"""
-    path = _wanted("updateCustomer")
-    request = await _update_customer_request(session)
+    """`updateWorkspace`: PATCH /workspaces/{workspaceId}"""
+    path = _wanted("updateWorkspace")
+    request = await _update_workspace_request(session)
     target = Target(
         method="PATCH",
-        service=CustomersService,
-        function="update_customer",
+        service=WorkspacesService,
+        function="update_workspace",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "email", [], None),
+        invalid=("body", "slug", [], None),
         beyond=(
             "body",
-            "email",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "slug",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             None,
         ),
     )
@@ -999,314 +996,167 @@ async def test_probe_update_customer(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("customers:write", subject=request.subject)},
+        allowed={**request.headers, **token("workspaces:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("PATCH", "/customers/{customerId}"),
+        ("PATCH", "/workspaces/{workspaceId}"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
 
 
-async def test_probe_list_customer_documents(
+async def test_probe_list_projects(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`listCustomerDocuments`: GET /customers/{customerId}/documents"""
-    path = _wanted("listCustomerDocuments")
-    request = await _list_customer_documents_request(session)
+    """`listProjects`: GET /workspaces/{workspaceId}/projects"""
+    path = _wanted("listProjects")
+    request = await _list_projects_request(session)
     target = Target(
         method="GET",
-        service=CustomerDocumentsService,
-        function="list_customer_documents",
+        service=ProjectsService,
+        function="list_projects",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", "not-valid", None),
-        beyond=("query", "page", 0, None),
+        invalid=("query", "limit", "not-valid", None),
+        beyond=("query", "limit", 0, None),
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("customers:read", subject=request.subject)},
+        allowed={**request.headers, **token("projects:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
     # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(UPLOAD_CUSTOMER_DOCUMENT, await UPLOAD_CUSTOMER_DOCUMENT.build(session))
+    maker = Maker(CREATE_PROJECT, await CREATE_PROJECT.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     made_first = await maker.row(session, keys[0]) if keys else None
-    first = made_first or await make_customer_documents(session)
+    first = made_first or await make_project(session)
     await session.commit()
-    url = f"/customers/{first.customer_id}/documents"
-    listing = {
-        **request.headers,
-        **token(
-            "customers:read",
-        ),
-    }
+    url = f"/workspaces/{first.workspace_id}/projects"
+    listing = {**request.headers, **token("projects:read", roles=["support", "platform_admin"])}
     params: dict[str, str] = {
-        "per_page": "25",
+        "limit": "25",
     }
-    one_row = {**params, "per_page": "1"}  # a page of one row
+    one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        more = await make_customer_documents(session)
-        more.customer_id = first.customer_id
+        more = await make_project(session)
+        more.workspace_id = first.workspace_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
     made.add(
-        "customer_documents",
-        "uploadCustomerDocument",
+        "projects",
+        "createProject",
         maker.made,
         25,
-        "`uploadCustomerDocument` refused one (seed_refused) or answered a key of no row",
+        "`createProject` refused one (seed_refused) or answered a key of no row",
     )
     _record(
         path,
-        ("GET", "/customers/{customerId}/documents"),
+        ("GET", "/workspaces/{workspaceId}/projects"),
         [*exchanges, *made.refusals],
-        items="data",
+        items="items",
         seeding=seeding,
         made=made.evidence(),
     )
 
 
-async def test_probe_upload_customer_document(
+async def test_probe_create_project(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`uploadCustomerDocument`: POST /customers/{customerId}/documents"""
-    path = _wanted("uploadCustomerDocument")
-    request = await _upload_customer_document_request(session)
+    """`createProject`: POST /workspaces/{workspaceId}/projects"""
+    path = _wanted("createProject")
+    request = await _create_project_request(session)
     target = Target(
         method="POST",
-        service=CustomerDocumentsService,
-        function="upload_customer_document",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "customerId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("customers:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"data": request.form, "files": request.files},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("POST", "/customers/{customerId}/documents"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
-
-
-async def test_probe_annotate_customer_document(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`annotateCustomerDocument`: PATCH /documents/{documentId}"""
-    path = _wanted("annotateCustomerDocument")
-    request = await _annotate_customer_document_request(session)
-    target = Target(
-        method="PATCH",
-        service=CustomerDocumentsService,
-        function="annotate_customer_document",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "documentId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=request.missing_url,
-        headers=request.headers,
-        allowed={**request.headers, **token("customers:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"data": request.form},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("PATCH", "/documents/{documentId}"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
-
-
-async def test_probe_list_products(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`listProducts`: GET /products"""
-    path = _wanted("listProducts")
-    request = await _list_products_request(session)
-    target = Target(
-        method="GET",
-        service=ProductsService,
-        function="list_products",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("query", "page", "not-valid", None),
-        beyond=("query", "page", 0, None),
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("products:read", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(CREATE_PRODUCT, await CREATE_PRODUCT.build(session))
-    keys = await maker.rows(client, session, 1, exchanges)
-    if not keys:  # the app would not make it
-        await make_products(session)
-    await session.commit()
-    url = "/products"
-    listing = {
-        **request.headers,
-        **token(
-            "products:read",
-        ),
-    }
-    params: dict[str, str] = {
-        "per_page": "25",
-    }
-    one_row = {**params, "per_page": "1"}  # a page of one row
-    exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    keys = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(keys)):  # what the app would not make
-        await make_products(session)
-    await session.commit()
-    exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    seeding = maker.evidence(rows=25)
-    made.add(
-        "products",
-        "createProduct",
-        maker.made,
-        25,
-        "`createProduct` refused one (seed_refused) or answered a key of no row",
-    )
-    _record(
-        path,
-        ("GET", "/products"),
-        [*exchanges, *made.refusals],
-        items="data",
-        seeding=seeding,
-        made=made.evidence(),
-    )
-
-
-async def test_probe_create_product(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`createProduct`: POST /products"""
-    path = _wanted("createProduct")
-    request = await _create_product_request(session)
-    target = Target(
-        method="POST",
-        service=ProductsService,
-        function="create_product",
+        service=ProjectsService,
+        function="create_project",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "sku", [], None),
-        beyond=(
-            "body",
-            "sku",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-            None,
-        ),
+        invalid=("body", "key", [], None),
+        beyond=("body", "key", "xxxxxxxxxxx", None),
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("products:write", subject=request.subject)},
+        allowed={**request.headers, **token("projects:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/products"), [*exchanges, *made.refusals], made=made.evidence())
+    _record(
+        path,
+        ("POST", "/workspaces/{workspaceId}/projects"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
-async def test_probe_get_product(
+async def test_probe_get_project(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`getProduct`: GET /products/{productId}"""
-    path = _wanted("getProduct")
-    request = await _get_product_request(session)
+    """`getProject`: GET /projects/{projectId}"""
+    path = _wanted("getProject")
+    request = await _get_project_request(session)
     target = Target(
         method="GET",
-        service=ProductsService,
-        function="get_product",
+        service=ProjectsService,
+        function="get_project",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "productId", "not-valid", 2),
+        invalid=("path", "projectId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("products:read", subject=request.subject)},
+        allowed={**request.headers, **token("projects:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
-        path, ("GET", "/products/{productId}"), [*exchanges, *made.refusals], made=made.evidence()
+        path, ("GET", "/projects/{projectId}"), [*exchanges, *made.refusals], made=made.evidence()
     )
 
 
-async def test_probe_update_product(
+async def test_probe_update_project(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`updateProduct`: PATCH /products/{productId}"""
-    path = _wanted("updateProduct")
-    request = await _update_product_request(session)
+    """`updateProject`: PATCH /projects/{projectId}"""
+    path = _wanted("updateProject")
+    request = await _update_project_request(session)
     target = Target(
         method="PATCH",
-        service=ProductsService,
-        function="update_product",
+        service=ProjectsService,
+        function="update_project",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
@@ -1317,209 +1167,116 @@ async def test_probe_update_product(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("products:write", subject=request.subject)},
+        allowed={**request.headers, **token("projects:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
-        path, ("PATCH", "/products/{productId}"), [*exchanges, *made.refusals], made=made.evidence()
+        path, ("PATCH", "/projects/{projectId}"), [*exchanges, *made.refusals], made=made.evidence()
     )
 
 
-async def test_probe_list_orders(
+async def test_probe_delete_project(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`listOrders`: GET /orders"""
-    path = _wanted("listOrders")
-    request = await _list_orders_request(session)
+    """`deleteProject`: DELETE /projects/{projectId}"""
+    path = _wanted("deleteProject")
+    request = await _delete_project_request(session)
     target = Target(
-        method="GET",
-        service=OrdersService,
-        function="list_orders",
+        method="DELETE",
+        service=ProjectsService,
+        function="delete_project",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "page", "not-valid", None),
-        beyond=("query", "page", 0, None),
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("orders:read", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/orders"), [*exchanges, *made.refusals], made=made.evidence())
-
-
-async def test_probe_create_order(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`createOrder`: POST /orders"""
-    path = _wanted("createOrder")
-    request = await _create_order_request(session)
-    target = Target(
-        method="POST",
-        service=OrdersService,
-        function="create_order",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=True,
-        invalid=("body", "customerId", [], None),
-        beyond=(
-            "body",
-            "notes",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-            None,
-        ),
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("orders:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/orders"), [*exchanges, *made.refusals], made=made.evidence())
-
-
-async def test_probe_get_order(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`getOrder`: GET /orders/{orderId}"""
-    path = _wanted("getOrder")
-    request = await _get_order_request(session)
-    target = Target(
-        method="GET",
-        service=OrdersService,
-        function="get_order",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "orderId", "not-valid", 2),
+        invalid=("path", "projectId", "not-valid", 2),
         beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("orders:read", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/orders/{orderId}"), [*exchanges, *made.refusals], made=made.evidence())
-
-
-async def test_probe_cancel_order(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`cancelOrder`: POST /orders/{orderId}/cancel"""
-    path = _wanted("cancelOrder")
-    request = await _cancel_order_request(session)
-    target = Target(
-        method="POST",
-        service=OrdersService,
-        function="cancel_order",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "orderId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("orders:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("POST", "/orders/{orderId}/cancel"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
-
-
-async def test_probe_list_order_items(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`listOrderItems`: GET /orders/{orderId}/items"""
-    path = _wanted("listOrderItems")
-    request = await _list_order_items_request(session)
-    target = Target(
-        method="GET",
-        service=OrderItemsService,
-        function="list_order_items",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("query", "page", "not-valid", None),
-        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("orders:read", subject=request.subject)},
+        allowed={**request.headers, **token("projects:delete", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path,
+        ("DELETE", "/projects/{projectId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
+
+
+async def test_probe_list_tasks(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`listTasks`: GET /projects/{projectId}/tasks"""
+    path = _wanted("listTasks")
+    request = await _list_tasks_request(session)
+    target = Target(
+        method="GET",
+        service=TasksService,
+        function="list_tasks",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("query", "limit", "not-valid", None),
+        beyond=(
+            "query",
+            "cursor",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
+        ),
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=request.missing_url,
+        headers=request.headers,
+        allowed={**request.headers, **token("tasks:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    first = await make_order_items(session)
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_TASK, await CREATE_TASK.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    made_first = await maker.row(session, keys[0]) if keys else None
+    first = made_first or await make_task(session)
     await session.commit()
-    url = f"/orders/{first.order_id}/items"
-    listing = {**request.headers, **token("orders:read", roles=["finance", "admin"])}
+    url = f"/projects/{first.project_id}/tasks"
+    listing = {**request.headers, **token("tasks:read", roles=["support", "platform_admin"])}
     params: dict[str, str] = {
-        "per_page": "25",
+        "limit": "25",
     }
-    one_row = {**params, "per_page": "1"}  # a page of one row
+    one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    for _ in range(24):
-        more = await make_order_items(session)
-        more.order_id = first.order_id
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
+        more = await make_task(session)
+        more.project_id = first.project_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    seeding: dict[str, JsonValue] = {
-        "operation": None,
-        "through_app": 0,
-        "rows": 25,
-        "why": "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
-    }
+    seeding = maker.evidence(rows=25)
     made.add(
-        "order_items",
-        None,
-        0,
+        "tasks",
+        "createTask",
+        maker.made,
         25,
-        "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
+        "`createTask` refused one (seed_refused) or answered a key of no row",
     )
     _record(
         path,
-        ("GET", "/orders/{orderId}/items"),
+        ("GET", "/projects/{projectId}/tasks"),
         [*exchanges, *made.refusals],
         items="items",
         seeding=seeding,
@@ -1527,242 +1284,450 @@ async def test_probe_list_order_items(
     )
 
 
-async def test_probe_add_order_item(
+async def test_probe_create_task(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`addOrderItem`: POST /orders/{orderId}/items"""
-    path = _wanted("addOrderItem")
-    request = await _add_order_item_request(session)
+    """`createTask`: POST /projects/{projectId}/tasks"""
+    path = _wanted("createTask")
+    request = await _create_task_request(session)
     target = Target(
         method="POST",
-        service=OrderItemsService,
-        function="add_order_item",
+        service=TasksService,
+        function="create_task",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "productId", [], None),
-        beyond=("body", "quantity", 0, None),
+        invalid=("body", "title", [], None),
+        beyond=("body", "title", "", None),
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("orders:write", subject=request.subject)},
+        allowed={**request.headers, **token("tasks:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("POST", "/orders/{orderId}/items"),
+        ("POST", "/projects/{projectId}/tasks"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
 
 
-async def test_probe_remove_order_item(
+async def test_probe_get_task(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`removeOrderItem`: DELETE /orders/{orderId}/items/{orderItemId}"""
-    path = _wanted("removeOrderItem")
-    request = await _remove_order_item_request(session)
-    target = Target(
-        method="DELETE",
-        service=OrderItemsService,
-        function="remove_order_item",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "orderId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=request.missing_url,
-        headers=request.headers,
-        allowed={**request.headers, **token("orders:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("DELETE", "/orders/{orderId}/items/{orderItemId}"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
-
-
-async def test_probe_list_order_payments(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`listOrderPayments`: GET /orders/{orderId}/payments"""
-    path = _wanted("listOrderPayments")
-    request = await _list_order_payments_request(session)
+    """`getTask`: GET /tasks/{taskId}"""
+    path = _wanted("getTask")
+    request = await _get_task_request(session)
     target = Target(
         method="GET",
-        service=PaymentsService,
-        function="list_order_payments",
+        service=TasksService,
+        function="get_task",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "orderId", "not-valid", 2),
+        invalid=("path", "taskId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("payments:read", subject=request.subject)},
+        allowed={**request.headers, **token("tasks:read", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(path, ("GET", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
+
+
+async def test_probe_update_task(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`updateTask`: PATCH /tasks/{taskId}"""
+    path = _wanted("updateTask")
+    request = await _update_task_request(session)
+    target = Target(
+        method="PATCH",
+        service=TasksService,
+        function="update_task",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=True,
+        invalid=("body", "title", [], None),
+        beyond=("body", "title", "", None),
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=request.missing_url,
+        headers=request.headers,
+        allowed={**request.headers, **token("tasks:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(path, ("PATCH", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
+
+
+async def test_probe_delete_task(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`deleteTask`: DELETE /tasks/{taskId}"""
+    path = _wanted("deleteTask")
+    request = await _delete_task_request(session)
+    target = Target(
+        method="DELETE",
+        service=TasksService,
+        function="delete_task",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("path", "taskId", "not-valid", 2),
+        beyond=None,
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=request.missing_url,
+        headers=request.headers,
+        allowed={**request.headers, **token("tasks:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(path, ("DELETE", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
+
+
+async def test_probe_list_comments(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`listComments`: GET /tasks/{taskId}/comments"""
+    path = _wanted("listComments")
+    request = await _list_comments_request(session)
+    target = Target(
+        method="GET",
+        service=CommentsService,
+        function="list_comments",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("query", "limit", "not-valid", None),
+        beyond=(
+            "query",
+            "cursor",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
+        ),
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=request.missing_url,
+        headers=request.headers,
+        allowed={**request.headers, **token("comments:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
     # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(CREATE_PAYMENT, await CREATE_PAYMENT.build(session))
+    maker = Maker(CREATE_COMMENT, await CREATE_COMMENT.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     made_first = await maker.row(session, keys[0]) if keys else None
-    first = made_first or await make_payments(session)
+    first = made_first or await make_comment(session)
     await session.commit()
-    url = f"/orders/{first.order_id}/payments"
-    listing = {**request.headers, **token("payments:read", roles=["finance", "admin"])}
-    params: dict[str, str] = {}
-    one_row = params
+    url = f"/tasks/{first.task_id}/comments"
+    listing = {**request.headers, **token("comments:read", roles=["support", "platform_admin"])}
+    params: dict[str, str] = {
+        "limit": "25",
+    }
+    one_row = {**params, "limit": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        more = await make_payments(session)
-        more.order_id = first.order_id
+        more = await make_comment(session)
+        more.task_id = first.task_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
     made.add(
-        "payments",
-        "createPayment",
+        "comments",
+        "createComment",
         maker.made,
         25,
-        "`createPayment` refused one (seed_refused) or answered a key of no row",
+        "`createComment` refused one (seed_refused) or answered a key of no row",
     )
     _record(
         path,
-        ("GET", "/orders/{orderId}/payments"),
+        ("GET", "/tasks/{taskId}/comments"),
         [*exchanges, *made.refusals],
-        items=None,
+        items="items",
         seeding=seeding,
         made=made.evidence(),
     )
 
 
-async def test_probe_create_payment(
+async def test_probe_create_comment(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`createPayment`: POST /orders/{orderId}/payments"""
-    path = _wanted("createPayment")
-    request = await _create_payment_request(session)
+    """`createComment`: POST /tasks/{taskId}/comments"""
+    path = _wanted("createComment")
+    request = await _create_comment_request(session)
     target = Target(
         method="POST",
-        service=PaymentsService,
-        function="create_payment",
+        service=CommentsService,
+        function="create_comment",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("path", "orderId", "not-valid", 2),
-        beyond=None,
+        invalid=("body", "authorId", [], None),
+        beyond=("body", "body", "", None),
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("payments:write", subject=request.subject)},
+        allowed={**request.headers, **token("comments:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("POST", "/orders/{orderId}/payments"),
+        ("POST", "/tasks/{taskId}/comments"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
 
 
-async def test_probe_get_payment(
+async def test_probe_update_comment(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`getPayment`: GET /payments/{paymentId}"""
-    path = _wanted("getPayment")
-    request = await _get_payment_request(session)
+    """`updateComment`: PATCH /comments/{commentId}"""
+    path = _wanted("updateComment")
+    request = await _update_comment_request(session)
     target = Target(
-        method="GET",
-        service=PaymentsService,
-        function="get_payment",
+        method="PATCH",
+        service=CommentsService,
+        function="update_comment",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=True,
+        invalid=("body", "body", [], None),
+        beyond=("body", "body", "", None),
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=request.missing_url,
+        headers=request.headers,
+        allowed={**request.headers, **token("comments:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path, ("PATCH", "/comments/{commentId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
+
+
+async def test_probe_delete_comment(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`deleteComment`: DELETE /comments/{commentId}"""
+    path = _wanted("deleteComment")
+    request = await _delete_comment_request(session)
+    target = Target(
+        method="DELETE",
+        service=CommentsService,
+        function="delete_comment",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "paymentId", "not-valid", 2),
+        invalid=("path", "commentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("payments:read", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path, ("GET", "/payments/{paymentId}"), [*exchanges, *made.refusals], made=made.evidence()
-    )
-
-
-async def test_probe_capture_payment(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`capturePayment`: POST /payments/{paymentId}/capture"""
-    path = _wanted("capturePayment")
-    request = await _capture_payment_request(session)
-    target = Target(
-        method="POST",
-        service=PaymentsService,
-        function="capture_payment",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "paymentId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("payments:capture", subject=request.subject)},
+        allowed={**request.headers, **token("comments:moderate", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("POST", "/payments/{paymentId}/capture"),
+        ("DELETE", "/comments/{commentId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
+
+
+async def test_probe_list_attachments(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`listAttachments`: GET /tasks/{taskId}/attachments"""
+    path = _wanted("listAttachments")
+    request = await _list_attachments_request(session)
+    target = Target(
+        method="GET",
+        service=AttachmentsService,
+        function="list_attachments",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("path", "taskId", "not-valid", 2),
+        beyond=None,
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("attachments:read", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path,
+        ("GET", "/tasks/{taskId}/attachments"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
+
+
+async def test_probe_create_attachment(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`createAttachment`: POST /tasks/{taskId}/attachments"""
+    path = _wanted("createAttachment")
+    request = await _create_attachment_request(session)
+    target = Target(
+        method="POST",
+        service=AttachmentsService,
+        function="create_attachment",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=True,
+        invalid=("body", "fileName", [], None),
+        beyond=("body", "fileName", "", None),
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("attachments:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path,
+        ("POST", "/tasks/{taskId}/attachments"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
+
+
+async def test_probe_get_attachment(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`getAttachment`: GET /attachments/{attachmentId}"""
+    path = _wanted("getAttachment")
+    request = await _get_attachment_request(session)
+    target = Target(
+        method="GET",
+        service=AttachmentsService,
+        function="get_attachment",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("path", "attachmentId", "not-valid", 2),
+        beyond=None,
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("attachments:read", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path,
+        ("GET", "/attachments/{attachmentId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
+
+
+async def test_probe_delete_attachment(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`deleteAttachment`: DELETE /attachments/{attachmentId}"""
+    path = _wanted("deleteAttachment")
+    request = await _delete_attachment_request(session)
+    target = Target(
+        method="DELETE",
+        service=AttachmentsService,
+        function="delete_attachment",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("path", "attachmentId", "not-valid", 2),
+        beyond=None,
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=request.missing_url,
+        headers=request.headers,
+        allowed={**request.headers, **token("attachments:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path,
+        ("DELETE", "/attachments/{attachmentId}"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )

@@ -57,7 +57,7 @@ from tests.books.test_api import (
     _update_book_request,
 )
 from tests.conftest import app_client, statements, token
-from tests.factories import make_authors, make_books, make_loans
+from tests.factories import make_author, make_book, make_loan
 from tests.test_openapi import differences
 
 Exchange = dict[str, JsonValue]
@@ -481,25 +481,25 @@ def made(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Made:
     can make them (see `StandIn`); what was made how, for its evidence."""
     made = Made()
     stand_ins: dict[str, object] = {
-        "make_authors": StandIn(
+        "make_author": StandIn(
             "authors",
-            make_authors,
+            make_author,
             CREATE_AUTHOR,
             None,
             client,
             made,
         ),
-        "make_books": StandIn(
+        "make_book": StandIn(
             "books",
-            make_books,
+            make_book,
             CREATE_BOOK,
             None,
             client,
             made,
         ),
-        "make_loans": StandIn(
+        "make_loan": StandIn(
             "loans",
-            make_loans,
+            make_loan,
             None,
             "no operation in scope creates rows of `loans`",
             client,
@@ -651,7 +651,7 @@ async def test_probe_list_authors(
     maker = Maker(CREATE_AUTHOR, await CREATE_AUTHOR.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     if not keys:  # the app would not make it
-        await make_authors(session)
+        await make_author(session)
     await session.commit()
     url = "/authors"
     listing = {
@@ -667,7 +667,7 @@ async def test_probe_list_authors(
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        await make_authors(session)
+        await make_author(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
@@ -851,7 +851,7 @@ async def test_probe_list_author_books(
     maker = Maker(CREATE_BOOK, await CREATE_BOOK.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     made_first = await maker.row(session, keys[0]) if keys else None
-    first = made_first or await make_books(session)
+    first = made_first or await make_book(session)
     await session.commit()
     url = f"/authors/{first.author_id}/books"
     listing = {
@@ -867,7 +867,7 @@ async def test_probe_list_author_books(
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        more = await make_books(session)
+        more = await make_book(session)
         more.author_id = first.author_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
@@ -922,7 +922,7 @@ async def test_probe_list_books(
     maker = Maker(CREATE_BOOK, await CREATE_BOOK.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     if not keys:  # the app would not make it
-        await make_books(session)
+        await make_book(session)
     await session.commit()
     url = "/books"
     listing = {
@@ -938,7 +938,7 @@ async def test_probe_list_books(
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        await make_books(session)
+        await make_book(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)

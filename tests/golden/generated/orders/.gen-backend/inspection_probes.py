@@ -35,58 +35,61 @@ from pydantic import JsonValue
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attachments.rules import AttachmentsService
-from app.comments.models import Comment
-from app.comments.rules import CommentsService
+from app.customer_documents.models import CustomerDocument
+from app.customer_documents.rules import CustomerDocumentsService
+from app.customers.models import Customer
+from app.customers.rules import CustomersService
 from app.main import create_app
-from app.projects.models import Project
-from app.projects.rules import ProjectsService
-from app.tasks.models import Task
-from app.tasks.rules import TasksService
-from app.workspaces.models import Workspace
-from app.workspaces.rules import WorkspacesService
-from tests.attachments.test_api import (
-    _create_attachment_request,
-    _delete_attachment_request,
-    _get_attachment_request,
-    _list_attachments_request,
-)
-from tests.comments.test_api import (
-    _create_comment_request,
-    _delete_comment_request,
-    _list_comments_request,
-    _update_comment_request,
-)
+from app.order_items.rules import OrderItemsService
+from app.orders.rules import OrdersService
+from app.payments.models import Payment
+from app.payments.rules import PaymentsService
+from app.products.models import Product
+from app.products.rules import ProductsService
 from tests.conftest import app_client, statements, token
+from tests.customer_documents.test_api import (
+    _annotate_customer_document_request,
+    _list_customer_documents_request,
+    _upload_customer_document_request,
+)
+from tests.customers.test_api import (
+    _create_customer_request,
+    _get_customer_request,
+    _list_customers_request,
+    _update_customer_request,
+)
 from tests.factories import (
-    make_attachments,
-    make_comments,
-    make_labels,
-    make_projects,
-    make_tasks,
-    make_workspaces,
+    make_customer,
+    make_customer_document,
+    make_order,
+    make_order_item,
+    make_payment,
+    make_product,
 )
-from tests.projects.test_api import (
-    _create_project_request,
-    _delete_project_request,
-    _get_project_request,
-    _list_projects_request,
-    _update_project_request,
+from tests.order_items.test_api import (
+    _add_order_item_request,
+    _list_order_items_request,
+    _remove_order_item_request,
 )
-from tests.tasks.test_api import (
-    _create_task_request,
-    _delete_task_request,
-    _get_task_request,
-    _list_tasks_request,
-    _update_task_request,
+from tests.orders.test_api import (
+    _cancel_order_request,
+    _create_order_request,
+    _get_order_request,
+    _list_orders_request,
+)
+from tests.payments.test_api import (
+    _capture_payment_request,
+    _create_payment_request,
+    _get_payment_request,
+    _list_order_payments_request,
+)
+from tests.products.test_api import (
+    _create_product_request,
+    _get_product_request,
+    _list_products_request,
+    _update_product_request,
 )
 from tests.test_openapi import differences
-from tests.workspaces.test_api import (
-    _create_workspace_request,
-    _get_workspace_request,
-    _list_workspaces_request,
-    _update_workspace_request,
-)
 
 Exchange = dict[str, JsonValue]
 
@@ -276,161 +279,195 @@ def _found(answer: JsonValue, where: tuple[str, ...]) -> JsonValue:
     return answer
 
 
-async def _taken_create_workspace(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `createWorkspace` is sent holds in the table already."""
+async def _taken_create_customer(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createCustomer` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return [
-        {_spelled(v) for v in await session.scalars(select(Workspace.slug))},
+        {_spelled(v) for v in await session.scalars(select(Customer.email))},
     ]
 
 
-def _create_workspace_credentials(subject: str | None) -> dict[str, str]:
-    return token("workspaces:write", subject=subject)
+def _create_customer_credentials(subject: str | None) -> dict[str, str]:
+    return token("customers:write", subject=subject)
 
 
-CREATE_WORKSPACE = Seed(
-    operation="createWorkspace",
+CREATE_CUSTOMER = Seed(
+    operation="createCustomer",
     method="POST",
     status=201,
     sent_as="json",
     key=("id",),
     varied=(
         (
-            ("slug",),
+            ("email",),
             (
-                "ba",
-                "ca",
-                "da",
-                "ea",
-                "fa",
-                "ga",
-                "ha",
-                "ia",
-                "ja",
-                "ka",
-                "la",
-                "ma",
-                "na",
-                "oa",
-                "pa",
-                "qa",
-                "ra",
-                "sa",
-                "ta",
-                "ua",
-                "va",
-                "wa",
-                "xa",
-                "ya",
-                "za",
-                "0a",
-                "1a",
-                "2a",
-                "3a",
-                "4a",
-                "5a",
-                "6a",
-                "7a",
-                "8a",
-                "9a",
-                "ab",
-                "bb",
-                "cb",
-                "db",
-                "eb",
-                "fb",
-                "gb",
-                "hb",
-                "ib",
-                "jb",
-                "kb",
-                "lb",
-                "mb",
-                "nb",
-                "ob",
-                "pb",
-                "qb",
-                "rb",
-                "sb",
-                "tb",
-                "ub",
-                "vb",
-                "wb",
-                "xb",
-                "yb",
-                "zb",
-                "0b",
-                "1b",
-                "2b",
-                "3b",
-                "4b",
-                "5b",
-                "6b",
-                "7b",
-                "8b",
-                "9b",
-                "ac",
-                "bc",
-                "cc",
-                "dc",
-                "ec",
-                "fc",
-                "gc",
-                "hc",
-                "ic",
-                "jc",
-                "kc",
-                "lc",
-                "mc",
-                "nc",
-                "oc",
-                "pc",
-                "qc",
-                "rc",
-                "sc",
-                "tc",
-                "uc",
-                "vc",
-                "wc",
-                "xc",
-                "yc",
-                "zc",
-                "0c",
-                "1c",
-                "2c",
+                "reader+1@example.com",
+                "reader+2@example.com",
+                "reader+3@example.com",
+                "reader+4@example.com",
+                "reader+5@example.com",
+                "reader+6@example.com",
+                "reader+7@example.com",
+                "reader+8@example.com",
+                "reader+9@example.com",
+                "reader+10@example.com",
+                "reader+11@example.com",
+                "reader+12@example.com",
+                "reader+13@example.com",
+                "reader+14@example.com",
+                "reader+15@example.com",
+                "reader+16@example.com",
+                "reader+17@example.com",
+                "reader+18@example.com",
+                "reader+19@example.com",
+                "reader+20@example.com",
+                "reader+21@example.com",
+                "reader+22@example.com",
+                "reader+23@example.com",
+                "reader+24@example.com",
+                "reader+25@example.com",
+                "reader+26@example.com",
+                "reader+27@example.com",
+                "reader+28@example.com",
+                "reader+29@example.com",
+                "reader+30@example.com",
+                "reader+31@example.com",
+                "reader+32@example.com",
+                "reader+33@example.com",
+                "reader+34@example.com",
+                "reader+35@example.com",
+                "reader+36@example.com",
+                "reader+37@example.com",
+                "reader+38@example.com",
+                "reader+39@example.com",
+                "reader+40@example.com",
+                "reader+41@example.com",
+                "reader+42@example.com",
+                "reader+43@example.com",
+                "reader+44@example.com",
+                "reader+45@example.com",
+                "reader+46@example.com",
+                "reader+47@example.com",
+                "reader+48@example.com",
+                "reader+49@example.com",
+                "reader+50@example.com",
+                "reader+51@example.com",
+                "reader+52@example.com",
+                "reader+53@example.com",
+                "reader+54@example.com",
+                "reader+55@example.com",
+                "reader+56@example.com",
+                "reader+57@example.com",
+                "reader+58@example.com",
+                "reader+59@example.com",
+                "reader+60@example.com",
+                "reader+61@example.com",
+                "reader+62@example.com",
+                "reader+63@example.com",
+                "reader+64@example.com",
+                "reader+65@example.com",
+                "reader+66@example.com",
+                "reader+67@example.com",
+                "reader+68@example.com",
+                "reader+69@example.com",
+                "reader+70@example.com",
+                "reader+71@example.com",
+                "reader+72@example.com",
+                "reader+73@example.com",
+                "reader+74@example.com",
+                "reader+75@example.com",
+                "reader+76@example.com",
+                "reader+77@example.com",
+                "reader+78@example.com",
+                "reader+79@example.com",
+                "reader+80@example.com",
+                "reader+81@example.com",
+                "reader+82@example.com",
+                "reader+83@example.com",
+                "reader+84@example.com",
+                "reader+85@example.com",
+                "reader+86@example.com",
+                "reader+87@example.com",
+                "reader+88@example.com",
+                "reader+89@example.com",
+                "reader+90@example.com",
+                "reader+91@example.com",
+                "reader+92@example.com",
+                "reader+93@example.com",
+                "reader+94@example.com",
+                "reader+95@example.com",
+                "reader+96@example.com",
+                "reader+97@example.com",
+                "reader+98@example.com",
+                "reader+99@example.com",
+                "reader+100@example.com",
             ),
         ),
     ),
-    taken=_taken_create_workspace,
-    row=Workspace,
+    taken=_taken_create_customer,
+    row=Customer,
     key_type=uuid.UUID,
-    build=_create_workspace_request,
-    credentials=_create_workspace_credentials,
+    build=_create_customer_request,
+    credentials=_create_customer_credentials,
 )
 
 
-async def _taken_create_project(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `createProject` is sent holds in the table already."""
+async def _taken_create_product(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createProduct` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return [
-        {_spelled(v) for v in await session.scalars(select(Project.key))},
+        {_spelled(v) for v in await session.scalars(select(Product.sku))},
     ]
 
 
-def _create_project_credentials(subject: str | None) -> dict[str, str]:
-    return token("projects:write", subject=subject)
+def _create_product_credentials(subject: str | None) -> dict[str, str]:
+    return token("products:write", subject=subject)
 
 
-CREATE_PROJECT = Seed(
-    operation="createProject",
+CREATE_PRODUCT = Seed(
+    operation="createProduct",
     method="POST",
     status=201,
     sent_as="json",
     key=("id",),
     varied=(
         (
-            ("key",),
+            ("sku",),
             (
+                "B",
+                "C",
+                "D",
+                "E",
+                "F",
+                "G",
+                "H",
+                "I",
+                "J",
+                "L",
+                "N",
+                "O",
+                "P",
+                "Q",
+                "R",
+                "S",
+                "T",
+                "U",
+                "V",
+                "W",
+                "X",
+                "Y",
+                "Z",
+                "0",
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+                "6",
+                "8",
+                "9",
+                "-",
+                "A",
                 "BA",
                 "CA",
                 "DA",
@@ -456,6 +493,17 @@ CREATE_PROJECT = Seed(
                 "XA",
                 "YA",
                 "ZA",
+                "0A",
+                "1A",
+                "2A",
+                "3A",
+                "4A",
+                "5A",
+                "6A",
+                "7A",
+                "8A",
+                "9A",
+                "-A",
                 "AB",
                 "BB",
                 "CB",
@@ -482,113 +530,65 @@ CREATE_PROJECT = Seed(
                 "XB",
                 "YB",
                 "ZB",
-                "AC",
-                "BC",
-                "CC",
-                "DC",
-                "EC",
-                "FC",
-                "GC",
-                "HC",
-                "IC",
-                "JC",
-                "KC",
-                "LC",
-                "MC",
-                "NC",
-                "OC",
-                "PC",
-                "QC",
-                "RC",
-                "SC",
-                "TC",
-                "UC",
-                "VC",
-                "WC",
-                "XC",
-                "YC",
-                "ZC",
-                "AD",
-                "BD",
-                "CD",
-                "DD",
-                "ED",
-                "FD",
-                "GD",
-                "HD",
-                "ID",
-                "JD",
-                "KD",
-                "LD",
-                "MD",
-                "ND",
-                "OD",
-                "PD",
-                "QD",
-                "RD",
-                "SD",
-                "TD",
-                "UD",
-                "VD",
-                "WD",
+                "0B",
             ),
         ),
     ),
-    taken=_taken_create_project,
-    row=Project,
+    taken=_taken_create_product,
+    row=Product,
     key_type=uuid.UUID,
-    build=_create_project_request,
-    credentials=_create_project_credentials,
+    build=_create_product_request,
+    credentials=_create_product_credentials,
 )
 
 
-async def _taken_create_task(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `createTask` is sent holds in the table already."""
+async def _taken_create_payment(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `createPayment` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return []
 
 
-def _create_task_credentials(subject: str | None) -> dict[str, str]:
-    return token("tasks:write", subject=subject)
+def _create_payment_credentials(subject: str | None) -> dict[str, str]:
+    return token("payments:write", subject=subject)
 
 
-CREATE_TASK = Seed(
-    operation="createTask",
+CREATE_PAYMENT = Seed(
+    operation="createPayment",
     method="POST",
     status=201,
     sent_as="json",
     key=("id",),
     varied=(),
-    taken=_taken_create_task,
-    row=Task,
+    taken=_taken_create_payment,
+    row=Payment,
     key_type=uuid.UUID,
-    build=_create_task_request,
-    credentials=_create_task_credentials,
+    build=_create_payment_request,
+    credentials=_create_payment_credentials,
 )
 
 
-async def _taken_create_comment(session: AsyncSession) -> list[set[str]]:
-    """The values each unique field `createComment` is sent holds in the table already."""
+async def _taken_upload_customer_document(session: AsyncSession) -> list[set[str]]:
+    """The values each unique field `uploadCustomerDocument` is sent holds in the table already."""
     await session.commit()  # end the last read (rows loaded stay loaded): see the app's commits
     return []
 
 
-def _create_comment_credentials(subject: str | None) -> dict[str, str]:
-    return token("comments:write", subject=subject)
+def _upload_customer_document_credentials(subject: str | None) -> dict[str, str]:
+    return token("customers:write", subject=subject)
 
 
-CREATE_COMMENT = Seed(
-    operation="createComment",
+UPLOAD_CUSTOMER_DOCUMENT = Seed(
+    operation="uploadCustomerDocument",
     method="POST",
     status=201,
-    sent_as="json",
+    sent_as="data",
     key=("id",),
     varied=(),
-    taken=_taken_create_comment,
-    row=Comment,
+    taken=_taken_upload_customer_document,
+    row=CustomerDocument,
     key_type=uuid.UUID,
-    build=_create_comment_request,
-    credentials=_create_comment_credentials,
+    build=_upload_customer_document_request,
+    credentials=_upload_customer_document_credentials,
 )
 
 
@@ -656,11 +656,12 @@ class StandIn(Generic[Row]):
 # the modules whose test factories the stand-ins replace while a probe runs
 FACTORY_USERS = (
     "tests.factories",
-    "tests.attachments.test_api",
-    "tests.comments.test_api",
-    "tests.projects.test_api",
-    "tests.tasks.test_api",
-    "tests.workspaces.test_api",
+    "tests.customer_documents.test_api",
+    "tests.customers.test_api",
+    "tests.order_items.test_api",
+    "tests.orders.test_api",
+    "tests.payments.test_api",
+    "tests.products.test_api",
 )
 
 
@@ -670,51 +671,51 @@ def made(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Made:
     can make them (see `StandIn`); what was made how, for its evidence."""
     made = Made()
     stand_ins: dict[str, object] = {
-        "make_workspaces": StandIn(
-            "workspaces",
-            make_workspaces,
-            CREATE_WORKSPACE,
+        "make_customer": StandIn(
+            "customers",
+            make_customer,
+            CREATE_CUSTOMER,
             None,
             client,
             made,
         ),
-        "make_projects": StandIn(
-            "projects",
-            make_projects,
-            CREATE_PROJECT,
+        "make_product": StandIn(
+            "products",
+            make_product,
+            CREATE_PRODUCT,
             None,
             client,
             made,
         ),
-        "make_tasks": StandIn(
-            "tasks",
-            make_tasks,
-            CREATE_TASK,
+        "make_order": StandIn(
+            "orders",
+            make_order,
+            None,
+            "no operation in scope creates rows of `orders`",
+            client,
+            made,
+        ),
+        "make_order_item": StandIn(
+            "order_items",
+            make_order_item,
+            None,
+            "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
+            client,
+            made,
+        ),
+        "make_payment": StandIn(
+            "payments",
+            make_payment,
+            CREATE_PAYMENT,
             None,
             client,
             made,
         ),
-        "make_comments": StandIn(
-            "comments",
-            make_comments,
-            CREATE_COMMENT,
+        "make_customer_document": StandIn(
+            "customer_documents",
+            make_customer_document,
+            UPLOAD_CUSTOMER_DOCUMENT,
             None,
-            client,
-            made,
-        ),
-        "make_attachments": StandIn(
-            "attachments",
-            make_attachments,
-            None,
-            "no operation in scope creates rows of `attachments`",
-            client,
-            made,
-        ),
-        "make_labels": StandIn(
-            "labels",
-            make_labels,
-            None,
-            "no operation in scope creates rows of `labels`",
             client,
             made,
         ),
@@ -824,99 +825,104 @@ async def _probes(
 # where a body that is not JSON goes for an operation that takes none: (method, URL, headers)
 NOT_JSON: tuple[str, str, dict[str, str]] = (
     "POST",
-    "/tasks/00000000-0000-4000-8000-000000000000/attachments",
+    "/customers",
     token(
-        "attachments:write",
+        "customers:write",
     ),
 )
 
 
-async def test_probe_list_workspaces(
+async def test_probe_list_customers(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`listWorkspaces`: GET /workspaces"""
-    path = _wanted("listWorkspaces")
-    request = await _list_workspaces_request(session)
+    """`listCustomers`: GET /customers"""
+    path = _wanted("listCustomers")
+    request = await _list_customers_request(session)
     target = Target(
         method="GET",
-        service=WorkspacesService,
-        function="list_workspaces",
+        service=CustomersService,
+        function="list_customers",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", "not-valid", None),
-        beyond=("query", "limit", 0, None),
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("workspaces:read", subject=request.subject)},
+        allowed={**request.headers, **token("customers:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
     # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(CREATE_WORKSPACE, await CREATE_WORKSPACE.build(session))
+    maker = Maker(CREATE_CUSTOMER, await CREATE_CUSTOMER.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     if not keys:  # the app would not make it
-        await make_workspaces(session)
+        await make_customer(session)
     await session.commit()
-    url = "/workspaces"
-    listing = {**request.headers, **token("workspaces:read", roles=["platform_admin"])}
-    params: dict[str, str] = {
-        "limit": "25",
+    url = "/customers"
+    listing = {
+        **request.headers,
+        **token(
+            "customers:read",
+        ),
     }
-    one_row = {**params, "limit": "1"}  # a page of one row
+    params: dict[str, str] = {
+        "per_page": "25",
+    }
+    one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        await make_workspaces(session)
+        await make_customer(session)
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
     made.add(
-        "workspaces",
-        "createWorkspace",
+        "customers",
+        "createCustomer",
         maker.made,
         25,
-        "`createWorkspace` refused one (seed_refused) or answered a key of no row",
+        "`createCustomer` refused one (seed_refused) or answered a key of no row",
     )
     _record(
         path,
-        ("GET", "/workspaces"),
+        ("GET", "/customers"),
         [*exchanges, *made.refusals],
-        items="items",
+        items="data",
         seeding=seeding,
         made=made.evidence(),
     )
 
 
-async def test_probe_create_workspace(
+async def test_probe_create_customer(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`createWorkspace`: POST /workspaces"""
-    path = _wanted("createWorkspace")
-    request = await _create_workspace_request(session)
+    """`createCustomer`: POST /customers"""
+    path = _wanted("createCustomer")
+    request = await _create_customer_request(session)
     target = Target(
         method="POST",
-        service=WorkspacesService,
-        function="create_workspace",
+        service=CustomersService,
+        function="create_customer",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "slug", [], None),
+        invalid=("body", "email", [], None),
         beyond=(
             "body",
-            "slug",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "email",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             None,
         ),
     )
@@ -924,71 +930,68 @@ async def test_probe_create_workspace(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("workspaces:write", subject=request.subject)},
+        allowed={**request.headers, **token("customers:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("POST", "/workspaces"), [*exchanges, *made.refusals], made=made.evidence())
+    _record(path, ("POST", "/customers"), [*exchanges, *made.refusals], made=made.evidence())
 
 
-async def test_probe_get_workspace(
+async def test_probe_get_customer(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`getWorkspace`: GET /workspaces/{workspaceId}"""
-    path = _wanted("getWorkspace")
-    request = await _get_workspace_request(session)
+    """`getCustomer`: GET /customers/{customerId}"""
+    path = _wanted("getCustomer")
+    request = await _get_customer_request(session)
     target = Target(
         method="GET",
-        service=WorkspacesService,
-        function="get_workspace",
+        service=CustomersService,
+        function="get_customer",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "workspaceId", "not-valid", 2),
+        invalid=("path", "customerId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("workspaces:read", subject=request.subject)},
+        allowed={**request.headers, **token("customers:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
-        path,
-        ("GET", "/workspaces/{workspaceId}"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
+        path, ("GET", "/customers/{customerId}"), [*exchanges, *made.refusals], made=made.evidence()
     )
 
 
-async def test_probe_update_workspace(
+async def test_probe_update_customer(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`updateWorkspace`: PATCH /workspaces/{workspaceId}"""
-    path = _wanted("updateWorkspace")
-    request = await _update_workspace_request(session)
+    """`updateCustomer`: PATCH /customers/{customerId}"""
+    path = _wanted("updateCustomer")
+    request = await _update_customer_request(session)
     target = Target(
         method="PATCH",
-        service=WorkspacesService,
-        function="update_workspace",
+        service=CustomersService,
+        function="update_customer",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "slug", [], None),
+        invalid=("body", "email", [], None),
         beyond=(
             "body",
-            "slug",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "email",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             None,
         ),
     )
@@ -996,167 +999,314 @@ async def test_probe_update_workspace(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("workspaces:write", subject=request.subject)},
+        allowed={**request.headers, **token("customers:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("PATCH", "/workspaces/{workspaceId}"),
+        ("PATCH", "/customers/{customerId}"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
 
 
-async def test_probe_list_projects(
+async def test_probe_list_customer_documents(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`listProjects`: GET /workspaces/{workspaceId}/projects"""
-    path = _wanted("listProjects")
-    request = await _list_projects_request(session)
+    """`listCustomerDocuments`: GET /customers/{customerId}/documents"""
+    path = _wanted("listCustomerDocuments")
+    request = await _list_customer_documents_request(session)
     target = Target(
         method="GET",
-        service=ProjectsService,
-        function="list_projects",
+        service=CustomerDocumentsService,
+        function="list_customer_documents",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", "not-valid", None),
-        beyond=("query", "limit", 0, None),
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("projects:read", subject=request.subject)},
+        allowed={**request.headers, **token("customers:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
     # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(CREATE_PROJECT, await CREATE_PROJECT.build(session))
+    maker = Maker(UPLOAD_CUSTOMER_DOCUMENT, await UPLOAD_CUSTOMER_DOCUMENT.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     made_first = await maker.row(session, keys[0]) if keys else None
-    first = made_first or await make_projects(session)
+    first = made_first or await make_customer_document(session)
     await session.commit()
-    url = f"/workspaces/{first.workspace_id}/projects"
-    listing = {**request.headers, **token("projects:read", roles=["support", "platform_admin"])}
-    params: dict[str, str] = {
-        "limit": "25",
+    url = f"/customers/{first.customer_id}/documents"
+    listing = {
+        **request.headers,
+        **token(
+            "customers:read",
+        ),
     }
-    one_row = {**params, "limit": "1"}  # a page of one row
+    params: dict[str, str] = {
+        "per_page": "25",
+    }
+    one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        more = await make_projects(session)
-        more.workspace_id = first.workspace_id
+        more = await make_customer_document(session)
+        more.customer_id = first.customer_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
     made.add(
-        "projects",
-        "createProject",
+        "customer_documents",
+        "uploadCustomerDocument",
         maker.made,
         25,
-        "`createProject` refused one (seed_refused) or answered a key of no row",
+        "`uploadCustomerDocument` refused one (seed_refused) or answered a key of no row",
     )
     _record(
         path,
-        ("GET", "/workspaces/{workspaceId}/projects"),
+        ("GET", "/customers/{customerId}/documents"),
         [*exchanges, *made.refusals],
-        items="items",
+        items="data",
         seeding=seeding,
         made=made.evidence(),
     )
 
 
-async def test_probe_create_project(
+async def test_probe_upload_customer_document(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`createProject`: POST /workspaces/{workspaceId}/projects"""
-    path = _wanted("createProject")
-    request = await _create_project_request(session)
+    """`uploadCustomerDocument`: POST /customers/{customerId}/documents"""
+    path = _wanted("uploadCustomerDocument")
+    request = await _upload_customer_document_request(session)
     target = Target(
         method="POST",
-        service=ProjectsService,
-        function="create_project",
+        service=CustomerDocumentsService,
+        function="upload_customer_document",
         needs_token=True,
         needs_permission=True,
-        own_json_body=True,
-        invalid=("body", "key", [], None),
-        beyond=("body", "key", "xxxxxxxxxxx", None),
+        own_json_body=False,
+        invalid=("path", "customerId", "not-valid", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("projects:write", subject=request.subject)},
+        allowed={**request.headers, **token("customers:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
+        payload={"data": request.form, "files": request.files},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("POST", "/workspaces/{workspaceId}/projects"),
+        ("POST", "/customers/{customerId}/documents"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
 
 
-async def test_probe_get_project(
+async def test_probe_annotate_customer_document(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`getProject`: GET /projects/{projectId}"""
-    path = _wanted("getProject")
-    request = await _get_project_request(session)
+    """`annotateCustomerDocument`: PATCH /documents/{documentId}"""
+    path = _wanted("annotateCustomerDocument")
+    request = await _annotate_customer_document_request(session)
     target = Target(
-        method="GET",
-        service=ProjectsService,
-        function="get_project",
+        method="PATCH",
+        service=CustomerDocumentsService,
+        function="annotate_customer_document",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "projectId", "not-valid", 2),
+        invalid=("path", "documentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("projects:read", subject=request.subject)},
+        allowed={**request.headers, **token("customers:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
+        payload={"data": request.form},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
-        path, ("GET", "/projects/{projectId}"), [*exchanges, *made.refusals], made=made.evidence()
+        path,
+        ("PATCH", "/documents/{documentId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
     )
 
 
-async def test_probe_update_project(
+async def test_probe_list_products(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`updateProject`: PATCH /projects/{projectId}"""
-    path = _wanted("updateProject")
-    request = await _update_project_request(session)
+    """`listProducts`: GET /products"""
+    path = _wanted("listProducts")
+    request = await _list_products_request(session)
+    target = Target(
+        method="GET",
+        service=ProductsService,
+        function="list_products",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("products:read", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    # the list's statements with one row, then with 25 (a count that grows is an N+1)
+    # the rows through the app: one built request (one parent), sent for each row
+    maker = Maker(CREATE_PRODUCT, await CREATE_PRODUCT.build(session))
+    keys = await maker.rows(client, session, 1, exchanges)
+    if not keys:  # the app would not make it
+        await make_product(session)
+    await session.commit()
+    url = "/products"
+    listing = {
+        **request.headers,
+        **token(
+            "products:read",
+        ),
+    }
+    params: dict[str, str] = {
+        "per_page": "25",
+    }
+    one_row = {**params, "per_page": "1"}  # a page of one row
+    exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
+    keys = await maker.rows(client, session, 24, exchanges)
+    for _ in range(24 - len(keys)):  # what the app would not make
+        await make_product(session)
+    await session.commit()
+    exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
+    seeding = maker.evidence(rows=25)
+    made.add(
+        "products",
+        "createProduct",
+        maker.made,
+        25,
+        "`createProduct` refused one (seed_refused) or answered a key of no row",
+    )
+    _record(
+        path,
+        ("GET", "/products"),
+        [*exchanges, *made.refusals],
+        items="data",
+        seeding=seeding,
+        made=made.evidence(),
+    )
+
+
+async def test_probe_create_product(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`createProduct`: POST /products"""
+    path = _wanted("createProduct")
+    request = await _create_product_request(session)
+    target = Target(
+        method="POST",
+        service=ProductsService,
+        function="create_product",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=True,
+        invalid=("body", "sku", [], None),
+        beyond=(
+            "body",
+            "sku",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            None,
+        ),
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("products:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(path, ("POST", "/products"), [*exchanges, *made.refusals], made=made.evidence())
+
+
+async def test_probe_get_product(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`getProduct`: GET /products/{productId}"""
+    path = _wanted("getProduct")
+    request = await _get_product_request(session)
+    target = Target(
+        method="GET",
+        service=ProductsService,
+        function="get_product",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("path", "productId", "not-valid", 2),
+        beyond=None,
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=request.missing_url,
+        headers=request.headers,
+        allowed={**request.headers, **token("products:read", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path, ("GET", "/products/{productId}"), [*exchanges, *made.refusals], made=made.evidence()
+    )
+
+
+async def test_probe_update_product(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`updateProduct`: PATCH /products/{productId}"""
+    path = _wanted("updateProduct")
+    request = await _update_product_request(session)
     target = Target(
         method="PATCH",
-        service=ProjectsService,
-        function="update_project",
+        service=ProductsService,
+        function="update_product",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
@@ -1167,116 +1317,209 @@ async def test_probe_update_project(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("projects:write", subject=request.subject)},
+        allowed={**request.headers, **token("products:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
-        path, ("PATCH", "/projects/{projectId}"), [*exchanges, *made.refusals], made=made.evidence()
+        path, ("PATCH", "/products/{productId}"), [*exchanges, *made.refusals], made=made.evidence()
     )
 
 
-async def test_probe_delete_project(
+async def test_probe_list_orders(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`deleteProject`: DELETE /projects/{projectId}"""
-    path = _wanted("deleteProject")
-    request = await _delete_project_request(session)
+    """`listOrders`: GET /orders"""
+    path = _wanted("listOrders")
+    request = await _list_orders_request(session)
     target = Target(
-        method="DELETE",
-        service=ProjectsService,
-        function="delete_project",
+        method="GET",
+        service=OrdersService,
+        function="list_orders",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "projectId", "not-valid", 2),
-        beyond=None,
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
     )
     sent = Sent(
         url=request.url,
-        missing_url=request.missing_url,
+        missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("projects:delete", subject=request.subject)},
+        allowed={**request.headers, **token("orders:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("DELETE", "/projects/{projectId}"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
+    _record(path, ("GET", "/orders"), [*exchanges, *made.refusals], made=made.evidence())
 
 
-async def test_probe_list_tasks(
+async def test_probe_create_order(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`listTasks`: GET /projects/{projectId}/tasks"""
-    path = _wanted("listTasks")
-    request = await _list_tasks_request(session)
+    """`createOrder`: POST /orders"""
+    path = _wanted("createOrder")
+    request = await _create_order_request(session)
     target = Target(
-        method="GET",
-        service=TasksService,
-        function="list_tasks",
+        method="POST",
+        service=OrdersService,
+        function="create_order",
         needs_token=True,
         needs_permission=True,
-        own_json_body=False,
-        invalid=("query", "limit", "not-valid", None),
+        own_json_body=True,
+        invalid=("body", "customerId", [], None),
         beyond=(
-            "query",
-            "cursor",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "body",
+            "notes",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             None,
         ),
     )
     sent = Sent(
         url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("orders:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(path, ("POST", "/orders"), [*exchanges, *made.refusals], made=made.evidence())
+
+
+async def test_probe_get_order(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`getOrder`: GET /orders/{orderId}"""
+    path = _wanted("getOrder")
+    request = await _get_order_request(session)
+    target = Target(
+        method="GET",
+        service=OrdersService,
+        function="get_order",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("path", "orderId", "not-valid", 2),
+        beyond=None,
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("orders:read", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(path, ("GET", "/orders/{orderId}"), [*exchanges, *made.refusals], made=made.evidence())
+
+
+async def test_probe_cancel_order(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`cancelOrder`: POST /orders/{orderId}/cancel"""
+    path = _wanted("cancelOrder")
+    request = await _cancel_order_request(session)
+    target = Target(
+        method="POST",
+        service=OrdersService,
+        function="cancel_order",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("path", "orderId", "not-valid", 2),
+        beyond=None,
+    )
+    sent = Sent(
+        url=request.url,
+        missing_url=None,
+        headers=request.headers,
+        allowed={**request.headers, **token("orders:write", subject=request.subject)},
+        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
+        payload={"json": request.body},
+    )
+    exchanges = await _probes(client, target, sent, monkeypatch)
+    _record(
+        path,
+        ("POST", "/orders/{orderId}/cancel"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
+
+
+async def test_probe_list_order_items(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    made: Made,
+) -> None:
+    """`listOrderItems`: GET /orders/{orderId}/items"""
+    path = _wanted("listOrderItems")
+    request = await _list_order_items_request(session)
+    target = Target(
+        method="GET",
+        service=OrderItemsService,
+        function="list_order_items",
+        needs_token=True,
+        needs_permission=True,
+        own_json_body=False,
+        invalid=("query", "page", "not-valid", None),
+        beyond=("query", "page", 0, None),
+    )
+    sent = Sent(
+        url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("tasks:read", subject=request.subject)},
+        allowed={**request.headers, **token("orders:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
-    # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(CREATE_TASK, await CREATE_TASK.build(session))
-    keys = await maker.rows(client, session, 1, exchanges)
-    made_first = await maker.row(session, keys[0]) if keys else None
-    first = made_first or await make_tasks(session)
+    first = await make_order_item(session)
     await session.commit()
-    url = f"/projects/{first.project_id}/tasks"
-    listing = {**request.headers, **token("tasks:read", roles=["support", "platform_admin"])}
+    url = f"/orders/{first.order_id}/items"
+    listing = {**request.headers, **token("orders:read", roles=["finance", "admin"])}
     params: dict[str, str] = {
-        "limit": "25",
+        "per_page": "25",
     }
-    one_row = {**params, "limit": "1"}  # a page of one row
+    one_row = {**params, "per_page": "1"}  # a page of one row
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
-    keys = await maker.rows(client, session, 24, exchanges)
-    for _ in range(24 - len(keys)):  # what the app would not make
-        more = await make_tasks(session)
-        more.project_id = first.project_id
+    for _ in range(24):
+        more = await make_order_item(session)
+        more.order_id = first.order_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
-    seeding = maker.evidence(rows=25)
+    seeding: dict[str, JsonValue] = {
+        "operation": None,
+        "through_app": 0,
+        "rows": 25,
+        "why": "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
+    }
     made.add(
-        "tasks",
-        "createTask",
-        maker.made,
+        "order_items",
+        None,
+        0,
         25,
-        "`createTask` refused one (seed_refused) or answered a key of no row",
+        "`addOrderItem` cannot make the rows: each would repeat the unique key (order_id, product_id)",
     )
     _record(
         path,
-        ("GET", "/projects/{projectId}/tasks"),
+        ("GET", "/orders/{orderId}/items"),
         [*exchanges, *made.refusals],
         items="items",
         seeding=seeding,
@@ -1284,450 +1527,242 @@ async def test_probe_list_tasks(
     )
 
 
-async def test_probe_create_task(
+async def test_probe_add_order_item(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`createTask`: POST /projects/{projectId}/tasks"""
-    path = _wanted("createTask")
-    request = await _create_task_request(session)
+    """`addOrderItem`: POST /orders/{orderId}/items"""
+    path = _wanted("addOrderItem")
+    request = await _add_order_item_request(session)
     target = Target(
         method="POST",
-        service=TasksService,
-        function="create_task",
+        service=OrderItemsService,
+        function="add_order_item",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "title", [], None),
-        beyond=("body", "title", "", None),
+        invalid=("body", "productId", [], None),
+        beyond=("body", "quantity", 0, None),
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("tasks:write", subject=request.subject)},
+        allowed={**request.headers, **token("orders:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("POST", "/projects/{projectId}/tasks"),
+        ("POST", "/orders/{orderId}/items"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
 
 
-async def test_probe_get_task(
+async def test_probe_remove_order_item(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`getTask`: GET /tasks/{taskId}"""
-    path = _wanted("getTask")
-    request = await _get_task_request(session)
-    target = Target(
-        method="GET",
-        service=TasksService,
-        function="get_task",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "taskId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=request.missing_url,
-        headers=request.headers,
-        allowed={**request.headers, **token("tasks:read", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("GET", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
-
-
-async def test_probe_update_task(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`updateTask`: PATCH /tasks/{taskId}"""
-    path = _wanted("updateTask")
-    request = await _update_task_request(session)
-    target = Target(
-        method="PATCH",
-        service=TasksService,
-        function="update_task",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=True,
-        invalid=("body", "title", [], None),
-        beyond=("body", "title", "", None),
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=request.missing_url,
-        headers=request.headers,
-        allowed={**request.headers, **token("tasks:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("PATCH", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
-
-
-async def test_probe_delete_task(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`deleteTask`: DELETE /tasks/{taskId}"""
-    path = _wanted("deleteTask")
-    request = await _delete_task_request(session)
+    """`removeOrderItem`: DELETE /orders/{orderId}/items/{orderItemId}"""
+    path = _wanted("removeOrderItem")
+    request = await _remove_order_item_request(session)
     target = Target(
         method="DELETE",
-        service=TasksService,
-        function="delete_task",
+        service=OrderItemsService,
+        function="remove_order_item",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "taskId", "not-valid", 2),
+        invalid=("path", "orderId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("tasks:write", subject=request.subject)},
+        allowed={**request.headers, **token("orders:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(path, ("DELETE", "/tasks/{taskId}"), [*exchanges, *made.refusals], made=made.evidence())
+    _record(
+        path,
+        ("DELETE", "/orders/{orderId}/items/{orderItemId}"),
+        [*exchanges, *made.refusals],
+        made=made.evidence(),
+    )
 
 
-async def test_probe_list_comments(
+async def test_probe_list_order_payments(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`listComments`: GET /tasks/{taskId}/comments"""
-    path = _wanted("listComments")
-    request = await _list_comments_request(session)
+    """`listOrderPayments`: GET /orders/{orderId}/payments"""
+    path = _wanted("listOrderPayments")
+    request = await _list_order_payments_request(session)
     target = Target(
         method="GET",
-        service=CommentsService,
-        function="list_comments",
+        service=PaymentsService,
+        function="list_order_payments",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("query", "limit", "not-valid", None),
-        beyond=(
-            "query",
-            "cursor",
-            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-            None,
-        ),
+        invalid=("path", "orderId", "not-valid", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("comments:read", subject=request.subject)},
+        allowed={**request.headers, **token("payments:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     # the list's statements with one row, then with 25 (a count that grows is an N+1)
     # the rows through the app: one built request (one parent), sent for each row
-    maker = Maker(CREATE_COMMENT, await CREATE_COMMENT.build(session))
+    maker = Maker(CREATE_PAYMENT, await CREATE_PAYMENT.build(session))
     keys = await maker.rows(client, session, 1, exchanges)
     made_first = await maker.row(session, keys[0]) if keys else None
-    first = made_first or await make_comments(session)
+    first = made_first or await make_payment(session)
     await session.commit()
-    url = f"/tasks/{first.task_id}/comments"
-    listing = {**request.headers, **token("comments:read", roles=["support", "platform_admin"])}
-    params: dict[str, str] = {
-        "limit": "25",
-    }
-    one_row = {**params, "limit": "1"}  # a page of one row
+    url = f"/orders/{first.order_id}/payments"
+    listing = {**request.headers, **token("payments:read", roles=["finance", "admin"])}
+    params: dict[str, str] = {}
+    one_row = params
     exchanges.append(await _send(client, "rows_1", "GET", url, listing, params=one_row))
     keys = await maker.rows(client, session, 24, exchanges)
     for _ in range(24 - len(keys)):  # what the app would not make
-        more = await make_comments(session)
-        more.task_id = first.task_id
+        more = await make_payment(session)
+        more.order_id = first.order_id
     await session.commit()
     exchanges.append(await _send(client, "rows_25", "GET", url, listing, params=params))
     seeding = maker.evidence(rows=25)
     made.add(
-        "comments",
-        "createComment",
+        "payments",
+        "createPayment",
         maker.made,
         25,
-        "`createComment` refused one (seed_refused) or answered a key of no row",
+        "`createPayment` refused one (seed_refused) or answered a key of no row",
     )
     _record(
         path,
-        ("GET", "/tasks/{taskId}/comments"),
+        ("GET", "/orders/{orderId}/payments"),
         [*exchanges, *made.refusals],
-        items="items",
+        items=None,
         seeding=seeding,
         made=made.evidence(),
     )
 
 
-async def test_probe_create_comment(
+async def test_probe_create_payment(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`createComment`: POST /tasks/{taskId}/comments"""
-    path = _wanted("createComment")
-    request = await _create_comment_request(session)
+    """`createPayment`: POST /orders/{orderId}/payments"""
+    path = _wanted("createPayment")
+    request = await _create_payment_request(session)
     target = Target(
         method="POST",
-        service=CommentsService,
-        function="create_comment",
+        service=PaymentsService,
+        function="create_payment",
         needs_token=True,
         needs_permission=True,
         own_json_body=True,
-        invalid=("body", "authorId", [], None),
-        beyond=("body", "body", "", None),
+        invalid=("path", "orderId", "not-valid", 2),
+        beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("comments:write", subject=request.subject)},
+        allowed={**request.headers, **token("payments:write", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("POST", "/tasks/{taskId}/comments"),
+        ("POST", "/orders/{orderId}/payments"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
 
 
-async def test_probe_update_comment(
+async def test_probe_get_payment(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`updateComment`: PATCH /comments/{commentId}"""
-    path = _wanted("updateComment")
-    request = await _update_comment_request(session)
-    target = Target(
-        method="PATCH",
-        service=CommentsService,
-        function="update_comment",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=True,
-        invalid=("body", "body", [], None),
-        beyond=("body", "body", "", None),
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=request.missing_url,
-        headers=request.headers,
-        allowed={**request.headers, **token("comments:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path, ("PATCH", "/comments/{commentId}"), [*exchanges, *made.refusals], made=made.evidence()
-    )
-
-
-async def test_probe_delete_comment(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`deleteComment`: DELETE /comments/{commentId}"""
-    path = _wanted("deleteComment")
-    request = await _delete_comment_request(session)
-    target = Target(
-        method="DELETE",
-        service=CommentsService,
-        function="delete_comment",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "commentId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=request.missing_url,
-        headers=request.headers,
-        allowed={**request.headers, **token("comments:moderate", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("DELETE", "/comments/{commentId}"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
-
-
-async def test_probe_list_attachments(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`listAttachments`: GET /tasks/{taskId}/attachments"""
-    path = _wanted("listAttachments")
-    request = await _list_attachments_request(session)
+    """`getPayment`: GET /payments/{paymentId}"""
+    path = _wanted("getPayment")
+    request = await _get_payment_request(session)
     target = Target(
         method="GET",
-        service=AttachmentsService,
-        function="list_attachments",
+        service=PaymentsService,
+        function="get_payment",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "taskId", "not-valid", 2),
+        invalid=("path", "paymentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
-        missing_url=None,
+        missing_url=request.missing_url,
         headers=request.headers,
-        allowed={**request.headers, **token("attachments:read", subject=request.subject)},
+        allowed={**request.headers, **token("payments:read", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
-        path,
-        ("GET", "/tasks/{taskId}/attachments"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
+        path, ("GET", "/payments/{paymentId}"), [*exchanges, *made.refusals], made=made.evidence()
     )
 
 
-async def test_probe_create_attachment(
+async def test_probe_capture_payment(
     client: httpx.AsyncClient,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     made: Made,
 ) -> None:
-    """`createAttachment`: POST /tasks/{taskId}/attachments"""
-    path = _wanted("createAttachment")
-    request = await _create_attachment_request(session)
+    """`capturePayment`: POST /payments/{paymentId}/capture"""
+    path = _wanted("capturePayment")
+    request = await _capture_payment_request(session)
     target = Target(
         method="POST",
-        service=AttachmentsService,
-        function="create_attachment",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=True,
-        invalid=("body", "fileName", [], None),
-        beyond=("body", "fileName", "", None),
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=None,
-        headers=request.headers,
-        allowed={**request.headers, **token("attachments:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("POST", "/tasks/{taskId}/attachments"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
-
-
-async def test_probe_get_attachment(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`getAttachment`: GET /attachments/{attachmentId}"""
-    path = _wanted("getAttachment")
-    request = await _get_attachment_request(session)
-    target = Target(
-        method="GET",
-        service=AttachmentsService,
-        function="get_attachment",
+        service=PaymentsService,
+        function="capture_payment",
         needs_token=True,
         needs_permission=True,
         own_json_body=False,
-        invalid=("path", "attachmentId", "not-valid", 2),
+        invalid=("path", "paymentId", "not-valid", 2),
         beyond=None,
     )
     sent = Sent(
         url=request.url,
         missing_url=None,
         headers=request.headers,
-        allowed={**request.headers, **token("attachments:read", subject=request.subject)},
+        allowed={**request.headers, **token("payments:capture", subject=request.subject)},
         refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
         payload={"json": request.body},
     )
     exchanges = await _probes(client, target, sent, monkeypatch)
     _record(
         path,
-        ("GET", "/attachments/{attachmentId}"),
-        [*exchanges, *made.refusals],
-        made=made.evidence(),
-    )
-
-
-async def test_probe_delete_attachment(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    made: Made,
-) -> None:
-    """`deleteAttachment`: DELETE /attachments/{attachmentId}"""
-    path = _wanted("deleteAttachment")
-    request = await _delete_attachment_request(session)
-    target = Target(
-        method="DELETE",
-        service=AttachmentsService,
-        function="delete_attachment",
-        needs_token=True,
-        needs_permission=True,
-        own_json_body=False,
-        invalid=("path", "attachmentId", "not-valid", 2),
-        beyond=None,
-    )
-    sent = Sent(
-        url=request.url,
-        missing_url=request.missing_url,
-        headers=request.headers,
-        allowed={**request.headers, **token("attachments:write", subject=request.subject)},
-        refused={**request.headers, **token("inspection:unrelated", subject=request.subject)},
-        payload={"json": request.body},
-    )
-    exchanges = await _probes(client, target, sent, monkeypatch)
-    _record(
-        path,
-        ("DELETE", "/attachments/{attachmentId}"),
+        ("POST", "/payments/{paymentId}/capture"),
         [*exchanges, *made.refusals],
         made=made.evidence(),
     )
