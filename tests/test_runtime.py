@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated
 
 import httpx
+import jwt
 import pytest
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.responses import JSONResponse
@@ -18,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core.body_size import BodySizeLimit
 from app.core.errors import install_error_handlers
+from app.core.jwks import JwksCache, KeySetUnavailableError
 from app.core.media import require_media_type
 from app.core.openapi import document_problems
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
@@ -228,3 +230,46 @@ def test_the_served_document_names_the_problem_for_every_error() -> None:
     assert "HTTPValidationError" not in document["components"]["schemas"]
     number = document["paths"]["/books/{number}"]["get"]["parameters"][0]["schema"]
     assert number["maximum"] == 2**63 - 1  # exact, not the float FastAPI keeps
+
+
+def _key_set(kids: list[str]) -> dict[str, list[dict[str, str]]]:
+    return {
+        "keys": [
+            {"kty": "oct", "k": "c2VjcmV0LWtleS1vZi1hdC1sZWFzdC0zMi1ieXRlcw", "kid": kid}
+            for kid in kids
+        ]
+    }
+
+
+def test_a_key_set_is_fetched_again_for_an_unknown_key_at_most_once_a_while() -> None:
+    published = ["k1"]
+    changes: list[str] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=_key_set(published))
+
+    cache = JwksCache(
+        "https://keys.example/jwks.json",
+        refresh_s=3600,
+        transport=httpx.MockTransport(provider),
+        on_change=lambda: changes.append("changed"),
+    )
+
+    async def look_up() -> None:
+        assert (await cache.key("k1")).key_id == "k1"
+        assert (await cache.key(None)).key_id == "k1"  # the only key, for a token naming none
+        published.append("k2")
+        with pytest.raises(jwt.InvalidTokenError):
+            await cache.key("k2")  # fetched once already within `refresh_s`: not again
+
+    asyncio.run(look_up())
+    assert (cache.fetches, changes) == (1, ["changed"])
+
+
+def test_a_key_set_that_cannot_be_fetched_is_our_fault() -> None:
+    cache = JwksCache(
+        "https://keys.example/jwks.json",
+        transport=httpx.MockTransport(lambda request: httpx.Response(503)),
+    )
+    with pytest.raises(KeySetUnavailableError):
+        asyncio.run(cache.key("k1"))

@@ -332,6 +332,12 @@ class ProjectPlan:
         return reads_tokens(self.apis)
 
     @property
+    def key_set(self) -> bool:
+        """Whether tokens are checked with the signers' public keys (RS*, ES*, EdDSA: a fixed
+        key or their key set, app/core/jwks.py), not a shared secret (HS*)."""
+        return checks_with_public_keys(self.service)
+
+    @property
     def error_media_type(self) -> str:
         """The media type of every error answer: RFC 9457's, or the spec's own errors'."""
         shape = self.service.error_shape
@@ -374,14 +380,15 @@ class ProjectPlan:
         return tuple(found)
 
     @property
-    def crossing_formats(self) -> frozenset[str]:
-        """The wire formats of app/core/formats.py for values that cross to a column of
-        another type (IntegerText, EpochSeconds, StoredAsText) that the project uses."""
-        annotations = [f.annotation for api in self.apis for c in api.classes for f in c.fields]
-        annotations += [c.root for api in self.apis for c in api.classes if c.root]
-        annotations += [p.annotation for op in self.operations for p in op.params]
-        used = frozenset().union(*(a.formats for a in annotations))
-        return used & {"IntegerText", "EpochSeconds", "StoredAsText", "TimeText"}
+    def wire_formats(self) -> frozenset[str]:
+        """The wire formats of app/core/formats.py the project uses (`IsoFormat`)."""
+        return wire_formats(self.apis, self.operations)
+
+    @property
+    def needs_formats(self) -> bool:
+        """Whether app/core/formats.py has anything to hold: a wire format, or the
+        documentation of a field that may be left out but never null."""
+        return bool(self.wire_formats) or any(c.not_null for a in self.apis for c in a.classes)
 
     @property
     def first_path(self) -> str:
@@ -657,6 +664,11 @@ def _fits(path: str, template: str) -> bool:
     return re.fullmatch(pattern, path) is not None
 
 
+def checks_with_public_keys(service: ServiceModel) -> bool:
+    """Whether tokens are signed with a private key (RS*, ES*, EdDSA), not a shared secret."""
+    return not service.auth.jwt.algorithms[0].startswith("HS")
+
+
 def reads_tokens(apis: Sequence[ModuleApi]) -> bool:
     """Whether some operation reads a bearer token (one that asks for it, or a public one on
     an owned table): the service then needs the key to check it with."""
@@ -804,10 +816,14 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("app/models.py")
     for module in ("__init__", "config", "db"):
         add(f"app/core/{module}.py")
-    for module in ("security", "repository", "formats"):
+    for module in ("security", "repository"):
         add(f"app/core/{module}.py")
+    if wire_formats(apis, operations) or any(c.not_null for a in apis for c in a.classes):
+        add("app/core/formats.py")
     for module in ("problem", "errors", "body_size", "openapi", "responses", "schema"):
         copy(f"app/core/{module}.py")
+    if checks_with_public_keys(service):
+        copy("app/core/jwks.py")
     if service.error_shape:
         add("app/core/error_shape.py")
     else:
@@ -1033,19 +1049,18 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         json_target=json_target,
     )
     add(".gen-backend/inspection.json", index=inspection_index(service, operations, probes))
-    add(
-        "tests/test_openapi.py",
-        contracts=tuple(
-            operation_contract(
-                specs[op.operation_id],
-                service.api,
-                op.status,
-                frozenset(p.wire for p in op.params if p.raw),
-                op.links,
-            )
-            for op in operations
-        ),
-    )
+    contracts = [
+        operation_contract(
+            specs[op.operation_id],
+            service.api,
+            op.status,
+            frozenset(p.wire for p in op.params if p.raw),
+            op.links,
+        )
+        for op in operations
+    ]
+    add("tests/test_openapi.py")
+    add("tests/openapi_contract.json", contracts=[dataclasses.asdict(c) for c in contracts])
     return ProjectPlan(
         service=service,
         domains=tuple(domains),
@@ -1077,6 +1092,17 @@ def _service_table(
         revision=free(revisions),
         down_revision=revisions[-1] if revisions else None,
     )
+
+
+def wire_formats(apis: Sequence[ModuleApi], operations: Sequence[OperationPlan]) -> frozenset[str]:
+    """The wire formats of app/core/formats.py that the annotations of `apis`' classes and of
+    `operations` use."""
+    annotations = [f.annotation for api in apis for c in api.classes for f in c.fields]
+    annotations += [c.root for api in apis for c in api.classes if c.root]
+    for op in operations:
+        annotations += [p.annotation for p in op.params]
+        annotations += [t for t in (op.body, op.response) if t is not None]
+    return frozenset().union(*(a.formats for a in annotations))
 
 
 def _module_apis(

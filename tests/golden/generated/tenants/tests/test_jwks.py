@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.core import security
 from app.core.config import get_settings
-from app.core.security import JwksCache
+from app.core.jwks import JwksCache
 from tests.conftest import ALGORITHM, SIGNING_KEY, claims_for
 
 URL = "https://login.example.test/.well-known/jwks.json"

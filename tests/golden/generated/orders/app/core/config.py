@@ -57,11 +57,6 @@ class Settings(BaseSettings):
 
     jwt_algorithms: tuple[str, ...] = ("HS256",)
     jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
-    jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")
-    # the signers' key set (RS*/ES*): fetched when a token names a key not seen yet
-    jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
-    jwks_refresh_s: float = Field(default=30.0, ge=0)  # at most one fetch per this many seconds
-    jwks_timeout_s: float = Field(default=5.0, gt=0)
     jwt_issuer: str | None = "https://auth.orders.example.com/"
     jwt_audience: str | None = "orders-api"
     jwt_leeway_s: int = Field(default=30, ge=0)
@@ -73,40 +68,27 @@ class Settings(BaseSettings):
     # the API keys accepted where the spec allows one (a JSON list of ApiKeyGrant)
     api_keys: tuple[ApiKeyGrant, ...] = Field(default=(), validation_alias="API_KEYS")
 
-    def jwt_verification_key(self) -> str | None:
-        """The HMAC secret, or a fixed PEM public key for RS*/ES*/EdDSA tokens; None when the
-        keys come from the key set at `jwks_url`. Raises when neither is configured."""
-        if self.jwt_algorithms[0].startswith("HS"):
-            if self.jwt_secret is None or not self.jwt_secret.get_secret_value():
-                raise RuntimeError(
-                    "JWT_SECRET is not set: tokens cannot be checked without it (see .env.example)"
-                )
-            return self.jwt_secret.get_secret_value()
-        if not self.jwt_public_key and not self.jwks_url:
+    def jwt_verification_key(self) -> str:
+        """The HMAC secret tokens are signed with. Raises when it is not configured."""
+        if self.jwt_secret is None or not self.jwt_secret.get_secret_value():
             raise RuntimeError(
-                "neither JWKS_URL nor JWT_PUBLIC_KEY is set: tokens cannot be "
-                "checked without the signers' keys (see .env.example)"
+                "JWT_SECRET is not set: tokens cannot be checked without it (see .env.example)"
             )
-        return self.jwt_public_key
+        return self.jwt_secret.get_secret_value()
 
     @model_validator(mode="after")
     def _production_has_real_keys(self) -> Self:
         if self.environment != "production":
             return self
-        if self.jwt_algorithms[0].startswith("HS"):
-            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-            if secret.strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(
-                    "JWT_SECRET is missing or a placeholder; production needs a real secret"
-                )
-            if len(secret.encode()) < MIN_SECRET_LENGTH:
-                raise ValueError(
-                    "JWT_SECRET is shorter than "
-                    f"{MIN_SECRET_LENGTH} bytes; production needs a real secret"
-                )
-        elif not self.jwt_public_key and not self.jwks_url:
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if secret.strip().lower() in PLACEHOLDER_SECRETS:
             raise ValueError(
-                "neither JWKS_URL nor JWT_PUBLIC_KEY is set; production needs the signers' keys"
+                "JWT_SECRET is missing or a placeholder; production needs a real secret"
+            )
+        if len(secret.encode()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                "JWT_SECRET is shorter than "
+                f"{MIN_SECRET_LENGTH} bytes; production needs a real secret"
             )
         return self
 

@@ -9,13 +9,8 @@ the spec gives none), answers a string, and documents exactly that.
 A date, time or date-time (`format: date`, `time`, `date-time`) is ISO 8601 text on the wire,
 but pydantic would also read a number (or a string of digits) as a Unix time. `IsoFormat`
 refuses those before pydantic parses the value, and keeps a time of day in UTC.
+"""
 
-Bytes inside a JSON document (`format: byte`, or `contentEncoding: base64`) are base64 text on
-the wire. `Base64Text` takes only well-formed base64 (its pattern is served, so clients and
-contract tests know it), gives the service the bytes, and answers base64 on one line."""
-
-import base64
-import binascii
 import datetime
 import decimal
 import re
@@ -25,8 +20,6 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, JsonValue
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-# standard base64 (RFC 4648, section 4), padded, on one line
-BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 # a plain decimal: an optional sign, digits, and optionally a point and more digits
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 # how ISO 8601 text of each type begins; pydantic checks the rest
@@ -152,50 +145,6 @@ _EXAMPLES = {
     datetime.date: "2024-05-01",
     datetime.time: "12:30:00Z",
 }
-
-
-@dataclass(frozen=True)
-class Base64Text:
-    """`Annotated[bytes, Base64Text()]`: bytes sent as base64 text; `Base64Text("byte")`
-    documents them as OpenAPI 3.0 does (`format: byte`), without it as 3.1 does."""
-
-    format: str | None = None
-
-    def __get_pydantic_core_schema__(
-        self, source: type[object], handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        text = core_schema.no_info_after_validator_function(
-            _to_bytes, core_schema.str_schema(pattern=BASE64_PATTERN, strict=True)
-        )
-        return core_schema.json_or_python_schema(
-            json_schema=text,
-            # a row read back from the database brings the bytes themselves
-            python_schema=_either(bytes, text),
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                _to_text, when_used="json"
-            ),
-        )
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        documented: JsonSchemaValue = {"type": "string", "pattern": BASE64_PATTERN}
-        if self.format:
-            documented["format"] = self.format
-        else:
-            documented["contentEncoding"] = "base64"
-        return documented
-
-
-def _to_bytes(text: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except binascii.Error as exc:
-        raise ValueError("not base64 text") from exc
-
-
-def _to_text(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
 
 
 def not_null(schema: dict[str, JsonValue]) -> None:

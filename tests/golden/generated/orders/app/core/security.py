@@ -7,12 +7,11 @@ grants every permission. An operation lists its ways in (its OpenAPI `security`)
 suffices.
 """
 
-import asyncio
+import contextlib
 import hashlib
 import hmac
 import inspect
 import json
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -20,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, TypeVar
 
-import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -87,98 +85,6 @@ def _strings(value: object) -> frozenset[str]:
     return frozenset()
 
 
-logger = logging.getLogger("app.security")
-
-
-class KeySetUnavailableError(Exception):
-    """The signers' key set could not be fetched: the token cannot be checked (our fault)."""
-
-
-class JwksCache:
-    """The signers' public keys from a JWKS URL, fetched asynchronously and kept.
-
-    A token naming a key (`kid`) not in the set makes it fetch the set again, at most once
-    every `refresh_s` seconds, so keys the provider rotates in are found and a flood of
-    made-up `kid`s cannot hammer the provider."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        refresh_s: float = 30.0,
-        timeout_s: float = 5.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_change: Callable[[], None] | None = None,
-    ) -> None:
-        self.url = url
-        self.on_change = on_change  # called when a fetch finds another set of keys
-        self.refresh_s = refresh_s
-        self.timeout_s = timeout_s
-        self.transport = transport
-        self.fetches = 0
-        self._keys: dict[str | None, jwt.PyJWK] = {}
-        self._fetched_at: float | None = None
-        self._lock = asyncio.Lock()
-
-    async def key(self, kid: str | None) -> jwt.PyJWK:
-        """The key named `kid` (or the only key, for a token that names none)."""
-        found = self._find(kid)
-        if found is None and self._may_fetch():
-            async with self._lock:
-                found = self._find(kid)
-                if found is None and self._may_fetch():
-                    await self._fetch()
-                    found = self._find(kid)
-        if found is None:
-            raise jwt.InvalidTokenError("the token's key is not in the signers' key set")
-        return found
-
-    def _find(self, kid: str | None) -> jwt.PyJWK | None:
-        if kid is None and len(self._keys) == 1:
-            return next(iter(self._keys.values()))
-        return self._keys.get(kid)
-
-    def _may_fetch(self) -> bool:
-        return self._fetched_at is None or time.monotonic() - self._fetched_at >= self.refresh_s
-
-    async def _fetch(self) -> None:
-        self._fetched_at = time.monotonic()
-        self.fetches += 1
-        try:
-            async with httpx.AsyncClient(
-                transport=self.transport, timeout=self.timeout_s
-            ) as client:
-                response = await client.get(self.url)
-                response.raise_for_status()
-                keys = jwt.PyJWKSet.from_dict(response.json()).keys
-        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
-            logger.warning("cannot fetch the key set at %s: %s", self.url, error)
-            if not self._keys:
-                raise KeySetUnavailableError(str(error)) from None
-            return  # keep the keys we have
-        fetched = {k.key_id: k for k in keys}
-        changed = {kid: k.key for kid, k in fetched.items()} != {
-            kid: k.key for kid, k in self._keys.items()
-        }
-        self._keys = fetched
-        if changed and self.on_change is not None:
-            self.on_change()
-
-
-@lru_cache
-def get_jwks_cache() -> JwksCache | None:
-    """The key set of the settings' `jwks_url`, None when a fixed key is configured."""
-    settings = get_settings()
-    if settings.jwt_public_key or not settings.jwks_url:
-        return None
-    return JwksCache(
-        settings.jwks_url,
-        refresh_s=settings.jwks_refresh_s,
-        timeout_s=settings.jwks_timeout_s,
-        on_change=get_verified_tokens().clear,
-    )
-
-
 class VerifiedTokens:
     """Tokens verified lately and the principal each names, kept until the token expires: a
     client sends the same token with every request, and checking its signature and claims
@@ -223,18 +129,9 @@ def get_verified_tokens() -> VerifiedTokens:
     return VerifiedTokens(get_settings().jwt_verified_tokens)
 
 
-async def _verification_key(token: str) -> str | jwt.PyJWK:
-    """The key to check `token` with: the secret, the fixed public key, or the key set's key
-    named by the token header's `kid` (the header only picks a key; the algorithms stay
-    pinned by the settings)."""
-    fixed = get_settings().jwt_verification_key()
-    if fixed is not None:
-        return fixed
-    cache = get_jwks_cache()
-    if cache is None:
-        raise KeySetUnavailableError("no key set configured")
-    kid = jwt.get_unverified_header(token).get("kid")
-    return await cache.key(kid if isinstance(kid, str) else None)
+async def _verification_key(token: str) -> str:
+    """The key to check `token` with: the secret every token is signed with."""
+    return get_settings().jwt_verification_key()
 
 
 async def decode(token: str) -> Principal:
@@ -279,7 +176,7 @@ async def caller_if_any(request: Request) -> Principal | None:
         return None
     try:
         return await decode(token.strip())
-    except (jwt.PyJWTError, KeySetUnavailableError):
+    except jwt.PyJWTError:
         return None
 
 
@@ -416,14 +313,9 @@ class Access:
         **keys: str | None,
     ) -> Principal:
         callers: dict[str, Principal] = {}  # "bearer" or a scheme -> who its credential is
-        unavailable = False
         if bearer is not None:
-            try:
+            with contextlib.suppress(jwt.PyJWTError):  # not valid: no bearer caller
                 callers["bearer"] = await decode(bearer.credentials)
-            except jwt.PyJWTError:
-                pass
-            except KeySetUnavailableError:
-                unavailable = True
         for index, scheme in enumerate(self.schemes):
             found = _key_principal(keys.get(f"key{index}"), scheme, grants)
             if found is not None:
@@ -449,10 +341,6 @@ class Access:
                 "Insufficient permissions",
                 detail=f"requires {', '.join(lacking)}",
                 headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
-            )
-        if unavailable:
-            raise ProblemError(
-                503, "Tokens cannot be checked right now", headers={"Retry-After": "30"}
             )
         title = (
             "Authentication required"

@@ -4,12 +4,8 @@
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-# secrets that are examples, not secrets: refused in production
-PLACEHOLDER_SECRETS = frozenset({"", "secret", "changeme", "change-me", "change_me", "jwt-secret"})
-MIN_SECRET_LENGTH = 32  # bytes of an HS256 key, as RFC 7518 section 3.2 asks
 
 
 class Settings(BaseSettings):
@@ -44,7 +40,6 @@ class Settings(BaseSettings):
     idempotency_lock_s: float = Field(default=60.0, gt=0)
 
     jwt_algorithms: tuple[str, ...] = ("RS256",)
-    jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
     jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")
     # the signers' key set (RS*/ES*): fetched when a token names a key not seen yet
     jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
@@ -60,14 +55,8 @@ class Settings(BaseSettings):
     jwt_scopes_claim: str = "scp"
 
     def jwt_verification_key(self) -> str | None:
-        """The HMAC secret, or a fixed PEM public key for RS*/ES*/EdDSA tokens; None when the
-        keys come from the key set at `jwks_url`. Raises when neither is configured."""
-        if self.jwt_algorithms[0].startswith("HS"):
-            if self.jwt_secret is None or not self.jwt_secret.get_secret_value():
-                raise RuntimeError(
-                    "JWT_SECRET is not set: tokens cannot be checked without it (see .env.example)"
-                )
-            return self.jwt_secret.get_secret_value()
+        """A fixed PEM public key for RS*/ES*/EdDSA tokens; None when the keys come from the
+        key set at `jwks_url`. Raises when neither is configured."""
         if not self.jwt_public_key and not self.jwks_url:
             raise RuntimeError(
                 "neither JWKS_URL nor JWT_PUBLIC_KEY is set: tokens cannot be "
@@ -79,18 +68,7 @@ class Settings(BaseSettings):
     def _production_has_real_keys(self) -> Self:
         if self.environment != "production":
             return self
-        if self.jwt_algorithms[0].startswith("HS"):
-            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-            if secret.strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(
-                    "JWT_SECRET is missing or a placeholder; production needs a real secret"
-                )
-            if len(secret.encode()) < MIN_SECRET_LENGTH:
-                raise ValueError(
-                    "JWT_SECRET is shorter than "
-                    f"{MIN_SECRET_LENGTH} bytes; production needs a real secret"
-                )
-        elif not self.jwt_public_key and not self.jwks_url:
+        if not self.jwt_public_key and not self.jwks_url:
             raise ValueError(
                 "neither JWKS_URL nor JWT_PUBLIC_KEY is set; production needs the signers' keys"
             )
