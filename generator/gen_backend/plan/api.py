@@ -584,7 +584,7 @@ def _operation(
             or (
                 parameter.location is not ParameterLocation.PATH
                 and isinstance(bare, ListOf)
-                and _is_scalar(bare.item)
+                and _is_scalar(bare.inner)
             )
         )
         if raw:
@@ -1058,7 +1058,7 @@ def _is_scalar(annotation: PyType) -> bool:
 def _item_class(annotation: PyType) -> str | None:
     """The class of a list's items (`Book` of `list[Book]`)."""
     listed = annotation.bare
-    return listed.item.plain.class_name if isinstance(listed, ListOf) else None
+    return listed.inner.plain.class_name if isinstance(listed, ListOf) else None
 
 
 def is_json(media_type: str) -> bool:

@@ -166,5 +166,5 @@ def _embedded_class(annotation: PyType, *, many: bool) -> str | None:
     if many:
         if not isinstance(bare, ListOf):
             return None
-        bare = bare.item
+        bare = bare.inner
     return bare.name if isinstance(bare, ClassRef) else None

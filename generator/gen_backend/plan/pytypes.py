@@ -8,6 +8,7 @@ bound is a number, a pattern a text.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -100,33 +101,32 @@ class LiteralOf(PyType):
 
 
 @dataclass(frozen=True)
-class ListOf(PyType):
-    item: PyType
+class Around(PyType):
+    """A type built around one other (`inner`): its plain form is built around the plain
+    inner type, unless it is a mark on the value that the plain form drops."""
 
-    def __str__(self) -> str:
-        return f"list[{self.item}]"
+    inner: PyType
 
     def parts(self) -> Iterator[PyType]:
-        yield self.item
+        yield self.inner
 
     @property
     def plain(self) -> PyType:
-        return ListOf(self.item.plain)
+        return dataclasses.replace(self, inner=self.inner.plain)
 
 
 @dataclass(frozen=True)
-class DictOf(PyType):
-    value: PyType
+class ListOf(Around):
+    def __str__(self) -> str:
+        return f"list[{self.inner}]"
+
+
+@dataclass(frozen=True)
+class DictOf(Around):
+    """A JSON object of any keys, each value an `inner`."""
 
     def __str__(self) -> str:
-        return f"dict[str, {self.value}]"
-
-    def parts(self) -> Iterator[PyType]:
-        yield self.value
-
-    @property
-    def plain(self) -> PyType:
-        return DictOf(self.value.plain)
+        return f"dict[str, {self.inner}]"
 
 
 @dataclass(frozen=True)
@@ -151,14 +151,9 @@ class UnionOf(PyType):
 
 
 @dataclass(frozen=True)
-class Optional(PyType):
-    inner: PyType
-
+class Optional(Around):
     def __str__(self) -> str:
         return f"{self.inner} | None"
-
-    def parts(self) -> Iterator[PyType]:
-        yield self.inner
 
     @property
     def optional(self) -> bool:
@@ -168,25 +163,17 @@ class Optional(PyType):
     def bare(self) -> PyType:
         return self.inner
 
-    @property
-    def plain(self) -> PyType:
-        return Optional(self.inner.plain)
-
 
 @dataclass(frozen=True)
-class WireFormat(PyType):
+class WireFormat(Around):
     """A value sent in another form than its type's own (app/core/formats.py):
     `Annotated[datetime.date, IsoFormat()]`."""
 
-    inner: PyType
-    format: str  # the class of app/core/formats.py
+    format: str = ""  # the class of app/core/formats.py
     arguments: tuple[Keyword, ...] = ()
 
     def __str__(self) -> str:
         return f"Annotated[{self.inner}, {self.format}({arguments(self.arguments)})]"
-
-    def parts(self) -> Iterator[PyType]:
-        yield self.inner
 
     @property
     def plain(self) -> PyType:
@@ -194,17 +181,13 @@ class WireFormat(PyType):
 
 
 @dataclass(frozen=True)
-class Bounded(PyType):
+class Bounded(Around):
     """A value held to `Field(...)` bounds: an item of a list, a root model's value."""
 
-    inner: PyType
-    bounds: tuple[Keyword, ...]
+    bounds: tuple[Keyword, ...] = ()
 
     def __str__(self) -> str:
         return f"Annotated[{self.inner}, Field({arguments(self.bounds)})]"
-
-    def parts(self) -> Iterator[PyType]:
-        yield self.inner
 
     @property
     def plain(self) -> PyType:

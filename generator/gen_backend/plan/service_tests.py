@@ -1117,7 +1117,7 @@ class _OpPlanner:
         if f.op is FilterOp.IN:
             if not isinstance(taken, ListOf):
                 raise _SkipError("not a list")
-            taken = taken.item.plain
+            taken = taken.inner.plain
         literals, inner = _literals(taken), str(taken)
         sets: tuple[tuple[str, str], ...] = ()
         if first.enum_values and (literals is not None or inner == "str"):
