@@ -220,6 +220,23 @@ class OperationPlan:
     def envelope_quantities(self) -> set[str]:
         return {q for part in self.envelope_parts for q in part.quantities}
 
+    @property
+    def needs_page(self) -> bool:
+        """Whether the envelope needs the page's place (links, page numbers, cursors), not
+        only the total and constants."""
+        return bool(self.envelope_quantities - {"total", "constant"})
+
+    @property
+    def sort_checked(self) -> bool:
+        """Whether the route already holds the sort parameter to the allowlist: its type is a
+        `Literal` of allowed values, so the service need not look again."""
+        if self.sort is None:
+            return False
+        param = next(p for p in self.params if p.name == self.sort[0])
+        bare = param.annotation.plain.bare
+        allowed = {value for value, _, _ in self.sort[1]}
+        return isinstance(bare, LiteralOf) and {str(v) for v in bare.values} <= allowed
+
     # the sort parameter and its allowlist: (value, ORM attr, descending)
     sort: tuple[str, tuple[tuple[str, str, bool], ...]] | None = None
     spec_parameters: tuple[tuple[str, str], ...] = ()  # (name, in) as the spec declares them

@@ -76,6 +76,12 @@ class ColumnPlan:
         return f"{self.py_type} | None" if self.nullable else self.py_type
 
     @property
+    def annotation_says_null(self) -> bool:
+        """Whether SQLAlchemy reads NULL or NOT NULL off the annotation right: `JsonValue`
+        admits None itself, so a NOT NULL JSON column must say so."""
+        return self.nullable or self.py_type != "JsonValue"
+
+    @property
     def autoincrement_keyword(self) -> bool | None:
         """`autoincrement=` of a key column, in the model and the migration alike: True for a
         numbered key, False for an integer key the client gives (SQLAlchemy would otherwise

@@ -10,12 +10,13 @@ from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import quote
 
+from pydantic import JsonValue
+
 from gen_backend.model import (
     ApiModel,
     ColumnType,
     DefaultKind,
     FilterOp,
-    OnDelete,
     Operation,
     OperationKind,
     ParameterLocation,
@@ -404,6 +405,60 @@ class ProjectPlan:
 
     def domain_of(self, table: str) -> DomainPlan:
         return next(d for d in self.domains if d.table.name == table)
+
+
+def _schema_design(service: ServiceModel, tables: dict[str, TablePlan]) -> JsonValue:
+    """The design's tables as `tests/test_schema.py` reads them back from the migrated
+    database (`tests/schema_design.json`): per column only what differs from its defaults."""
+    design: dict[str, JsonValue] = {}
+    for table in service.design.tables:
+        columns: dict[str, JsonValue] = {}
+        for c in table.columns:
+            column: dict[str, JsonValue] = {"type": c.type.value, "nullable": c.nullable}
+            if c.max_length:
+                column["length"] = c.max_length
+            if c.precision is not None:
+                column["precision"] = c.precision
+            if c.scale is not None:
+                column["scale"] = c.scale
+            default = c.default
+            if default is not None and default.kind is not DefaultKind.UUID:
+                expression_only = (
+                    default.kind is DefaultKind.EXPRESSION
+                    and sqlite_default(str(default.value)) is None
+                )
+                column["default"] = "postgresql" if expression_only else default.kind.value
+                if default.kind is DefaultKind.LITERAL and not isinstance(default.value, bool):
+                    column["literal"] = str(default.value)
+            if c.values:
+                column["values"] = list(c.values)
+            if c.enum_name:
+                column["enum"] = c.enum_name
+            if c.autoincrement:
+                column["autoincrement"] = True
+            columns[c.name] = column
+        # unique columns and whole unique indexes (a partial one is an index, not a key)
+        unique: list[JsonValue] = [
+            [c.name] for c in table.columns if c.unique and not c.primary_key
+        ]
+        unique += [list(i.columns) for i in table.indexes if i.unique and i.where is None]
+        design[table.name] = {
+            "columns": columns,
+            "primary_key": [c.name for c in table.columns if c.primary_key],
+            "unique": unique,
+            "indexes": {i.name: [list(i.columns), i.unique] for i in table.indexes},
+            "checks": {c.name: c.sqlite is not None for c in tables[table.name].checks},
+            "foreign_keys": {
+                key.name: {
+                    "columns": list(key.columns),
+                    "target": key.target_table,
+                    "target_columns": list(key.target_columns),
+                    "on_delete": ON_DELETE.get(key.on_delete),
+                }
+                for key in table.foreign_keys
+            },
+        }
+    return design
 
 
 def _error_class(service: ServiceModel, planner: SchemaPlanner) -> tuple[str, str] | None:
@@ -970,29 +1025,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         if targets and not pinned[0].startswith("HS") and targets[0].method == "get":
             add("tests/test_jwks.py", target=targets[0])
     add("tests/test_migrations.py")
-    add(
-        "tests/test_schema.py",
-        unique_keys={
-            table.name: tuple(
-                [(c.name,) for c in table.columns if c.unique and not c.primary_key]
-                + [i.columns for i in table.indexes if i.unique and i.where is None]
-            )
-            for table in service.design.tables
-        },
-        on_delete={o.value: ON_DELETE.get(o) for o in OnDelete},
-        primary_keys={
-            table.name: tuple(c.name for c in table.columns if c.primary_key)
-            for table in service.design.tables
-        },
-        postgresql_defaults={
-            (table.name, c.name)
-            for table in service.design.tables
-            for c in table.columns
-            if c.default is not None
-            and c.default.kind is DefaultKind.EXPRESSION
-            and sqlite_default(str(c.default.value)) is None
-        },
-    )
+    add("tests/test_schema.py")
+    add("tests/schema_design.json", design=_schema_design(service, tables))
     failing, json_target = _fault_targets(apis, service.api)
     add(
         "tests/test_errors.py",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -72,6 +73,11 @@ def _docstring(text: str, indent: int = 4, width: int = 96) -> str:
     return text + margin if len(lines) > 1 else text
 
 
+def _json(value: object) -> str:
+    """JSON as it is, each object's keys in their order (Jinja's `tojson` sorts and escapes)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 def _pystr_wrapped(text: str, width: int = 60) -> str:
     """A long string as parenthesised literals of at most `width` characters, so the
     generated line stays within the line length; line breaks are kept."""
@@ -110,6 +116,7 @@ def environment() -> Environment:
     env.filters["mermaid_type"] = _mermaid_type
     env.filters["docstring"] = _docstring
     env.filters["pystr_wrapped"] = _pystr_wrapped
+    env.filters["json"] = _json
     return env
 
 

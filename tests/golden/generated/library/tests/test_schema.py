@@ -7,9 +7,11 @@ primary key, unique keys, indexes, check constraints and foreign keys."""
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import (
     ReflectedColumn,
@@ -56,148 +58,10 @@ class Table:
     foreign_keys: dict[str, ForeignKey] = field(default_factory=dict)
 
 
-DESIGN: dict[str, Table] = {
-    "authors": Table(
-        columns={
-            "id": Column(
-                "uuid",
-                nullable=False,
-            ),
-            "name": Column(
-                "string",
-                nullable=False,
-                length=200,
-            ),
-            "bio": Column(
-                "text",
-                nullable=True,
-            ),
-            "created_at": Column(
-                "timestamptz",
-                nullable=False,
-                default="now",
-            ),
-        },
-        primary_key=("id",),
-        unique=(),
-        indexes={
-            "ix_authors_name": (("name",), False),
-        },
-        checks={},
-        foreign_keys={},
-    ),
-    "books": Table(
-        columns={
-            "id": Column(
-                "uuid",
-                nullable=False,
-            ),
-            "author_id": Column(
-                "uuid",
-                nullable=False,
-            ),
-            "isbn": Column(
-                "string",
-                nullable=False,
-                length=13,
-            ),
-            "title": Column(
-                "string",
-                nullable=False,
-                length=300,
-            ),
-            "status": Column(
-                "enum",
-                nullable=False,
-                default="literal",
-                literal="draft",
-                values=("draft", "published", "archived"),
-                enum="books_status",
-            ),
-            "published_on": Column(
-                "date",
-                nullable=True,
-            ),
-            "in_stock": Column(
-                "boolean",
-                nullable=False,
-                default="literal",
-            ),
-            "price": Column(
-                "numeric",
-                nullable=True,
-                precision=10,
-                scale=2,
-            ),
-            "created_at": Column(
-                "timestamptz",
-                nullable=False,
-                default="now",
-            ),
-        },
-        primary_key=("id",),
-        unique=(("isbn",),),
-        indexes={
-            "ix_books_author_id": (("author_id",), False),
-            "ix_books_status_title": (("status", "title"), False),
-        },
-        checks={
-            "price_not_negative": True,
-        },
-        foreign_keys={
-            "fk_books_author_id_authors": ForeignKey(
-                ("author_id",),
-                "authors",
-                ("id",),
-                "CASCADE",
-            ),
-        },
-    ),
-    "loans": Table(
-        columns={
-            "id": Column(
-                "uuid",
-                nullable=False,
-            ),
-            "book_id": Column(
-                "uuid",
-                nullable=False,
-            ),
-            "member_id": Column(
-                "uuid",
-                nullable=False,
-            ),
-            "due_on": Column(
-                "date",
-                nullable=False,
-            ),
-            "returned_at": Column(
-                "timestamptz",
-                nullable=True,
-            ),
-            "created_at": Column(
-                "timestamptz",
-                nullable=False,
-                default="now",
-            ),
-        },
-        primary_key=("id",),
-        unique=(),
-        indexes={
-            "ix_loans_book_id": (("book_id",), False),
-            "ix_loans_member_id_returned_at": (("member_id", "returned_at"), False),
-        },
-        checks={},
-        foreign_keys={
-            "fk_loans_book_id_books": ForeignKey(
-                ("book_id",),
-                "books",
-                ("id",),
-                "RESTRICT",
-            ),
-        },
-    ),
-}
+# the schema design, written beside this module by gen-backend
+DESIGN = TypeAdapter(dict[str, Table]).validate_json(
+    Path(__file__).with_name("schema_design.json").read_bytes()
+)
 SERVICE_TABLES = ["idempotency_keys", "rate_limits"]  # the service's own, not designed
 EACH_TABLE = pytest.mark.parametrize("name", list(DESIGN))
 

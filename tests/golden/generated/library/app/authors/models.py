@@ -19,37 +19,13 @@ class Author(Base):
     """A row of `authors`."""
 
     __tablename__ = "authors"
-    __table_args__ = (
-        sa.Index(
-            conv("ix_authors_name"),
-            "name",
-            unique=False,
-        ),
-    )
+    __table_args__ = (sa.Index(conv("ix_authors_name"), "name"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    name: Mapped[str] = mapped_column(
-        "name",
-        sa.String(200),
-        nullable=False,
-    )
-    bio: Mapped[str | None] = mapped_column(
-        "bio",
-        sa.Text(),
-        nullable=True,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    bio: Mapped[str | None] = mapped_column(sa.Text())
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

@@ -5,14 +5,13 @@ Generated: put business rules in rules.py, which subclasses AuthorsServiceBase."
 
 import uuid
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.models import Author as AuthorRow
 from app.authors.repository import AuthorRepository
 from app.authors.schemas import AuthorCreate, AuthorPage, AuthorUpdate
 from app.common.schemas import Author
-from app.core.pagination import Page
 from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal
@@ -42,31 +41,16 @@ class AuthorsServiceBase:
         """`GET /authors`: List authors"""
         conditions: list[ColumnElement[bool]] = []
         if name is not None:
-            conditions.append(
-                or_(
-                    AuthorRow.name == name,
-                )
-            )
+            conditions.append(AuthorRow.name == name)
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                (AuthorRow.id, False),
-            ],
+            order_by=[(AuthorRow.id, False)],
             limit=limit,
             offset=offset,
-        )
-        listing = Page(
-            total=total,
-            limit=limit,
-            offset=offset,
-            url="",
-            page_param=None,
-            limit_param="limit",
-            offset_param="offset",
         )
         return AuthorPage(
             items=[Author.model_validate(row) for row in rows],
-            total=listing.total,
+            total=total,
         )
 
     async def create_author(
@@ -80,17 +64,10 @@ class AuthorsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={
-                    "name",
-                    "bio",
-                }
-            ).items()
+            for name, value in body.model_dump(include={"name", "bio"}).items()
             if value is not None or name in {"bio"}
         }
-        row = AuthorRow(
-            **values,
-        )
+        row = AuthorRow(**values)
         return Author.model_validate(await self.rows.add(row))
 
     async def get_author(
@@ -99,7 +76,7 @@ class AuthorsServiceBase:
         principal: Principal | None,
         author_id: uuid.UUID,
     ) -> Author:
-        """`GET /authors/{authorId}`: getAuthor"""
+        """`GET /authors/{authorId}`"""
         row = await self._load(AuthorRow.id == author_id)
         return Author.model_validate(row)
 
@@ -110,15 +87,9 @@ class AuthorsServiceBase:
         author_id: uuid.UUID,
         body: AuthorUpdate,
     ) -> Author:
-        """`PATCH /authors/{authorId}`: updateAuthor"""
+        """`PATCH /authors/{authorId}`"""
         row = await self._load(AuthorRow.id == author_id)
-        values = body.model_dump(
-            include={
-                "name",
-                "bio",
-            },
-            exclude_unset=True,
-        )
+        values = body.model_dump(include={"name", "bio"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Author.model_validate(await self.rows.save(row))
@@ -129,6 +100,6 @@ class AuthorsServiceBase:
         principal: Principal | None,
         author_id: uuid.UUID,
     ) -> None:
-        """`DELETE /authors/{authorId}`: deleteAuthor"""
+        """`DELETE /authors/{authorId}`"""
         row = await self._load(AuthorRow.id == author_id)
         await self.rows.delete(row)

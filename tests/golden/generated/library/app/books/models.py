@@ -30,69 +30,23 @@ class Book(Base):
         ),
         sa.UniqueConstraint("isbn", name=conv("uq_books_isbn")),
         sa.CheckConstraint("price >= 0", name=conv("price_not_negative")),
-        sa.Index(
-            conv("ix_books_author_id"),
-            "author_id",
-            unique=False,
-        ),
-        sa.Index(
-            conv("ix_books_status_title"),
-            "status",
-            "title",
-            unique=False,
-        ),
+        sa.Index(conv("ix_books_author_id"), "author_id"),
+        sa.Index(conv("ix_books_status_title"), "status", "title"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    author_id: Mapped[uuid.UUID] = mapped_column(
-        "author_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    isbn: Mapped[str] = mapped_column(
-        "isbn",
-        sa.String(13),
-        nullable=False,
-    )
-    title: Mapped[str] = mapped_column(
-        "title",
-        sa.String(300),
-        nullable=False,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    author_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    isbn: Mapped[str] = mapped_column(sa.String(13))
+    title: Mapped[str] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(
-        "status",
         sa.Enum("draft", "published", "archived", name="books_status"),
-        nullable=False,
         server_default=sa.text("'draft'"),
     )
-    published_on: Mapped[datetime.date | None] = mapped_column(
-        "published_on",
-        sa.Date(),
-        nullable=True,
-    )
-    in_stock: Mapped[bool] = mapped_column(
-        "in_stock",
-        sa.Boolean(),
-        nullable=False,
-        server_default=sa.true(),
-    )
-    price: Mapped[decimal.Decimal | None] = mapped_column(
-        "price",
-        sa.Numeric(10, 2),
-        nullable=True,
-    )
+    published_on: Mapped[datetime.date | None] = mapped_column(sa.Date())
+    in_stock: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sa.true())
+    price: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(10, 2))
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

@@ -14,8 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from app.authors.models import Author as AuthorParent
 from app.books.repository import BookRepository
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
-from app.core.pagination import Page
-from app.core.problem import ProblemError, invalid_parameter
+from app.core.problem import ProblemError
 from app.core.repository import Loads, like_pattern
 from app.core.security import Principal
 
@@ -48,7 +47,7 @@ class BooksServiceBase:
         limit: int,
         offset: int,
     ) -> BookPage:
-        """`GET /authors/{authorId}/books`: listAuthorBooks"""
+        """`GET /authors/{authorId}/books`"""
         # under a missing Author the list is a 404, not an empty page
         if not await self.rows.exists(AuthorParent, AuthorParent.id == author_id):
             raise ProblemError(404, "Author not found")
@@ -56,25 +55,14 @@ class BooksServiceBase:
         conditions.append(BookRow.author_id == author_id)
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                (BookRow.id, False),
-            ],
+            order_by=[(BookRow.id, False)],
             limit=limit,
             offset=offset,
             load=BOOK_EMBEDS,
         )
-        listing = Page(
-            total=total,
-            limit=limit,
-            offset=offset,
-            url="",
-            page_param=None,
-            limit_param="limit",
-            offset_param="offset",
-        )
         return BookPage(
             items=[Book.model_validate(row) for row in rows],
-            total=listing.total,
+            total=total,
         )
 
     async def list_books(
@@ -93,11 +81,7 @@ class BooksServiceBase:
         """`GET /books`: Search the catalogue"""
         conditions: list[ColumnElement[bool]] = []
         if author is not None:
-            conditions.append(
-                or_(
-                    BookRow.author_id == author,
-                )
-            )
+            conditions.append(BookRow.author_id == author)
         if q is not None:
             conditions.append(
                 or_(
@@ -106,23 +90,11 @@ class BooksServiceBase:
                 )
             )
         if published_after is not None:
-            conditions.append(
-                or_(
-                    BookRow.published_on >= published_after,
-                )
-            )
+            conditions.append(BookRow.published_on >= published_after)
         if available:
-            conditions.append(
-                or_(
-                    BookRow.in_stock.is_(True),
-                )
-            )
+            conditions.append(BookRow.in_stock.is_(True))
         if status is not None:
-            conditions.append(
-                or_(
-                    BookRow.status == status,
-                )
-            )
+            conditions.append(BookRow.status == status)
         order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
         if sort:  # an empty value, as an absent one, keeps the list's own order
             allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
@@ -131,36 +103,17 @@ class BooksServiceBase:
                 "created_at": (BookRow.created_at, False),
                 "-created_at": (BookRow.created_at, True),
             }
-            if sort not in allowed:
-                raise invalid_parameter(
-                    "query",
-                    "sort",
-                    "invalid_sort",
-                    f"sort by one of {', '.join(sorted(allowed))}",
-                )
             order_by.append(allowed[sort])
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                *order_by,
-                (BookRow.id, False),
-            ],
+            order_by=[*order_by, (BookRow.id, False)],
             limit=limit,
             offset=offset,
             load=BOOK_EMBEDS,
         )
-        listing = Page(
-            total=total,
-            limit=limit,
-            offset=offset,
-            url="",
-            page_param=None,
-            limit_param="limit",
-            offset_param="offset",
-        )
         return BookPage(
             items=[Book.model_validate(row) for row in rows],
-            total=listing.total,
+            total=total,
         )
 
     async def create_book(
@@ -169,7 +122,7 @@ class BooksServiceBase:
         principal: Principal | None,
         body: BookCreate,
     ) -> Book:
-        """`POST /books`: createBook"""
+        """`POST /books`"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -187,9 +140,7 @@ class BooksServiceBase:
             ).items()
             if value is not None or name in {"published_on", "price"}
         }
-        row = BookRow(
-            **values,
-        )
+        row = BookRow(**values)
         return Book.model_validate(await self.rows.add(row, BOOK_EMBEDS))
 
     async def get_book(
@@ -198,7 +149,7 @@ class BooksServiceBase:
         principal: Principal | None,
         book_id: uuid.UUID,
     ) -> Book:
-        """`GET /books/{bookId}`: getBook"""
+        """`GET /books/{bookId}`"""
         row = await self._load(BookRow.id == book_id, load=BOOK_EMBEDS)
         return Book.model_validate(row)
 
@@ -209,7 +160,7 @@ class BooksServiceBase:
         book_id: uuid.UUID,
         body: BookCreate,
     ) -> Book:
-        """`PUT /books/{bookId}`: replaceBook"""
+        """`PUT /books/{bookId}`"""
         row = await self._load(BookRow.id == book_id)
         # a replacement sets every field; a NOT NULL column keeps its value when none is given
         values = {
@@ -238,17 +189,10 @@ class BooksServiceBase:
         book_id: uuid.UUID,
         body: BookUpdate,
     ) -> Book:
-        """`PATCH /books/{bookId}`: updateBook"""
+        """`PATCH /books/{bookId}`"""
         row = await self._load(BookRow.id == book_id)
         values = body.model_dump(
-            include={
-                "title",
-                "status",
-                "published_on",
-                "in_stock",
-                "price",
-            },
-            exclude_unset=True,
+            include={"title", "status", "published_on", "in_stock", "price"}, exclude_unset=True
         )
         for name, value in values.items():
             setattr(row, name, value)
@@ -260,6 +204,6 @@ class BooksServiceBase:
         principal: Principal | None,
         book_id: uuid.UUID,
     ) -> None:
-        """`DELETE /books/{bookId}`: deleteBook"""
+        """`DELETE /books/{bookId}`"""
         row = await self._load(BookRow.id == book_id)
         await self.rows.delete(row)

@@ -26,53 +26,19 @@ class Loan(Base):
             name=conv("fk_loans_book_id_books"),
             ondelete="RESTRICT",
         ),
-        sa.Index(
-            conv("ix_loans_book_id"),
-            "book_id",
-            unique=False,
-        ),
-        sa.Index(
-            conv("ix_loans_member_id_returned_at"),
-            "member_id",
-            "returned_at",
-            unique=False,
-        ),
+        sa.Index(conv("ix_loans_book_id"), "book_id"),
+        sa.Index(conv("ix_loans_member_id_returned_at"), "member_id", "returned_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    book_id: Mapped[uuid.UUID] = mapped_column(
-        "book_id",
-        sa.Uuid(),
-        nullable=False,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    book_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
     member_id: Mapped[uuid.UUID] = mapped_column(
-        "member_id",
-        sa.Uuid(),
-        nullable=False,
-        comment="the borrowing member (token subject)",
+        sa.Uuid(), comment="the borrowing member (token subject)"
     )
-    due_on: Mapped[datetime.date] = mapped_column(
-        "due_on",
-        sa.Date(),
-        nullable=False,
-    )
-    returned_at: Mapped[datetime.datetime | None] = mapped_column(
-        "returned_at",
-        UtcDateTime(),
-        nullable=True,
-    )
+    due_on: Mapped[datetime.date] = mapped_column(sa.Date())
+    returned_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

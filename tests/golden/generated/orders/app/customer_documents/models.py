@@ -27,60 +27,23 @@ class CustomerDocument(Base):
             ondelete="CASCADE",
         ),
         sa.CheckConstraint("size_bytes > 0", name=conv("document_not_empty")),
-        sa.Index(
-            conv("ix_customer_documents_customer_id"),
-            "customer_id",
-            unique=False,
-        ),
+        sa.Index(conv("ix_customer_documents_customer_id"), "customer_id"),
         {
             "comment": "Files a customer handed in (ID scans, signed contracts)",
         },
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    customer_id: Mapped[uuid.UUID] = mapped_column(
-        "customer_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    file_name: Mapped[str] = mapped_column(
-        "file_name",
-        sa.String(255),
-        nullable=False,
-    )
-    content_type: Mapped[str] = mapped_column(
-        "content_type",
-        sa.String(127),
-        nullable=False,
-    )
-    size_bytes: Mapped[int] = mapped_column(
-        "size_bytes",
-        sa.BigInteger(),
-        nullable=False,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(127))
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger())
     content: Mapped[bytes] = mapped_column(
-        "content",
-        TextBytes(),
-        nullable=False,
-        comment="the file itself (scans of ID documents are small)",
+        TextBytes(), comment="the file itself (scans of ID documents are small)"
     )
-    note: Mapped[str | None] = mapped_column(
-        "note",
-        sa.String(500),
-        nullable=True,
-    )
+    note: Mapped[str | None] = mapped_column(sa.String(500))
     uploaded_at: Mapped[datetime.datetime] = mapped_column(
-        "uploaded_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

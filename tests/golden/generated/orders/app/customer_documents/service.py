@@ -58,9 +58,7 @@ class CustomerDocumentsServiceBase:
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                (CustomerDocumentRow.id, False),
-            ],
+            order_by=[(CustomerDocumentRow.id, False)],
             limit=limit,
             offset=offset,
         )
@@ -83,7 +81,7 @@ class CustomerDocumentsServiceBase:
                 last=listing.last,
             ),
             meta=PageMeta(
-                total=listing.total,
+                total=total,
                 page=listing.page,
                 per_page=listing.limit,
             ),
@@ -107,11 +105,7 @@ class CustomerDocumentsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={
-                    "note",
-                }
-            ).items()
+            for name, value in body.model_dump(include={"note"}).items()
             if value is not None or name in {"note"}
         }
         # the file `file`, read whole
@@ -121,10 +115,7 @@ class CustomerDocumentsServiceBase:
         values["content_type"] = body.file.content_type or "application/octet-stream"
         values["size_bytes"] = len(content)
 
-        row = CustomerDocumentRow(
-            **values,
-            customer_id=customer_id,
-        )
+        row = CustomerDocumentRow(**values, customer_id=customer_id)
         return CustomerDocument.model_validate(await self.rows.add(row))
 
     async def annotate_customer_document(
@@ -139,12 +130,7 @@ class CustomerDocumentsServiceBase:
         Sent as a plain HTML form (`application/x-www-form-urlencoded`).
         """
         row = await self._load(CustomerDocumentRow.id == document_id)
-        values = body.model_dump(
-            include={
-                "note",
-            },
-            exclude_unset=True,
-        )
+        values = body.model_dump(include={"note"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return CustomerDocument.model_validate(await self.rows.save(row))

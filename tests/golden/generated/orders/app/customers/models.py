@@ -22,50 +22,21 @@ class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
         sa.UniqueConstraint("email", name=conv("uq_customers_email")),
-        sa.Index(
-            conv("ix_customers_full_name"),
-            "full_name",
-            unique=False,
-        ),
+        sa.Index(conv("ix_customers_full_name"), "full_name"),
         {
             "comment": "Buyers. Customers do not log in; sales agents act for them.",
         },
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    email: Mapped[str] = mapped_column(
-        "email",
-        sa.String(255),
-        nullable=False,
-    )
-    full_name: Mapped[str] = mapped_column(
-        "full_name",
-        sa.String(200),
-        nullable=False,
-    )
-    phone: Mapped[str | None] = mapped_column(
-        "phone",
-        sa.String(32),
-        nullable=True,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(sa.String(255))
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
     default_currency: Mapped[str] = mapped_column(
-        "default_currency",
-        sa.Enum("EUR", "USD", "GBP", name="currency"),
-        nullable=False,
-        server_default=sa.text("'EUR'"),
+        sa.Enum("EUR", "USD", "GBP", name="currency"), server_default=sa.text("'EUR'")
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

@@ -5,7 +5,7 @@ Generated: put business rules in rules.py, which subclasses CustomersServiceBase
 
 import uuid
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageLinks, PageMeta
@@ -43,18 +43,12 @@ class CustomersServiceBase:
         """`GET /customers`: List customers, newest first"""
         conditions: list[ColumnElement[bool]] = []
         if email is not None:
-            conditions.append(
-                or_(
-                    CustomerRow.email == email,
-                )
-            )
+            conditions.append(CustomerRow.email == email)
         limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                (CustomerRow.id, False),
-            ],
+            order_by=[(CustomerRow.id, False)],
             limit=limit,
             offset=offset,
         )
@@ -77,7 +71,7 @@ class CustomersServiceBase:
                 last=listing.last,
             ),
             meta=PageMeta(
-                total=listing.total,
+                total=total,
                 page=listing.page,
                 per_page=listing.limit,
             ),
@@ -95,18 +89,11 @@ class CustomersServiceBase:
         values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
-                include={
-                    "email",
-                    "full_name",
-                    "phone",
-                    "default_currency",
-                }
+                include={"email", "full_name", "phone", "default_currency"}
             ).items()
             if value is not None or name in {"phone"}
         }
-        row = CustomerRow(
-            **values,
-        )
+        row = CustomerRow(**values)
         return Customer.model_validate(await self.rows.add(row))
 
     async def get_customer(
@@ -115,7 +102,7 @@ class CustomersServiceBase:
         principal: Principal | None,
         customer_id: uuid.UUID,
     ) -> Customer:
-        """`GET /customers/{customerId}`: getCustomer"""
+        """`GET /customers/{customerId}`"""
         row = await self._load(CustomerRow.id == customer_id)
         return Customer.model_validate(row)
 
@@ -126,16 +113,10 @@ class CustomersServiceBase:
         customer_id: uuid.UUID,
         body: CustomerUpdate,
     ) -> Customer:
-        """`PATCH /customers/{customerId}`: updateCustomer"""
+        """`PATCH /customers/{customerId}`"""
         row = await self._load(CustomerRow.id == customer_id)
         values = body.model_dump(
-            include={
-                "email",
-                "full_name",
-                "phone",
-                "default_currency",
-            },
-            exclude_unset=True,
+            include={"email", "full_name", "phone", "default_currency"}, exclude_unset=True
         )
         for name, value in values.items():
             setattr(row, name, value)

@@ -35,46 +35,16 @@ class OrderItem(Base):
         ),
         sa.CheckConstraint("quantity > 0", name=conv("quantity_positive")),
         sa.CheckConstraint("unit_price >= 0", name=conv("line_price_not_negative")),
-        sa.Index(
-            conv("uq_order_items_order_product"),
-            "order_id",
-            "product_id",
-            unique=True,
-        ),
-        sa.Index(
-            conv("ix_order_items_product_id"),
-            "product_id",
-            unique=False,
-        ),
+        sa.Index(conv("uq_order_items_order_product"), "order_id", "product_id", unique=True),
+        sa.Index(conv("ix_order_items_product_id"), "product_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    order_id: Mapped[uuid.UUID] = mapped_column(
-        "order_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    product_id: Mapped[uuid.UUID] = mapped_column(
-        "product_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    quantity: Mapped[int] = mapped_column(
-        "quantity",
-        sa.Integer(),
-        nullable=False,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    order_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    product_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    quantity: Mapped[int] = mapped_column(sa.Integer())
     unit_price: Mapped[decimal.Decimal] = mapped_column(
-        "unit_price",
-        sa.Numeric(12, 2),
-        nullable=False,
-        comment="price at the time the line was added",
+        sa.Numeric(12, 2), comment="price at the time the line was added"
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

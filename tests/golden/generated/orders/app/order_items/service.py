@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItem, OrderItemCreate
-from app.core.pagination import Page
 from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
@@ -40,7 +39,7 @@ class OrderItemsServiceBase:
         page: int,
         per_page: int,
     ) -> OrderItemPage:
-        """`GET /orders/{orderId}/items`: listOrderItems"""
+        """`GET /orders/{orderId}/items`"""
         await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -60,25 +59,13 @@ class OrderItemsServiceBase:
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                (OrderItemRow.product_id, False),
-                (OrderItemRow.id, False),
-            ],
+            order_by=[(OrderItemRow.product_id, False), (OrderItemRow.id, False)],
             limit=limit,
             offset=offset,
-        )
-        listing = Page(
-            total=total,
-            limit=limit,
-            offset=offset,
-            url="",
-            page_param="page",
-            limit_param="per_page",
-            offset_param=None,
         )
         return OrderItemPage(
             items=[OrderItem.model_validate(row) for row in rows],
-            total=listing.total,
+            total=total,
         )
 
     async def add_order_item(
@@ -88,7 +75,7 @@ class OrderItemsServiceBase:
         order_id: uuid.UUID,
         body: OrderItemCreate,
     ) -> OrderItem:
-        """`POST /orders/{orderId}/items`: addOrderItem"""
+        """`POST /orders/{orderId}/items`"""
         await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -107,18 +94,11 @@ class OrderItemsServiceBase:
         values: dict[str, object] = {
             name: value
             for name, value in body.model_dump(
-                include={
-                    "product_id",
-                    "quantity",
-                    "unit_price",
-                }
+                include={"product_id", "quantity", "unit_price"}
             ).items()
             if value is not None
         }
-        row = OrderItemRow(
-            **values,
-            order_id=order_id,
-        )
+        row = OrderItemRow(**values, order_id=order_id)
         return OrderItem.model_validate(await self.rows.add(row))
 
     async def remove_order_item(
@@ -128,6 +108,6 @@ class OrderItemsServiceBase:
         order_id: uuid.UUID,
         order_item_id: uuid.UUID,
     ) -> None:
-        """`DELETE /orders/{orderId}/items/{orderItemId}`: removeOrderItem"""
+        """`DELETE /orders/{orderId}/items/{orderItemId}`"""
         row = await self._load(OrderItemRow.id == order_item_id, OrderItemRow.order_id == order_id)
         await self.rows.delete(row)

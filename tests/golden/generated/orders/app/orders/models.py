@@ -30,77 +30,31 @@ class Order(Base):
             ondelete="RESTRICT",
         ),
         sa.CheckConstraint("total_amount >= 0", name=conv("total_not_negative")),
-        sa.Index(
-            conv("ix_orders_customer_id_placed_at"),
-            "customer_id",
-            "placed_at",
-            unique=False,
-        ),
-        sa.Index(
-            conv("ix_orders_status"),
-            "status",
-            unique=False,
-        ),
-        sa.Index(
-            conv("ix_orders_placed_by"),
-            "placed_by",
-            unique=False,
-        ),
+        sa.Index(conv("ix_orders_customer_id_placed_at"), "customer_id", "placed_at"),
+        sa.Index(conv("ix_orders_status"), "status"),
+        sa.Index(conv("ix_orders_placed_by"), "placed_by"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    customer_id: Mapped[uuid.UUID] = mapped_column(
-        "customer_id",
-        sa.Uuid(),
-        nullable=False,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
     placed_by: Mapped[uuid.UUID] = mapped_column(
-        "placed_by",
-        sa.Uuid(),
-        nullable=False,
-        comment="the sales agent who placed the order (token subject)",
+        sa.Uuid(), comment="the sales agent who placed the order (token subject)"
     )
     status: Mapped[str] = mapped_column(
-        "status",
         sa.Enum("pending", "confirmed", "paid", "shipped", "cancelled", name="order_status"),
-        nullable=False,
         server_default=sa.text("'pending'"),
     )
-    currency: Mapped[str] = mapped_column(
-        "currency",
-        sa.Enum("EUR", "USD", "GBP", name="currency"),
-        nullable=False,
-    )
+    currency: Mapped[str] = mapped_column(sa.Enum("EUR", "USD", "GBP", name="currency"))
     total_amount: Mapped[decimal.Decimal] = mapped_column(
-        "total_amount",
         sa.Numeric(12, 2),
-        nullable=False,
         server_default=sa.text("0"),
         comment="sum of the line totals, kept by the service",
     )
-    notes: Mapped[str | None] = mapped_column(
-        "notes",
-        sa.Text(),
-        nullable=True,
-    )
+    notes: Mapped[str | None] = mapped_column(sa.Text())
     placed_at: Mapped[datetime.datetime] = mapped_column(
-        "placed_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
-    cancelled_at: Mapped[datetime.datetime | None] = mapped_column(
-        "cancelled_at",
-        UtcDateTime(),
-        nullable=True,
-    )
+    cancelled_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime())
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
     customer: Mapped["Customer"] = relationship(

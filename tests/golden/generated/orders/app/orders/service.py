@@ -82,7 +82,7 @@ class OrdersServiceBase:
         principal: Principal | None,
         order_id: uuid.UUID,
     ) -> Order:
-        """`GET /orders/{orderId}`: getOrder"""
+        """`GET /orders/{orderId}`"""
         raise ProblemError(
             501,
             "Not implemented",

@@ -29,75 +29,29 @@ class Payment(Base):
         ),
         sa.UniqueConstraint("provider_reference", name=conv("uq_payments_provider_reference")),
         sa.CheckConstraint("amount >= 0", name=conv("amount_not_negative")),
-        sa.Index(
-            conv("ix_payments_order_id_created_at"),
-            "order_id",
-            "created_at",
-            unique=False,
-        ),
-        sa.Index(
-            conv("ix_payments_status"),
-            "status",
-            unique=False,
-        ),
+        sa.Index(conv("ix_payments_order_id_created_at"), "order_id", "created_at"),
+        sa.Index(conv("ix_payments_status"), "status"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    order_id: Mapped[uuid.UUID] = mapped_column(
-        "order_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    amount: Mapped[decimal.Decimal] = mapped_column(
-        "amount",
-        sa.Numeric(12, 2),
-        nullable=False,
-    )
-    currency: Mapped[str] = mapped_column(
-        "currency",
-        sa.Enum("EUR", "USD", "GBP", name="currency"),
-        nullable=False,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    order_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    amount: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(sa.Enum("EUR", "USD", "GBP", name="currency"))
     method: Mapped[str] = mapped_column(
-        "method",
-        sa.Enum("card", "bank_transfer", "wallet", name="payment_method"),
-        nullable=False,
+        sa.Enum("card", "bank_transfer", "wallet", name="payment_method")
     )
     status: Mapped[str] = mapped_column(
-        "status",
         sa.Enum("pending", "authorized", "captured", "failed", "refunded", name="payment_status"),
-        nullable=False,
         server_default=sa.text("'pending'"),
     )
     provider_reference: Mapped[str | None] = mapped_column(
-        "provider_reference",
-        sa.String(100),
-        nullable=True,
-        comment="the charge id at the payment provider",
+        sa.String(100), comment="the charge id at the payment provider"
     )
-    failure_reason: Mapped[str | None] = mapped_column(
-        "failure_reason",
-        sa.Text(),
-        nullable=True,
-    )
+    failure_reason: Mapped[str | None] = mapped_column(sa.Text())
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
-    captured_at: Mapped[datetime.datetime | None] = mapped_column(
-        "captured_at",
-        UtcDateTime(),
-        nullable=True,
-    )
+    captured_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime())
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
     order: Mapped["Order"] = relationship(

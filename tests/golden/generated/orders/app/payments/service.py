@@ -36,7 +36,7 @@ class PaymentsServiceBase:
         principal: Principal | None,
         order_id: uuid.UUID,
     ) -> list[Payment]:
-        """`GET /orders/{orderId}/payments`: listOrderPayments"""
+        """`GET /orders/{orderId}/payments`"""
         await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -56,10 +56,7 @@ class PaymentsServiceBase:
         offset = 0
         rows, _ = await self.rows.page(
             *conditions,
-            order_by=[
-                (PaymentRow.created_at, False),
-                (PaymentRow.id, False),
-            ],
+            order_by=[(PaymentRow.created_at, False), (PaymentRow.id, False)],
             limit=limit,
             offset=offset,
         )
@@ -93,19 +90,10 @@ class PaymentsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={
-                    "amount",
-                    "currency",
-                    "method",
-                }
-            ).items()
+            for name, value in body.model_dump(include={"amount", "currency", "method"}).items()
             if value is not None or name in {"provider_reference", "failure_reason", "captured_at"}
         }
-        row = PaymentRow(
-            **values,
-            order_id=order_id,
-        )
+        row = PaymentRow(**values, order_id=order_id)
         return Payment.model_validate(await self.rows.add(row))
 
     async def get_payment(
@@ -114,7 +102,7 @@ class PaymentsServiceBase:
         principal: Principal | None,
         payment_id: uuid.UUID,
     ) -> Payment:
-        """`GET /payments/{paymentId}`: getPayment"""
+        """`GET /payments/{paymentId}`"""
         row = await self._load(PaymentRow.id == payment_id)
         return Payment.model_validate(row)
 

@@ -23,58 +23,18 @@ class Product(Base):
     __table_args__ = (
         sa.UniqueConstraint("sku", name=conv("uq_products_sku")),
         sa.CheckConstraint("unit_price >= 0", name=conv("unit_price_not_negative")),
-        sa.Index(
-            conv("ix_products_active_name"),
-            "active",
-            "name",
-            unique=False,
-        ),
+        sa.Index(conv("ix_products_active_name"), "active", "name"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    sku: Mapped[str] = mapped_column(
-        "sku",
-        sa.String(64),
-        nullable=False,
-    )
-    name: Mapped[str] = mapped_column(
-        "name",
-        sa.String(200),
-        nullable=False,
-    )
-    description: Mapped[str | None] = mapped_column(
-        "description",
-        sa.Text(),
-        nullable=True,
-    )
-    unit_price: Mapped[decimal.Decimal] = mapped_column(
-        "unit_price",
-        sa.Numeric(12, 2),
-        nullable=False,
-    )
-    currency: Mapped[str] = mapped_column(
-        "currency",
-        sa.Enum("EUR", "USD", "GBP", name="currency"),
-        nullable=False,
-    )
-    active: Mapped[bool] = mapped_column(
-        "active",
-        sa.Boolean(),
-        nullable=False,
-        server_default=sa.true(),
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    sku: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text())
+    unit_price: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(sa.Enum("EUR", "USD", "GBP", name="currency"))
+    active: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sa.true())
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

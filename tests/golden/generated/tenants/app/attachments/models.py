@@ -29,11 +29,7 @@ class Attachment(Base):
         sa.CheckConstraint(
             "size_bytes > 0 AND size_bytes <= 104857600", name=conv("attachment_size_limit")
         ),
-        sa.Index(
-            conv("ix_attachments_task_id"),
-            "task_id",
-            unique=False,
-        ),
+        sa.Index(conv("ix_attachments_task_id"), "task_id"),
         sa.Index(
             conv("uq_attachments_task_id_checksum_sha256"),
             "task_id",
@@ -42,49 +38,15 @@ class Attachment(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        "tenant_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    task_id: Mapped[uuid.UUID] = mapped_column(
-        "task_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    file_name: Mapped[str] = mapped_column(
-        "file_name",
-        sa.String(255),
-        nullable=False,
-    )
-    content_type: Mapped[str] = mapped_column(
-        "content_type",
-        sa.String(127),
-        nullable=False,
-    )
-    size_bytes: Mapped[int] = mapped_column(
-        "size_bytes",
-        sa.BigInteger(),
-        nullable=False,
-    )
-    checksum_sha256: Mapped[str] = mapped_column(
-        "checksum_sha256",
-        sa.String(64),
-        nullable=False,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    task_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(127))
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger())
+    checksum_sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_at: Mapped[datetime.datetime] = mapped_column(
-        "uploaded_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

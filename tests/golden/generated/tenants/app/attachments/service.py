@@ -38,7 +38,7 @@ class AttachmentsServiceBase:
         principal: Principal | None,
         task_id: uuid.UUID,
     ) -> list[Attachment]:
-        """`GET /tasks/{taskId}/attachments`: listAttachments"""
+        """`GET /tasks/{taskId}/attachments`"""
         raise ProblemError(
             501,
             "Not implemented",
@@ -75,7 +75,7 @@ class AttachmentsServiceBase:
         principal: Principal | None,
         attachment_id: uuid.UUID,
     ) -> Attachment:
-        """`GET /attachments/{attachmentId}`: getAttachment"""
+        """`GET /attachments/{attachmentId}`"""
         raise ProblemError(
             501,
             "Not implemented",
@@ -92,7 +92,7 @@ class AttachmentsServiceBase:
         principal: Principal | None,
         attachment_id: uuid.UUID,
     ) -> None:
-        """`DELETE /attachments/{attachmentId}`: deleteAttachment"""
+        """`DELETE /attachments/{attachmentId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(AttachmentRow.id == attachment_id, *self._visible(principal))
         await self.rows.delete(row)

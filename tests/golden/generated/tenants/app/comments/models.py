@@ -27,53 +27,17 @@ class Comment(Base):
             ondelete="CASCADE",
         ),
         sa.CheckConstraint("LENGTH(body) BETWEEN 1 AND 10000", name=conv("comment_body_length")),
-        sa.Index(
-            conv("ix_comments_task_id_created_at_id"),
-            "task_id",
-            "created_at",
-            "id",
-            unique=False,
-        ),
+        sa.Index(conv("ix_comments_task_id_created_at_id"), "task_id", "created_at", "id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        "tenant_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    task_id: Mapped[uuid.UUID] = mapped_column(
-        "task_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    author_id: Mapped[uuid.UUID] = mapped_column(
-        "author_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    body: Mapped[str] = mapped_column(
-        "body",
-        sa.Text(),
-        nullable=False,
-    )
-    edited_at: Mapped[datetime.datetime | None] = mapped_column(
-        "edited_at",
-        UtcDateTime(),
-        nullable=True,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    task_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    author_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    body: Mapped[str] = mapped_column(sa.Text())
+    edited_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

@@ -42,7 +42,7 @@ class CommentsServiceBase:
         cursor: str | None,
         limit: int,
     ) -> CommentPage:
-        """`GET /tasks/{taskId}/comments`: listComments"""
+        """`GET /tasks/{taskId}/comments`"""
         await scope_transaction(self.session, principal)
         # the Task in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -59,10 +59,7 @@ class CommentsServiceBase:
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
         conditions.append(CommentRow.task_id == task_id)
-        ordering: Ordering = [
-            (CommentRow.created_at, False),
-            (CommentRow.id, False),
-        ]
+        ordering: Ordering = [(CommentRow.created_at, False), (CommentRow.id, False)]
         rows, total = await self.rows.page(
             *conditions,
             order_by=ordering,
@@ -95,7 +92,7 @@ class CommentsServiceBase:
         task_id: uuid.UUID,
         body: CommentCreate,
     ) -> Comment:
-        """`POST /tasks/{taskId}/comments`: createComment"""
+        """`POST /tasks/{taskId}/comments`"""
         await scope_transaction(self.session, principal)
         # the Task in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -113,19 +110,10 @@ class CommentsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={
-                    "author_id",
-                    "body",
-                }
-            ).items()
+            for name, value in body.model_dump(include={"author_id", "body"}).items()
             if value is not None or name in {"edited_at"}
         }
-        row = CommentRow(
-            **values,
-            task_id=task_id,
-            tenant_id=self._owner(principal),
-        )
+        row = CommentRow(**values, task_id=task_id, tenant_id=self._owner(principal))
         return Comment.model_validate(await self.rows.add(row))
 
     async def update_comment(
@@ -135,15 +123,10 @@ class CommentsServiceBase:
         comment_id: uuid.UUID,
         body: CommentUpdate,
     ) -> Comment:
-        """`PATCH /comments/{commentId}`: updateComment"""
+        """`PATCH /comments/{commentId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
-        values = body.model_dump(
-            include={
-                "body",
-            },
-            exclude_unset=True,
-        )
+        values = body.model_dump(include={"body"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Comment.model_validate(await self.rows.save(row))
@@ -154,7 +137,7 @@ class CommentsServiceBase:
         principal: Principal | None,
         comment_id: uuid.UUID,
     ) -> None:
-        """`DELETE /comments/{commentId}`: deleteComment"""
+        """`DELETE /comments/{commentId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
         await self.rows.delete(row)

@@ -25,42 +25,14 @@ class Label(Base):
             name=conv("fk_labels_workspace_id_workspaces"),
             ondelete="CASCADE",
         ),
-        sa.Index(
-            conv("uq_labels_workspace_name"),
-            "workspace_id",
-            "name",
-            unique=True,
-        ),
+        sa.Index(conv("uq_labels_workspace_name"), "workspace_id", "name", unique=True),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        "tenant_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    workspace_id: Mapped[uuid.UUID] = mapped_column(
-        "workspace_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    name: Mapped[str] = mapped_column(
-        "name",
-        sa.String(50),
-        nullable=False,
-    )
-    color: Mapped[str] = mapped_column(
-        "color",
-        sa.String(7),
-        nullable=False,
-        server_default=sa.text("'#888888'"),
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    workspace_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    name: Mapped[str] = mapped_column(sa.String(50))
+    color: Mapped[str] = mapped_column(sa.String(7), server_default=sa.text("'#888888'"))
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
     workspace: Mapped["Workspace"] = relationship(

@@ -30,71 +30,24 @@ class Project(Base):
         sa.CheckConstraint("key ~ '^[A-Z][A-Z0-9]{1,9}$'", name=conv("project_key_format")).ddl_if(
             dialect="postgresql"
         ),
-        sa.Index(
-            conv("ix_projects_tenant_id_status"),
-            "tenant_id",
-            "status",
-            unique=False,
-        ),
-        sa.Index(
-            conv("uq_projects_workspace_key"),
-            "workspace_id",
-            "key",
-            unique=True,
-        ),
+        sa.Index(conv("ix_projects_tenant_id_status"), "tenant_id", "status"),
+        sa.Index(conv("uq_projects_workspace_key"), "workspace_id", "key", unique=True),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        "tenant_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    workspace_id: Mapped[uuid.UUID] = mapped_column(
-        "workspace_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    key: Mapped[str] = mapped_column(
-        "key",
-        sa.String(10),
-        nullable=False,
-    )
-    name: Mapped[str] = mapped_column(
-        "name",
-        sa.String(120),
-        nullable=False,
-    )
-    description: Mapped[str | None] = mapped_column(
-        "description",
-        sa.Text(),
-        nullable=True,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    workspace_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    key: Mapped[str] = mapped_column(sa.String(10))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str | None] = mapped_column(sa.Text())
     status: Mapped[str] = mapped_column(
-        "status",
-        sa.Enum("active", "archived", name="project_status"),
-        nullable=False,
-        server_default=sa.text("'active'"),
+        sa.Enum("active", "archived", name="project_status"), server_default=sa.text("'active'")
     )
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        "updated_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

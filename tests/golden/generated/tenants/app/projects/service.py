@@ -6,10 +6,9 @@ Generated: put business rules in rules.py, which subclasses ProjectsServiceBase.
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import Page
 from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
@@ -44,7 +43,7 @@ class ProjectsServiceBase:
         offset: int,
         status: Literal["active", "archived"] | None,
     ) -> ProjectList:
-        """`GET /workspaces/{workspaceId}/projects`: listProjects"""
+        """`GET /workspaces/{workspaceId}/projects`"""
         await scope_transaction(self.session, principal)
         # the Workspace in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -62,32 +61,16 @@ class ProjectsServiceBase:
         conditions.extend(self._visible(principal))
         conditions.append(ProjectRow.workspace_id == workspace_id)
         if status is not None:
-            conditions.append(
-                or_(
-                    ProjectRow.status == status,
-                )
-            )
+            conditions.append(ProjectRow.status == status)
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                (ProjectRow.key, False),
-                (ProjectRow.id, False),
-            ],
+            order_by=[(ProjectRow.key, False), (ProjectRow.id, False)],
             limit=limit,
             offset=offset,
-        )
-        listing = Page(
-            total=total,
-            limit=limit,
-            offset=offset,
-            url="",
-            page_param=None,
-            limit_param="limit",
-            offset_param="offset",
         )
         return ProjectList(
             items=[Project.model_validate(row) for row in rows],
-            total=listing.total,
+            total=total,
         )
 
     async def create_project(
@@ -97,7 +80,7 @@ class ProjectsServiceBase:
         workspace_id: uuid.UUID,
         body: ProjectCreate,
     ) -> Project:
-        """`POST /workspaces/{workspaceId}/projects`: createProject"""
+        """`POST /workspaces/{workspaceId}/projects`"""
         await scope_transaction(self.session, principal)
         # the Workspace in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -115,20 +98,10 @@ class ProjectsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={
-                    "key",
-                    "name",
-                    "description",
-                }
-            ).items()
+            for name, value in body.model_dump(include={"key", "name", "description"}).items()
             if value is not None or name in {"description"}
         }
-        row = ProjectRow(
-            **values,
-            workspace_id=workspace_id,
-            tenant_id=self._owner(principal),
-        )
+        row = ProjectRow(**values, workspace_id=workspace_id, tenant_id=self._owner(principal))
         return Project.model_validate(await self.rows.add(row))
 
     async def get_project(
@@ -137,7 +110,7 @@ class ProjectsServiceBase:
         principal: Principal | None,
         project_id: uuid.UUID,
     ) -> Project:
-        """`GET /projects/{projectId}`: getProject"""
+        """`GET /projects/{projectId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         return Project.model_validate(row)
@@ -149,17 +122,10 @@ class ProjectsServiceBase:
         project_id: uuid.UUID,
         body: ProjectUpdate,
     ) -> Project:
-        """`PATCH /projects/{projectId}`: updateProject"""
+        """`PATCH /projects/{projectId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
-        values = body.model_dump(
-            include={
-                "name",
-                "description",
-                "status",
-            },
-            exclude_unset=True,
-        )
+        values = body.model_dump(include={"name", "description", "status"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Project.model_validate(await self.rows.save(row))
@@ -170,7 +136,7 @@ class ProjectsServiceBase:
         principal: Principal | None,
         project_id: uuid.UUID,
     ) -> None:
-        """`DELETE /projects/{projectId}`: deleteProject"""
+        """`DELETE /projects/{projectId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         await self.rows.delete(row)

@@ -30,95 +30,34 @@ class Task(Base):
             ondelete="CASCADE",
         ),
         sa.CheckConstraint("estimate_hours >= 0", name=conv("ck_tasks_1")),
-        sa.Index(
-            conv("ix_tasks_project_id_created_at_id"),
-            "project_id",
-            "created_at",
-            "id",
-            unique=False,
-        ),
-        sa.Index(
-            conv("ix_tasks_project_id_status"),
-            "project_id",
-            "status",
-            unique=False,
-        ),
-        sa.Index(
-            conv("ix_tasks_tenant_id_assignee_id"),
-            "tenant_id",
-            "assignee_id",
-            unique=False,
-        ),
+        sa.Index(conv("ix_tasks_project_id_created_at_id"), "project_id", "created_at", "id"),
+        sa.Index(conv("ix_tasks_project_id_status"), "project_id", "status"),
+        sa.Index(conv("ix_tasks_tenant_id_assignee_id"), "tenant_id", "assignee_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        "tenant_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    project_id: Mapped[uuid.UUID] = mapped_column(
-        "project_id",
-        sa.Uuid(),
-        nullable=False,
-    )
-    title: Mapped[str] = mapped_column(
-        "title",
-        sa.String(200),
-        nullable=False,
-    )
-    description: Mapped[str | None] = mapped_column(
-        "description",
-        sa.Text(),
-        nullable=True,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text())
     status: Mapped[str] = mapped_column(
-        "status",
         sa.Enum("todo", "in_progress", "blocked", "done", name="task_status"),
-        nullable=False,
         server_default=sa.text("'todo'"),
     )
     priority: Mapped[str] = mapped_column(
-        "priority",
         sa.Enum("low", "normal", "high", "urgent", name="task_priority"),
-        nullable=False,
         server_default=sa.text("'normal'"),
     )
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
-        "assignee_id",
-        sa.Uuid(),
-        nullable=True,
-        comment="a user id of the tenant's identity provider",
+        sa.Uuid(), comment="a user id of the tenant's identity provider"
     )
-    due_on: Mapped[datetime.date | None] = mapped_column(
-        "due_on",
-        sa.Date(),
-        nullable=True,
-    )
-    estimate_hours: Mapped[decimal.Decimal | None] = mapped_column(
-        "estimate_hours",
-        sa.Numeric(6, 2),
-        nullable=True,
-    )
+    due_on: Mapped[datetime.date | None] = mapped_column(sa.Date())
+    estimate_hours: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(6, 2))
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        "updated_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

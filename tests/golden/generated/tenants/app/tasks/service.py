@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
@@ -48,7 +48,7 @@ class TasksServiceBase:
         due_before: datetime.date | None,
         search: str | None,
     ) -> TaskPage:
-        """`GET /projects/{projectId}/tasks`: listTasks"""
+        """`GET /projects/{projectId}/tasks`"""
         await scope_transaction(self.session, principal)
         # the Project in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -66,27 +66,12 @@ class TasksServiceBase:
         conditions.extend(self._visible(principal))
         conditions.append(TaskRow.project_id == project_id)
         if due_before is not None:
-            conditions.append(
-                or_(
-                    TaskRow.due_on < due_before,
-                )
-            )
+            conditions.append(TaskRow.due_on < due_before)
         if status is not None:
-            conditions.append(
-                or_(
-                    TaskRow.status == status,
-                )
-            )
+            conditions.append(TaskRow.status == status)
         if assignee_id is not None:
-            conditions.append(
-                or_(
-                    TaskRow.assignee_id == assignee_id,
-                )
-            )
-        ordering: Ordering = [
-            (TaskRow.created_at, False),
-            (TaskRow.id, False),
-        ]
+            conditions.append(TaskRow.assignee_id == assignee_id)
+        ordering: Ordering = [(TaskRow.created_at, False), (TaskRow.id, False)]
         rows, total = await self.rows.page(
             *conditions,
             order_by=ordering,
@@ -119,7 +104,7 @@ class TasksServiceBase:
         project_id: uuid.UUID,
         body: TaskCreate,
     ) -> Task:
-        """`POST /projects/{projectId}/tasks`: createTask"""
+        """`POST /projects/{projectId}/tasks`"""
         await scope_transaction(self.session, principal)
         # the Project in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -151,11 +136,7 @@ class TasksServiceBase:
             if value is not None
             or name in {"description", "assignee_id", "due_on", "estimate_hours"}
         }
-        row = TaskRow(
-            **values,
-            project_id=project_id,
-            tenant_id=self._owner(principal),
-        )
+        row = TaskRow(**values, project_id=project_id, tenant_id=self._owner(principal))
         return Task.model_validate(await self.rows.add(row))
 
     async def get_task(
@@ -164,7 +145,7 @@ class TasksServiceBase:
         principal: Principal | None,
         task_id: uuid.UUID,
     ) -> Task:
-        """`GET /tasks/{taskId}`: getTask"""
+        """`GET /tasks/{taskId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         return Task.model_validate(row)
@@ -176,7 +157,7 @@ class TasksServiceBase:
         task_id: uuid.UUID,
         body: TaskUpdate,
     ) -> Task:
-        """`PATCH /tasks/{taskId}`: updateTask"""
+        """`PATCH /tasks/{taskId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         values = body.model_dump(
@@ -201,7 +182,7 @@ class TasksServiceBase:
         principal: Principal | None,
         task_id: uuid.UUID,
     ) -> None:
-        """`DELETE /tasks/{taskId}`: deleteTask"""
+        """`DELETE /tasks/{taskId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         await self.rows.delete(row)

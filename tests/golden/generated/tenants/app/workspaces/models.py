@@ -24,46 +24,20 @@ class Workspace(Base):
         sa.CheckConstraint(
             "slug ~ '^[a-z0-9][a-z0-9-]*$'", name=conv("workspace_slug_format")
         ).ddl_if(dialect="postgresql"),
-        sa.Index(
-            conv("uq_workspaces_tenant_slug"),
-            "tenant_id",
-            "slug",
-            unique=True,
-        ),
+        sa.Index(conv("uq_workspaces_tenant_slug"), "tenant_id", "slug", unique=True),
         {
             "comment": "A tenant's top-level container; a tenant may have several",
         },
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        "id",
-        sa.Uuid(),
-        primary_key=True,
-        nullable=False,
-        default=uuid.uuid4,
-    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(
-        "tenant_id",
-        sa.Uuid(),
-        nullable=False,
-        comment="the owning tenant (token claim tid)",
+        sa.Uuid(), comment="the owning tenant (token claim tid)"
     )
-    slug: Mapped[str] = mapped_column(
-        "slug",
-        sa.String(63),
-        nullable=False,
-    )
-    name: Mapped[str] = mapped_column(
-        "name",
-        sa.String(120),
-        nullable=False,
-    )
+    slug: Mapped[str] = mapped_column(sa.String(63))
+    name: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime.datetime] = mapped_column(
-        "created_at",
-        UtcDateTime(),
-        nullable=False,
-        default=utc_now,
-        server_default=sa.func.now(),
+        UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)

@@ -8,7 +8,6 @@ import uuid
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import Page
 from app.core.problem import ProblemError
 from app.core.repository import Loads, like_pattern
 from app.core.security import Principal, owned_by, scope_transaction
@@ -41,7 +40,7 @@ class WorkspacesServiceBase:
         offset: int,
         q: str | None,
     ) -> WorkspaceList:
-        """`GET /workspaces`: listWorkspaces"""
+        """`GET /workspaces`"""
         await scope_transaction(self.session, principal)
         conditions: list[ColumnElement[bool]] = []
         conditions.extend(self._visible(principal))
@@ -54,24 +53,13 @@ class WorkspacesServiceBase:
             )
         rows, total = await self.rows.page(
             *conditions,
-            order_by=[
-                (WorkspaceRow.id, False),
-            ],
+            order_by=[(WorkspaceRow.id, False)],
             limit=limit,
             offset=offset,
-        )
-        listing = Page(
-            total=total,
-            limit=limit,
-            offset=offset,
-            url="",
-            page_param=None,
-            limit_param="limit",
-            offset_param="offset",
         )
         return WorkspaceList(
             items=[Workspace.model_validate(row) for row in rows],
-            total=listing.total,
+            total=total,
         )
 
     async def create_workspace(
@@ -80,24 +68,16 @@ class WorkspacesServiceBase:
         principal: Principal | None,
         body: WorkspaceCreate,
     ) -> Workspace:
-        """`POST /workspaces`: createWorkspace"""
+        """`POST /workspaces`"""
         await scope_transaction(self.session, principal)
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={
-                    "slug",
-                    "name",
-                }
-            ).items()
+            for name, value in body.model_dump(include={"slug", "name"}).items()
             if value is not None
         }
-        row = WorkspaceRow(
-            **values,
-            tenant_id=self._owner(principal),
-        )
+        row = WorkspaceRow(**values, tenant_id=self._owner(principal))
         return Workspace.model_validate(await self.rows.add(row))
 
     async def get_workspace(
@@ -106,7 +86,7 @@ class WorkspacesServiceBase:
         principal: Principal | None,
         workspace_id: uuid.UUID,
     ) -> Workspace:
-        """`GET /workspaces/{workspaceId}`: getWorkspace"""
+        """`GET /workspaces/{workspaceId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
         return Workspace.model_validate(row)
@@ -118,16 +98,10 @@ class WorkspacesServiceBase:
         workspace_id: uuid.UUID,
         body: WorkspaceUpdate,
     ) -> Workspace:
-        """`PATCH /workspaces/{workspaceId}`: updateWorkspace"""
+        """`PATCH /workspaces/{workspaceId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
-        values = body.model_dump(
-            include={
-                "slug",
-                "name",
-            },
-            exclude_unset=True,
-        )
+        values = body.model_dump(include={"slug", "name"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Workspace.model_validate(await self.rows.save(row))
