@@ -158,7 +158,9 @@ def test_cli_generates_and_reports_conflicts(tmp_path: Path) -> None:
         app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out), "--no-inspect"]
     )
     assert again.exit_code == 0
-    planned = plan_project(accept(SAMPLES / "library").model).files
+    accepted = accept(SAMPLES / "library")
+    assert isinstance(accepted, Accepted)
+    planned = plan_project(accepted.model).files
     generated = sum(f.owner is FileOwner.GENERATED for f in planned)
     kept = len(planned) - generated
     said = f"0 written, {generated} unchanged, {kept} kept (yours)"
