@@ -116,12 +116,8 @@ def column_range(table: Table, column: Column) -> Range | None:
 
 def check_ranges(expression: str) -> dict[str, Range]:
     """column -> the range a CHECK's comparisons (joined by AND) hold it to."""
-    try:
-        parsed = sqlglot.parse_one(expression, read="postgres")
-    except sqlglot.errors.SqlglotError:
-        return {}
     found: dict[str, Range] = {}
-    for part in _conjuncts(parsed):
+    for part in _parts(expression):
         compared = _comparison(part)
         if compared is not None:
             name, narrowed = compared
@@ -142,11 +138,7 @@ def column_orders(table: Table) -> tuple[Order, ...]:
     """The orders its table's CHECKs set between two of its columns."""
     found: list[Order] = []
     for check in table.checks:
-        try:
-            parsed = sqlglot.parse_one(check.expression, read="postgres")
-        except sqlglot.errors.SqlglotError:
-            continue
-        for part in _conjuncts(parsed):
+        for part in _parts(check.expression):
             kind = _COMPARISONS.get(type(part))
             if kind is None or not isinstance(part, expressions.Binary):
                 continue
@@ -161,12 +153,8 @@ def column_orders(table: Table) -> tuple[Order, ...]:
 def check_choices(expression: str) -> dict[str, tuple[str, ...]]:
     """column -> the texts a CHECK allows it: `column IN ('a', 'b')`, or PostgreSQL's own
     spelling of it, `column = ANY (ARRAY['a', 'b'])`."""
-    try:
-        parsed = sqlglot.parse_one(expression, read="postgres")
-    except sqlglot.errors.SqlglotError:
-        return {}
     found: dict[str, tuple[str, ...]] = {}
-    for part in _conjuncts(parsed):
+    for part in _parts(expression):
         name, listed = None, []
         if isinstance(part, expressions.In):
             name, listed = _column(part.this), list(part.expressions)
@@ -183,12 +171,8 @@ def check_choices(expression: str) -> dict[str, tuple[str, ...]]:
 
 def check_patterns(expression: str) -> dict[str, str]:
     """column -> the regular expression a CHECK holds it to: `column ~ 'regex'`."""
-    try:
-        parsed = sqlglot.parse_one(expression, read="postgres")
-    except sqlglot.errors.SqlglotError:
-        return {}
     found: dict[str, str] = {}
-    for part in _conjuncts(parsed):
+    for part in _parts(expression):
         if isinstance(part, expressions.RegexpLike):
             name, pattern = _column(part.this), _text(part.expression)
             if name is not None and pattern is not None:
@@ -199,6 +183,14 @@ def check_patterns(expression: str) -> dict[str, str]:
 def _text(node: object) -> str | None:
     node = _bare(node)
     return node.this if isinstance(node, expressions.Literal) and node.is_string else None
+
+
+def _parts(expression: str) -> list[object]:
+    """The conditions a CHECK joins with AND; none where sqlglot cannot read it."""
+    try:
+        return _conjuncts(sqlglot.parse_one(expression, read="postgres"))
+    except sqlglot.errors.SqlglotError:
+        return []
 
 
 def _conjuncts(node: object) -> list[object]:
