@@ -134,7 +134,7 @@ def test_a_page_object_of_cursors_and_a_constant_is_filled(tmp_path: Path) -> No
         'object="list"',
         "start_cursor=encode_cursor(ordering, rows[0]) if rows else None",
         "resumed=cursor is not None",
-        "has_prev_page=listing.has_prev",
+        "hasPrevPage=listing.has_prev",
     ):
         assert filled in service
     assert 'cursor=("cursor", ("page", "endCursor"))' in files["tests/tasks/test_api.py"].text
@@ -163,9 +163,12 @@ def test_wrapped_bodies_and_responses(tmp_path: Path) -> None:
     ops = planned_operations(wrapped_library(tmp_path / "library"))
     for name in ("createAuthor", "updateAuthor"):
         assert ops[name].kind.value != "custom", ops[name].why_custom
-        assert (ops[name].body_wrapper, ops[name].response_wrapper) == ("author", "author")
+        wrapper = ops[name].response_wrapper
+        assert (ops[name].body_wrapper, wrapper and wrapper.wire) == ("author", "author")
         assert ops[name].body_row == "body.author"
-    assert ops["getAuthor"].response_wrapper == "author"
+    wrapper = ops["getAuthor"].response_wrapper
+    assert wrapper is not None
+    assert wrapper.wire == "author"
     assert ops["getAuthor"].item_class == "Author"
     # the books' plain bodies stay as they are
     assert ops["createBook"].body_wrapper is None

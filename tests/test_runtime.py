@@ -13,6 +13,7 @@ import jwt
 import pytest
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field, ValidationError
 from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -24,6 +25,7 @@ from app.core.media import require_media_type
 from app.core.openapi import document_problems
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
 from app.core.problem import PROBLEM_JSON, ProblemError, invalid_parameter, pointer, request_id
+from app.core.schema import ApiSchema
 
 
 def test_a_pointer_escapes_its_parts() -> None:
@@ -273,3 +275,38 @@ def test_a_key_set_that_cannot_be_fetched_is_our_fault() -> None:
     )
     with pytest.raises(KeySetUnavailableError):
         asyncio.run(cache.key("k1"))
+
+
+class _Shelf(ApiSchema):
+    shelf_code: str = Field(alias="shelfCode")
+
+
+class _Loan(ApiSchema, extra="forbid"):
+    due_on: datetime.date | None = Field(default=None, alias="dueOn")
+    shelf: _Shelf | None = None
+
+
+def test_a_request_is_read_by_its_wire_names_alone() -> None:
+    """A property spelling a field's Python name is not that field: an extra where extras are
+    allowed (left as it is), refused where they are not."""
+    assert _Shelf.model_validate({"shelfCode": "A1", "shelf_code": 7}).shelf_code == "A1"
+    with pytest.raises(ValidationError) as caught:
+        _Loan.model_validate({"due_on": "2024-01-01"})
+    assert [error["type"] for error in caught.value.errors()] == ["extra_forbidden"]
+
+
+class _ShelfRow:
+    shelf_code = "B2"
+
+
+class _LoanRow:
+    due_on = datetime.date(2024, 1, 2)
+    shelf = _ShelfRow()
+
+
+def test_a_row_is_read_by_its_attribute_names_and_so_are_the_rows_it_embeds() -> None:
+    loan = _Loan.from_row(_LoanRow())
+    assert loan.model_dump(by_alias=True) == {
+        "dueOn": datetime.date(2024, 1, 2),
+        "shelf": {"shelfCode": "B2"},
+    }

@@ -131,7 +131,8 @@ class EnvelopePart:
     `self`, `first`, `prev`, `next`, `last`), the one value the spec allows it (`constant`:
     `"object": {"const": "list"}`), or an object of such fields."""
 
-    field: str
+    field: str  # its Python name
+    wire: str  # its name on the wire, the schema's constructor keyword
     quantity: str  # one of the above, or `object`
     class_name: str | None = None
     fields: tuple[EnvelopePart, ...] = ()  # an object's
@@ -176,7 +177,7 @@ class OperationPlan:
     page: str | None  # page-number parameter
     default_limit: int
     envelope_class: str | None  # the list response class, None for a bare array
-    items_field: str | None  # its Python field names
+    items_field: FieldPlan | None  # its field of the rows
     item_class: str | None  # the class of one row in a response
     body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
@@ -244,9 +245,9 @@ class OperationPlan:
     description: str | None = None  # the spec's description of the operation
     # a body that wraps the row in one field (`{"user": {...}}`): that field's Python name
     body_wrapper: str | None = None
-    # a response that wraps the row in one field: that field's Python name (the response
-    # class is `response`, the row's `item_class`)
-    response_wrapper: str | None = None
+    # a response that wraps the row in one field (the response class is `response`, the
+    # row's `item_class`)
+    response_wrapper: FieldPlan | None = None
     uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
     # a list's order after any sort asked for: (ORM attr, descending), the key last
     order: tuple[tuple[str, bool], ...] = ()
@@ -737,8 +738,8 @@ def _operation(
         and key is None
     ):
         why_custom = why_custom or "no path parameter selects the row"
-    item_class = envelope_class = items_field = None
-    response_wrapper: str | None = None
+    item_class = envelope_class = None
+    items_field = response_wrapper = None
     body_wrapper: str | None = None
     uploads: tuple[UploadPlan, ...] = ()
     envelope_parts: tuple[EnvelopePart, ...] = ()
@@ -752,7 +753,7 @@ def _operation(
                 else:
                     by_wire = {f.wire: f for f in envelope.fields}
                     items = by_wire.get(op.envelope.items_field or "")
-                    items_field = items.name if items else None
+                    items_field = items
                     item_class = _item_class(items.annotation) if items else None
                     parts = _envelope_parts(
                         envelope,
@@ -773,7 +774,7 @@ def _operation(
             item_class = response.class_name
             inner = _wrapped(planner, response, table)
             if inner is not None:
-                response_wrapper, item_class = inner
+                response_wrapper, item_class = inner[0], inner[1].name
         if not _is_row(planner.classes.get(item_class or ""), planner.classes):
             why_custom = why_custom or "a response that is not one row"
     body_attrs: tuple[tuple[str, str], ...] = ()
@@ -785,8 +786,7 @@ def _operation(
         body_class = planner.classes.get(body.class_name or "")
         inner = _wrapped(planner, body, table) if body_media == "json" else None
         if inner is not None:
-            body_wrapper, wrapped_class = inner
-            body_class = planner.classes[wrapped_class]
+            body_wrapper, body_class = inner[0].name, inner[1]
         if body_class is None or body_class.root is not None:
             why_custom = why_custom or "a request body that is not one row"
         else:
@@ -998,7 +998,11 @@ def _envelope_parts(
                 return None  # the service fills fields one object down, no deeper
             parts.append(
                 EnvelopePart(
-                    field=field_plan.name, quantity="object", class_name=nested.name, fields=inner
+                    field=field_plan.name,
+                    wire=field_plan.wire,
+                    quantity="object",
+                    class_name=nested.name,
+                    fields=inner,
                 )
             )
         elif part := _envelope_part(field_plan, specs.get(field_plan.wire), planner.api):
@@ -1014,10 +1018,14 @@ def _envelope_part(
     """A quantity field by its name, or a field the spec allows one value."""
     if quantity := _quantity(field_plan.wire):
         maximum = api.resolve(schema).maximum if schema is not None else None
-        return EnvelopePart(field=field_plan.name, quantity=quantity, maximum=maximum)
+        return EnvelopePart(
+            field=field_plan.name, wire=field_plan.wire, quantity=quantity, maximum=maximum
+        )
     allowed = allowed_values(schema, api) if schema is not None else ()
     if len(allowed) == 1:
-        return EnvelopePart(field=field_plan.name, quantity="constant", constant=allowed[0])
+        return EnvelopePart(
+            field=field_plan.name, wire=field_plan.wire, quantity="constant", constant=allowed[0]
+        )
     return None
 
 
@@ -1105,8 +1113,8 @@ def _is_row(cls: ClassPlan | None, classes: Mapping[str, ClassPlan]) -> bool:
 
 def _wrapped(
     planner: SchemaPlanner, annotation: PyType, table: TablePlan | None
-) -> tuple[str, str] | None:
-    """(field, class) when `annotation` is a class that wraps one row in a field
+) -> tuple[FieldPlan, ClassPlan] | None:
+    """(field, its class) when `annotation` is a class that wraps one row in a field
     (`{"user": {...}}`, as Rails-style APIs send and answer, or JSON:API's `{"data": {...}}`),
     beside nothing required nor a column's field (as `model.wire.wrapper_of` decides for the
     spec's schemas)."""
@@ -1123,7 +1131,7 @@ def _wrapped(
     others = [f for f in outer.fields if f is not named[0][0]] if len(named) == 1 else None
     if others is None or any(f.required or table.attr_of(f.name) for f in others):
         return None
-    return named[0][0].name, named[0][1].name
+    return named[0]
 
 
 def _written(

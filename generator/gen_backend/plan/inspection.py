@@ -360,14 +360,7 @@ def _answer_key(
     if len(table.primary_key) != 1 or op.raw_response:
         return None
     key = table.column(table.primary_key[0]).attr
-    prefix: tuple[str, ...] = ()
-    if op.response_wrapper and op.response:
-        wrapper = classes.get(op.response.class_name or "")
-        fields = wrapper.fields if wrapper else ()
-        wire = next((f.wire for f in fields if f.name == op.response_wrapper), None)
-        if wire is None:
-            return None
-        prefix = (wire,)
+    prefix = (op.response_wrapper.wire,) if op.response_wrapper else ()
     item = classes.get(op.item_class or "")
     shown = (
         next((f.wire for f in item.fields if table.attr_of(f.name) == key), None) if item else None

@@ -305,6 +305,13 @@ class ProjectPlan:
     error_class: tuple[str, str] | None = None
 
     @property
+    def column_types(self) -> frozenset[str]:
+        """The SQLAlchemy types the models name (`UtcNaiveDateTime()`, `sa.JSON()`): `core/db.py`
+        defines only the types of its own that are used, and serializes JSON only when a column
+        holds it."""
+        return frozenset(c.model_type for d in self.domains for c in d.table.columns)
+
+    @property
     def makes_text_keys(self) -> bool:
         """Whether a table's text key is made by the service (`model.keys`)."""
         return any(
@@ -554,10 +561,7 @@ def _answered_at(
     row = classes.get(op.item_class or "")
     if row is None:
         return None
-    answered = op.response.class_name if op.response else None
-    wrapper = classes.get(answered or "") if op.response_wrapper else None
-    fields = wrapper.fields if wrapper else ()
-    outer = tuple(f.wire for f in fields if f.name == op.response_wrapper)
+    outer = (op.response_wrapper.wire,) if op.response_wrapper else ()
     groups = op.table.groups if op.table else ()
     for field_plan in row.fields:
         if field_plan.name == attr:
@@ -885,8 +889,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         copy("app/core/error_shape.py")
     if any(op.body_media_types for op in operations):
         copy("app/core/media.py")
-    if any(op.kind is OperationKind.LIST for op in operations):
-        copy("app/core/pagination.py")
+    if any(op.kind is OperationKind.LIST and (op.cursor or op.needs_page) for op in operations):
+        copy("app/core/pagination.py")  # page links and numbers, cursors
     if idempotency is not None:
         add("app/core/idempotency.py")
     add("app/core/rate_limit.py")

@@ -467,14 +467,11 @@ class _OpPlanner:
     def call(self, args: tuple[tuple[str, str], ...]) -> Call:
         """A call of this operation, its answer unwrapped to the row."""
         wrapper = self.op.response_wrapper
-        answered = (
-            self.d.classes.get(self.op.response.class_name or "") if self.op.response else None
+        if wrapper is None:
+            return Call(self.op.function, args)
+        return Call(
+            self.op.function, args, unwrap=wrapper.name, may_be_none=wrapper.annotation.optional
         )
-        optional = any(
-            f.name == wrapper and f.annotation.optional
-            for f in (answered.fields if answered else ())
-        )
-        return Call(self.op.function, args, unwrap=wrapper, may_be_none=optional)
 
     def get_op(self) -> OperationPlan | None:
         """The domain's GET of one row by the same key, to look at a row after a change."""
@@ -893,11 +890,9 @@ class _OpPlanner:
 
     def keys_of(self, result: str, key: str) -> str:
         items = result
-        if self.op.envelope_class:
-            envelope = self.item_class(self.op.envelope_class)
-            field = self.item_field(envelope, self.op.items_field or "")
-            items = f"{result}.{self.op.items_field}"
-            if field is not None and field.annotation.optional:
+        if field := self.op.items_field:
+            items = f"{result}.{field.name}"
+            if field.annotation.optional:
                 items = f"({items} or [])"  # the spec leaves the items out of `required`
         value = self.answered("item", key, self.item_class(self.op.item_class))
         return f"[{value} for item in {items}]"
@@ -1293,21 +1288,13 @@ class _OpPlanner:
         """The wire name of a list envelope's items field; None for a bare array."""
         if not self.op.envelope_class:
             return None
-        envelope = self.d.classes.get(self.op.envelope_class)
-        field = next(
-            (f for f in (envelope.fields if envelope else ()) if f.name == self.op.items_field),
-            None,
-        )
-        if field is None:
+        if self.op.items_field is None:
             raise _SkipError("no items field")
-        return field.wire
+        return self.op.items_field.wire
 
     def wrapper_wire(self) -> str | None:
         """The wire name of the field a response wraps its row in (`{"author": {...}}`)."""
-        if not self.op.response_wrapper or not self.op.response:
-            return None
-        wrapper = self.d.classes[self.op.response.class_name or ""]
-        return next(f.wire for f in wrapper.fields if f.name == self.op.response_wrapper)
+        return self.op.response_wrapper.wire if self.op.response_wrapper else None
 
     def walk(self, row: str, params: tuple[tuple[str, str], ...] = ()) -> ListWalk:
         cls = self.item_class(self.op.item_class)
@@ -1341,18 +1328,12 @@ class _OpPlanner:
         "endCursor")`) of a cursor-paged list."""
         if not self.op.cursor_wire or items is None or not self.op.envelope_class:
             return None
-        envelope = self.d.classes[self.op.envelope_class]
         for part in self.op.envelope_parts:
-            outer = self.item_field(envelope, part.field)
-            if outer is None:
-                continue
             if part.quantity == "next_cursor":
-                return (self.op.cursor_wire, (outer.wire,))
+                return (self.op.cursor_wire, (part.wire,))
             for inner in part.fields:
-                held = self.d.classes.get(part.class_name or "")
-                field = self.item_field(held, inner.field) if held else None
-                if inner.quantity == "next_cursor" and field is not None:
-                    return (self.op.cursor_wire, (outer.wire, field.wire))
+                if inner.quantity == "next_cursor":
+                    return (self.op.cursor_wire, (part.wire, inner.wire))
         return None
 
     def api_listing(self) -> ApiRoundTrip:

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+import keyword
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -117,7 +119,13 @@ def environment() -> Environment:
     env.filters["docstring"] = _docstring
     env.filters["pystr_wrapped"] = _pystr_wrapped
     env.filters["json"] = _json
+    env.tests["keywords"] = _keywords
     return env
+
+
+def _keywords(names: Iterable[str]) -> bool:
+    """Whether every name can be passed as a keyword argument (`totalCount=`, not `@count=`)."""
+    return all(name.isidentifier() and not keyword.iskeyword(name) for name in names)
 
 
 def _with_header(path: str, text: str) -> str:

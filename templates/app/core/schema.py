@@ -1,10 +1,18 @@
 """The base of every API schema."""
 
+from typing import Self
+
 from pydantic import BaseModel, ConfigDict
 
 
 class ApiSchema(BaseModel):
-    """A schema of the spec: its fields are read by their Python or wire name, from a request
-    or from an ORM row; its patterns use Python's `re`, which knows the spec's lookarounds."""
+    """A schema of the spec. A request is read by the wire names alone, so a property that
+    happens to spell a field's Python name is never taken for it; its patterns use Python's
+    `re`, which knows the spec's lookarounds."""
 
-    model_config = ConfigDict(populate_by_name=True, from_attributes=True, regex_engine="python-re")
+    model_config = ConfigDict(regex_engine="python-re")
+
+    @classmethod
+    def from_row(cls, row: object) -> Self:
+        """The schema of an ORM row (and of the rows it embeds), read by attribute names."""
+        return cls.model_validate(row, from_attributes=True, by_alias=False, by_name=True)

@@ -48,10 +48,7 @@ class AuthorsServiceBase:
             limit=limit,
             offset=offset,
         )
-        return AuthorPage(
-            items=[Author.model_validate(row) for row in rows],
-            total=total,
-        )
+        return AuthorPage(items=[Author.from_row(row) for row in rows], total=total)
 
     async def create_author(
         self,
@@ -68,7 +65,7 @@ class AuthorsServiceBase:
             if value is not None or name in {"bio"}
         }
         row = AuthorRow(**values)
-        return Author.model_validate(await self.rows.add(row))
+        return Author.from_row(await self.rows.add(row))
 
     async def get_author(
         self,
@@ -78,7 +75,7 @@ class AuthorsServiceBase:
     ) -> Author:
         """`GET /authors/{authorId}`"""
         row = await self._load(AuthorRow.id == author_id)
-        return Author.model_validate(row)
+        return Author.from_row(row)
 
     async def update_author(
         self,
@@ -92,7 +89,7 @@ class AuthorsServiceBase:
         values = body.model_dump(include={"name", "bio"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
-        return Author.model_validate(await self.rows.save(row))
+        return Author.from_row(await self.rows.save(row))
 
     async def delete_author(
         self,

@@ -60,10 +60,7 @@ class BooksServiceBase:
             offset=offset,
             load=BOOK_EMBEDS,
         )
-        return BookPage(
-            items=[Book.model_validate(row) for row in rows],
-            total=total,
-        )
+        return BookPage(items=[Book.from_row(row) for row in rows], total=total)
 
     async def list_books(
         self,
@@ -111,10 +108,7 @@ class BooksServiceBase:
             offset=offset,
             load=BOOK_EMBEDS,
         )
-        return BookPage(
-            items=[Book.model_validate(row) for row in rows],
-            total=total,
-        )
+        return BookPage(items=[Book.from_row(row) for row in rows], total=total)
 
     async def create_book(
         self,
@@ -141,7 +135,7 @@ class BooksServiceBase:
             if value is not None or name in {"published_on", "price"}
         }
         row = BookRow(**values)
-        return Book.model_validate(await self.rows.add(row, BOOK_EMBEDS))
+        return Book.from_row(await self.rows.add(row, BOOK_EMBEDS))
 
     async def get_book(
         self,
@@ -151,7 +145,7 @@ class BooksServiceBase:
     ) -> Book:
         """`GET /books/{bookId}`"""
         row = await self._load(BookRow.id == book_id, load=BOOK_EMBEDS)
-        return Book.model_validate(row)
+        return Book.from_row(row)
 
     async def replace_book(
         self,
@@ -180,7 +174,7 @@ class BooksServiceBase:
         }
         for name, value in values.items():
             setattr(row, name, value)
-        return Book.model_validate(await self.rows.save(row, BOOK_EMBEDS))
+        return Book.from_row(await self.rows.save(row, BOOK_EMBEDS))
 
     async def update_book(
         self,
@@ -196,7 +190,7 @@ class BooksServiceBase:
         )
         for name, value in values.items():
             setattr(row, name, value)
-        return Book.model_validate(await self.rows.save(row, BOOK_EMBEDS))
+        return Book.from_row(await self.rows.save(row, BOOK_EMBEDS))
 
     async def delete_book(
         self,

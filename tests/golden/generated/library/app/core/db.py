@@ -8,8 +8,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
-from pydantic_core import to_json
-from sqlalchemy import DateTime, Dialect, LargeBinary, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -70,42 +69,6 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
         return value
 
 
-class UtcNaiveDateTime(UtcDateTime):
-    """`timestamp without time zone`, holding UTC: an aware datetime is stored as its UTC wall
-    clock, and values come back as UTC, so every answer carries the offset RFC 3339 asks for."""
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(
-        self, value: datetime.datetime | None, dialect: Dialect
-    ) -> datetime.datetime | None:
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(datetime.UTC).replace(tzinfo=None)
-
-
-class TextBytes(TypeDecorator[bytes]):
-    """`bytea`/`BLOB` that also takes text, as its UTF-8 bytes: a spec that sends a column of
-    bytes as a plain string (no `format: byte`) writes the text, and reads it back as such."""
-
-    impl = LargeBinary()
-    cache_ok = True
-
-    @property
-    def python_type(self) -> type[bytes]:
-        return bytes
-
-    def process_bind_param(self, value: bytes | str | None, dialect: Dialect) -> bytes | None:
-        return value.encode() if isinstance(value, str) else value
-
-
-def json_text(value: object) -> str:
-    """A JSON column's value as text: a date, UUID or decimal in it (a request's, parsed) is
-    written as the API writes it, instead of failing json.dumps."""
-    return to_json(value).decode()
-
-
 def _configure_sqlite(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
     """Foreign keys enforced, and write-ahead logging: readers and the writer no longer block
     each other, and a commit writes the log once instead of a journal and the file."""
@@ -124,7 +87,6 @@ def get_engine() -> AsyncEngine:
         engine = create_async_engine(
             settings.database_url,
             echo=settings.db_echo,
-            json_serializer=json_text,
             connect_args={"timeout": settings.db_pool_timeout_s},
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -132,7 +94,6 @@ def get_engine() -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
-        json_serializer=json_text,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,

@@ -72,7 +72,7 @@ class CustomerDocumentsServiceBase:
             offset_param=None,
         )
         return CustomerDocumentPage(
-            data=[CustomerDocument.model_validate(row) for row in rows],
+            data=[CustomerDocument.from_row(row) for row in rows],
             links=PageLinks(
                 self=listing.self_url,
                 first=listing.first,
@@ -80,11 +80,7 @@ class CustomerDocumentsServiceBase:
                 next=listing.next,
                 last=listing.last,
             ),
-            meta=PageMeta(
-                total=total,
-                page=listing.page,
-                per_page=listing.limit,
-            ),
+            meta=PageMeta(total=total, page=listing.page, perPage=listing.limit),
         )
 
     async def upload_customer_document(
@@ -116,7 +112,7 @@ class CustomerDocumentsServiceBase:
         values["size_bytes"] = len(content)
 
         row = CustomerDocumentRow(**values, customer_id=customer_id)
-        return CustomerDocument.model_validate(await self.rows.add(row))
+        return CustomerDocument.from_row(await self.rows.add(row))
 
     async def annotate_customer_document(
         self,
@@ -133,4 +129,4 @@ class CustomerDocumentsServiceBase:
         values = body.model_dump(include={"note"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
-        return CustomerDocument.model_validate(await self.rows.save(row))
+        return CustomerDocument.from_row(await self.rows.save(row))

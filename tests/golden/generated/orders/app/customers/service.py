@@ -62,7 +62,7 @@ class CustomersServiceBase:
             offset_param=None,
         )
         return CustomerPage(
-            data=[Customer.model_validate(row) for row in rows],
+            data=[Customer.from_row(row) for row in rows],
             links=PageLinks(
                 self=listing.self_url,
                 first=listing.first,
@@ -70,11 +70,7 @@ class CustomersServiceBase:
                 next=listing.next,
                 last=listing.last,
             ),
-            meta=PageMeta(
-                total=total,
-                page=listing.page,
-                per_page=listing.limit,
-            ),
+            meta=PageMeta(total=total, page=listing.page, perPage=listing.limit),
         )
 
     async def create_customer(
@@ -94,7 +90,7 @@ class CustomersServiceBase:
             if value is not None or name in {"phone"}
         }
         row = CustomerRow(**values)
-        return Customer.model_validate(await self.rows.add(row))
+        return Customer.from_row(await self.rows.add(row))
 
     async def get_customer(
         self,
@@ -104,7 +100,7 @@ class CustomersServiceBase:
     ) -> Customer:
         """`GET /customers/{customerId}`"""
         row = await self._load(CustomerRow.id == customer_id)
-        return Customer.model_validate(row)
+        return Customer.from_row(row)
 
     async def update_customer(
         self,
@@ -120,4 +116,4 @@ class CustomersServiceBase:
         )
         for name, value in values.items():
             setattr(row, name, value)
-        return Customer.model_validate(await self.rows.save(row))
+        return Customer.from_row(await self.rows.save(row))

@@ -63,10 +63,7 @@ class OrderItemsServiceBase:
             limit=limit,
             offset=offset,
         )
-        return OrderItemPage(
-            items=[OrderItem.model_validate(row) for row in rows],
-            total=total,
-        )
+        return OrderItemPage(items=[OrderItem.from_row(row) for row in rows], total=total)
 
     async def add_order_item(
         self,
@@ -99,7 +96,7 @@ class OrderItemsServiceBase:
             if value is not None
         }
         row = OrderItemRow(**values, order_id=order_id)
-        return OrderItem.model_validate(await self.rows.add(row))
+        return OrderItem.from_row(await self.rows.add(row))
 
     async def remove_order_item(
         self,

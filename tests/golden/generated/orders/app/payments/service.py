@@ -60,7 +60,7 @@ class PaymentsServiceBase:
             limit=limit,
             offset=offset,
         )
-        return [Payment.model_validate(row) for row in rows]
+        return [Payment.from_row(row) for row in rows]
 
     async def create_payment(
         self,
@@ -94,7 +94,7 @@ class PaymentsServiceBase:
             if value is not None or name in {"provider_reference", "failure_reason", "captured_at"}
         }
         row = PaymentRow(**values, order_id=order_id)
-        return Payment.model_validate(await self.rows.add(row))
+        return Payment.from_row(await self.rows.add(row))
 
     async def get_payment(
         self,
@@ -104,7 +104,7 @@ class PaymentsServiceBase:
     ) -> Payment:
         """`GET /payments/{paymentId}`"""
         row = await self._load(PaymentRow.id == payment_id)
-        return Payment.model_validate(row)
+        return Payment.from_row(row)
 
     async def capture_payment(
         self,

@@ -88,7 +88,7 @@ class ProductsServiceBase:
             offset_param=None,
         )
         return ProductPage(
-            data=[Product.model_validate(row) for row in rows],
+            data=[Product.from_row(row) for row in rows],
             links=PageLinks(
                 self=listing.self_url,
                 first=listing.first,
@@ -96,11 +96,7 @@ class ProductsServiceBase:
                 next=listing.next,
                 last=listing.last,
             ),
-            meta=PageMeta(
-                total=total,
-                page=listing.page,
-                per_page=listing.limit,
-            ),
+            meta=PageMeta(total=total, page=listing.page, perPage=listing.limit),
         )
 
     async def create_product(
@@ -120,7 +116,7 @@ class ProductsServiceBase:
             if value is not None or name in {"description"}
         }
         row = ProductRow(**values)
-        return Product.model_validate(await self.rows.add(row))
+        return Product.from_row(await self.rows.add(row))
 
     async def get_product(
         self,
@@ -130,7 +126,7 @@ class ProductsServiceBase:
     ) -> Product:
         """`GET /products/{productId}`"""
         row = await self._load(ProductRow.id == product_id)
-        return Product.model_validate(row)
+        return Product.from_row(row)
 
     async def update_product(
         self,
@@ -146,4 +142,4 @@ class ProductsServiceBase:
         )
         for name, value in values.items():
             setattr(row, name, value)
-        return Product.model_validate(await self.rows.save(row))
+        return Product.from_row(await self.rows.save(row))

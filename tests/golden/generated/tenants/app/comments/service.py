@@ -81,8 +81,7 @@ class CommentsServiceBase:
             next_cursor=next_cursor,
         )
         return CommentPage(
-            items=[Comment.model_validate(row) for row in rows],
-            next_cursor=listing.next_cursor,
+            items=[Comment.from_row(row) for row in rows], nextCursor=listing.next_cursor
         )
 
     async def create_comment(
@@ -114,7 +113,7 @@ class CommentsServiceBase:
             if value is not None or name in {"edited_at"}
         }
         row = CommentRow(**values, task_id=task_id, tenant_id=self._owner(principal))
-        return Comment.model_validate(await self.rows.add(row))
+        return Comment.from_row(await self.rows.add(row))
 
     async def update_comment(
         self,
@@ -129,7 +128,7 @@ class CommentsServiceBase:
         values = body.model_dump(include={"body"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
-        return Comment.model_validate(await self.rows.save(row))
+        return Comment.from_row(await self.rows.save(row))
 
     async def delete_comment(
         self,

@@ -68,10 +68,7 @@ class ProjectsServiceBase:
             limit=limit,
             offset=offset,
         )
-        return ProjectList(
-            items=[Project.model_validate(row) for row in rows],
-            total=total,
-        )
+        return ProjectList(items=[Project.from_row(row) for row in rows], total=total)
 
     async def create_project(
         self,
@@ -102,7 +99,7 @@ class ProjectsServiceBase:
             if value is not None or name in {"description"}
         }
         row = ProjectRow(**values, workspace_id=workspace_id, tenant_id=self._owner(principal))
-        return Project.model_validate(await self.rows.add(row))
+        return Project.from_row(await self.rows.add(row))
 
     async def get_project(
         self,
@@ -113,7 +110,7 @@ class ProjectsServiceBase:
         """`GET /projects/{projectId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
-        return Project.model_validate(row)
+        return Project.from_row(row)
 
     async def update_project(
         self,
@@ -128,7 +125,7 @@ class ProjectsServiceBase:
         values = body.model_dump(include={"name", "description", "status"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
-        return Project.model_validate(await self.rows.save(row))
+        return Project.from_row(await self.rows.save(row))
 
     async def delete_project(
         self,

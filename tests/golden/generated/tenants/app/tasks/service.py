@@ -92,10 +92,7 @@ class TasksServiceBase:
             cursor_param="cursor",
             next_cursor=next_cursor,
         )
-        return TaskPage(
-            items=[Task.model_validate(row) for row in rows],
-            next_cursor=listing.next_cursor,
-        )
+        return TaskPage(items=[Task.from_row(row) for row in rows], nextCursor=listing.next_cursor)
 
     async def create_task(
         self,
@@ -137,7 +134,7 @@ class TasksServiceBase:
             or name in {"description", "assignee_id", "due_on", "estimate_hours"}
         }
         row = TaskRow(**values, project_id=project_id, tenant_id=self._owner(principal))
-        return Task.model_validate(await self.rows.add(row))
+        return Task.from_row(await self.rows.add(row))
 
     async def get_task(
         self,
@@ -148,7 +145,7 @@ class TasksServiceBase:
         """`GET /tasks/{taskId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
-        return Task.model_validate(row)
+        return Task.from_row(row)
 
     async def update_task(
         self,
@@ -174,7 +171,7 @@ class TasksServiceBase:
         )
         for name, value in values.items():
             setattr(row, name, value)
-        return Task.model_validate(await self.rows.save(row))
+        return Task.from_row(await self.rows.save(row))
 
     async def delete_task(
         self,

@@ -57,10 +57,7 @@ class WorkspacesServiceBase:
             limit=limit,
             offset=offset,
         )
-        return WorkspaceList(
-            items=[Workspace.model_validate(row) for row in rows],
-            total=total,
-        )
+        return WorkspaceList(items=[Workspace.from_row(row) for row in rows], total=total)
 
     async def create_workspace(
         self,
@@ -78,7 +75,7 @@ class WorkspacesServiceBase:
             if value is not None
         }
         row = WorkspaceRow(**values, tenant_id=self._owner(principal))
-        return Workspace.model_validate(await self.rows.add(row))
+        return Workspace.from_row(await self.rows.add(row))
 
     async def get_workspace(
         self,
@@ -89,7 +86,7 @@ class WorkspacesServiceBase:
         """`GET /workspaces/{workspaceId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
-        return Workspace.model_validate(row)
+        return Workspace.from_row(row)
 
     async def update_workspace(
         self,
@@ -104,7 +101,7 @@ class WorkspacesServiceBase:
         values = body.model_dump(include={"slug", "name"}, exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
-        return Workspace.model_validate(await self.rows.save(row))
+        return Workspace.from_row(await self.rows.save(row))
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
