@@ -340,6 +340,26 @@ class ProjectPlan:
         return reads_tokens(self.apis)
 
     @property
+    def alternatives(self) -> bool:
+        """Whether a route admits more than a bearer token (`require_any`)."""
+        return any(not op.public and not op.plain_bearer for op in self.operations)
+
+    @property
+    def public_callers(self) -> bool:
+        """Whether a public route reads its caller's token, if any (on an owned table)."""
+        return any(op.public and api.owner for api in self.apis for op in api.operations)
+
+    @property
+    def scopes_rows(self) -> bool:
+        """Whether a service keeps a caller to the rows it owns (`owned_by`,
+        `scope_transaction`): it serves an owned table, or rows under an owned parent."""
+        return any(
+            api.operations
+            and (api.owner or any(g.owner for _, guards in api.guards for g in guards))
+            for api in self.apis
+        )
+
+    @property
     def key_set(self) -> bool:
         """Whether tokens are checked with the signers' public keys (RS*, ES*, EdDSA: a fixed
         key or their key set, app/core/jwks.py), not a shared secret (HS*)."""

@@ -9,21 +9,17 @@ suffices.
 
 import contextlib
 import inspect
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, false, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.config import get_settings
 from app.core.problem import ProblemError
@@ -37,7 +33,6 @@ ROLES: Mapping[str, frozenset[str]] = {
     "admin": frozenset(["*"]),
 }
 
-Owner = TypeVar("Owner")
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="bearerAuth",
@@ -146,59 +141,9 @@ async def decode(token: str) -> Principal:
     return principal
 
 
-async def caller_if_any(request: Request) -> Principal | None:
-    """Who a public operation's caller is, if it sends a valid bearer token (the operation
-    asks for none, so its OpenAPI does not change): on an owned table such a caller sees its
-    own rows, or every row with a bypass role; a caller without one, none."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    try:
-        return await decode(token.strip())
-    except jwt.PyJWTError:
-        return None
-
-
 def granted_to(roles: frozenset[str]) -> frozenset[str]:
     """The permissions `roles` grant together."""
     return frozenset().union(*(ROLES.get(role, frozenset()) for role in roles))
-
-
-def owned_by(
-    owner: InstrumentedAttribute[Owner],
-    principal: Principal | None,
-    bypass_roles: frozenset[str],
-    *,
-    subject_as: Callable[[str], Owner],
-) -> list[ColumnElement[bool]]:
-    """The conditions that keep only `principal`'s rows (by the `owner` column, whose type
-    `subject_as` reads the token's subject as), none for a bypass role; a subject that cannot
-    be an owner (not a UUID for a UUID column, not a number for an integer one) owns none."""
-    if principal is not None and principal.roles & bypass_roles:
-        return []
-    if principal is None:
-        return [false()]
-    try:
-        return [owner == subject_as(principal.subject)]
-    except ValueError:
-        return [false()]
-
-
-async def scope_transaction(session: AsyncSession, principal: Principal | None) -> None:
-    """Tell PostgreSQL's row-level security who asks, for this transaction only: the
-    subject (`app.user_id`, who sees the rows it owns) and roles (`app.roles`, a JSON array:
-    an owned table's bypass roles see all its rows). The services' owner filters still
-    apply; this is the second wall. Other engines have no row-level security."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    subject = principal.subject if principal is not None else ""
-    roles = sorted(principal.roles) if principal is not None else []
-    await session.execute(
-        select(
-            func.set_config("app.user_id", subject, True),
-            func.set_config("app.roles", json.dumps(roles), True),
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -218,11 +163,6 @@ _KEY_CHALLENGES: Mapping[str, str] = {}
 def require(*permissions: str) -> "Access":
     """A dependency that admits a valid bearer token holding every one of `permissions`."""
     return Access(Alternative(permissions=permissions))
-
-
-def require_any(*alternatives: Alternative) -> "Access":
-    """A dependency that admits a caller meeting any one of `alternatives`."""
-    return Access(*alternatives)
 
 
 class Access:

@@ -197,19 +197,6 @@ async def decode(token: str) -> Principal:
     return principal
 
 
-async def caller_if_any(request: Request) -> Principal | None:
-    """Who a public operation's caller is, if it sends a valid bearer token (the operation
-    asks for none, so its OpenAPI does not change): on an owned table such a caller sees its
-    own rows, or every row with a bypass role; a caller without one, none."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    try:
-        return await decode(token.strip())
-    except (jwt.PyJWTError, KeySetUnavailableError):
-        return None
-
-
 def granted_to(roles: frozenset[str]) -> frozenset[str]:
     """The permissions `roles` grant together."""
     return frozenset().union(*(ROLES.get(role, frozenset()) for role in roles))
@@ -269,11 +256,6 @@ _KEY_CHALLENGES: Mapping[str, str] = {}
 def require(*permissions: str) -> "Access":
     """A dependency that admits a valid bearer token holding every one of `permissions`."""
     return Access(Alternative(permissions=permissions))
-
-
-def require_any(*alternatives: Alternative) -> "Access":
-    """A dependency that admits a caller meeting any one of `alternatives`."""
-    return Access(*alternatives)
 
 
 class Access:
