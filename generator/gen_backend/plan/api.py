@@ -180,6 +180,8 @@ class OperationPlan:
     items_field: FieldPlan | None  # its field of the rows
     item_class: str | None  # the class of one row in a response
     body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
+    # every field of the body is written: the service dumps the body without naming them
+    writes_whole_body: bool
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
     # the envelope's other fields and what fills them (see EnvelopePart)
     envelope_parts: tuple[EnvelopePart, ...] = ()
@@ -778,6 +780,7 @@ def _operation(
         if not _is_row(planner.classes.get(item_class or ""), planner.classes):
             why_custom = why_custom or "a response that is not one row"
     body_attrs: tuple[tuple[str, str], ...] = ()
+    writes_whole_body = False
     if (
         table
         and body
@@ -791,6 +794,7 @@ def _operation(
             why_custom = why_custom or "a request body that is not one row"
         else:
             body_attrs = _written(body_class, table, kind, owner)
+            writes_whole_body = {f.name for f in body_class.fields} == {f for f, _ in body_attrs}
             owned = {c.attr for c in table.columns if c.name == owner}
             kept_nowhere = [
                 f.wire
@@ -926,6 +930,7 @@ def _operation(
         items_field=items_field,
         item_class=item_class,
         body_attrs=body_attrs,
+        writes_whole_body=writes_whole_body,
         key_lookup=key_lookup,
         loads=loads if kind is not OperationKind.CUSTOM else (),
         why_custom=why_custom

@@ -148,7 +148,6 @@ PROJECT_FUNCTIONS = frozenset(
         "get_settings",
         "idempotent",
         "invalid_parameter",
-        "like_pattern",
         "owned_by",
         "require",
         "require_any",

@@ -175,6 +175,21 @@ class ModuleApi:
     def permission_dependency(self, op: OperationPlan) -> str:
         return next(name for name, p in self.permission_dependencies if p == op.permissions)
 
+    @property
+    def path_types(self) -> dict[str, str]:
+        """The router's `Annotated` alias (`BookId`) of each path parameter that more than one
+        route reads the same way, by its annotation's source."""
+        taken = {*self.schema_imports, *self.common_imports}
+        taken |= {name for name, _ in self.permission_dependencies}
+        declared = [
+            (p.wire, f"Annotated[{p.annotation}, {p.declaration}]")
+            for op in self.routes
+            for p in op.params
+            if p.location == "path"
+        ]
+        shared = sorted({d for d in declared if declared.count(d) > 1})
+        return {source: unique(class_name(wire), taken) for wire, source in shared}
+
     def guards_of(self, function: str) -> tuple[ParentGuard, ...]:
         return dict(self.guards).get(function, ())
 

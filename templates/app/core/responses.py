@@ -1,4 +1,5 @@
-"""The error responses a route documents: each status described once, here."""
+"""What a route documents beyond its schemas: its error responses, each status described once
+here, and the links of its success response."""
 
 from collections.abc import Mapping
 
@@ -31,3 +32,9 @@ def problems(
         if status not in documented and str(status) not in documented:
             documented[status] = {"description": PRODUCED[status]}
     return documented
+
+
+def link(operation_id: str, parameters: Mapping[str, str]) -> dict[str, JsonValue]:
+    """An OpenAPI link: the operation a response leads to, and where its parameters come from
+    (`{"bookId": "$response.body#/id"}`)."""
+    return {"operationId": operation_id, "parameters": dict(parameters)}

@@ -13,7 +13,7 @@ from app.common.schemas import Author
 from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
-from app.core.responses import problems
+from app.core.responses import link, problems
 from app.core.security import Principal, require
 
 router = APIRouter()
@@ -28,6 +28,7 @@ async def get_service(session: SessionDep) -> AuthorsService:
 AuthorsServiceDep = Annotated[AuthorsService, Depends(get_service)]
 RequireAuthorsRead = Annotated[Principal, Depends(require("authors:read"))]
 RequireAuthorsWrite = Annotated[Principal, Depends(require("authors:write"))]
+AuthorId = Annotated[uuid.UUID, Path(alias="authorId")]
 
 
 @router.get(
@@ -55,18 +56,9 @@ async def list_authors(
         201: {
             "description": "Created",
             "links": {
-                "GetAuthor": {
-                    "operationId": "getAuthor",
-                    "parameters": {"authorId": "$response.body#/id"},
-                },
-                "UpdateAuthor": {
-                    "operationId": "updateAuthor",
-                    "parameters": {"authorId": "$response.body#/id"},
-                },
-                "ListAuthorBooks": {
-                    "operationId": "listAuthorBooks",
-                    "parameters": {"path.authorId": "$response.body#/id"},
-                },
+                "GetAuthor": link("getAuthor", {"authorId": "$response.body#/id"}),
+                "UpdateAuthor": link("updateAuthor", {"authorId": "$response.body#/id"}),
+                "ListAuthorBooks": link("listAuthorBooks", {"path.authorId": "$response.body#/id"}),
             },
         },
         **problems(400, 401, 403, 409, 413, 415, 429, 500, spec={422: "A problem (RFC 9457)"}),
@@ -75,10 +67,7 @@ async def list_authors(
     response_model=Author,
 )
 async def create_author(
-    service: AuthorsServiceDep,
-    request: Request,
-    principal: RequireAuthorsWrite,
-    body: AuthorCreate,
+    service: AuthorsServiceDep, request: Request, principal: RequireAuthorsWrite, body: AuthorCreate
 ) -> Response:
     return await idempotent(
         request,
@@ -96,9 +85,7 @@ async def create_author(
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_author(
-    service: AuthorsServiceDep,
-    principal: RequireAuthorsRead,
-    author_id: Annotated[uuid.UUID, Path(alias="authorId")],
+    service: AuthorsServiceDep, principal: RequireAuthorsRead, author_id: AuthorId
 ) -> Author:
     return await service.get_author(principal=principal, author_id=author_id)
 
@@ -114,7 +101,7 @@ async def get_author(
 async def update_author(
     service: AuthorsServiceDep,
     principal: RequireAuthorsWrite,
-    author_id: Annotated[uuid.UUID, Path(alias="authorId")],
+    author_id: AuthorId,
     body: AuthorUpdate,
 ) -> Author:
     return await service.update_author(principal=principal, author_id=author_id, body=body)
@@ -128,8 +115,6 @@ async def update_author(
     responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_author(
-    service: AuthorsServiceDep,
-    principal: RequireAuthorsWrite,
-    author_id: Annotated[uuid.UUID, Path(alias="authorId")],
+    service: AuthorsServiceDep, principal: RequireAuthorsWrite, author_id: AuthorId
 ) -> None:
     return await service.delete_author(principal=principal, author_id=author_id)

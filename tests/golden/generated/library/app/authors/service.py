@@ -31,72 +31,42 @@ class AuthorsServiceBase:
         return row
 
     async def list_authors(
-        self,
-        *,
-        principal: Principal | None,
-        limit: int,
-        offset: int,
-        name: str | None,
+        self, *, principal: Principal | None, limit: int, offset: int, name: str | None
     ) -> AuthorPage:
-        """`GET /authors`: List authors"""
+        """List authors"""
         conditions: list[ColumnElement[bool]] = []
         if name is not None:
             conditions.append(AuthorRow.name == name)
         rows, total = await self.rows.page(
-            *conditions,
-            order_by=[(AuthorRow.id, False)],
-            limit=limit,
-            offset=offset,
+            *conditions, order_by=[(AuthorRow.id, False)], limit=limit, offset=offset
         )
         return AuthorPage(items=[Author.from_row(row) for row in rows], total=total)
 
-    async def create_author(
-        self,
-        *,
-        principal: Principal | None,
-        body: AuthorCreate,
-    ) -> Author:
-        """`POST /authors`: Add an author"""
+    async def create_author(self, *, principal: Principal | None, body: AuthorCreate) -> Author:
+        """Add an author"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(include={"name", "bio"}).items()
+            for name, value in body.model_dump().items()
             if value is not None or name in {"bio"}
         }
         row = AuthorRow(**values)
         return Author.from_row(await self.rows.add(row))
 
-    async def get_author(
-        self,
-        *,
-        principal: Principal | None,
-        author_id: uuid.UUID,
-    ) -> Author:
-        """`GET /authors/{authorId}`"""
+    async def get_author(self, *, principal: Principal | None, author_id: uuid.UUID) -> Author:
         row = await self._load(AuthorRow.id == author_id)
         return Author.from_row(row)
 
     async def update_author(
-        self,
-        *,
-        principal: Principal | None,
-        author_id: uuid.UUID,
-        body: AuthorUpdate,
+        self, *, principal: Principal | None, author_id: uuid.UUID, body: AuthorUpdate
     ) -> Author:
-        """`PATCH /authors/{authorId}`"""
         row = await self._load(AuthorRow.id == author_id)
-        values = body.model_dump(include={"name", "bio"}, exclude_unset=True)
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Author.from_row(await self.rows.save(row))
 
-    async def delete_author(
-        self,
-        *,
-        principal: Principal | None,
-        author_id: uuid.UUID,
-    ) -> None:
-        """`DELETE /authors/{authorId}`"""
+    async def delete_author(self, *, principal: Principal | None, author_id: uuid.UUID) -> None:
         row = await self._load(AuthorRow.id == author_id)
         await self.rows.delete(row)

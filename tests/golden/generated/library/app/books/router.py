@@ -14,7 +14,7 @@ from app.core.db import SessionDep
 from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
-from app.core.responses import problems
+from app.core.responses import link, problems
 from app.core.security import Principal, require
 
 router = APIRouter()
@@ -29,6 +29,7 @@ async def get_service(session: SessionDep) -> BooksService:
 BooksServiceDep = Annotated[BooksService, Depends(get_service)]
 RequireBooksRead = Annotated[Principal, Depends(require("books:read"))]
 RequireBooksWrite = Annotated[Principal, Depends(require("books:write"))]
+BookId = Annotated[uuid.UUID, Path(alias="bookId")]
 
 
 @router.get(
@@ -87,18 +88,9 @@ async def list_books(
         201: {
             "description": "Created",
             "links": {
-                "GetBook": {
-                    "operationId": "getBook",
-                    "parameters": {"bookId": "$response.body#/id"},
-                },
-                "UpdateBook": {
-                    "operationId": "updateBook",
-                    "parameters": {"bookId": "$response.body#/id"},
-                },
-                "DeleteBook": {
-                    "operationId": "deleteBook",
-                    "parameters": {"bookId": "$response.body#/id"},
-                },
+                "GetBook": link("getBook", {"bookId": "$response.body#/id"}),
+                "UpdateBook": link("updateBook", {"bookId": "$response.body#/id"}),
+                "DeleteBook": link("deleteBook", {"bookId": "$response.body#/id"}),
             },
         },
         **problems(
@@ -116,10 +108,7 @@ async def list_books(
     response_model=Book,
 )
 async def create_book(
-    service: BooksServiceDep,
-    request: Request,
-    principal: RequireBooksWrite,
-    body: BookCreate,
+    service: BooksServiceDep, request: Request, principal: RequireBooksWrite, body: BookCreate
 ) -> Response:
     return await idempotent(
         request,
@@ -136,11 +125,7 @@ async def create_book(
     operation_id="getBook",
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
-async def get_book(
-    service: BooksServiceDep,
-    principal: RequireBooksRead,
-    book_id: Annotated[uuid.UUID, Path(alias="bookId")],
-) -> Book:
+async def get_book(service: BooksServiceDep, principal: RequireBooksRead, book_id: BookId) -> Book:
     return await service.get_book(principal=principal, book_id=book_id)
 
 
@@ -153,10 +138,7 @@ async def get_book(
     dependencies=[Depends(require_media_type("application/json"))],
 )
 async def replace_book(
-    service: BooksServiceDep,
-    principal: RequireBooksWrite,
-    book_id: Annotated[uuid.UUID, Path(alias="bookId")],
-    body: BookCreate,
+    service: BooksServiceDep, principal: RequireBooksWrite, book_id: BookId, body: BookCreate
 ) -> Book:
     return await service.replace_book(principal=principal, book_id=book_id, body=body)
 
@@ -170,10 +152,7 @@ async def replace_book(
     dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_book(
-    service: BooksServiceDep,
-    principal: RequireBooksWrite,
-    book_id: Annotated[uuid.UUID, Path(alias="bookId")],
-    body: BookUpdate,
+    service: BooksServiceDep, principal: RequireBooksWrite, book_id: BookId, body: BookUpdate
 ) -> Book:
     return await service.update_book(principal=principal, book_id=book_id, body=body)
 
@@ -186,8 +165,6 @@ async def update_book(
     responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_book(
-    service: BooksServiceDep,
-    principal: RequireBooksWrite,
-    book_id: Annotated[uuid.UUID, Path(alias="bookId")],
+    service: BooksServiceDep, principal: RequireBooksWrite, book_id: BookId
 ) -> None:
     return await service.delete_book(principal=principal, book_id=book_id)

@@ -19,12 +19,6 @@ MAX_ROWS = 2**63 - 1
 Loads = Sequence[ORMOption]
 
 
-def like_pattern(value: str, *, prefix: bool = False) -> str:
-    """A LIKE pattern matching `value` literally (its % and _ escaped with a backslash)."""
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%" if prefix else f"%{escaped}%"
-
-
 class Repository(Generic[Row]):
     """Loads and stores rows of one table; queries are built, never formatted as strings."""
 

@@ -31,6 +31,7 @@ async def get_service(session: SessionDep) -> CustomerDocumentsService:
 CustomerDocumentsServiceDep = Annotated[CustomerDocumentsService, Depends(get_service)]
 RequireCustomersRead = Annotated[Principal, Depends(require("customers:read"))]
 RequireCustomersWrite = Annotated[Principal, Depends(require("customers:write"))]
+CustomerId = Annotated[uuid.UUID, Path(alias="customerId")]
 
 
 @router.get(
@@ -43,7 +44,7 @@ async def list_customer_documents(
     service: CustomerDocumentsServiceDep,
     request: Request,
     principal: RequireCustomersRead,
-    customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
+    customer_id: CustomerId,
     page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CustomerDocumentPage:
@@ -84,7 +85,7 @@ async def list_customer_documents(
 async def upload_customer_document(
     service: CustomerDocumentsServiceDep,
     principal: RequireCustomersWrite,
-    customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
+    customer_id: CustomerId,
     body: Annotated[CustomerDocumentUpload, Form(media_type="multipart/form-data")],
 ) -> CustomerDocument:
     return await service.upload_customer_document(

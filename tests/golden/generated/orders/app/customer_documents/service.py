@@ -48,19 +48,15 @@ class CustomerDocumentsServiceBase:
         per_page: int,
         url: str,
     ) -> CustomerDocumentPage:
-        """`GET /customers/{customerId}/documents`: List the documents a customer handed in"""
+        """List the documents a customer handed in"""
         # under a missing Customer the list is a 404, not an empty page
         if not await self.rows.exists(CustomerParent, CustomerParent.id == customer_id):
             raise ProblemError(404, "Customer not found")
-        conditions: list[ColumnElement[bool]] = []
-        conditions.append(CustomerDocumentRow.customer_id == customer_id)
+        conditions: list[ColumnElement[bool]] = [CustomerDocumentRow.customer_id == customer_id]
         limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
-            *conditions,
-            order_by=[(CustomerDocumentRow.id, False)],
-            limit=limit,
-            offset=offset,
+            *conditions, order_by=[(CustomerDocumentRow.id, False)], limit=limit, offset=offset
         )
         listing = Page(
             total=total,
@@ -84,13 +80,9 @@ class CustomerDocumentsServiceBase:
         )
 
     async def upload_customer_document(
-        self,
-        *,
-        principal: Principal | None,
-        customer_id: uuid.UUID,
-        body: CustomerDocumentUpload,
+        self, *, principal: Principal | None, customer_id: uuid.UUID, body: CustomerDocumentUpload
     ) -> CustomerDocument:
-        """`POST /customers/{customerId}/documents`: Upload a document for a customer
+        """Upload a document for a customer
 
         The file goes in the `file` part of a multipart form; its name, media type and size
         are kept with it.
@@ -115,18 +107,14 @@ class CustomerDocumentsServiceBase:
         return CustomerDocument.from_row(await self.rows.add(row))
 
     async def annotate_customer_document(
-        self,
-        *,
-        principal: Principal | None,
-        document_id: uuid.UUID,
-        body: CustomerDocumentNote,
+        self, *, principal: Principal | None, document_id: uuid.UUID, body: CustomerDocumentNote
     ) -> CustomerDocument:
-        """`PATCH /documents/{documentId}`: Change a document's note
+        """Change a document's note
 
         Sent as a plain HTML form (`application/x-www-form-urlencoded`).
         """
         row = await self._load(CustomerDocumentRow.id == document_id)
-        values = body.model_dump(include={"note"}, exclude_unset=True)
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return CustomerDocument.from_row(await self.rows.save(row))

@@ -26,6 +26,7 @@ async def get_service(session: SessionDep) -> CustomersService:
 CustomersServiceDep = Annotated[CustomersService, Depends(get_service)]
 RequireCustomersRead = Annotated[Principal, Depends(require("customers:read"))]
 RequireCustomersWrite = Annotated[Principal, Depends(require("customers:write"))]
+CustomerId = Annotated[uuid.UUID, Path(alias="customerId")]
 
 
 @router.get(
@@ -65,9 +66,7 @@ async def list_customers(
     dependencies=[Depends(require_media_type("application/json"))],
 )
 async def create_customer(
-    service: CustomersServiceDep,
-    principal: RequireCustomersWrite,
-    body: CustomerCreate,
+    service: CustomersServiceDep, principal: RequireCustomersWrite, body: CustomerCreate
 ) -> Customer:
     return await service.create_customer(principal=principal, body=body)
 
@@ -78,9 +77,7 @@ async def create_customer(
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_customer(
-    service: CustomersServiceDep,
-    principal: RequireCustomersRead,
-    customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
+    service: CustomersServiceDep, principal: RequireCustomersRead, customer_id: CustomerId
 ) -> Customer:
     return await service.get_customer(principal=principal, customer_id=customer_id)
 
@@ -104,7 +101,7 @@ async def get_customer(
 async def update_customer(
     service: CustomersServiceDep,
     principal: RequireCustomersWrite,
-    customer_id: Annotated[uuid.UUID, Path(alias="customerId")],
+    customer_id: CustomerId,
     body: CustomerUpdate,
 ) -> Customer:
     return await service.update_customer(principal=principal, customer_id=customer_id, body=body)

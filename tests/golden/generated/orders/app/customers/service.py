@@ -32,25 +32,16 @@ class CustomersServiceBase:
         return row
 
     async def list_customers(
-        self,
-        *,
-        principal: Principal | None,
-        page: int,
-        per_page: int,
-        email: str | None,
-        url: str,
+        self, *, principal: Principal | None, page: int, per_page: int, email: str | None, url: str
     ) -> CustomerPage:
-        """`GET /customers`: List customers, newest first"""
+        """List customers, newest first"""
         conditions: list[ColumnElement[bool]] = []
         if email is not None:
             conditions.append(CustomerRow.email == email)
         limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
-            *conditions,
-            order_by=[(CustomerRow.id, False)],
-            limit=limit,
-            offset=offset,
+            *conditions, order_by=[(CustomerRow.id, False)], limit=limit, offset=offset
         )
         listing = Page(
             total=total,
@@ -74,46 +65,30 @@ class CustomersServiceBase:
         )
 
     async def create_customer(
-        self,
-        *,
-        principal: Principal | None,
-        body: CustomerCreate,
+        self, *, principal: Principal | None, body: CustomerCreate
     ) -> Customer:
-        """`POST /customers`: Register a customer"""
+        """Register a customer"""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={"email", "full_name", "phone", "default_currency"}
-            ).items()
+            for name, value in body.model_dump().items()
             if value is not None or name in {"phone"}
         }
         row = CustomerRow(**values)
         return Customer.from_row(await self.rows.add(row))
 
     async def get_customer(
-        self,
-        *,
-        principal: Principal | None,
-        customer_id: uuid.UUID,
+        self, *, principal: Principal | None, customer_id: uuid.UUID
     ) -> Customer:
-        """`GET /customers/{customerId}`"""
         row = await self._load(CustomerRow.id == customer_id)
         return Customer.from_row(row)
 
     async def update_customer(
-        self,
-        *,
-        principal: Principal | None,
-        customer_id: uuid.UUID,
-        body: CustomerUpdate,
+        self, *, principal: Principal | None, customer_id: uuid.UUID, body: CustomerUpdate
     ) -> Customer:
-        """`PATCH /customers/{customerId}`"""
         row = await self._load(CustomerRow.id == customer_id)
-        values = body.model_dump(
-            include={"email", "full_name", "phone", "default_currency"}, exclude_unset=True
-        )
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Customer.from_row(await self.rows.save(row))

@@ -28,6 +28,7 @@ async def get_service(session: SessionDep) -> OrderItemsService:
 OrderItemsServiceDep = Annotated[OrderItemsService, Depends(get_service)]
 RequireOrdersRead = Annotated[Principal, Depends(require("orders:read"))]
 RequireOrdersWrite = Annotated[Principal, Depends(require("orders:write"))]
+OrderId = Annotated[uuid.UUID, Path(alias="orderId")]
 
 
 @router.get(
@@ -38,7 +39,7 @@ RequireOrdersWrite = Annotated[Principal, Depends(require("orders:write"))]
 async def list_order_items(
     service: OrderItemsServiceDep,
     principal: RequireOrdersRead,
-    order_id: Annotated[uuid.UUID, Path(alias="orderId")],
+    order_id: OrderId,
     page: Annotated[int, Query(ge=1, le=2**63 - 1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> OrderItemPage:
@@ -69,7 +70,7 @@ async def add_order_item(
     service: OrderItemsServiceDep,
     request: Request,
     principal: RequireOrdersWrite,
-    order_id: Annotated[uuid.UUID, Path(alias="orderId")],
+    order_id: OrderId,
     body: OrderItemCreate,
 ) -> Response:
     return await idempotent(
@@ -92,7 +93,7 @@ async def add_order_item(
 async def remove_order_item(
     service: OrderItemsServiceDep,
     principal: RequireOrdersWrite,
-    order_id: Annotated[uuid.UUID, Path(alias="orderId")],
+    order_id: OrderId,
     order_item_id: Annotated[uuid.UUID, Path(alias="orderItemId")],
 ) -> None:
     return await service.remove_order_item(

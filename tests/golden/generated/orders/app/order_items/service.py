@@ -32,14 +32,8 @@ class OrderItemsServiceBase:
         return row
 
     async def list_order_items(
-        self,
-        *,
-        principal: Principal | None,
-        order_id: uuid.UUID,
-        page: int,
-        per_page: int,
+        self, *, principal: Principal | None, order_id: uuid.UUID, page: int, per_page: int
     ) -> OrderItemPage:
-        """`GET /orders/{orderId}/items`"""
         await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -53,8 +47,7 @@ class OrderItemsServiceBase:
             ),
         ):
             raise ProblemError(404, "Order not found")
-        conditions: list[ColumnElement[bool]] = []
-        conditions.append(OrderItemRow.order_id == order_id)
+        conditions: list[ColumnElement[bool]] = [OrderItemRow.order_id == order_id]
         limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
@@ -66,13 +59,8 @@ class OrderItemsServiceBase:
         return OrderItemPage(items=[OrderItem.from_row(row) for row in rows], total=total)
 
     async def add_order_item(
-        self,
-        *,
-        principal: Principal | None,
-        order_id: uuid.UUID,
-        body: OrderItemCreate,
+        self, *, principal: Principal | None, order_id: uuid.UUID, body: OrderItemCreate
     ) -> OrderItem:
-        """`POST /orders/{orderId}/items`"""
         await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -89,22 +77,13 @@ class OrderItemsServiceBase:
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump(
-                include={"product_id", "quantity", "unit_price"}
-            ).items()
-            if value is not None
+            name: value for name, value in body.model_dump().items() if value is not None
         }
         row = OrderItemRow(**values, order_id=order_id)
         return OrderItem.from_row(await self.rows.add(row))
 
     async def remove_order_item(
-        self,
-        *,
-        principal: Principal | None,
-        order_id: uuid.UUID,
-        order_item_id: uuid.UUID,
+        self, *, principal: Principal | None, order_id: uuid.UUID, order_item_id: uuid.UUID
     ) -> None:
-        """`DELETE /orders/{orderId}/items/{orderItemId}`"""
         row = await self._load(OrderItemRow.id == order_item_id, OrderItemRow.order_id == order_id)
         await self.rows.delete(row)

@@ -29,6 +29,7 @@ async def get_service(session: SessionDep) -> OrdersService:
 OrdersServiceDep = Annotated[OrdersService, Depends(get_service)]
 RequireOrdersRead = Annotated[Principal, Depends(require("orders:read"))]
 RequireOrdersWrite = Annotated[Principal, Depends(require("orders:write"))]
+OrderId = Annotated[uuid.UUID, Path(alias="orderId")]
 
 
 @router.get(
@@ -107,9 +108,7 @@ async def create_order(
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_order(
-    service: OrdersServiceDep,
-    principal: RequireOrdersRead,
-    order_id: Annotated[uuid.UUID, Path(alias="orderId")],
+    service: OrdersServiceDep, principal: RequireOrdersRead, order_id: OrderId
 ) -> Order:
     return await service.get_order(principal=principal, order_id=order_id)
 
@@ -123,8 +122,6 @@ async def get_order(
     ),
 )
 async def cancel_order(
-    service: OrdersServiceDep,
-    principal: RequireOrdersWrite,
-    order_id: Annotated[uuid.UUID, Path(alias="orderId")],
+    service: OrdersServiceDep, principal: RequireOrdersWrite, order_id: OrderId
 ) -> Order:
     return await service.cancel_order(principal=principal, order_id=order_id)

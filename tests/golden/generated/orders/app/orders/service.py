@@ -47,7 +47,7 @@ class OrdersServiceBase:
         sort: Literal["placed_at", "-placed_at", "total_amount", "-total_amount"],
         url: str,
     ) -> OrderPage:
-        """`GET /orders`: List orders (an agent sees the orders they placed)"""
+        """List orders (an agent sees the orders they placed)"""
         raise ProblemError(
             501,
             "Not implemented",
@@ -59,13 +59,9 @@ class OrdersServiceBase:
         )
 
     async def create_order(
-        self,
-        *,
-        principal: Principal | None,
-        idempotency_key: str,
-        body: OrderCreate,
+        self, *, principal: Principal | None, idempotency_key: str, body: OrderCreate
     ) -> Order:
-        """`POST /orders`: Place an order for a customer, with its first lines"""
+        """Place an order for a customer, with its first lines"""
         raise ProblemError(
             501,
             "Not implemented",
@@ -76,13 +72,7 @@ class OrdersServiceBase:
             ),
         )
 
-    async def get_order(
-        self,
-        *,
-        principal: Principal | None,
-        order_id: uuid.UUID,
-    ) -> Order:
-        """`GET /orders/{orderId}`"""
+    async def get_order(self, *, principal: Principal | None, order_id: uuid.UUID) -> Order:
         raise ProblemError(
             501,
             "Not implemented",
@@ -93,13 +83,8 @@ class OrdersServiceBase:
             ),
         )
 
-    async def cancel_order(
-        self,
-        *,
-        principal: Principal | None,
-        order_id: uuid.UUID,
-    ) -> Order:
-        """`POST /orders/{orderId}/cancel`: Cancel an order that has not been paid"""
+    async def cancel_order(self, *, principal: Principal | None, order_id: uuid.UUID) -> Order:
+        """Cancel an order that has not been paid"""
         raise ProblemError(
             501,
             "Not implemented",

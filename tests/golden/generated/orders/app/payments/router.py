@@ -28,6 +28,8 @@ PaymentsServiceDep = Annotated[PaymentsService, Depends(get_service)]
 RequirePaymentsRead = Annotated[Principal, Depends(require("payments:read"))]
 RequirePaymentsWrite = Annotated[Principal, Depends(require("payments:write"))]
 RequirePaymentsCapture = Annotated[Principal, Depends(require("payments:capture"))]
+OrderId = Annotated[uuid.UUID, Path(alias="orderId")]
+PaymentId = Annotated[uuid.UUID, Path(alias="paymentId")]
 
 
 @router.get(
@@ -36,9 +38,7 @@ RequirePaymentsCapture = Annotated[Principal, Depends(require("payments:capture"
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_order_payments(
-    service: PaymentsServiceDep,
-    principal: RequirePaymentsRead,
-    order_id: Annotated[uuid.UUID, Path(alias="orderId")],
+    service: PaymentsServiceDep, principal: RequirePaymentsRead, order_id: OrderId
 ) -> list[Payment]:
     return await service.list_order_payments(principal=principal, order_id=order_id)
 
@@ -70,7 +70,7 @@ async def create_payment(
     service: PaymentsServiceDep,
     request: Request,
     principal: RequirePaymentsWrite,
-    order_id: Annotated[uuid.UUID, Path(alias="orderId")],
+    order_id: OrderId,
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
     ],
@@ -94,9 +94,7 @@ async def create_payment(
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_payment(
-    service: PaymentsServiceDep,
-    principal: RequirePaymentsRead,
-    payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
+    service: PaymentsServiceDep, principal: RequirePaymentsRead, payment_id: PaymentId
 ) -> Payment:
     return await service.get_payment(principal=principal, payment_id=payment_id)
 
@@ -124,7 +122,7 @@ async def capture_payment(
     service: PaymentsServiceDep,
     request: Request,
     principal: RequirePaymentsCapture,
-    payment_id: Annotated[uuid.UUID, Path(alias="paymentId")],
+    payment_id: PaymentId,
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=255, pattern=KEY_PATTERN)
     ],

@@ -31,12 +31,8 @@ class PaymentsServiceBase:
         return row
 
     async def list_order_payments(
-        self,
-        *,
-        principal: Principal | None,
-        order_id: uuid.UUID,
+        self, *, principal: Principal | None, order_id: uuid.UUID
     ) -> list[Payment]:
-        """`GET /orders/{orderId}/payments`"""
         await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -50,8 +46,7 @@ class PaymentsServiceBase:
             ),
         ):
             raise ProblemError(404, "Order not found")
-        conditions: list[ColumnElement[bool]] = []
-        conditions.append(PaymentRow.order_id == order_id)
+        conditions: list[ColumnElement[bool]] = [PaymentRow.order_id == order_id]
         limit = None  # the spec pages nothing: every matching row
         offset = 0
         rows, _ = await self.rows.page(
@@ -70,9 +65,7 @@ class PaymentsServiceBase:
         idempotency_key: str,
         body: PaymentCreate,
     ) -> Payment:
-        """`POST /orders/{orderId}/payments`: Charge the customer for the order through the
-        payment provider
-        """
+        """Charge the customer for the order through the payment provider"""
         await scope_transaction(self.session, principal)
         # the Order in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -90,30 +83,20 @@ class PaymentsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(include={"amount", "currency", "method"}).items()
+            for name, value in body.model_dump().items()
             if value is not None or name in {"provider_reference", "failure_reason", "captured_at"}
         }
         row = PaymentRow(**values, order_id=order_id)
         return Payment.from_row(await self.rows.add(row))
 
-    async def get_payment(
-        self,
-        *,
-        principal: Principal | None,
-        payment_id: uuid.UUID,
-    ) -> Payment:
-        """`GET /payments/{paymentId}`"""
+    async def get_payment(self, *, principal: Principal | None, payment_id: uuid.UUID) -> Payment:
         row = await self._load(PaymentRow.id == payment_id)
         return Payment.from_row(row)
 
     async def capture_payment(
-        self,
-        *,
-        principal: Principal | None,
-        payment_id: uuid.UUID,
-        idempotency_key: str,
+        self, *, principal: Principal | None, payment_id: uuid.UUID, idempotency_key: str
     ) -> Payment:
-        """`POST /payments/{paymentId}/capture`: Capture an authorized payment"""
+        """Capture an authorized payment"""
         raise ProblemError(
             501,
             "Not implemented",

@@ -26,6 +26,7 @@ async def get_service(session: SessionDep) -> ProductsService:
 
 ProductsServiceDep = Annotated[ProductsService, Depends(get_service)]
 RequireProductsWrite = Annotated[Principal, Depends(require("products:write"))]
+ProductId = Annotated[uuid.UUID, Path(alias="productId")]
 
 
 @router.get(
@@ -115,7 +116,7 @@ async def get_product(
             )
         ),
     ],
-    product_id: Annotated[uuid.UUID, Path(alias="productId")],
+    product_id: ProductId,
 ) -> Product:
     return await service.get_product(principal=principal, product_id=product_id)
 
@@ -131,7 +132,7 @@ async def get_product(
 async def update_product(
     service: ProductsServiceDep,
     principal: RequireProductsWrite,
-    product_id: Annotated[uuid.UUID, Path(alias="productId")],
+    product_id: ProductId,
     body: ProductUpdate,
 ) -> Product:
     return await service.update_product(principal=principal, product_id=product_id, body=body)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.common.schemas import PageLinks, PageMeta
 from app.core.pagination import Page
 from app.core.problem import ProblemError
-from app.core.repository import Loads, like_pattern
+from app.core.repository import Loads
 from app.core.security import Principal
 from app.products.models import Product as ProductRow
 from app.products.repository import ProductRepository
@@ -45,7 +45,7 @@ class ProductsServiceBase:
         sort: Literal["name", "-name", "unit_price", "-unit_price"] | None,
         url: str,
     ) -> ProductPage:
-        """`GET /products`: Browse the catalogue
+        """Browse the catalogue
 
         Sales agents browse with their token; partner shops with their API key.
         """
@@ -53,8 +53,8 @@ class ProductsServiceBase:
         if q is not None:
             conditions.append(
                 or_(
-                    ProductRow.name.ilike(like_pattern(q, prefix=False), escape="\\"),
-                    ProductRow.sku.ilike(like_pattern(q, prefix=False), escape="\\"),
+                    ProductRow.name.icontains(q, autoescape=True),
+                    ProductRow.sku.icontains(q, autoescape=True),
                 )
             )
         if active:
@@ -73,10 +73,7 @@ class ProductsServiceBase:
             }
             order_by.append(allowed[sort])
         rows, total = await self.rows.page(
-            *conditions,
-            order_by=[*order_by, (ProductRow.id, False)],
-            limit=limit,
-            offset=offset,
+            *conditions, order_by=[*order_by, (ProductRow.id, False)], limit=limit, offset=offset
         )
         listing = Page(
             total=total,
@@ -99,47 +96,26 @@ class ProductsServiceBase:
             meta=PageMeta(total=total, page=listing.page, perPage=listing.limit),
         )
 
-    async def create_product(
-        self,
-        *,
-        principal: Principal | None,
-        body: ProductCreate,
-    ) -> Product:
-        """`POST /products`"""
+    async def create_product(self, *, principal: Principal | None, body: ProductCreate) -> Product:
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={"sku", "name", "description", "unit_price", "currency", "active"}
-            ).items()
+            for name, value in body.model_dump().items()
             if value is not None or name in {"description"}
         }
         row = ProductRow(**values)
         return Product.from_row(await self.rows.add(row))
 
-    async def get_product(
-        self,
-        *,
-        principal: Principal | None,
-        product_id: uuid.UUID,
-    ) -> Product:
-        """`GET /products/{productId}`"""
+    async def get_product(self, *, principal: Principal | None, product_id: uuid.UUID) -> Product:
         row = await self._load(ProductRow.id == product_id)
         return Product.from_row(row)
 
     async def update_product(
-        self,
-        *,
-        principal: Principal | None,
-        product_id: uuid.UUID,
-        body: ProductUpdate,
+        self, *, principal: Principal | None, product_id: uuid.UUID, body: ProductUpdate
     ) -> Product:
-        """`PATCH /products/{productId}`"""
         row = await self._load(ProductRow.id == product_id)
-        values = body.model_dump(
-            include={"name", "description", "unit_price", "active"}, exclude_unset=True
-        )
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Product.from_row(await self.rows.save(row))

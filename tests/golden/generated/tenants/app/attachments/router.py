@@ -27,6 +27,8 @@ async def get_service(session: SessionDep) -> AttachmentsService:
 AttachmentsServiceDep = Annotated[AttachmentsService, Depends(get_service)]
 RequireAttachmentsRead = Annotated[Principal, Depends(require("attachments:read"))]
 RequireAttachmentsWrite = Annotated[Principal, Depends(require("attachments:write"))]
+AttachmentId = Annotated[uuid.UUID, Path(alias="attachmentId")]
+TaskId = Annotated[uuid.UUID, Path(alias="taskId")]
 
 
 @router.get(
@@ -35,9 +37,7 @@ RequireAttachmentsWrite = Annotated[Principal, Depends(require("attachments:writ
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def list_attachments(
-    service: AttachmentsServiceDep,
-    principal: RequireAttachmentsRead,
-    task_id: Annotated[uuid.UUID, Path(alias="taskId")],
+    service: AttachmentsServiceDep, principal: RequireAttachmentsRead, task_id: TaskId
 ) -> list[Attachment]:
     return await service.list_attachments(principal=principal, task_id=task_id)
 
@@ -68,7 +68,7 @@ async def create_attachment(
     service: AttachmentsServiceDep,
     request: Request,
     principal: RequireAttachmentsWrite,
-    task_id: Annotated[uuid.UUID, Path(alias="taskId")],
+    task_id: TaskId,
     body: AttachmentCreate,
 ) -> Response:
     return await idempotent(
@@ -87,9 +87,7 @@ async def create_attachment(
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_attachment(
-    service: AttachmentsServiceDep,
-    principal: RequireAttachmentsRead,
-    attachment_id: Annotated[uuid.UUID, Path(alias="attachmentId")],
+    service: AttachmentsServiceDep, principal: RequireAttachmentsRead, attachment_id: AttachmentId
 ) -> Attachment:
     return await service.get_attachment(principal=principal, attachment_id=attachment_id)
 
@@ -102,8 +100,6 @@ async def get_attachment(
     responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_attachment(
-    service: AttachmentsServiceDep,
-    principal: RequireAttachmentsWrite,
-    attachment_id: Annotated[uuid.UUID, Path(alias="attachmentId")],
+    service: AttachmentsServiceDep, principal: RequireAttachmentsWrite, attachment_id: AttachmentId
 ) -> None:
     return await service.delete_attachment(principal=principal, attachment_id=attachment_id)

@@ -33,12 +33,8 @@ class AttachmentsServiceBase:
         return row
 
     async def list_attachments(
-        self,
-        *,
-        principal: Principal | None,
-        task_id: uuid.UUID,
+        self, *, principal: Principal | None, task_id: uuid.UUID
     ) -> list[Attachment]:
-        """`GET /tasks/{taskId}/attachments`"""
         raise ProblemError(
             501,
             "Not implemented",
@@ -50,15 +46,9 @@ class AttachmentsServiceBase:
         )
 
     async def create_attachment(
-        self,
-        *,
-        principal: Principal | None,
-        task_id: uuid.UUID,
-        body: AttachmentCreate,
+        self, *, principal: Principal | None, task_id: uuid.UUID, body: AttachmentCreate
     ) -> Attachment:
-        """`POST /tasks/{taskId}/attachments`: Register an upload; the answer carries a
-        pre-signed URL to PUT the bytes to
-        """
+        """Register an upload; the answer carries a pre-signed URL to PUT the bytes to"""
         raise ProblemError(
             501,
             "Not implemented",
@@ -70,12 +60,8 @@ class AttachmentsServiceBase:
         )
 
     async def get_attachment(
-        self,
-        *,
-        principal: Principal | None,
-        attachment_id: uuid.UUID,
+        self, *, principal: Principal | None, attachment_id: uuid.UUID
     ) -> Attachment:
-        """`GET /attachments/{attachmentId}`"""
         raise ProblemError(
             501,
             "Not implemented",
@@ -87,12 +73,8 @@ class AttachmentsServiceBase:
         )
 
     async def delete_attachment(
-        self,
-        *,
-        principal: Principal | None,
-        attachment_id: uuid.UUID,
+        self, *, principal: Principal | None, attachment_id: uuid.UUID
     ) -> None:
-        """`DELETE /attachments/{attachmentId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(AttachmentRow.id == attachment_id, *self._visible(principal))
         await self.rows.delete(row)

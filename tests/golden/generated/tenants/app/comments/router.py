@@ -28,6 +28,8 @@ CommentsServiceDep = Annotated[CommentsService, Depends(get_service)]
 RequireCommentsRead = Annotated[Principal, Depends(require("comments:read"))]
 RequireCommentsWrite = Annotated[Principal, Depends(require("comments:write"))]
 RequireCommentsModerate = Annotated[Principal, Depends(require("comments:moderate"))]
+CommentId = Annotated[uuid.UUID, Path(alias="commentId")]
+TaskId = Annotated[uuid.UUID, Path(alias="taskId")]
 
 
 @router.get(
@@ -38,7 +40,7 @@ RequireCommentsModerate = Annotated[Principal, Depends(require("comments:moderat
 async def list_comments(
     service: CommentsServiceDep,
     principal: RequireCommentsRead,
-    task_id: Annotated[uuid.UUID, Path(alias="taskId")],
+    task_id: TaskId,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CommentPage:
@@ -61,7 +63,7 @@ async def create_comment(
     service: CommentsServiceDep,
     request: Request,
     principal: RequireCommentsWrite,
-    task_id: Annotated[uuid.UUID, Path(alias="taskId")],
+    task_id: TaskId,
     body: CommentCreate,
 ) -> Response:
     return await idempotent(
@@ -85,7 +87,7 @@ async def create_comment(
 async def update_comment(
     service: CommentsServiceDep,
     principal: RequireCommentsWrite,
-    comment_id: Annotated[uuid.UUID, Path(alias="commentId")],
+    comment_id: CommentId,
     body: CommentUpdate,
 ) -> Comment:
     return await service.update_comment(principal=principal, comment_id=comment_id, body=body)
@@ -99,8 +101,6 @@ async def update_comment(
     responses=problems(401, 403, 409, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def delete_comment(
-    service: CommentsServiceDep,
-    principal: RequireCommentsModerate,
-    comment_id: Annotated[uuid.UUID, Path(alias="commentId")],
+    service: CommentsServiceDep, principal: RequireCommentsModerate, comment_id: CommentId
 ) -> None:
     return await service.delete_comment(principal=principal, comment_id=comment_id)

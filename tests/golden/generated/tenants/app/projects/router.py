@@ -28,6 +28,8 @@ ProjectsServiceDep = Annotated[ProjectsService, Depends(get_service)]
 RequireProjectsRead = Annotated[Principal, Depends(require("projects:read"))]
 RequireProjectsWrite = Annotated[Principal, Depends(require("projects:write"))]
 RequireProjectsDelete = Annotated[Principal, Depends(require("projects:delete"))]
+ProjectId = Annotated[uuid.UUID, Path(alias="projectId")]
+WorkspaceId = Annotated[uuid.UUID, Path(alias="workspaceId")]
 
 
 @router.get(
@@ -38,7 +40,7 @@ RequireProjectsDelete = Annotated[Principal, Depends(require("projects:delete"))
 async def list_projects(
     service: ProjectsServiceDep,
     principal: RequireProjectsRead,
-    workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
+    workspace_id: WorkspaceId,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     status: Literal["active", "archived"] | None = None,
@@ -70,7 +72,7 @@ async def create_project(
     service: ProjectsServiceDep,
     request: Request,
     principal: RequireProjectsWrite,
-    workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
+    workspace_id: WorkspaceId,
     body: ProjectCreate,
 ) -> Response:
     return await idempotent(
@@ -91,9 +93,7 @@ async def create_project(
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_project(
-    service: ProjectsServiceDep,
-    principal: RequireProjectsRead,
-    project_id: Annotated[uuid.UUID, Path(alias="projectId")],
+    service: ProjectsServiceDep, principal: RequireProjectsRead, project_id: ProjectId
 ) -> Project:
     return await service.get_project(principal=principal, project_id=project_id)
 
@@ -109,7 +109,7 @@ async def get_project(
 async def update_project(
     service: ProjectsServiceDep,
     principal: RequireProjectsWrite,
-    project_id: Annotated[uuid.UUID, Path(alias="projectId")],
+    project_id: ProjectId,
     body: ProjectUpdate,
 ) -> Project:
     return await service.update_project(principal=principal, project_id=project_id, body=body)
@@ -125,8 +125,6 @@ async def update_project(
     ),
 )
 async def delete_project(
-    service: ProjectsServiceDep,
-    principal: RequireProjectsDelete,
-    project_id: Annotated[uuid.UUID, Path(alias="projectId")],
+    service: ProjectsServiceDep, principal: RequireProjectsDelete, project_id: ProjectId
 ) -> None:
     return await service.delete_project(principal=principal, project_id=project_id)

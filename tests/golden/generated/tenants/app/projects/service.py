@@ -43,7 +43,6 @@ class ProjectsServiceBase:
         offset: int,
         status: Literal["active", "archived"] | None,
     ) -> ProjectList:
-        """`GET /workspaces/{workspaceId}/projects`"""
         await scope_transaction(self.session, principal)
         # the Workspace in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -57,9 +56,10 @@ class ProjectsServiceBase:
             ),
         ):
             raise ProblemError(404, "Workspace not found")
-        conditions: list[ColumnElement[bool]] = []
-        conditions.extend(self._visible(principal))
-        conditions.append(ProjectRow.workspace_id == workspace_id)
+        conditions: list[ColumnElement[bool]] = [
+            *self._visible(principal),
+            ProjectRow.workspace_id == workspace_id,
+        ]
         if status is not None:
             conditions.append(ProjectRow.status == status)
         rows, total = await self.rows.page(
@@ -71,13 +71,8 @@ class ProjectsServiceBase:
         return ProjectList(items=[Project.from_row(row) for row in rows], total=total)
 
     async def create_project(
-        self,
-        *,
-        principal: Principal | None,
-        workspace_id: uuid.UUID,
-        body: ProjectCreate,
+        self, *, principal: Principal | None, workspace_id: uuid.UUID, body: ProjectCreate
     ) -> Project:
-        """`POST /workspaces/{workspaceId}/projects`"""
         await scope_transaction(self.session, principal)
         # the Workspace in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -95,45 +90,28 @@ class ProjectsServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(include={"key", "name", "description"}).items()
+            for name, value in body.model_dump().items()
             if value is not None or name in {"description"}
         }
         row = ProjectRow(**values, workspace_id=workspace_id, tenant_id=self._owner(principal))
         return Project.from_row(await self.rows.add(row))
 
-    async def get_project(
-        self,
-        *,
-        principal: Principal | None,
-        project_id: uuid.UUID,
-    ) -> Project:
-        """`GET /projects/{projectId}`"""
+    async def get_project(self, *, principal: Principal | None, project_id: uuid.UUID) -> Project:
         await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         return Project.from_row(row)
 
     async def update_project(
-        self,
-        *,
-        principal: Principal | None,
-        project_id: uuid.UUID,
-        body: ProjectUpdate,
+        self, *, principal: Principal | None, project_id: uuid.UUID, body: ProjectUpdate
     ) -> Project:
-        """`PATCH /projects/{projectId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
-        values = body.model_dump(include={"name", "description", "status"}, exclude_unset=True)
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Project.from_row(await self.rows.save(row))
 
-    async def delete_project(
-        self,
-        *,
-        principal: Principal | None,
-        project_id: uuid.UUID,
-    ) -> None:
-        """`DELETE /projects/{projectId}`"""
+    async def delete_project(self, *, principal: Principal | None, project_id: uuid.UUID) -> None:
         await scope_transaction(self.session, principal)
         row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
         await self.rows.delete(row)

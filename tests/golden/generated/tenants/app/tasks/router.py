@@ -29,6 +29,8 @@ async def get_service(session: SessionDep) -> TasksService:
 TasksServiceDep = Annotated[TasksService, Depends(get_service)]
 RequireTasksRead = Annotated[Principal, Depends(require("tasks:read"))]
 RequireTasksWrite = Annotated[Principal, Depends(require("tasks:write"))]
+ProjectId = Annotated[uuid.UUID, Path(alias="projectId")]
+TaskId = Annotated[uuid.UUID, Path(alias="taskId")]
 
 
 @router.get(
@@ -39,7 +41,7 @@ RequireTasksWrite = Annotated[Principal, Depends(require("tasks:write"))]
 async def list_tasks(
     service: TasksServiceDep,
     principal: RequireTasksRead,
-    project_id: Annotated[uuid.UUID, Path(alias="projectId")],
+    project_id: ProjectId,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     status: Literal["todo", "in_progress", "blocked", "done"] | None = None,
@@ -81,7 +83,7 @@ async def create_task(
     service: TasksServiceDep,
     request: Request,
     principal: RequireTasksWrite,
-    project_id: Annotated[uuid.UUID, Path(alias="projectId")],
+    project_id: ProjectId,
     body: TaskCreate,
 ) -> Response:
     return await idempotent(
@@ -99,11 +101,7 @@ async def create_task(
     operation_id="getTask",
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
-async def get_task(
-    service: TasksServiceDep,
-    principal: RequireTasksRead,
-    task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-) -> Task:
+async def get_task(service: TasksServiceDep, principal: RequireTasksRead, task_id: TaskId) -> Task:
     return await service.get_task(principal=principal, task_id=task_id)
 
 
@@ -116,10 +114,7 @@ async def get_task(
     dependencies=[Depends(require_media_type("application/json"))],
 )
 async def update_task(
-    service: TasksServiceDep,
-    principal: RequireTasksWrite,
-    task_id: Annotated[uuid.UUID, Path(alias="taskId")],
-    body: TaskUpdate,
+    service: TasksServiceDep, principal: RequireTasksWrite, task_id: TaskId, body: TaskUpdate
 ) -> Task:
     return await service.update_task(principal=principal, task_id=task_id, body=body)
 
@@ -134,8 +129,6 @@ async def update_task(
     ),
 )
 async def delete_task(
-    service: TasksServiceDep,
-    principal: RequireTasksWrite,
-    task_id: Annotated[uuid.UUID, Path(alias="taskId")],
+    service: TasksServiceDep, principal: RequireTasksWrite, task_id: TaskId
 ) -> None:
     return await service.delete_task(principal=principal, task_id=task_id)

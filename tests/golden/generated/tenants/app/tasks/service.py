@@ -48,7 +48,6 @@ class TasksServiceBase:
         due_before: datetime.date | None,
         search: str | None,
     ) -> TaskPage:
-        """`GET /projects/{projectId}/tasks`"""
         await scope_transaction(self.session, principal)
         # the Project in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -62,9 +61,10 @@ class TasksServiceBase:
             ),
         ):
             raise ProblemError(404, "Project not found")
-        conditions: list[ColumnElement[bool]] = []
-        conditions.extend(self._visible(principal))
-        conditions.append(TaskRow.project_id == project_id)
+        conditions: list[ColumnElement[bool]] = [
+            *self._visible(principal),
+            TaskRow.project_id == project_id,
+        ]
         if due_before is not None:
             conditions.append(TaskRow.due_on < due_before)
         if status is not None:
@@ -72,12 +72,10 @@ class TasksServiceBase:
         if assignee_id is not None:
             conditions.append(TaskRow.assignee_id == assignee_id)
         ordering: Ordering = [(TaskRow.created_at, False), (TaskRow.id, False)]
+        after = after_cursor(ordering, cursor, param="cursor") if cursor else None
+        # one more row than the page tells whether a next page exists
         rows, total = await self.rows.page(
-            *conditions,
-            order_by=ordering,
-            limit=limit + 1,  # one more row tells whether a next page exists
-            offset=0,
-            after=after_cursor(ordering, cursor, param="cursor") if cursor else None,
+            *conditions, order_by=ordering, limit=limit + 1, offset=0, after=after
         )
         next_cursor = encode_cursor(ordering, rows[limit - 1]) if len(rows) > limit else None
         rows = rows[:limit]
@@ -95,13 +93,8 @@ class TasksServiceBase:
         return TaskPage(items=[Task.from_row(row) for row in rows], nextCursor=listing.next_cursor)
 
     async def create_task(
-        self,
-        *,
-        principal: Principal | None,
-        project_id: uuid.UUID,
-        body: TaskCreate,
+        self, *, principal: Principal | None, project_id: uuid.UUID, body: TaskCreate
     ) -> Task:
-        """`POST /projects/{projectId}/tasks`"""
         await scope_transaction(self.session, principal)
         # the Project in the path must be the caller's (or visible to a bypass role)
         if not await self.rows.exists(
@@ -119,67 +112,29 @@ class TasksServiceBase:
         # its database default
         values: dict[str, object] = {
             name: value
-            for name, value in body.model_dump(
-                include={
-                    "title",
-                    "description",
-                    "status",
-                    "priority",
-                    "assignee_id",
-                    "due_on",
-                    "estimate_hours",
-                }
-            ).items()
+            for name, value in body.model_dump().items()
             if value is not None
             or name in {"description", "assignee_id", "due_on", "estimate_hours"}
         }
         row = TaskRow(**values, project_id=project_id, tenant_id=self._owner(principal))
         return Task.from_row(await self.rows.add(row))
 
-    async def get_task(
-        self,
-        *,
-        principal: Principal | None,
-        task_id: uuid.UUID,
-    ) -> Task:
-        """`GET /tasks/{taskId}`"""
+    async def get_task(self, *, principal: Principal | None, task_id: uuid.UUID) -> Task:
         await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         return Task.from_row(row)
 
     async def update_task(
-        self,
-        *,
-        principal: Principal | None,
-        task_id: uuid.UUID,
-        body: TaskUpdate,
+        self, *, principal: Principal | None, task_id: uuid.UUID, body: TaskUpdate
     ) -> Task:
-        """`PATCH /tasks/{taskId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
-        values = body.model_dump(
-            include={
-                "title",
-                "description",
-                "status",
-                "priority",
-                "assignee_id",
-                "due_on",
-                "estimate_hours",
-            },
-            exclude_unset=True,
-        )
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Task.from_row(await self.rows.save(row))
 
-    async def delete_task(
-        self,
-        *,
-        principal: Principal | None,
-        task_id: uuid.UUID,
-    ) -> None:
-        """`DELETE /tasks/{taskId}`"""
+    async def delete_task(self, *, principal: Principal | None, task_id: uuid.UUID) -> None:
         await scope_transaction(self.session, principal)
         row = await self._load(TaskRow.id == task_id, *self._visible(principal))
         await self.rows.delete(row)

@@ -27,6 +27,7 @@ async def get_service(session: SessionDep) -> WorkspacesService:
 WorkspacesServiceDep = Annotated[WorkspacesService, Depends(get_service)]
 RequireWorkspacesRead = Annotated[Principal, Depends(require("workspaces:read"))]
 RequireWorkspacesWrite = Annotated[Principal, Depends(require("workspaces:write"))]
+WorkspaceId = Annotated[uuid.UUID, Path(alias="workspaceId")]
 
 
 @router.get(
@@ -83,9 +84,7 @@ async def create_workspace(
     responses=problems(401, 403, 422, 429, 500, spec={404: "A problem (RFC 9457)"}),
 )
 async def get_workspace(
-    service: WorkspacesServiceDep,
-    principal: RequireWorkspacesRead,
-    workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
+    service: WorkspacesServiceDep, principal: RequireWorkspacesRead, workspace_id: WorkspaceId
 ) -> Workspace:
     return await service.get_workspace(principal=principal, workspace_id=workspace_id)
 
@@ -109,7 +108,7 @@ async def get_workspace(
 async def update_workspace(
     service: WorkspacesServiceDep,
     principal: RequireWorkspacesWrite,
-    workspace_id: Annotated[uuid.UUID, Path(alias="workspaceId")],
+    workspace_id: WorkspaceId,
     body: WorkspaceUpdate,
 ) -> Workspace:
     return await service.update_workspace(principal=principal, workspace_id=workspace_id, body=body)

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.problem import ProblemError
-from app.core.repository import Loads, like_pattern
+from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.workspaces.models import Workspace as WorkspaceRow
 from app.workspaces.repository import WorkspaceRepository
@@ -33,72 +33,47 @@ class WorkspacesServiceBase:
         return row
 
     async def list_workspaces(
-        self,
-        *,
-        principal: Principal | None,
-        limit: int,
-        offset: int,
-        q: str | None,
+        self, *, principal: Principal | None, limit: int, offset: int, q: str | None
     ) -> WorkspaceList:
-        """`GET /workspaces`"""
         await scope_transaction(self.session, principal)
-        conditions: list[ColumnElement[bool]] = []
-        conditions.extend(self._visible(principal))
+        conditions: list[ColumnElement[bool]] = [*self._visible(principal)]
         if q is not None:
             conditions.append(
                 or_(
-                    WorkspaceRow.name.ilike(like_pattern(q, prefix=False), escape="\\"),
-                    WorkspaceRow.slug.ilike(like_pattern(q, prefix=False), escape="\\"),
+                    WorkspaceRow.name.icontains(q, autoescape=True),
+                    WorkspaceRow.slug.icontains(q, autoescape=True),
                 )
             )
         rows, total = await self.rows.page(
-            *conditions,
-            order_by=[(WorkspaceRow.id, False)],
-            limit=limit,
-            offset=offset,
+            *conditions, order_by=[(WorkspaceRow.id, False)], limit=limit, offset=offset
         )
         return WorkspaceList(items=[Workspace.from_row(row) for row in rows], total=total)
 
     async def create_workspace(
-        self,
-        *,
-        principal: Principal | None,
-        body: WorkspaceCreate,
+        self, *, principal: Principal | None, body: WorkspaceCreate
     ) -> Workspace:
-        """`POST /workspaces`"""
         await scope_transaction(self.session, principal)
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump(include={"slug", "name"}).items()
-            if value is not None
+            name: value for name, value in body.model_dump().items() if value is not None
         }
         row = WorkspaceRow(**values, tenant_id=self._owner(principal))
         return Workspace.from_row(await self.rows.add(row))
 
     async def get_workspace(
-        self,
-        *,
-        principal: Principal | None,
-        workspace_id: uuid.UUID,
+        self, *, principal: Principal | None, workspace_id: uuid.UUID
     ) -> Workspace:
-        """`GET /workspaces/{workspaceId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
         return Workspace.from_row(row)
 
     async def update_workspace(
-        self,
-        *,
-        principal: Principal | None,
-        workspace_id: uuid.UUID,
-        body: WorkspaceUpdate,
+        self, *, principal: Principal | None, workspace_id: uuid.UUID, body: WorkspaceUpdate
     ) -> Workspace:
-        """`PATCH /workspaces/{workspaceId}`"""
         await scope_transaction(self.session, principal)
         row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
-        values = body.model_dump(include={"slug", "name"}, exclude_unset=True)
+        values = body.model_dump(exclude_unset=True)
         for name, value in values.items():
             setattr(row, name, value)
         return Workspace.from_row(await self.rows.save(row))
