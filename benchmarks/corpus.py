@@ -171,7 +171,7 @@ def _pipeline(folder: Path, work: Path, result: SpecResult, examples: int, seed:
     result.stages["tests"] = "ok" if done.returncode == 0 else _tail(done)
     if result.stages["migrate"] != "ok":
         return
-    token = _run([*python, "app.dev_token", "--role", "admin"], project, env=env).stdout.strip()
+    token = _run([*python, "scripts.dev_token", "--role", "admin"], project, env=env).stdout.strip()
     try:
         with _serving(project, env) as base:
             result.stages["boot"] = "ok"

@@ -256,7 +256,7 @@ def test_the_contract_is_the_spec() -> None:
 def test_docstrings_keep_paragraphs_and_strings_keep_line_breaks() -> None:
     text = "Upload a document.\n\nThe file goes in the `file` part;\nits name is kept."
     assert _docstring(text) == (
-        "Upload a document.\n\n    The file goes in the `file` part; its name is kept.\n    "
+        "Upload a document.\n\n    The file goes in the `file` part; its name is kept."
     )
     assert _docstring("One line.") == "One line."
     assert eval(_pystr_wrapped("first line\nsecond " + "word " * 20)) == (

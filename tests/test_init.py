@@ -281,7 +281,7 @@ def test_a_row_named_by_a_required_query_parameter_is_read_as_an_item(tmp_path: 
     assert get.kind is OperationKind.GET
     assert [(b.param, b.column, b.is_key) for b in get.path_bindings] == [("code", "code", True)]
     tests = render_project(plan_project(accepted.model))["tests/planets/test_api.py"].text
-    assert 'url=f"/planet?code={row.code}"' in tests
+    assert 'Request(f"/planet?code={row.code}"' in tests
     assert 'missing_url="/planet?code=absent-row"' in tests
 
 

@@ -91,7 +91,6 @@ RESERVED_PACKAGES = {
     "conftest",
     "contract",
     "core",
-    "dev_token",
     "factories",
     "main",
     "migrations",
@@ -906,8 +905,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add(f"migrations/versions/{rate_limits.revision}.py", "migrations/versions/rate_limits.py.j2")
     add("app/__init__.py")
     add("app/main.py")
-    add("app/dev_token.py")
     add("app/models.py")
+    add("scripts/__init__.py")
+    add("scripts/dev_token.py")
     for module in ("__init__", "config", "db"):
         add(f"app/core/{module}.py")
     for module in ("security", "repository"):
@@ -967,6 +967,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     # what the inspection probes reuse: each operation's request, and its statement count
     sources: dict[str, ProbeSource] = {}
     tested: list[str] = []  # the domains whose API tests call their operations
+    # what their tests need of tests/operations.py: list walks, Idempotency-Key retries,
+    # statement counts
+    helpers: set[str] = set()
     counts: dict[str, StatementCount] = {}
     for api in apis:
         if not api.operations:
@@ -1007,6 +1010,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         }
         counts |= {count.function: count for count in statement_counts}
         tested.append(api.module)
+        helpers |= {"walks"} if any(trip.listings for trip in trips) else set()
+        helpers |= {"retries"} if any(t.op.idempotent for t in tests) else set()
+        helpers |= {"counts"} if statement_counts else set()
         add(f"tests/{api.module}/__init__.py", "tests/__init__.py.j2")
         blocked = _blocked_deletes(api, tests, tables, packages)
         add(
@@ -1032,7 +1038,12 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
                 suite=service_tests,
             )
     if tested:
-        add("tests/operations.py")
+        add(
+            "tests/operations.py",
+            walks="walks" in helpers,
+            retries="retries" in helpers,
+            counts="counts" in helpers,
+        )
         add("tests/test_operations.py", modules=tested)
     add("tests/test_config.py")
     add("tests/test_health.py")

@@ -9,7 +9,7 @@ bound is a number, a pattern a text.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -271,3 +271,13 @@ class JsonLiteral:
     @property
     def is_object(self) -> bool:
         return isinstance(self.value, dict)
+
+    def source(self, replaced: Mapping[str, str]) -> str:
+        """An object's literal with the values of `replaced` keys (set if absent) written as
+        the Python source given (`{"authorId": str(author.id)}`)."""
+        if not isinstance(self.value, dict) or not replaced:
+            return str(self)
+        items = {repr(k): repr(v) for k, v in self.value.items() if k not in replaced}
+        items |= {repr(k): v for k, v in replaced.items()}
+        order = [repr(k) for k in (*self.value, *replaced)]
+        return "{" + ", ".join(f"{k}: {items[k]}" for k in dict.fromkeys(order)) + "}"

@@ -160,18 +160,33 @@ class StatementCount:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """How a list answers its rows, as the generated tests' `Paging` walks them."""
+
+    key: str  # the key field of one item (wire)
+    items: str | None = None  # the envelope's items field (wire), None for a bare array
+    page: str | None = None  # the page-number parameter (wire), to walk pages
+    offset: str | None = None  # the offset parameter (wire), to walk offsets
+    # (cursor parameter, the path of envelope fields to the next cursor), to walk cursors
+    cursor: tuple[str, tuple[str, ...]] | None = None
+
+    @property
+    def arguments(self) -> tuple[tuple[str, str | tuple[str, tuple[str, ...]]], ...]:
+        """Its fields that are set, as `Paging(...)` keyword arguments."""
+        fields = (("items", self.items), ("page", self.page), ("offset", self.offset))
+        given = tuple((name, value) for name, value in fields if value is not None)
+        return (*given, *((("cursor", self.cursor),) if self.cursor else ()))
+
+
+@dataclass(frozen=True)
 class ListWalk:
     """Every key a list operation answers over HTTP, page by page."""
 
+    function: str  # the operation's, which names its `Paging`
     url: str  # Python f-string source
     params: tuple[tuple[str, str], ...]  # (wire name, Python source of its value)
     permissions: tuple[str, ...]
-    items: str | None  # the envelope's items field (wire), None for a bare array
-    key: str  # the key field of one item (wire)
-    page: str | None  # the page-number parameter (wire), to walk pages
-    offset: str | None  # the offset parameter (wire), to walk offsets
-    # (cursor parameter, the path of envelope fields to the next cursor), to walk cursors
-    cursor: tuple[str, tuple[str, ...]] | None = None
+    paging: Paging
     subject: str | None = None  # the Python source of the caller's subject, to list as an owner
 
 
@@ -428,10 +443,12 @@ class _OpPlanner:
 
     def args(self, given: dict[str, str]) -> tuple[tuple[str, str], ...]:
         """Every parameter of the operation (and `body`): those given, the rest by
-        `other_arg`."""
+        `other_arg`; a parameter left at the service's default None is left out."""
         out = [
-            (p.name, given[p.name] if p.name in given else self.other_arg(p))
+            (p.name, value)
             for p in self.op.params
+            if (value := given[p.name] if p.name in given else self.other_arg(p)) != "None"
+            or p.default != "None"
         ]
         if "body" in given:
             out.append(("body", given["body"]))
@@ -1313,14 +1330,17 @@ class _OpPlanner:
         if (self.op.page and not self.op.page_wire) or (self.op.offset and not self.op.offset_wire):
             raise _SkipError("no paging parameter")
         return ListWalk(
+            function=self.op.function,
             url=self.url(self.op, row),
             params=params,
             permissions=self.op.permissions,
-            items=items,
-            key=key_wire,
-            page=self.op.page_wire if self.op.page else None,
-            offset=self.op.offset_wire if self.op.offset else None,
-            cursor=cursor,
+            paging=Paging(
+                key=key_wire,
+                items=items,
+                page=self.op.page_wire if self.op.page else None,
+                offset=self.op.offset_wire if self.op.offset else None,
+                cursor=cursor,
+            ),
         )
 
     def cursor_walk(self, items: str | None) -> tuple[str, tuple[str, ...]] | None:

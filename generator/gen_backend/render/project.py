@@ -60,8 +60,8 @@ def _mermaid_type(sa_type: str) -> str:
 
 
 def _docstring(text: str, indent: int = 4, width: int = 96) -> str:
-    """Text for inside triple quotes: each paragraph wrapped to the line length at `indent`,
-    the closing quotes on a line of their own when there is more than one line."""
+    """Text for inside triple quotes: each paragraph wrapped to the line length at `indent`
+    (less the closing quotes, which end the last line, as the runtime modules' do)."""
     lines: list[str] = []
     for paragraph in re.split(r"\n\s*\n", str(text).strip()):
         flat = " ".join(paragraph.split()).replace("\\", "\\\\").replace('"' * 3, "'" * 3)
@@ -71,8 +71,7 @@ def _docstring(text: str, indent: int = 4, width: int = 96) -> str:
                 lines.append("")
             lines += textwrap.wrap(flat, width=width - indent - 3, break_on_hyphens=False)
     margin = "\n" + " " * indent
-    text = margin.join(line.rstrip() for line in lines or ["-"]).replace(" " * indent + "\n", "\n")
-    return text + margin if len(lines) > 1 else text
+    return margin.join(line.rstrip() for line in lines or ["-"]).replace(" " * indent + "\n", "\n")
 
 
 def _json(value: object) -> str:

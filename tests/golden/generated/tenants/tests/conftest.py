@@ -151,9 +151,9 @@ def bearer(
 def claims_for(
     *permissions: str, subject: str | None = None, roles: Sequence[str] = ()
 ) -> dict[str, object]:
-    """Valid claims for the app's settings, for five minutes (app/dev_token.py mints them)."""
+    """Valid claims for the app's settings, for five minutes (scripts/dev_token.py mints them)."""
     from app.core.config import get_settings
-    from app.dev_token import claims_for as valid_claims
+    from scripts.dev_token import claims_for as valid_claims
 
     return valid_claims(
         get_settings(),

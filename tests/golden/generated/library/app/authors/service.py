@@ -31,7 +31,7 @@ class AuthorsServiceBase:
         return row
 
     async def list_authors(
-        self, *, principal: Principal | None, limit: int, offset: int, name: str | None
+        self, *, principal: Principal | None, limit: int, offset: int, name: str | None = None
     ) -> AuthorPage:
         """List authors"""
         conditions: list[ColumnElement[bool]] = []

@@ -61,12 +61,12 @@ class BooksServiceBase:
         principal: Principal | None,
         limit: int,
         offset: int,
-        author: uuid.UUID | None,
-        q: str | None,
-        published_after: datetime.date | None,
-        available: bool | None,
-        status: Literal["draft", "published", "archived"] | None,
-        sort: Literal["title", "-title", "created_at", "-created_at"] | None,
+        author: uuid.UUID | None = None,
+        q: str | None = None,
+        published_after: datetime.date | None = None,
+        available: bool | None = None,
+        status: Literal["draft", "published", "archived"] | None = None,
+        sort: Literal["title", "-title", "created_at", "-created_at"] | None = None,
     ) -> BookPage:
         """Search the catalogue"""
         conditions: list[ColumnElement[bool]] = []

@@ -10,14 +10,22 @@ import asyncio
 import uuid
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.models import Author as AuthorRow
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_author
-from tests.operations import Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -28,138 +36,67 @@ async def _rows(session: AsyncSession) -> int:
 
 
 async def _list_authors_request(session: AsyncSession) -> Request:
-    """A valid request for `listAuthors`: its URL and body."""
     await make_author(session)
     await session.commit()
-    return Request(
-        url="/authors",
-        body=None,
-        headers={},
-        missing_url="/authors",
-    )
+    return Request("/authors")
 
 
 async def _create_author_request(session: AsyncSession) -> Request:
-    """A valid request for `createAuthor`: its URL and body."""
-    body: dict[str, JsonValue] = {"name": "example 107"}
-    return Request(
-        url="/authors",
-        body=body,
-        headers={},
-        missing_url="/authors",
-    )
+    return Request("/authors", {"name": "example 107"})
 
 
 async def _create_author_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createAuthor`: its URL and body."""
-    body: dict[str, JsonValue] = {"name": "example 3007"}
-    return Request(
-        url="/authors",
-        body=body,
-        headers={},
-        missing_url="/authors",
-    )
+    return Request("/authors", {"name": "example 3007"})
 
 
 async def _create_author_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createAuthor`: its URL and body."""
-    body: dict[str, JsonValue] = {"name": "example 5007"}
-    return Request(
-        url="/authors",
-        body=body,
-        headers={},
-        missing_url="/authors",
-    )
+    return Request("/authors", {"name": "example 5007"})
 
 
 async def _get_author_request(session: AsyncSession) -> Request:
-    """A valid request for `getAuthor`: its URL and body."""
     row = await make_author(session)
     await session.commit()
     return Request(
-        url=f"/authors/{row.id}",
-        body=None,
-        headers={},
-        missing_url="/authors/00000000-0000-4000-8000-000000000000",
+        f"/authors/{row.id}", missing_url="/authors/00000000-0000-4000-8000-000000000000"
     )
 
 
 async def _update_author_request(session: AsyncSession) -> Request:
-    """A valid request for `updateAuthor`: its URL and body."""
     row = await make_author(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/authors/{row.id}",
-        body=body,
-        headers={},
-        missing_url="/authors/00000000-0000-4000-8000-000000000000",
+        f"/authors/{row.id}", {}, missing_url="/authors/00000000-0000-4000-8000-000000000000"
     )
 
 
 async def _delete_author_request(session: AsyncSession) -> Request:
-    """A valid request for `deleteAuthor`: its URL and body."""
     row = await make_author(session)
     await session.commit()
     return Request(
-        url=f"/authors/{row.id}",
-        body=None,
-        headers={},
-        missing_url="/authors/00000000-0000-4000-8000-000000000000",
+        f"/authors/{row.id}", missing_url="/authors/00000000-0000-4000-8000-000000000000"
     )
 
 
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
-    Operation("listAuthors", "GET", _list_authors_request, 200, permissions=("authors:read",)),
-    Operation("createAuthor", "POST", _create_author_request, 201, permissions=("authors:write",)),
+    Operation("listAuthors", "GET", _list_authors_request, 200, ("authors:read",)),
+    Operation("createAuthor", "POST", _create_author_request, 201, ("authors:write",)),
+    Operation("getAuthor", "GET", _get_author_request, 200, ("authors:read",), unknown_row=True),
     Operation(
-        "getAuthor",
-        "GET",
-        _get_author_request,
-        200,
-        permissions=("authors:read",),
-        unknown_row=True,
+        "updateAuthor", "PATCH", _update_author_request, 200, ("authors:write",), unknown_row=True
     ),
     Operation(
-        "updateAuthor",
-        "PATCH",
-        _update_author_request,
-        200,
-        permissions=("authors:write",),
-        unknown_row=True,
-    ),
-    Operation(
-        "deleteAuthor",
-        "DELETE",
-        _delete_author_request,
-        204,
-        permissions=("authors:write",),
-        unknown_row=True,
+        "deleteAuthor", "DELETE", _delete_author_request, 204, ("authors:write",), unknown_row=True
     ),
 ]
-
-
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
 
 
 async def test_create_author_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_author_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("authors:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("authors:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -174,58 +111,19 @@ async def test_create_author_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_author_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("authors:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("authors:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_AUTHORS = Paging(key="id", items="items", offset="offset")
 
 
 async def test_list_authors_lists_the_new_rows(
@@ -235,16 +133,7 @@ async def test_list_authors_lists_the_new_rows(
     first = await make_author(session)
     second = await make_author(session)
     await session.commit()
-    listed = await _listed(
-        client,
-        "/authors",
-        {},
-        token("authors:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
-    )
+    listed = await LIST_AUTHORS.keys(client, "/authors", {}, token("authors:read"))
     assert str(first.id) in listed
     assert str(second.id) in listed
 
@@ -256,17 +145,8 @@ async def test_list_authors_filters_by_name(
     kept = await make_author(session)
     dropped = await make_author(session)
     await session.commit()
-    matching = await _listed(
-        client,
-        "/authors",
-        {
-            "name": str(kept.name),
-        },
-        token("authors:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
+    matching = await LIST_AUTHORS.keys(
+        client, "/authors", {"name": str(kept.name)}, token("authors:read")
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -279,16 +159,9 @@ async def test_update_author_shows_in_a_later_get(
     row = await make_author(session)
     await session.commit()
     changed = await client.request(
-        "PATCH",
-        f"/authors/{row.id}",
-        json={"name": "example 521"},
-        headers=token("authors:write"),
+        "PATCH", f"/authors/{row.id}", json={"name": "example 521"}, headers=token("authors:write")
     )
-    after = await client.request(
-        "GET",
-        f"/authors/{row.id}",
-        headers=token("authors:read"),
-    )
+    after = await client.request("GET", f"/authors/{row.id}", headers=token("authors:read"))
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["name"] == "example 521"
@@ -300,56 +173,27 @@ async def test_delete_author_then_get_is_404(
     """After `deleteAuthor`, `getAuthor` answers 404."""
     row = await make_author(session)
     await session.commit()
-    deleted = await client.request(
-        "DELETE",
-        f"/authors/{row.id}",
-        headers=token("authors:write"),
-    )
-    after = await client.request(
-        "GET",
-        f"/authors/{row.id}",
-        headers=token("authors:read"),
-    )
+    deleted = await client.request("DELETE", f"/authors/{row.id}", headers=token("authors:write"))
+    after = await client.request("GET", f"/authors/{row.id}", headers=token("authors:read"))
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
-
-
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
 
 
 async def test_list_authors_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listAuthors` runs the same statements however many rows it answers: nothing is loaded
-    row by row (N+1).
-    """
+    row by row (N+1)."""
     await make_author(session)
     await session.commit()
     url = "/authors"
-    params: dict[str, str] = {
-        "limit": "25",
-    }
+    params: dict[str, str] = {"limit": "25"}
     headers = token("authors:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         await make_author(session)
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
@@ -363,5 +207,5 @@ async def test_get_author_runs_a_bounded_number_of_statements(
     url = f"/authors/{first.id}"
     params: dict[str, str] = {}
     headers = token("authors:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

@@ -26,7 +26,7 @@ async def test_list_authors_lists_the_rows_created(session: AsyncSession) -> Non
     service = AuthorsService(session)
     first = await make_author(session)
     second = await make_author(session)
-    result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
+    result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0)
     listed = [item.id for item in result.items]
     assert first.id in listed
     assert second.id in listed
@@ -41,8 +41,8 @@ async def test_list_authors_pages(session: AsyncSession) -> None:
     row3 = await make_author(session)
     row4 = await make_author(session)
     row5 = await make_author(session)
-    result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
-    page = await service.list_authors(principal=PRINCIPAL, limit=2, offset=2, name=None)
+    result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0)
+    page = await service.list_authors(principal=PRINCIPAL, limit=2, offset=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
@@ -60,7 +60,7 @@ async def test_list_authors_filters_by_name(session: AsyncSession) -> None:
     service = AuthorsService(session)
     kept = await make_author(session)
     dropped = await make_author(session)
-    unfiltered = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0, name=None)
+    unfiltered = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0)
     filtered = await service.list_authors(
         principal=PRINCIPAL, limit=10000, offset=0, name=kept.name
     )

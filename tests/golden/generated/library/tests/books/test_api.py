@@ -11,14 +11,23 @@ import datetime
 import uuid
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.books.models import Book as BookRow
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_author, make_book, make_loan
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -29,194 +38,98 @@ async def _rows(session: AsyncSession) -> int:
 
 
 async def _list_author_books_request(session: AsyncSession) -> Request:
-    """A valid request for `listAuthorBooks`: its URL and body."""
     row = await make_book(session)
     await session.commit()
     return Request(
-        url=f"/authors/{row.author_id}/books",
-        body=None,
-        headers={},
+        f"/authors/{row.author_id}/books",
         missing_url="/authors/00000000-0000-4000-8000-000000000000/books",
     )
 
 
 async def _list_books_request(session: AsyncSession) -> Request:
-    """A valid request for `listBooks`: its URL and body."""
     await make_book(session)
     await session.commit()
-    return Request(
-        url="/books",
-        body=None,
-        headers={},
-        missing_url="/books",
-    )
+    return Request("/books")
 
 
 async def _create_book_request(session: AsyncSession) -> Request:
-    """A valid request for `createBook`: its URL and body."""
     author_id_parent = await make_author(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "isbn": "4110000000000",
-        "title": "example 114",
-    }
-    body["authorId"] = str(author_id_parent.id)
     return Request(
-        url="/books",
-        body=body,
-        headers={},
-        missing_url="/books",
+        "/books",
+        {"authorId": str(author_id_parent.id), "isbn": "4110000000000", "title": "example 114"},
     )
 
 
 async def _create_book_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createBook`: its URL and body."""
     author_id_parent = await make_author(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "isbn": "4103000000000",
-        "title": "example 3014",
-    }
-    body["authorId"] = str(author_id_parent.id)
     return Request(
-        url="/books",
-        body=body,
-        headers={},
-        missing_url="/books",
+        "/books",
+        {"authorId": str(author_id_parent.id), "isbn": "4103000000000", "title": "example 3014"},
     )
 
 
 async def _create_book_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createBook`: its URL and body."""
     author_id_parent = await make_author(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "isbn": "4105000000000",
-        "title": "example 5014",
-    }
-    body["authorId"] = str(author_id_parent.id)
     return Request(
-        url="/books",
-        body=body,
-        headers={},
-        missing_url="/books",
+        "/books",
+        {"authorId": str(author_id_parent.id), "isbn": "4105000000000", "title": "example 5014"},
     )
 
 
 async def _create_book_repeated_request(session: AsyncSession) -> Request:
-    """A valid request for `createBook`: its URL and body."""
     author_id_parent = await make_author(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "isbn": "4109000000000",
-        "title": "example 9014",
-    }
-    body["authorId"] = str(author_id_parent.id)
     return Request(
-        url="/books",
-        body=body,
-        headers={},
-        missing_url="/books",
+        "/books",
+        {"authorId": str(author_id_parent.id), "isbn": "4109000000000", "title": "example 9014"},
     )
 
 
 async def _get_book_request(session: AsyncSession) -> Request:
-    """A valid request for `getBook`: its URL and body."""
     row = await make_book(session)
     await session.commit()
-    return Request(
-        url=f"/books/{row.id}",
-        body=None,
-        headers={},
-        missing_url="/books/00000000-0000-4000-8000-000000000000",
-    )
+    return Request(f"/books/{row.id}", missing_url="/books/00000000-0000-4000-8000-000000000000")
 
 
 async def _replace_book_request(session: AsyncSession) -> Request:
-    """A valid request for `replaceBook`: its URL and body."""
     row = await make_book(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "isbn": "8210000000000",
-        "title": "example 128",
-    }
-    body["authorId"] = str(row.author_id)
     return Request(
-        url=f"/books/{row.id}",
-        body=body,
-        headers={},
+        f"/books/{row.id}",
+        {"authorId": str(row.author_id), "isbn": "8210000000000", "title": "example 128"},
         missing_url="/books/00000000-0000-4000-8000-000000000000",
     )
 
 
 async def _update_book_request(session: AsyncSession) -> Request:
-    """A valid request for `updateBook`: its URL and body."""
     row = await make_book(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/books/{row.id}",
-        body=body,
-        headers={},
-        missing_url="/books/00000000-0000-4000-8000-000000000000",
+        f"/books/{row.id}", {}, missing_url="/books/00000000-0000-4000-8000-000000000000"
     )
 
 
 async def _delete_book_request(session: AsyncSession) -> Request:
-    """A valid request for `deleteBook`: its URL and body."""
     row = await make_book(session)
     await session.commit()
-    return Request(
-        url=f"/books/{row.id}",
-        body=None,
-        headers={},
-        missing_url="/books/00000000-0000-4000-8000-000000000000",
-    )
+    return Request(f"/books/{row.id}", missing_url="/books/00000000-0000-4000-8000-000000000000")
 
 
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
     Operation(
-        "listAuthorBooks",
-        "GET",
-        _list_author_books_request,
-        200,
-        permissions=("books:read",),
-        unknown_row=True,
+        "listAuthorBooks", "GET", _list_author_books_request, 200, ("books:read",), unknown_row=True
     ),
-    Operation("listBooks", "GET", _list_books_request, 200, permissions=("books:read",)),
-    Operation("createBook", "POST", _create_book_request, 201, permissions=("books:write",)),
+    Operation("listBooks", "GET", _list_books_request, 200, ("books:read",)),
+    Operation("createBook", "POST", _create_book_request, 201, ("books:write",)),
+    Operation("getBook", "GET", _get_book_request, 200, ("books:read",), unknown_row=True),
+    Operation("replaceBook", "PUT", _replace_book_request, 200, ("books:write",), unknown_row=True),
+    Operation("updateBook", "PATCH", _update_book_request, 200, ("books:write",), unknown_row=True),
     Operation(
-        "getBook", "GET", _get_book_request, 200, permissions=("books:read",), unknown_row=True
-    ),
-    Operation(
-        "replaceBook",
-        "PUT",
-        _replace_book_request,
-        200,
-        permissions=("books:write",),
-        unknown_row=True,
-    ),
-    Operation(
-        "updateBook",
-        "PATCH",
-        _update_book_request,
-        200,
-        permissions=("books:write",),
-        unknown_row=True,
-    ),
-    Operation(
-        "deleteBook",
-        "DELETE",
-        _delete_book_request,
-        204,
-        permissions=("books:write",),
-        unknown_row=True,
+        "deleteBook", "DELETE", _delete_book_request, 204, ("books:write",), unknown_row=True
     ),
 ]
 
@@ -247,26 +160,12 @@ async def test_delete_book_of_a_referenced_row_is_a_conflict(
     assert response.headers["content-type"] == PROBLEM
 
 
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
-
-
 async def test_create_book_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_book_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("books:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("books:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -281,80 +180,34 @@ async def test_create_book_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_book_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("books:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("books:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_AUTHOR_BOOKS = Paging(key="id", items="items", offset="offset")
+LIST_BOOKS = Paging(key="id", items="items", offset="offset")
 
 
 async def test_list_author_books_lists_the_new_rows(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listAuthorBooks` answers the rows just created, and only those under the parent in its
-    path.
-    """
+    path."""
     first = await make_book(session)
     second = await make_book(session)
     elsewhere = await make_book(session)
     second.author_id = first.author_id
     await session.commit()
-    listed = await _listed(
-        client,
-        f"/authors/{first.author_id}/books",
-        {},
-        token("books:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
+    listed = await LIST_AUTHOR_BOOKS.keys(
+        client, f"/authors/{first.author_id}/books", {}, token("books:read")
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -369,16 +222,7 @@ async def test_list_books_lists_the_new_rows(
     first = await make_book(session)
     second = await make_book(session)
     await session.commit()
-    listed = await _listed(
-        client,
-        "/books",
-        {},
-        token("books:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
-    )
+    listed = await LIST_BOOKS.keys(client, "/books", {}, token("books:read"))
     assert str(first.id) in listed
     assert str(second.id) in listed
 
@@ -390,17 +234,8 @@ async def test_list_books_filters_by_author(
     kept = await make_book(session)
     dropped = await make_book(session)
     await session.commit()
-    matching = await _listed(
-        client,
-        "/books",
-        {
-            "author": str(kept.author_id),
-        },
-        token("books:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
+    matching = await LIST_BOOKS.keys(
+        client, "/books", {"author": str(kept.author_id)}, token("books:read")
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -411,18 +246,7 @@ async def test_list_books_filters_by_q(client: httpx.AsyncClient, session: Async
     kept = await make_book(session)
     dropped = await make_book(session)
     await session.commit()
-    matching = await _listed(
-        client,
-        "/books",
-        {
-            "q": kept.title,
-        },
-        token("books:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
-    )
+    matching = await LIST_BOOKS.keys(client, "/books", {"q": kept.title}, token("books:read"))
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
 
@@ -431,24 +255,17 @@ async def test_list_books_filters_by_published_after(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listBooks?published_after=...` keeps a row that matches (gte) and drops one that does
-    not.
-    """
+    not."""
     kept = await make_book(session)
     dropped = await make_book(session)
     kept.published_on = datetime.date(2030, 6, 15)
     dropped.published_on = datetime.date(2030, 6, 14)
     await session.commit()
-    matching = await _listed(
+    matching = await LIST_BOOKS.keys(
         client,
         "/books",
-        {
-            "published_after": (datetime.date(2030, 6, 15)).isoformat(),
-        },
+        {"published_after": (datetime.date(2030, 6, 15)).isoformat()},
         token("books:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -458,25 +275,13 @@ async def test_list_books_filters_by_available(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listBooks?available=...` keeps a row that matches (true_only) and drops one that does
-    not.
-    """
+    not."""
     kept = await make_book(session)
     dropped = await make_book(session)
     kept.in_stock = True
     dropped.in_stock = False
     await session.commit()
-    matching = await _listed(
-        client,
-        "/books",
-        {
-            "available": True,
-        },
-        token("books:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
-    )
+    matching = await LIST_BOOKS.keys(client, "/books", {"available": True}, token("books:read"))
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
 
@@ -490,18 +295,7 @@ async def test_list_books_filters_by_status(
     kept.status = "draft"
     dropped.status = "published"
     await session.commit()
-    matching = await _listed(
-        client,
-        "/books",
-        {
-            "status": "draft",
-        },
-        token("books:read"),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
-    )
+    matching = await LIST_BOOKS.keys(client, "/books", {"status": "draft"}, token("books:read"))
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
 
@@ -513,16 +307,9 @@ async def test_update_book_shows_in_a_later_get(
     row = await make_book(session)
     await session.commit()
     changed = await client.request(
-        "PATCH",
-        f"/books/{row.id}",
-        json={"title": "example 535"},
-        headers=token("books:write"),
+        "PATCH", f"/books/{row.id}", json={"title": "example 535"}, headers=token("books:write")
     )
-    after = await client.request(
-        "GET",
-        f"/books/{row.id}",
-        headers=token("books:read"),
-    )
+    after = await client.request("GET", f"/books/{row.id}", headers=token("books:read"))
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["title"] == "example 535"
@@ -534,57 +321,28 @@ async def test_delete_book_then_get_is_404(
     """After `deleteBook`, `getBook` answers 404."""
     row = await make_book(session)
     await session.commit()
-    deleted = await client.request(
-        "DELETE",
-        f"/books/{row.id}",
-        headers=token("books:write"),
-    )
-    after = await client.request(
-        "GET",
-        f"/books/{row.id}",
-        headers=token("books:read"),
-    )
+    deleted = await client.request("DELETE", f"/books/{row.id}", headers=token("books:write"))
+    after = await client.request("GET", f"/books/{row.id}", headers=token("books:read"))
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
-
-
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
 
 
 async def test_list_author_books_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listAuthorBooks` runs the same statements however many rows it answers: nothing is
-    loaded row by row (N+1).
-    """
+    loaded row by row (N+1)."""
     first = await make_book(session)
     await session.commit()
     url = f"/authors/{first.author_id}/books"
-    params: dict[str, str] = {
-        "limit": "25",
-    }
+    params: dict[str, str] = {"limit": "25"}
     headers = token("books:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         more = await make_book(session)
         more.author_id = first.author_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
     # what each row embeds is its related rows, loaded with it
@@ -596,20 +354,17 @@ async def test_list_books_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listBooks` runs the same statements however many rows it answers: nothing is loaded row
-    by row (N+1).
-    """
+    by row (N+1)."""
     await make_book(session)
     await session.commit()
     url = "/books"
-    params: dict[str, str] = {
-        "limit": "25",
-    }
+    params: dict[str, str] = {"limit": "25"}
     headers = token("books:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         await make_book(session)
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
     # what each row embeds is its related rows, loaded with it
@@ -626,7 +381,7 @@ async def test_get_book_runs_a_bounded_number_of_statements(
     url = f"/books/{first.id}"
     params: dict[str, str] = {}
     headers = token("books:read")
-    one, answered = await _statements(client, url, params, headers)
+    one, answered = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"
     # what each row embeds is its related rows, loaded with it
     for item in [answered.json()]:

@@ -75,17 +75,7 @@ async def test_list_books_lists_the_rows_created(session: AsyncSession) -> None:
     service = BooksService(session)
     first = await make_book(session)
     second = await make_book(session)
-    result = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
+    result = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
     listed = [item.id for item in result.items]
     assert first.id in listed
     assert second.id in listed
@@ -100,28 +90,8 @@ async def test_list_books_pages(session: AsyncSession) -> None:
     row3 = await make_book(session)
     row4 = await make_book(session)
     row5 = await make_book(session)
-    result = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
-    page = await service.list_books(
-        principal=PRINCIPAL,
-        limit=2,
-        offset=2,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
+    result = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
+    page = await service.list_books(principal=PRINCIPAL, limit=2, offset=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
@@ -139,27 +109,9 @@ async def test_list_books_filters_by_author(session: AsyncSession) -> None:
     service = BooksService(session)
     kept = await make_book(session)
     dropped = await make_book(session)
-    unfiltered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
+    unfiltered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
     filtered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=kept.author_id,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
+        principal=PRINCIPAL, limit=10000, offset=0, author=kept.author_id
     )
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
@@ -174,28 +126,8 @@ async def test_list_books_filters_by_q(session: AsyncSession) -> None:
     service = BooksService(session)
     kept = await make_book(session)
     dropped = await make_book(session)
-    unfiltered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
-    filtered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=kept.title,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
+    unfiltered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
+    filtered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0, q=kept.title)
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
     assert kept.id in every
@@ -206,35 +138,16 @@ async def test_list_books_filters_by_q(session: AsyncSession) -> None:
 
 async def test_list_books_filters_by_published_after(session: AsyncSession) -> None:
     """`listBooks` with `published_after` keeps a row that matches (gte) and drops one that does
-    not.
-    """
+    not."""
     service = BooksService(session)
     kept = await make_book(session)
     dropped = await make_book(session)
     kept.published_on = datetime.date(2030, 6, 15)
     dropped.published_on = datetime.date(2030, 6, 14)
     await session.flush()
-    unfiltered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
+    unfiltered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
     filtered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=datetime.date(2030, 6, 15),
-        available=None,
-        status=None,
-        sort=None,
+        principal=PRINCIPAL, limit=10000, offset=0, published_after=datetime.date(2030, 6, 15)
     )
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
@@ -246,36 +159,15 @@ async def test_list_books_filters_by_published_after(session: AsyncSession) -> N
 
 async def test_list_books_filters_by_available(session: AsyncSession) -> None:
     """`listBooks` with `available` keeps a row that matches (true_only) and drops one that does
-    not.
-    """
+    not."""
     service = BooksService(session)
     kept = await make_book(session)
     dropped = await make_book(session)
     kept.in_stock = True
     dropped.in_stock = False
     await session.flush()
-    unfiltered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
-    filtered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=True,
-        status=None,
-        sort=None,
-    )
+    unfiltered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
+    filtered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0, available=True)
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
     assert kept.id in every
@@ -292,28 +184,8 @@ async def test_list_books_filters_by_status(session: AsyncSession) -> None:
     kept.status = "draft"
     dropped.status = "published"
     await session.flush()
-    unfiltered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status=None,
-        sort=None,
-    )
-    filtered = await service.list_books(
-        principal=PRINCIPAL,
-        limit=10000,
-        offset=0,
-        author=None,
-        q=None,
-        published_after=None,
-        available=None,
-        status="draft",
-        sort=None,
-    )
+    unfiltered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
+    filtered = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0, status="draft")
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
     assert kept.id in every

@@ -87,8 +87,7 @@ class CustomerDocumentsServiceBase:
         The file goes in the `file` part of a multipart form; its name, media type and size
         are kept with it.
 
-        A `note` part may say what the document is.
-        """
+        A `note` part may say what the document is."""
         # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
         # its database default
         values: dict[str, object] = {
@@ -111,8 +110,7 @@ class CustomerDocumentsServiceBase:
     ) -> CustomerDocument:
         """Change a document's note
 
-        Sent as a plain HTML form (`application/x-www-form-urlencoded`).
-        """
+        Sent as a plain HTML form (`application/x-www-form-urlencoded`)."""
         row = await self._load(CustomerDocumentRow.id == document_id)
         values = body.model_dump(exclude_unset=True)
         for name, value in values.items():

@@ -32,7 +32,13 @@ class CustomersServiceBase:
         return row
 
     async def list_customers(
-        self, *, principal: Principal | None, page: int, per_page: int, email: str | None, url: str
+        self,
+        *,
+        principal: Principal | None,
+        page: int,
+        per_page: int,
+        email: str | None = None,
+        url: str,
     ) -> CustomerPage:
         """List customers, newest first"""
         conditions: list[ColumnElement[bool]] = []

@@ -39,16 +39,15 @@ class ProductsServiceBase:
         principal: Principal | None,
         page: int,
         per_page: int,
-        q: str | None,
-        active: bool | None,
-        currency: Literal["EUR", "USD", "GBP"] | None,
-        sort: Literal["name", "-name", "unit_price", "-unit_price"] | None,
+        q: str | None = None,
+        active: bool | None = None,
+        currency: Literal["EUR", "USD", "GBP"] | None = None,
+        sort: Literal["name", "-name", "unit_price", "-unit_price"] | None = None,
         url: str,
     ) -> ProductPage:
         """Browse the catalogue
 
-        Sales agents browse with their token; partner shops with their API key.
-        """
+        Sales agents browse with their token; partner shops with their API key."""
         conditions: list[ColumnElement[bool]] = []
         if q is not None:
             conditions.append(

@@ -7,53 +7,38 @@ Round trips check what the answers hold: lists show the rows just created and ho
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_customer, make_customer_document
-from tests.operations import Operation, Request
+from tests.operations import Operation, Paging, Request, statement_count
 
 
 async def _list_customer_documents_request(session: AsyncSession) -> Request:
-    """A valid request for `listCustomerDocuments`: its URL and body."""
     row = await make_customer_document(session)
     await session.commit()
     return Request(
-        url=f"/customers/{row.customer_id}/documents",
-        body=None,
-        headers={},
+        f"/customers/{row.customer_id}/documents",
         missing_url="/customers/00000000-0000-4000-8000-000000000000/documents",
     )
 
 
 async def _upload_customer_document_request(session: AsyncSession) -> Request:
-    """A valid request for `uploadCustomerDocument`: its URL and body."""
     customer_id_parent = await make_customer(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/customers/{customer_id_parent.id}/documents",
-        body=None,
-        form=body,
-        headers={},
-        missing_url=f"/customers/{customer_id_parent.id}/documents",
-        files={
-            "file": ("example-1.txt", b"example file 1", "text/plain"),
-        },
+        f"/customers/{customer_id_parent.id}/documents",
+        form={},
+        files={"file": ("example-1.txt", b"example file 1", "text/plain")},
     )
 
 
 async def _annotate_customer_document_request(session: AsyncSession) -> Request:
-    """A valid request for `annotateCustomerDocument`: its URL and body."""
     row = await make_customer_document(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"note": "example 114"}
     return Request(
-        url=f"/documents/{row.id}",
-        body=None,
-        form=body,
-        headers={},
+        f"/documents/{row.id}",
+        form={"note": "example 114"},
         missing_url="/documents/00000000-0000-4000-8000-000000000000",
     )
 
@@ -65,7 +50,7 @@ OPERATIONS = [
         "GET",
         _list_customer_documents_request,
         200,
-        permissions=("customers:read",),
+        ("customers:read",),
         unknown_row=True,
     ),
     Operation(
@@ -73,81 +58,34 @@ OPERATIONS = [
         "POST",
         _upload_customer_document_request,
         201,
-        permissions=("customers:write",),
+        ("customers:write",),
     ),
     Operation(
         "annotateCustomerDocument",
         "PATCH",
         _annotate_customer_document_request,
         200,
-        permissions=("customers:write",),
+        ("customers:write",),
         unknown_row=True,
     ),
 ]
 
-
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_CUSTOMER_DOCUMENTS = Paging(key="id", items="data", page="page")
 
 
 async def test_list_customer_documents_lists_the_new_rows(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listCustomerDocuments` answers the rows just created, and only those under the parent in
-    its path.
-    """
+    its path."""
     first = await make_customer_document(session)
     second = await make_customer_document(session)
     elsewhere = await make_customer_document(session)
     second.customer_id = first.customer_id
     await session.commit()
-    listed = await _listed(
-        client,
-        f"/customers/{first.customer_id}/documents",
-        {},
-        token("customers:read"),
-        items="data",
-        key="id",
-        page="page",
-        offset=None,
+    listed = await LIST_CUSTOMER_DOCUMENTS.keys(
+        client, f"/customers/{first.customer_id}/documents", {}, token("customers:read")
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -155,42 +93,21 @@ async def test_list_customer_documents_lists_the_new_rows(
     assert len(listed) == 2
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
-
-
 async def test_list_customer_documents_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listCustomerDocuments` runs the same statements however many rows it answers: nothing is
-    loaded row by row (N+1).
-    """
+    loaded row by row (N+1)."""
     first = await make_customer_document(session)
     await session.commit()
     url = f"/customers/{first.customer_id}/documents"
-    params: dict[str, str] = {
-        "per_page": "25",
-    }
+    params: dict[str, str] = {"per_page": "25"}
     headers = token("customers:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         more = await make_customer_document(session)
         more.customer_id = first.customer_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["data"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"

@@ -21,8 +21,7 @@ PRINCIPAL = Principal(
 
 async def test_list_customer_documents_lists_the_rows_created(session: AsyncSession) -> None:
     """`listCustomerDocuments` lists the rows created, and only those under the parent in its
-    path.
-    """
+    path."""
     service = CustomerDocumentsService(session)
     first = await make_customer_document(session)
     second = await make_customer_document(session)

@@ -7,95 +7,64 @@ Round trips check what the answers hold: lists show the rows just created and ho
 their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_customer
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    send,
+    statement_count,
+)
 
 
 async def _list_customers_request(session: AsyncSession) -> Request:
-    """A valid request for `listCustomers`: its URL and body."""
     await make_customer(session)
     await session.commit()
-    return Request(
-        url="/customers",
-        body=None,
-        headers={},
-        missing_url="/customers",
-    )
+    return Request("/customers")
 
 
 async def _create_customer_request(session: AsyncSession) -> Request:
-    """A valid request for `createCustomer`: its URL and body."""
-    body: dict[str, JsonValue] = {"email": "reader+107@example.com", "fullName": "example 107"}
-    return Request(
-        url="/customers",
-        body=body,
-        headers={},
-        missing_url="/customers",
-    )
+    return Request("/customers", {"email": "reader+107@example.com", "fullName": "example 107"})
 
 
 async def _create_customer_repeated_request(session: AsyncSession) -> Request:
-    """A valid request for `createCustomer`: its URL and body."""
-    body: dict[str, JsonValue] = {"email": "reader+9007@example.com", "fullName": "example 9007"}
-    return Request(
-        url="/customers",
-        body=body,
-        headers={},
-        missing_url="/customers",
-    )
+    return Request("/customers", {"email": "reader+9007@example.com", "fullName": "example 9007"})
 
 
 async def _get_customer_request(session: AsyncSession) -> Request:
-    """A valid request for `getCustomer`: its URL and body."""
     row = await make_customer(session)
     await session.commit()
     return Request(
-        url=f"/customers/{row.id}",
-        body=None,
-        headers={},
-        missing_url="/customers/00000000-0000-4000-8000-000000000000",
+        f"/customers/{row.id}", missing_url="/customers/00000000-0000-4000-8000-000000000000"
     )
 
 
 async def _update_customer_request(session: AsyncSession) -> Request:
-    """A valid request for `updateCustomer`: its URL and body."""
     row = await make_customer(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/customers/{row.id}",
-        body=body,
-        headers={},
-        missing_url="/customers/00000000-0000-4000-8000-000000000000",
+        f"/customers/{row.id}", {}, missing_url="/customers/00000000-0000-4000-8000-000000000000"
     )
 
 
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
+    Operation("listCustomers", "GET", _list_customers_request, 200, ("customers:read",)),
+    Operation("createCustomer", "POST", _create_customer_request, 201, ("customers:write",)),
     Operation(
-        "listCustomers", "GET", _list_customers_request, 200, permissions=("customers:read",)
-    ),
-    Operation(
-        "createCustomer", "POST", _create_customer_request, 201, permissions=("customers:write",)
-    ),
-    Operation(
-        "getCustomer",
-        "GET",
-        _get_customer_request,
-        200,
-        permissions=("customers:read",),
-        unknown_row=True,
+        "getCustomer", "GET", _get_customer_request, 200, ("customers:read",), unknown_row=True
     ),
     Operation(
         "updateCustomer",
         "PATCH",
         _update_customer_request,
         200,
-        permissions=("customers:write",),
+        ("customers:write",),
         unknown_row=True,
     ),
 ]
@@ -114,46 +83,8 @@ async def test_create_customer_twice_is_a_conflict(
     assert second.headers["content-type"] == PROBLEM
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_CUSTOMERS = Paging(key="id", items="data", page="page")
 
 
 async def test_list_customers_lists_the_new_rows(
@@ -163,16 +94,7 @@ async def test_list_customers_lists_the_new_rows(
     first = await make_customer(session)
     second = await make_customer(session)
     await session.commit()
-    listed = await _listed(
-        client,
-        "/customers",
-        {},
-        token("customers:read"),
-        items="data",
-        key="id",
-        page="page",
-        offset=None,
-    )
+    listed = await LIST_CUSTOMERS.keys(client, "/customers", {}, token("customers:read"))
     assert str(first.id) in listed
     assert str(second.id) in listed
 
@@ -184,17 +106,8 @@ async def test_list_customers_filters_by_email(
     kept = await make_customer(session)
     dropped = await make_customer(session)
     await session.commit()
-    matching = await _listed(
-        client,
-        "/customers",
-        {
-            "email": str(kept.email),
-        },
-        token("customers:read"),
-        items="data",
-        key="id",
-        page="page",
-        offset=None,
+    matching = await LIST_CUSTOMERS.keys(
+        client, "/customers", {"email": str(kept.email)}, token("customers:read")
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -212,52 +125,27 @@ async def test_update_customer_shows_in_a_later_get(
         json={"fullName": "example 521"},
         headers=token("customers:write"),
     )
-    after = await client.request(
-        "GET",
-        f"/customers/{row.id}",
-        headers=token("customers:read"),
-    )
+    after = await client.request("GET", f"/customers/{row.id}", headers=token("customers:read"))
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["fullName"] == "example 521"
-
-
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
 
 
 async def test_list_customers_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listCustomers` runs the same statements however many rows it answers: nothing is loaded
-    row by row (N+1).
-    """
+    row by row (N+1)."""
     await make_customer(session)
     await session.commit()
     url = "/customers"
-    params: dict[str, str] = {
-        "per_page": "25",
-    }
+    params: dict[str, str] = {"per_page": "25"}
     headers = token("customers:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         await make_customer(session)
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["data"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
@@ -271,5 +159,5 @@ async def test_get_customer_runs_a_bounded_number_of_statements(
     url = f"/customers/{first.id}"
     params: dict[str, str] = {}
     headers = token("customers:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

@@ -27,7 +27,7 @@ async def test_list_customers_lists_the_rows_created(session: AsyncSession) -> N
     first = await make_customer(session)
     second = await make_customer(session)
     result = await service.list_customers(
-        principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
+        principal=PRINCIPAL, page=1, per_page=10000, url="/customers"
     )
     listed = [item.id for item in result.data]
     assert first.id in listed
@@ -44,11 +44,9 @@ async def test_list_customers_pages(session: AsyncSession) -> None:
     row4 = await make_customer(session)
     row5 = await make_customer(session)
     result = await service.list_customers(
-        principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
+        principal=PRINCIPAL, page=1, per_page=10000, url="/customers"
     )
-    page = await service.list_customers(
-        principal=PRINCIPAL, page=2, per_page=2, email=None, url="/customers"
-    )
+    page = await service.list_customers(principal=PRINCIPAL, page=2, per_page=2, url="/customers")
     everything = [item.id for item in result.data]
     paged = [item.id for item in page.data]
     assert len(everything) >= 5
@@ -69,7 +67,7 @@ async def test_list_customers_filters_by_email(session: AsyncSession) -> None:
     kept = await make_customer(session)
     dropped = await make_customer(session)
     unfiltered = await service.list_customers(
-        principal=PRINCIPAL, page=1, per_page=10000, email=None, url="/customers"
+        principal=PRINCIPAL, page=1, per_page=10000, url="/customers"
     )
     filtered = await service.list_customers(
         principal=PRINCIPAL, page=1, per_page=10000, email=kept.email, url="/customers"

@@ -10,15 +10,23 @@ import asyncio
 import uuid
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.order_items.models import OrderItem as OrderItemRow
 from app.orders.models import Order
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_order, make_order_item, make_product
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -29,16 +37,13 @@ async def _rows(session: AsyncSession) -> int:
 
 
 async def _list_order_items_request(session: AsyncSession) -> Request:
-    """A valid request for `listOrderItems`: its URL and body."""
     row = await make_order_item(session)
     # the Order that `row` refers to: the caller must own it
     order_id_parent = await session.scalar(select(Order).where(Order.id == row.order_id))
     assert order_id_parent is not None
     await session.commit()
     return Request(
-        url=f"/orders/{row.order_id}/items",
-        body=None,
-        headers={},
+        f"/orders/{row.order_id}/items",
         missing_url="/orders/00000000-0000-4000-8000-000000000000/items",
         subject=str(order_id_parent.placed_by),
     )
@@ -78,81 +83,45 @@ async def test_list_order_items_reaches_any_row_with_a_bypass_role(
 
 
 async def _add_order_item_request(session: AsyncSession) -> Request:
-    """A valid request for `addOrderItem`: its URL and body."""
     order_id_parent = await make_order(session)
     product_id_parent = await make_product(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "quantity": 3,
-        "unitPrice": "12.50",
-    }
-    body["productId"] = str(product_id_parent.id)
     return Request(
-        url=f"/orders/{order_id_parent.id}/items",
-        body=body,
-        headers={},
-        missing_url=f"/orders/{order_id_parent.id}/items",
+        f"/orders/{order_id_parent.id}/items",
+        {"productId": str(product_id_parent.id), "quantity": 3, "unitPrice": "12.50"},
         subject=str(order_id_parent.placed_by),
     )
 
 
 async def _add_order_item_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `addOrderItem`: its URL and body."""
     order_id_parent = await make_order(session)
     product_id_parent = await make_product(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "quantity": 2,
-        "unitPrice": "12.50",
-    }
-    body["productId"] = str(product_id_parent.id)
     return Request(
-        url=f"/orders/{order_id_parent.id}/items",
-        body=body,
-        headers={},
-        missing_url=f"/orders/{order_id_parent.id}/items",
+        f"/orders/{order_id_parent.id}/items",
+        {"productId": str(product_id_parent.id), "quantity": 2, "unitPrice": "12.50"},
         subject=str(order_id_parent.placed_by),
     )
 
 
 async def _add_order_item_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `addOrderItem`: its URL and body."""
     order_id_parent = await make_order(session)
     product_id_parent = await make_product(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "quantity": 1,
-        "unitPrice": "12.50",
-    }
-    body["productId"] = str(product_id_parent.id)
     return Request(
-        url=f"/orders/{order_id_parent.id}/items",
-        body=body,
-        headers={},
-        missing_url=f"/orders/{order_id_parent.id}/items",
+        f"/orders/{order_id_parent.id}/items",
+        {"productId": str(product_id_parent.id), "quantity": 1, "unitPrice": "12.50"},
         subject=str(order_id_parent.placed_by),
     )
 
 
 async def _add_order_item_repeated_request(session: AsyncSession) -> Request:
-    """A valid request for `addOrderItem`: its URL and body."""
     order_id_parent = await make_order(session)
     product_id_parent = await make_product(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "quantity": 2,
-        "unitPrice": "12.50",
-    }
-    body["productId"] = str(product_id_parent.id)
     return Request(
-        url=f"/orders/{order_id_parent.id}/items",
-        body=body,
-        headers={},
-        missing_url=f"/orders/{order_id_parent.id}/items",
+        f"/orders/{order_id_parent.id}/items",
+        {"productId": str(product_id_parent.id), "quantity": 2, "unitPrice": "12.50"},
         subject=str(order_id_parent.placed_by),
     )
 
@@ -173,13 +142,10 @@ async def test_add_order_item_under_another_owners_parent_is_404(
 
 
 async def _remove_order_item_request(session: AsyncSession) -> Request:
-    """A valid request for `removeOrderItem`: its URL and body."""
     row = await make_order_item(session)
     await session.commit()
     return Request(
-        url=f"/orders/{row.order_id}/items/{row.id}",
-        body=None,
-        headers={},
+        f"/orders/{row.order_id}/items/{row.id}",
         missing_url=f"/orders/{row.order_id}/items/00000000-0000-4000-8000-000000000000",
     )
 
@@ -187,20 +153,15 @@ async def _remove_order_item_request(session: AsyncSession) -> Request:
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
     Operation(
-        "listOrderItems",
-        "GET",
-        _list_order_items_request,
-        200,
-        permissions=("orders:read",),
-        unknown_row=True,
+        "listOrderItems", "GET", _list_order_items_request, 200, ("orders:read",), unknown_row=True
     ),
-    Operation("addOrderItem", "POST", _add_order_item_request, 201, permissions=("orders:write",)),
+    Operation("addOrderItem", "POST", _add_order_item_request, 201, ("orders:write",)),
     Operation(
         "removeOrderItem",
         "DELETE",
         _remove_order_item_request,
         204,
-        permissions=("orders:write",),
+        ("orders:write",),
         unknown_row=True,
     ),
 ]
@@ -219,26 +180,12 @@ async def test_add_order_item_twice_is_a_conflict(
     assert second.headers["content-type"] == PROBLEM
 
 
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
-
-
 async def test_add_order_item_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _add_order_item_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("orders:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("orders:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -253,80 +200,36 @@ async def test_add_order_item_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _add_order_item_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("orders:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("orders:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_ORDER_ITEMS = Paging(key="id", items="items", page="page")
 
 
 async def test_list_order_items_lists_the_new_rows(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listOrderItems` answers the rows just created, and only those under the parent in its
-    path.
-    """
+    path."""
     first = await make_order_item(session)
     second = await make_order_item(session)
     elsewhere = await make_order_item(session)
     second.order_id = first.order_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_ORDER_ITEMS.keys(
         client,
         f"/orders/{first.order_id}/items",
         {},
         token("orders:read", roles=["finance", "admin"]),
-        items="items",
-        key="id",
-        page="page",
-        offset=None,
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -354,42 +257,21 @@ async def test_remove_order_item_twice_is_404(
     assert after.status_code == 404, after.text
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
-
-
 async def test_list_order_items_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listOrderItems` runs the same statements however many rows it answers: nothing is loaded
-    row by row (N+1).
-    """
+    row by row (N+1)."""
     first = await make_order_item(session)
     await session.commit()
     url = f"/orders/{first.order_id}/items"
-    params: dict[str, str] = {
-        "per_page": "25",
-    }
+    params: dict[str, str] = {"per_page": "25"}
     headers = token("orders:read", roles=["finance", "admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         more = await make_order_item(session)
         more.order_id = first.order_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"

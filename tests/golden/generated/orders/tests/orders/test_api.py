@@ -6,154 +6,98 @@ answer, its caller's permissions."""
 import uuid
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
 from tests.factories import make_order
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import PROBLEM, Operation, Request, send, with_key
 
 
 async def _list_orders_request(session: AsyncSession) -> Request:
-    """A valid request for `listOrders`: its URL and body."""
-    return Request(
-        url="/orders",
-        body=None,
-        headers={},
-        missing_url="/orders",
-    )
+    return Request("/orders")
 
 
 async def _create_order_request(session: AsyncSession) -> Request:
-    """A valid request for `createOrder`: its URL and body."""
-    body: dict[str, JsonValue] = {
-        "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "currency": "GBP",
-        "items": [
-            {
-                "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-                "quantity": 3,
-                "unitPrice": "12.50",
-            }
-        ],
-    }
     return Request(
-        url="/orders",
-        body=body,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
+        "/orders",
+        {
+            "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+            "currency": "GBP",
+            "items": [
+                {
+                    "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+                    "quantity": 3,
+                    "unitPrice": "12.50",
+                }
+            ],
         },
-        missing_url="/orders",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
     )
 
 
 async def _create_order_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createOrder`: its URL and body."""
-    body: dict[str, JsonValue] = {
-        "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "currency": "USD",
-        "items": [
-            {
-                "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-                "quantity": 2,
-                "unitPrice": "12.50",
-            }
-        ],
-    }
     return Request(
-        url="/orders",
-        body=body,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
+        "/orders",
+        {
+            "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+            "currency": "USD",
+            "items": [
+                {
+                    "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+                    "quantity": 2,
+                    "unitPrice": "12.50",
+                }
+            ],
         },
-        missing_url="/orders",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
     )
 
 
 async def _create_order_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createOrder`: its URL and body."""
-    body: dict[str, JsonValue] = {
-        "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "currency": "EUR",
-        "items": [
-            {
-                "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-                "quantity": 1,
-                "unitPrice": "12.50",
-            }
-        ],
-    }
     return Request(
-        url="/orders",
-        body=body,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
+        "/orders",
+        {
+            "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+            "currency": "EUR",
+            "items": [
+                {
+                    "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+                    "quantity": 1,
+                    "unitPrice": "12.50",
+                }
+            ],
         },
-        missing_url="/orders",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
     )
 
 
 async def _get_order_request(session: AsyncSession) -> Request:
-    """A valid request for `getOrder`: its URL and body."""
     row = await make_order(session)
     await session.commit()
-    return Request(
-        url=f"/orders/{row.id}",
-        body=None,
-        headers={},
-        missing_url=f"/orders/{row.id}",
-        subject=str(row.placed_by),
-    )
+    return Request(f"/orders/{row.id}", subject=str(row.placed_by))
 
 
 async def _cancel_order_request(session: AsyncSession) -> Request:
-    """A valid request for `cancelOrder`: its URL and body."""
     row = await make_order(session)
     await session.commit()
-    return Request(
-        url=f"/orders/{row.id}/cancel",
-        body=None,
-        headers={},
-        missing_url=f"/orders/{row.id}/cancel",
-        subject=str(row.placed_by),
-    )
+    return Request(f"/orders/{row.id}/cancel", subject=str(row.placed_by))
 
 
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
-    Operation(
-        "listOrders", "GET", _list_orders_request, 200, permissions=("orders:read",), stub=True
-    ),
-    Operation(
-        "createOrder", "POST", _create_order_request, 201, permissions=("orders:write",), stub=True
-    ),
-    Operation("getOrder", "GET", _get_order_request, 200, permissions=("orders:read",), stub=True),
-    Operation(
-        "cancelOrder", "POST", _cancel_order_request, 200, permissions=("orders:write",), stub=True
-    ),
+    Operation("listOrders", "GET", _list_orders_request, 200, ("orders:read",), stub=True),
+    Operation("createOrder", "POST", _create_order_request, 201, ("orders:write",), stub=True),
+    Operation("getOrder", "GET", _get_order_request, 200, ("orders:read",), stub=True),
+    Operation("cancelOrder", "POST", _cancel_order_request, 200, ("orders:write",), stub=True),
 ]
-
-
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
 
 
 async def test_create_order_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_order_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("orders:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("orders:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -172,10 +116,7 @@ async def test_create_order_needs_an_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_order_request(session)
-    headers = _with_key(
-        {**request.headers, **token("orders:write", subject=request.subject)},
-        None,
-    )
+    headers = with_key({**request.headers, **token("orders:write", subject=request.subject)}, None)
     response = await send(client, "POST", request, headers)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM

@@ -10,15 +10,24 @@ import asyncio
 import uuid
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import Order
 from app.payments.models import Payment as PaymentRow
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_order, make_payment
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -29,16 +38,13 @@ async def _rows(session: AsyncSession) -> int:
 
 
 async def _list_order_payments_request(session: AsyncSession) -> Request:
-    """A valid request for `listOrderPayments`: its URL and body."""
     row = await make_payment(session)
     # the Order that `row` refers to: the caller must own it
     order_id_parent = await session.scalar(select(Order).where(Order.id == row.order_id))
     assert order_id_parent is not None
     await session.commit()
     return Request(
-        url=f"/orders/{row.order_id}/payments",
-        body=None,
-        headers={},
+        f"/orders/{row.order_id}/payments",
         missing_url="/orders/00000000-0000-4000-8000-000000000000/payments",
         subject=str(order_id_parent.placed_by),
     )
@@ -81,49 +87,34 @@ async def test_list_order_payments_reaches_any_row_with_a_bypass_role(
 
 
 async def _create_payment_request(session: AsyncSession) -> Request:
-    """A valid request for `createPayment`: its URL and body."""
     order_id_parent = await make_order(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"amount": "12.50", "currency": "GBP", "method": "wallet"}
     return Request(
-        url=f"/orders/{order_id_parent.id}/payments",
-        body=body,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        missing_url=f"/orders/{order_id_parent.id}/payments",
+        f"/orders/{order_id_parent.id}/payments",
+        {"amount": "12.50", "currency": "GBP", "method": "wallet"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
         subject=str(order_id_parent.placed_by),
     )
 
 
 async def _create_payment_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createPayment`: its URL and body."""
     order_id_parent = await make_order(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"amount": "12.50", "currency": "USD", "method": "bank_transfer"}
     return Request(
-        url=f"/orders/{order_id_parent.id}/payments",
-        body=body,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        missing_url=f"/orders/{order_id_parent.id}/payments",
+        f"/orders/{order_id_parent.id}/payments",
+        {"amount": "12.50", "currency": "USD", "method": "bank_transfer"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
         subject=str(order_id_parent.placed_by),
     )
 
 
 async def _create_payment_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createPayment`: its URL and body."""
     order_id_parent = await make_order(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"amount": "12.50", "currency": "EUR", "method": "card"}
     return Request(
-        url=f"/orders/{order_id_parent.id}/payments",
-        body=body,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        missing_url=f"/orders/{order_id_parent.id}/payments",
+        f"/orders/{order_id_parent.id}/payments",
+        {"amount": "12.50", "currency": "EUR", "method": "card"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
         subject=str(order_id_parent.placed_by),
     )
 
@@ -144,57 +135,29 @@ async def test_create_payment_under_another_owners_parent_is_404(
 
 
 async def _get_payment_request(session: AsyncSession) -> Request:
-    """A valid request for `getPayment`: its URL and body."""
     row = await make_payment(session)
     await session.commit()
     return Request(
-        url=f"/payments/{row.id}",
-        body=None,
-        headers={},
-        missing_url="/payments/00000000-0000-4000-8000-000000000000",
+        f"/payments/{row.id}", missing_url="/payments/00000000-0000-4000-8000-000000000000"
     )
 
 
 async def _capture_payment_request(session: AsyncSession) -> Request:
-    """A valid request for `capturePayment`: its URL and body."""
     row = await make_payment(session)
     await session.commit()
-    return Request(
-        url=f"/payments/{row.id}/capture",
-        body=None,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        missing_url=f"/payments/{row.id}/capture",
-    )
+    return Request(f"/payments/{row.id}/capture", headers={"Idempotency-Key": str(uuid.uuid4())})
 
 
 async def _capture_payment_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `capturePayment`: its URL and body."""
     row = await make_payment(session)
     await session.commit()
-    return Request(
-        url=f"/payments/{row.id}/capture",
-        body=None,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        missing_url=f"/payments/{row.id}/capture",
-    )
+    return Request(f"/payments/{row.id}/capture", headers={"Idempotency-Key": str(uuid.uuid4())})
 
 
 async def _capture_payment_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `capturePayment`: its URL and body."""
     row = await make_payment(session)
     await session.commit()
-    return Request(
-        url=f"/payments/{row.id}/capture",
-        body=None,
-        headers={
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        missing_url=f"/payments/{row.id}/capture",
-    )
+    return Request(f"/payments/{row.id}/capture", headers={"Idempotency-Key": str(uuid.uuid4())})
 
 
 # how tests/test_operations.py calls each operation, and what it answers
@@ -204,51 +167,23 @@ OPERATIONS = [
         "GET",
         _list_order_payments_request,
         200,
-        permissions=("payments:read",),
+        ("payments:read",),
         unknown_row=True,
     ),
+    Operation("createPayment", "POST", _create_payment_request, 201, ("payments:write",)),
+    Operation("getPayment", "GET", _get_payment_request, 200, ("payments:read",), unknown_row=True),
     Operation(
-        "createPayment", "POST", _create_payment_request, 201, permissions=("payments:write",)
-    ),
-    Operation(
-        "getPayment",
-        "GET",
-        _get_payment_request,
-        200,
-        permissions=("payments:read",),
-        unknown_row=True,
-    ),
-    Operation(
-        "capturePayment",
-        "POST",
-        _capture_payment_request,
-        200,
-        permissions=("payments:capture",),
-        stub=True,
+        "capturePayment", "POST", _capture_payment_request, 200, ("payments:capture",), stub=True
     ),
 ]
-
-
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
 
 
 async def test_create_payment_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_payment_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("payments:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("payments:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -263,13 +198,12 @@ async def test_create_payment_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_payment_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("payments:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("payments:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
@@ -279,9 +213,8 @@ async def test_create_payment_needs_an_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_payment_request(session)
-    headers = _with_key(
-        {**request.headers, **token("payments:write", subject=request.subject)},
-        None,
+    headers = with_key(
+        {**request.headers, **token("payments:write", subject=request.subject)}, None
     )
     response = await send(client, "POST", request, headers)
     assert response.status_code == 400, response.text
@@ -292,9 +225,8 @@ async def test_capture_payment_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _capture_payment_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("payments:capture", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("payments:capture", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -313,77 +245,33 @@ async def test_capture_payment_needs_an_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _capture_payment_request(session)
-    headers = _with_key(
-        {**request.headers, **token("payments:capture", subject=request.subject)},
-        None,
+    headers = with_key(
+        {**request.headers, **token("payments:capture", subject=request.subject)}, None
     )
     response = await send(client, "POST", request, headers)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_ORDER_PAYMENTS = Paging(key="id")
 
 
 async def test_list_order_payments_lists_the_new_rows(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listOrderPayments` answers the rows just created, and only those under the parent in its
-    path.
-    """
+    path."""
     first = await make_payment(session)
     second = await make_payment(session)
     elsewhere = await make_payment(session)
     second.order_id = first.order_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_ORDER_PAYMENTS.keys(
         client,
         f"/orders/{first.order_id}/payments",
         {},
         token("payments:read", roles=["finance", "admin"]),
-        items=None,
-        key="id",
-        page=None,
-        offset=None,
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -391,41 +279,22 @@ async def test_list_order_payments_lists_the_new_rows(
     assert len(listed) == 2
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
-
-
 async def test_list_order_payments_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listOrderPayments` runs the same statements however many rows it answers: nothing is
-    loaded row by row (N+1).
-    """
+    loaded row by row (N+1)."""
     first = await make_payment(session)
     await session.commit()
     url = f"/orders/{first.order_id}/payments"
     params: dict[str, str] = {}
     headers = token("payments:read", roles=["finance", "admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         more = await make_payment(session)
         more.order_id = first.order_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
@@ -439,5 +308,5 @@ async def test_get_payment_runs_a_bounded_number_of_statements(
     url = f"/payments/{first.id}"
     params: dict[str, str] = {}
     headers = token("payments:read", roles=["finance", "admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

@@ -10,14 +10,23 @@ import asyncio
 import uuid
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.products.models import Product as ProductRow
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_product
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -28,126 +37,62 @@ async def _rows(session: AsyncSession) -> int:
 
 
 async def _list_products_request(session: AsyncSession) -> Request:
-    """A valid request for `listProducts`: its URL and body."""
     await make_product(session)
     await session.commit()
-    return Request(
-        url="/products",
-        body=None,
-        headers={},
-        missing_url="/products",
-    )
+    return Request("/products")
 
 
 async def _create_product_request(session: AsyncSession) -> Request:
-    """A valid request for `createProduct`: its URL and body."""
-    body: dict[str, JsonValue] = {
-        "sku": "7",
-        "name": "example 107",
-        "unitPrice": "12.50",
-        "currency": "GBP",
-    }
     return Request(
-        url="/products",
-        body=body,
-        headers={},
-        missing_url="/products",
+        "/products", {"sku": "7", "name": "example 107", "unitPrice": "12.50", "currency": "GBP"}
     )
 
 
 async def _create_product_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createProduct`: its URL and body."""
-    body: dict[str, JsonValue] = {
-        "sku": "K",
-        "name": "example 3007",
-        "unitPrice": "12.50",
-        "currency": "USD",
-    }
     return Request(
-        url="/products",
-        body=body,
-        headers={},
-        missing_url="/products",
+        "/products", {"sku": "K", "name": "example 3007", "unitPrice": "12.50", "currency": "USD"}
     )
 
 
 async def _create_product_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createProduct`: its URL and body."""
-    body: dict[str, JsonValue] = {
-        "sku": "M",
-        "name": "example 5007",
-        "unitPrice": "12.50",
-        "currency": "EUR",
-    }
     return Request(
-        url="/products",
-        body=body,
-        headers={},
-        missing_url="/products",
+        "/products", {"sku": "M", "name": "example 5007", "unitPrice": "12.50", "currency": "EUR"}
     )
 
 
 async def _create_product_repeated_request(session: AsyncSession) -> Request:
-    """A valid request for `createProduct`: its URL and body."""
-    body: dict[str, JsonValue] = {
-        "sku": "Q",
-        "name": "example 9007",
-        "unitPrice": "12.50",
-        "currency": "USD",
-    }
     return Request(
-        url="/products",
-        body=body,
-        headers={},
-        missing_url="/products",
+        "/products", {"sku": "Q", "name": "example 9007", "unitPrice": "12.50", "currency": "USD"}
     )
 
 
 async def _get_product_request(session: AsyncSession) -> Request:
-    """A valid request for `getProduct`: its URL and body."""
     row = await make_product(session)
     await session.commit()
     return Request(
-        url=f"/products/{row.id}",
-        body=None,
-        headers={},
-        missing_url="/products/00000000-0000-4000-8000-000000000000",
+        f"/products/{row.id}", missing_url="/products/00000000-0000-4000-8000-000000000000"
     )
 
 
 async def _update_product_request(session: AsyncSession) -> Request:
-    """A valid request for `updateProduct`: its URL and body."""
     row = await make_product(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/products/{row.id}",
-        body=body,
-        headers={},
-        missing_url="/products/00000000-0000-4000-8000-000000000000",
+        f"/products/{row.id}", {}, missing_url="/products/00000000-0000-4000-8000-000000000000"
     )
 
 
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
-    Operation("listProducts", "GET", _list_products_request, 200, permissions=("products:read",)),
-    Operation(
-        "createProduct", "POST", _create_product_request, 201, permissions=("products:write",)
-    ),
-    Operation(
-        "getProduct",
-        "GET",
-        _get_product_request,
-        200,
-        permissions=("products:read",),
-        unknown_row=True,
-    ),
+    Operation("listProducts", "GET", _list_products_request, 200, ("products:read",)),
+    Operation("createProduct", "POST", _create_product_request, 201, ("products:write",)),
+    Operation("getProduct", "GET", _get_product_request, 200, ("products:read",), unknown_row=True),
     Operation(
         "updateProduct",
         "PATCH",
         _update_product_request,
         200,
-        permissions=("products:write",),
+        ("products:write",),
         unknown_row=True,
     ),
 ]
@@ -166,26 +111,12 @@ async def test_create_product_twice_is_a_conflict(
     assert second.headers["content-type"] == PROBLEM
 
 
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
-
-
 async def test_create_product_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_product_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("products:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("products:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -200,58 +131,19 @@ async def test_create_product_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_product_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("products:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("products:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_PRODUCTS = Paging(key="id", items="data", page="page")
 
 
 async def test_list_products_lists_the_new_rows(
@@ -261,16 +153,7 @@ async def test_list_products_lists_the_new_rows(
     first = await make_product(session)
     second = await make_product(session)
     await session.commit()
-    listed = await _listed(
-        client,
-        "/products",
-        {},
-        token("products:read"),
-        items="data",
-        key="id",
-        page="page",
-        offset=None,
-    )
+    listed = await LIST_PRODUCTS.keys(client, "/products", {}, token("products:read"))
     assert str(first.id) in listed
     assert str(second.id) in listed
 
@@ -280,17 +163,8 @@ async def test_list_products_filters_by_q(client: httpx.AsyncClient, session: As
     kept = await make_product(session)
     dropped = await make_product(session)
     await session.commit()
-    matching = await _listed(
-        client,
-        "/products",
-        {
-            "q": kept.name,
-        },
-        token("products:read"),
-        items="data",
-        key="id",
-        page="page",
-        offset=None,
+    matching = await LIST_PRODUCTS.keys(
+        client, "/products", {"q": kept.name}, token("products:read")
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -300,24 +174,14 @@ async def test_list_products_filters_by_active(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listProducts?active=...` keeps a row that matches (true_only) and drops one that does
-    not.
-    """
+    not."""
     kept = await make_product(session)
     dropped = await make_product(session)
     kept.active = True
     dropped.active = False
     await session.commit()
-    matching = await _listed(
-        client,
-        "/products",
-        {
-            "active": True,
-        },
-        token("products:read"),
-        items="data",
-        key="id",
-        page="page",
-        offset=None,
+    matching = await LIST_PRODUCTS.keys(
+        client, "/products", {"active": True}, token("products:read")
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -332,17 +196,8 @@ async def test_list_products_filters_by_currency(
     kept.currency = "EUR"
     dropped.currency = "USD"
     await session.commit()
-    matching = await _listed(
-        client,
-        "/products",
-        {
-            "currency": "EUR",
-        },
-        token("products:read"),
-        items="data",
-        key="id",
-        page="page",
-        offset=None,
+    matching = await LIST_PRODUCTS.keys(
+        client, "/products", {"currency": "EUR"}, token("products:read")
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -360,52 +215,27 @@ async def test_update_product_shows_in_a_later_get(
         json={"name": "example 521"},
         headers=token("products:write"),
     )
-    after = await client.request(
-        "GET",
-        f"/products/{row.id}",
-        headers=token("products:read"),
-    )
+    after = await client.request("GET", f"/products/{row.id}", headers=token("products:read"))
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["name"] == "example 521"
-
-
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
 
 
 async def test_list_products_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listProducts` runs the same statements however many rows it answers: nothing is loaded
-    row by row (N+1).
-    """
+    row by row (N+1)."""
     await make_product(session)
     await session.commit()
     url = "/products"
-    params: dict[str, str] = {
-        "per_page": "25",
-    }
+    params: dict[str, str] = {"per_page": "25"}
     headers = token("products:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         await make_product(session)
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["data"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
@@ -419,5 +249,5 @@ async def test_get_product_runs_a_bounded_number_of_statements(
     url = f"/products/{first.id}"
     params: dict[str, str] = {}
     headers = token("products:read")
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

@@ -27,14 +27,7 @@ async def test_list_products_lists_the_rows_created(session: AsyncSession) -> No
     first = await make_product(session)
     second = await make_product(session)
     result = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=None,
-        active=None,
-        currency=None,
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, url="/products"
     )
     listed = [item.id for item in result.data]
     assert first.id in listed
@@ -51,25 +44,9 @@ async def test_list_products_pages(session: AsyncSession) -> None:
     row4 = await make_product(session)
     row5 = await make_product(session)
     result = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=None,
-        active=None,
-        currency=None,
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, url="/products"
     )
-    page = await service.list_products(
-        principal=PRINCIPAL,
-        page=2,
-        per_page=2,
-        q=None,
-        active=None,
-        currency=None,
-        sort=None,
-        url="/products",
-    )
+    page = await service.list_products(principal=PRINCIPAL, page=2, per_page=2, url="/products")
     everything = [item.id for item in result.data]
     paged = [item.id for item in page.data]
     assert len(everything) >= 5
@@ -90,24 +67,10 @@ async def test_list_products_filters_by_q(session: AsyncSession) -> None:
     kept = await make_product(session)
     dropped = await make_product(session)
     unfiltered = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=None,
-        active=None,
-        currency=None,
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, url="/products"
     )
     filtered = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=kept.name,
-        active=None,
-        currency=None,
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, q=kept.name, url="/products"
     )
     every = [item.id for item in unfiltered.data]
     matching = [item.id for item in filtered.data]
@@ -119,8 +82,7 @@ async def test_list_products_filters_by_q(session: AsyncSession) -> None:
 
 async def test_list_products_filters_by_active(session: AsyncSession) -> None:
     """`listProducts` with `active` keeps a row that matches (true_only) and drops one that does
-    not.
-    """
+    not."""
     service = ProductsService(session)
     kept = await make_product(session)
     dropped = await make_product(session)
@@ -128,24 +90,10 @@ async def test_list_products_filters_by_active(session: AsyncSession) -> None:
     dropped.active = False
     await session.flush()
     unfiltered = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=None,
-        active=None,
-        currency=None,
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, url="/products"
     )
     filtered = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=None,
-        active=True,
-        currency=None,
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, active=True, url="/products"
     )
     every = [item.id for item in unfiltered.data]
     matching = [item.id for item in filtered.data]
@@ -164,24 +112,10 @@ async def test_list_products_filters_by_currency(session: AsyncSession) -> None:
     dropped.currency = "USD"
     await session.flush()
     unfiltered = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=None,
-        active=None,
-        currency=None,
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, url="/products"
     )
     filtered = await service.list_products(
-        principal=PRINCIPAL,
-        page=1,
-        per_page=10000,
-        q=None,
-        active=None,
-        currency="EUR",
-        sort=None,
-        url="/products",
+        principal=PRINCIPAL, page=1, per_page=10000, currency="EUR", url="/products"
     )
     every = [item.id for item in unfiltered.data]
     matching = [item.id for item in filtered.data]

@@ -35,7 +35,12 @@ class CommentsServiceBase:
         return row
 
     async def list_comments(
-        self, *, principal: Principal | None, task_id: uuid.UUID, cursor: str | None, limit: int
+        self,
+        *,
+        principal: Principal | None,
+        task_id: uuid.UUID,
+        cursor: str | None = None,
+        limit: int,
     ) -> CommentPage:
         await scope_transaction(self.session, principal)
         # the Task in the path must be the caller's (or visible to a bypass role)

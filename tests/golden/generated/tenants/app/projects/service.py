@@ -41,7 +41,7 @@ class ProjectsServiceBase:
         workspace_id: uuid.UUID,
         limit: int,
         offset: int,
-        status: Literal["active", "archived"] | None,
+        status: Literal["active", "archived"] | None = None,
     ) -> ProjectList:
         await scope_transaction(self.session, principal)
         # the Workspace in the path must be the caller's (or visible to a bypass role)

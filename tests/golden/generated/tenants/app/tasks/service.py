@@ -41,12 +41,12 @@ class TasksServiceBase:
         *,
         principal: Principal | None,
         project_id: uuid.UUID,
-        cursor: str | None,
+        cursor: str | None = None,
         limit: int,
-        status: Literal["todo", "in_progress", "blocked", "done"] | None,
-        assignee_id: uuid.UUID | None,
-        due_before: datetime.date | None,
-        search: str | None,
+        status: Literal["todo", "in_progress", "blocked", "done"] | None = None,
+        assignee_id: uuid.UUID | None = None,
+        due_before: datetime.date | None = None,
+        search: str | None = None,
     ) -> TaskPage:
         await scope_transaction(self.session, principal)
         # the Project in the path must be the caller's (or visible to a bypass role)

@@ -33,7 +33,7 @@ class WorkspacesServiceBase:
         return row
 
     async def list_workspaces(
-        self, *, principal: Principal | None, limit: int, offset: int, q: str | None
+        self, *, principal: Principal | None, limit: int, offset: int, q: str | None = None
     ) -> WorkspaceList:
         await scope_transaction(self.session, principal)
         conditions: list[ColumnElement[bool]] = [*self._visible(principal)]

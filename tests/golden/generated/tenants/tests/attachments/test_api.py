@@ -9,105 +9,75 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 import uuid
 
 import httpx
-from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
 from tests.factories import make_attachment
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import PROBLEM, Operation, Request, send, with_key
 
 
 async def _list_attachments_request(session: AsyncSession) -> Request:
-    """A valid request for `listAttachments`: its URL and body."""
     row = await make_attachment(session)
     await session.commit()
-    return Request(
-        url=f"/tasks/{row.task_id}/attachments",
-        body=None,
-        headers={},
-        missing_url=f"/tasks/{row.task_id}/attachments",
-        subject=str(row.tenant_id),
-    )
+    return Request(f"/tasks/{row.task_id}/attachments", subject=str(row.tenant_id))
 
 
 async def _create_attachment_request(session: AsyncSession) -> Request:
-    """A valid request for `createAttachment`: its URL and body."""
     row = await make_attachment(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "fileName": "example 107",
-        "contentType": "example 107",
-        "sizeBytes": 3,
-        "checksumSha256": "b600000000000000000000000000000000000000000000000000000000000000",
-    }
     return Request(
-        url=f"/tasks/{row.task_id}/attachments",
-        body=body,
-        headers={},
-        missing_url=f"/tasks/{row.task_id}/attachments",
+        f"/tasks/{row.task_id}/attachments",
+        {
+            "fileName": "example 107",
+            "contentType": "example 107",
+            "sizeBytes": 3,
+            "checksumSha256": "b600000000000000000000000000000000000000000000000000000000000000",
+        },
         subject=str(row.tenant_id),
     )
 
 
 async def _create_attachment_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createAttachment`: its URL and body."""
     row = await make_attachment(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "fileName": "example 3007",
-        "contentType": "example 3007",
-        "sizeBytes": 2,
-        "checksumSha256": "fbb0000000000000000000000000000000000000000000000000000000000000",
-    }
     return Request(
-        url=f"/tasks/{row.task_id}/attachments",
-        body=body,
-        headers={},
-        missing_url=f"/tasks/{row.task_id}/attachments",
+        f"/tasks/{row.task_id}/attachments",
+        {
+            "fileName": "example 3007",
+            "contentType": "example 3007",
+            "sizeBytes": 2,
+            "checksumSha256": "fbb0000000000000000000000000000000000000000000000000000000000000",
+        },
         subject=str(row.tenant_id),
     )
 
 
 async def _create_attachment_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createAttachment`: its URL and body."""
     row = await make_attachment(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "fileName": "example 5007",
-        "contentType": "example 5007",
-        "sizeBytes": 1,
-        "checksumSha256": "f831000000000000000000000000000000000000000000000000000000000000",
-    }
     return Request(
-        url=f"/tasks/{row.task_id}/attachments",
-        body=body,
-        headers={},
-        missing_url=f"/tasks/{row.task_id}/attachments",
+        f"/tasks/{row.task_id}/attachments",
+        {
+            "fileName": "example 5007",
+            "contentType": "example 5007",
+            "sizeBytes": 1,
+            "checksumSha256": "f831000000000000000000000000000000000000000000000000000000000000",
+        },
         subject=str(row.tenant_id),
     )
 
 
 async def _get_attachment_request(session: AsyncSession) -> Request:
-    """A valid request for `getAttachment`: its URL and body."""
     row = await make_attachment(session)
     await session.commit()
-    return Request(
-        url=f"/attachments/{row.id}",
-        body=None,
-        headers={},
-        missing_url=f"/attachments/{row.id}",
-        subject=str(row.tenant_id),
-    )
+    return Request(f"/attachments/{row.id}", subject=str(row.tenant_id))
 
 
 async def _delete_attachment_request(session: AsyncSession) -> Request:
-    """A valid request for `deleteAttachment`: its URL and body."""
     row = await make_attachment(session)
     await session.commit()
     return Request(
-        url=f"/attachments/{row.id}",
-        body=None,
-        headers={},
+        f"/attachments/{row.id}",
         missing_url="/attachments/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -155,58 +125,35 @@ async def test_delete_attachment_reaches_any_row_with_a_bypass_role(
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
     Operation(
-        "listAttachments",
-        "GET",
-        _list_attachments_request,
-        200,
-        permissions=("attachments:read",),
-        stub=True,
+        "listAttachments", "GET", _list_attachments_request, 200, ("attachments:read",), stub=True
     ),
     Operation(
         "createAttachment",
         "POST",
         _create_attachment_request,
         201,
-        permissions=("attachments:write",),
+        ("attachments:write",),
         stub=True,
     ),
     Operation(
-        "getAttachment",
-        "GET",
-        _get_attachment_request,
-        200,
-        permissions=("attachments:read",),
-        stub=True,
+        "getAttachment", "GET", _get_attachment_request, 200, ("attachments:read",), stub=True
     ),
     Operation(
         "deleteAttachment",
         "DELETE",
         _delete_attachment_request,
         204,
-        permissions=("attachments:write",),
+        ("attachments:write",),
         unknown_row=True,
     ),
 ]
-
-
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
 
 
 async def test_create_attachment_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_attachment_retry1_request(session)
-    headers = _with_key(
+    headers = with_key(
         {**request.headers, **token("attachments:write", subject=request.subject)},
         str(uuid.uuid4()),
     )

@@ -16,9 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.models import Comment as CommentRow
 from app.tasks.models import Task
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_comment, make_task
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -38,7 +47,6 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 
 
 async def _list_comments_request(session: AsyncSession) -> Request:
-    """A valid request for `listComments`: its URL and body."""
     row = await make_comment(session)
     # the Task that `row` refers to: the caller must own it
     task_id_parent = await session.scalar(select(Task).where(Task.id == row.task_id))
@@ -46,9 +54,7 @@ async def _list_comments_request(session: AsyncSession) -> Request:
     task_id_parent.tenant_id = row.tenant_id
     await session.commit()
     return Request(
-        url=f"/tasks/{row.task_id}/comments",
-        body=None,
-        headers={},
+        f"/tasks/{row.task_id}/comments",
         missing_url="/tasks/00000000-0000-4000-8000-000000000000/comments",
         subject=str(row.tenant_id),
     )
@@ -91,52 +97,31 @@ async def test_list_comments_reaches_any_row_with_a_bypass_role(
 
 
 async def _create_comment_request(session: AsyncSession) -> Request:
-    """A valid request for `createComment`: its URL and body."""
     task_id_parent = await make_task(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "body": "example 107",
-    }
     return Request(
-        url=f"/tasks/{task_id_parent.id}/comments",
-        body=body,
-        headers={},
-        missing_url=f"/tasks/{task_id_parent.id}/comments",
+        f"/tasks/{task_id_parent.id}/comments",
+        {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 107"},
         subject=str(task_id_parent.tenant_id),
     )
 
 
 async def _create_comment_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createComment`: its URL and body."""
     task_id_parent = await make_task(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "body": "example 3007",
-    }
     return Request(
-        url=f"/tasks/{task_id_parent.id}/comments",
-        body=body,
-        headers={},
-        missing_url=f"/tasks/{task_id_parent.id}/comments",
+        f"/tasks/{task_id_parent.id}/comments",
+        {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 3007"},
         subject=str(task_id_parent.tenant_id),
     )
 
 
 async def _create_comment_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createComment`: its URL and body."""
     task_id_parent = await make_task(session)
     await session.commit()
-    body: dict[str, JsonValue] = {
-        "authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-        "body": "example 5007",
-    }
     return Request(
-        url=f"/tasks/{task_id_parent.id}/comments",
-        body=body,
-        headers={},
-        missing_url=f"/tasks/{task_id_parent.id}/comments",
+        f"/tasks/{task_id_parent.id}/comments",
+        {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 5007"},
         subject=str(task_id_parent.tenant_id),
     )
 
@@ -160,8 +145,7 @@ async def test_create_comment_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the new row as the caller's.
-    """
+    the new row as the caller's."""
     request = await _create_comment_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -181,14 +165,11 @@ async def test_create_comment_takes_no_owner_from_the_body(
 
 
 async def _update_comment_request(session: AsyncSession) -> Request:
-    """A valid request for `updateComment`: its URL and body."""
     row = await make_comment(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"body": "example 114"}
     return Request(
-        url=f"/comments/{row.id}",
-        body=body,
-        headers={},
+        f"/comments/{row.id}",
+        {"body": "example 114"},
         missing_url="/comments/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -237,8 +218,7 @@ async def test_update_comment_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the row as its owner's still.
-    """
+    the row as its owner's still."""
     request = await _update_comment_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -257,13 +237,10 @@ async def test_update_comment_takes_no_owner_from_the_body(
 
 
 async def _delete_comment_request(session: AsyncSession) -> Request:
-    """A valid request for `deleteComment`: its URL and body."""
     row = await make_comment(session)
     await session.commit()
     return Request(
-        url=f"/comments/{row.id}",
-        body=None,
-        headers={},
+        f"/comments/{row.id}",
         missing_url="/comments/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -311,22 +288,15 @@ async def test_delete_comment_reaches_any_row_with_a_bypass_role(
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
     Operation(
-        "listComments",
-        "GET",
-        _list_comments_request,
-        200,
-        permissions=("comments:read",),
-        unknown_row=True,
+        "listComments", "GET", _list_comments_request, 200, ("comments:read",), unknown_row=True
     ),
-    Operation(
-        "createComment", "POST", _create_comment_request, 201, permissions=("comments:write",)
-    ),
+    Operation("createComment", "POST", _create_comment_request, 201, ("comments:write",)),
     Operation(
         "updateComment",
         "PATCH",
         _update_comment_request,
         200,
-        permissions=("comments:write",),
+        ("comments:write",),
         unknown_row=True,
     ),
     Operation(
@@ -334,32 +304,18 @@ OPERATIONS = [
         "DELETE",
         _delete_comment_request,
         204,
-        permissions=("comments:moderate",),
+        ("comments:moderate",),
         unknown_row=True,
     ),
 ]
-
-
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
 
 
 async def test_create_comment_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_comment_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("comments:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("comments:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -374,83 +330,36 @@ async def test_create_comment_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_comment_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("comments:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("comments:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_COMMENTS = Paging(key="id", items="items", cursor=("cursor", ("nextCursor",)))
 
 
 async def test_list_comments_lists_the_new_rows(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listComments` answers the rows just created, and only those under the parent in its
-    path.
-    """
+    path."""
     first = await make_comment(session)
     second = await make_comment(session)
     elsewhere = await make_comment(session)
     second.task_id = first.task_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_COMMENTS.keys(
         client,
         f"/tasks/{first.task_id}/comments",
-        {
-            "limit": "1",
-        },
+        {"limit": "1"},
         token("comments:read", roles=["support", "platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset=None,
-        cursor=("cursor", ("nextCursor",)),
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -470,18 +379,11 @@ async def test_list_comments_lists_only_the_callers_rows(
     theirs.task_id = mine.task_id
     task_id_parent.tenant_id = mine.tenant_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_COMMENTS.keys(
         client,
         f"/tasks/{mine.task_id}/comments",
-        {
-            "limit": "1",
-        },
+        {"limit": "1"},
         token("comments:read", subject=str(mine.tenant_id)),
-        items="items",
-        key="id",
-        page=None,
-        offset=None,
-        cursor=("cursor", ("nextCursor",)),
     )
     assert str(mine.id) in listed
     assert mine.tenant_id != theirs.tenant_id
@@ -508,42 +410,21 @@ async def test_delete_comment_twice_is_404(
     assert after.status_code == 404, after.text
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
-
-
 async def test_list_comments_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listComments` runs the same statements however many rows it answers: nothing is loaded
-    row by row (N+1).
-    """
+    row by row (N+1)."""
     first = await make_comment(session)
     await session.commit()
     url = f"/tasks/{first.task_id}/comments"
-    params: dict[str, str] = {
-        "limit": "25",
-    }
+    params: dict[str, str] = {"limit": "25"}
     headers = token("comments:read", roles=["support", "platform_admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         more = await make_comment(session)
         more.task_id = first.task_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"

@@ -29,9 +29,7 @@ async def test_list_comments_lists_the_rows_created(session: AsyncSession) -> No
     elsewhere = await make_comment(session)
     second.task_id = first.task_id
     await session.flush()
-    result = await service.list_comments(
-        principal=PRINCIPAL, task_id=first.task_id, cursor=None, limit=10000
-    )
+    result = await service.list_comments(principal=PRINCIPAL, task_id=first.task_id, limit=10000)
     listed = [item.id for item in result.items]
     assert first.id in listed
     assert second.id in listed
@@ -52,12 +50,8 @@ async def test_list_comments_pages(session: AsyncSession) -> None:
     row4.task_id = row1.task_id
     row5.task_id = row1.task_id
     await session.flush()
-    result = await service.list_comments(
-        principal=PRINCIPAL, task_id=row1.task_id, cursor=None, limit=10000
-    )
-    page = await service.list_comments(
-        principal=PRINCIPAL, task_id=row1.task_id, cursor=None, limit=2
-    )
+    result = await service.list_comments(principal=PRINCIPAL, task_id=row1.task_id, limit=10000)
+    page = await service.list_comments(principal=PRINCIPAL, task_id=row1.task_id, limit=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5

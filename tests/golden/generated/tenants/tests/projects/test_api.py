@@ -16,9 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.projects.models import Project as ProjectRow
 from app.workspaces.models import Workspace
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_project, make_workspace
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -38,7 +48,6 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 
 
 async def _list_projects_request(session: AsyncSession) -> Request:
-    """A valid request for `listProjects`: its URL and body."""
     row = await make_project(session)
     # the Workspace that `row` refers to: the caller must own it
     workspace_id_parent = await session.scalar(
@@ -48,9 +57,7 @@ async def _list_projects_request(session: AsyncSession) -> Request:
     workspace_id_parent.tenant_id = row.tenant_id
     await session.commit()
     return Request(
-        url=f"/workspaces/{row.workspace_id}/projects",
-        body=None,
-        headers={},
+        f"/workspaces/{row.workspace_id}/projects",
         missing_url="/workspaces/00000000-0000-4000-8000-000000000000/projects",
         subject=str(row.tenant_id),
     )
@@ -96,71 +103,51 @@ async def test_list_projects_reaches_any_row_with_a_bypass_role(
 
 
 async def _create_project_request(session: AsyncSession) -> Request:
-    """A valid request for `createProject`: its URL and body."""
     workspace_id_parent = await make_workspace(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"key": "DE", "name": "example 107"}
     return Request(
-        url=f"/workspaces/{workspace_id_parent.id}/projects",
-        body=body,
-        headers={},
-        missing_url=f"/workspaces/{workspace_id_parent.id}/projects",
+        f"/workspaces/{workspace_id_parent.id}/projects",
+        {"key": "DE", "name": "example 107"},
         subject=str(workspace_id_parent.tenant_id),
     )
 
 
 async def _create_project_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createProject`: its URL and body."""
     workspace_id_parent = await make_workspace(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"key": "RH", "name": "example 3007"}
     return Request(
-        url=f"/workspaces/{workspace_id_parent.id}/projects",
-        body=body,
-        headers={},
-        missing_url=f"/workspaces/{workspace_id_parent.id}/projects",
+        f"/workspaces/{workspace_id_parent.id}/projects",
+        {"key": "RH", "name": "example 3007"},
         subject=str(workspace_id_parent.tenant_id),
     )
 
 
 async def _create_project_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createProject`: its URL and body."""
     workspace_id_parent = await make_workspace(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"key": "PM", "name": "example 5007"}
     return Request(
-        url=f"/workspaces/{workspace_id_parent.id}/projects",
-        body=body,
-        headers={},
-        missing_url=f"/workspaces/{workspace_id_parent.id}/projects",
+        f"/workspaces/{workspace_id_parent.id}/projects",
+        {"key": "PM", "name": "example 5007"},
         subject=str(workspace_id_parent.tenant_id),
     )
 
 
 async def _create_project_second_request(session: AsyncSession) -> Request:
-    """A valid request for `createProject`: its URL and body."""
     workspace_id_parent = await make_workspace(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"key": "NR", "name": "example 7007"}
     return Request(
-        url=f"/workspaces/{workspace_id_parent.id}/projects",
-        body=body,
-        headers={},
-        missing_url=f"/workspaces/{workspace_id_parent.id}/projects",
+        f"/workspaces/{workspace_id_parent.id}/projects",
+        {"key": "NR", "name": "example 7007"},
         subject=str(workspace_id_parent.tenant_id),
     )
 
 
 async def _create_project_repeated_request(session: AsyncSession) -> Request:
-    """A valid request for `createProject`: its URL and body."""
     workspace_id_parent = await make_workspace(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"key": "LW", "name": "example 9007"}
     return Request(
-        url=f"/workspaces/{workspace_id_parent.id}/projects",
-        body=body,
-        headers={},
-        missing_url=f"/workspaces/{workspace_id_parent.id}/projects",
+        f"/workspaces/{workspace_id_parent.id}/projects",
+        {"key": "LW", "name": "example 9007"},
         subject=str(workspace_id_parent.tenant_id),
     )
 
@@ -184,8 +171,7 @@ async def test_create_project_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the new row as the caller's.
-    """
+    the new row as the caller's."""
     request = await _create_project_second_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -205,13 +191,10 @@ async def test_create_project_takes_no_owner_from_the_body(
 
 
 async def _get_project_request(session: AsyncSession) -> Request:
-    """A valid request for `getProject`: its URL and body."""
     row = await make_project(session)
     await session.commit()
     return Request(
-        url=f"/projects/{row.id}",
-        body=None,
-        headers={},
+        f"/projects/{row.id}",
         missing_url="/projects/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -254,14 +237,11 @@ async def test_get_project_reaches_any_row_with_a_bypass_role(
 
 
 async def _update_project_request(session: AsyncSession) -> Request:
-    """A valid request for `updateProject`: its URL and body."""
     row = await make_project(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/projects/{row.id}",
-        body=body,
-        headers={},
+        f"/projects/{row.id}",
+        {},
         missing_url="/projects/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -310,8 +290,7 @@ async def test_update_project_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the row as its owner's still.
-    """
+    the row as its owner's still."""
     request = await _update_project_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -330,13 +309,10 @@ async def test_update_project_takes_no_owner_from_the_body(
 
 
 async def _delete_project_request(session: AsyncSession) -> Request:
-    """A valid request for `deleteProject`: its URL and body."""
     row = await make_project(session)
     await session.commit()
     return Request(
-        url=f"/projects/{row.id}",
-        body=None,
-        headers={},
+        f"/projects/{row.id}",
         missing_url="/projects/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -384,30 +360,16 @@ async def test_delete_project_reaches_any_row_with_a_bypass_role(
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
     Operation(
-        "listProjects",
-        "GET",
-        _list_projects_request,
-        200,
-        permissions=("projects:read",),
-        unknown_row=True,
+        "listProjects", "GET", _list_projects_request, 200, ("projects:read",), unknown_row=True
     ),
-    Operation(
-        "createProject", "POST", _create_project_request, 201, permissions=("projects:write",)
-    ),
-    Operation(
-        "getProject",
-        "GET",
-        _get_project_request,
-        200,
-        permissions=("projects:read",),
-        unknown_row=True,
-    ),
+    Operation("createProject", "POST", _create_project_request, 201, ("projects:write",)),
+    Operation("getProject", "GET", _get_project_request, 200, ("projects:read",), unknown_row=True),
     Operation(
         "updateProject",
         "PATCH",
         _update_project_request,
         200,
-        permissions=("projects:write",),
+        ("projects:write",),
         unknown_row=True,
     ),
     Operation(
@@ -415,7 +377,7 @@ OPERATIONS = [
         "DELETE",
         _delete_project_request,
         204,
-        permissions=("projects:delete",),
+        ("projects:delete",),
         unknown_row=True,
     ),
 ]
@@ -434,26 +396,12 @@ async def test_create_project_twice_is_a_conflict(
     assert second.headers["content-type"] == PROBLEM
 
 
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
-
-
 async def test_create_project_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_project_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("projects:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("projects:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -468,80 +416,36 @@ async def test_create_project_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_project_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("projects:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("projects:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_PROJECTS = Paging(key="id", items="items", offset="offset")
 
 
 async def test_list_projects_lists_the_new_rows(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listProjects` answers the rows just created, and only those under the parent in its
-    path.
-    """
+    path."""
     first = await make_project(session)
     second = await make_project(session)
     elsewhere = await make_project(session)
     second.workspace_id = first.workspace_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_PROJECTS.keys(
         client,
         f"/workspaces/{first.workspace_id}/projects",
         {},
         token("projects:read", roles=["support", "platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -563,15 +467,11 @@ async def test_list_projects_lists_only_the_callers_rows(
     theirs.workspace_id = mine.workspace_id
     workspace_id_parent.tenant_id = mine.tenant_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_PROJECTS.keys(
         client,
         f"/workspaces/{mine.workspace_id}/projects",
         {},
         token("projects:read", subject=str(mine.tenant_id)),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
     )
     assert str(mine.id) in listed
     assert mine.tenant_id != theirs.tenant_id
@@ -588,17 +488,11 @@ async def test_list_projects_filters_by_status(
     kept.status = "active"
     dropped.status = "archived"
     await session.commit()
-    matching = await _listed(
+    matching = await LIST_PROJECTS.keys(
         client,
         f"/workspaces/{kept.workspace_id}/projects",
-        {
-            "status": "active",
-        },
+        {"status": "active"},
         token("projects:read", roles=["support", "platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -646,43 +540,22 @@ async def test_delete_project_then_get_is_404(
     assert after.status_code == 404, after.text
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
-
-
 async def test_list_projects_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listProjects` runs the same statements however many rows it answers: nothing is loaded
-    row by row (N+1).
-    """
+    row by row (N+1)."""
     first = await make_project(session)
     await session.commit()
     url = f"/workspaces/{first.workspace_id}/projects"
-    params: dict[str, str] = {
-        "limit": "25",
-    }
+    params: dict[str, str] = {"limit": "25"}
     headers = token("projects:read", roles=["support", "platform_admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         more = await make_project(session)
         more.workspace_id = first.workspace_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
@@ -696,5 +569,5 @@ async def test_get_project_runs_a_bounded_number_of_statements(
     url = f"/projects/{first.id}"
     params: dict[str, str] = {}
     headers = token("projects:read", roles=["support", "platform_admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

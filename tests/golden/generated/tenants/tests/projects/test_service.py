@@ -30,7 +30,7 @@ async def test_list_projects_lists_the_rows_created(session: AsyncSession) -> No
     second.workspace_id = first.workspace_id
     await session.flush()
     result = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=first.workspace_id, limit=10000, offset=0, status=None
+        principal=PRINCIPAL, workspace_id=first.workspace_id, limit=10000, offset=0
     )
     listed = [item.id for item in result.items]
     assert first.id in listed
@@ -54,10 +54,10 @@ async def test_list_projects_pages(session: AsyncSession) -> None:
     row5.workspace_id = row1.workspace_id
     await session.flush()
     result = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=10000, offset=0, status=None
+        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=10000, offset=0
     )
     page = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=2, offset=2, status=None
+        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=2, offset=2
     )
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
@@ -79,7 +79,7 @@ async def test_list_projects_filters_by_status(session: AsyncSession) -> None:
     dropped.status = "archived"
     await session.flush()
     unfiltered = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=kept.workspace_id, limit=10000, offset=0, status=None
+        principal=PRINCIPAL, workspace_id=kept.workspace_id, limit=10000, offset=0
     )
     filtered = await service.list_projects(
         principal=PRINCIPAL, workspace_id=kept.workspace_id, limit=10000, offset=0, status="active"

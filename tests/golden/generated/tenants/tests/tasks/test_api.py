@@ -18,9 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.projects.models import Project
 from app.tasks.models import Task
 from app.tasks.models import Task as TaskRow
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_attachment, make_project, make_task
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -40,7 +50,6 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 
 
 async def _list_tasks_request(session: AsyncSession) -> Request:
-    """A valid request for `listTasks`: its URL and body."""
     row = await make_task(session)
     # the Project that `row` refers to: the caller must own it
     project_id_parent = await session.scalar(select(Project).where(Project.id == row.project_id))
@@ -48,9 +57,7 @@ async def _list_tasks_request(session: AsyncSession) -> Request:
     project_id_parent.tenant_id = row.tenant_id
     await session.commit()
     return Request(
-        url=f"/projects/{row.project_id}/tasks",
-        body=None,
-        headers={},
+        f"/projects/{row.project_id}/tasks",
         missing_url="/projects/00000000-0000-4000-8000-000000000000/tasks",
         subject=str(row.tenant_id),
     )
@@ -90,43 +97,31 @@ async def test_list_tasks_reaches_any_row_with_a_bypass_role(
 
 
 async def _create_task_request(session: AsyncSession) -> Request:
-    """A valid request for `createTask`: its URL and body."""
     project_id_parent = await make_project(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"title": "example 107"}
     return Request(
-        url=f"/projects/{project_id_parent.id}/tasks",
-        body=body,
-        headers={},
-        missing_url=f"/projects/{project_id_parent.id}/tasks",
+        f"/projects/{project_id_parent.id}/tasks",
+        {"title": "example 107"},
         subject=str(project_id_parent.tenant_id),
     )
 
 
 async def _create_task_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createTask`: its URL and body."""
     project_id_parent = await make_project(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"title": "example 3007"}
     return Request(
-        url=f"/projects/{project_id_parent.id}/tasks",
-        body=body,
-        headers={},
-        missing_url=f"/projects/{project_id_parent.id}/tasks",
+        f"/projects/{project_id_parent.id}/tasks",
+        {"title": "example 3007"},
         subject=str(project_id_parent.tenant_id),
     )
 
 
 async def _create_task_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createTask`: its URL and body."""
     project_id_parent = await make_project(session)
     await session.commit()
-    body: dict[str, JsonValue] = {"title": "example 5007"}
     return Request(
-        url=f"/projects/{project_id_parent.id}/tasks",
-        body=body,
-        headers={},
-        missing_url=f"/projects/{project_id_parent.id}/tasks",
+        f"/projects/{project_id_parent.id}/tasks",
+        {"title": "example 5007"},
         subject=str(project_id_parent.tenant_id),
     )
 
@@ -150,8 +145,7 @@ async def test_create_task_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the new row as the caller's.
-    """
+    the new row as the caller's."""
     request = await _create_task_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -171,13 +165,10 @@ async def test_create_task_takes_no_owner_from_the_body(
 
 
 async def _get_task_request(session: AsyncSession) -> Request:
-    """A valid request for `getTask`: its URL and body."""
     row = await make_task(session)
     await session.commit()
     return Request(
-        url=f"/tasks/{row.id}",
-        body=None,
-        headers={},
+        f"/tasks/{row.id}",
         missing_url="/tasks/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -217,14 +208,11 @@ async def test_get_task_reaches_any_row_with_a_bypass_role(
 
 
 async def _update_task_request(session: AsyncSession) -> Request:
-    """A valid request for `updateTask`: its URL and body."""
     row = await make_task(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/tasks/{row.id}",
-        body=body,
-        headers={},
+        f"/tasks/{row.id}",
+        {},
         missing_url="/tasks/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -270,8 +258,7 @@ async def test_update_task_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the row as its owner's still.
-    """
+    the row as its owner's still."""
     request = await _update_task_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -290,13 +277,10 @@ async def test_update_task_takes_no_owner_from_the_body(
 
 
 async def _delete_task_request(session: AsyncSession) -> Request:
-    """A valid request for `deleteTask`: its URL and body."""
     row = await make_task(session)
     await session.commit()
     return Request(
-        url=f"/tasks/{row.id}",
-        body=None,
-        headers={},
+        f"/tasks/{row.id}",
         missing_url="/tasks/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -340,28 +324,12 @@ async def test_delete_task_reaches_any_row_with_a_bypass_role(
 
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
+    Operation("listTasks", "GET", _list_tasks_request, 200, ("tasks:read",), unknown_row=True),
+    Operation("createTask", "POST", _create_task_request, 201, ("tasks:write",)),
+    Operation("getTask", "GET", _get_task_request, 200, ("tasks:read",), unknown_row=True),
+    Operation("updateTask", "PATCH", _update_task_request, 200, ("tasks:write",), unknown_row=True),
     Operation(
-        "listTasks", "GET", _list_tasks_request, 200, permissions=("tasks:read",), unknown_row=True
-    ),
-    Operation("createTask", "POST", _create_task_request, 201, permissions=("tasks:write",)),
-    Operation(
-        "getTask", "GET", _get_task_request, 200, permissions=("tasks:read",), unknown_row=True
-    ),
-    Operation(
-        "updateTask",
-        "PATCH",
-        _update_task_request,
-        200,
-        permissions=("tasks:write",),
-        unknown_row=True,
-    ),
-    Operation(
-        "deleteTask",
-        "DELETE",
-        _delete_task_request,
-        204,
-        permissions=("tasks:write",),
-        unknown_row=True,
+        "deleteTask", "DELETE", _delete_task_request, 204, ("tasks:write",), unknown_row=True
     ),
 ]
 
@@ -382,26 +350,12 @@ async def test_delete_task_of_a_referenced_row_is_a_conflict(
     assert response.headers["content-type"] == PROBLEM
 
 
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
-
-
 async def test_create_task_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_task_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("tasks:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("tasks:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -416,58 +370,19 @@ async def test_create_task_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_task_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("tasks:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("tasks:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_TASKS = Paging(key="id", items="items", cursor=("cursor", ("nextCursor",)))
 
 
 async def test_list_tasks_lists_the_new_rows(
@@ -479,18 +394,11 @@ async def test_list_tasks_lists_the_new_rows(
     elsewhere = await make_task(session)
     second.project_id = first.project_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_TASKS.keys(
         client,
         f"/projects/{first.project_id}/tasks",
-        {
-            "limit": "1",
-        },
+        {"limit": "1"},
         token("tasks:read", roles=["support", "platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset=None,
-        cursor=("cursor", ("nextCursor",)),
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -510,18 +418,11 @@ async def test_list_tasks_lists_only_the_callers_rows(
     theirs.project_id = mine.project_id
     project_id_parent.tenant_id = mine.tenant_id
     await session.commit()
-    listed = await _listed(
+    listed = await LIST_TASKS.keys(
         client,
         f"/projects/{mine.project_id}/tasks",
-        {
-            "limit": "1",
-        },
+        {"limit": "1"},
         token("tasks:read", subject=str(mine.tenant_id)),
-        items="items",
-        key="id",
-        page=None,
-        offset=None,
-        cursor=("cursor", ("nextCursor",)),
     )
     assert str(mine.id) in listed
     assert mine.tenant_id != theirs.tenant_id
@@ -538,19 +439,11 @@ async def test_list_tasks_filters_by_due_before(
     kept.due_on = datetime.date(2030, 6, 14)
     dropped.due_on = datetime.date(2030, 6, 15)
     await session.commit()
-    matching = await _listed(
+    matching = await LIST_TASKS.keys(
         client,
         f"/projects/{kept.project_id}/tasks",
-        {
-            "due_before": (datetime.date(2030, 6, 15)).isoformat(),
-            "limit": "1",
-        },
+        {"due_before": (datetime.date(2030, 6, 15)).isoformat(), "limit": "1"},
         token("tasks:read", roles=["support", "platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset=None,
-        cursor=("cursor", ("nextCursor",)),
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -566,19 +459,11 @@ async def test_list_tasks_filters_by_status(
     kept.status = "todo"
     dropped.status = "in_progress"
     await session.commit()
-    matching = await _listed(
+    matching = await LIST_TASKS.keys(
         client,
         f"/projects/{kept.project_id}/tasks",
-        {
-            "status": "todo",
-            "limit": "1",
-        },
+        {"status": "todo", "limit": "1"},
         token("tasks:read", roles=["support", "platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset=None,
-        cursor=("cursor", ("nextCursor",)),
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -597,9 +482,7 @@ async def test_update_task_shows_in_a_later_get(
         headers=token("tasks:write", roles=["support", "platform_admin"]),
     )
     after = await client.request(
-        "GET",
-        f"/tasks/{row.id}",
-        headers=token("tasks:read", roles=["support", "platform_admin"]),
+        "GET", f"/tasks/{row.id}", headers=token("tasks:read", roles=["support", "platform_admin"])
     )
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
@@ -618,51 +501,28 @@ async def test_delete_task_then_get_is_404(
         headers=token("tasks:write", roles=["support", "platform_admin"]),
     )
     after = await client.request(
-        "GET",
-        f"/tasks/{row.id}",
-        headers=token("tasks:read", roles=["support", "platform_admin"]),
+        "GET", f"/tasks/{row.id}", headers=token("tasks:read", roles=["support", "platform_admin"])
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
-
-
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
 
 
 async def test_list_tasks_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listTasks` runs the same statements however many rows it answers: nothing is loaded row
-    by row (N+1).
-    """
+    by row (N+1)."""
     first = await make_task(session)
     await session.commit()
     url = f"/projects/{first.project_id}/tasks"
-    params: dict[str, str] = {
-        "limit": "25",
-    }
+    params: dict[str, str] = {"limit": "25"}
     headers = token("tasks:read", roles=["support", "platform_admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         more = await make_task(session)
         more.project_id = first.project_id
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
@@ -676,5 +536,5 @@ async def test_get_task_runs_a_bounded_number_of_statements(
     url = f"/tasks/{first.id}"
     params: dict[str, str] = {}
     headers = token("tasks:read", roles=["support", "platform_admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

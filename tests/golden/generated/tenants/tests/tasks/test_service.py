@@ -30,16 +30,7 @@ async def test_list_tasks_lists_the_rows_created(session: AsyncSession) -> None:
     elsewhere = await make_task(session)
     second.project_id = first.project_id
     await session.flush()
-    result = await service.list_tasks(
-        principal=PRINCIPAL,
-        project_id=first.project_id,
-        cursor=None,
-        limit=10000,
-        status=None,
-        assignee_id=None,
-        due_before=None,
-        search=None,
-    )
+    result = await service.list_tasks(principal=PRINCIPAL, project_id=first.project_id, limit=10000)
     listed = [item.id for item in result.items]
     assert first.id in listed
     assert second.id in listed
@@ -60,26 +51,8 @@ async def test_list_tasks_pages(session: AsyncSession) -> None:
     row4.project_id = row1.project_id
     row5.project_id = row1.project_id
     await session.flush()
-    result = await service.list_tasks(
-        principal=PRINCIPAL,
-        project_id=row1.project_id,
-        cursor=None,
-        limit=10000,
-        status=None,
-        assignee_id=None,
-        due_before=None,
-        search=None,
-    )
-    page = await service.list_tasks(
-        principal=PRINCIPAL,
-        project_id=row1.project_id,
-        cursor=None,
-        limit=2,
-        status=None,
-        assignee_id=None,
-        due_before=None,
-        search=None,
-    )
+    result = await service.list_tasks(principal=PRINCIPAL, project_id=row1.project_id, limit=10000)
+    page = await service.list_tasks(principal=PRINCIPAL, project_id=row1.project_id, limit=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
@@ -99,24 +72,13 @@ async def test_list_tasks_filters_by_due_before(session: AsyncSession) -> None:
     dropped.due_on = datetime.date(2030, 6, 15)
     await session.flush()
     unfiltered = await service.list_tasks(
-        principal=PRINCIPAL,
-        project_id=kept.project_id,
-        cursor=None,
-        limit=10000,
-        status=None,
-        assignee_id=None,
-        due_before=None,
-        search=None,
+        principal=PRINCIPAL, project_id=kept.project_id, limit=10000
     )
     filtered = await service.list_tasks(
         principal=PRINCIPAL,
         project_id=kept.project_id,
-        cursor=None,
         limit=10000,
-        status=None,
-        assignee_id=None,
         due_before=datetime.date(2030, 6, 15),
-        search=None,
     )
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]
@@ -136,24 +98,10 @@ async def test_list_tasks_filters_by_status(session: AsyncSession) -> None:
     dropped.status = "in_progress"
     await session.flush()
     unfiltered = await service.list_tasks(
-        principal=PRINCIPAL,
-        project_id=kept.project_id,
-        cursor=None,
-        limit=10000,
-        status=None,
-        assignee_id=None,
-        due_before=None,
-        search=None,
+        principal=PRINCIPAL, project_id=kept.project_id, limit=10000
     )
     filtered = await service.list_tasks(
-        principal=PRINCIPAL,
-        project_id=kept.project_id,
-        cursor=None,
-        limit=10000,
-        status="todo",
-        assignee_id=None,
-        due_before=None,
-        search=None,
+        principal=PRINCIPAL, project_id=kept.project_id, limit=10000, status="todo"
     )
     every = [item.id for item in unfiltered.items]
     matching = [item.id for item in filtered.items]

@@ -15,9 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.workspaces.models import Workspace as WorkspaceRow
-from tests.conftest import statements, token
+from tests.conftest import token
 from tests.factories import make_workspace
-from tests.operations import PROBLEM, Operation, Request, send
+from tests.operations import (
+    MAX_STATEMENTS_PER_GET,
+    PROBLEM,
+    Operation,
+    Paging,
+    Request,
+    replayed_or_waited,
+    send,
+    statement_count,
+    with_key,
+)
 
 
 async def _rows(session: AsyncSession) -> int:
@@ -39,79 +49,36 @@ async def _owned_rows(session: AsyncSession, owner: str) -> int:
 
 
 async def _list_workspaces_request(session: AsyncSession) -> Request:
-    """A valid request for `listWorkspaces`: its URL and body."""
     row = await make_workspace(session)
     await session.commit()
-    return Request(
-        url="/workspaces",
-        body=None,
-        headers={},
-        missing_url="/workspaces",
-        subject=str(row.tenant_id),
-    )
+    return Request("/workspaces", subject=str(row.tenant_id))
 
 
 async def _create_workspace_request(session: AsyncSession) -> Request:
-    """A valid request for `createWorkspace`: its URL and body."""
-    body: dict[str, JsonValue] = {"slug": "9c", "name": "example 107"}
-    return Request(
-        url="/workspaces",
-        body=body,
-        headers={},
-        missing_url="/workspaces",
-    )
+    return Request("/workspaces", {"slug": "9c", "name": "example 107"})
 
 
 async def _create_workspace_retry1_request(session: AsyncSession) -> Request:
-    """A valid request for `createWorkspace`: its URL and body."""
-    body: dict[str, JsonValue] = {"slug": "tj", "name": "example 3007"}
-    return Request(
-        url="/workspaces",
-        body=body,
-        headers={},
-        missing_url="/workspaces",
-    )
+    return Request("/workspaces", {"slug": "tj", "name": "example 3007"})
 
 
 async def _create_workspace_retry2_request(session: AsyncSession) -> Request:
-    """A valid request for `createWorkspace`: its URL and body."""
-    body: dict[str, JsonValue] = {"slug": "d2", "name": "example 5007"}
-    return Request(
-        url="/workspaces",
-        body=body,
-        headers={},
-        missing_url="/workspaces",
-    )
+    return Request("/workspaces", {"slug": "d2", "name": "example 5007"})
 
 
 async def _create_workspace_second_request(session: AsyncSession) -> Request:
-    """A valid request for `createWorkspace`: its URL and body."""
-    body: dict[str, JsonValue] = {"slug": "xj", "name": "example 7007"}
-    return Request(
-        url="/workspaces",
-        body=body,
-        headers={},
-        missing_url="/workspaces",
-    )
+    return Request("/workspaces", {"slug": "xj", "name": "example 7007"})
 
 
 async def _create_workspace_repeated_request(session: AsyncSession) -> Request:
-    """A valid request for `createWorkspace`: its URL and body."""
-    body: dict[str, JsonValue] = {"slug": "h2", "name": "example 9007"}
-    return Request(
-        url="/workspaces",
-        body=body,
-        headers={},
-        missing_url="/workspaces",
-    )
+    return Request("/workspaces", {"slug": "h2", "name": "example 9007"})
 
 
 async def test_create_workspace_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the new row as the caller's.
-    """
+    the new row as the caller's."""
     request = await _create_workspace_second_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -131,13 +98,10 @@ async def test_create_workspace_takes_no_owner_from_the_body(
 
 
 async def _get_workspace_request(session: AsyncSession) -> Request:
-    """A valid request for `getWorkspace`: its URL and body."""
     row = await make_workspace(session)
     await session.commit()
     return Request(
-        url=f"/workspaces/{row.id}",
-        body=None,
-        headers={},
+        f"/workspaces/{row.id}",
         missing_url="/workspaces/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -183,14 +147,11 @@ async def test_get_workspace_reaches_any_row_with_a_bypass_role(
 
 
 async def _update_workspace_request(session: AsyncSession) -> Request:
-    """A valid request for `updateWorkspace`: its URL and body."""
     row = await make_workspace(session)
     await session.commit()
-    body: dict[str, JsonValue] = {}
     return Request(
-        url=f"/workspaces/{row.id}",
-        body=body,
-        headers={},
+        f"/workspaces/{row.id}",
+        {},
         missing_url="/workspaces/00000000-0000-4000-8000-000000000000",
         subject=str(row.tenant_id),
     )
@@ -239,8 +200,7 @@ async def test_update_workspace_takes_no_owner_from_the_body(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
-    the row as its owner's still.
-    """
+    the row as its owner's still."""
     request = await _update_workspace_request(session)
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
@@ -260,26 +220,17 @@ async def test_update_workspace_takes_no_owner_from_the_body(
 
 # how tests/test_operations.py calls each operation, and what it answers
 OPERATIONS = [
+    Operation("listWorkspaces", "GET", _list_workspaces_request, 200, ("workspaces:read",)),
+    Operation("createWorkspace", "POST", _create_workspace_request, 201, ("workspaces:write",)),
     Operation(
-        "listWorkspaces", "GET", _list_workspaces_request, 200, permissions=("workspaces:read",)
-    ),
-    Operation(
-        "createWorkspace", "POST", _create_workspace_request, 201, permissions=("workspaces:write",)
-    ),
-    Operation(
-        "getWorkspace",
-        "GET",
-        _get_workspace_request,
-        200,
-        permissions=("workspaces:read",),
-        unknown_row=True,
+        "getWorkspace", "GET", _get_workspace_request, 200, ("workspaces:read",), unknown_row=True
     ),
     Operation(
         "updateWorkspace",
         "PATCH",
         _update_workspace_request,
         200,
-        permissions=("workspaces:write",),
+        ("workspaces:write",),
         unknown_row=True,
     ),
 ]
@@ -298,26 +249,12 @@ async def test_create_workspace_twice_is_a_conflict(
     assert second.headers["content-type"] == PROBLEM
 
 
-def _with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:
-    """`headers` with `key` as the Idempotency-Key (none when `key` is None)."""
-    kept = {name: value for name, value in headers.items() if name.lower() != "idempotency-key"}
-    return kept if key is None else {**kept, "Idempotency-Key": key}
-
-
-def _replayed_or_waited(answer: httpx.Response) -> bool:
-    """Whether the answer is a replay, or the 409 of a key still in use (not any conflict)."""
-    if answer.headers.get("idempotent-replayed") == "true":
-        return True
-    return answer.status_code == 409 and "Idempotency-Key" in answer.text
-
-
 async def test_create_workspace_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_workspace_retry1_request(session)
-    headers = _with_key(
-        {**request.headers, **token("workspaces:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("workspaces:write", subject=request.subject)}, str(uuid.uuid4())
     )
     first = await send(client, "POST", request, headers)
     second = await send(client, "POST", request, headers)
@@ -332,58 +269,19 @@ async def test_create_workspace_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     request = await _create_workspace_retry2_request(session)
-    headers = _with_key(
-        {**request.headers, **token("workspaces:write", subject=request.subject)},
-        str(uuid.uuid4()),
+    headers = with_key(
+        {**request.headers, **token("workspaces:write", subject=request.subject)}, str(uuid.uuid4())
     )
     before = await _rows(session)
     answers = await asyncio.gather(*(send(client, "POST", request, headers) for _ in range(2)))
-    ran = [a for a in answers if not _replayed_or_waited(a)]
+    ran = [a for a in answers if not replayed_or_waited(a)]
     assert len(ran) == 1, [a.text for a in answers]
     assert ran[0].status_code == 201, ran[0].text
     assert await _rows(session) == before + 1  # one row, however many requests
 
 
-async def _listed(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str | bool | list[str]],
-    headers: dict[str, str],
-    *,
-    items: str | None,
-    key: str,
-    page: str | None,
-    offset: str | None,
-    cursor: tuple[str, tuple[str, ...]] | None = None,
-) -> list[str]:
-    """The key of every row a list answers, page after page until an empty one (or, paged by
-    cursor, until no next cursor: `cursor` names its parameter and the fields leading to it)."""
-    keys: list[str] = []
-    following: str | None = None
-    for number in range(1, 1000):
-        query = dict(params)
-        if page is not None:
-            query[page] = str(number)
-        elif offset is not None:
-            query[offset] = str(len(keys))
-        elif cursor is not None and following is not None:
-            query[cursor[0]] = following
-        response = await client.get(url, params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        rows: list[dict[str, object]] = body if items is None else body[items]
-        keys += [str(row[key]) for row in rows]
-        if cursor is not None:
-            holder = body
-            for name in cursor[1][:-1]:
-                holder = holder[name]
-            following = holder[cursor[1][-1]]
-            if following is None:
-                assert len(keys) == len(set(keys)), f"{url} answered a row twice"
-                return keys
-        elif not rows or (page is None and offset is None):
-            return keys
-    raise AssertionError(f"{url} did not stop answering rows")
+# how each list walked below answers its rows
+LIST_WORKSPACES = Paging(key="id", items="items", offset="offset")
 
 
 async def test_list_workspaces_lists_the_new_rows(
@@ -393,15 +291,8 @@ async def test_list_workspaces_lists_the_new_rows(
     first = await make_workspace(session)
     second = await make_workspace(session)
     await session.commit()
-    listed = await _listed(
-        client,
-        "/workspaces",
-        {},
-        token("workspaces:read", roles=["platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
+    listed = await LIST_WORKSPACES.keys(
+        client, "/workspaces", {}, token("workspaces:read", roles=["platform_admin"])
     )
     assert str(first.id) in listed
     assert str(second.id) in listed
@@ -414,15 +305,8 @@ async def test_list_workspaces_lists_only_the_callers_rows(
     mine = await make_workspace(session)
     theirs = await make_workspace(session)
     await session.commit()
-    listed = await _listed(
-        client,
-        "/workspaces",
-        {},
-        token("workspaces:read", subject=str(mine.tenant_id)),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
+    listed = await LIST_WORKSPACES.keys(
+        client, "/workspaces", {}, token("workspaces:read", subject=str(mine.tenant_id))
     )
     assert str(mine.id) in listed
     assert mine.tenant_id != theirs.tenant_id
@@ -436,17 +320,8 @@ async def test_list_workspaces_filters_by_q(
     kept = await make_workspace(session)
     dropped = await make_workspace(session)
     await session.commit()
-    matching = await _listed(
-        client,
-        "/workspaces",
-        {
-            "q": kept.name,
-        },
-        token("workspaces:read", roles=["platform_admin"]),
-        items="items",
-        key="id",
-        page=None,
-        offset="offset",
+    matching = await LIST_WORKSPACES.keys(
+        client, "/workspaces", {"q": kept.name}, token("workspaces:read", roles=["platform_admin"])
     )
     assert str(kept.id) in matching
     assert str(dropped.id) not in matching
@@ -465,51 +340,28 @@ async def test_update_workspace_shows_in_a_later_get(
         headers=token("workspaces:write", roles=["platform_admin"]),
     )
     after = await client.request(
-        "GET",
-        f"/workspaces/{row.id}",
-        headers=token("workspaces:read", roles=["platform_admin"]),
+        "GET", f"/workspaces/{row.id}", headers=token("workspaces:read", roles=["platform_admin"])
     )
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["slug"] == "ro"
 
 
-# a get's statements: the caller's scope for row-level security, the row, and room for one
-# more (a relationship it embeds; one statement more for each further one)
-MAX_STATEMENTS_PER_GET = 3
-
-
-async def _statements(
-    client: httpx.AsyncClient,
-    url: str,
-    params: dict[str, str],
-    headers: dict[str, str],
-) -> tuple[int, httpx.Response]:
-    """How many SQL statements one GET runs, and its answer."""
-    with statements() as seen:
-        response = await client.get(url, params=params, headers=headers)
-    assert response.status_code == 200, response.text
-    return len(seen), response
-
-
 async def test_list_workspaces_runs_as_many_statements_for_25_rows_as_for_1(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """`listWorkspaces` runs the same statements however many rows it answers: nothing is loaded
-    row by row (N+1).
-    """
+    row by row (N+1)."""
     await make_workspace(session)
     await session.commit()
     url = "/workspaces"
-    params: dict[str, str] = {
-        "limit": "25",
-    }
+    params: dict[str, str] = {"limit": "25"}
     headers = token("workspaces:read", roles=["platform_admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     for _ in range(24):
         await make_workspace(session)
     await session.commit()
-    many, answered = await _statements(client, url, params, headers)
+    many, answered = await statement_count(client, url, params, headers)
     assert len(answered.json()["items"]) >= 2, "the list answers the rows just made"
     assert many == one, f"{one} statements for one row, {many} for 25"
 
@@ -523,5 +375,5 @@ async def test_get_workspace_runs_a_bounded_number_of_statements(
     url = f"/workspaces/{first.id}"
     params: dict[str, str] = {}
     headers = token("workspaces:read", roles=["platform_admin"])
-    one, _ = await _statements(client, url, params, headers)
+    one, _ = await statement_count(client, url, params, headers)
     assert one <= MAX_STATEMENTS_PER_GET, f"{one} statements for one row"

@@ -26,7 +26,7 @@ async def test_list_workspaces_lists_the_rows_created(session: AsyncSession) -> 
     service = WorkspacesService(session)
     first = await make_workspace(session)
     second = await make_workspace(session)
-    result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
+    result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0)
     listed = [item.id for item in result.items]
     assert first.id in listed
     assert second.id in listed
@@ -41,8 +41,8 @@ async def test_list_workspaces_pages(session: AsyncSession) -> None:
     row3 = await make_workspace(session)
     row4 = await make_workspace(session)
     row5 = await make_workspace(session)
-    result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
-    page = await service.list_workspaces(principal=PRINCIPAL, limit=2, offset=2, q=None)
+    result = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0)
+    page = await service.list_workspaces(principal=PRINCIPAL, limit=2, offset=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
@@ -57,12 +57,11 @@ async def test_list_workspaces_pages(session: AsyncSession) -> None:
 
 async def test_list_workspaces_filters_by_q(session: AsyncSession) -> None:
     """`listWorkspaces` with `q` keeps a row that matches (contains) and drops one that does
-    not.
-    """
+    not."""
     service = WorkspacesService(session)
     kept = await make_workspace(session)
     dropped = await make_workspace(session)
-    unfiltered = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0, q=None)
+    unfiltered = await service.list_workspaces(principal=PRINCIPAL, limit=10000, offset=0)
     filtered = await service.list_workspaces(
         principal=PRINCIPAL, limit=10000, offset=0, q=kept.name
     )
