@@ -13,6 +13,10 @@ from gen_backend.accept import Accepted, accept
 from gen_backend.cli import app
 from gen_backend.plan import plan_project
 from gen_backend.plan.api import OperationPlan
+from tests import runtime_project
+
+# before tests/test_runtime*.py import the runtime modules, which read these two
+runtime_project.install()
 
 # the stock openapi-spec-validator on the backend our crawled meta-schema uses, so the two
 # word their errors alike: with jsonschema-rs installed (schemathesis brings it), the stock

@@ -320,10 +320,14 @@ class ProjectPlan:
 
     @property
     def column_types(self) -> frozenset[str]:
-        """The SQLAlchemy types the models name (`UtcNaiveDateTime()`, `sa.JSON()`): `core/db.py`
-        defines only the types of its own that are used, and serializes JSON only when a column
-        holds it."""
+        """The SQLAlchemy types the models name (`UtcNaiveDateTime()`, `sa.JSON()`):
+        `core/columns.py` defines only the types of its own that are used."""
         return frozenset(c.model_type for d in self.domains for c in d.table.columns)
+
+    @property
+    def column_defaults(self) -> frozenset[str]:
+        """The Python defaults of its columns (`uuid_text`, `text_key(...)`)."""
+        return frozenset(c.python_default or "" for d in self.domains for c in d.table.columns)
 
     @property
     def makes_text_keys(self) -> bool:
@@ -908,8 +912,15 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("app/models.py")
     add("scripts/__init__.py")
     add("scripts/dev_token.py")
-    for module in ("__init__", "config", "db"):
-        add(f"app/core/{module}.py")
+    add("app/core/__init__.py")
+    add("app/core/config.py")
+    copy("app/core/db.py")
+    columns = {c.model_type for d in domains for c in d.table.columns}
+    defaults = {c.python_default or "" for d in domains for c in d.table.columns}
+    if columns & {"UtcNaiveDateTime()", "TextBytes()"} or any(
+        d == "uuid_text" or d.startswith("text_key(") for d in defaults
+    ):
+        add("app/core/columns.py")  # the design's column types and defaults beyond db.py's
     for module in ("security", "repository"):
         add(f"app/core/{module}.py")
     if wire_formats(apis, operations) or any(c.not_null for a in apis for c in a.classes):
@@ -927,9 +938,10 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     if any(op.kind is OperationKind.LIST and (op.cursor or op.needs_page) for op in operations):
         copy("app/core/pagination.py")  # page links and numbers, cursors
     if idempotency is not None:
-        add("app/core/idempotency.py")
-    add("app/core/rate_limit.py")
-    add("app/core/health.py")
+        copy("app/core/idempotency.py")
+    copy("app/core/rate_limit.py")
+    copy("app/core/health.py")
+    add("app/core/names.py")
     for domain in domains:
         add(f"app/{domain.package}/__init__.py", "app/domain/__init__.py.j2", domain=domain)
         add(f"app/{domain.package}/models.py", "app/domain/models.py.j2", domain=domain)

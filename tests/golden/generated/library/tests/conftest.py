@@ -164,13 +164,14 @@ def seeding_engine() -> AsyncEngine:
     tables, which spoils what a kept connection has prepared. On SQLite, the app's engine."""
     global _seeding_engine
     if _seeding_engine is None:
-        from app.core.db import get_engine
+        from app.core.db import get_engine, json_text
 
         _seeding_engine = (
             create_async_engine(
                 OWNER_URL,
                 poolclass=NullPool,
                 connect_args={"server_settings": {"app.bypass": "on"}},
+                json_serializer=json_text,  # as the app's engine writes JSON columns
             )
             if ON_POSTGRESQL
             else get_engine()

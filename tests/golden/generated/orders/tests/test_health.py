@@ -10,18 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.core import health
 from app.core.config import get_settings
+from app.core.names import LIVE, READY
 
 PROBLEM = "application/problem+json"  # the media type of every error answer
 
 
 async def test_a_live_process_says_so(client: httpx.AsyncClient) -> None:
-    response = await client.get(health.LIVE)
+    response = await client.get(LIVE)
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "alive"}
 
 
 async def test_the_service_is_ready_when_its_database_answers(client: httpx.AsyncClient) -> None:
-    response = await client.get(health.READY)
+    response = await client.get(READY)
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "ready"}
 
@@ -37,7 +38,7 @@ def lost_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[AsyncEngine]:
 async def test_the_service_is_not_ready_without_its_database(
     client: httpx.AsyncClient, lost_database: AsyncEngine
 ) -> None:
-    response = await client.get(health.READY)
+    response = await client.get(READY)
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == PROBLEM
     assert response.headers["retry-after"]
@@ -48,8 +49,8 @@ async def test_the_probes_are_not_in_the_document_and_not_rate_limited(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     document = (await client.get("/openapi.json")).json()
-    assert health.LIVE not in document["paths"]
-    assert health.READY not in document["paths"]
+    assert LIVE not in document["paths"]
+    assert READY not in document["paths"]
     monkeypatch.setattr(get_settings(), "rate_limit_requests", 1)
     for _ in range(3):
-        assert (await client.get(health.LIVE)).status_code == 200
+        assert (await client.get(LIVE)).status_code == 200

@@ -17,11 +17,9 @@ from app.core.config import get_settings
 from app.core.db import get_session_factory
 from app.core.idempotency import REPLAYED, idempotent
 from app.core.problem import ProblemError
-from app.core.security import Principal
 
 ROUTE = "/stand-ins"
-ALICE = Principal(subject="alice")
-BOB = Principal(subject="bob")
+ALICE, BOB = "alice", "bob"  # two callers' subjects
 
 
 class Made(BaseModel):
@@ -64,13 +62,11 @@ def _request(body: object, key: str | None) -> Request:
     return Request(scope, receive)
 
 
-async def _send(
-    operation: StandIn, body: object, key: str | None, principal: Principal = ALICE
-) -> Response:
+async def _send(operation: StandIn, body: object, key: str | None, caller: str = ALICE) -> Response:
     """One request through `idempotent`, in a transaction of its own as the app runs it."""
     async with get_session_factory()() as session, session.begin():
         return await idempotent(
-            _request(body, key), session, principal, route=ROUTE, status=201, run=operation
+            _request(body, key), session, caller, route=ROUTE, status=201, run=operation
         )
 
 

@@ -72,7 +72,7 @@ async def create_author(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/authors",
         status=201,
         run=lambda: service.create_author(principal=principal, body=body),

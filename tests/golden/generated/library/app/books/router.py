@@ -113,7 +113,7 @@ async def create_book(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/books",
         status=201,
         run=lambda: service.create_book(principal=principal, body=body),

@@ -8,7 +8,8 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import DateTime, Dialect, LargeBinary, MetaData, TypeDecorator, event
+from pydantic_core import to_json
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -69,19 +70,10 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
         return value
 
 
-class TextBytes(TypeDecorator[bytes]):
-    """`bytea`/`BLOB` that also takes text, as its UTF-8 bytes: a spec that sends a column of
-    bytes as a plain string (no `format: byte`) writes the text, and reads it back as such."""
-
-    impl = LargeBinary()
-    cache_ok = True
-
-    @property
-    def python_type(self) -> type[bytes]:
-        return bytes
-
-    def process_bind_param(self, value: bytes | str | None, dialect: Dialect) -> bytes | None:
-        return value.encode() if isinstance(value, str) else value
+def json_text(value: object) -> str:
+    """A JSON column's value as text: a date, UUID or decimal in it (a request's, parsed) is
+    written as the API writes it, instead of failing json.dumps."""
+    return to_json(value).decode()
 
 
 def _configure_sqlite(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
@@ -102,6 +94,7 @@ def get_engine() -> AsyncEngine:
         engine = create_async_engine(
             settings.database_url,
             echo=settings.db_echo,
+            json_serializer=json_text,
             connect_args={"timeout": settings.db_pool_timeout_s},
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -109,6 +102,7 @@ def get_engine() -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
+        json_serializer=json_text,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,

@@ -35,8 +35,8 @@ from starlette.datastructures import UploadFile
 
 from app.core.config import get_settings
 from app.core.db import Base, UtcDateTime, get_session_factory, utc_now
+from app.core.names import IDEMPOTENCY_TABLE
 from app.core.problem import ProblemError
-from app.core.security import Principal
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -47,7 +47,7 @@ _KEY = re.compile(KEY_PATTERN)
 class IdempotencyRecord(Base):
     """A claimed key and, once its request is done, the answer to replay."""
 
-    __tablename__ = "idempotency_keys"
+    __tablename__ = IDEMPOTENCY_TABLE
     __table_args__ = (UniqueConstraint("scope", "method", "route", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -65,15 +65,16 @@ class IdempotencyRecord(Base):
 async def idempotent(
     request: Request,
     session: AsyncSession,
-    principal: Principal | None,
+    scope: str,
     *,
     route: str,
     status: int,
     run: Callable[[], Awaitable[BaseModel | Response | None]],
     response_class: type[JSONResponse] = JSONResponse,
 ) -> Response:
-    """Answer `run()` (a success with `status`) once per Idempotency-Key: replay the stored
-    answer to a retry. Without a key the request simply runs."""
+    """Answer `run()` (a success with `status`) once per Idempotency-Key of the caller `scope`
+    (its subject; "" for a public operation): replay the stored answer to a retry. Without a
+    key the request simply runs."""
     key = request.headers.get(HEADER)
     if key is None:
         return _respond(await run(), status, response_class)
@@ -83,7 +84,6 @@ async def idempotent(
             "The Idempotency-Key is not valid",
             detail="1 to 255 printable ASCII characters, no spaces",
         )
-    scope = principal.subject if principal is not None else ""
     where = (
         IdempotencyRecord.scope == scope,
         IdempotencyRecord.method == request.method,

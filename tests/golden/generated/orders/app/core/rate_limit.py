@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.config import get_settings
 from app.core.db import Base, get_session_factory
+from app.core.names import RATE_LIMIT_TABLE
 from app.core.problem import ProblemError
 
 logger = logging.getLogger("app.rate_limit")
@@ -33,7 +34,7 @@ class RateLimitWindow(Base):
     """A caller's count in its current window: one row per caller, reset by its first request
     in a new window."""
 
-    __tablename__ = "rate_limits"
+    __tablename__ = RATE_LIMIT_TABLE
 
     # SHA-256 of the caller: neither subjects nor addresses are kept
     caller: Mapped[str] = mapped_column(String(64), primary_key=True)

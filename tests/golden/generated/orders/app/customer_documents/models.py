@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.naming import conv
 
-from app.core.db import Base, TextBytes, UtcDateTime, utc_now
+from app.core.columns import TextBytes
+from app.core.db import Base, UtcDateTime, utc_now
 
 if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolves them by name)
     from app.customers.models import Customer

@@ -76,7 +76,7 @@ async def add_order_item(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/orders/{orderId}/items",
         status=201,
         run=lambda: service.add_order_item(principal=principal, order_id=order_id, body=body),

@@ -93,7 +93,7 @@ async def create_order(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/orders",
         status=201,
         run=lambda: service.create_order(

@@ -79,7 +79,7 @@ async def create_payment(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/orders/{orderId}/payments",
         status=201,
         run=lambda: service.create_payment(
@@ -130,7 +130,7 @@ async def capture_payment(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/payments/{paymentId}/capture",
         status=200,
         run=lambda: service.capture_payment(

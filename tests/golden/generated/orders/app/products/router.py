@@ -93,7 +93,7 @@ async def create_product(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/products",
         status=201,
         run=lambda: service.create_product(principal=principal, body=body),

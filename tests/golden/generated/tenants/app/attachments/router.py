@@ -74,7 +74,7 @@ async def create_attachment(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/tasks/{taskId}/attachments",
         status=201,
         run=lambda: service.create_attachment(principal=principal, task_id=task_id, body=body),

@@ -69,7 +69,7 @@ async def create_comment(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/tasks/{taskId}/comments",
         status=201,
         run=lambda: service.create_comment(principal=principal, task_id=task_id, body=body),

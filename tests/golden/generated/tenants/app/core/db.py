@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
+from pydantic_core import to_json
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -69,6 +70,12 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
         return value
 
 
+def json_text(value: object) -> str:
+    """A JSON column's value as text: a date, UUID or decimal in it (a request's, parsed) is
+    written as the API writes it, instead of failing json.dumps."""
+    return to_json(value).decode()
+
+
 def _configure_sqlite(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
     """Foreign keys enforced, and write-ahead logging: readers and the writer no longer block
     each other, and a commit writes the log once instead of a journal and the file."""
@@ -87,6 +94,7 @@ def get_engine() -> AsyncEngine:
         engine = create_async_engine(
             settings.database_url,
             echo=settings.db_echo,
+            json_serializer=json_text,
             connect_args={"timeout": settings.db_pool_timeout_s},
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -94,6 +102,7 @@ def get_engine() -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
+        json_serializer=json_text,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,

@@ -2,9 +2,9 @@
 """Liveness and readiness, for load balancers and orchestrators: not in the OpenAPI document
 (the document is the spec's), public, and not rate limited.
 
-`/healthz` answers while the process serves requests; `/readyz`
-only when the database answers too (a 503 problem otherwise), so that a process that lost its
-database is taken out of rotation instead of answering 500s."""
+`LIVE` (`/healthz`, unless the spec has that path) answers while the process serves requests;
+`READY` (`/readyz`) only when the database answers too (a 503 problem otherwise), so that a
+process that lost its database is taken out of rotation instead of answering 500s."""
 
 import asyncio
 import logging
@@ -16,10 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.config import get_settings
 from app.core.db import get_engine
+from app.core.names import LIVE, READY
 from app.core.problem import ProblemError
-
-LIVE = "/healthz"
-READY = "/readyz"
 
 logger = logging.getLogger("app.health")
 router = APIRouter(include_in_schema=False)

@@ -78,7 +78,7 @@ async def create_project(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/workspaces/{workspaceId}/projects",
         status=201,
         run=lambda: service.create_project(

@@ -89,7 +89,7 @@ async def create_task(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/projects/{projectId}/tasks",
         status=201,
         run=lambda: service.create_task(principal=principal, project_id=project_id, body=body),

@@ -71,7 +71,7 @@ async def create_workspace(
     return await idempotent(
         request,
         service.session,
-        principal,
+        principal.subject,
         route="/workspaces",
         status=201,
         run=lambda: service.create_workspace(principal=principal, body=body),

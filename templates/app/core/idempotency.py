@@ -34,8 +34,8 @@ from starlette.datastructures import UploadFile
 
 from app.core.config import get_settings
 from app.core.db import Base, UtcDateTime, get_session_factory, utc_now
+from app.core.names import IDEMPOTENCY_TABLE
 from app.core.problem import ProblemError
-from app.core.security import Principal
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -46,7 +46,7 @@ _KEY = re.compile(KEY_PATTERN)
 class IdempotencyRecord(Base):
     """A claimed key and, once its request is done, the answer to replay."""
 
-    __tablename__ = {{ plan.idempotency.table | pyrepr }}
+    __tablename__ = IDEMPOTENCY_TABLE
     __table_args__ = (UniqueConstraint("scope", "method", "route", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -64,22 +64,25 @@ class IdempotencyRecord(Base):
 async def idempotent(
     request: Request,
     session: AsyncSession,
-    principal: Principal | None,
+    scope: str,
     *,
     route: str,
     status: int,
     run: Callable[[], Awaitable[BaseModel | Response | None]],
     response_class: type[JSONResponse] = JSONResponse,
 ) -> Response:
-    """Answer `run()` (a success with `status`) once per Idempotency-Key: replay the stored
-    answer to a retry. Without a key the request simply runs."""
+    """Answer `run()` (a success with `status`) once per Idempotency-Key of the caller `scope`
+    (its subject; "" for a public operation): replay the stored answer to a retry. Without a
+    key the request simply runs."""
     key = request.headers.get(HEADER)
     if key is None:
         return _respond(await run(), status, response_class)
     if not _KEY.match(key):
-        raise ProblemError(400, "The Idempotency-Key is not valid",
-                      detail="1 to 255 printable ASCII characters, no spaces")
-    scope = principal.subject if principal is not None else ""
+        raise ProblemError(
+            400,
+            "The Idempotency-Key is not valid",
+            detail="1 to 255 printable ASCII characters, no spaces",
+        )
     where = (
         IdempotencyRecord.scope == scope,
         IdempotencyRecord.method == request.method,
@@ -142,17 +145,25 @@ async def _claim(
 def _answer(found: IdempotencyRecord, fingerprint: str) -> Response:
     """The answer to a retry of a claimed key."""
     if found.fingerprint != fingerprint:
-        raise ProblemError(422, "The Idempotency-Key was used with another request body",
-                      detail="use a new key for a new request")
+        raise ProblemError(
+            422,
+            "The Idempotency-Key was used with another request body",
+            detail="use a new key for a new request",
+        )
     if found.status is None:
         raise _in_progress()
-    return Response(found.body or b"", status_code=found.status, media_type=found.media_type,
-                    headers={REPLAYED: "true"})
+    return Response(
+        found.body or b"",
+        status_code=found.status,
+        media_type=found.media_type,
+        headers={REPLAYED: "true"},
+    )
 
 
 def _in_progress() -> ProblemError:
-    return ProblemError(409, "A request with this Idempotency-Key is in progress",
-                   headers={"Retry-After": "1"})
+    return ProblemError(
+        409, "A request with this Idempotency-Key is in progress", headers={"Retry-After": "1"}
+    )
 
 
 async def _release(record_id: int) -> None:

@@ -2,18 +2,20 @@
 session (one transaction) per request."""
 
 import datetime
-import secrets
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends
-
 from pydantic_core import to_json
-from sqlalchemy import DateTime, Dialect, LargeBinary, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -36,25 +38,6 @@ class Base(DeclarativeBase):
 def utc_now() -> datetime.datetime:
     """Now, in UTC: the default of `timestamptz` columns designed to default to now()."""
     return datetime.datetime.now(datetime.UTC)
-{% if plan.domains | map(attribute="table") | map(attribute="columns") | sum(start=()) | selectattr("python_default", "eq", "uuid_text") | list %}
-
-
-def uuid_text() -> str:
-    """A new UUID's text: the default of text columns designed to default to a new UUID."""
-    return str(uuid.uuid4())
-{% endif %}
-{% if plan.makes_text_keys %}
-
-
-def text_key(prefix: str, alphabet: str, length: int) -> Callable[[], str]:
-    """Makes a text key no request sends, in the spec's form: `prefix` and `length` random
-    characters of `alphabet`."""
-
-    def make() -> str:
-        return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
-
-    return make
-{% endif %}
 
 
 class UtcDateTime(TypeDecorator[datetime.datetime]):
@@ -84,48 +67,12 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=datetime.UTC)
         return value
-{% if "UtcNaiveDateTime()" in plan.column_types %}
-
-
-class UtcNaiveDateTime(UtcDateTime):
-    """`timestamp without time zone`, holding UTC: an aware datetime is stored as its UTC wall
-    clock, and values come back as UTC, so every answer carries the offset RFC 3339 asks for."""
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(
-        self, value: datetime.datetime | None, dialect: Dialect
-    ) -> datetime.datetime | None:
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(datetime.UTC).replace(tzinfo=None)
-{% endif %}
-{% if "TextBytes()" in plan.column_types %}
-
-
-class TextBytes(TypeDecorator[bytes]):
-    """`bytea`/`BLOB` that also takes text, as its UTF-8 bytes: a spec that sends a column of
-    bytes as a plain string (no `format: byte`) writes the text, and reads it back as such."""
-
-    impl = LargeBinary()
-    cache_ok = True
-
-    @property
-    def python_type(self) -> type[bytes]:
-        return bytes
-
-    def process_bind_param(self, value: bytes | str | None, dialect: Dialect) -> bytes | None:
-        return value.encode() if isinstance(value, str) else value
-{% endif %}
-{% if "sa.JSON()" in plan.column_types %}
 
 
 def json_text(value: object) -> str:
     """A JSON column's value as text: a date, UUID or decimal in it (a request's, parsed) is
     written as the API writes it, instead of failing json.dumps."""
     return to_json(value).decode()
-{% endif %}
 
 
 def _configure_sqlite(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
@@ -146,9 +93,7 @@ def get_engine() -> AsyncEngine:
         engine = create_async_engine(
             settings.database_url,
             echo=settings.db_echo,
-{% if "sa.JSON()" in plan.column_types %}
             json_serializer=json_text,
-{% endif %}
             connect_args={"timeout": settings.db_pool_timeout_s},
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -156,9 +101,7 @@ def get_engine() -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
-{% if "sa.JSON()" in plan.column_types %}
         json_serializer=json_text,
-{% endif %}
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,

@@ -1,9 +1,9 @@
 """Liveness and readiness, for load balancers and orchestrators: not in the OpenAPI document
 (the document is the spec's), public, and not rate limited.
 
-`{{ plan.health.live }}` answers while the process serves requests; `{{ plan.health.ready }}`
-only when the database answers too (a 503 problem otherwise), so that a process that lost its
-database is taken out of rotation instead of answering 500s."""
+`LIVE` (`/healthz`, unless the spec has that path) answers while the process serves requests;
+`READY` (`/readyz`) only when the database answers too (a 503 problem otherwise), so that a
+process that lost its database is taken out of rotation instead of answering 500s."""
 
 import asyncio
 import logging
@@ -15,10 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.config import get_settings
 from app.core.db import get_engine
+from app.core.names import LIVE, READY
 from app.core.problem import ProblemError
-
-LIVE = {{ plan.health.live | pyrepr }}
-READY = {{ plan.health.ready | pyrepr }}
 
 logger = logging.getLogger("app.health")
 router = APIRouter(include_in_schema=False)
@@ -41,6 +39,7 @@ async def ready() -> Health:
                 await connection.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError, TimeoutError) as error:
         logger.warning("not ready: the database does not answer: %s", error)
-        raise ProblemError(503, "Not ready", detail="the database does not answer",
-                      headers={"Retry-After": "5"}) from None
+        raise ProblemError(
+            503, "Not ready", detail="the database does not answer", headers={"Retry-After": "5"}
+        ) from None
     return Health(status="ready")
