@@ -1,20 +1,21 @@
-"""The runtime modules that keep data (templates/app/core: db, rate_limit, idempotency,
-health), tested on a SQLite file with the settings tests/runtime_project.py stands in for a
-project's. Each test runs in an event loop of its own and closes the engine's connections at
-its end."""
+"""The runtime modules that keep data or query it (templates/app/core: db, rate_limit,
+idempotency, health, json_items, lookups), tested on a SQLite file with the settings that
+tests/runtime_project.py stands in for a project's. Each test runs in an event loop of its
+own and closes the engine's connections at its end."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
 import json
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, JsonValue
+from sqlalchemy import JSON, String, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +23,8 @@ from app.core import health, rate_limit
 from app.core.db import Base, UtcDateTime, get_engine, get_session_factory
 from app.core.errors import install_error_handlers
 from app.core.idempotency import REPLAYED, IdempotencyRecord, idempotent
+from app.core.json_items import HoldsItem
+from app.core.lookups import looked_up
 from app.core.names import LIVE, READY
 from app.core.problem import ProblemError
 from app.core.rate_limit import RateLimitWindow, count_request
@@ -179,3 +182,29 @@ def test_readiness_is_a_503_problem_while_the_database_does_not_answer(
 
 def _unreachable_engine() -> AsyncEngine:
     return create_async_engine("sqlite+aiosqlite:////nonexistent/directory/app.db")
+
+
+class _Tagged(Base):
+    __tablename__ = "tagged"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    tags: Mapped[JsonValue] = mapped_column(JSON)
+
+
+def test_a_json_array_holds_an_item_and_a_path_value_names_a_row_by_its_key_or_slug() -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+
+    async def body() -> None:
+        async with get_session_factory()() as session, session.begin():
+            session.add(_Tagged(id=first, slug="first", tags=["red", "blue"]))
+            session.add(_Tagged(id=second, slug="second", tags="red"))  # not an array
+        async with get_session_factory()() as session:
+            held = await session.scalars(select(_Tagged.slug).where(HoldsItem(_Tagged.tags, "red")))
+            assert list(held) == ["first"]
+            readers = ((_Tagged.id, uuid.UUID), (_Tagged.slug, str))
+            for value, named in ((str(second), "second"), ("first", "first")):
+                found = await session.scalar(select(_Tagged.slug).where(looked_up(value, *readers)))
+                assert found == named
+
+    _run(body)

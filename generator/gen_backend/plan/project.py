@@ -390,18 +390,6 @@ class ProjectPlan:
         return shape.media_type if shape else "application/problem+json"
 
     @property
-    def holds_items(self) -> bool:
-        """Whether a list filters a JSON column by what its array holds (`contains`)."""
-        return any(
-            f.op is FilterOp.CONTAINS and api.table.column_by_attr(attr).sa_type == "sa.JSON()"
-            for api in self.apis
-            if api.table
-            for op in api.operations
-            for f in op.filters
-            for attr in f.attrs
-        )
-
-    @property
     def shadowed_paths(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(path, methods refused) of each literal path (`/pet/findByStatus`) that a path
         with a parameter in its place (`/pet/{petId}`) would also take: the methods only
@@ -921,8 +909,19 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         d == "uuid_text" or d.startswith("text_key(") for d in defaults
     ):
         add("app/core/columns.py")  # the design's column types and defaults beyond db.py's
-    for module in ("security", "repository"):
-        add(f"app/core/{module}.py")
+    add("app/core/security.py")
+    copy("app/core/repository.py")
+    if any(op.key_lookup for op in operations):
+        copy("app/core/lookups.py")
+    if any(
+        f.op is FilterOp.CONTAINS and api.table.column_by_attr(attr).sa_type == "sa.JSON()"
+        for api in apis
+        if api.table
+        for op in api.operations
+        for f in op.filters
+        for attr in f.attrs
+    ):
+        copy("app/core/json_items.py")  # a list filters a JSON array by an item it holds
     if wire_formats(apis, operations) or any(c.not_null for a in apis for c in a.classes):
         add("app/core/formats.py")
     for module in ("problem", "errors", "body_size", "openapi", "responses", "schema"):

@@ -1,18 +1,14 @@
 """Parameterized data access shared by every domain's repository. Imports no domain."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from sqlalchemy import Boolean, ColumnElement, false, func, inspect, literal, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import ColumnElement, func, inspect, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.core.db import Base
-
 
 Row = TypeVar("Row", bound=Base)
 # the most rows a table holds: a 64-bit count, the widest offset a database takes
@@ -22,50 +18,6 @@ MAX_ROWS = 2**63 - 1
 Loads = Sequence[ORMOption]
 
 
-{% if plan.holds_items %}
-class HoldsItem(FunctionElement[bool]):
-    """`HoldsItem(column, value)`: the JSON array in `column` holds `value` (compared as
-    text): a filter's `contains` on a JSON column. A value that is no array holds nothing."""
-
-    type = Boolean()
-    inherit_cache = True
-
-
-@compiles(HoldsItem, "postgresql")
-def _holds_item_on_postgresql(element: HoldsItem, compiler: SQLCompiler, **kw: object) -> str:
-    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
-    return (
-        f"CASE WHEN json_typeof({column}) = 'array' THEN EXISTS (SELECT 1 FROM "
-        f"json_array_elements_text({column}) AS item WHERE item = CAST({value} AS TEXT)) "
-        "ELSE false END"
-    )
-
-
-@compiles(HoldsItem, "sqlite")
-def _holds_item_on_sqlite(element: HoldsItem, compiler: SQLCompiler, **kw: object) -> str:
-    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
-    return (
-        f"(json_type({column}) = 'array' AND EXISTS (SELECT 1 FROM json_each({column}) "
-        f"WHERE json_each.value = CAST({value} AS TEXT)))"
-    )
-
-
-{% endif %}
-{% if plan.operations | selectattr("key_lookup") | list %}
-def looked_up(
-    value: str, *columns: tuple[InstrumentedAttribute[object], Callable[[str], object]]
-) -> ColumnElement[bool]:
-    """The row a path's `value` names, by the first column whose type it can be read as (a
-    UUID-shaped value by the key, anything else by a unique name): none if it fits none."""
-    for column, read in columns:
-        try:
-            return column == read(value)
-        except ValueError:
-            continue
-    return false()
-
-
-{% endif %}
 class Repository(Generic[Row]):
     """Loads and stores rows of one table; queries are built, never formatted as strings."""
 
@@ -141,7 +93,9 @@ class Repository(Generic[Row]):
         self.session.expire(row)
         result = await self.session.execute(
             select(self.model)
-            .where(*(column == value for column, value in zip(mapper.primary_key, key, strict=True)))
+            .where(
+                *(column == value for column, value in zip(mapper.primary_key, key, strict=True))
+            )
             .options(*load)
         )
         return result.scalars().one()
