@@ -148,7 +148,8 @@ class ModuleApi:
     classes: tuple[ClassPlan, ...]
     operations: tuple[OperationPlan, ...]
     schema_imports: tuple[str, ...]  # classes of its own that service and router use
-    common_imports: tuple[str, ...]  # classes from app/common/schemas.py that it uses
+    # classes of other schema modules that it uses: (module, class names)
+    imports: tuple[tuple[str, tuple[str, ...]], ...]
     owner: ColumnPlan | None  # the ownership column, filled from the caller on create
     bypass_roles: tuple[str, ...] = ()  # roles that see every row despite the ownership
     # per create or list (its function): the parent rows in its path the caller must see
@@ -163,7 +164,7 @@ class ModuleApi:
     def permission_dependencies(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(name, permissions) of the router's `Annotated` dependency for each set of
         permissions a route asks a bearer token for: `RequireBooksRead`."""
-        taken = {*self.schema_imports, *self.common_imports}
+        taken = {*self.schema_imports, *(n for _, names in self.imports for n in names)}
         found: dict[tuple[str, ...], str] = {}
         for op in self.routes:
             if op.plain_bearer and not op.public and op.permissions not in found:
@@ -178,7 +179,7 @@ class ModuleApi:
     def path_types(self) -> dict[str, str]:
         """The router's `Annotated` alias (`BookId`) of each path parameter that more than one
         route reads the same way, by its annotation's source."""
-        taken = {*self.schema_imports, *self.common_imports}
+        taken = {*self.schema_imports, *(n for _, names in self.imports for n in names)}
         taken |= {name for name, _ in self.permission_dependencies}
         declared = [
             (p.wire, f"Annotated[{p.annotation}, {p.declaration}]")
@@ -1206,7 +1207,7 @@ def _module_apis(
     operations: tuple[OperationPlan, ...],
     classes: dict[str, list[ClassPlan]],
 ) -> tuple[ModuleApi, ...]:
-    common = {c.name for c in classes.get(COMMON, [])}
+    module_of = {c.name: module for module, own in classes.items() for c in own}
     tables = {d.package: d.table for d in domains}
     modules = list(dict.fromkeys([*classes, *(op.module for op in operations)]))
     apis = []
@@ -1232,7 +1233,7 @@ def _module_apis(
                 classes=own,
                 operations=ops,
                 schema_imports=tuple(sorted(n for n in used if n in own_names)),
-                common_imports=tuple(sorted(n for n in used if n in common and module != COMMON)),
+                imports=_imports_of(module, used, module_of),
                 bypass_roles=ownership.bypass_roles if ownership else (),
                 owner=table.column(ownership.owner_column)
                 if table
@@ -1242,6 +1243,17 @@ def _module_apis(
             )
         )
     return tuple(apis)
+
+
+def _imports_of(
+    module: str, used: set[str], module_of: dict[str, str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The classes `module` uses from other schema modules, by module."""
+    found: dict[str, list[str]] = {}
+    for name in sorted(used):
+        if (other := module_of.get(name, module)) != module:
+            found.setdefault(other, []).append(name)
+    return tuple((other, tuple(found[other])) for other in sorted(found))
 
 
 @dataclass(frozen=True)

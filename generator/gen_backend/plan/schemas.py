@@ -1,8 +1,9 @@
 """Planning the API schemas: OpenAPI schemas -> pydantic classes with exact wire names.
 
 Every named schema that an in-scope operation reaches becomes one class. A class lives in the
-domain whose operations use it, or in `app/common/schemas.py` when several domains (or none)
-do; a domain module imports only from itself and from `common`, so there are no cycles.
+domain whose operations use it; one that several domains use lives in the domain that answers
+it as its own row (`Author`, answered by `getAuthor`, embedded in `Book`), where that makes no
+import cycle between the schema modules, and otherwise in `app/common/schemas.py`.
 Inline object schemas become classes of their own, named after where they appear.
 In a `multipart/form-data` body, a binary string (`format: binary` or a `contentMediaType`) is
 a file: an `UploadFile`.
@@ -100,18 +101,45 @@ class SchemaPlanner:
     def assign(self, operations: dict[str, list[Operation]]) -> None:
         """Decide each reachable named schema's module from the domains that use it."""
         users: dict[str, set[str]] = {}
+        answers: dict[str, set[str]] = {}  # named schema -> domains answering it as their row
         for domain, ops in operations.items():
             for op in ops:
                 for name in self._reached(op):
                     users.setdefault(name, set()).add(domain)
+                for name in _answered(op):
+                    answers.setdefault(name, set()).add(domain)
                 body = op.request_body.body if op.request_body else None
                 if body and body.schema_ and body.schema_.ref and is_multipart(body.content_type):
                     self._uploads.add(body.schema_.ref)
         for name in self.api.schemas_by_name:
             if name in users:
                 domains = users[name]
-                self._module[name] = next(iter(domains)) if len(domains) == 1 else COMMON
+                owners = answers.get(name, set()) & domains if len(domains) > 1 else domains
+                self._module[name] = next(iter(owners)) if len(owners) == 1 else COMMON
                 self.names[name] = taken_name(class_name(name), self._taken, "Schema", self.renamed)
+        self._break_cycles({name for name in users if len(users[name]) > 1})
+
+    def _break_cycles(self, shared: set[str]) -> None:
+        """Put back in `common` each shared schema that left it, while the schema modules
+        import each other in a cycle (`common` counts as a module)."""
+        while cycle := _cycle(self._imports()):
+            moved = sorted(
+                n for n in shared if self._module[n] in cycle and self._module[n] != COMMON
+            )
+            if not moved:
+                return  # no shared schema to move back: a cycle of the domains' own making
+            for name in moved:
+                self._module[name] = COMMON
+
+    def _imports(self) -> dict[str, set[str]]:
+        """Which schema module imports which, from the named schemas each one refers to."""
+        edges: dict[str, set[str]] = {}
+        for name, module in self._module.items():
+            for ref in _refs(self.api.schemas_by_name[name].schema_):
+                target = self._module.get(ref, module)
+                if target != module:
+                    edges.setdefault(module, set()).add(target)
+        return edges
 
     def _reached(self, op: Operation) -> set[str]:
         roots: list[Schema] = [p.schema_ for p in op.parameters]
@@ -323,6 +351,50 @@ def crossing_type(schema: Schema) -> PyType:
     if schema.format in ("date", "time", "date-time"):  # UUID_TEXT, ISO_TEXT: by their format
         return WireFormat(_FORMATS[schema.format], "IsoFormat")
     return _FORMATS.get(schema.format or "", STR)  # a UUID; CHOICE_TEXT's str
+
+
+def _answered(op: Operation) -> set[str]:
+    """The named schemas `op` answers as a row of its own: its success response's schema, or
+    the items of a bare array it answers."""
+    success = op.success_response
+    root = success.body.schema_ if success and success.body else None
+    if root is not None and root.ref is None and root.items is not None:
+        root = root.items
+    return {root.ref} if root is not None and root.ref is not None else set()
+
+
+def _refs(schema: Schema) -> set[str]:
+    """The named schemas `schema` refers to itself (not those they refer to in turn)."""
+    found: set[str] = set()
+    pending = list(_children(schema))
+    while pending:
+        node = pending.pop()
+        if node.ref is not None:
+            found.add(node.ref)
+        else:
+            pending.extend(_children(node))
+    return found
+
+
+def _cycle(edges: dict[str, set[str]]) -> set[str]:
+    """The modules of an import cycle in `edges`, if there is one."""
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> set[str]:
+        if module in path:
+            return set(path[path.index(module) :])
+        if module in done:
+            return set()
+        for target in sorted(edges.get(module, ())):
+            if found := visit(target, [*path, module]):
+                return found
+        done.add(module)
+        return set()
+
+    for module in sorted(edges):
+        if found := visit(module, []):
+            return found
+    return set()
 
 
 def _children(schema: Schema) -> Iterator[Schema]:

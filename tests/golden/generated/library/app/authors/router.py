@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.authors.rules import AuthorsService
-from app.authors.schemas import AuthorCreate, AuthorPage, AuthorUpdate
-from app.common.schemas import Author
+from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
 from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type

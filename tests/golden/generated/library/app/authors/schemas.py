@@ -5,10 +5,13 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from typing import Annotated
+
 from pydantic import Field, field_validator
 
-from app.common.schemas import Author
-from app.core.formats import not_null
+from app.core.formats import IsoFormat, not_null
 from app.core.schema import ApiSchema
 
 
@@ -30,6 +33,15 @@ class AuthorUpdate(ApiSchema, extra="forbid"):
         return value
 
 
+class Author(ApiSchema):
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
+    name: str = Field(max_length=200)
+    bio: str | None = None
+    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
+        alias="createdAt", json_schema_extra={"readOnly": True}
+    )
+
+
 class AuthorPage(ApiSchema):
     items: list[Author]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
@@ -37,4 +49,5 @@ class AuthorPage(ApiSchema):
 
 AuthorCreate.model_rebuild()
 AuthorUpdate.model_rebuild()
+Author.model_rebuild()
 AuthorPage.model_rebuild()

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from app.common.schemas import Author
+from app.authors.schemas import Author
 from app.core.formats import IsoFormat, not_null
 from app.core.schema import ApiSchema
 

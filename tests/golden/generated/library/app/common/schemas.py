@@ -5,13 +5,8 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
-import datetime
-import uuid
-from typing import Annotated
-
 from pydantic import Field
 
-from app.core.formats import IsoFormat
 from app.core.schema import ApiSchema
 
 
@@ -23,14 +18,4 @@ class Problem(ApiSchema):
     instance: str | None = None
 
 
-class Author(ApiSchema):
-    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
-    name: str = Field(max_length=200)
-    bio: str | None = None
-    created_at: Annotated[datetime.datetime, IsoFormat()] = Field(
-        alias="createdAt", json_schema_extra={"readOnly": True}
-    )
-
-
 Problem.model_rebuild()
-Author.model_rebuild()

@@ -55,18 +55,9 @@ class OrderItemCreate(ApiSchema, extra="forbid"):
     unit_price: Money = Field(alias="unitPrice")
 
 
-class OrderItem(ApiSchema):
-    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
-    order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
-    product_id: uuid.UUID = Field(alias="productId")
-    quantity: int = Field(ge=-(2**63), le=2**63 - 1)
-    unit_price: Money = Field(alias="unitPrice")
-
-
 Problem.model_rebuild()
 Money.model_rebuild()
 Currency.model_rebuild()
 PageLinks.model_rebuild()
 PageMeta.model_rebuild()
 OrderItemCreate.model_rebuild()
-OrderItem.model_rebuild()

@@ -7,14 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.common.schemas import OrderItem, OrderItemCreate
+from app.common.schemas import OrderItemCreate
 from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
 from app.core.responses import problems
 from app.core.security import Principal, require
 from app.order_items.rules import OrderItemsService
-from app.order_items.schemas import OrderItemPage
+from app.order_items.schemas import OrderItem, OrderItemPage
 
 router = APIRouter()
 

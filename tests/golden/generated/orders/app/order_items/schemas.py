@@ -5,10 +5,20 @@ Field names are Python's; `alias` keeps each one's exact wire name."""
 
 from __future__ import annotations
 
+import uuid
+
 from pydantic import Field
 
-from app.common.schemas import OrderItem
+from app.common.schemas import Money
 from app.core.schema import ApiSchema
+
+
+class OrderItem(ApiSchema):
+    id: uuid.UUID = Field(json_schema_extra={"readOnly": True})
+    order_id: uuid.UUID = Field(alias="orderId", json_schema_extra={"readOnly": True})
+    product_id: uuid.UUID = Field(alias="productId")
+    quantity: int = Field(ge=-(2**63), le=2**63 - 1)
+    unit_price: Money = Field(alias="unitPrice")
 
 
 class OrderItemPage(ApiSchema):
@@ -16,4 +26,5 @@ class OrderItemPage(ApiSchema):
     total: int = Field(ge=-(2**63), le=2**63 - 1)
 
 
+OrderItem.model_rebuild()
 OrderItemPage.model_rebuild()

@@ -8,13 +8,13 @@ import uuid
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.common.schemas import OrderItem, OrderItemCreate
+from app.common.schemas import OrderItemCreate
 from app.core.problem import ProblemError
 from app.core.repository import Loads
 from app.core.security import Principal, owned_by, scope_transaction
 from app.order_items.models import OrderItem as OrderItemRow
 from app.order_items.repository import OrderItemRepository
-from app.order_items.schemas import OrderItemPage
+from app.order_items.schemas import OrderItem, OrderItemPage
 from app.orders.models import Order as OrderParent
 
 

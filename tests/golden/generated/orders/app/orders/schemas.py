@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel
 
-from app.common.schemas import Currency, Money, OrderItem, OrderItemCreate, PageLinks, PageMeta
+from app.common.schemas import Currency, Money, OrderItemCreate, PageLinks, PageMeta
 from app.core.formats import IsoFormat
 from app.core.schema import ApiSchema
+from app.order_items.schemas import OrderItem
 
 
 class OrderStatus(RootModel[Literal["pending", "confirmed", "paid", "shipped", "cancelled"]]):
