@@ -289,11 +289,11 @@ def test_row_level_security_alone_hides_other_owners_rows(tmp_path: Path) -> Non
     (nothing else hides the rows there) and still pass on PostgreSQL, where the app's role is
     bound by row-level security: the second wall holds on its own."""
     out = _generate(SAMPLES / "tenants", tmp_path / "tenants")
-    security = out / "app" / "core" / "security.py"
-    source = security.read_text(encoding="utf-8")
+    owners = out / "app" / "core" / "owners.py"
+    source = owners.read_text(encoding="utf-8")
     signature = "    subject_as: Callable[[str], Owner],\n) -> list[ColumnElement[bool]]:\n"
     assert signature in source
-    security.write_text(source.replace(signature, signature + "    return []\n"), "utf-8")
+    owners.write_text(source.replace(signature, signature + "    return []\n"), "utf-8")
 
     selected = ["pytest", "-q", "-p", "no:cacheprovider", "tests", "-k", _OWNER_TESTS]
     with pytest.raises(AssertionError, match=r"FAILED \S+::test_get_\w+_hides_another_owners_row"):

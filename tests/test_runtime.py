@@ -14,7 +14,7 @@ import pytest
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
-from sqlalchemy import String
+from sqlalchemy import ColumnElement, String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,7 +23,9 @@ from app.core.errors import install_error_handlers
 from app.core.jwks import JwksCache, KeySetUnavailableError
 from app.core.media import require_media_type
 from app.core.openapi import document_problems
+from app.core.owners import owned_by
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.principal import Principal, VerifiedTokens, names_in
 from app.core.problem import PROBLEM_JSON, ProblemError, invalid_parameter, pointer, request_id
 from app.core.schema import ApiSchema
 
@@ -310,3 +312,44 @@ def test_a_row_is_read_by_its_attribute_names_and_so_are_the_rows_it_embeds() ->
         "dueOn": datetime.date(2024, 1, 2),
         "shelf": {"shelfCode": "B2"},
     }
+
+
+def test_a_verified_token_is_kept_until_it_expires_and_the_least_used_leave_first() -> None:
+    now = [100.0]
+    kept = VerifiedTokens(2, clock=lambda: now[0])
+    alice, bob, carol = (Principal(subject=name) for name in ("alice", "bob", "carol"))
+    kept.put("a", alice, 200.0)
+    kept.put("b", bob, 200.0)
+    assert kept.get("a") == alice  # now the most recently used
+    kept.put("c", carol, 200.0)
+    assert (kept.get("b"), len(kept)) == (None, 2)
+    now[0] = 200.0
+    assert kept.get("a") is None  # expired: verified again, and refused
+    assert names_in("a b") == names_in(["a", "b"]) == frozenset({"a", "b"})
+
+
+class _OwnedBase(DeclarativeBase):
+    pass
+
+
+class _Note(_OwnedBase):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[uuid.UUID]
+
+
+def _sql(conditions: list[ColumnElement[bool]]) -> list[str]:
+    return [str(c.compile(compile_kwargs={"literal_binds": True})) for c in conditions]
+
+
+def test_a_caller_is_kept_to_its_own_rows_unless_it_has_a_bypass_role() -> None:
+    owner = uuid.UUID("6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60")
+    bypass = frozenset({"admin"})
+
+    def seen(principal: Principal | None) -> list[str]:
+        return _sql(owned_by(_Note.owner_id, principal, bypass, subject_as=uuid.UUID))
+
+    assert seen(Principal(subject=str(owner))) == [f"notes.owner_id = '{owner.hex}'"]
+    assert seen(Principal(subject="alice", roles=frozenset({"admin"}))) == []
+    assert seen(Principal(subject="not-a-uuid")) == seen(None) == ["false"]

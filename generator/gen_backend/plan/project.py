@@ -369,16 +369,6 @@ class ProjectPlan:
         return any(op.public and api.owner for api in self.apis for op in api.operations)
 
     @property
-    def scopes_rows(self) -> bool:
-        """Whether a service keeps a caller to the rows it owns (`owned_by`,
-        `scope_transaction`): it serves an owned table, or rows under an owned parent."""
-        return any(
-            api.operations
-            and (api.owner or any(g.owner for _, guards in api.guards for g in guards))
-            for api in self.apis
-        )
-
-    @property
     def key_set(self) -> bool:
         """Whether tokens are checked with the signers' public keys (RS*, ES*, EdDSA: a fixed
         key or their key set, app/core/jwks.py), not a shared secret (HS*)."""
@@ -911,6 +901,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     ):
         add("app/core/columns.py")  # the design's column types and defaults beyond db.py's
     add("app/core/security.py")
+    copy("app/core/principal.py")
+    if scopes_rows(apis):
+        copy("app/core/owners.py")
     copy("app/core/repository.py")
     if any(op.key_lookup for op in operations):
         copy("app/core/lookups.py")
@@ -1243,6 +1236,15 @@ def _module_apis(
             )
         )
     return tuple(apis)
+
+
+def scopes_rows(apis: Sequence[ModuleApi]) -> bool:
+    """Whether a service keeps a caller to the rows it owns (app/core/owners.py): it serves
+    an owned table, or rows under an owned parent."""
+    return any(
+        api.operations and (api.owner or any(g.owner for _, guards in api.guards for g in guards))
+        for api in apis
+    )
 
 
 def _imports_of(

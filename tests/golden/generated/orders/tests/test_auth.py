@@ -274,7 +274,7 @@ async def test_an_api_key_is_refused_where_the_spec_wants_a_token(
 
 
 def test_verified_tokens_are_kept_until_they_expire_and_bounded() -> None:
-    from app.core.security import Principal, VerifiedTokens
+    from app.core.principal import Principal, VerifiedTokens
 
     now = [1000.0]
     kept = VerifiedTokens(2, clock=lambda: now[0])

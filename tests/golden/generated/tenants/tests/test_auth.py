@@ -182,7 +182,7 @@ async def test_a_token_outside_the_authorization_header_is_refused(
 
 
 def test_verified_tokens_are_kept_until_they_expire_and_bounded() -> None:
-    from app.core.security import Principal, VerifiedTokens
+    from app.core.principal import Principal, VerifiedTokens
 
     now = [1000.0]
     kept = VerifiedTokens(2, clock=lambda: now[0])

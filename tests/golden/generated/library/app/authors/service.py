@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authors.models import Author as AuthorRow
 from app.authors.repository import AuthorRepository
 from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal
 
 
 class AuthorsServiceBase:

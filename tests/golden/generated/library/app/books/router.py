@@ -14,8 +14,9 @@ from app.core.db import SessionDep
 from app.core.formats import IsoFormat
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.principal import Principal
 from app.core.responses import link, problems
-from app.core.security import Principal, require
+from app.core.security import require
 
 router = APIRouter()
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from app.authors.models import Author as AuthorParent
 from app.books.repository import BookRepository
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal
 
 # app.models maps every model before the loader options below name relationships
 from app.models import Book as BookRow

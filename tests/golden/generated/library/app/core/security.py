@@ -9,8 +9,6 @@ suffices.
 
 import contextlib
 import inspect
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,9 +17,9 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from app.core.config import get_settings
+from app.core.principal import Principal, VerifiedTokens, names_in
 from app.core.problem import ProblemError
 from app.core.rate_limit import address_of, count_request
 
@@ -38,64 +36,6 @@ _bearer = HTTPBearer(
     scheme_name="bearerAuth",
     description="A JWT in the Authorization header",
 )
-
-
-class Principal(BaseModel):
-    """Who is calling, as the token says."""
-
-    subject: str
-    roles: frozenset[str] = frozenset()
-    permissions: frozenset[str] = frozenset()
-
-    def allows(self, permission: str) -> bool:
-        return "*" in self.permissions or permission in self.permissions
-
-
-def _strings(value: object) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset(value.split())
-    if isinstance(value, list | tuple):
-        return frozenset(str(item) for item in value)
-    return frozenset()
-
-
-class VerifiedTokens:
-    """Tokens verified lately and the principal each names, kept until the token expires: a
-    client sends the same token with every request, and checking its signature and claims
-    again each time is most of an authenticated request's own work. Bounded (the least
-    recently used leave first) and emptied when the signers' key set changes. Per process."""
-
-    def __init__(self, size: int, clock: Callable[[], float] = time.time) -> None:
-        self.size = size
-        self.clock = clock
-        self._entries: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
-
-    def get(self, token: str) -> Principal | None:
-        """The principal of `token` if it was verified and has not expired since."""
-        entry = self._entries.get(token)
-        if entry is None:
-            return None
-        principal, expires = entry
-        if self.clock() >= expires:  # verified again, and refused as expired
-            del self._entries[token]
-            return None
-        self._entries.move_to_end(token)
-        return principal
-
-    def put(self, token: str, principal: Principal, expires: float) -> None:
-        """Keep `principal` for `token` until `expires` (its `exp` plus the leeway)."""
-        if self.size <= 0:
-            return
-        self._entries[token] = (principal, expires)
-        self._entries.move_to_end(token)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @lru_cache
@@ -129,11 +69,11 @@ async def decode(token: str) -> Principal:
     subject = claims.get(settings.jwt_subject_claim)
     if not isinstance(subject, str) or not subject:
         raise jwt.InvalidTokenError("the token names no subject")
-    roles = _strings(claims.get(settings.jwt_roles_claim))
+    roles = names_in(claims.get(settings.jwt_roles_claim))
     principal = Principal(
         subject=subject,
         roles=roles,
-        permissions=granted_to(roles) | _strings(claims.get(settings.jwt_scopes_claim)),
+        permissions=granted_to(roles) | names_in(claims.get(settings.jwt_scopes_claim)),
     )
     expires = claims["exp"]  # required, and a number: jwt.decode checked both
     if isinstance(expires, int | float):

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.rules import AuthorsService
 from app.authors.schemas import AuthorCreate, AuthorUpdate
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from tests.factories import make_author
 
 PRINCIPAL = Principal(

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.books.rules import BooksService
 from app.books.schemas import BookCreate, BookUpdate
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from tests.factories import make_author, make_book
 
 PRINCIPAL = Principal(

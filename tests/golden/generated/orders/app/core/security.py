@@ -11,23 +11,17 @@ import contextlib
 import hashlib
 import hmac
 import inspect
-import json
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, false, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.config import ApiKeyGrant, get_settings
+from app.core.principal import Principal, VerifiedTokens, names_in
 from app.core.problem import ProblemError
 from app.core.rate_limit import address_of, count_request
 
@@ -58,70 +52,11 @@ ROLES: Mapping[str, frozenset[str]] = {
     "admin": frozenset(["*"]),
 }
 
-Owner = TypeVar("Owner")
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="bearerAuth",
     description="A JWT in the Authorization header",
 )
-
-
-class Principal(BaseModel):
-    """Who is calling, as the token says."""
-
-    subject: str
-    roles: frozenset[str] = frozenset()
-    permissions: frozenset[str] = frozenset()
-
-    def allows(self, permission: str) -> bool:
-        return "*" in self.permissions or permission in self.permissions
-
-
-def _strings(value: object) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset(value.split())
-    if isinstance(value, list | tuple):
-        return frozenset(str(item) for item in value)
-    return frozenset()
-
-
-class VerifiedTokens:
-    """Tokens verified lately and the principal each names, kept until the token expires: a
-    client sends the same token with every request, and checking its signature and claims
-    again each time is most of an authenticated request's own work. Bounded (the least
-    recently used leave first) and emptied when the signers' key set changes. Per process."""
-
-    def __init__(self, size: int, clock: Callable[[], float] = time.time) -> None:
-        self.size = size
-        self.clock = clock
-        self._entries: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
-
-    def get(self, token: str) -> Principal | None:
-        """The principal of `token` if it was verified and has not expired since."""
-        entry = self._entries.get(token)
-        if entry is None:
-            return None
-        principal, expires = entry
-        if self.clock() >= expires:  # verified again, and refused as expired
-            del self._entries[token]
-            return None
-        self._entries.move_to_end(token)
-        return principal
-
-    def put(self, token: str, principal: Principal, expires: float) -> None:
-        """Keep `principal` for `token` until `expires` (its `exp` plus the leeway)."""
-        if self.size <= 0:
-            return
-        self._entries[token] = (principal, expires)
-        self._entries.move_to_end(token)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @lru_cache
@@ -155,11 +90,11 @@ async def decode(token: str) -> Principal:
     subject = claims.get(settings.jwt_subject_claim)
     if not isinstance(subject, str) or not subject:
         raise jwt.InvalidTokenError("the token names no subject")
-    roles = _strings(claims.get(settings.jwt_roles_claim))
+    roles = names_in(claims.get(settings.jwt_roles_claim))
     principal = Principal(
         subject=subject,
         roles=roles,
-        permissions=granted_to(roles) | _strings(claims.get(settings.jwt_scopes_claim)),
+        permissions=granted_to(roles) | names_in(claims.get(settings.jwt_scopes_claim)),
     )
     expires = claims["exp"]  # required, and a number: jwt.decode checked both
     if isinstance(expires, int | float):
@@ -170,43 +105,6 @@ async def decode(token: str) -> Principal:
 def granted_to(roles: frozenset[str]) -> frozenset[str]:
     """The permissions `roles` grant together."""
     return frozenset().union(*(ROLES.get(role, frozenset()) for role in roles))
-
-
-def owned_by(
-    owner: InstrumentedAttribute[Owner],
-    principal: Principal | None,
-    bypass_roles: frozenset[str],
-    *,
-    subject_as: Callable[[str], Owner],
-) -> list[ColumnElement[bool]]:
-    """The conditions that keep only `principal`'s rows (by the `owner` column, whose type
-    `subject_as` reads the token's subject as), none for a bypass role; a subject that cannot
-    be an owner (not a UUID for a UUID column, not a number for an integer one) owns none."""
-    if principal is not None and principal.roles & bypass_roles:
-        return []
-    if principal is None:
-        return [false()]
-    try:
-        return [owner == subject_as(principal.subject)]
-    except ValueError:
-        return [false()]
-
-
-async def scope_transaction(session: AsyncSession, principal: Principal | None) -> None:
-    """Tell PostgreSQL's row-level security who asks, for this transaction only: the
-    subject (`app.user_id`, who sees the rows it owns) and roles (`app.roles`, a JSON array:
-    an owned table's bypass roles see all its rows). The services' owner filters still
-    apply; this is the second wall. Other engines have no row-level security."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    subject = principal.subject if principal is not None else ""
-    roles = sorted(principal.roles) if principal is not None else []
-    await session.execute(
-        select(
-            func.set_config("app.user_id", subject, True),
-            func.set_config("app.roles", json.dumps(roles), True),
-        )
-    )
 
 
 @dataclass(frozen=True)

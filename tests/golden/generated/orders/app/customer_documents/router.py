@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 
 from app.core.db import SessionDep
 from app.core.media import require_media_type
+from app.core.principal import Principal
 from app.core.responses import problems
-from app.core.security import Principal, require
+from app.core.security import require
 from app.customer_documents.rules import CustomerDocumentsService
 from app.customer_documents.schemas import (
     CustomerDocument,

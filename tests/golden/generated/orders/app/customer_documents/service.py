@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageLinks, PageMeta
 from app.core.pagination import Page
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal
 from app.customer_documents.models import CustomerDocument as CustomerDocumentRow
 from app.customer_documents.repository import CustomerDocumentRepository
 from app.customer_documents.schemas import (

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageLinks, PageMeta
 from app.core.pagination import Page
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal
 from app.customers.models import Customer as CustomerRow
 from app.customers.repository import CustomerRepository
 from app.customers.schemas import Customer, CustomerCreate, CustomerPage, CustomerUpdate

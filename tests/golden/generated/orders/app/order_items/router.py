@@ -11,8 +11,9 @@ from app.common.schemas import OrderItemCreate
 from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.principal import Principal
 from app.core.responses import problems
-from app.core.security import Principal, require
+from app.core.security import require
 from app.order_items.rules import OrderItemsService
 from app.order_items.schemas import OrderItem, OrderItemPage
 

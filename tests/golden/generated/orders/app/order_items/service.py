@@ -9,9 +9,10 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItemCreate
+from app.core.owners import owned_by, scope_transaction
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by, scope_transaction
 from app.order_items.models import OrderItem as OrderItemRow
 from app.order_items.repository import OrderItemRepository
 from app.order_items.schemas import OrderItem, OrderItemPage

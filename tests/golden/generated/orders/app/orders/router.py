@@ -12,8 +12,9 @@ from app.core.db import SessionDep
 from app.core.formats import IsoFormat
 from app.core.idempotency import KEY_PATTERN, idempotent
 from app.core.media import require_media_type
+from app.core.principal import Principal
 from app.core.responses import problems
-from app.core.security import Principal, require
+from app.core.security import require
 from app.orders.rules import OrdersService
 from app.orders.schemas import Order, OrderCreate, OrderPage
 

@@ -10,9 +10,10 @@ from typing import Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.owners import owned_by
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by
 from app.orders.models import Order as OrderRow
 from app.orders.repository import OrderRepository
 from app.orders.schemas import Order, OrderCreate, OrderPage

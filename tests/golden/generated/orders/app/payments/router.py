@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from app.core.db import SessionDep
 from app.core.idempotency import KEY_PATTERN, idempotent
 from app.core.media import require_media_type
+from app.core.principal import Principal
 from app.core.responses import problems
-from app.core.security import Principal, require
+from app.core.security import require
 from app.payments.rules import PaymentsService
 from app.payments.schemas import Payment, PaymentCreate
 

@@ -8,9 +8,10 @@ import uuid
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.owners import owned_by, scope_transaction
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by, scope_transaction
 from app.orders.models import Order as OrderParent
 from app.payments.models import Payment as PaymentRow
 from app.payments.repository import PaymentRepository

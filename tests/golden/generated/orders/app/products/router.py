@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.principal import Principal
 from app.core.responses import problems
-from app.core.security import Alternative, Principal, require, require_any
+from app.core.security import Alternative, require, require_any
 from app.products.rules import ProductsService
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate
 

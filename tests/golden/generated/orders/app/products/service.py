@@ -12,9 +12,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.common.schemas import PageLinks, PageMeta
 from app.core.pagination import Page
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal
 from app.products.models import Product as ProductRow
 from app.products.repository import ProductRepository
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.security import Principal
+from app.core.principal import Principal
 from app.customer_documents.rules import CustomerDocumentsService
 from app.customer_documents.schemas import CustomerDocumentNote, CustomerDocumentUpload
 from tests.factories import example_upload, make_customer, make_customer_document

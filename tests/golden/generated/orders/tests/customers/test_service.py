@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from app.customers.rules import CustomersService
 from app.customers.schemas import CustomerCreate, CustomerUpdate
 from tests.factories import make_customer

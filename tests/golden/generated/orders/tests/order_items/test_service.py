@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItemCreate
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from app.order_items.rules import OrderItemsService
 from tests.factories import make_order, make_order_item, make_product
 

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from app.payments.rules import PaymentsService
 from app.payments.schemas import PaymentCreate
 from tests.factories import make_order, make_payment

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from app.products.rules import ProductsService
 from app.products.schemas import ProductCreate, ProductUpdate
 from tests.factories import make_product

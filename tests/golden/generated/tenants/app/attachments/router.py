@@ -12,8 +12,9 @@ from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.db import SessionDep
 from app.core.idempotency import idempotent
 from app.core.media import require_media_type
+from app.core.principal import Principal
 from app.core.responses import problems
-from app.core.security import Principal, require
+from app.core.security import require
 
 router = APIRouter()
 

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attachments.models import Attachment as AttachmentRow
 from app.attachments.repository import AttachmentRepository
 from app.attachments.schemas import Attachment, AttachmentCreate
+from app.core.owners import owned_by, scope_transaction
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by, scope_transaction
 
 # roles that see every row of `attachments` (auth.yaml ownership bypass_roles)
 BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])

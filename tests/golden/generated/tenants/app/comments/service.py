@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.comments.models import Comment as CommentRow
 from app.comments.repository import CommentRepository
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
+from app.core.owners import owned_by, scope_transaction
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by, scope_transaction
 from app.tasks.models import Task as TaskParent
 
 # roles that see every row of `comments` (auth.yaml ownership bypass_roles)

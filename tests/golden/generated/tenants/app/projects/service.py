@@ -9,9 +9,10 @@ from typing import Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.owners import owned_by, scope_transaction
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectRow
 from app.projects.repository import ProjectRepository
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate

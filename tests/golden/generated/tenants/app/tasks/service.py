@@ -10,10 +10,11 @@ from typing import Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.owners import owned_by, scope_transaction
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by, scope_transaction
 from app.projects.models import Project as ProjectParent
 from app.tasks.models import Task as TaskRow
 from app.tasks.repository import TaskRepository

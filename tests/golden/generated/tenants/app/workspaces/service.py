@@ -8,9 +8,10 @@ import uuid
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.owners import owned_by, scope_transaction
+from app.core.principal import Principal
 from app.core.problem import ProblemError
 from app.core.repository import Loads
-from app.core.security import Principal, owned_by, scope_transaction
 from app.workspaces.models import Workspace as WorkspaceRow
 from app.workspaces.repository import WorkspaceRepository
 from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, WorkspaceUpdate

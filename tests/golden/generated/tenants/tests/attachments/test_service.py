@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.rules import AttachmentsService
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from tests.factories import make_attachment
 
 PRINCIPAL = Principal(

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.rules import CommentsService
 from app.comments.schemas import CommentCreate, CommentUpdate
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from tests.factories import make_comment, make_task
 
 PRINCIPAL = Principal(

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from app.projects.rules import ProjectsService
 from app.projects.schemas import ProjectCreate, ProjectUpdate
 from tests.factories import make_project, make_workspace

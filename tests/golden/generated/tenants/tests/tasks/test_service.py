@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from app.tasks.rules import TasksService
 from app.tasks.schemas import TaskCreate, TaskUpdate
 from tests.factories import make_project, make_task

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.security import Principal
 from app.workspaces.rules import WorkspacesService
 from app.workspaces.schemas import WorkspaceCreate, WorkspaceUpdate
 from tests.factories import make_workspace
