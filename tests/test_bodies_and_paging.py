@@ -76,11 +76,11 @@ def test_cursor_paging_is_keyset_paging() -> None:
     ops = planned_operations(SAMPLES / "tenants")
     for name in ("listTasks", "listComments"):
         assert ops[name].kind.value == "list", ops[name].why_custom
-        assert (ops[name].cursor, ops[name].cursor_wire) == ("cursor", "cursor")
-        assert any(part.quantity == "next_cursor" for part in ops[name].envelope_parts)
+        assert (ops[name].listing.cursor, ops[name].listing.cursor_wire) == ("cursor", "cursor")
+        assert any(part.quantity == "next_cursor" for part in ops[name].listing.envelope_parts)
     # the index the design made for the cursor, `(project_id, created_at, id)`, orders the list
-    assert ops["listTasks"].order == (("created_at", False), ("id", False))
-    assert ops["listWorkspaces"].order == (("id", False),)  # top level: the key
+    assert ops["listTasks"].listing.order == (("created_at", False), ("id", False))
+    assert ops["listWorkspaces"].listing.order == (("id", False),)  # top level: the key
 
 
 _RELAY_PAGE = """    TaskPage:
@@ -122,9 +122,9 @@ def test_a_page_object_of_cursors_and_a_constant_is_filled(tmp_path: Path) -> No
     result = accept(handoff)
     assert isinstance(result, Accepted)
     project = plan_project(result.model)
-    listing = next(op for op in project.operations if op.operation_id == "listTasks")
-    assert listing.kind.value == "list", listing.why_custom
-    assert listing.envelope_quantities == {
+    tasks = next(op for op in project.operations if op.operation_id == "listTasks")
+    assert tasks.kind.value == "list", tasks.why_custom
+    assert tasks.listing.envelope_quantities == {
         "constant", "object", "next_cursor", "start_cursor", "has_more", "has_prev",
         "limit", "total",
     }  # fmt: skip
@@ -341,7 +341,7 @@ def test_a_page_size_the_spec_leaves_uncapped_gets_a_capping_test(tmp_path: Path
     handoff = tmp_path / "library"
     shutil.copytree(SAMPLES / "library", handoff)
     ops = planned_operations(uncap_page_sizes(handoff))
-    assert ops["listAuthors"].max_limit is None
+    assert ops["listAuthors"].listing.max_limit is None
     result = accept(handoff)
     assert isinstance(result, Accepted)
     planned = plan_project(result.model, result.rfis)
@@ -350,7 +350,7 @@ def test_a_page_size_the_spec_leaves_uncapped_gets_a_capping_test(tmp_path: Path
     names = [t.name for t in suite.context["suite"].tests]
     assert "list_authors_caps_the_page_size" in names
     capped = planned_operations(SAMPLES / "library")["listAuthors"]
-    assert capped.max_limit == 100  # the spec's maximum: no setting needed, no capping test
+    assert capped.listing.max_limit == 100  # the spec's maximum: no setting needed, no capping test
 
 
 def test_other_media_types_are_declared_and_handed_to_the_service(tmp_path: Path) -> None:

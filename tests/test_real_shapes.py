@@ -371,8 +371,8 @@ def test_lookups_declared_and_inferred() -> None:
         "/paths/~1services~1{service_id_or_name}/get",
         "/paths/~1services~1{service_id_or_name}/delete",
     }
-    listing = plan["listServices"]  # `offset` typed as text: an opaque cursor
-    assert (listing.cursor_wire, listing.offset) == ("offset", None)
+    services = plan["listServices"].listing  # `offset` typed as text: an opaque cursor
+    assert (services.cursor_wire, services.offset) == ("offset", None)
 
 
 def test_names_the_project_uses_itself_are_renamed_and_recorded() -> None:

@@ -150,6 +150,47 @@ class EnvelopePart:
 
 
 @dataclass(frozen=True)
+class ListPlan:
+    """How a list operation narrows, orders and pages its rows, and what its envelope holds
+    (empty for every other kind of operation). Parameters by their Python names, `*_wire`
+    by their names in the query."""
+
+    filters: tuple[FilterPlan, ...] = ()
+    limit: str | None = None  # page-size parameter
+    offset: str | None = None  # offset parameter
+    page: str | None = None  # page-number parameter
+    default_limit: int = 20
+    max_limit: int | None = None  # the spec's maximum page size; None: the setting caps it
+    cursor: str | None = None  # the cursor parameter of keyset paging
+    page_wire: str | None = None  # the paging parameters' wire names, for page links
+    limit_wire: str | None = None
+    offset_wire: str | None = None
+    cursor_wire: str | None = None
+    # the sort parameter and its allowlist: (value, ORM attr, descending)
+    sort: tuple[str, tuple[tuple[str, str, bool], ...]] | None = None
+    # the order after any sort asked for: (ORM attr, descending), the key last
+    order: tuple[tuple[str, bool], ...] = ()
+    envelope_class: str | None = None  # the list response class, None for a bare array
+    items_field: FieldPlan | None = None  # its field of the rows
+    # the envelope's other fields and what fills them (see EnvelopePart)
+    envelope_parts: tuple[EnvelopePart, ...] = ()
+
+    @property
+    def needs_url(self) -> bool:
+        return any(part.needs_url for part in self.envelope_parts)
+
+    @property
+    def envelope_quantities(self) -> set[str]:
+        return {q for part in self.envelope_parts for q in part.quantities}
+
+    @property
+    def needs_page(self) -> bool:
+        """Whether the envelope needs the page's place (links, page numbers, cursors), not
+        only the total and constants."""
+        return bool(self.envelope_quantities - {"total", "constant"})
+
+
+@dataclass(frozen=True)
 class OperationPlan:
     operation_id: str
     function: str
@@ -171,25 +212,12 @@ class OperationPlan:
     permissions: tuple[str, ...]  # those of `primary_access`, the way in the tests use
     key: tuple[str, str] | None  # (param, ORM attr) selecting one row
     parents: tuple[tuple[str, str], ...]  # (param, ORM attr) set from / filtered by the path
-    filters: tuple[FilterPlan, ...]
-    limit: str | None  # page-size parameter
-    offset: str | None  # offset parameter
-    page: str | None  # page-number parameter
-    default_limit: int
-    envelope_class: str | None  # the list response class, None for a bare array
-    items_field: FieldPlan | None  # its field of the rows
     item_class: str | None  # the class of one row in a response
     body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
     # every field of the body is written: the service dumps the body without naming them
     writes_whole_body: bool
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
-    # the envelope's other fields and what fills them (see EnvelopePart)
-    envelope_parts: tuple[EnvelopePart, ...] = ()
-    page_wire: str | None = None  # the paging parameters' wire names, for page links
-    limit_wire: str | None = None
-    offset_wire: str | None = None
-    cursor: str | None = None  # the cursor parameter of keyset paging
-    cursor_wire: str | None = None
+    listing: ListPlan = ListPlan()  # a list's filters, order, paging and envelope
     loads: tuple[LoadPlan, ...] = ()  # the relationships its response embeds
 
     @property
@@ -211,37 +239,22 @@ class OperationPlan:
         key = self.key[0] if self.key else None
         return next((p for p in self.params if p.location == "query" and p.name == key), None)
 
-    @property
-    def needs_url(self) -> bool:
-        return any(part.needs_url for part in self.envelope_parts)
-
     def may_be_absent(self, name: str | None) -> bool:
         """Whether parameter `name` may come as None (the spec gives it no default)."""
         return any(p.name == name and p.default == "None" for p in self.params)
 
     @property
-    def envelope_quantities(self) -> set[str]:
-        return {q for part in self.envelope_parts for q in part.quantities}
-
-    @property
-    def needs_page(self) -> bool:
-        """Whether the envelope needs the page's place (links, page numbers, cursors), not
-        only the total and constants."""
-        return bool(self.envelope_quantities - {"total", "constant"})
-
-    @property
     def sort_checked(self) -> bool:
         """Whether the route already holds the sort parameter to the allowlist: its type is a
         `Literal` of allowed values, so the service need not look again."""
-        if self.sort is None:
+        sort = self.listing.sort
+        if sort is None:
             return False
-        param = next(p for p in self.params if p.name == self.sort[0])
+        param = next(p for p in self.params if p.name == sort[0])
         bare = param.annotation.plain.bare
-        allowed = {value for value, _, _ in self.sort[1]}
+        allowed = {value for value, _, _ in sort[1]}
         return isinstance(bare, LiteralOf) and {str(v) for v in bare.values} <= allowed
 
-    # the sort parameter and its allowlist: (value, ORM attr, descending)
-    sort: tuple[str, tuple[tuple[str, str, bool], ...]] | None = None
     spec_parameters: tuple[tuple[str, str], ...] = ()  # (name, in) as the spec declares them
     spec_statuses: tuple[str, ...] = ()  # every status the spec declares
     description: str | None = None  # the spec's description of the operation
@@ -251,8 +264,6 @@ class OperationPlan:
     # row's `item_class`)
     response_wrapper: FieldPlan | None = None
     uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
-    # a list's order after any sort asked for: (ORM attr, descending), the key last
-    order: tuple[tuple[str, bool], ...] = ()
     # a lookup: (ORM attr, how the path's text is read for it) per column the key parameter
     # may name the row by, in order (`("id", "uuid.UUID"), ("name", "str")`)
     key_lookup: tuple[tuple[str, str], ...] = ()
@@ -262,7 +273,6 @@ class OperationPlan:
     json_response: str | None = None  # a JSON media type other than application/json
     access: tuple[AccessPlan, ...] = ()  # the ways in (any one suffices); none when public
     idempotent: bool = False  # a retry with the same Idempotency-Key replays the first answer
-    max_limit: int | None = None  # the spec's maximum page size; None: the setting caps it
     # the spec's OpenAPI links on the success response, to operations served (see plan.links)
     links: JsonValue = None
 
@@ -438,7 +448,7 @@ def _paging_from_zero(plan: OperationPlan) -> tuple[ParamPlan, ...]:
     """`plan`'s parameters, a page size or offset held to 0 and up and a page number to 1 and
     up where the spec sets no lower bound (a negative one is no page: SQLite would answer
     every row, PostgreSQL refuse)."""
-    lowest = {plan.limit: 0, plan.offset: 0, plan.page: 1}
+    lowest = {plan.listing.limit: 0, plan.listing.offset: 0, plan.listing.page: 1}
     return tuple(
         dataclasses.replace(
             param,
@@ -463,7 +473,7 @@ def _params_within_columns(plan: OperationPlan) -> tuple[ParamPlan, ...]:
         return plan.params
     columns = {c.attr: c for c in plan.table.columns}
     bound = dict((*plan.parents, *((plan.key,) if plan.key else ())))
-    bound |= {f.param: f.attrs[0] for f in plan.filters if len(f.attrs) == 1}
+    bound |= {f.param: f.attrs[0] for f in plan.listing.filters if len(f.attrs) == 1}
     narrowed = []
     for param in plan.params:
         column = columns.get(bound.get(param.name, ""))
@@ -888,14 +898,26 @@ def _operation(
         body_wrapper=body_wrapper if kind is not OperationKind.CUSTOM else None,
         response_wrapper=response_wrapper if kind is not OperationKind.CUSTOM else None,
         uploads=uploads if kind is not OperationKind.CUSTOM else (),
-        envelope_parts=envelope_parts,
-        page_wire=paging.page_param if paging else None,
-        limit_wire=paging.limit_param if paging else None,
-        offset_wire=paging.offset_param if paging else None,
-        cursor=python.get(paging.cursor_param or "") if paging else None,
-        cursor_wire=paging.cursor_param if paging else None,
-        sort=_sort(op, table, python, planner) if kind is OperationKind.LIST and table else None,
-        order=_default_order(table, parents) if kind is OperationKind.LIST and table else (),
+        listing=ListPlan(
+            filters=filters,
+            limit=python.get(paging.limit_param or "") if paging else None,
+            offset=python.get(paging.offset_param or "") if paging else None,
+            page=python.get(paging.page_param or "") if paging else None,
+            default_limit=(paging.default_size or 20) if paging else 20,
+            max_limit=paging.max_size if paging else None,
+            cursor=python.get(paging.cursor_param or "") if paging else None,
+            page_wire=paging.page_param if paging else None,
+            limit_wire=paging.limit_param if paging else None,
+            offset_wire=paging.offset_param if paging else None,
+            cursor_wire=paging.cursor_param if paging else None,
+            sort=_sort(op, table, python, planner)
+            if kind is OperationKind.LIST and table
+            else None,
+            order=_default_order(table, parents) if kind is OperationKind.LIST and table else (),
+            envelope_class=envelope_class,
+            items_field=items_field,
+            envelope_parts=envelope_parts,
+        ),
         spec_parameters=tuple(
             (p.name, p.location.value)
             for p in op.parameters
@@ -920,14 +942,6 @@ def _operation(
         permissions=op.permissions,
         key=key,
         parents=parents,
-        filters=filters,
-        limit=python.get(paging.limit_param or "") if paging else None,
-        max_limit=paging.max_size if paging else None,
-        offset=python.get(paging.offset_param or "") if paging else None,
-        page=python.get(paging.page_param or "") if paging else None,
-        default_limit=(paging.default_size or 20) if paging else 20,
-        envelope_class=envelope_class,
-        items_field=items_field,
         item_class=item_class,
         body_attrs=body_attrs,
         writes_whole_body=writes_whole_body,

@@ -601,9 +601,9 @@ def _chosen_by_service(
     spec = {op.operation_id: op for op in service.in_scope_operations}
     chosen: dict[str, tuple[str, ...]] = {}
     for op in operations:
-        names = [op.cursor_wire] if op.cursor_wire else []
+        names = [op.listing.cursor_wire] if op.listing.cursor_wire else []
         model = spec[op.operation_id]
-        if op.sort and model.sort_params:
+        if op.listing.sort and model.sort_params:
             sort = next(p for p in model.parameters if p.name == model.sort_params[0])
             if service.api.resolve(sort.schema_).enum is None:
                 names.append(sort.name)
@@ -912,7 +912,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         for api in apis
         if api.table
         for op in api.operations
-        for f in op.filters
+        for f in op.listing.filters
         for attr in f.attrs
     ):
         copy("app/core/json_items.py")  # a list filters a JSON array by an item it holds
@@ -928,7 +928,10 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         copy("app/core/error_shape.py")
     if any(op.body_media_types for op in operations):
         copy("app/core/media.py")
-    if any(op.kind is OperationKind.LIST and (op.cursor or op.needs_page) for op in operations):
+    if any(
+        op.kind is OperationKind.LIST and (op.listing.cursor or op.listing.needs_page)
+        for op in operations
+    ):
         copy("app/core/pagination.py")  # page links and numbers, cursors
     if idempotency is not None:
         copy("app/core/idempotency.py")
@@ -1211,7 +1214,7 @@ def _module_apis(
         for op in ops:
             types = (op.body, op.response, *(p.annotation for p in op.params))
             used |= {name for t in types if t is not None for name in t.classes}
-            used |= {name for name in (op.envelope_class, op.item_class) if name}
+            used |= {name for name in (op.listing.envelope_class, op.item_class) if name}
         for cls in own:
             for field_plan in cls.fields:
                 used |= field_plan.annotation.classes

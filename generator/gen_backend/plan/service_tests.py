@@ -452,7 +452,7 @@ class _OpPlanner:
         ]
         if "body" in given:
             out.append(("body", given["body"]))
-        if self.op.needs_url:  # the request's URL, for the envelope's page links
+        if self.op.listing.needs_url:  # the request's URL, for the envelope's page links
             out.append(("url", repr(self.op.path)))
         return tuple(out)
 
@@ -862,7 +862,7 @@ class _OpPlanner:
         at its default, or the list tests would not see every row."""
         cls = self.item_class(self.op.item_class)
         key = self.key_attr(cls)
-        for f in self.op.filters:
+        for f in self.op.listing.filters:
             default = self.params[f.param].default
             if default != "None" and not (f.op is FilterOp.TRUE_ONLY and default == "False"):
                 raise _SkipError("a filter is on by default")
@@ -876,22 +876,22 @@ class _OpPlanner:
     ) -> Call:
         """A list call under `row`'s parents: page `page` of `limit` rows."""
         given = {**self.row_args(row, key=False), **(extra or {})}
-        if self.op.limit:
+        if self.op.listing.limit:
             if self.echoes_bounded_limit(limit):
                 # the answer echoes the page size, held to the spec's maximum: only the API
                 # test, which walks the pages, can list every row
                 raise _SkipError("a page of every row is past the spec's maximum size")
-            given[self.op.limit] = str(limit)
-        if self.op.offset:
-            given[self.op.offset] = str((page - 1) * limit)
-        elif self.op.page:
-            given[self.op.page] = str(page)
+            given[self.op.listing.limit] = str(limit)
+        if self.op.listing.offset:
+            given[self.op.listing.offset] = str((page - 1) * limit)
+        elif self.op.listing.page:
+            given[self.op.listing.page] = str(page)
         elif page != 1:
             raise _SkipError("no way to a later page")
         if (
             limit == EVERYTHING
-            and not self.op.limit
-            and (self.op.page or self.op.offset)
+            and not self.op.listing.limit
+            and (self.op.listing.page or self.op.listing.offset)
             and not self.op.parents
         ):
             raise _SkipError("one page cannot hold every row")
@@ -900,14 +900,14 @@ class _OpPlanner:
     def echoes_bounded_limit(self, limit: int) -> bool:
         """Whether the list's envelope answers its page size in a field whose maximum is
         below `limit`."""
-        parts = [p for part in self.op.envelope_parts for p in (part, *part.fields)]
+        parts = [p for part in self.op.listing.envelope_parts for p in (part, *part.fields)]
         return any(
             p.quantity == "limit" and p.maximum is not None and p.maximum < limit for p in parts
         )
 
     def keys_of(self, result: str, key: str) -> str:
         items = result
-        if field := self.op.items_field:
+        if field := self.op.listing.items_field:
             items = f"{result}.{field.name}"
             if field.annotation.optional:
                 items = f"({items} or [])"  # the spec leaves the items out of `required`
@@ -928,7 +928,7 @@ class _OpPlanner:
     def total_of(self, result: str) -> list[tuple[str, str]]:
         """(source, quantity) of the envelope fields counting rows or pages."""
         found = []
-        for part in self.op.envelope_parts:
+        for part in self.op.listing.envelope_parts:
             if part.quantity == "object":
                 found += [(f"{result}.{part.field}.{f.field}", f.quantity) for f in part.fields]
             else:
@@ -944,7 +944,7 @@ class _OpPlanner:
             if quantity not in expected:
                 continue
             path = source.removeprefix(result + ".").split(".")
-            cls = self.d.classes.get(self.op.envelope_class or "")
+            cls = self.d.classes.get(self.op.listing.envelope_class or "")
             for depth, name in enumerate(path):
                 field = next((f for f in cls.fields if f.name == name), None) if cls else None
                 present = ".".join([result, *path[: depth + 1]])
@@ -983,12 +983,12 @@ class _OpPlanner:
 
     def paging(self) -> ServiceTest:
         _, key = self.list_shape()
-        if not self.op.limit:
+        if not self.op.listing.limit:
             raise _SkipError("no page size to set")
         factory = self.d.factory.function
         rows = [(f"row{i}", factory) for i in range(1, 6)]
         sets = [s for i in range(2, 6) for s in self.same_parent(f"row{i}", "row1")]
-        later = 2 if (self.op.offset or self.op.page) else 1
+        later = 2 if (self.op.listing.offset or self.op.listing.page) else 1
         start = (later - 1) * 2
         checks = [
             f"len(everything) >= {len(rows)}",
@@ -1027,14 +1027,14 @@ class _OpPlanner:
     def everything_fits(self) -> tuple[tuple[str, str], ...]:
         """Where `MAX_PAGE_SIZE` caps the list (the spec sets no maximum), raised for a test
         that asks for every row at once: the table may hold more rows than the cap."""
-        if self.op.limit and self.op.max_limit is None:
+        if self.op.listing.limit and self.op.listing.max_limit is None:
             return (("max_page_size", f"{EVERYTHING:_}"),)
         return ()
 
     def capping(self) -> ServiceTest:
         """Where the spec sets no maximum page size, `MAX_PAGE_SIZE` caps what is asked for."""
         _, key = self.list_shape()
-        if not self.op.limit or self.op.max_limit is not None:
+        if not self.op.listing.limit or self.op.listing.max_limit is not None:
             raise _SkipError("the spec caps the page size, or there is none to ask for")
         factory = self.d.factory.function
         # nested, the rows share the first one's parents; else no row needs a name
@@ -1053,7 +1053,7 @@ class _OpPlanner:
         )
 
     def filter_builders(self) -> list[Callable[[], ServiceTest]]:
-        return [functools.partial(self.filtering, f) for f in self.op.filters]
+        return [functools.partial(self.filtering, f) for f in self.op.listing.filters]
 
     def filtering(self, f: FilterPlan) -> ServiceTest:
         _, key = self.list_shape()
@@ -1246,7 +1246,7 @@ class _OpPlanner:
             items = self.items_wire()
         except _SkipError:
             return []
-        size = min(25, self.op.max_limit or 25)
+        size = min(25, self.op.listing.max_limit or 25)
         return [
             StatementCount(
                 name=f"{self.op.function}_runs_as_many_statements_for_25_rows_as_for_1",
@@ -1255,7 +1255,9 @@ class _OpPlanner:
                 function=self.op.function,
                 factory=factory,
                 url=url,
-                params=((self.op.limit_wire, repr(str(size))),) if self.op.limit_wire else (),
+                params=((self.op.listing.limit_wire, repr(str(size))),)
+                if self.op.listing.limit_wire
+                else (),
                 permissions=self.op.permissions,
                 items=items,
                 sets=self.same_parent("more", "first"),
@@ -1303,11 +1305,11 @@ class _OpPlanner:
 
     def items_wire(self) -> str | None:
         """The wire name of a list envelope's items field; None for a bare array."""
-        if not self.op.envelope_class:
+        if not self.op.listing.envelope_class:
             return None
-        if self.op.items_field is None:
+        if self.op.listing.items_field is None:
             raise _SkipError("no items field")
-        return self.op.items_field.wire
+        return self.op.listing.items_field.wire
 
     def wrapper_wire(self) -> str | None:
         """The wire name of the field a response wraps its row in (`{"author": {...}}`)."""
@@ -1322,12 +1324,16 @@ class _OpPlanner:
         key_wire = shown.wire
         items = self.items_wire()
         cursor = self.cursor_walk(items)
-        if cursor is not None and self.op.limit_wire:
+        if cursor is not None and self.op.listing.limit_wire:
             # one row a page, so the walk follows a cursor for every row after the first
-            params = (*params, (self.op.limit_wire, repr("1")))
-        if self.op.limit and not (self.op.offset_wire or self.op.page_wire or cursor):
+            params = (*params, (self.op.listing.limit_wire, repr("1")))
+        if self.op.listing.limit and not (
+            self.op.listing.offset_wire or self.op.listing.page_wire or cursor
+        ):
             raise _SkipError("no way to a later page")
-        if (self.op.page and not self.op.page_wire) or (self.op.offset and not self.op.offset_wire):
+        if (self.op.listing.page and not self.op.listing.page_wire) or (
+            self.op.listing.offset and not self.op.listing.offset_wire
+        ):
             raise _SkipError("no paging parameter")
         return ListWalk(
             function=self.op.function,
@@ -1337,8 +1343,8 @@ class _OpPlanner:
             paging=Paging(
                 key=key_wire,
                 items=items,
-                page=self.op.page_wire if self.op.page else None,
-                offset=self.op.offset_wire if self.op.offset else None,
+                page=self.op.listing.page_wire if self.op.listing.page else None,
+                offset=self.op.listing.offset_wire if self.op.listing.offset else None,
                 cursor=cursor,
             ),
         )
@@ -1346,14 +1352,14 @@ class _OpPlanner:
     def cursor_walk(self, items: str | None) -> tuple[str, tuple[str, ...]] | None:
         """(cursor parameter, path of envelope fields to the next cursor: `("page",
         "endCursor")`) of a cursor-paged list."""
-        if not self.op.cursor_wire or items is None or not self.op.envelope_class:
+        if not self.op.listing.cursor_wire or items is None or not self.op.listing.envelope_class:
             return None
-        for part in self.op.envelope_parts:
+        for part in self.op.listing.envelope_parts:
             if part.quantity == "next_cursor":
-                return (self.op.cursor_wire, (part.wire,))
+                return (self.op.listing.cursor_wire, (part.wire,))
             for inner in part.fields:
                 if inner.quantity == "next_cursor":
-                    return (self.op.cursor_wire, (part.wire, inner.wire))
+                    return (self.op.listing.cursor_wire, (part.wire, inner.wire))
         return None
 
     def api_listing(self) -> ApiRoundTrip:
@@ -1406,7 +1412,7 @@ class _OpPlanner:
         )
 
     def api_filter_builders(self) -> list[Callable[[], ApiRoundTrip]]:
-        return [functools.partial(self.api_filtering, f) for f in self.op.filters]
+        return [functools.partial(self.api_filtering, f) for f in self.op.listing.filters]
 
     def api_filtering(self, f: FilterPlan) -> ApiRoundTrip:
         _, key = self.list_shape()
