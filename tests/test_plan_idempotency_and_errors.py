@@ -75,12 +75,12 @@ def test_a_literal_path_a_template_also_takes_serves_only_its_own_methods() -> N
     expect the literal path's own methods; a templated URL's are every template's."""
     from dataclasses import replace
 
-    from gen_backend.plan.project import _path_methods
+    from gen_backend.plan.test_targets import path_methods
 
     plan = _plan("library")
     get_book = next(op for op in plan.operations if op.operation_id == "getBook")
     literal = replace(get_book, path="/books/featured", method="get")
-    found = dict(_path_methods((*plan.operations, literal)))
+    found = dict(path_methods((*plan.operations, literal)))
     assert found["/books/featured"] == ("GET",)
     assert found["/books/00000000-0000-4000-8000-000000000000"] == ("DELETE", "GET", "PATCH", "PUT")
     assert found["/books"] == ("GET", "POST")
