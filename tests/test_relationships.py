@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gen_backend.model import Column, ColumnType, ForeignKey, SchemaDesign, Table
+from gen_backend.model import Column, ColumnType, ForeignKey, Index, OnDelete, SchemaDesign, Table
 from gen_backend.plan.database import RelationshipPlan, plan_relationships, plan_table
 
 
@@ -83,3 +83,40 @@ def test_a_self_reference_names_its_remote_side() -> None:
     children = next(r for r in found.values() if r.many)
     assert children.remote_side is None
     assert children.back_populates == "parent"
+
+
+def test_a_sole_key_is_left_to_sqlalchemy_and_conventional_names_to_the_column() -> None:
+    """One key between two tables: the relationship names no columns. A one-column key,
+    unique constraint or index named as the naming convention would name it is declared on
+    its column; a name of the design's own stays in `__table_args__`."""
+    authors = Table(
+        name="authors", columns=(Column(name="id", type=ColumnType.UUID, primary_key=True),)
+    )
+    books = Table(
+        name="books",
+        columns=(
+            Column(name="id", type=ColumnType.UUID, primary_key=True),
+            Column(name="author_id", type=ColumnType.UUID),
+            Column(name="isbn", type=ColumnType.TEXT, unique=True),
+        ),
+        foreign_keys=(
+            ForeignKey(
+                name="fk_books_author_id_authors",
+                columns=("author_id",),
+                target_table="authors",
+                target_columns=("id",),
+                on_delete=OnDelete.CASCADE,
+            ),
+        ),
+        indexes=(Index(name="books_by_author", columns=("author_id",)),),
+    )
+    found = _plan(authors, books)
+    assert found["books"]["author"].foreign_keys is None
+    assert found["authors"]["books"].foreign_keys is None
+    table = plan_table(books, "app.books.models")
+    assert table.inline_constraints == {
+        "author_id": ("sa.ForeignKey('authors.id', ondelete='CASCADE')",),
+        "isbn": ("unique=True",),
+    }
+    assert [i.name for i in table.named_indexes] == ["books_by_author"]
+    assert (table.named_foreign_keys, table.named_unique_columns) == ((), ())

@@ -42,6 +42,7 @@ _SA_TYPES: dict[ColumnType, tuple[str, str]] = {  # column type -> (SQLAlchemy t
     ColumnType.JSON: ("sa.JSON()", "JsonValue"),
     ColumnType.BYTES: ("sa.LargeBinary()", "bytes"),
 }
+MAX_IDENTIFIER = 63  # PostgreSQL's longest name; a longer one is shortened, not conventional
 ON_DELETE = {
     OnDelete.CASCADE: "CASCADE",
     OnDelete.RESTRICT: "RESTRICT",
@@ -189,7 +190,9 @@ class RelationshipPlan:
     target_class: str
     target_module: str  # the domain package of the target's model
     back_populates: str
-    foreign_keys: str  # the foreign-key columns, as SQLAlchemy evaluates them ("[Book.author_id]")
+    # the foreign-key columns, as SQLAlchemy evaluates them ("[Book.author_id]"), where it
+    # cannot tell them itself: several keys between the two tables, or a self-reference
+    foreign_keys: str | None
     nullable: bool = False  # a many-to-one whose foreign key may be NULL
     remote_side: str | None = None  # a self-reference's many-to-one: the key it points at
     # (attribute of this row, attribute of a related row) holding equal values
@@ -257,6 +260,60 @@ class TablePlan:
         keys = [self.primary_key, *((column,) for _, column in self.unique_columns)]
         keys += [i.columns for i in self.indexes if i.unique and i.where is None]
         return tuple(tuple(self.column(name).attr for name in key) for key in keys if key)
+
+    # A one-column foreign key, unique constraint or plain index whose designed name is the
+    # one the naming convention (app/core/db.py) gives is declared on its column
+    # (`sa.ForeignKey(...)`, `unique=True`, `index=True`); the others, in `__table_args__`.
+
+    @property
+    def inline_constraints(self) -> dict[str, tuple[str, ...]]:
+        """Per column, the `mapped_column` arguments for its conventionally named ones."""
+        found: dict[str, list[str]] = {}
+        for fk in self.foreign_keys:
+            if fk not in self.named_foreign_keys:
+                target = f"{fk.target_table}.{fk.target_columns[0]}"
+                ondelete = f", ondelete={fk.ondelete!r}" if fk.ondelete else ""
+                found.setdefault(fk.columns[0], []).append(f"sa.ForeignKey({target!r}{ondelete})")
+        for name, column in self.unique_columns:
+            if (name, column) not in self.named_unique_columns:
+                found.setdefault(column, []).append("unique=True")
+        for index in self.indexes:
+            if index not in self.named_indexes:
+                found.setdefault(index.columns[0], []).append("index=True")
+        return {column: tuple(arguments) for column, arguments in found.items()}
+
+    @property
+    def named_foreign_keys(self) -> tuple[ForeignKeyPlan, ...]:
+        return tuple(
+            fk
+            for fk in self.foreign_keys
+            if not self._conventional(fk.name, "fk", fk.columns, fk.target_table)
+        )
+
+    @property
+    def named_unique_columns(self) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (name, column)
+            for name, column in self.unique_columns
+            if not self._conventional(name, "uq", (column,))
+        )
+
+    @property
+    def named_indexes(self) -> tuple[IndexPlan, ...]:
+        return tuple(
+            index
+            for index in self.indexes
+            if index.unique
+            or index.where is not None
+            or not self._conventional(index.name, "ix", index.columns)
+        )
+
+    def _conventional(
+        self, name: str, prefix: str, columns: tuple[str, ...], target: str | None = None
+    ) -> bool:
+        """Whether `name` is what the naming convention gives a constraint on one column."""
+        given = "_".join((prefix, self.name, *columns, *((target,) if target else ())))
+        return len(columns) == 1 and name == given and len(name) <= MAX_IDENTIFIER
 
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)
@@ -512,6 +569,8 @@ def plan_relationships(
         columns = [holder.column(c) for c in rel.columns]
         key = next(k for k in holder.foreign_keys if k.name == rel.foreign_key)
         self_reference = rel.table == rel.target
+        referred = rel.target if holder is here else rel.table
+        sole = sum(k.target_table == referred for k in holder.foreign_keys) == 1
         keys = list(zip(rel.columns, key.target_columns, strict=True))
         pairs = (
             tuple((here.column(c).attr, there.column(t).attr) for c, t in keys)
@@ -525,9 +584,9 @@ def plan_relationships(
                 target_class=there.class_name,
                 target_module=there.module,
                 back_populates=attribute(rel.back_populates),
-                foreign_keys="["
-                + ", ".join(f"{holder.class_name}.{c.attr}" for c in columns)
-                + "]",
+                foreign_keys=None
+                if sole and not self_reference
+                else "[" + ", ".join(f"{holder.class_name}.{c.attr}" for c in columns) + "]",
                 nullable=any(c.nullable for c in columns),
                 pairs=pairs,
                 remote_side=(

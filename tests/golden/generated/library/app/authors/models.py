@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
 
@@ -19,20 +18,16 @@ class Author(Base):
     """A row of `authors`."""
 
     __tablename__ = "authors"
-    __table_args__ = (sa.Index(conv("ix_authors_name"), "name"),)
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
     bio: Mapped[str | None] = mapped_column(sa.Text())
     created_at: Mapped[datetime.datetime] = mapped_column(
         UtcDateTime(), default=utc_now, server_default=sa.func.now()
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     books: Mapped[list["Book"]] = relationship(
-        "Book",
-        back_populates="author",
-        foreign_keys="[Book.author_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Book", back_populates="author", passive_deletes=True, lazy="raise"
     )

@@ -22,21 +22,15 @@ class Book(Base):
 
     __tablename__ = "books"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["authors.id"],
-            name=conv("fk_books_author_id_authors"),
-            ondelete="CASCADE",
-        ),
-        sa.UniqueConstraint("isbn", name=conv("uq_books_isbn")),
         sa.CheckConstraint("price >= 0", name=conv("price_not_negative")),
-        sa.Index(conv("ix_books_author_id"), "author_id"),
         sa.Index(conv("ix_books_status_title"), "status", "title"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    author_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
-    isbn: Mapped[str] = mapped_column(sa.String(13))
+    author_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("authors.id", ondelete="CASCADE"), index=True
+    )
+    isbn: Mapped[str] = mapped_column(sa.String(13), unique=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(
         sa.Enum("draft", "published", "archived", name="books_status"),
@@ -50,16 +44,8 @@ class Book(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
-    author: Mapped["Author"] = relationship(
-        "Author",
-        back_populates="books",
-        foreign_keys="[Book.author_id]",
-        lazy="raise",
-    )
+    author: Mapped["Author"] = relationship("Author", back_populates="books", lazy="raise")
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     loans: Mapped[list["Loan"]] = relationship(
-        "Loan",
-        back_populates="book",
-        foreign_keys="[Loan.book_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Loan", back_populates="book", passive_deletes=True, lazy="raise"
     )

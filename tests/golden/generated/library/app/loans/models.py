@@ -19,19 +19,12 @@ class Loan(Base):
     """A row of `loans`."""
 
     __tablename__ = "loans"
-    __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["book_id"],
-            ["books.id"],
-            name=conv("fk_loans_book_id_books"),
-            ondelete="RESTRICT",
-        ),
-        sa.Index(conv("ix_loans_book_id"), "book_id"),
-        sa.Index(conv("ix_loans_member_id_returned_at"), "member_id", "returned_at"),
-    )
+    __table_args__ = (sa.Index(conv("ix_loans_member_id_returned_at"), "member_id", "returned_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    book_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    book_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("books.id", ondelete="RESTRICT"), index=True
+    )
     member_id: Mapped[uuid.UUID] = mapped_column(
         sa.Uuid(), comment="the borrowing member (token subject)"
     )
@@ -42,9 +35,4 @@ class Loan(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
-    book: Mapped["Book"] = relationship(
-        "Book",
-        back_populates="loans",
-        foreign_keys="[Loan.book_id]",
-        lazy="raise",
-    )
+    book: Mapped["Book"] = relationship("Book", back_populates="loans", lazy="raise")

@@ -21,21 +21,16 @@ class CustomerDocument(Base):
 
     __tablename__ = "customer_documents"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.id"],
-            name=conv("fk_customer_documents_customer_id_customers"),
-            ondelete="CASCADE",
-        ),
         sa.CheckConstraint("size_bytes > 0", name=conv("document_not_empty")),
-        sa.Index(conv("ix_customer_documents_customer_id"), "customer_id"),
         {
             "comment": "Files a customer handed in (ID scans, signed contracts)",
         },
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     file_name: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(127))
     size_bytes: Mapped[int] = mapped_column(sa.BigInteger())
@@ -49,8 +44,5 @@ class CustomerDocument(Base):
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
     customer: Mapped["Customer"] = relationship(
-        "Customer",
-        back_populates="customer_documents",
-        foreign_keys="[CustomerDocument.customer_id]",
-        lazy="raise",
+        "Customer", back_populates="customer_documents", lazy="raise"
     )

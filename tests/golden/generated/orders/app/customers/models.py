@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.naming import conv
 
 from app.core.db import Base, UtcDateTime, utc_now
 
@@ -21,16 +20,14 @@ class Customer(Base):
 
     __tablename__ = "customers"
     __table_args__ = (
-        sa.UniqueConstraint("email", name=conv("uq_customers_email")),
-        sa.Index(conv("ix_customers_full_name"), "full_name"),
         {
             "comment": "Buyers. Customers do not log in; sales agents act for them.",
         },
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(sa.String(255))
-    full_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     default_currency: Mapped[str] = mapped_column(
         sa.Enum("EUR", "USD", "GBP", name="currency"), server_default=sa.text("'EUR'")
@@ -40,17 +37,11 @@ class Customer(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     orders: Mapped[list["Order"]] = relationship(
-        "Order",
-        back_populates="customer",
-        foreign_keys="[Order.customer_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Order", back_populates="customer", passive_deletes=True, lazy="raise"
     )
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     customer_documents: Mapped[list["CustomerDocument"]] = relationship(
-        "CustomerDocument",
-        back_populates="customer",
-        foreign_keys="[CustomerDocument.customer_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "CustomerDocument", back_populates="customer", passive_deletes=True, lazy="raise"
     )

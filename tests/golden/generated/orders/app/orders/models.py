@@ -23,25 +23,20 @@ class Order(Base):
 
     __tablename__ = "orders"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.id"],
-            name=conv("fk_orders_customer_id_customers"),
-            ondelete="RESTRICT",
-        ),
         sa.CheckConstraint("total_amount >= 0", name=conv("total_not_negative")),
         sa.Index(conv("ix_orders_customer_id_placed_at"), "customer_id", "placed_at"),
-        sa.Index(conv("ix_orders_status"), "status"),
-        sa.Index(conv("ix_orders_placed_by"), "placed_by"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    customer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("customers.id", ondelete="RESTRICT")
+    )
     placed_by: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid(), comment="the sales agent who placed the order (token subject)"
+        sa.Uuid(), index=True, comment="the sales agent who placed the order (token subject)"
     )
     status: Mapped[str] = mapped_column(
         sa.Enum("pending", "confirmed", "paid", "shipped", "cancelled", name="order_status"),
+        index=True,
         server_default=sa.text("'pending'"),
     )
     currency: Mapped[str] = mapped_column(sa.Enum("EUR", "USD", "GBP", name="currency"))
@@ -57,23 +52,12 @@ class Order(Base):
     cancelled_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime())
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
-    customer: Mapped["Customer"] = relationship(
-        "Customer",
-        back_populates="orders",
-        foreign_keys="[Order.customer_id]",
-        lazy="raise",
-    )
+    customer: Mapped["Customer"] = relationship("Customer", back_populates="orders", lazy="raise")
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     order_items: Mapped[list["OrderItem"]] = relationship(
-        "OrderItem",
-        back_populates="order",
-        foreign_keys="[OrderItem.order_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "OrderItem", back_populates="order", passive_deletes=True, lazy="raise"
     )
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     payments: Mapped[list["Payment"]] = relationship(
-        "Payment",
-        back_populates="order",
-        foreign_keys="[Payment.order_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Payment", back_populates="order", passive_deletes=True, lazy="raise"
     )

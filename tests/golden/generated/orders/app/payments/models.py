@@ -21,20 +21,14 @@ class Payment(Base):
 
     __tablename__ = "payments"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["orders.id"],
-            name=conv("fk_payments_order_id_orders"),
-            ondelete="RESTRICT",
-        ),
-        sa.UniqueConstraint("provider_reference", name=conv("uq_payments_provider_reference")),
         sa.CheckConstraint("amount >= 0", name=conv("amount_not_negative")),
         sa.Index(conv("ix_payments_order_id_created_at"), "order_id", "created_at"),
-        sa.Index(conv("ix_payments_status"), "status"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    order_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("orders.id", ondelete="RESTRICT")
+    )
     amount: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 2))
     currency: Mapped[str] = mapped_column(sa.Enum("EUR", "USD", "GBP", name="currency"))
     method: Mapped[str] = mapped_column(
@@ -42,10 +36,11 @@ class Payment(Base):
     )
     status: Mapped[str] = mapped_column(
         sa.Enum("pending", "authorized", "captured", "failed", "refunded", name="payment_status"),
+        index=True,
         server_default=sa.text("'pending'"),
     )
     provider_reference: Mapped[str | None] = mapped_column(
-        sa.String(100), comment="the charge id at the payment provider"
+        sa.String(100), unique=True, comment="the charge id at the payment provider"
     )
     failure_reason: Mapped[str | None] = mapped_column(sa.Text())
     created_at: Mapped[datetime.datetime] = mapped_column(
@@ -54,9 +49,4 @@ class Payment(Base):
     captured_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime())
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
-    order: Mapped["Order"] = relationship(
-        "Order",
-        back_populates="payments",
-        foreign_keys="[Payment.order_id]",
-        lazy="raise",
-    )
+    order: Mapped["Order"] = relationship("Order", back_populates="payments", lazy="raise")

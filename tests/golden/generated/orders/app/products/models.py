@@ -21,13 +21,12 @@ class Product(Base):
 
     __tablename__ = "products"
     __table_args__ = (
-        sa.UniqueConstraint("sku", name=conv("uq_products_sku")),
         sa.CheckConstraint("unit_price >= 0", name=conv("unit_price_not_negative")),
         sa.Index(conv("ix_products_active_name"), "active", "name"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
-    sku: Mapped[str] = mapped_column(sa.String(64))
+    sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text())
     unit_price: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 2))
@@ -38,10 +37,7 @@ class Product(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     order_items: Mapped[list["OrderItem"]] = relationship(
-        "OrderItem",
-        back_populates="product",
-        foreign_keys="[OrderItem.product_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "OrderItem", back_populates="product", passive_deletes=True, lazy="raise"
     )

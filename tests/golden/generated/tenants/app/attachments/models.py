@@ -20,16 +20,9 @@ class Attachment(Base):
 
     __tablename__ = "attachments"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["task_id"],
-            ["tasks.id"],
-            name=conv("fk_attachments_task_id_tasks"),
-            ondelete="RESTRICT",
-        ),
         sa.CheckConstraint(
             "size_bytes > 0 AND size_bytes <= 104857600", name=conv("attachment_size_limit")
         ),
-        sa.Index(conv("ix_attachments_task_id"), "task_id"),
         sa.Index(
             conv("uq_attachments_task_id_checksum_sha256"),
             "task_id",
@@ -40,7 +33,9 @@ class Attachment(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
-    task_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    task_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("tasks.id", ondelete="RESTRICT"), index=True
+    )
     file_name: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(127))
     size_bytes: Mapped[int] = mapped_column(sa.BigInteger())
@@ -50,9 +45,4 @@ class Attachment(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
-    task: Mapped["Task"] = relationship(
-        "Task",
-        back_populates="attachments",
-        foreign_keys="[Attachment.task_id]",
-        lazy="raise",
-    )
+    task: Mapped["Task"] = relationship("Task", back_populates="attachments", lazy="raise")

@@ -20,19 +20,15 @@ class Comment(Base):
 
     __tablename__ = "comments"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["task_id"],
-            ["tasks.id"],
-            name=conv("fk_comments_task_id_tasks"),
-            ondelete="CASCADE",
-        ),
         sa.CheckConstraint("LENGTH(body) BETWEEN 1 AND 10000", name=conv("comment_body_length")),
         sa.Index(conv("ix_comments_task_id_created_at_id"), "task_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
-    task_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    task_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("tasks.id", ondelete="CASCADE")
+    )
     author_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
     body: Mapped[str] = mapped_column(sa.Text())
     edited_at: Mapped[datetime.datetime | None] = mapped_column(UtcDateTime())
@@ -41,9 +37,4 @@ class Comment(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
-    task: Mapped["Task"] = relationship(
-        "Task",
-        back_populates="comments",
-        foreign_keys="[Comment.task_id]",
-        lazy="raise",
-    )
+    task: Mapped["Task"] = relationship("Task", back_populates="comments", lazy="raise")

@@ -19,25 +19,18 @@ class Label(Base):
 
     __tablename__ = "labels"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=conv("fk_labels_workspace_id_workspaces"),
-            ondelete="CASCADE",
-        ),
         sa.Index(conv("uq_labels_workspace_name"), "workspace_id", "name", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
-    workspace_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("workspaces.id", ondelete="CASCADE")
+    )
     name: Mapped[str] = mapped_column(sa.String(50))
     color: Mapped[str] = mapped_column(sa.String(7), server_default=sa.text("'#888888'"))
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
     workspace: Mapped["Workspace"] = relationship(
-        "Workspace",
-        back_populates="labels",
-        foreign_keys="[Label.workspace_id]",
-        lazy="raise",
+        "Workspace", back_populates="labels", lazy="raise"
     )

@@ -21,12 +21,6 @@ class Project(Base):
 
     __tablename__ = "projects"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=conv("fk_projects_workspace_id_workspaces"),
-            ondelete="CASCADE",
-        ),
         sa.CheckConstraint("key ~ '^[A-Z][A-Z0-9]{1,9}$'", name=conv("project_key_format")).ddl_if(
             dialect="postgresql"
         ),
@@ -36,7 +30,9 @@ class Project(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
-    workspace_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("workspaces.id", ondelete="CASCADE")
+    )
     key: Mapped[str] = mapped_column(sa.String(10))
     name: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str | None] = mapped_column(sa.Text())
@@ -52,15 +48,9 @@ class Project(Base):
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
     workspace: Mapped["Workspace"] = relationship(
-        "Workspace",
-        back_populates="projects",
-        foreign_keys="[Project.workspace_id]",
-        lazy="raise",
+        "Workspace", back_populates="projects", lazy="raise"
     )
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     tasks: Mapped[list["Task"]] = relationship(
-        "Task",
-        back_populates="project",
-        foreign_keys="[Task.project_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Task", back_populates="project", passive_deletes=True, lazy="raise"
     )

@@ -23,12 +23,6 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=conv("fk_tasks_project_id_projects"),
-            ondelete="CASCADE",
-        ),
         sa.CheckConstraint("estimate_hours >= 0", name=conv("ck_tasks_1")),
         sa.Index(conv("ix_tasks_project_id_created_at_id"), "project_id", "created_at", "id"),
         sa.Index(conv("ix_tasks_project_id_status"), "project_id", "status"),
@@ -37,7 +31,9 @@ class Task(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid(), sa.ForeignKey("projects.id", ondelete="CASCADE")
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text())
     status: Mapped[str] = mapped_column(
@@ -61,23 +57,12 @@ class Task(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
-    project: Mapped["Project"] = relationship(
-        "Project",
-        back_populates="tasks",
-        foreign_keys="[Task.project_id]",
-        lazy="raise",
-    )
+    project: Mapped["Project"] = relationship("Project", back_populates="tasks", lazy="raise")
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     comments: Mapped[list["Comment"]] = relationship(
-        "Comment",
-        back_populates="task",
-        foreign_keys="[Comment.task_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Comment", back_populates="task", passive_deletes=True, lazy="raise"
     )
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     attachments: Mapped[list["Attachment"]] = relationship(
-        "Attachment",
-        back_populates="task",
-        foreign_keys="[Attachment.task_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Attachment", back_populates="task", passive_deletes=True, lazy="raise"
     )

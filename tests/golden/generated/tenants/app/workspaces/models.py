@@ -41,17 +41,11 @@ class Workspace(Base):
     )
 
     # related rows: loading one lazily raises, so every query says what it loads (in batches)
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     projects: Mapped[list["Project"]] = relationship(
-        "Project",
-        back_populates="workspace",
-        foreign_keys="[Project.workspace_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Project", back_populates="workspace", passive_deletes=True, lazy="raise"
     )
+    # passive deletes: the database's ON DELETE decides, not a load of the rows
     labels: Mapped[list["Label"]] = relationship(
-        "Label",
-        back_populates="workspace",
-        foreign_keys="[Label.workspace_id]",
-        passive_deletes=True,  # the database's ON DELETE decides, not a load of the rows
-        lazy="raise",
+        "Label", back_populates="workspace", passive_deletes=True, lazy="raise"
     )
