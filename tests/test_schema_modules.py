@@ -57,3 +57,20 @@ def test_rows_that_embed_each_other_go_to_common(tmp_path: Path) -> None:
 def test_a_cycle_is_found_through_any_number_of_modules() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == {"a", "b", "c"}
     assert _cycle({"a": {"b"}, "b": {"common"}, "c": {"common"}}) == set()
+
+
+def test_a_class_that_refers_to_itself_is_rebuilt_and_so_is_what_refers_to_it(
+    tmp_path: Path,
+) -> None:
+    """A mentor who is an author: `Author` refers to itself, so pydantic completes it at the
+    end of its module (`model_rebuild()`), and `AuthorPage`, which holds authors, after it;
+    nothing else is rebuilt."""
+    handoff = shutil.copytree(SAMPLES / "library", tmp_path / "library")
+    spec = handoff / "openapi.yaml"
+    shown = "        createdAt: {type: string, format: date-time, readOnly: true}\n"
+    text = spec.read_text()
+    at = text.index(shown, text.index("    Author:\n")) + len(shown)
+    mentor = "        mentor: {$ref: '#/components/schemas/Author'}\n"
+    spec.write_text(text[:at] + mentor + text[at:])
+    rebuilt = {api.module: api.rebuilt for api in _plan(handoff).apis}
+    assert rebuilt == {"authors": ("Author", "AuthorPage"), "books": (), "common": ()}

@@ -161,6 +161,20 @@ class ModuleApi:
     guards: tuple[tuple[str, tuple[ParentGuard, ...]], ...] = ()
 
     @property
+    def rebuilt(self) -> tuple[str, ...]:
+        """The classes pydantic cannot complete where they are declared, rebuilt at the end
+        of the module: each that refers to itself, to a class declared after it, or to a
+        class so rebuilt."""
+        position = {cls.name: index for index, cls in enumerate(self.classes)}
+        found: list[str] = []
+        for index, cls in enumerate(self.classes):
+            types = [f.annotation for f in cls.fields] + ([cls.root] if cls.root else [])
+            named = {name for t in types for name in t.classes}
+            if any(position.get(name, -1) >= index for name in named) or named & set(found):
+                found.append(cls.name)
+        return tuple(found)
+
+    @property
     def routes(self) -> tuple[OperationPlan, ...]:
         """The operations in the order the router declares them (see `route_order`)."""
         return route_order(list(self.operations), lambda op: (op,))

@@ -8,11 +8,4 @@ from app.core.idempotency import IdempotencyRecord
 from app.core.rate_limit import RateLimitWindow
 from app.loans.models import Loan
 
-__all__ = [
-    "Author",
-    "Base",
-    "Book",
-    "IdempotencyRecord",
-    "Loan",
-    "RateLimitWindow",
-]
+__all__ = ["Author", "Base", "Book", "IdempotencyRecord", "Loan", "RateLimitWindow"]

@@ -16,6 +16,3 @@ class Problem(ApiSchema):
     status: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
     detail: str | None = None
     instance: str | None = None
-
-
-Problem.model_rebuild()

@@ -10,7 +10,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from pydantic import GetCoreSchemaHandler, JsonValue
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 # how ISO 8601 text of each type begins; pydantic checks the rest
@@ -61,13 +62,29 @@ _EXAMPLES = {
 }
 
 
-def not_null(schema: dict[str, JsonValue]) -> None:
-    """`json_schema_extra` of a field that may be left out but is never null (a partial
-    update of a NOT NULL column): documented as its value's type alone."""
-    options = schema.get("anyOf")
-    if not isinstance(options, list):
-        return
-    kept = [option for option in options if option != {"type": "null"}]
-    if len(kept) == 1 and isinstance(kept[0], dict):
-        del schema["anyOf"]
-        schema.update(kept[0])
+class NotNull:
+    """`Annotated[X | None, NotNull()] = None`: a field that may be left out but is never null
+    (a partial update of a NOT NULL column): an explicit null is a 422, and the served
+    document shows the value's type alone."""
+
+    def __get_pydantic_core_schema__(
+        self, source: type[object], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(_refuse_null, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        documented = handler(schema)
+        options = documented.get("anyOf")
+        kept = [o for o in options if o != {"type": "null"}] if isinstance(options, list) else []
+        if len(kept) == 1 and isinstance(kept[0], dict):
+            del documented["anyOf"]
+            documented.update(kept[0])
+        return documented
+
+
+def _refuse_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value

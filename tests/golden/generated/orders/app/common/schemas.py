@@ -53,11 +53,3 @@ class OrderItemCreate(ApiSchema, extra="forbid"):
     product_id: uuid.UUID = Field(alias="productId")
     quantity: int = Field(ge=1, le=10000)
     unit_price: Money = Field(alias="unitPrice")
-
-
-Problem.model_rebuild()
-Money.model_rebuild()
-Currency.model_rebuild()
-PageLinks.model_rebuild()
-PageMeta.model_rebuild()
-OrderItemCreate.model_rebuild()

@@ -42,9 +42,3 @@ class CustomerDocumentPage(ApiSchema):
     data: list[CustomerDocument]
     links: PageLinks
     meta: PageMeta
-
-
-CustomerDocumentUpload.model_rebuild()
-CustomerDocumentNote.model_rebuild()
-CustomerDocument.model_rebuild()
-CustomerDocumentPage.model_rebuild()

@@ -9,10 +9,10 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from app.common.schemas import Currency, PageLinks, PageMeta
-from app.core.formats import IsoFormat, not_null
+from app.core.formats import IsoFormat, NotNull
 from app.core.schema import ApiSchema
 
 
@@ -24,22 +24,14 @@ class CustomerCreate(ApiSchema, extra="forbid"):
 
 
 class CustomerUpdate(ApiSchema, extra="forbid"):
-    email: str | None = Field(default=None, max_length=255, json_schema_extra=not_null)
-    full_name: str | None = Field(
-        default=None, alias="fullName", min_length=1, max_length=200, json_schema_extra=not_null
+    email: Annotated[str | None, NotNull()] = Field(default=None, max_length=255)
+    full_name: Annotated[str | None, NotNull()] = Field(
+        default=None, alias="fullName", min_length=1, max_length=200
     )
     phone: str | None = Field(default=None, max_length=32)
-    default_currency: Currency | None = Field(
-        default=None, alias="defaultCurrency", json_schema_extra=not_null
+    default_currency: Annotated[Currency | None, NotNull()] = Field(
+        default=None, alias="defaultCurrency"
     )
-
-    @field_validator("email", "full_name", "default_currency", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """May be left out, never sent as null: its column is NOT NULL."""
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
 
 
 class Customer(ApiSchema):
@@ -57,9 +49,3 @@ class CustomerPage(ApiSchema):
     data: list[Customer]
     links: PageLinks
     meta: PageMeta
-
-
-CustomerCreate.model_rebuild()
-CustomerUpdate.model_rebuild()
-Customer.model_rebuild()
-CustomerPage.model_rebuild()

@@ -24,7 +24,3 @@ class OrderItem(ApiSchema):
 class OrderItemPage(ApiSchema):
     items: list[OrderItem]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
-
-
-OrderItem.model_rebuild()
-OrderItemPage.model_rebuild()

@@ -54,9 +54,3 @@ class OrderPage(ApiSchema):
     data: list[Order]
     links: PageLinks
     meta: PageMeta
-
-
-OrderStatus.model_rebuild()
-OrderCreate.model_rebuild()
-Order.model_rebuild()
-OrderPage.model_rebuild()

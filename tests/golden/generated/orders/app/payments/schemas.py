@@ -49,9 +49,3 @@ class Payment(ApiSchema):
     captured_at: Annotated[datetime.datetime, IsoFormat()] | None = Field(
         default=None, alias="capturedAt", json_schema_extra={"readOnly": True}
     )
-
-
-PaymentStatus.model_rebuild()
-PaymentMethod.model_rebuild()
-PaymentCreate.model_rebuild()
-Payment.model_rebuild()

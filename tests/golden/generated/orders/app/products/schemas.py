@@ -9,10 +9,10 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from app.common.schemas import Currency, Money, PageLinks, PageMeta
-from app.core.formats import IsoFormat, not_null
+from app.core.formats import IsoFormat, NotNull
 from app.core.schema import ApiSchema
 
 
@@ -26,18 +26,10 @@ class ProductCreate(ApiSchema, extra="forbid"):
 
 
 class ProductUpdate(ApiSchema, extra="forbid"):
-    name: str | None = Field(default=None, min_length=1, max_length=200, json_schema_extra=not_null)
+    name: Annotated[str | None, NotNull()] = Field(default=None, min_length=1, max_length=200)
     description: str | None = None
-    unit_price: Money | None = Field(default=None, alias="unitPrice", json_schema_extra=not_null)
-    active: bool | None = Field(default=None, json_schema_extra=not_null)
-
-    @field_validator("name", "unit_price", "active", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """May be left out, never sent as null: its column is NOT NULL."""
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    unit_price: Annotated[Money | None, NotNull()] = Field(default=None, alias="unitPrice")
+    active: Annotated[bool | None, NotNull()] = None
 
 
 class Product(ApiSchema):
@@ -57,9 +49,3 @@ class ProductPage(ApiSchema):
     data: list[Product]
     links: PageLinks
     meta: PageMeta
-
-
-ProductCreate.model_rebuild()
-ProductUpdate.model_rebuild()
-Product.model_rebuild()
-ProductPage.model_rebuild()

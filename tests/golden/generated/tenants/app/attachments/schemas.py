@@ -39,7 +39,3 @@ class Attachment(ApiSchema):
         json_schema_extra={"readOnly": True},
         description="a pre-signed object-storage URL, valid for 15 minutes; computed, not stored",
     )
-
-
-AttachmentCreate.model_rebuild()
-Attachment.model_rebuild()

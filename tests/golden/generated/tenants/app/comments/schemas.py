@@ -42,9 +42,3 @@ class Comment(ApiSchema):
 class CommentPage(ApiSchema):
     items: list[Comment]
     next_cursor: str | None = Field(default=None, alias="nextCursor")
-
-
-CommentCreate.model_rebuild()
-CommentUpdate.model_rebuild()
-Comment.model_rebuild()
-CommentPage.model_rebuild()

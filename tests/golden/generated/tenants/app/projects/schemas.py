@@ -9,9 +9,9 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, RootModel, field_validator
+from pydantic import Field, RootModel
 
-from app.core.formats import IsoFormat, not_null
+from app.core.formats import IsoFormat, NotNull
 from app.core.schema import ApiSchema
 
 
@@ -26,17 +26,9 @@ class ProjectCreate(ApiSchema, extra="forbid"):
 
 
 class ProjectUpdate(ApiSchema, extra="forbid"):
-    name: str | None = Field(default=None, min_length=1, max_length=120, json_schema_extra=not_null)
+    name: Annotated[str | None, NotNull()] = Field(default=None, min_length=1, max_length=120)
     description: str | None = None
-    status: ProjectStatus | None = Field(default=None, json_schema_extra=not_null)
-
-    @field_validator("name", "status", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """May be left out, never sent as null: its column is NOT NULL."""
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    status: Annotated[ProjectStatus | None, NotNull()] = None
 
 
 class Project(ApiSchema):
@@ -58,10 +50,3 @@ class Project(ApiSchema):
 class ProjectList(ApiSchema):
     items: list[Project]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
-
-
-ProjectStatus.model_rebuild()
-ProjectCreate.model_rebuild()
-ProjectUpdate.model_rebuild()
-Project.model_rebuild()
-ProjectList.model_rebuild()

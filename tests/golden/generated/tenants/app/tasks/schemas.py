@@ -9,9 +9,9 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, RootModel, field_validator
+from pydantic import Field, RootModel
 
-from app.core.formats import IsoFormat, not_null
+from app.core.formats import IsoFormat, NotNull
 from app.core.schema import ApiSchema
 
 
@@ -36,25 +36,15 @@ class TaskCreate(ApiSchema, extra="forbid"):
 
 
 class TaskUpdate(ApiSchema, extra="forbid"):
-    title: str | None = Field(
-        default=None, min_length=1, max_length=200, json_schema_extra=not_null
-    )
+    title: Annotated[str | None, NotNull()] = Field(default=None, min_length=1, max_length=200)
     description: str | None = None
-    status: TaskStatus | None = Field(default=None, json_schema_extra=not_null)
-    priority: TaskPriority | None = Field(default=None, json_schema_extra=not_null)
+    status: Annotated[TaskStatus | None, NotNull()] = None
+    priority: Annotated[TaskPriority | None, NotNull()] = None
     assignee_id: uuid.UUID | None = Field(default=None, alias="assigneeId")
     due_on: Annotated[datetime.date, IsoFormat()] | None = Field(default=None, alias="dueOn")
     estimate_hours: float | None = Field(
         default=None, alias="estimateHours", ge=0.0, le=9999.99, multiple_of=0.25
     )
-
-    @field_validator("title", "status", "priority", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """May be left out, never sent as null: its column is NOT NULL."""
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
 
 
 class Task(ApiSchema):
@@ -83,11 +73,3 @@ class TaskPage(ApiSchema):
         alias="nextCursor",
         description="pass as `cursor` to get the next page; null on the last page",
     )
-
-
-TaskStatus.model_rebuild()
-TaskPriority.model_rebuild()
-TaskCreate.model_rebuild()
-TaskUpdate.model_rebuild()
-Task.model_rebuild()
-TaskPage.model_rebuild()

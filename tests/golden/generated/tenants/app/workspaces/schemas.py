@@ -9,9 +9,9 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from app.core.formats import IsoFormat, not_null
+from app.core.formats import IsoFormat, NotNull
 from app.core.schema import ApiSchema
 
 
@@ -21,18 +21,10 @@ class WorkspaceCreate(ApiSchema, extra="forbid"):
 
 
 class WorkspaceUpdate(ApiSchema, extra="forbid"):
-    slug: str | None = Field(
-        default=None, max_length=63, pattern="^[a-z0-9][a-z0-9-]*$", json_schema_extra=not_null
+    slug: Annotated[str | None, NotNull()] = Field(
+        default=None, max_length=63, pattern="^[a-z0-9][a-z0-9-]*$"
     )
-    name: str | None = Field(default=None, min_length=1, max_length=120, json_schema_extra=not_null)
-
-    @field_validator("slug", "name", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """May be left out, never sent as null: its column is NOT NULL."""
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    name: Annotated[str | None, NotNull()] = Field(default=None, min_length=1, max_length=120)
 
 
 class Workspace(ApiSchema):
@@ -48,9 +40,3 @@ class Workspace(ApiSchema):
 class WorkspaceList(ApiSchema):
     items: list[Workspace]
     total: int = Field(ge=-(2**63), le=2**63 - 1)
-
-
-WorkspaceCreate.model_rebuild()
-WorkspaceUpdate.model_rebuild()
-Workspace.model_rebuild()
-WorkspaceList.model_rebuild()
