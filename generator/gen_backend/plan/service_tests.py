@@ -131,6 +131,20 @@ class ApiRoundTrip:
     checks: tuple[str, ...]
     # (row variable, its owned parent): the parent is read back after `rows`, before `sets`
     lookup: tuple[str, OwnedParent] | None = None
+    # one filter of a list: the trips of a list's filters are one table and one test
+    case: FilterCase | None = None
+
+
+@dataclass(frozen=True)
+class FilterCase:
+    """One row of a list's filter table: the query parameter (wire), the Python source of its
+    value over the rows `kept` and `dropped`, and the values (attribute, source) that make
+    `kept` match and `dropped` not."""
+
+    param: str
+    query: str
+    kept: tuple[tuple[str, str], ...] = ()
+    dropped: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1417,17 +1431,23 @@ class _OpPlanner:
     def api_filtering(self, f: FilterPlan) -> ApiRoundTrip:
         _, key = self.list_shape()
         case = self.filter_case(f)
-        wire = self.params[f.param].wire
         factory = self.d.factory.function
+        sets = {
+            row: tuple((t.split(".", 1)[1], v) for t, v in case.sets if t.startswith(row + "."))
+            for row in ("kept", "dropped")
+        }
+        if len(sets["kept"]) + len(sets["dropped"]) != len(case.sets):
+            raise _SkipError("a filter case that sets another row")
         return ApiRoundTrip(
-            name=f"{self.op.function}_filters_by_{f.param}",
-            doc=f"`{self.op.operation_id}?{wire}=...` keeps a row that matches ({f.op.value}) "
-            "and drops one that does not.",
+            name=f"{self.op.function}_filters",
+            doc=f"`{self.op.operation_id}` keeps a row that matches each filter, and drops one "
+            "that does not.",
             rows=(("kept", factory), ("dropped", factory)),
-            sets=(*self.same_parent("dropped", "kept"), *case.sets),
+            sets=self.same_parent("dropped", "kept"),
             requests=(),
-            listings=(("matching", self.walk("kept", ((wire, case.query),))),),
+            listings=(("matching", self.walk("kept")),),
             checks=(f"str(kept.{key}) in matching", f"str(dropped.{key}) not in matching"),
+            case=FilterCase(self.params[f.param].wire, case.query, sets["kept"], sets["dropped"]),
         )
 
     def api_update(self) -> ApiRoundTrip:

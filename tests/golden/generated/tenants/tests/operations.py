@@ -4,6 +4,7 @@ sending a request through the app, walking a list's pages, Idempotency-Key retri
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import httpx
 from pydantic import JsonValue
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.conftest import statements, token
 
 PROBLEM = "application/problem+json"  # the media type of every error answer
+Row = TypeVar("Row")  # a row of the table a list answers
+QueryValue = str | bool | list[str]  # a query parameter's value, as httpx sends it
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class Paging:
         self,
         client: httpx.AsyncClient,
         url: str,
-        params: dict[str, str | bool | list[str]],
+        params: dict[str, QueryValue],
         headers: dict[str, str],
     ) -> list[str]:
         """The key of every row the list answers, page after page until an empty one (or,
@@ -117,6 +120,30 @@ class Paging:
             elif not rows or (self.page is None and self.offset is None):
                 return keys
         raise AssertionError(f"{url} did not stop answering rows")
+
+
+@dataclass(frozen=True)
+class Filter(Generic[Row]):
+    """One filter of a list, as its test sends it: the query parameter, its value (or how to
+    read it off the row it keeps and the row it drops), and the values that set those two
+    rows apart."""
+
+    param: str
+    value: QueryValue | Callable[[Row, Row], QueryValue]
+    kept: dict[str, object] = field(default_factory=dict)
+    dropped: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.param
+
+    def set_apart(self, kept: Row, dropped: Row) -> None:
+        for row, values in ((kept, self.kept), (dropped, self.dropped)):
+            for name, value in values.items():
+                setattr(row, name, value)
+
+    def query(self, kept: Row, dropped: Row) -> dict[str, QueryValue]:
+        """The query that keeps `kept` and drops `dropped`."""
+        return {self.param: self.value(kept, dropped) if callable(self.value) else self.value}
 
 
 def with_key(headers: dict[str, str], key: str | None) -> dict[str, str]:

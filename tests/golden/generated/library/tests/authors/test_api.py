@@ -10,6 +10,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,7 @@ from tests.conftest import token
 from tests.factories import make_author
 from tests.operations import (
     MAX_STATEMENTS_PER_GET,
+    Filter,
     Operation,
     Paging,
     Request,
@@ -138,20 +140,6 @@ async def test_list_authors_lists_the_new_rows(
     assert str(second.id) in listed
 
 
-async def test_list_authors_filters_by_name(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listAuthors?name=...` keeps a row that matches (eq) and drops one that does not."""
-    kept = await make_author(session)
-    dropped = await make_author(session)
-    await session.commit()
-    matching = await LIST_AUTHORS.keys(
-        client, "/authors", {"name": str(kept.name)}, token("authors:read")
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
 async def test_update_author_shows_in_a_later_get(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -177,6 +165,29 @@ async def test_delete_author_then_get_is_404(
     after = await client.request("GET", f"/authors/{row.id}", headers=token("authors:read"))
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
+
+
+# each filter of `list_authors`: its value over the row it keeps and the row it drops,
+# and the values that set the two apart
+LIST_AUTHORS_FILTERS: list[Filter[AuthorRow]] = [
+    Filter("name", lambda kept, dropped: str(kept.name)),
+]
+
+
+@pytest.mark.parametrize("case", LIST_AUTHORS_FILTERS, ids=str)
+async def test_list_authors_filters(
+    client: httpx.AsyncClient, session: AsyncSession, case: Filter[AuthorRow]
+) -> None:
+    """`listAuthors` keeps a row that matches each filter, and drops one that does not."""
+    kept = await make_author(session)
+    dropped = await make_author(session)
+    case.set_apart(kept, dropped)
+    await session.commit()
+    matching = await LIST_AUTHORS.keys(
+        client, "/authors", case.query(kept, dropped), token("authors:read")
+    )
+    assert str(kept.id) in matching
+    assert str(dropped.id) not in matching
 
 
 async def test_list_authors_runs_as_many_statements_for_25_rows_as_for_1(

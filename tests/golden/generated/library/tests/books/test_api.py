@@ -11,6 +11,7 @@ import datetime
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from tests.factories import make_author, make_book, make_loan
 from tests.operations import (
     MAX_STATEMENTS_PER_GET,
     PROBLEM,
+    Filter,
     Operation,
     Paging,
     Request,
@@ -227,79 +229,6 @@ async def test_list_books_lists_the_new_rows(
     assert str(second.id) in listed
 
 
-async def test_list_books_filters_by_author(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listBooks?author=...` keeps a row that matches (eq) and drops one that does not."""
-    kept = await make_book(session)
-    dropped = await make_book(session)
-    await session.commit()
-    matching = await LIST_BOOKS.keys(
-        client, "/books", {"author": str(kept.author_id)}, token("books:read")
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
-async def test_list_books_filters_by_q(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    """`listBooks?q=...` keeps a row that matches (contains) and drops one that does not."""
-    kept = await make_book(session)
-    dropped = await make_book(session)
-    await session.commit()
-    matching = await LIST_BOOKS.keys(client, "/books", {"q": kept.title}, token("books:read"))
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
-async def test_list_books_filters_by_published_after(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listBooks?published_after=...` keeps a row that matches (gte) and drops one that does
-    not."""
-    kept = await make_book(session)
-    dropped = await make_book(session)
-    kept.published_on = datetime.date(2030, 6, 15)
-    dropped.published_on = datetime.date(2030, 6, 14)
-    await session.commit()
-    matching = await LIST_BOOKS.keys(
-        client,
-        "/books",
-        {"published_after": (datetime.date(2030, 6, 15)).isoformat()},
-        token("books:read"),
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
-async def test_list_books_filters_by_available(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listBooks?available=...` keeps a row that matches (true_only) and drops one that does
-    not."""
-    kept = await make_book(session)
-    dropped = await make_book(session)
-    kept.in_stock = True
-    dropped.in_stock = False
-    await session.commit()
-    matching = await LIST_BOOKS.keys(client, "/books", {"available": True}, token("books:read"))
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
-async def test_list_books_filters_by_status(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listBooks?status=...` keeps a row that matches (eq) and drops one that does not."""
-    kept = await make_book(session)
-    dropped = await make_book(session)
-    kept.status = "draft"
-    dropped.status = "published"
-    await session.commit()
-    matching = await LIST_BOOKS.keys(client, "/books", {"status": "draft"}, token("books:read"))
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
 async def test_update_book_shows_in_a_later_get(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -325,6 +254,38 @@ async def test_delete_book_then_get_is_404(
     after = await client.request("GET", f"/books/{row.id}", headers=token("books:read"))
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
+
+
+# each filter of `list_books`: its value over the row it keeps and the row it drops,
+# and the values that set the two apart
+LIST_BOOKS_FILTERS: list[Filter[BookRow]] = [
+    Filter("author", lambda kept, dropped: str(kept.author_id)),
+    Filter("q", lambda kept, dropped: kept.title),
+    Filter(
+        "published_after",
+        (datetime.date(2030, 6, 15)).isoformat(),
+        kept={"published_on": datetime.date(2030, 6, 15)},
+        dropped={"published_on": datetime.date(2030, 6, 14)},
+    ),
+    Filter("available", True, kept={"in_stock": True}, dropped={"in_stock": False}),
+    Filter("status", "draft", kept={"status": "draft"}, dropped={"status": "published"}),
+]
+
+
+@pytest.mark.parametrize("case", LIST_BOOKS_FILTERS, ids=str)
+async def test_list_books_filters(
+    client: httpx.AsyncClient, session: AsyncSession, case: Filter[BookRow]
+) -> None:
+    """`listBooks` keeps a row that matches each filter, and drops one that does not."""
+    kept = await make_book(session)
+    dropped = await make_book(session)
+    case.set_apart(kept, dropped)
+    await session.commit()
+    matching = await LIST_BOOKS.keys(
+        client, "/books", case.query(kept, dropped), token("books:read")
+    )
+    assert str(kept.id) in matching
+    assert str(dropped.id) not in matching
 
 
 async def test_list_author_books_runs_as_many_statements_for_25_rows_as_for_1(

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from tests.factories import make_product
 from tests.operations import (
     MAX_STATEMENTS_PER_GET,
     PROBLEM,
+    Filter,
     Operation,
     Paging,
     Request,
@@ -158,51 +160,6 @@ async def test_list_products_lists_the_new_rows(
     assert str(second.id) in listed
 
 
-async def test_list_products_filters_by_q(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    """`listProducts?q=...` keeps a row that matches (contains) and drops one that does not."""
-    kept = await make_product(session)
-    dropped = await make_product(session)
-    await session.commit()
-    matching = await LIST_PRODUCTS.keys(
-        client, "/products", {"q": kept.name}, token("products:read")
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
-async def test_list_products_filters_by_active(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listProducts?active=...` keeps a row that matches (true_only) and drops one that does
-    not."""
-    kept = await make_product(session)
-    dropped = await make_product(session)
-    kept.active = True
-    dropped.active = False
-    await session.commit()
-    matching = await LIST_PRODUCTS.keys(
-        client, "/products", {"active": True}, token("products:read")
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
-async def test_list_products_filters_by_currency(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listProducts?currency=...` keeps a row that matches (eq) and drops one that does not."""
-    kept = await make_product(session)
-    dropped = await make_product(session)
-    kept.currency = "EUR"
-    dropped.currency = "USD"
-    await session.commit()
-    matching = await LIST_PRODUCTS.keys(
-        client, "/products", {"currency": "EUR"}, token("products:read")
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
 async def test_update_product_shows_in_a_later_get(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -219,6 +176,31 @@ async def test_update_product_shows_in_a_later_get(
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["name"] == "example 521"
+
+
+# each filter of `list_products`: its value over the row it keeps and the row it drops,
+# and the values that set the two apart
+LIST_PRODUCTS_FILTERS: list[Filter[ProductRow]] = [
+    Filter("q", lambda kept, dropped: kept.name),
+    Filter("active", True, kept={"active": True}, dropped={"active": False}),
+    Filter("currency", "EUR", kept={"currency": "EUR"}, dropped={"currency": "USD"}),
+]
+
+
+@pytest.mark.parametrize("case", LIST_PRODUCTS_FILTERS, ids=str)
+async def test_list_products_filters(
+    client: httpx.AsyncClient, session: AsyncSession, case: Filter[ProductRow]
+) -> None:
+    """`listProducts` keeps a row that matches each filter, and drops one that does not."""
+    kept = await make_product(session)
+    dropped = await make_product(session)
+    case.set_apart(kept, dropped)
+    await session.commit()
+    matching = await LIST_PRODUCTS.keys(
+        client, "/products", case.query(kept, dropped), token("products:read")
+    )
+    assert str(kept.id) in matching
+    assert str(dropped.id) not in matching
 
 
 async def test_list_products_runs_as_many_statements_for_25_rows_as_for_1(

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from tests.factories import make_project, make_workspace
 from tests.operations import (
     MAX_STATEMENTS_PER_GET,
     PROBLEM,
+    Filter,
     Operation,
     Paging,
     Request,
@@ -478,26 +480,6 @@ async def test_list_projects_lists_only_the_callers_rows(
     assert str(theirs.id) not in listed
 
 
-async def test_list_projects_filters_by_status(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listProjects?status=...` keeps a row that matches (eq) and drops one that does not."""
-    kept = await make_project(session)
-    dropped = await make_project(session)
-    dropped.workspace_id = kept.workspace_id
-    kept.status = "active"
-    dropped.status = "archived"
-    await session.commit()
-    matching = await LIST_PROJECTS.keys(
-        client,
-        f"/workspaces/{kept.workspace_id}/projects",
-        {"status": "active"},
-        token("projects:read", roles=["support", "platform_admin"]),
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
 async def test_update_project_shows_in_a_later_get(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -538,6 +520,33 @@ async def test_delete_project_then_get_is_404(
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
+
+
+# each filter of `list_projects`: its value over the row it keeps and the row it drops,
+# and the values that set the two apart
+LIST_PROJECTS_FILTERS: list[Filter[ProjectRow]] = [
+    Filter("status", "active", kept={"status": "active"}, dropped={"status": "archived"}),
+]
+
+
+@pytest.mark.parametrize("case", LIST_PROJECTS_FILTERS, ids=str)
+async def test_list_projects_filters(
+    client: httpx.AsyncClient, session: AsyncSession, case: Filter[ProjectRow]
+) -> None:
+    """`listProjects` keeps a row that matches each filter, and drops one that does not."""
+    kept = await make_project(session)
+    dropped = await make_project(session)
+    dropped.workspace_id = kept.workspace_id
+    case.set_apart(kept, dropped)
+    await session.commit()
+    matching = await LIST_PROJECTS.keys(
+        client,
+        f"/workspaces/{kept.workspace_id}/projects",
+        case.query(kept, dropped),
+        token("projects:read", roles=["support", "platform_admin"]),
+    )
+    assert str(kept.id) in matching
+    assert str(dropped.id) not in matching
 
 
 async def test_list_projects_runs_as_many_statements_for_25_rows_as_for_1(

@@ -11,6 +11,7 @@ import datetime
 import uuid
 
 import httpx
+import pytest
 from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from tests.factories import make_attachment, make_project, make_task
 from tests.operations import (
     MAX_STATEMENTS_PER_GET,
     PROBLEM,
+    Filter,
     Operation,
     Paging,
     Request,
@@ -429,46 +431,6 @@ async def test_list_tasks_lists_only_the_callers_rows(
     assert str(theirs.id) not in listed
 
 
-async def test_list_tasks_filters_by_due_before(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listTasks?due_before=...` keeps a row that matches (lt) and drops one that does not."""
-    kept = await make_task(session)
-    dropped = await make_task(session)
-    dropped.project_id = kept.project_id
-    kept.due_on = datetime.date(2030, 6, 14)
-    dropped.due_on = datetime.date(2030, 6, 15)
-    await session.commit()
-    matching = await LIST_TASKS.keys(
-        client,
-        f"/projects/{kept.project_id}/tasks",
-        {"due_before": (datetime.date(2030, 6, 15)).isoformat(), "limit": "1"},
-        token("tasks:read", roles=["support", "platform_admin"]),
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
-async def test_list_tasks_filters_by_status(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listTasks?status=...` keeps a row that matches (eq) and drops one that does not."""
-    kept = await make_task(session)
-    dropped = await make_task(session)
-    dropped.project_id = kept.project_id
-    kept.status = "todo"
-    dropped.status = "in_progress"
-    await session.commit()
-    matching = await LIST_TASKS.keys(
-        client,
-        f"/projects/{kept.project_id}/tasks",
-        {"status": "todo", "limit": "1"},
-        token("tasks:read", roles=["support", "platform_admin"]),
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
 async def test_update_task_shows_in_a_later_get(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -505,6 +467,39 @@ async def test_delete_task_then_get_is_404(
     )
     assert deleted.status_code == 204, deleted.text
     assert after.status_code == 404, after.text
+
+
+# each filter of `list_tasks`: its value over the row it keeps and the row it drops,
+# and the values that set the two apart
+LIST_TASKS_FILTERS: list[Filter[TaskRow]] = [
+    Filter(
+        "due_before",
+        (datetime.date(2030, 6, 15)).isoformat(),
+        kept={"due_on": datetime.date(2030, 6, 14)},
+        dropped={"due_on": datetime.date(2030, 6, 15)},
+    ),
+    Filter("status", "todo", kept={"status": "todo"}, dropped={"status": "in_progress"}),
+]
+
+
+@pytest.mark.parametrize("case", LIST_TASKS_FILTERS, ids=str)
+async def test_list_tasks_filters(
+    client: httpx.AsyncClient, session: AsyncSession, case: Filter[TaskRow]
+) -> None:
+    """`listTasks` keeps a row that matches each filter, and drops one that does not."""
+    kept = await make_task(session)
+    dropped = await make_task(session)
+    dropped.project_id = kept.project_id
+    case.set_apart(kept, dropped)
+    await session.commit()
+    matching = await LIST_TASKS.keys(
+        client,
+        f"/projects/{kept.project_id}/tasks",
+        {"limit": "1", **case.query(kept, dropped)},
+        token("tasks:read", roles=["support", "platform_admin"]),
+    )
+    assert str(kept.id) in matching
+    assert str(dropped.id) not in matching
 
 
 async def test_list_tasks_runs_as_many_statements_for_25_rows_as_for_1(

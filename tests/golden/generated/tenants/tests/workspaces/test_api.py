@@ -10,6 +10,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from tests.factories import make_workspace
 from tests.operations import (
     MAX_STATEMENTS_PER_GET,
     PROBLEM,
+    Filter,
     Operation,
     Paging,
     Request,
@@ -313,20 +315,6 @@ async def test_list_workspaces_lists_only_the_callers_rows(
     assert str(theirs.id) not in listed
 
 
-async def test_list_workspaces_filters_by_q(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    """`listWorkspaces?q=...` keeps a row that matches (contains) and drops one that does not."""
-    kept = await make_workspace(session)
-    dropped = await make_workspace(session)
-    await session.commit()
-    matching = await LIST_WORKSPACES.keys(
-        client, "/workspaces", {"q": kept.name}, token("workspaces:read", roles=["platform_admin"])
-    )
-    assert str(kept.id) in matching
-    assert str(dropped.id) not in matching
-
-
 async def test_update_workspace_shows_in_a_later_get(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -345,6 +333,32 @@ async def test_update_workspace_shows_in_a_later_get(
     assert changed.status_code == 200, changed.text
     assert after.status_code == 200, after.text
     assert after.json()["slug"] == "ro"
+
+
+# each filter of `list_workspaces`: its value over the row it keeps and the row it drops,
+# and the values that set the two apart
+LIST_WORKSPACES_FILTERS: list[Filter[WorkspaceRow]] = [
+    Filter("q", lambda kept, dropped: kept.name),
+]
+
+
+@pytest.mark.parametrize("case", LIST_WORKSPACES_FILTERS, ids=str)
+async def test_list_workspaces_filters(
+    client: httpx.AsyncClient, session: AsyncSession, case: Filter[WorkspaceRow]
+) -> None:
+    """`listWorkspaces` keeps a row that matches each filter, and drops one that does not."""
+    kept = await make_workspace(session)
+    dropped = await make_workspace(session)
+    case.set_apart(kept, dropped)
+    await session.commit()
+    matching = await LIST_WORKSPACES.keys(
+        client,
+        "/workspaces",
+        case.query(kept, dropped),
+        token("workspaces:read", roles=["platform_admin"]),
+    )
+    assert str(kept.id) in matching
+    assert str(dropped.id) not in matching
 
 
 async def test_list_workspaces_runs_as_many_statements_for_25_rows_as_for_1(
