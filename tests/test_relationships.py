@@ -5,6 +5,19 @@ from __future__ import annotations
 from gen_backend.model import Column, ColumnType, ForeignKey, Index, OnDelete, SchemaDesign, Table
 from gen_backend.plan.database import RelationshipPlan, plan_relationships, plan_table
 
+AUTHORS = Table(
+    name="authors", columns=(Column(name="id", type=ColumnType.UUID, primary_key=True),)
+)
+BOOK_COLUMNS = (
+    Column(name="id", type=ColumnType.UUID, primary_key=True),
+    Column(name="author_id", type=ColumnType.UUID),
+)
+
+
+def _key(name: str, column: str) -> ForeignKey:
+    """A key of `books.<column>` to `authors.id`."""
+    return ForeignKey(name=name, columns=(column,), target_table="authors", target_columns=("id",))
+
 
 def _plan(*tables: Table) -> dict[str, dict[str, RelationshipPlan]]:
     planned = {t.name: plan_table(t, f"app.{t.name}.models") for t in tables}
@@ -17,32 +30,12 @@ def _plan(*tables: Table) -> dict[str, dict[str, RelationshipPlan]]:
 def test_both_sides_of_a_foreign_key_raise_on_lazy_loads_and_leave_deletes_to_the_database() -> (
     None
 ):
-    authors = Table(
-        name="authors", columns=(Column(name="id", type=ColumnType.UUID, primary_key=True),)
-    )
     books = Table(
         name="books",
-        columns=(
-            Column(name="id", type=ColumnType.UUID, primary_key=True),
-            Column(name="author_id", type=ColumnType.UUID),
-            Column(name="editor_id", type=ColumnType.UUID, nullable=True),
-        ),
-        foreign_keys=(
-            ForeignKey(
-                name="fk_books_author",
-                columns=("author_id",),
-                target_table="authors",
-                target_columns=("id",),
-            ),
-            ForeignKey(
-                name="fk_books_editor",
-                columns=("editor_id",),
-                target_table="authors",
-                target_columns=("id",),
-            ),
-        ),
+        columns=(*BOOK_COLUMNS, Column(name="editor_id", type=ColumnType.UUID, nullable=True)),
+        foreign_keys=(_key("fk_books_author", "author_id"), _key("fk_books_editor", "editor_id")),
     )
-    found = _plan(authors, books)
+    found = _plan(AUTHORS, books)
     author = found["books"]["author"]
     editor = found["books"]["editor"]
     assert (author.annotation, author.foreign_keys, author.many) == (
@@ -89,28 +82,17 @@ def test_a_sole_key_is_left_to_sqlalchemy_and_conventional_names_to_the_column()
     """One key between two tables: the relationship names no columns. A one-column key,
     unique constraint or index named as the naming convention would name it is declared on
     its column; a name of the design's own stays in `__table_args__`."""
-    authors = Table(
-        name="authors", columns=(Column(name="id", type=ColumnType.UUID, primary_key=True),)
-    )
     books = Table(
         name="books",
-        columns=(
-            Column(name="id", type=ColumnType.UUID, primary_key=True),
-            Column(name="author_id", type=ColumnType.UUID),
-            Column(name="isbn", type=ColumnType.TEXT, unique=True),
-        ),
+        columns=(*BOOK_COLUMNS, Column(name="isbn", type=ColumnType.TEXT, unique=True)),
         foreign_keys=(
-            ForeignKey(
-                name="fk_books_author_id_authors",
-                columns=("author_id",),
-                target_table="authors",
-                target_columns=("id",),
-                on_delete=OnDelete.CASCADE,
+            _key("fk_books_author_id_authors", "author_id").model_copy(
+                update={"on_delete": OnDelete.CASCADE}
             ),
         ),
         indexes=(Index(name="books_by_author", columns=("author_id",)),),
     )
-    found = _plan(authors, books)
+    found = _plan(AUTHORS, books)
     assert found["books"]["author"].foreign_keys is None
     assert found["authors"]["books"].foreign_keys is None
     table = plan_table(books, "app.books.models")
