@@ -40,27 +40,15 @@ from app.authors.rules import AuthorsService
 from app.books.models import Book
 from app.books.rules import BooksService
 from app.main import create_app
-from tests.authors.test_api import (
-    _create_author_request,
-    _delete_author_request,
-    _get_author_request,
-    _list_authors_request,
-    _update_author_request,
-)
-from tests.books.test_api import (
-    _create_book_request,
-    _delete_book_request,
-    _get_book_request,
-    _list_author_books_request,
-    _list_books_request,
-    _replace_book_request,
-    _update_book_request,
-)
+from tests.authors.test_api import OPERATIONS as AUTHORS_OPERATIONS
+from tests.books.test_api import OPERATIONS as BOOKS_OPERATIONS
 from tests.conftest import app_client, statements, token
 from tests.factories import make_author, make_book, make_loan
 from tests.test_openapi import differences
 
 Exchange = dict[str, JsonValue]
+# each operation's valid request, as its domain's API tests build it (their `OPERATIONS`)
+REQUESTS = {op.operation_id: op.build for op in [*AUTHORS_OPERATIONS, *BOOKS_OPERATIONS]}
 
 
 @pytest.fixture
@@ -268,7 +256,7 @@ CREATE_AUTHOR = Seed(
     taken=_taken_create_author,
     row=Author,
     key_type=uuid.UUID,
-    build=_create_author_request,
+    build=REQUESTS["createAuthor"],
     credentials=_create_author_credentials,
 )
 
@@ -401,7 +389,7 @@ CREATE_BOOK = Seed(
     taken=_taken_create_book,
     row=Book,
     key_type=uuid.UUID,
-    build=_create_book_request,
+    build=REQUESTS["createBook"],
     credentials=_create_book_credentials,
 )
 
@@ -626,7 +614,7 @@ async def test_probe_list_authors(
 ) -> None:
     """`listAuthors`: GET /authors"""
     path = _wanted("listAuthors")
-    request = await _list_authors_request(session)
+    request = await REQUESTS["listAuthors"](session)
     target = Target(
         method="GET",
         service=AuthorsService,
@@ -696,7 +684,7 @@ async def test_probe_create_author(
 ) -> None:
     """`createAuthor`: POST /authors"""
     path = _wanted("createAuthor")
-    request = await _create_author_request(session)
+    request = await REQUESTS["createAuthor"](session)
     target = Target(
         method="POST",
         service=AuthorsService,
@@ -727,7 +715,7 @@ async def test_probe_get_author(
 ) -> None:
     """`getAuthor`: GET /authors/{authorId}"""
     path = _wanted("getAuthor")
-    request = await _get_author_request(session)
+    request = await REQUESTS["getAuthor"](session)
     target = Target(
         method="GET",
         service=AuthorsService,
@@ -760,7 +748,7 @@ async def test_probe_update_author(
 ) -> None:
     """`updateAuthor`: PATCH /authors/{authorId}"""
     path = _wanted("updateAuthor")
-    request = await _update_author_request(session)
+    request = await REQUESTS["updateAuthor"](session)
     target = Target(
         method="PATCH",
         service=AuthorsService,
@@ -793,7 +781,7 @@ async def test_probe_delete_author(
 ) -> None:
     """`deleteAuthor`: DELETE /authors/{authorId}"""
     path = _wanted("deleteAuthor")
-    request = await _delete_author_request(session)
+    request = await REQUESTS["deleteAuthor"](session)
     target = Target(
         method="DELETE",
         service=AuthorsService,
@@ -826,7 +814,7 @@ async def test_probe_list_author_books(
 ) -> None:
     """`listAuthorBooks`: GET /authors/{authorId}/books"""
     path = _wanted("listAuthorBooks")
-    request = await _list_author_books_request(session)
+    request = await REQUESTS["listAuthorBooks"](session)
     target = Target(
         method="GET",
         service=BooksService,
@@ -897,7 +885,7 @@ async def test_probe_list_books(
 ) -> None:
     """`listBooks`: GET /books"""
     path = _wanted("listBooks")
-    request = await _list_books_request(session)
+    request = await REQUESTS["listBooks"](session)
     target = Target(
         method="GET",
         service=BooksService,
@@ -967,7 +955,7 @@ async def test_probe_create_book(
 ) -> None:
     """`createBook`: POST /books"""
     path = _wanted("createBook")
-    request = await _create_book_request(session)
+    request = await REQUESTS["createBook"](session)
     target = Target(
         method="POST",
         service=BooksService,
@@ -998,7 +986,7 @@ async def test_probe_get_book(
 ) -> None:
     """`getBook`: GET /books/{bookId}"""
     path = _wanted("getBook")
-    request = await _get_book_request(session)
+    request = await REQUESTS["getBook"](session)
     target = Target(
         method="GET",
         service=BooksService,
@@ -1029,7 +1017,7 @@ async def test_probe_replace_book(
 ) -> None:
     """`replaceBook`: PUT /books/{bookId}"""
     path = _wanted("replaceBook")
-    request = await _replace_book_request(session)
+    request = await REQUESTS["replaceBook"](session)
     target = Target(
         method="PUT",
         service=BooksService,
@@ -1060,7 +1048,7 @@ async def test_probe_update_book(
 ) -> None:
     """`updateBook`: PATCH /books/{bookId}"""
     path = _wanted("updateBook")
-    request = await _update_book_request(session)
+    request = await REQUESTS["updateBook"](session)
     target = Target(
         method="PATCH",
         service=BooksService,
@@ -1091,7 +1079,7 @@ async def test_probe_delete_book(
 ) -> None:
     """`deleteBook`: DELETE /books/{bookId}"""
     path = _wanted("deleteBook")
-    request = await _delete_book_request(session)
+    request = await REQUESTS["deleteBook"](session)
     target = Target(
         method="DELETE",
         service=BooksService,

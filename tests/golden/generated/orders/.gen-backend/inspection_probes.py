@@ -47,17 +47,8 @@ from app.payments.rules import PaymentsService
 from app.products.models import Product
 from app.products.rules import ProductsService
 from tests.conftest import app_client, statements, token
-from tests.customer_documents.test_api import (
-    _annotate_customer_document_request,
-    _list_customer_documents_request,
-    _upload_customer_document_request,
-)
-from tests.customers.test_api import (
-    _create_customer_request,
-    _get_customer_request,
-    _list_customers_request,
-    _update_customer_request,
-)
+from tests.customer_documents.test_api import OPERATIONS as CUSTOMER_DOCUMENTS_OPERATIONS
+from tests.customers.test_api import OPERATIONS as CUSTOMERS_OPERATIONS
 from tests.factories import (
     make_customer,
     make_customer_document,
@@ -66,32 +57,25 @@ from tests.factories import (
     make_payment,
     make_product,
 )
-from tests.order_items.test_api import (
-    _add_order_item_request,
-    _list_order_items_request,
-    _remove_order_item_request,
-)
-from tests.orders.test_api import (
-    _cancel_order_request,
-    _create_order_request,
-    _get_order_request,
-    _list_orders_request,
-)
-from tests.payments.test_api import (
-    _capture_payment_request,
-    _create_payment_request,
-    _get_payment_request,
-    _list_order_payments_request,
-)
-from tests.products.test_api import (
-    _create_product_request,
-    _get_product_request,
-    _list_products_request,
-    _update_product_request,
-)
+from tests.order_items.test_api import OPERATIONS as ORDER_ITEMS_OPERATIONS
+from tests.orders.test_api import OPERATIONS as ORDERS_OPERATIONS
+from tests.payments.test_api import OPERATIONS as PAYMENTS_OPERATIONS
+from tests.products.test_api import OPERATIONS as PRODUCTS_OPERATIONS
 from tests.test_openapi import differences
 
 Exchange = dict[str, JsonValue]
+# each operation's valid request, as its domain's API tests build it (their `OPERATIONS`)
+REQUESTS = {
+    op.operation_id: op.build
+    for op in [
+        *CUSTOMERS_OPERATIONS,
+        *CUSTOMER_DOCUMENTS_OPERATIONS,
+        *PRODUCTS_OPERATIONS,
+        *ORDERS_OPERATIONS,
+        *ORDER_ITEMS_OPERATIONS,
+        *PAYMENTS_OPERATIONS,
+    ]
+}
 
 
 @pytest.fixture
@@ -407,7 +391,7 @@ CREATE_CUSTOMER = Seed(
     taken=_taken_create_customer,
     row=Customer,
     key_type=uuid.UUID,
-    build=_create_customer_request,
+    build=REQUESTS["createCustomer"],
     credentials=_create_customer_credentials,
 )
 
@@ -537,7 +521,7 @@ CREATE_PRODUCT = Seed(
     taken=_taken_create_product,
     row=Product,
     key_type=uuid.UUID,
-    build=_create_product_request,
+    build=REQUESTS["createProduct"],
     credentials=_create_product_credentials,
 )
 
@@ -562,7 +546,7 @@ CREATE_PAYMENT = Seed(
     taken=_taken_create_payment,
     row=Payment,
     key_type=uuid.UUID,
-    build=_create_payment_request,
+    build=REQUESTS["createPayment"],
     credentials=_create_payment_credentials,
 )
 
@@ -587,7 +571,7 @@ UPLOAD_CUSTOMER_DOCUMENT = Seed(
     taken=_taken_upload_customer_document,
     row=CustomerDocument,
     key_type=uuid.UUID,
-    build=_upload_customer_document_request,
+    build=REQUESTS["uploadCustomerDocument"],
     credentials=_upload_customer_document_credentials,
 )
 
@@ -840,7 +824,7 @@ async def test_probe_list_customers(
 ) -> None:
     """`listCustomers`: GET /customers"""
     path = _wanted("listCustomers")
-    request = await _list_customers_request(session)
+    request = await REQUESTS["listCustomers"](session)
     target = Target(
         method="GET",
         service=CustomersService,
@@ -910,7 +894,7 @@ async def test_probe_create_customer(
 ) -> None:
     """`createCustomer`: POST /customers"""
     path = _wanted("createCustomer")
-    request = await _create_customer_request(session)
+    request = await REQUESTS["createCustomer"](session)
     target = Target(
         method="POST",
         service=CustomersService,
@@ -946,7 +930,7 @@ async def test_probe_get_customer(
 ) -> None:
     """`getCustomer`: GET /customers/{customerId}"""
     path = _wanted("getCustomer")
-    request = await _get_customer_request(session)
+    request = await REQUESTS["getCustomer"](session)
     target = Target(
         method="GET",
         service=CustomersService,
@@ -979,7 +963,7 @@ async def test_probe_update_customer(
 ) -> None:
     """`updateCustomer`: PATCH /customers/{customerId}"""
     path = _wanted("updateCustomer")
-    request = await _update_customer_request(session)
+    request = await REQUESTS["updateCustomer"](session)
     target = Target(
         method="PATCH",
         service=CustomersService,
@@ -1020,7 +1004,7 @@ async def test_probe_list_customer_documents(
 ) -> None:
     """`listCustomerDocuments`: GET /customers/{customerId}/documents"""
     path = _wanted("listCustomerDocuments")
-    request = await _list_customer_documents_request(session)
+    request = await REQUESTS["listCustomerDocuments"](session)
     target = Target(
         method="GET",
         service=CustomerDocumentsService,
@@ -1091,7 +1075,7 @@ async def test_probe_upload_customer_document(
 ) -> None:
     """`uploadCustomerDocument`: POST /customers/{customerId}/documents"""
     path = _wanted("uploadCustomerDocument")
-    request = await _upload_customer_document_request(session)
+    request = await REQUESTS["uploadCustomerDocument"](session)
     target = Target(
         method="POST",
         service=CustomerDocumentsService,
@@ -1127,7 +1111,7 @@ async def test_probe_annotate_customer_document(
 ) -> None:
     """`annotateCustomerDocument`: PATCH /documents/{documentId}"""
     path = _wanted("annotateCustomerDocument")
-    request = await _annotate_customer_document_request(session)
+    request = await REQUESTS["annotateCustomerDocument"](session)
     target = Target(
         method="PATCH",
         service=CustomerDocumentsService,
@@ -1163,7 +1147,7 @@ async def test_probe_list_products(
 ) -> None:
     """`listProducts`: GET /products"""
     path = _wanted("listProducts")
-    request = await _list_products_request(session)
+    request = await REQUESTS["listProducts"](session)
     target = Target(
         method="GET",
         service=ProductsService,
@@ -1233,7 +1217,7 @@ async def test_probe_create_product(
 ) -> None:
     """`createProduct`: POST /products"""
     path = _wanted("createProduct")
-    request = await _create_product_request(session)
+    request = await REQUESTS["createProduct"](session)
     target = Target(
         method="POST",
         service=ProductsService,
@@ -1269,7 +1253,7 @@ async def test_probe_get_product(
 ) -> None:
     """`getProduct`: GET /products/{productId}"""
     path = _wanted("getProduct")
-    request = await _get_product_request(session)
+    request = await REQUESTS["getProduct"](session)
     target = Target(
         method="GET",
         service=ProductsService,
@@ -1302,7 +1286,7 @@ async def test_probe_update_product(
 ) -> None:
     """`updateProduct`: PATCH /products/{productId}"""
     path = _wanted("updateProduct")
-    request = await _update_product_request(session)
+    request = await REQUESTS["updateProduct"](session)
     target = Target(
         method="PATCH",
         service=ProductsService,
@@ -1335,7 +1319,7 @@ async def test_probe_list_orders(
 ) -> None:
     """`listOrders`: GET /orders"""
     path = _wanted("listOrders")
-    request = await _list_orders_request(session)
+    request = await REQUESTS["listOrders"](session)
     target = Target(
         method="GET",
         service=OrdersService,
@@ -1366,7 +1350,7 @@ async def test_probe_create_order(
 ) -> None:
     """`createOrder`: POST /orders"""
     path = _wanted("createOrder")
-    request = await _create_order_request(session)
+    request = await REQUESTS["createOrder"](session)
     target = Target(
         method="POST",
         service=OrdersService,
@@ -1402,7 +1386,7 @@ async def test_probe_get_order(
 ) -> None:
     """`getOrder`: GET /orders/{orderId}"""
     path = _wanted("getOrder")
-    request = await _get_order_request(session)
+    request = await REQUESTS["getOrder"](session)
     target = Target(
         method="GET",
         service=OrdersService,
@@ -1433,7 +1417,7 @@ async def test_probe_cancel_order(
 ) -> None:
     """`cancelOrder`: POST /orders/{orderId}/cancel"""
     path = _wanted("cancelOrder")
-    request = await _cancel_order_request(session)
+    request = await REQUESTS["cancelOrder"](session)
     target = Target(
         method="POST",
         service=OrdersService,
@@ -1469,7 +1453,7 @@ async def test_probe_list_order_items(
 ) -> None:
     """`listOrderItems`: GET /orders/{orderId}/items"""
     path = _wanted("listOrderItems")
-    request = await _list_order_items_request(session)
+    request = await REQUESTS["listOrderItems"](session)
     target = Target(
         method="GET",
         service=OrderItemsService,
@@ -1535,7 +1519,7 @@ async def test_probe_add_order_item(
 ) -> None:
     """`addOrderItem`: POST /orders/{orderId}/items"""
     path = _wanted("addOrderItem")
-    request = await _add_order_item_request(session)
+    request = await REQUESTS["addOrderItem"](session)
     target = Target(
         method="POST",
         service=OrderItemsService,
@@ -1571,7 +1555,7 @@ async def test_probe_remove_order_item(
 ) -> None:
     """`removeOrderItem`: DELETE /orders/{orderId}/items/{orderItemId}"""
     path = _wanted("removeOrderItem")
-    request = await _remove_order_item_request(session)
+    request = await REQUESTS["removeOrderItem"](session)
     target = Target(
         method="DELETE",
         service=OrderItemsService,
@@ -1607,7 +1591,7 @@ async def test_probe_list_order_payments(
 ) -> None:
     """`listOrderPayments`: GET /orders/{orderId}/payments"""
     path = _wanted("listOrderPayments")
-    request = await _list_order_payments_request(session)
+    request = await REQUESTS["listOrderPayments"](session)
     target = Target(
         method="GET",
         service=PaymentsService,
@@ -1671,7 +1655,7 @@ async def test_probe_create_payment(
 ) -> None:
     """`createPayment`: POST /orders/{orderId}/payments"""
     path = _wanted("createPayment")
-    request = await _create_payment_request(session)
+    request = await REQUESTS["createPayment"](session)
     target = Target(
         method="POST",
         service=PaymentsService,
@@ -1707,7 +1691,7 @@ async def test_probe_get_payment(
 ) -> None:
     """`getPayment`: GET /payments/{paymentId}"""
     path = _wanted("getPayment")
-    request = await _get_payment_request(session)
+    request = await REQUESTS["getPayment"](session)
     target = Target(
         method="GET",
         service=PaymentsService,
@@ -1740,7 +1724,7 @@ async def test_probe_capture_payment(
 ) -> None:
     """`capturePayment`: POST /payments/{paymentId}/capture"""
     path = _wanted("capturePayment")
-    request = await _capture_payment_request(session)
+    request = await REQUESTS["capturePayment"](session)
     target = Target(
         method="POST",
         service=PaymentsService,

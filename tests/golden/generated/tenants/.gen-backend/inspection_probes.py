@@ -45,18 +45,8 @@ from app.tasks.models import Task
 from app.tasks.rules import TasksService
 from app.workspaces.models import Workspace
 from app.workspaces.rules import WorkspacesService
-from tests.attachments.test_api import (
-    _create_attachment_request,
-    _delete_attachment_request,
-    _get_attachment_request,
-    _list_attachments_request,
-)
-from tests.comments.test_api import (
-    _create_comment_request,
-    _delete_comment_request,
-    _list_comments_request,
-    _update_comment_request,
-)
+from tests.attachments.test_api import OPERATIONS as ATTACHMENTS_OPERATIONS
+from tests.comments.test_api import OPERATIONS as COMMENTS_OPERATIONS
 from tests.conftest import app_client, statements, token
 from tests.factories import (
     make_attachment,
@@ -66,29 +56,23 @@ from tests.factories import (
     make_task,
     make_workspace,
 )
-from tests.projects.test_api import (
-    _create_project_request,
-    _delete_project_request,
-    _get_project_request,
-    _list_projects_request,
-    _update_project_request,
-)
-from tests.tasks.test_api import (
-    _create_task_request,
-    _delete_task_request,
-    _get_task_request,
-    _list_tasks_request,
-    _update_task_request,
-)
+from tests.projects.test_api import OPERATIONS as PROJECTS_OPERATIONS
+from tests.tasks.test_api import OPERATIONS as TASKS_OPERATIONS
 from tests.test_openapi import differences
-from tests.workspaces.test_api import (
-    _create_workspace_request,
-    _get_workspace_request,
-    _list_workspaces_request,
-    _update_workspace_request,
-)
+from tests.workspaces.test_api import OPERATIONS as WORKSPACES_OPERATIONS
 
 Exchange = dict[str, JsonValue]
+# each operation's valid request, as its domain's API tests build it (their `OPERATIONS`)
+REQUESTS = {
+    op.operation_id: op.build
+    for op in [
+        *WORKSPACES_OPERATIONS,
+        *PROJECTS_OPERATIONS,
+        *TASKS_OPERATIONS,
+        *COMMENTS_OPERATIONS,
+        *ATTACHMENTS_OPERATIONS,
+    ]
+}
 
 
 @pytest.fixture
@@ -404,7 +388,7 @@ CREATE_WORKSPACE = Seed(
     taken=_taken_create_workspace,
     row=Workspace,
     key_type=uuid.UUID,
-    build=_create_workspace_request,
+    build=REQUESTS["createWorkspace"],
     credentials=_create_workspace_credentials,
 )
 
@@ -537,7 +521,7 @@ CREATE_PROJECT = Seed(
     taken=_taken_create_project,
     row=Project,
     key_type=uuid.UUID,
-    build=_create_project_request,
+    build=REQUESTS["createProject"],
     credentials=_create_project_credentials,
 )
 
@@ -562,7 +546,7 @@ CREATE_TASK = Seed(
     taken=_taken_create_task,
     row=Task,
     key_type=uuid.UUID,
-    build=_create_task_request,
+    build=REQUESTS["createTask"],
     credentials=_create_task_credentials,
 )
 
@@ -587,7 +571,7 @@ CREATE_COMMENT = Seed(
     taken=_taken_create_comment,
     row=Comment,
     key_type=uuid.UUID,
-    build=_create_comment_request,
+    build=REQUESTS["createComment"],
     credentials=_create_comment_credentials,
 )
 
@@ -839,7 +823,7 @@ async def test_probe_list_workspaces(
 ) -> None:
     """`listWorkspaces`: GET /workspaces"""
     path = _wanted("listWorkspaces")
-    request = await _list_workspaces_request(session)
+    request = await REQUESTS["listWorkspaces"](session)
     target = Target(
         method="GET",
         service=WorkspacesService,
@@ -904,7 +888,7 @@ async def test_probe_create_workspace(
 ) -> None:
     """`createWorkspace`: POST /workspaces"""
     path = _wanted("createWorkspace")
-    request = await _create_workspace_request(session)
+    request = await REQUESTS["createWorkspace"](session)
     target = Target(
         method="POST",
         service=WorkspacesService,
@@ -940,7 +924,7 @@ async def test_probe_get_workspace(
 ) -> None:
     """`getWorkspace`: GET /workspaces/{workspaceId}"""
     path = _wanted("getWorkspace")
-    request = await _get_workspace_request(session)
+    request = await REQUESTS["getWorkspace"](session)
     target = Target(
         method="GET",
         service=WorkspacesService,
@@ -976,7 +960,7 @@ async def test_probe_update_workspace(
 ) -> None:
     """`updateWorkspace`: PATCH /workspaces/{workspaceId}"""
     path = _wanted("updateWorkspace")
-    request = await _update_workspace_request(session)
+    request = await REQUESTS["updateWorkspace"](session)
     target = Target(
         method="PATCH",
         service=WorkspacesService,
@@ -1017,7 +1001,7 @@ async def test_probe_list_projects(
 ) -> None:
     """`listProjects`: GET /workspaces/{workspaceId}/projects"""
     path = _wanted("listProjects")
-    request = await _list_projects_request(session)
+    request = await REQUESTS["listProjects"](session)
     target = Target(
         method="GET",
         service=ProjectsService,
@@ -1083,7 +1067,7 @@ async def test_probe_create_project(
 ) -> None:
     """`createProject`: POST /workspaces/{workspaceId}/projects"""
     path = _wanted("createProject")
-    request = await _create_project_request(session)
+    request = await REQUESTS["createProject"](session)
     target = Target(
         method="POST",
         service=ProjectsService,
@@ -1119,7 +1103,7 @@ async def test_probe_get_project(
 ) -> None:
     """`getProject`: GET /projects/{projectId}"""
     path = _wanted("getProject")
-    request = await _get_project_request(session)
+    request = await REQUESTS["getProject"](session)
     target = Target(
         method="GET",
         service=ProjectsService,
@@ -1152,7 +1136,7 @@ async def test_probe_update_project(
 ) -> None:
     """`updateProject`: PATCH /projects/{projectId}"""
     path = _wanted("updateProject")
-    request = await _update_project_request(session)
+    request = await REQUESTS["updateProject"](session)
     target = Target(
         method="PATCH",
         service=ProjectsService,
@@ -1185,7 +1169,7 @@ async def test_probe_delete_project(
 ) -> None:
     """`deleteProject`: DELETE /projects/{projectId}"""
     path = _wanted("deleteProject")
-    request = await _delete_project_request(session)
+    request = await REQUESTS["deleteProject"](session)
     target = Target(
         method="DELETE",
         service=ProjectsService,
@@ -1221,7 +1205,7 @@ async def test_probe_list_tasks(
 ) -> None:
     """`listTasks`: GET /projects/{projectId}/tasks"""
     path = _wanted("listTasks")
-    request = await _list_tasks_request(session)
+    request = await REQUESTS["listTasks"](session)
     target = Target(
         method="GET",
         service=TasksService,
@@ -1292,7 +1276,7 @@ async def test_probe_create_task(
 ) -> None:
     """`createTask`: POST /projects/{projectId}/tasks"""
     path = _wanted("createTask")
-    request = await _create_task_request(session)
+    request = await REQUESTS["createTask"](session)
     target = Target(
         method="POST",
         service=TasksService,
@@ -1328,7 +1312,7 @@ async def test_probe_get_task(
 ) -> None:
     """`getTask`: GET /tasks/{taskId}"""
     path = _wanted("getTask")
-    request = await _get_task_request(session)
+    request = await REQUESTS["getTask"](session)
     target = Target(
         method="GET",
         service=TasksService,
@@ -1359,7 +1343,7 @@ async def test_probe_update_task(
 ) -> None:
     """`updateTask`: PATCH /tasks/{taskId}"""
     path = _wanted("updateTask")
-    request = await _update_task_request(session)
+    request = await REQUESTS["updateTask"](session)
     target = Target(
         method="PATCH",
         service=TasksService,
@@ -1390,7 +1374,7 @@ async def test_probe_delete_task(
 ) -> None:
     """`deleteTask`: DELETE /tasks/{taskId}"""
     path = _wanted("deleteTask")
-    request = await _delete_task_request(session)
+    request = await REQUESTS["deleteTask"](session)
     target = Target(
         method="DELETE",
         service=TasksService,
@@ -1421,7 +1405,7 @@ async def test_probe_list_comments(
 ) -> None:
     """`listComments`: GET /tasks/{taskId}/comments"""
     path = _wanted("listComments")
-    request = await _list_comments_request(session)
+    request = await REQUESTS["listComments"](session)
     target = Target(
         method="GET",
         service=CommentsService,
@@ -1492,7 +1476,7 @@ async def test_probe_create_comment(
 ) -> None:
     """`createComment`: POST /tasks/{taskId}/comments"""
     path = _wanted("createComment")
-    request = await _create_comment_request(session)
+    request = await REQUESTS["createComment"](session)
     target = Target(
         method="POST",
         service=CommentsService,
@@ -1528,7 +1512,7 @@ async def test_probe_update_comment(
 ) -> None:
     """`updateComment`: PATCH /comments/{commentId}"""
     path = _wanted("updateComment")
-    request = await _update_comment_request(session)
+    request = await REQUESTS["updateComment"](session)
     target = Target(
         method="PATCH",
         service=CommentsService,
@@ -1561,7 +1545,7 @@ async def test_probe_delete_comment(
 ) -> None:
     """`deleteComment`: DELETE /comments/{commentId}"""
     path = _wanted("deleteComment")
-    request = await _delete_comment_request(session)
+    request = await REQUESTS["deleteComment"](session)
     target = Target(
         method="DELETE",
         service=CommentsService,
@@ -1597,7 +1581,7 @@ async def test_probe_list_attachments(
 ) -> None:
     """`listAttachments`: GET /tasks/{taskId}/attachments"""
     path = _wanted("listAttachments")
-    request = await _list_attachments_request(session)
+    request = await REQUESTS["listAttachments"](session)
     target = Target(
         method="GET",
         service=AttachmentsService,
@@ -1633,7 +1617,7 @@ async def test_probe_create_attachment(
 ) -> None:
     """`createAttachment`: POST /tasks/{taskId}/attachments"""
     path = _wanted("createAttachment")
-    request = await _create_attachment_request(session)
+    request = await REQUESTS["createAttachment"](session)
     target = Target(
         method="POST",
         service=AttachmentsService,
@@ -1669,7 +1653,7 @@ async def test_probe_get_attachment(
 ) -> None:
     """`getAttachment`: GET /attachments/{attachmentId}"""
     path = _wanted("getAttachment")
-    request = await _get_attachment_request(session)
+    request = await REQUESTS["getAttachment"](session)
     target = Target(
         method="GET",
         service=AttachmentsService,
@@ -1705,7 +1689,7 @@ async def test_probe_delete_attachment(
 ) -> None:
     """`deleteAttachment`: DELETE /attachments/{attachmentId}"""
     path = _wanted("deleteAttachment")
-    request = await _delete_attachment_request(session)
+    request = await REQUESTS["deleteAttachment"](session)
     target = Target(
         method="DELETE",
         service=AttachmentsService,
