@@ -25,6 +25,14 @@ from app.models import Book as BookRow
 # SELECT ... IN per one-to-many, so a page costs as many statements as a single row
 BOOK_EMBEDS: Loads = (joinedload(BookRow.author),)
 
+# the orders `listBooks` may be asked for: (column, descending)
+LIST_BOOKS_SORTS: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
+    "title": (BookRow.title, False),
+    "-title": (BookRow.title, True),
+    "created_at": (BookRow.created_at, False),
+    "-created_at": (BookRow.created_at, True),
+}
+
 
 class BooksServiceBase:
     """Generated behaviour of the `books` operations."""
@@ -85,15 +93,8 @@ class BooksServiceBase:
             conditions.append(BookRow.in_stock.is_(True))
         if status is not None:
             conditions.append(BookRow.status == status)
-        order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
-        if sort:  # an empty value, as an absent one, keeps the list's own order
-            allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
-                "title": (BookRow.title, False),
-                "-title": (BookRow.title, True),
-                "created_at": (BookRow.created_at, False),
-                "-created_at": (BookRow.created_at, True),
-            }
-            order_by.append(allowed[sort])
+        # an empty value, as an absent one, keeps the list's own order
+        order_by = [LIST_BOOKS_SORTS[sort]] if sort else []
         rows, total = await self.rows.page(
             *conditions,
             order_by=[*order_by, (BookRow.id, False)],

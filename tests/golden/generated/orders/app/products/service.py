@@ -19,6 +19,14 @@ from app.products.models import Product as ProductRow
 from app.products.repository import ProductRepository
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate
 
+# the orders `listProducts` may be asked for: (column, descending)
+LIST_PRODUCTS_SORTS: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
+    "name": (ProductRow.name, False),
+    "-name": (ProductRow.name, True),
+    "unit_price": (ProductRow.unit_price, False),
+    "-unit_price": (ProductRow.unit_price, True),
+}
+
 
 class ProductsServiceBase:
     """Generated behaviour of the `products` operations."""
@@ -62,15 +70,8 @@ class ProductsServiceBase:
             conditions.append(ProductRow.currency == currency)
         limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
-        order_by: list[tuple[InstrumentedAttribute[object], bool]] = []
-        if sort:  # an empty value, as an absent one, keeps the list's own order
-            allowed: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
-                "name": (ProductRow.name, False),
-                "-name": (ProductRow.name, True),
-                "unit_price": (ProductRow.unit_price, False),
-                "-unit_price": (ProductRow.unit_price, True),
-            }
-            order_by.append(allowed[sort])
+        # an empty value, as an absent one, keeps the list's own order
+        order_by = [LIST_PRODUCTS_SORTS[sort]] if sort else []
         rows, total = await self.rows.page(
             *conditions, order_by=[*order_by, (ProductRow.id, False)], limit=limit, offset=offset
         )
