@@ -339,24 +339,8 @@ class ProjectPlan:
     error_class: tuple[str, str] | None = None
 
     @property
-    def column_types(self) -> frozenset[str]:
-        """The SQLAlchemy types the models name (`UtcNaiveDateTime()`, `sa.JSON()`):
-        `core/columns.py` defines only the types of its own that are used."""
-        return frozenset(c.model_type for d in self.domains for c in d.table.columns)
-
-    @property
-    def column_defaults(self) -> frozenset[str]:
-        """The Python defaults of its columns (`uuid_text`, `text_key(...)`)."""
-        return frozenset(c.python_default or "" for d in self.domains for c in d.table.columns)
-
-    @property
-    def makes_text_keys(self) -> bool:
-        """Whether a table's text key is made by the service (`model.keys`)."""
-        return any(
-            (c.python_default or "").startswith("text_key(")
-            for d in self.domains
-            for c in d.table.columns
-        )
+    def column_helpers(self) -> frozenset[str]:
+        return column_helpers(self.domains)
 
     @property
     def service_tables(self) -> tuple[str, ...]:
@@ -907,12 +891,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     add("app/core/__init__.py")
     add("app/core/config.py")
     copy("app/core/db.py")
-    columns = {c.model_type for d in domains for c in d.table.columns}
-    defaults = {c.python_default or "" for d in domains for c in d.table.columns}
-    if columns & {"UtcNaiveDateTime()", "TextBytes()"} or any(
-        d == "uuid_text" or d.startswith("text_key(") for d in defaults
-    ):
-        add("app/core/columns.py")  # the design's column types and defaults beyond db.py's
+    if column_helpers(domains):
+        add("app/core/columns.py")
     add("app/core/security.py")
     copy("app/core/principal.py")
     if scopes_rows(apis):
@@ -1252,6 +1232,14 @@ def _module_apis(
             )
         )
     return tuple(apis)
+
+
+def column_helpers(domains: Sequence[DomainPlan]) -> frozenset[str]:
+    """What the models need of `app/core/columns.py`, the column types and defaults beyond
+    `app/core/db.py`'s: `UtcNaiveDateTime`, `TextBytes`, `uuid_text`, `text_key`."""
+    named = {c.model_type.removesuffix("()") for d in domains for c in d.table.columns}
+    named |= {(c.python_default or "").split("(")[0] for d in domains for c in d.table.columns}
+    return frozenset(named & {"UtcNaiveDateTime", "TextBytes", "uuid_text", "text_key"})
 
 
 def scopes_rows(apis: Sequence[ModuleApi]) -> bool:
