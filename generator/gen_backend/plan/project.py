@@ -940,8 +940,6 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             add(f"{base}/__init__.py", "app/common/__init__.py.j2")
         if api.classes:
             add(f"{base}/schemas.py", "app/domain/schemas.py.j2", api=api)
-        if api.table and api.operations:
-            add(f"{base}/repository.py", "app/domain/repository.py.j2", api=api)
         if api.operations:
             add(f"{base}/service.py", "app/domain/service.py.j2", api=api)
             add(f"{base}/rules.py", "app/domain/rules.py.j2", FileOwner.USER, api=api)

@@ -128,6 +128,8 @@ def _keywords(names: Iterable[str]) -> bool:
 
 
 def _with_header(path: str, text: str) -> str:
+    if not text:
+        return text  # an empty package marker: nothing to own
     prefix = _COMMENTED_NAMES.get(Path(path).name) or _COMMENT.get(Path(path).suffix)
     if path.endswith(".md"):
         return f"<!-- {HEADER} -->\n{text}"

@@ -1,6 +1,6 @@
-"""Parameterized data access shared by every domain's repository. Imports no domain."""
+"""Parameterized data access to the rows of one table, for every domain. Imports no domain."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, func, inspect, literal, select
@@ -9,6 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.core.db import Base
+from app.core.problem import ProblemError
 
 Row = TypeVar("Row", bound=Base)
 # the most rows a table holds: a 64-bit count, the widest offset a database takes
@@ -21,10 +22,19 @@ Loads = Sequence[ORMOption]
 class Repository(Generic[Row]):
     """Loads and stores rows of one table; queries are built, never formatted as strings."""
 
-    model: type[Row]
-
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, model: type[Row]) -> None:
         self.session = session
+        self.model = model
+
+    def values(self, fields: Mapping[str, object]) -> dict[str, object]:
+        """A body's `fields` as the row's values: None is kept only for a nullable column, so
+        a NOT NULL column sent nothing keeps its value (in a new row, its database default)."""
+        columns = inspect(self.model).columns
+        return {
+            name: value
+            for name, value in fields.items()
+            if value is not None or (name in columns and columns[name].nullable)
+        }
 
     async def exists(self, model: type[Base], *conditions: ColumnElement[bool]) -> bool:
         """Whether a row of `model` (any table) meets `conditions`."""
@@ -38,6 +48,13 @@ class Repository(Generic[Row]):
             select(self.model).where(*conditions).options(*load).limit(1)
         )
         return result.scalars().first()
+
+    async def get(self, *conditions: ColumnElement[bool], load: Loads = ()) -> Row:
+        """The row that meets `conditions`, else a 404 ("Book not found")."""
+        row = await self.find(*conditions, load=load)
+        if row is None:
+            raise ProblemError(404, f"{self.model.__name__} not found")
+        return row
 
     async def page(
         self,
@@ -76,7 +93,9 @@ class Repository(Generic[Row]):
         await self.session.flush()
         return await self._read_back(row, load)
 
-    async def save(self, row: Row, load: Loads = ()) -> Row:
+    async def update(self, row: Row, values: Mapping[str, object], load: Loads = ()) -> Row:
+        for name, value in values.items():
+            setattr(row, name, value)
         await self.session.flush()
         return await self._read_back(row, load)
 

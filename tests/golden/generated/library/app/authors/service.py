@@ -9,11 +9,9 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authors.models import Author as AuthorRow
-from app.authors.repository import AuthorRepository
 from app.authors.schemas import Author, AuthorCreate, AuthorPage, AuthorUpdate
 from app.core.principal import Principal
-from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 
 
 class AuthorsServiceBase:
@@ -21,13 +19,7 @@ class AuthorsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = AuthorRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> AuthorRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Author not found")
-        return row
+        self.rows = Repository(session, AuthorRow)
 
     async def list_authors(
         self, *, principal: Principal | None, limit: int, offset: int, name: str | None = None
@@ -43,29 +35,21 @@ class AuthorsServiceBase:
 
     async def create_author(self, *, principal: Principal | None, body: AuthorCreate) -> Author:
         """Add an author"""
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"bio"}
-        }
+        values = self.rows.values(body.model_dump())
         row = AuthorRow(**values)
         return Author.from_row(await self.rows.add(row))
 
     async def get_author(self, *, principal: Principal | None, author_id: uuid.UUID) -> Author:
-        row = await self._load(AuthorRow.id == author_id)
+        row = await self.rows.get(AuthorRow.id == author_id)
         return Author.from_row(row)
 
     async def update_author(
         self, *, principal: Principal | None, author_id: uuid.UUID, body: AuthorUpdate
     ) -> Author:
-        row = await self._load(AuthorRow.id == author_id)
+        row = await self.rows.get(AuthorRow.id == author_id)
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Author.from_row(await self.rows.save(row))
+        return Author.from_row(await self.rows.update(row, values))
 
     async def delete_author(self, *, principal: Principal | None, author_id: uuid.UUID) -> None:
-        row = await self._load(AuthorRow.id == author_id)
+        row = await self.rows.get(AuthorRow.id == author_id)
         await self.rows.delete(row)

@@ -12,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from app.authors.models import Author as AuthorParent
-from app.books.repository import BookRepository
 from app.books.schemas import Book, BookCreate, BookPage, BookUpdate
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Loads, Repository
 
 # app.models maps every model before the loader options below name relationships
 from app.models import Book as BookRow
@@ -39,13 +38,7 @@ class BooksServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = BookRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> BookRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Book not found")
-        return row
+        self.rows = Repository(session, BookRow)
 
     async def list_author_books(
         self, *, principal: Principal | None, author_id: uuid.UUID, limit: int, offset: int
@@ -105,43 +98,28 @@ class BooksServiceBase:
         return BookPage(items=[Book.from_row(row) for row in rows], total=total)
 
     async def create_book(self, *, principal: Principal | None, body: BookCreate) -> Book:
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"published_on", "price"}
-        }
+        values = self.rows.values(body.model_dump())
         row = BookRow(**values)
         return Book.from_row(await self.rows.add(row, BOOK_EMBEDS))
 
     async def get_book(self, *, principal: Principal | None, book_id: uuid.UUID) -> Book:
-        row = await self._load(BookRow.id == book_id, load=BOOK_EMBEDS)
+        row = await self.rows.get(BookRow.id == book_id, load=BOOK_EMBEDS)
         return Book.from_row(row)
 
     async def replace_book(
         self, *, principal: Principal | None, book_id: uuid.UUID, body: BookCreate
     ) -> Book:
-        row = await self._load(BookRow.id == book_id)
-        # a replacement sets every field; a NOT NULL column keeps its value when none is given
-        values = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"published_on", "price"}
-        }
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Book.from_row(await self.rows.save(row, BOOK_EMBEDS))
+        row = await self.rows.get(BookRow.id == book_id)
+        values = self.rows.values(body.model_dump())
+        return Book.from_row(await self.rows.update(row, values, BOOK_EMBEDS))
 
     async def update_book(
         self, *, principal: Principal | None, book_id: uuid.UUID, body: BookUpdate
     ) -> Book:
-        row = await self._load(BookRow.id == book_id)
+        row = await self.rows.get(BookRow.id == book_id)
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Book.from_row(await self.rows.save(row, BOOK_EMBEDS))
+        return Book.from_row(await self.rows.update(row, values, BOOK_EMBEDS))
 
     async def delete_book(self, *, principal: Principal | None, book_id: uuid.UUID) -> None:
-        row = await self._load(BookRow.id == book_id)
+        row = await self.rows.get(BookRow.id == book_id)
         await self.rows.delete(row)

@@ -12,9 +12,8 @@ from app.common.schemas import PageLinks, PageMeta
 from app.core.pagination import Page
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.customer_documents.models import CustomerDocument as CustomerDocumentRow
-from app.customer_documents.repository import CustomerDocumentRepository
 from app.customer_documents.schemas import (
     CustomerDocument,
     CustomerDocumentNote,
@@ -29,15 +28,7 @@ class CustomerDocumentsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = CustomerDocumentRepository(session)
-
-    async def _load(
-        self, *conditions: ColumnElement[bool], load: Loads = ()
-    ) -> CustomerDocumentRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "CustomerDocument not found")
-        return row
+        self.rows = Repository(session, CustomerDocumentRow)
 
     async def list_customer_documents(
         self,
@@ -88,13 +79,7 @@ class CustomerDocumentsServiceBase:
         are kept with it.
 
         A `note` part may say what the document is."""
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump(include={"note"}).items()
-            if value is not None or name in {"note"}
-        }
+        values = self.rows.values(body.model_dump(include={"note"}))
         # the file `file`, read whole
         content = await body.file.read()
         values["content"] = content
@@ -111,8 +96,6 @@ class CustomerDocumentsServiceBase:
         """Change a document's note
 
         Sent as a plain HTML form (`application/x-www-form-urlencoded`)."""
-        row = await self._load(CustomerDocumentRow.id == document_id)
+        row = await self.rows.get(CustomerDocumentRow.id == document_id)
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return CustomerDocument.from_row(await self.rows.save(row))
+        return CustomerDocument.from_row(await self.rows.update(row, values))

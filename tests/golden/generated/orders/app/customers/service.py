@@ -11,10 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.schemas import PageLinks, PageMeta
 from app.core.pagination import Page
 from app.core.principal import Principal
-from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.customers.models import Customer as CustomerRow
-from app.customers.repository import CustomerRepository
 from app.customers.schemas import Customer, CustomerCreate, CustomerPage, CustomerUpdate
 
 
@@ -23,13 +21,7 @@ class CustomersServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = CustomerRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> CustomerRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Customer not found")
-        return row
+        self.rows = Repository(session, CustomerRow)
 
     async def list_customers(
         self,
@@ -74,27 +66,19 @@ class CustomersServiceBase:
         self, *, principal: Principal | None, body: CustomerCreate
     ) -> Customer:
         """Register a customer"""
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"phone"}
-        }
+        values = self.rows.values(body.model_dump())
         row = CustomerRow(**values)
         return Customer.from_row(await self.rows.add(row))
 
     async def get_customer(
         self, *, principal: Principal | None, customer_id: uuid.UUID
     ) -> Customer:
-        row = await self._load(CustomerRow.id == customer_id)
+        row = await self.rows.get(CustomerRow.id == customer_id)
         return Customer.from_row(row)
 
     async def update_customer(
         self, *, principal: Principal | None, customer_id: uuid.UUID, body: CustomerUpdate
     ) -> Customer:
-        row = await self._load(CustomerRow.id == customer_id)
+        row = await self.rows.get(CustomerRow.id == customer_id)
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Customer.from_row(await self.rows.save(row))
+        return Customer.from_row(await self.rows.update(row, values))

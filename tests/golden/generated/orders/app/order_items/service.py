@@ -12,9 +12,8 @@ from app.common.schemas import OrderItemCreate
 from app.core.owners import owned_by, scope_transaction
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.order_items.models import OrderItem as OrderItemRow
-from app.order_items.repository import OrderItemRepository
 from app.order_items.schemas import OrderItem, OrderItemPage
 from app.orders.models import Order as OrderParent
 
@@ -24,13 +23,7 @@ class OrderItemsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = OrderItemRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> OrderItemRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "OrderItem not found")
-        return row
+        self.rows = Repository(session, OrderItemRow)
 
     async def list_order_items(
         self, *, principal: Principal | None, order_id: uuid.UUID, page: int, per_page: int
@@ -75,16 +68,14 @@ class OrderItemsServiceBase:
             ),
         ):
             raise ProblemError(404, "Order not found")
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value for name, value in body.model_dump().items() if value is not None
-        }
+        values = self.rows.values(body.model_dump())
         row = OrderItemRow(**values, order_id=order_id)
         return OrderItem.from_row(await self.rows.add(row))
 
     async def remove_order_item(
         self, *, principal: Principal | None, order_id: uuid.UUID, order_item_id: uuid.UUID
     ) -> None:
-        row = await self._load(OrderItemRow.id == order_item_id, OrderItemRow.order_id == order_id)
+        row = await self.rows.get(
+            OrderItemRow.id == order_item_id, OrderItemRow.order_id == order_id
+        )
         await self.rows.delete(row)

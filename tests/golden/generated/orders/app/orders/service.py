@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.owners import owned_by
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.orders.models import Order as OrderRow
-from app.orders.repository import OrderRepository
 from app.orders.schemas import Order, OrderCreate, OrderPage
 
 # roles that see every row of `orders` (auth.yaml ownership bypass_roles)
@@ -27,13 +26,7 @@ class OrdersServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = OrderRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> OrderRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Order not found")
-        return row
+        self.rows = Repository(session, OrderRow)
 
     async def list_orders(
         self,

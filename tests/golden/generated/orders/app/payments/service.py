@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.owners import owned_by, scope_transaction
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.orders.models import Order as OrderParent
 from app.payments.models import Payment as PaymentRow
-from app.payments.repository import PaymentRepository
 from app.payments.schemas import Payment, PaymentCreate
 
 
@@ -23,13 +22,7 @@ class PaymentsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = PaymentRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> PaymentRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Payment not found")
-        return row
+        self.rows = Repository(session, PaymentRow)
 
     async def list_order_payments(
         self, *, principal: Principal | None, order_id: uuid.UUID
@@ -80,18 +73,12 @@ class PaymentsServiceBase:
             ),
         ):
             raise ProblemError(404, "Order not found")
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"provider_reference", "failure_reason", "captured_at"}
-        }
+        values = self.rows.values(body.model_dump())
         row = PaymentRow(**values, order_id=order_id)
         return Payment.from_row(await self.rows.add(row))
 
     async def get_payment(self, *, principal: Principal | None, payment_id: uuid.UUID) -> Payment:
-        row = await self._load(PaymentRow.id == payment_id)
+        row = await self.rows.get(PaymentRow.id == payment_id)
         return Payment.from_row(row)
 
     async def capture_payment(

@@ -13,10 +13,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.common.schemas import PageLinks, PageMeta
 from app.core.pagination import Page
 from app.core.principal import Principal
-from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.products.models import Product as ProductRow
-from app.products.repository import ProductRepository
 from app.products.schemas import Product, ProductCreate, ProductPage, ProductUpdate
 
 # the orders `listProducts` may be asked for: (column, descending)
@@ -33,13 +31,7 @@ class ProductsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = ProductRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> ProductRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Product not found")
-        return row
+        self.rows = Repository(session, ProductRow)
 
     async def list_products(
         self,
@@ -97,25 +89,17 @@ class ProductsServiceBase:
         )
 
     async def create_product(self, *, principal: Principal | None, body: ProductCreate) -> Product:
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"description"}
-        }
+        values = self.rows.values(body.model_dump())
         row = ProductRow(**values)
         return Product.from_row(await self.rows.add(row))
 
     async def get_product(self, *, principal: Principal | None, product_id: uuid.UUID) -> Product:
-        row = await self._load(ProductRow.id == product_id)
+        row = await self.rows.get(ProductRow.id == product_id)
         return Product.from_row(row)
 
     async def update_product(
         self, *, principal: Principal | None, product_id: uuid.UUID, body: ProductUpdate
     ) -> Product:
-        row = await self._load(ProductRow.id == product_id)
+        row = await self.rows.get(ProductRow.id == product_id)
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Product.from_row(await self.rows.save(row))
+        return Product.from_row(await self.rows.update(row, values))

@@ -9,12 +9,11 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments.models import Attachment as AttachmentRow
-from app.attachments.repository import AttachmentRepository
 from app.attachments.schemas import Attachment, AttachmentCreate
 from app.core.owners import owned_by, scope_transaction
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 
 # roles that see every row of `attachments` (auth.yaml ownership bypass_roles)
 BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])
@@ -25,13 +24,7 @@ class AttachmentsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = AttachmentRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> AttachmentRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Attachment not found")
-        return row
+        self.rows = Repository(session, AttachmentRow)
 
     async def list_attachments(
         self, *, principal: Principal | None, task_id: uuid.UUID
@@ -77,7 +70,7 @@ class AttachmentsServiceBase:
         self, *, principal: Principal | None, attachment_id: uuid.UUID
     ) -> None:
         await scope_transaction(self.session, principal)
-        row = await self._load(AttachmentRow.id == attachment_id, *self._visible(principal))
+        row = await self.rows.get(AttachmentRow.id == attachment_id, *self._visible(principal))
         await self.rows.delete(row)
 
     @staticmethod

@@ -9,13 +9,12 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.models import Comment as CommentRow
-from app.comments.repository import CommentRepository
 from app.comments.schemas import Comment, CommentCreate, CommentPage, CommentUpdate
 from app.core.owners import owned_by, scope_transaction
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.tasks.models import Task as TaskParent
 
 # roles that see every row of `comments` (auth.yaml ownership bypass_roles)
@@ -27,13 +26,7 @@ class CommentsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = CommentRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> CommentRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Comment not found")
-        return row
+        self.rows = Repository(session, CommentRow)
 
     async def list_comments(
         self,
@@ -99,13 +92,7 @@ class CommentsServiceBase:
             ),
         ):
             raise ProblemError(404, "Task not found")
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"edited_at"}
-        }
+        values = self.rows.values(body.model_dump())
         row = CommentRow(**values, task_id=task_id, tenant_id=self._owner(principal))
         return Comment.from_row(await self.rows.add(row))
 
@@ -113,15 +100,13 @@ class CommentsServiceBase:
         self, *, principal: Principal | None, comment_id: uuid.UUID, body: CommentUpdate
     ) -> Comment:
         await scope_transaction(self.session, principal)
-        row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
+        row = await self.rows.get(CommentRow.id == comment_id, *self._visible(principal))
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Comment.from_row(await self.rows.save(row))
+        return Comment.from_row(await self.rows.update(row, values))
 
     async def delete_comment(self, *, principal: Principal | None, comment_id: uuid.UUID) -> None:
         await scope_transaction(self.session, principal)
-        row = await self._load(CommentRow.id == comment_id, *self._visible(principal))
+        row = await self.rows.get(CommentRow.id == comment_id, *self._visible(principal))
         await self.rows.delete(row)
 
     @staticmethod

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.owners import owned_by, scope_transaction
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.projects.models import Project as ProjectRow
-from app.projects.repository import ProjectRepository
 from app.projects.schemas import Project, ProjectCreate, ProjectList, ProjectUpdate
 from app.workspaces.models import Workspace as WorkspaceParent
 
@@ -27,13 +26,7 @@ class ProjectsServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = ProjectRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> ProjectRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Project not found")
-        return row
+        self.rows = Repository(session, ProjectRow)
 
     async def list_projects(
         self,
@@ -87,34 +80,26 @@ class ProjectsServiceBase:
             ),
         ):
             raise ProblemError(404, "Workspace not found")
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None or name in {"description"}
-        }
+        values = self.rows.values(body.model_dump())
         row = ProjectRow(**values, workspace_id=workspace_id, tenant_id=self._owner(principal))
         return Project.from_row(await self.rows.add(row))
 
     async def get_project(self, *, principal: Principal | None, project_id: uuid.UUID) -> Project:
         await scope_transaction(self.session, principal)
-        row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
+        row = await self.rows.get(ProjectRow.id == project_id, *self._visible(principal))
         return Project.from_row(row)
 
     async def update_project(
         self, *, principal: Principal | None, project_id: uuid.UUID, body: ProjectUpdate
     ) -> Project:
         await scope_transaction(self.session, principal)
-        row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
+        row = await self.rows.get(ProjectRow.id == project_id, *self._visible(principal))
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Project.from_row(await self.rows.save(row))
+        return Project.from_row(await self.rows.update(row, values))
 
     async def delete_project(self, *, principal: Principal | None, project_id: uuid.UUID) -> None:
         await scope_transaction(self.session, principal)
-        row = await self._load(ProjectRow.id == project_id, *self._visible(principal))
+        row = await self.rows.get(ProjectRow.id == project_id, *self._visible(principal))
         await self.rows.delete(row)
 
     @staticmethod

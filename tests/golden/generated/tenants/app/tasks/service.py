@@ -14,10 +14,9 @@ from app.core.owners import owned_by, scope_transaction
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.projects.models import Project as ProjectParent
 from app.tasks.models import Task as TaskRow
-from app.tasks.repository import TaskRepository
 from app.tasks.schemas import Task, TaskCreate, TaskPage, TaskUpdate
 
 # roles that see every row of `tasks` (auth.yaml ownership bypass_roles)
@@ -29,13 +28,7 @@ class TasksServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = TaskRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> TaskRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Task not found")
-        return row
+        self.rows = Repository(session, TaskRow)
 
     async def list_tasks(
         self,
@@ -109,35 +102,26 @@ class TasksServiceBase:
             ),
         ):
             raise ProblemError(404, "Project not found")
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value
-            for name, value in body.model_dump().items()
-            if value is not None
-            or name in {"description", "assignee_id", "due_on", "estimate_hours"}
-        }
+        values = self.rows.values(body.model_dump())
         row = TaskRow(**values, project_id=project_id, tenant_id=self._owner(principal))
         return Task.from_row(await self.rows.add(row))
 
     async def get_task(self, *, principal: Principal | None, task_id: uuid.UUID) -> Task:
         await scope_transaction(self.session, principal)
-        row = await self._load(TaskRow.id == task_id, *self._visible(principal))
+        row = await self.rows.get(TaskRow.id == task_id, *self._visible(principal))
         return Task.from_row(row)
 
     async def update_task(
         self, *, principal: Principal | None, task_id: uuid.UUID, body: TaskUpdate
     ) -> Task:
         await scope_transaction(self.session, principal)
-        row = await self._load(TaskRow.id == task_id, *self._visible(principal))
+        row = await self.rows.get(TaskRow.id == task_id, *self._visible(principal))
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Task.from_row(await self.rows.save(row))
+        return Task.from_row(await self.rows.update(row, values))
 
     async def delete_task(self, *, principal: Principal | None, task_id: uuid.UUID) -> None:
         await scope_transaction(self.session, principal)
-        row = await self._load(TaskRow.id == task_id, *self._visible(principal))
+        row = await self.rows.get(TaskRow.id == task_id, *self._visible(principal))
         await self.rows.delete(row)
 
     @staticmethod

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.owners import owned_by, scope_transaction
 from app.core.principal import Principal
 from app.core.problem import ProblemError
-from app.core.repository import Loads
+from app.core.repository import Repository
 from app.workspaces.models import Workspace as WorkspaceRow
-from app.workspaces.repository import WorkspaceRepository
 from app.workspaces.schemas import Workspace, WorkspaceCreate, WorkspaceList, WorkspaceUpdate
 
 # roles that see every row of `workspaces` (auth.yaml ownership bypass_roles)
@@ -25,13 +24,7 @@ class WorkspacesServiceBase:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.rows = WorkspaceRepository(session)
-
-    async def _load(self, *conditions: ColumnElement[bool], load: Loads = ()) -> WorkspaceRow:
-        row = await self.rows.find(*conditions, load=load)
-        if row is None:
-            raise ProblemError(404, "Workspace not found")
-        return row
+        self.rows = Repository(session, WorkspaceRow)
 
     async def list_workspaces(
         self, *, principal: Principal | None, limit: int, offset: int, q: str | None = None
@@ -54,11 +47,7 @@ class WorkspacesServiceBase:
         self, *, principal: Principal | None, body: WorkspaceCreate
     ) -> Workspace:
         await scope_transaction(self.session, principal)
-        # fields sent, and the spec's defaults; a NOT NULL column with nothing given is left to
-        # its database default
-        values: dict[str, object] = {
-            name: value for name, value in body.model_dump().items() if value is not None
-        }
+        values = self.rows.values(body.model_dump())
         row = WorkspaceRow(**values, tenant_id=self._owner(principal))
         return Workspace.from_row(await self.rows.add(row))
 
@@ -66,18 +55,16 @@ class WorkspacesServiceBase:
         self, *, principal: Principal | None, workspace_id: uuid.UUID
     ) -> Workspace:
         await scope_transaction(self.session, principal)
-        row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
+        row = await self.rows.get(WorkspaceRow.id == workspace_id, *self._visible(principal))
         return Workspace.from_row(row)
 
     async def update_workspace(
         self, *, principal: Principal | None, workspace_id: uuid.UUID, body: WorkspaceUpdate
     ) -> Workspace:
         await scope_transaction(self.session, principal)
-        row = await self._load(WorkspaceRow.id == workspace_id, *self._visible(principal))
+        row = await self.rows.get(WorkspaceRow.id == workspace_id, *self._visible(principal))
         values = body.model_dump(exclude_unset=True)
-        for name, value in values.items():
-            setattr(row, name, value)
-        return Workspace.from_row(await self.rows.save(row))
+        return Workspace.from_row(await self.rows.update(row, values))
 
     @staticmethod
     def _visible(principal: Principal | None) -> list[ColumnElement[bool]]:
