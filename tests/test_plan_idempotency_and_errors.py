@@ -4,12 +4,14 @@ error tests (which methods each URL is served with)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 from decimal import Decimal
 
 from gen_backend.accept import Accepted, accept
 from gen_backend.model import Schema, SchemaType
 from gen_backend.plan import plan_project
 from gen_backend.plan.project import ProjectPlan
+from gen_backend.render import render_project
 
 from .conftest import SAMPLES
 
@@ -40,6 +42,26 @@ def test_the_key_table_comes_with_its_own_migration_after_the_plans_steps() -> N
     paths = {f.path for f in plan.files}
     assert {"app/core/idempotency.py", "migrations/versions/idempotency_keys.py"} <= paths
     assert "tests/test_idempotency.py" in paths
+
+
+def test_a_retry_sends_other_values_through_the_same_request_builder() -> None:
+    """An idempotent create's retry tests need rows of their own (other unique values): where
+    only top-level body values tell their requests apart, they call the operation's builder
+    with those values instead of a builder each."""
+    planned = next(f for f in _plan("library").files if f.path == "tests/books/test_api.py")
+    tests = planned.context["tests"]
+    assert isinstance(tests, tuple)
+    create = next(t for t in tests if t.op.operation_id == "createBook")
+    assert len(create.retries) == 2
+    assert create.varied
+    values = [create.variant_values(retry) for retry in create.retries]
+    assert all(v and "isbn" in v and "authorId" not in v for v in values)  # the key, made anew
+    moved = dataclasses.replace(create.retries[0], path=create.path + "/elsewhere")
+    assert create.variant_values(moved) is None  # another URL: a builder of its own
+    text = render_project(_plan("library"))["tests/books/test_api.py"].text
+    assert "_create_book_retry1_request" not in text
+    assert "_create_book_request(session, isbn=" in text
+    assert all(str(v["isbn"]) in text for v in values if v)
 
 
 def test_every_project_counts_requests_for_its_rate_limit_after_the_key_table() -> None:

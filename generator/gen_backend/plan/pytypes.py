@@ -272,12 +272,14 @@ class JsonLiteral:
     def is_object(self) -> bool:
         return isinstance(self.value, dict)
 
-    def source(self, replaced: Mapping[str, str]) -> str:
+    def source(self, replaced: Mapping[str, str], spread: str | None = None) -> str:
         """An object's literal with the values of `replaced` keys (set if absent) written as
-        the Python source given (`{"authorId": str(author.id)}`)."""
-        if not isinstance(self.value, dict) or not replaced:
+        the Python source given (`{"authorId": str(author.id)}`), and then the entries of the
+        mapping named `spread`, if any (`**values`)."""
+        if not isinstance(self.value, dict) or not (replaced or spread):
             return str(self)
         items = {repr(k): repr(v) for k, v in self.value.items() if k not in replaced}
         items |= {repr(k): v for k, v in replaced.items()}
         order = [repr(k) for k in (*self.value, *replaced)]
-        return "{" + ", ".join(f"{k}: {items[k]}" for k in dict.fromkeys(order)) + "}"
+        entries = [f"{k}: {items[k]}" for k in dict.fromkeys(order)]
+        return "{" + ", ".join(entries + ([f"**{spread}"] if spread else [])) + "}"

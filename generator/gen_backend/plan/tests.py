@@ -4,6 +4,7 @@ one without a token (401), one without the permission (403), and one for a missi
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -110,6 +111,39 @@ class TestPlan:
     bypass_role: str | None = None  # a role that sees every row the request touches
     # a lookup's other columns (`slug` of `{idOrSlug}`): (attr, the request naming it so)
     lookups: tuple[tuple[str, TestPlan], ...] = ()
+
+    def variant_values(self, variant: TestPlan) -> dict[str, JsonValue] | None:
+        """The body values `variant` sends in place of this request's, as keyword arguments of
+        this request's builder, where nothing else sets the two apart (a retry's other unique
+        values); None where something does, and `variant` gets a builder of its own."""
+        ours = self.body.value if self.body else None
+        theirs = variant.body.value if variant.body else None
+        if (
+            not isinstance(ours, dict)
+            or not isinstance(theirs, dict)
+            or ours.keys() != theirs.keys()
+        ):
+            return None
+        same_otherwise = dataclasses.replace(
+            variant,
+            body=self.body,
+            retries=self.retries,
+            second=self.second,
+            repeated=self.repeated,
+            lookups=self.lookups,
+        )
+        replaced = {wire for wire, _ in self.fk_fields}
+        values = {k: v for k, v in theirs.items() if v != ours[k] and k not in replaced}
+        names_free = all(
+            k.isidentifier() and not keyword.iskeyword(k) and k != "session" for k in values
+        )
+        return values if same_otherwise == self and names_free else None
+
+    @property
+    def varied(self) -> bool:
+        """Whether the builder of this request takes other body values (`**values`)."""
+        variants = [*self.retries, self.second, self.repeated]
+        return any(v is not None and self.variant_values(v) for v in variants)
 
     def uses(self, variable: str) -> bool:
         return (

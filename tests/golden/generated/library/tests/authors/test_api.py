@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,16 +44,8 @@ async def _list_authors_request(session: AsyncSession) -> Request:
     return Request("/authors")
 
 
-async def _create_author_request(session: AsyncSession) -> Request:
-    return Request("/authors", {"name": "example 107"})
-
-
-async def _create_author_retry1_request(session: AsyncSession) -> Request:
-    return Request("/authors", {"name": "example 3007"})
-
-
-async def _create_author_retry2_request(session: AsyncSession) -> Request:
-    return Request("/authors", {"name": "example 5007"})
+async def _create_author_request(session: AsyncSession, **values: JsonValue) -> Request:
+    return Request("/authors", {"name": "example 107", **values})
 
 
 async def _get_author_request(session: AsyncSession) -> Request:
@@ -96,7 +89,7 @@ OPERATIONS = [
 async def test_create_author_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_author_retry1_request(session)
+    request = await _create_author_request(session, name="example 3007")
     headers = with_key(
         {**request.headers, **token("authors:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -112,7 +105,7 @@ async def test_create_author_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_author_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_author_retry2_request(session)
+    request = await _create_author_request(session, name="example 5007")
     headers = with_key(
         {**request.headers, **token("authors:write", subject=request.subject)}, str(uuid.uuid4())
     )

@@ -12,6 +12,7 @@ import uuid
 
 import httpx
 import pytest
+from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,39 +55,17 @@ async def _list_books_request(session: AsyncSession) -> Request:
     return Request("/books")
 
 
-async def _create_book_request(session: AsyncSession) -> Request:
+async def _create_book_request(session: AsyncSession, **values: JsonValue) -> Request:
     author_id_parent = await make_author(session)
     await session.commit()
     return Request(
         "/books",
-        {"authorId": str(author_id_parent.id), "isbn": "4110000000000", "title": "example 114"},
-    )
-
-
-async def _create_book_retry1_request(session: AsyncSession) -> Request:
-    author_id_parent = await make_author(session)
-    await session.commit()
-    return Request(
-        "/books",
-        {"authorId": str(author_id_parent.id), "isbn": "4103000000000", "title": "example 3014"},
-    )
-
-
-async def _create_book_retry2_request(session: AsyncSession) -> Request:
-    author_id_parent = await make_author(session)
-    await session.commit()
-    return Request(
-        "/books",
-        {"authorId": str(author_id_parent.id), "isbn": "4105000000000", "title": "example 5014"},
-    )
-
-
-async def _create_book_repeated_request(session: AsyncSession) -> Request:
-    author_id_parent = await make_author(session)
-    await session.commit()
-    return Request(
-        "/books",
-        {"authorId": str(author_id_parent.id), "isbn": "4109000000000", "title": "example 9014"},
+        {
+            "authorId": str(author_id_parent.id),
+            "isbn": "4110000000000",
+            "title": "example 114",
+            **values,
+        },
     )
 
 
@@ -140,7 +119,7 @@ async def test_create_book_twice_is_a_conflict(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
-    request = await _create_book_repeated_request(session)
+    request = await _create_book_request(session, isbn="4109000000000", title="example 9014")
     headers = {**request.headers, **token("books:write", subject=request.subject)}
     first = await send(client, "POST", request, headers)
     assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
@@ -165,7 +144,7 @@ async def test_delete_book_of_a_referenced_row_is_a_conflict(
 async def test_create_book_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_book_retry1_request(session)
+    request = await _create_book_request(session, isbn="4103000000000", title="example 3014")
     headers = with_key(
         {**request.headers, **token("books:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -181,7 +160,7 @@ async def test_create_book_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_book_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_book_retry2_request(session)
+    request = await _create_book_request(session, isbn="4105000000000", title="example 5014")
     headers = with_key(
         {**request.headers, **token("books:write", subject=request.subject)}, str(uuid.uuid4())
     )

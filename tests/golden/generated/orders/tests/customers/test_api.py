@@ -8,6 +8,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 
 import httpx
 import pytest
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.models import Customer as CustomerRow
@@ -31,12 +32,10 @@ async def _list_customers_request(session: AsyncSession) -> Request:
     return Request("/customers")
 
 
-async def _create_customer_request(session: AsyncSession) -> Request:
-    return Request("/customers", {"email": "reader+107@example.com", "fullName": "example 107"})
-
-
-async def _create_customer_repeated_request(session: AsyncSession) -> Request:
-    return Request("/customers", {"email": "reader+9007@example.com", "fullName": "example 9007"})
+async def _create_customer_request(session: AsyncSession, **values: JsonValue) -> Request:
+    return Request(
+        "/customers", {"email": "reader+107@example.com", "fullName": "example 107", **values}
+    )
 
 
 async def _get_customer_request(session: AsyncSession) -> Request:
@@ -77,7 +76,9 @@ async def test_create_customer_twice_is_a_conflict(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
-    request = await _create_customer_repeated_request(session)
+    request = await _create_customer_request(
+        session, email="reader+9007@example.com", fullName="example 9007"
+    )
     headers = {**request.headers, **token("customers:write", subject=request.subject)}
     first = await send(client, "POST", request, headers)
     assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,46 +83,13 @@ async def test_list_order_items_reaches_any_row_with_a_bypass_role(
     assert response.status_code == 200, response.text
 
 
-async def _add_order_item_request(session: AsyncSession) -> Request:
+async def _add_order_item_request(session: AsyncSession, **values: JsonValue) -> Request:
     order_id_parent = await make_order(session)
     product_id_parent = await make_product(session)
     await session.commit()
     return Request(
         f"/orders/{order_id_parent.id}/items",
-        {"productId": str(product_id_parent.id), "quantity": 3, "unitPrice": "12.50"},
-        subject=str(order_id_parent.placed_by),
-    )
-
-
-async def _add_order_item_retry1_request(session: AsyncSession) -> Request:
-    order_id_parent = await make_order(session)
-    product_id_parent = await make_product(session)
-    await session.commit()
-    return Request(
-        f"/orders/{order_id_parent.id}/items",
-        {"productId": str(product_id_parent.id), "quantity": 2, "unitPrice": "12.50"},
-        subject=str(order_id_parent.placed_by),
-    )
-
-
-async def _add_order_item_retry2_request(session: AsyncSession) -> Request:
-    order_id_parent = await make_order(session)
-    product_id_parent = await make_product(session)
-    await session.commit()
-    return Request(
-        f"/orders/{order_id_parent.id}/items",
-        {"productId": str(product_id_parent.id), "quantity": 1, "unitPrice": "12.50"},
-        subject=str(order_id_parent.placed_by),
-    )
-
-
-async def _add_order_item_repeated_request(session: AsyncSession) -> Request:
-    order_id_parent = await make_order(session)
-    product_id_parent = await make_product(session)
-    await session.commit()
-    return Request(
-        f"/orders/{order_id_parent.id}/items",
-        {"productId": str(product_id_parent.id), "quantity": 2, "unitPrice": "12.50"},
+        {"productId": str(product_id_parent.id), "quantity": 3, "unitPrice": "12.50", **values},
         subject=str(order_id_parent.placed_by),
     )
 
@@ -171,7 +139,7 @@ async def test_add_order_item_twice_is_a_conflict(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
-    request = await _add_order_item_repeated_request(session)
+    request = await _add_order_item_request(session, quantity=2)
     headers = {**request.headers, **token("orders:write", subject=request.subject)}
     first = await send(client, "POST", request, headers)
     assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
@@ -183,7 +151,7 @@ async def test_add_order_item_twice_is_a_conflict(
 async def test_add_order_item_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _add_order_item_retry1_request(session)
+    request = await _add_order_item_request(session, quantity=2)
     headers = with_key(
         {**request.headers, **token("orders:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -199,7 +167,7 @@ async def test_add_order_item_replays_a_retry_with_the_same_idempotency_key(
 async def test_add_order_item_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _add_order_item_retry2_request(session)
+    request = await _add_order_item_request(session, quantity=1)
     headers = with_key(
         {**request.headers, **token("orders:write", subject=request.subject)}, str(uuid.uuid4())
     )

@@ -6,6 +6,7 @@ answer, its caller's permissions."""
 import uuid
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -17,7 +18,7 @@ async def _list_orders_request(session: AsyncSession) -> Request:
     return Request("/orders")
 
 
-async def _create_order_request(session: AsyncSession) -> Request:
+async def _create_order_request(session: AsyncSession, **values: JsonValue) -> Request:
     return Request(
         "/orders",
         {
@@ -30,42 +31,7 @@ async def _create_order_request(session: AsyncSession) -> Request:
                     "unitPrice": "12.50",
                 }
             ],
-        },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
-
-
-async def _create_order_retry1_request(session: AsyncSession) -> Request:
-    return Request(
-        "/orders",
-        {
-            "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-            "currency": "USD",
-            "items": [
-                {
-                    "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-                    "quantity": 2,
-                    "unitPrice": "12.50",
-                }
-            ],
-        },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
-
-
-async def _create_order_retry2_request(session: AsyncSession) -> Request:
-    return Request(
-        "/orders",
-        {
-            "customerId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-            "currency": "EUR",
-            "items": [
-                {
-                    "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
-                    "quantity": 1,
-                    "unitPrice": "12.50",
-                }
-            ],
+            **values,
         },
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
@@ -95,7 +61,17 @@ OPERATIONS = [
 async def test_create_order_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_order_retry1_request(session)
+    request = await _create_order_request(
+        session,
+        currency="USD",
+        items=[
+            {
+                "productId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60",
+                "quantity": 2,
+                "unitPrice": "12.50",
+            }
+        ],
+    )
     headers = with_key(
         {**request.headers, **token("orders:write", subject=request.subject)}, str(uuid.uuid4())
     )

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,34 +87,12 @@ async def test_list_order_payments_reaches_any_row_with_a_bypass_role(
     assert response.status_code == 200, response.text
 
 
-async def _create_payment_request(session: AsyncSession) -> Request:
+async def _create_payment_request(session: AsyncSession, **values: JsonValue) -> Request:
     order_id_parent = await make_order(session)
     await session.commit()
     return Request(
         f"/orders/{order_id_parent.id}/payments",
-        {"amount": "12.50", "currency": "GBP", "method": "wallet"},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-        subject=str(order_id_parent.placed_by),
-    )
-
-
-async def _create_payment_retry1_request(session: AsyncSession) -> Request:
-    order_id_parent = await make_order(session)
-    await session.commit()
-    return Request(
-        f"/orders/{order_id_parent.id}/payments",
-        {"amount": "12.50", "currency": "USD", "method": "bank_transfer"},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-        subject=str(order_id_parent.placed_by),
-    )
-
-
-async def _create_payment_retry2_request(session: AsyncSession) -> Request:
-    order_id_parent = await make_order(session)
-    await session.commit()
-    return Request(
-        f"/orders/{order_id_parent.id}/payments",
-        {"amount": "12.50", "currency": "EUR", "method": "card"},
+        {"amount": "12.50", "currency": "GBP", "method": "wallet", **values},
         headers={"Idempotency-Key": str(uuid.uuid4())},
         subject=str(order_id_parent.placed_by),
     )
@@ -181,7 +160,7 @@ OPERATIONS = [
 async def test_create_payment_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_payment_retry1_request(session)
+    request = await _create_payment_request(session, currency="USD", method="bank_transfer")
     headers = with_key(
         {**request.headers, **token("payments:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -197,7 +176,7 @@ async def test_create_payment_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_payment_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_payment_retry2_request(session)
+    request = await _create_payment_request(session, currency="EUR", method="card")
     headers = with_key(
         {**request.headers, **token("payments:write", subject=request.subject)}, str(uuid.uuid4())
     )

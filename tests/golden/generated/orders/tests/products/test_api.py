@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,27 +45,10 @@ async def _list_products_request(session: AsyncSession) -> Request:
     return Request("/products")
 
 
-async def _create_product_request(session: AsyncSession) -> Request:
+async def _create_product_request(session: AsyncSession, **values: JsonValue) -> Request:
     return Request(
-        "/products", {"sku": "7", "name": "example 107", "unitPrice": "12.50", "currency": "GBP"}
-    )
-
-
-async def _create_product_retry1_request(session: AsyncSession) -> Request:
-    return Request(
-        "/products", {"sku": "K", "name": "example 3007", "unitPrice": "12.50", "currency": "USD"}
-    )
-
-
-async def _create_product_retry2_request(session: AsyncSession) -> Request:
-    return Request(
-        "/products", {"sku": "M", "name": "example 5007", "unitPrice": "12.50", "currency": "EUR"}
-    )
-
-
-async def _create_product_repeated_request(session: AsyncSession) -> Request:
-    return Request(
-        "/products", {"sku": "Q", "name": "example 9007", "unitPrice": "12.50", "currency": "USD"}
+        "/products",
+        {"sku": "7", "name": "example 107", "unitPrice": "12.50", "currency": "GBP", **values},
     )
 
 
@@ -104,7 +88,7 @@ async def test_create_product_twice_is_a_conflict(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
-    request = await _create_product_repeated_request(session)
+    request = await _create_product_request(session, sku="Q", name="example 9007", currency="USD")
     headers = {**request.headers, **token("products:write", subject=request.subject)}
     first = await send(client, "POST", request, headers)
     assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
@@ -116,7 +100,7 @@ async def test_create_product_twice_is_a_conflict(
 async def test_create_product_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_product_retry1_request(session)
+    request = await _create_product_request(session, sku="K", name="example 3007", currency="USD")
     headers = with_key(
         {**request.headers, **token("products:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -132,7 +116,7 @@ async def test_create_product_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_product_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_product_retry2_request(session)
+    request = await _create_product_request(session, sku="M", name="example 5007", currency="EUR")
     headers = with_key(
         {**request.headers, **token("products:write", subject=request.subject)}, str(uuid.uuid4())
     )

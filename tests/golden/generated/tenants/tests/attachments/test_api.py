@@ -9,6 +9,7 @@ their filters, a GET after PATCH shows the change, and a deleted row is gone."""
 import uuid
 
 import httpx
+from pydantic import JsonValue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import token
@@ -22,7 +23,7 @@ async def _list_attachments_request(session: AsyncSession) -> Request:
     return Request(f"/tasks/{row.task_id}/attachments", subject=str(row.tenant_id))
 
 
-async def _create_attachment_request(session: AsyncSession) -> Request:
+async def _create_attachment_request(session: AsyncSession, **values: JsonValue) -> Request:
     row = await make_attachment(session)
     await session.commit()
     return Request(
@@ -32,36 +33,7 @@ async def _create_attachment_request(session: AsyncSession) -> Request:
             "contentType": "example 107",
             "sizeBytes": 3,
             "checksumSha256": "b600000000000000000000000000000000000000000000000000000000000000",
-        },
-        subject=str(row.tenant_id),
-    )
-
-
-async def _create_attachment_retry1_request(session: AsyncSession) -> Request:
-    row = await make_attachment(session)
-    await session.commit()
-    return Request(
-        f"/tasks/{row.task_id}/attachments",
-        {
-            "fileName": "example 3007",
-            "contentType": "example 3007",
-            "sizeBytes": 2,
-            "checksumSha256": "fbb0000000000000000000000000000000000000000000000000000000000000",
-        },
-        subject=str(row.tenant_id),
-    )
-
-
-async def _create_attachment_retry2_request(session: AsyncSession) -> Request:
-    row = await make_attachment(session)
-    await session.commit()
-    return Request(
-        f"/tasks/{row.task_id}/attachments",
-        {
-            "fileName": "example 5007",
-            "contentType": "example 5007",
-            "sizeBytes": 1,
-            "checksumSha256": "f831000000000000000000000000000000000000000000000000000000000000",
+            **values,
         },
         subject=str(row.tenant_id),
     )
@@ -152,7 +124,13 @@ OPERATIONS = [
 async def test_create_attachment_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_attachment_retry1_request(session)
+    request = await _create_attachment_request(
+        session,
+        fileName="example 3007",
+        contentType="example 3007",
+        sizeBytes=2,
+        checksumSha256="fbb0000000000000000000000000000000000000000000000000000000000000",
+    )
     headers = with_key(
         {**request.headers, **token("attachments:write", subject=request.subject)},
         str(uuid.uuid4()),

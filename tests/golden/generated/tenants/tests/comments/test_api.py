@@ -96,32 +96,12 @@ async def test_list_comments_reaches_any_row_with_a_bypass_role(
     assert response.status_code == 200, response.text
 
 
-async def _create_comment_request(session: AsyncSession) -> Request:
+async def _create_comment_request(session: AsyncSession, **values: JsonValue) -> Request:
     task_id_parent = await make_task(session)
     await session.commit()
     return Request(
         f"/tasks/{task_id_parent.id}/comments",
-        {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 107"},
-        subject=str(task_id_parent.tenant_id),
-    )
-
-
-async def _create_comment_retry1_request(session: AsyncSession) -> Request:
-    task_id_parent = await make_task(session)
-    await session.commit()
-    return Request(
-        f"/tasks/{task_id_parent.id}/comments",
-        {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 3007"},
-        subject=str(task_id_parent.tenant_id),
-    )
-
-
-async def _create_comment_retry2_request(session: AsyncSession) -> Request:
-    task_id_parent = await make_task(session)
-    await session.commit()
-    return Request(
-        f"/tasks/{task_id_parent.id}/comments",
-        {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 5007"},
+        {"authorId": "6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60", "body": "example 107", **values},
         subject=str(task_id_parent.tenant_id),
     )
 
@@ -313,7 +293,7 @@ OPERATIONS = [
 async def test_create_comment_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_comment_retry1_request(session)
+    request = await _create_comment_request(session, body="example 3007")
     headers = with_key(
         {**request.headers, **token("comments:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -329,7 +309,7 @@ async def test_create_comment_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_comment_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_comment_retry2_request(session)
+    request = await _create_comment_request(session, body="example 5007")
     headers = with_key(
         {**request.headers, **token("comments:write", subject=request.subject)}, str(uuid.uuid4())
     )

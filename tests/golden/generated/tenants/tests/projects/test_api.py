@@ -104,52 +104,12 @@ async def test_list_projects_reaches_any_row_with_a_bypass_role(
     assert response.status_code == 200, response.text
 
 
-async def _create_project_request(session: AsyncSession) -> Request:
+async def _create_project_request(session: AsyncSession, **values: JsonValue) -> Request:
     workspace_id_parent = await make_workspace(session)
     await session.commit()
     return Request(
         f"/workspaces/{workspace_id_parent.id}/projects",
-        {"key": "DE", "name": "example 107"},
-        subject=str(workspace_id_parent.tenant_id),
-    )
-
-
-async def _create_project_retry1_request(session: AsyncSession) -> Request:
-    workspace_id_parent = await make_workspace(session)
-    await session.commit()
-    return Request(
-        f"/workspaces/{workspace_id_parent.id}/projects",
-        {"key": "RH", "name": "example 3007"},
-        subject=str(workspace_id_parent.tenant_id),
-    )
-
-
-async def _create_project_retry2_request(session: AsyncSession) -> Request:
-    workspace_id_parent = await make_workspace(session)
-    await session.commit()
-    return Request(
-        f"/workspaces/{workspace_id_parent.id}/projects",
-        {"key": "PM", "name": "example 5007"},
-        subject=str(workspace_id_parent.tenant_id),
-    )
-
-
-async def _create_project_second_request(session: AsyncSession) -> Request:
-    workspace_id_parent = await make_workspace(session)
-    await session.commit()
-    return Request(
-        f"/workspaces/{workspace_id_parent.id}/projects",
-        {"key": "NR", "name": "example 7007"},
-        subject=str(workspace_id_parent.tenant_id),
-    )
-
-
-async def _create_project_repeated_request(session: AsyncSession) -> Request:
-    workspace_id_parent = await make_workspace(session)
-    await session.commit()
-    return Request(
-        f"/workspaces/{workspace_id_parent.id}/projects",
-        {"key": "LW", "name": "example 9007"},
+        {"key": "DE", "name": "example 107", **values},
         subject=str(workspace_id_parent.tenant_id),
     )
 
@@ -174,7 +134,7 @@ async def test_create_project_takes_no_owner_from_the_body(
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
     the new row as the caller's."""
-    request = await _create_project_second_request(session)
+    request = await _create_project_request(session, key="NR", name="example 7007")
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
     assert isinstance(sent, dict)
@@ -389,7 +349,7 @@ async def test_create_project_twice_is_a_conflict(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
-    request = await _create_project_repeated_request(session)
+    request = await _create_project_request(session, key="LW", name="example 9007")
     headers = {**request.headers, **token("projects:write", subject=request.subject)}
     first = await send(client, "POST", request, headers)
     assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
@@ -401,7 +361,7 @@ async def test_create_project_twice_is_a_conflict(
 async def test_create_project_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_project_retry1_request(session)
+    request = await _create_project_request(session, key="RH", name="example 3007")
     headers = with_key(
         {**request.headers, **token("projects:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -417,7 +377,7 @@ async def test_create_project_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_project_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_project_retry2_request(session)
+    request = await _create_project_request(session, key="PM", name="example 5007")
     headers = with_key(
         {**request.headers, **token("projects:write", subject=request.subject)}, str(uuid.uuid4())
     )

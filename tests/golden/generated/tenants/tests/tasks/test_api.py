@@ -98,32 +98,12 @@ async def test_list_tasks_reaches_any_row_with_a_bypass_role(
     assert response.status_code == 200, response.text
 
 
-async def _create_task_request(session: AsyncSession) -> Request:
+async def _create_task_request(session: AsyncSession, **values: JsonValue) -> Request:
     project_id_parent = await make_project(session)
     await session.commit()
     return Request(
         f"/projects/{project_id_parent.id}/tasks",
-        {"title": "example 107"},
-        subject=str(project_id_parent.tenant_id),
-    )
-
-
-async def _create_task_retry1_request(session: AsyncSession) -> Request:
-    project_id_parent = await make_project(session)
-    await session.commit()
-    return Request(
-        f"/projects/{project_id_parent.id}/tasks",
-        {"title": "example 3007"},
-        subject=str(project_id_parent.tenant_id),
-    )
-
-
-async def _create_task_retry2_request(session: AsyncSession) -> Request:
-    project_id_parent = await make_project(session)
-    await session.commit()
-    return Request(
-        f"/projects/{project_id_parent.id}/tasks",
-        {"title": "example 5007"},
+        {"title": "example 107", **values},
         subject=str(project_id_parent.tenant_id),
     )
 
@@ -355,7 +335,7 @@ async def test_delete_task_of_a_referenced_row_is_a_conflict(
 async def test_create_task_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_task_retry1_request(session)
+    request = await _create_task_request(session, title="example 3007")
     headers = with_key(
         {**request.headers, **token("tasks:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -371,7 +351,7 @@ async def test_create_task_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_task_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_task_retry2_request(session)
+    request = await _create_task_request(session, title="example 5007")
     headers = with_key(
         {**request.headers, **token("tasks:write", subject=request.subject)}, str(uuid.uuid4())
     )

@@ -56,24 +56,8 @@ async def _list_workspaces_request(session: AsyncSession) -> Request:
     return Request("/workspaces", subject=str(row.tenant_id))
 
 
-async def _create_workspace_request(session: AsyncSession) -> Request:
-    return Request("/workspaces", {"slug": "9c", "name": "example 107"})
-
-
-async def _create_workspace_retry1_request(session: AsyncSession) -> Request:
-    return Request("/workspaces", {"slug": "tj", "name": "example 3007"})
-
-
-async def _create_workspace_retry2_request(session: AsyncSession) -> Request:
-    return Request("/workspaces", {"slug": "d2", "name": "example 5007"})
-
-
-async def _create_workspace_second_request(session: AsyncSession) -> Request:
-    return Request("/workspaces", {"slug": "xj", "name": "example 7007"})
-
-
-async def _create_workspace_repeated_request(session: AsyncSession) -> Request:
-    return Request("/workspaces", {"slug": "h2", "name": "example 9007"})
+async def _create_workspace_request(session: AsyncSession, **values: JsonValue) -> Request:
+    return Request("/workspaces", {"slug": "9c", "name": "example 107", **values})
 
 
 async def test_create_workspace_takes_no_owner_from_the_body(
@@ -81,7 +65,7 @@ async def test_create_workspace_takes_no_owner_from_the_body(
 ) -> None:
     """A body naming another owner (`tenantId`) is refused (422) or ignored: the database holds
     the new row as the caller's."""
-    request = await _create_workspace_second_request(session)
+    request = await _create_workspace_request(session, slug="xj", name="example 7007")
     caller, other = request.subject or str(uuid.uuid4()), str(uuid.uuid4())
     sent: JsonValue = request.body
     assert isinstance(sent, dict)
@@ -242,7 +226,7 @@ async def test_create_workspace_twice_is_a_conflict(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """A unique value sent again: the database's refusal is a 409 problem, never a 500."""
-    request = await _create_workspace_repeated_request(session)
+    request = await _create_workspace_request(session, slug="h2", name="example 9007")
     headers = {**request.headers, **token("workspaces:write", subject=request.subject)}
     first = await send(client, "POST", request, headers)
     assert first.status_code in (201, 409), first.text  # 409: an earlier test sent it
@@ -254,7 +238,7 @@ async def test_create_workspace_twice_is_a_conflict(
 async def test_create_workspace_replays_a_retry_with_the_same_idempotency_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_workspace_retry1_request(session)
+    request = await _create_workspace_request(session, slug="tj", name="example 3007")
     headers = with_key(
         {**request.headers, **token("workspaces:write", subject=request.subject)}, str(uuid.uuid4())
     )
@@ -270,7 +254,7 @@ async def test_create_workspace_replays_a_retry_with_the_same_idempotency_key(
 async def test_create_workspace_runs_once_for_concurrent_requests_with_one_key(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    request = await _create_workspace_retry2_request(session)
+    request = await _create_workspace_request(session, slug="d2", name="example 5007")
     headers = with_key(
         {**request.headers, **token("workspaces:write", subject=request.subject)}, str(uuid.uuid4())
     )
