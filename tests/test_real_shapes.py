@@ -518,10 +518,14 @@ def test_a_literal_route_is_declared_before_a_parameter_that_would_take_its_segm
         for path in sorted(spec["paths"], key=lambda path: "{" not in path)
     }
     result = _accepted(_petstore3_with(tmp_path, spec, manifest))
-    router = render_project(plan_project(result.model))["app/pet/router.py"].text
+    files = render_project(plan_project(result.model))
+    router = files["app/pet/router.py"].text
     declared = [line.strip() for line in router.splitlines() if line.startswith('    "/pet')]
     assert declared.index('"/pet/findByStatus",') < declared.index('"/pet/{petId}",')
     assert declared.index('"/pet/findByTags",') < declared.index('"/pet/{petId}",')
+    # the methods only `/pet/{petId}` has are refused on the literal paths (405, not 422)
+    assert "from app.core.refused import refuse_methods" in files["app/main.py"].text
+    assert "app/core/refused.py" in files
 
 
 def test_a_query_parameter_of_many_values_filters_by_any_of_them(tmp_path: Path) -> None:

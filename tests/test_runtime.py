@@ -27,6 +27,7 @@ from app.core.owners import owned_by
 from app.core.pagination import Ordering, Page, after_cursor, encode_cursor
 from app.core.principal import Principal, VerifiedTokens, names_in
 from app.core.problem import PROBLEM_JSON, ProblemError, invalid_parameter, pointer, request_id
+from app.core.refused import refuse_methods
 from app.core.schema import ApiSchema
 
 
@@ -223,6 +224,31 @@ def test_every_error_is_a_problem_with_its_request_id(
         assert body["errors"][0]["pointer"] == "/path/number"
     if status == 405:
         assert response.headers["allow"] == "GET"
+
+
+def test_a_literal_path_refuses_the_methods_only_its_templated_neighbour_takes() -> None:
+    """`DELETE /books/featured` would reach `DELETE /books/{number}` and be a 422 for its
+    number; refused, it is a 405 naming the methods the literal path takes."""
+    app = _errors_app()
+
+    @app.delete("/books/{number}")
+    async def delete(number: int) -> None: ...
+
+    @app.get("/books/featured")
+    async def featured() -> dict[str, int]:
+        return {"number": 1}
+
+    refuse_methods(app, "/books/featured", ["DELETE", "PATCH", "POST", "PUT"])
+    app.router.routes.insert(0, app.router.routes.pop())  # declared first, as main.py does
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.delete("/books/featured")
+
+    response = asyncio.run(call())
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
 
 
 def test_the_served_document_names_the_problem_for_every_error() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
@@ -385,27 +385,7 @@ class ProjectPlan:
 
     @property
     def shadowed_paths(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """(path, methods refused) of each literal path (`/pet/findByStatus`) that a path
-        with a parameter in its place (`/pet/{petId}`) would also take: the methods only
-        that other path has must answer 405 on it, not 422 for a parameter's bad value, and
-        so must the rest."""
-        methods: dict[str, set[str]] = {}
-        for op in self.operations:
-            methods.setdefault(op.path, set()).add(op.method.upper())
-        found = []
-        for path, own in methods.items():
-            if "{" in path:
-                continue
-            others = {
-                method
-                for template, theirs in methods.items()
-                if "{" in template and fits(path, template)
-                for method in theirs
-            } - own
-            if others:
-                refused = _METHODS - own - ({"HEAD"} if "GET" in own else set())
-                found.append((path, tuple(sorted(refused))))
-        return tuple(found)
+        return shadowed_paths(self.operations)
 
     @property
     def wire_formats(self) -> frozenset[str]:
@@ -817,6 +797,30 @@ def stubs(service: ServiceModel) -> tuple[OperationPlan, ...]:
     return tuple(op for op in _plan_api(service).operations if op.kind is OperationKind.CUSTOM)
 
 
+def shadowed_paths(operations: Iterable[OperationPlan]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(path, methods refused) of each literal path (`/pet/findByStatus`) that a path
+    with a parameter in its place (`/pet/{petId}`) would also take: the methods only
+    that other path has must answer 405 on it, not 422 for a parameter's bad value, and
+    so must the rest (app/core/refused.py)."""
+    methods: dict[str, set[str]] = {}
+    for op in operations:
+        methods.setdefault(op.path, set()).add(op.method.upper())
+    found = []
+    for path, own in methods.items():
+        if "{" in path:
+            continue
+        others = {
+            method
+            for template, theirs in methods.items()
+            if "{" in template and fits(path, template)
+            for method in theirs
+        } - own
+        if others:
+            refused = _METHODS - own - ({"HEAD"} if "GET" in own else set())
+            found.append((path, tuple(sorted(refused))))
+    return tuple(found)
+
+
 def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPlan:
     planned = _plan_api(service)
     service, tables, packages = planned.service, planned.tables, planned.packages
@@ -913,6 +917,8 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         add("app/core/formats.py")
     for module in ("problem", "errors", "body_size", "openapi", "responses", "schema"):
         copy(f"app/core/{module}.py")
+    if shadowed_paths(operations):
+        copy("app/core/refused.py")
     if checks_with_public_keys(service):
         copy("app/core/jwks.py")
     if service.error_shape:

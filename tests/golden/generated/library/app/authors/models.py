@@ -15,8 +15,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Author(Base):
-    """A row of `authors`."""
-
     __tablename__ = "authors"
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)

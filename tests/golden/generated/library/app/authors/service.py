@@ -15,8 +15,6 @@ from app.core.repository import Repository
 
 
 class AuthorsServiceBase:
-    """Generated behaviour of the `authors` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, AuthorRow)

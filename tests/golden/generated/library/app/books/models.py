@@ -18,8 +18,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Book(Base):
-    """A row of `books`."""
-
     __tablename__ = "books"
     __table_args__ = (
         sa.CheckConstraint("price >= 0", name=conv("price_not_negative")),

@@ -34,8 +34,6 @@ LIST_BOOKS_SORTS: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
 
 
 class BooksServiceBase:
-    """Generated behaviour of the `books` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, BookRow)
@@ -46,9 +44,8 @@ class BooksServiceBase:
         # under a missing Author the list is a 404, not an empty page
         if not await self.rows.exists(AuthorParent, AuthorParent.id == author_id):
             raise ProblemError(404, "Author not found")
-        conditions: list[ColumnElement[bool]] = [BookRow.author_id == author_id]
         rows, total = await self.rows.page(
-            *conditions,
+            BookRow.author_id == author_id,
             order_by=[(BookRow.id, False)],
             limit=limit,
             offset=offset,

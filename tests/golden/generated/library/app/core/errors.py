@@ -59,34 +59,21 @@ async def _http(request: Request, exc: Exception) -> Response:
 
 
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+REFUSED = "method_not_allowed"  # the name of a route that refuses methods (app/core/refused.py)
 
 
 def _allowed_methods(request: Request) -> list[str]:
     """The methods some route serves at the request's path: the first route that takes a
     method there (asked of the routes themselves, so included routers count too), unless it
-    is one that refuses it (see `refuse_methods`)."""
+    is one that refuses it (`REFUSED`)."""
     routes: list[BaseRoute] = request.app.router.routes
     allowed = []
     for method in _METHODS:
         scope = {**request.scope, "method": method}
         first = next((r for r in routes if r.matches(scope)[0] is Match.FULL), None)
-        if first is not None and getattr(first, "name", None) != _REFUSED:
+        if first is not None and getattr(first, "name", None) != REFUSED:
             allowed.append(method)
     return allowed
-
-
-_REFUSED = "method_not_allowed"
-
-
-def refuse_methods(app: FastAPI, path: str, methods: list[str]) -> None:
-    """Answer `methods` at `path` with 405: a literal path (`/pet/findByStatus`) that a path
-    with a parameter in its place (`/pet/{petId}`) also takes would otherwise hand them to
-    that route, whose parameter refuses its value (422)."""
-
-    async def refuse() -> None:
-        raise HTTPException(405)
-
-    app.add_api_route(path, refuse, methods=methods, name=_REFUSED, include_in_schema=False)
 
 
 async def _validation(request: Request, exc: Exception) -> Response:

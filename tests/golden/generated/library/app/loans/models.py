@@ -16,8 +16,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Loan(Base):
-    """A row of `loans`."""
-
     __tablename__ = "loans"
     __table_args__ = (sa.Index(conv("ix_loans_member_id_returned_at"), "member_id", "returned_at"),)
 

@@ -5,7 +5,6 @@ Generated: put business rules in rules.py, which subclasses CustomerDocumentsSer
 
 import uuid
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageLinks, PageMeta
@@ -24,8 +23,6 @@ from app.customers.models import Customer as CustomerParent
 
 
 class CustomerDocumentsServiceBase:
-    """Generated behaviour of the `customer_documents` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, CustomerDocumentRow)
@@ -43,11 +40,13 @@ class CustomerDocumentsServiceBase:
         # under a missing Customer the list is a 404, not an empty page
         if not await self.rows.exists(CustomerParent, CustomerParent.id == customer_id):
             raise ProblemError(404, "Customer not found")
-        conditions: list[ColumnElement[bool]] = [CustomerDocumentRow.customer_id == customer_id]
         limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
-            *conditions, order_by=[(CustomerDocumentRow.id, False)], limit=limit, offset=offset
+            CustomerDocumentRow.customer_id == customer_id,
+            order_by=[(CustomerDocumentRow.id, False)],
+            limit=limit,
+            offset=offset,
         )
         listing = Page(
             total=total,

@@ -17,8 +17,6 @@ from app.customers.schemas import Customer, CustomerCreate, CustomerPage, Custom
 
 
 class CustomersServiceBase:
-    """Generated behaviour of the `customers` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, CustomerRow)

@@ -17,8 +17,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class OrderItem(Base):
-    """A row of `order_items`."""
-
     __tablename__ = "order_items"
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name=conv("quantity_positive")),

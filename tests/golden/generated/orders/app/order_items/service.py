@@ -5,7 +5,6 @@ Generated: put business rules in rules.py, which subclasses OrderItemsServiceBas
 
 import uuid
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import OrderItemCreate
@@ -19,8 +18,6 @@ from app.orders.models import Order as OrderParent
 
 
 class OrderItemsServiceBase:
-    """Generated behaviour of the `order_items` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, OrderItemRow)
@@ -41,11 +38,10 @@ class OrderItemsServiceBase:
             ),
         ):
             raise ProblemError(404, "Order not found")
-        conditions: list[ColumnElement[bool]] = [OrderItemRow.order_id == order_id]
         limit = per_page
         offset = (max(page or 1, 1) - 1) * limit
         rows, total = await self.rows.page(
-            *conditions,
+            OrderItemRow.order_id == order_id,
             order_by=[(OrderItemRow.product_id, False), (OrderItemRow.id, False)],
             limit=limit,
             offset=offset,

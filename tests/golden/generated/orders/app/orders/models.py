@@ -19,8 +19,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Order(Base):
-    """A row of `orders`."""
-
     __tablename__ = "orders"
     __table_args__ = (
         sa.CheckConstraint("total_amount >= 0", name=conv("total_not_negative")),

@@ -22,8 +22,7 @@ router = APIRouter()
 
 
 async def get_service(session: SessionDep) -> OrdersService:
-    """The service on the request's unit of work. Async, so that FastAPI calls it on the event
-    loop rather than handing it to a worker thread."""
+    # async: FastAPI calls it on the event loop, not in a worker thread
     return OrdersService(session)
 
 

@@ -22,8 +22,6 @@ BYPASS_ROLES: frozenset[str] = frozenset(["finance", "admin"])
 
 
 class OrdersServiceBase:
-    """Generated behaviour of the `orders` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, OrderRow)

@@ -17,8 +17,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Payment(Base):
-    """A row of `payments`."""
-
     __tablename__ = "payments"
     __table_args__ = (
         sa.CheckConstraint("amount >= 0", name=conv("amount_not_negative")),

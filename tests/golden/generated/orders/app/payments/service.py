@@ -5,7 +5,6 @@ Generated: put business rules in rules.py, which subclasses PaymentsServiceBase.
 
 import uuid
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.owners import owned_by, scope_transaction
@@ -18,8 +17,6 @@ from app.payments.schemas import Payment, PaymentCreate
 
 
 class PaymentsServiceBase:
-    """Generated behaviour of the `payments` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, PaymentRow)
@@ -40,11 +37,10 @@ class PaymentsServiceBase:
             ),
         ):
             raise ProblemError(404, "Order not found")
-        conditions: list[ColumnElement[bool]] = [PaymentRow.order_id == order_id]
         limit = None  # the spec pages nothing: every matching row
         offset = 0
         rows, _ = await self.rows.page(
-            *conditions,
+            PaymentRow.order_id == order_id,
             order_by=[(PaymentRow.created_at, False), (PaymentRow.id, False)],
             limit=limit,
             offset=offset,

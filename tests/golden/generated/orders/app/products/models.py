@@ -17,8 +17,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Product(Base):
-    """A row of `products`."""
-
     __tablename__ = "products"
     __table_args__ = (
         sa.CheckConstraint("unit_price >= 0", name=conv("unit_price_not_negative")),

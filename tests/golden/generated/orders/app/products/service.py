@@ -27,8 +27,6 @@ LIST_PRODUCTS_SORTS: dict[str, tuple[InstrumentedAttribute[object], bool]] = {
 
 
 class ProductsServiceBase:
-    """Generated behaviour of the `products` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, ProductRow)

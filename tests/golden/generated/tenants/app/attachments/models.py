@@ -16,8 +16,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Attachment(Base):
-    """A row of `attachments`."""
-
     __tablename__ = "attachments"
     __table_args__ = (
         sa.CheckConstraint(

@@ -20,8 +20,6 @@ BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])
 
 
 class AttachmentsServiceBase:
-    """Generated behaviour of the `attachments` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, AttachmentRow)

@@ -16,8 +16,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Comment(Base):
-    """A row of `comments`."""
-
     __tablename__ = "comments"
     __table_args__ = (
         sa.CheckConstraint("LENGTH(body) BETWEEN 1 AND 10000", name=conv("comment_body_length")),

@@ -22,8 +22,6 @@ BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
 
 
 class CommentsServiceBase:
-    """Generated behaviour of the `comments` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, CommentRow)
@@ -49,15 +47,16 @@ class CommentsServiceBase:
             ),
         ):
             raise ProblemError(404, "Task not found")
-        conditions: list[ColumnElement[bool]] = [
-            *self._visible(principal),
-            CommentRow.task_id == task_id,
-        ]
         ordering: Ordering = [(CommentRow.created_at, False), (CommentRow.id, False)]
         after = after_cursor(ordering, cursor, param="cursor") if cursor else None
         # one more row than the page tells whether a next page exists
         rows, total = await self.rows.page(
-            *conditions, order_by=ordering, limit=limit + 1, offset=0, after=after
+            *self._visible(principal),
+            CommentRow.task_id == task_id,
+            order_by=ordering,
+            limit=limit + 1,
+            offset=0,
+            after=after,
         )
         next_cursor = encode_cursor(ordering, rows[limit - 1]) if len(rows) > limit else None
         rows = rows[:limit]

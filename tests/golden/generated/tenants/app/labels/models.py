@@ -15,8 +15,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Label(Base):
-    """A row of `labels`."""
-
     __tablename__ = "labels"
     __table_args__ = (
         sa.Index(conv("uq_labels_workspace_name"), "workspace_id", "name", unique=True),

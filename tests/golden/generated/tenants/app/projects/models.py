@@ -17,8 +17,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Project(Base):
-    """A row of `projects`."""
-
     __tablename__ = "projects"
     __table_args__ = (
         sa.CheckConstraint("key ~ '^[A-Z][A-Z0-9]{1,9}$'", name=conv("project_key_format")).ddl_if(

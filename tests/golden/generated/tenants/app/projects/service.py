@@ -22,8 +22,6 @@ BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
 
 
 class ProjectsServiceBase:
-    """Generated behaviour of the `projects` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, ProjectRow)

@@ -19,8 +19,6 @@ if TYPE_CHECKING:  # the related models, for the annotations (SQLAlchemy resolve
 
 
 class Task(Base):
-    """A row of `tasks`."""
-
     __tablename__ = "tasks"
     __table_args__ = (
         sa.CheckConstraint("estimate_hours >= 0", name=conv("ck_tasks_1")),

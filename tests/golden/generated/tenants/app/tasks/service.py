@@ -24,8 +24,6 @@ BYPASS_ROLES: frozenset[str] = frozenset(["support", "platform_admin"])
 
 
 class TasksServiceBase:
-    """Generated behaviour of the `tasks` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, TaskRow)

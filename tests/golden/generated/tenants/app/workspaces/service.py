@@ -20,8 +20,6 @@ BYPASS_ROLES: frozenset[str] = frozenset(["platform_admin"])
 
 
 class WorkspacesServiceBase:
-    """Generated behaviour of the `workspaces` operations."""
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.rows = Repository(session, WorkspaceRow)
