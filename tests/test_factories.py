@@ -61,10 +61,20 @@ def test_a_column_the_spec_holds_to_a_pattern_gets_matching_values() -> None:
     call = ast.parse(isbn.value, mode="eval").body
     assert isinstance(call, ast.Call)
     assert ast.unparse(call.func) == "_patterned"
-    slots = ast.literal_eval(call.args[0])
+    # the slots, runs of one slot written once with their count: `("0123456789",) * 13`
+    assert ast.unparse(call.args[0]) == "('0123456789',) * 13"
+    slots = ("0123456789",) * 13
     made = {slotted(slots, n) for n in range(1000)}
     assert len(made) == 1000
     assert all(re.fullmatch("[0-9]{13}", t) for t in made)
+
+
+def test_slots_are_written_as_runs() -> None:
+    from gen_backend.plan.tests import slots_source
+
+    slots = ("AB", "AB", "0123456789", "AB")
+    assert slots_source(slots) == "('AB',) * 2 + ('0123456789',) + ('AB',)"
+    assert eval(slots_source(slots), {"__builtins__": {}}) == slots  # the source is a literal
 
 
 def test_a_column_whose_numbered_value_already_matches_keeps_it() -> None:

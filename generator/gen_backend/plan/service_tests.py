@@ -84,6 +84,9 @@ class ServiceTest:
     name: str
     doc: str
     rows: tuple[tuple[str, str], ...] = ()  # (variable, factory)
+    # (variable, factory, how many): a list of rows, each under the first one's parents
+    batch: tuple[str, str, int] | None = None
+    parents: tuple[str, ...] = ()  # the batch's attributes naming the parents
     sets: tuple[tuple[str, str], ...] = ()  # (target, Python source), flushed before the calls
     before: tuple[tuple[str, str], ...] = ()  # (variable, source) read before the calls
     body: tuple[str, str] | None = None  # (class, Python source of the JSON-like data)
@@ -96,7 +99,8 @@ class ServiceTest:
     @property
     def factories(self) -> set[str]:
         uploads = {"example_upload"} if self.body and "example_upload(" in self.body[1] else set()
-        return {factory for _, factory in self.rows} | uploads
+        batch = {self.batch[1]} if self.batch else set()
+        return {factory for _, factory in self.rows} | batch | uploads
 
 
 @dataclass(frozen=True)
@@ -1000,19 +1004,13 @@ class _OpPlanner:
         if not self.op.listing.limit:
             raise _SkipError("no page size to set")
         factory = self.d.factory.function
-        rows = [(f"row{i}", factory) for i in range(1, 6)]
-        sets = [s for i in range(2, 6) for s in self.same_parent(f"row{i}", "row1")]
         later = 2 if (self.op.listing.offset or self.op.listing.page) else 1
         start = (later - 1) * 2
-        checks = [
-            f"len(everything) >= {len(rows)}",
-            f"paged == everything[{start}:{start + 2}]",
-        ]
+        checks = ["len(everything) >= 5", f"paged == everything[{start}:{start + 2}]"]
         if self.op.parents:
-            keys = ", ".join(f"str(row{i}.{key})" for i in range(1, 6))
-            checks.append(f"sorted(map(str, everything)) == sorted([{keys}])")
+            checks.append(f"sorted(map(str, everything)) == sorted(str(row.{key}) for row in rows)")
         else:
-            checks += [f"row{i}.{key} in everything" for i in range(1, 6)]
+            checks.append(f"all(row.{key} in everything for row in rows)")
         expected = {
             "total": "len(everything)",
             "limit": "2",
@@ -1020,14 +1018,14 @@ class _OpPlanner:
             "offset": str(start),
         }
         checks += self.totals_hold("page", {q: f"== {value}" for q, value in expected.items()})
-        paged_call = self.list_call("row1", limit=2, page=later)
+        paged_call = self.list_call("rows[0]", limit=2, page=later)
         return ServiceTest(
             name=f"{self.op.function}_pages",
             doc=f"`{self.op.operation_id}` answers the page asked for, and the totals.",
-            rows=tuple(rows),
-            sets=tuple(sets),
+            batch=("rows", factory, 5),
+            parents=tuple(attr for _, attr in self.op.parents),
             calls=(
-                ("result", self.list_call("row1", limit=EVERYTHING, page=1)),
+                ("result", self.list_call("rows[0]", limit=EVERYTHING, page=1)),
                 ("page", paged_call),
             ),
             keys=(
@@ -1050,17 +1048,15 @@ class _OpPlanner:
         _, key = self.list_shape()
         if not self.op.listing.limit or self.op.listing.max_limit is not None:
             raise _SkipError("the spec caps the page size, or there is none to ask for")
-        factory = self.d.factory.function
-        # nested, the rows share the first one's parents; else no row needs a name
-        rows = [(f"row{i}" if self.op.parents else "", factory) for i in range(1, 4)]
         totals = self.totals_hold("page", {"total": ">= 3"})
         return ServiceTest(
             name=f"{self.op.function}_caps_the_page_size",
             doc=f"`{self.op.operation_id}` answers at most MAX_PAGE_SIZE rows, whatever page "
             "size is asked for (the spec sets no maximum).",
-            rows=tuple(rows),
-            sets=tuple(s for i in range(2, 4) for s in self.same_parent(f"row{i}", "row1")),
-            calls=(("page", self.list_call("row1", limit=EVERYTHING, page=1)),),
+            # nested, the rows share the first one's parents; else no row needs a name
+            batch=("rows" if self.op.parents else "", self.d.factory.function, 3),
+            parents=tuple(attr for _, attr in self.op.parents),
+            calls=(("page", self.list_call("rows[0]", limit=EVERYTHING, page=1)),),
             keys=(("paged", self.keys_of("page", key)),),
             checks=("len(paged) == 2", *totals),
             settings=(("max_page_size", "2"),),

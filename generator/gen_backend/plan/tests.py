@@ -4,6 +4,7 @@ one without a token (401), one without the permission (403), and one for a missi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import keyword
 import re
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ class FactoryPlan:
     def patterned(self) -> bool:
         """Whether a value is the nth string of a pattern's slots."""
         return any(c.value.startswith("_patterned(") for c in self.columns)
+
+
+def slots_source(slots: tuple[str, ...]) -> str:
+    """The source of a tuple of slots, each run of one slot written once with its count:
+    `("0123456789",) * 13`."""
+    runs = [(slot, len(list(group))) for slot, group in itertools.groupby(slots)]
+    return " + ".join(f"({slot!r},)" + (f" * {count}" if count > 1 else "") for slot, count in runs)
 
 
 @dataclass(frozen=True)
@@ -312,7 +320,7 @@ def _py_value(
             # slots, different for each row; else values matching it, taken in turn
             slots = pattern_slots(rule.patterns[0], fits, length)
             if slots:
-                return f"_patterned({slots!r}, n)"
+                return f"_patterned({slots_source(slots)}, n)"
             values = tuple(v for v in _matching(rule.patterns[0], length) if fits(v))
             if values:
                 return f"{values!r}[n % {len(values)}]"

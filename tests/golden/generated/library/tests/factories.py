@@ -55,24 +55,7 @@ async def make_book(session: AsyncSession) -> Book:
     author_id_parent = await make_author(session)
     row = Book(
         author_id=author_id_parent.id,
-        isbn=_patterned(
-            (
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-                "0123456789",
-            ),
-            n,
-        ),
+        isbn=_patterned(("0123456789",) * 13, n),
         title=f"title-{n}"[:300],
     )
     session.add(row)

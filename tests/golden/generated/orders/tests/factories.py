@@ -57,15 +57,7 @@ async def make_product(session: AsyncSession) -> Product:
     """A new `products` row, flushed (the caller commits)."""
     n = next(_numbers)
     row = Product(
-        sku=_patterned(
-            (
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
-            ),
-            n,
-        ),
+        sku=_patterned(("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",) * 4, n),
         name=f"name-{n}"[:200],
         unit_price=decimal.Decimal(n),
         currency="EUR",

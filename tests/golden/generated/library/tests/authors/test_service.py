@@ -36,22 +36,14 @@ async def test_list_authors_lists_the_rows_created(session: AsyncSession) -> Non
 async def test_list_authors_pages(session: AsyncSession) -> None:
     """`listAuthors` answers the page asked for, and the totals."""
     service = AuthorsService(session)
-    row1 = await make_author(session)
-    row2 = await make_author(session)
-    row3 = await make_author(session)
-    row4 = await make_author(session)
-    row5 = await make_author(session)
+    rows = [await make_author(session) for _ in range(5)]
     result = await service.list_authors(principal=PRINCIPAL, limit=10000, offset=0)
     page = await service.list_authors(principal=PRINCIPAL, limit=2, offset=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
     assert paged == everything[2:4]
-    assert row1.id in everything
-    assert row2.id in everything
-    assert row3.id in everything
-    assert row4.id in everything
-    assert row5.id in everything
+    assert all(row.id in everything for row in rows)
     assert page.total == len(everything)
 
 

@@ -44,29 +44,21 @@ async def test_list_author_books_lists_the_rows_created(session: AsyncSession) -
 async def test_list_author_books_pages(session: AsyncSession) -> None:
     """`listAuthorBooks` answers the page asked for, and the totals."""
     service = BooksService(session)
-    row1 = await make_book(session)
-    row2 = await make_book(session)
-    row3 = await make_book(session)
-    row4 = await make_book(session)
-    row5 = await make_book(session)
-    row2.author_id = row1.author_id
-    row3.author_id = row1.author_id
-    row4.author_id = row1.author_id
-    row5.author_id = row1.author_id
+    rows = [await make_book(session) for _ in range(5)]
+    for row in rows[1:]:  # under the first one's parents
+        row.author_id = rows[0].author_id
     await session.flush()
     result = await service.list_author_books(
-        principal=PRINCIPAL, author_id=row1.author_id, limit=10000, offset=0
+        principal=PRINCIPAL, author_id=rows[0].author_id, limit=10000, offset=0
     )
     page = await service.list_author_books(
-        principal=PRINCIPAL, author_id=row1.author_id, limit=2, offset=2
+        principal=PRINCIPAL, author_id=rows[0].author_id, limit=2, offset=2
     )
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
     assert paged == everything[2:4]
-    assert sorted(map(str, everything)) == sorted(
-        [str(row1.id), str(row2.id), str(row3.id), str(row4.id), str(row5.id)]
-    )
+    assert sorted(map(str, everything)) == sorted(str(row.id) for row in rows)
     assert page.total == len(everything)
 
 
@@ -85,22 +77,14 @@ async def test_list_books_lists_the_rows_created(session: AsyncSession) -> None:
 async def test_list_books_pages(session: AsyncSession) -> None:
     """`listBooks` answers the page asked for, and the totals."""
     service = BooksService(session)
-    row1 = await make_book(session)
-    row2 = await make_book(session)
-    row3 = await make_book(session)
-    row4 = await make_book(session)
-    row5 = await make_book(session)
+    rows = [await make_book(session) for _ in range(5)]
     result = await service.list_books(principal=PRINCIPAL, limit=10000, offset=0)
     page = await service.list_books(principal=PRINCIPAL, limit=2, offset=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
     assert paged == everything[2:4]
-    assert row1.id in everything
-    assert row2.id in everything
-    assert row3.id in everything
-    assert row4.id in everything
-    assert row5.id in everything
+    assert all(row.id in everything for row in rows)
     assert page.total == len(everything)
 
 

@@ -46,26 +46,20 @@ async def test_list_customer_documents_lists_the_rows_created(session: AsyncSess
 async def test_list_customer_documents_pages(session: AsyncSession) -> None:
     """`listCustomerDocuments` answers the page asked for, and the totals."""
     service = CustomerDocumentsService(session)
-    row1 = await make_customer_document(session)
-    row2 = await make_customer_document(session)
-    row3 = await make_customer_document(session)
-    row4 = await make_customer_document(session)
-    row5 = await make_customer_document(session)
-    row2.customer_id = row1.customer_id
-    row3.customer_id = row1.customer_id
-    row4.customer_id = row1.customer_id
-    row5.customer_id = row1.customer_id
+    rows = [await make_customer_document(session) for _ in range(5)]
+    for row in rows[1:]:  # under the first one's parents
+        row.customer_id = rows[0].customer_id
     await session.flush()
     result = await service.list_customer_documents(
         principal=PRINCIPAL,
-        customer_id=row1.customer_id,
+        customer_id=rows[0].customer_id,
         page=1,
         per_page=10000,
         url="/customers/{customerId}/documents",
     )
     page = await service.list_customer_documents(
         principal=PRINCIPAL,
-        customer_id=row1.customer_id,
+        customer_id=rows[0].customer_id,
         page=2,
         per_page=2,
         url="/customers/{customerId}/documents",
@@ -74,9 +68,7 @@ async def test_list_customer_documents_pages(session: AsyncSession) -> None:
     paged = [item.id for item in page.data]
     assert len(everything) >= 5
     assert paged == everything[2:4]
-    assert sorted(map(str, everything)) == sorted(
-        [str(row1.id), str(row2.id), str(row3.id), str(row4.id), str(row5.id)]
-    )
+    assert sorted(map(str, everything)) == sorted(str(row.id) for row in rows)
     assert page.meta.total == len(everything)
     assert page.meta.page == 2
     assert page.meta.per_page == 2

@@ -43,29 +43,21 @@ async def test_list_order_items_lists_the_rows_created(session: AsyncSession) ->
 async def test_list_order_items_pages(session: AsyncSession) -> None:
     """`listOrderItems` answers the page asked for, and the totals."""
     service = OrderItemsService(session)
-    row1 = await make_order_item(session)
-    row2 = await make_order_item(session)
-    row3 = await make_order_item(session)
-    row4 = await make_order_item(session)
-    row5 = await make_order_item(session)
-    row2.order_id = row1.order_id
-    row3.order_id = row1.order_id
-    row4.order_id = row1.order_id
-    row5.order_id = row1.order_id
+    rows = [await make_order_item(session) for _ in range(5)]
+    for row in rows[1:]:  # under the first one's parents
+        row.order_id = rows[0].order_id
     await session.flush()
     result = await service.list_order_items(
-        principal=PRINCIPAL, order_id=row1.order_id, page=1, per_page=10000
+        principal=PRINCIPAL, order_id=rows[0].order_id, page=1, per_page=10000
     )
     page = await service.list_order_items(
-        principal=PRINCIPAL, order_id=row1.order_id, page=2, per_page=2
+        principal=PRINCIPAL, order_id=rows[0].order_id, page=2, per_page=2
     )
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
     assert paged == everything[2:4]
-    assert sorted(map(str, everything)) == sorted(
-        [str(row1.id), str(row2.id), str(row3.id), str(row4.id), str(row5.id)]
-    )
+    assert sorted(map(str, everything)) == sorted(str(row.id) for row in rows)
     assert page.total == len(everything)
 
 

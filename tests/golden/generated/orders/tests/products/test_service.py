@@ -38,11 +38,7 @@ async def test_list_products_lists_the_rows_created(session: AsyncSession) -> No
 async def test_list_products_pages(session: AsyncSession) -> None:
     """`listProducts` answers the page asked for, and the totals."""
     service = ProductsService(session)
-    row1 = await make_product(session)
-    row2 = await make_product(session)
-    row3 = await make_product(session)
-    row4 = await make_product(session)
-    row5 = await make_product(session)
+    rows = [await make_product(session) for _ in range(5)]
     result = await service.list_products(
         principal=PRINCIPAL, page=1, per_page=10000, url="/products"
     )
@@ -51,11 +47,7 @@ async def test_list_products_pages(session: AsyncSession) -> None:
     paged = [item.id for item in page.data]
     assert len(everything) >= 5
     assert paged == everything[2:4]
-    assert row1.id in everything
-    assert row2.id in everything
-    assert row3.id in everything
-    assert row4.id in everything
-    assert row5.id in everything
+    assert all(row.id in everything for row in rows)
     assert page.meta.total == len(everything)
     assert page.meta.page == 2
     assert page.meta.per_page == 2

@@ -40,25 +40,17 @@ async def test_list_comments_lists_the_rows_created(session: AsyncSession) -> No
 async def test_list_comments_pages(session: AsyncSession) -> None:
     """`listComments` answers the page asked for, and the totals."""
     service = CommentsService(session)
-    row1 = await make_comment(session)
-    row2 = await make_comment(session)
-    row3 = await make_comment(session)
-    row4 = await make_comment(session)
-    row5 = await make_comment(session)
-    row2.task_id = row1.task_id
-    row3.task_id = row1.task_id
-    row4.task_id = row1.task_id
-    row5.task_id = row1.task_id
+    rows = [await make_comment(session) for _ in range(5)]
+    for row in rows[1:]:  # under the first one's parents
+        row.task_id = rows[0].task_id
     await session.flush()
-    result = await service.list_comments(principal=PRINCIPAL, task_id=row1.task_id, limit=10000)
-    page = await service.list_comments(principal=PRINCIPAL, task_id=row1.task_id, limit=2)
+    result = await service.list_comments(principal=PRINCIPAL, task_id=rows[0].task_id, limit=10000)
+    page = await service.list_comments(principal=PRINCIPAL, task_id=rows[0].task_id, limit=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
     assert paged == everything[0:2]
-    assert sorted(map(str, everything)) == sorted(
-        [str(row1.id), str(row2.id), str(row3.id), str(row4.id), str(row5.id)]
-    )
+    assert sorted(map(str, everything)) == sorted(str(row.id) for row in rows)
 
 
 async def test_create_comment_stores_the_values_sent(session: AsyncSession) -> None:

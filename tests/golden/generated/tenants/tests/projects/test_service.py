@@ -43,29 +43,21 @@ async def test_list_projects_lists_the_rows_created(session: AsyncSession) -> No
 async def test_list_projects_pages(session: AsyncSession) -> None:
     """`listProjects` answers the page asked for, and the totals."""
     service = ProjectsService(session)
-    row1 = await make_project(session)
-    row2 = await make_project(session)
-    row3 = await make_project(session)
-    row4 = await make_project(session)
-    row5 = await make_project(session)
-    row2.workspace_id = row1.workspace_id
-    row3.workspace_id = row1.workspace_id
-    row4.workspace_id = row1.workspace_id
-    row5.workspace_id = row1.workspace_id
+    rows = [await make_project(session) for _ in range(5)]
+    for row in rows[1:]:  # under the first one's parents
+        row.workspace_id = rows[0].workspace_id
     await session.flush()
     result = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=10000, offset=0
+        principal=PRINCIPAL, workspace_id=rows[0].workspace_id, limit=10000, offset=0
     )
     page = await service.list_projects(
-        principal=PRINCIPAL, workspace_id=row1.workspace_id, limit=2, offset=2
+        principal=PRINCIPAL, workspace_id=rows[0].workspace_id, limit=2, offset=2
     )
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
     assert paged == everything[2:4]
-    assert sorted(map(str, everything)) == sorted(
-        [str(row1.id), str(row2.id), str(row3.id), str(row4.id), str(row5.id)]
-    )
+    assert sorted(map(str, everything)) == sorted(str(row.id) for row in rows)
     assert page.total == len(everything)
 
 

@@ -41,25 +41,19 @@ async def test_list_tasks_lists_the_rows_created(session: AsyncSession) -> None:
 async def test_list_tasks_pages(session: AsyncSession) -> None:
     """`listTasks` answers the page asked for, and the totals."""
     service = TasksService(session)
-    row1 = await make_task(session)
-    row2 = await make_task(session)
-    row3 = await make_task(session)
-    row4 = await make_task(session)
-    row5 = await make_task(session)
-    row2.project_id = row1.project_id
-    row3.project_id = row1.project_id
-    row4.project_id = row1.project_id
-    row5.project_id = row1.project_id
+    rows = [await make_task(session) for _ in range(5)]
+    for row in rows[1:]:  # under the first one's parents
+        row.project_id = rows[0].project_id
     await session.flush()
-    result = await service.list_tasks(principal=PRINCIPAL, project_id=row1.project_id, limit=10000)
-    page = await service.list_tasks(principal=PRINCIPAL, project_id=row1.project_id, limit=2)
+    result = await service.list_tasks(
+        principal=PRINCIPAL, project_id=rows[0].project_id, limit=10000
+    )
+    page = await service.list_tasks(principal=PRINCIPAL, project_id=rows[0].project_id, limit=2)
     everything = [item.id for item in result.items]
     paged = [item.id for item in page.items]
     assert len(everything) >= 5
     assert paged == everything[0:2]
-    assert sorted(map(str, everything)) == sorted(
-        [str(row1.id), str(row2.id), str(row3.id), str(row4.id), str(row5.id)]
-    )
+    assert sorted(map(str, everything)) == sorted(str(row.id) for row in rows)
 
 
 async def test_list_tasks_filters_by_due_before(session: AsyncSession) -> None:
