@@ -51,8 +51,8 @@ def test_upload_columns(field: str, kinds: dict[str, str], expected: dict[str, s
 def test_multipart_upload_and_urlencoded_form() -> None:
     ops = planned_operations(SAMPLES / "orders")
     upload = ops["uploadCustomerDocument"]
-    assert (upload.kind.value, upload.body_media) == ("create", "multipart")
-    assert upload.uploads == (
+    assert (upload.kind.value, upload.body.media) == ("create", "multipart")
+    assert upload.body.uploads == (
         UploadPlan(
             field="file",
             required=True,
@@ -62,10 +62,10 @@ def test_multipart_upload_and_urlencoded_form() -> None:
             size="size_bytes",
         ),
     )
-    assert dict(upload.body_attrs) == {"note": "note"}  # the file is not a column value
+    assert dict(upload.body.attrs) == {"note": "note"}  # the file is not a column value
     # `/documents/{documentId}` spells only the last word of `customer_documents`
     annotate = ops["annotateCustomerDocument"]
-    assert (annotate.kind.value, annotate.body_media, annotate.key) == (
+    assert (annotate.kind.value, annotate.body.media, annotate.key) == (
         "update",
         "form",
         ("document_id", "id"),
@@ -164,14 +164,14 @@ def test_wrapped_bodies_and_responses(tmp_path: Path) -> None:
     for name in ("createAuthor", "updateAuthor"):
         assert ops[name].kind.value != "custom", ops[name].why_custom
         wrapper = ops[name].response_wrapper
-        assert (ops[name].body_wrapper, wrapper and wrapper.wire) == ("author", "author")
+        assert (ops[name].body.wrapper, wrapper and wrapper.wire) == ("author", "author")
         assert ops[name].body_row == "body.author"
     wrapper = ops["getAuthor"].response_wrapper
     assert wrapper is not None
     assert wrapper.wire == "author"
     assert ops["getAuthor"].item_class == "Author"
     # the books' plain bodies stay as they are
-    assert ops["createBook"].body_wrapper is None
+    assert ops["createBook"].body.wrapper is None
 
 
 def _owner_fields(handoff: Path, module: str) -> dict[str, tuple[str, ...]]:
@@ -356,7 +356,7 @@ def test_a_page_size_the_spec_leaves_uncapped_gets_a_capping_test(tmp_path: Path
 def test_other_media_types_are_declared_and_handed_to_the_service(tmp_path: Path) -> None:
     ops = planned_operations(media_library(tmp_path / "library"))
     cover = ops["putBookCover"]
-    assert (cover.body_media, cover.body_content_type, str(cover.body)) == (
+    assert (cover.body.media, cover.body.content_type, str(cover.body.type)) == (
         "raw",
         "image/png",
         "bytes",

@@ -118,7 +118,7 @@ def test_without_a_create_that_can_make_the_rows_the_factories_do_and_say_why() 
     )
     documents = probes["listCustomerDocuments"].seeding  # a multipart create, a file each
     assert documents is not None
-    assert (documents.create.operation_id, documents.create.body_media) == (
+    assert (documents.create.operation_id, documents.create.body.media) == (
         "uploadCustomerDocument",
         "multipart",
     )

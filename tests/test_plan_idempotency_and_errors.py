@@ -140,12 +140,12 @@ def test_each_route_documents_every_error_the_app_answers() -> None:
 def test_a_body_is_taken_only_as_its_media_type() -> None:
     plan = _plan("orders")
     by_id = {op.operation_id: op for op in plan.operations}
-    assert by_id["createProduct"].body_media_types == ("application/json",)
-    assert by_id["annotateCustomerDocument"].body_media_types == (
+    assert by_id["createProduct"].body.media_types == ("application/json",)
+    assert by_id["annotateCustomerDocument"].body.media_types == (
         "application/x-www-form-urlencoded",
     )
-    assert by_id["uploadCustomerDocument"].body_media_types == ("multipart/form-data",)
-    assert by_id["getProduct"].body_media_types == ()
+    assert by_id["uploadCustomerDocument"].body.media_types == ("multipart/form-data",)
+    assert by_id["getProduct"].body.media_types == ()
 
 
 def test_wire_formats_integers_64_bits_decimal_strings_and_iso_dates() -> None:

@@ -191,6 +191,52 @@ class ListPlan:
 
 
 @dataclass(frozen=True)
+class BodyPlan:
+    """What an operation takes as its request body, and what it writes of it."""
+
+    type: PyType | None = None  # the body's annotation; None: no body, or raw bytes
+    # how it is sent: `json`, `form` (urlencoded), `multipart`, or `raw`: bytes of another
+    # media type (`content_type`) that the service reads itself
+    media: str = "json"
+    content_type: str | None = None  # a raw body's, or a JSON body's other than plain
+    attrs: tuple[tuple[str, str], ...] = ()  # (body field, ORM attr) written by create/update
+    # every field of the body is written: the service dumps the body without naming them
+    writes_whole: bool = False
+    # a body that wraps the row in one field (`{"user": {...}}`): that field's Python name
+    wrapper: str | None = None
+    uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
+
+    @property
+    def class_name(self) -> str | None:
+        """The class the body is, without its `| None`."""
+        return self.type.class_name if self.type else None
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        """The media types the route takes a body as (any JSON type where JSON is taken)."""
+        if self.type is None and self.media != "raw":
+            return ()
+        return {
+            "json": (self.content_type or "application/json",),
+            "form": (FORM,),
+            "multipart": ("multipart/form-data",),
+        }.get(self.media, (self.content_type or "*/*",))
+
+    @property
+    def raw_sample(self) -> tuple[str, str]:
+        """A body of a raw media type that parses as one, for the tests: (Content-Type, the
+        bytes as source). A multipart body needs a boundary, a form a field."""
+        media = (self.content_type or "").split(";")[0].strip().lower()
+        if media == MULTIPART:
+            part = 'Content-Disposition: form-data; name="example"'
+            body = f"--sample\r\n{part}\r\n\r\nexample\r\n--sample--\r\n"
+            return f"{MULTIPART}; boundary=sample", "b" + repr(body)
+        if media == FORM:
+            return FORM, 'b"example=example"'
+        return self.content_type or "application/octet-stream", 'b"example"'
+
+
+@dataclass(frozen=True)
 class OperationPlan:
     operation_id: str
     function: str
@@ -201,10 +247,7 @@ class OperationPlan:
     module: str  # the domain package (or `common`)
     table: TablePlan | None
     params: tuple[ParamPlan, ...]
-    body: PyType | None  # the body's annotation
-    # how the body is sent: `json`, `form` (urlencoded), `multipart`, or `raw`: bytes of
-    # another media type (`body_content_type`) that the service reads itself
-    body_media: str
+    body: BodyPlan  # what it takes as its request body
     status: int
     response: PyType | None  # the success body's annotation
     other_responses: tuple[tuple[int | str, str], ...]  # (status, description)
@@ -213,17 +256,9 @@ class OperationPlan:
     key: tuple[str, str] | None  # (param, ORM attr) selecting one row
     parents: tuple[tuple[str, str], ...]  # (param, ORM attr) set from / filtered by the path
     item_class: str | None  # the class of one row in a response
-    body_attrs: tuple[tuple[str, str], ...]  # (body field, ORM attr) written by create/update
-    # every field of the body is written: the service dumps the body without naming them
-    writes_whole_body: bool
     why_custom: str | None  # why a CRUD-looking operation is left to hand-written code
     listing: ListPlan = ListPlan()  # a list's filters, order, paging and envelope
     loads: tuple[LoadPlan, ...] = ()  # the relationships its response embeds
-
-    @property
-    def body_class(self) -> str | None:
-        """The class the body is, without its `| None`."""
-        return self.body.class_name if self.body else None
 
     @property
     def embeds(self) -> str | None:
@@ -258,16 +293,12 @@ class OperationPlan:
     spec_parameters: tuple[tuple[str, str], ...] = ()  # (name, in) as the spec declares them
     spec_statuses: tuple[str, ...] = ()  # every status the spec declares
     description: str | None = None  # the spec's description of the operation
-    # a body that wraps the row in one field (`{"user": {...}}`): that field's Python name
-    body_wrapper: str | None = None
     # a response that wraps the row in one field (the response class is `response`, the
     # row's `item_class`)
     response_wrapper: FieldPlan | None = None
-    uploads: tuple[UploadPlan, ...] = ()  # files of a multipart create, and where they go
     # a lookup: (ORM attr, how the path's text is read for it) per column the key parameter
     # may name the row by, in order (`("id", "uuid.UUID"), ("name", "str")`)
     key_lookup: tuple[tuple[str, str], ...] = ()
-    body_content_type: str | None = None  # a raw body's, or a JSON body's other than plain
     raw_response: str | None = None  # the media type of a success body that is not JSON
     status_description: str | None = None  # the spec's description of the success response
     json_response: str | None = None  # a JSON media type other than application/json
@@ -277,44 +308,20 @@ class OperationPlan:
     links: JsonValue = None
 
     @property
-    def body_media_types(self) -> tuple[str, ...]:
-        """The media types the route takes a body as (any JSON type where JSON is taken)."""
-        if self.body is None and self.body_media != "raw":
-            return ()
-        return {
-            "json": (self.body_content_type or "application/json",),
-            "form": (FORM,),
-            "multipart": ("multipart/form-data",),
-        }.get(self.body_media, (self.body_content_type or "*/*",))
-
-    @property
-    def raw_sample(self) -> tuple[str, str]:
-        """A body of a raw media type that parses as one, for the tests: (Content-Type, the
-        bytes as source). A multipart body needs a boundary, a form a field."""
-        media = (self.body_content_type or "").split(";")[0].strip().lower()
-        if media == MULTIPART:
-            part = 'Content-Disposition: form-data; name="example"'
-            body = f"--sample\r\n{part}\r\n\r\nexample\r\n--sample--\r\n"
-            return f"{MULTIPART}; boundary=sample", "b" + repr(body)
-        if media == FORM:
-            return FORM, 'b"example=example"'
-        return self.body_content_type or "application/octet-stream", 'b"example"'
-
-    @property
     def produced_statuses(self) -> tuple[int, ...]:
         """The error statuses the generated code may answer where the spec is silent, for the
         route's OpenAPI `responses` (described in app/core/responses.py), so a contract test
         finds each answer documented."""
         declared = {str(status) for status, _ in self.other_responses}
         produced = (
-            400 if self.body_media_types or self.idempotent else None,
+            400 if self.body.media_types or self.idempotent else None,
             401 if not self.public else None,
             403 if any(a.permissions for a in self.access) else None,
             404 if any(p.location == "path" for p in self.params) else None,
             409 if self.method in ("post", "put", "patch", "delete") else None,
-            413 if self.body_media_types else None,
-            415 if self.body_media_types else None,
-            422 if self.params or self.body_media_types else None,
+            413 if self.body.media_types else None,
+            415 if self.body.media_types else None,
+            422 if self.params or self.body.media_types else None,
             429,
             500,
         )
@@ -367,7 +374,7 @@ class OperationPlan:
     @property
     def body_row(self) -> str:
         """The expression holding the row's fields in the body."""
-        return f"body.{self.body_wrapper}" if self.body_wrapper else "body"
+        return f"body.{self.body.wrapper}" if self.body.wrapper else "body"
 
     @property
     def doc(self) -> str:
@@ -495,18 +502,18 @@ def _body_within_columns(plan: OperationPlan, planner: SchemaPlanner) -> None:
     """Hold the number fields of `plan`'s body class to what the columns they write hold
     (their type's range, their CHECKs), in `planner`'s classes, which the schemas render: a
     value the database would refuse is a field-level 422 the served OpenAPI explains."""
-    name = plan.body.class_name if plan.body else None
+    name = plan.body.class_name
     body = planner.classes.get(name or "")
     if plan.table is None or body is None:
         return
-    if plan.body_wrapper:
-        wrapper = next((f for f in body.fields if f.name == plan.body_wrapper), None)
+    if plan.body.wrapper:
+        wrapper = next((f for f in body.fields if f.name == plan.body.wrapper), None)
         name = wrapper.annotation.class_name if wrapper else None
         body = planner.classes.get(name or "")
         if body is None:
             return
     columns = {c.attr: c for c in plan.table.columns}
-    written = {field: columns[attr] for field, attr in plan.body_attrs if attr in columns}
+    written = {field: columns[attr] for field, attr in plan.body.attrs if attr in columns}
     if plan.kind is OperationKind.UPDATE:  # a NOT NULL column's field: left out, or a value
         body = dataclasses.replace(
             body,
@@ -889,15 +896,11 @@ def _operation(
     )
     paging = op.pagination if kind is OperationKind.LIST else None
     return OperationPlan(
-        body_media=body_media,
-        body_content_type=body_content_type,
         raw_response=raw_response,
         status_description=success.description if success else None,
         json_response=json_response,
         description=op.description,
-        body_wrapper=body_wrapper if kind is not OperationKind.CUSTOM else None,
         response_wrapper=response_wrapper if kind is not OperationKind.CUSTOM else None,
-        uploads=uploads if kind is not OperationKind.CUSTOM else (),
         listing=ListPlan(
             filters=filters,
             limit=python.get(paging.limit_param or "") if paging else None,
@@ -934,7 +937,15 @@ def _operation(
         module=module,
         table=table,
         params=tuple(params),
-        body=body,
+        body=BodyPlan(
+            type=body,
+            media=body_media,
+            content_type=body_content_type,
+            attrs=body_attrs,
+            writes_whole=writes_whole_body,
+            wrapper=body_wrapper if kind is not OperationKind.CUSTOM else None,
+            uploads=uploads if kind is not OperationKind.CUSTOM else (),
+        ),
         status=status,
         response=response,
         other_responses=others,
@@ -943,8 +954,6 @@ def _operation(
         key=key,
         parents=parents,
         item_class=item_class,
-        body_attrs=body_attrs,
-        writes_whole_body=writes_whole_body,
         key_lookup=key_lookup,
         loads=loads if kind is not OperationKind.CUSTOM else (),
         why_custom=why_custom

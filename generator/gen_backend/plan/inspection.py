@@ -249,12 +249,12 @@ def _table_seed(
     new = create.test.op
     spec = specs[new.operation_id]
     why = f"`{new.operation_id}` cannot make the rows"
-    if new.body_media not in ("json", "form", "multipart") or not (
+    if new.body.media not in ("json", "form", "multipart") or not (
         create.test.body is None or create.test.body.is_object
     ):
         return f"{why}: it takes no object (JSON, or a form's fields)"
     fields, schemas = _body_fields(new, spec, api, classes)
-    attrs = dict(new.body_attrs)
+    attrs = dict(new.body.attrs)
     sent = {attrs[name]: path for name, path in fields.items() if name in attrs}
     by_wire = {path[-1]: attr for attr, path in sent.items()}
     # the parents its request makes once: in its path, or named in its body
@@ -333,13 +333,13 @@ def _body_fields(
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, Schema]]:
     """The fields of a create's JSON body: Python name -> the wire names leading to it (inside
     the wrapping field of a wrapped body), and each wire name's schema in the spec."""
-    body = classes.get(op.body_class or "")
+    body = classes.get(op.body.class_name or "")
     schema = spec.request_body.body.schema_ if spec.request_body else None
     if body is None or schema is None:
         return {}, {}
     prefix: tuple[str, ...] = ()
-    if op.body_wrapper:
-        wrapper = next((f for f in body.fields if f.name == op.body_wrapper), None)
+    if op.body.wrapper:
+        wrapper = next((f for f in body.fields if f.name == op.body.wrapper), None)
         if wrapper is None:
             return {}, {}
         body = classes.get(wrapper.annotation.class_name or "")
@@ -417,7 +417,7 @@ def _invalid_input(
     """The input to break: a typed field of a JSON object body, else a typed query
     parameter, else a typed path parameter; None when every input takes any text."""
     if _object_body(op, test):
-        body = classes.get(op.body_class or "")
+        body = classes.get(op.body.class_name or "")
         fields = sorted(body.fields if body else (), key=lambda f: not f.required)
         field = next((f for f in fields if _typed(f.annotation, text=True)), None)
         if field is not None:
@@ -441,7 +441,7 @@ def _out_of_bounds(
     parameter, with a value just beyond its first bound; None when nothing is bounded."""
     candidates: list[tuple[str, str, PyType, tuple[Keyword, ...]]] = []
     if _object_body(op, test):
-        body = classes.get(op.body_class or "")
+        body = classes.get(op.body.class_name or "")
         for field in sorted(body.fields if body else (), key=lambda f: not f.required):
             candidates.append(("body", field.wire, field.annotation, field.constraints))
     for param in op.params:
@@ -485,8 +485,8 @@ def _base(annotation: PyType) -> PyType:
 def _object_body(op: OperationPlan, test: TestPlan) -> bool:
     """Whether the valid request sends a JSON object body (not wrapped in a field)."""
     return (
-        op.body_media == "json"
-        and not op.body_wrapper
+        op.body.media == "json"
+        and not op.body.wrapper
         and test.body is not None
         and test.body.is_object
     )

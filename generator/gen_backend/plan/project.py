@@ -350,7 +350,7 @@ class ProjectPlan:
     @property
     def max_body_bytes(self) -> int:
         """The default request body limit: 10 MiB where files are uploaded, else 1 MiB."""
-        uploads = any(op.body_media in ("multipart", "raw") for op in self.operations)
+        uploads = any(op.body.media in ("multipart", "raw") for op in self.operations)
         return (10 if uploads else 1) * 1024 * 1024
 
     @property
@@ -637,7 +637,7 @@ def _row_classes(api: ModuleApi) -> set[str]:
     """The classes `api`'s operations take and answer as one row of its table."""
     names = {op.item_class for op in api.operations if op.item_class}
     for op in api.operations:
-        body = op.body_class
+        body = op.body.class_name
         if body is not None:
             names.add(body)
         wrapper = next(
@@ -646,7 +646,7 @@ def _row_classes(api: ModuleApi) -> set[str]:
                 for c in api.classes
                 if c.name == body
                 for f in c.fields
-                if f.name == op.body_wrapper
+                if f.name == op.body.wrapper
             ),
             None,
         )
@@ -925,7 +925,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         add("app/core/error_shape.py")
     else:
         copy("app/core/error_shape.py")
-    if any(op.body_media_types for op in operations):
+    if any(op.body.media_types for op in operations):
         copy("app/core/media.py")
     if any(
         op.kind is OperationKind.LIST and (op.listing.cursor or op.listing.needs_page)
@@ -1098,7 +1098,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
             (
                 (op.method, placeholder_url(op.path))
                 for op in operations
-                if op.public and not op.body_media_types
+                if op.public and not op.body.media_types
             ),
             None,
         ),
@@ -1190,7 +1190,7 @@ def wire_formats(apis: Sequence[ModuleApi], operations: Sequence[OperationPlan])
     annotations += [c.root for api in apis for c in api.classes if c.root]
     for op in operations:
         annotations += [p.annotation for p in op.params]
-        annotations += [t for t in (op.body, op.response) if t is not None]
+        annotations += [t for t in (op.body.type, op.response) if t is not None]
     return frozenset().union(*(a.formats for a in annotations))
 
 
@@ -1209,7 +1209,7 @@ def _module_apis(
         ops = tuple(op for op in operations if op.module == module)
         used: set[str] = set()
         for op in ops:
-            types = (op.body, op.response, *(p.annotation for p in op.params))
+            types = (op.body.type, op.response, *(p.annotation for p in op.params))
             used |= {name for t in types if t is not None for name in t.classes}
             used |= {name for name in (op.listing.envelope_class, op.item_class) if name}
         for cls in own:

@@ -528,10 +528,10 @@ class _OpPlanner:
 
     def body_schema(self) -> tuple[ClassPlan, list[tuple[FieldPlan, JsonValue]]]:
         """The body class and an example value per property the example sends."""
-        if self.op.body is None or self.spec is None or self.spec.request_body is None:
+        if self.op.body.type is None or self.spec is None or self.spec.request_body is None:
             raise _SkipError("no body")
         schema = self.spec.request_body.body.schema_
-        cls = self.d.classes.get(_base(self.op.body))
+        cls = self.d.classes.get(_base(self.op.body.type))
         if schema is None or cls is None or cls.root is not None:
             raise _SkipError("no body class")
         try:
@@ -588,7 +588,7 @@ class _OpPlanner:
     def upload_checks(self, result: str, cls: ClassPlan) -> list[str]:
         """`result` keeps what it was told of each uploaded file (see `example_upload`)."""
         checks = []
-        for upload in self.op.uploads:
+        for upload in self.op.body.uploads:
             expected = {
                 upload.file_name: f"{upload.field}.txt",
                 upload.media_type: "text/plain",
@@ -604,7 +604,7 @@ class _OpPlanner:
     ) -> list[str]:
         """`result` holds every column field that was sent, as the body has it."""
         checks = []
-        attrs = {a for _, a in self.op.body_attrs}
+        attrs = {a for _, a in self.op.body.attrs}
         for field, _ in sent:
             item = self.item_field(cls, field.name)
             if (
@@ -664,7 +664,7 @@ class _OpPlanner:
                 checks.append(f"created.{attr} == {attr}_parent.{target_attr}")
         fks: dict[str, str] = {}
         for field, _ in sent:
-            if field.name in {a for _, a in self.op.body_attrs} and self.is_fk(field.name):
+            if field.name in {a for _, a in self.op.body.attrs} and self.is_fk(field.name):
                 target = self.fk_target(field.name)
                 if target is None:
                     raise _SkipError("body parent")
@@ -726,7 +726,7 @@ class _OpPlanner:
             before.append((f"before_{field.name}", f"row.{field.name}"))
             checks.insert(0, f"before_{field.name} != body.{field.name}")
         checks += [f"updated.{attr} == before_{attr}" for attr in kept]
-        body_cls = self.d.classes[self.op.body_class or ""]
+        body_cls = self.d.classes[self.op.body.class_name or ""]
         sent = [*self.kept_required(body_cls, field), f"{field.wire!r}: {value!r}"]
         return ServiceTest(
             name=f"{self.op.function}_changes_only_the_fields_sent",
@@ -751,7 +751,7 @@ class _OpPlanner:
         """The other fields a PATCH body requires (the spec may say so), as entries of a dict
         literal that sends each as the row holds it; `as_json`: only values JSON carries as
         they are (text, numbers, booleans)."""
-        attrs = {a for _, a in self.op.body_attrs}
+        attrs = {a for _, a in self.op.body.attrs}
         required = [f for f in body_cls.fields if f.required and f.name != changed.name]
         for f in required:
             if f.name not in attrs:
@@ -763,10 +763,10 @@ class _OpPlanner:
     def change(self, cls: ClassPlan) -> tuple[FieldPlan, JsonValue]:
         """One body field to PATCH, with a value that surely differs from the factory's: not a
         foreign key, preferably not unique, and comparable in the response."""
-        if self.op.body is None or self.spec is None or self.spec.request_body is None:
+        if self.op.body.type is None or self.spec is None or self.spec.request_body is None:
             raise _SkipError("no body")
         schema = self.spec.request_body.body.schema_
-        body_cls = self.d.classes.get(_base(self.op.body))
+        body_cls = self.d.classes.get(_base(self.op.body.type))
         if schema is None or body_cls is None or body_cls.root is not None:
             raise _SkipError("no body class")
         properties = {
@@ -774,7 +774,7 @@ class _OpPlanner:
             for p in self.d.api_model.object_properties(schema)
             if not self.d.api_model.is_read_only(p.schema_)
         }
-        attrs = {a for _, a in self.op.body_attrs}
+        attrs = {a for _, a in self.op.body.attrs}
         candidates: list[tuple[bool, FieldPlan, JsonValue]] = []
         for field in body_cls.fields:
             prop = properties.get(field.wire)
@@ -828,7 +828,7 @@ class _OpPlanner:
         fks = {
             field.name: f"str(row.{field.name})"
             for field, _ in sent
-            if field.name in {a for _, a in self.op.body_attrs} and self.is_fk(field.name)
+            if field.name in {a for _, a in self.op.body.attrs} and self.is_fk(field.name)
         }
         checks = self.sent_checks("replaced", sent, cls)
         if not checks:
@@ -1456,12 +1456,12 @@ class _OpPlanner:
         shown = self.item_field(get_cls, field.name)
         if shown is None:
             raise _SkipError("not shown")
-        if self.op.body_media not in ("json", "form"):
+        if self.op.body.media not in ("json", "form"):
             raise _SkipError("a body of files or bytes")
-        if get.response_wrapper or self.op.body_wrapper:
+        if get.response_wrapper or self.op.body.wrapper:
             raise _SkipError("a row wrapped in the body or the answer")
-        keyword = "data" if self.op.body_media == "form" else "json"
-        body_cls = self.d.classes[self.op.body_class or ""]
+        keyword = "data" if self.op.body.media == "form" else "json"
+        body_cls = self.d.classes[self.op.body.class_name or ""]
         sent = [*self.kept_required(body_cls, field, as_json=True), f"{field.wire!r}: {value!r}"]
         body = f"{keyword}={{{', '.join(sent)}}}"
         return ApiRoundTrip(

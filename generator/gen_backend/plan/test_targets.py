@@ -245,7 +245,7 @@ def fault_targets(
         needs_nothing_else = not any(
             p.default is None for p in op.params if p.location in ("query", "header", "cookie")
         )
-        takes_no_body = with_body or not op.body_media_types
+        takes_no_body = with_body or not op.body.media_types
         return needs_nothing_else and takes_no_body and op.bearer_callable
 
     found: dict[str, FaultTarget | None] = {"get": None, "json": None}
@@ -259,8 +259,8 @@ def fault_targets(
                 found["get"] = target
             if (
                 found["json"] is None
-                and op.body
-                and op.body_media == "json"
+                and op.body.type
+                and op.body.media == "json"
                 and reachable(op, with_body=True)
             ):
                 found["json"] = target

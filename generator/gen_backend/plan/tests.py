@@ -648,9 +648,9 @@ def plan_tests(
     sent_attrs: set[str] = set()  # the columns the body fills, for a create
     files: tuple[str, ...] = ()
     fk_fields: list[tuple[str, str]] = []
-    if op.body_media == "raw":
+    if op.body.media == "raw":
         # bytes the service reads itself: any that parse will do, in the spec's media type
-        headers.append(("Content-Type", repr(op.raw_sample[0])))
+        headers.append(("Content-Type", repr(op.body.raw_sample[0])))
     elif spec.request_body and spec.request_body.body.schema_:
         schema = spec.request_body.body.schema_
         try:
@@ -660,7 +660,7 @@ def plan_tests(
             return None
         if isinstance(data, dict) and table is not None:
             data = _unique_values(data, op, table, schema, api, variant)
-        if op.body_media == "multipart" and isinstance(data, dict):
+        if op.body.media == "multipart" and isinstance(data, dict):
             files = tuple(
                 prop.name
                 for prop in api.object_properties(schema)
@@ -670,7 +670,7 @@ def plan_tests(
         body = JsonLiteral(data)
         sent_object = isinstance(data, dict)
         if isinstance(data, dict):
-            written = dict(op.body_attrs)
+            written = dict(op.body.attrs)
             sent_attrs |= {
                 written[field_name(wire)]
                 for wire, value in data.items()
@@ -678,7 +678,7 @@ def plan_tests(
             }
         if op.table is not None and op.kind is not OperationKind.CUSTOM and isinstance(data, dict):
             for wire in data:
-                field = next((f for f, _ in op.body_attrs if f == field_name(wire)), None)
+                field = next((f for f, _ in op.body.attrs if f == field_name(wire)), None)
                 if field and any(
                     fk.columns == (c.name,)
                     for fk in op.table.foreign_keys
@@ -760,7 +760,7 @@ def _unique_values(
     CHECK orders after another after it (`in_order`)."""
     unique = {attr for key in table.unique_keys for attr in key}
     keys = {c.attr for c in table.columns for fk in table.foreign_keys if fk.columns == (c.name,)}
-    written = dict(op.body_attrs)
+    written = dict(op.body.attrs)
     schemas = {p.name: p.schema_ for p in api.object_properties(schema)}
     varied = dict(data)
     for wire, value in data.items():
@@ -788,9 +788,9 @@ def _owner_field(
     column, else the response's, else the column's name in camelCase; inside the wrapping
     field of a wrapped body."""
     prefix: tuple[str, ...] = ()
-    body = classes.get(op.body_class or "")
-    if body is not None and op.body_wrapper:
-        wrapper = next(f for f in body.fields if f.name == op.body_wrapper)
+    body = classes.get(op.body.class_name or "")
+    if body is not None and op.body.wrapper:
+        wrapper = next(f for f in body.fields if f.name == op.body.wrapper)
         prefix = (wrapper.wire,)
         body = classes.get(wrapper.annotation.class_name or "")
     for cls in (body, classes.get(op.item_class or "")):
