@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from gen_backend.accept import Accepted, accept
 from gen_backend.cli import app
-from gen_backend.output import MANIFEST, EditedFilesError, write_project
+from gen_backend.output import MANIFEST, EditedFilesError, plan_writes, write_project
 from gen_backend.plan import FileOwner, PlannedFile, plan_project
 from gen_backend.plan.names import attribute, class_name, identifier, model_class
 from gen_backend.render import RenderedFile, render_project
@@ -176,6 +177,76 @@ def test_cli_generates_and_reports_conflicts(tmp_path: Path) -> None:
     )
     assert conflict.exit_code == 4
     assert models.read_text().endswith("# hand edit\n")
+
+
+def test_a_write_is_planned_before_anything_is_written(tmp_path: Path) -> None:
+    """`plan_writes` sorts every path: to add, to change, to remove (generated before and
+    untouched), unchanged, kept (yours), and edited by hand (a conflict, changed too)."""
+    write_project(
+        {**_files("v1\n"), "app/old.py": RenderedFile("old\n", FileOwner.GENERATED)}, tmp_path
+    )
+    (tmp_path / "app/rules.py").write_text("# my rules\n")
+    planned = plan_writes(
+        {
+            **_files("v2\n"),
+            "app/new.py": RenderedFile("new\n", FileOwner.GENERATED),
+            "app/same.py": RenderedFile("x\n", FileOwner.GENERATED),
+        },
+        tmp_path,
+    )
+    assert (planned.added, planned.changed, planned.removed, planned.kept) == (
+        ("app/new.py", "app/same.py"),
+        ("app/a.py",),
+        ("app/old.py",),
+        ("app/rules.py",),
+    )
+    assert planned.differs
+    assert not planned.edited
+    (tmp_path / "app/a.py").write_text("v1, edited\n")
+    assert plan_writes(_files("v2\n"), tmp_path).edited == ("app/a.py",)
+    assert not plan_writes(_files("v1, edited\n"), tmp_path).edited  # as the new text
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path: Path) -> None:
+    """After a column is added to the design: `--dry-run` lists the files that would change,
+    the revision among them with a warning, `--diff` shows the column, `--check` exits 1, and
+    `--json` says the same; none of them writes anything. Up to date, `--check` exits 0."""
+    runner = CliRunner()
+    handoff, out = tmp_path / "handoff", tmp_path / "service"
+    shutil.copytree(SAMPLES / "library", handoff)
+    generate = ["from-handoff", str(handoff), "-o", str(out)]
+    assert runner.invoke(app, [*generate, "--no-inspect"]).exit_code == 0
+    assert runner.invoke(app, [*generate, "--check"]).exit_code == 0
+    schema = handoff / "schema.yaml"
+    bio = "      bio:        {type: text, nullable: true}\n"
+    website = "      website:    {type: string, max_length: 300, nullable: true}\n"
+    schema.write_text(schema.read_text().replace(bio, bio + website))
+    before = _hashes(out)
+
+    dry = runner.invoke(app, [*generate, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    said = " ".join(dry.output.split())
+    assert "change app/authors/models.py" in said
+    assert "warning: migrations/versions/0001_authors_table.py changes" in said
+    diff = runner.invoke(app, [*generate, "--diff"])
+    assert '+        sa.Column("website", sa.String(300), nullable=True),' in diff.output
+    assert runner.invoke(app, [*generate, "--check"]).exit_code == 1
+    report = runner.invoke(app, [*generate, "--check", "--json"])
+    assert report.exit_code == 1
+    payload = json.loads(report.stdout)
+    assert (payload["status"], payload["differs"]) == ("preview", True)
+    assert "app/authors/models.py" in payload["files"]["changed"]
+    assert payload["rewritten_revisions"] == ["migrations/versions/0001_authors_table.py"]
+    assert payload["files"]["kept"] == ["app/authors/rules.py", "app/books/rules.py"]
+    assert _hashes(out) == before
 
 
 def test_cli_halts_and_rejects_like_check(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import JsonValue
 from rich.console import Console
 
 from gen_backend import __version__
@@ -23,11 +24,16 @@ from gen_backend.draft import draft_handoff
 from gen_backend.errors import HandoffInputError
 from gen_backend.inspection import InspectionRunError, inspect_service, read_index
 from gen_backend.inspection import report as inspection_report
-from gen_backend.output import EditedFilesError, write_project
+from gen_backend.output import EditedFilesError, plan_writes, unified_diff, write_project
 from gen_backend.plan import plan_project
 from gen_backend.render import render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
+from gen_backend.report.generation import (
+    generation_json,
+    print_changes,
+    print_rewritten_revisions,
+)
 from gen_backend.validate.rfis import Severity
 
 EXIT_OK, EXIT_RFIS, EXIT_BAD_INPUT, EXIT_HALT, EXIT_CONFLICT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
@@ -181,10 +187,33 @@ def from_handoff(
         ),
     ] = True,
     lenient: Lenient = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print what would be added, changed, removed and kept; write nothing."
+        ),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff", help="Print the unified diff of what would change; write nothing."),
+    ] = False,
+    check_only: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 1 when OUTPUT is not what the handoff generates (for CI).",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the report as one JSON document (messages to stderr)."),
+    ] = False,
 ) -> None:
     """Accept the handoff, generate the service into OUTPUT, then inspect its first
-    operation by priority (`gen-backend inspect`)."""
-    out = Console(soft_wrap=False)
+    operation by priority (`gen-backend inspect`). With --dry-run, --diff or --check, only
+    say what generating would change."""
+    previewing = dry_run or diff or check_only
+    out = Console(soft_wrap=False, stderr=as_json)
     err = Console(stderr=True)
     if output.exists() and not output.is_dir():
         err.print(f"[bold red]error[/]: {output} exists and is not a directory")
@@ -218,6 +247,18 @@ def from_handoff(
     with out.status("Rendering"):
         files = render_project(plan)
     out.print(f"[green]rendered[/] {len(files)} files")
+    changes = plan_writes(files, output)
+    if previewing:
+        if as_json:
+            _print_json(generation_json(result, plan, output, changes, mode="preview"))
+        else:
+            print_changes(out, output, changes)
+            if diff:
+                sys.stdout.write(unified_diff(files, output, changes))
+        if check_only and changes.differs:
+            err.print(f"[bold red]{output} is not what {handoff} generates[/] (see above)")
+            raise typer.Exit(EXIT_RFIS)
+        return
     try:
         written = write_project(files, output, force=force)
     except EditedFilesError as exc:
@@ -232,15 +273,20 @@ def from_handoff(
             "with --force (each edited file is kept as <file>.orig)"
         )
         raise typer.Exit(EXIT_CONFLICT) from None
+    print_rewritten_revisions(err, changes)
     out.print(
         f"[green]wrote[/] {output}: {len(written.written)} written, "
         f"{len(written.unchanged)} unchanged, {len(written.kept)} kept (yours), "
         f"{len(written.removed)} removed"
     )
-    if inspect:
-        raise typer.Exit(
-            _inspect(output, every=False, as_json=False, database_url=None, after=True)
-        )
+    code, inspection = (
+        _inspection(output, every=False, as_json=False, database_url=None, after=True, console=out)
+        if inspect
+        else (EXIT_OK, None)
+    )
+    if as_json:
+        _print_json(generation_json(result, plan, output, changes, inspection=inspection))
+    raise typer.Exit(code)
 
 
 @app.command("inspect")
@@ -261,21 +307,23 @@ def inspect_command(
     """First Article Inspection: probe the first operation by priority through the app, on a
     fresh database, and check OpenAPI alignment, error handling, validation, auth and its
     queries. Writes INSPECTION.md and inspection.json into SERVICE_DIR."""
-    raise typer.Exit(_inspect(service_dir, every=every, as_json=as_json, database_url=database_url))
+    code, _ = _inspection(service_dir, every=every, as_json=as_json, database_url=database_url)
+    raise typer.Exit(code)
 
 
-def _inspect(
+def _inspection(
     service_dir: Path,
     *,
     every: bool,
     as_json: bool,
     database_url: str | None,
     after: bool = False,
-) -> int:
-    """Run the inspection, write and print its report; the exit code. `after` generating,
-    an inspection that cannot run (the service's dependencies missing here) is skipped
-    with a note, not an error."""
-    out = Console(soft_wrap=False)
+    console: Console | None = None,
+) -> tuple[int, JsonValue]:
+    """Run the inspection, write and print its report: the exit code and the report (None
+    when it could not run). `after` generating, an inspection that cannot run (the service's
+    dependencies missing here) is skipped with a note, not an error."""
+    out = console or Console(soft_wrap=False)
     err = Console(stderr=True)
     try:
         index = read_index(service_dir)
@@ -286,10 +334,10 @@ def _inspect(
         if after:
             out.print(f"[yellow]inspection skipped[/]: {exc.message}")
             out.print(f"  then run `gen-backend inspect {service_dir}`; {exc.fix}")
-            return EXIT_OK
+            return EXIT_OK, None
         err.print(f"[bold red]error[/]: {exc.message}")
         err.print(f"  [green]fix:[/] {exc.fix}")
-        return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT, None
     database = "a fresh SQLite database" if not database_url else "the database DATABASE_URL names"
     stubs = () if every else tuple(str(op["operation_id"]) for op in index.stubs)
     payload = inspection_report.to_json(results, service, database, stubs)
@@ -305,8 +353,8 @@ def _inspect(
         inspection_report.print_report(out, results, stubs)
         out.print(f"report: {service_dir / 'INSPECTION.md'}")
     if inspection_report.is_systemic(results):
-        return EXIT_HALT
-    return EXIT_RFIS if inspection_report.failed_checks(results) else EXIT_OK
+        return EXIT_HALT, payload
+    return (EXIT_RFIS if inspection_report.failed_checks(results) else EXIT_OK), payload
 
 
 def _fails(result: Accepted, fail_on: FailOn) -> bool:

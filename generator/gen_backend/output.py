@@ -3,11 +3,14 @@
 Every generated file is recorded with its hash in `.gen-backend/manifest.json`. A later run
 overwrites a generated file only if it is unchanged since it was written; a file edited by hand
 is a conflict, and nothing is written until the user decides (`--force` keeps a `.orig` copy).
-User-owned files are written once and never again.
+User-owned files are written once and never again. `plan_writes` decides all of that before
+anything is written, so a run can stop there and only report (`--dry-run`, `--diff`,
+`--check`).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -39,6 +42,34 @@ class EditedFilesError(Exception):
         self.paths = paths
 
 
+@dataclass(frozen=True)
+class WritePlan:
+    """What writing a rendered project over `out` would do, decided before anything is
+    written (`--dry-run`, `--diff` and `--check` stop here). Paths are relative to `out`."""
+
+    added: tuple[str, ...] = ()  # files that do not exist yet
+    changed: tuple[str, ...] = ()  # generated files whose text would change
+    removed: tuple[str, ...] = ()  # generated before, no longer planned, untouched since
+    unchanged: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()  # user-owned files that exist: never written again
+    edited: tuple[str, ...] = ()  # generated files a person changed: a conflict
+
+    @property
+    def differs(self) -> bool:
+        """Whether the tree is not what the handoff generates (user-owned files aside)."""
+        return bool(self.added or self.changed or self.removed)
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {
+            "added": list(self.added),
+            "changed": list(self.changed),
+            "removed": list(self.removed),
+            "kept": list(self.kept),
+            "edited": list(self.edited),
+            "unchanged": list(self.unchanged),
+        }
+
+
 def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
     path = out / MANIFEST
     if not path.is_file():
@@ -50,50 +81,76 @@ def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
     return files if isinstance(files, dict) else {}
 
 
-def conflicts(files: dict[str, RenderedFile], out: Path) -> list[str]:
-    """Generated files on disk that a person changed (or that the manifest does not know)."""
+def plan_writes(files: dict[str, RenderedFile], out: Path) -> WritePlan:
+    """Compare the rendered `files` with the tree at `out` and its manifest."""
     previous = _read_manifest(out)
-    edited = []
+    added, changed, unchanged, kept, edited = [], [], [], [], []
     for path, file in sorted(files.items()):
         target = out / path
-        if file.owner is not FileOwner.GENERATED or not target.is_file():
+        if not target.is_file():
+            added.append(path)
+            continue
+        if file.owner is FileOwner.USER:
+            kept.append(path)
             continue
         current = sha256(target.read_text(encoding="utf-8"))
-        recorded = previous.get(path, {}).get("sha256")
-        if current != sha256(file.text) and current != recorded:
+        if current == sha256(file.text):
+            unchanged.append(path)
+            continue
+        changed.append(path)
+        if current != previous.get(path, {}).get("sha256"):
             edited.append(path)
-    return edited
+    removed = [
+        path
+        for path, entry in sorted(previous.items())
+        if path not in files
+        and entry.get("owner") == FileOwner.GENERATED
+        and (out / path).is_file()
+        and sha256((out / path).read_text(encoding="utf-8")) == entry.get("sha256")
+    ]
+    return WritePlan(
+        tuple(added), tuple(changed), tuple(removed), tuple(unchanged), tuple(kept), tuple(edited)
+    )
+
+
+def unified_diff(files: dict[str, RenderedFile], out: Path, plan: WritePlan) -> str:
+    """The changes `plan` would make, as one unified diff (`a/` the tree, `b/` the new)."""
+    chunks: list[str] = []
+    for path in sorted({*plan.added, *plan.changed, *plan.removed}):
+        target = out / path
+        before = target.read_text(encoding="utf-8") if target.is_file() else ""
+        after = files[path].text if path in files else ""
+        chunks.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                after.splitlines(keepends=True),
+                fromfile="/dev/null" if path in plan.added else f"a/{path}",
+                tofile="/dev/null" if path in plan.removed else f"b/{path}",
+            )
+        )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
 
 
 def write_project(files: dict[str, RenderedFile], out: Path, *, force: bool = False) -> WriteReport:
-    edited = conflicts(files, out)
-    if edited and not force:
-        raise EditedFilesError(edited)
+    plan = plan_writes(files, out)
+    if plan.edited and not force:
+        raise EditedFilesError(list(plan.edited))
     report = WriteReport()
-    previous = _read_manifest(out)
-    for path in edited:
+    for path in plan.edited:
         target = out / path
         backup = target.with_name(target.name + ".orig")
         backup.write_text(target.read_text(encoding="utf-8"), encoding="utf-8")
         report.backed_up.append(str(backup.relative_to(out)))
-    for path, file in sorted(files.items()):
+    report.kept.extend(plan.kept)
+    report.unchanged.extend(plan.unchanged)
+    for path in sorted((*plan.added, *plan.changed)):
         target = out / path
-        if file.owner is FileOwner.USER and target.exists():
-            report.kept.append(path)
-            continue
-        if target.is_file() and target.read_text(encoding="utf-8") == file.text:
-            report.unchanged.append(path)
-            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(file.text, encoding="utf-8")
+        target.write_text(files[path].text, encoding="utf-8")
         report.written.append(path)
-    for path, entry in sorted(previous.items()):
-        target = out / path
-        if path in files or entry.get("owner") != FileOwner.GENERATED or not target.is_file():
-            continue
-        if sha256(target.read_text(encoding="utf-8")) == entry.get("sha256"):
-            target.unlink()  # generated before, no longer planned, and untouched since
-            report.removed.append(path)
+    for path in plan.removed:
+        (out / path).unlink()  # generated before, no longer planned, and untouched since
+        report.removed.append(path)
     manifest = {
         "generator": "gen-backend",
         "version": __version__,

@@ -1,0 +1,98 @@
+"""What `from-handoff` did or would do to the service, as rich text and as JSON (docs/cli.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import JsonValue
+from rich.console import Console
+from rich.markup import escape
+
+from gen_backend.accept import Accepted
+from gen_backend.output import WritePlan
+from gen_backend.plan import ProjectPlan
+from gen_backend.report.check import JSON_SCHEMA_VERSION, accepted_json
+
+REVISIONS = "migrations/versions/"
+
+
+def new_revisions(changes: WritePlan) -> list[str]:
+    """The migration revisions the run adds."""
+    return [path for path in changes.added if path.startswith(REVISIONS)]
+
+
+def rewritten_revisions(changes: WritePlan) -> list[str]:
+    """The migration revisions the run would rewrite: a database that already ran one of them
+    does not get what changed in it."""
+    return [path for path in changes.changed if path.startswith(REVISIONS)]
+
+
+def print_rewritten_revisions(console: Console, changes: WritePlan) -> None:
+    for path in rewritten_revisions(changes):
+        console.print(
+            f"[bold yellow]warning[/]: {escape(path)} changes: a database that already ran this "
+            "revision does not get the change. Before deploying to one, migrate it with a "
+            "revision of its own (`alembic revision --autogenerate` in the service)."
+        )
+
+
+def print_changes(console: Console, output: Path, changes: WritePlan) -> None:
+    """What generating would do to `output`, file by file; nothing is written."""
+    console.print(f"[bold]would change[/] {escape(str(output))} (nothing written):")
+    for label, style, paths in (
+        ("add", "green", changes.added),
+        ("change", "yellow", changes.changed),
+        ("remove", "red", changes.removed),
+        ("keep (yours)", "cyan", changes.kept),
+    ):
+        for path in paths:
+            console.print(f"  [{style}]{label:12}[/] {escape(path)}")
+    for path in changes.edited:
+        console.print(
+            f"  [bold red]{'conflict':12}[/] {escape(path)}: edited by hand; a run would stop "
+            "(exit 4) unless --force"
+        )
+    for path in new_revisions(changes):
+        console.print(f"  [bold]new revision[/] {escape(path)}")
+    print_rewritten_revisions(console, changes)
+    console.print(
+        f"{len(changes.added)} to add, {len(changes.changed)} to change, "
+        f"{len(changes.removed)} to remove, {len(changes.kept)} kept, "
+        f"{len(changes.unchanged)} unchanged"
+    )
+
+
+def generation_json(
+    result: Accepted,
+    plan: ProjectPlan,
+    output: Path,
+    changes: WritePlan,
+    *,
+    inspection: JsonValue = None,
+    mode: str = "generate",
+) -> dict[str, JsonValue]:
+    """One document for orchestrators: the read-back and RFIs of `check` (without the model),
+    the operations left to hand-written code, the files (what was written, or with `mode`
+    "preview" what would be), the new revisions, and the inspection's report if it ran."""
+    accepted = {k: v for k, v in accepted_json(result).items() if k != "model"}
+    return {
+        **accepted,
+        "schema_version": JSON_SCHEMA_VERSION,
+        "status": "preview" if mode == "preview" else "generated",
+        "output": str(output),
+        "stubs": [
+            {
+                "operation_id": op.operation_id,
+                "method": op.method.upper(),
+                "path": op.path,
+                "why": op.why_custom,
+            }
+            for op in plan.operations
+            if op.kind.value == "custom"
+        ],
+        "files": {key: list(paths) for key, paths in changes.to_json().items()},
+        "differs": changes.differs,
+        "new_revisions": list[JsonValue](new_revisions(changes)),
+        "rewritten_revisions": list[JsonValue](rewritten_revisions(changes)),
+        "inspection": inspection,
+    }
