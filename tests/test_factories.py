@@ -72,9 +72,14 @@ def test_a_column_the_spec_holds_to_a_pattern_gets_matching_values() -> None:
 def test_slots_are_written_as_runs() -> None:
     from gen_backend.plan.tests import slots_source
 
-    slots = ("AB", "AB", "0123456789", "AB")
-    assert slots_source(slots) == "('AB',) * 2 + ('0123456789',) + ('AB',)"
-    assert eval(slots_source(slots), {"__builtins__": {}}) == slots  # the source is a literal
+    for slots, source in (
+        (("AB", "AB", "0123456789", "AB"), "(*('AB',) * 2, '0123456789', 'AB')"),
+        (("AB",) * 3, "('AB',) * 3"),
+        (("AB",), "('AB',)"),
+        (("01", "0123456789", ":"), "('01', '0123456789', ':')"),
+    ):
+        assert slots_source(slots) == source
+        assert eval(source, {"__builtins__": {}}) == slots  # the source is a literal
 
 
 def test_a_column_whose_numbered_value_already_matches_keeps_it() -> None:

@@ -507,8 +507,8 @@ def test_the_contract_tests_follow_links_and_catch_a_created_row_that_cannot_be_
     shutil.copytree(library, service)
     _edit(
         service / "app" / "authors" / "service.py",
-        "row = await self._load(AuthorRow.id == author_id)",
-        "row = await self._load(AuthorRow.id == uuid.uuid4())",
+        "row = await self.rows.get(AuthorRow.id == author_id)",
+        "row = await self.rows.get(AuthorRow.id == uuid.uuid4())",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST_"))}
     done = subprocess.run(

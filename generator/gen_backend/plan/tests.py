@@ -61,10 +61,13 @@ class FactoryPlan:
 
 
 def slots_source(slots: tuple[str, ...]) -> str:
-    """The source of a tuple of slots, each run of one slot written once with its count:
-    `("0123456789",) * 13`."""
+    """The source of a tuple of slots, a run of one slot written once with its count:
+    `("0123456789",) * 13`, `("AB", *("0123456789",) * 4)`."""
     runs = [(slot, len(list(group))) for slot, group in itertools.groupby(slots)]
-    return " + ".join(f"({slot!r},)" + (f" * {count}" if count > 1 else "") for slot, count in runs)
+    if len(runs) == 1 and runs[0][1] > 1:
+        return f"({runs[0][0]!r},) * {runs[0][1]}"
+    parts = [f"*({slot!r},) * {count}" if count > 1 else repr(slot) for slot, count in runs]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ async def make_project(session: AsyncSession) -> Project:
         tenant_id=uuid.uuid4(),
         workspace_id=workspace_id_parent.id,
         key=_patterned(
-            ("ABCDEFGHIJKLMNOPQRSTUVWXYZ",) + ("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",) * 3, n
+            ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", *("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",) * 3), n
         ),
         name=f"name-{n}"[:120],
     )
