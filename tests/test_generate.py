@@ -234,6 +234,7 @@ def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path
     dry = runner.invoke(app, [*generate, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     said = " ".join(dry.output.split())
+    assert "the design changed since the last run: column `authors.website` added" in said
     assert "change app/authors/models.py" in said
     assert "warning: migrations/versions/0001_authors_table.py changes" in said
     diff = runner.invoke(app, [*generate, "--diff"])
@@ -245,6 +246,7 @@ def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path
     assert (payload["status"], payload["differs"]) == ("preview", True)
     assert "app/authors/models.py" in payload["files"]["changed"]
     assert payload["rewritten_revisions"] == ["migrations/versions/0001_authors_table.py"]
+    assert payload["design_changes"] == ["column `authors.website` added"]
     assert payload["files"]["kept"] == ["app/authors/rules.py", "app/books/rules.py"]
     assert _hashes(out) == before
 

@@ -24,14 +24,22 @@ from gen_backend.draft import draft_handoff
 from gen_backend.errors import HandoffInputError
 from gen_backend.inspection import InspectionRunError, inspect_service, read_index
 from gen_backend.inspection import report as inspection_report
-from gen_backend.output import EditedFilesError, plan_writes, unified_diff, write_project
+from gen_backend.output import (
+    EditedFilesError,
+    plan_writes,
+    read_record,
+    unified_diff,
+    write_project,
+)
 from gen_backend.plan import plan_project
+from gen_backend.plan.history import design_changes, design_of
 from gen_backend.render import render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
 from gen_backend.report.generation import (
     generation_json,
     print_changes,
+    print_design_changes,
     print_rewritten_revisions,
 )
 from gen_backend.validate.rfis import Severity
@@ -248,10 +256,13 @@ def from_handoff(
         files = render_project(plan)
     out.print(f"[green]rendered[/] {len(files)} files")
     changes = plan_writes(files, output)
+    previous = design_of(read_record(output))
+    redesigned = design_changes(previous, result.model.design) if previous else []
     if previewing:
         if as_json:
-            _print_json(generation_json(result, plan, output, changes, mode="preview"))
+            _print_json(generation_json(result, plan, output, changes, redesigned, mode="preview"))
         else:
+            print_design_changes(out, redesigned)
             print_changes(out, output, changes)
             if diff:
                 sys.stdout.write(unified_diff(files, output, changes))
@@ -273,6 +284,7 @@ def from_handoff(
             "with --force (each edited file is kept as <file>.orig)"
         )
         raise typer.Exit(EXIT_CONFLICT) from None
+    print_design_changes(out, redesigned)
     print_rewritten_revisions(err, changes)
     out.print(
         f"[green]wrote[/] {output}: {len(written.written)} written, "
@@ -285,7 +297,9 @@ def from_handoff(
         else (EXIT_OK, None)
     )
     if as_json:
-        _print_json(generation_json(result, plan, output, changes, inspection=inspection))
+        _print_json(
+            generation_json(result, plan, output, changes, redesigned, inspection=inspection)
+        )
     raise typer.Exit(code)
 
 

@@ -16,11 +16,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import JsonValue
+
 from gen_backend import __version__
 from gen_backend.plan import FileOwner
 from gen_backend.render import RenderedFile
 
 MANIFEST = Path(".gen-backend") / "manifest.json"
+RECORD = Path(".gen-backend") / "revisions.json"
 
 
 def sha256(text: str) -> str:
@@ -79,6 +82,17 @@ def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
     except (OSError, ValueError):
         return {}
     return files if isinstance(files, dict) else {}
+
+
+def read_record(out: Path) -> JsonValue:
+    """The previous run's `.gen-backend/revisions.json` (plan.history), None if there is none
+    or it does not parse."""
+    path = out / RECORD
+    try:
+        record: JsonValue = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record
 
 
 def plan_writes(files: dict[str, RenderedFile], out: Path) -> WritePlan:

@@ -46,6 +46,7 @@ from gen_backend.plan.database import (
 )
 from gen_backend.plan.embeds import row_alias
 from gen_backend.plan.examples import NoExampleError, example
+from gen_backend.plan.history import revision_record
 from gen_backend.plan.inspection import (
     ProbeSource,
     inspection_index,
@@ -1138,6 +1139,13 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         json_target=json_target,
     )
     add(".gen-backend/inspection.json", index=inspection_index(service, operations, probes))
+    service_revisions = tuple(
+        (t.revision, t.revision) for t in (idempotency, rate_limits) if t is not None
+    )
+    add(
+        ".gen-backend/revisions.json",
+        record=revision_record(service, revisions, service_revisions),
+    )
     contracts = [
         operation_contract(
             specs[op.operation_id],

@@ -36,6 +36,14 @@ def print_rewritten_revisions(console: Console, changes: WritePlan) -> None:
         )
 
 
+def print_design_changes(console: Console, changes: list[str]) -> None:
+    """What changed in the schema design since the revisions were last generated."""
+    if changes:
+        console.print("[bold]the design changed[/] since the last run:")
+    for change in changes:
+        console.print(f"  {escape(change)}")
+
+
 def print_changes(console: Console, output: Path, changes: WritePlan) -> None:
     """What generating would do to `output`, file by file; nothing is written."""
     console.print(f"[bold]would change[/] {escape(str(output))} (nothing written):")
@@ -67,13 +75,15 @@ def generation_json(
     plan: ProjectPlan,
     output: Path,
     changes: WritePlan,
+    design_changes: list[str],
     *,
     inspection: JsonValue = None,
     mode: str = "generate",
 ) -> dict[str, JsonValue]:
     """One document for orchestrators: the read-back and RFIs of `check` (without the model),
-    the operations left to hand-written code, the files (what was written, or with `mode`
-    "preview" what would be), the new revisions, and the inspection's report if it ran."""
+    the operations left to hand-written code, what changed in the design since the last run,
+    the files (what was written, or with `mode` "preview" what would be), the new and
+    rewritten revisions, and the inspection's report if it ran."""
     accepted = {k: v for k, v in accepted_json(result).items() if k != "model"}
     return {
         **accepted,
@@ -92,6 +102,7 @@ def generation_json(
         ],
         "files": {key: list(paths) for key, paths in changes.to_json().items()},
         "differs": changes.differs,
+        "design_changes": list[JsonValue](design_changes),
         "new_revisions": list[JsonValue](new_revisions(changes)),
         "rewritten_revisions": list[JsonValue](rewritten_revisions(changes)),
         "inspection": inspection,

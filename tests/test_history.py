@@ -1,0 +1,64 @@
+"""The record of what the migrations were generated from, and the design's changes since."""
+
+from __future__ import annotations
+
+import json
+
+from gen_backend.accept import Accepted, accept
+from gen_backend.model.schema import Column, ColumnType, Index, SchemaDesign, Table
+from gen_backend.plan import plan_project
+from gen_backend.plan.history import design_changes, design_of
+
+from .conftest import SAMPLES
+
+
+def test_a_run_records_the_design_its_revisions_were_generated_from() -> None:
+    result = accept(SAMPLES / "tenants")
+    assert isinstance(result, Accepted)
+    plan = plan_project(result.model)
+    planned = next(f for f in plan.files if f.path == ".gen-backend/revisions.json")
+    record = json.loads(json.dumps(planned.context["record"]))  # as written and read back
+    assert design_of(record) == result.model.design
+    files = [r["file"] for r in record["revisions"]]
+    assert files[0] == f"migrations/versions/{plan.revisions[0].file_stem}.py"
+    assert files[-1] == f"migrations/versions/{plan.rate_limits.revision}.py"
+    assert record["ownership"][0]["table"] == "workspaces"
+
+
+def test_a_record_it_cannot_read_holds_no_design() -> None:
+    assert design_of(None) is None
+    assert design_of({"record_version": 99, "design": {"tables": []}}) is None
+    assert design_of({"record_version": 1, "design": {"tables": [{"name": 1}]}}) is None
+
+
+def _design(*tables: Table) -> SchemaDesign:
+    return SchemaDesign(tables=tables)
+
+
+def test_the_changes_name_each_table_and_column_added_removed_or_changed() -> None:
+    key = Column(name="id", type=ColumnType.UUID, primary_key=True)
+    title = Column(name="title", type=ColumnType.STRING, max_length=300)
+    before = _design(
+        Table(name="books", columns=(key, title)),
+        Table(name="loans", columns=(key,)),
+    )
+    after = _design(
+        Table(
+            name="books",
+            columns=(
+                key,
+                title.model_copy(update={"max_length": 250, "nullable": True}),
+                Column(name="isbn", type=ColumnType.STRING, max_length=13),
+            ),
+            indexes=(Index(name="ix_books_title", columns=("title",)),),
+        ),
+        Table(name="authors", columns=(key,)),
+    )
+    assert design_changes(before, after) == [
+        "table `authors` added",
+        "table `loans` removed",
+        "column `books.isbn` added",
+        "column `books.title` changed: nullable False -> True, max_length 300 -> 250",
+        "table `books`: its indexes changed",
+    ]
+    assert design_changes(after, after) == []
