@@ -6,17 +6,17 @@ own and closes the engine's connections at its end."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, JsonValue
 from sqlalchemy import JSON, String, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import health, rate_limit
@@ -180,8 +180,19 @@ def test_readiness_is_a_503_problem_while_the_database_does_not_answer(
     _run(body)
 
 
-def _unreachable_engine() -> AsyncEngine:
-    return create_async_engine("sqlite+aiosqlite:////nonexistent/directory/app.db")
+class _UnreachableEngine:
+    """An engine whose database does not answer. Not a real engine pointed nowhere: the
+    driver's thread of a connection that failed could outlive the test's event loop and
+    report the closed loop during a later test."""
+
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[None]:
+        raise OSError("connection refused")
+        yield  # an async generator, for the context manager
+
+
+def _unreachable_engine() -> _UnreachableEngine:
+    return _UnreachableEngine()
 
 
 class _Tagged(Base):
