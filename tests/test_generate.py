@@ -251,6 +251,42 @@ def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path
     assert _hashes(out) == before
 
 
+def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: Path) -> None:
+    """`deleteBook` leaves the spec: the rules file that overrides it is kept as written,
+    and the run says which rule outlived its operation (a rule of one still there is not)."""
+    runner = CliRunner()
+    handoff, out = tmp_path / "handoff", tmp_path / "service"
+    shutil.copytree(SAMPLES / "library", handoff)
+    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
+    assert runner.invoke(app, generate).exit_code == 0
+    rules = out / "app/books/rules.py"
+    written = rules.read_text() + (
+        "\n    async def delete_book(self, **arguments: object) -> None:\n"
+        "        raise NotImplementedError\n"
+        "\n    async def get_book(self, **arguments: object) -> None:\n"
+        "        raise NotImplementedError\n"
+    )
+    rules.write_text(written)
+    spec = handoff / "openapi.yaml"
+    text = spec.read_text()
+    start = text.index("    delete:\n      operationId: deleteBook")
+    end = text.index("\n  /", start)
+    spec.write_text(text[:start] + text[end + 1 :])
+    preview = runner.invoke(app, [*generate, "--dry-run", "--json"])
+    assert json.loads(preview.stdout)["stale_rules"] == [
+        {"file": "app/books/rules.py", "method": "delete_book"}
+    ]
+    again = runner.invoke(app, generate)
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())
+    assert (
+        "app/books/rules.py overrides `delete_book`, an operation the service no longer has" in said
+    )
+    assert "`get_book`" not in said
+    assert rules.read_text() == written
+    assert "async def delete_book" not in (out / "app/books/service.py").read_text()
+
+
 def test_cli_halts_and_rejects_like_check(tmp_path: Path) -> None:
     runner = CliRunner()
     root = tmp_path / "handoff"

@@ -28,6 +28,7 @@ from gen_backend.output import (
     EditedFilesError,
     plan_writes,
     read_record,
+    stale_rules,
     unified_diff,
     write_project,
 )
@@ -41,6 +42,7 @@ from gen_backend.report.generation import (
     print_changes,
     print_design_changes,
     print_rewritten_revisions,
+    print_stale_rules,
 )
 from gen_backend.validate.rfis import Severity
 
@@ -258,12 +260,18 @@ def from_handoff(
     changes = plan_writes(files, output)
     previous = design_of(read_record(output))
     redesigned = design_changes(previous, result.model.design) if previous else []
+    stale = stale_rules(
+        output, {api.module: {op.function for op in api.operations} for api in plan.apis}
+    )
     if previewing:
         if as_json:
-            _print_json(generation_json(result, plan, output, changes, redesigned, mode="preview"))
+            _print_json(
+                generation_json(result, plan, output, changes, redesigned, stale, mode="preview")
+            )
         else:
             print_design_changes(out, redesigned)
             print_changes(out, output, changes)
+            print_stale_rules(out, stale)
             if diff:
                 sys.stdout.write(unified_diff(files, output, changes))
         if check_only and changes.differs:
@@ -286,6 +294,7 @@ def from_handoff(
         raise typer.Exit(EXIT_CONFLICT) from None
     print_design_changes(out, redesigned)
     print_rewritten_revisions(err, changes)
+    print_stale_rules(err, stale)
     out.print(
         f"[green]wrote[/] {output}: {len(written.written)} written, "
         f"{len(written.unchanged)} unchanged, {len(written.kept)} kept (yours), "
@@ -298,7 +307,7 @@ def from_handoff(
     )
     if as_json:
         _print_json(
-            generation_json(result, plan, output, changes, redesigned, inspection=inspection)
+            generation_json(result, plan, output, changes, redesigned, stale, inspection=inspection)
         )
     raise typer.Exit(code)
 

@@ -10,6 +10,7 @@ anything is written, so a run can stop there and only report (`--dry-run`, `--di
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
 import json
@@ -93,6 +94,36 @@ def read_record(out: Path) -> JsonValue:
     except (OSError, ValueError):
         return None
     return record
+
+
+def _methods(path: Path) -> set[str]:
+    """The methods the classes of a Python file define (none if it does not parse)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {
+        item.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for item in node.body
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def stale_rules(out: Path, operations: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(rules file, method) for each rule of a person's `app/<domain>/rules.py` that overrides
+    an operation the generated service had (its `service.py` on disk) and the new one, by
+    domain in `operations`, does not: kept as written, and to be reported."""
+    stale = []
+    for rules in sorted(out.glob("app/*/rules.py")):
+        domain = rules.parent.name
+        had = _methods(rules.parent / "service.py")
+        gone = had - operations.get(domain, set())
+        for method in sorted(_methods(rules) & gone):
+            if not method.startswith("_"):
+                stale.append((str(rules.relative_to(out)), method))
+    return stale
 
 
 def plan_writes(files: dict[str, RenderedFile], out: Path) -> WritePlan:

@@ -36,6 +36,14 @@ def print_rewritten_revisions(console: Console, changes: WritePlan) -> None:
         )
 
 
+def print_stale_rules(console: Console, stale: list[tuple[str, str]]) -> None:
+    for path, method in stale:
+        console.print(
+            f"[bold yellow]warning[/]: {escape(path)} overrides `{escape(method)}`, an operation "
+            "the service no longer has: kept as you wrote it; remove it when it is of no use."
+        )
+
+
 def print_design_changes(console: Console, changes: list[str]) -> None:
     """What changed in the schema design since the revisions were last generated."""
     if changes:
@@ -76,12 +84,14 @@ def generation_json(
     output: Path,
     changes: WritePlan,
     design_changes: list[str],
+    stale: list[tuple[str, str]],
     *,
     inspection: JsonValue = None,
     mode: str = "generate",
 ) -> dict[str, JsonValue]:
     """One document for orchestrators: the read-back and RFIs of `check` (without the model),
     the operations left to hand-written code, what changed in the design since the last run,
+    the rules that override an operation no longer there,
     the files (what was written, or with `mode` "preview" what would be), the new and
     rewritten revisions, and the inspection's report if it ran."""
     accepted = {k: v for k, v in accepted_json(result).items() if k != "model"}
@@ -103,6 +113,7 @@ def generation_json(
         "files": {key: list(paths) for key, paths in changes.to_json().items()},
         "differs": changes.differs,
         "design_changes": list[JsonValue](design_changes),
+        "stale_rules": [{"file": path, "method": method} for path, method in stale],
         "new_revisions": list[JsonValue](new_revisions(changes)),
         "rewritten_revisions": list[JsonValue](rewritten_revisions(changes)),
         "inspection": inspection,
