@@ -248,7 +248,10 @@ def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path
     assert payload["rewritten_revisions"] == ["migrations/versions/0001_authors_table.py"]
     assert payload["design_changes"] == ["column `authors.website` added"]
     assert payload["files"]["kept"] == ["app/authors/rules.py", "app/books/rules.py"]
+    assert payload["api_changes"] == []  # the spec did not change
     assert _hashes(out) == before
+    assert runner.invoke(app, [*generate, "--no-inspect"]).exit_code == 0
+    assert not (handoff / "human-interventions").exists()  # no API change, no notice
 
 
 def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: Path) -> None:
@@ -285,6 +288,11 @@ def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: 
     assert "`get_book`" not in said
     assert rules.read_text() == written
     assert "async def delete_book" not in (out / "app/books/service.py").read_text()
+    # the next phase is told, in the handoff, that the API lost an operation (breaking)
+    (notice,) = (handoff / "human-interventions" / "active").glob("*-06-api-update/content.md")
+    text = notice.read_text()
+    assert "urgency: immediate" in text
+    assert "- `DELETE /books/{bookId} (deleteBook)`: removed. For a client: stop calling it" in text
 
 
 def test_cli_halts_and_rejects_like_check(tmp_path: Path) -> None:

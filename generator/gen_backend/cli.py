@@ -7,6 +7,7 @@ failed inspection checks); 4 generated files edited by hand (nothing written).
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
@@ -25,20 +26,26 @@ from gen_backend.errors import HandoffInputError
 from gen_backend.inspection import InspectionRunError, inspect_service, read_index
 from gen_backend.inspection import report as inspection_report
 from gen_backend.output import (
+    CONTRACT,
     EditedFilesError,
     plan_writes,
+    read_contract,
     read_record,
     stale_rules,
     unified_diff,
+    write_notice,
     write_project,
 )
 from gen_backend.plan import plan_project
+from gen_backend.plan.api_changes import api_changes
 from gen_backend.plan.history import design_changes, design_of
 from gen_backend.render import render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
 from gen_backend.report.generation import (
+    api_notice,
     generation_json,
+    print_api_changes,
     print_changes,
     print_design_changes,
     print_rewritten_revisions,
@@ -263,13 +270,22 @@ def from_handoff(
     stale = stale_rules(
         output, {api.module: {op.function for op in api.operations} for api in plan.apis}
     )
+    previous_api = read_contract(output)
+    api = (
+        api_changes(previous_api, json.loads(files[str(CONTRACT)].text))
+        if previous_api is not None and str(CONTRACT) in files
+        else []
+    )
     if previewing:
         if as_json:
             _print_json(
-                generation_json(result, plan, output, changes, redesigned, stale, mode="preview")
+                generation_json(
+                    result, plan, output, changes, redesigned, stale, api, mode="preview"
+                )
             )
         else:
             print_design_changes(out, redesigned)
+            print_api_changes(out, api)
             print_changes(out, output, changes)
             print_stale_rules(out, stale)
             if diff:
@@ -293,6 +309,11 @@ def from_handoff(
         )
         raise typer.Exit(EXIT_CONFLICT) from None
     print_design_changes(out, redesigned)
+    print_api_changes(out, api)
+    today = datetime.date.today()
+    notice = write_notice(handoff, today, api_notice(api, output, today)) if api else None
+    if notice is not None:
+        out.print(f"[bold]notice to the next phase[/]: {notice}")
     print_rewritten_revisions(err, changes)
     print_stale_rules(err, stale)
     out.print(
@@ -307,7 +328,17 @@ def from_handoff(
     )
     if as_json:
         _print_json(
-            generation_json(result, plan, output, changes, redesigned, stale, inspection=inspection)
+            generation_json(
+                result,
+                plan,
+                output,
+                changes,
+                redesigned,
+                stale,
+                api,
+                notice=notice,
+                inspection=inspection,
+            )
         )
     raise typer.Exit(code)
 

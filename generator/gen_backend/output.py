@@ -11,6 +11,7 @@ anything is written, so a run can stop there and only report (`--dry-run`, `--di
 from __future__ import annotations
 
 import ast
+import datetime
 import difflib
 import hashlib
 import json
@@ -83,6 +84,27 @@ def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
     except (OSError, ValueError):
         return {}
     return files if isinstance(files, dict) else {}
+
+
+CONTRACT = Path("tests") / "openapi_contract.json"
+
+
+def read_contract(out: Path) -> JsonValue:
+    """The API contract the previous run wrote into `out` (plan.contract), None if none."""
+    try:
+        contract: JsonValue = json.loads((out / CONTRACT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return contract
+
+
+def write_notice(handoff: Path, day: datetime.date, text: str) -> Path:
+    """Write the API-change notice into the handoff folder, for the next phase; its path."""
+    folder = handoff / "human-interventions" / "active" / f"{day.isoformat()}-06-api-update"
+    folder.mkdir(parents=True, exist_ok=True)
+    notice = folder / "content.md"
+    notice.write_text(text, encoding="utf-8")
+    return notice
 
 
 def read_record(out: Path) -> JsonValue:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from pydantic import JsonValue
@@ -11,6 +12,7 @@ from rich.markup import escape
 from gen_backend.accept import Accepted
 from gen_backend.output import WritePlan
 from gen_backend.plan import ProjectPlan
+from gen_backend.plan.api_changes import ApiChange
 from gen_backend.report.check import JSON_SCHEMA_VERSION, accepted_json
 
 REVISIONS = "migrations/versions/"
@@ -34,6 +36,40 @@ def print_rewritten_revisions(console: Console, changes: WritePlan) -> None:
             "revision does not get the change. Before deploying to one, migrate it with a "
             "revision of its own (`alembic revision --autogenerate` in the service)."
         )
+
+
+def print_api_changes(console: Console, changes: list[ApiChange]) -> None:
+    if changes:
+        console.print("[bold]the served API changed[/] since the last run:")
+    for change in changes:
+        kind = "[bold red]breaking[/]" if change.breaking else "[green]compatible[/]"
+        console.print(f"  {kind} {escape(change.operation)}: {escape(change.what)}")
+
+
+def api_notice(changes: list[ApiChange], output: Path, day: datetime.date) -> str:
+    """The notice to the next phase (human-interventions/active/<day>-06-api-update/content.md
+    in the handoff folder): front matter, then the changes, breaking first, each with what a
+    client does about it."""
+    breaking = [c for c in changes if c.breaking]
+    others = [c for c in changes if not c.breaking]
+    lines = [
+        "---",
+        'phase: "07"',
+        "from_phase: 06-backend-implementation",
+        f"urgency: {'immediate' if breaking else 'end-of-phase'}",
+        f"date: {day.isoformat()}",
+        f"title: The backend's API changed ({len(breaking)} breaking, {len(others)} compatible)",
+        "---",
+        "",
+        f"`gen-backend from-handoff` regenerated the service in `{output}`, and its API changed.",
+        "",
+    ]
+    for heading, group in (("Breaking", breaking), ("Compatible", others)):
+        if group:
+            lines += [f"## {heading}", ""]
+            lines += [f"- `{c.operation}`: {c.what}. For a client: {c.migration}." for c in group]
+            lines.append("")
+    return "\n".join(lines)
 
 
 def print_stale_rules(console: Console, stale: list[tuple[str, str]]) -> None:
@@ -85,13 +121,16 @@ def generation_json(
     changes: WritePlan,
     design_changes: list[str],
     stale: list[tuple[str, str]],
+    api: list[ApiChange],
     *,
+    notice: Path | None = None,
     inspection: JsonValue = None,
     mode: str = "generate",
 ) -> dict[str, JsonValue]:
     """One document for orchestrators: the read-back and RFIs of `check` (without the model),
     the operations left to hand-written code, what changed in the design since the last run,
-    the rules that override an operation no longer there,
+    the rules that override an operation no longer there, the API's changes and the notice
+    written about them,
     the files (what was written, or with `mode` "preview" what would be), the new and
     rewritten revisions, and the inspection's report if it ran."""
     accepted = {k: v for k, v in accepted_json(result).items() if k != "model"}
@@ -114,6 +153,16 @@ def generation_json(
         "differs": changes.differs,
         "design_changes": list[JsonValue](design_changes),
         "stale_rules": [{"file": path, "method": method} for path, method in stale],
+        "api_changes": [
+            {
+                "operation": c.operation,
+                "change": c.what,
+                "breaking": c.breaking,
+                "migration": c.migration,
+            }
+            for c in api
+        ],
+        "api_notice": str(notice) if notice else None,
         "new_revisions": list[JsonValue](new_revisions(changes)),
         "rewritten_revisions": list[JsonValue](rewritten_revisions(changes)),
         "inspection": inspection,

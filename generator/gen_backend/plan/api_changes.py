@@ -1,0 +1,196 @@
+"""What changed in the served API between two runs, each change breaking a client or not.
+
+The previous run's API is the contract it wrote (`tests/openapi_contract.json`, plan.contract:
+per operation its parameters, request body, success response, as shapes); the new one is the
+contract the plan computes now. A change is breaking when a client written against the old
+API can fail against the new one: an operation or a response field gone, a new required
+input, a type changed. Security is not in the contract yet, so its changes are not seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+
+@dataclass(frozen=True)
+class ApiChange:
+    operation: str  # `GET /books (listBooks)`
+    what: str
+    breaking: bool
+    migration: str  # what a client does about it
+
+
+def _key(contract: JsonValue) -> tuple[str, str] | None:
+    if not isinstance(contract, dict):
+        return None
+    method, path = contract.get("method"), contract.get("path")
+    return (method, path) if isinstance(method, str) and isinstance(path, str) else None
+
+
+def _label(contract: dict[str, JsonValue]) -> str:
+    return f"{contract['method']} {contract['path']} ({contract['operation_id']})"
+
+
+def api_changes(before: JsonValue, after: JsonValue) -> list[ApiChange]:
+    """The changes from the contracts `before` to `after`, breaking ones first."""
+    old = {k: c for c in (before if isinstance(before, list) else []) if (k := _key(c))}
+    new = {k: c for c in (after if isinstance(after, list) else []) if (k := _key(c))}
+    changes: list[ApiChange] = []
+    for key, contract in new.items():
+        assert isinstance(contract, dict)
+        if key not in old:
+            changes.append(ApiChange(_label(contract), "added", False, "nothing to do"))
+    for key, contract in old.items():
+        assert isinstance(contract, dict)
+        if key not in new:
+            changes.append(
+                ApiChange(
+                    _label(contract),
+                    "removed",
+                    True,
+                    "stop calling it: it answers 404 or 405 now",
+                )
+            )
+            continue
+        current = new[key]
+        assert isinstance(current, dict)
+        changes += _operation_changes(_label(current), contract, current)
+    return sorted(changes, key=lambda c: not c.breaking)
+
+
+def _operation_changes(
+    label: str, old: dict[str, JsonValue], new: dict[str, JsonValue]
+) -> list[ApiChange]:
+    found: list[ApiChange] = []
+    if old.get("operation_id") != new.get("operation_id"):
+        found.append(
+            ApiChange(
+                label,
+                f"operationId {old.get('operation_id')} -> {new.get('operation_id')}",
+                True,
+                "regenerate the client: its method for this operation has a new name",
+            )
+        )
+    found += _parameter_changes(label, old.get("parameters"), new.get("parameters"))
+    found += _body_changes(label, "request body", old.get("request"), new.get("request"), 1)
+    found += _body_changes(label, "response", old.get("response"), new.get("response"), 2)
+    return found
+
+
+def _parameter_changes(label: str, old: JsonValue, new: JsonValue) -> list[ApiChange]:
+    before = old if isinstance(old, dict) else {}
+    after = new if isinstance(new, dict) else {}
+    found = []
+    for name, spec in after.items():
+        required = isinstance(spec, list) and spec[0] is True
+        if name not in before:
+            found.append(
+                ApiChange(
+                    label,
+                    f"parameter `{name}` added" + (", required" if required else ""),
+                    required,
+                    f"send `{name}`" if required else "nothing to do",
+                )
+            )
+        elif before[name] != spec:
+            was = before[name]
+            loosened = (
+                isinstance(was, list)
+                and isinstance(spec, list)
+                and was[1] == spec[1]
+                and was[0] is True
+                and spec[0] is False
+            )
+            found.append(
+                ApiChange(
+                    label,
+                    f"parameter `{name}` "
+                    + ("no longer required" if loosened else "changed (required or type)"),
+                    not loosened,
+                    "nothing to do" if loosened else f"send `{name}` as the new contract says",
+                )
+            )
+    found += [
+        ApiChange(
+            label,
+            f"parameter `{name}` removed",
+            True,
+            f"stop relying on `{name}`: it is no longer read",
+        )
+        for name in before
+        if name not in after
+    ]
+    return found
+
+
+def _fields(shape: JsonValue) -> dict[str, JsonValue] | None:
+    if isinstance(shape, dict) and isinstance(shape.get("object"), dict):
+        fields = shape["object"]
+        assert isinstance(fields, dict)
+        return fields
+    return None
+
+
+def _body_changes(
+    label: str, part: str, old: JsonValue, new: JsonValue, at: int
+) -> list[ApiChange]:
+    """Changes of a request body (`at` 1: [media type, shape]) or a success response (`at` 2:
+    [status, media type, shape]), field by field where both are objects."""
+    if old == new:
+        return []
+    if not (isinstance(old, list) and isinstance(new, list)) or old[:at] != new[:at]:
+        return [
+            ApiChange(
+                label,
+                f"{part} changed: {_head(old, at)} -> {_head(new, at)}",
+                True,
+                f"send and read the {part} as the new contract says",
+            )
+        ]
+    before, after = _fields(old[at]), _fields(new[at])
+    if before is None or after is None:
+        return [ApiChange(label, f"{part} changed", True, f"follow the new {part} schema")]
+    request = part == "request body"
+    found = []
+    for name, spec in after.items():
+        required = isinstance(spec, list) and spec[0] is True
+        if name not in before:
+            breaking = request and required
+            found.append(
+                ApiChange(
+                    label,
+                    f"{part} field `{name}` added" + (", required" if required else ""),
+                    breaking,
+                    f"send `{name}`" if breaking else "nothing to do",
+                )
+            )
+        elif before[name] != spec:
+            found.append(
+                ApiChange(
+                    label,
+                    f"{part} field `{name}` changed (required or type)",
+                    True,
+                    f"{'send' if request else 'read'} `{name}` as the new contract says",
+                )
+            )
+    found += [
+        ApiChange(
+            label,
+            f"{part} field `{name}` removed",
+            True,
+            f"stop sending `{name}` (it is refused)"
+            if request
+            else f"stop reading `{name}`: it is no longer answered",
+        )
+        for name in before
+        if name not in after
+    ]
+    return found
+
+
+def _head(value: JsonValue, at: int) -> str:
+    if not isinstance(value, list):
+        return "none"
+    return " ".join(str(v) for v in value[:at])

@@ -1,0 +1,97 @@
+"""The API's changes between two runs, each breaking a client or not (plan.api_changes)."""
+
+from __future__ import annotations
+
+import copy
+
+from pydantic import JsonValue
+
+from gen_backend.plan.api_changes import api_changes
+
+_STRING: JsonValue = {"type": "string", "bounds": {}}
+_BOOK: JsonValue = {"object": {"id": [True, _STRING], "title": [True, _STRING]}}
+_LIST: dict[str, JsonValue] = {
+    "method": "GET",
+    "path": "/books",
+    "operation_id": "listBooks",
+    "parameters": {"query:q": [False, _STRING]},
+    "request": None,
+    "response": ["200", "application/json", {"array": _BOOK}],
+    "statuses": ["200"],
+    "links": {},
+}
+_CREATE: dict[str, JsonValue] = {
+    "method": "POST",
+    "path": "/books",
+    "operation_id": "createBook",
+    "parameters": {},
+    "request": ["application/json", {"object": {"title": [True, _STRING]}}],
+    "response": ["201", "application/json", _BOOK],
+    "statuses": ["201"],
+    "links": {},
+}
+
+
+def _changed(contract: dict[str, JsonValue], **changes: JsonValue) -> dict[str, JsonValue]:
+    return {**copy.deepcopy(contract), **changes}
+
+
+def _lines(before: list[JsonValue], after: list[JsonValue]) -> list[tuple[bool, str]]:
+    return [(c.breaking, f"{c.operation}: {c.what}") for c in api_changes(before, after)]
+
+
+def test_the_same_api_has_no_changes() -> None:
+    assert api_changes([_LIST, _CREATE], [_CREATE, _LIST]) == []
+
+
+def test_an_operation_removed_breaks_and_one_added_does_not() -> None:
+    assert _lines([_LIST, _CREATE], [_LIST]) == [(True, "POST /books (createBook): removed")]
+    assert _lines([_LIST], [_LIST, _CREATE]) == [(False, "POST /books (createBook): added")]
+
+
+def test_a_new_required_input_breaks_an_optional_one_does_not() -> None:
+    required = _changed(
+        _LIST, parameters={"query:q": [False, _STRING], "query:shelf": [True, _STRING]}
+    )
+    optional = _changed(
+        _LIST, parameters={"query:q": [False, _STRING], "query:shelf": [False, _STRING]}
+    )
+    assert _lines([_LIST], [required]) == [
+        (True, "GET /books (listBooks): parameter `query:shelf` added, required")
+    ]
+    assert _lines([_LIST], [optional]) == [
+        (False, "GET /books (listBooks): parameter `query:shelf` added")
+    ]
+    loosened = _changed(_LIST, parameters={"query:q": [False, _STRING]})
+    tightened = _changed(_LIST, parameters={"query:q": [True, _STRING]})
+    assert _lines([tightened], [loosened]) == [
+        (False, "GET /books (listBooks): parameter `query:q` no longer required")
+    ]
+    assert _lines([loosened], [tightened])[0][0] is True
+
+
+def test_a_response_field_removed_breaks_a_request_field_added_optional_does_not() -> None:
+    fewer = _changed(
+        _CREATE, response=["201", "application/json", {"object": {"id": [True, _STRING]}}]
+    )
+    assert _lines([_CREATE], [fewer]) == [
+        (True, "POST /books (createBook): response field `title` removed")
+    ]
+    more = _changed(
+        _CREATE,
+        request=[
+            "application/json",
+            {"object": {"title": [True, _STRING], "isbn": [False, _STRING]}},
+        ],
+    )
+    assert _lines([_CREATE], [more]) == [
+        (False, "POST /books (createBook): request body field `isbn` added")
+    ]
+    moved = _changed(_CREATE, response=["200", "application/json", _BOOK])
+    assert _lines([_CREATE], [moved]) == [
+        (
+            True,
+            "POST /books (createBook): response changed: "
+            "201 application/json -> 200 application/json",
+        )
+    ]
