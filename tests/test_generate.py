@@ -246,7 +246,9 @@ def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path
     assert (payload["status"], payload["differs"]) == ("preview", True)
     assert "app/authors/models.py" in payload["files"]["changed"]
     assert payload["rewritten_revisions"] == ["migrations/versions/0001_authors_table.py"]
-    assert payload["design_changes"] == ["column `authors.website` added"]
+    assert payload["design_changes"] == [
+        {"change": "column `authors.website` added", "destructive": False, "why": None}
+    ]
     assert payload["files"]["kept"] == ["app/authors/rules.py", "app/books/rules.py"]
     assert payload["api_changes"] == []  # the spec did not change
     assert _hashes(out) == before
@@ -293,6 +295,30 @@ def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: 
     text = notice.read_text()
     assert "urgency: immediate" in text
     assert "- `DELETE /books/{bookId} (deleteBook)`: removed. For a client: stop calling it" in text
+
+
+def test_a_design_change_that_would_lose_data_waits_for_a_decision(tmp_path: Path) -> None:
+    """`authors.bio` leaves the design: from-handoff names the loss, writes nothing and exits
+    1; `--allow-destructive` writes."""
+    runner = CliRunner()
+    handoff, out = tmp_path / "handoff", tmp_path / "service"
+    shutil.copytree(SAMPLES / "library", handoff)
+    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
+    assert runner.invoke(app, generate).exit_code == 0
+    schema = handoff / "schema.yaml"
+    schema.write_text(
+        schema.read_text().replace("      bio:        {type: text, nullable: true}\n", "")
+    )
+    before = _hashes(out)
+    stopped = runner.invoke(app, generate)
+    assert stopped.exit_code == 1
+    said = " ".join(stopped.output.split())
+    assert "destructive column `authors.bio` removed: loses its values" in said
+    assert "nothing was written" in said
+    assert _hashes(out) == before
+    allowed = runner.invoke(app, [*generate, "--allow-destructive"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "bio" not in (out / "app/authors/models.py").read_text()
 
 
 def test_cli_halts_and_rejects_like_check(tmp_path: Path) -> None:

@@ -54,11 +54,44 @@ def test_the_changes_name_each_table_and_column_added_removed_or_changed() -> No
         ),
         Table(name="authors", columns=(key,)),
     )
-    assert design_changes(before, after) == [
-        "table `authors` added",
-        "table `loans` removed",
-        "column `books.isbn` added",
-        "column `books.title` changed: nullable False -> True, max_length 300 -> 250",
-        "table `books`: its indexes changed",
+    assert [(str(c), c.destructive) for c in design_changes(before, after)] == [
+        ("table `authors` added", False),
+        ("table `loans` removed", True),
+        ("column `books.isbn` added", True),  # NOT NULL, no default: existing rows have none
+        ("column `books.title` changed: nullable False -> True, max_length 300 -> 250", True),
+        ("table `books`: its indexes changed", False),
     ]
     assert design_changes(after, after) == []
+
+
+def test_a_change_is_destructive_only_where_it_could_lose_or_refuse_a_value() -> None:
+    def changed(before: Column, after: Column) -> tuple[bool, str | None]:
+        old = _design(Table(name="t", columns=(before,)))
+        (change,) = design_changes(old, _design(Table(name="t", columns=(after,))))
+        return change.destructive, change.why
+
+    count = Column(name="n", type=ColumnType.INTEGER)
+    assert changed(count, count.model_copy(update={"type": ColumnType.BIGINT})) == (False, None)
+    assert changed(count, count.model_copy(update={"type": ColumnType.STRING}))[0]
+    text = Column(name="s", type=ColumnType.STRING, max_length=50, nullable=True)
+    assert changed(text, text.model_copy(update={"max_length": 80})) == (False, None)
+    assert changed(text, text.model_copy(update={"max_length": 20})) == (
+        True,
+        "text longer than 20",
+    )
+    assert changed(text, text.model_copy(update={"nullable": False}))[0]  # rows holding null
+    kind = Column(name="k", type=ColumnType.ENUM, values=("a", "b"), enum_name="k_kind")
+    assert not changed(kind, kind.model_copy(update={"values": ("a", "b", "c")}))[0]
+    assert changed(kind, kind.model_copy(update={"values": ("a",)}))[0]
+
+
+def test_a_column_gone_beside_a_new_one_of_its_type_is_asked_about_not_guessed() -> None:
+    key = Column(name="id", type=ColumnType.UUID, primary_key=True)
+    title = Column(name="title", type=ColumnType.STRING, max_length=300)
+    before = _design(Table(name="books", columns=(key, title)))
+    after = _design(Table(name="books", columns=(key, title.model_copy(update={"name": "name"}))))
+    removed = [c for c in design_changes(before, after) if "removed" in str(c)]
+    assert [str(c) for c in removed] == [
+        "column `books.title` removed (renamed to `name`? say so in the migration plan)"
+    ]
+    assert removed[0].destructive

@@ -225,6 +225,13 @@ def from_handoff(
         bool,
         typer.Option("--json", help="Print the report as one JSON document (messages to stderr)."),
     ] = False,
+    allow_destructive: Annotated[
+        bool,
+        typer.Option(
+            "--allow-destructive",
+            help="Write even though the design drops or narrows what a database may hold.",
+        ),
+    ] = False,
 ) -> None:
     """Accept the handoff, generate the service into OUTPUT, then inspect its first
     operation by priority (`gen-backend inspect`). With --dry-run, --diff or --check, only
@@ -294,6 +301,18 @@ def from_handoff(
             err.print(f"[bold red]{output} is not what {handoff} generates[/] (see above)")
             raise typer.Exit(EXIT_RFIS)
         return
+    destructive = [c for c in redesigned if c.destructive]
+    if destructive and not allow_destructive:
+        print_design_changes(err, redesigned)
+        err.print(
+            f"[bold red]stopped[/]: {len(destructive)} change(s) of the design would lose data "
+            "in a database that holds rows; nothing was written."
+        )
+        err.print(
+            "  [green]fix:[/] keep the design as it was, or decide: run again with "
+            "--allow-destructive once the data is dealt with (copied, defaulted, or not needed)"
+        )
+        raise typer.Exit(EXIT_RFIS)
     try:
         written = write_project(files, output, force=force)
     except EditedFilesError as exc:

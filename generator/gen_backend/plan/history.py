@@ -8,10 +8,12 @@ reads it back (`read_record`, in the output layer) and says what changed in the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import JsonValue, ValidationError
 
 from gen_backend.model import ServiceModel
-from gen_backend.model.schema import Column, ColumnDefault, SchemaDesign, Table
+from gen_backend.model.schema import Column, ColumnDefault, ColumnType, SchemaDesign, Table
 from gen_backend.plan.database import RevisionPlan
 
 RECORD_VERSION = 1
@@ -71,32 +73,99 @@ _COLUMN_FACTS = (
 )
 
 
-def design_changes(before: SchemaDesign, after: SchemaDesign) -> list[str]:
-    """What changed from `before` to `after`, one line per table or column added, removed or
-    changed, and per table whose indexes, foreign keys or checks changed."""
+@dataclass(frozen=True)
+class DesignChange:
+    """One change of the schema design. `destructive`: applied to a table with rows, it would
+    lose data or fail (a table or column removed, a type or length narrowed, NOT NULL where
+    existing rows have no value), so it waits for a decision."""
+
+    text: str
+    destructive: bool = False
+    why: str | None = None  # what would be lost, for a destructive change
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# (before, after) column types a value always survives
+_WIDENING = {
+    (ColumnType.SMALLINT, ColumnType.INTEGER),
+    (ColumnType.SMALLINT, ColumnType.BIGINT),
+    (ColumnType.INTEGER, ColumnType.BIGINT),
+    (ColumnType.STRING, ColumnType.TEXT),
+    (ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ),
+}
+
+
+def design_changes(before: SchemaDesign, after: SchemaDesign) -> list[DesignChange]:
+    """What changed from `before` to `after`: each table or column added, removed or changed,
+    and each table whose indexes, foreign keys or checks changed."""
     old = {t.name: t for t in before.tables}
     new = {t.name: t for t in after.tables}
-    changes = [f"table `{name}` added" for name in new if name not in old]
-    changes += [f"table `{name}` removed" for name in old if name not in new]
+    changes = [DesignChange(f"table `{name}` added") for name in new if name not in old]
+    changes += [
+        DesignChange(f"table `{name}` removed", True, "its rows") for name in old if name not in new
+    ]
     for name in (n for n in new if n in old):
         changes += _table_changes(old[name], new[name])
     return changes
 
 
-def _table_changes(before: Table, after: Table) -> list[str]:
+def _table_changes(before: Table, after: Table) -> list[DesignChange]:
     old = before.columns_by_name
     new = after.columns_by_name
     where = after.name
-    changes = [f"column `{where}.{c}` added" for c in new if c not in old]
-    changes += [f"column `{where}.{c}` removed" for c in old if c not in new]
+    added = [c for c in new if c not in old]
+    removed = [c for c in old if c not in new]
+    changes = []
+    for name in added:
+        column = new[name]
+        unfilled = not column.server_filled
+        changes.append(
+            DesignChange(
+                f"column `{where}.{name}` added",
+                unfilled,
+                "existing rows have no value for a NOT NULL column without a default"
+                if unfilled
+                else None,
+            )
+        )
+    for name in removed:
+        renamed = [a for a in added if new[a].type is old[name].type]
+        guess = f" (renamed to `{renamed[0]}`? say so in the migration plan)" if renamed else ""
+        changes.append(DesignChange(f"column `{where}.{name}` removed{guess}", True, "its values"))
     for name in (c for c in new if c in old):
         facts = _changed_facts(old[name], new[name])
         if facts:
-            changes.append(f"column `{where}.{name}` changed: {', '.join(facts)}")
+            why = _narrowing(old[name], new[name])
+            changes.append(
+                DesignChange(
+                    f"column `{where}.{name}` changed: {', '.join(facts)}", why is not None, why
+                )
+            )
     for part in ("indexes", "foreign_keys", "checks"):
         if set(getattr(before, part)) != set(getattr(after, part)):
-            changes.append(f"table `{where}`: its {part.replace('_', ' ')} changed")
+            changes.append(DesignChange(f"table `{where}`: its {part.replace('_', ' ')} changed"))
     return changes
+
+
+def _narrowing(before: Column, after: Column) -> str | None:
+    """What existing values a column change could lose or refuse, if any."""
+    if before.type is not after.type and (before.type, after.type) not in _WIDENING:
+        return f"values of {before.type} read as {after.type}"
+    if before.max_length is not None and (
+        after.max_length is not None and after.max_length < before.max_length
+    ):
+        return f"text longer than {after.max_length}"
+    if (after.precision or 0) < (before.precision or 0) or (after.scale or 0) < (before.scale or 0):
+        return "digits beyond the new precision or scale"
+    if set(before.values) - set(after.values):
+        return "rows holding the enum values removed"
+    if before.nullable and not after.nullable and after.default is None:
+        return "rows holding null, which a NOT NULL column without a default cannot keep"
+    if not before.unique and after.unique:
+        return "rows repeating a value that must now be unique"
+    return None
 
 
 def _changed_facts(before: Column, after: Column) -> list[str]:

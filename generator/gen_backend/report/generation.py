@@ -13,6 +13,7 @@ from gen_backend.accept import Accepted
 from gen_backend.output import WritePlan
 from gen_backend.plan import ProjectPlan
 from gen_backend.plan.api_changes import ApiChange
+from gen_backend.plan.history import DesignChange
 from gen_backend.report.check import JSON_SCHEMA_VERSION, accepted_json
 
 REVISIONS = "migrations/versions/"
@@ -80,12 +81,17 @@ def print_stale_rules(console: Console, stale: list[tuple[str, str]]) -> None:
         )
 
 
-def print_design_changes(console: Console, changes: list[str]) -> None:
-    """What changed in the schema design since the revisions were last generated."""
+def print_design_changes(console: Console, changes: list[DesignChange]) -> None:
+    """What changed in the schema design since the revisions were last generated; a change
+    that would lose data is marked, with what it would lose."""
     if changes:
         console.print("[bold]the design changed[/] since the last run:")
     for change in changes:
-        console.print(f"  {escape(change)}")
+        if change.destructive:
+            lost = escape(change.why or "")
+            console.print(f"  [bold red]destructive[/] {escape(change.text)}: loses {lost}")
+        else:
+            console.print(f"  {escape(change.text)}")
 
 
 def print_changes(console: Console, output: Path, changes: WritePlan) -> None:
@@ -119,7 +125,7 @@ def generation_json(
     plan: ProjectPlan,
     output: Path,
     changes: WritePlan,
-    design_changes: list[str],
+    design_changes: list[DesignChange],
     stale: list[tuple[str, str]],
     api: list[ApiChange],
     *,
@@ -151,7 +157,9 @@ def generation_json(
         ],
         "files": {key: list(paths) for key, paths in changes.to_json().items()},
         "differs": changes.differs,
-        "design_changes": list[JsonValue](design_changes),
+        "design_changes": [
+            {"change": c.text, "destructive": c.destructive, "why": c.why} for c in design_changes
+        ],
         "stale_rules": [{"file": path, "method": method} for path, method in stale],
         "api_changes": [
             {
