@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from gen_backend.accept import Accepted, accept
 from gen_backend.model.schema import Column, ColumnType, Index, SchemaDesign, Table
 from gen_backend.plan import plan_project
-from gen_backend.plan.history import design_changes, design_of
+from gen_backend.plan.history import design_changes, design_of, recorded_revisions
+from gen_backend.render import render_project
 
 from .conftest import SAMPLES
 
@@ -95,3 +98,57 @@ def test_a_column_gone_beside_a_new_one_of_its_type_is_asked_about_not_guessed()
         "column `books.title` removed (renamed to `name`? say so in the migration plan)"
     ]
     assert removed[0].destructive
+
+
+REVIEWS_TABLE = """  reviews:
+    columns:
+      id:      {type: uuid, primary_key: true}
+      book_id: {type: uuid, references: books.id, on_delete: cascade}
+      body:    {type: text}
+"""
+REVIEWS_STEP = """  - id: "0004"
+    description: reviews of books
+    tables: [reviews]
+    depends_on: ["0002"]
+"""
+
+
+def add_reviews(handoff: Path) -> None:
+    """A new table in a new migration step, as handoff-v1 asks of a table added later."""
+    schema = handoff / "schema.yaml"
+    text = schema.read_text()
+    schema.write_text(text.replace("  loans:\n", REVIEWS_TABLE + "  loans:\n", 1))
+    migrations = handoff / "migrations.yaml"
+    migrations.write_text(migrations.read_text().rstrip("\n") + "\n" + REVIEWS_STEP)
+
+
+def test_a_new_step_comes_after_the_recorded_head_and_the_old_revisions_stay(
+    tmp_path: Path,
+) -> None:
+    """After `reviews` is added: its revision follows the head the earlier run recorded (the
+    rate limits table's), so a database at that head has exactly it to run; every revision
+    the earlier run wrote renders as it did."""
+    handoff = tmp_path / "library"
+    shutil.copytree(SAMPLES / "library", handoff)
+    first = accept(handoff)
+    assert isinstance(first, Accepted)
+    v1_plan = plan_project(first.model)
+    v1 = render_project(v1_plan)
+    record = json.loads(v1[".gen-backend/revisions.json"].text)
+    recorded = recorded_revisions(record)
+    assert recorded == ("0001", "0002", "0003", "idempotency_keys", "rate_limits")
+
+    add_reviews(handoff)
+    second = accept(handoff)
+    assert isinstance(second, Accepted)
+    v2_plan = plan_project(second.model, recorded=recorded)
+    v2 = render_project(v2_plan)
+    new = next(r for r in v2_plan.revisions if r.revision == "0004")
+    assert new.down_revision == "rate_limits"
+    for entry in record["revisions"]:
+        assert v2[entry["file"]].text == v1[entry["file"]].text, entry["file"]
+    log = json.loads(v2[".gen-backend/revisions.json"].text)["revisions"]
+    assert [e["revision"] for e in log] == [*recorded, "0004"]
+    # without a record, the order is the plan's own: the new step before the service's tables
+    fresh = plan_project(second.model)
+    assert next(r for r in fresh.revisions if r.revision == "0004").down_revision == "0003"

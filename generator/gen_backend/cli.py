@@ -38,7 +38,7 @@ from gen_backend.output import (
 )
 from gen_backend.plan import plan_project
 from gen_backend.plan.api_changes import api_changes
-from gen_backend.plan.history import design_changes, design_of
+from gen_backend.plan.history import design_changes, design_of, recorded_revisions
 from gen_backend.render import render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
@@ -258,7 +258,8 @@ def from_handoff(
         f"in scope, {len(result.rfis)} RFIs"
     )
     with out.status("Planning"):
-        plan = plan_project(result.model, result.rfis)
+        record = read_record(output)  # what an earlier run wrote there, if any
+        plan = plan_project(result.model, result.rfis, recorded_revisions(record))
     stubs = [op for op in plan.operations if op.kind.value == "custom"]
     out.print(
         f"[green]planned[/] {len(plan.files)} files: {len(plan.operations)} operations, "
@@ -272,7 +273,7 @@ def from_handoff(
         files = render_project(plan)
     out.print(f"[green]rendered[/] {len(files)} files")
     changes = plan_writes(files, output)
-    previous = design_of(read_record(output))
+    previous = design_of(record)
     redesigned = design_changes(previous, result.model.design) if previous else []
     stale = stale_rules(
         output, {api.module: {op.function for op in api.operations} for api in plan.apis}

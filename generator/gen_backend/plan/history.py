@@ -14,39 +14,53 @@ from pydantic import JsonValue, ValidationError
 
 from gen_backend.model import ServiceModel
 from gen_backend.model.schema import Column, ColumnDefault, ColumnType, SchemaDesign, Table
-from gen_backend.plan.database import RevisionPlan
 
 RECORD_VERSION = 1
 
 
-def revision_record(
-    service: ServiceModel,
-    revisions: tuple[RevisionPlan, ...],
-    service_revisions: tuple[tuple[str, str], ...],
-) -> JsonValue:
-    """The record of one run: each revision written (the design's steps, then the service's
-    own tables as (revision, file stem)), and the design they were generated from."""
-    written: list[JsonValue] = [
-        {
-            "revision": r.revision,
-            "down_revision": r.down_revision,
-            "file": f"migrations/versions/{r.file_stem}.py",
-            "tables": [t.name for t in r.tables],
-        }
-        for r in revisions
-    ]
-    written += [
-        {"revision": revision, "file": f"migrations/versions/{stem}.py"}
-        for revision, stem in service_revisions
-    ]
+@dataclass(frozen=True)
+class RevisionEntry:
+    """One revision of the chain: its id, the one before it, its file's stem and the tables it
+    creates."""
+
+    revision: str
+    down_revision: str | None
+    file_stem: str
+    tables: tuple[str, ...]
+
+
+def revision_record(service: ServiceModel, log: tuple[RevisionEntry, ...]) -> JsonValue:
+    """The record of one run: each revision written, in its chain's order, and the design,
+    migration plan and row ownership they were generated from."""
     return {
         "record_version": RECORD_VERSION,
         "database": service.database.value,
-        "revisions": written,
+        "revisions": [
+            {
+                "revision": e.revision,
+                "down_revision": e.down_revision,
+                "file": f"migrations/versions/{e.file_stem}.py",
+                "tables": list(e.tables),
+            }
+            for e in log
+        ],
         "design": service.design.model_dump(mode="json", by_alias=True, exclude={"relationships"}),
         "migration_plan": service.migrations.model_dump(mode="json", by_alias=True),
         "ownership": [o.model_dump(mode="json", by_alias=True) for o in service.auth.ownership],
     }
+
+
+def recorded_revisions(record: JsonValue) -> tuple[str, ...]:
+    """The revision ids a record lists, in its chain's order; none for a record this version
+    cannot read."""
+    if not isinstance(record, dict) or record.get("record_version") != RECORD_VERSION:
+        return ()
+    entries = record.get("revisions")
+    return tuple(
+        str(e["revision"])
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict) and isinstance(e.get("revision"), str)
+    )
 
 
 def design_of(record: JsonValue) -> SchemaDesign | None:

@@ -46,7 +46,7 @@ from gen_backend.plan.database import (
 )
 from gen_backend.plan.embeds import row_alias
 from gen_backend.plan.examples import NoExampleError, example
-from gen_backend.plan.history import revision_record
+from gen_backend.plan.history import RevisionEntry, revision_record
 from gen_backend.plan.inspection import (
     ProbeSource,
     inspection_index,
@@ -822,7 +822,12 @@ def shadowed_paths(operations: Iterable[OperationPlan]) -> tuple[tuple[str, tupl
     return tuple(found)
 
 
-def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPlan:
+def plan_project(
+    service: ServiceModel, rfis: tuple[Rfi, ...] = (), recorded: tuple[str, ...] = ()
+) -> ProjectPlan:
+    """The whole project. `recorded`: the revision ids a previous run wrote into the output,
+    in their chain's order (plan.history); they keep that order, and revisions new to this
+    run come after them, so a database at the old head sees exactly those as pending."""
     planned = _plan_api(service)
     service, tables, packages = planned.service, planned.tables, planned.packages
     operations, planner = planned.operations, planned.planner
@@ -851,6 +856,7 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
     rate_limits = _service_table(
         "rate_limits", tables, chain + ([idempotency.revision] if idempotency else [])
     )
+    revisions, idempotency, rate_limits = _chained(revisions, idempotency, rate_limits, recorded)
     files: list[PlannedFile] = []
 
     def add(
@@ -1139,12 +1145,9 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         json_target=json_target,
     )
     add(".gen-backend/inspection.json", index=inspection_index(service, operations, probes))
-    service_revisions = tuple(
-        (t.revision, t.revision) for t in (idempotency, rate_limits) if t is not None
-    )
     add(
         ".gen-backend/revisions.json",
-        record=revision_record(service, revisions, service_revisions),
+        record=revision_record(service, _revision_log(revisions, idempotency, rate_limits)),
     )
     contracts = [
         operation_contract(
@@ -1173,6 +1176,51 @@ def plan_project(service: ServiceModel, rfis: tuple[Rfi, ...] = ()) -> ProjectPl
         renamed=tuple(sorted(planned.renamed)),
         error_class=_error_class(service, planner),
     )
+
+
+def _chained(
+    revisions: tuple[RevisionPlan, ...],
+    idempotency: ServiceTablePlan | None,
+    rate_limits: ServiceTablePlan,
+    recorded: tuple[str, ...],
+) -> tuple[tuple[RevisionPlan, ...], ServiceTablePlan | None, ServiceTablePlan]:
+    """Each revision's `down_revision` along one chain: the `recorded` ones in their order,
+    then the rest in the plan's (the design's steps, then the service's own tables)."""
+    planned = [r.revision for r in revisions]
+    planned += [t.revision for t in (idempotency, rate_limits) if t is not None]
+    kept = [r for r in recorded if r in planned]
+    order = kept + [r for r in planned if r not in kept]
+    down = dict(zip(order, [None, *order[:-1]], strict=True))
+    return (
+        tuple(dataclasses.replace(r, down_revision=down[r.revision]) for r in revisions),
+        dataclasses.replace(idempotency, down_revision=down[idempotency.revision])
+        if idempotency
+        else None,
+        dataclasses.replace(rate_limits, down_revision=down[rate_limits.revision]),
+    )
+
+
+def _revision_log(
+    revisions: tuple[RevisionPlan, ...],
+    idempotency: ServiceTablePlan | None,
+    rate_limits: ServiceTablePlan,
+) -> tuple[RevisionEntry, ...]:
+    """Every revision, in its chain's order from the first."""
+    entries = [
+        RevisionEntry(r.revision, r.down_revision, r.file_stem, tuple(t.name for t in r.tables))
+        for r in revisions
+    ]
+    entries += [
+        RevisionEntry(t.revision, t.down_revision, t.revision, (t.table,))
+        for t in (idempotency, rate_limits)
+        if t is not None
+    ]
+    after = {e.down_revision: e for e in entries}
+    ordered, current = [], after.get(None)
+    while current is not None:
+        ordered.append(current)
+        current = after.get(current.revision)
+    return tuple(ordered)
 
 
 def _service_table(
