@@ -36,13 +36,14 @@ from gen_backend.output import (
     write_notice,
     write_project,
 )
-from gen_backend.plan import plan_project
+from gen_backend.plan import ProjectPlan, plan_project
 from gen_backend.plan.api_changes import api_changes
 from gen_backend.plan.history import design_changes, design_of, recorded_revisions
-from gen_backend.render import render_project
+from gen_backend.render import RenderedFile, render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
 from gen_backend.report.generation import (
+    SinceLastRun,
     api_notice,
     generation_json,
     print_api_changes,
@@ -272,42 +273,26 @@ def from_handoff(
     with out.status("Rendering"):
         files = render_project(plan)
     out.print(f"[green]rendered[/] {len(files)} files")
-    changes = plan_writes(files, output)
-    previous = design_of(record)
-    redesigned = design_changes(previous, result.model.design) if previous else []
-    stale = stale_rules(
-        output, {api.module: {op.function for op in api.operations} for api in plan.apis}
-    )
-    previous_api = read_contract(output)
-    api = (
-        api_changes(previous_api, json.loads(files[str(CONTRACT)].text))
-        if previous_api is not None and str(CONTRACT) in files
-        else []
-    )
+    since = _since_last_run(output, record, result, plan, files)
     if previewing:
         if as_json:
-            _print_json(
-                generation_json(
-                    result, plan, output, changes, redesigned, stale, api, mode="preview"
-                )
-            )
+            _print_json(generation_json(result, plan, output, since, mode="preview"))
         else:
-            print_design_changes(out, redesigned)
-            print_api_changes(out, api)
-            print_changes(out, output, changes)
-            print_stale_rules(out, stale)
+            print_design_changes(out, since.design)
+            print_api_changes(out, since.api)
+            print_changes(out, output, since.files)
+            print_stale_rules(out, since.stale_rules)
             if diff:
-                sys.stdout.write(unified_diff(files, output, changes))
-        if check_only and changes.differs:
+                sys.stdout.write(unified_diff(files, output, since.files))
+        if check_only and since.files.differs:
             err.print(f"[bold red]{output} is not what {handoff} generates[/] (see above)")
             raise typer.Exit(EXIT_RFIS)
         return
-    destructive = [c for c in redesigned if c.destructive]
-    if destructive and not allow_destructive:
-        print_design_changes(err, redesigned)
+    if since.destructive and not allow_destructive:
+        print_design_changes(err, since.design)
         err.print(
-            f"[bold red]stopped[/]: {len(destructive)} change(s) of the design would lose data "
-            "in a database that holds rows; nothing was written."
+            f"[bold red]stopped[/]: {len(since.destructive)} change(s) of the design would lose "
+            "data in a database that holds rows; nothing was written."
         )
         err.print(
             "  [green]fix:[/] keep the design as it was, or decide: run again with "
@@ -328,14 +313,16 @@ def from_handoff(
             "with --force (each edited file is kept as <file>.orig)"
         )
         raise typer.Exit(EXIT_CONFLICT) from None
-    print_design_changes(out, redesigned)
-    print_api_changes(out, api)
+    print_design_changes(out, since.design)
+    print_api_changes(out, since.api)
     today = datetime.date.today()
-    notice = write_notice(handoff, today, api_notice(api, output, today)) if api else None
+    notice = (
+        write_notice(handoff, today, api_notice(since.api, output, today)) if since.api else None
+    )
     if notice is not None:
         out.print(f"[bold]notice to the next phase[/]: {notice}")
-    print_rewritten_revisions(err, changes)
-    print_stale_rules(err, stale)
+    print_rewritten_revisions(err, since.files)
+    print_stale_rules(err, since.stale_rules)
     out.print(
         f"[green]wrote[/] {output}: {len(written.written)} written, "
         f"{len(written.unchanged)} unchanged, {len(written.kept)} kept (yours), "
@@ -348,19 +335,32 @@ def from_handoff(
     )
     if as_json:
         _print_json(
-            generation_json(
-                result,
-                plan,
-                output,
-                changes,
-                redesigned,
-                stale,
-                api,
-                notice=notice,
-                inspection=inspection,
-            )
+            generation_json(result, plan, output, since, notice=notice, inspection=inspection)
         )
     raise typer.Exit(code)
+
+
+def _since_last_run(
+    output: Path,
+    record: JsonValue,
+    result: Accepted,
+    plan: ProjectPlan,
+    files: dict[str, RenderedFile],
+) -> SinceLastRun:
+    """What generating `files` would do to the service an earlier run wrote into `output`
+    (its `record`, its contract, its rules), read before anything is written."""
+    previous = design_of(record)
+    previous_api = read_contract(output)
+    return SinceLastRun(
+        files=plan_writes(files, output),
+        design=design_changes(previous, result.model.design) if previous else [],
+        api=api_changes(previous_api, json.loads(files[str(CONTRACT)].text))
+        if previous_api is not None and str(CONTRACT) in files
+        else [],
+        stale_rules=stale_rules(
+            output, {api.module: {op.function for op in api.operations} for api in plan.apis}
+        ),
+    )
 
 
 @app.command("inspect")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import JsonValue
@@ -17,6 +18,21 @@ from gen_backend.plan.history import DesignChange
 from gen_backend.report.check import JSON_SCHEMA_VERSION, accepted_json
 
 REVISIONS = "migrations/versions/"
+
+
+@dataclass(frozen=True)
+class SinceLastRun:
+    """What a run does to a service an earlier run wrote, compared before anything is
+    written: its files, the design's and the API's changes, and the rules left over."""
+
+    files: WritePlan
+    design: list[DesignChange] = field(default_factory=list)
+    api: list[ApiChange] = field(default_factory=list)
+    stale_rules: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def destructive(self) -> list[DesignChange]:
+        return [c for c in self.design if c.destructive]
 
 
 def new_revisions(changes: WritePlan) -> list[str]:
@@ -124,21 +140,17 @@ def generation_json(
     result: Accepted,
     plan: ProjectPlan,
     output: Path,
-    changes: WritePlan,
-    design_changes: list[DesignChange],
-    stale: list[tuple[str, str]],
-    api: list[ApiChange],
+    since: SinceLastRun,
     *,
     notice: Path | None = None,
     inspection: JsonValue = None,
     mode: str = "generate",
 ) -> dict[str, JsonValue]:
     """One document for orchestrators: the read-back and RFIs of `check` (without the model),
-    the operations left to hand-written code, what changed in the design since the last run,
-    the rules that override an operation no longer there, the API's changes and the notice
-    written about them,
-    the files (what was written, or with `mode` "preview" what would be), the new and
-    rewritten revisions, and the inspection's report if it ran."""
+    the operations left to hand-written code, what changed since the last run (the design,
+    the API, the rules that override an operation no longer there, the files: what was
+    written, or with `mode` "preview" what would be, the new and rewritten revisions), the
+    notice written about the API, and the inspection's report if it ran."""
     accepted = {k: v for k, v in accepted_json(result).items() if k != "model"}
     return {
         **accepted,
@@ -155,12 +167,12 @@ def generation_json(
             for op in plan.operations
             if op.kind.value == "custom"
         ],
-        "files": {key: list(paths) for key, paths in changes.to_json().items()},
-        "differs": changes.differs,
+        "files": {key: list(paths) for key, paths in since.files.to_json().items()},
+        "differs": since.files.differs,
         "design_changes": [
-            {"change": c.text, "destructive": c.destructive, "why": c.why} for c in design_changes
+            {"change": c.text, "destructive": c.destructive, "why": c.why} for c in since.design
         ],
-        "stale_rules": [{"file": path, "method": method} for path, method in stale],
+        "stale_rules": [{"file": path, "method": method} for path, method in since.stale_rules],
         "api_changes": [
             {
                 "operation": c.operation,
@@ -168,10 +180,10 @@ def generation_json(
                 "breaking": c.breaking,
                 "migration": c.migration,
             }
-            for c in api
+            for c in since.api
         ],
         "api_notice": str(notice) if notice else None,
-        "new_revisions": list[JsonValue](new_revisions(changes)),
-        "rewritten_revisions": list[JsonValue](rewritten_revisions(changes)),
+        "new_revisions": list[JsonValue](new_revisions(since.files)),
+        "rewritten_revisions": list[JsonValue](rewritten_revisions(since.files)),
         "inspection": inspection,
     }
