@@ -256,14 +256,21 @@ def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path
     assert not (handoff / "human-interventions").exists()  # no API change, no notice
 
 
-def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: Path) -> None:
-    """`deleteBook` leaves the spec: the rules file that overrides it is kept as written,
-    and the run says which rule outlived its operation (a rule of one still there is not)."""
+def _generated_library(tmp_path: Path) -> tuple[CliRunner, Path, Path, list[str]]:
+    """The library sample copied to `tmp_path` and generated from there: the runner, the
+    handoff, the service, and the command that generates it again."""
     runner = CliRunner()
     handoff, out = tmp_path / "handoff", tmp_path / "service"
     shutil.copytree(SAMPLES / "library", handoff)
     generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
     assert runner.invoke(app, generate).exit_code == 0
+    return runner, handoff, out, generate
+
+
+def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: Path) -> None:
+    """`deleteBook` leaves the spec: the rules file that overrides it is kept as written,
+    and the run says which rule outlived its operation (a rule of one still there is not)."""
+    runner, handoff, out, generate = _generated_library(tmp_path)
     rules = out / "app/books/rules.py"
     written = rules.read_text() + (
         "\n    async def delete_book(self, **arguments: object) -> None:\n"
@@ -300,11 +307,7 @@ def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: 
 def test_a_design_change_that_would_lose_data_waits_for_a_decision(tmp_path: Path) -> None:
     """`authors.bio` leaves the design: from-handoff names the loss, writes nothing and exits
     1; `--allow-destructive` writes."""
-    runner = CliRunner()
-    handoff, out = tmp_path / "handoff", tmp_path / "service"
-    shutil.copytree(SAMPLES / "library", handoff)
-    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
-    assert runner.invoke(app, generate).exit_code == 0
+    runner, handoff, out, generate = _generated_library(tmp_path)
     schema = handoff / "schema.yaml"
     schema.write_text(
         schema.read_text().replace("      bio:        {type: text, nullable: true}\n", "")

@@ -82,43 +82,63 @@ def _operation_changes(
 def _parameter_changes(label: str, old: JsonValue, new: JsonValue) -> list[ApiChange]:
     before = old if isinstance(old, dict) else {}
     after = new if isinstance(new, dict) else {}
+    return _member_changes(label, "parameter", before, after)
+
+
+# what a client does about a member removed, by the kind of member
+_REMOVED = {
+    "parameter": "stop relying on `{}`: it is no longer read",
+    "request body field": "stop sending `{}` (it is refused)",
+    "response field": "stop reading `{}`: it is no longer answered",
+}
+
+
+def _required(spec: JsonValue) -> bool:
+    return isinstance(spec, list) and spec[0] is True
+
+
+def _member_changes(
+    label: str, kind: str, before: dict[str, JsonValue], after: dict[str, JsonValue]
+) -> list[ApiChange]:
+    """Changes of named members, each `[required, shape]`: the parameters, or the fields of a
+    request body or a response. What the client sends breaks it when newly required; what it
+    reads, when it goes or changes."""
+    sent = kind != "response field"
     found = []
     for name, spec in after.items():
-        required = isinstance(spec, list) and spec[0] is True
+        required = _required(spec)
         if name not in before:
+            breaking = sent and required
             found.append(
                 ApiChange(
                     label,
-                    f"parameter `{name}` added" + (", required" if required else ""),
-                    required,
-                    f"send `{name}`" if required else "nothing to do",
+                    f"{kind} `{name}` added" + (", required" if required else ""),
+                    breaking,
+                    f"send `{name}`" if breaking else "nothing to do",
                 )
             )
         elif before[name] != spec:
             was = before[name]
             loosened = (
-                isinstance(was, list)
+                sent
+                and isinstance(was, list)
                 and isinstance(spec, list)
-                and was[1] == spec[1]
-                and was[0] is True
-                and spec[0] is False
+                and was[1:] == spec[1:]
+                and _required(was)
             )
             found.append(
                 ApiChange(
                     label,
-                    f"parameter `{name}` "
+                    f"{kind} `{name}` "
                     + ("no longer required" if loosened else "changed (required or type)"),
                     not loosened,
-                    "nothing to do" if loosened else f"send `{name}` as the new contract says",
+                    "nothing to do"
+                    if loosened
+                    else f"{'send' if sent else 'read'} `{name}` as the new contract says",
                 )
             )
     found += [
-        ApiChange(
-            label,
-            f"parameter `{name}` removed",
-            True,
-            f"stop relying on `{name}`: it is no longer read",
-        )
+        ApiChange(label, f"{kind} `{name}` removed", True, _REMOVED[kind].format(name))
         for name in before
         if name not in after
     ]
@@ -152,42 +172,7 @@ def _body_changes(
     before, after = _fields(old[at]), _fields(new[at])
     if before is None or after is None:
         return [ApiChange(label, f"{part} changed", True, f"follow the new {part} schema")]
-    request = part == "request body"
-    found = []
-    for name, spec in after.items():
-        required = isinstance(spec, list) and spec[0] is True
-        if name not in before:
-            breaking = request and required
-            found.append(
-                ApiChange(
-                    label,
-                    f"{part} field `{name}` added" + (", required" if required else ""),
-                    breaking,
-                    f"send `{name}`" if breaking else "nothing to do",
-                )
-            )
-        elif before[name] != spec:
-            found.append(
-                ApiChange(
-                    label,
-                    f"{part} field `{name}` changed (required or type)",
-                    True,
-                    f"{'send' if request else 'read'} `{name}` as the new contract says",
-                )
-            )
-    found += [
-        ApiChange(
-            label,
-            f"{part} field `{name}` removed",
-            True,
-            f"stop sending `{name}` (it is refused)"
-            if request
-            else f"stop reading `{name}`: it is no longer answered",
-        )
-        for name in before
-        if name not in after
-    ]
-    return found
+    return _member_changes(label, f"{part} field", before, after)
 
 
 def _head(value: JsonValue, at: int) -> str:
