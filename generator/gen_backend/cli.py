@@ -300,7 +300,7 @@ def from_handoff(
         )
         raise typer.Exit(EXIT_RFIS)
     try:
-        written = write_project(files, output, force=force)
+        written = write_project(files, output, force=force, plan=since.files)
     except EditedFilesError as exc:
         err.print(
             "[bold red]conflict[/]: these generated files were edited by hand and would be "

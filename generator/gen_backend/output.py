@@ -25,7 +25,8 @@ from gen_backend.plan import FileOwner
 from gen_backend.render import RenderedFile
 
 MANIFEST = Path(".gen-backend") / "manifest.json"
-RECORD = Path(".gen-backend") / "revisions.json"
+RECORD = Path(".gen-backend") / "revisions.json"  # plan.history
+CONTRACT = Path("tests") / "openapi_contract.json"  # plan.contract
 
 
 def sha256(text: str) -> str:
@@ -64,7 +65,7 @@ class WritePlan:
         """Whether the tree is not what the handoff generates (user-owned files aside)."""
         return bool(self.added or self.changed or self.removed)
 
-    def to_json(self) -> dict[str, list[str]]:
+    def to_json(self) -> dict[str, JsonValue]:
         return {
             "added": list(self.added),
             "changed": list(self.changed),
@@ -73,6 +74,15 @@ class WritePlan:
             "edited": list(self.edited),
             "unchanged": list(self.unchanged),
         }
+
+
+def _read_json(path: Path) -> JsonValue:
+    """A JSON file an earlier run wrote, None if there is none or it does not parse."""
+    try:
+        found: JsonValue = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found
 
 
 def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
@@ -86,16 +96,14 @@ def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
     return files if isinstance(files, dict) else {}
 
 
-CONTRACT = Path("tests") / "openapi_contract.json"
-
-
 def read_contract(out: Path) -> JsonValue:
-    """The API contract the previous run wrote into `out` (plan.contract), None if none."""
-    try:
-        contract: JsonValue = json.loads((out / CONTRACT).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return contract
+    """The API contract the previous run wrote into `out`, None if none."""
+    return _read_json(out / CONTRACT)
+
+
+def read_record(out: Path) -> JsonValue:
+    """The previous run's record of its revisions and design, None if none."""
+    return _read_json(out / RECORD)
 
 
 def write_notice(handoff: Path, day: datetime.date, text: str) -> Path:
@@ -105,17 +113,6 @@ def write_notice(handoff: Path, day: datetime.date, text: str) -> Path:
     notice = folder / "content.md"
     notice.write_text(text, encoding="utf-8")
     return notice
-
-
-def read_record(out: Path) -> JsonValue:
-    """The previous run's `.gen-backend/revisions.json` (plan.history), None if there is none
-    or it does not parse."""
-    path = out / RECORD
-    try:
-        record: JsonValue = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record
 
 
 def _methods(path: Path) -> set[str]:
@@ -198,8 +195,15 @@ def unified_diff(files: dict[str, RenderedFile], out: Path, plan: WritePlan) -> 
     return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
 
 
-def write_project(files: dict[str, RenderedFile], out: Path, *, force: bool = False) -> WriteReport:
-    plan = plan_writes(files, out)
+def write_project(
+    files: dict[str, RenderedFile],
+    out: Path,
+    *,
+    force: bool = False,
+    plan: WritePlan | None = None,
+) -> WriteReport:
+    """Write `files` as `plan` (by default `plan_writes(files, out)`) says."""
+    plan = plan or plan_writes(files, out)
     if plan.edited and not force:
         raise EditedFilesError(list(plan.edited))
     report = WriteReport()

@@ -50,12 +50,18 @@ def revision_record(service: ServiceModel, log: tuple[RevisionEntry, ...]) -> Js
     }
 
 
+def _readable(record: JsonValue) -> dict[str, JsonValue] | None:
+    """The record, if this version can read it."""
+    if isinstance(record, dict) and record.get("record_version") == RECORD_VERSION:
+        return record
+    return None
+
+
 def recorded_revisions(record: JsonValue) -> tuple[str, ...]:
     """The revision ids a record lists, in its chain's order; none for a record this version
     cannot read."""
-    if not isinstance(record, dict) or record.get("record_version") != RECORD_VERSION:
-        return ()
-    entries = record.get("revisions")
+    readable = _readable(record)
+    entries = readable.get("revisions") if readable else None
     return tuple(
         str(e["revision"])
         for e in (entries if isinstance(entries, list) else [])
@@ -65,10 +71,11 @@ def recorded_revisions(record: JsonValue) -> tuple[str, ...]:
 
 def design_of(record: JsonValue) -> SchemaDesign | None:
     """The design a record holds; None for a record this version cannot read."""
-    if not isinstance(record, dict) or record.get("record_version") != RECORD_VERSION:
+    readable = _readable(record)
+    if readable is None:
         return None
     try:
-        return SchemaDesign.model_validate(record.get("design"))
+        return SchemaDesign.model_validate(readable.get("design"))
     except ValidationError:  # edited by hand: no design to compare with
         return None
 

@@ -167,7 +167,7 @@ def generation_json(
             for op in plan.operations
             if op.kind.value == "custom"
         ],
-        "files": {key: list(paths) for key, paths in since.files.to_json().items()},
+        "files": since.files.to_json(),
         "differs": since.files.differs,
         "design_changes": [
             {"change": c.text, "destructive": c.destructive, "why": c.why} for c in since.design
