@@ -83,6 +83,12 @@ def test_a_change_is_destructive_only_where_it_could_lose_or_refuse_a_value() ->
         "text longer than 20",
     )
     assert changed(text, text.model_copy(update={"nullable": False}))[0]  # rows holding null
+    unbounded = text.model_copy(update={"max_length": None})
+    assert changed(unbounded, text)[0]  # any length, then 50
+    assert changed(text, unbounded) == (False, None)
+    amount = Column(name="a", type=ColumnType.NUMERIC)
+    assert changed(amount, amount.model_copy(update={"precision": 10, "scale": 2}))[0]
+    assert not changed(amount.model_copy(update={"precision": 10, "scale": 2}), amount)[0]
     kind = Column(name="k", type=ColumnType.ENUM, values=("a", "b"), enum_name="k_kind")
     assert not changed(kind, kind.model_copy(update={"values": ("a", "b", "c")}))[0]
     assert changed(kind, kind.model_copy(update={"values": ("a",)}))[0]

@@ -174,11 +174,9 @@ def _narrowing(before: Column, after: Column) -> str | None:
     """What existing values a column change could lose or refuse, if any."""
     if before.type is not after.type and (before.type, after.type) not in _WIDENING:
         return f"values of {before.type} read as {after.type}"
-    if before.max_length is not None and (
-        after.max_length is not None and after.max_length < before.max_length
-    ):
+    if _tighter(before.max_length, after.max_length):
         return f"text longer than {after.max_length}"
-    if (after.precision or 0) < (before.precision or 0) or (after.scale or 0) < (before.scale or 0):
+    if _tighter(before.precision, after.precision) or _tighter(before.scale, after.scale):
         return "digits beyond the new precision or scale"
     if set(before.values) - set(after.values):
         return "rows holding the enum values removed"
@@ -187,6 +185,11 @@ def _narrowing(before: Column, after: Column) -> str | None:
     if not before.unique and after.unique:
         return "rows repeating a value that must now be unique"
     return None
+
+
+def _tighter(before: int | None, after: int | None) -> bool:
+    """Whether a bound (a length, a precision, a scale; None: none) holds fewer values now."""
+    return after is not None and (before is None or after < before)
 
 
 def _changed_facts(before: Column, after: Column) -> list[str]:
