@@ -166,7 +166,7 @@ def test_cli_generates_and_reports_conflicts(tmp_path: Path) -> None:
     accepted = accept(SAMPLES / "library")
     assert isinstance(accepted, Accepted)
     planned = plan_project(accepted.model).files
-    generated = sum(f.owner is FileOwner.GENERATED for f in planned)
+    generated = sum(f.owner is not FileOwner.USER for f in planned)
     kept = len(planned) - generated
     said = f"0 written, {generated} unchanged, {kept} kept (yours)"
     assert said in " ".join(again.stdout.split())
@@ -236,18 +236,27 @@ def test_dry_run_diff_and_check_say_what_would_change_and_write_nothing(tmp_path
     said = " ".join(dry.output.split())
     assert "the design changed since the last run: column `authors.website` added" in said
     assert "change app/authors/models.py" in said
-    assert "warning: migrations/versions/0001_authors_table.py changes" in said
+    assert "new revision migrations/versions/0004_authors_add_website.py" in said
     diff = runner.invoke(app, [*generate, "--diff"])
-    assert '+        sa.Column("website", sa.String(300), nullable=True),' in diff.output
+    assert (
+        '+        batch.add_column(sa.Column("website", sa.String(300), nullable=True))'
+        in diff.output
+    )
     assert runner.invoke(app, [*generate, "--check"]).exit_code == 1
     report = runner.invoke(app, [*generate, "--check", "--json"])
     assert report.exit_code == 1
     payload = json.loads(report.stdout)
     assert (payload["status"], payload["differs"]) == ("preview", True)
     assert "app/authors/models.py" in payload["files"]["changed"]
-    assert payload["rewritten_revisions"] == ["migrations/versions/0001_authors_table.py"]
+    assert payload["new_revisions"] == ["migrations/versions/0004_authors_add_website.py"]
+    assert payload["files"]["unchanged"].count("migrations/versions/0001_authors_table.py") == 1
     assert payload["design_changes"] == [
-        {"change": "column `authors.website` added", "destructive": False, "why": None}
+        {
+            "change": "column `authors.website` added",
+            "destructive": False,
+            "why": None,
+            "decision": None,
+        }
     ]
     assert payload["files"]["kept"] == ["app/authors/rules.py", "app/books/rules.py"]
     assert payload["api_changes"] == []  # the spec did not change
@@ -319,9 +328,23 @@ def test_a_design_change_that_would_lose_data_waits_for_a_decision(tmp_path: Pat
     assert "destructive column `authors.bio` removed: loses its values" in said
     assert "nothing was written" in said
     assert _hashes(out) == before
-    allowed = runner.invoke(app, [*generate, "--allow-destructive"])
+    allowed = runner.invoke(app, [*generate, "--allow-destructive", "--dry-run"])
     assert allowed.exit_code == 0, allowed.output
+    # or the migration plan decides: a new step names the change and what happens to the data
+    migrations = handoff / "migrations.yaml"
+    migrations.write_text(
+        migrations.read_text()
+        + '  - id: "0004"\n    description: authors lose their bio\n    tables: []\n'
+        + "    decisions:\n      - {change: authors.bio, data: copied to the CMS first}\n"
+    )
+    decided = runner.invoke(app, generate)
+    assert decided.exit_code == 0, decided.output
+    said = " ".join(decided.output.split())
+    assert "decided column `authors.bio` removed: copied to the CMS first" in said
     assert "bio" not in (out / "app/authors/models.py").read_text()
+    revision = (out / "migrations/versions/0004_authors_lose_their_bio.py").read_text()
+    assert "- authors.bio: copied to the CMS first" in revision
+    assert 'batch.drop_column("bio")' in revision
 
 
 def test_cli_halts_and_rejects_like_check(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 import os
 import shutil
@@ -422,3 +423,171 @@ def test_a_table_added_later_migrates_a_database_that_holds_rows(
     assert asyncio.run(_sql(url, "SELECT name FROM authors")) == [("Ada",)]
     _run(["alembic", "downgrade", "-1"], out, **migrate)
     assert "reviews" not in asyncio.run(_tables(url))
+
+
+_AUTHOR = "6a1f6e0e-8c1d-4f44-9d43-0d6c2b1f5e01"
+_BOOK = "7a1f6e0e-8c1d-4f44-9d43-0d6c2b1f5e02"
+_ROWS = (
+    f"INSERT INTO authors (id, name, bio) VALUES ('{_AUTHOR}', 'Ada', 'wrote notes')",
+    "INSERT INTO books (id, author_id, isbn, title, published_on) "
+    f"VALUES ('{_BOOK}', '{_AUTHOR}', '9780000000001', 'Notes', NULL)",
+)
+
+
+def _edit(handoff: Path, file: str, *replacements: tuple[str, str]) -> None:
+    path = handoff / file
+    text = path.read_text()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+
+
+def _decide(handoff: Path, *decisions: str) -> None:
+    """A new migration step without tables: it names the change's revision and decides what
+    happens to the data the design's destructive changes would lose."""
+    step = '  - id: "0004"\n    description: the design changed\n    tables: []\n'
+    step += "    decisions:\n" + "".join(f"      - {d}\n" for d in decisions) if decisions else ""
+    path = handoff / "migrations.yaml"
+    path.write_text(path.read_text().rstrip("\n") + "\n" + step)
+
+
+_PRICE = "      price:        {type: numeric, precision: 10, scale: 2, nullable: true}\n"
+_INDEX = "      - {columns: [status, title]}\n"
+_CHECK = '      - {name: price_not_negative, expr: "price >= 0"}\n'
+
+
+def _columns_change(handoff: Path) -> None:
+    _edit(
+        handoff,
+        "schema.yaml",
+        ("      bio:        {type: text, nullable: true}\n", ""),
+        ("name:       {type: string, max_length: 200}", "name: {type: string, max_length: 300}"),
+        ("published_on: {type: date, nullable: true}", "published_on: {type: date}"),
+        (
+            "in_stock:     {type: boolean, default: true}",
+            "in_stock: {type: boolean, default: false}",
+        ),
+        (
+            _PRICE,
+            _PRICE
+            + "      website: {type: string, max_length: 200, nullable: true}\n"
+            + "      pages: {type: integer}\n",
+        ),
+    )
+    _decide(
+        handoff,
+        "{change: authors.bio, data: exported to the CMS first}",
+        "{change: books.pages, data: counted later, fill: 1}",
+        "{change: books.published_on, data: unknown dates are the epoch, fill: '1970-01-01'}",
+    )
+
+
+def _constraints_change(handoff: Path) -> None:
+    editor = "{type: uuid, nullable: true, references: authors.id, on_delete: set_null}"
+    _edit(
+        handoff,
+        "schema.yaml",
+        (_PRICE, _PRICE + f"      editor_id: {editor}\n"),
+        (_INDEX, _INDEX + "      - {columns: [published_on]}\n"),
+        (
+            "title:        {type: string, max_length: 300}",
+            "title: {type: string, max_length: 300, unique: true}",
+        ),
+        (_CHECK, _CHECK + '      - {name: title_not_blank, expr: "length(title) > 0"}\n'),
+    )
+    _decide(handoff, "{change: books.title, data: titles are unique already}")
+
+
+def _enum_change(handoff: Path) -> None:
+    _edit(
+        handoff,
+        "schema.yaml",
+        (
+            "values: [draft, published, archived]",
+            "values: [draft, published, archived, out_of_print]",
+        ),
+    )
+
+
+def _ownership_change(handoff: Path) -> None:
+    """A table dropped (with its data decided), and another's row security changed."""
+    from .test_history import REVIEWS_TABLE
+
+    _edit(handoff, "schema.yaml", (REVIEWS_TABLE, ""))
+    _edit(handoff, "migrations.yaml", ("tables: [reviews]", "tables: []"))
+    _edit(handoff, "auth.yaml", ("bypass_roles: [librarian, admin]", "bypass_roles: [admin]"))
+    path = handoff / "migrations.yaml"
+    path.write_text(
+        path.read_text().rstrip("\n")
+        + '\n  - id: "0005"\n    description: reviews go, librarians see their own loans\n'
+        + "    tables: []\n    decisions:\n      - {change: reviews, data: archived elsewhere}\n"
+    )
+
+
+# change kind -> (the design's change, a query on the migrated database and what it answers)
+_CHANGES = {
+    "columns": (
+        _columns_change,
+        "SELECT name, pages, website, published_on FROM authors, books",
+        [("Ada", 1, None, "1970-01-01")],
+    ),
+    "constraints": (_constraints_change, "SELECT title, editor_id FROM books", [("Notes", None)]),
+    "enum": (_enum_change, f"UPDATE books SET status = 'out_of_print' WHERE id = '{_BOOK}'", []),
+    "table_and_row_security": (_ownership_change, "SELECT title FROM books", [("Notes",)]),
+}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", sorted(_CHANGES))
+def test_a_design_change_migrates_a_database_that_holds_rows(
+    kind: str, engine: str, tmp_path: Path
+) -> None:
+    """v1 generated and migrated, rows written; the design changed and the service
+    regenerated: the revisions v1 wrote are byte for byte the same, one new revision carries
+    the change, `alembic upgrade head` on the same database keeps the rows in the new shape,
+    and the new revision downgrades back."""
+    from typer.testing import CliRunner
+
+    from gen_backend.cli import app
+
+    from .test_history import add_reviews
+
+    if engine == "postgresql" and POSTGRES is None:
+        pytest.skip("needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
+    change, query, answer = _CHANGES[kind]
+    handoff, out = tmp_path / "handoff", tmp_path / "service"
+    shutil.copytree(SAMPLES / "library", handoff)
+    if kind == "table_and_row_security":
+        add_reviews(handoff)
+    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
+    runner = CliRunner()
+    assert runner.invoke(app, generate).exit_code == 0
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+        if engine == "sqlite"
+        else _fresh_database(f"gen_backend_change_{kind}_{os.getpid()}")
+    )
+    migrate = {"DATABASE_URL": url, "JWT_SECRET": "x" * 32}
+    _run(["alembic", "upgrade", "head"], out, **migrate)
+    for statement in _ROWS:
+        asyncio.run(_sql(url, statement))
+    versions = out / "migrations" / "versions"
+    written = {p.name: p.read_bytes() for p in versions.glob("*.py")}
+
+    change(handoff)
+    again = runner.invoke(app, generate)
+    assert again.exit_code == 0, again.output
+    assert {p.name: p.read_bytes() for p in versions.glob("*.py") if p.name in written} == written
+    assert len([p for p in versions.glob("*.py") if p.name not in written]) == 1
+    assert runner.invoke(app, [*generate, "--check"]).exit_code == 0  # a third run adds nothing
+    _run(["alembic", "upgrade", "head"], out, **migrate)
+    found = asyncio.run(_sql(url, query))
+    assert [
+        tuple(str(v) if isinstance(v, datetime.date) else v for v in row) for row in found
+    ] == answer
+    if kind == "enum":  # the new value held; the downgrade cannot drop it while a row has it
+        asyncio.run(_sql(url, f"UPDATE books SET status = 'draft' WHERE id = '{_BOOK}'"))
+    _run(["alembic", "downgrade", "-1"], out, **migrate)
+    assert asyncio.run(_sql(url, "SELECT title FROM books")) == [("Notes",)]
+    _run(["alembic", "upgrade", "head"], out, **migrate)

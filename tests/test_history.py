@@ -9,8 +9,14 @@ from pathlib import Path
 from gen_backend.accept import Accepted, accept
 from gen_backend.model.schema import Column, ColumnType, Index, SchemaDesign, Table
 from gen_backend.plan import plan_project
-from gen_backend.plan.history import design_changes, design_of, recorded_revisions
-from gen_backend.render import render_project
+from gen_backend.plan.history import (
+    History,
+    design_changes,
+    design_of,
+    ownership_of,
+    recorded_revisions,
+)
+from gen_backend.render import RenderedFile, render_project
 
 from .conftest import SAMPLES
 
@@ -128,6 +134,19 @@ def add_reviews(handoff: Path) -> None:
     migrations.write_text(migrations.read_text().rstrip("\n") + "\n" + REVIEWS_STEP)
 
 
+def history_of(files: dict[str, RenderedFile]) -> History:
+    """What a run that wrote `files` leaves for the next: its record, and its revisions as
+    written (output.read_history, without the disk)."""
+    record = json.loads(files[".gen-backend/revisions.json"].text)
+    entries = recorded_revisions(record)
+    return History(
+        revisions=entries,
+        texts={e.revision: files[f"migrations/versions/{e.file_stem}.py"].text for e in entries},
+        design=design_of(record),
+        ownership=ownership_of(record),
+    )
+
+
 def test_a_new_step_comes_after_the_recorded_head_and_the_old_revisions_stay(
     tmp_path: Path,
 ) -> None:
@@ -141,13 +160,13 @@ def test_a_new_step_comes_after_the_recorded_head_and_the_old_revisions_stay(
     v1_plan = plan_project(first.model)
     v1 = render_project(v1_plan)
     record = json.loads(v1[".gen-backend/revisions.json"].text)
-    recorded = recorded_revisions(record)
+    recorded = tuple(e.revision for e in recorded_revisions(record))
     assert recorded == ("0001", "0002", "0003", "idempotency_keys", "rate_limits")
 
     add_reviews(handoff)
     second = accept(handoff)
     assert isinstance(second, Accepted)
-    v2_plan = plan_project(second.model, recorded=recorded)
+    v2_plan = plan_project(second.model, history=history_of(v1))
     v2 = render_project(v2_plan)
     new = next(r for r in v2_plan.revisions if r.revision == "0004")
     assert new.down_revision == "rate_limits"

@@ -80,7 +80,7 @@ def test_every_project_counts_requests_for_its_rate_limit_after_the_key_table() 
 
 
 def test_the_service_tables_step_aside_for_the_designs_own() -> None:
-    from gen_backend.plan.project import _service_table
+    from gen_backend.plan.migrations import _service_table
 
     tables = {"rate_limits", "app_rate_limits"}
     found = _service_table("rate_limits", tables, ["0001_init", "rate_limits"])

@@ -447,6 +447,17 @@ CASES: list[tuple[str, Mutation, Code, str]] = [
         "/steps/0/tables",
     ),
     (
+        "a decision fills existing rows with no value of the column's type",
+        edit(
+            "migrations.yaml",
+            lambda d: d["steps"][2].update(
+                decisions=[{"change": "loans.due_on", "data": "due at once", "fill": "soon"}]
+            ),
+        ),
+        Code.MIGRATION_BAD_FILL,
+        "/steps/2/decisions/0/fill",
+    ),
+    (
         "unknown dependency",
         edit("migrations.yaml", lambda d: d["steps"][1].update(depends_on=["0009"])),
         Code.MIGRATION_UNKNOWN_DEPENDENCY,

@@ -27,9 +27,12 @@ from gen_backend.inspection import InspectionRunError, inspect_service, read_ind
 from gen_backend.inspection import report as inspection_report
 from gen_backend.output import (
     CONTRACT,
+    RECORD,
     EditedFilesError,
+    MissingRevisionsError,
     plan_writes,
     read_contract,
+    read_history,
     read_record,
     stale_rules,
     unified_diff,
@@ -38,7 +41,7 @@ from gen_backend.output import (
 )
 from gen_backend.plan import ProjectPlan, plan_project
 from gen_backend.plan.api_changes import api_changes
-from gen_backend.plan.history import design_changes, design_of, recorded_revisions
+from gen_backend.plan.history import decided, design_changes, design_of, recorded_revisions
 from gen_backend.render import RenderedFile, render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
@@ -49,7 +52,6 @@ from gen_backend.report.generation import (
     print_api_changes,
     print_changes,
     print_design_changes,
-    print_rewritten_revisions,
     print_stale_rules,
 )
 from gen_backend.validate.rfis import Severity
@@ -258,9 +260,20 @@ def from_handoff(
         f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
         f"in scope, {len(result.rfis)} RFIs"
     )
+    record = read_record(output)  # what an earlier run wrote there, if any
+    try:
+        history = read_history(output, record)
+    except MissingRevisionsError as exc:
+        err.print("[bold red]error[/]: revisions an earlier run wrote are gone:")
+        for path in exc.paths:
+            err.print(f"  {output / path}")
+        err.print(
+            "  [green]fix:[/] restore them (a database may have run them), or delete "
+            f"{output / RECORD} to start the chain again on a new database"
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     with out.status("Planning"):
-        record = read_record(output)  # what an earlier run wrote there, if any
-        plan = plan_project(result.model, result.rfis, recorded_revisions(record))
+        plan = plan_project(result.model, result.rfis, history)
     stubs = [op for op in plan.operations if op.kind.value == "custom"]
     out.print(
         f"[green]planned[/] {len(plan.files)} files: {len(plan.operations)} operations, "
@@ -295,8 +308,9 @@ def from_handoff(
             "data in a database that holds rows; nothing was written."
         )
         err.print(
-            "  [green]fix:[/] keep the design as it was, or decide: run again with "
-            "--allow-destructive once the data is dealt with (copied, defaulted, or not needed)"
+            "  [green]fix:[/] keep the design as it was, or decide: a new step in the migration "
+            "plan names each change and says what happens to its data (`decisions:`, "
+            "docs/handoff.md), or run again with --allow-destructive"
         )
         raise typer.Exit(EXIT_RFIS)
     try:
@@ -321,7 +335,6 @@ def from_handoff(
     )
     if notice is not None:
         out.print(f"[bold]notice to the next phase[/]: {notice}")
-    print_rewritten_revisions(err, since.files)
     print_stale_rules(err, since.stale_rules)
     out.print(
         f"[green]wrote[/] {output}: {len(written.written)} written, "
@@ -353,7 +366,13 @@ def _since_last_run(
     previous_api = read_contract(output)
     return SinceLastRun(
         files=plan_writes(files, output),
-        design=design_changes(previous, result.model.design) if previous else [],
+        design=decided(
+            design_changes(previous, result.model.design),
+            result.model.migrations.steps,
+            {e.revision for e in recorded_revisions(record)},
+        )
+        if previous
+        else [],
         api=api_changes(previous_api, json.loads(files[str(CONTRACT)].text))
         if previous_api is not None and str(CONTRACT) in files
         else [],

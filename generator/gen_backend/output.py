@@ -22,6 +22,7 @@ from pydantic import JsonValue
 
 from gen_backend import __version__
 from gen_backend.plan import FileOwner
+from gen_backend.plan.history import History, design_of, ownership_of, recorded_revisions
 from gen_backend.render import RenderedFile
 
 MANIFEST = Path(".gen-backend") / "manifest.json"
@@ -57,7 +58,7 @@ class WritePlan:
     changed: tuple[str, ...] = ()  # generated files whose text would change
     removed: tuple[str, ...] = ()  # generated before, no longer planned, untouched since
     unchanged: tuple[str, ...] = ()
-    kept: tuple[str, ...] = ()  # user-owned files that exist: never written again
+    kept: tuple[str, ...] = ()  # user-owned files and revisions that exist: never written again
     edited: tuple[str, ...] = ()  # generated files a person changed: a conflict
 
     @property
@@ -104,6 +105,30 @@ def read_contract(out: Path) -> JsonValue:
 def read_record(out: Path) -> JsonValue:
     """The previous run's record of its revisions and design, None if none."""
     return _read_json(out / RECORD)
+
+
+class MissingRevisionsError(Exception):
+    """Revisions the record lists whose files are gone: what a database ran is unknown."""
+
+    def __init__(self, paths: list[str]) -> None:
+        super().__init__(", ".join(paths))
+        self.paths = paths
+
+
+def read_history(out: Path, record: JsonValue) -> History:
+    """The revisions an earlier run wrote into `out` (its `record`), each with its file's
+    text as it is now, and the design and ownership they were made from."""
+    entries = recorded_revisions(record)
+    files = {e.revision: out / "migrations" / "versions" / f"{e.file_stem}.py" for e in entries}
+    missing = [str(p.relative_to(out)) for p in files.values() if not p.is_file()]
+    if missing:
+        raise MissingRevisionsError(missing)
+    return History(
+        revisions=entries,
+        texts={r: p.read_text(encoding="utf-8") for r, p in files.items()},
+        design=design_of(record),
+        ownership=ownership_of(record),
+    )
 
 
 def write_notice(handoff: Path, day: datetime.date, text: str) -> Path:
@@ -160,6 +185,9 @@ def plan_writes(files: dict[str, RenderedFile], out: Path) -> WritePlan:
         current = sha256(target.read_text(encoding="utf-8"))
         if current == sha256(file.text):
             unchanged.append(path)
+            continue
+        if file.owner is FileOwner.MIGRATION:  # a database may have run it as it is
+            kept.append(path)
             continue
         changed.append(path)
         if current != previous.get(path, {}).get("sha256"):

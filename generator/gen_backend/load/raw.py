@@ -236,11 +236,18 @@ class RawAuth(Raw):
 # ---- migrations.yaml --------------------------------------------------------------------------
 
 
+class RawDataDecision(Raw):
+    change: str  # the table or `table.column` a destructive change touches
+    data: str  # what happens to the data it holds
+    fill: str | int | float | bool | None = None  # the value existing rows get
+
+
 class RawStep(Raw):
     id: TextId
     description: str = ""
     tables: list[str] = []
     depends_on: list[TextId] = []
+    decisions: list[RawDataDecision] = []
 
 
 class RawMigrations(Raw):

@@ -37,6 +37,7 @@ from gen_backend.model.service import (
     Assumption,
     AuthModel,
     Database,
+    DataDecision,
     Decision,
     Integration,
     IntegrationOperation,
@@ -173,6 +174,9 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
                     description=s.description,
                     tables=tuple(s.tables),
                     depends_on=tuple(s.depends_on),
+                    decisions=tuple(
+                        DataDecision(change=d.change, data=d.data, fill=d.fill) for d in s.decisions
+                    ),
                 )
                 for s in plan.steps
             ),

@@ -89,11 +89,20 @@ class AuthModel(Frozen):
         return any(permission in r.permissions or "*" in r.permissions for r in self.roles)
 
 
+class DataDecision(Frozen):
+    """How a migration step treats the data a destructive design change would lose."""
+
+    change: str  # the table or `table.column` the change touches
+    data: str  # what happens to its data, in a person's words
+    fill: str | int | float | bool | None = None  # the value existing rows get (NOT NULL)
+
+
 class MigrationStep(Frozen):
     id: str
     description: str
     tables: tuple[str, ...]
     depends_on: tuple[str, ...] = ()
+    decisions: tuple[DataDecision, ...] = ()
 
 
 class MigrationPlan(Frozen):

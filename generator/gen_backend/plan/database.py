@@ -512,12 +512,12 @@ def plan_revisions(
             if name not in created
         ]
         created.update(enums)
-        slug = _slug(step.description)
+        words = slug(step.description)
         revisions.append(
             RevisionPlan(
                 revision=step.id,
                 down_revision=previous,
-                file_stem=f"{re.sub(r'[^0-9A-Za-z]+', '_', step.id)}_{slug}".rstrip("_"),
+                file_stem=f"{re.sub(r'[^0-9A-Za-z]+', '_', step.id)}_{words}".rstrip("_"),
                 description=step.description or f"step {step.id}",
                 tables=tuple(tables[t] for t in ordered),
                 new_enums=tuple(enums),
@@ -528,7 +528,7 @@ def plan_revisions(
     return tuple(revisions)
 
 
-def _slug(text: str, limit: int = 60) -> str:
+def slug(text: str, limit: int = 60) -> str:
     """File-name words of a description, cut at a word boundary."""
     words = [w for w in re.split(r"[^0-9a-z]+", text.lower()) if w]
     slug = ""

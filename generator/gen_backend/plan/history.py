@@ -8,12 +8,16 @@ reads it back (`read_record`, in the output layer) and says what changed in the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from pydantic import JsonValue, ValidationError
 
 from gen_backend.model import ServiceModel
 from gen_backend.model.schema import Column, ColumnDefault, ColumnType, SchemaDesign, Table
+from gen_backend.model.service import MigrationStep, Ownership
 
 RECORD_VERSION = 1
 
@@ -27,6 +31,7 @@ class RevisionEntry:
     down_revision: str | None
     file_stem: str
     tables: tuple[str, ...]
+    description: str = ""
 
 
 def revision_record(service: ServiceModel, log: tuple[RevisionEntry, ...]) -> JsonValue:
@@ -41,6 +46,7 @@ def revision_record(service: ServiceModel, log: tuple[RevisionEntry, ...]) -> Js
                 "down_revision": e.down_revision,
                 "file": f"migrations/versions/{e.file_stem}.py",
                 "tables": list(e.tables),
+                "description": e.description,
             }
             for e in log
         ],
@@ -57,16 +63,55 @@ def _readable(record: JsonValue) -> dict[str, JsonValue] | None:
     return None
 
 
-def recorded_revisions(record: JsonValue) -> tuple[str, ...]:
-    """The revision ids a record lists, in its chain's order; none for a record this version
+def recorded_revisions(record: JsonValue) -> tuple[RevisionEntry, ...]:
+    """The revisions a record lists, in its chain's order; none for a record this version
     cannot read."""
     readable = _readable(record)
     entries = readable.get("revisions") if readable else None
-    return tuple(
-        str(e["revision"])
-        for e in (entries if isinstance(entries, list) else [])
-        if isinstance(e, dict) and isinstance(e.get("revision"), str)
-    )
+    found = []
+    for e in entries if isinstance(entries, list) else []:
+        if not isinstance(e, dict):
+            continue
+        revision, down, file, tables, words = (
+            e.get(k) for k in ("revision", "down_revision", "file", "tables", "description")
+        )
+        if isinstance(revision, str) and isinstance(file, str):
+            found.append(
+                RevisionEntry(
+                    revision,
+                    down if isinstance(down, str) else None,
+                    PurePosixPath(file).stem,
+                    tuple(str(t) for t in tables) if isinstance(tables, list) else (),
+                    words if isinstance(words, str) else "",
+                )
+            )
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class History:
+    """What the revisions already written into a service are: each of them (in the chain's
+    order) with its file's text as it is on disk, which a run keeps byte for byte, and the
+    design and row ownership the last run generated from, which a new revision starts from."""
+
+    revisions: tuple[RevisionEntry, ...] = ()
+    texts: Mapping[str, str] = field(default_factory=dict)  # revision id -> its file's text
+    design: SchemaDesign | None = None
+    ownership: tuple[Ownership, ...] = ()
+
+    @property
+    def head(self) -> str | None:
+        return self.revisions[-1].revision if self.revisions else None
+
+
+def ownership_of(record: JsonValue) -> tuple[Ownership, ...]:
+    """The row ownership a record holds; none for a record this version cannot read."""
+    readable = _readable(record)
+    owned = readable.get("ownership") if readable else None
+    try:
+        return tuple(Ownership.model_validate(o) for o in owned) if isinstance(owned, list) else ()
+    except ValidationError:  # edited by hand
+        return ()
 
 
 def design_of(record: JsonValue) -> SchemaDesign | None:
@@ -103,6 +148,8 @@ class DesignChange:
     text: str
     destructive: bool = False
     why: str | None = None  # what would be lost, for a destructive change
+    subject: str = ""  # the table or `table.column` it touches, as a decision names it
+    decision: str | None = None  # what the migration plan says happens to the data
 
     def __str__(self) -> str:
         return self.text
@@ -123,9 +170,13 @@ def design_changes(before: SchemaDesign, after: SchemaDesign) -> list[DesignChan
     and each table whose indexes, foreign keys or checks changed."""
     old = {t.name: t for t in before.tables}
     new = {t.name: t for t in after.tables}
-    changes = [DesignChange(f"table `{name}` added") for name in new if name not in old]
+    changes = [
+        DesignChange(f"table `{name}` added", subject=name) for name in new if name not in old
+    ]
     changes += [
-        DesignChange(f"table `{name}` removed", True, "its rows") for name in old if name not in new
+        DesignChange(f"table `{name}` removed", True, "its rows", name)
+        for name in old
+        if name not in new
     ]
     for name in (n for n in new if n in old):
         changes += _table_changes(old[name], new[name])
@@ -149,24 +200,36 @@ def _table_changes(before: Table, after: Table) -> list[DesignChange]:
                 "existing rows have no value for a NOT NULL column without a default"
                 if unfilled
                 else None,
+                f"{where}.{name}",
             )
         )
     for name in removed:
         renamed = [a for a in added if new[a].type is old[name].type]
         guess = f" (renamed to `{renamed[0]}`? say so in the migration plan)" if renamed else ""
-        changes.append(DesignChange(f"column `{where}.{name}` removed{guess}", True, "its values"))
+        changes.append(
+            DesignChange(
+                f"column `{where}.{name}` removed{guess}", True, "its values", f"{where}.{name}"
+            )
+        )
     for name in (c for c in new if c in old):
         facts = _changed_facts(old[name], new[name])
         if facts:
             why = _narrowing(old[name], new[name])
             changes.append(
                 DesignChange(
-                    f"column `{where}.{name}` changed: {', '.join(facts)}", why is not None, why
+                    f"column `{where}.{name}` changed: {', '.join(facts)}",
+                    why is not None,
+                    why,
+                    f"{where}.{name}",
                 )
             )
     for part in ("indexes", "foreign_keys", "checks"):
         if set(getattr(before, part)) != set(getattr(after, part)):
-            changes.append(DesignChange(f"table `{where}`: its {part.replace('_', ' ')} changed"))
+            changes.append(
+                DesignChange(
+                    f"table `{where}`: its {part.replace('_', ' ')} changed", subject=where
+                )
+            )
     return changes
 
 
@@ -207,3 +270,18 @@ def _shown(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(map(str, value)) + "]"
     return "none" if value is None else str(value)
+
+
+def decided(
+    changes: Sequence[DesignChange], steps: Sequence[MigrationStep], recorded: Collection[str]
+) -> list[DesignChange]:
+    """`changes`, each destructive one with the decision about its data that a migration
+    step new to this run (not in `recorded`) gives, if any. One without a decision stops a
+    run that would write."""
+    decisions = {d.change: d.data for s in steps if s.id not in recorded for d in s.decisions}
+    return [
+        dataclasses.replace(c, decision=decisions[c.subject])
+        if c.destructive and c.subject in decisions
+        else c
+        for c in changes
+    ]

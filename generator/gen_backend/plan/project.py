@@ -38,15 +38,13 @@ from gen_backend.plan.database import (
     ON_DELETE,
     ColumnPlan,
     RevisionPlan,
-    RowSecurityPlan,
     TablePlan,
     plan_relationships,
-    plan_revisions,
     plan_table,
 )
 from gen_backend.plan.embeds import row_alias
 from gen_backend.plan.examples import NoExampleError, example
-from gen_backend.plan.history import RevisionEntry, revision_record
+from gen_backend.plan.history import History, revision_record
 from gen_backend.plan.inspection import (
     ProbeSource,
     inspection_index,
@@ -54,6 +52,7 @@ from gen_backend.plan.inspection import (
     plan_row_makers,
     plan_seeds,
 )
+from gen_backend.plan.migrations import MigrationsPlan, ServiceTablePlan, plan_migrations
 from gen_backend.plan.names import (
     class_name,
     field_name,
@@ -109,6 +108,7 @@ RESERVED_PACKAGES = {
 class FileOwner(StrEnum):
     GENERATED = "generated"  # rewritten by every run; a header line says so
     USER = "user"  # written once, then the user's: never overwritten
+    MIGRATION = "migration"  # written once: a database may have run it, so never rewritten
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ class PlannedFile:
     template: str  # relative to templates/
     owner: FileOwner
     context: dict[str, object] = field(default_factory=dict)
+    text: str | None = None  # the file as it is, instead of a template's (a written revision)
 
 
 @dataclass(frozen=True)
@@ -294,16 +295,6 @@ class ModuleApi:
 
 
 @dataclass(frozen=True)
-class ServiceTablePlan:
-    """A table the service keeps for itself (not the design's), and the revision that creates
-    it, after the plan's own."""
-
-    table: str
-    revision: str
-    down_revision: str | None
-
-
-@dataclass(frozen=True)
 class HealthPlan:
     """The service's own liveness and readiness paths (outside its OpenAPI document)."""
 
@@ -323,16 +314,12 @@ def plan_health(paths: Collection[str]) -> HealthPlan:
 class ProjectPlan:
     service: ServiceModel
     domains: tuple[DomainPlan, ...]
-    revisions: tuple[RevisionPlan, ...]
+    migrations: MigrationsPlan
     apis: tuple[ModuleApi, ...]
     files: tuple[PlannedFile, ...]
     rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
     api_keys: tuple[ApiKeySchemePlan, ...] = ()  # the API key schemes the routes check
     bearer_scheme: str = "HTTPBearer"  # the bearer token's scheme name in the served OpenAPI
-    # where Idempotency-Keys are kept, if any operation takes one
-    idempotency: ServiceTablePlan | None = None
-    # where each caller's requests are counted for the rate limit (a setting, off by default)
-    rate_limits: ServiceTablePlan = ServiceTablePlan("rate_limits", "rate_limits", None)
     health: HealthPlan = HealthPlan()
     # (spec or design name, its name here) where the project uses the name itself
     renamed: tuple[tuple[str, str], ...] = ()
@@ -342,6 +329,22 @@ class ProjectPlan:
     @property
     def column_helpers(self) -> frozenset[str]:
         return column_helpers(self.domains)
+
+    @property
+    def revisions(self) -> tuple[RevisionPlan, ...]:
+        """A revision per migration step."""
+        return self.migrations.steps
+
+    @property
+    def idempotency(self) -> ServiceTablePlan | None:
+        """Where Idempotency-Keys are kept, if any operation takes one."""
+        return self.migrations.idempotency
+
+    @property
+    def rate_limits(self) -> ServiceTablePlan:
+        """Where each caller's requests are counted for the rate limit (a setting, off by
+        default)."""
+        return self.migrations.rate_limits
 
     @property
     def service_tables(self) -> tuple[str, ...]:
@@ -823,23 +826,18 @@ def shadowed_paths(operations: Iterable[OperationPlan]) -> tuple[tuple[str, tupl
 
 
 def plan_project(
-    service: ServiceModel, rfis: tuple[Rfi, ...] = (), recorded: tuple[str, ...] = ()
+    service: ServiceModel, rfis: tuple[Rfi, ...] = (), history: History | None = None
 ) -> ProjectPlan:
-    """The whole project. `recorded`: the revision ids a previous run wrote into the output,
-    in their chain's order (plan.history); they keep that order, and revisions new to this
-    run come after them, so a database at the old head sees exactly those as pending."""
+    """The whole project. `history`: the revisions earlier runs wrote into the output and
+    the design they made (plan.migrations): kept as they are, with what is new after them."""
     planned = _plan_api(service)
     service, tables, packages = planned.service, planned.tables, planned.packages
     operations, planner = planned.operations, planned.planner
     domains = [
         DomainPlan(package=packages[t.name], table=tables[t.name]) for t in service.design.tables
     ]
-    owners = {
-        o.table: RowSecurityPlan(o.table, o.owner_column, tuple(o.bypass_roles))
-        for o in service.auth.ownership
-        if o.table in tables and any(c.name == o.owner_column for c in tables[o.table].columns)
-    }
-    revisions = plan_revisions(service.design, service.migrations.steps, tables, owners)
+    idempotent = any(op.idempotent for op in operations)
+    migrations = plan_migrations(service, tables, idempotent, history or History())
     apis = tuple(
         dataclasses.replace(api, guards=_guards(api, service, tables, packages))
         for api in _module_apis(service, domains, operations, planner.modules())
@@ -847,16 +845,11 @@ def plan_project(
 
     schemes = {s.name: s for s in service.api.security_schemes}
     api_keys = api_key_schemes(service.in_scope_operations, schemes)
-    chain = [r.revision for r in revisions]
-    idempotency = (
-        _service_table("idempotency_keys", tables, chain)
-        if any(op.idempotent for op in operations)
-        else None
+    revisions, idempotency, rate_limits = (
+        migrations.steps,
+        migrations.idempotency,
+        migrations.rate_limits,
     )
-    rate_limits = _service_table(
-        "rate_limits", tables, chain + ([idempotency.revision] if idempotency else [])
-    )
-    revisions, idempotency, rate_limits = _chained(revisions, idempotency, rate_limits, recorded)
     files: list[PlannedFile] = []
 
     def add(
@@ -882,18 +875,28 @@ def plan_project(
     add("alembic.ini")
     add("migrations/env.py")
     add("migrations/script.py.mako")
-    for revision in revisions:
-        add(
-            f"migrations/versions/{revision.file_stem}.py",
-            "migrations/versions/revision.py.j2",
-            revision=revision,
-        )
-    if idempotency is not None:
-        add(
-            f"migrations/versions/{idempotency.revision}.py",
-            "migrations/versions/idempotency_keys.py.j2",
-        )
-    add(f"migrations/versions/{rate_limits.revision}.py", "migrations/versions/rate_limits.py.j2")
+    for entry in migrations.log:
+        path = f"migrations/versions/{entry.file_stem}.py"
+        if entry.revision in migrations.written:
+            files.append(
+                PlannedFile(
+                    path, path, FileOwner.MIGRATION, text=migrations.written[entry.revision]
+                )
+            )
+        elif migrations.change and entry.revision == migrations.change.revision:
+            add(
+                path,
+                "migrations/versions/change.py.j2",
+                FileOwner.MIGRATION,
+                change=migrations.change,
+            )
+        elif idempotency and entry.revision == idempotency.revision:
+            add(path, "migrations/versions/idempotency_keys.py.j2", FileOwner.MIGRATION)
+        elif entry.revision == rate_limits.revision:
+            add(path, "migrations/versions/rate_limits.py.j2", FileOwner.MIGRATION)
+        else:
+            revision = next(r for r in revisions if r.revision == entry.revision)
+            add(path, "migrations/versions/revision.py.j2", FileOwner.MIGRATION, revision=revision)
     add("app/__init__.py")
     add("app/main.py")
     add("app/models.py")
@@ -1147,7 +1150,7 @@ def plan_project(
     add(".gen-backend/inspection.json", index=inspection_index(service, operations, probes))
     add(
         ".gen-backend/revisions.json",
-        record=revision_record(service, _revision_log(revisions, idempotency, rate_limits)),
+        record=revision_record(service, migrations.log),
     )
     contracts = [
         operation_contract(
@@ -1164,78 +1167,15 @@ def plan_project(
     return ProjectPlan(
         service=service,
         domains=tuple(domains),
-        revisions=revisions,
+        migrations=migrations,
         apis=apis,
         files=tuple(files),
         rfis=rfis,
         api_keys=api_keys,
         bearer_scheme=bearer_scheme_name(schemes),
-        idempotency=idempotency,
-        rate_limits=rate_limits,
         health=plan_health({op.path for op in service.operations}),
         renamed=tuple(sorted(planned.renamed)),
         error_class=_error_class(service, planner),
-    )
-
-
-def _chained(
-    revisions: tuple[RevisionPlan, ...],
-    idempotency: ServiceTablePlan | None,
-    rate_limits: ServiceTablePlan,
-    recorded: tuple[str, ...],
-) -> tuple[tuple[RevisionPlan, ...], ServiceTablePlan | None, ServiceTablePlan]:
-    """Each revision's `down_revision` along one chain: the `recorded` ones in their order,
-    then the rest in the plan's (the design's steps, then the service's own tables)."""
-    planned = [r.revision for r in revisions]
-    planned += [t.revision for t in (idempotency, rate_limits) if t is not None]
-    kept = [r for r in recorded if r in planned]
-    order = kept + [r for r in planned if r not in kept]
-    down = dict(zip(order, [None, *order[:-1]], strict=True))
-    return (
-        tuple(dataclasses.replace(r, down_revision=down[r.revision]) for r in revisions),
-        dataclasses.replace(idempotency, down_revision=down[idempotency.revision])
-        if idempotency
-        else None,
-        dataclasses.replace(rate_limits, down_revision=down[rate_limits.revision]),
-    )
-
-
-def _revision_log(
-    revisions: tuple[RevisionPlan, ...],
-    idempotency: ServiceTablePlan | None,
-    rate_limits: ServiceTablePlan,
-) -> tuple[RevisionEntry, ...]:
-    """Every revision, in its chain's order from the first."""
-    entries = [
-        RevisionEntry(r.revision, r.down_revision, r.file_stem, tuple(t.name for t in r.tables))
-        for r in revisions
-    ]
-    entries += [
-        RevisionEntry(t.revision, t.down_revision, t.revision, (t.table,))
-        for t in (idempotency, rate_limits)
-        if t is not None
-    ]
-    after = {e.down_revision: e for e in entries}
-    ordered, current = [], after.get(None)
-    while current is not None:
-        ordered.append(current)
-        current = after.get(current.revision)
-    return tuple(ordered)
-
-
-def _service_table(
-    name: str, tables: Collection[str], revisions: Sequence[str]
-) -> ServiceTablePlan:
-    """The service's own table `name` and its revision, after `revisions`; each renamed
-    (`app_`, `gen_`) where the design has one of that name."""
-
-    def free(taken: Collection[str]) -> str:
-        return next(n for n in (name, f"app_{name}", f"gen_{name}") if n not in taken)
-
-    return ServiceTablePlan(
-        table=free(tables),
-        revision=free(revisions),
-        down_revision=revisions[-1] if revisions else None,
     )
 
 

@@ -32,27 +32,13 @@ class SinceLastRun:
 
     @property
     def destructive(self) -> list[DesignChange]:
-        return [c for c in self.design if c.destructive]
+        """The changes that would lose data and no migration step decides about."""
+        return [c for c in self.design if c.destructive and c.decision is None]
 
 
 def new_revisions(changes: WritePlan) -> list[str]:
     """The migration revisions the run adds."""
     return [path for path in changes.added if path.startswith(REVISIONS)]
-
-
-def rewritten_revisions(changes: WritePlan) -> list[str]:
-    """The migration revisions the run would rewrite: a database that already ran one of them
-    does not get what changed in it."""
-    return [path for path in changes.changed if path.startswith(REVISIONS)]
-
-
-def print_rewritten_revisions(console: Console, changes: WritePlan) -> None:
-    for path in rewritten_revisions(changes):
-        console.print(
-            f"[bold yellow]warning[/]: {escape(path)} changes: a database that already ran this "
-            "revision does not get the change. Before deploying to one, migrate it with a "
-            "revision of its own (`alembic revision --autogenerate` in the service)."
-        )
 
 
 def print_api_changes(console: Console, changes: list[ApiChange]) -> None:
@@ -103,7 +89,9 @@ def print_design_changes(console: Console, changes: list[DesignChange]) -> None:
     if changes:
         console.print("[bold]the design changed[/] since the last run:")
     for change in changes:
-        if change.destructive:
+        if change.destructive and change.decision is not None:
+            console.print(f"  [yellow]decided[/] {escape(change.text)}: {escape(change.decision)}")
+        elif change.destructive:
             lost = escape(change.why or "")
             console.print(f"  [bold red]destructive[/] {escape(change.text)}: loses {lost}")
         else:
@@ -128,7 +116,6 @@ def print_changes(console: Console, output: Path, changes: WritePlan) -> None:
         )
     for path in new_revisions(changes):
         console.print(f"  [bold]new revision[/] {escape(path)}")
-    print_rewritten_revisions(console, changes)
     console.print(
         f"{len(changes.added)} to add, {len(changes.changed)} to change, "
         f"{len(changes.removed)} to remove, {len(changes.kept)} kept, "
@@ -170,7 +157,8 @@ def generation_json(
         "files": since.files.to_json(),
         "differs": since.files.differs,
         "design_changes": [
-            {"change": c.text, "destructive": c.destructive, "why": c.why} for c in since.design
+            {"change": c.text, "destructive": c.destructive, "why": c.why, "decision": c.decision}
+            for c in since.design
         ],
         "stale_rules": [{"file": path, "method": method} for path, method in since.stale_rules],
         "api_changes": [
@@ -184,6 +172,5 @@ def generation_json(
         ],
         "api_notice": str(notice) if notice else None,
         "new_revisions": list[JsonValue](new_revisions(since.files)),
-        "rewritten_revisions": list[JsonValue](rewritten_revisions(since.files)),
         "inspection": inspection,
     }

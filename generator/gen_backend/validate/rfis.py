@@ -37,10 +37,11 @@ from gen_backend.model.bounds import Bound, check_choices, column_range, type_ra
 from gen_backend.model.build import Resolved
 from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.crossing import Crossing
-from gen_backend.model.defaults import sqlite_default
+from gen_backend.model.defaults import fill_value, sqlite_default
 from gen_backend.model.infer import path_segments, property_column, sort_values, table_named
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
+from gen_backend.model.service import DataDecision
 from gen_backend.model.uploads import is_file, is_multipart, upload_columns
 from gen_backend.model.wire import (
     bound_columns,
@@ -103,6 +104,7 @@ class Code(StrEnum):
     MIGRATION_UNKNOWN_TABLE = "MIGRATION_UNKNOWN_TABLE"
     MIGRATION_ORDER = "MIGRATION_ORDER"
     MIGRATION_UNKNOWN_DEPENDENCY = "MIGRATION_UNKNOWN_DEPENDENCY"
+    MIGRATION_BAD_FILL = "MIGRATION_BAD_FILL"
     PERMISSION_MISSING = "PERMISSION_MISSING"
     PERMISSION_CONFLICT = "PERMISSION_CONFLICT"
     PERMISSION_UNGRANTED = "PERMISSION_UNGRANTED"
@@ -1033,6 +1035,33 @@ class _Checker:
                     "keep one form, or make the forms agree",
                 )
 
+    def _decision_fill(self, decision: DataDecision, at: str) -> None:
+        """A decision's `fill` is a value of the column it names, which the design has."""
+        if decision.fill is None:
+            return
+        table_name, _, column_name = decision.change.partition(".")
+        table = self.model.design.table(table_name)
+        column = table.columns_by_name.get(column_name) if table else None
+        if column is None:
+            problem = f"names `{decision.change}`, which is no column of the schema design"
+            fix = "name the column as `table.column`"
+        else:
+            try:
+                fill_value(decision.fill, column)
+                return
+            except ValueError as error:
+                problem = f"is no {column.type} value for `{decision.change}` ({error})"
+                fix = f"give a {column.type} value the rows of `{table_name}` can hold"
+        self.add(
+            Code.MIGRATION_BAD_FILL,
+            Severity.ERROR,
+            "migrations",
+            at,
+            f"The fill {decision.fill!r} {problem}: the migration could not give it to the "
+            "existing rows.",
+            fix,
+        )
+
     def migrations(self) -> None:
         design = self.model.design
         steps = self.model.migrations.steps
@@ -1051,6 +1080,8 @@ class _Checker:
                         f"Step {step.id} creates `{table}`, which the schema design does not have.",
                         "remove it or add the table",
                     )
+            for k, decision in enumerate(step.decisions):
+                self._decision_fill(decision, pointer("steps", n, "decisions", k, "fill"))
             for dependency in step.depends_on:
                 if dependency not in position:
                     self.add(
