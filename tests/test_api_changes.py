@@ -95,3 +95,33 @@ def test_a_response_field_removed_breaks_a_request_field_added_optional_does_not
             "201 application/json -> 200 application/json",
         )
     ]
+
+
+def test_who_may_call_an_operation_is_compared() -> None:
+    """A token or a permission newly needed breaks a caller; one no longer needed does not."""
+    route = ("GET", "/books")
+    label = "GET /books (listBooks)"
+
+    def lines(was: tuple[bool, frozenset[str]], now: tuple[bool, frozenset[str]]) -> list[str]:
+        found = api_changes([_LIST], [_LIST], ({route: was}, {route: now}))
+        return [f"{'breaking' if c.breaking else 'compatible'}: {c.what}" for c in found]
+
+    read, write = frozenset({"books:read"}), frozenset({"books:read", "books:write"})
+    assert lines((True, frozenset()), (False, read)) == ["breaking: now needs a bearer token"]
+    assert lines((False, read), (True, frozenset())) == ["compatible: public now: no token needed"]
+    assert lines((False, read), (False, write)) == [
+        "breaking: now needs the permission `books:write`"
+    ]
+    assert lines((False, write), (False, read)) == [
+        "compatible: no longer needs the permission `books:write`"
+    ]
+    assert lines((False, read), (False, read)) == []
+    assert label in str(
+        api_changes([_LIST], [_LIST], ({route: (True, read)}, {route: (False, read)}))
+    )
+
+
+def test_a_status_declared_or_dropped_is_compatible() -> None:
+    more = _changed(_LIST, statuses=["200", "429"])
+    assert _lines([_LIST], [more]) == [(False, "GET /books (listBooks): may answer 429")]
+    assert _lines([more], [_LIST]) == [(False, "GET /books (listBooks): no longer answers 429")]

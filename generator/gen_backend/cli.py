@@ -27,12 +27,14 @@ from gen_backend.inspection import InspectionRunError, inspect_service, read_ind
 from gen_backend.inspection import report as inspection_report
 from gen_backend.output import (
     CONTRACT,
+    INDEX,
     RECORD,
     EditedFilesError,
     MissingRevisionsError,
     plan_writes,
     read_contract,
     read_history,
+    read_inspection_index,
     read_record,
     stale_rules,
     unified_diff,
@@ -40,7 +42,7 @@ from gen_backend.output import (
     write_project,
 )
 from gen_backend.plan import ProjectPlan, plan_project
-from gen_backend.plan.api_changes import api_changes
+from gen_backend.plan.api_changes import access_of, api_changes
 from gen_backend.plan.history import decided, design_changes, design_of, recorded_revisions
 from gen_backend.render import RenderedFile, render_project
 from gen_backend.report import check as report
@@ -364,6 +366,10 @@ def _since_last_run(
     (its `record`, its contract, its rules), read before anything is written."""
     previous = design_of(record)
     previous_api = read_contract(output)
+    access = (
+        access_of(read_inspection_index(output)),
+        access_of(json.loads(files[str(INDEX)].text)),
+    )
     return SinceLastRun(
         files=plan_writes(files, output),
         design=decided(
@@ -373,7 +379,11 @@ def _since_last_run(
         )
         if previous
         else [],
-        api=api_changes(previous_api, json.loads(files[str(CONTRACT)].text))
+        api=api_changes(
+            previous_api,
+            json.loads(files[str(CONTRACT)].text),
+            access,
+        )
         if previous_api is not None and str(CONTRACT) in files
         else [],
         stale_rules=stale_rules(

@@ -28,6 +28,7 @@ from gen_backend.render import RenderedFile
 MANIFEST = Path(".gen-backend") / "manifest.json"
 RECORD = Path(".gen-backend") / "revisions.json"  # plan.history
 CONTRACT = Path("tests") / "openapi_contract.json"  # plan.contract
+INDEX = Path(".gen-backend") / "inspection.json"  # plan.inspection
 
 
 def sha256(text: str) -> str:
@@ -100,6 +101,11 @@ def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
 def read_contract(out: Path) -> JsonValue:
     """The API contract the previous run wrote into `out`, None if none."""
     return _read_json(out / CONTRACT)
+
+
+def read_inspection_index(out: Path) -> JsonValue:
+    """The previous run's inspection index (who may call each operation), None if none."""
+    return _read_json(out / INDEX)
 
 
 def read_record(out: Path) -> JsonValue:

@@ -2,9 +2,11 @@
 
 The previous run's API is the contract it wrote (`tests/openapi_contract.json`, plan.contract:
 per operation its parameters, request body, success response, as shapes); the new one is the
-contract the plan computes now. A change is breaking when a client written against the old
-API can fail against the new one: an operation or a response field gone, a new required
-input, a type changed. Security is not in the contract yet, so its changes are not seen.
+contract the plan computes now. Who may call each operation (public, or the permissions its
+bearer token needs) is read off the inspection's index of each run (`.gen-backend/
+inspection.json`, plan.inspection). A change is breaking when a client written against the
+old API can fail against the new one: an operation or a response field gone, a new required
+input, a type changed, a credential or permission now needed.
 """
 
 from __future__ import annotations
@@ -33,8 +35,27 @@ def _label(contract: dict[str, JsonValue]) -> str:
     return f"{contract['method']} {contract['path']} ({contract['operation_id']})"
 
 
-def api_changes(before: JsonValue, after: JsonValue) -> list[ApiChange]:
-    """The changes from the contracts `before` to `after`, breaking ones first."""
+# (method, path) -> (public, the permissions a bearer token needs)
+Access = dict[tuple[str, str], tuple[bool, frozenset[str]]]
+
+
+def access_of(index: JsonValue) -> Access:
+    """Who may call each operation, from an inspection index (none where it does not read)."""
+    operations = index.get("operations") if isinstance(index, dict) else None
+    found: Access = {}
+    for op in operations if isinstance(operations, list) else []:
+        if isinstance(op, dict) and (key := _key(op)):
+            permissions = op.get("permissions")
+            held = permissions if isinstance(permissions, list) else []
+            found[key] = (op.get("public") is True, frozenset(str(p) for p in held))
+    return found
+
+
+def api_changes(
+    before: JsonValue, after: JsonValue, access: tuple[Access, Access] = ({}, {})
+) -> list[ApiChange]:
+    """The changes from the contracts `before` to `after`, and in who may call an operation
+    (`access` before and after), breaking ones first."""
     old = {k: c for c in (before if isinstance(before, list) else []) if (k := _key(c))}
     new = {k: c for c in (after if isinstance(after, list) else []) if (k := _key(c))}
     changes: list[ApiChange] = []
@@ -57,7 +78,42 @@ def api_changes(before: JsonValue, after: JsonValue) -> list[ApiChange]:
         current = new[key]
         assert isinstance(current, dict)
         changes += _operation_changes(_label(current), contract, current)
+        was, now = access[0].get(key), access[1].get(key)
+        if was is not None and now is not None:
+            changes += _access_changes(_label(current), was, now)
     return sorted(changes, key=lambda c: not c.breaking)
+
+
+def _access_changes(
+    label: str, was: tuple[bool, frozenset[str]], now: tuple[bool, frozenset[str]]
+) -> list[ApiChange]:
+    (was_public, had), (public, needs) = was, now
+    if was_public and not public:
+        held = ", ".join(sorted(needs)) or "no permission"
+        return [
+            ApiChange(
+                label,
+                "now needs a bearer token",
+                True,
+                f"send a token (holding {held}); without one it answers 401",
+            )
+        ]
+    if public and not was_public:
+        return [ApiChange(label, "public now: no token needed", False, "nothing to do")]
+    found = [
+        ApiChange(
+            label,
+            f"now needs the permission `{p}`",
+            True,
+            f"give the callers' tokens `{p}`; without it it answers 403",
+        )
+        for p in sorted(needs - had)
+    ]
+    found += [
+        ApiChange(label, f"no longer needs the permission `{p}`", False, "nothing to do")
+        for p in sorted(had - needs)
+    ]
+    return found
 
 
 def _operation_changes(
@@ -74,8 +130,24 @@ def _operation_changes(
             )
         )
     found += _parameter_changes(label, old.get("parameters"), new.get("parameters"))
+    found += _status_changes(label, old.get("statuses"), new.get("statuses"))
     found += _body_changes(label, "request body", old.get("request"), new.get("request"), 1)
     found += _body_changes(label, "response", old.get("response"), new.get("response"), 2)
+    return found
+
+
+def _status_changes(label: str, old: JsonValue, new: JsonValue) -> list[ApiChange]:
+    """Statuses the spec declares, added or gone: a client may meet a new one, and a gone
+    one is no longer answered (the success status is the response's, compared there)."""
+    before = {str(s) for s in old} if isinstance(old, list) else set()
+    after = {str(s) for s in new} if isinstance(new, list) else set()
+    found = [
+        ApiChange(label, f"may answer {s}", False, f"handle {s}") for s in sorted(after - before)
+    ]
+    found += [
+        ApiChange(label, f"no longer answers {s}", False, "nothing to do")
+        for s in sorted(before - after)
+    ]
     return found
 
 
