@@ -311,6 +311,10 @@ def test_a_rule_for_an_operation_no_longer_there_is_kept_and_reported(tmp_path: 
     text = notice.read_text()
     assert "urgency: immediate" in text
     assert "- `DELETE /books/{bookId} (deleteBook)`: removed. For a client: stop calling it" in text
+    # GENERATION.md lists it, and keeps listing it: a later run with nothing new is the same
+    listed = (out / "GENERATION.md").read_text()
+    assert f"| `human-interventions/active/{notice.parent.name}/content.md` | 1 | 0 |" in listed
+    assert runner.invoke(app, [*generate, "--check"]).exit_code == 0
 
 
 def test_a_design_change_that_would_lose_data_waits_for_a_decision(tmp_path: Path) -> None:

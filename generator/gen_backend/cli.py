@@ -26,15 +26,11 @@ from gen_backend.errors import HandoffInputError
 from gen_backend.inspection import InspectionRunError, inspect_service, read_index
 from gen_backend.inspection import report as inspection_report
 from gen_backend.output import (
-    CONTRACT,
-    INDEX,
     RECORD,
     EditedFilesError,
     MissingRevisionsError,
     plan_writes,
-    read_contract,
     read_history,
-    read_inspection_index,
     read_record,
     stale_rules,
     unified_diff,
@@ -42,7 +38,6 @@ from gen_backend.output import (
     write_project,
 )
 from gen_backend.plan import ProjectPlan, plan_project
-from gen_backend.plan.api_changes import access_of, api_changes
 from gen_backend.plan.history import decided, design_changes, design_of, recorded_revisions
 from gen_backend.render import RenderedFile, render_project
 from gen_backend.report import check as report
@@ -275,7 +270,7 @@ def from_handoff(
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
     with out.status("Planning"):
-        plan = plan_project(result.model, result.rfis, history)
+        plan = plan_project(result.model, result.rfis, history, datetime.date.today())
     stubs = [op for op in plan.operations if op.kind.value == "custom"]
     out.print(
         f"[green]planned[/] {len(plan.files)} files: {len(plan.operations)} operations, "
@@ -331,9 +326,12 @@ def from_handoff(
         raise typer.Exit(EXIT_CONFLICT) from None
     print_design_changes(out, since.design)
     print_api_changes(out, since.api)
-    today = datetime.date.today()
     notice = (
-        write_notice(handoff, today, api_notice(since.api, output, today)) if since.api else None
+        write_notice(
+            handoff, plan.notices[-1].path, api_notice(since.api, output, plan.notices[-1])
+        )
+        if since.api
+        else None
     )
     if notice is not None:
         out.print(f"[bold]notice to the next phase[/]: {notice}")
@@ -363,13 +361,8 @@ def _since_last_run(
     files: dict[str, RenderedFile],
 ) -> SinceLastRun:
     """What generating `files` would do to the service an earlier run wrote into `output`
-    (its `record`, its contract, its rules), read before anything is written."""
+    (its `record`, its rules), read before anything is written."""
     previous = design_of(record)
-    previous_api = read_contract(output)
-    access = (
-        access_of(read_inspection_index(output)),
-        access_of(json.loads(files[str(INDEX)].text)),
-    )
     return SinceLastRun(
         files=plan_writes(files, output),
         design=decided(
@@ -379,13 +372,7 @@ def _since_last_run(
         )
         if previous
         else [],
-        api=api_changes(
-            previous_api,
-            json.loads(files[str(CONTRACT)].text),
-            access,
-        )
-        if previous_api is not None and str(CONTRACT) in files
-        else [],
+        api=list(plan.api_changes),
         stale_rules=stale_rules(
             output, {api.module: {op.function for op in api.operations} for api in plan.apis}
         ),

@@ -11,7 +11,6 @@ anything is written, so a run can stop there and only report (`--dry-run`, `--di
 from __future__ import annotations
 
 import ast
-import datetime
 import difflib
 import hashlib
 import json
@@ -22,7 +21,13 @@ from pydantic import JsonValue
 
 from gen_backend import __version__
 from gen_backend.plan import FileOwner
-from gen_backend.plan.history import History, design_of, ownership_of, recorded_revisions
+from gen_backend.plan.history import (
+    History,
+    design_of,
+    notices_of,
+    ownership_of,
+    recorded_revisions,
+)
 from gen_backend.render import RenderedFile
 
 MANIFEST = Path(".gen-backend") / "manifest.json"
@@ -98,16 +103,6 @@ def _read_manifest(out: Path) -> dict[str, dict[str, str]]:
     return files if isinstance(files, dict) else {}
 
 
-def read_contract(out: Path) -> JsonValue:
-    """The API contract the previous run wrote into `out`, None if none."""
-    return _read_json(out / CONTRACT)
-
-
-def read_inspection_index(out: Path) -> JsonValue:
-    """The previous run's inspection index (who may call each operation), None if none."""
-    return _read_json(out / INDEX)
-
-
 def read_record(out: Path) -> JsonValue:
     """The previous run's record of its revisions and design, None if none."""
     return _read_json(out / RECORD)
@@ -134,14 +129,16 @@ def read_history(out: Path, record: JsonValue) -> History:
         texts={r: p.read_text(encoding="utf-8") for r, p in files.items()},
         design=design_of(record),
         ownership=ownership_of(record),
+        contract=_read_json(out / CONTRACT),
+        index=_read_json(out / INDEX),
+        notices=notices_of(record),
     )
 
 
-def write_notice(handoff: Path, day: datetime.date, text: str) -> Path:
-    """Write the API-change notice into the handoff folder, for the next phase; its path."""
-    folder = handoff / "human-interventions" / "active" / f"{day.isoformat()}-06-api-update"
-    folder.mkdir(parents=True, exist_ok=True)
-    notice = folder / "content.md"
+def write_notice(handoff: Path, path: str, text: str) -> Path:
+    """Write the API-change notice at `path` in the handoff folder, for the next phase."""
+    notice = handoff / path
+    notice.parent.mkdir(parents=True, exist_ok=True)
     notice.write_text(text, encoding="utf-8")
     return notice
 

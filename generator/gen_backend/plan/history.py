@@ -34,9 +34,12 @@ class RevisionEntry:
     description: str = ""
 
 
-def revision_record(service: ServiceModel, log: tuple[RevisionEntry, ...]) -> JsonValue:
+def revision_record(
+    service: ServiceModel, log: tuple[RevisionEntry, ...], notices: tuple[Notice, ...] = ()
+) -> JsonValue:
     """The record of one run: each revision written, in its chain's order, and the design,
-    migration plan and row ownership they were generated from."""
+    migration plan and row ownership they were generated from; the API-change notices left
+    so far."""
     return {
         "record_version": RECORD_VERSION,
         "database": service.database.value,
@@ -53,6 +56,9 @@ def revision_record(service: ServiceModel, log: tuple[RevisionEntry, ...]) -> Js
         "design": service.design.model_dump(mode="json", by_alias=True, exclude={"relationships"}),
         "migration_plan": service.migrations.model_dump(mode="json", by_alias=True),
         "ownership": [o.model_dump(mode="json", by_alias=True) for o in service.auth.ownership],
+        "notices": [
+            {"date": n.date, "breaking": n.breaking, "compatible": n.compatible} for n in notices
+        ],
     }
 
 
@@ -89,15 +95,46 @@ def recorded_revisions(record: JsonValue) -> tuple[RevisionEntry, ...]:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """An API-change notice a run left for the next phase in the handoff folder."""
+
+    date: str  # ISO date: the notice's folder is named after it
+    breaking: int
+    compatible: int
+
+    @property
+    def path(self) -> str:
+        """Where in the handoff folder."""
+        return f"human-interventions/active/{self.date}-06-api-update/content.md"
+
+
+def notices_of(record: JsonValue) -> tuple[Notice, ...]:
+    """The notices a record lists; none for a record this version cannot read."""
+    readable = _readable(record)
+    found = readable.get("notices") if readable else None
+    notices = []
+    for n in found if isinstance(found, list) else []:
+        if isinstance(n, dict):
+            date, breaking, compatible = n.get("date"), n.get("breaking"), n.get("compatible")
+            if isinstance(date, str) and isinstance(breaking, int) and isinstance(compatible, int):
+                notices.append(Notice(date, breaking, compatible))
+    return tuple(notices)
+
+
+@dataclass(frozen=True)
 class History:
-    """What the revisions already written into a service are: each of them (in the chain's
-    order) with its file's text as it is on disk, which a run keeps byte for byte, and the
-    design and row ownership the last run generated from, which a new revision starts from."""
+    """What earlier runs left in a service: the revisions already written (in the chain's
+    order) with each file's text as it is on disk, which a run keeps byte for byte; the
+    design and row ownership the last run generated from, which a new revision starts from;
+    and the API it served, which the new one is compared with."""
 
     revisions: tuple[RevisionEntry, ...] = ()
     texts: Mapping[str, str] = field(default_factory=dict)  # revision id -> its file's text
     design: SchemaDesign | None = None
     ownership: tuple[Ownership, ...] = ()
+    contract: JsonValue = None  # the API contract the last run wrote (plan.contract)
+    index: JsonValue = None  # its inspection index: who may call each operation
+    notices: tuple[Notice, ...] = ()  # the API-change notices earlier runs left
 
     @property
     def head(self) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -33,7 +35,8 @@ from gen_backend.model.wire import (
 )
 from gen_backend.plan.access import ApiKeySchemePlan, api_key_schemes, bearer_scheme_name
 from gen_backend.plan.api import OperationPlan, json_response_class, plan_operations
-from gen_backend.plan.contract import operation_contract
+from gen_backend.plan.api_changes import ApiChange, access_of, api_changes
+from gen_backend.plan.contract import OperationContract, operation_contract
 from gen_backend.plan.database import (
     ON_DELETE,
     ColumnPlan,
@@ -44,7 +47,7 @@ from gen_backend.plan.database import (
 )
 from gen_backend.plan.embeds import row_alias
 from gen_backend.plan.examples import NoExampleError, example
-from gen_backend.plan.history import History, revision_record
+from gen_backend.plan.history import History, Notice, revision_record
 from gen_backend.plan.inspection import (
     ProbeSource,
     inspection_index,
@@ -317,6 +320,10 @@ class ProjectPlan:
     migrations: MigrationsPlan
     apis: tuple[ModuleApi, ...]
     files: tuple[PlannedFile, ...]
+    # what changed in the served API since the last run, and the notices to the next phase
+    # about such changes (this run's last, if it has one)
+    api_changes: tuple[ApiChange, ...] = ()
+    notices: tuple[Notice, ...] = ()
     rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
     api_keys: tuple[ApiKeySchemePlan, ...] = ()  # the API key schemes the routes check
     bearer_scheme: str = "HTTPBearer"  # the bearer token's scheme name in the served OpenAPI
@@ -826,10 +833,14 @@ def shadowed_paths(operations: Iterable[OperationPlan]) -> tuple[tuple[str, tupl
 
 
 def plan_project(
-    service: ServiceModel, rfis: tuple[Rfi, ...] = (), history: History | None = None
+    service: ServiceModel,
+    rfis: tuple[Rfi, ...] = (),
+    history: History | None = None,
+    today: datetime.date | None = None,
 ) -> ProjectPlan:
-    """The whole project. `history`: the revisions earlier runs wrote into the output and
-    the design they made (plan.migrations): kept as they are, with what is new after them."""
+    """The whole project. `history`: what earlier runs left in the output (plan.history):
+    the revisions they wrote, kept as they are with what is new after them, and the API they
+    served, compared with this one; `today` dates a notice about an API that changed."""
     planned = _plan_api(service)
     service, tables, packages = planned.service, planned.tables, planned.packages
     operations, planner = planned.operations, planned.planner
@@ -1147,11 +1158,8 @@ def plan_project(
         services=sorted({(p.module, p.service_class) for p in probes}),
         json_target=json_target,
     )
-    add(".gen-backend/inspection.json", index=inspection_index(service, operations, probes))
-    add(
-        ".gen-backend/revisions.json",
-        record=revision_record(service, migrations.log),
-    )
+    index = inspection_index(service, operations, probes)
+    add(".gen-backend/inspection.json", index=index)
     contracts = [
         operation_contract(
             specs[op.operation_id],
@@ -1164,12 +1172,16 @@ def plan_project(
     ]
     add("tests/test_openapi.py")
     add("tests/openapi_contract.json", contracts=[dataclasses.asdict(c) for c in contracts])
+    api_changes, notices = _api_since(history or History(), contracts, index, today)
+    add(".gen-backend/revisions.json", record=revision_record(service, migrations.log, notices))
     return ProjectPlan(
         service=service,
         domains=tuple(domains),
         migrations=migrations,
         apis=apis,
         files=tuple(files),
+        api_changes=tuple(api_changes),
+        notices=notices,
         rfis=rfis,
         api_keys=api_keys,
         bearer_scheme=bearer_scheme_name(schemes),
@@ -1177,6 +1189,26 @@ def plan_project(
         renamed=tuple(sorted(planned.renamed)),
         error_class=_error_class(service, planner),
     )
+
+
+def _api_since(
+    history: History,
+    contracts: Sequence[OperationContract],
+    index: JsonValue,
+    today: datetime.date | None,
+) -> tuple[list[ApiChange], tuple[Notice, ...]]:
+    """What changed in the API since the run `history` tells of, and the notices so far: a
+    change is told in a notice dated `today`, one per day."""
+    if history.contract is None:
+        return [], history.notices
+    served = json.loads(json.dumps([dataclasses.asdict(c) for c in contracts]))
+    changes = api_changes(history.contract, served, (access_of(history.index), access_of(index)))
+    if not changes:
+        return changes, history.notices
+    day = (today or datetime.date.today()).isoformat()
+    breaking = sum(c.breaking for c in changes)
+    notice = Notice(day, breaking, len(changes) - breaking)
+    return changes, (*(n for n in history.notices if n.date != day), notice)
 
 
 def wire_formats(apis: Sequence[ModuleApi], operations: Sequence[OperationPlan]) -> frozenset[str]:

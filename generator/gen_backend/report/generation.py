@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from gen_backend.accept import Accepted
 from gen_backend.output import WritePlan
 from gen_backend.plan import ProjectPlan
 from gen_backend.plan.api_changes import ApiChange
-from gen_backend.plan.history import DesignChange
+from gen_backend.plan.history import DesignChange, Notice
 from gen_backend.report.check import JSON_SCHEMA_VERSION, accepted_json
 
 REVISIONS = "migrations/versions/"
@@ -49,10 +48,9 @@ def print_api_changes(console: Console, changes: list[ApiChange]) -> None:
         console.print(f"  {kind} {escape(change.operation)}: {escape(change.what)}")
 
 
-def api_notice(changes: list[ApiChange], output: Path, day: datetime.date) -> str:
-    """The notice to the next phase (human-interventions/active/<day>-06-api-update/content.md
-    in the handoff folder): front matter, then the changes, breaking first, each with what a
-    client does about it."""
+def api_notice(changes: list[ApiChange], output: Path, notice: Notice) -> str:
+    """The text of `notice` to the next phase (in the handoff folder): front matter, then the
+    changes, breaking first, each with what a client does about it."""
     breaking = [c for c in changes if c.breaking]
     others = [c for c in changes if not c.breaking]
     lines = [
@@ -60,7 +58,7 @@ def api_notice(changes: list[ApiChange], output: Path, day: datetime.date) -> st
         'phase: "07"',
         "from_phase: 06-backend-implementation",
         f"urgency: {'immediate' if breaking else 'end-of-phase'}",
-        f"date: {day.isoformat()}",
+        f"date: {notice.date}",
         f"title: The backend's API changed ({len(breaking)} breaking, {len(others)} compatible)",
         "---",
         "",
