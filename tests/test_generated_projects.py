@@ -499,6 +499,19 @@ def _constraints_change(handoff: Path) -> None:
     _decide(handoff, "{change: books.title, data: titles are unique already}")
 
 
+def _rename(handoff: Path) -> None:
+    """A column renamed: the decision says so, so its values move with it."""
+    _edit(
+        handoff,
+        "schema.yaml",
+        (
+            "      bio:        {type: text, nullable: true}",
+            "      biography: {type: text, nullable: true}",
+        ),
+    )
+    _decide(handoff, "{change: authors.bio, rename_to: biography, data: kept under the new name}")
+
+
 def _enum_change(handoff: Path) -> None:
     _edit(
         handoff,
@@ -533,6 +546,7 @@ _CHANGES = {
         [("Ada", 1, None, "1970-01-01")],
     ),
     "constraints": (_constraints_change, "SELECT title, editor_id FROM books", [("Notes", None)]),
+    "rename": (_rename, "SELECT biography FROM authors", [("wrote notes",)]),
     "enum": (_enum_change, f"UPDATE books SET status = 'out_of_print' WHERE id = '{_BOOK}'", []),
     "table_and_row_security": (_ownership_change, "SELECT title FROM books", [("Notes",)]),
 }

@@ -240,6 +240,7 @@ class RawDataDecision(Raw):
     change: str  # the table or `table.column` a destructive change touches
     data: str  # what happens to the data it holds
     fill: str | int | float | bool | None = None  # the value existing rows get
+    rename_to: str | None = None  # the column's new name
 
 
 class RawStep(Raw):

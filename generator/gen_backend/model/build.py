@@ -175,7 +175,10 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
                     tables=tuple(s.tables),
                     depends_on=tuple(s.depends_on),
                     decisions=tuple(
-                        DataDecision(change=d.change, data=d.data, fill=d.fill) for d in s.decisions
+                        DataDecision(
+                            change=d.change, data=d.data, fill=d.fill, rename_to=d.rename_to
+                        )
+                        for d in s.decisions
                     ),
                 )
                 for s in plan.steps

@@ -95,6 +95,7 @@ class DataDecision(Frozen):
     change: str  # the table or `table.column` the change touches
     data: str  # what happens to its data, in a person's words
     fill: str | int | float | bool | None = None  # the value existing rows get (NOT NULL)
+    rename_to: str | None = None  # the column's new name: a rename, not a drop and an add
 
 
 class MigrationStep(Frozen):

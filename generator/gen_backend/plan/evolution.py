@@ -27,7 +27,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from gen_backend.model.defaults import fill_value
-from gen_backend.model.schema import Column, SchemaDesign, naming
+from gen_backend.model.schema import Column, ColumnType, SchemaDesign, naming
 from gen_backend.model.service import MigrationStep
 from gen_backend.plan.database import (
     CheckPlan,
@@ -51,6 +51,20 @@ class ColumnChange:
     type: bool  # its type, length, precision, scale or enum values changed
     default: bool  # its server default changed
     fill: str | None = None  # the value rows holding null get first (a decision's), as source
+
+    @property
+    def renamed(self) -> bool:
+        return self.before.name != self.after.name
+
+    @property
+    def using(self) -> str:
+        """How PostgreSQL converts the column's values to its new type (before a rename)."""
+        return f'"{self.before.name}"::{_postgres_type(self.after.design)}'
+
+    @property
+    def downgrade_using(self) -> str:
+        """How PostgreSQL converts them back."""
+        return f'"{self.after.name}"::{_postgres_type(self.before.design)}'
 
 
 @dataclass(frozen=True)
@@ -242,11 +256,13 @@ def plan_change(
     new = {t.name: plan_table(t, "") for t in after.tables}
     created = tuple(new[t] for k, t, _ in sorted(found) if k == "add_table")
     dropped = tuple(old[t] for k, t, _ in sorted(found) if k == "remove_table")
-    fills = {d.change: d.fill for d in step.decisions if d.fill is not None} if step else {}
+    decisions = step.decisions if step else ()
+    fills = {d.change: d.fill for d in decisions if d.fill is not None}
+    renames = {d.change: d.rename_to for d in decisions if d.rename_to}
     changed = tuple(
         change
         for name in (t.name for t in after.tables if t.name in old and t.name not in made)
-        if (change := _table_change(old[name], new[name], found, fills))
+        if (change := _table_change(old[name], new[name], found, fills, renames))
     )
     old_owned, new_owned = owners
     secured = tuple(o for t, o in new_owned.items() if old_owned.get(t) != o and t not in made)
@@ -292,8 +308,16 @@ def _table_change(
     after: TablePlan,
     found: set[Difference],
     fills: Mapping[str, str | int | float | bool],
+    renames: Mapping[str, str],
 ) -> TableChange | None:
+    """`renames`: `table.column` -> the column's new name, where a decision says a column
+    gone and one added are one column renamed."""
     name = after.name
+    renamed = {
+        old: new
+        for c, new in renames.items()
+        if (old := c.partition(".")[2]) and c.partition(".")[0] == name
+    }
 
     def named(kind: str) -> set[str]:
         return {n for k, t, n in found if k == kind and t == name}
@@ -301,18 +325,20 @@ def _table_change(
     nullability = named("modify_nullable")
     altered = []
     for column in after.columns:
-        was = next((c for c in before.columns if c.name == column.name), None)
+        was_name = next((o for o, n in renamed.items() if n == column.name), column.name)
+        was = next((c for c in before.columns if c.name == was_name), None)
         if was is None:
             continue
         retyped = _type_facts(was.design) != _type_facts(column.design)
         default = was.design.default != column.design.default
-        if column.name in nullability or retyped or default:
+        refilled = was.nullable != column.nullable
+        if column.name in nullability or retyped or default or was_name != column.name:
             fill = fills.get(f"{name}.{column.name}")
             altered.append(
                 ColumnChange(
                     was,
                     column,
-                    column.name in nullability,
+                    column.name in nullability or (was_name != column.name and refilled),
                     retyped,
                     default,
                     None if fill is None else _fill_literal(fill, column.design),
@@ -330,8 +356,10 @@ def _table_change(
     new_checks = {c.name: c for c in after.checks}
     change = TableChange(
         name=name,
-        added=tuple(c for c in after.columns if c.name in named("add_column")),
-        dropped=tuple(c for c in before.columns if c.name in named("remove_column")),
+        added=tuple(
+            c for c in after.columns if c.name in named("add_column") - set(renamed.values())
+        ),
+        dropped=tuple(c for c in before.columns if c.name in named("remove_column") - set(renamed)),
         altered=tuple(altered),
         added_indexes=tuple(i for n, i in new_indexes.items() if n in named("add_index") | redone),
         dropped_indexes=tuple(
@@ -350,10 +378,39 @@ def _table_change(
         fills=tuple(
             (c.name, _fill_literal(fills[f"{name}.{c.name}"], c.design))
             for c in after.columns
-            if c.name in named("add_column") and f"{name}.{c.name}" in fills
+            if c.name in named("add_column") - set(renamed.values()) and f"{name}.{c.name}" in fills
         ),
     )
     return change if change != TableChange(name) else None
+
+
+_POSTGRES_TYPES = {
+    ColumnType.UUID: "uuid",
+    ColumnType.TEXT: "text",
+    ColumnType.INTEGER: "integer",
+    ColumnType.BIGINT: "bigint",
+    ColumnType.SMALLINT: "smallint",
+    ColumnType.BOOLEAN: "boolean",
+    ColumnType.FLOAT: "double precision",
+    ColumnType.DATE: "date",
+    ColumnType.TIME: "time",
+    ColumnType.TIMESTAMP: "timestamp",
+    ColumnType.TIMESTAMPTZ: "timestamptz",
+    ColumnType.JSON: "json",
+    ColumnType.BYTES: "bytea",
+}
+
+
+def _postgres_type(column: Column) -> str:
+    """The column's type as PostgreSQL names it in a cast."""
+    if column.type is ColumnType.ENUM:
+        return f'text::"{column.enum_name}"'  # an enum is reached from text
+    if column.type is ColumnType.STRING:
+        return f"varchar({column.max_length})" if column.max_length else "varchar"
+    if column.type is ColumnType.NUMERIC:
+        bounds = [str(b) for b in (column.precision, column.scale) if b is not None]
+        return f"numeric({', '.join(bounds)})" if bounds else "numeric"
+    return _POSTGRES_TYPES[column.type]
 
 
 def _type_facts(column: Column) -> tuple[object, ...]:

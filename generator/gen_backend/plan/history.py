@@ -315,7 +315,12 @@ def decided(
     """`changes`, each destructive one with the decision about its data that a migration
     step new to this run (not in `recorded`) gives, if any. One without a decision stops a
     run that would write."""
-    decisions = {d.change: d.data for s in steps if s.id not in recorded for d in s.decisions}
+    decisions = {}
+    for decision in (d for s in steps if s.id not in recorded for d in s.decisions):
+        decisions[decision.change] = decision.data
+        if decision.rename_to:  # the new name's column is the old one's
+            table = decision.change.partition(".")[0]
+            decisions[f"{table}.{decision.rename_to}"] = decision.data
     return [
         dataclasses.replace(c, decision=decisions[c.subject])
         if c.destructive and c.subject in decisions
