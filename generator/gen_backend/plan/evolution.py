@@ -116,6 +116,12 @@ class EnumChange:
         return tuple(v for v in self.after if v not in self.before)
 
     @property
+    def resized(self) -> bool:
+        """Whether the longest value's length changed: SQLite keeps an enum as a VARCHAR of
+        that length, so its columns are altered there."""
+        return max(map(len, self.before), default=0) != max(map(len, self.after), default=0)
+
+    @property
     def only_added(self) -> bool:
         """Whether values were only added: ALTER TYPE ... ADD VALUE, else the type is made
         again (rename, create, convert the columns, drop)."""
