@@ -4,6 +4,10 @@ test_generated_projects.py (`test_a_design_change_migrates_a_database_that_holds
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+from gen_backend.accept import Accepted, accept
 from gen_backend.model.schema import (
     CheckConstraint,
     Column,
@@ -15,8 +19,13 @@ from gen_backend.model.schema import (
     Table,
 )
 from gen_backend.model.service import DataDecision, MigrationStep
+from gen_backend.plan import plan_project
 from gen_backend.plan.database import RowSecurityPlan
 from gen_backend.plan.evolution import ChangeRevisionPlan, next_number, plan_change
+from gen_backend.render import render_project
+
+from .conftest import SAMPLES
+from .test_history import history_of
 
 _KEY = Column(name="id", type=ColumnType.UUID, primary_key=True)
 _AUTHORS = Table(name="authors", columns=(_KEY, Column(name="name", type=ColumnType.TEXT)))
@@ -160,3 +169,25 @@ def test_a_change_revision_is_numbered_after_the_chain() -> None:
     assert next_number(["0001", "0002", "rate_limits", "0003_books_add_pages"]) == "0004"
     assert next_number(["idempotency_keys"]) == "0001"
     assert next_number(["9", "10"]) == "11"
+
+
+def test_a_change_revision_id_fits_alembic_version(tmp_path: Path) -> None:
+    """Alembic keeps the head's id in a VARCHAR(32): a long description names the file, and
+    the id is cut at a word."""
+    handoff = tmp_path / "library"
+    shutil.copytree(SAMPLES / "library", handoff)
+    first = accept(handoff)
+    assert isinstance(first, Accepted)
+    v1 = render_project(plan_project(first.model))
+    notes = Column(name="reader_notes_for_the_librarians", type=ColumnType.TEXT, nullable=True)
+    tables = tuple(
+        t.model_copy(update={"columns": (*t.columns, notes)}) for t in first.model.design.tables
+    )
+    changed = first.model.model_copy(
+        update={"design": first.model.design.model_copy(update={"tables": tables})}
+    )
+    change = plan_project(changed, history=history_of(v1)).migrations.change
+    assert change is not None
+    assert change.file_stem.startswith("0004_authors_add_reader_notes_for_the_librarians")
+    assert change.revision == "0004_authors_add_reader_notes"
+    assert len(change.revision) <= 32

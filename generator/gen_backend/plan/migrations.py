@@ -17,9 +17,17 @@ from dataclasses import dataclass
 from gen_backend.model import ServiceModel
 from gen_backend.model.schema import SchemaDesign
 from gen_backend.model.service import MigrationStep, Ownership
-from gen_backend.plan.database import RevisionPlan, RowSecurityPlan, TablePlan, plan_revisions
+from gen_backend.plan.database import (
+    RevisionPlan,
+    RowSecurityPlan,
+    TablePlan,
+    plan_revisions,
+    slug,
+)
 from gen_backend.plan.evolution import ChangeRevisionPlan, next_number, plan_change
 from gen_backend.plan.history import History, RevisionEntry
+
+REVISION_ID = 32  # the longest revision id alembic_version.version_num holds
 
 
 @dataclass(frozen=True)
@@ -148,8 +156,11 @@ def _change(
         stem = next(s.file_stem for s in fresh if s.revision == naming_step.id)
         return dataclasses.replace(change, revision=naming_step.id, file_stem=stem)
     taken = [e.revision for e in history.revisions] + [s.id for s in service.migrations.steps]
-    stem = f"{next_number(taken)}_{change.file_stem}".rstrip("_")
-    return dataclasses.replace(change, revision=stem, file_stem=stem)
+    number = next_number(taken)
+    stem = f"{number}_{change.file_stem}".rstrip("_")
+    # Alembic keeps the head's id in a VARCHAR(32); the words keep it apart from a step's id
+    revision = f"{number}_{slug(change.description, REVISION_ID - len(number) - 1)}".rstrip("_")
+    return dataclasses.replace(change, revision=revision, file_stem=stem)
 
 
 def _service_table(
