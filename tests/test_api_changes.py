@@ -125,3 +125,64 @@ def test_a_status_declared_or_dropped_is_compatible() -> None:
     more = _changed(_LIST, statuses=["200", "429"])
     assert _lines([_LIST], [more]) == [(False, "GET /books (listBooks): may answer 429")]
     assert _lines([more], [_LIST]) == [(False, "GET /books (listBooks): no longer answers 429")]
+
+
+_STATUS: JsonValue = {"enum": ["draft", "out"]}
+
+
+def _with_status(status: JsonValue, *, required: bool = True) -> dict[str, JsonValue]:
+    book: JsonValue = {"object": {"title": [True, _STRING], "status": [required, status]}}
+    return _changed(
+        _CREATE,
+        request=["application/json", book],
+        response=["201", "application/json", book],
+    )
+
+
+def test_enum_values_widen_what_is_sent_and_are_noted_for_what_is_read() -> None:
+    more = _with_status({"enum": ["draft", "gone", "out"]})
+    assert _lines([_with_status(_STATUS)], [more]) == [
+        (False, "POST /books (createBook): request body field `status` takes gone"),
+        (False, "POST /books (createBook): response field `status` takes gone"),
+    ]
+    (read,) = [c for c in api_changes([_with_status(_STATUS)], [more]) if "response" in c.what]
+    assert read.migration == "handle `status` being gone"
+    fewer = _with_status({"enum": ["draft"]})
+    assert _lines([_with_status(_STATUS)], [fewer]) == [
+        (True, "POST /books (createBook): request body field `status` no longer takes out"),
+        (False, "POST /books (createBook): response field `status` no longer takes out"),
+    ]
+
+
+def test_a_field_that_may_be_absent_breaks_a_reader_and_a_required_one_a_sender() -> None:
+    optional = _with_status(_STATUS, required=False)
+    assert _lines([_with_status(_STATUS)], [optional]) == [
+        (True, "POST /books (createBook): response field `status` may be absent now"),
+        (False, "POST /books (createBook): request body field `status` no longer required"),
+    ]
+
+
+def test_fields_inside_array_items_and_bounds_are_compared() -> None:
+    def listing(title: JsonValue) -> dict[str, JsonValue]:
+        item: JsonValue = {"object": {"id": [True, _STRING], "title": [True, title]}}
+        page: JsonValue = {"object": {"items": [True, {"array": item}]}}
+        return _changed(_LIST, response=["200", "application/json", page])
+
+    short: JsonValue = {"type": "string", "bounds": {"maxLength": 100}}
+    long: JsonValue = {"type": "string", "bounds": {"maxLength": 300}}
+    assert _lines([listing(short)], [listing(long)]) == [
+        (
+            False,
+            "GET /books (listBooks): response field `items[].title`: "
+            "bounds {'maxLength': 100} -> {'maxLength': 300}",
+        )
+    ]
+    query: JsonValue = {"query:q": [False, long]}
+    narrowed = _changed(_LIST, parameters={"query:q": [False, short]})
+    assert _lines([_changed(_LIST, parameters=query)], [narrowed])[0][0] is True
+    assert _lines([narrowed], [_changed(_LIST, parameters=query)])[0][0] is False
+    number: JsonValue = {"type": "integer", "bounds": {}}
+    retyped = _changed(_LIST, parameters={"query:q": [False, number]})
+    assert _lines([_LIST], [retyped]) == [
+        (True, "GET /books (listBooks): parameter `query:q` changed type")
+    ]

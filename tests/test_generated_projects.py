@@ -614,3 +614,127 @@ def test_a_design_change_migrates_a_database_that_holds_rows(
     )
     checks = ["pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py"]
     _run([*checks, "tests/test_schema.py"], out, **own)
+
+
+_CLIENT = '''"""One request to the service, in process, as an admin: its status and JSON body."""
+import asyncio
+import json
+import sys
+
+import httpx
+import jwt
+
+from app.core.config import get_settings
+from app.main import create_app
+from scripts.dev_token import claims_for
+
+
+async def main(method: str, path: str, body: str) -> None:
+    settings = get_settings()
+    key = settings.jwt_verification_key()
+    token = jwt.encode(
+        claims_for(settings, subject="e2e", roles=["admin"]), key, settings.jwt_algorithms[0]
+    )
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        answer = await client.request(
+            method,
+            path,
+            json=json.loads(body) if body else None,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    sys.stdout.write(json.dumps([answer.status_code, answer.json() if answer.content else None]))
+
+
+asyncio.run(main(*sys.argv[1:4]))
+'''
+
+
+def _call(out: Path, url: str, method: str, path: str, body: object = None) -> tuple[int, object]:
+    """`method path` with `body` through the generated service's app, on the database at
+    `url`: the status and the JSON answer."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST_"))}
+    env.update(DATABASE_URL=url, JWT_SECRET="x" * 32, PYTHONPATH=str(out))
+    client = out.parent / "client.py"
+    client.write_text(_CLIENT)
+    done = subprocess.run(
+        [sys.executable, str(client), method, path, json.dumps(body) if body is not None else ""],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    status, answer = json.loads(done.stdout)
+    return int(status), answer
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_rows_written_through_the_api_are_served_in_the_new_shape(
+    engine: str, tmp_path: Path
+) -> None:
+    """Rows written through v1's API; a column and an enum value added to the design and the
+    spec; regenerated and migrated: the old rows are served with the new field (null), a new
+    row takes it, and the next phase got a notice of the compatible API change."""
+    from typer.testing import CliRunner
+
+    from gen_backend.cli import app
+
+    if engine == "postgresql" and POSTGRES is None:
+        pytest.skip("needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
+    handoff, out = tmp_path / "handoff", tmp_path / "service"
+    shutil.copytree(SAMPLES / "library", handoff)
+    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
+    runner = CliRunner()
+    assert runner.invoke(app, generate).exit_code == 0
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+        if engine == "sqlite"
+        else _fresh_database(f"gen_backend_served_{os.getpid()}")
+    )
+    _run(["alembic", "upgrade", "head"], out, DATABASE_URL=url, JWT_SECRET="x" * 32)
+    status, author = _call(out, url, "POST", "/authors", {"name": "Ada"})
+    assert status == 201, author
+    assert isinstance(author, dict)
+    book = {"authorId": author["id"], "isbn": "9780000000001", "title": "Notes"}
+    status, written = _call(out, url, "POST", "/books", book)
+    assert status == 201, written
+    assert isinstance(written, dict)
+
+    statuses = "[draft, published, archived]"
+    website = "{type: [string, 'null'], maxLength: 200}"
+    _edit(
+        handoff,
+        "schema.yaml",
+        (statuses, "[draft, published, archived, out_of_print]"),
+        (_PRICE, _PRICE + "      website: {type: string, max_length: 200, nullable: true}\n"),
+    )
+    spec = handoff / "openapi.yaml"
+    text = spec.read_text().replace(
+        "enum: [draft, published, archived]", "enum: [draft, published, archived, out_of_print]"
+    )
+    price = '        price: {type: [number, "null"], minimum: 0, maximum: 99999999.99}\n'
+    served = '        price: {type: [number, "null"]}\n'
+    text = text.replace(price, price + f"        website: {website}\n")
+    spec.write_text(text.replace(served, served + f"        website: {website}\n"))
+    again = runner.invoke(app, generate)
+    assert again.exit_code == 0, again.output
+    _run(["alembic", "upgrade", "head"], out, DATABASE_URL=url, JWT_SECRET="x" * 32)
+
+    status, kept = _call(out, url, "GET", f"/books/{written['id']}")
+    assert status == 200, kept
+    assert isinstance(kept, dict)
+    assert (kept["title"], kept["website"], kept["status"]) == ("Notes", None, "draft")
+    fresh = {
+        **book,
+        "isbn": "9780000000002",
+        "website": "https://example.org/notes",
+        "status": "out_of_print",
+    }
+    status, made = _call(out, url, "POST", "/books", fresh)
+    assert status == 201, made
+    assert isinstance(made, dict)
+    assert (made["website"], made["status"]) == (fresh["website"], "out_of_print")
+    (notice,) = (handoff / "human-interventions" / "active").glob("*-06-api-update/content.md")
+    assert "urgency: end-of-phase" in notice.read_text()

@@ -173,8 +173,9 @@ def _member_changes(
     label: str, kind: str, before: dict[str, JsonValue], after: dict[str, JsonValue]
 ) -> list[ApiChange]:
     """Changes of named members, each `[required, shape]`: the parameters, or the fields of a
-    request body or a response. What the client sends breaks it when newly required; what it
-    reads, when it goes or changes."""
+    request body or a response (nested fields by their path, `items[].title`). What the
+    client sends breaks it when newly required or narrowed; what it reads, when it goes, may
+    be absent, or changes type."""
     sent = kind != "response field"
     found = []
     for name, spec in after.items():
@@ -189,26 +190,12 @@ def _member_changes(
                     f"send `{name}`" if breaking else "nothing to do",
                 )
             )
-        elif before[name] != spec:
-            was = before[name]
-            loosened = (
-                sent
-                and isinstance(was, list)
-                and isinstance(spec, list)
-                and was[1:] == spec[1:]
-                and _required(was)
-            )
-            found.append(
-                ApiChange(
-                    label,
-                    f"{kind} `{name}` "
-                    + ("no longer required" if loosened else "changed (required or type)"),
-                    not loosened,
-                    "nothing to do"
-                    if loosened
-                    else f"{'send' if sent else 'read'} `{name}` as the new contract says",
-                )
-            )
+            continue
+        was = before[name]
+        if _required(was) != required:
+            found.append(_requirement_change(label, kind, name, required, sent))
+        if isinstance(was, list) and isinstance(spec, list) and len(was) > 1 and len(spec) > 1:
+            found += _shape_changes(label, kind, name, was[1], spec[1], sent)
     found += [
         ApiChange(label, f"{kind} `{name}` removed", True, _REMOVED[kind].format(name))
         for name in before
@@ -217,19 +204,117 @@ def _member_changes(
     return found
 
 
-def _fields(shape: JsonValue) -> dict[str, JsonValue] | None:
-    if isinstance(shape, dict) and isinstance(shape.get("object"), dict):
-        fields = shape["object"]
-        assert isinstance(fields, dict)
-        return fields
-    return None
+def _requirement_change(label: str, kind: str, name: str, required: bool, sent: bool) -> ApiChange:
+    if sent:
+        if required:
+            return ApiChange(label, f"{kind} `{name}` now required", True, f"send `{name}`")
+        return ApiChange(label, f"{kind} `{name}` no longer required", False, "nothing to do")
+    if required:
+        return ApiChange(label, f"{kind} `{name}` always answered now", False, "nothing to do")
+    return ApiChange(
+        label, f"{kind} `{name}` may be absent now", True, f"read `{name}` as optional"
+    )
+
+
+def _shape_changes(
+    label: str, kind: str, name: str, old: JsonValue, new: JsonValue, sent: bool
+) -> list[ApiChange]:
+    """How the shape of one member changed (plan.contract's shapes), looking into objects,
+    array items, enum values and a scalar's bounds."""
+    if old == new or "any" in (old, new):
+        return []
+    old_map = old if isinstance(old, dict) else {}
+    new_map = new if isinstance(new, dict) else {}
+    if "object" in old_map and "object" in new_map:
+        was, now = old_map["object"], new_map["object"]
+        assert isinstance(was, dict)
+        assert isinstance(now, dict)
+        return _member_changes(label, kind, _prefixed(name, was), _prefixed(name, now))
+    if "array" in old_map and "array" in new_map:
+        return _shape_changes(label, kind, f"{name}[]", old_map["array"], new_map["array"], sent)
+    if "enum" in old_map and "enum" in new_map:
+        return _enum_changes(label, kind, name, old_map["enum"], new_map["enum"], sent)
+    if "type" in old_map and old_map.get("type") == new_map.get("type"):
+        narrowed = sent and _narrower(old_map.get("bounds"), new_map.get("bounds"))
+        return [
+            ApiChange(
+                label,
+                f"{kind} `{name}`: bounds {old_map.get('bounds')} -> {new_map.get('bounds')}",
+                narrowed,
+                f"send `{name}` within the new bounds" if narrowed else "nothing to do",
+            )
+        ]
+    return [
+        ApiChange(
+            label,
+            f"{kind} `{name}` changed type",
+            True,
+            f"{'send' if sent else 'read'} `{name}` as the new contract says",
+        )
+    ]
+
+
+def _prefixed(name: str, members: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    return {f"{name}.{k}" if name else k: v for k, v in members.items()}
+
+
+def _enum_changes(
+    label: str, kind: str, name: str, old: JsonValue, new: JsonValue, sent: bool
+) -> list[ApiChange]:
+    """Values added to what a client sends widen it; values gone break a client that sends
+    them. A client that reads the field may meet a new value: compatible, with a note."""
+    before = {str(v) for v in old} if isinstance(old, list) else set()
+    after = {str(v) for v in new} if isinstance(new, list) else set()
+    added, gone = ", ".join(sorted(after - before)), ", ".join(sorted(before - after))
+    found = []
+    if added:
+        found.append(
+            ApiChange(
+                label,
+                f"{kind} `{name}` takes {added}",
+                False,
+                "nothing to do" if sent else f"handle `{name}` being {added}",
+            )
+        )
+    if gone:
+        found.append(
+            ApiChange(
+                label,
+                f"{kind} `{name}` no longer takes {gone}",
+                sent,
+                f"stop sending {gone}" if sent else "nothing to do",
+            )
+        )
+    return found
+
+
+_LOWER = {"minimum", "exclusiveMinimum", "minLength", "minItems"}
+_UPPER = {"maximum", "exclusiveMaximum", "maxLength", "maxItems"}
+
+
+def _narrower(old: JsonValue, new: JsonValue) -> bool:
+    """Whether the bounds `new` refuse a value `old` allowed."""
+    before = old if isinstance(old, dict) else {}
+    after = new if isinstance(new, dict) else {}
+    for bound, limit in after.items():
+        was = before.get(bound)
+        if was == limit:
+            continue
+        numeric = isinstance(was, int | float) and isinstance(limit, int | float)
+        if not numeric or bound not in _LOWER | _UPPER:
+            return True  # a bound added, or a pattern or format changed
+        assert isinstance(was, int | float)
+        assert isinstance(limit, int | float)
+        if (limit > was) if bound in _LOWER else (limit < was):
+            return True
+    return False
 
 
 def _body_changes(
     label: str, part: str, old: JsonValue, new: JsonValue, at: int
 ) -> list[ApiChange]:
     """Changes of a request body (`at` 1: [media type, shape]) or a success response (`at` 2:
-    [status, media type, shape]), field by field where both are objects."""
+    [status, media type, shape]), field by field."""
     if old == new:
         return []
     if not (isinstance(old, list) and isinstance(new, list)) or old[:at] != new[:at]:
@@ -241,10 +326,7 @@ def _body_changes(
                 f"send and read the {part} as the new contract says",
             )
         ]
-    before, after = _fields(old[at]), _fields(new[at])
-    if before is None or after is None:
-        return [ApiChange(label, f"{part} changed", True, f"follow the new {part} schema")]
-    return _member_changes(label, f"{part} field", before, after)
+    return _shape_changes(label, f"{part} field", "", old[at], new[at], at == 1)
 
 
 def _head(value: JsonValue, at: int) -> str:
