@@ -330,6 +330,13 @@ def test_a_design_change_that_would_lose_data_waits_for_a_decision(tmp_path: Pat
     assert stopped.exit_code == 1
     said = " ".join(stopped.output.split())
     assert "destructive column `authors.bio` removed: loses its values" in said
+    # `check` against the service says the same, as an error RFI
+    checked = runner.invoke(app, ["check", str(handoff), "--service", str(out), "--json"])
+    codes = {(r["code"], r["location"]) for r in json.loads(checked.stdout)["rfis"]}
+    assert ("DESIGN_CHANGE_LOSES_DATA", "authors.bio") in codes
+    failing = ["check", str(handoff), "--fail-on", "error"]
+    assert runner.invoke(app, failing).exit_code == 0
+    assert runner.invoke(app, [*failing, "--service", str(out)]).exit_code == 1
     assert "nothing was written" in said
     assert _hashes(out) == before
     allowed = runner.invoke(app, [*generate, "--allow-destructive", "--dry-run"])
@@ -341,6 +348,7 @@ def test_a_design_change_that_would_lose_data_waits_for_a_decision(tmp_path: Pat
         + '  - id: "0004"\n    description: authors lose their bio\n    tables: []\n'
         + "    decisions:\n      - {change: authors.bio, data: copied to the CMS first}\n"
     )
+    assert runner.invoke(app, [*failing, "--service", str(out)]).exit_code == 0
     decided = runner.invoke(app, generate)
     assert decided.exit_code == 0, decided.output
     said = " ".join(decided.output.split())

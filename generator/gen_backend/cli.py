@@ -7,6 +7,7 @@ failed inspection checks); 4 generated files edited by hand (nothing written).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -38,7 +39,7 @@ from gen_backend.output import (
     write_project,
 )
 from gen_backend.plan import ProjectPlan, plan_project
-from gen_backend.plan.history import decided, design_changes, design_of, recorded_revisions
+from gen_backend.plan.history import DesignChange, change_rfis, design_since
 from gen_backend.render import RenderedFile, render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
@@ -105,6 +106,14 @@ def check(
         FailOn, typer.Option(help="Exit 1 when an RFI of this severity (or worse) is raised.")
     ] = FailOn.NEVER,
     lenient: Lenient = False,
+    service: Annotated[
+        Path | None,
+        typer.Option(
+            "--service",
+            help="The service an earlier from-handoff wrote: the design's changes since are "
+            "checked too (data they would lose is an RFI).",
+        ),
+    ] = None,
 ) -> None:
     """Verify a handoff: No-Go checks, read-back, and RFIs. Writes nothing."""
     out = Console(soft_wrap=False)
@@ -124,6 +133,9 @@ def check(
             report.print_halted(out, result)
             out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
         raise typer.Exit(EXIT_HALT)
+    if service is not None:
+        changes = design_since(read_record(service), result.model)
+        result = dataclasses.replace(result, rfis=result.rfis + change_rfis(changes))
     if as_json:
         _print_json(report.accepted_json(result))
     else:
@@ -253,10 +265,6 @@ def from_handoff(
         report.print_halted(out, result)
         out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
         raise typer.Exit(EXIT_HALT)
-    out.print(
-        f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
-        f"in scope, {len(result.rfis)} RFIs"
-    )
     record = read_record(output)  # what an earlier run wrote there, if any
     try:
         history = read_history(output, record)
@@ -269,6 +277,12 @@ def from_handoff(
             f"{output / RECORD} to start the chain again on a new database"
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    design = design_since(record, result.model)
+    result = dataclasses.replace(result, rfis=result.rfis + change_rfis(design))
+    out.print(
+        f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
+        f"in scope, {len(result.rfis)} RFIs"
+    )
     with out.status("Planning"):
         plan = plan_project(result.model, result.rfis, history, datetime.date.today())
     stubs = [op for op in plan.operations if op.kind.value == "custom"]
@@ -283,7 +297,7 @@ def from_handoff(
     with out.status("Rendering"):
         files = render_project(plan)
     out.print(f"[green]rendered[/] {len(files)} files")
-    since = _since_last_run(output, record, result, plan, files)
+    since = _since_last_run(output, design, plan, files)
     if previewing:
         if as_json:
             _print_json(generation_json(result, plan, output, since, mode="preview"))
@@ -355,23 +369,15 @@ def from_handoff(
 
 def _since_last_run(
     output: Path,
-    record: JsonValue,
-    result: Accepted,
+    design: list[DesignChange],
     plan: ProjectPlan,
     files: dict[str, RenderedFile],
 ) -> SinceLastRun:
     """What generating `files` would do to the service an earlier run wrote into `output`
-    (its `record`, its rules), read before anything is written."""
-    previous = design_of(record)
+    (the `design` changes since, the API's, its rules), read before anything is written."""
     return SinceLastRun(
         files=plan_writes(files, output),
-        design=decided(
-            design_changes(previous, result.model.design),
-            result.model.migrations.steps,
-            {e.revision for e in recorded_revisions(record)},
-        )
-        if previous
-        else [],
+        design=design,
         api=list(plan.api_changes),
         stale_rules=stale_rules(
             output, {api.module: {op.function for op in api.operations} for api in plan.apis}

@@ -18,6 +18,7 @@ from pydantic import JsonValue, ValidationError
 from gen_backend.model import ServiceModel
 from gen_backend.model.schema import Column, ColumnDefault, ColumnType, SchemaDesign, Table
 from gen_backend.model.service import MigrationStep, Ownership
+from gen_backend.validate.rfis import Code, Rfi, Severity
 
 RECORD_VERSION = 1
 
@@ -327,3 +328,33 @@ def decided(
         else c
         for c in changes
     ]
+
+
+def design_since(record: JsonValue, service: ServiceModel) -> list[DesignChange]:
+    """What changed in the design since the run that left `record` (none without one), each
+    destructive change with the decision a migration step new since then gives, if any."""
+    previous = design_of(record)
+    if previous is None:
+        return []
+    written = {e.revision for e in recorded_revisions(record)}
+    return decided(design_changes(previous, service.design), service.migrations.steps, written)
+
+
+def change_rfis(changes: Sequence[DesignChange]) -> tuple[Rfi, ...]:
+    """An error RFI for each destructive change no migration step decides about: what
+    `check --service` and `from-handoff` both report, and what stops a writing run."""
+    return tuple(
+        Rfi(
+            code=Code.DESIGN_CHANGE_LOSES_DATA,
+            severity=Severity.ERROR,
+            artifact="schema",
+            location=c.subject,
+            question=f"The {c.text} since the service was generated: in a database that "
+            f"holds rows it loses {c.why}. What happens to that data?",
+            suggestion="add a migration step without tables whose `decisions:` name "
+            f"`{c.subject}` and say what happens to the data (a `fill`, a `rename_to`, or "
+            "words on a copy), keep the design as it was, or run with --allow-destructive",
+        )
+        for c in changes
+        if c.destructive and c.decision is None
+    )
