@@ -528,6 +528,12 @@ def _enum_change(handoff: Path) -> None:
     )
 
 
+def _enum_value_removed(handoff: Path) -> None:
+    """PostgreSQL cannot drop an enum value: the type is made again, rows kept."""
+    _edit(handoff, "schema.yaml", ("[draft, published, archived]", "[draft, published]"))
+    _decide(handoff, "{change: books.status, data: no book was ever archived}")
+
+
 def _ownership_change(handoff: Path) -> None:
     """A table dropped (with its data decided), and another's row security changed."""
     from .test_history import REVIEWS_TABLE
@@ -551,6 +557,7 @@ _CHANGES = {
         [("Ada", 1, None, "1970-01-01")],
     ),
     "constraints": (_constraints_change, "SELECT title, editor_id FROM books", [("Notes", None)]),
+    "enum_value_removed": (_enum_value_removed, "SELECT status FROM books", [("draft",)]),
     "rename": (_rename, "SELECT biography FROM authors", [("wrote notes",)]),
     "enum": (_enum_change, f"UPDATE books SET status = 'out_of_print' WHERE id = '{_BOOK}'", []),
     "table_and_row_security": (_ownership_change, "SELECT title FROM books", [("Notes",)]),
