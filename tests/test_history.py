@@ -177,3 +177,13 @@ def test_a_new_step_comes_after_the_recorded_head_and_the_old_revisions_stay(
     # without a record, the order is the plan's own: the new step before the service's tables
     fresh = plan_project(second.model)
     assert next(r for r in fresh.revisions if r.revision == "0004").down_revision == "0003"
+
+
+def test_a_table_gone_beside_a_new_one_with_its_columns_is_asked_about() -> None:
+    key = Column(name="id", type=ColumnType.UUID, primary_key=True)
+    title = Column(name="title", type=ColumnType.TEXT)
+    before = _design(Table(name="books", columns=(key, title)))
+    after = _design(Table(name="volumes", columns=(key, title)))
+    (removed,) = [c for c in design_changes(before, after) if "removed" in str(c)]
+    assert str(removed).startswith("table `books` removed (renamed to `volumes`?")
+    assert removed.destructive

@@ -211,11 +211,18 @@ def design_changes(before: SchemaDesign, after: SchemaDesign) -> list[DesignChan
     changes = [
         DesignChange(f"table `{name}` added", subject=name) for name in new if name not in old
     ]
-    changes += [
-        DesignChange(f"table `{name}` removed", True, "its rows", name)
-        for name in old
-        if name not in new
-    ]
+    added = [n for n in new if n not in old]
+    for name in (n for n in old if n not in new):
+        columns = set(old[name].columns_by_name)
+        # more than a key alike: a table of the same columns under another name
+        twins = [a for a in added if len(columns) > 1 and set(new[a].columns_by_name) == columns]
+        guess = (
+            f" (renamed to `{twins[0]}`? a table is not renamed: keep its name, or decide "
+            "what happens to its rows)"
+            if twins
+            else ""
+        )
+        changes.append(DesignChange(f"table `{name}` removed{guess}", True, "its rows", name))
     for name in (n for n in new if n in old):
         changes += _table_changes(old[name], new[name])
     return changes
