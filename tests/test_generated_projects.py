@@ -19,10 +19,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from gen_backend.accept import Accepted, accept
 from gen_backend.model.schema import CheckConstraint, Column, ColumnType, SchemaDesign, Table
@@ -379,55 +381,45 @@ async def _tables(url: str) -> set[str]:
         await engine.dispose()
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-def test_a_table_added_later_migrates_a_database_that_holds_rows(
-    engine: str, tmp_path: Path
-) -> None:
-    """v1 generated and migrated, a row written; then a table added in a new migration step
-    and the service regenerated: the revisions v1 wrote are byte for byte the same, `alembic
-    upgrade head` on the same database adds the table and keeps the row, and the new revision
-    downgrades back."""
-    from typer.testing import CliRunner
+@dataclass
+class _Migrated:
+    """The library sample copied to a handoff folder, generated and migrated: what a test
+    of a later design change starts from."""
 
+    handoff: Path
+    out: Path
+    url: str  # the database v1 migrated
+    runner: CliRunner
+    generate: list[str]  # from-handoff's arguments
+
+    def migrate(self, *args: str) -> None:
+        _run(["alembic", *args], self.out, DATABASE_URL=self.url, JWT_SECRET="x" * 32)
+
+
+def _migrated_library(
+    tmp_path: Path, engine: str, name: str, edit: Callable[[Path], None] | None = None
+) -> _Migrated:
+    """`_Migrated` on SQLite or a fresh PostgreSQL database `name`; `edit` changes the
+    handoff before v1 is generated."""
     from gen_backend.cli import app
-
-    from .test_history import add_reviews
 
     if engine == "postgresql" and POSTGRES is None:
         pytest.skip("needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
     handoff, out = tmp_path / "handoff", tmp_path / "service"
     shutil.copytree(SAMPLES / "library", handoff)
+    if edit is not None:
+        edit(handoff)
     generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
     runner = CliRunner()
     assert runner.invoke(app, generate).exit_code == 0
     url = (
         f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
         if engine == "sqlite"
-        else _fresh_database(f"gen_backend_evolve_{os.getpid()}")
+        else _fresh_database(f"gen_backend_{name}_{os.getpid()}")
     )
-    migrate = {"DATABASE_URL": url, "JWT_SECRET": "x" * 32}
-    _run(["alembic", "upgrade", "head"], out, **migrate)
-    asyncio.run(
-        _sql(
-            url,
-            "INSERT INTO authors (id, name) VALUES ('6a1f6e0e-8c1d-4f44-9d43-0d6c2b1f5e01', 'Ada')",
-        )
-    )
-    versions = out / "migrations" / "versions"
-    written = {p.name: p.read_bytes() for p in versions.glob("*.py")}
-
-    add_reviews(handoff)
-    again = runner.invoke(app, generate)
-    assert again.exit_code == 0, again.output
-    assert {p.name: p.read_bytes() for p in versions.glob("*.py") if p.name in written} == written
-    assert sorted(p.name for p in versions.glob("*.py") if p.name not in written) == [
-        "0004_reviews_of_books.py"
-    ]
-    _run(["alembic", "upgrade", "head"], out, **migrate)
-    assert "reviews" in asyncio.run(_tables(url))
-    assert asyncio.run(_sql(url, "SELECT name FROM authors")) == [("Ada",)]
-    _run(["alembic", "downgrade", "-1"], out, **migrate)
-    assert "reviews" not in asyncio.run(_tables(url))
+    migrated = _Migrated(handoff, out, url, runner, generate)
+    migrated.migrate("upgrade", "head")
+    return migrated
 
 
 _AUTHOR = "6a1f6e0e-8c1d-4f44-9d43-0d6c2b1f5e01"
@@ -504,6 +496,13 @@ def _constraints_change(handoff: Path) -> None:
     _decide(handoff, "{change: books.title, data: titles are unique already}")
 
 
+def _add_reviews(handoff: Path) -> None:
+    """A table added in a new migration step, as handoff-v1 asks."""
+    from .test_history import add_reviews
+
+    add_reviews(handoff)
+
+
 def _rename(handoff: Path) -> None:
     """A column renamed: the decision says so, so its values move with it."""
     _edit(
@@ -558,6 +557,7 @@ _CHANGES = {
     ),
     "constraints": (_constraints_change, "SELECT title, editor_id FROM books", [("Notes", None)]),
     "enum_value_removed": (_enum_value_removed, "SELECT status FROM books", [("draft",)]),
+    "table_added": (_add_reviews, "SELECT count(*) FROM reviews", [(0,)]),
     "rename": (_rename, "SELECT biography FROM authors", [("wrote notes",)]),
     "enum": (_enum_change, f"UPDATE books SET status = 'out_of_print' WHERE id = '{_BOOK}'", []),
     "table_and_row_security": (_ownership_change, "SELECT title FROM books", [("Notes",)]),
@@ -573,29 +573,14 @@ def test_a_design_change_migrates_a_database_that_holds_rows(
     regenerated: the revisions v1 wrote are byte for byte the same, one new revision carries
     the change, `alembic upgrade head` on the same database keeps the rows in the new shape,
     and the new revision downgrades back."""
-    from typer.testing import CliRunner
-
     from gen_backend.cli import app
 
     from .test_history import add_reviews
 
-    if engine == "postgresql" and POSTGRES is None:
-        pytest.skip("needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
     change, query, answer = _CHANGES[kind]
-    handoff, out = tmp_path / "handoff", tmp_path / "service"
-    shutil.copytree(SAMPLES / "library", handoff)
-    if kind == "table_and_row_security":
-        add_reviews(handoff)
-    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
-    runner = CliRunner()
-    assert runner.invoke(app, generate).exit_code == 0
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
-        if engine == "sqlite"
-        else _fresh_database(f"gen_backend_change_{kind}_{os.getpid()}")
-    )
-    migrate = {"DATABASE_URL": url, "JWT_SECRET": "x" * 32}
-    _run(["alembic", "upgrade", "head"], out, **migrate)
+    before = add_reviews if kind == "table_and_row_security" else None
+    v1 = _migrated_library(tmp_path, engine, f"change_{kind}", before)
+    handoff, out, url, runner, generate = v1.handoff, v1.out, v1.url, v1.runner, v1.generate
     for statement in _ROWS:
         asyncio.run(_sql(url, statement))
     versions = out / "migrations" / "versions"
@@ -607,16 +592,16 @@ def test_a_design_change_migrates_a_database_that_holds_rows(
     assert {p.name: p.read_bytes() for p in versions.glob("*.py") if p.name in written} == written
     assert len([p for p in versions.glob("*.py") if p.name not in written]) == 1
     assert runner.invoke(app, [*generate, "--check"]).exit_code == 0  # a third run adds nothing
-    _run(["alembic", "upgrade", "head"], out, **migrate)
+    v1.migrate("upgrade", "head")
     found = asyncio.run(_sql(url, query))
     assert [
         tuple(str(v) if isinstance(v, datetime.date) else v for v in row) for row in found
     ] == answer
     if kind == "enum":  # the new value held; the downgrade cannot drop it while a row has it
         asyncio.run(_sql(url, f"UPDATE books SET status = 'draft' WHERE id = '{_BOOK}'"))
-    _run(["alembic", "downgrade", "-1"], out, **migrate)
+    v1.migrate("downgrade", "-1")
     assert asyncio.run(_sql(url, "SELECT title FROM books")) == [("Notes",)]
-    _run(["alembic", "upgrade", "head"], out, **migrate)
+    v1.migrate("upgrade", "head")
     # the service's own checks of its migrations: the chain's every step down and up, the
     # models matching the DDL it makes, and the database read back against the new design
     own = (
@@ -689,23 +674,10 @@ def test_rows_written_through_the_api_are_served_in_the_new_shape(
     """Rows written through v1's API; a column and an enum value added to the design and the
     spec; regenerated and migrated: the old rows are served with the new field (null), a new
     row takes it, and the next phase got a notice of the compatible API change."""
-    from typer.testing import CliRunner
-
     from gen_backend.cli import app
 
-    if engine == "postgresql" and POSTGRES is None:
-        pytest.skip("needs GEN_BACKEND_TEST_POSTGRES (.ci/run sets it)")
-    handoff, out = tmp_path / "handoff", tmp_path / "service"
-    shutil.copytree(SAMPLES / "library", handoff)
-    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
-    runner = CliRunner()
-    assert runner.invoke(app, generate).exit_code == 0
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
-        if engine == "sqlite"
-        else _fresh_database(f"gen_backend_served_{os.getpid()}")
-    )
-    _run(["alembic", "upgrade", "head"], out, DATABASE_URL=url, JWT_SECRET="x" * 32)
+    v1 = _migrated_library(tmp_path, engine, "served")
+    handoff, out, url = v1.handoff, v1.out, v1.url
     status, author = _call(out, url, "POST", "/authors", {"name": "Ada"})
     assert status == 201, author
     assert isinstance(author, dict)
@@ -730,9 +702,9 @@ def test_rows_written_through_the_api_are_served_in_the_new_shape(
     served = '        price: {type: [number, "null"]}\n'
     text = text.replace(price, price + f"        website: {website}\n")
     spec.write_text(text.replace(served, served + f"        website: {website}\n"))
-    again = runner.invoke(app, generate)
+    again = v1.runner.invoke(app, v1.generate)
     assert again.exit_code == 0, again.output
-    _run(["alembic", "upgrade", "head"], out, DATABASE_URL=url, JWT_SECRET="x" * 32)
+    v1.migrate("upgrade", "head")
 
     status, kept = _call(out, url, "GET", f"/books/{written['id']}")
     assert status == 200, kept
