@@ -104,7 +104,6 @@ def test_checks_and_unique_columns_come_and_go_by_name() -> None:
     (books,) = _change(_books(checks=(check,), columns=columns)).changed
     assert [c.name for c in books.added_checks] == ["title_not_blank"]
     assert books.added_uniques == (("uq_books_title", "title"),)
-    assert books.recreates
 
 
 def test_enum_values_added_or_removed() -> None:
@@ -191,3 +190,26 @@ def test_a_change_revision_id_fits_alembic_version(tmp_path: Path) -> None:
     assert change.file_stem.startswith("0004_authors_add_reader_notes_for_the_librarians")
     assert change.revision == "0004_authors_add_reader_notes"
     assert len(change.revision) <= 32
+
+
+def test_a_key_to_a_table_a_new_step_makes_is_added_after_that_step() -> None:
+    publishers = Table(name="publishers", columns=(_KEY,))
+    publisher = Column(name="publisher_id", type=ColumnType.UUID, nullable=True)
+    key = ForeignKey(
+        name="fk_books_publisher",
+        columns=("publisher_id",),
+        target_table="publishers",
+        target_columns=("id",),
+    )
+    books = _BOOKS.model_copy(
+        update={
+            "columns": (*_BOOKS.columns, publisher),
+            "foreign_keys": (*_BOOKS.foreign_keys, key),
+        }
+    )
+    after = SchemaDesign(tables=(_AUTHORS, publishers, books))
+    change = plan_change(_BEFORE, after, ["publishers"], ({}, {}))
+    assert change is not None
+    assert not change.created
+    (changed,) = change.changed
+    assert [k.name for k in changed.added_foreign_keys] == ["fk_books_publisher"]

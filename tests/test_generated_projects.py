@@ -496,11 +496,20 @@ def _constraints_change(handoff: Path) -> None:
     _decide(handoff, "{change: books.title, data: titles are unique already}")
 
 
-def _add_reviews(handoff: Path) -> None:
-    """A table added in a new migration step, as handoff-v1 asks."""
-    from .test_history import add_reviews
-
-    add_reviews(handoff)
+def _table_added(handoff: Path) -> None:
+    """A table added in a new migration step, as handoff-v1 asks, and a key to it from a
+    table already made: the step's revision, then the change's."""
+    publishers = "  publishers:\n    columns:\n      id: {type: uuid, primary_key: true}\n"
+    publisher = "{type: uuid, nullable: true, references: publishers.id, on_delete: set_null}"
+    _edit(
+        handoff,
+        "schema.yaml",
+        ("  loans:\n", publishers + "      name: {type: text}\n  loans:\n"),
+        (_PRICE, _PRICE + f"      publisher_id: {publisher}\n"),
+    )
+    path = handoff / "migrations.yaml"
+    step = '  - id: "0004"\n    description: publishers\n    tables: [publishers]\n'
+    path.write_text(path.read_text().rstrip("\n") + "\n" + step)
 
 
 def _rename(handoff: Path) -> None:
@@ -557,7 +566,7 @@ _CHANGES = {
     ),
     "constraints": (_constraints_change, "SELECT title, editor_id FROM books", [("Notes", None)]),
     "enum_value_removed": (_enum_value_removed, "SELECT status FROM books", [("draft",)]),
-    "table_added": (_add_reviews, "SELECT count(*) FROM reviews", [(0,)]),
+    "table_added": (_table_added, "SELECT publisher_id FROM books", [(None,)]),
     "rename": (_rename, "SELECT biography FROM authors", [("wrote notes",)]),
     "enum": (_enum_change, f"UPDATE books SET status = 'out_of_print' WHERE id = '{_BOOK}'", []),
     "table_and_row_security": (_ownership_change, "SELECT title FROM books", [("Notes",)]),
@@ -590,7 +599,9 @@ def test_a_design_change_migrates_a_database_that_holds_rows(
     again = runner.invoke(app, generate)
     assert again.exit_code == 0, again.output
     assert {p.name: p.read_bytes() for p in versions.glob("*.py") if p.name in written} == written
-    assert len([p for p in versions.glob("*.py") if p.name not in written]) == 1
+    added = sorted(p.name for p in versions.glob("*.py") if p.name not in written)
+    # a new step's revision, then the change's; or the change's alone
+    assert len(added) == (2 if kind == "table_added" else 1), added
     assert runner.invoke(app, [*generate, "--check"]).exit_code == 0  # a third run adds nothing
     v1.migrate("upgrade", "head")
     found = asyncio.run(_sql(url, query))

@@ -505,7 +505,7 @@ def plan_revisions(
     previous: str | None = None
     created: set[str] = set()
     for step in steps:
-        ordered = _dependency_order([t for t in step.tables if t in tables], design)
+        ordered = dependency_order([t for t in step.tables if t in tables], design)
         enums = [
             name
             for name in dict.fromkeys(n for t in ordered for n, _ in tables[t].enums)
@@ -539,7 +539,7 @@ def slug(text: str, limit: int = 60) -> str:
     return slug
 
 
-def _dependency_order(names: list[str], design: SchemaDesign) -> list[str]:
+def dependency_order(names: list[str], design: SchemaDesign) -> list[str]:
     ordered: list[str] = []
     pending = list(names)
     while pending:

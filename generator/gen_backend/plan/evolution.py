@@ -36,6 +36,7 @@ from gen_backend.plan.database import (
     IndexPlan,
     RowSecurityPlan,
     TablePlan,
+    dependency_order,
     plan_table,
     slug,
 )
@@ -43,7 +44,7 @@ from gen_backend.plan.database import (
 
 @dataclass(frozen=True)
 class ColumnChange:
-    """A column kept under its name whose definition changed; `before` as it was."""
+    """A column whose definition changed, or that a decision renamed; `before` as it was."""
 
     before: ColumnPlan
     after: ColumnPlan
@@ -85,21 +86,6 @@ class TableChange:
     added_checks: tuple[CheckPlan, ...] = ()
     dropped_checks: tuple[CheckPlan, ...] = ()
     fills: tuple[tuple[str, str], ...] = ()  # (added NOT NULL column, value for existing rows)
-
-    @property
-    def recreates(self) -> bool:
-        """Whether the change needs a table rebuilt on SQLite (batch mode does it): anything
-        beyond adding a column or an index."""
-        return bool(
-            self.dropped
-            or self.altered
-            or self.added_uniques
-            or self.dropped_uniques
-            or self.added_foreign_keys
-            or self.dropped_foreign_keys
-            or self.added_checks
-            or self.dropped_checks
-        )
 
 
 @dataclass(frozen=True)
@@ -177,15 +163,12 @@ class ChangeRevisionPlan:
         )
 
 
-def _structure(design: SchemaDesign, skip: Iterable[str] = ()) -> sa.MetaData:
+def _structure(design: SchemaDesign) -> sa.MetaData:
     """The design's tables for Alembic to compare: names, keys, nullability, unique
     constraints, indexes and foreign keys. Every column is TEXT: types are compared from the
     design, not by Alembic (see the module's docstring)."""
     metadata = sa.MetaData()
-    skipped = set(skip)
     for table in design.tables:
-        if table.name in skipped:
-            continue
         parts: list[sa.schema.SchemaItem] = [
             sa.Column(c.name, sa.Text(), nullable=c.nullable, primary_key=c.primary_key)
             for c in table.columns
@@ -202,7 +185,6 @@ def _structure(design: SchemaDesign, skip: Iterable[str] = ()) -> sa.MetaData:
                 name=k.name,
             )
             for k in table.foreign_keys
-            if k.target_table not in skipped
         ]
         parts += [sa.Index(i.name, *i.columns, unique=i.unique) for i in table.indexes]
         sa.Table(table.name, metadata, *parts)
@@ -231,13 +213,15 @@ def _difference(diff: tuple[object, ...]) -> Difference | None:
 def _compared(
     before: SchemaDesign, after: SchemaDesign, new_tables: Iterable[str]
 ) -> set[Difference]:
-    """Alembic's differences from `before` (as a database holds it) to `after`, leaving out
-    the tables a new migration step makes (`new_tables`): their revision makes them."""
+    """Alembic's differences from `before` (as a database holds it) to `after`. The tables a
+    new migration step makes (`new_tables`) are there already: their revision runs first, and
+    makes them."""
+    made = [t for t in after.tables if t.name in set(new_tables)]
     engine = sa.create_engine("sqlite://")
     with engine.connect() as connection:
-        _structure(before).create_all(connection)
+        _structure(SchemaDesign(tables=(*before.tables, *made))).create_all(connection)
         context = MigrationContext.configure(connection, opts={"compare_type": False})
-        found = compare_metadata(context, _structure(after, new_tables))
+        found = compare_metadata(context, _structure(after))
     engine.dispose()
     flat: list[tuple[object, ...]] = []
     for diff in found:  # a column's modifications come as a list of their own
@@ -260,8 +244,11 @@ def plan_change(
     found = _compared(before, after, made)
     old = {t.name: plan_table(t, "") for t in before.tables}
     new = {t.name: plan_table(t, "") for t in after.tables}
-    created = tuple(new[t] for k, t, _ in sorted(found) if k == "add_table")
-    dropped = tuple(old[t] for k, t, _ in sorted(found) if k == "remove_table")
+    # made in the order their foreign keys need, dropped in the reverse
+    adding = [t for k, t, _ in found if k == "add_table"]
+    removing = [t for k, t, _ in found if k == "remove_table"]
+    created = tuple(new[t] for t in dependency_order(sorted(adding), after))
+    dropped = tuple(old[t] for t in reversed(dependency_order(sorted(removing), before)))
     decisions = step.decisions if step else ()
     fills = {d.change: d.fill for d in decisions if d.fill is not None}
     renames = {d.change: d.rename_to for d in decisions if d.rename_to}
