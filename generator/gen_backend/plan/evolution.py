@@ -326,7 +326,7 @@ def _table_change(
         default = was.design.default != column.design.default
         refilled = was.nullable != column.nullable
         if column.name in nullability or retyped or default or was_name != column.name:
-            fill = fills.get(f"{name}.{column.name}")
+            fill = fills.get(f"{name}.{column.name}", fills.get(f"{name}.{was_name}"))
             altered.append(
                 ColumnChange(
                     was,

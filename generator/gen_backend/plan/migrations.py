@@ -54,9 +54,6 @@ class MigrationsPlan:
     owned: tuple[RowSecurityPlan, ...]  # the tables whose rows belong to a caller
     written: Mapping[str, str]  # revision id -> its file's text: revisions kept as they are
 
-    def written_file(self, revision: str) -> bool:
-        return revision in self.written
-
 
 def row_security(
     ownership: Sequence[Ownership], design: SchemaDesign
