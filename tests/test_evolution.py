@@ -11,7 +11,9 @@ from gen_backend.accept import Accepted, accept
 from gen_backend.model.schema import (
     CheckConstraint,
     Column,
+    ColumnDefault,
     ColumnType,
+    DefaultKind,
     ForeignKey,
     Index,
     OnDelete,
@@ -213,3 +215,20 @@ def test_a_key_to_a_table_a_new_step_makes_is_added_after_that_step() -> None:
     assert not change.created
     (changed,) = change.changed
     assert [k.name for k in changed.added_foreign_keys] == ["fk_books_publisher"]
+
+
+def test_rows_holding_null_get_the_default_of_a_column_made_not_null() -> None:
+    """A default alone fills only the rows inserted later: the revision fills the others
+    before the column becomes NOT NULL."""
+    rank = Column(name="rank", type=ColumnType.INTEGER, nullable=True)
+    before = SchemaDesign(
+        tables=(_AUTHORS, _BOOKS.model_copy(update={"columns": (*_BOOKS.columns, rank)}))
+    )
+    ranked = rank.model_copy(
+        update={"nullable": False, "default": ColumnDefault(kind=DefaultKind.LITERAL, value=0)}
+    )
+    after = _books(columns=(*_BOOKS.columns, ranked))
+    change = plan_change(before, after, (), ({}, {}))
+    assert change is not None
+    (altered,) = change.changed[0].altered
+    assert (altered.nullable, altered.default, altered.fill) == (True, True, "sa.text('0')")

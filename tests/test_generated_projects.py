@@ -455,6 +455,8 @@ _CHECK = '      - {name: price_not_negative, expr: "price >= 0"}\n'
 
 
 def _columns_change(handoff: Path) -> None:
+    """Columns added (nullable, NOT NULL filled by a decision), dropped, widened, defaulted,
+    and made NOT NULL (filled by a decision, or by the new default)."""
     _edit(
         handoff,
         "schema.yaml",
@@ -467,7 +469,7 @@ def _columns_change(handoff: Path) -> None:
         ),
         (
             _PRICE,
-            _PRICE
+            "      price: {type: numeric, precision: 10, scale: 2, default: 0}\n"
             + "      website: {type: string, max_length: 200, nullable: true}\n"
             + "      pages: {type: integer}\n",
         ),
@@ -561,8 +563,9 @@ def _ownership_change(handoff: Path) -> None:
 _CHANGES = {
     "columns": (
         _columns_change,
-        "SELECT name, pages, website, published_on FROM authors, books",
-        [("Ada", 1, None, "1970-01-01")],
+        "SELECT name, pages, website, published_on, "
+        "(SELECT count(*) FROM books WHERE price = 0) FROM authors, books",
+        [("Ada", 1, None, "1970-01-01", 1)],
     ),
     "constraints": (_constraints_change, "SELECT title, editor_id FROM books", [("Notes", None)]),
     "enum_value_removed": (_enum_value_removed, "SELECT status FROM books", [("draft",)]),

@@ -327,6 +327,7 @@ def _table_change(
         refilled = was.nullable != column.nullable
         if column.name in nullability or retyped or default or was_name != column.name:
             fill = fills.get(f"{name}.{column.name}", fills.get(f"{name}.{was_name}"))
+            tightened = was.nullable and not column.nullable
             altered.append(
                 ColumnChange(
                     was,
@@ -334,7 +335,11 @@ def _table_change(
                     column.name in nullability or (was_name != column.name and refilled),
                     retyped,
                     default,
-                    None if fill is None else _fill_literal(fill, column.design),
+                    _fill_literal(fill, column.design)
+                    if fill is not None
+                    else _default_source(column)
+                    if tightened
+                    else None,
                 )
             )
     # Alembic sees an index or a foreign key by name and columns; one whose condition or
@@ -409,6 +414,15 @@ def _postgres_type(column: Column) -> str:
 def _type_facts(column: Column) -> tuple[object, ...]:
     """What makes a column's type; an enum's values are the enum type's (`EnumChange`)."""
     return (column.type, column.max_length, column.precision, column.scale, column.enum_name)
+
+
+def _default_source(column: ColumnPlan) -> str | None:
+    """A column's server default as a value for the rows that hold null when it becomes NOT
+    NULL (the default alone fills only rows inserted later); None without one."""
+    if column.sqlite_server_default is not None:
+        sqlite = column.sqlite_server_default or "None"
+        return f"{column.server_default} if on_postgresql() else {sqlite}"
+    return column.server_default
 
 
 def _fill_literal(value: str | int | float | bool, column: Column) -> str:
