@@ -863,24 +863,6 @@ MALFORMED: list[Case] = [
         says=("cycle", "/components/schemas/"),
     ),
     Case(
-        "openapi-invalid-info-without-version",
-        sub("openapi.yaml", "  version: 1.0.0\n", ""),
-        2,
-        "openapi.yaml",
-        line=2,
-        place="/info",
-        says=("invalid OpenAPI", "version"),
-    ),
-    Case(
-        "openapi-invalid-parameter-in",
-        sub("openapi.yaml", "{name: name, in: query,", "{name: name, in: body,"),
-        2,
-        "openapi.yaml",
-        line=19,
-        place="/paths/~1authors/get/parameters/2/in",
-        says=("invalid OpenAPI",),
-    ),
-    Case(
         "openapi-swagger-2",
         put("openapi.yaml", 'swagger: "2.0"\ninfo: {title: Library, version: "1"}\npaths: {}\n'),
         2,
@@ -1086,6 +1068,19 @@ HALTS: list[Case] = [
         put("openapi.yaml", "openapi: 3.1.0\ninfo: {title: Library, version: '1'}\npaths: {}\n"),
         3,
         halts=(("openapi.yaml", "declares no paths"),),
+    ),
+    # an OpenAPI document that parses but is not valid OpenAPI: each violation a No-Go failure
+    Case(
+        "nogo-openapi-invalid-info-without-version",
+        sub("openapi.yaml", "  version: 1.0.0\n", ""),
+        3,
+        halts=(("openapi.yaml", "invalid OpenAPI: 'version' is a required property at /info"),),
+    ),
+    Case(
+        "nogo-openapi-invalid-parameter-in",
+        sub("openapi.yaml", "{name: name, in: query,", "{name: name, in: body,"),
+        3,
+        halts=(("openapi.yaml", "at /paths/~1authors/get/parameters/2/in (line 19)"),),
     ),
     Case(
         "nogo-schema-missing",

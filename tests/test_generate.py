@@ -159,6 +159,13 @@ def test_cli_generates_and_reports_conflicts(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stdout
     assert (out / "app/books/models.py").is_file()
+    # the read-back, printed and at the top of GENERATION.md
+    said = " ".join(result.stdout.split())
+    assert "Read-back" in said
+    assert "We are implementing Library backend using Python 3.11" in said
+    report = (out / "GENERATION.md").read_text().splitlines()
+    assert report[3:5] == ["## Read-back", ""]
+    assert report[5].startswith("We are implementing Library backend")
     again = runner.invoke(
         app, ["from-handoff", str(SAMPLES / "library"), "-o", str(out), "--no-inspect"]
     )

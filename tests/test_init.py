@@ -172,7 +172,9 @@ def test_a_bare_spec_halts_with_the_init_command(tmp_path: Path) -> None:
     assert "gen-backend init" in file_given.output
 
 
-def test_an_invalid_spec_is_exit_2_unless_lenient_then_each_error_is_an_rfi(tmp_path: Path) -> None:
+def test_an_invalid_spec_stops_init_and_halts_check_unless_lenient(tmp_path: Path) -> None:
+    """init exits 2 on a spec that is not valid OpenAPI; check halts (a No-Go item, exit 3);
+    with --lenient each violation is an RFI."""
     spec = CORPUS / "specs" / "spree-storefront" / "openapi.yaml"
     strict = _cli("init", str(spec), "-o", str(tmp_path / "strict"))
     assert strict.exit_code == 2
@@ -180,7 +182,7 @@ def test_an_invalid_spec_is_exit_2_unless_lenient_then_each_error_is_an_rfi(tmp_
     assert not (tmp_path / "strict").exists()  # nothing half-written
     lenient = _cli("init", str(spec), "-o", str(tmp_path / "h"), "--lenient")
     assert lenient.exit_code in (0, 1), lenient.output
-    assert _cli("check", str(tmp_path / "h")).exit_code == 2
+    assert _cli("check", str(tmp_path / "h")).exit_code == 3
     accepted = accept(tmp_path / "h", lenient=True)
     assert isinstance(accepted, Accepted)
     invalid = [r for r in accepted.rfis if r.code.value == "SPEC_INVALID"]

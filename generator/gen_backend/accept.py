@@ -18,8 +18,6 @@ from gen_backend.plan.project import stubs
 from gen_backend.validate.nogo import NoGoFailure, no_go_failures
 from gen_backend.validate.rfis import Code, Rfi, Severity, cross_check
 
-PYTHON_VERSION = "3.11"
-
 
 @dataclass(frozen=True)
 class Halted:
@@ -37,7 +35,7 @@ class Accepted:
 
     @property
     def readback(self) -> str:
-        return read_back(self.model)
+        return self.model.read_back
 
 
 def accept(handoff: Path, *, lenient: bool = False) -> Accepted | Halted:
@@ -82,18 +80,3 @@ def _stub_rfis(model: ServiceModel, artifact: str) -> list[Rfi]:
             )
         )
     return found
-
-
-def read_back(model: ServiceModel) -> str:
-    """The restatement of what will be built, in the words the implementation standard uses."""
-    total = len(model.operations)
-    in_scope = len(model.in_scope_operations)
-    constraints = [d.decision + (f" ({d.intent})" if d.intent else "") for d in model.decisions]
-    constraints += list(model.constraints)
-    return (
-        f"We are implementing {model.product} backend using Python {PYTHON_VERSION} / FastAPI / "
-        f"SQLAlchemy 2 / Alembic. Release Mode: {model.release_mode.label}. "
-        f"The API has {total} endpoint{'s' if total != 1 else ''} ({in_scope} in scope). "
-        f"The database is {model.database.label}. "
-        f"Key constraints: {'; '.join(constraints) if constraints else 'none stated'}."
-    )

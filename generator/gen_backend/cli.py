@@ -19,6 +19,8 @@ from typing import Annotated
 import typer
 from pydantic import JsonValue
 from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
 
 from gen_backend import __version__
 from gen_backend.accept import Accepted, accept
@@ -279,6 +281,7 @@ def from_handoff(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     design = design_since(record, result.model)
     result = dataclasses.replace(result, rfis=result.rfis + change_rfis(design))
+    out.print(Panel(escape(result.readback), title="Read-back", title_align="left"))
     out.print(
         f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
         f"in scope, {len(result.rfis)} RFIs"

@@ -70,6 +70,7 @@ class RawHandoff:
     interventions: list[Intervention] = field(default_factory=list)
     paths: dict[str, Path | None] = field(default_factory=dict)  # artifact -> file found
     unknown_keys: list[UnknownKey] = field(default_factory=list)
+    lenient: bool = False  # a spec that fails validation is read anyway, its errors RFIs
 
     @property
     def design(self) -> SchemaDesign | None:
@@ -83,8 +84,9 @@ class RawHandoff:
 
 
 def load_handoff(root: Path, *, lenient: bool = False) -> RawHandoff:
-    """Raises HandoffInputError for malformed input; a spec that fails validation is read
-    anyway when `lenient` (its errors become RFIs)."""
+    """Raises HandoffInputError for malformed input. A spec that parses but fails validation
+    is read anyway, its violations kept (`openapi.invalid`): a No-Go item, or RFIs when
+    `lenient`."""
     if not root.is_dir():
         raise HandoffInputError(
             InputProblem(
@@ -99,7 +101,7 @@ def load_handoff(root: Path, *, lenient: bool = False) -> RawHandoff:
                 ),
             )
         )
-    raw = RawHandoff(root=root)
+    raw = RawHandoff(root=root, lenient=lenient)
     manifest_path = root / MANIFEST
     raw.paths["manifest"] = manifest_path if manifest_path.is_file() else None
     overrides: dict[str, str | None] = {}
@@ -135,7 +137,7 @@ def load_handoff(root: Path, *, lenient: bool = False) -> RawHandoff:
     raw.interventions = _interventions(root)
     # last: validating the spec is the slow part, so small malformed files fail first
     if path := raw.paths["openapi"]:
-        raw.openapi = load_openapi(path, lenient=lenient)
+        raw.openapi = load_openapi(path, lenient=True)
     return raw
 
 

@@ -10,6 +10,8 @@ from gen_backend.model.base import Frozen
 from gen_backend.model.errors import ErrorShape
 from gen_backend.model.schema import SchemaDesign
 
+PYTHON_VERSION = "3.11"  # the generated service's
+
 
 class ReleaseMode(StrEnum):
     FULL = "full"
@@ -170,3 +172,19 @@ class ServiceModel(Frozen):
     def operations_by_priority(self) -> tuple[Operation, ...]:
         """In-scope operations, highest sprint score first; ties keep the spec's order."""
         return tuple(sorted(self.in_scope_operations, key=lambda op: -op.priority))
+
+    @property
+    def read_back(self) -> str:
+        """The restatement of what will be built, in the words the implementation standard
+        uses: what `check` and `from-handoff` print and `GENERATION.md` opens with."""
+        total = len(self.operations)
+        in_scope = len(self.in_scope_operations)
+        constraints = [d.decision + (f" ({d.intent})" if d.intent else "") for d in self.decisions]
+        constraints += list(self.constraints)
+        return (
+            f"We are implementing {self.product} backend using Python {PYTHON_VERSION} / "
+            f"FastAPI / SQLAlchemy 2 / Alembic. Release Mode: {self.release_mode.label}. "
+            f"The API has {total} endpoint{'s' if total != 1 else ''} ({in_scope} in scope). "
+            f"The database is {self.database.label}. "
+            f"Key constraints: {'; '.join(constraints) if constraints else 'none stated'}."
+        )

@@ -85,6 +85,11 @@ def _check_openapi(raw: RawHandoff, fail: _Fail) -> None:
             "add openapi.yaml (OpenAPI 3.0 or 3.1) or name it under `artifacts: openapi:`",
         )
         return
+    if not raw.lenient:  # each violation, where --lenient reads past them as RFIs
+        for problem in raw.openapi.invalid:
+            where = problem.location or "/"
+            line = f" (line {problem.line})" if problem.line else ""
+            fail(item, "openapi", f"{problem.problem} at {where}{line}", problem.fix)
     data = raw.openapi.root.data if isinstance(raw.openapi.root.data, dict) else {}
     # a 3.1 document may describe only the webhooks the service sends (SPEC_NO_PATHS)
     if not data.get("paths") and not data.get("webhooks"):
