@@ -411,3 +411,55 @@ def test_generation_report_names_the_stubs(tmp_path: Path) -> None:
     )
     assert "ASSUMPTION_IN_SCOPE" in report
     assert files["app/books/rules.py"].owner is FileOwner.USER
+
+
+def test_an_open_error_rfi_stops_generation_until_it_is_answered(tmp_path: Path) -> None:
+    """getBook loses its permissions (PERMISSION_MISSING, an error): from-handoff writes
+    nothing and exits 1; --accept-open-rfis writes and GENERATION.md says so; an answer in
+    rfis.yaml lets it go on, and check shows the RFI as answered."""
+    runner = CliRunner()
+    handoff, out = tmp_path / "handoff", tmp_path / "service"
+    shutil.copytree(SAMPLES / "library", handoff)
+    auth = handoff / "auth.yaml"
+    auth.write_text(
+        "\n".join(line for line in auth.read_text().splitlines() if "getBook:" not in line)
+    )
+    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
+    stopped = runner.invoke(app, generate)
+    assert stopped.exit_code == 1
+    said = " ".join(stopped.output.split())
+    assert "ERROR PERMISSION_MISSING /operations/getBook" in said
+    assert "1 error-level RFI(s) without an answer; nothing was written" in said
+    assert not out.exists()
+
+    forced = runner.invoke(app, [*generate, "--accept-open-rfis"])
+    assert forced.exit_code == 0, forced.output
+    report = (out / "GENERATION.md").read_text()
+    assert "let through by `--accept-open-rfis`" in report
+
+    (handoff / "rfis.yaml").write_text(
+        "answers:\n"
+        "  - code: PERMISSION_MISSING\n"
+        "    location: /operations/getBook\n"
+        "    answer: accepted\n"
+        "    note: any signed-in caller may read a book\n"
+        "  - {code: TABLE_NO_PRIMARY_KEY, location: shelves, answer: deferred}\n"
+    )
+    answered = runner.invoke(app, generate)
+    assert answered.exit_code == 0, answered.output
+    report = (out / "GENERATION.md").read_text()
+    assert "--accept-open-rfis" not in report
+    assert (
+        "| error | `PERMISSION_MISSING` | auth.yaml `/operations/getBook` | accepted | "
+        "any signed-in caller may read a book |"
+    ) in report
+    checked = " ".join(runner.invoke(app, ["check", str(handoff)]).output.split())
+    assert "Open RFIs: 0 error" in checked
+    assert "Answered RFIs (rfis.yaml): 1" in checked
+    assert "= accepted: any signed-in caller may read a book" in checked
+    assert "answer to no RFI: TABLE_NO_PRIMARY_KEY shelves" in checked
+    failing = runner.invoke(app, ["check", str(handoff), "--fail-on", "error", "--json"])
+    assert failing.exit_code == 0  # an answered RFI does not fail the check
+    payload = json.loads(failing.stdout)
+    assert payload["answered"] == 1
+    assert payload["stale_answers"][0]["code"] == "TABLE_NO_PRIMARY_KEY"

@@ -7,16 +7,24 @@ A pure function of the handoff directory: it returns a verdict and writes nothin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gen_backend.load import load_handoff
+from gen_backend.load.raw import RawRfiAnswer
 from gen_backend.model.api import OperationKind
 from gen_backend.model.build import build_model
 from gen_backend.model.service import ServiceModel
 from gen_backend.plan.project import stubs
 from gen_backend.validate.nogo import NoGoFailure, no_go_failures
-from gen_backend.validate.rfis import Code, Rfi, Severity, cross_check
+from gen_backend.validate.rfis import (
+    Code,
+    Rfi,
+    RfiAnswer,
+    Severity,
+    cross_check,
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,12 @@ class Halted:
 class Accepted:
     handoff: Path
     model: ServiceModel
-    rfis: tuple[Rfi, ...]
+    rfis: tuple[Rfi, ...]  # open ones first, each by severity
+    stale_answers: tuple[RfiAnswer, ...] = ()  # answers to RFIs no longer raised
+
+    @property
+    def open_rfis(self) -> tuple[Rfi, ...]:
+        return tuple(r for r in self.rfis if r.open)
 
     @property
     def readback(self) -> str:
@@ -54,7 +67,29 @@ def accept(handoff: Path, *, lenient: bool = False) -> Accepted | Halted:
         model, raw.relative(spec) if spec else "openapi.yaml"
     )
     order = list(Severity)
-    return Accepted(handoff, model, tuple(sorted(rfis, key=lambda r: order.index(r.severity))))
+    answered, stale = _answered(rfis, raw.answers.answers if raw.answers else [])
+    ranked = tuple(sorted(answered, key=lambda r: (not r.open, order.index(r.severity))))
+    return Accepted(handoff, model, ranked, stale)
+
+
+_ANSWER_FIELDS = {"code", "location", "answer", "note", "change"}
+
+
+_ANSWER_FIELDS = {"code", "location", "answer", "note", "change"}
+
+
+def _answered(
+    rfis: list[Rfi], answers: Sequence[RawRfiAnswer]
+) -> tuple[list[Rfi], tuple[RfiAnswer, ...]]:
+    """Each RFI with its answer from rfis.yaml (by code and location), and the answers that
+    match no RFI raised now (the question went away, or was asked elsewhere)."""
+    given = {
+        (a.code, a.location): RfiAnswer.model_validate(a.model_dump(include=_ANSWER_FIELDS))
+        for a in answers
+    }
+    found = [r.model_copy(update={"answer": given.get((r.code.value, r.location))}) for r in rfis]
+    asked = {(r.code.value, r.location) for r in rfis}
+    return found, tuple(a for key, a in given.items() if key not in asked)
 
 
 def _stub_rfis(model: ServiceModel, artifact: str) -> list[Rfi]:

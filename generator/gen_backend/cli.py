@@ -54,7 +54,7 @@ from gen_backend.report.generation import (
     print_design_changes,
     print_stale_rules,
 )
-from gen_backend.validate.rfis import Severity
+from gen_backend.validate.rfis import Code, Severity
 
 EXIT_OK, EXIT_RFIS, EXIT_BAD_INPUT, EXIT_HALT, EXIT_CONFLICT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -239,6 +239,14 @@ def from_handoff(
         bool,
         typer.Option("--json", help="Print the report as one JSON document (messages to stderr)."),
     ] = False,
+    accept_open_rfis: Annotated[
+        bool,
+        typer.Option(
+            "--accept-open-rfis",
+            help="Write even though an error-level RFI has no answer in rfis.yaml "
+            "(GENERATION.md records it).",
+        ),
+    ] = False,
     allow_destructive: Annotated[
         bool,
         typer.Option(
@@ -286,8 +294,20 @@ def from_handoff(
         f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
         f"in scope, {len(result.rfis)} RFIs"
     )
+    # open error RFIs stop a writing run; a design change's own stop says more (below)
+    unanswered = [
+        r
+        for r in result.open_rfis
+        if r.severity is Severity.ERROR and r.code is not Code.DESIGN_CHANGE_LOSES_DATA
+    ]
     with out.status("Planning"):
-        plan = plan_project(result.model, result.rfis, history, datetime.date.today())
+        plan = plan_project(
+            result.model,
+            result.rfis,
+            history,
+            datetime.date.today(),
+            open_rfis_accepted=accept_open_rfis and bool(unanswered),
+        )
     stubs = [op for op in plan.operations if op.kind.value == "custom"]
     out.print(
         f"[green]planned[/] {len(plan.files)} files: {len(plan.operations)} operations, "
@@ -325,6 +345,19 @@ def from_handoff(
             "  [green]fix:[/] keep the design as it was, or decide: a new step in the migration "
             "plan names each change and says what happens to its data (`decisions:`, "
             "docs/handoff.md), or run again with --allow-destructive"
+        )
+        raise typer.Exit(EXIT_RFIS)
+    if unanswered and not accept_open_rfis:
+        for rfi in unanswered:
+            err.print(f"  [bold red]ERROR[/] {rfi.code.value} {escape(rfi.location)}")
+            err.print(f"    {escape(rfi.question)}")
+        err.print(
+            f"[bold red]stopped[/]: {len(unanswered)} error-level RFI(s) without an answer; "
+            "nothing was written."
+        )
+        err.print(
+            "  [green]fix:[/] answer each in rfis.yaml by its code and location (accepted, "
+            "resolved or deferred; docs/handoff.md), or run again with --accept-open-rfis"
         )
         raise typer.Exit(EXIT_RFIS)
     try:
@@ -460,7 +493,7 @@ def _fails(result: Accepted, fail_on: FailOn) -> bool:
     if fail_on is FailOn.NEVER:
         return False
     levels = {Severity.ERROR} if fail_on is FailOn.ERROR else {Severity.ERROR, Severity.WARNING}
-    return any(r.severity in levels for r in result.rfis)
+    return any(r.severity in levels for r in result.open_rfis)  # answered ones do not fail
 
 
 def _print_json(payload: object) -> None:

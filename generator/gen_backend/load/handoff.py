@@ -17,6 +17,7 @@ from gen_backend.load.raw import (
     RawIntegrations,
     RawManifest,
     RawMigrations,
+    RawRfiAnswers,
 )
 from gen_backend.load.schema_dbml import load_schema_dbml
 from gen_backend.load.schema_sql import load_schema_sql
@@ -39,6 +40,7 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "auth": ("auth.yaml", "auth.yml"),
     "migrations": ("migrations.yaml", "migrations.yml"),
     "integrations": ("integrations.yaml", "integrations.yml"),
+    "rfis": ("rfis.yaml", "rfis.yml"),  # a person's answers to the RFIs
 }
 
 
@@ -67,6 +69,7 @@ class RawHandoff:
     auth: RawAuth | None = None
     migrations: RawMigrations | None = None
     integrations: RawIntegrations | None = None
+    answers: RawRfiAnswers | None = None
     interventions: list[Intervention] = field(default_factory=list)
     paths: dict[str, Path | None] = field(default_factory=dict)  # artifact -> file found
     unknown_keys: list[UnknownKey] = field(default_factory=list)
@@ -116,6 +119,7 @@ def load_handoff(root: Path, *, lenient: bool = False) -> RawHandoff:
             "auth": artifacts.auth,
             "migrations": artifacts.migrations,
             "integrations": artifacts.integrations,
+            "rfis": artifacts.rfis,
         }
     for artifact in DEFAULT_NAMES:
         raw.paths[artifact] = _find(root, artifact, overrides.get(artifact))
@@ -134,6 +138,10 @@ def load_handoff(root: Path, *, lenient: bool = False) -> RawHandoff:
         source = read_source(path)
         raw.integrations = parse_as(source, RawIntegrations, what="`integrations:`")
         _note_unknown(raw, source, raw.integrations)
+    if path := raw.paths["rfis"]:
+        source = read_source(path)
+        raw.answers = parse_as(source, RawRfiAnswers, what="`answers:` to the RFIs")
+        _note_unknown(raw, source, raw.answers)
     raw.interventions = _interventions(root)
     # last: validating the spec is the slow part, so small malformed files fail first
     if path := raw.paths["openapi"]:

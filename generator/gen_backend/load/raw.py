@@ -66,6 +66,7 @@ class RawArtifacts(Raw):
     auth: str | None = None
     migrations: str | None = None
     integrations: str | None = None
+    rfis: str | None = None
 
 
 class RawDecision(Raw):
@@ -254,6 +255,21 @@ class RawStep(Raw):
 class RawMigrations(Raw):
     rollback_strategy: str | None = None
     steps: list[RawStep] | None = None
+
+
+# ---- rfis.yaml --------------------------------------------------------------------------------
+
+
+class RawRfiAnswer(Raw):
+    code: str
+    location: str
+    answer: Literal["accepted", "resolved", "deferred"]
+    note: str = ""
+    change: str | None = None  # resolved: what was changed
+
+
+class RawRfiAnswers(Raw):
+    answers: list[RawRfiAnswer] = []
 
 
 # ---- integrations.yaml ------------------------------------------------------------------------

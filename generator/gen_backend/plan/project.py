@@ -324,6 +324,7 @@ class ProjectPlan:
     # about such changes (this run's last, if it has one)
     api_changes: tuple[ApiChange, ...] = ()
     notices: tuple[Notice, ...] = ()
+    open_rfis_accepted: bool = False  # error RFIs without an answer, let through on purpose
     rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
     api_keys: tuple[ApiKeySchemePlan, ...] = ()  # the API key schemes the routes check
     bearer_scheme: str = "HTTPBearer"  # the bearer token's scheme name in the served OpenAPI
@@ -837,10 +838,13 @@ def plan_project(
     rfis: tuple[Rfi, ...] = (),
     history: History | None = None,
     today: datetime.date | None = None,
+    *,
+    open_rfis_accepted: bool = False,
 ) -> ProjectPlan:
     """The whole project. `history`: what earlier runs left in the output (plan.history):
     the revisions they wrote, kept as they are with what is new after them, and the API they
-    served, compared with this one; `today` dates a notice about an API that changed."""
+    served, compared with this one; `today` dates a notice about an API that changed;
+    `open_rfis_accepted`: error RFIs without an answer were let through (--accept-open-rfis)."""
     planned = _plan_api(service)
     service, tables, packages = planned.service, planned.tables, planned.packages
     operations, planner = planned.operations, planned.planner
@@ -1182,6 +1186,7 @@ def plan_project(
         files=tuple(files),
         api_changes=tuple(api_changes),
         notices=notices,
+        open_rfis_accepted=open_rfis_accepted,
         rfis=rfis,
         api_keys=api_keys,
         bearer_scheme=bearer_scheme_name(schemes),

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from gen_backend.accept import Accepted, Halted
 from gen_backend.errors import InputProblem
-from gen_backend.validate.rfis import Severity
+from gen_backend.validate.rfis import Rfi, Severity
 
 JSON_SCHEMA_VERSION = 1
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -21,7 +21,7 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 def accepted_json(result: Accepted) -> dict[str, JsonValue]:
     model = result.model
-    counts = Counter(r.severity.value for r in result.rfis)
+    counts = Counter(r.severity.value for r in result.open_rfis)
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "status": "accepted",
@@ -39,8 +39,10 @@ def accepted_json(result: Accepted) -> dict[str, JsonValue]:
             if model.operations_by_priority
             else None,
         },
-        "rfi_counts": {s.value: counts.get(s.value, 0) for s in Severity},
+        "rfi_counts": {s.value: counts.get(s.value, 0) for s in Severity},  # open ones
         "rfis": [r.model_dump(mode="json") for r in result.rfis],
+        "answered": len(result.rfis) - len(result.open_rfis),
+        "stale_answers": [a.model_dump(mode="json") for a in result.stale_answers],
         "model": model.model_dump(mode="json", by_alias=True),
     }
 
@@ -86,23 +88,42 @@ def print_accepted(console: Console, result: Accepted) -> None:
             f"First endpoint by priority: [bold]{escape(first.operation_id)}[/] "
             f"({first.method.upper()} {escape(first.path)})"
         )
-    counts = Counter(r.severity for r in result.rfis)
+    counts = Counter(r.severity for r in result.open_rfis)
     console.print(
-        f"\n[bold]RFIs[/]: {counts[Severity.ERROR]} error, "
+        f"\n[bold]Open RFIs[/]: {counts[Severity.ERROR]} error, "
         f"{counts[Severity.WARNING]} warning, {counts[Severity.INFO]} info"
     )
-    for rfi in result.rfis:
-        console.print(
-            f"  [{_STYLE[rfi.severity]}]{rfi.severity.value.upper():7}[/] "
-            f"[bold]{rfi.code.value}[/]  {escape(rfi.artifact)} "
-            f"[dim]{escape(rfi.location)}[/]"
-        )
-        # indented as a block, so wrapped lines stay under their heading
-        console.print(Padding(Text(rfi.question), (0, 0, 0, 10), expand=False))
+    for rfi in result.open_rfis:
+        _print_rfi(console, rfi)
         console.print(
             Padding(Text("-> " + rfi.suggestion, style="green"), (0, 0, 0, 10), expand=False)
         )
+    answered = [r for r in result.rfis if r.answer is not None]
+    if answered:
+        console.print(f"\n[bold]Answered RFIs[/] (rfis.yaml): {len(answered)}")
+    for rfi in answered:
+        assert rfi.answer is not None
+        _print_rfi(console, rfi)
+        said = rfi.answer.answer.value + (f": {rfi.answer.note}" if rfi.answer.note else "")
+        if rfi.answer.change:
+            said += f" (changed: {rfi.answer.change})"
+        console.print(Padding(Text("= " + said, style="cyan"), (0, 0, 0, 10), expand=False))
+    for stale in result.stale_answers:
+        console.print(
+            f"  [yellow]answer to no RFI[/]: {escape(stale.code)} {escape(stale.location)} "
+            "(the question is no longer raised; remove the answer)"
+        )
     console.print("\n[bold green]Accepted[/]: the handoff passes the No-Go checks.")
+
+
+def _print_rfi(console: Console, rfi: Rfi) -> None:
+    console.print(
+        f"  [{_STYLE[rfi.severity]}]{rfi.severity.value.upper():7}[/] "
+        f"[bold]{rfi.code.value}[/]  {escape(rfi.artifact)} "
+        f"[dim]{escape(rfi.location)}[/]"
+    )
+    # indented as a block, so wrapped lines stay under their heading
+    console.print(Padding(Text(rfi.question), (0, 0, 0, 10), expand=False))
 
 
 def print_halted(console: Console, result: Halted) -> None:

@@ -132,6 +132,24 @@ class Code(StrEnum):
     SPEC_NO_PATHS = "SPEC_NO_PATHS"
 
 
+class AnswerKind(StrEnum):
+    ACCEPTED = "accepted"  # as it is: the generator's choice stands
+    RESOLVED = "resolved"  # by a change to the handoff (`change` says which)
+    DEFERRED = "deferred"  # to later: known, and left open on purpose
+
+
+class RfiAnswer(BaseModel):
+    """A person's answer to an RFI (rfis.yaml), found by its code and location."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    location: str
+    answer: AnswerKind
+    note: str = ""
+    change: str | None = None
+
+
 class Rfi(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -141,6 +159,11 @@ class Rfi(BaseModel):
     location: str
     question: str
     suggestion: str
+    answer: RfiAnswer | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.answer is None
 
 
 _ITEM_KINDS = {OperationKind.GET, OperationKind.REPLACE, OperationKind.UPDATE, OperationKind.DELETE}
