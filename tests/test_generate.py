@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import shutil
@@ -463,3 +464,44 @@ def test_an_open_error_rfi_stops_generation_until_it_is_answered(tmp_path: Path)
     payload = json.loads(failing.stdout)
     assert payload["answered"] == 1
     assert payload["stale_answers"][0]["code"] == "TABLE_NO_PRIMARY_KEY"
+
+
+def test_an_immediate_intervention_halts_until_it_is_processed(tmp_path: Path) -> None:
+    """An immediate intervention for this phase is a No-Go item (exit 3) for check and
+    from-handoff; `intervention done` moves it to processed/ with the date and the note, and
+    the handoff is accepted again. One for another phase is none of this phase's business."""
+    runner = CliRunner()
+    handoff, out = tmp_path / "handoff", tmp_path / "service"
+    shutil.copytree(SAMPLES / "library", handoff)
+    active = handoff / "human-interventions" / "active"
+    active.mkdir(parents=True)
+    (active / "isbn-10.md").write_text(
+        "---\nphase: 06-backend-implementation\nurgency: immediate\ndate: 2026-12-01\n"
+        "title: Books need an ISBN-10 field\n---\nThe catalogue imports ISBN-10s.\n"
+    )
+    (active / "ux.md").write_text("---\nphase: '05'\nurgency: immediate\ntitle: UX\n---\n")
+    halted = runner.invoke(app, ["check", str(handoff)])
+    assert halted.exit_code == 3
+    said = " ".join(halted.output.split())
+    assert "No immediate human intervention waiting" in said
+    assert "immediate: Books need an ISBN-10 field" in said
+    assert "UX" not in said
+    generate = ["from-handoff", str(handoff), "-o", str(out), "--no-inspect"]
+    assert runner.invoke(app, generate).exit_code == 3
+    assert not out.exists()
+
+    unknown = runner.invoke(app, ["intervention", "done", str(handoff), "isbn", "--note", "x"])
+    assert unknown.exit_code == 2
+    assert "isbn-10, ux" in " ".join(unknown.output.split())
+    done = runner.invoke(
+        app, ["intervention", "done", str(handoff), "isbn-10", "--note", "ISBN-10 added: 0004"]
+    )
+    assert done.exit_code == 0, done.output
+    processed = handoff / "human-interventions" / "processed" / "isbn-10.md"
+    text = processed.read_text()
+    assert not (active / "isbn-10.md").exists()
+    assert f"processed: '{datetime.date.today().isoformat()}'" in text
+    assert "note: 'ISBN-10 added: 0004'" in text
+    assert text.endswith("---\nThe catalogue imports ISBN-10s.\n")
+    assert runner.invoke(app, ["check", str(handoff)]).exit_code == 0
+    assert runner.invoke(app, generate).exit_code == 0

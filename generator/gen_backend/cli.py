@@ -32,7 +32,9 @@ from gen_backend.output import (
     RECORD,
     EditedFilesError,
     MissingRevisionsError,
+    NoSuchInterventionError,
     plan_writes,
+    process_intervention,
     read_history,
     read_record,
     stale_rules,
@@ -419,6 +421,34 @@ def _since_last_run(
             output, {api.module: {op.function for op in api.operations} for api in plan.apis}
         ),
     )
+
+
+interventions = typer.Typer(
+    name="intervention", help="Human interventions in a handoff folder.", no_args_is_help=True
+)
+app.add_typer(interventions)
+
+
+@interventions.command("done")
+def intervention_done(
+    handoff: Annotated[Path, typer.Argument(help="The handoff directory.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="The intervention: its file's stem under human-interventions/active/"),
+    ],
+    note: Annotated[str, typer.Option("--note", help="What was done about it.")],
+) -> None:
+    """Record an intervention as processed: its front matter gets today's date and the note,
+    and it moves to human-interventions/processed/."""
+    err = Console(stderr=True)
+    try:
+        moved = process_intervention(handoff, name, note, datetime.date.today())
+    except NoSuchInterventionError as exc:
+        err.print(f"[bold red]error[/]: no active intervention `{escape(name)}` in {handoff}")
+        waiting = ", ".join(exc.waiting) or "none"
+        err.print(f"  [green]fix:[/] name one of those waiting: {escape(waiting)}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    Console().print(f"[green]processed[/] {escape(name)}: {moved}")
 
 
 @app.command("inspect")

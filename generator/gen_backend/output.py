@@ -11,12 +11,14 @@ anything is written, so a run can stop there and only report (`--dry-run`, `--di
 from __future__ import annotations
 
 import ast
+import datetime
 import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from pydantic import JsonValue
 
 from gen_backend import __version__
@@ -141,6 +143,42 @@ def write_notice(handoff: Path, path: str, text: str) -> Path:
     notice.parent.mkdir(parents=True, exist_ok=True)
     notice.write_text(text, encoding="utf-8")
     return notice
+
+
+class NoSuchInterventionError(Exception):
+    def __init__(self, waiting: list[str]) -> None:
+        super().__init__(", ".join(waiting))
+        self.waiting = waiting  # the names of the active interventions
+
+
+def process_intervention(handoff: Path, name: str, note: str, day: datetime.date) -> Path:
+    """Move the active intervention `name` (`<name>.md` or `<name>/content.md`) to
+    human-interventions/processed/, with the day and `note` added to its front matter; its
+    new path."""
+    active = handoff / "human-interventions" / "active"
+    candidates = [active / f"{name}.md", active / name / "content.md"]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        waiting = sorted(
+            p.parent.name if p.name == "content.md" else p.stem
+            for p in [*active.glob("*.md"), *active.glob("*/content.md")]
+        )
+        raise NoSuchInterventionError(waiting)
+    added = yaml.safe_dump(
+        {"processed": day.isoformat(), "note": note}, sort_keys=False, allow_unicode=True
+    )
+    text = found.read_text(encoding="utf-8")
+    if text.startswith("---"):
+        header, sep, body = text[3:].partition("\n---")
+        text = f"---{header.rstrip()}\n{added}---{body}" if sep else f"---\n{added}---\n{text}"
+    else:
+        text = f"---\n{added}---\n{text}"
+    moved = found.parent if found.name == "content.md" else found
+    target = handoff / "human-interventions" / "processed" / moved.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    found.write_text(text, encoding="utf-8")
+    moved.rename(target)
+    return target / "content.md" if moved is not found else target
 
 
 def _methods(path: Path) -> set[str]:

@@ -200,38 +200,47 @@ def _note_unknown(raw: RawHandoff, source: SourceFile, model: BaseModel) -> None
 
 
 def _interventions(root: Path) -> list[Intervention]:
+    """Every intervention, active or processed: `<name>.md`, or `<name>/content.md`."""
     found = []
     for state in ("active", "processed"):
-        for path in sorted((root / "human-interventions" / state).glob("*.md")):
-            text = _read_text(path)
-            front: dict[str, object] = {}
-            body = text
-            if text.startswith("---"):
-                _, _, rest = text.partition("---")
-                header, sep, body = rest.partition("\n---")
-                if not sep:
-                    raise HandoffInputError(
-                        InputProblem(
-                            path,
-                            "line 1",
-                            "front matter is not closed",
-                            "end the YAML front matter with a `---` line",
-                        )
-                    )
-                try:
-                    loaded = load_yaml(header)
-                except yaml.YAMLError as exc:
-                    # `header` starts with the newline that ends the opening `---` line
-                    raise HandoffInputError(yaml_problem(path, exc, first_line=1)) from None
-                front = loaded if isinstance(loaded, dict) else {}
+        folder = root / "human-interventions" / state
+        files = sorted([*folder.glob("*.md"), *folder.glob("*/content.md")])
+        for path in files:
+            front, body = _front_matter(path)
             found.append(
                 Intervention(
                     file=str(path.relative_to(root)),
+                    name=path.parent.name if path.name == "content.md" else path.stem,
                     phase=str(front.get("phase", "all")),
                     urgency=str(front.get("urgency", "end-of-phase")),
-                    title=str(front.get("title", path.stem)),
+                    title=str(front.get("title") or front.get("summary") or path.stem),
                     body=body.strip(),
                     active=state == "active",
+                    date=str(front["date"]) if front.get("date") else None,
                 )
             )
     return found
+
+
+def _front_matter(path: Path) -> tuple[dict[str, object], str]:
+    """A Markdown file's YAML front matter (none without one) and its body."""
+    text = _read_text(path)
+    if not text.startswith("---"):
+        return {}, text
+    _, _, rest = text.partition("---")
+    header, sep, body = rest.partition("\n---")
+    if not sep:
+        raise HandoffInputError(
+            InputProblem(
+                path,
+                "line 1",
+                "front matter is not closed",
+                "end the YAML front matter with a `---` line",
+            )
+        )
+    try:
+        loaded = load_yaml(header)
+    except yaml.YAMLError as exc:
+        # `header` starts with the newline that ends the opening `---` line
+        raise HandoffInputError(yaml_problem(path, exc, first_line=1)) from None
+    return (loaded if isinstance(loaded, dict) else {}), body.partition("\n")[2]

@@ -129,12 +129,30 @@ class Integration(Frozen):
 
 
 class Intervention(Frozen):
-    file: str
-    phase: str
-    urgency: str
+    """A person's request to a phase (human-interventions/), from its front matter."""
+
+    file: str  # relative to the handoff folder
+    name: str  # the file's stem, or its folder's name for <name>/content.md
+    phase: str  # `06`, `06-backend-implementation`, another phase's, or `all`
+    urgency: str  # `immediate` stops the phase; `end-of-phase` is folded in before review
     title: str
     body: str
     active: bool
+    date: str | None = None
+
+    @property
+    def for_this_phase(self) -> bool:
+        """Whether it asks this phase (06, backend implementation) or every phase."""
+        return self.phase == "all" or self.phase.split("-", 1)[0].lstrip("0") == "6"
+
+    @property
+    def waiting(self) -> bool:
+        """Active and for this phase: to be processed here."""
+        return self.active and self.for_this_phase
+
+    @property
+    def immediate(self) -> bool:
+        return self.urgency == "immediate"
 
 
 class ServiceModel(Frozen):

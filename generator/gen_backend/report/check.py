@@ -42,6 +42,11 @@ def accepted_json(result: Accepted) -> dict[str, JsonValue]:
         "rfi_counts": {s.value: counts.get(s.value, 0) for s in Severity},  # open ones
         "rfis": [r.model_dump(mode="json") for r in result.rfis],
         "answered": len(result.rfis) - len(result.open_rfis),
+        "interventions": [
+            {"name": i.name, "file": i.file, "urgency": i.urgency, "title": i.title, "date": i.date}
+            for i in model.interventions
+            if i.waiting
+        ],
         "stale_answers": [a.model_dump(mode="json") for a in result.stale_answers],
         "model": model.model_dump(mode="json", by_alias=True),
     }
@@ -113,6 +118,14 @@ def print_accepted(console: Console, result: Accepted) -> None:
             f"  [yellow]answer to no RFI[/]: {escape(stale.code)} {escape(stale.location)} "
             "(the question is no longer raised; remove the answer)"
         )
+    waiting = [i for i in result.model.interventions if i.waiting]
+    if waiting:
+        console.print(f"\n[bold]Human interventions for this phase[/]: {len(waiting)} waiting")
+    for item in waiting:
+        console.print(
+            f"  [yellow]{escape(item.urgency)}[/] {escape(item.name)}: {escape(item.title)}"
+        )
+        console.print(f"          {escape(item.file)}")
     console.print("\n[bold green]Accepted[/]: the handoff passes the No-Go checks.")
 
 

@@ -61,6 +61,17 @@ def no_go_failures(raw: RawHandoff) -> list[NoGoFailure]:
     _check_design(raw, fail)
     _check_auth(raw, fail)
     _check_migrations(raw, fail)
+    for item in raw.interventions:  # an urgent request stops the phase until it is processed
+        if item.waiting and item.immediate:
+            failures.append(
+                NoGoFailure(
+                    item="No immediate human intervention waiting",
+                    file=item.file,
+                    problem=f"immediate: {item.title}",
+                    fix="process it, then `gen-backend intervention done HANDOFF "
+                    f"{item.name} --note ...` moves it to human-interventions/processed/",
+                )
+            )
     return failures
 
 

@@ -1268,16 +1268,19 @@ class _Checker:
                 )
 
     def interventions(self) -> None:
+        """An end-of-phase intervention waits, and generation goes on (an immediate one is a
+        No-Go item)."""
         for item in self.model.interventions:
-            if item.active and item.phase in ("06-backend-implementation", "all"):
+            if item.waiting and not item.immediate:
                 self.files[item.file] = item.file
                 self.add(
                     Code.INTERVENTION_PENDING,
-                    Severity.WARNING if item.urgency == "immediate" else Severity.INFO,
+                    Severity.INFO,
                     item.file,
                     "front matter",
-                    f"Human intervention waiting ({item.urgency}): {item.title}",
-                    "process it, then move the file to human-interventions/processed/",
+                    f"Human intervention waiting (end of phase): {item.title}",
+                    "fold it in before the gate, then `gen-backend intervention done "
+                    f"HANDOFF {item.name} --note ...`",
                 )
 
     def in_file(self, file: Path) -> str:
