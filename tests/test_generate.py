@@ -505,3 +505,35 @@ def test_an_immediate_intervention_halts_until_it_is_processed(tmp_path: Path) -
     assert text.endswith("---\nThe catalogue imports ISBN-10s.\n")
     assert runner.invoke(app, ["check", str(handoff)]).exit_code == 0
     assert runner.invoke(app, generate).exit_code == 0
+
+
+def test_the_sprint_plan_puts_dependencies_before_scores(tmp_path: Path) -> None:
+    """In the library, `books` (FR-001, score 18) refers to `authors` (FR-002, 13.5): the
+    authors table comes first in its tier; endpoints go by score; the plan's first endpoint is
+    the one check names and the inspection probes; SPRINT.md holds the same plan."""
+    runner = CliRunner()
+    planned = runner.invoke(app, ["plan", str(SAMPLES / "library"), "--json"])
+    assert planned.exit_code == 0, planned.output
+    sprint = json.loads(planned.stdout)
+    tiers = [i["tier"] for i in sprint["items"]]
+    assert tiers == sorted(
+        tiers, key=["architecture and schema", "data access", "services", "auth", "endpoints"].index
+    )
+    titles = [i["title"] for i in sprint["items"]]
+    assert titles.index("Table `authors`: model and migration") < titles.index(
+        "Table `books`: model and migration"
+    )
+    endpoints = [i for i in sprint["items"] if i["tier"] == "endpoints"]
+    assert [i["fr_ids"] for i in endpoints] == [["FR-001"], ["FR-002"], ["FR-003"]]
+    assert [i["score"] for i in endpoints] == sorted((i["score"] for i in endpoints), reverse=True)
+    assert sprint["deferred"][0] == {"fr_id": "FR-004", "operations": ["listLoans", "createLoan"]}
+    checked = json.loads(runner.invoke(app, ["check", str(SAMPLES / "library"), "--json"]).stdout)
+    assert checked["summary"]["first_endpoint"] == sprint["first_endpoint"] == "listAuthorBooks"
+    out = tmp_path / "service"
+    generate = ["from-handoff", str(SAMPLES / "library"), "-o", str(out), "--no-inspect"]
+    assert runner.invoke(app, generate).exit_code == 0
+    written = (out / "SPRINT.md").read_text()
+    assert "| Table `authors`: model and migration | FR-002 | 13.5 | generated |" in written
+    assert "- **Deferred** (MVP): FR-004 (listLoans, createLoan)" in written
+    index = json.loads((out / ".gen-backend" / "inspection.json").read_text())
+    assert index["operations"][0]["operation_id"] == sprint["first_endpoint"]

@@ -44,6 +44,8 @@ from gen_backend.output import (
 )
 from gen_backend.plan import ProjectPlan, plan_project
 from gen_backend.plan.history import DesignChange, change_rfis, design_since
+from gen_backend.plan.project import stubs
+from gen_backend.plan.sprint import plan_sprint
 from gen_backend.render import RenderedFile, render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
@@ -54,6 +56,7 @@ from gen_backend.report.generation import (
     print_api_changes,
     print_changes,
     print_design_changes,
+    print_sprint,
     print_stale_rules,
 )
 from gen_backend.validate.rfis import Code, Severity
@@ -421,6 +424,34 @@ def _since_last_run(
             output, {api.module: {op.function for op in api.operations} for api in plan.apis}
         ),
     )
+
+
+@app.command("plan")
+def plan_command(
+    handoff: Annotated[Path, typer.Argument(help="The handoff directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    lenient: Lenient = False,
+) -> None:
+    """The sprint plan: the in-scope work by tier (architecture and schema, data access,
+    services, auth, endpoints), each after what it depends on, else by score. Writes
+    nothing; from-handoff writes the same as SPRINT.md."""
+    out = Console(soft_wrap=False)
+    err = Console(stderr=True)
+    try:
+        result = accept(handoff, lenient=lenient)
+    except HandoffInputError as exc:
+        report.print_error(err, exc.problem)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if not isinstance(result, Accepted):
+        report.print_halted(out, result)
+        out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
+        raise typer.Exit(EXIT_HALT)
+    left = {op.operation_id: op.why_custom or "" for op in stubs(result.model)}
+    sprint = plan_sprint(result.model, left)
+    if as_json:
+        _print_json(sprint.to_json())
+        return
+    print_sprint(out, sprint)
 
 
 interventions = typer.Typer(

@@ -188,8 +188,13 @@ class ServiceModel(Frozen):
 
     @cached_property
     def operations_by_priority(self) -> tuple[Operation, ...]:
-        """In-scope operations, highest sprint score first; ties keep the spec's order."""
-        return tuple(sorted(self.in_scope_operations, key=lambda op: -op.priority))
+        """In-scope operations, highest sprint score first, each FR-ID's together (the sprint
+        plan's endpoints, plan.sprint); ties keep the spec's order."""
+        ops = self.in_scope_operations
+        first: dict[str, int] = {}
+        for n, op in enumerate(ops):
+            first.setdefault(op.fr_id or op.operation_id, n)
+        return tuple(sorted(ops, key=lambda op: (-op.priority, first[op.fr_id or op.operation_id])))
 
     @property
     def read_back(self) -> str:

@@ -67,6 +67,7 @@ from gen_backend.plan.names import (
 from gen_backend.plan.pytypes import ClassRef
 from gen_backend.plan.schemas import COMMON, ClassPlan, SchemaPlanner
 from gen_backend.plan.service_tests import StatementCount, plan_row_tests
+from gen_backend.plan.sprint import SprintPlan, plan_sprint
 from gen_backend.plan.test_targets import (
     RlsProbe,
     auth_targets,
@@ -325,6 +326,7 @@ class ProjectPlan:
     api_changes: tuple[ApiChange, ...] = ()
     notices: tuple[Notice, ...] = ()
     open_rfis_accepted: bool = False  # error RFIs without an answer, let through on purpose
+    sprint: SprintPlan | None = None  # the phase's plan of the work (SPRINT.md)
     rfis: tuple[Rfi, ...] = ()  # the questions acceptance left open, for GENERATION.md
     api_keys: tuple[ApiKeySchemePlan, ...] = ()  # the API key schemes the routes check
     bearer_scheme: str = "HTTPBearer"  # the bearer token's scheme name in the served OpenAPI
@@ -883,6 +885,7 @@ def plan_project(
 
     add("pyproject.toml")
     add("GENERATION.md")
+    add("SPRINT.md")
     add("README.md")
     add(".env.example")
     add("Dockerfile")
@@ -1177,6 +1180,7 @@ def plan_project(
     add("tests/test_openapi.py")
     add("tests/openapi_contract.json", contracts=[dataclasses.asdict(c) for c in contracts])
     api_changes, notices = _api_since(history or History(), contracts, index, today)
+    stubbed = [op for op in operations if op.kind is OperationKind.CUSTOM]
     add(".gen-backend/revisions.json", record=revision_record(service, migrations.log, notices))
     return ProjectPlan(
         service=service,
@@ -1187,6 +1191,7 @@ def plan_project(
         api_changes=tuple(api_changes),
         notices=notices,
         open_rfis_accepted=open_rfis_accepted,
+        sprint=plan_sprint(service, {op.operation_id: op.why_custom or "" for op in stubbed}),
         rfis=rfis,
         api_keys=api_keys,
         bearer_scheme=bearer_scheme_name(schemes),

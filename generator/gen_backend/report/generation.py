@@ -14,6 +14,7 @@ from gen_backend.output import WritePlan
 from gen_backend.plan import ProjectPlan
 from gen_backend.plan.api_changes import ApiChange
 from gen_backend.plan.history import DesignChange, Notice
+from gen_backend.plan.sprint import SprintPlan
 from gen_backend.report.check import JSON_SCHEMA_VERSION, accepted_json
 
 REVISIONS = "migrations/versions/"
@@ -172,3 +173,22 @@ def generation_json(
         "new_revisions": list[JsonValue](new_revisions(since.files)),
         "inspection": inspection,
     }
+
+
+def print_sprint(console: Console, sprint: SprintPlan) -> None:
+    """The sprint plan by tier: each item's score, title and what the generator does."""
+    tier = None
+    for item in sprint.items:
+        if item.tier is not tier:
+            tier = item.tier
+            console.print(f"\n[bold]{escape(tier.value.capitalize())}[/]")
+        outcome = "[green]generated[/]" if not item.left else f"[yellow]{escape(item.outcome)}[/]"
+        console.print(f"  {item.score:5.1f}  {escape(item.title)}: {outcome}")
+    console.print(
+        f"\nFirst endpoint: [bold]{escape(sprint.first_endpoint or 'none')}[/] "
+        "(the First Article Inspection's)"
+    )
+    if sprint.deferred:
+        console.print(f"[bold]Deferred[/] ({sprint.mode.label}):")
+    for fr, ops in sprint.deferred:
+        console.print(f"  {escape(fr)}: {escape(', '.join(ops))}")
