@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import json
 import os
+import subprocess
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -26,19 +27,34 @@ from gen_backend import __version__
 from gen_backend.accept import Accepted, accept
 from gen_backend.draft import draft_handoff
 from gen_backend.errors import HandoffInputError
+from gen_backend.gate import (
+    MAX_REVISIONS,
+    Decision,
+    Gate,
+    GateStatus,
+    TestRun,
+    assemble,
+    history_of,
+    recorded_gate,
+)
 from gen_backend.inspection import InspectionRunError, inspect_service, read_index
 from gen_backend.inspection import report as inspection_report
 from gen_backend.output import (
+    INDEX,
     RECORD,
     EditedFilesError,
     MissingRevisionsError,
     NoSuchInterventionError,
     plan_writes,
     process_intervention,
+    read_gate,
     read_history,
     read_record,
+    recorded_handoff,
+    service_facts,
     stale_rules,
     unified_diff,
+    write_gate,
     write_notice,
     write_project,
 )
@@ -49,6 +65,7 @@ from gen_backend.plan.sprint import plan_sprint
 from gen_backend.render import RenderedFile, render_project
 from gen_backend.report import check as report
 from gen_backend.report import init as init_report
+from gen_backend.report.gate import escalation_notice, gate_markdown, print_gate
 from gen_backend.report.generation import (
     SinceLastRun,
     api_notice,
@@ -62,6 +79,7 @@ from gen_backend.report.generation import (
 from gen_backend.validate.rfis import Code, Severity
 
 EXIT_OK, EXIT_RFIS, EXIT_BAD_INPUT, EXIT_HALT, EXIT_CONFLICT, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+EXIT_ESCALATED = 5  # the gate was sent back more often than the phase allows
 
 app = typer.Typer(
     name="gen-backend",
@@ -366,7 +384,7 @@ def from_handoff(
         )
         raise typer.Exit(EXIT_RFIS)
     try:
-        written = write_project(files, output, force=force, plan=since.files)
+        written = write_project(files, output, force=force, plan=since.files, handoff=handoff)
     except EditedFilesError as exc:
         err.print(
             "[bold red]conflict[/]: these generated files were edited by hand and would be "
@@ -452,6 +470,102 @@ def plan_command(
         _print_json(sprint.to_json())
         return
     print_sprint(out, sprint)
+
+
+@app.command("gate")
+def gate_command(
+    service_dir: Annotated[Path, typer.Argument(help="The generated service's directory.")],
+    approve: Annotated[bool, typer.Option("--approve", help="Record the gate APPROVED.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Who approves or sends back.")] = None,
+    revise: Annotated[
+        str | None,
+        typer.Option("--revise", help="Send it back: the items to revise, separated by `;`."),
+    ] = None,
+    handoff: Annotated[
+        Path | None,
+        typer.Option("--handoff", help="The handoff (default: the one it was generated from)."),
+    ] = None,
+    skip_tests: Annotated[
+        bool, typer.Option("--skip-tests", help="Do not run the generated tests (not READY).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print gate.json.")] = False,
+) -> None:
+    """The phase's gate: assemble GATE.md and .gen-backend/gate.json (every operation
+    implemented, the tests run, the inspection, RFIs answered, interventions processed, API
+    changes told, no Any or print in app/), READY or NOT READY; or record a reviewer's
+    decision on it (--approve --by NAME, or --revise NOTES; a fourth revise escalates)."""
+    out = Console(soft_wrap=False, stderr=as_json)
+    err = Console(stderr=True)
+    if not (service_dir / INDEX).is_file():
+        err.print(f"[bold red]error[/]: {service_dir} is not a service gen-backend generated")
+        err.print(
+            f"  [green]fix:[/] generate it with `gen-backend from-handoff HANDOFF -o {service_dir}`"
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    source = handoff or recorded_handoff(service_dir)
+    if approve or revise is not None:
+        gate = recorded_gate(read_gate(service_dir))
+        if gate is None:
+            err.print(f"[bold red]error[/]: {service_dir} has no gate yet")
+            err.print(f"  [green]fix:[/] run `gen-backend gate {service_dir}` first")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        gate = _decide(gate, approve=approve, by=by, revise=revise, err=err)
+    else:
+        acceptance = None
+        if source is not None and source.is_dir():
+            try:
+                acceptance = accept(source)
+            except HandoffInputError as exc:
+                report.print_error(err, exc.problem)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+        facts = service_facts(service_dir, source, acceptance)
+        with out.status("Running the generated tests"):
+            tests = None if skip_tests else _run_service_tests(service_dir)
+        gate = assemble(facts, tests, history_of(read_gate(service_dir)))
+    write_gate(service_dir, gate, gate_markdown(gate, service_dir))
+    if gate.status is GateStatus.ESCALATED and revise is not None and source is not None:
+        day = datetime.date.today()
+        folder = f"human-interventions/active/{day.isoformat()}-06-escalation/content.md"
+        notice = write_notice(source, folder, escalation_notice(gate, service_dir, day))
+        out.print(f"[bold red]escalated[/]: {notice}")
+    if as_json:
+        _print_json(gate.to_json())
+    else:
+        print_gate(out, gate)
+    codes = {GateStatus.NOT_READY: EXIT_RFIS, GateStatus.ESCALATED: EXIT_ESCALATED}
+    raise typer.Exit(codes.get(gate.status, EXIT_OK))
+
+
+def _decide(gate: Gate, *, approve: bool, by: str | None, revise: str | None, err: Console) -> Gate:
+    """The reviewer's decision on the gate last assembled."""
+    day = datetime.date.today().isoformat()
+    if approve:
+        if not by:
+            err.print("[bold red]error[/]: --approve needs --by NAME")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        if gate.status is not GateStatus.READY:
+            status = gate.status.value
+            err.print(f"[bold red]error[/]: the gate is {status}; only a READY one is approved")
+            raise typer.Exit(EXIT_RFIS)
+        return gate.decided(Decision(GateStatus.APPROVED, day, by))
+    notes = revise or ""
+    flagged = tuple(item.strip() for item in notes.split(";") if item.strip())
+    kind = GateStatus.ESCALATED if gate.cycle >= MAX_REVISIONS else GateStatus.REVISE
+    return gate.decided(Decision(kind, day, by, notes, flagged))
+
+
+def _run_service_tests(service_dir: Path) -> TestRun:
+    """The generated project's own test suite, as its README runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=service_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return TestRun.from_output(done.stdout.splitlines()[-1] if done.stdout else "", done.returncode)
 
 
 interventions = typer.Typer(

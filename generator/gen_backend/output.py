@@ -22,6 +22,8 @@ import yaml
 from pydantic import JsonValue
 
 from gen_backend import __version__
+from gen_backend.accept import Accepted, Halted
+from gen_backend.gate import Gate, ServiceFacts
 from gen_backend.plan import FileOwner
 from gen_backend.plan.history import (
     History,
@@ -181,6 +183,47 @@ def process_intervention(handoff: Path, name: str, note: str, day: datetime.date
     return target / "content.md" if moved is not found else target
 
 
+GATE = Path(".gen-backend") / "gate.json"
+
+
+def recorded_handoff(out: Path) -> Path | None:
+    """The handoff folder the service in `out` was last generated from (its manifest's)."""
+    manifest = _read_json(out / MANIFEST)
+    handoff = manifest.get("handoff") if isinstance(manifest, dict) else None
+    return Path(handoff) if isinstance(handoff, str) else None
+
+
+def read_gate(out: Path) -> JsonValue:
+    return _read_json(out / GATE)
+
+
+def service_facts(
+    out: Path, handoff: Path | None, acceptance: Accepted | Halted | None
+) -> ServiceFacts:
+    """What the gate reads of the service in `out` and of `handoff`, accepted again."""
+    rules = {str(p.relative_to(out)): _methods(p) for p in sorted(out.glob("app/*/rules.py"))}
+    notices = notices_of(read_record(out))
+    return ServiceFacts(
+        index=_read_json(out / INDEX),
+        rules=rules,
+        inspection=_read_json(out / "inspection.json"),
+        acceptance=acceptance,
+        notices=[n.path for n in notices],
+        handoff=handoff,
+        app_sources={
+            str(p.relative_to(out)): p.read_text(encoding="utf-8")
+            for p in sorted(out.glob("app/**/*.py"))
+        },
+    )
+
+
+def write_gate(out: Path, gate: Gate, text: str) -> None:
+    """The gate package: GATE.md and .gen-backend/gate.json."""
+    (out / GATE).parent.mkdir(parents=True, exist_ok=True)
+    (out / GATE).write_text(json.dumps(gate.to_json(), indent=2) + "\n", encoding="utf-8")
+    (out / "GATE.md").write_text(text, encoding="utf-8")
+
+
 def _methods(path: Path) -> set[str]:
     """The methods the classes of a Python file define (none if it does not parse)."""
     try:
@@ -270,6 +313,7 @@ def write_project(
     *,
     force: bool = False,
     plan: WritePlan | None = None,
+    handoff: Path | None = None,
 ) -> WriteReport:
     """Write `files` as `plan` (by default `plan_writes(files, out)`) says."""
     plan = plan or plan_writes(files, out)
@@ -294,6 +338,7 @@ def write_project(
     manifest = {
         "generator": "gen-backend",
         "version": __version__,
+        "handoff": str(handoff.resolve()) if handoff else None,  # what the gate reads again
         "files": {
             path: {"owner": file.owner.value, "sha256": sha256(file.text)}
             for path, file in sorted(files.items())

@@ -393,6 +393,8 @@ def inspection_index(
                 "score": op.priority,
                 "kind": plan.kind.value if plan else None,
                 "left_to_you_because": plan.why_custom if plan else None,  # a 501 stub's reason
+                # where a person writes it: the method of the domain's rules
+                "rules": f"app/{plan.module}/rules.py:{plan.function}" if plan else None,
                 "status": plan.status if plan else None,
                 "public": op.public,
                 "permissions": list(plan.permissions) if plan else [],
