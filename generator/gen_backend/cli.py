@@ -59,7 +59,13 @@ from gen_backend.output import (
     write_project,
 )
 from gen_backend.plan import ProjectPlan, plan_project
-from gen_backend.plan.history import DesignChange, change_rfis, design_since
+from gen_backend.plan.history import (
+    DesignChange,
+    change_rfis,
+    design_since,
+    recorded_revisions,
+    written_steps_kept,
+)
 from gen_backend.plan.project import stubs
 from gen_backend.plan.sprint import plan_sprint
 from gen_backend.render import RenderedFile, render_project
@@ -159,8 +165,7 @@ def check(
             out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
         raise typer.Exit(EXIT_HALT)
     if service is not None:
-        changes = design_since(read_record(service), result.model)
-        result = dataclasses.replace(result, rfis=result.rfis + change_rfis(changes))
+        result = _since_written(result, read_record(service))
     if as_json:
         _print_json(report.accepted_json(result))
     else:
@@ -310,8 +315,8 @@ def from_handoff(
             f"{output / RECORD} to start the chain again on a new database"
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    result = _since_written(result, record)
     design = design_since(record, result.model)
-    result = dataclasses.replace(result, rfis=result.rfis + change_rfis(design))
     out.print(Panel(escape(result.readback), title="Read-back", title_align="left"))
     out.print(
         f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
@@ -424,6 +429,16 @@ def from_handoff(
             generation_json(result, plan, output, since, notice=notice, inspection=inspection)
         )
     raise typer.Exit(code)
+
+
+def _since_written(result: Accepted, record: JsonValue) -> Accepted:
+    """The RFIs of a handoff accepted over the service an earlier run wrote (its `record`):
+    the design's changes since that lose data are RFIs; the order of a step already written
+    is no longer a question."""
+    written = {e.revision for e in recorded_revisions(record)}
+    rfis = written_steps_kept(result.rfis, result.model.migrations.steps, written)
+    changes = change_rfis(design_since(record, result.model))
+    return dataclasses.replace(result, rfis=rfis + changes)
 
 
 def _since_last_run(

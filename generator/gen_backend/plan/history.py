@@ -365,3 +365,13 @@ def change_rfis(changes: Sequence[DesignChange]) -> tuple[Rfi, ...]:
         for c in changes
         if c.destructive and c.decision is None
     )
+
+
+def written_steps_kept(
+    rfis: Sequence[Rfi], steps: Sequence[MigrationStep], written: Collection[str]
+) -> tuple[Rfi, ...]:
+    """`rfis` without those about the creation order of a step whose revision is written
+    already: it is kept as it was, and a foreign key the design added since, to a table a
+    later step makes, comes in the change's revision after that step."""
+    done = {f"/steps/{n}/tables" for n, step in enumerate(steps) if step.id in written}
+    return tuple(r for r in rfis if not (r.code is Code.MIGRATION_ORDER and r.location in done))
