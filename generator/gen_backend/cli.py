@@ -294,15 +294,7 @@ def from_handoff(
         err.print("  [green]fix:[/] name a new or existing directory with -o")
         raise typer.Exit(EXIT_BAD_INPUT)
     with out.status("Accepting the handoff"):
-        try:
-            result = accept(handoff, lenient=lenient)
-        except HandoffInputError as exc:
-            report.print_error(err, exc.problem)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-    if not isinstance(result, Accepted):
-        report.print_halted(out, result)
-        out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
-        raise typer.Exit(EXIT_HALT)
+        result = _accepted(handoff, lenient, out, err)
     record = read_record(output)  # what an earlier run wrote there, if any
     try:
         history = read_history(output, record)
@@ -431,6 +423,20 @@ def from_handoff(
     raise typer.Exit(code)
 
 
+def _accepted(handoff: Path, lenient: bool, out: Console, err: Console) -> Accepted:
+    """The handoff accepted; bad input (exit 2) or a No-Go item (exit 3) ends the command."""
+    try:
+        result = accept(handoff, lenient=lenient)
+    except HandoffInputError as exc:
+        report.print_error(err, exc.problem)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if not isinstance(result, Accepted):
+        report.print_halted(out, result)
+        out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
+        raise typer.Exit(EXIT_HALT)
+    return result
+
+
 def _since_written(result: Accepted, record: JsonValue) -> Accepted:
     """The RFIs of a handoff accepted over the service an earlier run wrote (its `record`):
     the design's changes since that lose data are RFIs; the order of a step already written
@@ -469,16 +475,7 @@ def plan_command(
     services, auth, endpoints), each after what it depends on, else by score. Writes
     nothing; from-handoff writes the same as SPRINT.md."""
     out = Console(soft_wrap=False)
-    err = Console(stderr=True)
-    try:
-        result = accept(handoff, lenient=lenient)
-    except HandoffInputError as exc:
-        report.print_error(err, exc.problem)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    if not isinstance(result, Accepted):
-        report.print_halted(out, result)
-        out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
-        raise typer.Exit(EXIT_HALT)
+    result = _accepted(handoff, lenient, out, Console(stderr=True))
     left = {op.operation_id: op.why_custom or "" for op in stubs(result.model)}
     sprint = plan_sprint(result.model, left)
     if as_json:
