@@ -109,9 +109,11 @@ class Gate:
     @property
     def status(self) -> GateStatus:
         last = self.history[-1].decision if self.history else None
-        if last in (GateStatus.APPROVED, GateStatus.ESCALATED):
+        if last is GateStatus.ESCALATED:
             return last
-        return GateStatus.NOT_READY if self.open_items else GateStatus.READY
+        if self.open_items:  # an approval holds only while nothing is open again
+            return GateStatus.NOT_READY
+        return GateStatus.APPROVED if last is GateStatus.APPROVED else GateStatus.READY
 
     def decided(self, decision: Decision) -> Gate:
         return Gate(self.checks, (*self.history, decision), self.tests)
