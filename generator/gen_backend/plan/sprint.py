@@ -111,7 +111,8 @@ def plan_sprint(service: ServiceModel, left: dict[str, str]) -> SprintPlan:
         items.append(
             SprintItem(Tier.ARCHITECTURE, f"Table `{table}`: model and migration", score, frs, ops)
         )
-    domains = sorted(by_table, key=lambda t: (-serving(t)[0], _table_names(service).index(t)))
+    place = {name: n for n, name in enumerate(_table_names(service))}
+    domains = sorted(by_table, key=lambda t: (-serving(t)[0], place.get(t, len(place))))
     for tier, what in (
         (Tier.DATA, "repository, relationships loaded in batches"),
         (Tier.SERVICES, "service and its rules"),
