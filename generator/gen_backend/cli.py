@@ -165,7 +165,8 @@ def check(
             out.print("[bold red]HALT: fix the No-Go items above before continuing.[/]")
         raise typer.Exit(EXIT_HALT)
     if service is not None:
-        result = _since_written(result, read_record(service))
+        record = read_record(service)
+        result = _since_written(result, record, design_since(record, result.model))
     if as_json:
         _print_json(report.accepted_json(result))
     else:
@@ -307,8 +308,8 @@ def from_handoff(
             f"{output / RECORD} to start the chain again on a new database"
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    result = _since_written(result, record)
     design = design_since(record, result.model)
+    result = _since_written(result, record, design)
     out.print(Panel(escape(result.readback), title="Read-back", title_align="left"))
     out.print(
         f"[green]accepted[/] {handoff}: {len(result.model.in_scope_operations)} operations "
@@ -437,14 +438,13 @@ def _accepted(handoff: Path, lenient: bool, out: Console, err: Console) -> Accep
     return result
 
 
-def _since_written(result: Accepted, record: JsonValue) -> Accepted:
+def _since_written(result: Accepted, record: JsonValue, design: list[DesignChange]) -> Accepted:
     """The RFIs of a handoff accepted over the service an earlier run wrote (its `record`):
-    the design's changes since that lose data are RFIs; the order of a step already written
+    the `design` changes since that lose data are RFIs; the order of a step already written
     is no longer a question."""
     written = {e.revision for e in recorded_revisions(record)}
     rfis = written_steps_kept(result.rfis, result.model.migrations.steps, written)
-    changes = change_rfis(design_since(record, result.model))
-    return dataclasses.replace(result, rfis=rfis + changes)
+    return dataclasses.replace(result, rfis=rfis + change_rfis(design))
 
 
 def _since_last_run(
