@@ -653,6 +653,12 @@ def test_every_code_has_a_case() -> None:
         Code.DESIGN_EMPTY,  # test_init (a spec with no resource)
         Code.SPEC_NO_PATHS,  # test_init (a spec of webhooks only)
         Code.DESIGN_CHANGE_LOSES_DATA,  # test_generate (against an earlier run's service)
+        Code.INTEGRATION_NO_BASE_URL,  # test_integrations, with the others of its kind
+        Code.INTEGRATION_NO_CREDENTIAL,
+        Code.INTEGRATION_KIND_UNSUPPORTED,
+        Code.INTEGRATION_NAME_TAKEN,
+        Code.INTEGRATION_VARIABLE_INVALID,
+        Code.INTEGRATION_OPERATION_RENAMED,
     }
     assert not set(Code) - covered - covered_elsewhere
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from gen_backend.model.api import FilterOp, HttpMethod, OperationKind
 from gen_backend.model.schema import ColumnType
@@ -285,6 +292,12 @@ class RawIntegration(Raw):
     name: str
     kind: str = "http"
     base_url_env: str | None = None
+    # gen-backend's (docs/handoff.md): the variable holding the credential, and its header
+    credential_env: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("credential_env", "api_key_env", "token_env", "secret_env"),
+    )
+    credential_header: str = "Authorization"
     timeout_s: float | None = Field(default=None, gt=0)
     retries: int = Field(default=0, ge=0)
     operations: list[RawIntegrationOperation] = []

@@ -189,6 +189,8 @@ def build_model(raw: RawHandoff) -> tuple[ServiceModel, list[Resolved]]:
                 name=i.name,
                 kind=i.kind,
                 base_url_env=i.base_url_env,
+                credential_env=i.credential_env,
+                credential_header=i.credential_header,
                 timeout_s=i.timeout_s,
                 retries=i.retries,
                 operations=tuple(

@@ -120,9 +120,13 @@ class IntegrationOperation(Frozen):
 
 
 class Integration(Frozen):
+    """A service this one calls (integrations.yaml)."""
+
     name: str
     kind: str
     base_url_env: str | None = None
+    credential_env: str | None = None
+    credential_header: str = "Authorization"  # `Authorization`: sent as a bearer token
     timeout_s: float | None = None
     retries: int = 0
     operations: tuple[IntegrationOperation, ...] = ()

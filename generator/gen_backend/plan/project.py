@@ -26,6 +26,7 @@ from gen_backend.model import (
 )
 from gen_backend.model.defaults import sqlite_default
 from gen_backend.model.infer import property_column
+from gen_backend.model.integrations import ClientNames, client_names
 from gen_backend.model.wire import (
     made_keys,
     request_row,
@@ -335,6 +336,7 @@ class ProjectPlan:
     renamed: tuple[tuple[str, str], ...] = ()
     # (module, class) of the spec's own error schema, where the errors take its shape
     error_class: tuple[str, str] | None = None
+    integrations: tuple[ClientNames, ...] = ()  # the services it calls (app/integrations/)
 
     @property
     def column_helpers(self) -> frozenset[str]:
@@ -949,6 +951,12 @@ def plan_project(
         copy("app/core/refused.py")
     if checks_with_public_keys(service):
         copy("app/core/jwks.py")
+    integrations = tuple(client_names(service)[0])
+    if integrations:
+        copy("app/core/integration.py")
+        add("app/integrations/__init__.py")
+        for names in integrations:
+            add(f"app/integrations/{names.module}.py", "app/integrations/client.py.j2", names=names)
     if service.error_shape:
         add("app/core/error_shape.py")
     else:
@@ -1119,6 +1127,8 @@ def plan_project(
     )
     if idempotency is not None:
         add("tests/test_idempotency.py")
+    if integrations:
+        add("tests/test_integrations.py")
     add(
         "tests/test_rate_limit.py",
         protected=targets[0] if targets else None,
@@ -1198,6 +1208,7 @@ def plan_project(
         health=plan_health({op.path for op in service.operations}),
         renamed=tuple(sorted(planned.renamed)),
         error_class=_error_class(service, planner),
+        integrations=integrations,
     )
 
 

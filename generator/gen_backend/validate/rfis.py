@@ -39,6 +39,7 @@ from gen_backend.model.credentials import is_unchecked
 from gen_backend.model.crossing import Crossing
 from gen_backend.model.defaults import fill_value, sqlite_default
 from gen_backend.model.infer import path_segments, property_column, sort_values, table_named
+from gen_backend.model.integrations import Refusal, client_names
 from gen_backend.model.naming import snake, table_forms
 from gen_backend.model.schema import naming
 from gen_backend.model.service import DataDecision
@@ -130,6 +131,12 @@ class Code(StrEnum):
     SPEC_INVALID = "SPEC_INVALID"
     DESIGN_EMPTY = "DESIGN_EMPTY"
     SPEC_NO_PATHS = "SPEC_NO_PATHS"
+    INTEGRATION_NO_BASE_URL = "INTEGRATION_NO_BASE_URL"
+    INTEGRATION_NO_CREDENTIAL = "INTEGRATION_NO_CREDENTIAL"
+    INTEGRATION_KIND_UNSUPPORTED = "INTEGRATION_KIND_UNSUPPORTED"
+    INTEGRATION_NAME_TAKEN = "INTEGRATION_NAME_TAKEN"
+    INTEGRATION_VARIABLE_INVALID = "INTEGRATION_VARIABLE_INVALID"
+    INTEGRATION_OPERATION_RENAMED = "INTEGRATION_OPERATION_RENAMED"
 
 
 class AnswerKind(StrEnum):
@@ -1283,6 +1290,86 @@ class _Checker:
                     f"HANDOFF {item.name} --note ...`",
                 )
 
+    def integrations(self) -> None:
+        """Each integration the project cannot call as the handoff has it, and what was
+        decided in its place (model/integrations.py decides; the plan follows)."""
+        built, refused = client_names(self.model)
+        integrations = self.model.integrations
+        for index, refusal in refused:
+            item = integrations[index]
+            at = pointer("integrations", index)
+            if refusal is Refusal.KIND:
+                self.add(
+                    Code.INTEGRATION_KIND_UNSUPPORTED,
+                    Severity.WARNING,
+                    "integrations",
+                    f"{at}/kind",
+                    f"Integration `{item.name}` is of kind `{item.kind}`; only `http` "
+                    "integrations get a client, so this one is left to hand-written code.",
+                    "call it from app/<domain>/rules.py with its own client, or describe it "
+                    "as `kind: http`",
+                )
+            elif refusal is Refusal.VARIABLE:
+                self.add(
+                    Code.INTEGRATION_VARIABLE_INVALID,
+                    Severity.ERROR,
+                    "integrations",
+                    at,
+                    f"Integration `{item.name}` names an environment variable that cannot "
+                    "be one (letters, digits and `_`, not first a digit); it gets no client.",
+                    "rename `base_url_env` or `credential_env` (`PAYMENTS_BASE_URL`)",
+                )
+            else:
+                self.add(
+                    Code.INTEGRATION_NAME_TAKEN,
+                    Severity.ERROR,
+                    "integrations",
+                    f"{at}/name",
+                    f"Integration `{item.name}` would have a module or a setting "
+                    "(`<NAME>_BASE_URL`, `<NAME>_TIMEOUT_S`, `<NAME>_RETRIES`, its variables) "
+                    "that another integration or the service's own settings already have; "
+                    "it gets no client.",
+                    "give it another name, or name other variables",
+                )
+        for names in built:
+            index = integrations.index(names.integration)
+            at = pointer("integrations", index)
+            if names.derived_base_url:
+                self.add(
+                    Code.INTEGRATION_NO_BASE_URL,
+                    Severity.WARNING,
+                    "integrations",
+                    at,
+                    f"Integration `{names.integration.name}` names no `base_url_env`: its "
+                    f"base URL is read from `{names.base_url_env}`.",
+                    f"name the variable in `base_url_env`, or answer this RFI to keep "
+                    f"`{names.base_url_env}`",
+                )
+            if not names.integration.credential_env:
+                self.add(
+                    Code.INTEGRATION_NO_CREDENTIAL,
+                    Severity.WARNING,
+                    "integrations",
+                    at,
+                    f"Integration `{names.integration.name}` names no credential variable: "
+                    "its calls carry no credential.",
+                    "name the variable holding its key or token in `credential_env` (sent "
+                    "as `Authorization: Bearer`, or in `credential_header`), or answer this "
+                    "RFI if it needs none",
+                )
+            for n, op in enumerate(names.operations):
+                if op.renamed:
+                    self.add(
+                        Code.INTEGRATION_OPERATION_RENAMED,
+                        Severity.INFO,
+                        "integrations",
+                        f"{at}/operations/{n}",
+                        f"Operation `{op.spec.name}` of `{names.integration.name}` would "
+                        "shadow another method of its client: it is "
+                        f"`{names.module}().{op.method}()`.",
+                        "give the operation another name",
+                    )
+
     def in_file(self, file: Path) -> str:
         """The artifact key of a file found by the loader (an unknown key's, a spec file's)."""
         artifact = self.raw.relative(file)
@@ -1344,6 +1431,7 @@ def cross_check(raw: RawHandoff, model: ServiceModel, resolved: list[Resolved]) 
     checker.scope()
     checker.assumptions()
     checker.interventions()
+    checker.integrations()
     checker.unknown_keys()
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(checker.rfis, key=lambda r: order[r.severity])

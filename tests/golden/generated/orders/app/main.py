@@ -14,6 +14,7 @@ from app.core.health import router as health_router
 from app.core.openapi import document_problems
 from app.customer_documents.router import router as customer_documents_router
 from app.customers.router import router as customers_router
+from app.integrations import close_clients
 from app.models import Base  # every model, before a relationship is resolved by name
 from app.order_items.router import router as order_items_router
 from app.orders.router import router as orders_router
@@ -30,6 +31,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     # uvicorn has let the requests in flight finish (SIGTERM; --timeout-graceful-shutdown):
     # close the pooled connections
     await get_engine().dispose()
+    await close_clients()
 
 
 def create_app() -> FastAPI:

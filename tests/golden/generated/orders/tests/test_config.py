@@ -13,6 +13,12 @@ from app.core.config import Settings
 from app.core.security import decode
 from scripts import dev_token
 
+# what production needs to call the services this one depends on (integrations.yaml)
+INTEGRATION_VARIABLES = {
+    "PAYMENT_PROVIDER_BASE_URL": "https://payment-provider.example",
+    "PAYMENT_PROVIDER_API_KEY": "test-credential",
+}
+
 
 @pytest.mark.parametrize("secret", [None, "", "changeme", "too-short-to-be-a-key"])
 def test_production_refuses_a_missing_or_weak_secret(
@@ -30,6 +36,8 @@ def test_production_refuses_a_missing_or_weak_secret(
 def test_production_starts_with_a_real_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("JWT_SECRET", "x" * 32)
+    for variable, value in INTEGRATION_VARIABLES.items():
+        monkeypatch.setenv(variable, value)
     assert Settings(_env_file=None).environment == "production"
 
 
@@ -61,6 +69,19 @@ async def test_a_development_token_is_one_the_service_accepts(
     caller = await decode(capsys.readouterr().out.strip())
     assert caller.subject == "alice"
     assert caller.roles == {"sales_agent"}
+
+
+@pytest.mark.parametrize("unset", INTEGRATION_VARIABLES)
+def test_production_refuses_to_start_without_what_an_integration_needs(
+    unset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("JWT_SECRET", "x" * 32)
+    for variable, value in INTEGRATION_VARIABLES.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.delenv(unset)
+    with pytest.raises(ValidationError, match=unset):
+        Settings(_env_file=None)
 
 
 def test_api_keys_are_read_as_digests_from_api_keys(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # secrets that are examples, not secrets: refused in production
@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     # the API keys accepted where the spec allows one (a JSON list of ApiKeyGrant)
     api_keys: tuple[ApiKeyGrant, ...] = Field(default=(), validation_alias="API_KEYS")
 
+    # payment_provider (integrations.yaml): where it is, its credential, how long a call waits
+    # for its answer, how many more times a call that may be repeated is tried
+    payment_provider_base_url: HttpUrl | None = Field(
+        default=None, validation_alias="PAYMENT_PROVIDER_BASE_URL"
+    )
+    payment_provider_credential: SecretStr | None = Field(
+        default=None, validation_alias="PAYMENT_PROVIDER_API_KEY"
+    )
+    payment_provider_timeout_s: float = Field(default=5.0, gt=0)
+    payment_provider_retries: int = Field(default=2, ge=0)
+
     def jwt_verification_key(self) -> str:
         """The HMAC secret tokens are signed with. Raises when it is not configured."""
         if self.jwt_secret is None or not self.jwt_secret.get_secret_value():
@@ -90,6 +101,16 @@ class Settings(BaseSettings):
                 "JWT_SECRET is shorter than "
                 f"{MIN_SECRET_LENGTH} bytes; production needs a real secret"
             )
+        unset = [
+            variable
+            for variable, value in (
+                ("PAYMENT_PROVIDER_BASE_URL", self.payment_provider_base_url),
+                ("PAYMENT_PROVIDER_API_KEY", self.payment_provider_credential),
+            )
+            if value is None
+        ]
+        if unset:
+            raise ValueError(f"{', '.join(unset)} not set; production calls the services they name")
         return self
 
     @property
