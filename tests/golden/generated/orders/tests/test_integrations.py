@@ -23,19 +23,10 @@ PAYMENT_PROVIDER = IntegrationSettings(
     retries=2,
     backoff_s=0,
 )
+# each operation, its path's values "a b/c": escaped, so that a value cannot reach another path
 PAYMENT_PROVIDER_CALLS: list[tuple[Call[PaymentProviderClient], str, str]] = [
-    (
-        lambda client: client.create_charge(json={"probe": 1}),
-        "POST",
-        "/v1/charges",
-    ),
-    (
-        lambda client: client.get_charge(
-            "a b/c",
-        ),
-        "GET",
-        "/v1/charges/a%20b%2Fc",
-    ),
+    (lambda client: client.create_charge(json={"probe": 1}), "POST", "/v1/charges"),
+    (lambda client: client.get_charge("a b/c"), "GET", "/v1/charges/a%20b%2Fc"),
     (
         lambda client: client.capture_charge("a b/c", json={"probe": 1}),
         "POST",
@@ -67,9 +58,7 @@ async def test_payment_provider_operations_reach_their_paths(
     assert seen[0].headers["authorization"] == "Bearer test-credential"
 
 
-SETTINGS = [
-    PAYMENT_PROVIDER,
-]
+SETTINGS = [PAYMENT_PROVIDER]
 
 
 @pytest.mark.parametrize("settings", SETTINGS, ids=lambda s: s.name)
