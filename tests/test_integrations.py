@@ -9,14 +9,16 @@ import textwrap
 from pathlib import Path
 
 import yaml
+from typer.testing import CliRunner
 
 from gen_backend.accept import Accepted, accept
+from gen_backend.cli import app
 from gen_backend.model.integrations import FIXED_SETTINGS
 from gen_backend.plan import plan_project
 from gen_backend.render import render_project
 from gen_backend.validate.rfis import Code, Severity
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, check_json
 from .test_generated_projects import _generate, _run
 
 
@@ -39,8 +41,19 @@ def _integration_rfis(result: Accepted) -> list[tuple[Code, Severity, str]]:
     ]
 
 
-def test_an_integration_without_base_url_or_credential_is_asked_about(tmp_path: Path) -> None:
-    result = _accepted(_handoff(tmp_path, [{"name": "Mail-Gateway", "kind": "http"}]))
+def test_an_integration_without_base_url_or_credential_is_asked_about(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    root = _handoff(tmp_path, [{"name": "Mail-Gateway", "kind": "http"}])
+    code, report = check_json(runner, root)
+    assert code == 0
+    rfis = report["rfis"]
+    assert isinstance(rfis, list)
+    assert {r["code"] for r in rfis if r["code"].startswith("INTEGRATION_")} == {
+        "INTEGRATION_NO_BASE_URL",
+        "INTEGRATION_NO_CREDENTIAL",
+    }
+    result = _accepted(root)
     assert _integration_rfis(result) == [
         (Code.INTEGRATION_NO_BASE_URL, Severity.WARNING, "/integrations/0"),
         (Code.INTEGRATION_NO_CREDENTIAL, Severity.WARNING, "/integrations/0"),
@@ -310,10 +323,16 @@ STUB_TEST = '''
 '''
 
 
-def test_a_rule_calls_an_integration_against_a_stub_server(tmp_path: Path) -> None:
+def test_a_rule_calls_an_integration_against_a_stub_server(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     """The orders sample's payment_provider, called from the payments rules: the charge,
     its retry with the same Idempotency-Key, the capture, and each failure as a problem."""
-    out = _generate(SAMPLES / "orders", tmp_path / "orders")
+    out = tmp_path / "orders"
+    generated = runner.invoke(
+        app, ["from-handoff", str(SAMPLES / "orders"), "-o", str(out), "--no-inspect"]
+    )
+    assert generated.exit_code == 0, generated.output
     (out / "app/payments/rules.py").write_text(textwrap.dedent(RULES).lstrip(), encoding="utf-8")
     (out / "tests/test_payment_provider.py").write_text(
         textwrap.dedent(STUB_TEST).lstrip(), encoding="utf-8"
