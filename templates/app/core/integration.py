@@ -133,6 +133,10 @@ class IntegrationClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
+
     def _backoff(self, attempt: int) -> float:
         """Exponential, with jitter so that the callers of a recovering service spread out."""
         return self.settings.backoff_s * 2.0**attempt * random.uniform(0.5, 1.0)

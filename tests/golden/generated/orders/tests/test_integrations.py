@@ -10,8 +10,10 @@ import httpx
 import pytest
 from pydantic import HttpUrl, JsonValue, SecretStr
 
+from app.core.config import get_settings
 from app.core.integration import IntegrationClient, IntegrationError, IntegrationSettings
-from app.integrations.payment_provider import PaymentProviderClient
+from app.integrations import close_clients
+from app.integrations.payment_provider import PaymentProviderClient, payment_provider
 
 Client = TypeVar("Client", bound=IntegrationClient)
 Call = Callable[[Client], Awaitable[JsonValue]]
@@ -108,3 +110,30 @@ async def test_a_failure_of_theirs_is_a_problem_of_ours(
         await client.call("GET", "/")
     await client.aclose()
     assert raised.value.status == status
+
+
+# each client's getter, and the variable its base URL is read from
+GETTERS: list[tuple[Callable[[], IntegrationClient], str]] = [
+    (payment_provider, "PAYMENT_PROVIDER_BASE_URL")
+]
+
+
+@pytest.mark.parametrize(("getter", "variable"), GETTERS)
+async def test_a_client_needs_its_base_url_and_is_closed_with_the_app(
+    getter: Callable[[], IntegrationClient], variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        monkeypatch.delenv(variable, raising=False)
+        get_settings.cache_clear()
+        with pytest.raises(RuntimeError, match=variable):
+            getter()
+        monkeypatch.setenv(variable, "http://elsewhere.test/")
+        get_settings.cache_clear()
+        opened = getter()
+        assert getter() is opened  # one client per process
+        await close_clients()  # what app/main.py does when the app stops
+        assert opened.is_closed
+        assert getter() is not opened
+        await close_clients()
+    finally:
+        get_settings.cache_clear()
