@@ -135,7 +135,7 @@ def test_a_wait_longer_than_the_timeout_is_not_waited_for() -> None:
     assert len(seen) == 1
 
 
-def _raise(error: type[httpx.TransportError]) -> Answer:
+def _raise(error: type[httpx.RequestError]) -> Answer:
     def fail(request: httpx.Request) -> httpx.Response:
         raise error("failed", request=request)
 
@@ -144,10 +144,15 @@ def _raise(error: type[httpx.TransportError]) -> Answer:
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [(httpx.ConnectError, 502), (httpx.ReadTimeout, 504), (httpx.ConnectTimeout, 504)],
+    [
+        (httpx.ConnectError, 502),
+        (httpx.DecodingError, 502),  # a body that cannot be decoded (a broken gzip)
+        (httpx.ReadTimeout, 504),
+        (httpx.ConnectTimeout, 504),
+    ],
 )
 def test_an_unreachable_or_slow_service_is_a_502_or_504_after_the_retries(
-    error: type[httpx.TransportError], status: int
+    error: type[httpx.RequestError], status: int
 ) -> None:
     answer, seen = _call(_raise(error))
     assert isinstance(answer, IntegrationError)

@@ -117,7 +117,7 @@ class IntegrationClient:
             except httpx.TimeoutException as error:
                 failure, reason = IntegrationError(self.settings.name, status=504), str(error)
                 wait = self._backoff(attempt)
-            except httpx.TransportError as error:
+            except httpx.RequestError as error:  # unreachable, or an answer that cannot be read
                 failure, reason = IntegrationError(self.settings.name), str(error)
                 wait = self._backoff(attempt)
             else:
