@@ -78,9 +78,17 @@ def test_an_integration_the_project_cannot_call_is_left_out_and_said_why(tmp_pat
             "api_key_env": "STOCK_KEY",  # another spelling of credential_env
             "operations": [
                 {"name": "call", "method": "GET", "path": "/items/{item-id}"},
-                {"name": "call", "method": "POST", "path": "/items"},
+                {"name": "bad", "method": "GET", "path": '/items/{id}"'},
+                {"name": "call", "method": "POST", "path": "items"},  # from the root
+                {"name": "isClosed", "method": "GET", "path": "/closed"},
             ],
         },
+        {"name": "oauth2", "base_url_env": "OAUTH2_URL"},
+        {"name": "oauth-2", "base_url_env": "OAUTH_2_URL"},  # Oauth2Client again
+        {"name": "settings", "base_url_env": "SETTINGS_URL"},  # the tests' SETTINGS
+        {"name": "integration", "base_url_env": "I_URL"},  # IntegrationClient, the base
+        {"name": "mailer", "base_url_env": "MAILER_URL", "credential_header": "X Api Key"},
+        {"name": "type", "base_url_env": "TYPE_URL"},  # a builtin the files use
     ]
     result = _accepted(_handoff(tmp_path, integrations))
     assert _integration_rfis(result) == [
@@ -88,18 +96,38 @@ def test_an_integration_the_project_cannot_call_is_left_out_and_said_why(tmp_pat
         (Code.INTEGRATION_NAME_TAKEN, Severity.ERROR, "/integrations/2/name"),
         (Code.INTEGRATION_NAME_TAKEN, Severity.ERROR, "/integrations/3/name"),
         (Code.INTEGRATION_VARIABLE_INVALID, Severity.ERROR, "/integrations/5"),
+        (Code.INTEGRATION_NAME_TAKEN, Severity.ERROR, "/integrations/8/name"),
+        (Code.INTEGRATION_NAME_TAKEN, Severity.ERROR, "/integrations/9/name"),
+        (Code.INTEGRATION_NAME_TAKEN, Severity.ERROR, "/integrations/10/name"),
+        (Code.INTEGRATION_HEADER_INVALID, Severity.ERROR, "/integrations/11/credential_header"),
+        (Code.INTEGRATION_NAME_TAKEN, Severity.ERROR, "/integrations/12/name"),
+        (Code.INTEGRATION_PATH_INVALID, Severity.ERROR, "/integrations/6/operations/1/path"),
         (Code.INTEGRATION_KIND_UNSUPPORTED, Severity.WARNING, "/integrations/4/kind"),
+        (Code.INTEGRATION_NO_CREDENTIAL, Severity.WARNING, "/integrations/7"),
         (Code.INTEGRATION_OPERATION_RENAMED, Severity.INFO, "/integrations/6/operations/0"),
-        (Code.INTEGRATION_OPERATION_RENAMED, Severity.INFO, "/integrations/6/operations/1"),
+        (Code.INTEGRATION_OPERATION_RENAMED, Severity.INFO, "/integrations/6/operations/2"),
+        (Code.INTEGRATION_OPERATION_RENAMED, Severity.INFO, "/integrations/6/operations/3"),
     ]
     plan = plan_project(result.model, result.rfis)
-    assert [n.module for n in plan.integrations] == ["payments", "stock"]
+    assert [n.module for n in plan.integrations] == ["payments", "stock", "oauth2"]
     stock = plan.integrations[1]
     assert stock.integration.credential_env == "STOCK_KEY"
-    assert [(op.method, op.path_values) for op in stock.operations] == [
-        ("call_operation", (("item_id", "item-id"),)),
-        ("call_operation_operation", ()),
+    assert [(op.method, op.path, op.path_values) for op in stock.operations] == [
+        ("call_operation", "/items/{item-id}", (("item_id", "item-id"),)),
+        ("call_operation_operation", "/items", ()),
+        ("is_closed_operation", "/closed", ()),
     ]
+
+
+def test_a_timeout_that_is_no_number_is_bad_input(runner: CliRunner, tmp_path: Path) -> None:
+    root = _handoff(tmp_path, [{"name": "slow", "base_url_env": "SLOW_URL", "timeout_s": ".inf"}])
+    (root / "integrations.yaml").write_text(
+        (root / "integrations.yaml").read_text().replace("'.inf'", ".inf")
+    )
+    result = runner.invoke(app, ["check", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "timeout_s" in result.output
+    assert "finite number" in " ".join(result.output.split())
 
 
 def test_the_settings_integrations_must_not_take_are_the_templates(tmp_path: Path) -> None:
@@ -372,7 +400,7 @@ def test_every_form_of_integration_gives_a_project_that_passes_its_checks(
         {
             "name": "registry",
             "base_url_env": "REGISTRY_URL",
-            "operations": [{"name": "ping", "method": "HEAD", "path": "/"}],
+            "operations": [{"name": "ping", "method": "HEAD", "path": "ping"}],  # from the root
         },
     ]
     out = _generate(_handoff(tmp_path, integrations), tmp_path / "library")

@@ -659,6 +659,8 @@ def test_every_code_has_a_case() -> None:
         Code.INTEGRATION_NAME_TAKEN,
         Code.INTEGRATION_VARIABLE_INVALID,
         Code.INTEGRATION_OPERATION_RENAMED,
+        Code.INTEGRATION_HEADER_INVALID,
+        Code.INTEGRATION_PATH_INVALID,
     }
     assert not set(Code) - covered - covered_elsewhere
 

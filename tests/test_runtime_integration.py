@@ -11,6 +11,7 @@ import pytest
 from pydantic import HttpUrl, JsonValue, SecretStr
 
 from app.core.integration import IntegrationClient, IntegrationError, IntegrationSettings
+from app.core.problem import ProblemError
 
 Answer = Callable[[httpx.Request], httpx.Response]
 
@@ -164,3 +165,37 @@ def test_an_answer_that_is_not_json_is_a_502() -> None:
     answer, _ = _call(_statuses(200, body=b"<html>maintenance</html>"))
     assert isinstance(answer, IntegrationError)
     assert (answer.status, answer.upstream_status) == (502, 200)
+
+
+@pytest.mark.parametrize("value", [".", ".."])
+def test_a_dot_segment_is_refused_rather_than_sent(value: str) -> None:
+    async def run() -> None:
+        client = IntegrationClient(_settings())
+        try:
+            await client.call("GET", "/accounts/{id}/charges", {"id": value})
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ProblemError) as raised:
+        asyncio.run(run())
+    assert raised.value.status == 422
+
+
+def test_an_empty_idempotency_key_is_no_key_so_the_post_is_sent_once() -> None:
+    answer, seen = _call(_statuses(503, 201), "POST", json={}, idempotency_key="")
+    assert isinstance(answer, IntegrationError)
+    assert len(seen) == 1
+    assert "idempotency-key" not in seen[0].headers
+
+
+def test_every_retry_is_made_however_long_the_backoff_grows() -> None:
+    """The backoff is capped at the timeout, so the jitter never cuts the tries short."""
+    settings = _settings(timeout_s=0.05, retries=3, backoff_s=0.04)
+    for _ in range(5):
+        _, seen = _call(_statuses(503), settings=settings)
+        assert len(seen) == 4
+
+
+def test_an_empty_credential_is_none() -> None:
+    _, [request] = _call(_statuses(200), settings=_settings(credential=SecretStr("")))
+    assert "authorization" not in request.headers

@@ -298,7 +298,7 @@ class RawIntegration(Raw):
         validation_alias=AliasChoices("credential_env", "api_key_env", "token_env", "secret_env"),
     )
     credential_header: str = "Authorization"
-    timeout_s: float | None = Field(default=None, gt=0)
+    timeout_s: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     retries: int = Field(default=0, ge=0)
     operations: list[RawIntegrationOperation] = []
 

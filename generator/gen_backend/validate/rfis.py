@@ -137,6 +137,8 @@ class Code(StrEnum):
     INTEGRATION_NAME_TAKEN = "INTEGRATION_NAME_TAKEN"
     INTEGRATION_VARIABLE_INVALID = "INTEGRATION_VARIABLE_INVALID"
     INTEGRATION_OPERATION_RENAMED = "INTEGRATION_OPERATION_RENAMED"
+    INTEGRATION_HEADER_INVALID = "INTEGRATION_HEADER_INVALID"
+    INTEGRATION_PATH_INVALID = "INTEGRATION_PATH_INVALID"
 
 
 class AnswerKind(StrEnum):
@@ -1309,6 +1311,18 @@ class _Checker:
                     "call it from app/<domain>/rules.py with its own client, or describe it "
                     "as `kind: http`",
                 )
+            elif refusal is Refusal.HEADER:
+                self.add(
+                    Code.INTEGRATION_HEADER_INVALID,
+                    Severity.ERROR,
+                    "integrations",
+                    f"{at}/credential_header",
+                    f"Integration `{item.name}` sends its credential in "
+                    f"`{item.credential_header}`, which is no HTTP header name; it gets no "
+                    "client.",
+                    "name a header of letters, digits and `-` (`X-Api-Key`), or leave "
+                    "`credential_header` out for `Authorization: Bearer`",
+                )
             elif refusal is Refusal.VARIABLE:
                 self.add(
                     Code.INTEGRATION_VARIABLE_INVALID,
@@ -1357,13 +1371,25 @@ class _Checker:
                     "as `Authorization: Bearer`, or in `credential_header`), or answer this "
                     "RFI if it needs none",
                 )
-            for n, op in enumerate(names.operations):
+            for n in names.invalid_paths:
+                spec = names.integration.operations[n]
+                self.add(
+                    Code.INTEGRATION_PATH_INVALID,
+                    Severity.ERROR,
+                    "integrations",
+                    f"{at}/operations/{n}/path",
+                    f"Operation `{spec.name}` of `{names.integration.name}` has the path "
+                    f"`{spec.path}`, which is no URL path; its client has no method for it.",
+                    "write the path as it is sent (`/charges/{charge_id}`), characters "
+                    "outside URLs escaped (`%20`), slots of letters, digits, `_`, `-`, `.`",
+                )
+            for op in names.operations:
                 if op.renamed:
                     self.add(
                         Code.INTEGRATION_OPERATION_RENAMED,
                         Severity.INFO,
                         "integrations",
-                        f"{at}/operations/{n}",
+                        f"{at}/operations/{op.index}",
                         f"Operation `{op.spec.name}` of `{names.integration.name}` would "
                         "shadow another method of its client: it is "
                         f"`{names.module}().{op.method}()`.",

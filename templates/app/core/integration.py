@@ -75,7 +75,7 @@ class IntegrationClient:
     ) -> None:
         self.settings = settings
         headers = {}
-        if settings.credential is not None:
+        if settings.credential is not None and settings.credential.get_secret_value():
             secret = settings.credential.get_secret_value()
             bearer = settings.credential_header.lower() == "authorization"
             headers[settings.credential_header] = f"Bearer {secret}" if bearer else secret
@@ -103,9 +103,9 @@ class IntegrationClient:
         method is idempotent, or it carries an `Idempotency-Key` for the other service to
         recognise the repeat by."""
         values = path_values or {}
-        url = _SLOT.sub(lambda slot: quote(str(values[slot[1]]), safe=""), path)
+        url = _SLOT.sub(lambda slot: _segment(values[slot[1]]), path)
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        repeatable = method.upper() in IDEMPOTENT_METHODS or idempotency_key is not None
+        repeatable = method.upper() in IDEMPOTENT_METHODS or bool(idempotency_key)
         attempts = 1 + (self.settings.retries if repeatable else 0)
         attempt = 0
         while True:
@@ -125,6 +125,8 @@ class IntegrationClient:
                 failure, reason = self._failure(response), f"answered {response.status_code}"
                 wait = max(self._backoff(attempt), _retry_after(response))
             attempt += 1
+            # the backoff is never longer than the timeout: a service asking for a longer
+            # wait is not waited for
             if attempt == attempts or wait > self.settings.timeout_s:
                 logger.warning("%s %s %s: %s", self.settings.name, method, url, reason)
                 raise failure
@@ -138,8 +140,10 @@ class IntegrationClient:
         return self._http.is_closed
 
     def _backoff(self, attempt: int) -> float:
-        """Exponential, with jitter so that the callers of a recovering service spread out."""
-        return self.settings.backoff_s * 2.0**attempt * random.uniform(0.5, 1.0)
+        """Exponential, with jitter so that the callers of a recovering service spread out;
+        never longer than a call's timeout."""
+        wait = self.settings.backoff_s * 2.0**attempt * random.uniform(0.5, 1.0)
+        return min(wait, self.settings.timeout_s)
 
     def _answer(self, method: str, url: str, response: httpx.Response) -> JsonValue:
         if response.is_success:
@@ -161,6 +165,18 @@ class IntegrationClient:
         except ValueError:
             body = None
         return IntegrationError(self.settings.name, upstream_status=response.status_code, body=body)
+
+
+def _segment(value: PathValue) -> str:
+    """A value as one path segment: every character but letters, digits and `-._~` escaped,
+    so that it cannot reach another path; a dot segment is refused outright, since servers
+    resolve it even escaped."""
+    text = str(value)
+    if text in {".", ".."}:
+        raise ProblemError(
+            422, "The request is not valid", detail=f"`{text}` cannot name a resource"
+        )
+    return quote(text, safe="")
 
 
 def _json(response: httpx.Response) -> JsonValue:

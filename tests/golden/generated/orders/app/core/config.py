@@ -68,8 +68,8 @@ class Settings(BaseSettings):
     # the API keys accepted where the spec allows one (a JSON list of ApiKeyGrant)
     api_keys: tuple[ApiKeyGrant, ...] = Field(default=(), validation_alias="API_KEYS")
 
-    # payment_provider (integrations.yaml): where it is, its credential, how long a call waits
-    # for its answer, how many more times a call that may be repeated is tried
+    # payment_provider (integrations.yaml): where it is, its credential, how long connecting and
+    # each read may take, how many more times a call that may be repeated is tried
     payment_provider_base_url: HttpUrl | None = Field(
         default=None, validation_alias="PAYMENT_PROVIDER_BASE_URL"
     )
@@ -107,7 +107,7 @@ class Settings(BaseSettings):
                 ("PAYMENT_PROVIDER_BASE_URL", self.payment_provider_base_url),
                 ("PAYMENT_PROVIDER_API_KEY", self.payment_provider_credential),
             )
-            if value is None
+            if not value  # an empty credential is none
         ]
         if unset:
             raise ValueError(f"{', '.join(unset)} not set; production calls the services they name")

@@ -3,8 +3,8 @@
 
 A rule calls it: `await payment_provider().create_charge(json=...)`.
 
-A call waits at most PAYMENT_PROVIDER_TIMEOUT_S seconds for its answer. One that may be sent
-again (GET, PUT, DELETE, or one given an `idempotency_key`) is tried up to
+Connecting and each read wait at most PAYMENT_PROVIDER_TIMEOUT_S seconds. One that may be
+sent again (GET, PUT, DELETE, or one given an `idempotency_key`) is tried up to
 PAYMENT_PROVIDER_RETRIES more times while the service is unreachable or asks to try again
 later. Any failure raises an IntegrationError: a 502 problem (504 for a timeout) unless the
 rule catches it."""
