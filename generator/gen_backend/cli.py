@@ -476,8 +476,7 @@ def plan_command(
     nothing; from-handoff writes the same as SPRINT.md."""
     out = Console(soft_wrap=False)
     result = _accepted(handoff, lenient, out, Console(stderr=True))
-    left = {op.operation_id: op.why_custom or "" for op in stubs(result.model)}
-    sprint = plan_sprint(result.model, left)
+    sprint = plan_sprint(result.model, stubs(result.model))
     if as_json:
         _print_json(sprint.to_json())
         return

@@ -80,7 +80,7 @@ _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class Refusal(StrEnum):
     KIND = "kind"  # not an HTTP service
-    NAME_TAKEN = "name taken"  # its module or a setting is another's
+    NAME_TAKEN = "name taken"  # a name it gives the project is another's
     VARIABLE = "variable"  # a variable it names cannot be one (`payments-url`)
     HEADER = "header"  # its credential header cannot be one (`X Api Key`)
 
@@ -132,12 +132,11 @@ class ClientNames:
     def fields(self) -> dict[str, str | None]:
         """Its settings: field name -> the environment variable it is read from (None: the
         field's own name)."""
-        prefix = self.module
-        fields: dict[str, str | None] = {f"{prefix}_base_url": self.base_url_env}
+        fields: dict[str, str | None] = {f"{self.module}_base_url": self.base_url_env}
         if self.integration.credential_env:
-            fields[f"{prefix}_credential"] = self.integration.credential_env
-        fields[f"{prefix}_timeout_s"] = None
-        fields[f"{prefix}_retries"] = None
+            fields[f"{self.module}_credential"] = self.integration.credential_env
+        fields[f"{self.module}_timeout_s"] = None
+        fields[f"{self.module}_retries"] = None
         return fields
 
     @property

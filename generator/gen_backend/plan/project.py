@@ -1201,7 +1201,7 @@ def plan_project(
         api_changes=tuple(api_changes),
         notices=notices,
         open_rfis_accepted=open_rfis_accepted,
-        sprint=plan_sprint(service, {op.operation_id: op.why_custom or "" for op in stubbed}),
+        sprint=plan_sprint(service, stubbed),
         rfis=rfis,
         api_keys=api_keys,
         bearer_scheme=bearer_scheme_name(schemes),

@@ -11,6 +11,7 @@ SPRINT.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +20,7 @@ from pydantic import JsonValue
 from gen_backend.model import ServiceModel
 from gen_backend.model.api import Operation
 from gen_backend.model.service import ReleaseMode
+from gen_backend.plan.api import OperationPlan
 
 
 class Tier(StrEnum):
@@ -82,9 +84,10 @@ class SprintPlan:
         }
 
 
-def plan_sprint(service: ServiceModel, left: dict[str, str]) -> SprintPlan:
-    """The plan of `service`; `left`: operationId -> why, for each in-scope operation the
-    generator answers with a 501 (plan.project.stubs)."""
+def plan_sprint(service: ServiceModel, stubbed: Iterable[OperationPlan]) -> SprintPlan:
+    """The plan of `service`; `stubbed`: the in-scope operations the generator answers with a
+    501, each with why (plan.project.stubs)."""
+    left = {op.operation_id: op.why_custom or "" for op in stubbed}
     in_scope = service.in_scope_operations
     by_table: dict[str, list[Operation]] = {}
     for op in in_scope:

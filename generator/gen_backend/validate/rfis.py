@@ -1339,10 +1339,11 @@ class _Checker:
                     Severity.ERROR,
                     "integrations",
                     f"{at}/name",
-                    f"Integration `{item.name}` would have a module or a setting "
-                    "(`<NAME>_BASE_URL`, `<NAME>_TIMEOUT_S`, `<NAME>_RETRIES`, its variables) "
-                    "that another integration or the service's own settings already have; "
-                    "it gets no client.",
+                    f"Integration `{item.name}` would give the project a name already taken: "
+                    "a setting or variable (`<NAME>_BASE_URL`, `<NAME>_TIMEOUT_S`, "
+                    "`<NAME>_RETRIES`, its own) another integration or the service has, or a "
+                    "Python name (its getter, its client class) another integration or the "
+                    "generated files use; it gets no client.",
                     "give it another name, or name other variables",
                 )
         for names in built:
